@@ -1,0 +1,20 @@
+//! The pure domain core of amends.
+//!
+//! Everything here is deterministic: no I/O, no global clock, no randomness
+//! except what the caller passes in. The store and the server build on these
+//! types; the types prove that a value was validated at the edge.
+
+pub mod case;
+pub mod customer;
+pub mod error;
+pub mod ids;
+pub mod role;
+pub mod sla;
+pub mod validate;
+
+pub use case::{CaseState, Channel, Origin, Priority, TransitionError};
+pub use customer::Tier;
+pub use error::ValidationError;
+pub use ids::{AccountId, CaseId, CustomerId, EventId, TokenId, UserId};
+pub use role::{Permission, Role};
+pub use validate::{Email, Language, NonEmptyText};

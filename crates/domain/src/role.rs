@@ -1,0 +1,56 @@
+//! Roles and what each may do. Every route names the permission it needs;
+//! this table is the single place that says which role has it.
+
+use crate::case::string_enum;
+use crate::error::ValidationError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+string_enum!(
+    /// A user's role.
+    Role, "role" {
+        Agent => "agent",
+        Lead => "lead",
+        Admin => "admin",
+    }
+);
+
+/// Things a route may require.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Read cases, customers, timelines.
+    ReadCases,
+    /// Create and work cases and customers: notes, transitions, assignment.
+    WorkCases,
+    /// See the audit log and team-wide reports.
+    ReadAudit,
+    /// Manage users, roles and other users' API tokens.
+    ManageUsers,
+}
+
+impl Role {
+    #[must_use]
+    pub fn can(self, p: Permission) -> bool {
+        match p {
+            Permission::ReadCases | Permission::WorkCases => true,
+            Permission::ReadAudit => matches!(self, Role::Lead | Role::Admin),
+            Permission::ManageUsers => matches!(self, Role::Admin),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_admins_manage_users() {
+        assert!(Role::Admin.can(Permission::ManageUsers));
+        assert!(!Role::Lead.can(Permission::ManageUsers));
+        assert!(!Role::Agent.can(Permission::ManageUsers));
+        assert!(Role::Lead.can(Permission::ReadAudit));
+        assert!(!Role::Agent.can(Permission::ReadAudit));
+        assert!(Role::Agent.can(Permission::WorkCases));
+    }
+}

@@ -1,0 +1,146 @@
+//! SLA targets and due dates.
+//!
+//! The foundation uses round-the-clock (24/7) targets per tier and priority;
+//! business-hour calendars build on [`SlaTargets`] and [`DueDates`].
+
+use crate::case::Priority;
+use crate::customer::Tier;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How long the team has for the first response and for resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaTargets {
+    pub first_response: Duration,
+    pub resolution: Duration,
+}
+
+impl SlaTargets {
+    /// The built-in policy: higher tiers and priorities get shorter targets.
+    #[must_use]
+    pub fn default_for(tier: Tier, priority: Priority) -> Self {
+        // (first response, resolution) in hours for a normal-priority case.
+        let (first, resolve) = match tier {
+            Tier::Standard => (8, 72),
+            Tier::Premium => (4, 48),
+            Tier::Enterprise => (2, 24),
+        };
+        let (num, den) = match priority {
+            Priority::Low => (2, 1),
+            Priority::Normal => (1, 1),
+            Priority::High => (1, 2),
+            Priority::Urgent => (1, 4),
+        };
+        let scale = |hours: i64| Duration::minutes(hours * 60 * num / den);
+        Self {
+            first_response: scale(first),
+            resolution: scale(resolve),
+        }
+    }
+
+    /// The policy's name as shown in the UI, e.g. `premium/high`.
+    #[must_use]
+    pub fn policy_name(tier: Tier, priority: Priority) -> String {
+        format!("{tier}/{priority}")
+    }
+}
+
+/// The due dates of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueDates {
+    pub first_response_due_at: DateTime<Utc>,
+    pub resolution_due_at: DateTime<Utc>,
+}
+
+impl DueDates {
+    #[must_use]
+    pub fn from_start(start: DateTime<Utc>, targets: SlaTargets) -> Self {
+        Self {
+            first_response_due_at: start + targets.first_response,
+            resolution_due_at: start + targets.resolution,
+        }
+    }
+}
+
+/// Traffic-light state of one SLA clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaUrgency {
+    /// Met (the clock stopped in time) or plenty of time left.
+    Green,
+    /// Less than 40 % of the target left.
+    Amber,
+    /// Less than 15 % of the target left.
+    Red,
+    /// Past due.
+    Breached,
+}
+
+impl SlaUrgency {
+    /// Urgency of a clock that started at `start`, is due at `due`, and is
+    /// looked at `now`. A clock that stopped (`stopped_at`) is judged at
+    /// the time it stopped.
+    #[must_use]
+    pub fn of(start: DateTime<Utc>, due: DateTime<Utc>, stopped_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        let at = stopped_at.unwrap_or(now);
+        if at >= due {
+            return SlaUrgency::Breached;
+        }
+        if stopped_at.is_some() {
+            return SlaUrgency::Green;
+        }
+        let total = (due - start).num_seconds().max(1);
+        let left = (due - at).num_seconds();
+        // Integer percent avoids float rounding at the boundaries.
+        let pct_left = left * 100 / total;
+        if pct_left < 15 {
+            SlaUrgency::Red
+        } else if pct_left < 40 {
+            SlaUrgency::Amber
+        } else {
+            SlaUrgency::Green
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaUrgency::Green => "green",
+            SlaUrgency::Amber => "amber",
+            SlaUrgency::Red => "red",
+            SlaUrgency::Breached => "breached",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("valid time")
+    }
+
+    #[test]
+    fn higher_tiers_and_priorities_get_shorter_targets() {
+        let std_normal = SlaTargets::default_for(Tier::Standard, Priority::Normal);
+        let ent_urgent = SlaTargets::default_for(Tier::Enterprise, Priority::Urgent);
+        assert_eq!(std_normal.first_response, Duration::hours(8));
+        assert_eq!(ent_urgent.first_response, Duration::minutes(30));
+        assert_eq!(SlaTargets::default_for(Tier::Standard, Priority::Low).resolution, Duration::hours(144));
+        let d = DueDates::from_start(t(9, 0), std_normal);
+        assert_eq!(d.first_response_due_at, t(17, 0));
+    }
+
+    #[test]
+    fn urgency_follows_the_time_left() {
+        let (start, due) = (t(0, 0), t(10, 0));
+        assert_eq!(SlaUrgency::of(start, due, None, t(1, 0)), SlaUrgency::Green);
+        assert_eq!(SlaUrgency::of(start, due, None, t(6, 30)), SlaUrgency::Amber);
+        assert_eq!(SlaUrgency::of(start, due, None, t(9, 0)), SlaUrgency::Red);
+        assert_eq!(SlaUrgency::of(start, due, None, t(10, 0)), SlaUrgency::Breached);
+        assert_eq!(SlaUrgency::of(start, due, Some(t(9, 59)), t(23, 0)), SlaUrgency::Green);
+        assert_eq!(SlaUrgency::of(start, due, Some(t(10, 1)), t(10, 2)), SlaUrgency::Breached);
+    }
+}

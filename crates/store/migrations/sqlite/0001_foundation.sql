@@ -1,0 +1,115 @@
+-- Foundation schema (SQLite). Keep in step with ../postgres/0001_foundation.sql:
+-- same tables, same columns, same indexes (a test compares them).
+-- Ids are UUIDv7 (16-byte BLOB here, uuid in PostgreSQL); times are RFC 3339 text here.
+
+CREATE TABLE accounts (
+    id BLOB PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX accounts_name ON accounts (name);
+
+CREATE TABLE customers (
+    id BLOB PRIMARY KEY NOT NULL,
+    external_id TEXT,
+    account_id BLOB REFERENCES accounts (id),
+    name TEXT NOT NULL,
+    email TEXT,
+    language TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    clv_cents BIGINT NOT NULL DEFAULT 0,
+    consent_contact BOOLEAN NOT NULL DEFAULT TRUE,
+    consent_survey BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    churned_at TEXT
+);
+CREATE UNIQUE INDEX customers_external_id ON customers (external_id);
+CREATE INDEX customers_email ON customers (email);
+CREATE INDEX customers_account ON customers (account_id, id);
+
+CREATE TABLE users (
+    id BLOB PRIMARY KEY NOT NULL,
+    username TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    email TEXT,
+    role TEXT NOT NULL,
+    language TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    active BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX users_username ON users (username);
+
+CREATE TABLE api_tokens (
+    id BLOB PRIMARY KEY NOT NULL,
+    user_id BLOB NOT NULL REFERENCES users (id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+CREATE UNIQUE INDEX api_tokens_hash ON api_tokens (token_hash);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY NOT NULL,
+    user_id BLOB NOT NULL REFERENCES users (id),
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+
+CREATE TABLE cases (
+    id BLOB PRIMARY KEY NOT NULL,
+    customer_id BLOB NOT NULL REFERENCES customers (id),
+    subject TEXT NOT NULL,
+    description TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    state TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    assignee_id BLOB REFERENCES users (id),
+    first_response_due_at TEXT NOT NULL,
+    resolution_due_at TEXT NOT NULL,
+    first_responded_at TEXT,
+    resolved_at TEXT,
+    closed_at TEXT,
+    severity INTEGER,
+    repeat_failure BOOLEAN,
+    controllable BOOLEAN,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX cases_state ON cases (state, id);
+CREATE INDEX cases_assignee ON cases (assignee_id, state, id);
+CREATE INDEX cases_customer ON cases (customer_id, id);
+CREATE INDEX cases_due ON cases (state, resolution_due_at, id);
+CREATE INDEX cases_tier ON cases (tier, state, id);
+
+CREATE TABLE case_events (
+    id BLOB PRIMARY KEY NOT NULL,
+    case_id BLOB NOT NULL REFERENCES cases (id),
+    kind TEXT NOT NULL,
+    author_id BLOB REFERENCES users (id),
+    body TEXT,
+    data TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX case_events_case ON case_events (case_id, id);
+
+CREATE TABLE audit_log (
+    id BLOB PRIMARY KEY NOT NULL,
+    actor_id BLOB REFERENCES users (id),
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    detail TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, id);

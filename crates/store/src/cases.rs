@@ -1,0 +1,523 @@
+//! Recovery cases and their timelines.
+
+use crate::audit::{Audit, new_id, record_audit};
+use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
+use amends_domain::sla::DueDates;
+use amends_domain::{
+    CaseId, CaseState, Channel, CustomerId, EventId, NonEmptyText, Origin, Priority, Tier, UserId,
+};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+/// A validated case to insert.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub id: CaseId,
+    pub customer_id: CustomerId,
+    pub subject: NonEmptyText,
+    pub description: String,
+    pub channel: Channel,
+    pub origin: Origin,
+    pub priority: Priority,
+    pub tier: Tier,
+    pub assignee_id: Option<UserId>,
+    pub due: DueDates,
+    pub created_at: DateTime<Utc>,
+    pub author: Option<UserId>,
+}
+
+/// A timeline entry to add.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub author: Option<UserId>,
+    pub body: Option<String>,
+    pub data: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CaseSort {
+    /// Newest first (by id, which is time-ordered).
+    #[default]
+    Newest,
+    /// Earliest resolution due date first.
+    Due,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    User(UserId),
+    Unassigned,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Any of these states; empty means all.
+    pub states: Vec<CaseState>,
+    pub assignee: Option<AssigneeFilter>,
+    pub customer_id: Option<CustomerId>,
+    pub tier: Option<Tier>,
+    pub origin: Option<Origin>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Resolution due before this time.
+    pub due_before: Option<DateTime<Utc>>,
+    pub sort: CaseSort,
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.customer_id, c.subject, c.description, c.channel, c.origin, \
+     c.state, c.priority, c.tier, c.assignee_id, c.first_response_due_at, c.resolution_due_at, c.first_responded_at, \
+     c.resolved_at, c.closed_at, c.severity, c.repeat_failure, c.controllable, c.created_at, c.updated_at, c.version, \
+     cu.name AS customer_name, cu.clv_cents AS customer_clv_cents, cu.language AS customer_language, \
+     u.display_name AS assignee_name \
+     FROM cases c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = c.assignee_id";
+
+/// Inserts one timeline event with the executor `$exec`.
+macro_rules! insert_event {
+    ($exec:expr, $case:expr, $ev:expr) => {{
+        let ev: &NewEvent = $ev;
+        let id = new_id(ev.at);
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind($case)
+        .bind(ev.kind.as_str())
+        .bind(ev.author.map(|u| u.0))
+        .bind(ev.body.as_deref())
+        .bind(if ev.data.is_null() { None } else { Some(ev.data.to_string()) })
+        .bind(ev.at)
+        .execute($exec)
+        .await?;
+        EventId(id)
+    }};
+}
+
+fn stale() -> StoreError {
+    StoreError::Conflict {
+        field: None,
+        detail: "the case was changed by someone else meanwhile; reload it and try again".into(),
+    }
+}
+
+impl Store {
+    pub async fn insert_case(&self, c: &NewCase) -> Result<Case, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let customer: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM customers WHERE id = $1")
+                .bind(c.customer_id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if customer.is_none() {
+                return Err(StoreError::NotFound("customer"));
+            }
+            if let Some(a) = c.assignee_id {
+                let user: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 AND active = TRUE")
+                    .bind(a.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if user.is_none() {
+                    return Err(StoreError::NotFound("assignee"));
+                }
+            }
+            sqlx::query(
+                "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
+                 assignee_id, first_response_due_at, resolution_due_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12)",
+            )
+            .bind(c.id.0)
+            .bind(c.customer_id.0)
+            .bind(c.subject.as_str())
+            .bind(&c.description)
+            .bind(c.channel.as_str())
+            .bind(c.origin.as_str())
+            .bind(c.priority.as_str())
+            .bind(c.tier.as_str())
+            .bind(c.assignee_id.map(|u| u.0))
+            .bind(c.due.first_response_due_at)
+            .bind(c.due.resolution_due_at)
+            .bind(c.created_at)
+            .execute(&mut *tx)
+            .await?;
+            let ev = NewEvent {
+                kind: EventKind::Created,
+                author: c.author,
+                body: None,
+                data: json!({"channel": c.channel, "origin": c.origin, "priority": c.priority}),
+                at: c.created_at,
+            };
+            insert_event!(&mut *tx, c.id.0, &ev);
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor: c.author,
+                    action: "case.create",
+                    entity: "case",
+                    entity_id: c.id.to_string(),
+                    detail: json!({"subject": c.subject.as_str(), "customer_id": c.customer_id}),
+                    at: c.created_at,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_case(c.id).await
+    }
+
+    pub async fn get_case(&self, id: CaseId) -> Result<Case, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(format!("{CASE_SELECT} WHERE c.id = $1")))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("case"))
+        })
+    }
+
+    /// One page of cases matching `f`, by keyset pagination.
+    pub async fn list_cases(&self, f: &CaseFilter) -> Result<Page<Case>, StoreError> {
+        let limit = f.limit.clamp(1, 200);
+        let rows = with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(CASE_SELECT);
+            q.push(" WHERE 1=1");
+            if !f.states.is_empty() {
+                q.push(" AND c.state IN (");
+                let mut sep = q.separated(", ");
+                for s in &f.states {
+                    sep.push_bind(s.as_str());
+                }
+                q.push(")");
+            }
+            match f.assignee {
+                Some(AssigneeFilter::User(u)) => {
+                    q.push(" AND c.assignee_id = ").push_bind(u.0);
+                }
+                Some(AssigneeFilter::Unassigned) => {
+                    q.push(" AND c.assignee_id IS NULL");
+                }
+                None => {}
+            }
+            if let Some(cu) = f.customer_id {
+                q.push(" AND c.customer_id = ").push_bind(cu.0);
+            }
+            if let Some(t) = f.tier {
+                q.push(" AND c.tier = ").push_bind(t.as_str());
+            }
+            if let Some(o) = f.origin {
+                q.push(" AND c.origin = ").push_bind(o.as_str());
+            }
+            // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
+            if let Some(from) = f.created_from {
+                q.push(" AND c.id >= ").push_bind(amends_domain::ids::uuid_v7_at(from, 0));
+                q.push(" AND c.created_at >= ").push_bind(from);
+            }
+            if let Some(to) = f.created_to {
+                q.push(" AND c.id < ").push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
+                q.push(" AND c.created_at < ").push_bind(to);
+            }
+            if let Some(d) = f.due_before {
+                q.push(" AND c.resolution_due_at < ").push_bind(d);
+            }
+            match (f.sort, &f.cursor) {
+                (CaseSort::Newest, Some(c)) => {
+                    q.push(" AND c.id < ").push_bind(c.id);
+                }
+                (CaseSort::Due, Some(c)) => {
+                    let at = c.at.unwrap_or_default();
+                    q.push(" AND (c.resolution_due_at > ").push_bind(at);
+                    q.push(" OR (c.resolution_due_at = ").push_bind(at);
+                    q.push(" AND c.id > ").push_bind(c.id).push("))");
+                }
+                (_, None) => {}
+            }
+            q.push(match f.sort {
+                CaseSort::Newest => " ORDER BY c.id DESC",
+                CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
+            });
+            q.push(" LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(201));
+            q.build_query_as::<Case>().fetch_all(pool).await?
+        });
+        let sort = f.sort;
+        Ok(Page::from_rows(rows, limit, |c| Cursor {
+            id: c.id.0,
+            at: (sort == CaseSort::Due).then_some(c.resolution_due_at),
+        }))
+    }
+
+    /// Moves a case to `to` if the state machine allows it, recording the
+    /// change on the timeline and in the audit log.
+    pub async fn transition_case(
+        &self,
+        id: CaseId,
+        to: CaseState,
+        actor: Option<UserId>,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Case, StoreError> {
+        let cur = self.get_case(id).await?;
+        let to = cur.state.transition(to)?;
+        let first_responded_at = cur
+            .first_responded_at
+            .or_else(|| to.counts_as_first_response().then_some(now));
+        let resolved_at = match to {
+            CaseState::Resolved => Some(now),
+            CaseState::Reopened => None,
+            _ => cur.resolved_at,
+        };
+        let closed_at = match to {
+            CaseState::Closed => Some(now),
+            CaseState::Reopened => None,
+            _ => cur.closed_at,
+        };
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE cases SET state = $1, first_responded_at = $2, resolved_at = $3, closed_at = $4, \
+                 updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+            )
+            .bind(to.as_str())
+            .bind(first_responded_at)
+            .bind(resolved_at)
+            .bind(closed_at)
+            .bind(now)
+            .bind(id.0)
+            .bind(cur.version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(stale());
+            }
+            let ev = NewEvent {
+                kind: EventKind::StateChange,
+                author: actor,
+                body: note.map(str::to_string),
+                data: json!({"from": cur.state, "to": to}),
+                at: now,
+            };
+            insert_event!(&mut *tx, id.0, &ev);
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "case.transition",
+                    entity: "case",
+                    entity_id: id.to_string(),
+                    detail: json!({"from": cur.state, "to": to}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_case(id).await
+    }
+
+    /// Assigns the case to `assignee` (or unassigns it).
+    pub async fn assign_case(
+        &self,
+        id: CaseId,
+        assignee: Option<UserId>,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<Case, StoreError> {
+        let cur = self.get_case(id).await?;
+        let assignee_name = match assignee {
+            Some(u) => {
+                let user = self.get_user(u).await.map_err(|e| match e {
+                    StoreError::NotFound(_) => StoreError::NotFound("assignee"),
+                    e => e,
+                })?;
+                if !user.active {
+                    return Err(StoreError::NotFound("assignee"));
+                }
+                Some(user.display_name)
+            }
+            None => None,
+        };
+        if cur.assignee() == assignee {
+            return Ok(cur);
+        }
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE cases SET assignee_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
+            )
+            .bind(assignee.map(|u| u.0))
+            .bind(now)
+            .bind(id.0)
+            .bind(cur.version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(stale());
+            }
+            let data = json!({"from": cur.assignee_name, "to": assignee_name, "assignee_id": assignee});
+            let ev = NewEvent {
+                kind: EventKind::Assignment,
+                author: actor,
+                body: None,
+                data: data.clone(),
+                at: now,
+            };
+            insert_event!(&mut *tx, id.0, &ev);
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "case.assign",
+                    entity: "case",
+                    entity_id: id.to_string(),
+                    detail: data,
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_case(id).await
+    }
+
+    /// Changes subject, description or priority (and with the priority the due dates).
+    pub async fn update_case(
+        &self,
+        id: CaseId,
+        subject: Option<&NonEmptyText>,
+        description: Option<&str>,
+        priority: Option<(Priority, DueDates)>,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<Case, StoreError> {
+        let cur = self.get_case(id).await?;
+        let new_subject = subject.map_or(cur.subject.clone(), |s| s.as_str().to_string());
+        let new_description = description.map_or(cur.description.clone(), str::to_string);
+        let (new_priority, due) = priority.unwrap_or((
+            cur.priority,
+            DueDates {
+                first_response_due_at: cur.first_response_due_at,
+                resolution_due_at: cur.resolution_due_at,
+            },
+        ));
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE cases SET subject = $1, description = $2, priority = $3, first_response_due_at = $4, \
+                 resolution_due_at = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
+            )
+            .bind(&new_subject)
+            .bind(&new_description)
+            .bind(new_priority.as_str())
+            .bind(due.first_response_due_at)
+            .bind(due.resolution_due_at)
+            .bind(now)
+            .bind(id.0)
+            .bind(cur.version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(stale());
+            }
+            let mut changed = serde_json::Map::new();
+            if new_subject != cur.subject {
+                changed.insert("subject".into(), json!({"from": cur.subject, "to": new_subject}));
+            }
+            if new_description != cur.description {
+                changed.insert("description".into(), json!({"changed": true}));
+            }
+            if new_priority != cur.priority {
+                changed.insert("priority".into(), json!({"from": cur.priority, "to": new_priority}));
+            }
+            let data = serde_json::Value::Object(changed);
+            let ev = NewEvent {
+                kind: EventKind::Update,
+                author: actor,
+                body: None,
+                data: data.clone(),
+                at: now,
+            };
+            insert_event!(&mut *tx, id.0, &ev);
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "case.update",
+                    entity: "case",
+                    entity_id: id.to_string(),
+                    detail: data,
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_case(id).await
+    }
+
+    /// Adds a note or message to the timeline.
+    pub async fn add_event(&self, case: CaseId, ev: &NewEvent) -> Result<CaseEvent, StoreError> {
+        let id = with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1")
+                .bind(case.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound("case"));
+            }
+            let id = insert_event!(&mut *tx, case.0, ev);
+            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                .bind(ev.at)
+                .bind(case.0)
+                .execute(&mut *tx)
+                .await?;
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor: ev.author,
+                    action: "case.event",
+                    entity: "case",
+                    entity_id: case.to_string(),
+                    detail: json!({"kind": ev.kind, "event_id": id}),
+                    at: ev.at,
+                }
+            );
+            tx.commit().await?;
+            id
+        });
+        self.list_events(case)
+            .await?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or(StoreError::NotFound("event"))
+    }
+
+    /// The case timeline, oldest first.
+    pub async fn list_events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, CaseEvent>(
+                "SELECT e.id, e.case_id, e.kind, e.author_id, u.display_name AS author_name, e.body, e.data, e.created_at \
+                 FROM case_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.case_id = $1 ORDER BY e.id LIMIT 5000",
+            )
+            .bind(case.0)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// How many cases are in each state.
+    pub async fn count_cases_by_state(&self) -> Result<Vec<(CaseState, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT state, COUNT(*) FROM cases GROUP BY state")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n)| s.parse::<CaseState>().ok().map(|s| (s, n)))
+            .collect())
+    }
+}

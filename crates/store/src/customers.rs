@@ -1,0 +1,333 @@
+//! Customers and B2B accounts.
+
+use crate::audit::{Audit, new_id, record_audit};
+use crate::{Account, Cursor, Customer, Page, Store, StoreError, with_pool};
+use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Tier, UserId};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+/// A validated customer to insert.
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub id: CustomerId,
+    pub external_id: Option<String>,
+    pub account_id: Option<AccountId>,
+    pub name: NonEmptyText,
+    pub email: Option<Email>,
+    pub language: Language,
+    pub tier: Tier,
+    pub clv_cents: i64,
+    pub consent_contact: bool,
+    pub consent_survey: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Fields to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerPatch {
+    pub name: Option<NonEmptyText>,
+    pub email: Option<Option<Email>>,
+    pub language: Option<Language>,
+    pub tier: Option<Tier>,
+    pub clv_cents: Option<i64>,
+    pub account_id: Option<Option<AccountId>>,
+    pub consent_contact: Option<bool>,
+    pub consent_survey: Option<bool>,
+    pub churned_at: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    pub account_id: Option<AccountId>,
+    pub tier: Option<Tier>,
+    /// Exact email, or a name prefix (case-insensitive).
+    pub q: Option<String>,
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+const CUSTOMER_COLUMNS: &str = "id, external_id, account_id, name, email, language, tier, clv_cents, consent_contact, \
+     consent_survey, created_at, updated_at, churned_at";
+
+fn external_id_taken(ext: &Option<String>) -> String {
+    format!(
+        "a customer with external_id `{}` exists already; use PUT /api/v1/customers/by-external-id/{{external_id}} to update it",
+        ext.as_deref().unwrap_or_default()
+    )
+}
+
+impl Store {
+    pub async fn insert_customer(&self, c: &NewCustomer, actor: Option<UserId>) -> Result<Customer, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            if let Some(acc) = c.account_id {
+                let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM accounts WHERE id = $1")
+                    .bind(acc.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::NotFound("account"));
+                }
+            }
+            let row = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULL) \
+                 RETURNING {CUSTOMER_COLUMNS}"
+            )))
+            .bind(c.id.0)
+            .bind(&c.external_id)
+            .bind(c.account_id.map(|a| a.0))
+            .bind(c.name.as_str())
+            .bind(c.email.as_ref().map(Email::as_str))
+            .bind(c.language.code())
+            .bind(c.tier.as_str())
+            .bind(c.clv_cents)
+            .bind(c.consent_contact)
+            .bind(c.consent_survey)
+            .bind(c.created_at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "external_id", || external_id_taken(&c.external_id)))?;
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "customer.create",
+                    entity: "customer",
+                    entity_id: c.id.to_string(),
+                    detail: json!({"name": c.name.as_str(), "external_id": c.external_id}),
+                    at: c.created_at,
+                }
+            );
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    pub async fn get_customer(&self, id: CustomerId) -> Result<Customer, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1")))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("customer"))
+        })
+    }
+
+    pub async fn get_customer_by_external_id(&self, external_id: &str) -> Result<Customer, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE external_id = $1")))
+                .bind(external_id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("customer"))
+        })
+    }
+
+    /// The oldest customer with this email, if any.
+    pub async fn find_customer_by_email(&self, email: &Email) -> Result<Option<Customer>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE email = $1 ORDER BY id LIMIT 1"
+            )))
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// Creates the customer, or updates the one with the same external id.
+    /// Returns the customer and whether it was created.
+    pub async fn upsert_customer_by_external_id(
+        &self,
+        c: &NewCustomer,
+        actor: Option<UserId>,
+    ) -> Result<(Customer, bool), StoreError> {
+        let Some(ext) = c.external_id.as_deref() else {
+            return Err(StoreError::Conflict {
+                field: Some("external_id"),
+                detail: "external_id is required for an upsert".into(),
+            });
+        };
+        match self.get_customer_by_external_id(ext).await {
+            Ok(existing) => {
+                let patch = CustomerPatch {
+                    name: Some(c.name.clone()),
+                    email: Some(c.email.clone()),
+                    language: Some(c.language),
+                    tier: Some(c.tier),
+                    clv_cents: Some(c.clv_cents),
+                    account_id: Some(c.account_id),
+                    consent_contact: Some(c.consent_contact),
+                    consent_survey: Some(c.consent_survey),
+                    churned_at: None,
+                };
+                let updated = self.update_customer(existing.id, &patch, actor, c.created_at).await?;
+                Ok((updated, false))
+            }
+            Err(StoreError::NotFound(_)) => Ok((self.insert_customer(c, actor).await?, true)),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn update_customer(
+        &self,
+        id: CustomerId,
+        p: &CustomerPatch,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<Customer, StoreError> {
+        let cur = self.get_customer(id).await?;
+        let name = p.name.as_ref().map_or(cur.name.clone(), |n| n.as_str().to_string());
+        let email = match &p.email {
+            Some(e) => e.as_ref().map(|e| e.as_str().to_string()),
+            None => cur.email.clone(),
+        };
+        let account = match p.account_id {
+            Some(a) => a.map(|a| a.0),
+            None => cur.account_id,
+        };
+        let churned = p.churned_at.unwrap_or(cur.churned_at);
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
+                "UPDATE customers SET name = $2, email = $3, language = $4, tier = $5, clv_cents = $6, account_id = $7, \
+                 consent_contact = $8, consent_survey = $9, churned_at = $10, updated_at = $11 WHERE id = $1 \
+                 RETURNING {CUSTOMER_COLUMNS}"
+            )))
+            .bind(id.0)
+            .bind(&name)
+            .bind(&email)
+            .bind(p.language.unwrap_or(cur.language).code())
+            .bind(p.tier.unwrap_or(cur.tier).as_str())
+            .bind(p.clv_cents.unwrap_or(cur.clv_cents))
+            .bind(account)
+            .bind(p.consent_contact.unwrap_or(cur.consent_contact))
+            .bind(p.consent_survey.unwrap_or(cur.consent_survey))
+            .bind(churned)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("account"),
+                _ => StoreError::Database(e),
+            })?;
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "customer.update",
+                    entity: "customer",
+                    entity_id: id.to_string(),
+                    detail: json!({"before": {"name": cur.name, "email": cur.email, "tier": cur.tier, "language": cur.language},
+                                   "after": {"name": row.name, "email": row.email, "tier": row.tier, "language": row.language}}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    /// Customers, newest first, by keyset pagination.
+    pub async fn list_customers(&self, f: &CustomerFilter) -> Result<Page<Customer>, StoreError> {
+        let limit = f.limit.clamp(1, 200);
+        let rows = with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE 1=1"));
+            if let Some(a) = f.account_id {
+                q.push(" AND account_id = ").push_bind(a.0);
+            }
+            if let Some(t) = f.tier {
+                q.push(" AND tier = ").push_bind(t.as_str());
+            }
+            if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                if text.contains('@') {
+                    q.push(" AND email = ").push_bind(text.to_lowercase());
+                } else {
+                    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    q.push(" AND (LOWER(name) LIKE ")
+                        .push_bind(format!("{}%", escaped.to_lowercase()))
+                        .push(" ESCAPE '\\' OR external_id = ")
+                        .push_bind(text.to_string())
+                        .push(")");
+                }
+            }
+            if let Some(c) = &f.cursor {
+                q.push(" AND id < ").push_bind(c.id);
+            }
+            q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(201));
+            q.build_query_as::<Customer>().fetch_all(pool).await?
+        });
+        Ok(Page::from_rows(rows, limit, |c| Cursor { id: c.id.0, at: None }))
+    }
+
+    pub async fn count_customers(&self) -> Result<i64, StoreError> {
+        with_pool!(self, |pool| {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM customers").fetch_one(pool).await?;
+            Ok(n)
+        })
+    }
+
+    pub async fn insert_account(
+        &self,
+        id: AccountId,
+        name: &NonEmptyText,
+        now: DateTime<Utc>,
+        actor: Option<UserId>,
+    ) -> Result<Account, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<_, Account>(
+                "INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3) RETURNING id, name, created_at",
+            )
+            .bind(id.0)
+            .bind(name.as_str())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "name", || format!("an account named `{name}` exists already")))?;
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "account.create",
+                    entity: "account",
+                    entity_id: id.to_string(),
+                    detail: json!({"name": name.as_str()}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    pub async fn get_account(&self, id: AccountId) -> Result<Account, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Account>("SELECT id, name, created_at FROM accounts WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("account"))
+        })
+    }
+
+    /// Accounts by name (for pickers); at most `limit`.
+    pub async fn list_accounts(&self, limit: usize) -> Result<Vec<Account>, StoreError> {
+        let limit = i64::try_from(limit.clamp(1, 1000)).unwrap_or(100);
+        with_pool!(self, |pool| {
+            Ok(
+                sqlx::query_as::<_, Account>("SELECT id, name, created_at FROM accounts ORDER BY name LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// Makes an id for a new row at `now` (UUIDv7 with fresh random bits).
+    #[must_use]
+    pub fn new_id(now: DateTime<Utc>) -> Uuid {
+        new_id(now)
+    }
+}

@@ -1,0 +1,156 @@
+//! Storage of amends.
+//!
+//! One [`Store`] serves both backends: SQLite (the embedded default, one
+//! file in WAL mode) and PostgreSQL (several instances share one database).
+//! Each query is written once in portable SQL (`$1` placeholders work on
+//! both) and expanded for each backend's concrete pool by [`with_pool!`], so
+//! the compiler checks both paths. Only this crate writes SQL.
+
+mod audit;
+mod cases;
+mod customers;
+mod error;
+mod models;
+mod page;
+pub mod schema;
+mod users;
+
+pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
+pub use customers::{CustomerFilter, CustomerPatch, NewCustomer};
+pub use error::StoreError;
+pub use models::*;
+pub use page::{Cursor, Page};
+pub use users::{NewUser, SessionRecord};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Expands `$body` once per backend with `$pool` bound to that backend's
+/// concrete pool, so one piece of portable SQL code serves both.
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// How hard a commit tries to survive a crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// A committed write survives a crash of the process (SQLite WAL with
+    /// `synchronous = NORMAL`; PostgreSQL as configured).
+    #[default]
+    Normal,
+    /// A committed write survives power loss too (fsync per commit).
+    Full,
+}
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The storage of amends. Cheap to clone (pools are shared).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?})", self.kind())
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`).
+    /// A SQLite file is created if missing.
+    pub async fn connect(url: &str, durability: Durability) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("database_url `{url}` is not a valid SQLite URL: {e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(match durability {
+                    Durability::Normal => SqliteSynchronous::Normal,
+                    Durability::Full => SqliteSynchronous::Full,
+                })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let pool = SqlitePoolOptions::new()
+                // An in-memory database lives in one connection.
+                .max_connections(if in_memory { 1 } else { 8 })
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts)
+                .await?;
+            Ok(Self {
+                backend: Backend::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let mut opts = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("database_url `{url}` is not a valid PostgreSQL URL: {e}")))?;
+            if durability == Durability::Full {
+                opts = opts.options([("synchronous_commit", "on")]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Self {
+                backend: Backend::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::Config(format!(
+                "database_url must start with `sqlite:` or `postgres:`, got `{url}`"
+            )))
+        }
+    }
+
+    #[must_use]
+    pub fn kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Applies all pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Backend::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// A cheap round trip to check the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await);
+    }
+}

@@ -1,0 +1,55 @@
+//! Introspection of the live schema, used by the test that keeps the
+//! SQLite and PostgreSQL migrations in step.
+
+use crate::{Store, StoreError, with_pool};
+
+impl Store {
+    /// `table.column` for every column of every amends table, sorted.
+    pub async fn schema_columns(&self) -> Result<Vec<String>, StoreError> {
+        let mut cols: Vec<String> = match &self.backend {
+            crate::Backend::Sqlite(pool) => {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx_%'",
+                )
+                .fetch_all(pool)
+                .await?;
+                rows.into_iter().map(|(t, c)| format!("{t}.{c}")).collect()
+            }
+            crate::Backend::Postgres(pool) => {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx_%'",
+                )
+                .fetch_all(pool)
+                .await?;
+                rows.into_iter().map(|(t, c)| format!("{t}.{c}")).collect()
+            }
+        };
+        cols.sort();
+        Ok(cols)
+    }
+
+    /// Names of all indexes on amends tables, sorted.
+    pub async fn schema_indexes(&self) -> Result<Vec<String>, StoreError> {
+        let sql = match self.kind() {
+            crate::BackendKind::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE '_sqlx_%'"
+            }
+            crate::BackendKind::Postgres => {
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND indexname NOT LIKE '%_pkey' AND tablename NOT LIKE '_sqlx_%'"
+            }
+        };
+        let mut names: Vec<String> = with_pool!(self, |pool| {
+            sqlx::query_as::<_, (String,)>(sql)
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(|(n,)| n)
+                .collect()
+        });
+        names.sort();
+        Ok(names)
+    }
+}
