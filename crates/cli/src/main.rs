@@ -1,1 +1,279 @@
-fn main() {}
+//! The `amends` command line. Parses flags, loads the configuration and
+//! calls into the server crate; nothing clever lives here.
+
+use amends_server::demo::{self, DemoOptions};
+use amends_server::service::{self, UserInput};
+use amends_server::{Application, Clock, Config, Overrides};
+use amends_store::Store;
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "amends",
+    version,
+    about = "Service recovery: find the customers you failed, win them back, prove it pays."
+)]
+struct Cli {
+    /// Database URL: sqlite://amends.db (default) or postgres://user@host/db
+    #[arg(long, global = true, env = "AMENDS_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Configuration file (default: ./amends.toml if it exists)
+    #[arg(long, global = true, env = "AMENDS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web UI and API (applies migrations first)
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port)
+        #[arg(long, env = "AMENDS_BIND")]
+        bind: Option<String>,
+        /// Fill an empty database with demo data and print the demo login
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit
+    Migrate,
+    /// Fill the database with a realistic, seeded demo data set
+    Demo(DemoArgs),
+    /// Manage users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Number of customers
+    #[arg(long, default_value_t = 400)]
+    customers: usize,
+    /// Number of recovery cases (spread over 18 months)
+    #[arg(long, default_value_t = 1500)]
+    cases: usize,
+    /// Random seed: the same seed gives the same data
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; asks for the password or reads it with --password-stdin
+    Create {
+        /// Login name (letters, digits, . _ - @)
+        #[arg(long)]
+        name: String,
+        /// agent, lead or admin
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Name shown in the UI (default: the login name)
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// de or en
+        #[arg(long, default_value = "de")]
+        language: String,
+        /// Read the password from standard input instead of asking
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; prints the token alone on the last line
+    Create {
+        /// The user's login name
+        #[arg(long)]
+        user: String,
+        /// A name to recognise the token by
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AMENDS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli, bind: Option<String>) -> anyhow::Result<Config> {
+    let overrides = Overrides {
+        database_url: cli.database_url.clone(),
+        bind,
+    };
+    Config::load(cli.config.as_deref(), &overrides).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url, config.durability)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database `{}`: {e}", config.database_url))?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let clock = Clock::System;
+    match &cli.command {
+        Command::Serve { bind, demo } => {
+            let config = load_config(&cli, bind.clone())?;
+            let store = open_store(&config).await?;
+            if *demo {
+                if store.count_users().await? == 0 {
+                    eprintln!("Filling the empty database with demo data …");
+                    let s = demo::generate(&store, clock.now(), DemoOptions::default()).await?;
+                    eprintln!(
+                        "Demo data: {} accounts, {} customers, {} cases, {} timeline events.",
+                        s.accounts, s.customers, s.cases, s.events
+                    );
+                }
+                eprintln!(
+                    "Demo login: admin / {pw} (also lena = lead, anna, ben, emma = agents; same password)",
+                    pw = demo::DEMO_PASSWORD
+                );
+            } else if store.count_users().await? == 0 {
+                eprintln!(
+                    "No users yet: create one with `amends user create --name admin --role admin`, or start with --demo."
+                );
+            }
+            let app = Application::build_with_store(config, clock, store).await?;
+            let addr = app.local_addr();
+            println!("amends listening on http://{addr}");
+            app.run(shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let config = load_config(&cli, None)?;
+            open_store(&config).await?;
+            println!("migrations applied to {}", config.database_url);
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let config = load_config(&cli, None)?;
+            let store = open_store(&config).await?;
+            let opts = DemoOptions {
+                customers: args.customers,
+                cases: args.cases,
+                seed: args.seed,
+            };
+            let s = demo::generate(&store, clock.now(), opts).await?;
+            println!(
+                "demo data: {} accounts, {} customers, {} cases, {} timeline events; users: {}",
+                s.accounts,
+                s.customers,
+                s.cases,
+                s.events,
+                s.users
+                    .iter()
+                    .map(|(u, r)| format!("{u} ({r})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!("demo password: {}", demo::DEMO_PASSWORD);
+            Ok(())
+        }
+        Command::User(UserCommand::Create {
+            name,
+            role,
+            display_name,
+            email,
+            language,
+            password_stdin,
+        }) => {
+            let config = load_config(&cli, None)?;
+            let store = open_store(&config).await?;
+            let password = read_password(*password_stdin)?;
+            let input = UserInput {
+                username: name.clone(),
+                display_name: display_name.clone(),
+                email: email.clone(),
+                role: role.clone(),
+                language: Some(language.clone()),
+                password,
+            };
+            let user = service::create_user(&store, clock.now(), input, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { user, name }) => {
+            let config = load_config(&cli, None)?;
+            let store = open_store(&config).await?;
+            let u = store.get_user_by_username(user).await.map_err(|_| {
+                anyhow::anyhow!("no user named `{user}`; create one with `amends user create --name {user}`")
+            })?;
+            let (_, token) = service::create_token(&store, clock.now(), u.id, name, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("API token for {} (shown once; store it safely):", u.username);
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    let pw = if from_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        s.trim_end_matches(['\n', '\r']).to_string()
+    } else if std::io::stdin().is_terminal() {
+        let a = rpassword::prompt_password("Password: ")?;
+        let b = rpassword::prompt_password("Repeat password: ")?;
+        if a != b {
+            anyhow::bail!("the passwords differ; try again");
+        }
+        a
+    } else {
+        anyhow::bail!("no terminal to ask for the password: pass --password-stdin and pipe it in");
+    };
+    Ok(pw)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("shutting down …");
+}

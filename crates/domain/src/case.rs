@@ -125,7 +125,11 @@ impl fmt::Display for TransitionError {
             "a case in state `{}` cannot move to `{}`; allowed: {}",
             self.from,
             self.to,
-            if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") }
+            if allowed.is_empty() {
+                "none".to_string()
+            } else {
+                allowed.join(", ")
+            }
         )
     }
 }
@@ -193,7 +197,18 @@ mod tests {
     #[test]
     fn the_happy_path_is_allowed() {
         use CaseState::*;
-        let path = [New, Acknowledged, InProgress, WaitingOnCustomer, InProgress, Resolved, FollowedUp, Closed, Reopened, Resolved];
+        let path = [
+            New,
+            Acknowledged,
+            InProgress,
+            WaitingOnCustomer,
+            InProgress,
+            Resolved,
+            FollowedUp,
+            Closed,
+            Reopened,
+            Resolved,
+        ];
         for w in path.windows(2) {
             assert_eq!(w[0].transition(w[1]), Ok(w[1]), "{} -> {}", w[0], w[1]);
         }

@@ -24,7 +24,10 @@ impl Default for Tier {
 /// Customer lifetime value in minor units (cents); never negative.
 pub fn parse_clv_cents(field: &str, value: i64) -> Result<i64, ValidationError> {
     if value < 0 {
-        return Err(ValidationError::new(field, format!("{field} must not be negative, got {value}")));
+        return Err(ValidationError::new(
+            field,
+            format!("{field} must not be negative, got {value}"),
+        ));
     }
     Ok(value)
 }

@@ -119,7 +119,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).single().expect("valid time")
+        Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0)
+            .single()
+            .expect("valid time")
     }
 
     #[test]
@@ -128,7 +130,10 @@ mod tests {
         let ent_urgent = SlaTargets::default_for(Tier::Enterprise, Priority::Urgent);
         assert_eq!(std_normal.first_response, Duration::hours(8));
         assert_eq!(ent_urgent.first_response, Duration::minutes(30));
-        assert_eq!(SlaTargets::default_for(Tier::Standard, Priority::Low).resolution, Duration::hours(144));
+        assert_eq!(
+            SlaTargets::default_for(Tier::Standard, Priority::Low).resolution,
+            Duration::hours(144)
+        );
         let d = DueDates::from_start(t(9, 0), std_normal);
         assert_eq!(d.first_response_due_at, t(17, 0));
     }
@@ -141,6 +146,9 @@ mod tests {
         assert_eq!(SlaUrgency::of(start, due, None, t(9, 0)), SlaUrgency::Red);
         assert_eq!(SlaUrgency::of(start, due, None, t(10, 0)), SlaUrgency::Breached);
         assert_eq!(SlaUrgency::of(start, due, Some(t(9, 59)), t(23, 0)), SlaUrgency::Green);
-        assert_eq!(SlaUrgency::of(start, due, Some(t(10, 1)), t(10, 2)), SlaUrgency::Breached);
+        assert_eq!(
+            SlaUrgency::of(start, due, Some(t(10, 1)), t(10, 2)),
+            SlaUrgency::Breached
+        );
     }
 }

@@ -24,7 +24,9 @@ impl Email {
         if s.len() > 254 {
             return Err(err("email must be at most 254 characters"));
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',') {
+        if s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+        {
             return Err(err("email must not contain spaces, commas or angle brackets"));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
@@ -33,7 +35,9 @@ impl Email {
         if local.is_empty() || local.contains('@') {
             return Err(err("email must have exactly one `@` with a name before it"));
         }
-        let labels_ok = domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+        let labels_ok = domain
+            .split('.')
+            .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
         if !domain.contains('.') || !labels_ok {
             return Err(err("email must end in a domain such as example.com"));
         }
@@ -133,7 +137,10 @@ impl NonEmptyText {
             ));
         }
         if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-            return Err(ValidationError::new(field, format!("{field} must not contain control characters")));
+            return Err(ValidationError::new(
+                field,
+                format!("{field} must not contain control characters"),
+            ));
         }
         Ok(Self(s.to_string()))
     }
@@ -181,8 +188,20 @@ mod tests {
 
     #[test]
     fn emails_are_checked_and_normalised() {
-        assert_eq!(Email::parse(" Anna@Example.COM ").expect("valid").as_str(), "Anna@example.com");
-        for bad in ["", "anna", "anna@", "@example.com", "anna@example", "an na@example.com", "a@b@c.de", "a@-x.de"] {
+        assert_eq!(
+            Email::parse(" Anna@Example.COM ").expect("valid").as_str(),
+            "Anna@example.com"
+        );
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@example.com",
+            "anna@example",
+            "an na@example.com",
+            "a@b@c.de",
+            "a@-x.de",
+        ] {
             let e = Email::parse(bad).expect_err(bad);
             assert_eq!(e.field, "email");
         }

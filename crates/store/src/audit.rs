@@ -34,7 +34,11 @@ macro_rules! record_audit {
         .bind(a.action)
         .bind(a.entity)
         .bind(&a.entity_id)
-        .bind(if a.detail.is_null() { None } else { Some(a.detail.to_string()) })
+        .bind(if a.detail.is_null() {
+            None
+        } else {
+            Some(a.detail.to_string())
+        })
         .bind(a.at)
         .execute($exec)
         .await?;

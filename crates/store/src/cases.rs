@@ -3,9 +3,7 @@
 use crate::audit::{Audit, new_id, record_audit};
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
-use amends_domain::{
-    CaseId, CaseState, Channel, CustomerId, EventId, NonEmptyText, Origin, Priority, Tier, UserId,
-};
+use amends_domain::{CaseId, CaseState, Channel, CustomerId, EventId, NonEmptyText, Origin, Priority, Tier, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -90,7 +88,11 @@ macro_rules! insert_event {
         .bind(ev.kind.as_str())
         .bind(ev.author.map(|u| u.0))
         .bind(ev.body.as_deref())
-        .bind(if ev.data.is_null() { None } else { Some(ev.data.to_string()) })
+        .bind(if ev.data.is_null() {
+            None
+        } else {
+            Some(ev.data.to_string())
+        })
         .bind(ev.at)
         .execute($exec)
         .await?;
@@ -213,11 +215,13 @@ impl Store {
             }
             // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
             if let Some(from) = f.created_from {
-                q.push(" AND c.id >= ").push_bind(amends_domain::ids::uuid_v7_at(from, 0));
+                q.push(" AND c.id >= ")
+                    .push_bind(amends_domain::ids::uuid_v7_at(from, 0));
                 q.push(" AND c.created_at >= ").push_bind(from);
             }
             if let Some(to) = f.created_to {
-                q.push(" AND c.id < ").push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
+                q.push(" AND c.id < ")
+                    .push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
                 q.push(" AND c.created_at < ").push_bind(to);
             }
             if let Some(d) = f.due_before {

@@ -106,21 +106,25 @@ impl Store {
 
     pub async fn get_customer(&self, id: CustomerId) -> Result<Customer, StoreError> {
         with_pool!(self, |pool| {
-            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1")))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("customer"))
+            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1"
+            )))
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("customer"))
         })
     }
 
     pub async fn get_customer_by_external_id(&self, external_id: &str) -> Result<Customer, StoreError> {
         with_pool!(self, |pool| {
-            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE external_id = $1")))
-                .bind(external_id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("customer"))
+            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE external_id = $1"
+            )))
+            .bind(external_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("customer"))
         })
     }
 
@@ -255,7 +259,8 @@ impl Store {
             if let Some(c) = &f.cursor {
                 q.push(" AND id < ").push_bind(c.id);
             }
-            q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(201));
+            q.push(" ORDER BY id DESC LIMIT ")
+                .push_bind(i64::try_from(limit + 1).unwrap_or(201));
             q.build_query_as::<Customer>().fetch_all(pool).await?
         });
         Ok(Page::from_rows(rows, limit, |c| Cursor { id: c.id.0, at: None }))

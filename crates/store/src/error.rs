@@ -9,7 +9,10 @@ pub enum StoreError {
     NotFound(&'static str),
     /// A uniqueness rule or a concurrent change stopped the write.
     #[error("{detail}")]
-    Conflict { field: Option<&'static str>, detail: String },
+    Conflict {
+        field: Option<&'static str>,
+        detail: String,
+    },
     /// The stored state does not allow the change (e.g. a case transition).
     #[error(transparent)]
     Transition(#[from] amends_domain::TransitionError),

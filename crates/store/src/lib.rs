@@ -7,6 +7,7 @@
 //! the compiler checks both paths. Only this crate writes SQL.
 
 mod audit;
+mod bulk;
 mod cases;
 mod customers;
 mod error;
@@ -15,6 +16,7 @@ mod page;
 pub mod schema;
 mod users;
 
+pub use bulk::{Batch, CaseRecord, EventRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
 pub use customers::{CustomerFilter, CustomerPatch, NewCustomer};
 pub use error::StoreError;

@@ -43,7 +43,11 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> Cursor) -> Self {
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next_cursor = if more { rows.last().map(|r| cursor_of(r).encode()) } else { None };
+        let next_cursor = if more {
+            rows.last().map(|r| cursor_of(r).encode())
+        } else {
+            None
+        };
         Page {
             items: rows,
             next_cursor,

@@ -65,32 +65,36 @@ impl Store {
 
     pub async fn get_user(&self, id: UserId) -> Result<User, StoreError> {
         with_pool!(self, |pool| {
-            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("user"))
+            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+            )))
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("user"))
         })
     }
 
     pub async fn get_user_by_username(&self, username: &str) -> Result<User, StoreError> {
         with_pool!(self, |pool| {
-            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1")))
-                .bind(username.trim())
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("user"))
+            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+            )))
+            .bind(username.trim())
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("user"))
         })
     }
 
     /// All users by display name (teams are small: hundreds at most).
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         with_pool!(self, |pool| {
-            Ok(
-                sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY display_name LIMIT 1000")))
-                    .fetch_all(pool)
-                    .await?,
-            )
+            Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users ORDER BY display_name LIMIT 1000"
+            )))
+            .fetch_all(pool)
+            .await?)
         })
     }
 
@@ -283,11 +287,13 @@ impl Store {
     /// The live session with this hash, if any (expired ones are ignored).
     pub async fn get_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>, StoreError> {
         let found: Option<(uuid::Uuid, String, DateTime<Utc>)> = with_pool!(self, |pool| {
-            sqlx::query_as("SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
-                .bind(id_hash)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as(
+                "SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+            )
+            .bind(id_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?
         });
         let Some((user_id, csrf_token, expires_at)) = found else {
             return Ok(None);
@@ -305,7 +311,10 @@ impl Store {
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(pool).await?;
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }

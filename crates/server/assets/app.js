@@ -1,0 +1,99 @@
+// amends — progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  var lang = document.body.getAttribute("data-lang") || "de";
+  var serverNow = Date.parse(document.body.getAttribute("data-now") || "") || Date.now();
+  var skew = Date.now() - serverNow;
+
+  function human(secs) {
+    secs = Math.abs(secs);
+    var d = Math.floor(secs / 86400), h = Math.floor((secs % 86400) / 3600), m = Math.floor((secs % 3600) / 60);
+    if (d > 0) return h > 0 ? d + " d " + h + " h" : d + " d";
+    if (h > 0) return m > 0 ? h + " h " + m + " min" : h + " h";
+    return Math.max(m, 1) + " min";
+  }
+
+  // Live SLA countdowns (the server renders the first value).
+  function tick() {
+    var now = Date.now() - skew;
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("data-due"));
+      if (isNaN(due)) return;
+      var secs = Math.round((due - now) / 1000);
+      var txt = secs >= 0 ? (lang === "de" ? "noch " + human(secs) : human(secs) + " left")
+                          : (lang === "de" ? human(secs) + " überfällig" : "overdue by " + human(secs));
+      el.textContent = txt;
+      if (secs < 0) { el.className = "sla sla-breached"; }
+    });
+  }
+  setInterval(tick, 30000);
+
+  // Language switch submits on change.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+    s.addEventListener("change", function () { s.form.submit(); });
+  });
+
+  // Select all in the inbox.
+  document.querySelectorAll("[data-select-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      document.querySelectorAll("input[name=ids]").forEach(function (c) { c.checked = box.checked; });
+    });
+  });
+
+  // Keyboard: j/k move, o/Enter open, x select, a assign selected (or current) to me.
+  var rows = function () { return Array.prototype.slice.call(document.querySelectorAll("tr[data-case-row]")); };
+  var current = -1;
+  function mark(i) {
+    var r = rows();
+    if (!r.length) return;
+    current = Math.max(0, Math.min(i, r.length - 1));
+    r.forEach(function (row, j) { row.classList.toggle("selected-row", j === current); });
+    r[current].scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+    var r = rows();
+    if (!r.length) return;
+    if (e.key === "j") { mark(current + 1); e.preventDefault(); }
+    else if (e.key === "k") { mark(current - 1); e.preventDefault(); }
+    else if ((e.key === "o" || e.key === "Enter") && current >= 0) { window.location = r[current].getAttribute("data-href"); }
+    else if (e.key === "x" && current >= 0) {
+      var box = r[current].querySelector("input[name=ids]");
+      if (box) box.checked = !box.checked;
+    } else if (e.key === "a" && current >= 0) {
+      var form = document.getElementById("bulk");
+      if (!form) return;
+      var any = document.querySelector("input[name=ids]:checked");
+      if (!any) { var b = r[current].querySelector("input[name=ids]"); if (b) b.checked = true; }
+      form.querySelector("select[name=assignee]").value = "me";
+      var btn = form.querySelector("button[value=assign]");
+      if (btn) btn.click();
+    }
+  });
+
+  // Live refresh of the inbox rows every 60 s, unless the user is selecting.
+  var live = document.querySelector("[data-live-region]");
+  if (live && window.fetch) {
+    setInterval(function () {
+      if (document.querySelector("input[name=ids]:checked") || document.hidden) return;
+      fetch(window.location.href, { credentials: "same-origin" }).then(function (res) {
+        return res.ok ? res.text() : null;
+      }).then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("[data-live-region]");
+        if (fresh) {
+          var y = window.scrollY;
+          live.innerHTML = fresh.innerHTML;
+          window.scrollTo(0, y);
+          serverNow = Date.parse(doc.body.getAttribute("data-now") || "") || serverNow;
+          skew = Date.now() - serverNow;
+          if (current >= 0) mark(current);
+          tick();
+        }
+      }).catch(function () {});
+    }, 60000);
+  }
+})();

@@ -1,0 +1,234 @@
+//! `/api/v1/customers` and `/api/v1/accounts`.
+
+use crate::api::dto::{CustomerIn, CustomerList, CustomerOut, CustomerPatchIn};
+use crate::api::json::ApiJson;
+use crate::api::query::ApiQuery;
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::service::{self, CustomerInput, NAME_MAX};
+use crate::state::AppState;
+use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Permission, Tier};
+use amends_store::{Account, Cursor, CustomerFilter, CustomerPatch};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_customer, list_customers))
+        .routes(routes!(get_customer, patch_customer))
+        .routes(routes!(upsert_customer))
+        .routes(routes!(create_account, list_accounts))
+        .routes(routes!(get_account))
+}
+
+/// Create a customer. The same `external_id` twice is a 409; use the
+/// upsert route to create-or-update.
+#[utoipa::path(post, path = "/customers", tag = "customers", request_body = CustomerIn,
+    responses((status = 201, body = CustomerOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_customer(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<CustomerIn>,
+) -> ApiResult<(StatusCode, Json<CustomerOut>)> {
+    actor.require(Permission::WorkCases)?;
+    let c = service::create_customer(&state, &body.into(), Some(actor.user.id)).await?;
+    Ok((StatusCode::CREATED, Json(c.into())))
+}
+
+/// Create or update the customer with this external id.
+#[utoipa::path(put, path = "/customers/by-external-id/{external_id}", tag = "customers", request_body = CustomerIn,
+    params(("external_id" = String, Path)),
+    responses((status = 200, description = "updated", body = CustomerOut), (status = 201, description = "created", body = CustomerOut), (status = 422, body = Problem)))]
+async fn upsert_customer(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(external_id): Path<String>,
+    ApiJson(body): ApiJson<CustomerIn>,
+) -> ApiResult<(StatusCode, Json<CustomerOut>)> {
+    actor.require(Permission::WorkCases)?;
+    if body
+        .external_id
+        .as_deref()
+        .is_some_and(|e| e.trim() != external_id.trim())
+    {
+        return Err(ApiError::validation(
+            "external_id",
+            "external_id in the body differs from the one in the path; leave it out or make them equal",
+        ));
+    }
+    let mut input: CustomerInput = body.into();
+    input.external_id = Some(external_id);
+    let new = input.validate(&state).map_err(service::first_error)?;
+    let (c, created) = state
+        .store()
+        .upsert_customer_by_external_id(&new, Some(actor.user.id))
+        .await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(c.into())))
+}
+
+#[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CustomerOut), (status = 404, body = Problem)))]
+async fn get_customer(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<CustomerOut>> {
+    actor.require(Permission::ReadCases)?;
+    Ok(Json(state.store().get_customer(CustomerId(id)).await?.into()))
+}
+
+/// Change a customer's fields.
+#[utoipa::path(patch, path = "/customers/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = CustomerPatchIn,
+    responses((status = 200, body = CustomerOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn patch_customer(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<CustomerPatchIn>,
+) -> ApiResult<Json<CustomerOut>> {
+    actor.require(Permission::WorkCases)?;
+    let patch = CustomerPatch {
+        name: body
+            .name
+            .map(|n| NonEmptyText::parse("name", &n, NAME_MAX))
+            .transpose()?,
+        email: body
+            .email
+            .map(|e| {
+                if e.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    Email::parse(&e).map(Some)
+                }
+            })
+            .transpose()?,
+        language: body.language.map(|l| l.parse::<Language>()).transpose()?,
+        tier: body.tier.map(|t| t.parse::<Tier>()).transpose()?,
+        clv_cents: body
+            .clv_cents
+            .map(|v| amends_domain::customer::parse_clv_cents("clv_cents", v))
+            .transpose()?,
+        consent_contact: body.consent_contact,
+        consent_survey: body.consent_survey,
+        ..CustomerPatch::default()
+    };
+    let c = state
+        .store()
+        .update_customer(CustomerId(id), &patch, Some(actor.user.id), state.now())
+        .await?;
+    Ok(Json(c.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerQuery {
+    /// Exact email, external id, or name prefix.
+    q: Option<String>,
+    tier: Option<String>,
+    account_id: Option<Uuid>,
+    cursor: Option<String>,
+    /// 1–200, default 50
+    limit: Option<usize>,
+}
+
+/// List customers, newest first.
+#[utoipa::path(get, path = "/customers", tag = "customers", params(CustomerQuery),
+    responses((status = 200, body = CustomerList), (status = 422, body = Problem)))]
+async fn list_customers(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<CustomerQuery>,
+) -> ApiResult<Json<CustomerList>> {
+    actor.require(Permission::ReadCases)?;
+    let filter = CustomerFilter {
+        account_id: q.account_id.map(AccountId),
+        tier: q.tier.as_deref().map(str::parse).transpose()?,
+        q: q.q,
+        cursor: parse_cursor(q.cursor.as_deref())?,
+        limit: q.limit.unwrap_or(50),
+    };
+    let page = state.store().list_customers(&filter).await?;
+    Ok(Json(CustomerList {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Parses an opaque cursor from a previous page.
+pub fn parse_cursor(raw: Option<&str>) -> ApiResult<Option<Cursor>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Cursor::decode(s).map(Some).ok_or_else(|| {
+            ApiError::validation(
+                "cursor",
+                "cursor is not one this server made; pass `next_cursor` from a page as it is",
+            )
+        }),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountIn {
+    #[schema(example = "Müller Logistik GmbH")]
+    name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountOut {
+    id: Uuid,
+    name: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Account> for AccountOut {
+    fn from(a: Account) -> Self {
+        Self {
+            id: a.id.0,
+            name: a.name,
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// Create a B2B account (company).
+#[utoipa::path(post, path = "/accounts", tag = "customers", request_body = AccountIn,
+    responses((status = 201, body = AccountOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_account(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<AccountIn>,
+) -> ApiResult<(StatusCode, Json<AccountOut>)> {
+    actor.require(Permission::WorkCases)?;
+    let name = NonEmptyText::parse("name", &body.name, NAME_MAX)?;
+    let now = state.now();
+    let id = AccountId(amends_store::Store::new_id(now));
+    let a = state
+        .store()
+        .insert_account(id, &name, now, Some(actor.user.id))
+        .await?;
+    Ok((StatusCode::CREATED, Json(a.into())))
+}
+
+/// List accounts by name (at most 1000).
+#[utoipa::path(get, path = "/accounts", tag = "customers", responses((status = 200, body = Vec<AccountOut>)))]
+async fn list_accounts(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<AccountOut>>> {
+    actor.require(Permission::ReadCases)?;
+    let list = state.store().list_accounts(1000).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/accounts/{id}", tag = "customers", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AccountOut), (status = 404, body = Problem)))]
+async fn get_account(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<AccountOut>> {
+    actor.require(Permission::ReadCases)?;
+    Ok(Json(state.store().get_account(AccountId(id)).await?.into()))
+}

@@ -1,0 +1,113 @@
+//! JSON in and out with errors that name the field.
+//!
+//! axum's own `Json` rejection is plain text; this extractor answers with
+//! problem+json: 415 for a wrong content type, 400 for malformed JSON,
+//! 422 naming the field for wrong types, missing or unknown fields.
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde::de::DeserializeOwned;
+
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !(ct.starts_with("application/json") || ct.contains("+json")) {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "send the body as JSON with `Content-Type: application/json` (got `{}`)",
+                if ct.is_empty() { "nothing" } else { &ct }
+            )));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::BadRequest("the request body is too large (at most 1 MiB)".into())
+            } else {
+                ApiError::BadRequest(format!("could not read the request body: {e}"))
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, mapping serde errors to field-naming API errors.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        use serde_json::error::Category;
+        match inner.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
+            }
+            Category::Data => {
+                let msg = inner.to_string();
+                let field = field_from_message(&msg).map_or(path.clone(), |f| {
+                    if path == "." || path.is_empty() {
+                        f
+                    } else {
+                        format!("{path}.{f}")
+                    }
+                });
+                let field = if field == "." { String::new() } else { field };
+                // serde appends " at line L column C"; keep the message short.
+                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                ApiError::validation(field, msg)
+            }
+        }
+    })
+}
+
+/// `missing field `x`` and `unknown field `x`` name a field that the
+/// path (which points at the enclosing object) does not.
+fn field_from_message(msg: &str) -> Option<String> {
+    for prefix in ["missing field `", "unknown field `"] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            return rest.split('`').next().map(str::to_string);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct In {
+        subject: String,
+        rating: Option<u8>,
+    }
+
+    fn field(r: Result<In, ApiError>) -> String {
+        match r {
+            Err(ApiError::Validation { field, .. }) => field,
+            other => panic!("expected validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(field(parse_json(br#"{"rating": 1}"#)), "subject");
+        assert_eq!(field(parse_json(br#"{"subject": "x", "colour": 1}"#)), "colour");
+        assert_eq!(field(parse_json(br#"{"subject": 5}"#)), "subject");
+        assert_eq!(field(parse_json(br#"{"subject": "x", "rating": 900}"#)), "rating");
+        assert!(matches!(parse_json::<In>(b"{not json"), Err(ApiError::BadRequest(_))));
+    }
+}

@@ -1,0 +1,183 @@
+//! The one place where errors become HTTP responses.
+//!
+//! API errors are `application/problem+json` (RFC 9457) with a stable
+//! `type`, a human `title` and `detail`, and for validation the offending
+//! `field`. Internal details are logged with an error id, never sent.
+
+use amends_domain::{TransitionError, ValidationError};
+use amends_store::StoreError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{detail}")]
+    Conflict {
+        detail: String,
+        field: Option<String>,
+        allowed: Option<Vec<String>>,
+    },
+    #[error("too many requests; try again in a minute")]
+    TooManyRequests,
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The problem document sent to clients.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The request field that is wrong (validation problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For state conflicts: the states the case may move to instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+    /// For internal errors: the id to quote when asking for help.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::Validation { .. } => ("validation", "Invalid input"),
+            ApiError::BadRequest(_) => ("bad-request", "Malformed request"),
+            ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            ApiError::Unauthorized => ("unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::Conflict { allowed: Some(_), .. } => ("invalid-transition", "Transition not allowed"),
+            ApiError::Conflict { .. } => ("conflict", "Conflict"),
+            ApiError::TooManyRequests => ("rate-limited", "Too many requests"),
+            ApiError::Internal(_) => ("internal", "Internal error"),
+        }
+    }
+
+    /// The problem document; internal causes are logged here, not returned.
+    #[must_use]
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        let mut p = Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_string(),
+            status: self.status().as_u16(),
+            detail: self.to_string(),
+            field: None,
+            allowed: None,
+            error_id: None,
+        };
+        match self {
+            ApiError::Validation { field, .. } => p.field = Some(field.clone()),
+            ApiError::Conflict { field, allowed, .. } => {
+                p.field.clone_from(field);
+                p.allowed.clone_from(allowed);
+            }
+            ApiError::Internal(cause) => {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                tracing::error!(error_id = %id, %cause, "internal error");
+                p.detail = format!("something went wrong on our side; quote error id {id} when reporting it");
+                p.error_id = Some(id);
+            }
+            _ => {}
+        }
+        p
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let p = self.problem();
+        let mut res = (self.status(), axum::Json(p)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if matches!(self, ApiError::Unauthorized) {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        ApiError::Validation {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(e: TransitionError) -> Self {
+        ApiError::Conflict {
+            detail: e.to_string(),
+            field: Some("to".into()),
+            allowed: Some(e.allowed.iter().map(|s| s.as_str().to_string()).collect()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(what.to_string()),
+            StoreError::Conflict { field, detail } => ApiError::Conflict {
+                detail,
+                field: field.map(str::to_string),
+                allowed: None,
+            },
+            StoreError::Transition(t) => t.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

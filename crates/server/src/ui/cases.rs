@@ -1,0 +1,300 @@
+//! Case pages: create form with field errors, detail with timeline and actions.
+
+use crate::api::dto::{CaseOut, EventOut};
+use crate::service::{self, CaseInput};
+use crate::state::AppState;
+use crate::ui::session::UiUser;
+use crate::ui::{UiError, page as render_page};
+use amends_domain::{CaseId, CaseState, Channel, Email, Origin, Priority, UserId, ValidationError};
+use amends_store::{CaseFilter, EventKind, NewEvent, StoreError};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+pub struct NewCaseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    customer: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    priority: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewCaseQuery {
+    customer: Option<String>,
+}
+
+fn render_form(
+    state: &AppState,
+    ui: &UiUser,
+    form: &NewCaseForm,
+    errors: &BTreeMap<String, String>,
+) -> Result<axum::response::Html<String>, UiError> {
+    let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+    let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
+    render_page(
+        state,
+        "case_new.html",
+        ui.lang(),
+        Some(ui),
+        context! { nav => "new", form => Value::from_serialize(form), errors => errors, channels => channels, priorities => priorities },
+    )
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Query(q): Query<NewCaseQuery>,
+) -> Result<Response, UiError> {
+    let form = NewCaseForm {
+        customer: q.customer.unwrap_or_default(),
+        channel: "phone".into(),
+        priority: "normal".into(),
+        ..NewCaseForm::default()
+    };
+    Ok(render_form(&state, &ui, &form, &BTreeMap::new())?.into_response())
+}
+
+/// Finds the customer a person typed: an id, an email or an external id.
+async fn resolve_customer(state: &AppState, text: &str) -> Result<Uuid, ValidationError> {
+    let text = text.trim();
+    let missing = || {
+        ValidationError::new(
+            "customer",
+            "no customer with this id, email or external id; create the customer first",
+        )
+    };
+    if text.is_empty() {
+        return Err(ValidationError::new("customer", "customer is required"));
+    }
+    if let Ok(id) = text.parse::<Uuid>() {
+        return match state.store().get_customer(id.into()).await {
+            Ok(c) => Ok(c.id.0),
+            Err(_) => Err(missing()),
+        };
+    }
+    if text.contains('@') {
+        let email = Email::parse(text).map_err(|e| e.for_field("customer"))?;
+        return match state.store().find_customer_by_email(&email).await {
+            Ok(Some(c)) => Ok(c.id.0),
+            _ => Err(missing()),
+        };
+    }
+    match state.store().get_customer_by_external_id(text).await {
+        Ok(c) => Ok(c.id.0),
+        Err(_) => Err(missing()),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(form): Form<NewCaseForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    let mut errors = BTreeMap::new();
+    let customer_id = match resolve_customer(&state, &form.customer).await {
+        Ok(id) => Some(id),
+        Err(e) => {
+            errors.insert(e.field, e.message);
+            None
+        }
+    };
+    let input = CaseInput {
+        customer_id: customer_id.or(Some(Uuid::nil())),
+        subject: form.subject.clone(),
+        description: Some(form.description.clone()),
+        channel: form.channel.clone(),
+        priority: Some(form.priority.clone()),
+        assignee_id: Some(ui.user.id.0),
+    };
+    match input.validate() {
+        Ok(valid) if errors.is_empty() => {
+            let case = service::open_case(&state, valid, Origin::Manual, Some(ui.user.id)).await?;
+            Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response())
+        }
+        Ok(_) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render_form(&state, &ui, &form, &errors)?,
+        )
+            .into_response()),
+        Err(list) => {
+            for e in list {
+                errors.entry(e.field).or_insert(e.message);
+            }
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render_form(&state, &ui, &form, &errors)?,
+            )
+                .into_response())
+        }
+    }
+}
+
+pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option<String>) -> Result<Response, UiError> {
+    let case = state.store().get_case(CaseId(id)).await?;
+    let customer = state.store().get_customer(case.customer_id).await?;
+    let events: Vec<EventOut> = state
+        .store()
+        .list_events(case.id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let others = state
+        .store()
+        .list_cases(&CaseFilter {
+            customer_id: Some(case.customer_id),
+            limit: 20,
+            ..CaseFilter::default()
+        })
+        .await?;
+    let prior_failures = others.items.iter().filter(|c| c.id != case.id).count();
+    let open_cases = others
+        .items
+        .iter()
+        .filter(|c| c.id != case.id && c.state.is_open())
+        .map(|c| context! { id => c.id, subject => c.subject.clone(), state => c.state.as_str() })
+        .collect::<Vec<_>>();
+    let users = state.store().list_users().await?;
+    let now = state.now();
+    let out = CaseOut::new(case, now);
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let html = render_page(
+        state,
+        "case.html",
+        ui.lang(),
+        Some(ui),
+        context! {
+            nav => "inbox",
+            case => Value::from_serialize(&out),
+            customer => Value::from_serialize(&customer),
+            events => Value::from_serialize(&events),
+            prior_failures => prior_failures,
+            open_cases => open_cases,
+            users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
+            error => error,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
+    page_handler(&state, &ui, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct TransitionForm {
+    csrf: String,
+    to: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn transition(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<TransitionForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    let to: CaseState = form
+        .to
+        .parse()
+        .map_err(|e: ValidationError| UiError::BadRequest(e.message))?;
+    let note = amends_domain::validate::optional_text("note", Some(&form.note), service::NOTE_MAX)
+        .map_err(|e| UiError::BadRequest(e.message))?;
+    match state
+        .store()
+        .transition_case(
+            CaseId(id),
+            to,
+            Some(ui.user.id),
+            note.as_ref().map(|n| n.as_str()),
+            state.now(),
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e @ (StoreError::Transition(_) | StoreError::Conflict { .. })) => {
+            page_handler(&state, &ui, id, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    csrf: String,
+    body: String,
+}
+
+pub async fn note(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    let body = match service::note_body(&form.body) {
+        Ok(b) => b,
+        Err(e) => return page_handler(&state, &ui, id, Some(e.message)).await,
+    };
+    let ev = NewEvent {
+        kind: EventKind::Note,
+        author: Some(ui.user.id),
+        body: Some(body.into_inner()),
+        data: serde_json::Value::Null,
+        at: state.now(),
+    };
+    state.store().add_event(CaseId(id), &ev).await?;
+    Ok(Redirect::to(&format!("/cases/{id}#timeline-end")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    csrf: String,
+    assignee: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    let target = match form.assignee.as_str() {
+        "" | "none" => None,
+        "me" => Some(ui.user.id),
+        other => Some(UserId(
+            other.parse().map_err(|_| UiError::BadRequest("bad user id".into()))?,
+        )),
+    };
+    match state
+        .store()
+        .assign_case(CaseId(id), target, Some(ui.user.id), state.now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e @ StoreError::Conflict { .. }) => page_handler(&state, &ui, id, Some(e.to_string())).await,
+        Err(e) => Err(e.into()),
+    }
+}

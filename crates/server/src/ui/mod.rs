@@ -1,0 +1,166 @@
+//! The web UI: server-rendered pages, German and English, no JS build step.
+//! Forms post back to the server (CSRF token in every form); a small
+//! embedded script adds keyboard shortcuts and live SLA countdowns.
+
+pub mod assets;
+pub mod cases;
+pub mod customers;
+pub mod i18n;
+pub mod inbox;
+pub mod render;
+pub mod session;
+pub mod settings;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use amends_domain::Language;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use session::UiUser;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/login", get(session::login_page).post(session::login_submit))
+        .route("/logout", post(session::logout))
+        .route("/settings", get(settings::page_handler))
+        .route("/settings/language", post(session::set_language))
+        .route("/settings/tokens", post(settings::create_token))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/bulk", post(inbox::bulk))
+        .route("/cases/new", get(cases::new_page).post(cases::create))
+        .route("/cases/{id}", get(cases::page))
+        .route("/cases/{id}/transition", post(cases::transition))
+        .route("/cases/{id}/note", post(cases::note))
+        .route("/cases/{id}/assign", post(cases::assign))
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customers::page))
+        .route("/assets/{name}", get(assets::serve))
+        .with_state(state)
+}
+
+/// Errors of UI pages: rendered as a page in the default language.
+#[derive(Debug)]
+pub enum UiError {
+    NotFound,
+    Forbidden(String),
+    BadRequest(String),
+    TooManyRequests,
+    Internal(String),
+}
+
+impl From<ApiError> for UiError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound(_) => UiError::NotFound,
+            ApiError::Forbidden(m) => UiError::Forbidden(m),
+            ApiError::Unauthorized => UiError::Forbidden("please sign in".into()),
+            ApiError::Internal(m) => UiError::Internal(m),
+            ApiError::TooManyRequests => UiError::TooManyRequests,
+            other => UiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<amends_store::StoreError> for UiError {
+    fn from(e: amends_store::StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl From<minijinja::Error> for UiError {
+    fn from(e: minijinja::Error) -> Self {
+        UiError::Internal(format!("template: {e:#}"))
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let (status, key, detail) = match &self {
+            UiError::NotFound => (StatusCode::NOT_FOUND, "error-not-found", String::new()),
+            UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "error-forbidden", m.clone()),
+            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "error-bad-request", m.clone()),
+            UiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "error-too-many", String::new()),
+            UiError::Internal(m) => {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                tracing::error!(error_id = %id, cause = %m, "internal error in UI");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error-internal",
+                    format!("error id {id}"),
+                )
+            }
+        };
+        // A tiny self-contained page: rendering must not fail here.
+        let body = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{status}</title>\
+             <link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body class=\"error-page\"><main>\
+             <h1>{}</h1><p>{}</p><p><a href=\"/inbox\">amends</a></p></main></body></html>",
+            html_escape(&format!("{} · {}", i18n_title_de(key), i18n_title_en(key))),
+            html_escape(&detail)
+        );
+        (status, Html(body)).into_response()
+    }
+}
+
+fn i18n_title_de(key: &str) -> &'static str {
+    match key {
+        "error-not-found" => "Nicht gefunden",
+        "error-forbidden" => "Nicht erlaubt",
+        "error-bad-request" => "Ungültige Anfrage",
+        "error-too-many" => "Zu viele Versuche – bitte in einer Minute erneut",
+        _ => "Interner Fehler",
+    }
+}
+
+fn i18n_title_en(key: &str) -> &'static str {
+    match key {
+        "error-not-found" => "Not found",
+        "error-forbidden" => "Not allowed",
+        "error-bad-request" => "Bad request",
+        "error-too-many" => "Too many attempts – try again in a minute",
+        _ => "Internal error",
+    }
+}
+
+/// Escapes text for HTML (for the few strings built outside templates).
+#[must_use]
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders a full page with the common context (language, user, CSRF token, now).
+pub fn page(
+    state: &AppState,
+    template: &str,
+    lang: Language,
+    user: Option<&UiUser>,
+    extra: Value,
+) -> Result<Html<String>, UiError> {
+    let ctx = context! {
+        lang => lang.code(),
+        now => state.now(),
+        user => user.map(|u| context!{
+            id => u.user.id,
+            name => u.user.display_name.clone(),
+            role => u.user.role.as_str(),
+        }),
+        csrf => user.map(|u| u.csrf.clone()),
+        ..extra
+    };
+    Ok(Html(state.ui().render(template, ctx)?))
+}
