@@ -15,12 +15,6 @@ string_enum!(
     }
 );
 
-impl Default for Tier {
-    fn default() -> Self {
-        Tier::Standard
-    }
-}
-
 /// Customer lifetime value in minor units (cents); never negative.
 pub fn parse_clv_cents(field: &str, value: i64) -> Result<i64, ValidationError> {
     if value < 0 {

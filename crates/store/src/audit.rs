@@ -4,11 +4,27 @@ use crate::{AuditEntry, Store, StoreError, with_pool};
 use amends_domain::UserId;
 use amends_domain::ids::uuid_v7_at;
 use chrono::{DateTime, Utc};
+use std::sync::Mutex;
 use uuid::Uuid;
 
-/// A fresh UUIDv7 for a row created at `now`.
+/// A fresh UUIDv7 for a row created at `now`. Ids made by this process
+/// in the same millisecond carry a rising counter in their first random
+/// bits (RFC 9562, method 1), so rows written together keep their order
+/// (e.g. the "created" event before the first message).
 pub(crate) fn new_id(now: DateTime<Utc>) -> Uuid {
-    uuid_v7_at(now, Uuid::new_v4().as_u128())
+    static LAST: Mutex<(i64, u128)> = Mutex::new((i64::MIN, 0));
+    let ms = now.timestamp_millis();
+    let counter = {
+        let mut last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.0 == ms {
+            last.1 = (last.1 + 1) & 0x0FFF;
+        } else {
+            *last = (ms, 0);
+        }
+        last.1
+    };
+    let random = Uuid::new_v4().as_u128() & u128::from(u64::MAX);
+    uuid_v7_at(now, (counter << 64) | random)
 }
 
 /// One audit record, built by the store functions that change data.

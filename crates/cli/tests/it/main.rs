@@ -1,1 +1,10 @@
-//! The one integration-test binary of amends.
+//! The one integration-test binary of amends: storage suite, HTTP API,
+//! UI over HTTP and CLI — on SQLite and on PostgreSQL.
+
+mod support;
+
+mod api;
+mod auth;
+mod cli;
+mod storage;
+mod ui;

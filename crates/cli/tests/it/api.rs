@@ -1,0 +1,407 @@
+//! The REST API over real HTTP, on both backends.
+
+use crate::support::{Backend, TestApp, problem};
+use serde_json::{Value, json};
+
+async fn customers_contract(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tok = app.admin_token.clone();
+    let res = app
+        .post(
+            "/api/v1/customers",
+            &tok,
+            json!({"external_id": "CRM-1", "name": "Jürgen Weiß", "email": "j.weiss@example.de", "language": "de", "tier": "premium"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let c: Value = res.json().await.expect("json");
+    let id = c["id"].as_str().expect("id").to_string();
+    assert_eq!(c["name"], "Jürgen Weiß");
+    assert_eq!(c["tier"], "premium");
+
+    let dup = app
+        .post(
+            "/api/v1/customers",
+            &tok,
+            json!({"external_id": "CRM-1", "name": "Someone else"}),
+        )
+        .await;
+    let p = problem(dup, 409).await;
+    assert_eq!(p["field"], "external_id");
+
+    let res = app
+        .client
+        .put(app.url("/api/v1/customers/by-external-id/CRM-1"))
+        .bearer_auth(&tok)
+        .json(&json!({"name": "Jürgen Weiß", "tier": "enterprise", "language": "en"}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 200, "update by external id");
+    let c: Value = res.json().await.expect("json");
+    assert_eq!(c["id"], id.as_str());
+    assert_eq!(c["tier"], "enterprise");
+    let res = app
+        .client
+        .put(app.url("/api/v1/customers/by-external-id/CRM-2"))
+        .bearer_auth(&tok)
+        .json(&json!({"name": "Neue Kundin"}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 201, "create by external id");
+
+    let got: Value = app
+        .get(&format!("/api/v1/customers/{id}"), &tok)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["language"], "en");
+    let patched = app
+        .client
+        .patch(app.url(&format!("/api/v1/customers/{id}")))
+        .bearer_auth(&tok)
+        .json(&json!({"email": "neu@example.de", "clv_cents": 99900}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(patched.status(), 200);
+    let list: Value = app
+        .get("/api/v1/customers?limit=1", &tok)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+    let next = list["next_cursor"].as_str().expect("a second page");
+    let list2: Value = app
+        .get(&format!("/api/v1/customers?limit=1&cursor={next}"), &tok)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_ne!(list["items"][0]["id"], list2["items"][0]["id"]);
+
+    let acc = app
+        .post("/api/v1/accounts", &tok, json!({"name": "Müller Logistik GmbH"}))
+        .await;
+    assert_eq!(acc.status(), 201);
+    let acc: Value = acc.json().await.expect("json");
+    let b2b = app
+        .post(
+            "/api/v1/customers",
+            &tok,
+            json!({"name": "Einkauf Müller", "account_id": acc["id"], "tier": "enterprise"}),
+        )
+        .await;
+    assert_eq!(b2b.status(), 201);
+    let ghost = app
+        .post(
+            "/api/v1/customers",
+            &tok,
+            json!({"name": "Niemand", "account_id": "01900000-0000-7000-8000-000000000000"}),
+        )
+        .await;
+    problem(ghost, 404).await;
+}
+
+async fn cases_contract(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tok = app.admin_token.clone();
+    let cust = app.customer("CRM-7", "de", "premium").await;
+    let res = app
+        .post(
+            "/api/v1/cases",
+            &tok,
+            json!({"customer_id": cust, "subject": "Lieferung beschädigt", "description": "Vase zerbrochen", "channel": "email"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let case: Value = res.json().await.expect("json");
+    assert_eq!(case["state"], "new");
+    assert_eq!(case["origin"], "api");
+    assert_eq!(case["first_response_due_at"], "2026-11-23T13:00:00Z", "premium: 4 h");
+    assert_eq!(case["resolution_due_at"], "2026-11-25T09:00:00Z", "premium: 48 h");
+    assert_eq!(case["sla"]["policy"], "premium/normal");
+    let id = case["id"].as_str().expect("id").to_string();
+
+    let got: Value = app
+        .get(&format!("/api/v1/cases/{id}"), &tok)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["subject"], "Lieferung beschädigt");
+    assert_eq!(got["allowed_transitions"], json!(["acknowledged", "in_progress"]));
+
+    let bad = app
+        .post(
+            &format!("/api/v1/cases/{id}/transitions"),
+            &tok,
+            json!({"to": "closed"}),
+        )
+        .await;
+    let p = problem(bad, 409).await;
+    assert_eq!(p["type"], "/problems/invalid-transition");
+    assert_eq!(p["allowed"], json!(["acknowledged", "in_progress"]));
+    let ok = app
+        .post(
+            &format!("/api/v1/cases/{id}/transitions"),
+            &tok,
+            json!({"to": "acknowledged", "note": "Entschuldigung"}),
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let acked: Value = ok.json().await.expect("json");
+    assert_eq!(acked["state"], "acknowledged");
+    assert_eq!(acked["sla"]["first_response"]["met_at"], "2026-11-23T09:00:00Z");
+
+    let unknown_state = app
+        .post(
+            &format!("/api/v1/cases/{id}/transitions"),
+            &tok,
+            json!({"to": "teleported"}),
+        )
+        .await;
+    assert_eq!(problem(unknown_state, 422).await["field"], "to");
+
+    let note = app
+        .post(
+            &format!("/api/v1/cases/{id}/notes"),
+            &tok,
+            json!({"body": "Ersatz ist unterwegs"}),
+        )
+        .await;
+    assert_eq!(note.status(), 201);
+    let me: Value = app.get("/api/v1/me", &tok).await.json().await.expect("json");
+    let assign = app
+        .post(
+            &format!("/api/v1/cases/{id}/assign"),
+            &tok,
+            json!({"assignee_id": me["id"]}),
+        )
+        .await;
+    assert_eq!(assign.status(), 200);
+    let patched = app
+        .client
+        .patch(app.url(&format!("/api/v1/cases/{id}")))
+        .bearer_auth(&tok)
+        .json(&json!({"priority": "urgent"}))
+        .send()
+        .await
+        .expect("patch");
+    let patched: Value = patched.json().await.expect("json");
+    assert_eq!(patched["priority"], "urgent");
+    assert_eq!(
+        patched["resolution_due_at"], "2026-11-23T21:00:00Z",
+        "premium urgent: 12 h"
+    );
+
+    let events: Value = app
+        .get(&format!("/api/v1/cases/{id}/events"), &tok)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let kinds: Vec<&str> = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, vec!["created", "state_change", "note", "assignment", "update"]);
+    assert_eq!(events[1]["body"], "Entschuldigung");
+    assert_eq!(events[1]["author"]["name"], "admin (test)");
+
+    for n in 0..4 {
+        app.case(&cust, &format!("Weiterer Fall {n}")).await;
+    }
+    let mine: Value = app
+        .get("/api/v1/cases?assignee=me", &tok)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(1));
+    let open: Value = app
+        .get(&format!("/api/v1/cases?state=new&customer_id={cust}&limit=3"), &tok)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(open["items"].as_array().map(Vec::len), Some(3));
+    let next = open["next_cursor"].as_str().expect("next page");
+    let rest: Value = app
+        .get(
+            &format!("/api/v1/cases?state=new&customer_id={cust}&limit=3&cursor={next}"),
+            &tok,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(rest["items"].as_array().map(Vec::len), Some(1));
+    assert!(rest["next_cursor"].is_null());
+    let bad_filter = app.get("/api/v1/cases?state=sleeping", &tok).await;
+    assert_eq!(problem(bad_filter, 422).await["field"], "state");
+    let bad_sort = app.get("/api/v1/cases?sort=random", &tok).await;
+    assert_eq!(problem(bad_sort, 422).await["field"], "sort");
+    let bad_cursor = app.get("/api/v1/cases?cursor=xyz", &tok).await;
+    assert_eq!(problem(bad_cursor, 422).await["field"], "cursor");
+    let bad_param = app.get("/api/v1/cases?colour=red", &tok).await;
+    assert_eq!(problem(bad_param, 422).await["field"], "colour");
+    let bad_time = app.get("/api/v1/cases?created_from=yesterday", &tok).await;
+    assert_eq!(problem(bad_time, 422).await["field"], "created_from");
+}
+
+async fn bad_input_is_rejected_and_nothing_is_written(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tok = app.admin_token.clone();
+    let cust = app.customer("CRM-9", "en", "standard").await;
+    let send_raw = |body: &'static str, ct: &'static str| {
+        let req = app
+            .client
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(&tok)
+            .header("content-type", ct)
+            .body(body);
+        async move { req.send().await.expect("request") }
+    };
+    problem(send_raw("{\"customer_id\": ", "application/json").await, 400).await;
+    problem(send_raw("subject=x", "application/x-www-form-urlencoded").await, 415).await;
+
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"customer_id": cust, "subject": "x", "channel": "email", "colour": "red"}),
+            "colour",
+        ),
+        (
+            json!({"customer_id": cust, "subject": 42, "channel": "email"}),
+            "subject",
+        ),
+        (json!({"customer_id": cust, "channel": "email"}), "subject"),
+        (
+            json!({"customer_id": cust, "subject": "x".repeat(201), "channel": "email"}),
+            "subject",
+        ),
+        (
+            json!({"customer_id": cust, "subject": "   ", "channel": "email"}),
+            "subject",
+        ),
+        (
+            json!({"customer_id": cust, "subject": "x", "channel": "pigeon"}),
+            "channel",
+        ),
+        (
+            json!({"customer_id": cust, "subject": "x", "channel": "email", "priority": "whenever"}),
+            "priority",
+        ),
+        (
+            json!({"customer_id": "not-a-uuid", "subject": "x", "channel": "email"}),
+            "customer_id",
+        ),
+        (
+            json!({"customer_id": "01900000-0000-7000-8000-000000000000", "subject": "x", "channel": "email"}),
+            "customer_id",
+        ),
+    ];
+    for (body, field) in cases {
+        let res = app.post("/api/v1/cases", &tok, body.clone()).await;
+        let p = problem(res, 422).await;
+        assert_eq!(p["field"], field, "body {body}: {p}");
+        assert!(!p["detail"].as_str().unwrap_or_default().is_empty());
+    }
+    let customers: Vec<(Value, &str)> = vec![
+        (json!({"name": "A", "email": "not-an-email"}), "email"),
+        (json!({"name": "A", "language": "fr"}), "language"),
+        (json!({"name": "A", "tier": "gold"}), "tier"),
+        (json!({"name": ""}), "name"),
+        (json!({"name": "A", "clv_cents": -5}), "clv_cents"),
+        (json!({"name": "A", "clv_cents": "lots"}), "clv_cents"),
+    ];
+    for (body, field) in customers {
+        let p = problem(app.post("/api/v1/customers", &tok, body.clone()).await, 422).await;
+        assert_eq!(p["field"], field, "body {body}: {p}");
+    }
+    let lang = problem(
+        app.post("/api/v1/customers", &tok, json!({"name": "A", "language": "fr"}))
+            .await,
+        422,
+    )
+    .await;
+    assert!(lang["detail"].as_str().unwrap_or_default().contains("`de` or `en`"));
+
+    // Nothing was written by any of these.
+    let list: Value = app.get("/api/v1/cases", &tok).await.json().await.expect("json");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(app.store.count_customers().await.expect("count"), 1);
+
+    problem(app.get("/api/v1/cases/not-a-uuid", &tok).await, 422).await;
+    problem(
+        app.get("/api/v1/cases/01900000-0000-7000-8000-000000000000", &tok)
+            .await,
+        404,
+    )
+    .await;
+    problem(app.get("/api/v1/no-such-route", &tok).await, 404).await;
+    let wrong_method = app
+        .client
+        .delete(app.url("/api/v1/cases"))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .expect("req");
+    problem(wrong_method, 405).await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&tok)
+        .header("content-type", "application/json")
+        .body(format!("{{\"subject\": \"{huge}\"}}"))
+        .send()
+        .await
+        .expect("req");
+    assert!(res.status().is_client_error(), "{}", res.status());
+}
+
+async fn docs_and_probes(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let health = app.client.get(app.url("/healthz")).send().await.expect("healthz");
+    assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
+    assert_eq!(ready.status(), 200);
+    let spec: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("spec")
+        .json()
+        .await
+        .expect("json");
+    assert!(spec["openapi"].as_str().unwrap_or_default().starts_with("3."));
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/transitions",
+        "/api/v1/customers",
+        "/api/v1/customers/by-external-id/{external_id}",
+    ] {
+        assert!(spec["paths"][path].is_object(), "OpenAPI lacks {path}");
+    }
+    let docs = app.client.get(app.url("/api/docs/")).send().await.expect("docs");
+    assert_eq!(docs.status(), 200);
+    assert!(
+        docs.text().await.expect("text").contains("swagger"),
+        "docs page is served offline"
+    );
+}
+
+crate::both_backends!(
+    customers_contract,
+    cases_contract,
+    bad_input_is_rejected_and_nothing_is_written,
+    docs_and_probes,
+);

@@ -1,0 +1,208 @@
+//! Authentication and role checks on every API route.
+
+use crate::support::{Backend, TestApp, problem};
+use serde_json::json;
+
+/// Every API route with a body that would be valid, and the lowest role
+/// allowed to call it.
+fn routes(case: &str, customer: &str) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
+    vec![
+        ("GET", "/api/v1/me".into(), json!(null), "agent"),
+        ("GET", "/api/v1/users".into(), json!(null), "agent"),
+        (
+            "POST",
+            "/api/v1/users".into(),
+            json!({"username": "newbie", "role": "agent", "password": "long enough pw"}),
+            "admin",
+        ),
+        ("GET", "/api/v1/audit".into(), json!(null), "lead"),
+        ("GET", "/api/v1/tokens".into(), json!(null), "agent"),
+        ("GET", "/api/v1/cases".into(), json!(null), "agent"),
+        ("GET", format!("/api/v1/cases/{case}"), json!(null), "agent"),
+        ("GET", format!("/api/v1/cases/{case}/events"), json!(null), "agent"),
+        (
+            "POST",
+            format!("/api/v1/cases/{case}/notes"),
+            json!({"body": "x"}),
+            "agent",
+        ),
+        ("GET", "/api/v1/customers".into(), json!(null), "agent"),
+        ("GET", format!("/api/v1/customers/{customer}"), json!(null), "agent"),
+        ("GET", "/api/v1/accounts".into(), json!(null), "agent"),
+    ]
+}
+
+async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let cust = app.customer("CRM-1", "de", "standard").await;
+    let case = app.case(&cust, "Test").await;
+    let case_id = case["id"].as_str().expect("id").to_string();
+    let agent = app.token_for("agent1", "agent").await;
+    let lead = app.token_for("lead1", "lead").await;
+    for (method, path, body, min_role) in routes(&case_id, &cust) {
+        let m: reqwest::Method = method.parse().expect("method");
+        // No token: 401 everywhere.
+        let mut req = app.client.request(m.clone(), app.url(&path));
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request");
+        problem(res, 401).await;
+        // A wrong token: 401.
+        let res = app
+            .client
+            .request(m.clone(), app.url(&path))
+            .bearer_auth("amd_not-a-real-token")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 401, "{method} {path}");
+        for (role, token) in [("agent", &agent), ("lead", &lead)] {
+            let mut req = app.client.request(m.clone(), app.url(&path)).bearer_auth(token);
+            if !body.is_null() {
+                req = req.json(&body);
+            }
+            let status = req.send().await.expect("request").status().as_u16();
+            let allowed = match min_role {
+                "agent" => true,
+                "lead" => role == "lead",
+                _ => false,
+            };
+            if allowed {
+                assert!(status < 400, "{role} should be allowed {method} {path}, got {status}");
+            } else {
+                assert_eq!(status, 403, "{role} must be refused {method} {path}");
+            }
+        }
+    }
+    // Admin may create users; the new user's token then works.
+    let res = app
+        .post(
+            "/api/v1/users",
+            &app.admin_token,
+            json!({"username": "emma", "role": "agent", "password": "long enough pw", "language": "en"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let weak = app
+        .post(
+            "/api/v1/users",
+            &app.admin_token,
+            json!({"username": "x", "role": "agent", "password": "short"}),
+        )
+        .await;
+    assert_eq!(problem(weak, 422).await["field"], "password");
+    let bad_role = app
+        .post(
+            "/api/v1/users",
+            &app.admin_token,
+            json!({"username": "y", "role": "boss", "password": "long enough pw"}),
+        )
+        .await;
+    assert_eq!(problem(bad_role, 422).await["field"], "role");
+}
+
+async fn tokens_can_be_created_and_revoked(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let agent = app.token_for("agent1", "agent").await;
+    let res = app.post("/api/v1/tokens", &agent, json!({"name": "crm-sync"})).await;
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = res.json().await.expect("json");
+    let token = created["token"].as_str().expect("token").to_string();
+    assert!(token.starts_with("amd_"));
+    assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
+    let list: serde_json::Value = app.get("/api/v1/tokens", &agent).await.json().await.expect("json");
+    assert!(list.to_string().contains("crm-sync"));
+    assert!(!list.to_string().contains(&token), "secrets are never listed");
+    let id = created["id"].as_str().expect("id");
+    let del = app
+        .client
+        .delete(app.url(&format!("/api/v1/tokens/{id}")))
+        .bearer_auth(&agent)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(del.status(), 204);
+    assert_eq!(app.get("/api/v1/me", &token).await.status(), 401, "revoked");
+    // The audit log recorded who did it (leads may read it).
+    let lead = app.token_for("lead1", "lead").await;
+    let audit: serde_json::Value = app
+        .get("/api/v1/audit?entity=user", &lead)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(audit.to_string().contains("token.revoke"));
+}
+
+async fn session_writes_need_the_csrf_token(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", amends_server::demo::DEMO_PASSWORD),
+            ("next", "/inbox"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 303);
+    // Reads with the session cookie work.
+    assert_eq!(
+        client.get(app.url("/api/v1/me")).send().await.expect("me").status(),
+        200
+    );
+    // Writes without the CSRF header are refused.
+    let res = client
+        .post(app.url("/api/v1/customers"))
+        .json(&json!({"name": "Via Session"}))
+        .send()
+        .await
+        .expect("post");
+    problem(res, 403).await;
+    // The token is in every page; with it the write works.
+    let html = client
+        .get(app.url("/settings"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf token in page")
+        .to_string();
+    let res = client
+        .post(app.url("/api/v1/customers"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Via Session"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 201);
+    // A cross-site request is refused even with the token.
+    let res = client
+        .post(app.url("/api/v1/customers"))
+        .header("x-csrf-token", &csrf)
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"name": "Evil"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403);
+}
+
+crate::both_backends!(
+    every_route_needs_a_token_and_the_right_role,
+    tokens_can_be_created_and_revoked,
+    session_writes_need_the_csrf_token,
+);

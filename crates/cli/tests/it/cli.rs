@@ -1,0 +1,166 @@
+//! The `amends` binary: commands, exit codes and messages.
+
+use crate::support::{Backend, TestDb};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn amends() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_amends"));
+    c.env_remove("AMENDS_DATABASE_URL").env("AMENDS_LOG", "warn");
+    c
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut child = amends()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn amends");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn users_and_tokens_from_the_command_line(b: Backend) {
+    let db = TestDb::new(b).await;
+    let url = db.url.clone();
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run(&["--database-url", &url, "migrate"], None)
+    })
+    .await
+    .expect("join");
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            run(
+                &[
+                    "--database-url",
+                    &url,
+                    "user",
+                    "create",
+                    "--name",
+                    "chef",
+                    "--role",
+                    "admin",
+                    "--password-stdin",
+                ],
+                Some("a long password\n"),
+            )
+        }
+    })
+    .await
+    .expect("join");
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            run(
+                &[
+                    "--database-url",
+                    &url,
+                    "user",
+                    "create",
+                    "--name",
+                    "chef2",
+                    "--role",
+                    "emperor",
+                    "--password-stdin",
+                ],
+                Some("a long password\n"),
+            )
+        }
+    })
+    .await
+    .expect("join");
+    assert_ne!(code, 0);
+    assert!(err.contains("role must be one of"), "{err}");
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run(&["--database-url", &url, "token", "create", "--user", "chef"], None)
+    })
+    .await
+    .expect("join");
+    assert_eq!(code, 0, "{err}");
+    let token = out.lines().last().expect("a line").trim().to_string();
+    assert!(token.starts_with("amd_"), "token alone on the last line: {out}");
+    let store = db.store().await;
+    let user = store
+        .user_by_token_hash(&amends_server::auth::secret::hash_secret(&token), crate::support::t0())
+        .await
+        .expect("lookup")
+        .expect("the printed token works");
+    assert_eq!(user.username, "chef");
+    let (code, _, err) =
+        tokio::task::spawn_blocking(move || run(&["--database-url", &url, "token", "create", "--user", "ghost"], None))
+            .await
+            .expect("join");
+    assert_ne!(code, 0);
+    assert!(err.contains("no user named `ghost`"), "{err}");
+}
+
+crate::both_backends!(users_and_tokens_from_the_command_line);
+
+#[test]
+fn bad_configuration_stops_with_a_message_naming_the_key() {
+    let (code, _, err) = run(&["--database-url", "mysql://nope", "migrate"], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("sqlite:") && err.contains("postgres:"), "{err}");
+    let dir = std::env::temp_dir().join(format!("amends-cfg-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("amends.toml");
+    std::fs::write(&file, "session_hours = \"many\"\n").expect("write");
+    let (code, _, err) = run(&["--config", file.to_str().expect("path"), "migrate"], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("session_hours"), "{err}");
+    let (code, _, err) = run(&["--config", "/nonexistent/amends.toml", "migrate"], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("does not exist"), "{err}");
+    let (code, out, _) = run(&["--help"], None);
+    assert_eq!(code, 0);
+    for cmd in ["serve", "migrate", "demo", "user", "token"] {
+        assert!(out.contains(cmd), "--help lists {cmd}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn demo_fills_a_database_reproducibly() {
+    let dir = std::env::temp_dir().join(format!("amends-demo-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}", dir.join("demo.db").display());
+    let (code, out, err) = run(
+        &[
+            "--database-url",
+            &url,
+            "demo",
+            "--customers",
+            "30",
+            "--cases",
+            "80",
+            "--seed",
+            "3",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("30 customers, 80 cases"), "{out}");
+    assert!(out.contains("admin (admin)"), "{out}");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -1,0 +1,268 @@
+//! Test support: a fresh database per test (SQLite file or a PostgreSQL
+//! database created and dropped), and the real app on port 0.
+
+use amends_server::demo::DEMO_PASSWORD;
+use amends_server::{Application, Clock, Config};
+use amends_store::{Durability, Store};
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::Connection;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed async test fn once per backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("AMENDS_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    pg_name: Option<String>,
+    dir: Option<PathBuf>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("amends-test-{tag}"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                TestDb {
+                    url: format!("sqlite://{}", dir.join("amends.db").display()),
+                    pg_name: None,
+                    dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let name = format!("amends_t_{tag}");
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed for this test: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    pg_name: Some(name),
+                    dir: None,
+                }
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        let s = Store::connect(&self.url, Durability::Normal).await.expect("connect");
+        s.migrate().await.expect("migrate");
+        s
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(name) = self.pg_name.take() {
+            // Drop is sync: run the DROP on a thread with its own runtime.
+            let admin = pg_admin_url();
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async move {
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&mut conn)
+                            .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// The fixed "now" of tests.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// A running app on port 0 with its own database and an admin token.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub clock: Clock,
+    pub admin_token: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDb::new(backend).await;
+        let store = db.store().await;
+        let clock = Clock::manual(t0());
+        let config = Config {
+            database_url: db.url.clone(),
+            bind: "127.0.0.1:0".into(),
+            ..Config::default()
+        };
+        let app = Application::build_with_store(config, clock.clone(), store.clone())
+            .await
+            .expect("build app");
+        let base = format!("http://{}", app.local_addr());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run(async move {
+            let _ = rx.await;
+        }));
+        let admin = create_user(&store, "admin", "admin").await;
+        let (_, admin_token) = amends_server::service::create_token(&store, t0(), admin, "test", None)
+            .await
+            .expect("token");
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            store,
+            clock,
+            admin_token,
+            shutdown: Some(tx),
+            _db: db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A token for a new user with `role`.
+    pub async fn token_for(&self, username: &str, role: &str) -> String {
+        let id = create_user(&self.store, username, role).await;
+        amends_server::service::create_token(&self.store, t0(), id, "test", None)
+            .await
+            .expect("token")
+            .1
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a customer through the API and returns its id.
+    pub async fn customer(&self, external_id: &str, language: &str, tier: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/customers",
+                &self.admin_token,
+                serde_json::json!({"external_id": external_id, "name": format!("Kunde {external_id}"),
+                    "email": format!("{}@example.de", external_id.to_lowercase()), "language": language, "tier": tier}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "create customer");
+        let v: serde_json::Value = res.json().await.expect("json");
+        v["id"].as_str().expect("id").to_string()
+    }
+
+    /// Creates a case through the API and returns its JSON.
+    pub async fn case(&self, customer_id: &str, subject: &str) -> serde_json::Value {
+        let res = self
+            .post(
+                "/api/v1/cases",
+                &self.admin_token,
+                serde_json::json!({"customer_id": customer_id, "subject": subject, "channel": "email"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "create case");
+        res.json().await.expect("json")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn create_user(store: &Store, username: &str, role: &str) -> amends_domain::UserId {
+    amends_server::service::create_user(
+        store,
+        t0(),
+        amends_server::service::UserInput {
+            username: username.into(),
+            display_name: Some(format!("{username} (test)")),
+            email: None,
+            role: role.into(),
+            language: Some("de".into()),
+            password: DEMO_PASSWORD.into(),
+        },
+        None,
+    )
+    .await
+    .expect("create user")
+    .id
+}
+
+/// Reads a problem+json response and checks its status and content type.
+pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(ct.starts_with("application/problem+json"), "content type {ct}");
+    res.json().await.expect("problem json")
+}

@@ -1,0 +1,270 @@
+//! The web UI over HTTP: login, pages in German and English, forms with
+//! field errors, CSRF, escaping.
+
+use crate::support::{Backend, TestApp};
+
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: app.base.clone(),
+        }
+    }
+
+    async fn login(&self, user: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/login", self.base))
+            .form(&[("username", user), ("password", password), ("next", "/inbox")])
+            .send()
+            .await
+            .expect("login")
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("get");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("text"))
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("post");
+        let status = res.status().as_u16();
+        let loc = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (status, res.text().await.expect("text"), loc)
+    }
+
+    async fn csrf(&self) -> String {
+        let (_, html) = self.get("/settings").await;
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("csrf in page")
+            .to_string()
+    }
+}
+
+async fn login_pages_and_language(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let br = Browser::new(&app);
+    let (status, _) = br.get("/inbox").await;
+    assert_eq!(status, 303, "inbox redirects to login");
+    let bad = br.login("admin", "wrong password").await;
+    assert_eq!(bad.status(), 401);
+    assert!(
+        bad.text()
+            .await
+            .expect("text")
+            .contains("Benutzername oder Passwort ist falsch")
+    );
+    let ok = br.login("admin", amends_server::demo::DEMO_PASSWORD).await;
+    assert_eq!(ok.status(), 303);
+
+    let cust = app.customer("CRM-1", "de", "premium").await;
+    let case = app.case(&cust, "Rechnung doppelt abgebucht").await;
+    let case_id = case["id"].as_str().expect("id").to_string();
+    // Every page renders in German…
+    for (path, needle) in [
+        ("/inbox", "Eingang"),
+        (&format!("/cases/{case_id}") as &str, "Verlauf"),
+        (&format!("/customers/{cust}") as &str, "Kundenwert"),
+        ("/customers", "Kunden suchen"),
+        ("/cases/new", "Fall anlegen"),
+        ("/settings", "API-Tokens"),
+    ] {
+        let (status, html) = br.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains(needle), "{path} lacks `{needle}`");
+        assert!(html.contains("<html lang=\"de\">"));
+    }
+    // …and after switching, in English.
+    let csrf = br.csrf().await;
+    let (status, _, loc) = br
+        .post(
+            "/settings/language",
+            &[("csrf", &csrf), ("language", "en"), ("back", "/inbox")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(loc.as_deref(), Some("/inbox"));
+    for (path, needle) in [
+        ("/inbox", "Inbox"),
+        (&format!("/cases/{case_id}") as &str, "Timeline"),
+        (&format!("/customers/{cust}") as &str, "Customer value"),
+        ("/settings", "API tokens"),
+    ] {
+        let (status, html) = br.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains(needle), "{path} lacks `{needle}`");
+        assert!(html.contains("<html lang=\"en\">"));
+    }
+    let (_, inbox) = br.get("/inbox?state=open&sort=due").await;
+    assert!(inbox.contains("Rechnung doppelt abgebucht"));
+    assert!(inbox.contains("sla-green"), "SLA urgency is shown");
+    let (_, filtered) = br.get("/inbox?state=nonsense").await;
+    assert!(
+        filtered.contains("state must be one of"),
+        "bad filters explain themselves"
+    );
+    let (status, _) = br.get("/cases/01900000-0000-7000-8000-000000000000").await;
+    assert_eq!(status, 404);
+}
+
+async fn case_forms_show_errors_and_work_the_case(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let br = Browser::new(&app);
+    br.login("admin", amends_server::demo::DEMO_PASSWORD).await;
+    app.customer("CRM-5", "en", "standard").await;
+    let csrf = br.csrf().await;
+
+    // Missing subject and unknown customer: 422 with messages next to the fields.
+    let (status, html, _) = br
+        .post(
+            "/cases/new",
+            &[
+                ("csrf", &csrf),
+                ("customer", "nobody@example.de"),
+                ("subject", ""),
+                ("channel", "phone"),
+                ("priority", "normal"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"subject-error\""), "subject error shown");
+    assert!(html.contains("id=\"customer-error\""), "customer error shown");
+    assert!(html.contains("value=\"nobody@example.de\""), "input is kept");
+
+    // Without the CSRF token: refused, nothing created.
+    let (status, _, _) = br
+        .post(
+            "/cases/new",
+            &[("customer", "CRM-5"), ("subject", "x"), ("channel", "phone")],
+        )
+        .await;
+    assert!(status == 403 || status == 422, "{status}");
+    let (status, _, _) = br
+        .post(
+            "/cases/new",
+            &[
+                ("csrf", "forged"),
+                ("customer", "CRM-5"),
+                ("subject", "x"),
+                ("channel", "phone"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    let (status, _, loc) = br
+        .post(
+            "/cases/new",
+            &[
+                ("csrf", &csrf),
+                ("customer", "crm-5@example.de"),
+                ("subject", "Package <script>alert(1)</script> missing"),
+                ("description", "Tracking stuck"),
+                ("channel", "phone"),
+                ("priority", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let case_path = loc.expect("redirect to the case");
+    let (_, html) = br.get(&case_path).await;
+    assert!(html.contains("Package &lt;script&gt;alert(1)&lt;"), "escaped");
+    assert!(!html.contains("<script>alert(1)</script>"));
+
+    let (status, _, _) = br
+        .post(
+            &format!("{case_path}/transition"),
+            &[("csrf", &csrf), ("to", "acknowledged")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, html, _) = br
+        .post(
+            &format!("{case_path}/transition"),
+            &[("csrf", &csrf), ("to", "followed_up")],
+        )
+        .await;
+    assert_eq!(status, 409, "invalid transition explained on the page");
+    assert!(html.contains("allowed:"));
+    let (status, _, _) = br
+        .post(
+            &format!("{case_path}/note"),
+            &[("csrf", &csrf), ("body", "Called back <b>now</b>")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, _) = br
+        .post(&format!("{case_path}/assign"), &[("csrf", &csrf), ("assignee", "none")])
+        .await;
+    assert_eq!(status, 303);
+    let (_, html) = br.get(&case_path).await;
+    assert!(html.contains("data-testid=\"case-state\">Bestätigt"));
+    assert!(html.contains("Called back &lt;b&gt;now&lt;"));
+
+    // Bulk: move the case on from the inbox.
+    let id = case_path.trim_start_matches("/cases/");
+    let (status, _, _) = br
+        .post(
+            "/inbox/bulk",
+            &[
+                ("csrf", &csrf),
+                ("ids", id),
+                ("action", "transition"),
+                ("to", "in_progress"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, html) = br.get(&case_path).await;
+    assert!(html.contains("data-testid=\"case-state\">In Bearbeitung"));
+}
+
+async fn logins_are_throttled(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let br = Browser::new(&app);
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(br.login("admin", "wrong password").await.status().as_u16());
+    }
+    assert_eq!(&statuses[..10], &[401; 10]);
+    assert_eq!(statuses[10], 429, "the 11th failure in a minute is refused");
+    // The next minute opens again.
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(
+        br.login("admin", amends_server::demo::DEMO_PASSWORD).await.status(),
+        303
+    );
+}
+
+crate::both_backends!(
+    login_pages_and_language,
+    case_forms_show_errors_and_work_the_case,
+    logins_are_throttled,
+);
