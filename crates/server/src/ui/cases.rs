@@ -99,6 +99,20 @@ async fn resolve_customer(state: &AppState, text: &str) -> Result<Uuid, Validati
     }
 }
 
+/// The translation key of a form error: the UI shows the message in the
+/// user's language (the API keeps the detailed English text).
+fn error_key(field: &str, message: &str) -> &'static str {
+    match field {
+        "customer" if message.contains("required") => "err-customer-missing",
+        "customer" => "err-customer-unknown",
+        "subject" => "err-subject",
+        "description" => "err-description",
+        "channel" => "err-channel",
+        "priority" => "err-priority",
+        _ => "err-invalid",
+    }
+}
+
 pub async fn create(
     State(state): State<AppState>,
     ui: UiUser,
@@ -109,7 +123,7 @@ pub async fn create(
     let customer_id = match resolve_customer(&state, &form.customer).await {
         Ok(id) => Some(id),
         Err(e) => {
-            errors.insert(e.field, e.message);
+            errors.insert(e.field.clone(), error_key(&e.field, &e.message).to_string());
             None
         }
     };
@@ -133,7 +147,8 @@ pub async fn create(
             .into_response()),
         Err(list) => {
             for e in list {
-                errors.entry(e.field).or_insert(e.message);
+                let key = error_key(&e.field, &e.message).to_string();
+                errors.entry(e.field).or_insert(key);
             }
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -296,5 +311,29 @@ pub async fn assign(
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(e @ StoreError::Conflict { .. }) => page_handler(&state, &ui, id, Some(e.to_string())).await,
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_key;
+    use crate::ui::i18n::{DE_FTL, EN_FTL, I18n};
+
+    #[test]
+    fn every_form_error_has_a_translation() {
+        let de = I18n::keys(DE_FTL);
+        let en = I18n::keys(EN_FTL);
+        for (field, msg) in [
+            ("customer", "customer is required"),
+            ("customer", "no customer"),
+            ("subject", ""),
+            ("description", ""),
+            ("channel", ""),
+            ("priority", ""),
+            ("other", ""),
+        ] {
+            let key = error_key(field, msg).to_string();
+            assert!(de.contains(&key) && en.contains(&key), "missing {key}");
+        }
     }
 }

@@ -1,0 +1,105 @@
+// Issue 3: a person logs in, opens the inbox, creates a case, finds it in the
+// inbox and moves it to `acknowledged` — in German and in English.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { startServer, startBrowser, login } from "./harness.mjs";
+
+const shots = resolve(import.meta.dirname, "screenshots");
+let server, browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = await startServer();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("an agent works a case in German", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(page, server.base, "anna");
+  await assert.doesNotReject(page.getByRole("heading", { name: /Eingang/ }).waitFor());
+  await page.screenshot({ path: join(shots, "inbox-de.png"), fullPage: false });
+
+  // A form with a missing subject shows the error next to the field.
+  await page.getByRole("link", { name: "Neuer Fall" }).first().click();
+  await page.getByLabel("Kunde", { exact: true }).fill("CRM-010000");
+  await page.getByRole("button", { name: "Fall anlegen" }).click();
+  const subjectError = page.locator("#subject-error");
+  await subjectError.waitFor();
+  assert.match(await subjectError.textContent(), /Betreff/);
+  assert.equal(await page.getByLabel("Betreff").getAttribute("aria-invalid"), "true");
+
+  const subject = `Browser-Test Lieferung fehlt ${Date.now()}`;
+  await page.getByLabel("Betreff").fill(subject);
+  await page.getByLabel("Beschreibung").fill("Das Paket ist seit einer Woche überfällig.");
+  await page.getByLabel("Kanal").selectOption("phone");
+  await page.getByRole("button", { name: "Fall anlegen" }).click();
+  await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
+  assert.equal(await page.getByTestId("case-state").textContent(), "Neu");
+
+  // The new case is in the inbox (assigned to me).
+  await page.goto(`${server.base}/inbox?state=open&assignee=me`);
+  const link = page.getByRole("link", { name: subject });
+  await link.waitFor();
+  await link.click();
+  await page.waitForURL(/\/cases\//);
+
+  // Move it to acknowledged; the timeline shows the change.
+  await page.getByRole("button", { name: "Bestätigt" }).click();
+  await page.waitForLoadState("load");
+  assert.equal(await page.getByTestId("case-state").textContent(), "Bestätigt");
+  assert.ok(await page.locator(".event-state_change").count() >= 1);
+  await page.getByLabel("Interne Notiz hinzufügen").fill("Kundin angerufen, Entschuldigung ausgesprochen.");
+  await page.getByRole("button", { name: "Notiz speichern" }).click();
+  await page.locator(".event-note", { hasText: "Kundin angerufen" }).waitFor();
+  await page.screenshot({ path: join(shots, "case-de.png"), fullPage: true });
+  await page.close();
+});
+
+test("an agent works a case in English, with the keyboard", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(page, server.base, "emma");
+  await page.getByRole("heading", { name: /Inbox/ }).waitFor();
+  // Keyboard: j selects the first row, o opens it.
+  await page.keyboard.press("j");
+  await page.keyboard.press("o");
+  await page.waitForURL(/\/cases\//);
+  await page.goBack();
+
+  await page.getByRole("link", { name: "New case" }).first().click();
+  const subject = `Browser test parcel missing ${Date.now()}`;
+  await page.getByLabel("Customer", { exact: true }).fill("CRM-010001");
+  await page.getByLabel("Subject").fill(subject);
+  await page.getByRole("button", { name: "Create case" }).click();
+  await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
+  assert.equal(await page.getByTestId("case-state").textContent(), "New");
+  await page.goto(`${server.base}/inbox`);
+  await page.getByRole("link", { name: subject }).click();
+  await page.getByRole("button", { name: "Acknowledged" }).click();
+  await page.waitForLoadState("load");
+  assert.equal(await page.getByTestId("case-state").textContent(), "Acknowledged");
+
+  // Switching the language takes effect at once.
+  await page.getByLabel("Language").first().selectOption("de");
+  await page.waitForLoadState("load");
+  await page.getByTestId("case-state").filter({ hasText: "Bestätigt" }).waitFor();
+  await page.screenshot({ path: join(shots, "case-en-then-de.png"), fullPage: false });
+  await page.close();
+});
+
+test("the customer page lists the customer's cases", async () => {
+  const page = await browser.newPage();
+  await login(page, server.base, "lena");
+  await page.goto(`${server.base}/customers?q=CRM-010000`);
+  await page.locator("table.cases a").first().click();
+  await page.waitForURL(/\/customers\//);
+  await page.getByRole("heading", { name: /Fälle/ }).waitFor();
+  assert.ok(await page.locator("tr[data-case-row]").count() >= 1);
+  await page.close();
+});
