@@ -1,0 +1,17 @@
+//! Analyse texts given as arguments and explain the lexicon score.
+//!
+//! ```text
+//! cargo run --release -p amends-text --example classify -- "Die Lieferung kam zu spät!" "Great service"
+//! ```
+
+use amends_text::Analyzer;
+
+fn main() {
+    let analyzer = Analyzer::default_model();
+    for text in std::env::args().skip(1) {
+        let analysis = analyzer.analyze(&text, None);
+        println!("{text}");
+        println!("  {}", serde_json::to_string(&analysis).unwrap_or_default());
+        println!("  words: {:?}", analyzer.explain(&text, None));
+    }
+}

@@ -1,0 +1,114 @@
+//! Reproduce the numbers in docs/TEXT_ANALYTICS.md.
+//!
+//! ```text
+//! cargo run --release -p amends-text --example eval -- default [SHARED_DATA_DIR]
+//! cargo run --release -p amends-text --example eval -- cv [SHARED_DATA_DIR] [--folds 5] [--seed 42] [--c 10]
+//! cargo run --release -p amends-text --example eval -- train --data FILE --out MODEL
+//! cargo run --release -p amends-text --example eval -- eval --data FILE [--model MODEL]
+//! ```
+//! SHARED_DATA_DIR defaults to `$AMENDS_SHARED_DATA` or `../shared/data`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use amends_text::{
+    Analyzer, TextError, TrainOptions, cross_validate, evaluate, find_shared_data_dir, load_eval_sets, read_labeled,
+    train,
+};
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn data_dir(args: &[String]) -> Result<PathBuf, String> {
+    match args.get(1).filter(|a| !a.starts_with("--")) {
+        Some(d) => Ok(PathBuf::from(d)),
+        None => find_shared_data_dir().ok_or_else(|| "pass the shared/data directory or set AMENDS_SHARED_DATA".into()),
+    }
+}
+
+fn options(args: &[String]) -> Result<TrainOptions, String> {
+    let mut o = TrainOptions::default();
+    if let Some(s) = flag(args, "--seed") {
+        o.seed = s.parse().map_err(|_| format!("--seed: `{s}` is not a number"))?;
+    }
+    if let Some(c) = flag(args, "--c") {
+        o.c = c.parse().map_err(|_| format!("--c: `{c}` is not a number"))?;
+    }
+    if let Some(w) = flag(args, "--lexicon-weight") {
+        o.features.lexicon_weight = w
+            .parse()
+            .map_err(|_| format!("--lexicon-weight: `{w}` is not a number"))?;
+    }
+    if let Some(b) = flag(args, "--hash-bits") {
+        o.features.hash_bits = b.parse().map_err(|_| format!("--hash-bits: `{b}` is not a number"))?;
+    }
+    Ok(o)
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let err = |e: TextError| e.to_string();
+    match args.first().map(String::as_str) {
+        Some("default") => {
+            let dir = data_dir(args)?;
+            let analyzer = Analyzer::default_model();
+            for set in load_eval_sets(&dir).map_err(err)? {
+                println!(
+                    "## {} ({}, default model)\n{}",
+                    set.name,
+                    set.language,
+                    evaluate(&analyzer, &set.rows)
+                );
+            }
+        }
+        Some("cv") => {
+            let dir = data_dir(args)?;
+            let folds: usize =
+                flag(args, "--folds").map_or(Ok(5), |f| f.parse().map_err(|_| format!("--folds: `{f}`")))?;
+            let opts = options(args)?;
+            let rows = read_labeled(&dir.join("germeval2017/dev.tsv")).map_err(err)?;
+            let start = std::time::Instant::now();
+            let report = cross_validate(&rows, folds, &opts).map_err(err)?;
+            println!(
+                "## germeval2017-dev, trained model, {folds}-fold stratified CV (seed {}, C {})\n{report}\n({:.1} s)",
+                opts.seed,
+                opts.c,
+                start.elapsed().as_secs_f64()
+            );
+            println!("{}", report.confusion_markdown());
+        }
+        Some("train") => {
+            let data = flag(args, "--data").ok_or("train needs --data FILE")?;
+            let out = flag(args, "--out").ok_or("train needs --out MODEL")?;
+            let rows = read_labeled(Path::new(&data)).map_err(err)?;
+            let model = train(&rows, &options(args)?).map_err(err)?;
+            std::fs::write(&out, model.to_bytes()).map_err(|e| format!("cannot write {out}: {e}"))?;
+            println!("trained on {} rows, wrote {out}", rows.len());
+        }
+        Some("eval") => {
+            let data = flag(args, "--data").ok_or("eval needs --data FILE")?;
+            let analyzer = match flag(args, "--model") {
+                Some(m) => Analyzer::from_model_file(Path::new(&m)).map_err(err)?,
+                None => Analyzer::default_model(),
+            };
+            let rows = read_labeled(Path::new(&data)).map_err(err)?;
+            println!("{}", evaluate(&analyzer, &rows));
+        }
+        _ => return Err("usage: eval default|cv|train|eval … (see the file header)".into()),
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
