@@ -48,6 +48,30 @@ enum Command {
     /// Manage API tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Run benchmarks and print figures and ratios (see docs/BENCHMARKS.md)
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Inbox and customer-page queries at scale, against a small reference
+    /// database. Uses scratch databases: temporary SQLite files, or new
+    /// databases next to --database-url when it is a postgres:// URL.
+    Inbox {
+        /// Cases in the large database
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        /// Customers in the large database
+        #[arg(long, default_value_t = 200_000)]
+        customers: usize,
+        /// Cases in the small reference database
+        #[arg(long, default_value_t = 10_000)]
+        reference_cases: usize,
+        /// Timed runs per query (first and second page each)
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
 }
 
 #[derive(Args)]
@@ -183,6 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 customers: args.customers,
                 cases: args.cases,
                 seed: args.seed,
+                events: true,
             };
             let s = demo::generate(&store, clock.now(), opts).await?;
             println!(
@@ -225,6 +250,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created user {} ({}) with id {}", user.username, user.role, user.id);
             Ok(())
         }
+        Command::Bench(BenchCommand::Inbox {
+            cases,
+            customers,
+            reference_cases,
+            iterations,
+        }) => {
+            let base = cli.database_url.clone().unwrap_or_else(|| "sqlite://amends.db".into());
+            let small = bench_inbox_on(
+                &base,
+                "amends_bench_small",
+                *reference_cases / 5,
+                *reference_cases,
+                *iterations,
+            )
+            .await?;
+            let big = bench_inbox_on(&base, "amends_bench_large", *customers, *cases, *iterations).await?;
+            let backend = if base.starts_with("postgres") {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            };
+            println!(
+                "inbox benchmark on {backend}: {} cases / {} customers vs. {} cases reference",
+                big.cases, big.customers, small.cases
+            );
+            println!(
+                "load: {:.1} s for {} cases ({:.0} cases/s, bulk insert without timelines)",
+                big.load_seconds,
+                big.cases,
+                big.cases as f64 / big.load_seconds.max(1e-9)
+            );
+            println!(
+                "{:<20} {:>10} {:>10} {:>12} {:>8}",
+                "query", "p50 ms", "p99 ms", "p50 ratio", "rows"
+            );
+            for (b, s) in big.timings.iter().zip(&small.timings) {
+                println!(
+                    "{:<20} {:>10.2} {:>10.2} {:>11.1}x {:>8}",
+                    b.name,
+                    b.p50_ms,
+                    b.p99_ms,
+                    b.p50_ms / s.p50_ms.max(1e-6),
+                    b.rows
+                );
+            }
+            println!("(p50 ratio = large / reference; about 1x means the query does not grow with the table)");
+            Ok(())
+        }
         Command::Token(TokenCommand::Create { user, name }) => {
             let config = load_config(&cli, None)?;
             let store = open_store(&config).await?;
@@ -239,6 +312,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn bench_inbox_on(
+    base: &str,
+    name: &str,
+    customers: usize,
+    cases: usize,
+    iterations: usize,
+) -> anyhow::Result<amends_server::bench::InboxBench> {
+    let url = amends_store::scratch::create(base, name).await?;
+    eprintln!("generating {cases} cases for {customers} customers in {url} …");
+    let result = async {
+        let store = Store::connect(&url, amends_store::Durability::Normal).await?;
+        store.migrate().await?;
+        let r = amends_server::bench::inbox(&store, Clock::System.now(), customers.max(1), cases, iterations).await;
+        store.close().await;
+        r
+    }
+    .await;
+    amends_store::scratch::drop(base, name, &url).await?;
+    result
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {

@@ -21,6 +21,8 @@ pub struct DemoOptions {
     pub customers: usize,
     pub cases: usize,
     pub seed: u64,
+    /// Write case timelines too (benchmarks of case lists may skip them).
+    pub events: bool,
 }
 
 impl Default for DemoOptions {
@@ -29,6 +31,7 @@ impl Default for DemoOptions {
             customers: 400,
             cases: 1500,
             seed: 42,
+            events: true,
         }
     }
 }
@@ -316,16 +319,22 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             created_at: at,
         });
     }
-    if batch.customers.is_empty() {
-        store.insert_batch(&batch).await?;
+    // Accounts and customers first; cases follow in chunks so memory stays flat.
+    store.insert_batch(&batch).await?;
+    let customers = std::mem::take(&mut batch.customers);
+    let accounts = batch.accounts.len();
+    let mut total_cases = 0;
+    let mut total_events = 0;
+    if customers.is_empty() {
         return Ok(DemoSummary {
             users,
-            accounts: batch.accounts.len(),
+            accounts,
             customers: 0,
             cases: 0,
             events: 0,
         });
     }
+    let mut chunk = Batch::default();
 
     let channels = [
         Channel::Email,
@@ -345,7 +354,7 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
     ];
     let total_minutes = 540 * 24 * 60;
     for _ in 0..opts.cases {
-        let customer = pick(&mut rng, &batch.customers).clone();
+        let customer = pick(&mut rng, &customers).clone();
         let created = now - Duration::minutes(rng.random_range(5..total_minutes));
         let age_days = (now - created).num_days();
         let end = if age_days > 30 {
@@ -487,7 +496,7 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             );
             prev = st;
         }
-        batch.cases.push(CaseRecord {
+        chunk.cases.push(CaseRecord {
             id,
             customer_id: customer.id.0,
             subject: subject.to_string(),
@@ -507,13 +516,21 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             created_at: created,
             updated_at: t,
         });
+        if chunk.cases.len() >= 10_000 {
+            total_cases += chunk.cases.len();
+            total_events += chunk.events.len();
+            store.insert_batch(&chunk).await?;
+            chunk = Batch::default();
+        }
     }
-    store.insert_batch(&batch).await?;
+    total_cases += chunk.cases.len();
+    total_events += chunk.events.len();
+    store.insert_batch(&chunk).await?;
     Ok(DemoSummary {
         users,
-        accounts: batch.accounts.len(),
-        customers: batch.customers.len(),
-        cases: batch.cases.len(),
-        events: batch.events.len(),
+        accounts,
+        customers: customers.len(),
+        cases: total_cases,
+        events: total_events,
     })
 }

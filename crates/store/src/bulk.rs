@@ -90,7 +90,7 @@ impl Store {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
                      assignee_id, first_response_due_at, resolution_due_at, first_responded_at, resolved_at, closed_at, \
-                     severity, created_at, updated_at) ",
+                     severity, created_at, updated_at, open) ",
                 );
                 q.push_values(chunk, |mut r, c| {
                     r.push_bind(c.id.0)
@@ -110,7 +110,8 @@ impl Store {
                         .push_bind(c.closed_at)
                         .push_bind(c.severity)
                         .push_bind(c.created_at)
-                        .push_bind(c.updated_at);
+                        .push_bind(c.updated_at)
+                        .push_bind(c.state.is_open());
                 });
                 q.build().execute(&mut *tx).await?;
             }

@@ -100,6 +100,78 @@ macro_rules! insert_event {
     }};
 }
 
+/// Appends the WHERE, ORDER BY and LIMIT of a case list to `$q`.
+macro_rules! push_case_filter {
+    ($q:ident, $f:expr, $limit:expr) => {{
+        let f: &CaseFilter = $f;
+        $q.push(" WHERE 1=1");
+        let open_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_open()).collect();
+        let closed_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| !s.is_open()).collect();
+        if f.states == open_states {
+            // The `open` column with its indexes serves "all open" directly.
+            $q.push(" AND c.open = TRUE");
+        } else if f.states == closed_states {
+            $q.push(" AND c.open = FALSE");
+        } else if !f.states.is_empty() {
+            $q.push(" AND c.state IN (");
+            let mut sep = $q.separated(", ");
+            for s in &f.states {
+                sep.push_bind(s.as_str());
+            }
+            $q.push(")");
+        }
+        match f.assignee {
+            Some(AssigneeFilter::User(u)) => {
+                $q.push(" AND c.assignee_id = ").push_bind(u.0);
+            }
+            Some(AssigneeFilter::Unassigned) => {
+                $q.push(" AND c.assignee_id IS NULL");
+            }
+            None => {}
+        }
+        if let Some(cu) = f.customer_id {
+            $q.push(" AND c.customer_id = ").push_bind(cu.0);
+        }
+        if let Some(t) = f.tier {
+            $q.push(" AND c.tier = ").push_bind(t.as_str());
+        }
+        if let Some(o) = f.origin {
+            $q.push(" AND c.origin = ").push_bind(o.as_str());
+        }
+        // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
+        if let Some(from) = f.created_from {
+            $q.push(" AND c.id >= ")
+                .push_bind(amends_domain::ids::uuid_v7_at(from, 0));
+            $q.push(" AND c.created_at >= ").push_bind(from);
+        }
+        if let Some(to) = f.created_to {
+            $q.push(" AND c.id < ")
+                .push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
+            $q.push(" AND c.created_at < ").push_bind(to);
+        }
+        if let Some(d) = f.due_before {
+            $q.push(" AND c.resolution_due_at < ").push_bind(d);
+        }
+        match (f.sort, &f.cursor) {
+            (CaseSort::Newest, Some(c)) => {
+                $q.push(" AND c.id < ").push_bind(c.id);
+            }
+            (CaseSort::Due, Some(c)) => {
+                let at = c.at.unwrap_or_default();
+                $q.push(" AND (c.resolution_due_at > ").push_bind(at);
+                $q.push(" OR (c.resolution_due_at = ").push_bind(at);
+                $q.push(" AND c.id > ").push_bind(c.id).push("))");
+            }
+            (_, None) => {}
+        }
+        $q.push(match f.sort {
+            CaseSort::Newest => " ORDER BY c.id DESC",
+            CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
+        });
+        $q.push(" LIMIT ").push_bind(i64::try_from($limit + 1).unwrap_or(201));
+    }};
+}
+
 fn stale() -> StoreError {
     StoreError::Conflict {
         field: None,
@@ -186,64 +258,7 @@ impl Store {
         let limit = f.limit.clamp(1, 200);
         let rows = with_pool!(self, |pool| {
             let mut q = sqlx::QueryBuilder::new(CASE_SELECT);
-            q.push(" WHERE 1=1");
-            if !f.states.is_empty() {
-                q.push(" AND c.state IN (");
-                let mut sep = q.separated(", ");
-                for s in &f.states {
-                    sep.push_bind(s.as_str());
-                }
-                q.push(")");
-            }
-            match f.assignee {
-                Some(AssigneeFilter::User(u)) => {
-                    q.push(" AND c.assignee_id = ").push_bind(u.0);
-                }
-                Some(AssigneeFilter::Unassigned) => {
-                    q.push(" AND c.assignee_id IS NULL");
-                }
-                None => {}
-            }
-            if let Some(cu) = f.customer_id {
-                q.push(" AND c.customer_id = ").push_bind(cu.0);
-            }
-            if let Some(t) = f.tier {
-                q.push(" AND c.tier = ").push_bind(t.as_str());
-            }
-            if let Some(o) = f.origin {
-                q.push(" AND c.origin = ").push_bind(o.as_str());
-            }
-            // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
-            if let Some(from) = f.created_from {
-                q.push(" AND c.id >= ")
-                    .push_bind(amends_domain::ids::uuid_v7_at(from, 0));
-                q.push(" AND c.created_at >= ").push_bind(from);
-            }
-            if let Some(to) = f.created_to {
-                q.push(" AND c.id < ")
-                    .push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
-                q.push(" AND c.created_at < ").push_bind(to);
-            }
-            if let Some(d) = f.due_before {
-                q.push(" AND c.resolution_due_at < ").push_bind(d);
-            }
-            match (f.sort, &f.cursor) {
-                (CaseSort::Newest, Some(c)) => {
-                    q.push(" AND c.id < ").push_bind(c.id);
-                }
-                (CaseSort::Due, Some(c)) => {
-                    let at = c.at.unwrap_or_default();
-                    q.push(" AND (c.resolution_due_at > ").push_bind(at);
-                    q.push(" OR (c.resolution_due_at = ").push_bind(at);
-                    q.push(" AND c.id > ").push_bind(c.id).push("))");
-                }
-                (_, None) => {}
-            }
-            q.push(match f.sort {
-                CaseSort::Newest => " ORDER BY c.id DESC",
-                CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
-            });
-            q.push(" LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(201));
+            push_case_filter!(q, f, limit);
             q.build_query_as::<Case>().fetch_all(pool).await?
         });
         let sort = f.sort;
@@ -251,6 +266,31 @@ impl Store {
             id: c.id.0,
             at: (sort == CaseSort::Due).then_some(c.resolution_due_at),
         }))
+    }
+
+    /// The database's plan for [`Store::list_cases`] with `f`, as text
+    /// (for tests and benchmarks that check the inbox never scans the
+    /// whole table). On PostgreSQL sequential scans are disabled for the
+    /// session, so a missing index shows as a `Seq Scan` anyway.
+    pub async fn explain_list_cases(&self, f: &CaseFilter) -> Result<String, StoreError> {
+        let limit = f.limit.clamp(1, 200);
+        match &self.backend {
+            crate::Backend::Sqlite(pool) => {
+                let mut q = sqlx::QueryBuilder::new(format!("EXPLAIN QUERY PLAN {CASE_SELECT}"));
+                push_case_filter!(q, f, limit);
+                let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(pool).await?;
+                Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n"))
+            }
+            crate::Backend::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await?;
+                let mut q = sqlx::QueryBuilder::new(format!("EXPLAIN {CASE_SELECT}"));
+                push_case_filter!(q, f, limit);
+                let rows: Vec<(String,)> = q.build_query_as().fetch_all(&mut *conn).await?;
+                sqlx::query("SET enable_seqscan = on").execute(&mut *conn).await?;
+                Ok(rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n"))
+            }
+        }
     }
 
     /// Moves a case to `to` if the state machine allows it, recording the
@@ -282,7 +322,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "UPDATE cases SET state = $1, first_responded_at = $2, resolved_at = $3, closed_at = $4, \
-                 updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+                 updated_at = $5, version = version + 1, open = $8 WHERE id = $6 AND version = $7",
             )
             .bind(to.as_str())
             .bind(first_responded_at)
@@ -291,6 +331,7 @@ impl Store {
             .bind(now)
             .bind(id.0)
             .bind(cur.version)
+            .bind(to.is_open())
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {

@@ -156,3 +156,48 @@ impl Store {
         with_pool!(self, |pool| pool.close().await);
     }
 }
+
+/// Scratch databases for benchmarks: a fresh SQLite file in a temporary
+/// directory, or a fresh PostgreSQL database next to `base_url`'s.
+pub mod scratch {
+    use super::StoreError;
+    use sqlx::Connection;
+
+    /// Creates an empty database and returns its URL.
+    pub async fn create(base_url: &str, name: &str) -> Result<String, StoreError> {
+        if base_url.starts_with("sqlite:") {
+            let dir = std::env::temp_dir().join(format!("amends-{name}-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+            return Ok(format!("sqlite://{}", dir.join("bench.db").display()));
+        }
+        let mut conn = sqlx::PgConnection::connect(base_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await?;
+        let base = base_url.rsplit_once('/').map_or(base_url, |(b, _)| b);
+        Ok(format!("{base}/{name}"))
+    }
+
+    /// Removes a database made by [`create`].
+    pub async fn drop(base_url: &str, name: &str, url: &str) -> Result<(), StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            return Ok(());
+        }
+        let mut conn = sqlx::PgConnection::connect(base_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+}

@@ -71,6 +71,8 @@ CREATE TABLE cases (
     channel TEXT NOT NULL,
     origin TEXT NOT NULL,
     state TEXT NOT NULL,
+    -- TRUE unless resolved, followed_up or closed: the inbox's most used filter.
+    open BOOLEAN NOT NULL DEFAULT TRUE,
     priority TEXT NOT NULL,
     tier TEXT NOT NULL,
     assignee_id UUID REFERENCES users (id),
@@ -87,10 +89,11 @@ CREATE TABLE cases (
     version BIGINT NOT NULL DEFAULT 1
 );
 CREATE INDEX cases_state ON cases (state, id);
-CREATE INDEX cases_assignee ON cases (assignee_id, state, id);
+CREATE INDEX cases_assignee ON cases (assignee_id, open, id);
 CREATE INDEX cases_customer ON cases (customer_id, id);
-CREATE INDEX cases_due ON cases (state, resolution_due_at, id);
-CREATE INDEX cases_tier ON cases (tier, state, id);
+CREATE INDEX cases_open ON cases (open, id);
+CREATE INDEX cases_open_due ON cases (open, resolution_due_at, id);
+CREATE INDEX cases_tier ON cases (tier, open, id);
 
 CREATE TABLE case_events (
     id UUID PRIMARY KEY NOT NULL,
