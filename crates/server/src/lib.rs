@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod service;
 pub mod state;
 pub mod ui;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router(state.clone()))
         .merge(ui::router(state))
         .fallback(not_found)
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -93,6 +95,7 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}; choose another address with --bind"))?;
         let state = AppState::new(store, clock, config)?;
+        metrics::handle();
         Ok(Self { listener, state })
     }
 

@@ -391,6 +391,14 @@ async fn docs_and_probes(b: Backend) {
     ] {
         assert!(spec["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
+    let metrics = app.client.get(app.url("/metrics")).send().await.expect("metrics");
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.expect("text");
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(
+        text.contains("route=\"/readyz\""),
+        "requests are counted by route template"
+    );
     let docs = app.client.get(app.url("/api/docs/")).send().await.expect("docs");
     assert_eq!(docs.status(), 200);
     assert!(

@@ -72,6 +72,15 @@ async fn login_pages_and_language(b: Backend) {
     let br = Browser::new(&app);
     let (status, _) = br.get("/inbox").await;
     assert_eq!(status, 303, "inbox redirects to login");
+    let cross = br
+        .client
+        .post(format!("{}/login", br.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("username", "admin"), ("password", amends_server::demo::DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(cross.status(), 403, "login CSRF is refused");
     let bad = br.login("admin", "wrong password").await;
     assert_eq!(bad.status(), 401);
     assert!(

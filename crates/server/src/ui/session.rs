@@ -115,9 +115,14 @@ pub struct LoginForm {
 pub async fn login_submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, UiError> {
+    // Login CSRF: another site must not sign a visitor in to our site.
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return Err(UiError::Forbidden("cross-site login refused".into()));
+    }
     let now = state.now();
     let lang = form
         .lang
