@@ -120,6 +120,7 @@ pub async fn inbox(
     )
     .await?;
     let load_seconds = started.elapsed().as_secs_f64();
+    store.analyze().await?;
     let agent = store.get_user_by_username("anna").await?.id;
     let any = store
         .list_cases(&CaseFilter {

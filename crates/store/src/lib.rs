@@ -152,6 +152,15 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the planner statistics (after bulk loads; autovacuum and
+    /// `PRAGMA optimize` do this over time on their own).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        });
+        Ok(())
+    }
+
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await);
     }

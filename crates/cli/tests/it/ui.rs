@@ -272,7 +272,94 @@ async fn logins_are_throttled(b: Backend) {
     );
 }
 
+async fn team_pages_check_roles(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    crate::support::create_user(&app.store, "agent1", "agent").await;
+    crate::support::create_user(&app.store, "lead1", "lead").await;
+    let agent = Browser::new(&app);
+    agent.login("agent1", amends_server::demo::DEMO_PASSWORD).await;
+    assert_eq!(agent.get("/settings/users").await.0, 403);
+    assert_eq!(agent.get("/audit").await.0, 403);
+    let (_, inbox) = agent.get("/inbox").await;
+    assert!(
+        !inbox.contains("href=\"/settings/users\""),
+        "agents do not see the users link"
+    );
+    let csrf = agent.csrf().await;
+    let (status, _, _) = agent
+        .post(
+            "/settings/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "sneaky"),
+                ("role", "admin"),
+                ("language", "de"),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "agents cannot create users");
+    assert!(app.store.get_user_by_username("sneaky").await.is_err());
+
+    let lead = Browser::new(&app);
+    lead.login("lead1", amends_server::demo::DEMO_PASSWORD).await;
+    let (status, html) = lead.get("/audit").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("session.login"), "logins are in the audit log");
+    assert_eq!(lead.get("/settings/users").await.0, 403);
+
+    let admin = Browser::new(&app);
+    admin.login("admin", amends_server::demo::DEMO_PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let (status, html, _) = admin
+        .post(
+            "/settings/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "neu"),
+                ("role", "agent"),
+                ("language", "de"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"password-error\""));
+    assert!(html.contains("mindestens 10 Zeichen"));
+    let (status, _, _) = admin
+        .post(
+            "/settings/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "agent1"),
+                ("role", "agent"),
+                ("language", "de"),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "taken username");
+    let (status, html, _) = admin
+        .post(
+            "/settings/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "neu"),
+                ("display_name", "Neue Kollegin"),
+                ("role", "lead"),
+                ("language", "en"),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert!(html.contains("Neue Kollegin"));
+    let created = app.store.get_user_by_username("neu").await.expect("created");
+    assert_eq!(created.role, amends_domain::Role::Lead);
+}
+
 crate::both_backends!(
+    team_pages_check_roles,
     login_pages_and_language,
     case_forms_show_errors_and_work_the_case,
     logins_are_throttled,

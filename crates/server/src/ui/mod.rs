@@ -2,6 +2,7 @@
 //! Forms post back to the server (CSRF token in every form); a small
 //! embedded script adds keyboard shortcuts and live SLA countdowns.
 
+pub mod admin;
 pub mod assets;
 pub mod cases;
 pub mod customers;
@@ -29,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .route("/settings", get(settings::page_handler))
         .route("/settings/language", post(session::set_language))
         .route("/settings/tokens", post(settings::create_token))
+        .route("/settings/users", get(admin::users).post(admin::create_user))
+        .route("/audit", get(admin::audit))
         .route("/inbox", get(inbox::page))
         .route("/inbox/bulk", post(inbox::bulk))
         .route("/cases/new", get(cases::new_page).post(cases::create))

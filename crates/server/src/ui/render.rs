@@ -27,6 +27,8 @@ templates!(
     "customer.html",
     "customers.html",
     "settings.html",
+    "users.html",
+    "audit.html",
 );
 
 pub struct Ui {

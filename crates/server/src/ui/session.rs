@@ -37,6 +37,18 @@ impl UiUser {
         }
     }
 
+    /// A "not allowed" page unless the user's role has `p`.
+    pub fn require(&self, p: amends_domain::Permission) -> Result<(), UiError> {
+        if self.user.role.can(p) {
+            Ok(())
+        } else {
+            Err(UiError::Forbidden(format!(
+                "your role `{}` may not open this page",
+                self.user.role
+            )))
+        }
+    }
+
     #[must_use]
     pub fn lang(&self) -> Language {
         self.user.language
