@@ -90,6 +90,8 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_state ON cases (state, id);
 CREATE INDEX cases_assignee ON cases (assignee_id, open, id);
+-- "Unassigned" views: PostgreSQL cannot take the order from an index after `IS NULL`.
+CREATE INDEX cases_unassigned ON cases (open, id) WHERE assignee_id IS NULL;
 CREATE INDEX cases_customer ON cases (customer_id, id);
 CREATE INDEX cases_open ON cases (open, id);
 CREATE INDEX cases_open_due ON cases (open, resolution_due_at, id);
