@@ -103,3 +103,25 @@ test("the customer page lists the customer's cases", async () => {
   assert.ok(await page.locator("tr[data-case-row]").count() >= 1);
   await page.close();
 });
+
+test("an API token is created once and revoked after confirming", async () => {
+  const page = await browser.newPage();
+  await login(page, server.base, "ben");
+  await page.goto(`${server.base}/settings`);
+  await page.getByLabel("Name des Tokens").fill("crm-sync");
+  await page.getByRole("button", { name: "Token erstellen" }).click();
+  const token = (await page.getByTestId("new-token").textContent()).trim();
+  assert.match(token, /^amd_/);
+  // The token works against the API.
+  const me = await fetch(`${server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(me.status, 200);
+  // Revoking asks first; dismissing keeps the token.
+  page.once("dialog", (d) => d.dismiss());
+  await page.getByRole("button", { name: "Widerrufen" }).click();
+  assert.equal((await fetch(`${server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Widerrufen" }).click();
+  await page.getByText("widerrufen", { exact: true }).waitFor();
+  assert.equal((await fetch(`${server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+  await page.close();
+});

@@ -176,3 +176,5 @@ err-email = Bitte eine gültige E-Mail-Adresse angeben, z. B. name@example.de.
 err-role = Bitte eine Rolle aus der Liste wählen.
 err-language = Bitte Deutsch oder Englisch wählen.
 err-password = Das Passwort muss mindestens 10 Zeichen lang sein.
+token-revoke = Widerrufen
+token-revoke-confirm = Token „{ $name }“ wirklich widerrufen? Programme, die es nutzen, verlieren den Zugang.

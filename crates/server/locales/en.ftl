@@ -176,3 +176,5 @@ err-email = Please enter a valid email address, e.g. name@example.com.
 err-role = Please choose a role from the list.
 err-language = Please choose German or English.
 err-password = The password must be at least 10 characters long.
+token-revoke = Revoke
+token-revoke-confirm = Really revoke the token “{ $name }”? Programs using it lose access.

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings", get(settings::page_handler))
         .route("/settings/language", post(session::set_language))
         .route("/settings/tokens", post(settings::create_token))
+        .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/settings/users", get(admin::users).post(admin::create_user))
         .route("/audit", get(admin::audit))
         .route("/inbox", get(inbox::page))

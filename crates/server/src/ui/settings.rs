@@ -5,7 +5,7 @@ use crate::state::AppState;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -54,4 +54,24 @@ pub async fn create_token(
         Err(crate::error::ApiError::Validation { message, .. }) => render(&state, &ui, None, Some(message)).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// Revokes one of the user's own tokens (the form asks for confirmation).
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<uuid::Uuid>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    state
+        .store()
+        .revoke_token(ui.user.id, amends_domain::TokenId(id), state.now())
+        .await?;
+    Ok(axum::response::Redirect::to("/settings").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
 }
