@@ -62,6 +62,24 @@ impl DueDates {
     }
 }
 
+impl DueDates {
+    /// The due dates after a pause of the SLA clock (waiting on the
+    /// customer) from `paused_at` to `resumed_at`: open clocks move later by
+    /// the paused time, clocks already met stay.
+    #[must_use]
+    pub fn after_pause(self, paused_at: DateTime<Utc>, resumed_at: DateTime<Utc>, first_response_met: bool) -> Self {
+        let paused = (resumed_at - paused_at).max(Duration::zero());
+        Self {
+            first_response_due_at: if first_response_met {
+                self.first_response_due_at
+            } else {
+                self.first_response_due_at + paused
+            },
+            resolution_due_at: self.resolution_due_at + paused,
+        }
+    }
+}
+
 /// Traffic-light state of one SLA clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -136,6 +154,19 @@ mod tests {
         );
         let d = DueDates::from_start(t(9, 0), std_normal);
         assert_eq!(d.first_response_due_at, t(17, 0));
+    }
+
+    #[test]
+    fn a_pause_moves_open_clocks_only() {
+        let d = DueDates {
+            first_response_due_at: t(10, 0),
+            resolution_due_at: t(20, 0),
+        };
+        let after = d.after_pause(t(8, 0), t(9, 30), true);
+        assert_eq!(after.first_response_due_at, t(10, 0));
+        assert_eq!(after.resolution_due_at, t(21, 30));
+        assert_eq!(d.after_pause(t(8, 0), t(8, 30), false).first_response_due_at, t(10, 30));
+        assert_eq!(d.after_pause(t(9, 0), t(8, 0), false), d, "time never runs backwards");
     }
 
     #[test]

@@ -178,3 +178,5 @@ err-language = Bitte Deutsch oder Englisch wählen.
 err-password = Das Passwort muss mindestens 10 Zeichen lang sein.
 token-revoke = Widerrufen
 token-revoke-confirm = Token „{ $name }“ wirklich widerrufen? Programme, die es nutzen, verlieren den Zugang.
+sla-paused = pausiert
+sla-paused-since = Uhr angehalten (wartet auf Kunde) seit

@@ -178,3 +178,5 @@ err-language = Please choose German or English.
 err-password = The password must be at least 10 characters long.
 token-revoke = Revoke
 token-revoke-confirm = Really revoke the token “{ $name }”? Programs using it lose access.
+sla-paused = paused
+sla-paused-since = Clocks paused (waiting on customer) since

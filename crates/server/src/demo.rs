@@ -512,6 +512,7 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             first_responded_at,
             resolved_at,
             closed_at,
+            sla_paused_at: (end == CaseState::WaitingOnCustomer).then_some(t),
             severity: Some(rng.random_range(1..=4)),
             created_at: created,
             updated_at: t,

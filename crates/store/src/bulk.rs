@@ -25,6 +25,7 @@ pub struct CaseRecord {
     pub first_responded_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub sla_paused_at: Option<DateTime<Utc>>,
     pub severity: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -90,7 +91,7 @@ impl Store {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
                      assignee_id, first_response_due_at, resolution_due_at, first_responded_at, resolved_at, closed_at, \
-                     severity, created_at, updated_at, open) ",
+                     severity, created_at, updated_at, open, sla_paused_at) ",
                 );
                 q.push_values(chunk, |mut r, c| {
                     r.push_bind(c.id.0)
@@ -111,7 +112,8 @@ impl Store {
                         .push_bind(c.severity)
                         .push_bind(c.created_at)
                         .push_bind(c.updated_at)
-                        .push_bind(c.state.is_open());
+                        .push_bind(c.state.is_open())
+                        .push_bind(c.sla_paused_at);
                 });
                 q.build().execute(&mut *tx).await?;
             }

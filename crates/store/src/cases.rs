@@ -69,7 +69,7 @@ pub struct CaseFilter {
 
 pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.customer_id, c.subject, c.description, c.channel, c.origin, \
      c.state, c.priority, c.tier, c.assignee_id, c.first_response_due_at, c.resolution_due_at, c.first_responded_at, \
-     c.resolved_at, c.closed_at, c.severity, c.repeat_failure, c.controllable, c.created_at, c.updated_at, c.version, \
+     c.resolved_at, c.closed_at, c.sla_paused_at, c.severity, c.repeat_failure, c.controllable, c.created_at, c.updated_at, c.version, \
      cu.name AS customer_name, cu.clv_cents AS customer_clv_cents, cu.language AS customer_language, \
      u.display_name AS assignee_name \
      FROM cases c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = c.assignee_id";
@@ -318,11 +318,22 @@ impl Store {
             CaseState::Reopened => None,
             _ => cur.closed_at,
         };
+        // Waiting on the customer pauses the SLA clocks; leaving it moves the due dates.
+        let due = DueDates {
+            first_response_due_at: cur.first_response_due_at,
+            resolution_due_at: cur.resolution_due_at,
+        };
+        let (due, sla_paused_at) = match (cur.sla_paused_at, to.sla_paused()) {
+            (None, true) => (due, Some(now)),
+            (Some(p), false) => (due.after_pause(p, now, cur.first_responded_at.is_some()), None),
+            (p, _) => (due, p),
+        };
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "UPDATE cases SET state = $1, first_responded_at = $2, resolved_at = $3, closed_at = $4, \
-                 updated_at = $5, version = version + 1, open = $8 WHERE id = $6 AND version = $7",
+                 updated_at = $5, version = version + 1, open = $8, sla_paused_at = $9, first_response_due_at = $10, \
+                 resolution_due_at = $11 WHERE id = $6 AND version = $7",
             )
             .bind(to.as_str())
             .bind(first_responded_at)
@@ -332,6 +343,9 @@ impl Store {
             .bind(id.0)
             .bind(cur.version)
             .bind(to.is_open())
+            .bind(sla_paused_at)
+            .bind(due.first_response_due_at)
+            .bind(due.resolution_due_at)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {

@@ -97,6 +97,8 @@ pub struct Case {
     pub first_responded_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Set while the case waits on the customer (SLA clocks paused).
+    pub sla_paused_at: Option<DateTime<Utc>>,
     pub severity: Option<i32>,
     pub repeat_failure: Option<bool>,
     pub controllable: Option<bool>,

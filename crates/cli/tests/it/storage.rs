@@ -255,6 +255,47 @@ async fn cases_follow_the_state_machine(b: Backend) {
     ));
 }
 
+async fn waiting_on_the_customer_pauses_the_sla(b: Backend) {
+    let db = TestDb::new(b).await;
+    let s = db.store().await;
+    let c = customer(1, Tier::Standard);
+    s.insert_customer(&c, None).await.expect("customer");
+    let nc = case(&c, 1, 0, Priority::Normal);
+    let created = s.insert_case(&nc).await.expect("case");
+    s.transition_case(nc.id, CaseState::InProgress, None, None, t0() + Duration::hours(1))
+        .await
+        .expect("work");
+    let waiting = s
+        .transition_case(
+            nc.id,
+            CaseState::WaitingOnCustomer,
+            None,
+            None,
+            t0() + Duration::hours(2),
+        )
+        .await
+        .expect("wait");
+    assert_eq!(waiting.sla_paused_at, Some(t0() + Duration::hours(2)));
+    assert_eq!(
+        waiting.resolution_due_at, created.resolution_due_at,
+        "due dates stay while paused"
+    );
+    let back = s
+        .transition_case(nc.id, CaseState::InProgress, None, None, t0() + Duration::hours(5))
+        .await
+        .expect("resume");
+    assert_eq!(back.sla_paused_at, None);
+    assert_eq!(
+        back.resolution_due_at,
+        created.resolution_due_at + Duration::hours(3),
+        "moved by the pause"
+    );
+    assert_eq!(
+        back.first_response_due_at, created.first_response_due_at,
+        "first response was met before"
+    );
+}
+
 async fn case_lists_filter_and_paginate(b: Backend) {
     let db = TestDb::new(b).await;
     let s = db.store().await;
@@ -450,6 +491,7 @@ async fn batches_are_all_or_nothing(b: Backend) {
 crate::both_backends!(
     customers_are_unique_and_pageable,
     cases_follow_the_state_machine,
+    waiting_on_the_customer_pauses_the_sla,
     case_lists_filter_and_paginate,
     users_tokens_and_sessions,
     batches_are_all_or_nothing,

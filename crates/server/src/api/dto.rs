@@ -174,6 +174,8 @@ pub struct SlaClock {
 pub struct SlaOut {
     /// e.g. `premium/high`
     pub policy: String,
+    /// Since when the clocks stand still (waiting on the customer).
+    pub paused_since: Option<DateTime<Utc>>,
     pub first_response: SlaClock,
     pub resolution: SlaClock,
 }
@@ -207,8 +209,10 @@ pub struct CaseOut {
 impl CaseOut {
     #[must_use]
     pub fn new(c: Case, now: DateTime<Utc>) -> Self {
-        let first = SlaUrgency::of(c.created_at, c.first_response_due_at, c.first_responded_at, now);
-        let resolution = SlaUrgency::of(c.created_at, c.resolution_due_at, c.resolved_at, now);
+        // While paused (waiting on the customer) the clocks are judged at the pause.
+        let at = c.sla_paused_at.unwrap_or(now);
+        let first = SlaUrgency::of(c.created_at, c.first_response_due_at, c.first_responded_at, at);
+        let resolution = SlaUrgency::of(c.created_at, c.resolution_due_at, c.resolved_at, at);
         Self {
             id: c.id.0,
             reference: c.id.short(),
@@ -222,6 +226,7 @@ impl CaseOut {
             }),
             sla: SlaOut {
                 policy: amends_domain::sla::SlaTargets::policy_name(c.tier, c.priority),
+                paused_since: c.sla_paused_at,
                 first_response: SlaClock {
                     due_at: c.first_response_due_at,
                     met_at: c.first_responded_at,

@@ -81,6 +81,8 @@ CREATE TABLE cases (
     first_responded_at TIMESTAMPTZ,
     resolved_at TIMESTAMPTZ,
     closed_at TIMESTAMPTZ,
+    -- Set while waiting on the customer: the SLA clocks stand still.
+    sla_paused_at TIMESTAMPTZ,
     severity INTEGER,
     repeat_failure BOOLEAN,
     controllable BOOLEAN,

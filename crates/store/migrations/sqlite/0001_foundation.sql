@@ -81,6 +81,8 @@ CREATE TABLE cases (
     first_responded_at TEXT,
     resolved_at TEXT,
     closed_at TEXT,
+    -- Set while waiting on the customer: the SLA clocks stand still.
+    sla_paused_at TEXT,
     severity INTEGER,
     repeat_failure BOOLEAN,
     controllable BOOLEAN,
