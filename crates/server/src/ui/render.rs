@@ -27,6 +27,8 @@ templates!(
     "customer.html",
     "customers.html",
     "settings.html",
+    "feedback.html",
+    "rules.html",
 );
 
 pub struct Ui {
