@@ -51,6 +51,25 @@ enum Command {
     /// Run benchmarks and print figures and ratios (see docs/BENCHMARKS.md)
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Import data from files
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import feedback from CSV with a header row: text and customer_email or
+    /// customer_id, optional customer_name, channel (default csv), rating
+    /// (1-5), language (de|en); other columns are kept as source metadata.
+    /// Text analytics and detection rules run on every row; rows with
+    /// problems are listed (row, field, message) and skipped.
+    Feedback {
+        /// The CSV file (`-` reads standard input)
+        file: PathBuf,
+        /// Record the import as done by this user (login name)
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -296,6 +315,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             println!("(p50 ratio = large / reference; about 1x means the query does not grow with the table)");
+            Ok(())
+        }
+        Command::Import(ImportCommand::Feedback { file, user }) => {
+            let config = load_config(&cli, None)?;
+            let store = open_store(&config).await?;
+            let actor = match user {
+                Some(u) => Some(
+                    store
+                        .get_user_by_username(u)
+                        .await
+                        .map_err(|_| anyhow::anyhow!("no user named `{u}`"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let bytes = if file.as_os_str() == "-" {
+                let mut b = Vec::new();
+                std::io::stdin().read_to_end(&mut b)?;
+                b
+            } else {
+                std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?
+            };
+            let state = amends_server::AppState::new(store, clock, config)?;
+            let out = amends_server::detection::import_csv(&state, &bytes, actor)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for e in &out.errors {
+                eprintln!(
+                    "row {}: {}{}",
+                    e.row,
+                    if e.field.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}: ", e.field)
+                    },
+                    e.message
+                );
+            }
+            let cases = out.items.iter().filter(|(_, i)| i.case_id.is_some()).count();
+            println!(
+                "imported {} feedback items ({} with a recovery case); {} rows skipped",
+                out.items.len(),
+                cases,
+                out.errors.len()
+            );
+            if out.items.is_empty() && !out.errors.is_empty() {
+                anyhow::bail!("no row could be imported; fix the rows listed above");
+            }
             Ok(())
         }
         Command::Token(TokenCommand::Create { user, name }) => {

@@ -85,6 +85,7 @@ string_enum!(
         Api => "api",
         InPerson => "in_person",
         Other => "other",
+        Csv => "csv",
     }
 );
 

@@ -86,6 +86,15 @@ typed_id!(
     TokenId
 );
 
+typed_id!(
+    /// A feedback item (any channel).
+    FeedbackId
+);
+typed_id!(
+    /// A detection rule.
+    RuleId
+);
+
 impl CaseId {
     /// The short reference people say on the phone: the last 8 hex digits
     /// (random bits of the UUIDv7), e.g. `#3f9a12c4`.

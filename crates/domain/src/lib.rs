@@ -7,7 +7,9 @@
 pub mod calendar;
 pub mod case;
 pub mod customer;
+pub mod detection;
 pub mod error;
+pub mod feedback;
 pub mod ids;
 pub mod role;
 pub mod sla;
@@ -17,5 +19,6 @@ pub use case::{CaseState, Channel, Origin, Priority, TransitionError};
 pub use customer::Tier;
 pub use error::ValidationError;
 pub use ids::{AccountId, CaseId, CustomerId, EventId, TokenId, UserId};
+pub use ids::{FeedbackId, RuleId};
 pub use role::{Permission, Role};
 pub use validate::{Email, Language, NonEmptyText};

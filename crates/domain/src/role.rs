@@ -27,6 +27,8 @@ pub enum Permission {
     ReadAudit,
     /// Manage users, roles and other users' API tokens.
     ManageUsers,
+    /// Create, change and delete detection rules.
+    ManageRules,
 }
 
 impl Role {
@@ -36,6 +38,7 @@ impl Role {
             Permission::ReadCases | Permission::WorkCases => true,
             Permission::ReadAudit => matches!(self, Role::Lead | Role::Admin),
             Permission::ManageUsers => matches!(self, Role::Admin),
+            Permission::ManageRules => matches!(self, Role::Lead | Role::Admin),
         }
     }
 }

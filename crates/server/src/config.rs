@@ -26,6 +26,9 @@ pub struct Config {
     pub session_hours: u32,
     /// Failed logins per IP and minute before further attempts are refused.
     pub login_attempts_per_minute: u32,
+    /// A sentiment model trained with `amends text train` (default: the shipped model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_model: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -39,6 +42,7 @@ impl Default for Config {
             timezone: "Europe/Berlin".into(),
             session_hours: 12,
             login_attempts_per_minute: 10,
+            text_model: None,
         }
     }
 }
@@ -72,7 +76,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 8] = [
+    const KEYS: [&'static str; 9] = [
         "database_url",
         "bind",
         "base_url",
@@ -81,6 +85,7 @@ impl Config {
         "timezone",
         "session_hours",
         "login_attempts_per_minute",
+        "text_model",
     ];
 
     fn check(&self) -> Result<(), String> {

@@ -10,6 +10,7 @@ pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod detection;
 pub mod error;
 pub mod health;
 pub mod metrics;

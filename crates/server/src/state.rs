@@ -18,11 +18,21 @@ struct Inner {
     config: Config,
     ui: Ui,
     login_throttle: LoginThrottle,
+    analyzer: amends_text::Analyzer,
 }
 
 impl AppState {
     pub fn new(store: Store, clock: Clock, config: Config) -> anyhow::Result<Self> {
         let ui = Ui::new(config.tz())?;
+        let analyzer = match &config.text_model {
+            Some(path) => amends_text::Analyzer::from_model_file(path).map_err(|e| {
+                anyhow::anyhow!(
+                    "config key `text_model`: cannot load `{}`: {e}; train one with `amends text train`",
+                    path.display()
+                )
+            })?,
+            None => amends_text::Analyzer::default_model(),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -30,6 +40,7 @@ impl AppState {
                 config,
                 ui,
                 login_throttle: LoginThrottle::default(),
+                analyzer,
             }),
         })
     }
@@ -62,5 +73,11 @@ impl AppState {
     #[must_use]
     pub fn login_throttle(&self) -> &LoginThrottle {
         &self.inner.login_throttle
+    }
+
+    /// The text analyser (shared; cheap to use from many requests).
+    #[must_use]
+    pub fn analyzer(&self) -> &amends_text::Analyzer {
+        &self.inner.analyzer
     }
 }

@@ -99,6 +99,7 @@ macro_rules! insert_event {
         EventId(id)
     }};
 }
+pub(crate) use insert_event;
 
 /// Appends the WHERE, ORDER BY and LIMIT of a case list to `$q`.
 macro_rules! push_case_filter {

@@ -29,6 +29,26 @@ fn routes(case: &str, customer: &str) -> Vec<(&'static str, String, serde_json::
         ("GET", "/api/v1/customers".into(), json!(null), "agent"),
         ("GET", format!("/api/v1/customers/{customer}"), json!(null), "agent"),
         ("GET", "/api/v1/accounts".into(), json!(null), "agent"),
+        ("GET", "/api/v1/feedback".into(), json!(null), "agent"),
+        (
+            "POST",
+            "/api/v1/feedback".into(),
+            json!({"customer_id": customer, "channel": "api", "text": "Alles gut"}),
+            "agent",
+        ),
+        (
+            "POST",
+            "/api/v1/feedback/bulk".into(),
+            json!([{"customer_id": customer, "channel": "api", "text": "Alles gut"}]),
+            "agent",
+        ),
+        ("GET", "/api/v1/detection-rules".into(), json!(null), "agent"),
+        (
+            "POST",
+            "/api/v1/detection-rules".into(),
+            json!({"name": "r", "conditions": {"rating_max": 1}}),
+            "lead",
+        ),
     ]
 }
 

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assets;
 pub mod cases;
 pub mod customers;
+pub mod feedback;
 pub mod i18n;
 pub mod inbox;
 pub mod render;
@@ -43,6 +44,11 @@ pub fn router(state: AppState) -> Router {
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::page))
         .route("/assets/{name}", get(assets::serve))
+        .route("/feedback", get(feedback::stream))
+        .route("/feedback/{id}/case", post(feedback::open_case))
+        .route("/settings/rules", get(feedback::rules_page).post(feedback::create_rule))
+        .route("/settings/rules/{id}/toggle", post(feedback::toggle_rule))
+        .route("/settings/rules/{id}/delete", post(feedback::delete_rule))
         .with_state(state)
 }
 

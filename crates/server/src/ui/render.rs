@@ -29,6 +29,8 @@ templates!(
     "settings.html",
     "users.html",
     "audit.html",
+    "feedback.html",
+    "rules.html",
 );
 
 pub struct Ui {
