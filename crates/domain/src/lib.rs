@@ -7,6 +7,7 @@
 pub mod case;
 pub mod customer;
 pub mod error;
+pub mod followup;
 pub mod ids;
 pub mod role;
 pub mod sla;

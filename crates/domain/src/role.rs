@@ -27,6 +27,8 @@ pub enum Permission {
     ReadAudit,
     /// Manage users, roles and other users' API tokens.
     ManageUsers,
+    /// Configure integrations: webhooks, the job queue (retry dead jobs).
+    ManageIntegrations,
 }
 
 impl Role {
@@ -35,7 +37,7 @@ impl Role {
         match p {
             Permission::ReadCases | Permission::WorkCases => true,
             Permission::ReadAudit => matches!(self, Role::Lead | Role::Admin),
-            Permission::ManageUsers => matches!(self, Role::Admin),
+            Permission::ManageUsers | Permission::ManageIntegrations => matches!(self, Role::Admin),
         }
     }
 }

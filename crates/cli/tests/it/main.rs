@@ -6,5 +6,6 @@ mod support;
 mod api;
 mod auth;
 mod cli;
+mod followup;
 mod storage;
 mod ui;

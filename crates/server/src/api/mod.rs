@@ -3,6 +3,7 @@
 pub mod cases;
 pub mod customers;
 pub mod dto;
+pub mod followup;
 pub mod json;
 pub mod query;
 pub mod users;
@@ -35,6 +36,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "cases", description = "Recovery cases and their timelines"),
         (name = "customers", description = "Customers and B2B accounts"),
         (name = "users", description = "Users, API tokens and the audit log"),
+        (name = "follow-up", description = "Replies, surveys, the job queue and webhooks"),
     )
 )]
 struct ApiDoc;
@@ -64,7 +66,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .merge(cases::router())
             .merge(customers::router())
-            .merge(users::router()),
+            .merge(users::router())
+            .merge(followup::router()),
     )
 }
 

@@ -27,6 +27,11 @@ templates!(
     "customer.html",
     "customers.html",
     "settings.html",
+    "survey.html",
+    "jobs.html",
+    "webhooks.html",
+    "mail.html",
+    "mail.txt",
 );
 
 pub struct Ui {
