@@ -7,5 +7,6 @@ mod api;
 mod auth;
 mod cli;
 mod followup;
+mod reliability;
 mod storage;
 mod ui;
