@@ -17,7 +17,7 @@ rust_status=${PIPESTATUS[0]}
 
 echo "== Browser tests"
 cargo build --bin amends
-export AMENDS_BIN="$PWD/target/debug/amends"
+export AMENDS_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/amends"
 (
   cd tests/browser
   if [ ! -d node_modules/playwright-core ]; then
