@@ -8,12 +8,12 @@ import { chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "..", "..");
 
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const bin = process.env.AMENDS_BIN || join(root, "target", "debug", "amends");
   const dir = mkdtempSync(join(tmpdir(), "amends-browser-"));
   const child = spawn(bin, ["--database-url", `sqlite://${join(dir, "amends.db")}`, "serve", "--demo", "--bind", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, AMENDS_LOG: "warn", AMENDS_DATABASE_URL: "" },
+    env: { ...process.env, AMENDS_LOG: "warn", AMENDS_DATABASE_URL: "", ...extraEnv },
   });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr += d; });

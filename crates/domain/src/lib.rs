@@ -10,6 +10,7 @@ pub mod customer;
 pub mod detection;
 pub mod error;
 pub mod feedback;
+pub mod followup;
 pub mod ids;
 pub mod role;
 pub mod sla;

@@ -29,6 +29,8 @@ pub enum Permission {
     ManageUsers,
     /// Create, change and delete detection rules.
     ManageRules,
+    /// Configure integrations: webhooks, the job queue (retry dead jobs).
+    ManageIntegrations,
 }
 
 impl Role {
@@ -37,7 +39,7 @@ impl Role {
         match p {
             Permission::ReadCases | Permission::WorkCases => true,
             Permission::ReadAudit => matches!(self, Role::Lead | Role::Admin),
-            Permission::ManageUsers => matches!(self, Role::Admin),
+            Permission::ManageUsers | Permission::ManageIntegrations => matches!(self, Role::Admin),
             Permission::ManageRules => matches!(self, Role::Lead | Role::Admin),
         }
     }

@@ -29,6 +29,47 @@ pub struct Config {
     /// A sentiment model trained with `amends text train` (default: the shipped model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_model: Option<std::path::PathBuf>,
+    /// Outgoing mail (`[smtp]` in amends.toml; `AMENDS_SMTP_URL`, `AMENDS_SMTP_FROM`).
+    pub smtp: SmtpConfig,
+    /// Delay between resolution and the CSAT survey mail, e.g. `0s`, `4h`, `2d`.
+    pub survey_delay: String,
+    /// How long a survey link stays valid.
+    pub survey_expiry: String,
+    /// Survey fatigue: at most this many surveys per customer per `survey_period`.
+    pub survey_max_per_period: u32,
+    pub survey_period: String,
+    /// Delay between resolution and the check-in message.
+    pub checkin_delay: String,
+    /// Background workers per instance (0 disables them).
+    pub job_workers: u32,
+    /// How often an idle worker looks for due jobs.
+    pub job_poll: String,
+    /// How long a claimed job stays with its worker before others may take it over.
+    pub job_lease: String,
+    /// Attempts before a job is declared dead.
+    pub job_max_attempts: u32,
+    /// First retry delay; doubles with each attempt (capped at 1 h).
+    pub job_backoff: String,
+    /// Timeout of one webhook request.
+    pub webhook_timeout: String,
+}
+
+/// SMTP settings: `url` such as `smtp://host:25` (plain), `smtp://host:587?tls=required`
+/// (STARTTLS), `smtps://user:pass@host` (TLS, port 465); `from` is the sender.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub url: Option<String>,
+    pub from: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            from: "amends <amends@localhost>".into(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -43,6 +84,18 @@ impl Default for Config {
             session_hours: 12,
             login_attempts_per_minute: 10,
             text_model: None,
+            smtp: SmtpConfig::default(),
+            survey_delay: "1h".into(),
+            survey_expiry: "14d".into(),
+            survey_max_per_period: 1,
+            survey_period: "30d".into(),
+            checkin_delay: "3d".into(),
+            job_workers: 2,
+            job_poll: "1s".into(),
+            job_lease: "60s".into(),
+            job_max_attempts: 8,
+            job_backoff: "10s".into(),
+            webhook_timeout: "10s".into(),
         }
     }
 }
@@ -66,7 +119,15 @@ impl Config {
         }
         let cfg: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(path))
-            .merge(Env::prefixed("AMENDS_").only(&Self::KEYS))
+            .merge(Env::prefixed("AMENDS_").filter_map(|k| {
+                let k = k.as_str().to_ascii_lowercase();
+                match k.as_str() {
+                    "smtp_url" => Some("smtp.url".to_string().into()),
+                    "smtp_from" => Some("smtp.from".to_string().into()),
+                    k if Self::KEYS.contains(&k) => Some(k.to_string().into()),
+                    _ => None,
+                }
+            }))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| describe(&e))?;
@@ -76,7 +137,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 9] = [
+    const KEYS: [&'static str; 20] = [
         "database_url",
         "bind",
         "base_url",
@@ -86,6 +147,17 @@ impl Config {
         "session_hours",
         "login_attempts_per_minute",
         "text_model",
+        "survey_delay",
+        "survey_expiry",
+        "survey_max_per_period",
+        "survey_period",
+        "checkin_delay",
+        "job_workers",
+        "job_poll",
+        "job_lease",
+        "job_max_attempts",
+        "job_backoff",
+        "webhook_timeout",
     ];
 
     fn check(&self) -> Result<(), String> {
@@ -110,7 +182,33 @@ impl Config {
         if self.session_hours == 0 {
             return Err("config key `session_hours` must be at least 1".into());
         }
+        for (key, v) in [
+            ("survey_delay", &self.survey_delay),
+            ("survey_expiry", &self.survey_expiry),
+            ("survey_period", &self.survey_period),
+            ("checkin_delay", &self.checkin_delay),
+            ("job_poll", &self.job_poll),
+            ("job_lease", &self.job_lease),
+            ("job_backoff", &self.job_backoff),
+            ("webhook_timeout", &self.webhook_timeout),
+        ] {
+            amends_domain::followup::parse_duration(key, v)
+                .map_err(|e| format!("config key `{key}`: {}", e.message))?;
+        }
+        if self.job_max_attempts == 0 {
+            return Err("config key `job_max_attempts` must be at least 1".into());
+        }
+        if let Some(url) = &self.smtp.url {
+            crate::mail::check_url(url).map_err(|e| format!("config key `smtp.url`: {e}"))?;
+        }
+        crate::mail::parse_mailbox(&self.smtp.from).map_err(|e| format!("config key `smtp.from`: {e}"))?;
         Ok(())
+    }
+
+    /// A duration key, checked by `check` (falls back to zero if it were invalid).
+    #[must_use]
+    pub fn duration(&self, value: &str) -> chrono::Duration {
+        amends_domain::followup::parse_duration("", value).unwrap_or_else(|_| chrono::Duration::zero())
     }
 
     #[must_use]

@@ -12,11 +12,15 @@ pub mod config;
 pub mod demo;
 pub mod detection;
 pub mod error;
+pub mod followup;
 pub mod health;
+pub mod jobs;
+pub mod mail;
 pub mod metrics;
 pub mod service;
 pub mod state;
 pub mod ui;
+pub mod webhooks;
 
 pub use clock::Clock;
 pub use config::{Config, Overrides};
@@ -97,6 +101,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}; choose another address with --bind"))?;
         let state = AppState::new(store, clock, config)?;
         metrics::handle();
+        state.init_secrets().await?;
         Ok(Self { listener, state })
     }
 
@@ -112,12 +117,28 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then closes the database.
+    /// Serves (and runs the background job workers) until `shutdown`
+    /// completes; then lets running jobs finish and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store().clone();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let workers = jobs::start(&self.state, &stop_rx);
+        let mut http_stop = stop_rx.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.wait_for(|stop| *stop).await;
+            })
+            .await;
+        for w in workers {
+            let _ = w.await;
+        }
         store.close().await;
+        served?;
         Ok(())
     }
 }

@@ -19,6 +19,10 @@ struct Inner {
     ui: Ui,
     login_throttle: LoginThrottle,
     analyzer: amends_text::Analyzer,
+    mailer: crate::mail::Mailer,
+    http: reqwest::Client,
+    job_notify: Arc<tokio::sync::Notify>,
+    survey_key: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl AppState {
@@ -33,6 +37,11 @@ impl AppState {
             })?,
             None => amends_text::Analyzer::default_model(),
         };
+        let mailer = crate::mail::Mailer::new(config.smtp.url.as_deref(), &config.smtp.from, &config.base_url)?;
+        let http = reqwest::Client::builder()
+            .timeout(config.duration(&config.webhook_timeout).to_std().unwrap_or_default())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -41,6 +50,10 @@ impl AppState {
                 ui,
                 login_throttle: LoginThrottle::default(),
                 analyzer,
+                mailer,
+                http,
+                job_notify: Arc::new(tokio::sync::Notify::new()),
+                survey_key: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -79,5 +92,48 @@ impl AppState {
     #[must_use]
     pub fn analyzer(&self) -> &amends_text::Analyzer {
         &self.inner.analyzer
+    }
+
+    #[must_use]
+    pub fn mailer(&self) -> &crate::mail::Mailer {
+        &self.inner.mailer
+    }
+
+    /// The HTTP client for webhooks (timeout from `webhook_timeout`, no redirects).
+    #[must_use]
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// Wakes this instance's idle job workers (other instances poll).
+    pub fn wake_workers(&self) {
+        self.inner.job_notify.notify_waiters();
+    }
+
+    #[must_use]
+    pub fn job_notify(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.job_notify.clone()
+    }
+
+    /// Loads (or creates) the server-wide secrets kept in the database.
+    pub async fn init_secrets(&self) -> anyhow::Result<()> {
+        use base64::Engine;
+        use rand::RngCore;
+        let mut candidate = [0u8; 32];
+        rand::rng().fill_bytes(&mut candidate);
+        let candidate = base64::engine::general_purpose::STANDARD.encode(candidate);
+        let v = self.store().secret("survey_key", &candidate, self.now()).await?;
+        let key = base64::engine::general_purpose::STANDARD.decode(v)?;
+        let _ = self.inner.survey_key.set(key);
+        Ok(())
+    }
+
+    /// The key of survey link tokens ([`AppState::init_secrets`] sets it).
+    #[must_use]
+    pub fn survey_key(&self) -> &[u8] {
+        self.inner
+            .survey_key
+            .get()
+            .map_or(b"amends-uninitialised", Vec::as_slice)
     }
 }

@@ -1,9 +1,9 @@
 //! Recovery cases and their timelines.
 
-use crate::audit::{Audit, new_id, record_audit};
+use crate::audit::{Audit, record_audit};
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
-use amends_domain::{CaseId, CaseState, Channel, CustomerId, EventId, NonEmptyText, Origin, Priority, Tier, UserId};
+use amends_domain::{CaseId, CaseState, Channel, CustomerId, NonEmptyText, Origin, Priority, Tier, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -77,8 +77,8 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.customer_id, c.subject, c.d
 /// Inserts one timeline event with the executor `$exec`.
 macro_rules! insert_event {
     ($exec:expr, $case:expr, $ev:expr) => {{
-        let ev: &NewEvent = $ev;
-        let id = new_id(ev.at);
+        let ev: &$crate::NewEvent = $ev;
+        let id = $crate::audit::new_id(ev.at);
         sqlx::query(
             "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -96,7 +96,7 @@ macro_rules! insert_event {
         .bind(ev.at)
         .execute($exec)
         .await?;
-        EventId(id)
+        amends_domain::EventId(id)
     }};
 }
 pub(crate) use insert_event;
@@ -227,6 +227,13 @@ impl Store {
                 at: c.created_at,
             };
             insert_event!(&mut *tx, c.id.0, &ev);
+            let job = crate::jobs::NewJob::event(
+                "case.created",
+                Some(c.id),
+                json!({"customer_id": c.customer_id, "subject": c.subject.as_str(), "channel": c.channel, "origin": c.origin}),
+                c.created_at,
+            );
+            let _ = crate::jobs::insert_job!(&mut *tx, &job, c.created_at);
             record_audit!(
                 &mut *tx,
                 Audit {
@@ -329,12 +336,23 @@ impl Store {
             (Some(p), false) => (due.after_pause(p, now, cur.first_responded_at.is_some()), None),
             (p, _) => (due, p),
         };
+        if to == CaseState::FollowedUp && self.case_follow_up(id).await?.follow_up_at.is_none() {
+            return Err(StoreError::Conflict {
+                field: Some("to"),
+                detail: "a case reaches followed_up only after the follow-up happened: the customer answered \
+                         the survey or the check-in message was sent"
+                    .into(),
+            });
+        }
+        // A new resolution (or a reopening) needs a new follow-up.
+        let reset_follow_up = matches!(to, CaseState::Resolved | CaseState::Reopened);
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "UPDATE cases SET state = $1, first_responded_at = $2, resolved_at = $3, closed_at = $4, \
                  updated_at = $5, version = version + 1, open = $8, sla_paused_at = $9, first_response_due_at = $10, \
-                 resolution_due_at = $11 WHERE id = $6 AND version = $7",
+                 resolution_due_at = $11, follow_up_at = CASE WHEN $12 THEN NULL ELSE follow_up_at END \
+                 WHERE id = $6 AND version = $7",
             )
             .bind(to.as_str())
             .bind(first_responded_at)
@@ -347,6 +365,7 @@ impl Store {
             .bind(sla_paused_at)
             .bind(due.first_response_due_at)
             .bind(due.resolution_due_at)
+            .bind(reset_follow_up)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -360,6 +379,13 @@ impl Store {
                 at: now,
             };
             insert_event!(&mut *tx, id.0, &ev);
+            let job = crate::jobs::NewJob::event(
+                "case.state_changed",
+                Some(id),
+                json!({"from": cur.state, "to": to, "actor_id": actor}),
+                now,
+            );
+            let _ = crate::jobs::insert_job!(&mut *tx, &job, now);
             record_audit!(
                 &mut *tx,
                 Audit {

@@ -9,7 +9,7 @@ use crate::cases::insert_event;
 use crate::{Cursor, EventKind, NewCase, NewEvent, Page, Store, StoreError, with_pool};
 use amends_domain::detection::{Conditions, Reason, RuleAction};
 use amends_domain::feedback::{Rating, SentimentLabel};
-use amends_domain::{CaseId, Channel, CustomerId, EventId, FeedbackId, Language, Priority, RuleId, UserId};
+use amends_domain::{CaseId, Channel, CustomerId, FeedbackId, Language, Priority, RuleId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;

@@ -132,6 +132,12 @@ pub enum EventKind {
     StateChange,
     Assignment,
     Update,
+    /// A customer answered a survey (score, comment).
+    SurveyAnswered,
+    /// A follow-up step: survey scheduled or skipped, check-in, lead flag, notification.
+    FollowUp,
+    /// An outgoing message could not be delivered (after all retries).
+    DeliveryFailed,
 }
 
 impl EventKind {
@@ -145,6 +151,9 @@ impl EventKind {
             EventKind::StateChange => "state_change",
             EventKind::Assignment => "assignment",
             EventKind::Update => "update",
+            EventKind::SurveyAnswered => "survey_answered",
+            EventKind::FollowUp => "follow_up",
+            EventKind::DeliveryFailed => "delivery_failed",
         }
     }
 }

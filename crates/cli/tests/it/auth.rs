@@ -49,6 +49,22 @@ fn routes(case: &str, customer: &str) -> Vec<(&'static str, String, serde_json::
             json!({"name": "r", "conditions": {"rating_max": 1}}),
             "lead",
         ),
+        (
+            "POST",
+            format!("/api/v1/cases/{case}/replies"),
+            json!({"body": "Hallo"}),
+            "agent",
+        ),
+        ("GET", format!("/api/v1/cases/{case}/follow-up"), json!(null), "agent"),
+        ("POST", format!("/api/v1/cases/{case}/lead-review"), json!(null), "lead"),
+        ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
+        ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
+        (
+            "POST",
+            "/api/v1/webhooks".into(),
+            json!({"url": "http://127.0.0.1:9/x", "events": ["*"]}),
+            "admin",
+        ),
     ]
 }
 

@@ -7,5 +7,7 @@ mod api;
 mod auth;
 mod cli;
 mod detection;
+mod followup;
+mod reliability;
 mod storage;
 mod ui;

@@ -135,14 +135,21 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`] with configuration changes (SMTP, delays, …).
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
         let db = TestDb::new(backend).await;
         let store = db.store().await;
         let clock = Clock::manual(t0());
-        let config = Config {
+        let mut config = Config {
             database_url: db.url.clone(),
             bind: "127.0.0.1:0".into(),
+            job_poll: "50ms".into(),
             ..Config::default()
         };
+        configure(&mut config);
         let app = Application::build_with_store(config, clock.clone(), store.clone())
             .await
             .expect("build app");
@@ -265,4 +272,172 @@ pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
         .to_string();
     assert!(ct.starts_with("application/problem+json"), "content type {ct}");
     res.json().await.expect("problem json")
+}
+
+/// Waits until `check` gives `Some`, polling every 20 ms; panics with
+/// `what` after `secs` seconds.
+pub async fn wait_for<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A tiny SMTP server for tests: speaks EHLO/HELO, MAIL, RCPT, DATA, RSET,
+/// NOOP and QUIT, keeps every message, and can refuse the next sessions
+/// with a temporary error (451) to test retries.
+#[derive(Clone)]
+pub struct SmtpSink {
+    pub addr: std::net::SocketAddr,
+    messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    refuse: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        let sink = SmtpSink {
+            addr: listener.local_addr().expect("addr"),
+            messages: Default::default(),
+            refuse: Default::default(),
+        };
+        let s = sink.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut r = BufReader::new(r);
+                    if w.write_all(b"220 sink ESMTP test\r\n").await.is_err() {
+                        return;
+                    }
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let cmd = line.trim_end().to_ascii_uppercase();
+                        let reply: &[u8] = if cmd.starts_with("EHLO") {
+                            b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+                        } else if cmd.starts_with("MAIL") {
+                            let refuse = s
+                                .refuse
+                                .fetch_update(
+                                    std::sync::atomic::Ordering::SeqCst,
+                                    std::sync::atomic::Ordering::SeqCst,
+                                    |n| n.checked_sub(1),
+                                )
+                                .is_ok();
+                            if refuse {
+                                b"451 4.3.0 try again later\r\n"
+                            } else {
+                                b"250 OK\r\n"
+                            }
+                        } else if cmd == "DATA" {
+                            if w.write_all(b"354 go ahead\r\n").await.is_err() {
+                                return;
+                            }
+                            let mut msg = String::new();
+                            loop {
+                                line.clear();
+                                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if line == ".\r\n" || line == ".\n" {
+                                    break;
+                                }
+                                msg.push_str(line.strip_prefix('.').unwrap_or(&line));
+                            }
+                            s.messages.lock().expect("lock").push(msg);
+                            b"250 OK queued\r\n"
+                        } else if cmd == "QUIT" {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            return;
+                        } else {
+                            b"250 OK\r\n"
+                        };
+                        if w.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        sink
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    /// Answers `451` to the next `n` MAIL commands.
+    pub fn refuse_next(&self, n: usize) {
+        self.refuse.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Every message received so far (raw, quoted-printable decoded).
+    pub fn messages(&self) -> Vec<String> {
+        self.messages
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|m| decode_qp(m))
+            .collect()
+    }
+
+    /// Waits until at least `n` messages arrived.
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        let me = self.clone();
+        wait_for(30, &format!("{n} mails"), move || {
+            let me = me.clone();
+            async move {
+                let m = me.messages();
+                (m.len() >= n).then_some(m)
+            }
+        })
+        .await
+    }
+}
+
+/// Decodes quoted-printable soft line breaks and `=XX` escapes (good enough for tests).
+pub fn decode_qp(s: &str) -> String {
+    let s = s.replace("=\r\n", "").replace("=\n", "");
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'='
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The header `name` of a raw message.
+pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
+    msg.lines()
+        .take_while(|l| !l.is_empty())
+        .find(|l| {
+            l.len() > name.len() && l[..name.len()].eq_ignore_ascii_case(name) && l.as_bytes()[name.len()] == b':'
+        })
+        .map(|l| l[name.len() + 1..].trim())
 }

@@ -4,6 +4,7 @@ pub mod cases;
 pub mod customers;
 pub mod dto;
 pub mod feedback;
+pub mod followup;
 pub mod json;
 pub mod query;
 pub mod users;
@@ -37,6 +38,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "customers", description = "Customers and B2B accounts"),
         (name = "users", description = "Users, API tokens and the audit log"),
         (name = "feedback", description = "Feedback from every channel, text analytics and detection rules"),
+        (name = "follow-up", description = "Replies, surveys, the job queue and webhooks"),
     )
 )]
 struct ApiDoc;
@@ -67,7 +69,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(cases::router())
             .merge(customers::router())
             .merge(users::router())
-            .merge(feedback::router()),
+            .merge(feedback::router())
+            .merge(followup::router()),
     )
 }
 

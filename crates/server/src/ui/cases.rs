@@ -185,6 +185,7 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option
         .map(|c| context! { id => c.id, subject => c.subject.clone(), state => c.state.as_str() })
         .collect::<Vec<_>>();
     let users = state.store().list_users().await?;
+    let followup = crate::ui::followup::case_panel(state, case.id).await?;
     let now = state.now();
     let out = CaseOut::new(case, now);
     let status = if error.is_some() {
@@ -206,6 +207,7 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option
             open_cases => open_cases,
             users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
             error => error,
+            followup => followup,
         },
     )?;
     Ok((status, html).into_response())

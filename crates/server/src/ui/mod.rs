@@ -7,6 +7,7 @@ pub mod assets;
 pub mod cases;
 pub mod customers;
 pub mod feedback;
+pub mod followup;
 pub mod i18n;
 pub mod inbox;
 pub mod render;
@@ -49,6 +50,16 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/rules", get(feedback::rules_page).post(feedback::create_rule))
         .route("/settings/rules/{id}/toggle", post(feedback::toggle_rule))
         .route("/settings/rules/{id}/delete", post(feedback::delete_rule))
+        .route("/cases/{id}/reply", post(followup::reply))
+        .route("/cases/{id}/lead-review", post(followup::lead_review))
+        .route("/settings/jobs", get(followup::jobs_page))
+        .route("/settings/jobs/{id}/retry", post(followup::retry_job))
+        .route(
+            "/settings/webhooks",
+            get(followup::webhooks_page).post(followup::webhook_create),
+        )
+        .route("/settings/webhooks/{id}/delete", post(followup::webhook_delete))
+        .route("/survey/{token}", get(followup::survey_get).post(followup::survey_post))
         .with_state(state)
 }
 

@@ -31,6 +31,11 @@ templates!(
     "audit.html",
     "feedback.html",
     "rules.html",
+    "survey.html",
+    "jobs.html",
+    "webhooks.html",
+    "mail.html",
+    "mail.txt",
 );
 
 pub struct Ui {

@@ -1,0 +1,464 @@
+//! The durable job queue (outbox). Jobs are inserted in the same
+//! transaction as the change that causes them, claimed by workers with a
+//! lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; one `UPDATE … RETURNING`
+//! on SQLite, whose writers are serialised), retried with backoff and
+//! declared dead after `max_attempts`. A job whose worker died is claimed
+//! again once its lease has expired.
+//!
+//! A job's side effects on the database ([`JobEffects`]) are applied in the
+//! same transaction that marks it done, and only if the worker still holds
+//! the lease, so they happen exactly once.
+
+use crate::audit::{Audit, new_id, record_audit};
+use crate::{NewEvent, Store, StoreError, with_pool};
+use amends_domain::{CaseId, CustomerId, Language, UserId};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// What kind of work (the server's job type names it).
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: DateTime<Utc>,
+    /// Enqueueing the same key again is a no-op.
+    pub dedupe_key: Option<String>,
+    /// The case the job belongs to, to show it there.
+    pub case_id: Option<CaseId>,
+    pub max_attempts: i32,
+}
+
+/// Attempts of jobs the store itself enqueues (domain events).
+pub const EVENT_JOB_ATTEMPTS: i32 = 10;
+
+impl NewJob {
+    /// A domain event (`case.created`, `case.state_changed`, …) for the
+    /// server to react to: webhooks, follow-up scheduling.
+    #[must_use]
+    pub fn event(event: &str, case: Option<CaseId>, data: serde_json::Value, at: DateTime<Utc>) -> Self {
+        NewJob {
+            kind: "event".into(),
+            payload: json!({"type": event, "case_id": case, "at": at, "data": data}),
+            run_at: at,
+            dedupe_key: None,
+            case_id: case,
+            max_attempts: EVENT_JOB_ATTEMPTS,
+        }
+    }
+}
+
+/// A job as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: String,
+    pub dedupe_key: Option<String>,
+    pub case_id: Option<Uuid>,
+    /// queued, running, done, dead
+    pub state: String,
+    pub run_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const JOB_COLUMNS: &str = "id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+     last_error, locked_by, locked_until, created_at, updated_at";
+
+/// A survey to create.
+#[derive(Debug, Clone)]
+pub struct NewSurvey {
+    pub id: Uuid,
+    pub case_id: CaseId,
+    pub customer_id: CustomerId,
+    pub language: Language,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A webhook delivery to create (with its job in [`JobEffects::jobs`]).
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub event: String,
+    pub payload: String,
+}
+
+/// The outcome of one delivery attempt.
+#[derive(Debug, Clone)]
+pub struct DeliveryUpdate {
+    pub id: Uuid,
+    /// pending, delivered, failed
+    pub state: String,
+    pub status: Option<i32>,
+    pub error: Option<String>,
+}
+
+/// What a finished (or failed) job changes in the database, applied in
+/// the transaction that records the job's outcome.
+#[derive(Debug, Clone, Default)]
+pub struct JobEffects {
+    pub events: Vec<(CaseId, NewEvent)>,
+    pub jobs: Vec<NewJob>,
+    pub new_survey: Option<NewSurvey>,
+    /// Survey ids whose mail went out.
+    pub survey_sent: Option<Uuid>,
+    /// Survey ids that were not sent (case reopened, no address, …).
+    pub survey_skipped: Option<Uuid>,
+    /// The follow-up of this case happened (check-in sent): record it and
+    /// move a resolved case to `followed_up`.
+    pub follow_up_done: Option<CaseId>,
+    pub new_deliveries: Vec<NewDelivery>,
+    pub delivery: Option<DeliveryUpdate>,
+}
+
+/// Inserts a job with `$exec`; gives `true` if it was new (its dedupe key unused).
+macro_rules! insert_job {
+    ($exec:expr, $job:expr, $now:expr) => {{
+        let j: &$crate::jobs::NewJob = $job;
+        let done = sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind($crate::audit::new_id($now))
+        .bind(&j.kind)
+        .bind(j.payload.to_string())
+        .bind(j.dedupe_key.as_deref())
+        .bind(j.case_id.map(|c| c.0))
+        .bind(j.run_at)
+        .bind(j.max_attempts)
+        .bind($now)
+        .execute($exec)
+        .await?;
+        done.rows_affected() == 1
+    }};
+}
+pub(crate) use insert_job;
+
+/// Applies `$fx` (a `&JobEffects`) with `$exec` (a `&mut *tx`).
+macro_rules! apply_effects {
+    ($tx:expr, $fx:expr, $now:expr) => {{
+        let fx: &$crate::jobs::JobEffects = $fx;
+        let now: DateTime<Utc> = $now;
+        if let Some(s) = &fx.new_survey {
+            sqlx::query(
+                "INSERT INTO surveys (id, case_id, customer_id, language, state, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, 'scheduled', $5, $6)",
+            )
+            .bind(s.id)
+            .bind(s.case_id.0)
+            .bind(s.customer_id.0)
+            .bind(s.language.code())
+            .bind(now)
+            .bind(s.expires_at)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        if let Some(id) = fx.survey_sent {
+            sqlx::query("UPDATE surveys SET state = 'sent', sent_at = $1 WHERE id = $2 AND state = 'scheduled'")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        if let Some(id) = fx.survey_skipped {
+            sqlx::query("UPDATE surveys SET state = 'skipped' WHERE id = $1 AND state = 'scheduled'")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for d in &fx.new_deliveries {
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, state, attempts, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+            )
+            .bind(d.id)
+            .bind(d.webhook_id)
+            .bind(&d.event)
+            .bind(&d.payload)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        if let Some(d) = &fx.delivery {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2, last_error = $3, \
+                 updated_at = $4 WHERE id = $5",
+            )
+            .bind(&d.state)
+            .bind(d.status)
+            .bind(d.error.as_deref())
+            .bind(now)
+            .bind(d.id)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        for (case, ev) in &fx.events {
+            $crate::cases::insert_event!(&mut *$tx, case.0, ev);
+        }
+        if let Some(case) = fx.follow_up_done {
+            $crate::followup::record_follow_up!($tx, case, now);
+        }
+        for j in &fx.jobs {
+            let _ = $crate::jobs::insert_job!(&mut *$tx, j, now);
+        }
+    }};
+}
+
+fn claim_sql(backend: &crate::Backend) -> String {
+    let lock = match backend {
+        crate::Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        crate::Backend::Sqlite(_) => "",
+    };
+    format!(
+        "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+         WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
+         OR (state = 'running' AND locked_until < $3) ORDER BY run_at, id LIMIT $4{lock}) \
+         RETURNING {JOB_COLUMNS}"
+    )
+}
+
+impl Store {
+    /// Enqueues one job in its own transaction; `None` if its dedupe key was used already.
+    pub async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> Result<Option<Uuid>, StoreError> {
+        let key = job.dedupe_key.clone();
+        let inserted = with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let new = insert_job!(&mut *tx, job, now);
+            tx.commit().await?;
+            new
+        });
+        if !inserted {
+            return Ok(None);
+        }
+        // The newest job with this key or, without a key, the newest of this kind.
+        let id: Option<(Uuid,)> = with_pool!(self, |pool| {
+            match &key {
+                Some(k) => {
+                    sqlx::query_as("SELECT id FROM jobs WHERE dedupe_key = $1")
+                        .bind(k)
+                        .fetch_optional(pool)
+                        .await?
+                }
+                None => {
+                    sqlx::query_as("SELECT id FROM jobs WHERE kind = $1 ORDER BY id DESC LIMIT 1")
+                        .bind(&job.kind)
+                        .fetch_optional(pool)
+                        .await?
+                }
+            }
+        });
+        Ok(id.map(|r| r.0))
+    }
+
+    /// Claims up to `limit` due jobs (or jobs whose lease expired) for
+    /// `worker` until `now + lease`. Each job is claimed by one worker only.
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        let sql = claim_sql(&self.backend);
+        let limit = i64::try_from(limit.clamp(1, 100)).unwrap_or(1);
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(sql))
+                .bind(worker)
+                .bind(now + lease)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Marks a job done and applies its effects, if `worker` still holds
+    /// it. `false` means the lease was lost: nothing was changed.
+    pub async fn complete_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        fx: &JobEffects,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, last_error = NULL, \
+                 updated_at = $1 WHERE id = $2 AND state = 'running' AND locked_by = $3",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(worker)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            apply_effects!(tx, fx, now);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Records a failed attempt: queued again at `retry_at`, or dead when
+    /// `retry_at` is `None`. Effects are applied as in [`Store::complete_job`].
+    pub async fn fail_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        fx: &JobEffects,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let error: String = error.chars().take(2000).collect();
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), last_error = $3, locked_by = NULL, \
+                 locked_until = NULL, updated_at = $4 WHERE id = $5 AND state = 'running' AND locked_by = $6",
+            )
+            .bind(if retry_at.is_some() { "queued" } else { "dead" })
+            .bind(retry_at)
+            .bind(&error)
+            .bind(now)
+            .bind(id)
+            .bind(worker)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            apply_effects!(tx, fx, now);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    pub async fn get_job(&self, id: Uuid) -> Result<Job, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("job"))
+        })
+    }
+
+    /// Jobs in `state` (all states if `None`), newest first.
+    pub async fn list_jobs(&self, state: Option<&str>, limit: usize) -> Result<Vec<Job>, StoreError> {
+        let limit = i64::try_from(limit.clamp(1, 500)).unwrap_or(100);
+        with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1=1"));
+            if let Some(s) = state {
+                q.push(" AND state = ").push_bind(s.to_string());
+            }
+            q.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+            Ok(q.build_query_as::<Job>().fetch_all(pool).await?)
+        })
+    }
+
+    /// The jobs of one case (its outbox), newest first.
+    pub async fn list_case_jobs(&self, case: CaseId) -> Result<Vec<Job>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE case_id = $1 AND kind <> 'event' ORDER BY id DESC LIMIT 200"
+            )))
+            .bind(case.0)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// How many jobs are in each state.
+    pub async fn count_jobs(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(
+                sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
+                    .fetch_all(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// Puts a dead job back in the queue with fresh attempts.
+    pub async fn retry_job(&self, id: Uuid, actor: Option<UserId>, now: DateTime<Utc>) -> Result<Job, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $1, updated_at = $1 \
+                 WHERE id = $2 AND state = 'dead'",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                let exists: Option<(String,)> = sqlx::query_as("SELECT state FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(match exists {
+                    None => StoreError::NotFound("job"),
+                    Some((s,)) => StoreError::Conflict {
+                        field: None,
+                        detail: format!("only dead jobs can be retried; this one is {s}"),
+                    },
+                });
+            }
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "job.retry",
+                    entity: "job",
+                    entity_id: id.to_string(),
+                    detail: serde_json::Value::Null,
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_job(id).await
+    }
+
+    /// A server-wide secret: the stored one, or `candidate` stored now if
+    /// none exists yet (every instance ends up with the same value).
+    pub async fn secret(&self, name: &str, candidate: &str, now: DateTime<Utc>) -> Result<String, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO app_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(candidate)
+            .bind(now)
+            .execute(pool)
+            .await?;
+            let (v,): (String,) = sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(pool)
+                .await?;
+            Ok(v)
+        })
+    }
+}
+
+/// A fresh id for rows the server creates (time-ordered).
+#[must_use]
+pub fn new_row_id(now: DateTime<Utc>) -> Uuid {
+    new_id(now)
+}
