@@ -1,6 +1,8 @@
 //! The `amends` command line. Parses flags, loads the configuration and
 //! calls into the server crate; nothing clever lives here.
 
+mod text;
+
 use amends_server::demo::{self, DemoOptions};
 use amends_server::service::{self, UserInput};
 use amends_server::{Application, Clock, Config, Overrides};
@@ -54,6 +56,9 @@ enum Command {
     /// Import data from files
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Text analytics: classify, train and evaluate sentiment models
+    #[command(subcommand)]
+    Text(text::TextCommand),
 }
 
 #[derive(Subcommand)]
@@ -317,6 +322,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("(p50 ratio = large / reference; about 1x means the query does not grow with the table)");
             Ok(())
         }
+        Command::Text(cmd) => text::run(cmd),
         Command::Import(ImportCommand::Feedback { file, user }) => {
             let config = load_config(&cli, None)?;
             let store = open_store(&config).await?;

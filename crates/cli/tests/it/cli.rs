@@ -164,3 +164,66 @@ fn demo_fills_a_database_reproducibly() {
     assert!(out.contains("admin (admin)"), "{out}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn text_models_are_trained_evaluated_and_explained() {
+    let dir = std::env::temp_dir().join(format!("amends-text-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let data = dir.join("labeled.csv");
+    let mut csv = String::from("text,sentiment\n");
+    for i in 0..20 {
+        csv.push_str(&format!("\"Super Service, vielen Dank {i}\",positive\n"));
+        csv.push_str(&format!("Lieferung kaputt und viel zu spät {i},negative\n"));
+        csv.push_str(&format!("Das Paket kommt am Dienstag {i},neutral\n"));
+    }
+    std::fs::write(&data, csv).expect("write");
+    let model = dir.join("model.bin");
+    let (code, out, err) = run(
+        &[
+            "text",
+            "train",
+            "--data",
+            data.to_str().expect("path"),
+            "--out",
+            model.to_str().expect("path"),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("trained on 60 rows"), "{out}");
+    let (code, out, err) = run(
+        &[
+            "text",
+            "eval",
+            "--data",
+            data.to_str().expect("path"),
+            "--model",
+            model.to_str().expect("path"),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("micro-F1") && out.contains("macro-F1"), "{out}");
+    let (code, out, _) = run(&["text", "classify", "Ich kündige, der Anwalt ist informiert!"], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("churn_intent") && out.contains("legal_threat"), "{out}");
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "txt,sentiment\nx,positive\n").expect("write");
+    let (code, _, err) = run(&["text", "eval", "--data", bad.to_str().expect("path")], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("`text` column"), "{err}");
+    let (code, _, err) = run(
+        &[
+            "text",
+            "eval",
+            "--data",
+            data.to_str().expect("path"),
+            "--model",
+            bad.to_str().expect("path"),
+        ],
+        None,
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot load the model"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -1,0 +1,101 @@
+//! `amends text …`: classify, train and evaluate sentiment models. Thin
+//! glue over the `amends-text` crate; needs no database.
+
+use amends_text::{Analyzer, Language, TrainOptions, cross_validate, evaluate, read_labeled, train};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum TextCommand {
+    /// Analyse one text: language, sentiment, topics, signals, and why
+    Classify {
+        /// The text to analyse
+        text: String,
+        /// A model trained with `amends text train` (default: the shipped model)
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// de or en (default: detected)
+        #[arg(long)]
+        language: Option<String>,
+    },
+    /// Train a sentiment model from labelled CSV/TSV (columns `text` and `sentiment`)
+    Train {
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to write the model file
+        #[arg(long)]
+        out: PathBuf,
+        /// Random seed (same data and seed give the same model)
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Evaluate a model on labelled CSV/TSV: accuracy, macro-F1, micro-F1, confusion matrix
+    Eval {
+        #[arg(long)]
+        data: PathBuf,
+        /// A model file (default: the shipped model)
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Also train and test by k-fold cross-validation on the same data
+        #[arg(long)]
+        folds: Option<usize>,
+    },
+}
+
+fn analyzer(model: Option<&Path>) -> anyhow::Result<Analyzer> {
+    match model {
+        Some(p) => {
+            Analyzer::from_model_file(p).map_err(|e| anyhow::anyhow!("cannot load the model `{}`: {e}", p.display()))
+        }
+        None => Ok(Analyzer::default_model()),
+    }
+}
+
+pub fn run(cmd: &TextCommand) -> anyhow::Result<()> {
+    match cmd {
+        TextCommand::Classify { text, model, language } => {
+            let hint = language
+                .as_deref()
+                .map(|l| l.parse::<Language>())
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--language: {e}"))?;
+            let a = analyzer(model.as_deref())?;
+            let analysis = a.analyze(text, hint);
+            println!("{}", serde_json::to_string_pretty(&analysis)?);
+            for (why, weight) in a.explain(text, hint) {
+                println!("  {weight:+.2}  {why}");
+            }
+            Ok(())
+        }
+        TextCommand::Train { data, out, seed } => {
+            let rows = read_labeled(data)?;
+            let opts = TrainOptions {
+                seed: *seed,
+                ..TrainOptions::default()
+            };
+            let model = train(&rows, &opts)?;
+            std::fs::write(out, model.to_bytes())
+                .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
+            println!(
+                "trained on {} rows; model written to {} (load it with text_model = \"{}\")",
+                rows.len(),
+                out.display(),
+                out.display()
+            );
+            Ok(())
+        }
+        TextCommand::Eval { data, model, folds } => {
+            let rows = read_labeled(data)?;
+            let a = analyzer(model.as_deref())?;
+            let which = model
+                .as_ref()
+                .map_or("shipped model".to_string(), |m| m.display().to_string());
+            println!("## {} rows, {which}\n{}", rows.len(), evaluate(&a, &rows));
+            if let Some(k) = folds {
+                let report = cross_validate(&rows, *k, &TrainOptions::default())?;
+                println!("## trained model, {k}-fold cross-validation\n{report}");
+            }
+            Ok(())
+        }
+    }
+}
