@@ -173,6 +173,71 @@ macro_rules! push_case_filter {
     }};
 }
 
+/// Inserts a new case in state `new` with its "created" timeline event,
+/// the `case.created` webhook job and the audit record, using the
+/// transaction `$tx`. `$extra` (a JSON object) is added to the event and
+/// audit details (e.g. the feedback that opened the case).
+macro_rules! insert_new_case {
+    ($tx:ident, $c:expr, $extra:expr) => {{
+        let c: &NewCase = $c;
+        let extra: serde_json::Value = $extra;
+        sqlx::query(
+            "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
+             assignee_id, first_response_due_at, resolution_due_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12)",
+        )
+        .bind(c.id.0)
+        .bind(c.customer_id.0)
+        .bind(c.subject.as_str())
+        .bind(&c.description)
+        .bind(c.channel.as_str())
+        .bind(c.origin.as_str())
+        .bind(c.priority.as_str())
+        .bind(c.tier.as_str())
+        .bind(c.assignee_id.map(|u| u.0))
+        .bind(c.due.first_response_due_at)
+        .bind(c.due.resolution_due_at)
+        .bind(c.created_at)
+        .execute(&mut *$tx)
+        .await?;
+        let with_extra = |mut base: serde_json::Value| {
+            if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+                for (k, v) in e {
+                    b.insert(k.clone(), v.clone());
+                }
+            }
+            base
+        };
+        let ev = NewEvent {
+            kind: EventKind::Created,
+            author: c.author,
+            body: None,
+            data: with_extra(json!({"channel": c.channel, "origin": c.origin, "priority": c.priority})),
+            at: c.created_at,
+        };
+        insert_event!(&mut *$tx, c.id.0, &ev);
+        let job = crate::jobs::NewJob::event(
+            "case.created",
+            Some(c.id),
+            json!({"customer_id": c.customer_id, "subject": c.subject.as_str(), "channel": c.channel, "origin": c.origin}),
+            c.created_at,
+        );
+        let _ = crate::jobs::insert_job!(&mut *$tx, &job, c.created_at);
+        record_audit!(
+            &mut *$tx,
+            Audit {
+                actor: c.author,
+                action: "case.create",
+                entity: "case",
+                entity_id: c.id.to_string(),
+                detail: with_extra(json!({"subject": c.subject.as_str(), "customer_id": c.customer_id})),
+                at: c.created_at,
+            }
+        );
+    }};
+}
+pub(crate) use insert_new_case;
+
 fn stale() -> StoreError {
     StoreError::Conflict {
         field: None,
@@ -200,51 +265,7 @@ impl Store {
                     return Err(StoreError::NotFound("assignee"));
                 }
             }
-            sqlx::query(
-                "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
-                 assignee_id, first_response_due_at, resolution_due_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12)",
-            )
-            .bind(c.id.0)
-            .bind(c.customer_id.0)
-            .bind(c.subject.as_str())
-            .bind(&c.description)
-            .bind(c.channel.as_str())
-            .bind(c.origin.as_str())
-            .bind(c.priority.as_str())
-            .bind(c.tier.as_str())
-            .bind(c.assignee_id.map(|u| u.0))
-            .bind(c.due.first_response_due_at)
-            .bind(c.due.resolution_due_at)
-            .bind(c.created_at)
-            .execute(&mut *tx)
-            .await?;
-            let ev = NewEvent {
-                kind: EventKind::Created,
-                author: c.author,
-                body: None,
-                data: json!({"channel": c.channel, "origin": c.origin, "priority": c.priority}),
-                at: c.created_at,
-            };
-            insert_event!(&mut *tx, c.id.0, &ev);
-            let job = crate::jobs::NewJob::event(
-                "case.created",
-                Some(c.id),
-                json!({"customer_id": c.customer_id, "subject": c.subject.as_str(), "channel": c.channel, "origin": c.origin}),
-                c.created_at,
-            );
-            let _ = crate::jobs::insert_job!(&mut *tx, &job, c.created_at);
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: c.author,
-                    action: "case.create",
-                    entity: "case",
-                    entity_id: c.id.to_string(),
-                    detail: json!({"subject": c.subject.as_str(), "customer_id": c.customer_id}),
-                    at: c.created_at,
-                }
-            );
+            insert_new_case!(tx, c, json!({}));
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;

@@ -5,7 +5,7 @@
 //! transaction; imports write chunks of items per transaction.
 
 use crate::audit::{Audit, new_id, record_audit};
-use crate::cases::insert_event;
+use crate::cases::{insert_event, insert_new_case};
 use crate::{Cursor, EventKind, NewCase, NewEvent, Page, Store, StoreError, with_pool};
 use amends_domain::detection::{Conditions, Reason, RuleAction};
 use amends_domain::feedback::{Rating, SentimentLabel};
@@ -208,46 +208,7 @@ impl Store {
                             let attached = case_id.is_some();
                             if case_id.is_none() {
                                 let c = &d.case;
-                                sqlx::query(
-                                    "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, \
-                                 priority, tier, assignee_id, first_response_due_at, resolution_due_at, created_at, \
-                                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12)",
-                                )
-                                .bind(c.id.0)
-                                .bind(c.customer_id.0)
-                                .bind(c.subject.as_str())
-                                .bind(&c.description)
-                                .bind(c.channel.as_str())
-                                .bind(c.origin.as_str())
-                                .bind(c.priority.as_str())
-                                .bind(c.tier.as_str())
-                                .bind(c.assignee_id.map(|u| u.0))
-                                .bind(c.due.first_response_due_at)
-                                .bind(c.due.resolution_due_at)
-                                .bind(c.created_at)
-                                .execute(&mut *tx)
-                                .await?;
-                                let ev = NewEvent {
-                                    kind: EventKind::Created,
-                                    author: c.author,
-                                    body: None,
-                                    data: json!({"channel": c.channel, "origin": c.origin, "priority": c.priority,
-                                    "feedback_id": f.id, "rule": d.rule_name}),
-                                    at: c.created_at,
-                                };
-                                insert_event!(&mut *tx, c.id.0, &ev);
-                                record_audit!(
-                                    &mut *tx,
-                                    Audit {
-                                        actor: c.author,
-                                        action: "case.create",
-                                        entity: "case",
-                                        entity_id: c.id.to_string(),
-                                        detail: json!({"subject": c.subject.as_str(), "customer_id": c.customer_id,
-                                        "feedback_id": f.id, "rule": d.rule_name}),
-                                        at: c.created_at,
-                                    }
-                                );
+                                insert_new_case!(tx, c, json!({"feedback_id": f.id, "rule": d.rule_name}));
                                 case_id = Some(c.id);
                             }
                             if let Some(case) = case_id {
@@ -406,33 +367,7 @@ impl Store {
         }
         with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
-                 assignee_id, first_response_due_at, resolution_due_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12)",
-            )
-            .bind(c.id.0)
-            .bind(c.customer_id.0)
-            .bind(c.subject.as_str())
-            .bind(&c.description)
-            .bind(c.channel.as_str())
-            .bind(c.origin.as_str())
-            .bind(c.priority.as_str())
-            .bind(c.tier.as_str())
-            .bind(c.assignee_id.map(|u| u.0))
-            .bind(c.due.first_response_due_at)
-            .bind(c.due.resolution_due_at)
-            .bind(c.created_at)
-            .execute(&mut *tx)
-            .await?;
-            let ev = NewEvent {
-                kind: EventKind::Created,
-                author: c.author,
-                body: None,
-                data: json!({"channel": c.channel, "origin": c.origin, "priority": c.priority, "feedback_id": feedback}),
-                at: c.created_at,
-            };
-            insert_event!(&mut *tx, c.id.0, &ev);
+            insert_new_case!(tx, c, json!({"feedback_id": feedback}));
             let msg = NewEvent {
                 kind: EventKind::MessageIn,
                 author: None,
@@ -452,17 +387,6 @@ impl Store {
                     detail: "this feedback was linked to a case meanwhile".into(),
                 });
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: c.author,
-                    action: "case.create",
-                    entity: "case",
-                    entity_id: c.id.to_string(),
-                    detail: json!({"subject": c.subject.as_str(), "customer_id": c.customer_id, "feedback_id": feedback}),
-                    at: c.created_at,
-                }
-            );
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
