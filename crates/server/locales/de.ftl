@@ -342,3 +342,7 @@ mail-checkin-subject = Ist jetzt alles in Ordnung?
 mail-checkin-body = vor ein paar Tagen haben wir „{ $subject }“ für Sie gelöst. Wir möchten nachfragen: Funktioniert alles wie gewünscht? Antworten Sie einfach auf diese E-Mail, falls noch etwas nicht stimmt.
 mail-notify-subject = Negative Umfrage-Antwort – Fall wieder geöffnet
 mail-notify-body = die Kundin/der Kunde hat den Fall „{ $subject }“ mit { $score } von 5 Sternen bewertet. Der Fall wurde wieder geöffnet und für die Teamleitung markiert.
+follow-up-personal_note_task = Persönliche, handgeschriebene Notiz an den Kunden schreiben (hoher Kundenwert)
+follow-up-personal_note_done = Persönliche Notiz geschrieben
+task = Aufgabe
+personal-note-done = Notiz ist geschrieben

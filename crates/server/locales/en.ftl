@@ -342,3 +342,7 @@ mail-checkin-subject = Is everything alright now?
 mail-checkin-body = a few days ago we solved "{ $subject }" for you. We wanted to check: is everything working as it should? Just reply to this mail if anything is still wrong.
 mail-notify-subject = Negative survey answer – case reopened
 mail-notify-body = the customer rated the case "{ $subject }" with { $score } of 5 stars. The case was reopened and marked for a lead.
+follow-up-personal_note_task = Write a personal, handwritten note to the customer (high value)
+follow-up-personal_note_done = Personal note written
+task = Task
+personal-note-done = Note is written

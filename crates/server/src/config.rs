@@ -37,6 +37,9 @@ pub struct Config {
     pub survey_expiry: String,
     /// Survey fatigue: at most this many surveys per customer per `survey_period`.
     pub survey_max_per_period: u32,
+    /// Customers with at least this lifetime value (cents), or of a premium
+    /// or enterprise tier, get a "personal note" task when their case is resolved.
+    pub personal_note_min_clv_cents: i64,
     pub survey_period: String,
     /// Delay between resolution and the check-in message.
     pub checkin_delay: String,
@@ -88,6 +91,7 @@ impl Default for Config {
             survey_delay: "1h".into(),
             survey_expiry: "14d".into(),
             survey_max_per_period: 1,
+            personal_note_min_clv_cents: 500_000,
             survey_period: "30d".into(),
             checkin_delay: "3d".into(),
             job_workers: 2,
@@ -137,7 +141,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 20] = [
+    const KEYS: [&'static str; 21] = [
         "database_url",
         "bind",
         "base_url",
@@ -150,6 +154,7 @@ impl Config {
         "survey_delay",
         "survey_expiry",
         "survey_max_per_period",
+        "personal_note_min_clv_cents",
         "survey_period",
         "checkin_delay",
         "job_workers",

@@ -198,6 +198,13 @@ async fn schedule_follow_up(
             ));
         }
     }
+    // High-value customers also get a personal (handwritten) note: a task for the team.
+    if customer.tier.is_high_value() || customer.clv_cents >= cfg.personal_note_min_clv_cents {
+        fx.events.push(follow_up_event(
+            case_id,
+            json!({"what": "personal_note_task", "customer": customer.name, "clv_cents": customer.clv_cents}),
+        ));
+    }
     if customer.email.is_some() && customer.consent_contact {
         let run_at = resolved_at + cfg.duration(&cfg.checkin_delay);
         fx.jobs
@@ -551,4 +558,40 @@ async fn notify_assignee(
         },
     });
     Ok(Some(task.job(state, now, None, Some(case_id))))
+}
+
+/// True while a "personal note" task on the timeline is not marked done.
+#[must_use]
+pub fn personal_note_open(events: &[amends_store::CaseEvent]) -> bool {
+    let count = |what: &str| {
+        events
+            .iter()
+            .filter(|e| e.kind == amends_store::EventKind::FollowUp && e.data_json()["what"] == what)
+            .count()
+    };
+    count("personal_note_task") > count("personal_note_done")
+}
+
+/// Marks the open "personal note" task of a case done (409 if there is none).
+pub async fn complete_personal_note(
+    state: &AppState,
+    case: CaseId,
+    actor: UserId,
+) -> crate::error::ApiResult<amends_store::CaseEvent> {
+    let events = state.store().list_events(case).await?;
+    if !personal_note_open(&events) {
+        return Err(crate::error::ApiError::Conflict {
+            detail: "this case has no open personal-note task".into(),
+            field: None,
+            allowed: None,
+        });
+    }
+    let ev = NewEvent {
+        kind: amends_store::EventKind::FollowUp,
+        author: Some(actor),
+        body: None,
+        data: json!({"what": "personal_note_done"}),
+        at: state.now(),
+    };
+    Ok(state.store().add_event(case, &ev).await?)
 }

@@ -414,6 +414,61 @@ async fn negative_survey_answer_reopens_the_case(b: Backend) {
     assert_eq!(res.status(), 409);
 }
 
+async fn high_value_customers_get_a_personal_note_task(b: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = app_with_smtp(b, &sink).await;
+    let vip = app.customer("CRM-VIP", "de", "premium").await;
+    let case = app.case(&vip, "Falsche Rechnung").await;
+    let case = case["id"].as_str().expect("id").to_string();
+    transition(&app, &case, "acknowledged").await;
+    transition(&app, &case, "resolved").await;
+    wait_event(&app, &case, "personal note task", |e| {
+        e["data"]["what"] == "personal_note_task"
+    })
+    .await;
+    let done = app
+        .post(
+            &format!("/api/v1/cases/{case}/personal-note/done"),
+            &app.admin_token,
+            json!(null),
+        )
+        .await;
+    assert_eq!(done.status(), 201);
+    let again = app
+        .post(
+            &format!("/api/v1/cases/{case}/personal-note/done"),
+            &app.admin_token,
+            json!(null),
+        )
+        .await;
+    problem(again, 409).await;
+    // A standard customer with a small value gets no such task.
+    let std = app.customer("CRM-STD", "de", "standard").await;
+    let c2 = app.case(&std, "Kleines Problem").await;
+    let c2 = c2["id"].as_str().expect("id").to_string();
+    transition(&app, &c2, "acknowledged").await;
+    transition(&app, &c2, "resolved").await;
+    wait_event(&app, &c2, "survey scheduled", |e| {
+        e["data"]["what"] == "survey_scheduled"
+    })
+    .await;
+    assert!(
+        !events_of(&app, &c2)
+            .await
+            .iter()
+            .any(|e| e["data"]["what"] == "personal_note_task"),
+        "no task for standard customers"
+    );
+    let none = app
+        .post(
+            &format!("/api/v1/cases/{c2}/personal-note/done"),
+            &app.admin_token,
+            json!(null),
+        )
+        .await;
+    problem(none, 409).await;
+}
+
 async fn positive_answer_check_in_fatigue_and_expiry(b: Backend) {
     let sink = SmtpSink::start().await;
     let app = app_with_smtp(b, &sink).await;
@@ -649,5 +704,6 @@ crate::both_backends!(
     dead_mail_shows_on_the_case_and_can_be_retried,
     negative_survey_answer_reopens_the_case,
     positive_answer_check_in_fatigue_and_expiry,
+    high_value_customers_get_a_personal_note_task,
     webhooks_are_signed_retried_and_logged,
 );

@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_reply))
         .routes(routes!(follow_up_status))
         .routes(routes!(lead_review))
+        .routes(routes!(personal_note_done))
         .routes(routes!(list_jobs))
         .routes(routes!(retry_job))
         .routes(routes!(list_webhooks, create_webhook))
@@ -162,6 +163,20 @@ async fn lead_review(State(state): State<AppState>, actor: Actor, Path(id): Path
         .clear_lead_attention(CaseId(id), Some(actor.user.id), state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The personal (handwritten) note to a high-value customer was written:
+/// marks the case's open task done (409 if there is none).
+#[utoipa::path(post, path = "/cases/{id}/personal-note/done", tag = "follow-up", params(("id" = Uuid, Path)),
+    responses((status = 201, body = crate::api::dto::EventOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn personal_note_done(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<(StatusCode, Json<crate::api::dto::EventOut>)> {
+    actor.require(Permission::WorkCases)?;
+    let ev = crate::followup::complete_personal_note(&state, CaseId(id), actor.user.id).await?;
+    Ok((StatusCode::CREATED, Json(ev.into())))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -162,13 +162,9 @@ pub async fn create(
 pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option<String>) -> Result<Response, UiError> {
     let case = state.store().get_case(CaseId(id)).await?;
     let customer = state.store().get_customer(case.customer_id).await?;
-    let events: Vec<EventOut> = state
-        .store()
-        .list_events(case.id)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let raw_events = state.store().list_events(case.id).await?;
+    let personal_note_open = crate::followup::personal_note_open(&raw_events);
+    let events: Vec<EventOut> = raw_events.into_iter().map(Into::into).collect();
     let others = state
         .store()
         .list_cases(&CaseFilter {
@@ -208,6 +204,7 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option
             users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
             error => error,
             followup => followup,
+            personal_note_open => personal_note_open,
         },
     )?;
     Ok((status, html).into_response())

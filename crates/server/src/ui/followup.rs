@@ -157,6 +157,18 @@ pub async fn lead_review(
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
 }
 
+/// Marks the case's personal-note task done.
+pub async fn personal_note_done(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    crate::followup::complete_personal_note(&state, CaseId(id), ui.user.id).await?;
+    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
 pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
     admin(&ui)?;
     let dead = state.store().list_jobs(Some("dead"), 200).await?;

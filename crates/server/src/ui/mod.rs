@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/rules/{id}/delete", post(feedback::delete_rule))
         .route("/cases/{id}/reply", post(followup::reply))
         .route("/cases/{id}/lead-review", post(followup::lead_review))
+        .route("/cases/{id}/personal-note", post(followup::personal_note_done))
         .route("/settings/jobs", get(followup::jobs_page))
         .route("/settings/jobs/{id}/retry", post(followup::retry_job))
         .route(
