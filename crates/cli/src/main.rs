@@ -213,7 +213,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "No users yet: create one with `amends user create --name admin --role admin`, or start with --demo."
                 );
             }
+            let fresh_demo = *demo && store.count_customers().await? > 0 && store.count_feedback().await? == 0;
             let app = Application::build_with_store(config, clock, store).await?;
+            if fresh_demo {
+                let n = demo::feedback(app.state(), 60).await?;
+                eprintln!("Demo feedback: {n} items through text analytics and detection rules.");
+            }
             let addr = app.local_addr();
             println!("amends listening on http://{addr}");
             app.run(shutdown_signal()).await

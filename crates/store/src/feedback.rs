@@ -183,6 +183,14 @@ const RULE_COLUMNS: &str = "id, name, position, enabled, conditions, action, pri
 pub const FEEDBACK_CHUNK: usize = 500;
 
 impl Store {
+    /// How many feedback items exist.
+    pub async fn count_feedback(&self) -> Result<i64, StoreError> {
+        with_pool!(self, |pool| {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM feedback").fetch_one(pool).await?;
+            Ok(n)
+        })
+    }
+
     /// Inserts feedback items with what their rules asked for, in chunks
     /// of [`FEEDBACK_CHUNK`] per transaction. Returns, per item, the case
     /// it was linked to (a new one or the customer's open case).

@@ -475,6 +475,30 @@ async fn batches_are_all_or_nothing(b: Backend) {
     .await
     .expect("demo");
     assert_eq!(summary.cases, 200);
+    assert!(
+        summary.events >= 400,
+        "every demo case has a timeline: {}",
+        summary.events
+    );
+    let some = s
+        .list_cases(&CaseFilter {
+            limit: 5,
+            ..CaseFilter::default()
+        })
+        .await
+        .expect("list");
+    for c in &some.items {
+        let events = s.list_events(c.id).await.expect("events");
+        assert_eq!(
+            events.first().map(|e| e.kind),
+            Some(EventKind::Created),
+            "timeline starts with `created`"
+        );
+        assert!(
+            events.iter().any(|e| e.kind == EventKind::MessageIn),
+            "the customer's message is on it"
+        );
+    }
     assert_eq!(s.count_customers().await.expect("count"), 60);
     let counts = s.count_cases_by_state().await.expect("counts");
     assert!(counts.len() >= 6, "demo cases cover the states: {counts:?}");
