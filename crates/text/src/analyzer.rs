@@ -254,7 +254,21 @@ impl Analyzer {
         let signals = labels
             .iter()
             .filter_map(|&i| Signal::ALL.get(usize::from(i)).copied())
-            .collect();
+            .collect::<Vec<Signal>>();
+        // A customer who threatens to leave or to sue is not satisfied,
+        // whatever the polite words around it ("I will contact my lawyer").
+        let sentiment = if signals
+            .iter()
+            .any(|s| matches!(s, Signal::ChurnIntent | Signal::LegalThreat))
+            && sentiment.label != SentimentLabel::Negative
+        {
+            Sentiment {
+                label: SentimentLabel::Negative,
+                score: sentiment.score.min(-0.3),
+            }
+        } else {
+            sentiment
+        };
         Analysis {
             language,
             sentiment,

@@ -401,3 +401,17 @@ fn trained_model_cross_validated_on_germeval_reaches_target() {
     eprintln!("{report}");
     assert!(report.micro_f1 >= 0.75, "{report}");
 }
+
+#[test]
+fn threats_to_leave_or_sue_are_never_positive() {
+    let a = amends_text::Analyzer::default_model();
+    for text in [
+        "If I do not get a refund this week I will contact my lawyer.",
+        "Ich kündige, der Anwalt ist informiert!",
+        "Please cancel my subscription.",
+    ] {
+        let r = a.analyze(text, None);
+        assert_eq!(r.sentiment.label, amends_text::SentimentLabel::Negative, "{text}");
+        assert!(r.sentiment.score <= -0.3, "{text}: {}", r.sentiment.score);
+    }
+}
