@@ -389,3 +389,97 @@ mod tests {
         }
     }
 }
+
+/// The stored and exchanged form of business hours, e.g.
+/// `{"timezone":"Europe/Berlin","week":{"mon":[["09:00","17:00"]]},"holidays":["2026-12-25"]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    pub timezone: String,
+    /// Weekday (`mon` … `sun`) → open intervals `["HH:MM", "HH:MM"]`.
+    pub week: std::collections::BTreeMap<String, Vec<[String; 2]>>,
+    #[serde(default)]
+    pub holidays: Vec<NaiveDate>,
+}
+
+impl CalendarSpec {
+    /// Validates the spec and builds the calendar; errors name the part to fix.
+    pub fn build(&self) -> Result<Calendar, ValidationError> {
+        let tz: Tz = self.timezone.parse().map_err(|_| {
+            ValidationError::new(
+                "calendar.timezone",
+                format!("`{}` is not an IANA time zone such as Europe/Berlin", self.timezone),
+            )
+        })?;
+        let mut week: [Vec<Interval>; 7] = Default::default();
+        for (day, intervals) in &self.week {
+            let idx = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                .iter()
+                .position(|d| d == &day.to_ascii_lowercase())
+                .ok_or_else(|| {
+                    ValidationError::new(
+                        "calendar.week",
+                        format!("`{day}` is not a weekday; use mon, tue, wed, thu, fri, sat or sun"),
+                    )
+                })?;
+            for [a, b] in intervals {
+                let parse = |t: &str| {
+                    NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| {
+                        ValidationError::new("calendar.week", format!("{day}: `{t}` is not a time like 09:00"))
+                    })
+                };
+                week[idx].push(Interval {
+                    start: parse(a)?,
+                    end: parse(b)?,
+                });
+            }
+        }
+        BusinessHours::new(tz, week, self.holidays.clone())
+            .map(Calendar::BusinessHours)
+            .map_err(|e| e.for_field("calendar.week"))
+    }
+
+    /// Monday to Friday, 09:00–17:00, in `timezone`.
+    #[must_use]
+    pub fn office_hours(timezone: &str) -> Self {
+        let day = vec![["09:00".to_string(), "17:00".to_string()]];
+        Self {
+            timezone: timezone.to_string(),
+            week: ["mon", "tue", "wed", "thu", "fri"]
+                .iter()
+                .map(|d| ((*d).to_string(), day.clone()))
+                .collect(),
+            holidays: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[test]
+    fn specs_build_calendars_or_say_what_is_wrong() {
+        let ok = CalendarSpec::office_hours("Europe/Berlin");
+        assert!(matches!(ok.build(), Ok(Calendar::BusinessHours(_))));
+        let mut bad_tz = ok.clone();
+        bad_tz.timezone = "Mars/Olympus".into();
+        assert_eq!(bad_tz.build().expect_err("tz").field, "calendar.timezone");
+        let mut bad_day = ok.clone();
+        bad_day
+            .week
+            .insert("funday".into(), vec![["09:00".into(), "10:00".into()]]);
+        assert!(bad_day.build().expect_err("day").message.contains("funday"));
+        let mut overlap = ok.clone();
+        overlap.week.insert(
+            "mon".into(),
+            vec![["09:00".into(), "12:00".into()], ["11:00".into(), "13:00".into()]],
+        );
+        assert!(overlap.build().expect_err("overlap").message.contains("overlap"));
+        let mut bad_time = ok;
+        bad_time
+            .week
+            .insert("tue".into(), vec![["9 Uhr".into(), "17:00".into()]]);
+        assert!(bad_time.build().expect_err("time").message.contains("9 Uhr"));
+    }
+}

@@ -31,6 +31,8 @@ pub enum Permission {
     ManageRules,
     /// Configure integrations: webhooks, the job queue (retry dead jobs).
     ManageIntegrations,
+    /// Configure service levels: SLA policies and their calendars.
+    ManageSla,
 }
 
 impl Role {
@@ -39,7 +41,9 @@ impl Role {
         match p {
             Permission::ReadCases | Permission::WorkCases => true,
             Permission::ReadAudit => matches!(self, Role::Lead | Role::Admin),
-            Permission::ManageUsers | Permission::ManageIntegrations => matches!(self, Role::Admin),
+            Permission::ManageUsers | Permission::ManageIntegrations | Permission::ManageSla => {
+                matches!(self, Role::Admin)
+            }
             Permission::ManageRules => matches!(self, Role::Lead | Role::Admin),
         }
     }

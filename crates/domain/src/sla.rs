@@ -53,6 +53,20 @@ pub struct DueDates {
 }
 
 impl DueDates {
+    /// Due dates when the SLA clock runs only while `calendar` is open;
+    /// `None` if the calendar never opens again.
+    #[must_use]
+    pub fn on_calendar(
+        start: DateTime<Utc>,
+        targets: SlaTargets,
+        calendar: &crate::calendar::Calendar,
+    ) -> Option<Self> {
+        Some(Self {
+            first_response_due_at: calendar.add(start, targets.first_response)?,
+            resolution_due_at: calendar.add(start, targets.resolution)?,
+        })
+    }
+
     #[must_use]
     pub fn from_start(start: DateTime<Utc>, targets: SlaTargets) -> Self {
         Self {

@@ -235,9 +235,17 @@ impl<'a> Ingest<'a> {
             channel: v.channel,
         };
         let rules: Vec<detection::Rule> = self.rules.iter().map(DetectionRule::to_rule).collect();
-        let detection = detection::evaluate(&rules, &facts).map(|m| {
+        let matched = detection::evaluate(&rules, &facts);
+        let due = match &matched {
+            Some(m) => {
+                Some(crate::service::due_dates(self.state, customer.tier, self.rules[m.index].priority, now).await?)
+            }
+            None => None,
+        };
+        let detection = matched.map(|m| {
             let rule = &self.rules[m.index];
-            let due = DueDates::from_start(now, SlaTargets::default_for(customer.tier, rule.priority));
+            let due =
+                due.unwrap_or_else(|| DueDates::from_start(now, SlaTargets::default_for(customer.tier, rule.priority)));
             Detection {
                 rule_id: rule.id,
                 rule_name: rule.name.clone(),
@@ -362,7 +370,7 @@ pub async fn open_case_for(state: &AppState, id: FeedbackId, actor: Option<UserI
         priority,
         tier: customer.tier,
         assignee_id: None,
-        due: DueDates::from_start(now, SlaTargets::default_for(customer.tier, priority)),
+        due: crate::service::due_dates(state, customer.tier, priority, now).await?,
         created_at: now,
         author: actor,
     };

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod service;
+pub mod sla;
 pub mod state;
 pub mod ui;
 pub mod webhooks;

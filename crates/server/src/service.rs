@@ -185,7 +185,7 @@ pub async fn open_case(state: &AppState, v: ValidCase, origin: Origin, actor: Op
         e => e.into(),
     })?;
     let now = state.now();
-    let due = DueDates::from_start(now, SlaTargets::default_for(customer.tier, v.priority));
+    let due = due_dates(state, customer.tier, v.priority, now).await?;
     let new = NewCase {
         id: CaseId::new_at(now, random_bits()),
         customer_id: v.customer_id,
@@ -214,8 +214,47 @@ pub fn note_body(raw: &str) -> Result<NonEmptyText, ValidationError> {
 }
 
 /// Changes the priority of a case and recomputes its due dates from its start.
-pub fn due_for_priority(case: &Case, priority: Priority) -> DueDates {
-    DueDates::from_start(case.created_at, SlaTargets::default_for(case.tier, priority))
+pub async fn due_for_priority(state: &AppState, case: &Case, priority: Priority) -> ApiResult<DueDates> {
+    due_dates(state, case.tier, priority, case.created_at).await
+}
+
+/// The targets and calendar of the SLA policy for `tier` × `priority`: the
+/// stored policy, else the built-in targets around the clock.
+pub async fn sla_policy(
+    state: &AppState,
+    tier: Tier,
+    priority: Priority,
+) -> ApiResult<(SlaTargets, amends_domain::calendar::Calendar)> {
+    use amends_domain::calendar::{Calendar, CalendarSpec};
+    match state.store().get_sla_policy(tier, priority).await? {
+        None => Ok((SlaTargets::default_for(tier, priority), Calendar::AlwaysOpen)),
+        Some(p) => {
+            let targets = SlaTargets {
+                first_response: chrono::Duration::minutes(p.first_response_minutes),
+                resolution: chrono::Duration::minutes(p.resolution_minutes),
+            };
+            let calendar = match p.calendar.as_deref() {
+                None => Calendar::AlwaysOpen,
+                Some(json) => serde_json::from_str::<CalendarSpec>(json)
+                    .map_err(ApiError::internal)?
+                    .build()
+                    .map_err(|e| ApiError::internal(format!("stored SLA calendar {tier}/{priority}: {e}")))?,
+            };
+            Ok((targets, calendar))
+        }
+    }
+}
+
+/// Due dates of a case started at `start` under its SLA policy.
+pub async fn due_dates(
+    state: &AppState,
+    tier: Tier,
+    priority: Priority,
+    start: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<DueDates> {
+    let (targets, calendar) = sla_policy(state, tier, priority).await?;
+    // A calendar that never opens again (validated against, but possible by holidays) falls back to 24/7.
+    Ok(DueDates::on_calendar(start, targets, &calendar).unwrap_or_else(|| DueDates::from_start(start, targets)))
 }
 
 /// Raw fields of a new user.

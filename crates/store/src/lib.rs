@@ -17,6 +17,7 @@ mod jobs;
 mod models;
 mod page;
 pub mod schema;
+mod sla;
 mod users;
 
 pub use bulk::{Batch, CaseRecord, EventRecord};
@@ -28,6 +29,7 @@ pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, W
 pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery, NewJob, NewSurvey, new_row_id};
 pub use models::*;
 pub use page::{Cursor, Page};
+pub use sla::SlaPolicy;
 pub use users::{NewUser, SessionRecord};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -9,5 +9,6 @@ mod cli;
 mod detection;
 mod followup;
 mod reliability;
+mod sla;
 mod storage;
 mod ui;

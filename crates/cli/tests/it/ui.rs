@@ -356,6 +356,38 @@ async fn team_pages_check_roles(b: Backend) {
     assert!(html.contains("Neue Kollegin"));
     let created = app.store.get_user_by_username("neu").await.expect("created");
     assert_eq!(created.role, amends_domain::Role::Lead);
+
+    // SLA policies: admins only, errors next to the field.
+    assert_eq!(agent.get("/settings/sla").await.0, 403);
+    let (status, html) = admin.get("/settings/sla").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-policy=\"premium/urgent\""));
+    let form = |tz: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("tier", "premium".to_string()),
+            ("priority", "high".to_string()),
+            ("first_response_minutes", "60".to_string()),
+            ("resolution_minutes", "600".to_string()),
+            ("mode", "business".to_string()),
+            ("timezone", tz.to_string()),
+            ("from", "08:00".to_string()),
+            ("to", "18:00".to_string()),
+            ("days", "mon".to_string()),
+            ("days", "fri".to_string()),
+            ("holidays", "2026-12-24\n2026-12-31".to_string()),
+        ]
+    };
+    let bad: Vec<(&str, String)> = form("Atlantis/Nowhere");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html, _) = admin.post("/settings/sla", &bad).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("IANA-Zeitzone"), "translated error next to the field");
+    let good: Vec<(&str, String)> = form("Europe/Vienna");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html, _) = admin.post("/settings/sla", &good).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Europe&#x2f;Vienna"), "the stored calendar is listed");
 }
 
 crate::both_backends!(

@@ -86,7 +86,10 @@ async fn patch_case(
     }
     let priority = body.priority.map(|p| p.parse::<Priority>()).transpose()?;
     let cur = state.store().get_case(CaseId(id)).await?;
-    let priority = priority.map(|p| (p, service::due_for_priority(&cur, p)));
+    let priority = match priority {
+        Some(p) => Some((p, service::due_for_priority(&state, &cur, p).await?)),
+        None => None,
+    };
     let case = state
         .store()
         .update_case(

@@ -7,6 +7,7 @@ pub mod feedback;
 pub mod followup;
 pub mod json;
 pub mod query;
+pub mod sla;
 pub mod users;
 
 use crate::error::{ApiError, Problem};
@@ -70,7 +71,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(customers::router())
             .merge(users::router())
             .merge(feedback::router())
-            .merge(followup::router()),
+            .merge(followup::router())
+            .merge(sla::router()),
     )
 }
 

@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod render;
 pub mod session;
 pub mod settings;
+pub mod sla;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/settings/users", get(admin::users).post(admin::create_user))
+        .route("/settings/sla", get(sla::page).post(sla::save))
         .route("/audit", get(admin::audit))
         .route("/inbox", get(inbox::page))
         .route("/inbox/bulk", post(inbox::bulk))

@@ -28,6 +28,7 @@ templates!(
     "customers.html",
     "settings.html",
     "users.html",
+    "sla.html",
     "audit.html",
     "feedback.html",
     "rules.html",

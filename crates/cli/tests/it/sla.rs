@@ -1,0 +1,106 @@
+//! SLA policies as data: targets and business hours per tier and priority.
+
+use crate::support::{Backend, TestApp, problem};
+use serde_json::{Value, json};
+
+async fn policies_with_business_hours_set_due_dates(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tok = app.admin_token.clone();
+    let list: Value = app.get("/api/v1/sla-policies", &tok).await.json().await.expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(12));
+    assert!(list.as_array().expect("array").iter().all(|p| p["source"] == "default"));
+
+    let office = json!({"timezone": "Europe/Berlin", "week": {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]],
+        "wed": [["09:00", "17:00"]], "thu": [["09:00", "17:00"]], "fri": [["09:00", "17:00"]]}, "holidays": ["2026-12-25"]});
+    let put = |path: &str, body: Value| {
+        let req = app.client.put(app.url(path)).bearer_auth(&tok).json(&body);
+        async move { req.send().await.expect("put") }
+    };
+    let res = put(
+        "/api/v1/sla-policies/standard/normal",
+        json!({"first_response_minutes": 120, "resolution_minutes": 480, "calendar": office}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let p: Value = res.json().await.expect("json");
+    assert_eq!(p["source"], "custom");
+
+    // Monday 23 Nov 2026, 09:00 UTC = 10:00 in Berlin.
+    let cust = app.customer("CRM-1", "de", "standard").await;
+    let case = app.case(&cust, "Rechnung falsch").await;
+    assert_eq!(
+        case["first_response_due_at"], "2026-11-23T11:00:00Z",
+        "10:00 + 2 open hours, Berlin"
+    );
+    assert_eq!(
+        case["resolution_due_at"], "2026-11-24T09:00:00Z",
+        "7 h on Monday + 1 h on Tuesday"
+    );
+
+    // Bad input: named fields, nothing changed.
+    let mut bad_tz = office.clone();
+    bad_tz["timezone"] = json!("Mars/Olympus");
+    let p = problem(
+        put(
+            "/api/v1/sla-policies/standard/high",
+            json!({"first_response_minutes": 60, "resolution_minutes": 120, "calendar": bad_tz}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "calendar.timezone");
+    let overlap = json!({"timezone": "Europe/Berlin", "week": {"mon": [["09:00", "12:00"], ["11:00", "14:00"]]}});
+    let p = problem(
+        put(
+            "/api/v1/sla-policies/standard/high",
+            json!({"first_response_minutes": 60, "resolution_minutes": 120, "calendar": overlap}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap_or_default().contains("overlap"), "{p}");
+    let p = problem(
+        put(
+            "/api/v1/sla-policies/standard/high",
+            json!({"first_response_minutes": 600, "resolution_minutes": 120}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "first_response_minutes");
+    problem(
+        put(
+            "/api/v1/sla-policies/gold/high",
+            json!({"first_response_minutes": 1, "resolution_minutes": 2}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let list: Value = app.get("/api/v1/sla-policies", &tok).await.json().await.expect("json");
+    let high = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|p| p["tier"] == "standard" && p["priority"] == "high")
+        .cloned()
+        .expect("standard/high");
+    assert_eq!(high["source"], "default", "nothing stored by bad requests");
+
+    // Only admins set policies.
+    let agent = app.token_for("agent1", "agent").await;
+    let res = app
+        .client
+        .put(app.url("/api/v1/sla-policies/standard/low"))
+        .bearer_auth(&agent)
+        .json(&json!({"first_response_minutes": 60, "resolution_minutes": 120}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 403);
+}
+
+crate::both_backends!(policies_with_business_hours_set_due_dates);
