@@ -110,6 +110,18 @@ string_enum!(
     }
 );
 
+impl Priority {
+    /// One step more urgent (urgent stays urgent): used on an SLA breach.
+    #[must_use]
+    pub fn raised(self) -> Priority {
+        match self {
+            Priority::Low => Priority::Normal,
+            Priority::Normal => Priority::High,
+            Priority::High | Priority::Urgent => Priority::Urgent,
+        }
+    }
+}
+
 /// A transition that the state machine does not allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransitionError {

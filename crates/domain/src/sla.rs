@@ -94,6 +94,55 @@ impl DueDates {
     }
 }
 
+/// Which SLA clock an escalation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    FirstResponse,
+    Resolution,
+}
+
+/// What the SLA sweep should do about a case now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Escalation {
+    /// Due within the warning window: tell the assignee.
+    Warn { clock: Clock, key: String },
+    /// Past due: escalate (raise the priority, flag for a lead).
+    Breach { clock: Clock, key: String },
+}
+
+/// Decides the escalation of an open, running (not paused) case: the clock
+/// that runs now is the first response until it is met, then the
+/// resolution. `warned_for`/`breached_for` hold the keys already handled,
+/// so each due date warns and escalates once (a moved due date again).
+#[must_use]
+pub fn escalation(
+    now: DateTime<Utc>,
+    warn_before: Duration,
+    first_responded: bool,
+    due: DueDates,
+    warned_for: Option<&str>,
+    breached_for: Option<&str>,
+) -> Option<Escalation> {
+    let (clock, at) = if first_responded {
+        (Clock::Resolution, due.resolution_due_at)
+    } else {
+        (Clock::FirstResponse, due.first_response_due_at)
+    };
+    let name = match clock {
+        Clock::FirstResponse => "first_response",
+        Clock::Resolution => "resolution",
+    };
+    let key = format!("{name}@{}", at.timestamp());
+    if now >= at {
+        (breached_for != Some(key.as_str())).then_some(Escalation::Breach { clock, key })
+    } else if now + warn_before >= at {
+        (warned_for != Some(key.as_str())).then_some(Escalation::Warn { clock, key })
+    } else {
+        None
+    }
+}
+
 /// Traffic-light state of one SLA clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,6 +217,41 @@ mod tests {
         );
         let d = DueDates::from_start(t(9, 0), std_normal);
         assert_eq!(d.first_response_due_at, t(17, 0));
+    }
+
+    #[test]
+    fn escalations_warn_then_breach_once_per_due_date() {
+        let due = DueDates {
+            first_response_due_at: t(10, 0),
+            resolution_due_at: t(20, 0),
+        };
+        let w = Duration::hours(1);
+        assert_eq!(escalation(t(8, 0), w, false, due, None, None), None);
+        let Some(Escalation::Warn { clock, key }) = escalation(t(9, 30), w, false, due, None, None) else {
+            panic!("expected a warning");
+        };
+        assert_eq!(clock, Clock::FirstResponse);
+        assert_eq!(
+            escalation(t(9, 40), w, false, due, Some(&key), None),
+            None,
+            "warned once"
+        );
+        let Some(Escalation::Breach { key: bkey, .. }) = escalation(t(10, 0), w, false, due, Some(&key), None) else {
+            panic!("expected a breach");
+        };
+        assert_eq!(
+            escalation(t(11, 0), w, false, due, Some(&key), Some(&bkey)),
+            None,
+            "escalated once"
+        );
+        // After the first response the resolution clock counts.
+        assert!(matches!(
+            escalation(t(19, 30), w, true, due, Some(&key), Some(&bkey)),
+            Some(Escalation::Warn {
+                clock: Clock::Resolution,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct Config {
     pub survey_period: String,
     /// Delay between resolution and the check-in message.
     pub checkin_delay: String,
+    /// How long before an SLA clock is due the assignee is warned, e.g. `1h`.
+    pub sla_warn_before: String,
     /// Background workers per instance (0 disables them).
     pub job_workers: u32,
     /// How often an idle worker looks for due jobs.
@@ -94,6 +96,7 @@ impl Default for Config {
             personal_note_min_clv_cents: 500_000,
             survey_period: "30d".into(),
             checkin_delay: "3d".into(),
+            sla_warn_before: "1h".into(),
             job_workers: 2,
             job_poll: "1s".into(),
             job_lease: "60s".into(),
@@ -141,7 +144,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 21] = [
+    const KEYS: [&'static str; 22] = [
         "database_url",
         "bind",
         "base_url",
@@ -157,6 +160,7 @@ impl Config {
         "personal_note_min_clv_cents",
         "survey_period",
         "checkin_delay",
+        "sla_warn_before",
         "job_workers",
         "job_poll",
         "job_lease",
@@ -192,6 +196,7 @@ impl Config {
             ("survey_expiry", &self.survey_expiry),
             ("survey_period", &self.survey_period),
             ("checkin_delay", &self.checkin_delay),
+            ("sla_warn_before", &self.sla_warn_before),
             ("job_poll", &self.job_poll),
             ("job_lease", &self.job_lease),
             ("job_backoff", &self.job_backoff),

@@ -46,9 +46,17 @@ pub struct MailTask {
 pub enum Task {
     Event(DomainEvent),
     Mail(MailTask),
-    Survey { survey_id: Uuid },
-    CheckIn { case_id: CaseId },
-    Webhook { delivery_id: Uuid },
+    Survey {
+        survey_id: Uuid,
+    },
+    CheckIn {
+        case_id: CaseId,
+    },
+    Webhook {
+        delivery_id: Uuid,
+    },
+    /// Looks for cases whose SLA is about to break or broke (one per minute).
+    SlaSweep,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -73,6 +81,7 @@ impl Task {
             Task::Survey { .. } => "survey",
             Task::CheckIn { .. } => "check_in",
             Task::Webhook { .. } => "webhook",
+            Task::SlaSweep => "sla_sweep",
         }
     }
 
@@ -85,6 +94,7 @@ impl Task {
             Task::Webhook { delivery_id } => serde_json::to_value(WebhookPayload {
                 delivery_id: *delivery_id,
             }),
+            Task::SlaSweep => Ok(serde_json::Value::Null),
         };
         v.unwrap_or(serde_json::Value::Null)
     }
@@ -105,6 +115,7 @@ impl Task {
             "webhook" => Task::Webhook {
                 delivery_id: serde_json::from_str::<WebhookPayload>(p).map_err(bad)?.delivery_id,
             },
+            "sla_sweep" => Task::SlaSweep,
             other => return Err(format!("unknown job kind `{other}`")),
         })
     }
@@ -161,6 +172,7 @@ async fn run(state: &AppState, job: &Job, task: &Task, last_attempt: bool) -> Re
         Task::Survey { survey_id } => followup::send_survey(state, *survey_id, last_attempt).await,
         Task::CheckIn { case_id } => followup::send_check_in(state, job, *case_id, last_attempt).await,
         Task::Webhook { delivery_id } => crate::webhooks::deliver(state, *delivery_id, last_attempt).await,
+        Task::SlaSweep => crate::sla::sweep(state).await,
     }
 }
 
@@ -223,9 +235,20 @@ pub async fn worker(state: AppState, name: String, mut shutdown: watch::Receiver
         .unwrap_or(std::time::Duration::from_secs(1))
         .max(std::time::Duration::from_millis(20));
     let notify = state.job_notify();
+    let mut swept_minute = i64::MIN;
     loop {
         if *shutdown.borrow() {
             break;
+        }
+        // Once a minute some worker of some instance queues the SLA sweep;
+        // the dedupe key makes it one job per minute across all instances.
+        let minute = state.now().timestamp() / 60;
+        if minute != swept_minute {
+            swept_minute = minute;
+            let job = Task::SlaSweep.job(&state, state.now(), Some(format!("sla-sweep:{minute}")), None);
+            if let Err(e) = state.store().enqueue_job(&job, state.now()).await {
+                tracing::warn!(error = %e, "cannot queue the SLA sweep");
+            }
         }
         match run_one(&state, &name).await {
             Ok(true) => continue,

@@ -101,3 +101,64 @@ pub async fn set_policy(
     };
     Ok(state.store().upsert_sla_policy(&policy, Some(actor)).await?)
 }
+
+/// The SLA sweep: warns before a running clock is due and escalates when it
+/// broke (priority one step up, flagged for a lead, on the timeline).
+pub async fn sweep(state: &AppState) -> Result<amends_store::JobEffects, crate::jobs::Failure> {
+    use amends_domain::sla::{DueDates, Escalation, escalation};
+    let now = state.now();
+    let warn = state.config().duration(&state.config().sla_warn_before);
+    let candidates = state
+        .store()
+        .sla_candidates(now + warn, 500)
+        .await
+        .map_err(|e| crate::jobs::Failure {
+            error: e.to_string(),
+            ..crate::jobs::Failure::default()
+        })?;
+    for c in candidates {
+        let due = DueDates {
+            first_response_due_at: c.first_response_due_at,
+            resolution_due_at: c.resolution_due_at,
+        };
+        let Some(esc) = escalation(
+            now,
+            warn,
+            c.first_responded_at.is_some(),
+            due,
+            c.sla_warned_for.as_deref(),
+            c.sla_breached_for.as_deref(),
+        ) else {
+            continue;
+        };
+        let (what, clock, key) = match &esc {
+            Escalation::Warn { clock, key } => ("warning", *clock, key.clone()),
+            Escalation::Breach { clock, key } => ("breached", *clock, key.clone()),
+        };
+        let due_at = match clock {
+            amends_domain::sla::Clock::FirstResponse => c.first_response_due_at,
+            amends_domain::sla::Clock::Resolution => c.resolution_due_at,
+        };
+        let raised = c.priority.raised();
+        let event = amends_store::NewEvent {
+            kind: amends_store::EventKind::Sla,
+            author: None,
+            body: None,
+            data: serde_json::json!({"what": what, "clock": clock, "due_at": due_at,
+                "priority": matches!(esc, Escalation::Breach { .. }).then_some(raised)}),
+            at: now,
+        };
+        let (warned, breach) = match &esc {
+            Escalation::Warn { .. } => (Some(key.as_str()), None),
+            Escalation::Breach { .. } => (None, Some((key.as_str(), raised))),
+        };
+        if let Err(e) = state
+            .store()
+            .record_sla_escalation(amends_domain::CaseId(c.id), warned, breach, &event)
+            .await
+        {
+            tracing::warn!(case = %c.id, error = %e, "cannot record an SLA escalation");
+        }
+    }
+    Ok(amends_store::JobEffects::default())
+}

@@ -2,6 +2,7 @@
 //! inside one transaction (SQLite allows at most 32,766 parameters per
 //! statement; PostgreSQL 65,535).
 
+use crate::BeginWrite;
 use crate::{NewCustomer, Store, StoreError, with_pool};
 use amends_domain::{AccountId, CaseId, CaseState, Channel, Origin, Priority, Tier, UserId};
 use chrono::{DateTime, Utc};
@@ -58,7 +59,7 @@ impl Store {
     /// Inserts the whole batch in one transaction: all or nothing.
     pub async fn insert_batch(&self, b: &Batch) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for chunk in b.accounts.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new("INSERT INTO accounts (id, name, created_at) ");
                 q.push_values(chunk, |mut r, (id, name, at)| {

@@ -1,5 +1,6 @@
 //! Recovery cases and their timelines.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
@@ -248,7 +249,7 @@ fn stale() -> StoreError {
 impl Store {
     pub async fn insert_case(&self, c: &NewCase) -> Result<Case, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let customer: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM customers WHERE id = $1")
                 .bind(c.customer_id.0)
                 .fetch_optional(&mut *tx)
@@ -368,7 +369,7 @@ impl Store {
         // A new resolution (or a reopening) needs a new follow-up.
         let reset_follow_up = matches!(to, CaseState::Resolved | CaseState::Reopened);
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE cases SET state = $1, first_responded_at = $2, resolved_at = $3, closed_at = $4, \
                  updated_at = $5, version = version + 1, open = $8, sla_paused_at = $9, first_response_due_at = $10, \
@@ -450,7 +451,7 @@ impl Store {
             return Ok(cur);
         }
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE cases SET assignee_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
             )
@@ -510,7 +511,7 @@ impl Store {
             },
         ));
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE cases SET subject = $1, description = $2, priority = $3, first_response_due_at = $4, \
                  resolution_due_at = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
@@ -567,7 +568,7 @@ impl Store {
     /// Adds a note or message to the timeline.
     pub async fn add_event(&self, case: CaseId, ev: &NewEvent) -> Result<CaseEvent, StoreError> {
         let id = with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1")
                 .bind(case.0)
                 .fetch_optional(&mut *tx)

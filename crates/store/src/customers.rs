@@ -1,5 +1,6 @@
 //! Customers and B2B accounts.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
 use crate::{Account, Cursor, Customer, Page, Store, StoreError, with_pool};
 use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Tier, UserId};
@@ -60,7 +61,7 @@ fn external_id_taken(ext: &Option<String>) -> String {
 impl Store {
     pub async fn insert_customer(&self, c: &NewCustomer, actor: Option<UserId>) -> Result<Customer, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if let Some(acc) = c.account_id {
                 let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM accounts WHERE id = $1")
                     .bind(acc.0)
@@ -193,7 +194,7 @@ impl Store {
         };
         let churned = p.churned_at.unwrap_or(cur.churned_at);
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
                 "UPDATE customers SET name = $2, email = $3, language = $4, tier = $5, clv_cents = $6, account_id = $7, \
                  consent_contact = $8, consent_survey = $9, churned_at = $10, updated_at = $11 WHERE id = $1 \
@@ -281,7 +282,7 @@ impl Store {
         actor: Option<UserId>,
     ) -> Result<Account, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, Account>(
                 "INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3) RETURNING id, name, created_at",
             )

@@ -4,6 +4,7 @@
 //! to the customer's open case) and the audit entries are written in one
 //! transaction; imports write chunks of items per transaction.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
 use crate::cases::{insert_event, insert_new_case};
 use crate::{Cursor, EventKind, NewCase, NewEvent, Page, Store, StoreError, with_pool};
@@ -199,7 +200,7 @@ impl Store {
         for chunk in items.chunks(FEEDBACK_CHUNK) {
             let ids =
                 with_pool!(self, |pool| {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = pool.begin_write().await?;
                     let mut ids = Vec::with_capacity(chunk.len());
                     for f in chunk {
                         let mut case_id: Option<CaseId> = None;
@@ -374,7 +375,7 @@ impl Store {
             });
         }
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             insert_new_case!(tx, c, json!({"feedback_id": feedback}));
             let msg = NewEvent {
                 kind: EventKind::MessageIn,
@@ -434,7 +435,7 @@ impl Store {
         let id = RuleId(new_id(now));
         let conditions = serde_json::to_string(&r.conditions).unwrap_or_else(|_| "{}".into());
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let position = match r.position {
                 Some(p) => p,
                 None => {
@@ -485,7 +486,7 @@ impl Store {
         let cur = self.get_rule(id).await?;
         let conditions = serde_json::to_string(&r.conditions).unwrap_or_else(|_| "{}".into());
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, DetectionRule>(sqlx::AssertSqlSafe(format!(
                 "UPDATE detection_rules SET name = $2, position = $3, enabled = $4, conditions = $5, action = $6, \
                  priority = $7, updated_at = $8 WHERE id = $1 RETURNING {RULE_COLUMNS}"
@@ -520,7 +521,7 @@ impl Store {
 
     pub async fn delete_rule(&self, id: RuleId, actor: Option<UserId>, now: DateTime<Utc>) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("DELETE FROM detection_rules WHERE id = $1")
                 .bind(id.0)
                 .execute(&mut *tx)

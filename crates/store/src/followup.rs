@@ -1,6 +1,7 @@
 //! Follow-up after resolution: surveys and their answers, check-ins,
 //! webhooks and their delivery log.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
 use crate::jobs::{NewJob, insert_job};
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
@@ -213,7 +214,7 @@ impl Store {
     pub async fn answer_survey(&self, a: &SurveyAnswer) -> Result<AnswerOutcome, StoreError> {
         let now = a.now;
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE surveys SET state = 'answered', answered_at = $1, score = $2, comment = $3, solved = $4, \
                  negative = $5 WHERE id = $6 AND state IN ('scheduled', 'sent') AND expires_at > $1",
@@ -353,7 +354,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE cases SET lead_attention = FALSE, updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(case.0)
@@ -388,7 +389,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Webhook, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO webhooks (id, url, events, secret, active, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, TRUE, $5, $6)",
@@ -450,7 +451,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE webhooks SET active = FALSE WHERE id = $1 AND active = TRUE")
                 .bind(id)
                 .execute(&mut *tx)

@@ -9,6 +9,7 @@
 //! same transaction that marks it done, and only if the worker still holds
 //! the lease, so they happen exactly once.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CustomerId, Language, UserId};
@@ -232,7 +233,7 @@ impl Store {
     pub async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> Result<Option<Uuid>, StoreError> {
         let key = job.dedupe_key.clone();
         let inserted = with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let new = insert_job!(&mut *tx, job, now);
             tx.commit().await?;
             new
@@ -292,7 +293,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, last_error = NULL, \
                  updated_at = $1 WHERE id = $2 AND state = 'running' AND locked_by = $3",
@@ -324,7 +325,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let error: String = error.chars().take(2000).collect();
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), last_error = $3, locked_by = NULL, \
                  locked_until = NULL, updated_at = $4 WHERE id = $5 AND state = 'running' AND locked_by = $6",
@@ -394,10 +395,22 @@ impl Store {
         })
     }
 
+    /// Jobs of one kind per state.
+    pub async fn count_jobs_of_kind(&self, kind: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(
+                sqlx::query_as("SELECT state, COUNT(*) FROM jobs WHERE kind = $1 GROUP BY state ORDER BY state")
+                    .bind(kind)
+                    .fetch_all(pool)
+                    .await?,
+            )
+        })
+    }
+
     /// Puts a dead job back in the queue with fresh attempts.
     pub async fn retry_job(&self, id: Uuid, actor: Option<UserId>, now: DateTime<Utc>) -> Result<Job, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $1, updated_at = $1 \
                  WHERE id = $2 AND state = 'dead'",

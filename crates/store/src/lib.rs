@@ -29,7 +29,7 @@ pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, W
 pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery, NewJob, NewSurvey, new_row_id};
 pub use models::*;
 pub use page::{Cursor, Page};
-pub use sla::SlaPolicy;
+pub use sla::{SlaCandidate, SlaPolicy};
 pub use users::{NewUser, SessionRecord};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -49,6 +49,30 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a
+/// deferred transaction that reads first and then writes can fail at once
+/// with "database is locked" when another writer is active (SQLite does not
+/// wait on a lock upgrade); taking the write lock up front makes it wait for
+/// `busy_timeout` instead.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
 
 /// How hard a commit tries to survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -136,6 +136,8 @@ pub enum EventKind {
     SurveyAnswered,
     /// A follow-up step: survey scheduled or skipped, check-in, lead flag, notification.
     FollowUp,
+    /// An SLA warning or breach (data: what, clock, due_at).
+    Sla,
     /// An outgoing message could not be delivered (after all retries).
     DeliveryFailed,
 }
@@ -153,6 +155,7 @@ impl EventKind {
             EventKind::Update => "update",
             EventKind::SurveyAnswered => "survey_answered",
             EventKind::FollowUp => "follow_up",
+            EventKind::Sla => "sla",
             EventKind::DeliveryFailed => "delivery_failed",
         }
     }

@@ -1,5 +1,6 @@
 //! SLA policies: targets per tier and priority with an optional calendar.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
 use crate::{Store, StoreError, with_pool};
 use amends_domain::{Priority, Tier, UserId};
@@ -48,7 +49,7 @@ impl Store {
     /// Creates or replaces the policy of `p.tier` × `p.priority` (validated by the caller).
     pub async fn upsert_sla_policy(&self, p: &SlaPolicy, actor: Option<UserId>) -> Result<SlaPolicy, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, SlaPolicy>(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO sla_policies ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (tier, priority) DO UPDATE SET first_response_minutes = excluded.first_response_minutes, \
@@ -77,6 +78,80 @@ impl Store {
             );
             tx.commit().await?;
             Ok(row)
+        })
+    }
+}
+
+/// What the SLA sweep needs of an open, running case.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlaCandidate {
+    pub id: uuid::Uuid,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub first_response_due_at: DateTime<Utc>,
+    pub resolution_due_at: DateTime<Utc>,
+    #[sqlx(try_from = "String")]
+    pub priority: Priority,
+    pub sla_warned_for: Option<String>,
+    pub sla_breached_for: Option<String>,
+}
+
+impl Store {
+    /// Open cases whose running clock is due before `horizon` (at most `limit`).
+    pub async fn sla_candidates(&self, horizon: DateTime<Utc>, limit: i64) -> Result<Vec<SlaCandidate>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, SlaCandidate>(
+                "SELECT id, first_responded_at, first_response_due_at, resolution_due_at, priority, sla_warned_for, \
+                 sla_breached_for FROM cases WHERE open = TRUE AND sla_paused_at IS NULL AND \
+                 ((first_responded_at IS NULL AND first_response_due_at < $1) OR \
+                  (first_responded_at IS NOT NULL AND resolution_due_at < $1)) \
+                 ORDER BY id LIMIT $2",
+            )
+            .bind(horizon)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Records an SLA warning or breach on a case in one transaction: the
+    /// handled key, on a breach the raised priority and the lead flag, and
+    /// the timeline event. Does nothing if another instance got there first.
+    pub async fn record_sla_escalation(
+        &self,
+        case: amends_domain::CaseId,
+        warned_for: Option<&str>,
+        breach: Option<(&str, Priority)>,
+        event: &crate::NewEvent,
+    ) -> Result<bool, StoreError> {
+        use crate::cases::insert_event;
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = match (warned_for, breach) {
+                (_, Some((key, priority))) => sqlx::query(
+                    "UPDATE cases SET sla_breached_for = $1, priority = $2, lead_attention = TRUE, updated_at = $3 \
+                     WHERE id = $4 AND (sla_breached_for IS NULL OR sla_breached_for <> $1)",
+                )
+                .bind(key)
+                .bind(priority.as_str())
+                .bind(event.at)
+                .bind(case.0)
+                .execute(&mut *tx)
+                .await?,
+                (Some(key), None) => sqlx::query(
+                    "UPDATE cases SET sla_warned_for = $1 WHERE id = $2 AND (sla_warned_for IS NULL OR sla_warned_for <> $1)",
+                )
+                .bind(key)
+                .bind(case.0)
+                .execute(&mut *tx)
+                .await?,
+                (None, None) => return Ok(false),
+            };
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            insert_event!(&mut *tx, case.0, event);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Users, API tokens and login sessions. Secrets are stored only as hashes.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
 use crate::{ApiToken, Store, StoreError, User, with_pool};
 use amends_domain::{Language, NonEmptyText, Role, TokenId, UserId};
@@ -32,7 +33,7 @@ const USER_COLUMNS: &str =
 impl Store {
     pub async fn insert_user(&self, u: &NewUser, actor: Option<UserId>) -> Result<User, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $8) RETURNING {USER_COLUMNS}"
             )))
@@ -112,7 +113,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
                 "UPDATE users SET language = $2, updated_at = $3 WHERE id = $1 RETURNING {USER_COLUMNS}"
             )))
@@ -149,7 +150,7 @@ impl Store {
     ) -> Result<ApiToken, StoreError> {
         let id = TokenId(new_id(now));
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, ApiToken>(
                 "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
                  RETURNING id, user_id, name, created_at, last_used_at, revoked_at",
@@ -220,7 +221,7 @@ impl Store {
 
     pub async fn revoke_token(&self, user: UserId, id: TokenId, now: DateTime<Utc>) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
             )
@@ -257,7 +258,7 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
             )

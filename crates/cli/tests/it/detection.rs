@@ -125,7 +125,8 @@ async fn feedback_by_api_opens_and_attaches_cases(b: Backend) {
     assert_eq!(items.len(), 4);
     assert_eq!(items[0]["id"], l["id"], "newest first");
     for (q, n) in [
-        ("sentiment=negative", 1),
+        // The churn complaint and the legal threat (signals make a text negative).
+        ("sentiment=negative", 2),
         ("channel=widget", 1),
         ("topic=delivery", 1),
         ("rating=2", 1),

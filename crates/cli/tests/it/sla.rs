@@ -103,4 +103,66 @@ async fn policies_with_business_hours_set_due_dates(b: Backend) {
     assert_eq!(res.status(), 403);
 }
 
-crate::both_backends!(policies_with_business_hours_set_due_dates);
+async fn the_sweep_warns_then_escalates_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let cust = app.customer("CRM-2", "de", "enterprise").await;
+    let case = app.case(&cust, "Portal down").await;
+    let id = case["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        case["first_response_due_at"], "2026-11-23T11:00:00Z",
+        "enterprise/normal: 2 h"
+    );
+    let events = |app: &TestApp| {
+        let url = format!("/api/v1/cases/{id}/events");
+        let req = app.client.get(app.url(&url)).bearer_auth(&app.admin_token);
+        async move {
+            req.send()
+                .await
+                .expect("events")
+                .json::<Vec<Value>>()
+                .await
+                .expect("json")
+        }
+    };
+    // 70 minutes before due: nothing yet. 50 minutes before: a warning.
+    app.clock.advance(chrono::Duration::minutes(50));
+    app.clock.advance(chrono::Duration::minutes(20));
+    crate::support::wait_for(30, "SLA warning", || async {
+        events(&app)
+            .await
+            .into_iter()
+            .find(|e| e["kind"] == "sla" && e["data"]["what"] == "warning")
+    })
+    .await;
+    // Past due: escalated once, priority raised, lead flag set.
+    app.clock.advance(chrono::Duration::hours(1));
+    crate::support::wait_for(30, "SLA breach", || async {
+        events(&app)
+            .await
+            .into_iter()
+            .find(|e| e["kind"] == "sla" && e["data"]["what"] == "breached")
+    })
+    .await;
+    let got: Value = app
+        .get(&format!("/api/v1/cases/{id}"), &app.admin_token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["priority"], "high", "normal → high on breach");
+    app.clock.advance(chrono::Duration::minutes(2));
+    // Give the next minute's sweep time to run, then count: still one of each.
+    crate::support::wait_for(30, "the next sweep", || async {
+        let jobs = app.store.count_jobs().await.expect("jobs");
+        let done = jobs.iter().find(|(s, _)| s == "done").map_or(0, |(_, n)| *n);
+        (done >= 3).then_some(())
+    })
+    .await;
+    let sla: Vec<Value> = events(&app).await.into_iter().filter(|e| e["kind"] == "sla").collect();
+    assert_eq!(sla.len(), 2, "one warning and one breach: {sla:?}");
+}
+
+crate::both_backends!(
+    policies_with_business_hours_set_due_dates,
+    the_sweep_warns_then_escalates_once
+);
