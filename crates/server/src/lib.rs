@@ -21,6 +21,7 @@ pub mod service;
 pub mod state;
 pub mod ui;
 pub mod webhooks;
+pub mod widget;
 
 pub use clock::Clock;
 pub use config::{Config, Overrides};
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router(state.clone()))
         .merge(api::router(state.clone()))
+        .merge(widget::router(state.clone()))
         .merge(ui::router(state))
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn(metrics::track))

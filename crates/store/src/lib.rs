@@ -18,6 +18,7 @@ mod models;
 mod page;
 pub mod schema;
 mod users;
+mod widget;
 
 pub use bulk::{Batch, CaseRecord, EventRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
@@ -29,6 +30,7 @@ pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery,
 pub use models::*;
 pub use page::{Cursor, Page};
 pub use users::{NewUser, SessionRecord};
+pub use widget::{WidgetSite, WidgetSiteInput};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

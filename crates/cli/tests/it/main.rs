@@ -11,3 +11,4 @@ mod followup;
 mod reliability;
 mod storage;
 mod ui;
+mod widget;

@@ -8,6 +8,7 @@ pub mod followup;
 pub mod json;
 pub mod query;
 pub mod users;
+pub mod widget;
 
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -70,7 +71,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(customers::router())
             .merge(users::router())
             .merge(feedback::router())
-            .merge(followup::router()),
+            .merge(followup::router())
+            .merge(widget::router()),
     )
 }
 

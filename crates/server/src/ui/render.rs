@@ -35,6 +35,7 @@ templates!(
     "jobs.html",
     "webhooks.html",
     "mail.html",
+    "widget_sites.html",
     "mail.txt",
 );
 
