@@ -360,3 +360,4 @@ widget-trigger-after_seconds = nach einigen Sekunden
 widget-after-seconds = Sekunden auf der Seite
 widget-period-days = Höchstens einmal pro Besucher alle … Tage
 widget-period = einmal in { $days } Tagen
+attachment-skipped = nicht gespeichert (zu groß oder zu viele)

@@ -360,3 +360,4 @@ widget-trigger-after_seconds = after some seconds
 widget-after-seconds = Seconds on the page
 widget-period-days = At most once per visitor every … days
 widget-period = once per { $days } days
+attachment-skipped = not stored (too large or too many)

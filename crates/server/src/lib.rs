@@ -16,6 +16,7 @@ pub mod followup;
 pub mod health;
 pub mod jobs;
 pub mod mail;
+pub mod mailin;
 pub mod metrics;
 pub mod service;
 pub mod state;

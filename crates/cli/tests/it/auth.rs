@@ -64,6 +64,8 @@ fn routes(case: &str, customer: &str) -> Vec<(&'static str, String, serde_json::
             json!({"name": "Shop", "allowed_origins": ["https://shop.example"]}),
             "lead",
         ),
+        ("GET", format!("/api/v1/cases/{case}/attachments"), json!(null), "agent"),
+        ("POST", "/api/v1/mail/inbound".into(), json!(null), "admin"),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
         (

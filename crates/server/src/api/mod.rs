@@ -6,6 +6,7 @@ pub mod dto;
 pub mod feedback;
 pub mod followup;
 pub mod json;
+pub mod mail;
 pub mod query;
 pub mod users;
 pub mod widget;
@@ -72,7 +73,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(users::router())
             .merge(feedback::router())
             .merge(followup::router())
-            .merge(widget::router()),
+            .merge(widget::router())
+            .merge(mail::router()),
     )
 }
 

@@ -23,3 +23,17 @@ CREATE TABLE widget_sites (
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE UNIQUE INDEX widget_sites_key ON widget_sites (site_key);
+
+-- Attachments of inbound mail (email in): listed on the case timeline.
+CREATE TABLE mail_attachments (
+    id UUID PRIMARY KEY NOT NULL,
+    case_id UUID,
+    feedback_id UUID,
+    message_id TEXT,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    bytes BYTEA NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX mail_attachments_case ON mail_attachments (case_id, id);

@@ -23,3 +23,17 @@ CREATE TABLE widget_sites (
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX widget_sites_key ON widget_sites (site_key);
+
+-- Attachments of inbound mail (email in): listed on the case timeline.
+CREATE TABLE mail_attachments (
+    id BLOB PRIMARY KEY NOT NULL,
+    case_id BLOB,
+    feedback_id BLOB,
+    message_id TEXT,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX mail_attachments_case ON mail_attachments (case_id, id);
