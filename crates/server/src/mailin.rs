@@ -27,7 +27,8 @@ const TEXT_MAX: usize = 20_000;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MailOutcome {
     /// threaded (added to an existing case), feedback (new feedback item),
-    /// auto_reply or bounce (ignored: never open cases).
+    /// auto_reply or bounce (ignored: never open cases), duplicate (a
+    /// Message-ID taken before, e.g. a retried delivery).
     pub outcome: String,
     pub case_id: Option<uuid::Uuid>,
     pub feedback_id: Option<uuid::Uuid>,
@@ -135,6 +136,12 @@ pub async fn ingest(state: &AppState, raw: &[u8], actor: Option<UserId>) -> ApiR
     if is_auto_reply(&msg) {
         tracing::info!(from = %from_addr, "auto-reply ignored");
         return Ok(ignored("auto_reply"));
+    }
+    if let Some(m) = &message_id
+        && state.store().inbound_mail_seen(m).await?
+    {
+        tracing::info!(message_id = %m, "mail taken before; ignored");
+        return Ok(ignored("duplicate"));
     }
     let body = msg.body_text(0).map(|b| b.trim().to_string()).unwrap_or_default();
     let now = state.now();

@@ -240,6 +240,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/public/feedback",
             axum::routing::post(post_feedback).options(preflight),
         )
+        .layer(axum::middleware::from_fn(crate::api::problem_for_plain_errors))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX))
         .with_state(state)
 }

@@ -90,6 +90,30 @@ impl Store {
         Ok(None)
     }
 
+    /// True if a mail with this Message-ID (without brackets) was taken before
+    /// (as feedback or as a message on a case): an MTA that retries a
+    /// delivery must not create a second item.
+    pub async fn inbound_mail_seen(&self, message_id: &str) -> Result<bool, StoreError> {
+        if message_id.is_empty() || message_id.len() > 500 {
+            return Ok(false);
+        }
+        let pattern = format!(
+            "%\"message_id\":{}%",
+            like_escape(&serde_json::Value::from(message_id).to_string())
+        );
+        let (n,): (i64,) = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM feedback WHERE channel = 'email' \
+                 AND source LIKE $1 ESCAPE '\\' LIMIT 1) f) + (SELECT COUNT(*) FROM (SELECT 1 FROM case_events \
+                 WHERE kind = 'message_in' AND data LIKE $1 ESCAPE '\\' LIMIT 1) e)",
+            )
+            .bind(&pattern)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(n > 0)
+    }
+
     /// The one case whose id starts with these 8 hex digits (the reference in mail subjects).
     pub async fn find_case_by_reference(&self, reference: &str) -> Result<Option<CaseId>, StoreError> {
         if reference.len() != 8 || !reference.chars().all(|c| c.is_ascii_hexdigit()) {

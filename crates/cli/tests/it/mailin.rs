@@ -64,6 +64,13 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(out["outcome"], "feedback", "{out}");
     assert_eq!(out["attachments"], 1);
     let case = out["case_id"].as_str().expect("a case was opened").to_string();
+    // The MTA delivers the same message again: taken once.
+    let again: Value = post_mail(&app, complaint_eml("erika@example.de", "first-1@mail.example"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(again["outcome"], "duplicate", "{again}");
     let items = email_feedback(&app).await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["language"], "de");
@@ -129,6 +136,16 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(out["case_id"], case.as_str());
     let ev = events(&app, &case).await;
     assert!(ev.iter().any(|e| e["body"] == "Danke, das Paket ist da."), "{ev:?}");
+    let again: Value = post_mail(
+        &app,
+        format!("From: erika@example.de\r\nMessage-ID: <third-3@mail.example>\r\nIn-Reply-To: <{mid}>\r\n\r\nx\r\n")
+            .into_bytes(),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(again["outcome"], "duplicate", "{again}");
 
     // A case token in the subject threads without headers.
     let token_mail = format!(

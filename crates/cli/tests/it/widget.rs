@@ -201,6 +201,14 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
         .await
         .expect("req");
     problem(res, 400).await;
+    // A wrong method is problem+json too.
+    let res = app
+        .client
+        .get(app.url("/api/v1/public/feedback"))
+        .send()
+        .await
+        .expect("req");
+    problem(res, 405).await;
 
     // The honeypot: accepted, but nothing is stored.
     let res = post_public(

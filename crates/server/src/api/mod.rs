@@ -93,7 +93,7 @@ pub fn router(state: AppState) -> Router {
 /// axum's own rejections (bad path parameter, wrong method, body too
 /// large) are plain text; turn every error that is not problem+json yet
 /// into one, keeping axum's message as the detail.
-async fn problem_for_plain_errors(req: Request, next: Next) -> Response {
+pub(crate) async fn problem_for_plain_errors(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
