@@ -59,6 +59,18 @@ enum Command {
     /// Text analytics: classify, train and evaluate sentiment models
     #[command(subcommand)]
     Text(text::TextCommand),
+    /// Email in
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Take one RFC 822 message from standard input (for an MTA pipe, e.g.
+    /// `service: "|amends mail ingest"` in /etc/aliases). A reply threads
+    /// onto its case; other mail becomes feedback that runs through
+    /// detection; auto-replies and bounces open nothing.
+    Ingest,
 }
 
 #[derive(Subcommand)]
@@ -373,6 +385,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             if out.items.is_empty() && !out.errors.is_empty() {
                 anyhow::bail!("no row could be imported; fix the rows listed above");
+            }
+            Ok(())
+        }
+        Command::Mail(MailCommand::Ingest) => {
+            let config = load_config(&cli, None)?;
+            let mut raw = Vec::new();
+            std::io::stdin()
+                .take(amends_server::mailin::MAIL_MAX as u64 + 1)
+                .read_to_end(&mut raw)?;
+            let store = open_store(&config).await?;
+            let state = amends_server::AppState::new(store, clock, config)?;
+            let out = amends_server::mailin::ingest(&state, &raw, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match out.outcome.as_str() {
+                "threaded" => println!(
+                    "threaded onto case {} ({} attachments)",
+                    out.case_id.map(|c| c.to_string()).unwrap_or_default(),
+                    out.attachments
+                ),
+                "feedback" => println!(
+                    "stored as feedback {}{} ({} attachments)",
+                    out.feedback_id.map(|c| c.to_string()).unwrap_or_default(),
+                    out.case_id
+                        .map(|c| format!(", opened or joined case {c}"))
+                        .unwrap_or_else(|| ", no case".into()),
+                    out.attachments
+                ),
+                other => println!("ignored: {other} (opens no case)"),
             }
             Ok(())
         }

@@ -57,6 +57,10 @@ pub struct Config {
     pub job_backoff: String,
     /// Timeout of one webhook request.
     pub webhook_timeout: String,
+    /// Feedback widget: posts per client IP and minute before 429.
+    pub widget_posts_per_ip_minute: u32,
+    /// Feedback widget: posts per site key and minute before 429.
+    pub widget_posts_per_site_minute: u32,
 }
 
 /// SMTP settings: `url` such as `smtp://host:25` (plain), `smtp://host:587?tls=required`
@@ -103,6 +107,8 @@ impl Default for Config {
             job_max_attempts: 8,
             job_backoff: "10s".into(),
             webhook_timeout: "10s".into(),
+            widget_posts_per_ip_minute: 10,
+            widget_posts_per_site_minute: 300,
         }
     }
 }
@@ -144,7 +150,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 22] = [
+    const KEYS: [&'static str; 24] = [
         "database_url",
         "bind",
         "base_url",
@@ -167,6 +173,8 @@ impl Config {
         "job_max_attempts",
         "job_backoff",
         "webhook_timeout",
+        "widget_posts_per_ip_minute",
+        "widget_posts_per_site_minute",
     ];
 
     fn check(&self) -> Result<(), String> {

@@ -16,12 +16,14 @@ pub mod followup;
 pub mod health;
 pub mod jobs;
 pub mod mail;
+pub mod mailin;
 pub mod metrics;
 pub mod service;
 pub mod sla;
 pub mod state;
 pub mod ui;
 pub mod webhooks;
+pub mod widget;
 
 pub use clock::Clock;
 pub use config::{Config, Overrides};
@@ -44,6 +46,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router(state.clone()))
         .merge(api::router(state.clone()))
+        .merge(widget::router(state.clone()))
         .merge(ui::router(state))
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn(metrics::track))

@@ -23,6 +23,7 @@ struct Inner {
     http: reqwest::Client,
     job_notify: Arc<tokio::sync::Notify>,
     survey_key: std::sync::OnceLock<Vec<u8>>,
+    widget_limiter: crate::widget::RateLimiter,
 }
 
 impl AppState {
@@ -54,6 +55,7 @@ impl AppState {
                 http,
                 job_notify: Arc::new(tokio::sync::Notify::new()),
                 survey_key: std::sync::OnceLock::new(),
+                widget_limiter: crate::widget::RateLimiter::default(),
             }),
         })
     }
@@ -92,6 +94,12 @@ impl AppState {
     #[must_use]
     pub fn analyzer(&self) -> &amends_text::Analyzer {
         &self.inner.analyzer
+    }
+
+    /// Rate limits of the public widget endpoint (per instance).
+    #[must_use]
+    pub fn widget_limiter(&self) -> &crate::widget::RateLimiter {
+        &self.inner.widget_limiter
     }
 
     #[must_use]

@@ -14,11 +14,13 @@ mod error;
 mod feedback;
 mod followup;
 mod jobs;
+mod mail;
 mod models;
 mod page;
 pub mod schema;
 mod sla;
 mod users;
+mod widget;
 
 pub use bulk::{Batch, CaseRecord, EventRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
@@ -27,10 +29,12 @@ pub use error::StoreError;
 pub use feedback::{Detection, DetectionRule, FEEDBACK_CHUNK, Feedback, FeedbackFilter, NewFeedback, RuleInput};
 pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, WebhookDelivery};
 pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery, NewJob, NewSurvey, new_row_id};
+pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;
 pub use page::{Cursor, Page};
 pub use sla::{SlaCandidate, SlaPolicy};
 pub use users::{NewUser, SessionRecord};
+pub use widget::{WidgetSite, WidgetSiteInput};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -57,6 +57,15 @@ fn routes(case: &str, customer: &str) -> Vec<(&'static str, String, serde_json::
         ),
         ("GET", format!("/api/v1/cases/{case}/follow-up"), json!(null), "agent"),
         ("POST", format!("/api/v1/cases/{case}/lead-review"), json!(null), "lead"),
+        ("GET", "/api/v1/widget-sites".into(), json!(null), "lead"),
+        (
+            "POST",
+            "/api/v1/widget-sites".into(),
+            json!({"name": "Shop", "allowed_origins": ["https://shop.example"]}),
+            "lead",
+        ),
+        ("GET", format!("/api/v1/cases/{case}/attachments"), json!(null), "agent"),
+        ("POST", "/api/v1/mail/inbound".into(), json!(null), "admin"),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
         (

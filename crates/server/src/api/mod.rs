@@ -6,9 +6,11 @@ pub mod dto;
 pub mod feedback;
 pub mod followup;
 pub mod json;
+pub mod mail;
 pub mod query;
 pub mod sla;
 pub mod users;
+pub mod widget;
 
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -72,7 +74,9 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(users::router())
             .merge(feedback::router())
             .merge(followup::router())
-            .merge(sla::router()),
+            .merge(sla::router())
+            .merge(widget::router())
+            .merge(mail::router()),
     )
 }
 
@@ -91,7 +95,7 @@ pub fn router(state: AppState) -> Router {
 /// axum's own rejections (bad path parameter, wrong method, body too
 /// large) are plain text; turn every error that is not problem+json yet
 /// into one, keeping axum's message as the detail.
-async fn problem_for_plain_errors(req: Request, next: Next) -> Response {
+pub(crate) async fn problem_for_plain_errors(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {

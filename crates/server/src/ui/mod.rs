@@ -14,6 +14,7 @@ pub mod render;
 pub mod session;
 pub mod settings;
 pub mod sla;
+pub mod widget;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -62,6 +63,9 @@ pub fn router(state: AppState) -> Router {
             get(followup::webhooks_page).post(followup::webhook_create),
         )
         .route("/settings/webhooks/{id}/delete", post(followup::webhook_delete))
+        .route("/settings/widget", get(widget::page).post(widget::create))
+        .route("/settings/widget/{id}/toggle", post(widget::toggle))
+        .route("/settings/widget/{id}/delete", post(widget::delete))
         .route("/survey/{token}", get(followup::survey_get).post(followup::survey_post))
         .with_state(state)
 }

@@ -36,6 +36,7 @@ templates!(
     "jobs.html",
     "webhooks.html",
     "mail.html",
+    "widget_sites.html",
     "mail.txt",
 );
 
