@@ -397,3 +397,14 @@ widget-after-seconds = Sekunden auf der Seite
 widget-period-days = Höchstens einmal pro Besucher alle … Tage
 widget-period = einmal in { $days } Tagen
 attachment-skipped = nicht gespeichert (zu groß oder zu viele)
+nav-reports = Berichte
+sla-report-title = SLA-Erfüllung
+sla-report-period = Zeitraum
+sla-report-days = { $count ->
+    [one] 1 Tag
+   *[other] { $count } Tage
+}
+sla-report-explain = Fälle, die im Zeitraum angelegt wurden; gezählt sind Fristen, die erfüllt oder schon abgelaufen sind.
+sla-report-total = Gesamt
+sla-report-by-policy = Nach Richtlinie (Stufe/Priorität)
+sla-report-by-agent = Nach Bearbeitung

@@ -397,3 +397,14 @@ widget-after-seconds = Seconds on the page
 widget-period-days = At most once per visitor every … days
 widget-period = once per { $days } days
 attachment-skipped = not stored (too large or too many)
+nav-reports = Reports
+sla-report-title = SLA attainment
+sla-report-period = Period
+sla-report-days = { $count ->
+    [one] 1 day
+   *[other] { $count } days
+}
+sla-report-explain = Cases created in the period; counted are deadlines that were met or have already passed.
+sla-report-total = Total
+sla-report-by-policy = By policy (tier/priority)
+sla-report-by-agent = By assignee

@@ -162,3 +162,88 @@ pub async fn sweep(state: &AppState) -> Result<amends_store::JobEffects, crate::
     }
     Ok(amends_store::JobEffects::default())
 }
+
+/// Share of SLAs met in a group of cases.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Attainment {
+    /// What the row is about: a policy (`premium/high`), an agent, or `all`.
+    pub label: String,
+    pub cases: i64,
+    pub first_response_met: i64,
+    pub first_response_due: i64,
+    /// Percent of judged first responses that were in time (absent if none was due yet).
+    pub first_response_pct: Option<f64>,
+    pub resolution_met: i64,
+    pub resolution_due: i64,
+    pub resolution_pct: Option<f64>,
+}
+
+impl Attainment {
+    fn add(&mut self, s: &amends_store::SlaStat) {
+        self.cases += s.cases;
+        self.first_response_met += s.first_met;
+        self.first_response_due += s.first_due;
+        self.resolution_met += s.resolution_met;
+        self.resolution_due += s.resolution_due;
+    }
+
+    fn finish(mut self) -> Self {
+        let pct = |met: i64, due: i64| (due > 0).then(|| (met as f64) * 100.0 / (due as f64));
+        self.first_response_pct = pct(self.first_response_met, self.first_response_due);
+        self.resolution_pct = pct(self.resolution_met, self.resolution_due);
+        self
+    }
+}
+
+/// SLA attainment of the cases created in `[from, to)`: overall, per policy, per agent.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SlaReport {
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+    pub total: Attainment,
+    pub by_policy: Vec<Attainment>,
+    pub by_agent: Vec<Attainment>,
+}
+
+pub async fn report(
+    state: &AppState,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<SlaReport> {
+    if to <= from {
+        return Err(ApiError::validation("to", "`to` must be after `from`"));
+    }
+    let stats = state.store().sla_stats(from, to, state.now()).await?;
+    let mut total = Attainment {
+        label: "all".into(),
+        ..Attainment::default()
+    };
+    let mut policies: std::collections::BTreeMap<String, Attainment> = std::collections::BTreeMap::new();
+    let mut agents: std::collections::BTreeMap<String, Attainment> = std::collections::BTreeMap::new();
+    for s in &stats {
+        total.add(s);
+        let policy = format!("{}/{}", s.tier, s.priority);
+        policies
+            .entry(policy.clone())
+            .or_insert_with(|| Attainment {
+                label: policy,
+                ..Attainment::default()
+            })
+            .add(s);
+        let agent = s.assignee_name.clone().unwrap_or_else(|| "—".into());
+        agents
+            .entry(agent.clone())
+            .or_insert_with(|| Attainment {
+                label: agent,
+                ..Attainment::default()
+            })
+            .add(s);
+    }
+    Ok(SlaReport {
+        from,
+        to,
+        total: total.finish(),
+        by_policy: policies.into_values().map(Attainment::finish).collect(),
+        by_agent: agents.into_values().map(Attainment::finish).collect(),
+    })
+}

@@ -32,7 +32,7 @@ pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery,
 pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;
 pub use page::{Cursor, Page};
-pub use sla::{SlaCandidate, SlaPolicy};
+pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
 pub use users::{NewUser, SessionRecord};
 pub use widget::{WidgetSite, WidgetSiteInput};
 

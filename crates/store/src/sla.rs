@@ -155,3 +155,51 @@ impl Store {
         })
     }
 }
+
+/// SLA attainment of the cases created in a period, per tier × priority × assignee.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SlaStat {
+    pub tier: String,
+    pub priority: String,
+    pub assignee_id: Option<uuid::Uuid>,
+    pub assignee_name: Option<String>,
+    pub cases: i64,
+    /// First response in time.
+    pub first_met: i64,
+    /// First response given, or already overdue (so it can be judged).
+    pub first_due: i64,
+    pub resolution_met: i64,
+    pub resolution_due: i64,
+}
+
+impl Store {
+    pub async fn sla_stats(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SlaStat>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, SlaStat>(
+                "SELECT c.tier, c.priority, c.assignee_id, u.display_name AS assignee_name, COUNT(*) AS cases, \
+                 SUM(CASE WHEN c.first_responded_at IS NOT NULL AND c.first_responded_at <= c.first_response_due_at \
+                     THEN 1 ELSE 0 END) AS first_met, \
+                 SUM(CASE WHEN c.first_responded_at IS NOT NULL OR c.first_response_due_at < $3 THEN 1 ELSE 0 END) \
+                     AS first_due, \
+                 SUM(CASE WHEN c.resolved_at IS NOT NULL AND c.resolved_at <= c.resolution_due_at THEN 1 ELSE 0 END) \
+                     AS resolution_met, \
+                 SUM(CASE WHEN c.resolved_at IS NOT NULL OR c.resolution_due_at < $3 THEN 1 ELSE 0 END) \
+                     AS resolution_due \
+                 FROM cases c LEFT JOIN users u ON u.id = c.assignee_id \
+                 WHERE c.id >= $4 AND c.created_at >= $1 AND c.created_at < $2 \
+                 GROUP BY c.tier, c.priority, c.assignee_id, u.display_name",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(now)
+            .bind(amends_domain::ids::uuid_v7_at(from, 0))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}

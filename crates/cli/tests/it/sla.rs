@@ -162,7 +162,62 @@ async fn the_sweep_warns_then_escalates_once(b: Backend) {
     assert_eq!(sla.len(), 2, "one warning and one breach: {sla:?}");
 }
 
+async fn attainment_is_reported_per_policy_and_agent(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tok = app.admin_token.clone();
+    let cust = app.customer("CRM-3", "de", "standard").await;
+    // Three cases: one answered in time, one answered late, one overdue without an answer.
+    let a = app.case(&cust, "A").await["id"].as_str().expect("id").to_string();
+    let b2 = app.case(&cust, "B").await["id"].as_str().expect("id").to_string();
+    let _c = app.case(&cust, "C").await;
+    let to = |id: &str, state: &str| {
+        let path = format!("/api/v1/cases/{id}/transitions");
+        let body = json!({"to": state});
+        let app = &app;
+        let tok = tok.clone();
+        async move { assert_eq!(app.post(&path, &tok, body).await.status(), 200) }
+    };
+    to(&a, "acknowledged").await;
+    app.clock.advance(chrono::Duration::hours(9)); // standard/normal: first response within 8 h
+    to(&b2, "acknowledged").await;
+    let r: Value = app
+        .get("/api/v1/reports/sla?from=2026-11-01T00:00:00Z", &tok)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(r["total"]["cases"], 3);
+    // All three first responses are judged now (two given, one overdue); one was in time.
+    assert_eq!(r["total"]["first_response_met"], 1);
+    assert_eq!(r["total"]["first_response_due"], 3);
+    // (The sweep may already have raised the overdue case to high priority.)
+    let by_policy: i64 = r["by_policy"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|p| p["cases"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(by_policy, 3);
+    assert!(
+        r["by_policy"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|p| p["label"].as_str().unwrap_or_default().starts_with("standard/"))
+    );
+    let bad = app
+        .get(
+            "/api/v1/reports/sla?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z",
+            &tok,
+        )
+        .await;
+    assert_eq!(problem(bad, 422).await["field"], "to");
+    let agent = app.token_for("agent1", "agent").await;
+    assert_eq!(app.get("/api/v1/reports/sla", &agent).await.status(), 403);
+}
+
 crate::both_backends!(
     policies_with_business_hours_set_due_dates,
-    the_sweep_warns_then_escalates_once
+    the_sweep_warns_then_escalates_once,
+    attainment_is_reported_per_policy_and_agent,
 );

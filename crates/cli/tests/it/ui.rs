@@ -303,6 +303,10 @@ async fn team_pages_check_roles(b: Backend) {
 
     let lead = Browser::new(&app);
     lead.login("lead1", amends_server::demo::DEMO_PASSWORD).await;
+    let (status, html) = lead.get("/reports/sla?days=7").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("SLA-Erfüllung"));
+    assert_eq!(agent.get("/reports/sla").await.0, 403);
     let (status, html) = lead.get("/audit").await;
     assert_eq!(status, 200);
     assert!(html.contains("session.login"), "logins are in the audit log");

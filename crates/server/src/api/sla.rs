@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_policies))
         .routes(routes!(put_policy))
+        .routes(routes!(sla_report))
 }
 
 /// The twelve SLA policies (tier × priority), stored or built in.
@@ -69,4 +70,29 @@ async fn put_policy(
         .find(|p| p.tier == tier.as_str() && p.priority == priority.as_str())
         .ok_or_else(|| crate::error::ApiError::internal("policy vanished"))?;
     Ok(Json(p))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// Start (RFC 3339); default 30 days before `to`.
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    /// End (RFC 3339); default now.
+    to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// SLA attainment (% of first responses and resolutions in time) of the
+/// cases created in a period: overall, per policy and per agent (leads, admins).
+#[utoipa::path(get, path = "/reports/sla", tag = "cases", params(ReportQuery),
+    responses((status = 200, body = crate::sla::SlaReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn sla_report(
+    State(state): State<AppState>,
+    actor: Actor,
+    crate::api::query::ApiQuery(q): crate::api::query::ApiQuery<ReportQuery>,
+) -> ApiResult<Json<crate::sla::SlaReport>> {
+    actor.require(Permission::ReadAudit)?;
+    let to = q.to.unwrap_or_else(|| state.now());
+    let from = q.from.unwrap_or(to - chrono::Duration::days(30));
+    Ok(Json(crate::sla::report(&state, from, to).await?))
 }

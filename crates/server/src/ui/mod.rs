@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/settings/users", get(admin::users).post(admin::create_user))
         .route("/settings/sla", get(sla::page).post(sla::save))
+        .route("/reports/sla", get(sla::report))
         .route("/audit", get(admin::audit))
         .route("/inbox", get(inbox::page))
         .route("/inbox/bulk", post(inbox::bulk))

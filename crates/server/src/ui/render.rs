@@ -29,6 +29,7 @@ templates!(
     "settings.html",
     "users.html",
     "sla.html",
+    "sla_report.html",
     "audit.html",
     "feedback.html",
     "rules.html",

@@ -181,3 +181,28 @@ mod tests {
         }
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct ReportQuery {
+    days: Option<i64>,
+}
+
+/// SLA attainment for leads: the last 7, 30 or 90 days.
+pub async fn report(
+    State(state): State<AppState>,
+    ui: UiUser,
+    axum::extract::Query(q): axum::extract::Query<ReportQuery>,
+) -> Result<Response, UiError> {
+    ui.require(Permission::ReadAudit)?;
+    let days = q.days.unwrap_or(30).clamp(1, 3650);
+    let to = state.now();
+    let report = crate::sla::report(&state, to - chrono::Duration::days(days), to).await?;
+    let html = render_page(
+        &state,
+        "sla_report.html",
+        ui.lang(),
+        Some(&ui),
+        context! { nav => "reports", report => Value::from_serialize(&report), days => days },
+    )?;
+    Ok(html.into_response())
+}
