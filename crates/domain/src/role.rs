@@ -31,6 +31,10 @@ pub enum Permission {
     ManageRules,
     /// Configure integrations: webhooks, the job queue (retry dead jobs).
     ManageIntegrations,
+    /// Approve or reject goodwill above someone's limit; see the ledger.
+    ApproveGoodwill,
+    /// Configure the goodwill catalog, limits and budgets.
+    ManageGoodwill,
 }
 
 impl Role {
@@ -39,7 +43,10 @@ impl Role {
         match p {
             Permission::ReadCases | Permission::WorkCases => true,
             Permission::ReadAudit => matches!(self, Role::Lead | Role::Admin),
-            Permission::ManageUsers | Permission::ManageIntegrations => matches!(self, Role::Admin),
+            Permission::ManageUsers | Permission::ManageIntegrations | Permission::ManageGoodwill => {
+                matches!(self, Role::Admin)
+            }
+            Permission::ApproveGoodwill => matches!(self, Role::Lead | Role::Admin),
             Permission::ManageRules => matches!(self, Role::Lead | Role::Admin),
         }
     }
@@ -57,5 +64,9 @@ mod tests {
         assert!(Role::Lead.can(Permission::ReadAudit));
         assert!(!Role::Agent.can(Permission::ReadAudit));
         assert!(Role::Agent.can(Permission::WorkCases));
+        assert!(Role::Lead.can(Permission::ApproveGoodwill));
+        assert!(!Role::Agent.can(Permission::ApproveGoodwill));
+        assert!(!Role::Lead.can(Permission::ManageGoodwill));
+        assert!(Role::Admin.can(Permission::ManageGoodwill));
     }
 }
