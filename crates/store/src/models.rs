@@ -138,6 +138,8 @@ pub enum EventKind {
     FollowUp,
     /// An outgoing message could not be delivered (after all retries).
     DeliveryFailed,
+    /// Goodwill granted, requested, approved or rejected.
+    Goodwill,
 }
 
 impl EventKind {
@@ -154,6 +156,7 @@ impl EventKind {
             EventKind::SurveyAnswered => "survey_answered",
             EventKind::FollowUp => "follow_up",
             EventKind::DeliveryFailed => "delivery_failed",
+            EventKind::Goodwill => "goodwill",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod customers;
 pub mod dto;
 pub mod feedback;
 pub mod followup;
+pub mod goodwill;
 pub mod json;
 pub mod query;
 pub mod users;
@@ -39,6 +40,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "users", description = "Users, API tokens and the audit log"),
         (name = "feedback", description = "Feedback from every channel, text analytics and detection rules"),
         (name = "follow-up", description = "Replies, surveys, the job queue and webhooks"),
+        (name = "goodwill", description = "Goodwill catalog, empowerment limits, budgets, grants, approvals, ledger, case assessment"),
     )
 )]
 struct ApiDoc;
@@ -70,7 +72,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(customers::router())
             .merge(users::router())
             .merge(feedback::router())
-            .merge(followup::router()),
+            .merge(followup::router())
+            .merge(goodwill::router()),
     )
 }
 
