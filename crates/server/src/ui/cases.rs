@@ -186,6 +186,7 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option
         .collect::<Vec<_>>();
     let users = state.store().list_users().await?;
     let followup = crate::ui::followup::case_panel(state, case.id).await?;
+    let goodwill = crate::ui::goodwill::case_panel(state, case.id).await?;
     let now = state.now();
     let out = CaseOut::new(case, now);
     let status = if error.is_some() {
@@ -208,6 +209,7 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option
             users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
             error => error,
             followup => followup,
+            goodwill => goodwill,
         },
     )?;
     Ok((status, html).into_response())

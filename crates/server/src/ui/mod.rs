@@ -8,6 +8,7 @@ pub mod cases;
 pub mod customers;
 pub mod feedback;
 pub mod followup;
+pub mod goodwill;
 pub mod i18n;
 pub mod inbox;
 pub mod render;
@@ -42,6 +43,11 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/transition", post(cases::transition))
         .route("/cases/{id}/note", post(cases::note))
         .route("/cases/{id}/assign", post(cases::assign))
+        .route("/cases/{id}/goodwill", post(goodwill::grant))
+        .route("/goodwill/approvals", get(goodwill::approvals))
+        .route("/goodwill/ledger", get(goodwill::ledger))
+        .route("/goodwill/ledger.csv", get(goodwill::ledger_csv))
+        .route("/goodwill/{id}/decide", post(goodwill::decide))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::page))
         .route("/assets/{name}", get(assets::serve))

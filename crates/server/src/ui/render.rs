@@ -36,6 +36,8 @@ templates!(
     "webhooks.html",
     "mail.html",
     "mail.txt",
+    "approvals.html",
+    "ledger.html",
 );
 
 pub struct Ui {
