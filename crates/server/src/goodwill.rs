@@ -155,6 +155,16 @@ pub async fn assess(state: &AppState, case: CaseId) -> ApiResult<(Assessment, As
     Ok((goodwill::assess(&input), input))
 }
 
+/// Cells that a spreadsheet would run as a formula get a leading `'`
+/// (CSV injection; reasons are free text).
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// The ledger as CSV: who, when, why, approved by.
 pub fn ledger_csv(grants: &[Grant]) -> ApiResult<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -179,19 +189,28 @@ pub fn ledger_csv(grants: &[Grant]) -> ApiResult<String> {
             g.id.to_string(),
             g.created_at.to_rfc3339(),
             g.case_id.to_string(),
-            g.customer_name.clone(),
+            cell(&g.customer_name),
             g.kind.as_str().to_string(),
             g.value_cents.to_string(),
             g.currency.clone(),
             g.state.as_str().to_string(),
-            g.requested_by_name.clone(),
-            g.reason.clone(),
-            g.decided_by_name.clone().unwrap_or_default(),
-            g.decision_reason.clone().unwrap_or_default(),
+            cell(&g.requested_by_name),
+            cell(&g.reason),
+            cell(g.decided_by_name.as_deref().unwrap_or_default()),
+            cell(g.decision_reason.as_deref().unwrap_or_default()),
             g.decided_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
         ])
         .map_err(ApiError::internal)?;
     }
     let bytes = w.into_inner().map_err(ApiError::internal)?;
     String::from_utf8(bytes).map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(super::cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::cell("Paket"), "Paket");
+    }
 }
