@@ -99,3 +99,22 @@ test("goodwill within the limit, above it with a lead's approval, in ledger and 
   assert.equal(await received.count(), 2);
   assert.equal(await received.filter({ hasText: "gewährt" }).count(), 2);
 });
+
+test("an admin sets the budget and refuses a negative catalog value next to the field", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(page, server.base, "admin");
+  await page.goto(`${server.base}/settings/goodwill`);
+  assert.equal(await page.locator("#agent-per_grant").inputValue(), "50");
+  await page.locator("#budget-amount").fill("2000");
+  await page.getByRole("button", { name: /Speichern|Save/ }).first().click();
+  await page.waitForURL(/\/settings\/goodwill$/);
+  assert.match(await page.getByTestId("budget-spent").textContent(), /2\.000,00/);
+  const before = await page.locator("table tbody tr").count();
+  await page.locator("#cat-name-de").fill("Blumen");
+  await page.locator("#cat-name-en").fill("Flowers");
+  await page.locator("#cat-value").fill("-5");
+  await page.getByRole("button", { name: /In den Katalog aufnehmen|Add to catalog/ }).click();
+  await page.locator("#cat-value[aria-invalid=true]").waitFor();
+  assert.match(await page.locator(".field-error").textContent(), /negative/);
+  assert.equal(await page.locator("table tbody tr").count(), before, "nothing was added");
+});

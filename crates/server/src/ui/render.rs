@@ -38,6 +38,7 @@ templates!(
     "mail.txt",
     "approvals.html",
     "ledger.html",
+    "goodwill_settings.html",
 );
 
 pub struct Ui {
