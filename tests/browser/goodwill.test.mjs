@@ -49,6 +49,13 @@ test("goodwill within the limit, above it with a lead's approval, in ledger and 
   await assessment.waitFor();
   assert.match(await assessment.textContent(), /Service-Recovery-Paradox/);
 
+  // A blank reason is refused next to the field; nothing is granted.
+  await page.locator("#gw-reason").fill("   ");
+  await page.getByRole("button", { name: /Gewähren oder Freigabe anfragen/ }).click();
+  await page.locator("#gw-reason[aria-invalid=true]").waitFor();
+  assert.match(await page.locator("#gw-reason-error").textContent(), /reason/);
+  assert.equal(await page.getByTestId("grant").count(), 0);
+
   // 25 EUR is within anna's 50 EUR: granted at once.
   await page.locator("#gw-item").selectOption(await itemValue(page, "Gutschein 25 €"));
   await page.locator("#gw-reason").fill("Paket kam beschädigt an");

@@ -413,6 +413,14 @@ impl Store {
         let id = new_id(g.at);
         let written = with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // Write first: on SQLite this takes the write lock before the
+            // sums are read, so a concurrent writer cannot invalidate the
+            // snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.
+            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                .bind(g.at)
+                .bind(g.case_id.0)
+                .execute(&mut *tx)
+                .await?;
             let spend = spend!(tx, g.requested_by.0, g.case_id.0, from, to);
             let (state, approval_reason) = match decide(spend) {
                 Decision::GrantNow => (GrantState::Granted, None),
@@ -452,11 +460,6 @@ impl Store {
                 granted,
                 g.at
             );
-            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                .bind(g.at)
-                .bind(g.case_id.0)
-                .execute(&mut *tx)
-                .await?;
             tx.commit().await?;
             Ok::<Result<(), String>, StoreError>(Ok(()))
         })?;
@@ -491,6 +494,14 @@ impl Store {
         let case = CaseId(grant.case_id);
         let written = with_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // Write first: on SQLite this takes the write lock before the
+            // sums are read, so a concurrent writer cannot invalidate the
+            // snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.
+            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(grant.case_id)
+                .execute(&mut *tx)
+                .await?;
             let spend = spend!(tx, approver.0, grant.case_id, from, to);
             if let Decision::Rejected { reason } = decide(&grant, spend) {
                 return Ok(Err(reason));

@@ -63,8 +63,14 @@ pub async fn grant(
     };
     match gw::grant(&state, CaseId(id), req, &ui.user).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#goodwill")).into_response()),
-        Err(ApiError::Validation { message, .. }) => {
-            crate::ui::cases::page_handler(&state, &ui, id, Some(message)).await
+        Err(ApiError::Validation { field, message }) => {
+            // Errors about the item (kind, value, limits) belong to the picker.
+            let field = if field == "reason" {
+                field
+            } else {
+                "catalog_item_id".into()
+            };
+            crate::ui::cases::page_with_field_error(&state, &ui, id, None, Some((field, message))).await
         }
         Err(e) => Err(api_to_ui(e)),
     }
