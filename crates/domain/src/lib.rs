@@ -11,6 +11,7 @@ pub mod detection;
 pub mod error;
 pub mod feedback;
 pub mod followup;
+pub mod goodwill;
 pub mod ids;
 pub mod role;
 pub mod sla;

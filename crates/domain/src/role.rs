@@ -33,6 +33,10 @@ pub enum Permission {
     ManageIntegrations,
     /// Configure service levels: SLA policies and their calendars.
     ManageSla,
+    /// Approve or reject goodwill above someone's limit; see the ledger.
+    ApproveGoodwill,
+    /// Configure the goodwill catalog, limits and budgets.
+    ManageGoodwill,
 }
 
 impl Role {
@@ -41,9 +45,11 @@ impl Role {
         match p {
             Permission::ReadCases | Permission::WorkCases => true,
             Permission::ReadAudit => matches!(self, Role::Lead | Role::Admin),
-            Permission::ManageUsers | Permission::ManageIntegrations | Permission::ManageSla => {
-                matches!(self, Role::Admin)
-            }
+            Permission::ManageUsers
+            | Permission::ManageIntegrations
+            | Permission::ManageSla
+            | Permission::ManageGoodwill => matches!(self, Role::Admin),
+            Permission::ApproveGoodwill => matches!(self, Role::Lead | Role::Admin),
             Permission::ManageRules => matches!(self, Role::Lead | Role::Admin),
         }
     }
@@ -61,5 +67,9 @@ mod tests {
         assert!(Role::Lead.can(Permission::ReadAudit));
         assert!(!Role::Agent.can(Permission::ReadAudit));
         assert!(Role::Agent.can(Permission::WorkCases));
+        assert!(Role::Lead.can(Permission::ApproveGoodwill));
+        assert!(!Role::Agent.can(Permission::ApproveGoodwill));
+        assert!(!Role::Lead.can(Permission::ManageGoodwill));
+        assert!(Role::Admin.can(Permission::ManageGoodwill));
     }
 }

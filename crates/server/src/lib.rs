@@ -13,6 +13,7 @@ pub mod demo;
 pub mod detection;
 pub mod error;
 pub mod followup;
+pub mod goodwill;
 pub mod health;
 pub mod jobs;
 pub mod mail;

@@ -18,7 +18,12 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 /// Events a webhook may subscribe to (`*` means all).
-pub const EVENTS: [&str; 3] = ["case.created", "case.state_changed", "survey.answered"];
+pub const EVENTS: [&str; 4] = [
+    "case.created",
+    "case.state_changed",
+    "survey.answered",
+    "goodwill.granted",
+];
 
 /// `sha256=<hex>` of `body` under `secret`.
 #[must_use]

@@ -140,6 +140,8 @@ pub enum EventKind {
     Sla,
     /// An outgoing message could not be delivered (after all retries).
     DeliveryFailed,
+    /// Goodwill granted, requested, approved or rejected.
+    Goodwill,
 }
 
 impl EventKind {
@@ -157,6 +159,7 @@ impl EventKind {
             EventKind::FollowUp => "follow_up",
             EventKind::Sla => "sla",
             EventKind::DeliveryFailed => "delivery_failed",
+            EventKind::Goodwill => "goodwill",
         }
     }
 }

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod detection;
 mod followup;
+mod goodwill;
 mod mailin;
 mod reliability;
 mod sla;

@@ -5,6 +5,7 @@ pub mod customers;
 pub mod dto;
 pub mod feedback;
 pub mod followup;
+pub mod goodwill;
 pub mod json;
 pub mod mail;
 pub mod query;
@@ -42,6 +43,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "users", description = "Users, API tokens and the audit log"),
         (name = "feedback", description = "Feedback from every channel, text analytics and detection rules"),
         (name = "follow-up", description = "Replies, surveys, the job queue and webhooks"),
+        (name = "goodwill", description = "Goodwill catalog, empowerment limits, budgets, grants, approvals, ledger, case assessment"),
     )
 )]
 struct ApiDoc;
@@ -76,7 +78,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(followup::router())
             .merge(sla::router())
             .merge(widget::router())
-            .merge(mail::router()),
+            .merge(mail::router())
+            .merge(goodwill::router()),
     )
 }
 

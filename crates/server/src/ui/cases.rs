@@ -160,6 +160,18 @@ pub async fn create(
 }
 
 pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option<String>) -> Result<Response, UiError> {
+    page_with_field_error(state, ui, id, error, None).await
+}
+
+/// The case page with an error shown next to a field of one of its forms
+/// (`(field, message)`, e.g. the goodwill panel's `reason`).
+pub async fn page_with_field_error(
+    state: &AppState,
+    ui: &UiUser,
+    id: Uuid,
+    error: Option<String>,
+    field_error: Option<(String, String)>,
+) -> Result<Response, UiError> {
     let case = state.store().get_case(CaseId(id)).await?;
     let customer = state.store().get_customer(case.customer_id).await?;
     let raw_events = state.store().list_events(case.id).await?;
@@ -182,9 +194,12 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option
         .collect::<Vec<_>>();
     let users = state.store().list_users().await?;
     let followup = crate::ui::followup::case_panel(state, case.id).await?;
+    let goodwill = crate::ui::goodwill::case_panel(state, case.id).await?;
     let now = state.now();
     let out = CaseOut::new(case, now);
-    let status = if error.is_some() {
+    let status = if field_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else if error.is_some() {
         StatusCode::CONFLICT
     } else {
         StatusCode::OK
@@ -205,6 +220,8 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, id: Uuid, error: Option
             error => error,
             followup => followup,
             personal_note_open => personal_note_open,
+            goodwill => goodwill,
+            field_error => field_error.map(|(f, m)| context! { field => f, message => m }),
         },
     )?;
     Ok((status, html).into_response())

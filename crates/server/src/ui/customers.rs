@@ -69,6 +69,14 @@ pub async fn page(
             ..CaseFilter::default()
         })
         .await?;
+    let goodwill = state
+        .store()
+        .list_grants(&amends_store::GrantFilter {
+            customer_id: Some(customer.id),
+            limit: 200,
+            ..amends_store::GrantFilter::default()
+        })
+        .await?;
     let now = state.now();
     let open = cases.items.iter().filter(|c| c.state.is_open()).count();
     let next_link = cases.next_cursor.map(|c| format!("/customers/{id}?cursor={c}"));
@@ -85,6 +93,7 @@ pub async fn page(
             rows => rows,
             open_count => open,
             next_link => next_link,
+            goodwill => Value::from_serialize(&goodwill),
         },
     )?;
     Ok(html.into_response())

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod customers;
 pub mod feedback;
 pub mod followup;
+pub mod goodwill;
 pub mod i18n;
 pub mod inbox;
 pub mod render;
@@ -46,6 +47,16 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/transition", post(cases::transition))
         .route("/cases/{id}/note", post(cases::note))
         .route("/cases/{id}/assign", post(cases::assign))
+        .route("/cases/{id}/goodwill", post(goodwill::grant))
+        .route("/goodwill/approvals", get(goodwill::approvals))
+        .route("/goodwill/ledger", get(goodwill::ledger))
+        .route("/settings/goodwill", get(goodwill::settings))
+        .route("/settings/goodwill/catalog", post(goodwill::catalog_create))
+        .route("/settings/goodwill/catalog/{id}/toggle", post(goodwill::catalog_toggle))
+        .route("/settings/goodwill/limits", post(goodwill::limit_set))
+        .route("/settings/goodwill/budget", post(goodwill::budget_set))
+        .route("/goodwill/ledger.csv", get(goodwill::ledger_csv))
+        .route("/goodwill/{id}/decide", post(goodwill::decide))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::page))
         .route("/assets/{name}", get(assets::serve))

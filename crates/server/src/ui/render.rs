@@ -39,6 +39,9 @@ templates!(
     "mail.html",
     "widget_sites.html",
     "mail.txt",
+    "approvals.html",
+    "ledger.html",
+    "goodwill_settings.html",
 );
 
 pub struct Ui {

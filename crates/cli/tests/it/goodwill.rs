@@ -1,0 +1,411 @@
+//! The goodwill engine over HTTP: grants within the empowerment limit,
+//! approval above it, the approvals queue, ledger (JSON and CSV), budget,
+//! catalog and limits, the assessment, and the bad input of issue 5.
+
+use crate::support::{Backend, TestApp, problem};
+use serde_json::{Value, json};
+
+async fn count(app: &TestApp, tok: &str, path: &str) -> usize {
+    let v: Value = app.get(path, tok).await.json().await.expect("json");
+    v.as_array().expect("array").len()
+}
+
+async fn grant_within_limit_and_approval_above(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let cust = app.customer("CRM-G1", "de", "premium").await;
+    let case = app.case(&cust, "Lieferung zu spät").await;
+    let case_id = case["id"].as_str().expect("id").to_string();
+    let agent = app.token_for("anna", "agent").await;
+    let lead = app.token_for("lena", "lead").await;
+    let lead2 = app.token_for("lars", "lead").await;
+
+    // The seeded catalog: a 25 EUR voucher is within the agent's 50 EUR.
+    let catalog: Value = app
+        .get("/api/v1/goodwill/catalog", &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let voucher = catalog
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|i| i["kind"] == "voucher" && i["value_cents"] == 2500)
+        .expect("seeded voucher")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/goodwill"),
+            &agent,
+            json!({"catalog_item_id": voucher, "reason": "Paket drei Tage zu spät"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let g: Value = res.json().await.expect("json");
+    assert_eq!(g["state"], "granted");
+    assert_eq!(g["requested_by_name"], "anna (test)");
+
+    // 80 EUR is above 50 EUR per grant: it waits for a lead.
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/goodwill"),
+            &agent,
+            json!({"kind": "refund", "value_cents": 8000, "currency": "EUR", "reason": "Ersatz für Schaden"}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let pending: Value = res.json().await.expect("json");
+    assert_eq!(pending["state"], "pending");
+    assert!(pending["approval_reason"].as_str().expect("why").contains("per grant"));
+    let pid = pending["id"].as_str().expect("id").to_string();
+    assert_eq!(count(&app, &lead, "/api/v1/goodwill?state=pending").await, 1);
+
+    // The agent cannot approve at all; the lead cannot approve her own request.
+    problem(
+        app.post(
+            &format!("/api/v1/goodwill/{pid}/approve"),
+            &agent,
+            json!({"reason": "ok"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let own = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/goodwill"),
+            &lead,
+            json!({"kind": "upgrade", "value_cents": 60000, "currency": "EUR", "reason": "Großer Ärger"}),
+        )
+        .await;
+    assert_eq!(own.status(), 202, "above the lead's 500 EUR");
+    let own: Value = own.json().await.expect("json");
+    let own_id = own["id"].as_str().expect("id");
+    let p = problem(
+        app.post(
+            &format!("/api/v1/goodwill/{own_id}/approve"),
+            &lead,
+            json!({"reason": "passt"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    assert!(p["detail"].as_str().expect("detail").contains("own"), "{p}");
+    // Another lead's limit (500 EUR) does not cover 600 EUR either.
+    let p = problem(
+        app.post(
+            &format!("/api/v1/goodwill/{own_id}/approve"),
+            &lead2,
+            json!({"reason": "passt"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    assert!(p["detail"].as_str().expect("detail").contains("limit"), "{p}");
+    let still: Value = app
+        .get("/api/v1/goodwill?state=pending", &lead)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(still.as_array().expect("array").len(), 2, "nothing changed");
+
+    // The lead approves the agent's request, with a reason; twice is a conflict.
+    let res = app
+        .post(
+            &format!("/api/v1/goodwill/{pid}/approve"),
+            &lead,
+            json!({"reason": "Stammkundin"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let approved: Value = res.json().await.expect("json");
+    assert_eq!(approved["state"], "granted");
+    assert_eq!(approved["decision_reason"], "Stammkundin");
+    problem(
+        app.post(
+            &format!("/api/v1/goodwill/{pid}/approve"),
+            &lead2,
+            json!({"reason": "x"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    // An admin rejects the lead's request.
+    let res = app
+        .post(
+            &format!("/api/v1/goodwill/{own_id}/reject"),
+            &app.admin_token,
+            json!({"reason": "zu hoch"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Timeline, ledger (JSON, CSV), budget, customer filter.
+    let events: Value = app
+        .get(&format!("/api/v1/cases/{case_id}/events"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let gw_events = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|e| e["kind"] == "goodwill")
+        .count();
+    assert_eq!(gw_events, 5, "granted, requested, requested, approved, rejected");
+    problem(app.get("/api/v1/goodwill/ledger", &agent).await, 403).await;
+    let ledger: Value = app
+        .get("/api/v1/goodwill/ledger", &lead)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ledger.as_array().expect("array").len(), 3);
+    let csv = app.get("/api/v1/goodwill/ledger?format=csv", &lead).await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.expect("text");
+    assert!(csv.starts_with("id,created_at,case_id,customer,kind,value_cents"));
+    assert!(csv.contains("Stammkundin") && csv.contains("Paket drei Tage zu spät"));
+    let budget: Value = app
+        .get("/api/v1/goodwill/budget", &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(budget["spent_cents"], 2500 + 8000);
+    assert_eq!(
+        count(
+            &app,
+            &agent,
+            &format!("/api/v1/goodwill?customer_id={cust}&state=granted")
+        )
+        .await,
+        2
+    );
+
+    // The agent's per-case limit (100 EUR) counts what the case already got (105 EUR).
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/goodwill"),
+            &agent,
+            json!({"kind": "handwritten_note", "value_cents": 300, "reason": "Karte"}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let v: Value = res.json().await.expect("json");
+    assert!(v["approval_reason"].as_str().expect("why").contains("per case"));
+
+    // Audit entries for the grants.
+    let audit: Value = app
+        .get("/api/v1/audit?entity=goodwill", &lead)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(audit.to_string().contains("goodwill.approve"), "{audit}");
+}
+
+async fn bad_goodwill_input_changes_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let cust = app.customer("CRM-G2", "en", "standard").await;
+    let case = app.case(&cust, "Broken").await;
+    let case_id = case["id"].as_str().expect("id").to_string();
+    let agent = app.token_for("anna", "agent").await;
+    let path = format!("/api/v1/cases/{case_id}/goodwill");
+    let p = problem(
+        app.post(
+            &path,
+            &agent,
+            json!({"kind": "voucher", "value_cents": -500, "reason": "x"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "value_cents");
+    assert!(p["detail"].as_str().expect("d").contains("negative"));
+    let p = problem(
+        app.post(
+            &path,
+            &agent,
+            json!({"kind": "voucher", "value_cents": 500, "reason": " "}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "reason");
+    let p = problem(
+        app.post(
+            &path,
+            &agent,
+            json!({"kind": "cash", "value_cents": 500, "reason": "x"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "kind");
+    let p = problem(
+        app.post(
+            &path,
+            &agent,
+            json!({"kind": "voucher", "value_cents": 500, "currency": "EURO", "reason": "x"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "currency");
+    problem(
+        app.post(
+            &format!("/api/v1/cases/{}/goodwill", uuid::Uuid::nil()),
+            &agent,
+            json!({"kind": "voucher", "value_cents": 500, "reason": "x"}),
+        )
+        .await,
+        404,
+    )
+    .await;
+    assert_eq!(count(&app, &agent, "/api/v1/goodwill").await, 0, "nothing was written");
+
+    // Catalog, limits and budget: admins only, negative values refused.
+    let p = problem(
+        app.post(
+            "/api/v1/goodwill/catalog",
+            &app.admin_token,
+            json!({"kind": "gift", "name_de": "Blumen", "name_en": "Flowers", "value_cents": -1}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "value_cents");
+    problem(
+        app.post(
+            "/api/v1/goodwill/catalog",
+            &agent,
+            json!({"kind": "gift", "name_de": "Blumen", "name_en": "Flowers", "value_cents": 2000}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let res = app
+        .post(
+            "/api/v1/goodwill/catalog",
+            &app.admin_token,
+            json!({"kind": "gift", "name_de": "Blumen", "name_en": "Flowers", "value_cents": 2000}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let put = |body: Value, path: &'static str| {
+        app.client
+            .put(app.url(path))
+            .bearer_auth(&app.admin_token)
+            .json(&body)
+            .send()
+    };
+    let p = problem(
+        put(
+            json!([{"role": "agent", "per_grant_cents": -1, "per_case_cents": null, "per_month_cents": null}]),
+            "/api/v1/goodwill/limits",
+        )
+        .await
+        .expect("put"),
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "[0].per_grant_cents");
+    let res = put(
+        json!([{"role": "agent", "per_grant_cents": 100, "per_case_cents": 100, "per_month_cents": 100}]),
+        "/api/v1/goodwill/limits",
+    )
+    .await
+    .expect("put");
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            &path,
+            &agent,
+            json!({"kind": "voucher", "value_cents": 500, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(res.status(), 202, "the new limit applies at once");
+    let res = put(json!({"amount_cents": 100000}), "/api/v1/goodwill/budget")
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 200);
+    let b: Value = res.json().await.expect("json");
+    assert_eq!(b["amount_cents"], 100000);
+    assert_eq!(b["remaining_cents"], 100000);
+    let p = problem(
+        put(json!({"amount_cents": -5}), "/api/v1/goodwill/budget")
+            .await
+            .expect("put"),
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "amount_cents");
+}
+
+async fn assessment_explains_the_paradox(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let cust = app.customer("CRM-G3", "de", "standard").await;
+    let first = app.case(&cust, "Erster Fehler").await;
+    let id = first["id"].as_str().expect("id");
+    let a: Value = app
+        .get(&format!("/api/v1/cases/{id}/assessment"), &app.admin_token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(a["assessment"]["repeated"], false);
+    assert_eq!(a["assessment"]["paradox_likely"], true);
+    assert!(
+        a["assessment"]["explanation_en"]
+            .as_str()
+            .expect("text")
+            .contains("paradox")
+    );
+    let second = app.case(&cust, "Schon wieder").await;
+    let id2 = second["id"].as_str().expect("id");
+    let a2: Value = app
+        .get(&format!("/api/v1/cases/{id2}/assessment"), &app.admin_token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(a2["assessment"]["repeated"], true);
+    assert_eq!(a2["assessment"]["paradox_likely"], false);
+    assert_eq!(a2["input"]["prior_failures"], 1);
+    assert!(a2["assessment"]["suggested_value_cents"].as_i64() > a["assessment"]["suggested_value_cents"].as_i64());
+    problem(
+        app.get(
+            &format!("/api/v1/cases/{}/assessment", uuid::Uuid::nil()),
+            &app.admin_token,
+        )
+        .await,
+        404,
+    )
+    .await;
+}
+
+crate::both_backends!(
+    grant_within_limit_and_approval_above,
+    bad_goodwill_input_changes_nothing,
+    assessment_explains_the_paradox,
+);

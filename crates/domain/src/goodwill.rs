@@ -1,0 +1,561 @@
+//! Goodwill: what an agent may give a customer to make amends, who may
+//! decide it on the spot (empowerment limits per role), and what the
+//! assessment of a case recommends.
+//!
+//! Money is in integer minor units (cents) with an ISO 4217 currency.
+
+use crate::case::string_enum;
+use crate::customer::Tier;
+use crate::error::ValidationError;
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+string_enum!(
+    /// What kind of compensation.
+    GoodwillKind, "kind" {
+        Voucher => "voucher",
+        Discount => "discount",
+        Refund => "refund",
+        Upgrade => "upgrade",
+        WaivedFee => "waived_fee",
+        SlaCredit => "sla_credit",
+        Gift => "gift",
+        HandwrittenNote => "handwritten_note",
+    }
+);
+
+string_enum!(
+    /// Where a grant stands.
+    GrantState, "state" {
+        Granted => "granted",
+        Pending => "pending",
+        Rejected => "rejected",
+    }
+);
+
+/// The largest single goodwill value accepted (10 million in major units),
+/// so sums stay far from overflow.
+pub const MAX_VALUE_CENTS: i64 = 1_000_000_000;
+
+/// Validates a goodwill value: not negative, not absurd.
+pub fn parse_value_cents(field: &str, value: i64) -> Result<i64, ValidationError> {
+    if value < 0 {
+        return Err(ValidationError::new(
+            field,
+            format!("{field} must not be negative, got {value}; goodwill is given, never taken"),
+        ));
+    }
+    if value > MAX_VALUE_CENTS {
+        return Err(ValidationError::new(
+            field,
+            format!("{field} must be at most {MAX_VALUE_CENTS} (minor units), got {value}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Validates an ISO 4217 currency code (three ASCII letters), upper-cased.
+pub fn parse_currency(field: &str, s: &str) -> Result<String, ValidationError> {
+    let c = s.trim().to_ascii_uppercase();
+    if c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()) {
+        Ok(c)
+    } else {
+        Err(ValidationError::new(
+            field,
+            format!(
+                "{field} must be a three-letter ISO 4217 code such as `EUR`, got `{}`",
+                s.trim()
+            ),
+        ))
+    }
+}
+
+/// One thing in the goodwill catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogItem {
+    pub kind: GoodwillKind,
+    pub name_de: String,
+    pub name_en: String,
+    pub value_cents: i64,
+    pub currency: String,
+    pub active: bool,
+}
+
+/// How much a role may grant without approval. `None` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct EmpowermentLimit {
+    pub per_grant_cents: Option<i64>,
+    pub per_case_cents: Option<i64>,
+    pub per_month_cents: Option<i64>,
+}
+
+impl EmpowermentLimit {
+    pub const UNLIMITED: EmpowermentLimit = EmpowermentLimit {
+        per_grant_cents: None,
+        per_case_cents: None,
+        per_month_cents: None,
+    };
+
+    /// The first limit that `value` would break, given what was already
+    /// granted this month (by the same person) and on this case.
+    #[must_use]
+    pub fn exceeded(&self, value: i64, month_spent: i64, case_spent: i64) -> Option<LimitBreach> {
+        if let Some(max) = self.per_grant_cents
+            && value > max
+        {
+            return Some(LimitBreach::PerGrant { max });
+        }
+        if let Some(max) = self.per_case_cents
+            && case_spent.saturating_add(value) > max
+        {
+            return Some(LimitBreach::PerCase { max, spent: case_spent });
+        }
+        if let Some(max) = self.per_month_cents
+            && month_spent.saturating_add(value) > max
+        {
+            return Some(LimitBreach::PerMonth {
+                max,
+                spent: month_spent,
+            });
+        }
+        None
+    }
+}
+
+/// Which limit a grant would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "limit", rename_all = "snake_case")]
+pub enum LimitBreach {
+    PerGrant { max: i64 },
+    PerCase { max: i64, spent: i64 },
+    PerMonth { max: i64, spent: i64 },
+}
+
+impl fmt::Display for LimitBreach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LimitBreach::PerGrant { max } => write!(f, "above the limit per grant of {}", money(*max)),
+            LimitBreach::PerCase { max, spent } => write!(
+                f,
+                "above the limit per case of {} ({} already granted on this case)",
+                money(*max),
+                money(*spent)
+            ),
+            LimitBreach::PerMonth { max, spent } => write!(
+                f,
+                "above the monthly limit of {} ({} already granted this month)",
+                money(*max),
+                money(*spent)
+            ),
+        }
+    }
+}
+
+fn money(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, (cents % 100).abs())
+}
+
+/// What the engine decides about a grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    /// Within the granter's limit: granted at once.
+    GrantNow,
+    /// Above the limit: a lead (or admin) must approve.
+    NeedsApproval { reason: String },
+    /// Not allowed at all.
+    Rejected { reason: String },
+}
+
+/// Decides a new grant by `role` with `limit`, given what this person
+/// granted this month and what the case received so far.
+#[must_use]
+pub fn decide_grant(
+    role: Role,
+    limit: &EmpowermentLimit,
+    value_cents: i64,
+    month_spent: i64,
+    case_spent: i64,
+) -> Decision {
+    if value_cents < 0 {
+        return Decision::Rejected {
+            reason: format!("a goodwill value must not be negative, got {value_cents}"),
+        };
+    }
+    let _ = role;
+    match limit.exceeded(value_cents, month_spent, case_spent) {
+        None => Decision::GrantNow,
+        Some(b) => Decision::NeedsApproval {
+            reason: format!("{} needs approval by a lead: {b}", money(value_cents)),
+        },
+    }
+}
+
+/// Decides whether `approver` (with `limit` and their own month's
+/// approvals) may approve a pending grant requested by `requester`.
+#[must_use]
+pub fn decide_approval(
+    approver_role: Role,
+    approver_is_requester: bool,
+    limit: &EmpowermentLimit,
+    value_cents: i64,
+    month_spent: i64,
+    case_spent: i64,
+) -> Decision {
+    if approver_is_requester {
+        return Decision::Rejected {
+            reason: "you cannot approve your own goodwill request; another lead must decide".into(),
+        };
+    }
+    if approver_role == Role::Agent {
+        return Decision::Rejected {
+            reason: "only leads and admins approve goodwill".into(),
+        };
+    }
+    if value_cents < 0 {
+        return Decision::Rejected {
+            reason: "a goodwill value must not be negative".into(),
+        };
+    }
+    match limit.exceeded(value_cents, month_spent, case_spent) {
+        None => Decision::GrantNow,
+        Some(b) => Decision::Rejected {
+            reason: format!("your own limit does not cover this grant ({b}); an admin must approve it"),
+        },
+    }
+}
+
+/// The facts an assessment weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentInput {
+    /// 1 (minor) … 4 (critical).
+    pub severity: u8,
+    /// Cases of the same customer opened before this one within the window.
+    pub prior_failures: u32,
+    /// Whether the customer sees the failure as controllable / foreseeable.
+    pub controllable: bool,
+    pub tier: Tier,
+    pub clv_cents: i64,
+    /// 0.0 … 1.0.
+    pub churn_risk: f32,
+}
+
+string_enum!(
+    /// What to do next.
+    RecommendedAction, "action" {
+        ApologizeAndFix => "apologize_and_fix",
+        ApologizeFixAndGoodwill => "apologize_fix_and_goodwill",
+        PersonalCallAndGoodwill => "personal_call_and_goodwill",
+        EscalateToLead => "escalate_to_lead",
+    }
+);
+
+string_enum!(
+    /// How much goodwill the assessment suggests.
+    GoodwillLevel, "level" {
+        None => "none",
+        Token => "token",
+        Moderate => "moderate",
+        Substantial => "substantial",
+    }
+);
+
+impl GoodwillLevel {
+    /// A suggested value in cents for the level (EUR-scale defaults).
+    #[must_use]
+    pub fn suggested_cents(self) -> i64 {
+        match self {
+            GoodwillLevel::None => 0,
+            GoodwillLevel::Token => 1_000,
+            GoodwillLevel::Moderate => 5_000,
+            GoodwillLevel::Substantial => 20_000,
+        }
+    }
+}
+
+/// The recommendation with the reasons behind it. `reasons` are keys of
+/// the Fluent catalogues (`assess-…`), so the UI explains in German or
+/// English; `explanation_en` is an English text for API clients.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub severity: u8,
+    pub repeated: bool,
+    pub controllable: bool,
+    pub high_value: bool,
+    pub churn_risk: f32,
+    pub paradox_likely: bool,
+    pub action: RecommendedAction,
+    pub level: GoodwillLevel,
+    pub suggested_value_cents: i64,
+    pub reasons: Vec<&'static str>,
+    pub explanation_en: String,
+}
+
+/// CLV from which a customer counts as high value regardless of tier (EUR 5,000).
+pub const HIGH_CLV_CENTS: i64 = 500_000;
+
+/// Assesses a case. The service-recovery-paradox research (McCollough et
+/// al. 2000; Magnini et al. 2007) finds that recovered customers end up
+/// more satisfied than before only for a first failure that is not severe
+/// and that the customer does not see as controllable; a repeated, severe
+/// or controllable failure needs a stronger recovery to win them back.
+#[must_use]
+pub fn assess(input: &AssessmentInput) -> Assessment {
+    let severity = input.severity.clamp(1, 4);
+    let repeated = input.prior_failures > 0;
+    let severe = severity >= 3;
+    let high_value = input.tier.is_high_value() || input.clv_cents >= HIGH_CLV_CENTS;
+    let churn = input.churn_risk.clamp(0.0, 1.0);
+    let paradox_likely = !repeated && !severe && !input.controllable;
+    let mut reasons = Vec::new();
+    // Base points: each aggravating factor asks for more.
+    let mut points = 0u8;
+    if paradox_likely {
+        reasons.push("assess-paradox-likely");
+    } else {
+        reasons.push("assess-paradox-unlikely");
+    }
+    if repeated {
+        points += 2;
+        reasons.push("assess-repeated");
+    } else {
+        reasons.push("assess-first");
+    }
+    if severe {
+        points += if severity == 4 { 3 } else { 2 };
+        reasons.push("assess-severe");
+    }
+    if input.controllable {
+        points += 1;
+        reasons.push("assess-controllable");
+    }
+    if high_value {
+        points += 1;
+        reasons.push("assess-high-value");
+    }
+    if churn >= 0.6 {
+        points += 1;
+        reasons.push("assess-churn-risk");
+    }
+    let level = match points {
+        0 => GoodwillLevel::None,
+        1 => GoodwillLevel::Token,
+        2..=3 => GoodwillLevel::Moderate,
+        _ => GoodwillLevel::Substantial,
+    };
+    let action = if severity == 4 || (repeated && severe) {
+        RecommendedAction::EscalateToLead
+    } else if level == GoodwillLevel::Substantial || (high_value && churn >= 0.6) {
+        RecommendedAction::PersonalCallAndGoodwill
+    } else if level == GoodwillLevel::None {
+        RecommendedAction::ApologizeAndFix
+    } else {
+        RecommendedAction::ApologizeFixAndGoodwill
+    };
+    let mut parts: Vec<&str> = reasons.iter().map(|k| explain_en(k)).collect();
+    parts.push(match level {
+        GoodwillLevel::None => "A quick apology and a fix are enough; a goodwill gesture is optional.",
+        GoodwillLevel::Token => "A small gesture (e.g. a voucher) rounds off the recovery.",
+        GoodwillLevel::Moderate => "Offer a noticeable compensation together with the fix.",
+        GoodwillLevel::Substantial => "Offer substantial compensation and a personal contact.",
+    });
+    Assessment {
+        severity,
+        repeated,
+        controllable: input.controllable,
+        high_value,
+        churn_risk: churn,
+        paradox_likely,
+        action,
+        level,
+        suggested_value_cents: level.suggested_cents(),
+        reasons,
+        explanation_en: parts.join(" "),
+    }
+}
+
+fn explain_en(key: &str) -> &'static str {
+    match key {
+        "assess-paradox-likely" => {
+            "A first, not severe failure the customer does not see as controllable: a good recovery can leave them more loyal than before (service recovery paradox)."
+        }
+        "assess-paradox-unlikely" => {
+            "The service recovery paradox is unlikely here (research: only first, not severe, not controllable failures); aim to restore trust."
+        }
+        "assess-repeated" => "This customer had failures before; repeated failures need a stronger recovery.",
+        "assess-first" => "This is the customer's first failure in the window.",
+        "assess-severe" => "The failure is severe; severe failures need more than an apology.",
+        "assess-controllable" => "The customer sees the failure as controllable or foreseeable, which weighs heavier.",
+        "assess-high-value" => "A high-value customer (tier or lifetime value).",
+        "assess-churn-risk" => "High churn risk.",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AGENT: EmpowermentLimit = EmpowermentLimit {
+        per_grant_cents: Some(5_000),
+        per_case_cents: Some(10_000),
+        per_month_cents: Some(100_000),
+    };
+
+    #[test]
+    fn within_limit_grants_now() {
+        assert_eq!(decide_grant(Role::Agent, &AGENT, 2_500, 0, 0), Decision::GrantNow);
+        assert_eq!(
+            decide_grant(Role::Agent, &AGENT, 5_000, 95_000, 5_000),
+            Decision::GrantNow
+        );
+    }
+
+    #[test]
+    fn above_a_limit_needs_approval() {
+        for (v, m, c, word) in [
+            (5_001, 0, 0, "per grant"),
+            (5_000, 0, 5_001, "per case"),
+            (5_000, 95_001, 0, "monthly"),
+        ] {
+            match decide_grant(Role::Agent, &AGENT, v, m, c) {
+                Decision::NeedsApproval { reason } => assert!(reason.contains(word), "{reason}"),
+                d => panic!("expected approval, got {d:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn negative_values_are_rejected() {
+        assert!(matches!(
+            decide_grant(Role::Admin, &EmpowermentLimit::UNLIMITED, -1, 0, 0),
+            Decision::Rejected { .. }
+        ));
+        assert!(parse_value_cents("value_cents", -5).is_err());
+        assert_eq!(parse_value_cents("value_cents", 0), Ok(0));
+    }
+
+    #[test]
+    fn unlimited_grants_anything() {
+        assert_eq!(
+            decide_grant(
+                Role::Admin,
+                &EmpowermentLimit::UNLIMITED,
+                MAX_VALUE_CENTS,
+                i64::MAX,
+                i64::MAX
+            ),
+            Decision::GrantNow
+        );
+    }
+
+    #[test]
+    fn approval_rules() {
+        let lead = EmpowermentLimit {
+            per_grant_cents: Some(50_000),
+            per_case_cents: Some(100_000),
+            per_month_cents: Some(1_000_000),
+        };
+        assert!(matches!(
+            decide_approval(Role::Lead, true, &lead, 1_000, 0, 0),
+            Decision::Rejected { reason } if reason.contains("own")
+        ));
+        assert!(matches!(
+            decide_approval(Role::Agent, false, &AGENT, 1_000, 0, 0),
+            Decision::Rejected { .. }
+        ));
+        assert_eq!(
+            decide_approval(Role::Lead, false, &lead, 10_000, 0, 0),
+            Decision::GrantNow
+        );
+        assert!(matches!(
+            decide_approval(Role::Lead, false, &lead, 60_000, 0, 0),
+            Decision::Rejected { reason } if reason.contains("admin")
+        ));
+        assert_eq!(
+            decide_approval(Role::Admin, false, &EmpowermentLimit::UNLIMITED, 60_000, 0, 0),
+            Decision::GrantNow
+        );
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert_eq!(parse_currency("currency", " eur ").as_deref(), Ok("EUR"));
+        assert!(parse_currency("currency", "EURO").is_err());
+        assert!(parse_currency("currency", "€").is_err());
+    }
+
+    fn input() -> AssessmentInput {
+        AssessmentInput {
+            severity: 1,
+            prior_failures: 0,
+            controllable: false,
+            tier: Tier::Standard,
+            clv_cents: 0,
+            churn_risk: 0.1,
+        }
+    }
+
+    #[test]
+    fn paradox_only_for_first_mild_uncontrollable_failures() {
+        let a = assess(&input());
+        assert!(a.paradox_likely);
+        assert_eq!(a.level, GoodwillLevel::None);
+        assert_eq!(a.action, RecommendedAction::ApologizeAndFix);
+        assert!(a.explanation_en.contains("paradox"));
+        for changed in [
+            AssessmentInput {
+                prior_failures: 1,
+                ..input()
+            },
+            AssessmentInput { severity: 3, ..input() },
+            AssessmentInput {
+                controllable: true,
+                ..input()
+            },
+        ] {
+            assert!(!assess(&changed).paradox_likely, "{changed:?}");
+        }
+    }
+
+    #[test]
+    fn repeated_or_severe_failures_need_more() {
+        let base = assess(&input()).level;
+        let repeated = assess(&AssessmentInput {
+            prior_failures: 2,
+            ..input()
+        });
+        assert!(repeated.level > base);
+        assert!(repeated.reasons.contains(&"assess-repeated"));
+        let severe = assess(&AssessmentInput { severity: 3, ..input() });
+        assert!(severe.level > base);
+        let worst = assess(&AssessmentInput {
+            severity: 4,
+            prior_failures: 3,
+            controllable: true,
+            tier: Tier::Enterprise,
+            clv_cents: 1_000_000,
+            churn_risk: 0.9,
+        });
+        assert_eq!(worst.level, GoodwillLevel::Substantial);
+        assert_eq!(worst.action, RecommendedAction::EscalateToLead);
+        assert!(worst.suggested_value_cents > severe.suggested_value_cents);
+    }
+
+    #[test]
+    fn every_reason_has_an_english_text() {
+        let a = assess(&AssessmentInput {
+            severity: 3,
+            prior_failures: 1,
+            controllable: true,
+            tier: Tier::Premium,
+            clv_cents: 0,
+            churn_risk: 0.8,
+        });
+        for r in &a.reasons {
+            assert!(!explain_en(r).is_empty(), "{r}");
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Goodwill use cases shared by the API and the UI: grants within the
+//! empowerment limit, approval requests, decisions, the case assessment
+//! and the ledger as CSV.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use amends_domain::goodwill::{
+    self, Assessment, AssessmentInput, Decision, GoodwillKind, decide_approval, decide_grant, parse_currency,
+    parse_value_cents,
+};
+use amends_domain::{CaseId, Priority};
+use amends_store::{Grant, NewGrant, User};
+use uuid::Uuid;
+
+/// The longest reason accepted.
+pub const REASON_MAX: usize = 2_000;
+
+/// A grant request as it comes from the API or a form.
+#[derive(Debug, Clone, Default)]
+pub struct GrantRequest {
+    pub catalog_item_id: Option<Uuid>,
+    pub kind: Option<String>,
+    pub value_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub reason: String,
+}
+
+/// Prior cases of the customer within this window count as prior failures.
+pub const PRIOR_FAILURE_WINDOW_DAYS: i64 = 365;
+
+fn reason(field: &str, text: &str) -> ApiResult<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ApiError::validation(
+            field,
+            format!("{field} is required: say why (it goes into the ledger)"),
+        ));
+    }
+    if t.chars().count() > REASON_MAX {
+        return Err(ApiError::validation(
+            field,
+            format!("{field} must be at most {REASON_MAX} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// Grants goodwill on a case (or requests approval above the limit).
+pub async fn grant(state: &AppState, case: CaseId, req: GrantRequest, by: &User) -> ApiResult<Grant> {
+    let reason = reason("reason", &req.reason)?;
+    let (item_id, kind, value, currency) = if let Some(id) = req.catalog_item_id {
+        let item = state.store().get_catalog_item(id).await.map_err(|e| match e {
+            amends_store::StoreError::NotFound(_) => {
+                ApiError::validation("catalog_item_id", "no catalog item with this id")
+            }
+            e => e.into(),
+        })?;
+        if !item.active {
+            return Err(ApiError::validation(
+                "catalog_item_id",
+                "this catalog item is no longer offered",
+            ));
+        }
+        (Some(item.id), item.kind, item.value_cents, item.currency)
+    } else {
+        let kind: GoodwillKind = req
+            .kind
+            .as_deref()
+            .ok_or_else(|| ApiError::validation("kind", "give catalog_item_id, or kind with value_cents and currency"))?
+            .parse()?;
+        let value = req
+            .value_cents
+            .ok_or_else(|| ApiError::validation("value_cents", "value_cents is required with kind"))?;
+        let value = parse_value_cents("value_cents", value)?;
+        let currency = parse_currency("currency", req.currency.as_deref().unwrap_or("EUR"))?;
+        (None, kind, value, currency)
+    };
+    let limit = state.store().limit_for(by.role).await?;
+    let role = by.role;
+    let new = NewGrant {
+        case_id: case,
+        catalog_item_id: item_id,
+        kind,
+        value_cents: value,
+        currency,
+        reason,
+        requested_by: by.id,
+        at: state.now(),
+    };
+    state
+        .store()
+        .grant_goodwill(&new, |s| decide_grant(role, &limit, value, s.month_cents, s.case_cents))
+        .await?
+        .map_err(|r| ApiError::validation("value_cents", r))
+}
+
+/// Approves or rejects a pending request. Nobody decides their own request,
+/// and an approver's own limit must cover the grant.
+pub async fn decide(state: &AppState, id: Uuid, approve: bool, reason_text: &str, by: &User) -> ApiResult<Grant> {
+    let reason = reason("reason", reason_text)?;
+    let limit = state.store().limit_for(by.role).await?;
+    let (role, me) = (by.role, by.id);
+    state
+        .store()
+        .decide_goodwill(id, approve, by.id, &reason, state.now(), |g, s| {
+            let own = g.requested_by == me.0;
+            if approve {
+                decide_approval(role, own, &limit, g.value_cents, s.month_cents, s.case_cents)
+            } else if own {
+                Decision::Rejected {
+                    reason: "you cannot decide your own goodwill request; another lead must".into(),
+                }
+            } else {
+                Decision::GrantNow
+            }
+        })
+        .await?
+        .map_err(ApiError::Forbidden)
+}
+
+/// The assessment of a case from its stored facts.
+pub async fn assess(state: &AppState, case: CaseId) -> ApiResult<(Assessment, AssessmentInput)> {
+    let c = state.store().get_case(case).await?;
+    let customer = state.store().get_customer(c.customer_id).await?;
+    let from = c.created_at - chrono::Duration::days(PRIOR_FAILURE_WINDOW_DAYS);
+    let prior = state
+        .store()
+        .count_prior_cases(c.customer_id, from, c.created_at, case)
+        .await?;
+    let severity = c.severity.map_or_else(
+        || match c.priority {
+            Priority::Low => 1,
+            Priority::Normal => 2,
+            Priority::High => 3,
+            Priority::Urgent => 4,
+        },
+        |s| u8::try_from(s.clamp(1, 4)).unwrap_or(2),
+    );
+    let churn_signal = state.store().case_has_churn_signal(case).await?;
+    let churn_risk = if customer.churned_at.is_some() || churn_signal {
+        0.8
+    } else if prior > 1 {
+        0.5
+    } else {
+        0.2
+    };
+    let input = AssessmentInput {
+        severity,
+        prior_failures: u32::try_from(prior).unwrap_or(u32::MAX),
+        controllable: c.controllable.unwrap_or(false),
+        tier: customer.tier,
+        clv_cents: customer.clv_cents,
+        churn_risk,
+    };
+    Ok((goodwill::assess(&input), input))
+}
+
+/// Cells that a spreadsheet would run as a formula get a leading `'`
+/// (CSV injection; reasons are free text).
+fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The ledger as CSV: who, when, why, approved by.
+pub fn ledger_csv(grants: &[Grant]) -> ApiResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "id",
+        "created_at",
+        "case_id",
+        "customer",
+        "kind",
+        "value_cents",
+        "currency",
+        "state",
+        "requested_by",
+        "reason",
+        "decided_by",
+        "decision_reason",
+        "decided_at",
+    ])
+    .map_err(ApiError::internal)?;
+    for g in grants {
+        w.write_record([
+            g.id.to_string(),
+            g.created_at.to_rfc3339(),
+            g.case_id.to_string(),
+            cell(&g.customer_name),
+            g.kind.as_str().to_string(),
+            g.value_cents.to_string(),
+            g.currency.clone(),
+            g.state.as_str().to_string(),
+            cell(&g.requested_by_name),
+            cell(&g.reason),
+            cell(g.decided_by_name.as_deref().unwrap_or_default()),
+            cell(g.decision_reason.as_deref().unwrap_or_default()),
+            g.decided_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
+        ])
+        .map_err(ApiError::internal)?;
+    }
+    let bytes = w.into_inner().map_err(ApiError::internal)?;
+    String::from_utf8(bytes).map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(super::cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::cell("Paket"), "Paket");
+    }
+}

@@ -1,0 +1,127 @@
+// Issue 5 (goodwill): an agent opens a case, sees the assessment, grants a
+// voucher within her limit and requests one above it; a lead approves the
+// request in the queue; the ledger and the customer page show both.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { startServer, startBrowser, login } from "./harness.mjs";
+
+const shots = resolve(import.meta.dirname, "screenshots");
+let server, browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = await startServer();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function itemValue(page, name) {
+  return page.locator("#gw-item option", { hasText: name }).getAttribute("value");
+}
+
+test("goodwill within the limit, above it with a lead's approval, in ledger and customer page", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(page, server.base, "anna");
+  const csrf = await page.locator("input[name=csrf]").first().inputValue();
+  const tag = Date.now();
+  const cust = await page.request.post(`${server.base}/api/v1/customers`, {
+    headers: { "x-csrf-token": csrf },
+    data: { name: `Greta Kulanz ${tag}`, email: `kulanz.${tag}@example.de`, language: "de", external_id: `GW-${tag}` },
+  });
+  assert.equal(cust.status(), 201);
+  const customerId = (await cust.json()).id;
+  const created = await page.request.post(`${server.base}/api/v1/cases`, {
+    headers: { "x-csrf-token": csrf },
+    data: { customer_id: customerId, subject: `Paket beschädigt ${tag}`, channel: "email" },
+  });
+  assert.equal(created.status(), 201);
+  const caseId = (await created.json()).id;
+
+  // The assessment with its explanation (first failure: the paradox is possible).
+  await page.goto(`${server.base}/cases/${caseId}`);
+  const assessment = page.getByTestId("assessment");
+  await assessment.waitFor();
+  assert.match(await assessment.textContent(), /Service-Recovery-Paradox/);
+
+  // A blank reason is refused next to the field; nothing is granted.
+  await page.locator("#gw-reason").fill("   ");
+  await page.getByRole("button", { name: /Gewähren oder Freigabe anfragen/ }).click();
+  await page.locator("#gw-reason[aria-invalid=true]").waitFor();
+  assert.match(await page.locator("#gw-reason-error").textContent(), /reason/);
+  assert.equal(await page.getByTestId("grant").count(), 0);
+
+  // 25 EUR is within anna's 50 EUR: granted at once.
+  await page.locator("#gw-item").selectOption(await itemValue(page, "Gutschein 25 €"));
+  await page.locator("#gw-reason").fill("Paket kam beschädigt an");
+  await page.getByRole("button", { name: /Gewähren oder Freigabe anfragen/ }).click();
+  await page.waitForURL(/#goodwill/);
+  const grants = page.getByTestId("grant");
+  await grants.first().waitFor();
+  assert.match(await grants.first().textContent(), /gewährt/);
+
+  // 100 EUR is above her limit: it waits for a lead.
+  await page.locator("#gw-item").selectOption(await itemValue(page, "Gutschein 100 €"));
+  await page.locator("#gw-reason").fill("Zweiter Schaden, Stammkundin");
+  await page.getByRole("button", { name: /Gewähren oder Freigabe anfragen/ }).click();
+  await page.waitForURL(/#goodwill/);
+  await grants.filter({ hasText: "wartet auf Freigabe" }).waitFor();
+  await page.screenshot({ path: join(shots, "goodwill-case-de.png"), fullPage: true });
+
+  // The lead approves it in the queue with one click and a reason.
+  const lead = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(lead, server.base, "lena");
+  await lead.getByRole("link", { name: "Freigaben" }).click();
+  await lead.waitForURL(/\/goodwill\/approvals/);
+  const row = lead.getByTestId("approval-row").filter({ hasText: `Paket beschädigt ${tag}` });
+  await row.waitFor();
+  await row.getByPlaceholder("Begründung der Entscheidung").fill("Stammkundin, einverstanden");
+  await row.getByRole("button", { name: "Freigeben" }).click();
+  await lead.waitForURL(/\/goodwill\/approvals$/);
+  assert.equal(await lead.getByTestId("approval-row").filter({ hasText: `Paket beschädigt ${tag}` }).count(), 0);
+
+  // The ledger shows both, with who approved; the CSV has them too.
+  await lead.getByRole("link", { name: "Journal" }).click();
+  await lead.waitForURL(/\/goodwill\/ledger/);
+  const rows = lead.getByTestId("ledger-row").filter({ hasText: `Paket beschädigt ${tag}` });
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 2);
+  assert.match(await rows.filter({ hasText: "100,00" }).textContent(), /Stammkundin, einverstanden/);
+  const csv = await lead.request.get(`${server.base}/goodwill/ledger.csv`);
+  assert.equal(csv.status(), 200);
+  const text = await csv.text();
+  assert.match(text, /Paket kam beschädigt an/);
+  assert.match(text, /Stammkundin, einverstanden/);
+  await lead.screenshot({ path: join(shots, "goodwill-ledger-de.png"), fullPage: true });
+
+  // The customer page shows both grants as received.
+  await page.goto(`${server.base}/customers/${customerId}`);
+  const received = page.getByTestId("customer-grant");
+  await received.first().waitFor();
+  assert.equal(await received.count(), 2);
+  assert.equal(await received.filter({ hasText: "gewährt" }).count(), 2);
+});
+
+test("an admin sets the budget and refuses a negative catalog value next to the field", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(page, server.base, "admin");
+  await page.goto(`${server.base}/settings/goodwill`);
+  assert.equal(await page.locator("#agent-per_grant").inputValue(), "50");
+  await page.locator("#budget-amount").fill("2000");
+  await page.getByRole("button", { name: /Speichern|Save/ }).first().click();
+  await page.waitForURL(/\/settings\/goodwill$/);
+  assert.match(await page.getByTestId("budget-spent").textContent(), /2\.000,00/);
+  const before = await page.locator("table tbody tr").count();
+  await page.locator("#cat-name-de").fill("Blumen");
+  await page.locator("#cat-name-en").fill("Flowers");
+  await page.locator("#cat-value").fill("-5");
+  await page.getByRole("button", { name: /In den Katalog aufnehmen|Add to catalog/ }).click();
+  await page.locator("#cat-value[aria-invalid=true]").waitFor();
+  assert.match(await page.locator(".field-error").textContent(), /negative/);
+  assert.equal(await page.locator("table tbody tr").count(), before, "nothing was added");
+});
