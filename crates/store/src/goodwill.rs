@@ -1,5 +1,6 @@
 //! Goodwill: catalog, empowerment limits, monthly budgets, grants and the ledger.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
 use crate::cases::insert_event;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
@@ -233,7 +234,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<CatalogEntry, StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO goodwill_catalog (id, kind, name_de, name_en, value_cents, currency, active, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, \
@@ -298,7 +299,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO goodwill_limits (role, per_grant_cents, per_case_cents, per_month_cents, updated_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (role) DO UPDATE SET per_grant_cents = excluded.per_grant_cents, \
@@ -348,7 +349,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO goodwill_budgets (month, amount_cents, currency, updated_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (month) DO UPDATE SET amount_cents = excluded.amount_cents, currency = excluded.currency, \
@@ -412,7 +413,7 @@ impl Store {
         let (from, to, _) = month_of(g.at);
         let id = new_id(g.at);
         let written = with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Write first: on SQLite this takes the write lock before the
             // sums are read, so a concurrent writer cannot invalidate the
             // snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.
@@ -493,7 +494,7 @@ impl Store {
         let (from, to, _) = month_of(now);
         let case = CaseId(grant.case_id);
         let written = with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Write first: on SQLite this takes the write lock before the
             // sums are read, so a concurrent writer cannot invalidate the
             // snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.

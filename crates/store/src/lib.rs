@@ -248,3 +248,25 @@ pub mod scratch {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tidy {
+    /// Every write transaction goes through `begin_write` (see [`super::BeginWrite`]):
+    /// a plain deferred `begin()` on SQLite can fail at once under concurrent writers.
+    #[test]
+    fn write_transactions_take_the_write_lock() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for entry in std::fs::read_dir(&dir).expect("src dir") {
+            let path = entry.expect("entry").path();
+            if path.file_name().is_some_and(|n| n == "lib.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            assert!(
+                !text.contains("pool.begin()"),
+                "{} uses pool.begin(); use pool.begin_write()",
+                path.display()
+            );
+        }
+    }
+}

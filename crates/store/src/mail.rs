@@ -1,5 +1,6 @@
 //! Inbound mail: threading lookups and stored attachments.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
 use crate::cases::insert_event;
 use crate::{NewEvent, Store, StoreError, with_pool};
@@ -139,7 +140,7 @@ impl Store {
     /// Stores the attachments and the timeline event of an inbound mail in one transaction.
     pub async fn record_inbound_mail(&self, m: &InboundMail) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for a in &m.attachments {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO mail_attachments ({ATT_COLUMNS}, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"

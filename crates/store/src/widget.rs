@@ -1,5 +1,6 @@
 //! Sites that embed the feedback widget (`/widget.js`) with a public key.
 
+use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
 use crate::{Store, StoreError, with_pool};
 use amends_domain::UserId;
@@ -69,7 +70,7 @@ impl Store {
         let id = new_id(now);
         let origins = serde_json::to_string(&s.allowed_origins).unwrap_or_else(|_| "[]".into());
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, WidgetSite>(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO widget_sites ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
                  RETURNING {COLUMNS}"
@@ -146,7 +147,7 @@ impl Store {
     ) -> Result<WidgetSite, StoreError> {
         let origins = serde_json::to_string(&s.allowed_origins).unwrap_or_else(|_| "[]".into());
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as::<_, WidgetSite>(sqlx::AssertSqlSafe(format!(
                 "UPDATE widget_sites SET name = $2, allowed_origins = $3, language = $4, enabled = $5, \
                  survey_question_de = $6, survey_question_en = $7, survey_trigger = $8, survey_after_seconds = $9, \
@@ -189,7 +190,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("DELETE FROM widget_sites WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)

@@ -200,22 +200,7 @@ async fn tokens_can_be_created_and_revoked(b: Backend) {
 
 async fn session_writes_need_the_csrf_token(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let login = client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "admin"),
-            ("password", amends_server::demo::DEMO_PASSWORD),
-            ("next", "/inbox"),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), 303);
+    let client = app.signed_in("admin").await;
     // Reads with the session cookie work.
     assert_eq!(
         client.get(app.url("/api/v1/me")).send().await.expect("me").status(),

@@ -522,22 +522,7 @@ async fn stream_and_rules_pages(b: Backend) {
             .await;
         assert_eq!(res.status(), 201);
     }
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let login = client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "admin"),
-            ("password", amends_server::demo::DEMO_PASSWORD),
-            ("next", "/inbox"),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), 303);
+    let client = app.signed_in("admin").await;
     let get = |path: &str| {
         let client = client.clone();
         let url = app.url(path);

@@ -173,6 +173,23 @@ impl TestApp {
         }
     }
 
+    /// A cookie-keeping client signed in to the UI as `username` (demo password).
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let login = client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", DEMO_PASSWORD), ("next", "/inbox")])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(login.status(), 303, "login as {username}");
+        client
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

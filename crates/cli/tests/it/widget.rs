@@ -272,22 +272,7 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     assert_eq!(f["source"]["page"], "https://www.shop.example/kasse", "{f}");
 
     // The stream page escapes the comment.
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let login = client
-        .post(app.url("/login"))
-        .form(&[
-            ("username", "admin"),
-            ("password", amends_server::demo::DEMO_PASSWORD),
-            ("next", "/inbox"),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), 303);
+    let client = app.signed_in("admin").await;
     let html = client
         .get(app.url("/feedback?channel=widget"))
         .send()
