@@ -133,10 +133,17 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            if !in_memory {
+                // Create the file and switch it to WAL on one connection first:
+                // two pool connections switching a new file at the same time
+                // make one of them fail with "database is locked".
+                use sqlx::{ConnectOptions, Connection};
+                opts.connect().await?.close().await?;
+            }
             let pool = SqlitePoolOptions::new()
                 // An in-memory database lives in one connection.
                 .max_connections(if in_memory { 1 } else { 8 })
-                .min_connections(1)
+                .min_connections(u32::from(in_memory))
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(opts)
