@@ -4,7 +4,7 @@
 
 use crate::followup::{self, LinkProblem};
 use crate::state::AppState;
-use crate::ui::session::UiUser;
+use crate::ui::session::{CsrfForm, UiUser};
 use crate::ui::{UiError, page as render_page};
 use amends_domain::{CaseId, Language, Permission};
 use amends_store::AnswerOutcome;
@@ -135,16 +135,11 @@ pub async fn reply(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
 pub async fn lead_review(
     State(state): State<AppState>,
     ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf)?;
     if !ui.user.role.can(Permission::ReadAudit) {
@@ -162,7 +157,7 @@ pub async fn personal_note_done(
     State(state): State<AppState>,
     ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf)?;
     crate::followup::complete_personal_note(&state, CaseId(id), ui.user.id).await?;
@@ -187,7 +182,7 @@ pub async fn retry_job(
     State(state): State<AppState>,
     ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf)?;
     admin(&ui)?;
@@ -271,7 +266,7 @@ pub async fn webhook_delete(
     State(state): State<AppState>,
     ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf)?;
     admin(&ui)?;

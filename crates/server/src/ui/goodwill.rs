@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::goodwill::{self as gw, GrantRequest};
 use crate::state::AppState;
-use crate::ui::session::UiUser;
+use crate::ui::session::{CsrfForm, UiUser};
 use crate::ui::{UiError, page as render_page};
 use amends_domain::goodwill::GrantState;
 use amends_domain::{CaseId, Permission};
@@ -291,11 +291,6 @@ pub async fn catalog_create(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn catalog_toggle(

@@ -184,8 +184,9 @@ fn cookie_duration(hours: u32) -> time::Duration {
 }
 
 #[derive(Deserialize)]
+/// A form that carries only the CSRF token (buttons such as logout, delete, retry).
 pub struct CsrfForm {
-    csrf: String,
+    pub csrf: String,
 }
 
 pub async fn logout(

@@ -2,7 +2,7 @@
 
 use crate::service;
 use crate::state::AppState;
-use crate::ui::session::UiUser;
+use crate::ui::session::{CsrfForm, UiUser};
 use crate::ui::{UiError, page as render_page};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -61,7 +61,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     ui: UiUser,
     Path(id): Path<uuid::Uuid>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf)?;
     state
@@ -69,9 +69,4 @@ pub async fn revoke_token(
         .revoke_token(ui.user.id, amends_domain::TokenId(id), state.now())
         .await?;
     Ok(axum::response::Redirect::to("/settings").into_response())
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
 }

@@ -1,7 +1,7 @@
 //! Settings page of the feedback widget's sites (leads and admins).
 
 use crate::state::AppState;
-use crate::ui::session::UiUser;
+use crate::ui::session::{CsrfForm, UiUser};
 use crate::ui::{UiError, page as render_page};
 use crate::widget::{self, SiteFields};
 use amends_domain::Permission;
@@ -129,16 +129,11 @@ pub async fn create(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
 pub async fn toggle(
     State(state): State<AppState>,
     ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf)?;
     manage(&ui)?;
@@ -155,7 +150,7 @@ pub async fn delete(
     State(state): State<AppState>,
     ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf)?;
     manage(&ui)?;
