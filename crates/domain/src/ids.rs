@@ -94,6 +94,10 @@ typed_id!(
     /// A detection rule.
     RuleId
 );
+typed_id!(
+    /// An incident that affects many customers.
+    IncidentId
+);
 
 impl CaseId {
     /// The short reference people say on the phone: the last 8 hex digits

@@ -37,6 +37,8 @@ pub enum Permission {
     ApproveGoodwill,
     /// Configure the goodwill catalog, limits and budgets.
     ManageGoodwill,
+    /// Declare incidents, upload affected customers, send closing updates.
+    ManageIncidents,
 }
 
 impl Role {
@@ -50,7 +52,7 @@ impl Role {
             | Permission::ManageSla
             | Permission::ManageGoodwill => matches!(self, Role::Admin),
             Permission::ApproveGoodwill => matches!(self, Role::Lead | Role::Admin),
-            Permission::ManageRules => matches!(self, Role::Lead | Role::Admin),
+            Permission::ManageRules | Permission::ManageIncidents => matches!(self, Role::Lead | Role::Admin),
         }
     }
 }
@@ -71,5 +73,7 @@ mod tests {
         assert!(!Role::Agent.can(Permission::ApproveGoodwill));
         assert!(!Role::Lead.can(Permission::ManageGoodwill));
         assert!(Role::Admin.can(Permission::ManageGoodwill));
+        assert!(Role::Lead.can(Permission::ManageIncidents));
+        assert!(!Role::Agent.can(Permission::ManageIncidents));
     }
 }

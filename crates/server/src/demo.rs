@@ -523,6 +523,7 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             severity: Some(rng.random_range(1..=4)),
             created_at: created,
             updated_at: t,
+            incident_id: None,
         });
         if chunk.cases.len() >= 10_000 {
             total_cases += chunk.cases.len();

@@ -78,7 +78,12 @@ pub fn render_mail(
     Ok((subject, text, html))
 }
 
-fn message_out(case: CaseId, author: Option<UserId>, mail: &OutgoingMail, purpose: &str) -> (CaseId, NewEvent) {
+pub(crate) fn message_out(
+    case: CaseId,
+    author: Option<UserId>,
+    mail: &OutgoingMail,
+    purpose: &str,
+) -> (CaseId, NewEvent) {
     (
         case,
         NewEvent {
@@ -93,7 +98,7 @@ fn message_out(case: CaseId, author: Option<UserId>, mail: &OutgoingMail, purpos
 }
 
 /// Stamps effects' events with the time they are recorded.
-fn at_now(mut fx: JobEffects, state: &AppState) -> JobEffects {
+pub(crate) fn at_now(mut fx: JobEffects, state: &AppState) -> JobEffects {
     let now = state.now();
     for (_, e) in &mut fx.events {
         e.at = now;
@@ -128,7 +133,14 @@ fn delivery_failed(case: CaseId, purpose: &str, to: &str, error: &str) -> (CaseI
 }
 
 /// A send failure; on the last attempt the case timeline shows it.
-fn send_failure(state: &AppState, case: Option<CaseId>, purpose: &str, to: &str, error: String, last: bool) -> Failure {
+pub(crate) fn send_failure(
+    state: &AppState,
+    case: Option<CaseId>,
+    purpose: &str,
+    to: &str,
+    error: String,
+    last: bool,
+) -> Failure {
     let mut fx = JobEffects::default();
     if last && let Some(c) = case {
         fx.events.push(delivery_failed(c, purpose, to, &error));

@@ -57,6 +57,13 @@ pub enum Task {
     },
     /// Looks for cases whose SLA is about to break or broke (one per minute).
     SlaSweep,
+    /// Fans out the pending affected customers of an incident (after a crash
+    /// of the upload that staged them).
+    IncidentFanOut {
+        incident_id: amends_domain::IncidentId,
+    },
+    /// A proactive incident message (notice or closing update) to one customer.
+    IncidentMessage(crate::incidents::MessageTask),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -66,6 +73,10 @@ struct SurveyPayload {
 #[derive(Serialize, Deserialize)]
 struct CheckInPayload {
     case_id: CaseId,
+}
+#[derive(Serialize, Deserialize)]
+struct FanOutPayload {
+    incident_id: amends_domain::IncidentId,
 }
 #[derive(Serialize, Deserialize)]
 struct WebhookPayload {
@@ -82,6 +93,8 @@ impl Task {
             Task::CheckIn { .. } => "check_in",
             Task::Webhook { .. } => "webhook",
             Task::SlaSweep => "sla_sweep",
+            Task::IncidentFanOut { .. } => "incident_fan_out",
+            Task::IncidentMessage(_) => "incident_message",
         }
     }
 
@@ -95,6 +108,10 @@ impl Task {
                 delivery_id: *delivery_id,
             }),
             Task::SlaSweep => Ok(serde_json::Value::Null),
+            Task::IncidentFanOut { incident_id } => serde_json::to_value(FanOutPayload {
+                incident_id: *incident_id,
+            }),
+            Task::IncidentMessage(m) => serde_json::to_value(m),
         };
         v.unwrap_or(serde_json::Value::Null)
     }
@@ -116,6 +133,10 @@ impl Task {
                 delivery_id: serde_json::from_str::<WebhookPayload>(p).map_err(bad)?.delivery_id,
             },
             "sla_sweep" => Task::SlaSweep,
+            "incident_fan_out" => Task::IncidentFanOut {
+                incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
+            },
+            "incident_message" => Task::IncidentMessage(serde_json::from_str(p).map_err(bad)?),
             other => return Err(format!("unknown job kind `{other}`")),
         })
     }
@@ -173,6 +194,8 @@ async fn run(state: &AppState, job: &Job, task: &Task, last_attempt: bool) -> Re
         Task::CheckIn { case_id } => followup::send_check_in(state, job, *case_id, last_attempt).await,
         Task::Webhook { delivery_id } => crate::webhooks::deliver(state, *delivery_id, last_attempt).await,
         Task::SlaSweep => crate::sla::sweep(state).await,
+        Task::IncidentFanOut { incident_id } => crate::incidents::resume_fan_out(state, *incident_id).await,
+        Task::IncidentMessage(m) => crate::incidents::send_message(state, job.id, m, last_attempt).await,
     }
 }
 

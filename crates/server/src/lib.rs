@@ -15,6 +15,7 @@ pub mod error;
 pub mod followup;
 pub mod goodwill;
 pub mod health;
+pub mod incidents;
 pub mod jobs;
 pub mod mail;
 pub mod mailin;

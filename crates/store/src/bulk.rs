@@ -30,6 +30,8 @@ pub struct CaseRecord {
     pub severity: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The incident that opened the case (proactive recovery).
+    pub incident_id: Option<Uuid>,
 }
 
 /// A timeline entry with its own id and time.
@@ -53,7 +55,69 @@ pub struct Batch {
     pub events: Vec<EventRecord>,
 }
 
-const CHUNK: usize = 1000;
+pub(crate) const CHUNK: usize = 1000;
+
+/// Inserts `$records` (a slice of [`CaseRecord`]) in multi-row statements.
+macro_rules! insert_case_records {
+    ($tx:ident, $records:expr) => {{
+        use $crate::bulk::CHUNK;
+            for chunk in $records.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
+                     assignee_id, first_response_due_at, resolution_due_at, first_responded_at, resolved_at, closed_at, \
+                     severity, created_at, updated_at, open, sla_paused_at, incident_id) ",
+                );
+                q.push_values(chunk, |mut r, c| {
+                    r.push_bind(c.id.0)
+                        .push_bind(c.customer_id)
+                        .push_bind(c.subject.clone())
+                        .push_bind(c.description.clone())
+                        .push_bind(c.channel.as_str())
+                        .push_bind(c.origin.as_str())
+                        .push_bind(c.state.as_str())
+                        .push_bind(c.priority.as_str())
+                        .push_bind(c.tier.as_str())
+                        .push_bind(c.assignee_id.map(|u| u.0))
+                        .push_bind(c.first_response_due_at)
+                        .push_bind(c.resolution_due_at)
+                        .push_bind(c.first_responded_at)
+                        .push_bind(c.resolved_at)
+                        .push_bind(c.closed_at)
+                        .push_bind(c.severity)
+                        .push_bind(c.created_at)
+                        .push_bind(c.updated_at)
+                        .push_bind(c.state.is_open())
+                        .push_bind(c.sla_paused_at)
+                        .push_bind(c.incident_id);
+                });
+                q.build().execute(&mut *$tx).await?;
+            }
+    }};
+}
+pub(crate) use insert_case_records;
+
+/// Inserts `$records` (a slice of [`EventRecord`]) in multi-row statements.
+macro_rules! insert_event_records {
+    ($tx:ident, $records:expr) => {{
+        use $crate::bulk::CHUNK;
+        for chunk in $records.chunks(CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) ",
+            );
+            q.push_values(chunk, |mut r, e| {
+                r.push_bind(e.id)
+                    .push_bind(e.case_id.0)
+                    .push_bind(e.kind.as_str())
+                    .push_bind(e.author_id.map(|u| u.0))
+                    .push_bind(e.body.clone())
+                    .push_bind(e.data.clone())
+                    .push_bind(e.created_at);
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use insert_event_records;
 
 impl Store {
     /// Inserts the whole batch in one transaction: all or nothing.
@@ -88,51 +152,8 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            for chunk in b.cases.chunks(CHUNK) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
-                     assignee_id, first_response_due_at, resolution_due_at, first_responded_at, resolved_at, closed_at, \
-                     severity, created_at, updated_at, open, sla_paused_at) ",
-                );
-                q.push_values(chunk, |mut r, c| {
-                    r.push_bind(c.id.0)
-                        .push_bind(c.customer_id)
-                        .push_bind(c.subject.clone())
-                        .push_bind(c.description.clone())
-                        .push_bind(c.channel.as_str())
-                        .push_bind(c.origin.as_str())
-                        .push_bind(c.state.as_str())
-                        .push_bind(c.priority.as_str())
-                        .push_bind(c.tier.as_str())
-                        .push_bind(c.assignee_id.map(|u| u.0))
-                        .push_bind(c.first_response_due_at)
-                        .push_bind(c.resolution_due_at)
-                        .push_bind(c.first_responded_at)
-                        .push_bind(c.resolved_at)
-                        .push_bind(c.closed_at)
-                        .push_bind(c.severity)
-                        .push_bind(c.created_at)
-                        .push_bind(c.updated_at)
-                        .push_bind(c.state.is_open())
-                        .push_bind(c.sla_paused_at);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in b.events.chunks(CHUNK) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) ",
-                );
-                q.push_values(chunk, |mut r, e| {
-                    r.push_bind(e.id)
-                        .push_bind(e.case_id.0)
-                        .push_bind(e.kind.as_str())
-                        .push_bind(e.author_id.map(|u| u.0))
-                        .push_bind(e.body.clone())
-                        .push_bind(e.data.clone())
-                        .push_bind(e.created_at);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            insert_case_records!(tx, &b.cases);
+            insert_event_records!(tx, &b.events);
             tx.commit().await?;
         });
         Ok(())

@@ -14,6 +14,7 @@ mod error;
 mod feedback;
 mod followup;
 mod goodwill;
+mod incidents;
 mod jobs;
 mod mail;
 mod models;
@@ -30,6 +31,10 @@ pub use error::StoreError;
 pub use feedback::{Detection, DetectionRule, FEEDBACK_CHUNK, Feedback, FeedbackFilter, NewFeedback, RuleInput};
 pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, WebhookDelivery};
 pub use goodwill::{Budget, CatalogEntry, CatalogInput, Grant, GrantFilter, NewGrant, RoleLimit, Spend, month_of};
+pub use incidents::{
+    AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, GoodwillRule,
+    GoodwillRuleInput, Incident, IncidentStats, PendingAffected,
+};
 pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery, NewJob, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;

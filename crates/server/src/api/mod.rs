@@ -6,6 +6,7 @@ pub mod dto;
 pub mod feedback;
 pub mod followup;
 pub mod goodwill;
+pub mod incidents;
 pub mod json;
 pub mod mail;
 pub mod query;
@@ -43,7 +44,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "users", description = "Users, API tokens and the audit log"),
         (name = "feedback", description = "Feedback from every channel, text analytics and detection rules"),
         (name = "follow-up", description = "Replies, surveys, the job queue and webhooks"),
-        (name = "goodwill", description = "Goodwill catalog, empowerment limits, budgets, grants, approvals, ledger, case assessment"),
+        (name = "goodwill", description = "Goodwill catalog, empowerment limits, budgets, grants, approvals, ledger, case assessment, automatic rules"),
+        (name = "incidents", description = "Proactive recovery: incidents, Alertmanager webhook, affected customers, fan-out, closing update"),
     )
 )]
 struct ApiDoc;
@@ -79,7 +81,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(sla::router())
             .merge(widget::router())
             .merge(mail::router())
-            .merge(goodwill::router()),
+            .merge(goodwill::router())
+            .merge(incidents::router()),
     )
 }
 

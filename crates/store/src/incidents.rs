@@ -1,0 +1,914 @@
+//! Incidents, their affected customers and the fan-out that turns each
+//! affected customer into a proactive recovery case, an outbox message and
+//! automatic goodwill.
+//!
+//! An upload first *stages* the affected customers (`pending` rows, one per
+//! (incident, customer), so a retried upload adds nothing twice); the
+//! fan-out then takes pending rows in chunks and, in one transaction per
+//! chunk, writes the cases, timeline events, grants and message jobs and
+//! marks the rows done. A crash loses at most the chunk in flight, which
+//! stays pending and is taken again by the next fan-out (the job enqueued
+//! with the first staged rows).
+
+use crate::BeginWrite;
+use crate::audit::{Audit, record_audit};
+use crate::bulk::{CaseRecord, EventRecord, insert_case_records, insert_event_records};
+use crate::{NewJob, Store, StoreError, with_pool};
+use amends_domain::goodwill::GoodwillKind;
+use amends_domain::incident::{IncidentDraft, IncidentKind, IncidentStatus};
+use amends_domain::{IncidentId, UserId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+/// An incident as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Incident {
+    #[sqlx(try_from = "Uuid")]
+    pub id: IncidentId,
+    #[sqlx(try_from = "String")]
+    pub kind: IncidentKind,
+    pub title: String,
+    pub severity: i32,
+    pub controllable: bool,
+    #[sqlx(try_from = "String")]
+    pub status: IncidentStatus,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub component: Option<String>,
+    pub release: Option<String>,
+    pub summary_de: String,
+    pub summary_en: String,
+    /// manual, api, alertmanager
+    pub source: String,
+    pub alert_key: Option<String>,
+    pub created_by: Uuid,
+    pub affected_count: i64,
+    pub processed_count: i64,
+    pub cases_created: i64,
+    pub cases_updated: i64,
+    pub messages_queued: i64,
+    pub goodwill_granted: i64,
+    pub goodwill_cents: i64,
+    pub closing_messages: i64,
+    pub closing_queued_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const INCIDENT_COLUMNS: &str = "id, kind, title, severity, controllable, status, started_at, ended_at, component, \
+     release, summary_de, summary_en, source, alert_key, created_by, affected_count, processed_count, cases_created, \
+     cases_updated, messages_queued, goodwill_granted, goodwill_cents, closing_messages, closing_queued_at, \
+     created_at, updated_at";
+
+/// A customer named by an upload, found by external id.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CustomerRef {
+    pub id: Uuid,
+    pub external_id: String,
+}
+
+/// A pending affected customer with what the fan-out needs to know.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingAffected {
+    pub customer_id: Uuid,
+    pub facts: String,
+    pub tier: String,
+    pub language: String,
+    pub email: Option<String>,
+    pub consent_contact: bool,
+    /// The customer's newest open case, updated instead of opening another.
+    pub open_case_id: Option<Uuid>,
+}
+
+/// A goodwill grant made by a rule.
+#[derive(Debug, Clone)]
+pub struct AutoGrant {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub customer_id: Uuid,
+    pub catalog_item_id: Uuid,
+    pub kind: GoodwillKind,
+    pub value_cents: i64,
+    pub currency: String,
+    pub reason: String,
+    pub rule_id: Uuid,
+    pub requested_by: Uuid,
+}
+
+/// What became of one affected customer.
+#[derive(Debug, Clone)]
+pub struct AffectedOutcome {
+    pub customer_id: Uuid,
+    pub case_id: Uuid,
+    pub case_created: bool,
+    pub language: String,
+    pub message_job_id: Option<Uuid>,
+    pub grant_id: Option<Uuid>,
+}
+
+/// Everything one fan-out chunk writes, planned by the server.
+#[derive(Debug, Clone, Default)]
+pub struct FanOutPlan {
+    pub new_cases: Vec<CaseRecord>,
+    /// Open cases that get this incident's link and a timeline entry.
+    pub linked_cases: Vec<Uuid>,
+    pub events: Vec<EventRecord>,
+    pub grants: Vec<AutoGrant>,
+    /// Message jobs with their ids.
+    pub jobs: Vec<(Uuid, NewJob)>,
+    pub outcomes: Vec<AffectedOutcome>,
+}
+
+/// One affected customer on the incident page.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct AffectedRow {
+    pub customer_id: Uuid,
+    pub customer_name: String,
+    pub external_id: Option<String>,
+    pub facts: String,
+    /// pending, done
+    pub state: String,
+    pub language: Option<String>,
+    pub case_id: Option<Uuid>,
+    pub case_state: Option<String>,
+    pub case_created: Option<bool>,
+    pub message_job_id: Option<Uuid>,
+    /// queued, running, done, dead (of the message job)
+    pub message_state: Option<String>,
+    pub grant_id: Option<Uuid>,
+    pub goodwill_cents: Option<i64>,
+    pub goodwill_currency: Option<String>,
+    pub goodwill_name_de: Option<String>,
+    pub goodwill_name_en: Option<String>,
+}
+
+/// Live figures of an incident beyond its counters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IncidentStats {
+    pub cases_open: i64,
+    /// Message jobs by state (queued, running, done, dead).
+    pub messages_by_state: Vec<(String, i64)>,
+    /// Feedback from affected customers since the incident started, by sentiment.
+    pub feedback_by_sentiment: Vec<(String, i64)>,
+    pub surveys_answered: i64,
+    pub csat_average: Option<f64>,
+}
+
+/// Feedback of an affected customer.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct AffectedFeedback {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub customer_name: String,
+    pub channel: String,
+    pub rating: Option<i32>,
+    pub text: String,
+    pub sentiment: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An automatic goodwill rule.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct GoodwillRule {
+    pub id: Uuid,
+    pub name: String,
+    pub condition: String,
+    pub catalog_item_id: Uuid,
+    pub item_name_de: String,
+    pub item_name_en: String,
+    pub item_kind: String,
+    pub value_cents: i64,
+    pub currency: String,
+    pub position: i64,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A validated goodwill rule to save.
+#[derive(Debug, Clone)]
+pub struct GoodwillRuleInput {
+    pub name: String,
+    /// Already parsed and printed back by the domain's `Condition`.
+    pub condition: String,
+    pub catalog_item_id: Uuid,
+    pub position: i64,
+    pub active: bool,
+}
+
+const RULE_SELECT: &str = "SELECT r.id, r.name, r.condition, r.catalog_item_id, g.name_de AS item_name_de, \
+     g.name_en AS item_name_en, g.kind AS item_kind, g.value_cents, g.currency, r.position, r.active, r.created_at, \
+     r.updated_at FROM goodwill_rules r JOIN goodwill_catalog g ON g.id = r.catalog_item_id";
+
+/// Counters to add to an incident.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    processed: i64,
+    created: i64,
+    updated: i64,
+    messages: i64,
+    grants: i64,
+    cents: i64,
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Records a new incident.
+    pub async fn insert_incident(
+        &self,
+        d: &IncidentDraft,
+        source: &str,
+        alert_key: Option<&str>,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Incident, StoreError> {
+        let id = crate::audit::new_id(now);
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO incidents (id, kind, title, severity, controllable, status, started_at, ended_at, \
+                 component, release, summary_de, summary_en, source, alert_key, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+            )
+            .bind(id)
+            .bind(d.kind.as_str())
+            .bind(&d.title)
+            .bind(i32::from(d.severity))
+            .bind(d.controllable)
+            .bind(if d.ended_at.is_some() && source == "alertmanager" {
+                IncidentStatus::Mitigated.as_str()
+            } else {
+                IncidentStatus::Open.as_str()
+            })
+            .bind(d.started_at)
+            .bind(d.ended_at)
+            .bind(d.component.as_deref())
+            .bind(d.release.as_deref())
+            .bind(&d.summary_de)
+            .bind(&d.summary_en)
+            .bind(source)
+            .bind(alert_key)
+            .bind(actor.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "groupKey", || "an incident for this alert group exists".into()))?;
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor: Some(actor),
+                    action: "incident.create",
+                    entity: "incident",
+                    entity_id: id.to_string(),
+                    detail: json!({"title": d.title, "kind": d.kind, "severity": d.severity, "source": source}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_incident(IncidentId(id)).await
+    }
+
+    /// The incident of an Alertmanager group, if one was opened for it.
+    pub async fn find_incident_by_alert(&self, key: &str) -> Result<Option<Incident>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, Incident>(sqlx::AssertSqlSafe(format!(
+                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE alert_key = $1"
+            )))
+            .bind(key)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    pub async fn get_incident(&self, id: IncidentId) -> Result<Incident, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Incident>(sqlx::AssertSqlSafe(format!(
+                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"
+            )))
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("incident"))
+        })
+    }
+
+    /// Incidents, newest first, optionally of one status.
+    pub async fn list_incidents(
+        &self,
+        status: Option<IncidentStatus>,
+        limit: usize,
+    ) -> Result<Vec<Incident>, StoreError> {
+        let limit = i64::try_from(limit.clamp(1, 500)).unwrap_or(100);
+        with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE 1=1"));
+            if let Some(s) = status {
+                q.push(" AND status = ").push_bind(s.as_str());
+            }
+            q.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+            Ok(q.build_query_as::<Incident>().fetch_all(pool).await?)
+        })
+    }
+
+    /// Changes the fields of an incident (not its counters), with an audit entry.
+    pub async fn update_incident(
+        &self,
+        id: IncidentId,
+        d: &IncidentDraft,
+        status: IncidentStatus,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<Incident, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE incidents SET kind = $1, title = $2, severity = $3, controllable = $4, status = $5, \
+                 started_at = $6, ended_at = $7, component = $8, release = $9, summary_de = $10, summary_en = $11, \
+                 updated_at = $12 WHERE id = $13",
+            )
+            .bind(d.kind.as_str())
+            .bind(&d.title)
+            .bind(i32::from(d.severity))
+            .bind(d.controllable)
+            .bind(status.as_str())
+            .bind(d.started_at)
+            .bind(d.ended_at)
+            .bind(d.component.as_deref())
+            .bind(d.release.as_deref())
+            .bind(&d.summary_de)
+            .bind(&d.summary_en)
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("incident"));
+            }
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "incident.update",
+                    entity: "incident",
+                    entity_id: id.to_string(),
+                    detail: json!({"title": d.title, "status": status, "severity": d.severity, "ended_at": d.ended_at}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_incident(id).await
+    }
+
+    /// Finds customers by external id (the ones that exist).
+    pub async fn customers_by_external_ids(&self, ids: &[String]) -> Result<Vec<CustomerRef>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(crate::bulk::CHUNK) {
+            with_pool!(self, |pool| {
+                let mut q = sqlx::QueryBuilder::new("SELECT id, external_id FROM customers WHERE external_id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(id.clone());
+                }
+                q.push(")");
+                out.extend(q.build_query_as::<CustomerRef>().fetch_all(pool).await?);
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stages affected customers (customer id, facts as JSON) as pending;
+    /// rows already known for this incident are skipped. Enqueues `job`
+    /// (the fan-out, deduplicated by its key) in the same transaction.
+    /// Gives how many rows were new.
+    pub async fn stage_affected(
+        &self,
+        incident: IncidentId,
+        rows: &[(Uuid, String)],
+        job: &NewJob,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let mut added = 0;
+            for chunk in rows.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO incident_affected (incident_id, customer_id, facts, state, created_at) ",
+                );
+                q.push_values(chunk, |mut r, (customer, facts)| {
+                    r.push_bind(incident.0)
+                        .push_bind(*customer)
+                        .push_bind(facts.clone())
+                        .push_bind("pending")
+                        .push_bind(now);
+                });
+                q.push(" ON CONFLICT (incident_id, customer_id) DO NOTHING");
+                added += q.build().execute(&mut *tx).await?.rows_affected();
+            }
+            if added > 0 {
+                sqlx::query("UPDATE incidents SET affected_count = affected_count + $1, updated_at = $2 WHERE id = $3")
+                    .bind(i64::try_from(added).unwrap_or(i64::MAX))
+                    .bind(now)
+                    .bind(incident.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let _ = crate::jobs::insert_job!(&mut *tx, job, now);
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
+    }
+
+    /// Takes up to `limit` pending affected customers of `incident`, lets
+    /// `plan` decide what to write for them, and writes it all in one
+    /// transaction. Gives how many rows were processed (0 = nothing pending).
+    pub async fn fan_out_chunk<F>(
+        &self,
+        incident: IncidentId,
+        limit: usize,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+        plan: F,
+    ) -> Result<usize, StoreError>
+    where
+        F: FnOnce(&[PendingAffected]) -> FanOutPlan,
+    {
+        let limit = i64::try_from(limit.clamp(1, 5000)).unwrap_or(1000);
+        let lock = match &self.backend {
+            crate::Backend::Postgres(_) => " FOR UPDATE OF a SKIP LOCKED",
+            crate::Backend::Sqlite(_) => "",
+        };
+        let select = format!(
+            "SELECT a.customer_id, a.facts, cu.tier, cu.language, cu.email, cu.consent_contact, \
+             (SELECT c.id FROM cases c WHERE c.customer_id = a.customer_id AND c.open = TRUE ORDER BY c.id DESC LIMIT 1) \
+             AS open_case_id FROM incident_affected a JOIN customers cu ON cu.id = a.customer_id \
+             WHERE a.incident_id = $1 AND a.state = 'pending' LIMIT $2{lock}"
+        );
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let pending: Vec<PendingAffected> = sqlx::query_as(sqlx::AssertSqlSafe(select))
+                .bind(incident.0)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+            if pending.is_empty() {
+                return Ok(0);
+            }
+            let p = plan(&pending);
+            insert_case_records!(tx, &p.new_cases);
+            for chunk in p.linked_cases.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new("UPDATE cases SET incident_id = ");
+                q.push_bind(incident.0)
+                    .push(", updated_at = ")
+                    .push_bind(now)
+                    .push(", version = version + 1 WHERE incident_id IS NULL AND id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                q.build().execute(&mut *tx).await?;
+            }
+            insert_event_records!(tx, &p.events);
+            for chunk in p.grants.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, currency, \
+                     reason, state, requested_by, created_at, granted_at, rule_id) ",
+                );
+                q.push_values(chunk, |mut r, g| {
+                    r.push_bind(g.id)
+                        .push_bind(g.case_id)
+                        .push_bind(g.customer_id)
+                        .push_bind(g.catalog_item_id)
+                        .push_bind(g.kind.as_str())
+                        .push_bind(g.value_cents)
+                        .push_bind(g.currency.clone())
+                        .push_bind(g.reason.clone())
+                        .push_bind("granted")
+                        .push_bind(g.requested_by)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(g.rule_id);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in p.jobs.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+                     created_at, updated_at) ",
+                );
+                q.push_values(chunk, |mut r, (id, j)| {
+                    r.push_bind(*id)
+                        .push_bind(j.kind.clone())
+                        .push_bind(j.payload.to_string())
+                        .push_bind(j.dedupe_key.clone())
+                        .push_bind(j.case_id.map(|c| c.0))
+                        .push_bind("queued")
+                        .push_bind(j.run_at)
+                        .push_bind(0_i32)
+                        .push_bind(j.max_attempts)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in p.outcomes.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "WITH v (customer_id, case_id, case_created, language, message_job_id, grant_id) AS (",
+                );
+                q.push_values(chunk, |mut r, o| {
+                    r.push_bind(o.customer_id)
+                        .push_bind(o.case_id)
+                        .push_bind(o.case_created)
+                        .push_bind(o.language.clone())
+                        .push_bind(o.message_job_id)
+                        .push_bind(o.grant_id);
+                });
+                q.push(
+                    ") UPDATE incident_affected SET state = 'done', case_id = v.case_id, case_created = v.case_created, \
+                     language = v.language, message_job_id = v.message_job_id, grant_id = v.grant_id, processed_at = ",
+                )
+                .push_bind(now)
+                .push(" FROM v WHERE incident_affected.incident_id = ")
+                .push_bind(incident.0)
+                .push(" AND incident_affected.customer_id = v.customer_id");
+                q.build().execute(&mut *tx).await?;
+            }
+            let t = Tally {
+                processed: count(p.outcomes.len()),
+                created: count(p.new_cases.len()),
+                updated: count(p.outcomes.iter().filter(|o| !o.case_created).count()),
+                messages: count(p.jobs.len()),
+                grants: count(p.grants.len()),
+                cents: p.grants.iter().map(|g| g.value_cents).sum(),
+            };
+            sqlx::query(
+                "UPDATE incidents SET processed_count = processed_count + $1, cases_created = cases_created + $2, \
+                 cases_updated = cases_updated + $3, messages_queued = messages_queued + $4, \
+                 goodwill_granted = goodwill_granted + $5, goodwill_cents = goodwill_cents + $6, updated_at = $7 \
+                 WHERE id = $8",
+            )
+            .bind(t.processed)
+            .bind(t.created)
+            .bind(t.updated)
+            .bind(t.messages)
+            .bind(t.grants)
+            .bind(t.cents)
+            .bind(now)
+            .bind(incident.0)
+            .execute(&mut *tx)
+            .await?;
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "incident.fan_out",
+                    entity: "incident",
+                    entity_id: incident.to_string(),
+                    detail: json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
+                        "messages_queued": t.messages, "goodwill_granted": t.grants, "goodwill_cents": t.cents}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok(pending.len())
+        })
+    }
+
+    /// Affected customers of an incident, by customer id (keyset `after`).
+    pub async fn list_affected(
+        &self,
+        incident: IncidentId,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<AffectedRow>, StoreError> {
+        let limit = i64::try_from(limit.clamp(1, 1000)).unwrap_or(100);
+        with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT a.customer_id, cu.name AS customer_name, cu.external_id, a.facts, a.state, a.language, a.case_id, \
+                 c.state AS case_state, a.case_created, a.message_job_id, j.state AS message_state, a.grant_id, \
+                 g.value_cents AS goodwill_cents, g.currency AS goodwill_currency, gc.name_de AS goodwill_name_de, \
+                 gc.name_en AS goodwill_name_en FROM incident_affected a JOIN customers cu ON cu.id = a.customer_id \
+                 LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN jobs j ON j.id = a.message_job_id \
+                 LEFT JOIN goodwill_grants g ON g.id = a.grant_id LEFT JOIN goodwill_catalog gc ON gc.id = g.catalog_item_id \
+                 WHERE a.incident_id = ",
+            );
+            q.push_bind(incident.0);
+            if let Some(a) = after {
+                q.push(" AND a.customer_id > ").push_bind(a);
+            }
+            q.push(" ORDER BY a.customer_id LIMIT ").push_bind(limit);
+            Ok(q.build_query_as::<AffectedRow>().fetch_all(pool).await?)
+        })
+    }
+
+    /// One affected customer of an incident.
+    pub async fn get_affected(&self, incident: IncidentId, customer: Uuid) -> Result<AffectedRow, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, AffectedRow>(
+                "SELECT a.customer_id, cu.name AS customer_name, cu.external_id, a.facts, a.state, a.language, a.case_id, \
+                 c.state AS case_state, a.case_created, a.message_job_id, j.state AS message_state, a.grant_id, \
+                 g.value_cents AS goodwill_cents, g.currency AS goodwill_currency, gc.name_de AS goodwill_name_de, \
+                 gc.name_en AS goodwill_name_en FROM incident_affected a JOIN customers cu ON cu.id = a.customer_id \
+                 LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN jobs j ON j.id = a.message_job_id \
+                 LEFT JOIN goodwill_grants g ON g.id = a.grant_id LEFT JOIN goodwill_catalog gc ON gc.id = g.catalog_item_id \
+                 WHERE a.incident_id = $1 AND a.customer_id = $2",
+            )
+            .bind(incident.0)
+            .bind(customer)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("affected customer"))
+        })
+    }
+
+    /// Figures of the incident page that are counted live.
+    pub async fn incident_stats(&self, i: &Incident) -> Result<IncidentStats, StoreError> {
+        with_pool!(self, |pool| {
+            let (cases_open,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM cases WHERE incident_id = $1 AND open = TRUE")
+                    .bind(i.id.0)
+                    .fetch_one(pool)
+                    .await?;
+            let messages_by_state: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT j.state, COUNT(*) FROM incident_affected a JOIN jobs j ON j.id = a.message_job_id \
+                 WHERE a.incident_id = $1 GROUP BY j.state ORDER BY j.state",
+            )
+            .bind(i.id.0)
+            .fetch_all(pool)
+            .await?;
+            let feedback_by_sentiment: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT f.sentiment, COUNT(*) FROM incident_affected a JOIN feedback f ON f.customer_id = a.customer_id \
+                 WHERE a.incident_id = $1 AND f.created_at >= $2 GROUP BY f.sentiment ORDER BY f.sentiment",
+            )
+            .bind(i.id.0)
+            .bind(i.started_at)
+            .fetch_all(pool)
+            .await?;
+            let (surveys_answered, csat_average): (i64, Option<f64>) = sqlx::query_as(
+                "SELECT COUNT(*), AVG(CAST(s.score AS DOUBLE PRECISION)) FROM surveys s JOIN cases c ON c.id = s.case_id \
+                 WHERE c.incident_id = $1 AND s.state = 'answered'",
+            )
+            .bind(i.id.0)
+            .fetch_one(pool)
+            .await?;
+            Ok(IncidentStats {
+                cases_open,
+                messages_by_state,
+                feedback_by_sentiment,
+                surveys_answered,
+                csat_average,
+            })
+        })
+    }
+
+    /// The newest feedback of affected customers since the incident started.
+    pub async fn incident_feedback(&self, i: &Incident, limit: usize) -> Result<Vec<AffectedFeedback>, StoreError> {
+        let limit = i64::try_from(limit.clamp(1, 200)).unwrap_or(20);
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, AffectedFeedback>(
+                "SELECT f.id, f.customer_id, cu.name AS customer_name, f.channel, f.rating, f.text, f.sentiment, \
+                 f.created_at FROM incident_affected a JOIN feedback f ON f.customer_id = a.customer_id \
+                 JOIN customers cu ON cu.id = a.customer_id WHERE a.incident_id = $1 AND f.created_at >= $2 \
+                 ORDER BY f.id DESC LIMIT $3",
+            )
+            .bind(i.id.0)
+            .bind(i.started_at)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Marks the incident resolved and enqueues the closing update for
+    /// every processed affected customer with a case, in chunks; `job`
+    /// builds the message job of one customer (`None`: not to be contacted).
+    /// Safe to call again: dedupe keys keep each closing message single.
+    pub async fn queue_closing_update<F>(
+        &self,
+        incident: IncidentId,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+        job: F,
+    ) -> Result<i64, StoreError>
+    where
+        F: Fn(&PendingAffected, Uuid) -> Option<NewJob>,
+    {
+        let mut after: Option<Uuid> = None;
+        let mut queued = 0_i64;
+        loop {
+            let rows: Vec<(PendingAffected, Option<Uuid>)> = with_pool!(self, |pool| {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT a.customer_id, a.facts, cu.tier, COALESCE(a.language, cu.language) AS language, cu.email, \
+                     cu.consent_contact, a.case_id AS open_case_id FROM incident_affected a \
+                     JOIN customers cu ON cu.id = a.customer_id WHERE a.state = 'done' AND a.incident_id = ",
+                );
+                q.push_bind(incident.0);
+                if let Some(a) = after {
+                    q.push(" AND a.customer_id > ").push_bind(a);
+                }
+                q.push(" ORDER BY a.customer_id LIMIT 1000");
+                q.build_query_as::<PendingAffected>()
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(|r| {
+                        let c = r.open_case_id;
+                        (r, c)
+                    })
+                    .collect()
+            });
+            let Some(last) = rows.last() else { break };
+            after = Some(last.0.customer_id);
+            let jobs: Vec<NewJob> = rows
+                .iter()
+                .filter_map(|(r, case)| case.and_then(|c| job(r, c)))
+                .collect();
+            with_pool!(self, |pool| {
+                let mut tx = pool.begin_write().await?;
+                let mut added = 0_u64;
+                for chunk in jobs.chunks(crate::bulk::CHUNK) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+                         created_at, updated_at) ",
+                    );
+                    q.push_values(chunk, |mut r, j| {
+                        r.push_bind(crate::audit::new_id(now))
+                            .push_bind(j.kind.clone())
+                            .push_bind(j.payload.to_string())
+                            .push_bind(j.dedupe_key.clone())
+                            .push_bind(j.case_id.map(|c| c.0))
+                            .push_bind("queued")
+                            .push_bind(j.run_at)
+                            .push_bind(0_i32)
+                            .push_bind(j.max_attempts)
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+                    added += q.build().execute(&mut *tx).await?.rows_affected();
+                }
+                let added = i64::try_from(added).unwrap_or(i64::MAX);
+                sqlx::query(
+                    "UPDATE incidents SET closing_messages = closing_messages + $1, \
+                     closing_queued_at = COALESCE(closing_queued_at, $2), updated_at = $2 WHERE id = $3",
+                )
+                .bind(added)
+                .bind(now)
+                .bind(incident.0)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                queued += added;
+                Ok::<(), StoreError>(())
+            })?;
+        }
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE incidents SET closing_queued_at = COALESCE(closing_queued_at, $1) WHERE id = $2")
+                .bind(now)
+                .bind(incident.0)
+                .execute(&mut *tx)
+                .await?;
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "incident.closing_update",
+                    entity: "incident",
+                    entity_id: incident.to_string(),
+                    detail: json!({"messages_queued": queued}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(queued)
+    }
+
+    // ------------------------------------------------------------ goodwill rules
+
+    pub async fn list_goodwill_rules(&self, only_active: bool) -> Result<Vec<GoodwillRule>, StoreError> {
+        let filter = if only_active { " WHERE r.active = TRUE" } else { "" };
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, GoodwillRule>(sqlx::AssertSqlSafe(format!(
+                "{RULE_SELECT}{filter} ORDER BY r.position, r.id"
+            )))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn get_goodwill_rule(&self, id: Uuid) -> Result<GoodwillRule, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, GoodwillRule>(sqlx::AssertSqlSafe(format!("{RULE_SELECT} WHERE r.id = $1")))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("goodwill rule"))
+        })
+    }
+
+    /// Creates (`id` = None) or replaces a goodwill rule.
+    pub async fn save_goodwill_rule(
+        &self,
+        id: Option<Uuid>,
+        r: &GoodwillRuleInput,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<GoodwillRule, StoreError> {
+        let rule_id = id.unwrap_or_else(|| crate::audit::new_id(now));
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let item: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM goodwill_catalog WHERE id = $1")
+                .bind(r.catalog_item_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if item.is_none() {
+                return Err(StoreError::NotFound("catalog item"));
+            }
+            let done = if id.is_some() {
+                sqlx::query(
+                    "UPDATE goodwill_rules SET name = $1, condition = $2, catalog_item_id = $3, position = $4, \
+                     active = $5, updated_at = $6 WHERE id = $7",
+                )
+            } else {
+                sqlx::query(
+                    "INSERT INTO goodwill_rules (name, condition, catalog_item_id, position, active, created_at, \
+                     updated_at, id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
+                )
+            }
+            .bind(&r.name)
+            .bind(&r.condition)
+            .bind(r.catalog_item_id)
+            .bind(r.position)
+            .bind(r.active)
+            .bind(now)
+            .bind(rule_id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("goodwill rule"));
+            }
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: if id.is_some() {
+                        "goodwill_rule.update"
+                    } else {
+                        "goodwill_rule.create"
+                    },
+                    entity: "goodwill_rule",
+                    entity_id: rule_id.to_string(),
+                    detail: json!({"name": r.name, "condition": r.condition, "catalog_item_id": r.catalog_item_id,
+                        "position": r.position, "active": r.active}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_goodwill_rule(rule_id).await
+    }
+
+    pub async fn delete_goodwill_rule(
+        &self,
+        id: Uuid,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query("DELETE FROM goodwill_rules WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("goodwill rule"));
+            }
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "goodwill_rule.delete",
+                    entity: "goodwill_rule",
+                    entity_id: id.to_string(),
+                    detail: serde_json::Value::Null,
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
