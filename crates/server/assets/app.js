@@ -103,4 +103,33 @@
       }).catch(function () {});
     }, 60000);
   }
+
+  // Incident page: live figures while the fan-out runs; reload once when done.
+  var progress = document.querySelector("[data-progress-url]");
+  if (progress && window.fetch && progress.getAttribute("data-pending") !== "0") {
+    var timer = setInterval(function () {
+      fetch(progress.getAttribute("data-progress-url"), { credentials: "same-origin" }).then(function (res) {
+        return res.ok ? res.json() : null;
+      }).then(function (t) {
+        if (!t) return;
+        Object.keys(t).forEach(function (k) {
+          var el = progress.querySelector('[data-total="' + k + '"]');
+          if (el) el.textContent = t[k];
+        });
+        if (t.pending === 0) { clearInterval(timer); window.location.reload(); }
+      }).catch(function () {});
+    }, 1500);
+  }
+
+  // A file input fills the textarea it names (CSV uploads without multipart).
+  document.querySelectorAll("input[type=file][data-fill]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var target = document.getElementById(input.getAttribute("data-fill"));
+      var file = input.files && input.files[0];
+      if (!target || !file || !window.FileReader) return;
+      var reader = new FileReader();
+      reader.onload = function () { target.value = reader.result; };
+      reader.readAsText(file);
+    });
+  });
 })();

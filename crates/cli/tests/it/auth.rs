@@ -5,7 +5,7 @@ use serde_json::json;
 
 /// Every API route with a body that would be valid, and the lowest role
 /// allowed to call it.
-fn routes(case: &str, customer: &str) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
+fn routes(case: &str, customer: &str, incident: &str) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
     vec![
         ("GET", "/api/v1/me".into(), json!(null), "agent"),
         ("GET", "/api/v1/users".into(), json!(null), "agent"),
@@ -84,6 +84,51 @@ fn routes(case: &str, customer: &str) -> Vec<(&'static str, String, serde_json::
             json!({"kind": "voucher", "value_cents": 100, "reason": "x"}),
             "agent",
         ),
+        ("GET", "/api/v1/incidents".into(), json!(null), "agent"),
+        (
+            "POST",
+            "/api/v1/incidents".into(),
+            json!({"kind": "outage", "title": "Checkout down", "severity": 3, "started_at": "2026-11-23T06:00:00Z"}),
+            "lead",
+        ),
+        ("GET", format!("/api/v1/incidents/{incident}"), json!(null), "agent"),
+        (
+            "PUT",
+            format!("/api/v1/incidents/{incident}"),
+            json!({"kind": "outage", "title": "Checkout down", "severity": 3, "started_at": "2026-11-23T06:00:00Z"}),
+            "lead",
+        ),
+        (
+            "GET",
+            format!("/api/v1/incidents/{incident}/affected"),
+            json!(null),
+            "agent",
+        ),
+        (
+            "POST",
+            format!("/api/v1/incidents/{incident}/affected"),
+            json!([{"customer_external_id": "CRM-1", "facts": {"delay_minutes": 5}}]),
+            "lead",
+        ),
+        (
+            "POST",
+            "/api/v1/incidents/alert".into(),
+            json!({"version": "4", "groupKey": "g", "status": "firing", "alerts": [{"status": "firing", "startsAt": "2026-11-23T06:00:00Z"}]}),
+            "lead",
+        ),
+        (
+            "POST",
+            format!("/api/v1/incidents/{incident}/resolve"),
+            json!(null),
+            "lead",
+        ),
+        ("GET", "/api/v1/goodwill/rules".into(), json!(null), "agent"),
+        (
+            "POST",
+            "/api/v1/goodwill/rules".into(),
+            json!({"name": "r", "condition": "delay_minutes > 1", "catalog_item_id": "0194a000-0000-7000-8000-000000000001"}),
+            "admin",
+        ),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
         (
@@ -102,7 +147,18 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
     let case_id = case["id"].as_str().expect("id").to_string();
     let agent = app.token_for("agent1", "agent").await;
     let lead = app.token_for("lead1", "lead").await;
-    for (method, path, body, min_role) in routes(&case_id, &cust) {
+    let incident: serde_json::Value = app
+        .post(
+            "/api/v1/incidents",
+            &app.admin_token,
+            json!({"kind": "delay", "title": "Verspätung", "severity": 2, "started_at": "2026-11-23T06:00:00Z"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let incident = incident["id"].as_str().expect("id").to_string();
+    for (method, path, body, min_role) in routes(&case_id, &cust, &incident) {
         let m: reqwest::Method = method.parse().expect("method");
         // No token: 401 everywhere.
         let mut req = app.client.request(m.clone(), app.url(&path));

@@ -19,8 +19,16 @@ async fn customers(app: &TestApp, n: usize) {
             account_id: None,
             name: NonEmptyText::parse("name", &format!("Kundin {i}"), 200).expect("name"),
             email: Some(Email::parse(&format!("inc{i}@example.de")).expect("email")),
-            language: if i.is_multiple_of(3) { Language::En } else { Language::De },
-            tier: if i.is_multiple_of(10) { Tier::Premium } else { Tier::Standard },
+            language: if i.is_multiple_of(3) {
+                Language::En
+            } else {
+                Language::De
+            },
+            tier: if i.is_multiple_of(10) {
+                Tier::Premium
+            } else {
+                Tier::Standard
+            },
             clv_cents: 10_000,
             consent_contact: true,
             consent_survey: true,
@@ -629,7 +637,206 @@ async fn staged_rows_are_resumed_after_a_crash(b: Backend) {
     );
 }
 
+async fn csrf_of(client: &reqwest::Client, app: &TestApp) -> String {
+    let html = client
+        .get(app.url("/settings"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf in page")
+        .to_string()
+}
+
+async fn incident_pages_forms_and_roles(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    customers(&app, 3).await;
+    crate::support::create_user(&app.store, "lena", "lead").await;
+    crate::support::create_user(&app.store, "anna", "agent").await;
+    let lead = app.signed_in("lena").await;
+    let csrf = csrf_of(&lead, &app).await;
+    let page = lead.get(app.url("/incidents")).send().await.expect("get");
+    assert_eq!(page.status(), 200);
+    // Field errors next to the fields, the input kept.
+    let res = lead
+        .post(app.url("/incidents"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "delay"),
+            ("title", " "),
+            ("severity", "3"),
+            ("started_at", "2026-11-23T08:00"),
+            ("summary_de", "<b>kept</b>"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("text");
+    assert!(html.contains("id=\"inc-title-error\""), "{html}");
+    assert!(html.contains("&lt;b&gt;kept&lt;"), "escaped and kept");
+    let res = lead
+        .post(app.url("/incidents"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "delay"),
+            ("title", "Zug <ICE 71> fällt aus"),
+            ("severity", "3"),
+            ("controllable", "on"),
+            ("started_at", "2026-11-23T08:00"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let loc = res.headers()["location"].to_str().expect("location").to_string();
+    let id = loc.trim_start_matches("/incidents/").to_string();
+    // Upload through the form: report and per-row problems on the page.
+    let res = lead
+        .post(app.url(&format!("{loc}/affected")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            (
+                "csv",
+                "customer_external_id,delay_minutes\nINC-0000,200\nINC-0001,20\nNOPE,1\n",
+            ),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("text");
+    assert!(html.contains("data-testid=\"upload-report\""), "{html}");
+    assert!(html.contains("NOPE"), "the unknown row is listed");
+    assert!(html.contains("data-testid=\"total-cases\">2<"), "{html}");
+    assert!(html.contains("Zug &lt;ICE 71&gt; fällt aus"), "title escaped");
+    let totals: Value = lead
+        .get(app.url(&format!("{loc}/progress")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(totals["pending"], 0);
+    assert_eq!(totals["affected"], 2);
+    // A wrong header is shown, nothing taken.
+    let html = lead
+        .post(app.url(&format!("{loc}/affected")))
+        .form(&[("csrf", csrf.as_str()), ("csv", "kunde\nINC-0002\n")])
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("data-testid=\"upload-error\""), "{html}");
+    // Forged CSRF and agents are refused.
+    let res = lead
+        .post(app.url(&format!("{loc}/resolve")))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403);
+    let agent = app.signed_in("anna").await;
+    let agent_csrf = csrf_of(&agent, &app).await;
+    assert_eq!(agent.get(app.url(&loc)).send().await.expect("get").status(), 200);
+    for path in [
+        "/incidents".to_string(),
+        format!("{loc}/resolve"),
+        format!("{loc}/affected"),
+    ] {
+        let res = agent
+            .post(app.url(&path))
+            .form(&[
+                ("csrf", agent_csrf.as_str()),
+                ("csv", "x"),
+                ("kind", "delay"),
+                ("title", "x"),
+                ("severity", "2"),
+                ("started_at", "2026-11-23T08:00"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 403, "agent {path}");
+    }
+    // Resolve through the form.
+    let res = lead
+        .post(app.url(&format!("{loc}/resolve")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let i = app
+        .store
+        .get_incident(amends_domain::IncidentId(id.parse().expect("uuid")))
+        .await
+        .expect("incident");
+    assert_eq!(i.status.as_str(), "resolved");
+    assert_eq!(i.closing_messages, 2);
+    // Goodwill rules on the settings page (admins): a bad condition is shown next to the field.
+    crate::support::create_user(&app.store, "adam", "admin").await;
+    let admin = app.signed_in("adam").await;
+    let admin_csrf = csrf_of(&admin, &app).await;
+    let item = app.store.list_catalog(true).await.expect("catalog")[0].id.to_string();
+    let res = admin
+        .post(app.url("/settings/goodwill/rules"))
+        .form(&[
+            ("csrf", admin_csrf.as_str()),
+            ("name", "Lange Verspätung"),
+            ("condition", "delay_minutes >"),
+            ("catalog_item_id", item.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let html = res.text().await.expect("text");
+    assert!(html.contains("id=\"rule-condition-error\""), "{html}");
+    let res = admin
+        .post(app.url("/settings/goodwill/rules"))
+        .form(&[
+            ("csrf", admin_csrf.as_str()),
+            ("name", "Lange Verspätung"),
+            ("condition", "delay_minutes > 120"),
+            ("catalog_item_id", item.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let html = admin
+        .get(app.url("/settings/goodwill"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("delay_minutes &gt; 120"), "rule listed");
+    let res = lead
+        .post(app.url("/settings/goodwill/rules"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "x"),
+            ("condition", "delay_minutes > 1"),
+            ("catalog_item_id", item.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 403, "leads do not manage goodwill rules");
+}
+
 crate::both_backends!(
+    incident_pages_forms_and_roles,
     alert_then_upload_twice_fans_out_once,
     bad_input_is_reported_and_nothing_is_made_twice,
     messages_and_closing_update_go_out_once,

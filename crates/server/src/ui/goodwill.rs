@@ -189,9 +189,20 @@ pub async fn settings(State(state): State<AppState>, ui: UiUser) -> Result<Respo
     settings_page(&state, &ui, None).await
 }
 
+/// The settings page with a problem shown next to `field`.
+pub async fn settings_with_error(
+    state: &AppState,
+    ui: &UiUser,
+    field: &str,
+    message: &str,
+) -> Result<Response, UiError> {
+    settings_page(state, ui, Some((field.to_string(), message.to_string()))).await
+}
+
 async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, String)>) -> Result<Response, UiError> {
     goodwill_admin(ui)?;
     let catalog = state.store().list_catalog(false).await?;
+    let rules = state.store().list_goodwill_rules(false).await?;
     let limits = state.store().list_limits().await?;
     let budget = crate::api::goodwill::budget_for(state, state.now()).await?;
     let (error_field, error) = error.unzip();
@@ -203,6 +214,7 @@ async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, Str
         context! {
             nav => "settings",
             catalog => Value::from_serialize(&catalog),
+            rules => Value::from_serialize(&rules),
             limits => Value::from_serialize(&limits),
             budget => Value::from_serialize(&budget),
             error => error,

@@ -11,6 +11,7 @@ pub mod followup;
 pub mod goodwill;
 pub mod i18n;
 pub mod inbox;
+pub mod incidents;
 pub mod render;
 pub mod session;
 pub mod settings;
@@ -57,6 +58,15 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/goodwill/budget", post(goodwill::budget_set))
         .route("/goodwill/ledger.csv", get(goodwill::ledger_csv))
         .route("/goodwill/{id}/decide", post(goodwill::decide))
+        .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/{id}", get(incidents::page))
+        .route("/incidents/{id}/progress", get(incidents::progress))
+        .route("/incidents/{id}/affected", post(incidents::upload))
+        .route("/incidents/{id}/status", post(incidents::set_status))
+        .route("/incidents/{id}/resolve", post(incidents::resolve))
+        .route("/settings/goodwill/rules", post(incidents::rule_create))
+        .route("/settings/goodwill/rules/{id}/toggle", post(incidents::rule_toggle))
+        .route("/settings/goodwill/rules/{id}/delete", post(incidents::rule_delete))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::page))
         .route("/assets/{name}", get(assets::serve))

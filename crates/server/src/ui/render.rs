@@ -42,6 +42,8 @@ templates!(
     "approvals.html",
     "ledger.html",
     "goodwill_settings.html",
+    "incidents.html",
+    "incident.html",
 );
 
 pub struct Ui {
