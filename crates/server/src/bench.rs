@@ -167,3 +167,167 @@ pub async fn inbox(
         timings,
     })
 }
+
+/// Figures of the incident fan-out benchmark.
+#[derive(Debug, Clone)]
+pub struct FanOutBench {
+    pub affected: usize,
+    pub upload_seconds: f64,
+    pub cases: i64,
+    pub messages: i64,
+    pub grants: i64,
+    /// Rows written by the fan-out (staged + cases + events + grants + jobs).
+    pub rows: usize,
+    /// The same rows written with plain multi-row inserts in one transaction.
+    pub baseline_seconds: f64,
+}
+
+/// Creates `affected` customers, a delay incident and two goodwill rules,
+/// then times the upload of a CSV naming every customer (parse, look up,
+/// stage, fan out: cases, timeline events, grants and outbox jobs
+/// committed) and, for comparison, a plain batched insert of the same
+/// rows into the same database.
+pub async fn incident_fan_out(
+    state: &crate::AppState,
+    now: DateTime<Utc>,
+    affected: usize,
+) -> anyhow::Result<FanOutBench> {
+    use crate::incidents::{Planner, UploadFormat, upload};
+    use amends_domain::incident::{IncidentDraft, IncidentKind};
+    let store = state.store();
+    eprintln!("creating {affected} customers …");
+    demo::generate(
+        store,
+        now,
+        DemoOptions {
+            customers: affected,
+            cases: 0,
+            seed: 7,
+            events: false,
+        },
+    )
+    .await?;
+    store.analyze().await?;
+    let lead = store.get_user_by_username("lena").await?.id;
+    let catalog = store.list_catalog(true).await?;
+    let item = |cents: i64| {
+        catalog
+            .iter()
+            .find(|c| c.value_cents == cents)
+            .map(|c| c.id)
+            .ok_or_else(|| anyhow::anyhow!("seeded catalog item of {cents} cents missing"))
+    };
+    for (name, condition, cents, position) in [
+        (
+            "Premium over 3 h",
+            "kind = delay and delay_minutes > 180 and tier = premium",
+            10_000,
+            10,
+        ),
+        ("Over 3 h", "kind = delay and delay_minutes > 180", 2_500, 20),
+    ] {
+        let input = amends_store::GoodwillRuleInput {
+            name: name.into(),
+            condition: condition.into(),
+            catalog_item_id: item(cents)?,
+            position,
+            active: true,
+        };
+        store.save_goodwill_rule(None, &input, Some(lead), now).await?;
+    }
+    let draft = IncidentDraft {
+        kind: IncidentKind::Delay,
+        title: "Benchmark: flights delayed".into(),
+        severity: 3,
+        controllable: true,
+        started_at: now,
+        ended_at: None,
+        component: None,
+        release: None,
+        summary_de: "Ihr Flug hatte Verspätung.".into(),
+        summary_en: "Your flight was delayed.".into(),
+    };
+    let incident = store.insert_incident(&draft, "api", None, lead, now).await?;
+    let mut csv = String::from("customer_external_id,delay_minutes,order_id\n");
+    for i in 0..affected {
+        csv.push_str(&format!("CRM-{:06},{},B-{i}\n", 10_000 + i, (i * 7) % 400));
+    }
+    eprintln!(
+        "uploading {affected} affected customers ({} KiB CSV) …",
+        csv.len() / 1024
+    );
+    let started = Instant::now();
+    let report = upload(
+        state,
+        incident.id,
+        UploadFormat::Csv,
+        std::io::Cursor::new(csv.into_bytes()),
+        lead,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let upload_seconds = started.elapsed().as_secs_f64();
+    if report.added as usize != affected {
+        anyhow::bail!(
+            "only {} of {affected} rows were taken: {:?}",
+            report.added,
+            report.errors.first()
+        );
+    }
+    let t = &report.totals;
+    // The baseline: the same rows for a second incident, planned in memory,
+    // written with plain multi-row inserts.
+    let other = store.insert_incident(&draft, "api", None, lead, now).await?;
+    let planner = Planner::load(state, &other, lead)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut customers = Vec::with_capacity(affected);
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_customers(&amends_store::CustomerFilter {
+                limit: 200,
+                cursor,
+                ..amends_store::CustomerFilter::default()
+            })
+            .await?;
+        customers.extend(page.items);
+        match page.next_cursor {
+            Some(c) if customers.len() < affected => cursor = amends_store::Cursor::decode(&c),
+            _ => break,
+        }
+    }
+    let pending: Vec<amends_store::PendingAffected> = customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| amends_store::PendingAffected {
+            customer_id: c.id.0,
+            facts: format!("{{\"delay_minutes\":{},\"order_id\":\"B-{i}\"}}", (i * 7) % 400),
+            tier: c.tier.as_str().into(),
+            language: c.language.code().into(),
+            email: c.email.clone(),
+            consent_contact: c.consent_contact,
+            open_case_id: None,
+        })
+        .collect();
+    let plans: Vec<amends_store::FanOutPlan> = pending
+        .chunks(crate::incidents::CHUNK)
+        .map(|chunk| planner.plan(chunk, now))
+        .collect();
+    let rows: usize = plans
+        .iter()
+        .map(|p| p.new_cases.len() + p.events.len() + p.grants.len() + p.jobs.len() + p.outcomes.len())
+        .sum();
+    let started = Instant::now();
+    store.insert_plan_rows(other.id, &plans, "{}", now).await?;
+    let baseline_seconds = started.elapsed().as_secs_f64();
+    Ok(FanOutBench {
+        affected,
+        upload_seconds,
+        cases: t.cases_created,
+        messages: t.messages_queued,
+        grants: t.goodwill_granted,
+        rows,
+        baseline_seconds,
+    })
+}

@@ -753,7 +753,7 @@ impl Planner {
     }
 
     /// Decides, for each pending affected customer, the case, goodwill and message.
-    fn plan(&self, pending: &[PendingAffected], now: DateTime<Utc>) -> FanOutPlan {
+    pub(crate) fn plan(&self, pending: &[PendingAffected], now: DateTime<Utc>) -> FanOutPlan {
         let i = &self.incident;
         let severity = u8::try_from(i.severity).unwrap_or(3);
         let mut p = FanOutPlan::default();

@@ -202,6 +202,74 @@ const RULE_SELECT: &str = "SELECT r.id, r.name, r.condition, r.catalog_item_id, 
      g.name_en AS item_name_en, g.kind AS item_kind, g.value_cents, g.currency, r.position, r.active, r.created_at, \
      r.updated_at FROM goodwill_rules r JOIN goodwill_catalog g ON g.id = r.catalog_item_id";
 
+/// Writes the cases, links, events, grants and message jobs of a plan with
+/// multi-row statements inside the transaction `$tx`.
+macro_rules! write_plan_rows {
+    ($tx:ident, $p:expr, $incident:expr, $now:expr) => {{
+        let p: &FanOutPlan = $p;
+        let incident: IncidentId = $incident;
+        let now: DateTime<Utc> = $now;
+        insert_case_records!($tx, &p.new_cases);
+        for chunk in p.linked_cases.chunks(crate::bulk::CHUNK) {
+            let mut q = sqlx::QueryBuilder::new("UPDATE cases SET incident_id = ");
+            q.push_bind(incident.0)
+                .push(", updated_at = ")
+                .push_bind(now)
+                .push(", version = version + 1 WHERE incident_id IS NULL AND id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *$tx).await?;
+        }
+        insert_event_records!($tx, &p.events);
+        for chunk in p.grants.chunks(crate::bulk::CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, currency, \
+                 reason, state, requested_by, created_at, granted_at, rule_id) ",
+            );
+            q.push_values(chunk, |mut r, g| {
+                r.push_bind(g.id)
+                    .push_bind(g.case_id)
+                    .push_bind(g.customer_id)
+                    .push_bind(g.catalog_item_id)
+                    .push_bind(g.kind.as_str())
+                    .push_bind(g.value_cents)
+                    .push_bind(g.currency.clone())
+                    .push_bind(g.reason.clone())
+                    .push_bind("granted")
+                    .push_bind(g.requested_by)
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(g.rule_id);
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+        for chunk in p.jobs.chunks(crate::bulk::CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+                 created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut r, (id, j)| {
+                r.push_bind(*id)
+                    .push_bind(j.kind.clone())
+                    .push_bind(j.payload.to_string())
+                    .push_bind(j.dedupe_key.clone())
+                    .push_bind(j.case_id.map(|c| c.0))
+                    .push_bind("queued")
+                    .push_bind(j.run_at)
+                    .push_bind(0_i32)
+                    .push_bind(j.max_attempts)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// Counters to add to an incident.
 #[derive(Debug, Clone, Copy, Default)]
 struct Tally {
@@ -215,6 +283,19 @@ struct Tally {
 
 fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Tally {
+    fn of(p: &FanOutPlan) -> Self {
+        Tally {
+            processed: count(p.outcomes.len()),
+            created: count(p.new_cases.len()),
+            updated: count(p.outcomes.iter().filter(|o| !o.case_created).count()),
+            messages: count(p.jobs.len()),
+            grants: count(p.grants.len()),
+            cents: p.grants.iter().map(|g| g.value_cents).sum(),
+        }
+    }
 }
 
 impl Store {
@@ -441,14 +522,25 @@ impl Store {
         F: FnOnce(&[PendingAffected]) -> FanOutPlan,
     {
         let limit = i64::try_from(limit.clamp(1, 5000)).unwrap_or(1000);
-        let lock = match &self.backend {
-            crate::Backend::Postgres(_) => " FOR UPDATE OF a SKIP LOCKED",
-            crate::Backend::Sqlite(_) => "",
+        // SQLite's planner, without statistics for fresh rows, likes to find
+        // the newest open case by walking `cases_open` backwards (once per
+        // affected customer: quadratic); name the per-customer index.
+        let (lock, open_case, pending_index) = match &self.backend {
+            crate::Backend::Postgres(_) => (
+                " FOR UPDATE OF a SKIP LOCKED",
+                "SELECT c.id FROM cases c WHERE c.customer_id = a.customer_id AND c.open = TRUE ORDER BY c.id DESC LIMIT 1",
+                "",
+            ),
+            crate::Backend::Sqlite(_) => (
+                "",
+                "SELECT MAX(c.id) FROM cases c INDEXED BY cases_customer WHERE c.customer_id = a.customer_id AND c.open = TRUE",
+                " INDEXED BY incident_affected_pending",
+            ),
         };
         let select = format!(
             "SELECT a.customer_id, a.facts, cu.tier, cu.language, cu.email, cu.consent_contact, \
-             (SELECT c.id FROM cases c WHERE c.customer_id = a.customer_id AND c.open = TRUE ORDER BY c.id DESC LIMIT 1) \
-             AS open_case_id FROM incident_affected a JOIN customers cu ON cu.id = a.customer_id \
+             ({open_case}) \
+             AS open_case_id FROM incident_affected a{pending_index} JOIN customers cu ON cu.id = a.customer_id \
              WHERE a.incident_id = $1 AND a.state = 'pending' LIMIT $2{lock}"
         );
         with_pool!(self, |pool| {
@@ -462,64 +554,7 @@ impl Store {
                 return Ok(0);
             }
             let p = plan(&pending);
-            insert_case_records!(tx, &p.new_cases);
-            for chunk in p.linked_cases.chunks(crate::bulk::CHUNK) {
-                let mut q = sqlx::QueryBuilder::new("UPDATE cases SET incident_id = ");
-                q.push_bind(incident.0)
-                    .push(", updated_at = ")
-                    .push_bind(now)
-                    .push(", version = version + 1 WHERE incident_id IS NULL AND id IN (");
-                let mut sep = q.separated(", ");
-                for id in chunk {
-                    sep.push_bind(*id);
-                }
-                q.push(")");
-                q.build().execute(&mut *tx).await?;
-            }
-            insert_event_records!(tx, &p.events);
-            for chunk in p.grants.chunks(crate::bulk::CHUNK) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, currency, \
-                     reason, state, requested_by, created_at, granted_at, rule_id) ",
-                );
-                q.push_values(chunk, |mut r, g| {
-                    r.push_bind(g.id)
-                        .push_bind(g.case_id)
-                        .push_bind(g.customer_id)
-                        .push_bind(g.catalog_item_id)
-                        .push_bind(g.kind.as_str())
-                        .push_bind(g.value_cents)
-                        .push_bind(g.currency.clone())
-                        .push_bind(g.reason.clone())
-                        .push_bind("granted")
-                        .push_bind(g.requested_by)
-                        .push_bind(now)
-                        .push_bind(now)
-                        .push_bind(g.rule_id);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in p.jobs.chunks(crate::bulk::CHUNK) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
-                     created_at, updated_at) ",
-                );
-                q.push_values(chunk, |mut r, (id, j)| {
-                    r.push_bind(*id)
-                        .push_bind(j.kind.clone())
-                        .push_bind(j.payload.to_string())
-                        .push_bind(j.dedupe_key.clone())
-                        .push_bind(j.case_id.map(|c| c.0))
-                        .push_bind("queued")
-                        .push_bind(j.run_at)
-                        .push_bind(0_i32)
-                        .push_bind(j.max_attempts)
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-                q.build().execute(&mut *tx).await?;
-            }
+            write_plan_rows!(tx, &p, incident, now);
             for chunk in p.outcomes.chunks(crate::bulk::CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "WITH v (customer_id, case_id, case_created, language, message_job_id, grant_id) AS (",
@@ -542,14 +577,7 @@ impl Store {
                 .push(" AND incident_affected.customer_id = v.customer_id");
                 q.build().execute(&mut *tx).await?;
             }
-            let t = Tally {
-                processed: count(p.outcomes.len()),
-                created: count(p.new_cases.len()),
-                updated: count(p.outcomes.iter().filter(|o| !o.case_created).count()),
-                messages: count(p.jobs.len()),
-                grants: count(p.grants.len()),
-                cents: p.grants.iter().map(|g| g.value_cents).sum(),
-            };
+            let t = Tally::of(&p);
             sqlx::query(
                 "UPDATE incidents SET processed_count = processed_count + $1, cases_created = cases_created + $2, \
                  cases_updated = cases_updated + $3, messages_queued = messages_queued + $4, \
@@ -580,6 +608,47 @@ impl Store {
             );
             tx.commit().await?;
             Ok(pending.len())
+        })
+    }
+
+    /// Writes the rows of `plans` (cases, events, grants, jobs and the
+    /// affected rows, already done) with plain multi-row inserts in one
+    /// transaction, without staging, lookups or counters: the baseline of
+    /// the fan-out benchmark.
+    pub async fn insert_plan_rows(
+        &self,
+        incident: IncidentId,
+        plans: &[FanOutPlan],
+        facts: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            for p in plans {
+                write_plan_rows!(tx, p, incident, now);
+                for chunk in p.outcomes.chunks(crate::bulk::CHUNK) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO incident_affected (incident_id, customer_id, facts, state, language, case_id, \
+                         case_created, message_job_id, grant_id, created_at, processed_at) ",
+                    );
+                    q.push_values(chunk, |mut r, o| {
+                        r.push_bind(incident.0)
+                            .push_bind(o.customer_id)
+                            .push_bind(facts.to_string())
+                            .push_bind("done")
+                            .push_bind(o.language.clone())
+                            .push_bind(o.case_id)
+                            .push_bind(o.case_created)
+                            .push_bind(o.message_job_id)
+                            .push_bind(o.grant_id)
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(())
         })
     }
 
