@@ -9,6 +9,7 @@ mod cli;
 mod detection;
 mod followup;
 mod goodwill;
+mod imap;
 mod mailin;
 mod reliability;
 mod sla;
