@@ -380,11 +380,12 @@ fn default_model_on_shared_data() {
             );
         }
         if set.name == "germeval2017-dev" {
-            // Target of the issue: micro-F1 > 0.65. See docs/TEXT_ANALYTICS.md
-            // for why the lexicon model stays below it on GermEval; this
-            // guards the level reached against regressions.
-            assert!(report.micro_f1 > 0.55, "{report}");
-            assert!(report.macro_f1 > 0.36, "{report}");
+            // Target of the issue: well above the majority baseline (0.687
+            // here). See docs/TEXT_ANALYTICS.md for why the lexicon model
+            // stays below it on GermEval; this guards the level reached
+            // (0.619 / 0.391) against regressions.
+            assert!(report.micro_f1 > 0.61, "{report}");
+            assert!(report.macro_f1 > 0.38, "{report}");
         }
     }
 }
