@@ -71,6 +71,9 @@ enum MailCommand {
     /// onto its case; other mail becomes feedback that runs through
     /// detection; auto-replies and bounces open nothing.
     Ingest,
+    /// Poll the IMAP mailbox of `imap_url` once: take its unseen messages
+    /// like `ingest`, then mark them seen. Prints how many were ingested.
+    Poll,
 }
 
 #[derive(Subcommand)]
@@ -554,6 +557,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 other => println!("ignored: {other} (opens no case)"),
             }
+            Ok(())
+        }
+        Command::Mail(MailCommand::Poll) => {
+            let config = load_config(&cli, None)?;
+            if config.imap_url.is_none() {
+                anyhow::bail!("set imap_url (AMENDS_IMAP_URL), e.g. imaps://user:password@mail.example.com/INBOX");
+            }
+            let store = open_store(&config).await?;
+            let state = amends_server::AppState::new(store, clock, config)?;
+            let r = amends_server::imap::poll_once(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
+            println!(
+                "ingested {} messages ({} fetched, {} taken before, {} auto-replies or bounces, {} rejected)",
+                r.ingested, r.fetched, r.duplicates, r.ignored, r.rejected
+            );
             Ok(())
         }
         Command::Token(TokenCommand::Create { user, name }) => {

@@ -61,6 +61,15 @@ pub struct Config {
     pub widget_posts_per_ip_minute: u32,
     /// Feedback widget: posts per site key and minute before 429.
     pub widget_posts_per_site_minute: u32,
+    /// Email in by IMAP: `imap://user:pass@host:143/INBOX` or
+    /// `imaps://user:pass@host:993/INBOX`; unset = no polling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imap_url: Option<String>,
+    /// How often `amends serve` polls the IMAP mailbox, e.g. `60s`, `5m`.
+    pub imap_poll_interval: String,
+    /// A mailbox to move taken messages to (they are marked `\Seen` either way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imap_move_to: Option<String>,
 }
 
 /// SMTP settings: `url` such as `smtp://host:25` (plain), `smtp://host:587?tls=required`
@@ -109,6 +118,9 @@ impl Default for Config {
             webhook_timeout: "10s".into(),
             widget_posts_per_ip_minute: 10,
             widget_posts_per_site_minute: 300,
+            imap_url: None,
+            imap_poll_interval: "60s".into(),
+            imap_move_to: None,
         }
     }
 }
@@ -150,7 +162,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 24] = [
+    const KEYS: [&'static str; 27] = [
         "database_url",
         "bind",
         "base_url",
@@ -175,6 +187,9 @@ impl Config {
         "webhook_timeout",
         "widget_posts_per_ip_minute",
         "widget_posts_per_site_minute",
+        "imap_url",
+        "imap_poll_interval",
+        "imap_move_to",
     ];
 
     fn check(&self) -> Result<(), String> {
@@ -209,9 +224,16 @@ impl Config {
             ("job_lease", &self.job_lease),
             ("job_backoff", &self.job_backoff),
             ("webhook_timeout", &self.webhook_timeout),
+            ("imap_poll_interval", &self.imap_poll_interval),
         ] {
             amends_domain::followup::parse_duration(key, v)
                 .map_err(|e| format!("config key `{key}`: {}", e.message))?;
+        }
+        if self.duration(&self.imap_poll_interval) < chrono::Duration::seconds(1) {
+            return Err("config key `imap_poll_interval` must be at least 1s".into());
+        }
+        if let Some(url) = &self.imap_url {
+            crate::imap::parse_url(url).map_err(|e| format!("config key `imap_url`: {e}"))?;
         }
         if self.job_max_attempts == 0 {
             return Err("config key `job_max_attempts` must be at least 1".into());
@@ -272,6 +294,12 @@ mod tests {
         std::fs::write(&file, "bind = \"nowhere\"\n").expect("write");
         let e = Config::load(Some(file.as_path()), &Overrides::default()).expect_err("bad bind");
         assert!(e.contains("`bind`"), "{e}");
+        std::fs::write(&file, "imap_url = \"pop3://u:topsecret@host/INBOX\"\n").expect("write");
+        let e = Config::load(Some(file.as_path()), &Overrides::default()).expect_err("bad imap url");
+        assert!(e.contains("`imap_url`") && !e.contains("topsecret"), "{e}");
+        std::fs::write(&file, "imap_poll_interval = \"0s\"\n").expect("write");
+        let e = Config::load(Some(file.as_path()), &Overrides::default()).expect_err("bad interval");
+        assert!(e.contains("`imap_poll_interval`"), "{e}");
         std::fs::write(&file, "colour = \"blue\"\n").expect("write");
         let e = Config::load(Some(file.as_path()), &Overrides::default()).expect_err("unknown key");
         assert!(e.contains("colour"), "{e}");

@@ -15,6 +15,7 @@ pub mod error;
 pub mod followup;
 pub mod goodwill;
 pub mod health;
+pub mod imap;
 pub mod incidents;
 pub mod jobs;
 pub mod mail;
@@ -123,12 +124,13 @@ impl Application {
         &self.state
     }
 
-    /// Serves (and runs the background job workers) until `shutdown`
+    /// Serves (and runs the background job workers and the IMAP poller) until `shutdown`
     /// completes; then lets running jobs finish and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store().clone();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let workers = jobs::start(&self.state, &stop_rx);
+        let mut workers = jobs::start(&self.state, &stop_rx);
+        workers.extend(imap::start(&self.state, &stop_rx));
         let mut http_stop = stop_rx.clone();
         tokio::spawn(async move {
             shutdown.await;

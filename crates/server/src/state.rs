@@ -24,6 +24,7 @@ struct Inner {
     job_notify: Arc<tokio::sync::Notify>,
     survey_key: std::sync::OnceLock<Vec<u8>>,
     widget_limiter: crate::widget::RateLimiter,
+    imap_status: crate::imap::StatusCell,
 }
 
 impl AppState {
@@ -43,6 +44,7 @@ impl AppState {
             .timeout(config.duration(&config.webhook_timeout).to_std().unwrap_or_default())
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        let imap_status = crate::imap::StatusCell::new(config.imap_url.as_deref());
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -56,6 +58,7 @@ impl AppState {
                 job_notify: Arc::new(tokio::sync::Notify::new()),
                 survey_key: std::sync::OnceLock::new(),
                 widget_limiter: crate::widget::RateLimiter::default(),
+                imap_status,
             }),
         })
     }
@@ -100,6 +103,12 @@ impl AppState {
     #[must_use]
     pub fn widget_limiter(&self) -> &crate::widget::RateLimiter {
         &self.inner.widget_limiter
+    }
+
+    /// What the IMAP poller of this instance did last.
+    #[must_use]
+    pub fn imap_status(&self) -> &crate::imap::StatusCell {
+        &self.inner.imap_status
     }
 
     #[must_use]

@@ -23,6 +23,8 @@ const MAX_WORD_BYTES: usize = 48;
 
 /// Scale from the German Polarity Lexicon's -1..1 to VADER's -4..4.
 const GERMAN_POLARITY_SCALE: f32 = 2.0;
+/// German Polarity Lexicon entries below this |polarity| (its ±0.7 grade) are left out.
+const WEAK_POLARITY: f32 = 0.9;
 
 /// Booster increment (VADER's B_INCR).
 pub(crate) const B_INCR: f32 = 0.293;
@@ -262,6 +264,10 @@ pub(crate) struct Lexicon {
     words: FxMap<String, f32>,
     /// Stem of the folded lowercase form -> valence (German only).
     stems: FxMap<String, f32>,
+    /// German: amends' own single-word entries, the only source for nouns.
+    noun_words: FxMap<String, f32>,
+    /// German: stems of `noun_words`.
+    noun_stems: FxMap<String, f32>,
     /// Two-word entries, keyed "first second", found at the second word.
     phrases: FxMap<String, f32>,
     phrase_ends: FxSet<String>,
@@ -282,6 +288,34 @@ impl std::fmt::Debug for Lexicon {
             .field("stems", &self.stems.len())
             .finish_non_exhaustive()
     }
+}
+
+/// Stem of each entry's folded form -> mean valence, for stems whose entries
+/// agree in sign.
+fn stem_index(words: &FxMap<String, f32>, stemmer: &Stemmer) -> FxMap<String, f32> {
+    let mut acc: FxMap<String, (f32, u32, bool)> = FxMap::default();
+    let mut folded = String::new();
+    for (w, &v) in words {
+        if !w.chars().any(char::is_alphabetic) {
+            continue;
+        }
+        folded.clear();
+        fold_word(w, &mut folded);
+        let stem = stemmer.stem(&folded).into_owned();
+        if stem.chars().count() < 3 {
+            continue;
+        }
+        let e = acc.entry(stem).or_insert((0.0, 0, false));
+        if e.1 > 0 && (e.0 > 0.0) != (v > 0.0) {
+            e.2 = true; // conflicting signs
+        }
+        e.0 += v;
+        e.1 += 1;
+    }
+    acc.into_iter()
+        .filter(|(_, (_, _, conflict))| !conflict)
+        .map(|(s, (sum, n, _))| (s, sum / n as f32))
+        .collect()
 }
 
 fn set(words: &[&str]) -> FxSet<String> {
@@ -375,6 +409,8 @@ impl Lexicon {
             language: Language::En,
             words,
             stems: FxMap::default(),
+            noun_words: FxMap::default(),
+            noun_stems: FxMap::default(),
             phrases: FxMap::default(),
             phrase_ends: FxSet::default(),
             boosters,
@@ -407,6 +443,14 @@ impl Lexicon {
             if pos == "NN" {
                 continue;
             }
+            // The lexicon grades polarity as ±1.0 (clear) or ±0.7 (weak or
+            // dependent on context: "frei", "hoch", "direkt", "steuern",
+            // "brennen"). Without knowing what a text is about, the weak
+            // entries mostly give neutral reports a polarity; clear
+            // complaint words are ±1.0 or in amends' own list.
+            if polarity.abs() < WEAK_POLARITY {
+                continue;
+            }
             if polarity != 0.0 {
                 let v = polarity * GERMAN_POLARITY_SCALE;
                 let key = form.to_lowercase();
@@ -419,40 +463,19 @@ impl Lexicon {
         }
         let mut phrases = FxMap::default();
         let mut phrase_ends = FxSet::default();
+        let mut noun_words: FxMap<String, f32> = FxMap::default();
         for (w, v) in parse_tsv(AMENDS_DE) {
             let w = w.to_lowercase();
             if let Some((_, last)) = w.rsplit_once(' ') {
                 phrase_ends.insert(last.to_owned());
                 phrases.insert(w, v);
             } else {
+                noun_words.insert(w.clone(), v);
                 words.insert(w, v);
             }
         }
-        // Stem index: stems whose entries agree in sign.
-        let mut acc: FxMap<String, (f32, u32, bool)> = FxMap::default();
-        let mut folded = String::new();
-        for (w, &v) in &words {
-            if !w.chars().any(char::is_alphabetic) {
-                continue;
-            }
-            folded.clear();
-            fold_word(w, &mut folded);
-            let stem = stemmer.stem(&folded).into_owned();
-            if stem.chars().count() < 3 {
-                continue;
-            }
-            let e = acc.entry(stem).or_insert((0.0, 0, false));
-            if e.1 > 0 && (e.0 > 0.0) != (v > 0.0) {
-                e.2 = true; // conflicting signs
-            }
-            e.0 += v;
-            e.1 += 1;
-        }
-        let stems = acc
-            .into_iter()
-            .filter(|(_, (_, _, conflict))| !conflict)
-            .map(|(s, (sum, n, _))| (s, sum / n as f32))
-            .collect();
+        let stems = stem_index(&words, &stemmer);
+        let noun_stems = stem_index(&noun_words, &stemmer);
         let mut boosters = FxMap::default();
         for w in DE_BOOSTERS_UP {
             boosters.insert((*w).to_owned(), B_INCR);
@@ -464,6 +487,8 @@ impl Lexicon {
             language: Language::De,
             words,
             stems,
+            noun_words,
+            noun_stems,
             phrases,
             phrase_ends,
             boosters,
@@ -492,13 +517,22 @@ impl Lexicon {
             return Some(v);
         }
         if self.language == Language::De {
-            return self.german_fallback(word);
+            return self.german_fallback(word, &self.stems);
         }
         None
     }
 
+    /// Valence of a German noun (see [`crate::sentiment`]): amends' own
+    /// entries by form, stem or compound head only.
+    pub(crate) fn noun_valence(&self, word: &str) -> Option<f32> {
+        if let Some(&v) = self.noun_words.get(word) {
+            return Some(v);
+        }
+        self.german_fallback(word, &self.noun_stems)
+    }
+
     /// Stem lookup, then compound head lookup ("Zugausfall" -> "ausfall").
-    fn german_fallback(&self, word: &str) -> Option<f32> {
+    fn german_fallback(&self, word: &str, stems: &FxMap<String, f32>) -> Option<f32> {
         // Longer "words" are not German words (URLs, hashes, key mashing).
         if word.len() < 4
             || word.len() > MAX_WORD_BYTES
@@ -510,7 +544,7 @@ impl Lexicon {
         let mut folded = String::with_capacity(word.len() + 2);
         fold_word(word, &mut folded);
         let stem = self.stemmer.stem(&folded);
-        if let Some(&v) = self.stems.get(stem.as_ref()) {
+        if let Some(&v) = stems.get(stem.as_ref()) {
             return Some(v);
         }
         // Compound: the head (last part) carries the meaning. Modifier >= 3
@@ -522,7 +556,7 @@ impl Lexicon {
                 if head.len() < 5 {
                     break;
                 }
-                if let Some(&v) = self.stems.get(head) {
+                if let Some(&v) = stems.get(head) {
                     return Some(v);
                 }
             }
@@ -578,7 +612,15 @@ mod tests {
         assert!(en.valence("😠", None).is_some_and(|v| v < 0.0));
         assert!(en.valence("😡", None).is_some_and(|v| v < 0.0));
         let de = Lexicon::german();
-        assert!(de.size() > 3000);
+        assert!(de.size() > 2500, "{}", de.size());
+        // The polarity lexicon's weak (±0.7) entries are left out.
+        assert_eq!(de.valence("steuern", None), None);
+        assert_eq!(de.valence("direkt", None), None);
+        // Nouns: amends' entries (and their compounds) only.
+        assert_eq!(de.noun_valence("preis"), None);
+        assert_eq!(de.noun_valence("nähe"), None);
+        assert!(de.noun_valence("zugausfall").is_some_and(|v| v < 0.0));
+        assert!(de.noun_valence("frechheit").is_some_and(|v| v < 0.0));
         assert!(de.valence("gut", None).is_some_and(|v| v > 0.0));
         // Inflected forms via stem.
         assert!(de.valence("schlechten", None).is_some_and(|v| v < 0.0));

@@ -124,7 +124,18 @@ pub(crate) fn score(lex: &Lexicon, t: &Tokens, scratch: &mut Vec<f32>, sentiment
     let en = lex.language == Language::En;
     // Lexicon value of every token (NaN = not in lexicon).
     scratch.clear();
-    scratch.extend((0..n).map(|i| lex.valence(t.word(i), t.raw(i)).unwrap_or(f32::NAN)));
+    scratch.extend((0..n).map(|i| {
+        // A German noun takes its valence only from amends' own list: the
+        // polarity lexicon's nouns are left out, and its adjectives and
+        // verbs must not reach a noun through a shared form or stem
+        // ("Preis" is not "preisen", "Nähe" not "nähen").
+        let v = if !en && t.capitalised_mid_sentence(i) {
+            lex.noun_valence(t.word(i))
+        } else {
+            lex.valence(t.word(i), t.raw(i))
+        };
+        v.unwrap_or(f32::NAN)
+    }));
     if !en {
         // German boosters that are also lexicon words ("echt", "super")
         // only boost when a sentiment word follows.

@@ -17,6 +17,8 @@ pub(crate) struct Tokens {
     raws: Vec<Option<(u32, u32)>>,
     /// Token is written in ALL CAPS (has cased letters, all upper case).
     pub(crate) upper: Vec<bool>,
+    /// Token starts with an upper-case letter and is not ALL CAPS ("Preis").
+    capital: Vec<bool>,
     /// Token ends a clause (followed by , . ; : ! ? or a closing bracket).
     pub(crate) clause_end: Vec<bool>,
     /// Per token: number of `!` and `?` in it, and whether it ends a sentence
@@ -74,6 +76,13 @@ impl Tokens {
         &self.buf[s as usize..e as usize]
     }
 
+    /// German: token `i` is written like a noun — capitalised, not ALL CAPS,
+    /// and not the first word of a sentence or line (where any word is
+    /// capitalised).
+    pub(crate) fn capitalised_mid_sentence(&self, i: usize) -> bool {
+        self.capital[i] && i > 0 && !self.marks[i - 1].2
+    }
+
     /// The unstripped lowercase token `i` when it differs from [`Self::word`]
     /// (emoticons such as `:)` live here).
     pub(crate) fn raw(&self, i: usize) -> Option<&str> {
@@ -85,6 +94,7 @@ impl Tokens {
         self.words.clear();
         self.raws.clear();
         self.upper.clear();
+        self.capital.clear();
         self.clause_end.clear();
         self.marks.clear();
         self.exclamations = 0;
@@ -168,6 +178,8 @@ impl Tokens {
             self.raws.push(None);
         }
         self.upper.push(has_cased && all_upper);
+        self.capital
+            .push(!all_upper && stripped.chars().next().is_some_and(char::is_uppercase));
         self.clause_end.push(clause_end);
     }
 }

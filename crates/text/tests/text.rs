@@ -77,6 +77,18 @@ fn german_sentiment_negation_and_compounds() {
         SentimentLabel::Negative
     );
     assert_eq!(label("Lieferverzögerungen ohne Ende"), SentimentLabel::Negative);
+    // Nouns do not borrow the polarity of a verb or adjective with the same
+    // stem ("Preis"/"preisen", "Nähe"/"nähen", "Busse"/"büßen").
+    assert_eq!(
+        label("Ich habe eine Frage zum Preis meines Abos."),
+        SentimentLabel::Neutral
+    );
+    assert_eq!(label("Der Preis wurde geändert."), SentimentLabel::Neutral);
+    assert_eq!(label("Die Busse fahren ab Montag."), SentimentLabel::Neutral);
+    // Capitalised complaint nouns still count, mid-sentence and at the start.
+    assert_eq!(label("Das ist eine Frechheit."), SentimentLabel::Negative);
+    assert_eq!(label("Heute schon wieder Verspätung."), SentimentLabel::Negative);
+    assert_eq!(label("Schlechte Beratung und kein Rückruf."), SentimentLabel::Negative);
 }
 
 #[test]
@@ -380,11 +392,12 @@ fn default_model_on_shared_data() {
             );
         }
         if set.name == "germeval2017-dev" {
-            // Target of the issue: micro-F1 > 0.65. See docs/TEXT_ANALYTICS.md
-            // for why the lexicon model stays below it on GermEval; this
-            // guards the level reached against regressions.
-            assert!(report.micro_f1 > 0.55, "{report}");
-            assert!(report.macro_f1 > 0.36, "{report}");
+            // Target of the issue: well above the majority baseline (0.687
+            // here). See docs/TEXT_ANALYTICS.md for why the lexicon model
+            // stays below it on GermEval; this guards the level reached
+            // (0.636 / 0.392) against regressions.
+            assert!(report.micro_f1 > 0.63, "{report}");
+            assert!(report.macro_f1 > 0.385, "{report}");
         }
     }
 }

@@ -66,6 +66,7 @@ fn routes(case: &str, customer: &str, incident: &str) -> Vec<(&'static str, Stri
         ),
         ("GET", format!("/api/v1/cases/{case}/attachments"), json!(null), "agent"),
         ("POST", "/api/v1/mail/inbound".into(), json!(null), "admin"),
+        ("GET", "/api/v1/mail/imap".into(), json!(null), "admin"),
         ("GET", "/api/v1/goodwill/catalog".into(), json!(null), "agent"),
         (
             "POST",

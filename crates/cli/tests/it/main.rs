@@ -9,6 +9,7 @@ mod cli;
 mod detection;
 mod followup;
 mod goodwill;
+mod imap;
 mod incidents;
 mod mailin;
 mod reliability;

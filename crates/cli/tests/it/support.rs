@@ -190,6 +190,11 @@ impl TestApp {
         client
     }
 
+    /// The URL of this test's database (for CLI runs against it).
+    pub fn db_url(&self) -> String {
+        self._db.url.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -2,6 +2,7 @@
 
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::imap::ImapStatus;
 use crate::mailin::{self, MailOutcome};
 use crate::state::AppState;
 use amends_domain::{CaseId, Permission};
@@ -21,6 +22,7 @@ use uuid::Uuid;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(inbound))
+        .routes(routes!(imap_status))
         .routes(routes!(case_attachments))
         .routes(routes!(download))
 }
@@ -108,4 +110,13 @@ async fn inbound(
     let body = body.map_err(|e| ApiError::BadRequest(format!("could not read the message: {e}")))?;
     let out = mailin::ingest(&state, &body, Some(actor.user.id)).await?;
     Ok((StatusCode::OK, Json(out)))
+}
+
+/// The IMAP poller of the instance that answers: its mailbox (without the
+/// password), the last poll, its outcome or error.
+#[utoipa::path(get, path = "/mail/imap", tag = "feedback",
+    responses((status = 200, body = ImapStatus), (status = 403, body = Problem)))]
+async fn imap_status(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<ImapStatus>> {
+    actor.require(Permission::ManageIntegrations)?;
+    Ok(Json(state.imap_status().get()))
 }

@@ -173,7 +173,8 @@ pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Resp
         "jobs.html",
         ui.lang(),
         Some(&ui),
-        context! { nav => "settings", dead => Value::from_serialize(&dead), counts => counts },
+        context! { nav => "settings", dead => Value::from_serialize(&dead), counts => counts,
+        imap => Value::from_serialize(state.imap_status().get()) },
     )?;
     Ok(html.into_response())
 }
