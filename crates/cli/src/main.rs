@@ -261,6 +261,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if fresh_demo {
                 let n = demo::feedback(app.state(), 60).await?;
                 eprintln!("Demo feedback: {n} items through text analytics and detection rules.");
+                let i = demo::incident(app.state(), 40).await?;
+                eprintln!(
+                    "Demo incident: {} affected customers, {} proactive cases, {} goodwill grants.",
+                    i.affected_count, i.cases_created, i.goodwill_granted
+                );
             }
             let addr = app.local_addr();
             println!("amends listening on http://{addr}");
