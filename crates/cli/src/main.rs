@@ -503,7 +503,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let out = amends_server::incidents::upload(&state, id, format, reader, actor)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
             for e in &out.errors {
                 eprintln!("row {}: {}: {}", e.row, e.field, e.message);
             }

@@ -265,7 +265,7 @@ pub async fn incident_fan_out(
         lead,
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
     let upload_seconds = started.elapsed().as_secs_f64();
     if report.added as usize != affected {
         anyhow::bail!(
@@ -280,7 +280,7 @@ pub async fn incident_fan_out(
     let other = store.insert_incident(&draft, "api", None, lead, now).await?;
     let planner = Planner::load(state, &other, lead)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
     let mut customers = Vec::with_capacity(affected);
     let mut cursor = None;
     loop {

@@ -65,6 +65,16 @@ impl ApiError {
         }
     }
 
+    /// The message for a person at a terminal: like `Display`, but with
+    /// the cause of an internal error (the CLI is not a public endpoint).
+    #[must_use]
+    pub fn for_operator(&self) -> String {
+        match self {
+            ApiError::Internal(cause) => format!("internal error: {cause}"),
+            e => e.to_string(),
+        }
+    }
+
     pub fn internal(e: impl std::fmt::Display) -> Self {
         ApiError::Internal(e.to_string())
     }

@@ -586,8 +586,14 @@ pub async fn upload<R: Read + Send + 'static>(
         totals: Totals::of(&incident),
     };
     let mut fatal = None;
-    let job =
-        Task::IncidentFanOut { incident_id: id }.job(state, state.now() + chrono::Duration::seconds(30), None, None);
+    // One resume job per upload (enqueued with its first staged rows): it
+    // fans out whatever a crash left pending.
+    let job = Task::IncidentFanOut { incident_id: id }.job(
+        state,
+        state.now() + chrono::Duration::seconds(30),
+        Some(format!("incident-fan-out:{}:{}", id.0, new_row_id(state.now()))),
+        None,
+    );
     let planner = Planner::load(state, &incident, actor).await?;
     while let Some(msg) = rx.recv().await {
         let (rows, errors) = match msg {
@@ -641,10 +647,6 @@ pub async fn upload<R: Read + Send + 'static>(
                 }
             }
         }
-        let job = NewJob {
-            dedupe_key: Some(format!("incident-fan-out:{}:{}", id.0, new_row_id(state.now()))),
-            ..job.clone()
-        };
         let added = state.store().stage_affected(id, &staged, &job, state.now()).await?;
         report.added += added;
         report.already_known += staged.len() as u64 - added;
