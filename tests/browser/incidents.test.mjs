@@ -74,10 +74,17 @@ test("incident page: declare, upload affected customers, open a proactive case, 
   assert.match(await page.getByTestId("upload-report").textContent(), /0 neu, 1 schon betroffen/);
   assert.equal((await page.getByTestId("total-cases").textContent()).trim(), "2");
 
+  // Its open cases in the inbox, filtered to the incident.
+  await page.getByTestId("incident-inbox").click();
+  await page.getByTestId("incident-filter").waitFor();
+  assert.match(await page.locator("main").textContent(), new RegExp(`ICE 71 fällt aus ${tag}`));
+  await page.goto(incidentUrl);
+
   // Open the proactive case of the first customer.
   await affected.locator("tbody tr", { hasText: `Betroffen 1 ${tag}` }).locator("a[href^='/cases/']").click();
   await page.waitForURL(/\/cases\//);
   assert.match(await page.locator("h1").textContent(), new RegExp(`ICE 71 fällt aus ${tag}`));
+  await page.getByTestId("case-incident").waitFor();
 
   // Resolve with the closing update.
   await page.goto(incidentUrl);

@@ -578,3 +578,6 @@ goodwill-rules-syntax = Schreibweise: Teile mit „and“ verbunden, je Feld = W
 err-goodwill-rule-name = Bitte der Regel einen Namen geben (höchstens 200 Zeichen).
 err-rule-condition = Die Bedingung ist nicht lesbar:
 err-rule-item = Bitte einen aktiven Katalogeintrag wählen.
+inbox-incident-filter = Nur Fälle einer Störung.
+case-incident-link = Störung
+incident-open-in-inbox = Offene Fälle im Eingang zeigen

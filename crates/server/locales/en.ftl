@@ -578,3 +578,6 @@ goodwill-rules-syntax = Syntax: clauses joined by "and", each field = value, !=,
 err-goodwill-rule-name = Give the rule a name (at most 200 characters).
 err-rule-condition = The condition cannot be read:
 err-rule-item = Choose an active catalog item.
+inbox-incident-filter = Only cases of one incident.
+case-incident-link = incident
+incident-open-in-inbox = Open its cases in the inbox

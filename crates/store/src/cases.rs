@@ -59,6 +59,8 @@ pub struct CaseFilter {
     pub customer_id: Option<CustomerId>,
     pub tier: Option<Tier>,
     pub origin: Option<Origin>,
+    /// Cases of one incident (opened by it or linked to it).
+    pub incident_id: Option<Uuid>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
     /// Resolution due before this time.
@@ -71,7 +73,7 @@ pub struct CaseFilter {
 pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.customer_id, c.subject, c.description, c.channel, c.origin, \
      c.state, c.priority, c.tier, c.assignee_id, c.first_response_due_at, c.resolution_due_at, c.first_responded_at, \
      c.resolved_at, c.closed_at, c.sla_paused_at, c.severity, c.repeat_failure, c.controllable, c.created_at, c.updated_at, c.version, \
-     cu.name AS customer_name, cu.clv_cents AS customer_clv_cents, cu.language AS customer_language, \
+     c.incident_id, cu.name AS customer_name, cu.clv_cents AS customer_clv_cents, cu.language AS customer_language, \
      u.display_name AS assignee_name \
      FROM cases c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = c.assignee_id";
 
@@ -139,6 +141,9 @@ macro_rules! push_case_filter {
         }
         if let Some(o) = f.origin {
             $q.push(" AND c.origin = ").push_bind(o.as_str());
+        }
+        if let Some(i) = f.incident_id {
+            $q.push(" AND c.incident_id = ").push_bind(i);
         }
         // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
         if let Some(from) = f.created_from {

@@ -105,6 +105,8 @@ pub struct Case {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The incident that opened the case or was linked to it.
+    pub incident_id: Option<Uuid>,
     /// Joined from the customer.
     pub customer_name: String,
     pub customer_clv_cents: i64,

@@ -201,6 +201,20 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     assert_eq!(r2["goodwill_granted"], over.len());
 
     // Exactly 1,000 cases from the incident, 1,000 message jobs in the customers' languages.
+    let page: Value = app
+        .get(&format!("/api/v1/cases?incident_id={id}&state=open&limit=200"), &lead)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items.len(), 200, "{page}");
+    assert!(
+        items
+            .iter()
+            .all(|c| c["incident_id"] == json!(id) && c["origin"] == "incident")
+    );
+    assert!(page["next_cursor"].is_string());
     let by_state = app.store.count_cases_by_state().await.expect("count");
     assert_eq!(by_state.iter().map(|(_, n)| n).sum::<i64>(), 1000, "{by_state:?}");
     let jobs = app.store.count_jobs_of_kind("incident_message").await.expect("jobs");

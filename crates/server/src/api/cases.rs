@@ -209,6 +209,8 @@ pub struct CaseQuery {
     pub tier: Option<String>,
     /// manual, api, feedback, email, incident
     pub origin: Option<String>,
+    /// Cases of this incident.
+    pub incident_id: Option<Uuid>,
     /// Created at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,
     /// Created before (RFC 3339).
@@ -266,6 +268,7 @@ impl CaseQuery {
             customer_id: self.customer_id.map(CustomerId),
             tier: empty(&self.tier).map(|t| t.parse()).transpose()?,
             origin: empty(&self.origin).map(|o| o.parse()).transpose()?,
+            incident_id: self.incident_id,
             created_from: self.created_from,
             created_to: self.created_to,
             due_before: self.due_before,

@@ -204,6 +204,8 @@ pub struct CaseOut {
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub version: i64,
+    /// The incident that opened the case or was linked to it.
+    pub incident_id: Option<Uuid>,
 }
 
 impl CaseOut {
@@ -253,6 +255,7 @@ impl CaseOut {
             resolved_at: c.resolved_at,
             closed_at: c.closed_at,
             version: c.version,
+            incident_id: c.incident_id,
         }
     }
 }

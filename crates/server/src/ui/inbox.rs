@@ -71,6 +71,7 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) ->
                 tier => query.tier,
                 sort => query.sort,
                 due_before => query.due_before,
+                incident_id => query.incident_id,
             },
             raw_query => raw,
             states => states,
