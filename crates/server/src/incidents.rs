@@ -660,6 +660,17 @@ pub async fn upload<R: Read + Send + 'static>(
     planner.run(state).await?;
     let incident = state.store().get_incident(id).await?;
     report.totals = Totals::of(&incident);
+    if report.added > 0 {
+        let now = state.now();
+        let event = NewJob::event(
+            "incident.fanned_out",
+            None,
+            json!({"incident_id": id, "added": report.added, "totals": &report.totals}),
+            now,
+        );
+        state.store().enqueue_job(&event, now).await?;
+        state.wake_workers();
+    }
     if let Some(e) = fatal {
         return Err(match e {
             ApiError::BadRequest(m) => ApiError::BadRequest(format!(

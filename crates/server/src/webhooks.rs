@@ -18,11 +18,14 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 /// Events a webhook may subscribe to (`*` means all).
-pub const EVENTS: [&str; 4] = [
+pub const EVENTS: [&str; 7] = [
     "case.created",
     "case.state_changed",
     "survey.answered",
     "goodwill.granted",
+    "incident.created",
+    "incident.updated",
+    "incident.fanned_out",
 ];
 
 /// `sha256=<hex>` of `body` under `secret`.

@@ -339,6 +339,14 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "groupKey", || "an incident for this alert group exists".into()))?;
+            let event = NewJob::event(
+                "incident.created",
+                None,
+                json!({"incident_id": id, "title": d.title, "kind": d.kind, "severity": d.severity, "source": source,
+                       "started_at": d.started_at}),
+                now,
+            );
+            let _ = crate::jobs::insert_job!(&mut *tx, &event, now);
             record_audit!(
                 &mut *tx,
                 Audit {
@@ -431,6 +439,14 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("incident"));
             }
+            let event = NewJob::event(
+                "incident.updated",
+                None,
+                json!({"incident_id": id, "title": d.title, "status": status, "severity": d.severity,
+                       "ended_at": d.ended_at}),
+                now,
+            );
+            let _ = crate::jobs::insert_job!(&mut *tx, &event, now);
             record_audit!(
                 &mut *tx,
                 Audit {

@@ -480,6 +480,17 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
     .await;
     customers(&app, 3).await;
     delay_rules(&app).await;
+    let hook: Value = app
+        .post(
+            "/api/v1/webhooks",
+            &app.admin_token,
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["incident.created", "incident.updated", "incident.fanned_out"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let hook_id = hook["id"].as_str().expect("hook").to_string();
     // INC-0001 already has an open case: it is updated, not doubled.
     let c1 = app
         .store
@@ -586,6 +597,32 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
         .filter(|m| m.contains("behoben") || m.contains("is over"))
         .collect();
     assert_eq!(closing.len(), 3);
+    // Subscribers heard of it: created, fanned out, updated (resolved, asked twice).
+    let events = wait_for(10, "incident webhook deliveries", || async {
+        let list: Value = app
+            .get(&format!("/api/v1/webhooks/{hook_id}/deliveries"), &app.admin_token)
+            .await
+            .json()
+            .await
+            .ok()?;
+        let mut kinds: Vec<String> = list
+            .as_array()?
+            .iter()
+            .filter_map(|d| d["event"].as_str().map(str::to_string))
+            .collect();
+        kinds.sort();
+        (kinds.len() >= 4).then_some(kinds)
+    })
+    .await;
+    assert_eq!(
+        events,
+        [
+            "incident.created",
+            "incident.fanned_out",
+            "incident.updated",
+            "incident.updated"
+        ]
+    );
     // A resolved incident takes no more affected customers.
     let p = problem(
         app.post(
