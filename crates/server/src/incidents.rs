@@ -145,6 +145,23 @@ impl IncidentIn {
     }
 }
 
+/// The fields of a stored incident, to change some of them.
+#[must_use]
+pub fn draft_of(i: &Incident) -> IncidentDraft {
+    IncidentDraft {
+        kind: i.kind,
+        title: i.title.clone(),
+        severity: u8::try_from(i.severity).unwrap_or(3),
+        controllable: i.controllable,
+        started_at: i.started_at,
+        ended_at: i.ended_at,
+        component: i.component.clone(),
+        release: i.release.clone(),
+        summary_de: i.summary_de.clone(),
+        summary_en: i.summary_en.clone(),
+    }
+}
+
 /// Declares an incident.
 pub async fn create(state: &AppState, input: &IncidentIn, source: &str, actor: UserId) -> ApiResult<Incident> {
     let draft = input.validate().map_err(crate::service::first_error)?;
@@ -226,16 +243,12 @@ pub async fn alert(state: &AppState, body: &[u8], actor: UserId) -> ApiResult<Al
             // People may have edited title and summaries: keep theirs, take the
             // alert's times and the higher severity.
             let draft = IncidentDraft {
-                kind: i.kind,
-                title: i.title.clone(),
                 severity: u8::try_from(i.severity).unwrap_or(3).max(a.draft.severity),
-                controllable: i.controllable,
                 started_at: i.started_at.min(a.draft.started_at),
                 ended_at: if a.firing { None } else { a.draft.ended_at.or(Some(now)) },
                 component: i.component.clone().or(a.draft.component),
                 release: i.release.clone().or(a.draft.release),
-                summary_de: i.summary_de.clone(),
-                summary_en: i.summary_en.clone(),
+                ..draft_of(&i)
             };
             let u = state
                 .store()
@@ -932,22 +945,27 @@ pub async fn resume_fan_out(state: &AppState, id: IncidentId) -> Result<JobEffec
     Ok(JobEffects::default())
 }
 
+/// Where a new goodwill rule goes: after the last one.
+pub async fn next_rule_position(state: &AppState) -> ApiResult<i64> {
+    Ok(state
+        .store()
+        .list_goodwill_rules(false)
+        .await?
+        .iter()
+        .map(|r| r.position)
+        .max()
+        .unwrap_or(0)
+        + 10)
+}
+
 /// Resolves the incident and queues the closing update to every affected
 /// customer who may be contacted. Calling it again sends nothing twice.
 pub async fn resolve(state: &AppState, id: IncidentId, actor: UserId) -> ApiResult<Incident> {
     let i = state.store().get_incident(id).await?;
     let now = state.now();
     let draft = IncidentDraft {
-        kind: i.kind,
-        title: i.title.clone(),
-        severity: u8::try_from(i.severity).unwrap_or(3),
-        controllable: i.controllable,
-        started_at: i.started_at,
         ended_at: i.ended_at.or(Some(now.max(i.started_at))),
-        component: i.component.clone(),
-        release: i.release.clone(),
-        summary_de: i.summary_de.clone(),
-        summary_en: i.summary_en.clone(),
+        ..draft_of(&i)
     };
     let i = state
         .store()

@@ -144,6 +144,13 @@ pub struct AffectedRow {
     pub goodwill_name_en: Option<String>,
 }
 
+const AFFECTED_SELECT: &str = "SELECT a.customer_id, cu.name AS customer_name, cu.external_id, a.facts, a.state, \
+     a.language, a.case_id, c.state AS case_state, a.case_created, a.message_job_id, j.state AS message_state, \
+     a.grant_id, g.value_cents AS goodwill_cents, g.currency AS goodwill_currency, gc.name_de AS goodwill_name_de, \
+     gc.name_en AS goodwill_name_en FROM incident_affected a JOIN customers cu ON cu.id = a.customer_id \
+     LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN jobs j ON j.id = a.message_job_id \
+     LEFT JOIN goodwill_grants g ON g.id = a.grant_id LEFT JOIN goodwill_catalog gc ON gc.id = g.catalog_item_id";
+
 /// Live figures of an incident beyond its counters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IncidentStats {
@@ -202,6 +209,38 @@ const RULE_SELECT: &str = "SELECT r.id, r.name, r.condition, r.catalog_item_id, 
      g.name_en AS item_name_en, g.kind AS item_kind, g.value_cents, g.currency, r.position, r.active, r.created_at, \
      r.updated_at FROM goodwill_rules r JOIN goodwill_catalog g ON g.id = r.catalog_item_id";
 
+/// Inserts `$jobs` (a slice of `(id, NewJob)`) as queued outbox jobs with
+/// multi-row statements; a used dedupe key is skipped. Gives how many were new.
+macro_rules! insert_job_rows {
+    ($tx:ident, $jobs:expr, $now:expr) => {{
+        let jobs: &[(Uuid, NewJob)] = $jobs;
+        let now: DateTime<Utc> = $now;
+        let mut added = 0_u64;
+        for chunk in jobs.chunks(crate::bulk::CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+                 created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut r, (id, j)| {
+                r.push_bind(*id)
+                    .push_bind(j.kind.clone())
+                    .push_bind(j.payload.to_string())
+                    .push_bind(j.dedupe_key.clone())
+                    .push_bind(j.case_id.map(|c| c.0))
+                    .push_bind("queued")
+                    .push_bind(j.run_at)
+                    .push_bind(0_i32)
+                    .push_bind(j.max_attempts)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+            added += q.build().execute(&mut *$tx).await?.rows_affected();
+        }
+        added
+    }};
+}
+
 /// Writes the cases, links, events, grants and message jobs of a plan with
 /// multi-row statements inside the transaction `$tx`.
 macro_rules! write_plan_rows {
@@ -246,27 +285,7 @@ macro_rules! write_plan_rows {
             });
             q.build().execute(&mut *$tx).await?;
         }
-        for chunk in p.jobs.chunks(crate::bulk::CHUNK) {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
-                 created_at, updated_at) ",
-            );
-            q.push_values(chunk, |mut r, (id, j)| {
-                r.push_bind(*id)
-                    .push_bind(j.kind.clone())
-                    .push_bind(j.payload.to_string())
-                    .push_bind(j.dedupe_key.clone())
-                    .push_bind(j.case_id.map(|c| c.0))
-                    .push_bind("queued")
-                    .push_bind(j.run_at)
-                    .push_bind(0_i32)
-                    .push_bind(j.max_attempts)
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-            q.build().execute(&mut *$tx).await?;
-        }
+        insert_job_rows!($tx, &p.jobs, now);
     }};
 }
 
@@ -677,15 +696,7 @@ impl Store {
     ) -> Result<Vec<AffectedRow>, StoreError> {
         let limit = i64::try_from(limit.clamp(1, 1000)).unwrap_or(100);
         with_pool!(self, |pool| {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT a.customer_id, cu.name AS customer_name, cu.external_id, a.facts, a.state, a.language, a.case_id, \
-                 c.state AS case_state, a.case_created, a.message_job_id, j.state AS message_state, a.grant_id, \
-                 g.value_cents AS goodwill_cents, g.currency AS goodwill_currency, gc.name_de AS goodwill_name_de, \
-                 gc.name_en AS goodwill_name_en FROM incident_affected a JOIN customers cu ON cu.id = a.customer_id \
-                 LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN jobs j ON j.id = a.message_job_id \
-                 LEFT JOIN goodwill_grants g ON g.id = a.grant_id LEFT JOIN goodwill_catalog gc ON gc.id = g.catalog_item_id \
-                 WHERE a.incident_id = ",
-            );
+            let mut q = sqlx::QueryBuilder::new(format!("{AFFECTED_SELECT} WHERE a.incident_id = "));
             q.push_bind(incident.0);
             if let Some(a) = after {
                 q.push(" AND a.customer_id > ").push_bind(a);
@@ -698,15 +709,9 @@ impl Store {
     /// One affected customer of an incident.
     pub async fn get_affected(&self, incident: IncidentId, customer: Uuid) -> Result<AffectedRow, StoreError> {
         with_pool!(self, |pool| {
-            sqlx::query_as::<_, AffectedRow>(
-                "SELECT a.customer_id, cu.name AS customer_name, cu.external_id, a.facts, a.state, a.language, a.case_id, \
-                 c.state AS case_state, a.case_created, a.message_job_id, j.state AS message_state, a.grant_id, \
-                 g.value_cents AS goodwill_cents, g.currency AS goodwill_currency, gc.name_de AS goodwill_name_de, \
-                 gc.name_en AS goodwill_name_en FROM incident_affected a JOIN customers cu ON cu.id = a.customer_id \
-                 LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN jobs j ON j.id = a.message_job_id \
-                 LEFT JOIN goodwill_grants g ON g.id = a.grant_id LEFT JOIN goodwill_catalog gc ON gc.id = g.catalog_item_id \
-                 WHERE a.incident_id = $1 AND a.customer_id = $2",
-            )
+            sqlx::query_as::<_, AffectedRow>(sqlx::AssertSqlSafe(format!(
+                "{AFFECTED_SELECT} WHERE a.incident_id = $1 AND a.customer_id = $2"
+            )))
             .bind(incident.0)
             .bind(customer)
             .fetch_optional(pool)
@@ -819,28 +824,8 @@ impl Store {
                 .collect();
             with_pool!(self, |pool| {
                 let mut tx = pool.begin_write().await?;
-                let mut added = 0_u64;
-                for chunk in jobs.chunks(crate::bulk::CHUNK) {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
-                         created_at, updated_at) ",
-                    );
-                    q.push_values(chunk, |mut r, j| {
-                        r.push_bind(crate::audit::new_id(now))
-                            .push_bind(j.kind.clone())
-                            .push_bind(j.payload.to_string())
-                            .push_bind(j.dedupe_key.clone())
-                            .push_bind(j.case_id.map(|c| c.0))
-                            .push_bind("queued")
-                            .push_bind(j.run_at)
-                            .push_bind(0_i32)
-                            .push_bind(j.max_attempts)
-                            .push_bind(now)
-                            .push_bind(now);
-                    });
-                    q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-                    added += q.build().execute(&mut *tx).await?.rows_affected();
-                }
+                let with_ids: Vec<(Uuid, NewJob)> = jobs.into_iter().map(|j| (crate::audit::new_id(now), j)).collect();
+                let added: u64 = insert_job_rows!(tx, &with_ids, now);
                 let added = i64::try_from(added).unwrap_or(i64::MAX);
                 sqlx::query(
                     "UPDATE incidents SET closing_messages = closing_messages + $1, \

@@ -335,15 +335,7 @@ async fn create_rule(
     ApiJson(body): ApiJson<RuleIn>,
 ) -> ApiResult<(StatusCode, Json<GoodwillRule>)> {
     actor.require(Permission::ManageGoodwill)?;
-    let next = state
-        .store()
-        .list_goodwill_rules(false)
-        .await?
-        .iter()
-        .map(|r| r.position)
-        .max()
-        .unwrap_or(0)
-        + 10;
+    let next = inc::next_rule_position(&state).await?;
     let input = body.validate(next)?;
     let r = state
         .store()
