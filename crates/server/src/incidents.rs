@@ -608,6 +608,8 @@ pub async fn upload<R: Read + Send + 'static>(
         None,
     );
     let planner = Planner::load(state, &incident, actor).await?;
+    let started = std::time::Instant::now();
+    let mut timings = Timings::default();
     while let Some(msg) = rx.recv().await {
         let (rows, errors) = match msg {
             Parsed::Rows(r, e) => (r, e),
@@ -632,6 +634,7 @@ pub async fn upload<R: Read + Send + 'static>(
         if rows.is_empty() {
             continue;
         }
+        let t = std::time::Instant::now();
         let ids: Vec<String> = rows.iter().map(|r| r.external_id.clone()).collect();
         let found: HashMap<String, Uuid> = state
             .store()
@@ -660,14 +663,30 @@ pub async fn upload<R: Read + Send + 'static>(
                 }
             }
         }
+        timings.lookup += t.elapsed();
+        let t = std::time::Instant::now();
         let added = state.store().stage_affected(id, &staged, &job, state.now()).await?;
+        timings.stage += t.elapsed();
         report.added += added;
         report.already_known += staged.len() as u64 - added;
         if added > 0 {
+            let t = std::time::Instant::now();
             planner.run(state).await?;
+            timings.fan_out += t.elapsed();
         }
     }
     let _ = parser.await;
+    tracing::info!(
+        incident = %id.0,
+        rows = report.rows,
+        added = report.added,
+        rejected = report.rejected,
+        seconds = started.elapsed().as_secs_f64(),
+        lookup = timings.lookup.as_secs_f64(),
+        stage = timings.stage.as_secs_f64(),
+        fan_out = timings.fan_out.as_secs_f64(),
+        "affected customers uploaded"
+    );
     report.errors.sort_by_key(|e| e.row);
     // Whatever another worker may still hold: the totals as they are now.
     planner.run(state).await?;
@@ -696,6 +715,14 @@ pub async fn upload<R: Read + Send + 'static>(
         });
     }
     Ok(report)
+}
+
+/// Where an upload spent its time (logged).
+#[derive(Debug, Default)]
+struct Timings {
+    lookup: std::time::Duration,
+    stage: std::time::Duration,
+    fan_out: std::time::Duration,
 }
 
 // ------------------------------------------------------------------ fan-out
