@@ -544,7 +544,17 @@ async fn inbox_queries_use_indexes(b: Backend) {
     let agent = create_user(&s, "agent1", "agent").await;
     let c = customer(1, Tier::Premium);
     s.insert_customer(&c, None).await.expect("customer");
-    for (name, f) in amends_server::bench::hot_filters(agent, c.id, t0()) {
+    let mut filters = amends_server::bench::hot_filters(agent, c.id, t0());
+    // The inbox of one incident ("from incident X").
+    filters.push((
+        "from incident",
+        amends_store::CaseFilter {
+            incident_id: Some(uuid::Uuid::now_v7()),
+            limit: 50,
+            ..amends_store::CaseFilter::default()
+        },
+    ));
+    for (name, f) in filters {
         let plan = s.explain_list_cases(&f).await.expect("plan");
         let full_scan = match b {
             // "SCAN c" without "USING … INDEX" reads the whole cases table.
