@@ -200,6 +200,82 @@ async fn preview_renders_the_case(b: Backend) {
         "{out}"
     );
 
+    // Goodwill granted on the case: the catalog item's name in the customer's language.
+    let offer: Value = app
+        .post(
+            "/api/v1/templates",
+            &app.admin_token,
+            json!({"name": "Offer", "purpose": "goodwill_offer", "language": "en",
+                "subject": "{{incident_title}}", "body": "We give you {{goodwill}} ({{delay_minutes}})."}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let offer_id = offer["id"].as_str().expect("id");
+    let preview = |case: String| {
+        let app = &app;
+        let agent = &agent;
+        async move {
+            let res = app
+                .post(
+                    &format!("/api/v1/templates/{offer_id}/preview"),
+                    agent,
+                    json!({"case_id": case}),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.expect("json")
+        }
+    };
+    let out = preview(case_id.to_string()).await;
+    assert_eq!(out["body"], "We give you  ().", "no goodwill yet: empty");
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/goodwill"),
+            &app.admin_token,
+            json!({"catalog_item_id": "0194a000-0000-7000-8000-000000000001", "reason": "Paket verloren"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let out = preview(case_id.to_string()).await;
+    assert_eq!(out["body"], "We give you Voucher EUR 10 ().");
+
+    // A case opened by an incident: its title and the customer's delay.
+    app.customer("CRM-8", "en", "standard").await;
+    let incident: Value = app
+        .post(
+            "/api/v1/incidents",
+            &app.admin_token,
+            json!({"kind": "delay", "title": "Train 42 late", "severity": 2, "started_at": "2026-11-23T06:00:00Z"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let incident_id = incident["id"].as_str().expect("id");
+    let res = app
+        .post(
+            &format!("/api/v1/incidents/{incident_id}/affected"),
+            &app.admin_token,
+            json!([{"customer_external_id": "CRM-8", "facts": {"delay_minutes": 95}}]),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let cases: Value = app
+        .get(&format!("/api/v1/cases?incident_id={incident_id}"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let incident_case = cases["items"][0]["id"]
+        .as_str()
+        .expect("case of the incident")
+        .to_string();
+    let out = preview(incident_case).await;
+    assert_eq!(out["subject"], "Train 42 late");
+    assert_eq!(out["body"], "We give you  (95).");
+
     // An unknown case or template is a 404.
     let res = app
         .post(
