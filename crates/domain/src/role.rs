@@ -37,6 +37,8 @@ pub enum Permission {
     ApproveGoodwill,
     /// Configure the goodwill catalog, limits and budgets.
     ManageGoodwill,
+    /// Create, change and delete reply templates.
+    ManageTemplates,
     /// Declare incidents, upload affected customers, send closing updates.
     ManageIncidents,
 }
@@ -52,7 +54,9 @@ impl Role {
             | Permission::ManageSla
             | Permission::ManageGoodwill => matches!(self, Role::Admin),
             Permission::ApproveGoodwill => matches!(self, Role::Lead | Role::Admin),
-            Permission::ManageRules | Permission::ManageIncidents => matches!(self, Role::Lead | Role::Admin),
+            Permission::ManageRules | Permission::ManageIncidents | Permission::ManageTemplates => {
+                matches!(self, Role::Lead | Role::Admin)
+            }
         }
     }
 }
@@ -75,5 +79,7 @@ mod tests {
         assert!(Role::Admin.can(Permission::ManageGoodwill));
         assert!(Role::Lead.can(Permission::ManageIncidents));
         assert!(!Role::Agent.can(Permission::ManageIncidents));
+        assert!(Role::Lead.can(Permission::ManageTemplates));
+        assert!(!Role::Agent.can(Permission::ManageTemplates));
     }
 }

@@ -35,6 +35,22 @@
     });
   });
 
+  // Reply template picker: fills the reply with the template rendered for
+  // this case (the server puts the rendered text into data-body).
+  document.querySelectorAll("select[data-template-picker]").forEach(function (s) {
+    var target = document.getElementById(s.getAttribute("data-target"));
+    if (!target) return;
+    s.addEventListener("change", function () {
+      var opt = s.options[s.selectedIndex];
+      var body = opt && opt.getAttribute("data-body");
+      if (body === null || body === undefined) return;
+      if (target.value.trim() !== "" && target.value !== body &&
+          !window.confirm(s.getAttribute("data-confirm-replace") || "?")) return;
+      target.value = body;
+      target.focus();
+    });
+  });
+
   // Language switch submits on change.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
     s.addEventListener("change", function () { s.form.submit(); });

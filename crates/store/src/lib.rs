@@ -21,6 +21,7 @@ mod models;
 mod page;
 pub mod schema;
 mod sla;
+mod templates;
 mod users;
 mod widget;
 
@@ -40,6 +41,7 @@ pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;
 pub use page::{Cursor, Page};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
+pub use templates::{ReplyTemplate, TemplateFilter};
 pub use users::{NewUser, SessionRecord};
 pub use widget::{WidgetSite, WidgetSiteInput};
 

@@ -5,6 +5,9 @@ use serde_json::json;
 
 /// Every API route with a body that would be valid, and the lowest role
 /// allowed to call it.
+/// A template seeded by migration 0009.
+const SEED_TEMPLATE: &str = "0194a000-0000-7000-8000-000000000101";
+
 fn routes(case: &str, customer: &str, incident: &str) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
     vec![
         ("GET", "/api/v1/me".into(), json!(null), "agent"),
@@ -129,6 +132,37 @@ fn routes(case: &str, customer: &str, incident: &str) -> Vec<(&'static str, Stri
             "/api/v1/goodwill/rules".into(),
             json!({"name": "r", "condition": "delay_minutes > 1", "catalog_item_id": "0194a000-0000-7000-8000-000000000001"}),
             "admin",
+        ),
+        ("GET", "/api/v1/templates".into(), json!(null), "agent"),
+        (
+            "POST",
+            "/api/v1/templates".into(),
+            json!({"name": "t", "purpose": "reply", "language": "de", "body": "Hallo {{customer_name}}"}),
+            "lead",
+        ),
+        (
+            "GET",
+            format!("/api/v1/templates/{SEED_TEMPLATE}"),
+            json!(null),
+            "agent",
+        ),
+        (
+            "PUT",
+            format!("/api/v1/templates/{SEED_TEMPLATE}"),
+            json!({"name": "Antwort", "purpose": "reply", "language": "de", "body": "Hallo {{customer_name}}"}),
+            "lead",
+        ),
+        (
+            "POST",
+            format!("/api/v1/templates/{SEED_TEMPLATE}/preview"),
+            json!({"case_id": case}),
+            "agent",
+        ),
+        (
+            "DELETE",
+            "/api/v1/templates/0194a000-0000-7000-8000-000000000104".into(),
+            json!(null),
+            "lead",
         ),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),

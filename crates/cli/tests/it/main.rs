@@ -15,5 +15,6 @@ mod mailin;
 mod reliability;
 mod sla;
 mod storage;
+mod templates;
 mod ui;
 mod widget;

@@ -11,6 +11,7 @@ pub mod json;
 pub mod mail;
 pub mod query;
 pub mod sla;
+pub mod templates;
 pub mod users;
 pub mod widget;
 
@@ -46,6 +47,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "follow-up", description = "Replies, surveys, the job queue and webhooks"),
         (name = "goodwill", description = "Goodwill catalog, empowerment limits, budgets, grants, approvals, ledger, case assessment, automatic rules"),
         (name = "incidents", description = "Proactive recovery: incidents, Alertmanager webhook, affected customers, fan-out, closing update"),
+        (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
     )
 )]
 struct ApiDoc;
@@ -82,7 +84,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(widget::router())
             .merge(mail::router())
             .merge(goodwill::router())
-            .merge(incidents::router()),
+            .merge(incidents::router())
+            .merge(templates::router()),
     )
 }
 

@@ -195,6 +195,7 @@ pub async fn page_with_field_error(
     let users = state.store().list_users().await?;
     let followup = crate::ui::followup::case_panel(state, case.id).await?;
     let goodwill = crate::ui::goodwill::case_panel(state, case.id).await?;
+    let reply_templates = crate::ui::templates::case_picker(state, ui, &case).await?;
     let now = state.now();
     let out = CaseOut::new(case, now);
     let status = if field_error.is_some() {
@@ -221,6 +222,7 @@ pub async fn page_with_field_error(
             followup => followup,
             personal_note_open => personal_note_open,
             goodwill => goodwill,
+            reply_templates => reply_templates,
             field_error => field_error.map(|(f, m)| context! { field => f, message => m }),
         },
     )?;

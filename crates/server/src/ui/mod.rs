@@ -16,6 +16,7 @@ pub mod render;
 pub mod session;
 pub mod settings;
 pub mod sla;
+pub mod templates;
 pub mod widget;
 
 use crate::error::ApiError;
@@ -39,6 +40,9 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/settings/users", get(admin::users).post(admin::create_user))
         .route("/settings/sla", get(sla::page).post(sla::save))
+        .route("/settings/templates", get(templates::page).post(templates::save))
+        .route("/settings/templates/{id}", get(templates::edit))
+        .route("/settings/templates/{id}/delete", post(templates::delete))
         .route("/reports/sla", get(sla::report))
         .route("/audit", get(admin::audit))
         .route("/inbox", get(inbox::page))

@@ -44,6 +44,7 @@ templates!(
     "goodwill_settings.html",
     "incidents.html",
     "incident.html",
+    "templates.html",
 );
 
 pub struct Ui {
