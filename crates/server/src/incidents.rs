@@ -14,6 +14,7 @@ use amends_domain::incident::{
     self as inc, AlertmanagerPayload, Condition, Facts, IncidentDraft, IncidentKind, IncidentStatus, Subject,
 };
 use amends_domain::sla::{DueDates, SlaTargets};
+use amends_domain::template::{self, TemplatePurpose, TemplateValues};
 use amends_domain::{
     CaseId, CaseState, Channel, IncidentId, Language, Origin, Priority, Tier, UserId, ValidationError,
 };
@@ -1067,21 +1068,68 @@ pub async fn send_message(state: &AppState, job_id: Uuid, m: &MessageTask, last:
         "incident"
     };
     let case = state.store().get_case(m.case_id).await?;
-    let (subject, text, html) = render_mail(
-        state,
-        lang,
-        purpose,
-        context! { name => customer.name.clone(), title => incident.title.clone(), summary => summary,
-        goodwill => goodwill, delay => delay, reference => case.id.short() },
-    )
-    .map_err(|e| Failure {
+    // An active template of the purpose in the customer's language replaces the built-in text.
+    let template = state
+        .store()
+        .list_templates(amends_store::TemplateFilter {
+            purpose: Some(if m.purpose == "closing" {
+                TemplatePurpose::IncidentClosing
+            } else {
+                TemplatePurpose::IncidentNotice
+            }),
+            language: Some(lang),
+            active_only: true,
+        })
+        .await?
+        .into_iter()
+        .next();
+    let permanent = |e: String| Failure {
         error: e,
         permanent: true,
         fx: JobEffects::default(),
-    })?;
+    };
+    let (subject, text, html) = match &template {
+        Some(t) => {
+            let values = TemplateValues {
+                customer_name: Some(customer.name.clone()),
+                case_reference: Some(format!("#{}", case.id.short())),
+                case_subject: Some(case.subject.clone()),
+                agent_name: None,
+                incident_title: Some(incident.title.clone()),
+                delay_minutes: delay.clone(),
+                goodwill: goodwill.clone(),
+            };
+            let body = template::render(&t.body, &values);
+            let (_, text, html) = render_mail(
+                state,
+                lang,
+                "reply",
+                context! { name => customer.name.clone(), body => body },
+            )
+            .map_err(permanent)?;
+            let subject = template::render(&t.subject, &values);
+            let subject = if subject.trim().is_empty() {
+                incident.title.clone()
+            } else {
+                subject
+            };
+            (subject, text, html)
+        }
+        None => {
+            let (subject, text, html) = render_mail(
+                state,
+                lang,
+                purpose,
+                context! { name => customer.name.clone(), title => incident.title.clone(), summary => summary,
+                goodwill => goodwill, delay => delay, reference => case.id.short() },
+            )
+            .map_err(permanent)?;
+            (format!("{subject}: {}", incident.title), text, html)
+        }
+    };
     let mail = OutgoingMail {
         to: to.clone(),
-        subject: format!("{subject}: {}", incident.title),
+        subject,
         text,
         html,
         message_id: state.mailer().new_message_id(job_id),

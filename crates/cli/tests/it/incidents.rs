@@ -574,6 +574,17 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
     })
     .await;
 
+    // An English closing template replaces the built-in English text; German keeps the built-in one.
+    let res = app
+        .post(
+            "/api/v1/templates",
+            &app.admin_token,
+            json!({"name": "All clear", "purpose": "incident_closing", "language": "en",
+                   "subject": "All clear: {{incident_title}}",
+                   "body": "The delay is behind us ({{delay_minutes}} minutes for you). Reference {{case_reference}}."}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
     // Resolving sends the closing update once, even when asked twice.
     let res = app
         .post(&format!("/api/v1/incidents/{id}/resolve"), &app.admin_token, json!({}))
@@ -592,9 +603,15 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
     let mails = sink.wait_for(6).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 6, "{mails:?}");
+    let en_closing = mails
+        .iter()
+        .find(|m| crate::support::header(m, "To") == Some("inc0@example.de") && m.contains("All clear"))
+        .map(|m| crate::support::decode_qp(m))
+        .unwrap_or_else(|| panic!("English closing from the template: {mails:?}"));
+    assert!(en_closing.contains("(240 minutes for you)"), "{en_closing}");
     let closing: Vec<&String> = mails
         .iter()
-        .filter(|m| m.contains("behoben") || m.contains("is over"))
+        .filter(|m| m.contains("behoben") || m.contains("All clear"))
         .collect();
     assert_eq!(closing.len(), 3);
     // Subscribers heard of it: created, fanned out, updated (resolved, asked twice).
