@@ -21,6 +21,19 @@ string_enum!(
     }
 );
 
+/// The purpose of template the reply editor suggests for a case: an
+/// apology before anyone answered (seed 001: acknowledge and apologise
+/// first), a follow-up once it is resolved, otherwise a plain reply.
+#[must_use]
+pub fn suggested_purpose(state: crate::CaseState, answered: bool) -> TemplatePurpose {
+    use crate::CaseState as S;
+    match (state, answered) {
+        (S::Resolved | S::FollowedUp | S::Closed, _) => TemplatePurpose::FollowUp,
+        (_, false) => TemplatePurpose::Apology,
+        _ => TemplatePurpose::Reply,
+    }
+}
+
 /// The variables a template may use, written `{{customer_name}}`.
 pub const VARIABLES: &[&str] = &[
     "customer_name",
@@ -251,6 +264,14 @@ mod tests {
 
     fn draft(subject: &str, body: &str) -> Result<TemplateDraft, ValidationError> {
         TemplateDraft::parse("Apology", "apology", "de", subject, body, true)
+    }
+
+    #[test]
+    fn the_editor_suggests_apology_first_then_reply_then_follow_up() {
+        use crate::CaseState as S;
+        assert_eq!(suggested_purpose(S::New, false), TemplatePurpose::Apology);
+        assert_eq!(suggested_purpose(S::InProgress, true), TemplatePurpose::Reply);
+        assert_eq!(suggested_purpose(S::Resolved, true), TemplatePurpose::FollowUp);
     }
 
     #[test]

@@ -609,3 +609,4 @@ err-template-subject = Der Betreff darf höchstens 200 Zeichen haben.
 err-template-body = Der Text braucht 1 bis 10.000 Zeichen.
 err-template-unknown-variable = Unbekannte Variable „{ $var }“. Verwenden Sie eine der unten genannten Variablen.
 err-template-unclosed = Eine Variable ist nicht geschlossen: schreiben Sie sie als {"{{"}customer_name{"}}"}.
+template-suggested = empfohlen

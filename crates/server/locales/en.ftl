@@ -609,3 +609,4 @@ err-template-subject = The subject may have at most 200 characters.
 err-template-body = The text needs 1 to 10,000 characters.
 err-template-unknown-variable = Unknown variable “{ $var }”. Use one of the variables listed below.
 err-template-unclosed = A variable is not closed: write it as {"{{"}customer_name{"}}"}.
+template-suggested = suggested

@@ -78,6 +78,27 @@ pub fn render_mail(
     Ok((subject, text, html))
 }
 
+/// Whether a written message opens with its own salutation ("Guten Tag …",
+/// "Hello …"), so the mail frame adds none (a template greets already).
+#[must_use]
+pub fn has_salutation(body: &str) -> bool {
+    let start = body.trim_start().to_lowercase();
+    [
+        "guten tag",
+        "hallo",
+        "sehr geehrte",
+        "liebe ",
+        "lieber ",
+        "hello",
+        "hi ",
+        "dear ",
+        "good morning",
+        "good afternoon",
+    ]
+    .iter()
+    .any(|s| start.starts_with(s))
+}
+
 pub(crate) fn message_out(
     case: CaseId,
     author: Option<UserId>,
@@ -409,7 +430,8 @@ pub async fn enqueue_reply(
         state,
         customer.language,
         "reply",
-        context! { name => customer.name.clone(), case_subject => case.subject.clone(), body => body.as_str(), reference => case.id.to_string()[..8].to_string() },
+        context! { name => customer.name.clone(), case_subject => case.subject.clone(), body => body.as_str(), reference => case.id.to_string()[..8].to_string(),
+                   greet => !has_salutation(body.as_str()) },
     )
     .map_err(ApiError::internal)?;
     let subject = format!("{subject} {}", case.subject);
@@ -606,4 +628,17 @@ pub async fn complete_personal_note(
         at: state.now(),
     };
     Ok(state.store().add_event(case, &ev).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_salutation;
+
+    #[test]
+    fn own_salutations_are_recognised() {
+        assert!(has_salutation("Guten Tag Frau Schmidt,\n\nes tut uns leid"));
+        assert!(has_salutation("  Hello Jane,"));
+        assert!(!has_salutation("Es tut uns leid, dass …"));
+        assert!(!has_salutation("We are on it."));
+    }
 }

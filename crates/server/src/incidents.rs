@@ -1104,7 +1104,7 @@ pub async fn send_message(state: &AppState, job_id: Uuid, m: &MessageTask, last:
                 state,
                 lang,
                 "reply",
-                context! { name => customer.name.clone(), body => body },
+                context! { name => customer.name.clone(), greet => !crate::followup::has_salutation(&body), body => body },
             )
             .map_err(permanent)?;
             let subject = template::render(&t.subject, &values);

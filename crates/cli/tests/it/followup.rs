@@ -223,6 +223,21 @@ async fn reply_goes_out_once_with_message_id_and_retries(b: Backend) {
     assert_eq!(ev["data"]["purpose"], "reply");
     assert_eq!(sink.messages().len(), 1, "sent once");
 
+    // A reply that greets by itself (a template) gets no second greeting from the frame.
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{id}/replies"),
+            &app.admin_token,
+            json!({"body": "Guten Tag Kunde CRM-1,\n\nes tut uns leid. Ersatz ist unterwegs."}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let mails = sink.wait_for(2).await;
+    let own = crate::support::decode_qp(&mails[1]);
+    assert!(own.contains("Ersatz ist unterwegs"), "{own}");
+    let text_part = own.split("text/html").next().unwrap_or_default();
+    assert_eq!(text_part.matches("Guten Tag Kunde CRM-1").count(), 1, "{own}");
+
     // Bad input: empty body, unknown case, a customer without email.
     let res = app
         .post(

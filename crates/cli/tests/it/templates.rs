@@ -470,6 +470,13 @@ async fn settings_page_and_case_picker(b: Backend) {
     );
     assert!(!picker.contains("Apology (English)"), "only the customer's language");
     assert!(!picker.contains("{{"), "no raw placeholders: {picker}");
+    // Nobody answered yet: the apology comes first, marked as suggested.
+    let first = picker.split("<option value=\"").nth(2).expect("first template");
+    assert!(first.contains("data-suggested=\"true\""), "{picker}");
+    assert!(
+        first.contains("Entschuldigung (Deutsch)") && first.contains("empfohlen"),
+        "{first}"
+    );
 }
 
 crate::both_backends!(

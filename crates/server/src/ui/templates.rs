@@ -200,11 +200,16 @@ pub async fn case_picker(state: &AppState, ui: &UiUser, case: &Case) -> Result<V
         return Ok(Vec::new());
     }
     let values = values_for_case(state.store(), case, &ui.user.display_name).await?;
+    // The suggested purpose first (stable order otherwise), marked as such.
+    let suggested = amends_domain::template::suggested_purpose(case.state, case.first_responded_at.is_some());
+    let mut templates = templates;
+    templates.sort_by_key(|t| t.purpose != suggested);
     Ok(templates
         .iter()
         .map(|t| {
             let r = render_template(t, &values);
-            context! { id => t.id, name => t.name.clone(), purpose => t.purpose.as_str(), body => r.body }
+            context! { id => t.id, name => t.name.clone(), purpose => t.purpose.as_str(), body => r.body,
+            suggested => t.purpose == suggested }
         })
         .collect())
 }
