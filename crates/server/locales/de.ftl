@@ -610,3 +610,6 @@ err-template-body = Der Text braucht 1 bis 10.000 Zeichen.
 err-template-unknown-variable = Unbekannte Variable „{ $var }“. Verwenden Sie eine der unten genannten Variablen.
 err-template-unclosed = Eine Variable ist nicht geschlossen: schreiben Sie sie als {"{{"}customer_name{"}}"}.
 template-suggested = empfohlen
+mail-approval-subject = Kulanz wartet auf Ihre Freigabe
+mail-approval-body = { $requester } möchte im Fall „{ $subject }“ Kulanz über { $value } gewähren. Das liegt über dem eigenen Limit und braucht Ihre Freigabe.
+mail-approval-why = Warum eine Freigabe nötig ist: { $why }

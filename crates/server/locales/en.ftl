@@ -610,3 +610,6 @@ err-template-body = The text needs 1 to 10,000 characters.
 err-template-unknown-variable = Unknown variable “{ $var }”. Use one of the variables listed below.
 err-template-unclosed = A variable is not closed: write it as {"{{"}customer_name{"}}"}.
 template-suggested = suggested
+mail-approval-subject = Goodwill waits for your approval
+mail-approval-body = { $requester } asks for goodwill of { $value } on the case "{ $subject }". It is above their limit, so it needs your approval.
+mail-approval-why = Why it needs approval: { $why }

@@ -5,8 +5,8 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use amends_domain::goodwill::{
-    self, Assessment, AssessmentInput, Decision, GoodwillKind, decide_approval, decide_grant, parse_currency,
-    parse_value_cents,
+    self, Assessment, AssessmentInput, Decision, GoodwillKind, GrantState, decide_approval, decide_grant,
+    parse_currency, parse_value_cents,
 };
 use amends_domain::{CaseId, Priority};
 use amends_store::{Grant, NewGrant, User};
@@ -87,11 +87,68 @@ pub async fn grant(state: &AppState, case: CaseId, req: GrantRequest, by: &User)
         requested_by: by.id,
         at: state.now(),
     };
-    state
+    let grant = state
         .store()
         .grant_goodwill(&new, |s| decide_grant(role, &limit, value, s.month_cents, s.case_cents))
         .await?
-        .map_err(|r| ApiError::validation("value_cents", r))
+        .map_err(|r| ApiError::validation("value_cents", r))?;
+    if grant.state == GrantState::Pending {
+        notify_approvers(state, &grant, by).await?;
+    }
+    Ok(grant)
+}
+
+/// Tells every active lead and admin with an email address (except the
+/// requester) that a grant waits for approval, in their language, through
+/// the outbox (one mail per approver and grant). The approvals queue is the
+/// durable record; the mail is queued right after the grant is stored.
+async fn notify_approvers(state: &AppState, grant: &Grant, by: &User) -> ApiResult<()> {
+    let now = state.now();
+    let link = format!("{}/goodwill/approvals", state.config().base_url.trim_end_matches('/'));
+    for u in state.store().list_users().await? {
+        let Some(to) = u.email.clone() else { continue };
+        if !u.active || u.id == by.id || !u.role.can(amends_domain::Permission::ApproveGoodwill) {
+            continue;
+        }
+        let (subject, text, html) = crate::followup::render_mail(
+            state,
+            u.language,
+            "approval",
+            minijinja::context! {
+                name => u.display_name.clone(),
+                requester => by.display_name.clone(),
+                value => crate::ui::render::format_money(grant.value_cents, u.language),
+                case_subject => grant.case_subject.clone(),
+                reason => grant.reason.clone(),
+                why => grant.approval_reason.clone().unwrap_or_default(),
+                link => link.clone(),
+            },
+        )
+        .map_err(ApiError::internal)?;
+        let job_id = amends_store::new_row_id(now);
+        let task = crate::jobs::Task::Mail(crate::jobs::MailTask {
+            case_id: Some(CaseId(grant.case_id)),
+            purpose: "approval".into(),
+            author_id: None,
+            mail: crate::mail::OutgoingMail {
+                to,
+                subject,
+                text,
+                html,
+                message_id: state.mailer().new_message_id(job_id),
+                in_reply_to: None,
+            },
+        });
+        let job = task.job(
+            state,
+            now,
+            Some(format!("approval:{}:{}", grant.id, u.id.0)),
+            Some(CaseId(grant.case_id)),
+        );
+        state.store().enqueue_job(&job, now).await?;
+    }
+    state.wake_workers();
+    Ok(())
 }
 
 /// Approves or rejects a pending request. Nobody decides their own request,

@@ -405,7 +405,58 @@ async fn assessment_explains_the_paradox(b: Backend) {
 }
 
 crate::both_backends!(
+    leads_are_told_of_a_request_above_the_limit,
     grant_within_limit_and_approval_above,
     bad_goodwill_input_changes_nothing,
     assessment_explains_the_paradox,
 );
+
+async fn leads_are_told_of_a_request_above_the_limit(b: Backend) {
+    let sink = crate::support::SmtpSink::start().await;
+    let url = sink.url();
+    let app = TestApp::spawn_with(b, move |c| {
+        c.smtp.url = Some(url);
+        c.smtp.from = "Service <service@amends.test>".into();
+    })
+    .await;
+    let cust = app.customer("CRM-N1", "de", "standard").await;
+    let case = app.case(&cust, "Koffer beschädigt").await;
+    let case_id = case["id"].as_str().expect("id").to_string();
+    let agent = app.token_for("anna", "agent").await;
+    // A lead with an address (English), a lead without one, the admin without one.
+    let res = app
+        .post(
+            "/api/v1/users",
+            &app.admin_token,
+            json!({"username": "lisa", "role": "lead", "password": "long enough pw", "language": "en",
+                   "email": "lisa@example.de", "display_name": "Lisa Lead"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    app.token_for("lars", "lead").await;
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/goodwill"),
+            &agent,
+            json!({"kind": "refund", "value_cents": 8000, "currency": "EUR", "reason": "Koffer ersetzt"}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let mails = sink.wait_for(1).await;
+    let mail = crate::support::decode_qp(&mails[0]);
+    assert_eq!(crate::support::header(&mails[0], "To"), Some("lisa@example.de"));
+    assert!(mail.contains("anna (test) asks for goodwill of"), "{mail}");
+    assert!(mail.contains("Koffer ersetzt") && mail.contains("/goodwill/approvals"), "{mail}");
+    // A grant within the limit tells nobody.
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/goodwill"),
+            &agent,
+            json!({"kind": "voucher", "value_cents": 1000, "currency": "EUR", "reason": "Entschuldigung"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), 1);
+}
+
