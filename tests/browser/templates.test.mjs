@@ -44,6 +44,7 @@ test("picking a template fills the reply with the customer's name", async () => 
   assert.match(reply, /^Guten Tag Jonas Vorlage,/);
   assert.match(reply, new RegExp(`„Paket fehlt ${tag}“`));
   assert.doesNotMatch(reply, /\{\{/);
+  assert.match(await page.locator("#reply-subject").inputValue(), new RegExp(`^Es tut uns leid: Paket fehlt ${tag}`));
 
   // Text already written is only replaced after confirming.
   await page.locator("#reply-body").fill("Mein eigener Text");

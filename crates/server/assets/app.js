@@ -47,6 +47,8 @@
       if (target.value.trim() !== "" && target.value !== body &&
           !window.confirm(s.getAttribute("data-confirm-replace") || "?")) return;
       target.value = body;
+      var subject = document.getElementById("reply-subject");
+      if (subject && opt.getAttribute("data-subject")) subject.value = opt.getAttribute("data-subject");
       target.focus();
     });
   });

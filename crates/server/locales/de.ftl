@@ -613,3 +613,4 @@ template-suggested = empfohlen
 mail-approval-subject = Kulanz wartet auf Ihre Freigabe
 mail-approval-body = { $requester } möchte im Fall „{ $subject }“ Kulanz über { $value } gewähren. Das liegt über dem eigenen Limit und braucht Ihre Freigabe.
 mail-approval-why = Warum eine Freigabe nötig ist: { $why }
+reply-subject = Betreff (optional)

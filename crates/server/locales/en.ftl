@@ -613,3 +613,4 @@ template-suggested = suggested
 mail-approval-subject = Goodwill waits for your approval
 mail-approval-body = { $requester } asks for goodwill of { $value } on the case "{ $subject }". It is above their limit, so it needs your approval.
 mail-approval-why = Why it needs approval: { $why }
+reply-subject = Subject (optional)

@@ -390,10 +390,23 @@ pub async fn enqueue_reply(
     state: &AppState,
     case_id: CaseId,
     body: &str,
+    subject: Option<&str>,
     actor: UserId,
     idempotency_key: Option<&str>,
 ) -> ApiResult<QueuedReply> {
     let body = NonEmptyText::parse("body", body, REPLY_MAX)?;
+    let own_subject = match subject.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) if s.chars().count() > 200 => {
+            return Err(ApiError::validation(
+                "subject",
+                "subject must be at most 200 characters",
+            ));
+        }
+        Some(s) if s.contains(['\r', '\n']) => {
+            return Err(ApiError::validation("subject", "subject must be one line"));
+        }
+        other => other.map(str::to_string),
+    };
     let case = state.store().get_case(case_id).await?;
     let customer = state.store().get_customer(case.customer_id).await?;
     let Some(to) = customer.email.clone() else {
@@ -434,7 +447,8 @@ pub async fn enqueue_reply(
                    greet => !has_salutation(body.as_str()) },
     )
     .map_err(ApiError::internal)?;
-    let subject = format!("{subject} {}", case.subject);
+    // Default: "Re: <case subject>"; a template's subject (or the agent's) replaces it.
+    let subject = own_subject.unwrap_or_else(|| format!("{subject} {}", case.subject));
     let task = Task::Mail(MailTask {
         case_id: Some(case_id),
         purpose: "reply".into(),

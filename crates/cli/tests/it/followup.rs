@@ -228,7 +228,7 @@ async fn reply_goes_out_once_with_message_id_and_retries(b: Backend) {
         .post(
             &format!("/api/v1/cases/{id}/replies"),
             &app.admin_token,
-            json!({"body": "Guten Tag Kunde CRM-1,\n\nes tut uns leid. Ersatz ist unterwegs."}),
+            json!({"body": "Guten Tag Kunde CRM-1,\n\nes tut uns leid. Ersatz ist unterwegs.", "subject": "Ersatz ist unterwegs"}),
         )
         .await;
     assert_eq!(res.status(), 202);
@@ -237,6 +237,22 @@ async fn reply_goes_out_once_with_message_id_and_retries(b: Backend) {
     assert!(own.contains("Ersatz ist unterwegs"), "{own}");
     let text_part = own.split("text/html").next().unwrap_or_default();
     assert_eq!(text_part.matches("Guten Tag Kunde CRM-1").count(), 1, "{own}");
+    assert_eq!(
+        header(&mails[1], "Subject"),
+        Some("Ersatz ist unterwegs"),
+        "the template's subject"
+    );
+    let p = problem(
+        app.post(
+            &format!("/api/v1/cases/{id}/replies"),
+            &app.admin_token,
+            json!({"body": "x", "subject": "zwei\nZeilen"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "subject");
 
     // Bad input: empty body, unknown case, a customer without email.
     let res = app

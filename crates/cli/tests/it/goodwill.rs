@@ -446,7 +446,10 @@ async fn leads_are_told_of_a_request_above_the_limit(b: Backend) {
     let mail = crate::support::decode_qp(&mails[0]);
     assert_eq!(crate::support::header(&mails[0], "To"), Some("lisa@example.de"));
     assert!(mail.contains("anna (test) asks for goodwill of"), "{mail}");
-    assert!(mail.contains("Koffer ersetzt") && mail.contains("/goodwill/approvals"), "{mail}");
+    assert!(
+        mail.contains("Koffer ersetzt") && mail.contains("/goodwill/approvals"),
+        "{mail}"
+    );
     // A grant within the limit tells nobody.
     let res = app
         .post(
@@ -459,4 +462,3 @@ async fn leads_are_told_of_a_request_above_the_limit(b: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(sink.messages().len(), 1);
 }
-

@@ -37,6 +37,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct ReplyIn {
     /// Plain text; sent as text and HTML in the customer's language frame.
     pub body: String,
+    /// One line, at most 200 characters (e.g. a template's rendered subject);
+    /// default "Re: <case subject>" in the customer's language.
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 /// Send a reply to the case's customer by email. The mail goes through
@@ -53,7 +57,15 @@ async fn send_reply(
 ) -> ApiResult<(StatusCode, Json<QueuedReply>)> {
     actor.require(Permission::WorkCases)?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let q = followup::enqueue_reply(&state, CaseId(id), &body.body, actor.user.id, key).await?;
+    let q = followup::enqueue_reply(
+        &state,
+        CaseId(id),
+        &body.body,
+        body.subject.as_deref(),
+        actor.user.id,
+        key,
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(q)))
 }
 

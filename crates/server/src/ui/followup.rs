@@ -113,6 +113,9 @@ pub async fn survey_post(
 pub struct ReplyForm {
     csrf: String,
     body: String,
+    /// Optional; a template fills it.
+    #[serde(default)]
+    subject: String,
     /// A random key from the form, so a double submit sends one mail.
     #[serde(default)]
     key: String,
@@ -126,7 +129,16 @@ pub async fn reply(
 ) -> Result<Response, UiError> {
     ui.check_csrf(&form.csrf)?;
     let key = (!form.key.is_empty()).then_some(form.key.as_str());
-    match followup::enqueue_reply(&state, CaseId(id), &form.body, ui.user.id, key).await {
+    match followup::enqueue_reply(
+        &state,
+        CaseId(id),
+        &form.body,
+        Some(form.subject.as_str()),
+        ui.user.id,
+        key,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#outbox")).into_response()),
         Err(crate::error::ApiError::Validation { message, .. }) => {
             crate::ui::cases::page_handler(&state, &ui, id, Some(message)).await

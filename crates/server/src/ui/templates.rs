@@ -208,7 +208,7 @@ pub async fn case_picker(state: &AppState, ui: &UiUser, case: &Case) -> Result<V
         .iter()
         .map(|t| {
             let r = render_template(t, &values);
-            context! { id => t.id, name => t.name.clone(), purpose => t.purpose.as_str(), body => r.body,
+            context! { id => t.id, name => t.name.clone(), purpose => t.purpose.as_str(), body => r.body, subject => r.subject,
             suggested => t.purpose == suggested }
         })
         .collect())
