@@ -62,7 +62,50 @@ macro_rules! record_audit {
 }
 pub(crate) use record_audit;
 
+/// Removing one row by id (a delete, or a switch to inactive): the
+/// statement and how the audit log names it.
+pub(crate) struct Removal {
+    /// One statement with `$1` = the id; it changes at most one row.
+    pub sql: &'static str,
+    /// The thing, for "… not found".
+    pub what: &'static str,
+    pub action: &'static str,
+    pub entity: &'static str,
+}
+
 impl Store {
+    /// Runs the removal for `id` and records it in the audit log in the
+    /// same transaction; `NotFound` when no row changed.
+    pub(crate) async fn remove_audited(
+        &self,
+        r: &Removal,
+        id: Uuid,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        use crate::BeginWrite;
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(r.sql).bind(id).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound(r.what));
+            }
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: r.action,
+                    entity: r.entity,
+                    entity_id: id.to_string(),
+                    detail: serde_json::Value::Null,
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// The newest audit entries, optionally for one entity (`case`, `customer`, `user`, …).
     pub async fn list_audit(
         &self,

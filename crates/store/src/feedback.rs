@@ -5,7 +5,7 @@
 //! transaction; imports write chunks of items per transaction.
 
 use crate::BeginWrite;
-use crate::audit::{Audit, new_id, record_audit};
+use crate::audit::{Audit, Removal, new_id, record_audit};
 use crate::cases::{insert_event, insert_new_case};
 use crate::{Cursor, EventKind, NewCase, NewEvent, Page, Store, StoreError, with_pool};
 use amends_domain::detection::{Conditions, Reason, RuleAction};
@@ -520,28 +520,12 @@ impl Store {
     }
 
     pub async fn delete_rule(&self, id: RuleId, actor: Option<UserId>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("DELETE FROM detection_rules WHERE id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("detection rule"));
-            }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "rule.delete",
-                    entity: "detection_rule",
-                    entity_id: id.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
-            tx.commit().await?;
-            Ok(())
-        })
+        let r = Removal {
+            sql: "DELETE FROM detection_rules WHERE id = $1",
+            what: "detection rule",
+            action: "rule.delete",
+            entity: "detection_rule",
+        };
+        self.remove_audited(&r, id.0, actor, now).await
     }
 }

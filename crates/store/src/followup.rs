@@ -2,7 +2,7 @@
 //! webhooks and their delivery log.
 
 use crate::BeginWrite;
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, Removal, record_audit};
 use crate::jobs::{NewJob, insert_job};
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CaseState, CustomerId, UserId};
@@ -450,29 +450,13 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("UPDATE webhooks SET active = FALSE WHERE id = $1 AND active = TRUE")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("webhook"));
-            }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "webhook.delete",
-                    entity: "webhook",
-                    entity_id: id.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
-            tx.commit().await?;
-            Ok(())
-        })
+        let r = Removal {
+            sql: "UPDATE webhooks SET active = FALSE WHERE id = $1 AND active = TRUE",
+            what: "webhook",
+            action: "webhook.delete",
+            entity: "webhook",
+        };
+        self.remove_audited(&r, id, actor, now).await
     }
 
     pub async fn get_delivery(&self, id: Uuid) -> Result<WebhookDelivery, StoreError> {

@@ -11,7 +11,7 @@
 //! with the first staged rows).
 
 use crate::BeginWrite;
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, Removal, record_audit};
 use crate::bulk::{CaseRecord, EventRecord, insert_case_records, insert_event_records};
 use crate::{NewJob, Store, StoreError, with_pool};
 use amends_domain::goodwill::GoodwillKind;
@@ -957,28 +957,12 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("DELETE FROM goodwill_rules WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("goodwill rule"));
-            }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "goodwill_rule.delete",
-                    entity: "goodwill_rule",
-                    entity_id: id.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
-            tx.commit().await?;
-            Ok(())
-        })
+        let r = Removal {
+            sql: "DELETE FROM goodwill_rules WHERE id = $1",
+            what: "goodwill rule",
+            action: "goodwill_rule.delete",
+            entity: "goodwill_rule",
+        };
+        self.remove_audited(&r, id, actor, now).await
     }
 }

@@ -2,7 +2,7 @@
 //! placeholders. Validation and rendering live in `amends_domain::template`.
 
 use crate::BeginWrite;
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, Removal, record_audit};
 use crate::{Store, StoreError, with_pool};
 use amends_domain::template::{TemplateDraft, TemplatePurpose};
 use amends_domain::{Language, UserId};
@@ -126,28 +126,12 @@ impl Store {
     }
 
     pub async fn delete_template(&self, id: Uuid, actor: Option<UserId>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("DELETE FROM reply_templates WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("template"));
-            }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "template.delete",
-                    entity: "template",
-                    entity_id: id.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
-            tx.commit().await?;
-            Ok(())
-        })
+        let r = Removal {
+            sql: "DELETE FROM reply_templates WHERE id = $1",
+            what: "template",
+            action: "template.delete",
+            entity: "template",
+        };
+        self.remove_audited(&r, id, actor, now).await
     }
 }

@@ -1,7 +1,7 @@
 //! Sites that embed the feedback widget (`/widget.js`) with a public key.
 
 use crate::BeginWrite;
-use crate::audit::{Audit, new_id, record_audit};
+use crate::audit::{Audit, Removal, new_id, record_audit};
 use crate::{Store, StoreError, with_pool};
 use amends_domain::UserId;
 use chrono::{DateTime, Utc};
@@ -189,28 +189,12 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("DELETE FROM widget_sites WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("widget site"));
-            }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "widget_site.delete",
-                    entity: "widget_site",
-                    entity_id: id.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
-            tx.commit().await?;
-            Ok(())
-        })
+        let r = Removal {
+            sql: "DELETE FROM widget_sites WHERE id = $1",
+            what: "widget site",
+            action: "widget_site.delete",
+            entity: "widget_site",
+        };
+        self.remove_audited(&r, id, actor, now).await
     }
 }
