@@ -351,6 +351,16 @@ pub struct UploadReport {
     pub totals: Totals,
 }
 
+impl UploadReport {
+    /// Counts a rejected row; the first [`MAX_REPORTED_ERRORS`] are listed.
+    fn reject(&mut self, e: RowError) {
+        self.rejected += 1;
+        if self.errors.len() < MAX_REPORTED_ERRORS {
+            self.errors.push(e);
+        }
+    }
+}
+
 /// Parses `reader` on a blocking thread and sends chunks of rows to `tx`.
 fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc::Sender<Parsed>) {
     let reader = std::io::BufReader::with_capacity(256 * 1024, reader);
@@ -433,7 +443,7 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
                     format!(
                         "the CSV header must name a `customer_external_id` column (plus one column per fact, e.g. \
                              `customer_external_id,delay_minutes,order_id`); got `{}`",
-                        inc_truncate(&names.join(","))
+                        amends_domain::validate::truncate(&names.join(","), 120)
                     ),
                 )));
                 return;
@@ -564,10 +574,6 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
     let _ = flush(&mut rows, &mut errors, true);
 }
 
-fn inc_truncate(s: &str) -> String {
-    amends_domain::validate::truncate(s, 120)
-}
-
 /// Reads an upload from `reader` (on a blocking thread), stages the rows
 /// chunk by chunk and fans them out. Unknown customers and bad rows are
 /// reported per row; the rest is processed. A fatal problem (wrong CSV
@@ -626,12 +632,9 @@ pub async fn upload<R: Read + Send + 'static>(
                 .max()
                 .unwrap_or(0),
         );
-        report.rejected += errors.len() as u64;
-        report.errors.extend(
-            errors
-                .into_iter()
-                .take(MAX_REPORTED_ERRORS.saturating_sub(report.errors.len())),
-        );
+        for e in errors {
+            report.reject(e);
+        }
         if rows.is_empty() {
             continue;
         }
@@ -648,20 +651,15 @@ pub async fn upload<R: Read + Send + 'static>(
         for r in rows {
             match found.get(&r.external_id) {
                 Some(c) => staged.push((*c, serde_json::to_string(&r.facts).map_err(ApiError::internal)?)),
-                None => {
-                    report.rejected += 1;
-                    if report.errors.len() < MAX_REPORTED_ERRORS {
-                        report.errors.push(RowError {
-                            row: r.row,
-                            message: format!(
-                                "no customer with external id `{}`; create it first (POST /api/v1/customers or the customer import)",
-                                r.external_id
-                            ),
-                            customer_external_id: Some(r.external_id),
-                            field: "customer_external_id".into(),
-                        });
-                    }
-                }
+                None => report.reject(RowError {
+                    row: r.row,
+                    message: format!(
+                        "no customer with external id `{}`; create it first (POST /api/v1/customers or the customer import)",
+                        r.external_id
+                    ),
+                    customer_external_id: Some(r.external_id),
+                    field: "customer_external_id".into(),
+                }),
             }
         }
         timings.lookup += t.elapsed();
@@ -689,7 +687,8 @@ pub async fn upload<R: Read + Send + 'static>(
         "affected customers uploaded"
     );
     report.errors.sort_by_key(|e| e.row);
-    // Whatever another worker may still hold: the totals as they are now.
+    // Rows left pending by an earlier, interrupted upload (this one may have
+    // added none, so the loop did not run the fan-out) go out now too.
     planner.run(state).await?;
     let incident = state.store().get_incident(id).await?;
     report.totals = Totals::of(&incident);
@@ -772,7 +771,7 @@ impl Planner {
             sla,
             priority,
             actor,
-            max_attempts: i32::try_from(state.config().job_max_attempts).unwrap_or(8),
+            max_attempts: crate::jobs::max_attempts(state),
         })
     }
 
@@ -931,8 +930,8 @@ impl Planner {
             });
             let message_job_id = (a.email.is_some() && a.consent_contact).then(|| {
                 let jid = new_row_id(now);
-                p.jobs
-                    .push((jid, self.message_job(a.customer_id, case_id, language, "notice", now)));
+                let job = message_job(i.id, self.max_attempts, a.customer_id, case_id, language, "notice", now);
+                p.jobs.push((jid, job));
                 jid
             });
             p.outcomes.push(AffectedOutcome {
@@ -946,18 +945,32 @@ impl Planner {
         }
         p
     }
+}
 
-    fn message_job(&self, customer: Uuid, case: Uuid, language: Language, purpose: &str, now: DateTime<Utc>) -> NewJob {
-        NewJob {
-            kind: "incident_message".into(),
-            payload: json!({"incident_id": self.incident.id, "customer_id": customer, "case_id": case,
-                            "purpose": purpose, "language": language.code()}),
-            run_at: now,
-            dedupe_key: Some(format!("incident:{}:{purpose}:{customer}", self.incident.id.0)),
-            case_id: Some(CaseId(case)),
-            max_attempts: self.max_attempts,
-        }
-    }
+/// The outbox job of one incident message; its dedupe key makes it once
+/// per (incident, purpose, customer).
+fn message_job(
+    incident: IncidentId,
+    max_attempts: i32,
+    customer: Uuid,
+    case: Uuid,
+    language: Language,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> NewJob {
+    let task = Task::IncidentMessage(MessageTask {
+        incident_id: incident,
+        customer_id: customer,
+        case_id: CaseId(case),
+        purpose: purpose.into(),
+        language: language.code().into(),
+    });
+    task.job_with_attempts(
+        max_attempts,
+        now,
+        Some(format!("incident:{}:{purpose}:{customer}", incident.0)),
+        Some(CaseId(case)),
+    )
 }
 
 /// Fans out whatever is pending (the background job after a crash).
@@ -995,24 +1008,17 @@ pub async fn resolve(state: &AppState, id: IncidentId, actor: UserId) -> ApiResu
         ended_at: i.ended_at.or(Some(now.max(i.started_at))),
         ..draft_of(&i)
     };
-    let i = state
+    state
         .store()
         .update_incident(id, &draft, IncidentStatus::Resolved, Some(actor), now)
         .await?;
-    let planner = Planner {
-        incident: i.clone(),
-        rules: Vec::new(),
-        sla: HashMap::new(),
-        priority: Priority::Normal,
-        actor,
-        max_attempts: i32::try_from(state.config().job_max_attempts).unwrap_or(8),
-    };
+    let attempts = crate::jobs::max_attempts(state);
     state
         .store()
         .queue_closing_update(id, Some(actor), now, |a, case| {
             (a.email.is_some() && a.consent_contact).then(|| {
                 let lang = Language::from_str(&a.language).unwrap_or_default();
-                planner.message_job(a.customer_id, case, lang, "closing", now)
+                message_job(id, attempts, a.customer_id, case, lang, "closing", now)
             })
         })
         .await?;

@@ -150,15 +150,34 @@ impl Task {
         dedupe_key: Option<String>,
         case: Option<CaseId>,
     ) -> NewJob {
+        self.job_with_attempts(max_attempts(state), run_at, dedupe_key, case)
+    }
+
+    /// Like [`Task::job`], with the attempts given (for code that plans jobs
+    /// without the state at hand, such as the incident fan-out).
+    #[must_use]
+    pub fn job_with_attempts(
+        &self,
+        max_attempts: i32,
+        run_at: DateTime<Utc>,
+        dedupe_key: Option<String>,
+        case: Option<CaseId>,
+    ) -> NewJob {
         NewJob {
             kind: self.kind().into(),
             payload: self.payload(),
             run_at,
             dedupe_key,
             case_id: case,
-            max_attempts: i32::try_from(state.config().job_max_attempts).unwrap_or(8),
+            max_attempts,
         }
     }
+}
+
+/// The attempts a job gets before it is declared dead (`job_max_attempts`).
+#[must_use]
+pub fn max_attempts(state: &AppState) -> i32 {
+    i32::try_from(state.config().job_max_attempts).unwrap_or(8)
 }
 
 /// Why a job failed; `fx` is applied with the failure (e.g. the delivery log).

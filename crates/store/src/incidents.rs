@@ -795,7 +795,7 @@ impl Store {
         let mut after: Option<Uuid> = None;
         let mut queued = 0_i64;
         loop {
-            let rows: Vec<(PendingAffected, Option<Uuid>)> = with_pool!(self, |pool| {
+            let rows: Vec<PendingAffected> = with_pool!(self, |pool| {
                 let mut q = sqlx::QueryBuilder::new(
                     "SELECT a.customer_id, a.facts, cu.tier, COALESCE(a.language, cu.language) AS language, cu.email, \
                      cu.consent_contact, a.case_id AS open_case_id FROM incident_affected a \
@@ -806,21 +806,14 @@ impl Store {
                     q.push(" AND a.customer_id > ").push_bind(a);
                 }
                 q.push(" ORDER BY a.customer_id LIMIT 1000");
-                q.build_query_as::<PendingAffected>()
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(|r| {
-                        let c = r.open_case_id;
-                        (r, c)
-                    })
-                    .collect()
+                q.build_query_as::<PendingAffected>().fetch_all(pool).await?
             });
             let Some(last) = rows.last() else { break };
-            after = Some(last.0.customer_id);
+            after = Some(last.customer_id);
+            // `open_case_id` holds the case the fan-out linked to the customer.
             let jobs: Vec<NewJob> = rows
                 .iter()
-                .filter_map(|(r, case)| case.and_then(|c| job(r, c)))
+                .filter_map(|r| r.open_case_id.and_then(|c| job(r, c)))
                 .collect();
             with_pool!(self, |pool| {
                 let mut tx = pool.begin_write().await?;
