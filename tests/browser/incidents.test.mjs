@@ -64,7 +64,7 @@ test("incident page: declare, upload affected customers, open a proactive case, 
   assert.equal((await page.getByTestId("total-messages").textContent()).trim(), "2");
   const affected = page.getByTestId("affected");
   assert.equal(await affected.locator("tbody tr").count(), 2);
-  assert.match(await affected.textContent(), /delay_minutes: 200/);
+  assert.match(await affected.textContent(), /delay_minutes: 200, order_id: T-1\b/);
   await page.screenshot({ path: `${shots}/incident-page.png`, fullPage: true });
 
   // The same list again adds nobody.

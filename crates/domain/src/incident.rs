@@ -172,6 +172,16 @@ impl fmt::Display for Fact {
 /// The facts of one affected customer, by name.
 pub type Facts = BTreeMap<String, Fact>;
 
+/// The facts as people read them: `delay_minutes: 190, order_id: A-17`.
+#[must_use]
+pub fn facts_line(facts: &Facts) -> String {
+    facts
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub const MAX_FACTS: usize = 20;
 pub const FACT_TEXT_MAX: usize = 200;
 
@@ -734,6 +744,7 @@ mod tests {
             facts_from_json(&serde_json::json!({"delay_minutes": 190, "order_id": 17, "gate": "B4"})).expect("valid");
         assert_eq!(f["delay_minutes"], Fact::Int(190));
         assert_eq!(f["order_id"], Fact::Text("17".into()));
+        assert_eq!(facts_line(&f), "delay_minutes: 190, gate: B4, order_id: 17");
         let e = facts_from_json(&serde_json::json!({"delay_minutes": "late"})).expect_err("text");
         assert_eq!(e.field, "facts.delay_minutes");
         assert!(facts_from_json(&serde_json::json!({"delay_minutes": -5})).is_err());

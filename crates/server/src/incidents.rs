@@ -841,11 +841,7 @@ impl Planner {
                         _ if !i.summary_en.is_empty() => &i.summary_en,
                         _ => &i.summary_de,
                     };
-                    let facts_line = facts
-                        .iter()
-                        .map(|(k, v)| format!("{k}: {v}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let facts_line = inc::facts_line(&facts);
                     p.new_cases.push(CaseRecord {
                         id,
                         customer_id: a.customer_id,

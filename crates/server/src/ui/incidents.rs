@@ -165,13 +165,8 @@ async fn detail_page(
     let facts: Vec<Value> = affected
         .iter()
         .map(|a| {
-            let f: BTreeMap<String, serde_json::Value> = serde_json::from_str(&a.facts).unwrap_or_default();
-            Value::from_serialize(
-                f.iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
+            let f: amends_domain::incident::Facts = serde_json::from_str(&a.facts).unwrap_or_default();
+            Value::from(amends_domain::incident::facts_line(&f))
         })
         .collect();
     Ok(render_page(
