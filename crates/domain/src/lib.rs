@@ -16,6 +16,7 @@ pub mod ids;
 pub mod incident;
 pub mod role;
 pub mod sla;
+pub mod solution;
 pub mod template;
 pub mod validate;
 

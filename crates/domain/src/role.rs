@@ -41,6 +41,9 @@ pub enum Permission {
     ManageTemplates,
     /// Declare incidents, upload affected customers, send closing updates.
     ManageIncidents,
+    /// Delete solution articles and theme the public help center (writing
+    /// articles is part of working cases).
+    ManageSolutions,
 }
 
 impl Role {
@@ -54,7 +57,10 @@ impl Role {
             | Permission::ManageSla
             | Permission::ManageGoodwill => matches!(self, Role::Admin),
             Permission::ApproveGoodwill => matches!(self, Role::Lead | Role::Admin),
-            Permission::ManageRules | Permission::ManageIncidents | Permission::ManageTemplates => {
+            Permission::ManageRules
+            | Permission::ManageIncidents
+            | Permission::ManageTemplates
+            | Permission::ManageSolutions => {
                 matches!(self, Role::Lead | Role::Admin)
             }
         }
@@ -81,5 +87,7 @@ mod tests {
         assert!(!Role::Agent.can(Permission::ManageIncidents));
         assert!(Role::Lead.can(Permission::ManageTemplates));
         assert!(!Role::Agent.can(Permission::ManageTemplates));
+        assert!(Role::Lead.can(Permission::ManageSolutions));
+        assert!(!Role::Agent.can(Permission::ManageSolutions));
     }
 }

@@ -129,7 +129,7 @@ struct Ingest<'a> {
     actor: Option<UserId>,
 }
 
-fn to_text_lang(l: Language) -> amends_text::Language {
+pub(crate) fn to_text_lang(l: Language) -> amends_text::Language {
     match l {
         Language::De => amends_text::Language::De,
         Language::En => amends_text::Language::En,

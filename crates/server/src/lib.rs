@@ -23,6 +23,7 @@ pub mod mailin;
 pub mod metrics;
 pub mod service;
 pub mod sla;
+pub mod solutions;
 pub mod state;
 pub mod ui;
 pub mod webhooks;

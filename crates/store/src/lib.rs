@@ -21,6 +21,7 @@ mod models;
 mod page;
 pub mod schema;
 mod sla;
+mod solutions;
 mod templates;
 mod users;
 mod widget;
@@ -41,6 +42,10 @@ pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;
 pub use page::{Cursor, Page};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
+pub use solutions::{
+    IndexTerms, LinkedSolution, ResolvedCase, Solution, SolutionFilter, SolutionHit, SolutionQuery, SolutionVersion,
+    Tags,
+};
 pub use templates::{ReplyTemplate, TemplateFilter};
 pub use users::{NewUser, SessionRecord};
 pub use widget::{WidgetSite, WidgetSiteInput};

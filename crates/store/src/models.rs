@@ -144,6 +144,8 @@ pub enum EventKind {
     DeliveryFailed,
     /// Goodwill granted, requested, approved or rejected.
     Goodwill,
+    /// A solution article was linked to the case (data: solution_id, version).
+    Solution,
 }
 
 impl EventKind {
@@ -162,6 +164,7 @@ impl EventKind {
             EventKind::Sla => "sla",
             EventKind::DeliveryFailed => "delivery_failed",
             EventKind::Goodwill => "goodwill",
+            EventKind::Solution => "solution",
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Introspection of the live schema, used by the test that keeps the
-//! SQLite and PostgreSQL migrations in step.
+//! SQLite and PostgreSQL migrations in step. The search index
+//! (`solutions_fts*`) is left out: FTS5 in SQLite, a tsvector table in
+//! PostgreSQL, by design.
 
 use crate::{Store, StoreError, with_pool};
 
@@ -10,7 +12,8 @@ impl Store {
             crate::Backend::Sqlite(pool) => {
                 let rows: Vec<(String, String)> = sqlx::query_as(
                     "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx_%'",
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx_%' \
+                     AND m.name NOT LIKE 'solutions_fts%'",
                 )
                 .fetch_all(pool)
                 .await?;
@@ -19,7 +22,8 @@ impl Store {
             crate::Backend::Postgres(pool) => {
                 let rows: Vec<(String, String)> = sqlx::query_as(
                     "SELECT table_name::text, column_name::text FROM information_schema.columns \
-                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx_%'",
+                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx_%' \
+                     AND table_name NOT LIKE 'solutions_fts%'",
                 )
                 .fetch_all(pool)
                 .await?;
@@ -34,11 +38,12 @@ impl Store {
     pub async fn schema_indexes(&self) -> Result<Vec<String>, StoreError> {
         let sql = match self.kind() {
             crate::BackendKind::Sqlite => {
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE '_sqlx_%'"
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE '_sqlx_%' AND tbl_name NOT LIKE 'solutions_fts%'"
             }
             crate::BackendKind::Postgres => {
                 "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
-                 AND indexname NOT LIKE '%_pkey' AND tablename NOT LIKE '_sqlx_%'"
+                 AND indexname NOT LIKE '%_pkey' AND tablename NOT LIKE '_sqlx_%' \
+                 AND tablename NOT LIKE 'solutions_fts%'"
             }
         };
         let mut names: Vec<String> = with_pool!(self, |pool| {

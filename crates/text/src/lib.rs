@@ -19,6 +19,7 @@ mod lexicon;
 mod matcher;
 mod model;
 mod optimize;
+pub mod search;
 mod sentiment;
 mod signals;
 mod tokenize;

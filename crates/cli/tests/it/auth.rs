@@ -8,7 +8,12 @@ use serde_json::json;
 /// A template seeded by migration 0009.
 const SEED_TEMPLATE: &str = "0194a000-0000-7000-8000-000000000101";
 
-fn routes(case: &str, customer: &str, incident: &str) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
+fn routes(
+    case: &str,
+    customer: &str,
+    incident: &str,
+    solution: &str,
+) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
     vec![
         ("GET", "/api/v1/me".into(), json!(null), "agent"),
         ("GET", "/api/v1/users".into(), json!(null), "agent"),
@@ -164,6 +169,47 @@ fn routes(case: &str, customer: &str, incident: &str) -> Vec<(&'static str, Stri
             json!(null),
             "lead",
         ),
+        ("GET", "/api/v1/solutions".into(), json!(null), "agent"),
+        (
+            "POST",
+            "/api/v1/solutions".into(),
+            json!({"title": "Neu", "body": "Text", "language": "de"}),
+            "agent",
+        ),
+        (
+            "GET",
+            "/api/v1/solutions/search?q=rechnung".into(),
+            json!(null),
+            "agent",
+        ),
+        ("GET", format!("/api/v1/solutions/{solution}"), json!(null), "agent"),
+        (
+            "PUT",
+            format!("/api/v1/solutions/{solution}"),
+            json!({"title": "Rechnung", "body": "Text", "language": "de"}),
+            "agent",
+        ),
+        (
+            "GET",
+            format!("/api/v1/solutions/{solution}/versions"),
+            json!(null),
+            "agent",
+        ),
+        ("GET", format!("/api/v1/cases/{case}/solutions"), json!(null), "agent"),
+        (
+            "POST",
+            format!("/api/v1/cases/{case}/solutions"),
+            json!({"solution_id": solution}),
+            "agent",
+        ),
+        ("DELETE", format!("/api/v1/solutions/{solution}"), json!(null), "lead"),
+        ("GET", "/api/v1/help-center/theme".into(), json!(null), "agent"),
+        (
+            "PUT",
+            "/api/v1/help-center/theme".into(),
+            json!({"title_de": "Hilfe", "title_en": "Help", "primary_color": "#112233", "background_color": "#ffffff"}),
+            "lead",
+        ),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
         (
@@ -193,7 +239,18 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
         .await
         .expect("json");
     let incident = incident["id"].as_str().expect("id").to_string();
-    for (method, path, body, min_role) in routes(&case_id, &cust, &incident) {
+    let solution: serde_json::Value = app
+        .post(
+            "/api/v1/solutions",
+            &app.admin_token,
+            json!({"title": "Rechnung", "body": "Text", "language": "de"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let solution = solution["id"].as_str().expect("id").to_string();
+    for (method, path, body, min_role) in routes(&case_id, &cust, &incident, &solution) {
         let m: reqwest::Method = method.parse().expect("method");
         // No token: 401 everywhere.
         let mut req = app.client.request(m.clone(), app.url(&path));

@@ -14,6 +14,7 @@ mod incidents;
 mod mailin;
 mod reliability;
 mod sla;
+mod solutions;
 mod storage;
 mod templates;
 mod ui;

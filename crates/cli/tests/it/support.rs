@@ -463,3 +463,24 @@ pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
         })
         .map(|l| l[name.len() + 1..].trim())
 }
+
+/// The CSRF token of the first form in a page.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf in page")
+        .to_string()
+}
+
+/// GET a page with a signed-in client: status and HTML.
+pub async fn get_html(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let res = client.get(app.url(path)).send().await.expect("get");
+    (res.status().as_u16(), res.text().await.expect("text"))
+}
+
+/// POST a form with a signed-in client: status and body.
+pub async fn post_form(client: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let res = client.post(app.url(path)).form(form).send().await.expect("post");
+    (res.status().as_u16(), res.text().await.expect("text"))
+}

@@ -2,7 +2,7 @@
 //! variables, a preview rendered for a case, role checks, the settings page
 //! with errors next to the field, and the picker on the case page.
 
-use crate::support::{Backend, TestApp, create_user, problem};
+use crate::support::{Backend, TestApp, create_user, csrf_of, get_html, post_form, problem};
 use serde_json::{Value, json};
 
 /// Seeded by migration 0009: the English `reply` template.
@@ -293,24 +293,6 @@ async fn preview_renders_the_case(b: Backend) {
         )
         .await;
     problem(res, 404).await;
-}
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf in page")
-        .to_string()
-}
-
-async fn get_html(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let res = client.get(app.url(path)).send().await.expect("get");
-    (res.status().as_u16(), res.text().await.expect("text"))
-}
-
-async fn post_form(client: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let res = client.post(app.url(path)).form(form).send().await.expect("post");
-    (res.status().as_u16(), res.text().await.expect("text"))
 }
 
 async fn settings_page_and_case_picker(b: Backend) {

@@ -11,6 +11,7 @@ pub mod json;
 pub mod mail;
 pub mod query;
 pub mod sla;
+pub mod solutions;
 pub mod templates;
 pub mod users;
 pub mod widget;
@@ -48,6 +49,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "goodwill", description = "Goodwill catalog, empowerment limits, budgets, grants, approvals, ledger, case assessment, automatic rules"),
         (name = "incidents", description = "Proactive recovery: incidents, Alertmanager webhook, affected customers, fan-out, closing update"),
         (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
+        (name = "solutions", description = "Solution database: versioned articles, stemmed full-text search, suggestions and similar cases, statistics, help center theme"),
     )
 )]
 struct ApiDoc;
@@ -85,7 +87,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(mail::router())
             .merge(goodwill::router())
             .merge(incidents::router())
-            .merge(templates::router()),
+            .merge(templates::router())
+            .merge(solutions::router()),
     )
 }
 

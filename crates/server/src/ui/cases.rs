@@ -196,6 +196,7 @@ pub async fn page_with_field_error(
     let followup = crate::ui::followup::case_panel(state, case.id).await?;
     let goodwill = crate::ui::goodwill::case_panel(state, case.id).await?;
     let reply_templates = crate::ui::templates::case_picker(state, ui, &case).await?;
+    let solutions = crate::ui::solutions::case_panel(state, &case).await?;
     let now = state.now();
     let out = CaseOut::new(case, now);
     let status = if field_error.is_some() {
@@ -223,6 +224,7 @@ pub async fn page_with_field_error(
             personal_note_open => personal_note_open,
             goodwill => goodwill,
             reply_templates => reply_templates,
+            solutions => solutions,
             field_error => field_error.map(|(f, m)| context! { field => f, message => m }),
         },
     )?;

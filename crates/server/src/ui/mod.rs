@@ -16,6 +16,7 @@ pub mod render;
 pub mod session;
 pub mod settings;
 pub mod sla;
+pub mod solutions;
 pub mod templates;
 pub mod widget;
 
@@ -92,6 +93,18 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/widget", get(widget::page).post(widget::create))
         .route("/settings/widget/{id}/toggle", post(widget::toggle))
         .route("/settings/widget/{id}/delete", post(widget::delete))
+        .route("/solutions", get(solutions::list).post(solutions::create))
+        .route("/solutions/new", get(solutions::new_page))
+        .route("/solutions/{id}", get(solutions::page).post(solutions::update))
+        .route("/solutions/{id}/edit", get(solutions::edit_page))
+        .route("/solutions/{id}/delete", post(solutions::delete))
+        .route("/cases/{id}/solutions", post(solutions::link))
+        .route(
+            "/settings/help-center",
+            get(solutions::theme_page).post(solutions::theme_save),
+        )
+        .route("/help", get(solutions::help_home))
+        .route("/help/articles/{id}", get(solutions::help_article))
         .route("/survey/{token}", get(followup::survey_get).post(followup::survey_post))
         .with_state(state)
 }

@@ -45,6 +45,11 @@ templates!(
     "incidents.html",
     "incident.html",
     "templates.html",
+    "solutions.html",
+    "solution.html",
+    "solution_edit.html",
+    "help_settings.html",
+    "help.html",
 );
 
 pub struct Ui {

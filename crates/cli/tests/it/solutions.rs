@@ -1,0 +1,537 @@
+//! Solution database (issue 5): versioned articles over the API with
+//! validation and roles, stemmed German/English search with compound heads
+//! and typo correction (consistent right after a write), suggestions and
+//! similar cases on a case, links and statistics, the editor and theme
+//! pages with errors next to the field, and the public help center.
+
+use crate::support::{Backend, TestApp, create_user, csrf_of, get_html, post_form, problem};
+use serde_json::{Value, json};
+
+async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.client
+        .put(app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("put")
+}
+
+async fn create(app: &TestApp, token: &str, body: Value) -> String {
+    let res = app.post("/api/v1/solutions", token, body).await;
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await.expect("json");
+    v["id"].as_str().expect("id").to_string()
+}
+
+/// Titles of the results of a search.
+async fn titles(app: &TestApp, token: &str, query: &str) -> (Vec<String>, Value) {
+    let res = app.get(&format!("/api/v1/solutions/search?{query}"), token).await;
+    assert_eq!(res.status(), 200, "search {query}");
+    let v: Value = res.json().await.expect("json");
+    let t = v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["title"].as_str().expect("title").to_string())
+        .collect();
+    (t, v["corrected_query"].clone())
+}
+
+async fn transition(app: &TestApp, case: &str, to: &str) {
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case}/transitions"),
+            &app.admin_token,
+            json!({"to": to}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "transition to {to}");
+}
+
+async fn crud_search_and_roles(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let agent = app.token_for("agent1", "agent").await;
+    let lead = app.token_for("lead1", "lead").await;
+
+    let invoice = create(
+        &app,
+        &agent,
+        json!({"title": "Rechnung herunterladen", "body": "Ihre **Rechnung** finden Sie unter *Konto → Rechnungen*.",
+            "language": "de", "tags": ["billing"], "public": true}),
+    )
+    .await;
+    let delay = create(
+        &app,
+        &agent,
+        json!({"title": "Was tun bei einer Lieferverzögerung?", "body": "Wir schreiben Ihnen einen Gutschein gut.",
+            "language": "de", "tags": ["delivery"], "public": false}),
+    )
+    .await;
+    create(
+        &app,
+        &agent,
+        json!({"title": "Download your invoices", "body": "Find every invoice under Account → Invoices.",
+            "language": "en", "tags": ["billing"], "public": true}),
+    )
+    .await;
+
+    // Validation names the field; agents may not delete.
+    for (body, field) in [
+        (json!({"title": "", "body": "x", "language": "de"}), "title"),
+        (json!({"title": "t", "body": " ", "language": "de"}), "body"),
+        (json!({"title": "t", "body": "x", "language": "fr"}), "language"),
+        (
+            json!({"title": "t", "body": "x", "language": "de", "tags": ["a b"]}),
+            "tags",
+        ),
+    ] {
+        let res = app.post("/api/v1/solutions", &agent, body).await;
+        assert_eq!(problem(res, 422).await["field"], field);
+    }
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/solutions/{delay}")))
+        .bearer_auth(&agent)
+        .send()
+        .await
+        .expect("delete");
+    problem(res, 403).await;
+
+    // Stemming: the plural finds the singular; the head finds the compound;
+    // English stems too; a language filter keeps to one language.
+    let (t, _) = titles(&app, &agent, "q=Rechnungen&lang=de").await;
+    assert_eq!(t, vec!["Rechnung herunterladen"]);
+    let (t, _) = titles(&app, &agent, "q=Verz%C3%B6gerung&lang=de").await;
+    assert_eq!(t, vec!["Was tun bei einer Lieferverzögerung?"]);
+    let (t, _) = titles(&app, &agent, "q=invoice").await;
+    assert_eq!(t, vec!["Download your invoices"]);
+    let (t, _) = titles(&app, &agent, "q=billing&lang=en").await;
+    assert_eq!(t, vec!["Download your invoices"]);
+    // A question in natural language: stop words do not get in the way.
+    let (t, _) = titles(&app, &agent, "q=Wie+kann+ich+meine+Rechnung+herunterladen%3F&lang=de").await;
+    assert_eq!(t.first().map(String::as_str), Some("Rechnung herunterladen"));
+    // Typo tolerance: "Rehcnung" is corrected.
+    let (t, corrected) = titles(&app, &agent, "q=Rehcnung&lang=de").await;
+    assert_eq!(t, vec!["Rechnung herunterladen"]);
+    assert_eq!(corrected, "rechnung");
+    // Public only (what the help center sees).
+    let (t, _) = titles(&app, &agent, "q=Gutschein&lang=de&public=true").await;
+    assert!(t.is_empty());
+    let res = app.get("/api/v1/solutions/search?q=&lang=de", &agent).await;
+    assert_eq!(problem(res, 422).await["field"], "q");
+    let res = app.get("/api/v1/solutions/search?q=x&lang=xx", &agent).await;
+    assert_eq!(problem(res, 422).await["field"], "lang");
+
+    // An update is a new version and is searchable at once; the old words are gone.
+    let res = put(
+        &app,
+        &format!("/api/v1/solutions/{invoice}"),
+        &agent,
+        json!({"title": "Quittung herunterladen", "body": "Ihre Quittung finden Sie im Konto.", "language": "de",
+            "tags": ["billing"], "public": true}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["version"], 2);
+    let (t, _) = titles(&app, &agent, "q=Quittungen&lang=de").await;
+    assert_eq!(t, vec!["Quittung herunterladen"]);
+    let (t, _) = titles(&app, &agent, "q=Rechnungen&lang=de").await;
+    assert!(t.is_empty(), "{t:?}");
+    let versions: Value = app
+        .get(&format!("/api/v1/solutions/{invoice}/versions"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let versions = versions.as_array().expect("versions");
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1]["title"], "Rechnung herunterladen");
+    assert_eq!(versions[0]["version"], 2);
+
+    // List with filters and pagination.
+    let page: Value = app
+        .get("/api/v1/solutions?language=de&limit=1", &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["items"].as_array().expect("items").len(), 1);
+    let cursor = page["next_cursor"].as_str().expect("cursor");
+    let page2: Value = app
+        .get(
+            &format!("/api/v1/solutions?language=de&limit=1&cursor={cursor}"),
+            &agent,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page2["items"].as_array().expect("items").len(), 1);
+    assert_ne!(page["items"][0]["id"], page2["items"][0]["id"]);
+
+    // A lead deletes: gone from search and from GET.
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/solutions/{delay}")))
+        .bearer_auth(&lead)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 204);
+    let (t, _) = titles(&app, &agent, "q=Lieferverz%C3%B6gerung&lang=de").await;
+    assert!(t.is_empty());
+    problem(app.get(&format!("/api/v1/solutions/{delay}"), &agent).await, 404).await;
+
+    // Theme: leads set it, bad colours are refused, agents may not.
+    let theme = json!({"title_de": "Hilfe", "title_en": "Help", "logo_url": "", "primary_color": "#112233",
+        "background_color": "#ffffff"});
+    problem(put(&app, "/api/v1/help-center/theme", &agent, theme.clone()).await, 403).await;
+    let bad = json!({"title_de": "Hilfe", "title_en": "Help", "primary_color": "red;}", "background_color": "#ffffff"});
+    assert_eq!(
+        problem(put(&app, "/api/v1/help-center/theme", &lead, bad).await, 422).await["field"],
+        "primary_color"
+    );
+    assert_eq!(put(&app, "/api/v1/help-center/theme", &lead, theme).await.status(), 200);
+}
+
+async fn case_suggestions_links_and_stats(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let agent = app.token_for("agent1", "agent").await;
+    let article = create(
+        &app,
+        &agent,
+        json!({"title": "Doppelte Abbuchung erstatten", "body": "Bei einer doppelten Abbuchung erstatten wir den Betrag.",
+            "language": "de", "tags": ["billing"], "public": false}),
+    )
+    .await;
+    create(
+        &app,
+        &agent,
+        json!({"title": "Refund a double charge", "body": "We refund the amount.", "language": "en"}),
+    )
+    .await;
+    let cust = app.customer("CRM-1", "de", "standard").await;
+    let old = app.case(&cust, "Abbuchung doppelt auf dem Konto").await;
+    let old_id = old["id"].as_str().expect("id");
+    for to in ["acknowledged", "in_progress", "resolved"] {
+        transition(&app, old_id, to).await;
+    }
+    let case = app.case(&cust, "Doppelte Abbuchung vom Konto").await;
+    let case_id = case["id"].as_str().expect("id");
+
+    // Suggested from the case text, in the customer's language; the
+    // resolved case with the same words is similar.
+    let v: Value = app
+        .get(&format!("/api/v1/cases/{case_id}/solutions"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let suggested: Vec<&str> = v["suggested"]
+        .as_array()
+        .expect("suggested")
+        .iter()
+        .map(|h| h["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(suggested, vec!["Doppelte Abbuchung erstatten"], "{v}");
+    assert_eq!(v["similar_cases"][0]["id"], old_id, "{v}");
+    assert!(v["linked"].as_array().expect("linked").is_empty());
+
+    // Link once (201), again (200); a timeline event; the statistics count it.
+    let link = json!({"solution_id": article});
+    let res = app
+        .post(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link.clone())
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link)
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/solutions"),
+            &agent,
+            json!({"solution_id": "0194a000-0000-7000-8000-00000000dead"}),
+        )
+        .await;
+    problem(res, 404).await;
+    let got: Value = app
+        .get(&format!("/api/v1/solutions/{article}"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["stats"]["times_used"], 1);
+    assert_eq!(got["stats"]["resolved_without_reopen"], 0);
+    assert!(got["stats"]["resolved_share"].as_f64().expect("share").abs() < f64::EPSILON);
+
+    for to in ["acknowledged", "in_progress", "resolved"] {
+        transition(&app, case_id, to).await;
+    }
+    let got: Value = app
+        .get(&format!("/api/v1/solutions/{article}"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["stats"]["resolved_without_reopen"], 1);
+    assert!((got["stats"]["resolved_share"].as_f64().expect("share") - 1.0).abs() < f64::EPSILON);
+    // Reopened after the link: no longer counts as resolved.
+    transition(&app, case_id, "reopened").await;
+    transition(&app, case_id, "resolved").await;
+    let got: Value = app
+        .get(&format!("/api/v1/solutions/{article}"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(got["stats"]["resolved_without_reopen"], 0, "{got}");
+
+    let events: Value = app
+        .get(&format!("/api/v1/cases/{case_id}/events"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let timeline = events.as_array().expect("events");
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e["kind"] == "solution" && e["body"] == "Doppelte Abbuchung erstatten"),
+        "{timeline:?}"
+    );
+}
+
+async fn editor_case_panel_and_help_center(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    create_user(&app.store, "agent1", "agent").await;
+    create_user(&app.store, "lead1", "lead").await;
+    let agent = app.signed_in("agent1").await;
+    let lead = app.signed_in("lead1").await;
+
+    // Errors next to the field; nothing stored.
+    let (status, html) = get_html(&agent, &app, "/solutions/new").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&html);
+    let (status, html) = post_form(
+        &agent,
+        &app,
+        "/solutions",
+        &[
+            ("csrf", &csrf),
+            ("title", ""),
+            ("body", "Text"),
+            ("language", "de"),
+            ("tags", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"title-error\""), "{html}");
+    assert!(html.contains("Bitte einen Titel"), "German message: {html}");
+    // Forged CSRF refused.
+    let (status, _) = post_form(
+        &agent,
+        &app,
+        "/solutions",
+        &[("csrf", "forged"), ("title", "x"), ("body", "y"), ("language", "de")],
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Created with a script in it: shown escaped, internal → not in /help.
+    let (status, _) = post_form(
+        &agent,
+        &app,
+        "/solutions",
+        &[
+            ("csrf", &csrf),
+            ("title", "Passwort zurücksetzen"),
+            (
+                "body",
+                "Klicken Sie auf **Passwort vergessen**. <script>alert(1)</script>",
+            ),
+            ("language", "de"),
+            ("tags", "konto, login"),
+            ("public", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, _) = post_form(
+        &agent,
+        &app,
+        "/solutions",
+        &[
+            ("csrf", &csrf),
+            ("title", "Interne Passwort-Regeln"),
+            ("body", "Nur für das Team."),
+            ("language", "de"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (status, html) = get_html(&agent, &app, "/solutions?q=Passw%C3%B6rter").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Passwort zurücksetzen"), "{html}");
+
+    // Public help center without a login: public articles only, search, escaping, theme.
+    let anon = reqwest::Client::new();
+    let res = anon.get(app.url("/help?lang=de")).send().await.expect("help");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("Hilfe-Center") && html.contains("Passwort zurücksetzen"),
+        "{html}"
+    );
+    assert!(!html.contains("Interne Passwort-Regeln"));
+    let html = anon
+        .get(app.url("/help?lang=de&q=passwort"))
+        .send()
+        .await
+        .expect("search")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("Passwort zurücksetzen") && !html.contains("Interne"),
+        "{html}"
+    );
+    let id = html
+        .split("/help/articles/")
+        .nth(1)
+        .and_then(|s| s.split('?').next())
+        .expect("article link")
+        .to_string();
+    let html = anon
+        .get(app.url(&format!("/help/articles/{id}")))
+        .send()
+        .await
+        .expect("article")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("<strong>Passwort vergessen</strong>"), "{html}");
+    assert!(!html.contains("<script>alert(1)"), "escaped: {html}");
+    let english = anon
+        .get(app.url("/help"))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .send()
+        .await
+        .expect("help")
+        .text()
+        .await
+        .expect("html");
+    assert!(english.contains("Help center") && english.contains("lang=\"en\""));
+
+    // Theme: agents may not; a bad colour shows next to its field; a good one is used.
+    let (status, _) = get_html(&agent, &app, "/settings/help-center").await;
+    assert_eq!(status, 403);
+    let (status, html) = get_html(&lead, &app, "/settings/help-center").await;
+    assert_eq!(status, 200);
+    let lead_csrf = csrf_of(&html);
+    let theme = |primary: &'static str| {
+        vec![
+            ("title_de", "Kundenhilfe"),
+            ("title_en", "Customer help"),
+            ("logo_url", "https://cdn.example/logo.png"),
+            ("primary_color", primary),
+            ("background_color", "#fafafa"),
+        ]
+    };
+    let mut form = theme("red;}body{display:none");
+    form.push(("csrf", &lead_csrf));
+    let (status, html) = post_form(&lead, &app, "/settings/help-center", &form).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"primary_color-error\""), "{html}");
+    let mut form = theme("#0a7d55");
+    form.push(("csrf", &lead_csrf));
+    let (status, _) = post_form(&lead, &app, "/settings/help-center", &form).await;
+    assert_eq!(status, 200);
+    let html = anon
+        .get(app.url("/help?lang=de"))
+        .send()
+        .await
+        .expect("help")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("--help-primary: #0a7d55") && html.contains("Kundenhilfe"));
+    assert!(
+        html.contains("class=\"help-logo\"") && html.contains("cdn.example"),
+        "{html}"
+    );
+
+    // Internal articles are not found under /help; unknown ids neither.
+    let (_, list) = get_html(&agent, &app, "/solutions?q=Interne").await;
+    let internal = list
+        .split("data-solution=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("internal id")
+        .to_string();
+    let res = anon
+        .get(app.url(&format!("/help/articles/{internal}")))
+        .send()
+        .await
+        .expect("internal");
+    assert_eq!(res.status(), 404);
+
+    // The case page suggests the article and links it in one click.
+    let cust = app.customer("CRM-9", "de", "standard").await;
+    let case = app.case(&cust, "Passwort vergessen, Login geht nicht").await;
+    let case_id = case["id"].as_str().expect("id");
+    let (status, html) = get_html(&agent, &app, &format!("/cases/{case_id}")).await;
+    assert_eq!(status, 200);
+    let panel = html
+        .split("data-testid=\"suggested-solutions\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .expect("suggestions");
+    assert!(panel.contains("Passwort zurücksetzen"), "{panel}");
+    let (status, _) = post_form(
+        &agent,
+        &app,
+        &format!("/cases/{case_id}/solutions"),
+        &[("csrf", &csrf), ("solution_id", &id)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = get_html(&agent, &app, &format!("/cases/{case_id}")).await;
+    let linked = html
+        .split("data-testid=\"linked-solutions\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .expect("linked");
+    assert!(linked.contains("Passwort zurücksetzen"));
+    let (_, html) = get_html(&agent, &app, &format!("/solutions/{id}")).await;
+    assert!(html.contains("data-testid=\"times-used\">1<"), "{html}");
+}
+
+async fn help_search_is_rate_limited(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let anon = reqwest::Client::new();
+    let mut last = 0;
+    for _ in 0..=amends_server::solutions::HELP_SEARCHES_PER_IP_MINUTE {
+        last = anon
+            .get(app.url("/help?q=rechnung"))
+            .send()
+            .await
+            .expect("search")
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+    // Browsing without a search is not counted.
+    let res = anon.get(app.url("/help")).send().await.expect("help");
+    assert_eq!(res.status(), 200);
+}
+
+crate::both_backends!(
+    crud_search_and_roles,
+    case_suggestions_links_and_stats,
+    editor_case_panel_and_help_center,
+    help_search_is_rate_limited,
+);

@@ -1,0 +1,783 @@
+//! Solution articles: versions, the search index (FTS5 on SQLite, a
+//! weighted `tsvector` with GIN on PostgreSQL, both fed with the same
+//! terms in the transaction of each change), links to cases, statistics,
+//! and the help center's theme.
+//!
+//! The store does not stem: the caller passes [`IndexTerms`] (from
+//! `amends_text::search`), so both backends index identical tokens.
+
+use crate::audit::{Audit, record_audit};
+use crate::cases::insert_event;
+use crate::page::{Cursor, Page};
+use crate::{Backend, BeginWrite, EventKind, NewEvent, Store, StoreError, with_pool};
+use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
+use amends_domain::{CaseId, Language, UserId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// An article as stored (the newest version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Solution {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    #[sqlx(try_from = "String")]
+    pub language: Language,
+    #[sqlx(try_from = "String")]
+    #[serde(serialize_with = "tags_as_list")]
+    pub tags: Tags,
+    pub public: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by_name: Option<String>,
+}
+
+/// Tags, stored as a JSON array.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tags(pub Vec<String>);
+
+impl TryFrom<String> for Tags {
+    type Error = serde_json::Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Ok(Self(serde_json::from_str(&s)?))
+    }
+}
+
+fn tags_as_list<S: serde::Serializer>(t: &Tags, s: S) -> Result<S::Ok, S::Error> {
+    t.0.serialize(s)
+}
+
+/// One saved state of an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SolutionVersion {
+    pub version: i32,
+    pub title: String,
+    pub body: String,
+    #[sqlx(try_from = "String")]
+    pub language: Language,
+    #[sqlx(try_from = "String")]
+    #[serde(serialize_with = "tags_as_list")]
+    pub tags: Tags,
+    pub public: bool,
+    pub edited_by_name: Option<String>,
+    pub edited_at: DateTime<Utc>,
+}
+
+/// The search terms of one article (stemmed and folded by the caller).
+#[derive(Debug, Clone, Default)]
+pub struct IndexTerms {
+    pub title: String,
+    pub tags: String,
+    pub body: String,
+    /// Compound parts (lowest weight).
+    pub parts: String,
+    /// Distinct word terms, for the typo-correction vocabulary.
+    pub vocabulary: Vec<String>,
+}
+
+/// Which articles to list.
+#[derive(Debug, Clone, Default)]
+pub struct SolutionFilter {
+    pub language: Option<Language>,
+    pub public_only: bool,
+    pub tag: Option<String>,
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+/// A search in one language's index.
+#[derive(Debug, Clone)]
+pub struct SolutionQuery {
+    pub language: Language,
+    /// Terms as `amends_text::search::query_terms` gives them.
+    pub terms: Vec<String>,
+    /// Every term must match (else any term).
+    pub all: bool,
+    /// The last term also matches as a prefix (search as you type).
+    pub prefix_last: bool,
+    pub public_only: bool,
+    pub limit: usize,
+}
+
+/// A search result; `rank`: higher is better (comparable within one backend).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SolutionHit {
+    pub id: Uuid,
+    pub title: String,
+    pub body: String,
+    #[sqlx(try_from = "String")]
+    pub language: Language,
+    #[sqlx(try_from = "String")]
+    #[serde(serialize_with = "tags_as_list")]
+    pub tags: Tags,
+    pub public: bool,
+    pub rank: f64,
+}
+
+/// A resolved case to compare with, for "similar cases".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ResolvedCase {
+    pub id: Uuid,
+    pub subject: String,
+    pub description: String,
+    pub state: String,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// An article linked to a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct LinkedSolution {
+    pub id: Uuid,
+    pub title: String,
+    #[sqlx(try_from = "String")]
+    pub language: Language,
+    pub public: bool,
+    pub linked_at: DateTime<Utc>,
+    pub linked_by_name: Option<String>,
+}
+
+const SELECT: &str = "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, s.version, s.created_at, \
+     s.updated_at, u.display_name AS updated_by_name FROM solutions s LEFT JOIN users u ON u.id = s.updated_by";
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+/// FTS5 match expression (SQLite) or tsquery text (PostgreSQL) for `q`.
+/// Terms are `[a-z0-9]+` (from `amends_text::search`); anything else is dropped.
+fn match_expression(q: &SolutionQuery, backend: &Backend) -> Option<String> {
+    let terms: Vec<&str> = q
+        .terms
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        .collect();
+    if terms.is_empty() {
+        return None;
+    }
+    let last = terms.len() - 1;
+    let parts: Vec<String> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let prefix = q.prefix_last && i == last && t.len() >= 3;
+            match (backend, prefix) {
+                (Backend::Sqlite(_), false) => format!("\"{t}\""),
+                (Backend::Sqlite(_), true) => format!("\"{t}\"*"),
+                (Backend::Postgres(_), false) => (*t).to_string(),
+                (Backend::Postgres(_), true) => format!("{t}:*"),
+            }
+        })
+        .collect();
+    let joiner = match (backend, q.all) {
+        (Backend::Sqlite(_), true) => " AND ",
+        (Backend::Sqlite(_), false) => " OR ",
+        (Backend::Postgres(_), true) => " & ",
+        (Backend::Postgres(_), false) => " | ",
+    };
+    Some(parts.join(joiner))
+}
+
+/// Writes the index row and vocabulary of one article inside `$tx`
+/// (after its old row was removed).
+macro_rules! index_solution {
+    ($backend:expr, $tx:expr, $id:expr, $lang:expr, $terms:expr) => {{
+        let terms: &IndexTerms = $terms;
+        match $backend {
+            Backend::Sqlite(_) => {
+                sqlx::query(
+                    "INSERT INTO solutions_fts (solution_id, title, tags, body, parts) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind($id)
+                .bind(&terms.title)
+                .bind(&terms.tags)
+                .bind(&terms.body)
+                .bind(&terms.parts)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Backend::Postgres(_) => {
+                sqlx::query(
+                    "INSERT INTO solutions_fts (solution_id, document) VALUES ($1, \
+                     setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B') || \
+                     setweight(to_tsvector('simple', $4), 'C') || setweight(to_tsvector('simple', $5), 'D'))",
+                )
+                .bind($id)
+                .bind(&terms.title)
+                .bind(&terms.tags)
+                .bind(&terms.body)
+                .bind(&terms.parts)
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
+        for term in &terms.vocabulary {
+            sqlx::query(
+                "INSERT INTO search_vocabulary (language, term, docs) VALUES ($1, $2, 1) \
+                 ON CONFLICT (language, term) DO UPDATE SET docs = search_vocabulary.docs + 1",
+            )
+            .bind($lang.code())
+            .bind(term)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+/// Removes the index row of an article and its vocabulary counts inside `$tx`.
+macro_rules! unindex_solution {
+    ($backend:expr, $tx:expr, $id:expr, $lang:expr, $old_vocab:expr) => {{
+        match $backend {
+            Backend::Sqlite(_) => {
+                sqlx::query("DELETE FROM solutions_fts WHERE solution_id = $1")
+                    .bind($id)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            Backend::Postgres(_) => {
+                sqlx::query("DELETE FROM solutions_fts WHERE solution_id = $1")
+                    .bind($id)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+        for term in $old_vocab {
+            sqlx::query("UPDATE search_vocabulary SET docs = docs - 1 WHERE language = $1 AND term = $2")
+                .bind($lang)
+                .bind(term)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM search_vocabulary WHERE docs <= 0")
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
+impl Store {
+    /// Creates (`id` = None) or updates an article: a new version, the
+    /// search index and the vocabulary in one transaction with the audit
+    /// entry. `old_vocabulary`: the vocabulary terms of the version being
+    /// replaced (the caller computes them from the stored text).
+    pub async fn save_solution(
+        &self,
+        id: Option<Uuid>,
+        draft: &SolutionDraft,
+        terms: &IndexTerms,
+        old_vocabulary: &[String],
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<Solution, StoreError> {
+        let solution_id = id.unwrap_or_else(|| crate::audit::new_id(now));
+        let tags = tags_json(&draft.tags);
+        let backend = &self.backend;
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let version: i32 = if let Some(id) = id {
+                let old: Option<(i32, String)> =
+                    sqlx::query_as("SELECT version, language FROM solutions WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let (old_version, old_lang) = old.ok_or(StoreError::NotFound("solution"))?;
+                unindex_solution!(backend, tx, id, &old_lang, old_vocabulary);
+                sqlx::query(
+                    "UPDATE solutions SET title = $1, body = $2, language = $3, tags = $4, public = $5, \
+                     version = $6, updated_by = $7, updated_at = $8 WHERE id = $9",
+                )
+                .bind(&draft.title)
+                .bind(&draft.body)
+                .bind(draft.language.code())
+                .bind(&tags)
+                .bind(draft.public)
+                .bind(old_version + 1)
+                .bind(actor.map(|u| u.0))
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                old_version + 1
+            } else {
+                sqlx::query(
+                    "INSERT INTO solutions (id, title, body, language, tags, public, version, created_by, \
+                     updated_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $8)",
+                )
+                .bind(solution_id)
+                .bind(&draft.title)
+                .bind(&draft.body)
+                .bind(draft.language.code())
+                .bind(&tags)
+                .bind(draft.public)
+                .bind(actor.map(|u| u.0))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                1
+            };
+            sqlx::query(
+                "INSERT INTO solution_versions (solution_id, version, title, body, language, tags, public, \
+                 edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(solution_id)
+            .bind(version)
+            .bind(&draft.title)
+            .bind(&draft.body)
+            .bind(draft.language.code())
+            .bind(&tags)
+            .bind(draft.public)
+            .bind(actor.map(|u| u.0))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            index_solution!(backend, tx, solution_id, draft.language, terms);
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: if id.is_some() {
+                        "solution.update"
+                    } else {
+                        "solution.create"
+                    },
+                    entity: "solution",
+                    entity_id: solution_id.to_string(),
+                    detail: json!({"title": draft.title, "language": draft.language.code(),
+                        "public": draft.public, "version": version}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.get_solution(solution_id).await
+    }
+
+    /// Adds many new articles in one transaction (benchmarks, imports):
+    /// the same rows as [`Store::save_solution`], vocabulary counted in memory.
+    pub async fn insert_solutions_bulk(
+        &self,
+        rows: &[(SolutionDraft, IndexTerms)],
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let backend = &self.backend;
+        let mut vocab: HashMap<(Language, &str), i64> = HashMap::new();
+        for (d, t) in rows {
+            for term in &t.vocabulary {
+                *vocab.entry((d.language, term.as_str())).or_default() += 1;
+            }
+        }
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            for (draft, terms) in rows {
+                let id = crate::audit::new_id(now);
+                let tags = tags_json(&draft.tags);
+                sqlx::query(
+                    "INSERT INTO solutions (id, title, body, language, tags, public, version, created_by, \
+                     updated_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $8)",
+                )
+                .bind(id)
+                .bind(&draft.title)
+                .bind(&draft.body)
+                .bind(draft.language.code())
+                .bind(&tags)
+                .bind(draft.public)
+                .bind(actor.map(|u| u.0))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO solution_versions (solution_id, version, title, body, language, tags, public, \
+                     edited_by, edited_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(&draft.title)
+                .bind(&draft.body)
+                .bind(draft.language.code())
+                .bind(&tags)
+                .bind(draft.public)
+                .bind(actor.map(|u| u.0))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let no_vocab = IndexTerms {
+                    vocabulary: Vec::new(),
+                    ..terms.clone()
+                };
+                index_solution!(backend, tx, id, draft.language, &no_vocab);
+            }
+            for ((lang, term), n) in &vocab {
+                sqlx::query(
+                    "INSERT INTO search_vocabulary (language, term, docs) VALUES ($1, $2, $3) \
+                     ON CONFLICT (language, term) DO UPDATE SET docs = search_vocabulary.docs + $3",
+                )
+                .bind(lang.code())
+                .bind(*term)
+                .bind(*n)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn get_solution(&self, id: Uuid) -> Result<Solution, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_as::<_, Solution>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound("solution"))
+        })
+    }
+
+    /// Articles, newest first, by keyset pagination.
+    pub async fn list_solutions(&self, f: &SolutionFilter) -> Result<Page<Solution>, StoreError> {
+        let limit = f.limit.clamp(1, 200);
+        let rows = with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(SELECT);
+            q.push(" WHERE 1 = 1");
+            if let Some(l) = f.language {
+                q.push(" AND s.language = ").push_bind(l.code());
+            }
+            if f.public_only {
+                q.push(" AND s.public = TRUE");
+            }
+            if let Some(tag) = &f.tag {
+                q.push(" AND s.tags LIKE ").push_bind(format!("%\"{tag}\"%"));
+            }
+            if let Some(c) = &f.cursor {
+                q.push(" AND s.id < ").push_bind(c.id);
+            }
+            q.push(" ORDER BY s.id DESC LIMIT ")
+                .push_bind(i64::try_from(limit + 1).unwrap_or(201));
+            q.build_query_as::<Solution>().fetch_all(pool).await?
+        });
+        Ok(Page::from_rows(rows, limit, |s| Cursor { id: s.id, at: None }))
+    }
+
+    /// Every version of an article, newest first.
+    pub async fn solution_versions(&self, id: Uuid) -> Result<Vec<SolutionVersion>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, SolutionVersion>(
+                "SELECT v.version, v.title, v.body, v.language, v.tags, v.public, u.display_name AS edited_by_name, \
+                 v.edited_at FROM solution_versions v LEFT JOIN users u ON u.id = v.edited_by \
+                 WHERE v.solution_id = $1 ORDER BY v.version DESC",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Deletes an article with its versions, links and index entries.
+    pub async fn delete_solution(
+        &self,
+        id: Uuid,
+        old_vocabulary: &[String],
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let backend = &self.backend;
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let old: Option<(String, String)> = sqlx::query_as("SELECT title, language FROM solutions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let (title, lang) = old.ok_or(StoreError::NotFound("solution"))?;
+            unindex_solution!(backend, tx, id, &lang, old_vocabulary);
+            for sql in [
+                "DELETE FROM case_solutions WHERE solution_id = $1",
+                "DELETE FROM solution_versions WHERE solution_id = $1",
+                "DELETE FROM solutions WHERE id = $1",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "solution.delete",
+                    entity: "solution",
+                    entity_id: id.to_string(),
+                    detail: json!({"title": title}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Full-text search in one language. Results are consistent right
+    /// after a write (the index is written in the same transaction).
+    pub async fn search_solutions(&self, q: &SolutionQuery) -> Result<Vec<SolutionHit>, StoreError> {
+        let Some(expr) = match_expression(q, &self.backend) else {
+            return Ok(Vec::new());
+        };
+        let limit = i64::try_from(q.limit.clamp(1, 100)).unwrap_or(100);
+        let public = if q.public_only { " AND s.public = TRUE" } else { "" };
+        let rows = match &self.backend {
+            Backend::Sqlite(pool) => {
+                // bm25 weights per column: solution_id (unindexed), title, tags, body, parts;
+                // bm25 is lower for better matches, so the rank is negated.
+                sqlx::query_as::<_, SolutionHit>(sqlx::AssertSqlSafe(format!(
+                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, \
+                     -bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5) AS rank \
+                     FROM solutions_fts JOIN solutions s ON s.id = solutions_fts.solution_id \
+                     WHERE solutions_fts MATCH $1 AND s.language = $2{public} \
+                     ORDER BY bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5), s.id DESC LIMIT $3"
+                )))
+                .bind(&expr)
+                .bind(q.language.code())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query_as::<_, SolutionHit>(sqlx::AssertSqlSafe(format!(
+                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, \
+                     ts_rank(f.document, query)::float8 AS rank \
+                     FROM solutions_fts f JOIN solutions s ON s.id = f.solution_id, \
+                     to_tsquery('simple', $1) query \
+                     WHERE f.document @@ query AND s.language = $2{public} \
+                     ORDER BY rank DESC, s.id DESC LIMIT $3"
+                )))
+                .bind(&expr)
+                .bind(q.language.code())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Which of `terms` the index knows in `language`.
+    pub async fn known_terms(&self, language: Language, terms: &[String]) -> Result<Vec<String>, StoreError> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new("SELECT term FROM search_vocabulary WHERE language = ");
+            q.push_bind(language.code()).push(" AND term IN (");
+            let mut sep = q.separated(", ");
+            for t in terms {
+                sep.push_bind(t.as_str());
+            }
+            q.push(")");
+            Ok(q.build_query_as::<(String,)>()
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(|(t,)| t)
+                .collect())
+        })
+    }
+
+    /// Vocabulary terms of `language` that start with the first letter of
+    /// `term` and are at most two letters longer or shorter (candidates for
+    /// a typo correction), with the number of articles containing each.
+    pub async fn vocabulary_near(&self, language: Language, term: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let Some(first) = term.chars().next() else {
+            return Ok(Vec::new());
+        };
+        let len = i64::try_from(term.len()).unwrap_or(0);
+        let from = first.to_string();
+        let to = char::from_u32(u32::from(first) + 1).map_or_else(|| "\u{10FFFF}".to_string(), |c| c.to_string());
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, (String, i64)>(
+                "SELECT term, docs FROM search_vocabulary WHERE language = $1 AND term >= $2 AND term < $3 \
+                 AND length(term) BETWEEN $4 AND $5 ORDER BY docs DESC LIMIT 20000",
+            )
+            .bind(language.code())
+            .bind(from)
+            .bind(to)
+            .bind(len - 2)
+            .bind(len + 2)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Links an article to a case (once), with a timeline event and audit entry.
+    /// Returns false when it was linked already.
+    pub async fn link_solution(
+        &self,
+        case: CaseId,
+        solution: &Solution,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1")
+                .bind(case.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound("case"));
+            }
+            let done = sqlx::query(
+                "INSERT INTO case_solutions (case_id, solution_id, linked_by, linked_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (case_id, solution_id) DO NOTHING",
+            )
+            .bind(case.0)
+            .bind(solution.id)
+            .bind(actor.map(|u| u.0))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            let ev = NewEvent {
+                kind: EventKind::Solution,
+                author: actor,
+                body: Some(solution.title.clone()),
+                data: json!({"solution_id": solution.id, "version": solution.version}),
+                at: now,
+            };
+            insert_event!(&mut *tx, case.0, &ev);
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "solution.link",
+                    entity: "case",
+                    entity_id: case.0.to_string(),
+                    detail: json!({"solution_id": solution.id, "title": solution.title}),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// The articles linked to a case, in the order they were linked.
+    pub async fn case_solutions(&self, case: CaseId) -> Result<Vec<LinkedSolution>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, LinkedSolution>(
+                "SELECT s.id, s.title, s.language, s.public, l.linked_at, u.display_name AS linked_by_name \
+                 FROM case_solutions l JOIN solutions s ON s.id = l.solution_id \
+                 LEFT JOIN users u ON u.id = l.linked_by WHERE l.case_id = $1 ORDER BY l.linked_at, s.id",
+            )
+            .bind(case.0)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// How an article did on the cases it was linked to: times used, cases
+    /// resolved (or later) that were not reopened after the link, and the
+    /// mean CSAT of their answered surveys.
+    pub async fn solution_stats(&self, id: Uuid) -> Result<SolutionStats, StoreError> {
+        with_pool!(self, |pool| {
+            let (used, resolved): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN c.state IN ('resolved', 'followed_up', 'closed') \
+                 AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'state_change' \
+                 AND e.data LIKE '%\"to\":\"reopened\"%' AND e.created_at >= l.linked_at) THEN 1 ELSE 0 END), 0) \
+                 FROM case_solutions l JOIN cases c ON c.id = l.case_id WHERE l.solution_id = $1",
+            )
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+            let (sum, answers): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(sv.score), 0), COUNT(sv.score) FROM case_solutions l \
+                 JOIN surveys sv ON sv.case_id = l.case_id WHERE l.solution_id = $1 AND sv.score IS NOT NULL",
+            )
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+            Ok(SolutionStats::new(used, resolved, sum, answers))
+        })
+    }
+
+    /// Recently resolved cases of customers speaking `language` (newest
+    /// first, at most `limit`), to compare a case with.
+    pub async fn resolved_cases(
+        &self,
+        language: Language,
+        exclude: CaseId,
+        limit: usize,
+    ) -> Result<Vec<ResolvedCase>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, ResolvedCase>(
+                "SELECT c.id, c.subject, c.description, c.state, c.resolved_at FROM cases c \
+                 JOIN customers cu ON cu.id = c.customer_id \
+                 WHERE c.open = FALSE AND c.id <> $1 AND cu.language = $2 ORDER BY c.id DESC LIMIT $3",
+            )
+            .bind(exclude.0)
+            .bind(language.code())
+            .bind(i64::try_from(limit).unwrap_or(500))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The help center's look.
+    pub async fn help_theme(&self) -> Result<HelpTheme, StoreError> {
+        with_pool!(self, |pool| {
+            let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+                "SELECT title_de, title_en, logo_url, primary_color, background_color FROM help_center WHERE id = 1",
+            )
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map_or_else(
+                HelpTheme::default,
+                |(title_de, title_en, logo_url, primary_color, background_color)| HelpTheme {
+                    title_de,
+                    title_en,
+                    logo_url,
+                    primary_color,
+                    background_color,
+                },
+            ))
+        })
+    }
+
+    pub async fn save_help_theme(
+        &self,
+        t: &HelpTheme,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<HelpTheme, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO help_center (id, title_de, title_en, logo_url, primary_color, background_color, updated_at) \
+                 VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET title_de = $1, title_en = $2, \
+                 logo_url = $3, primary_color = $4, background_color = $5, updated_at = $6",
+            )
+            .bind(&t.title_de)
+            .bind(&t.title_en)
+            .bind(&t.logo_url)
+            .bind(&t.primary_color)
+            .bind(&t.background_color)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            record_audit!(
+                &mut *tx,
+                Audit {
+                    actor,
+                    action: "help_center.update",
+                    entity: "help_center",
+                    entity_id: "1".into(),
+                    detail: serde_json::to_value(t).unwrap_or_default(),
+                    at: now,
+                }
+            );
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.help_theme().await
+    }
+}
