@@ -598,6 +598,195 @@ NEG_CONTRAST = [
 ]
 
 
+# --- standalone sentences, written by hand for amends ------------------------
+NEG_FREE = """Danke für nichts.
+Und täglich grüßt das Murmeltier: wieder Verspätung.
+Ich könnte heulen, schon wieder den Termin verpasst.
+Seit drei Wochen warte ich auf mein Geld zurück.
+Wer hat sich diesen Fahrplan ausgedacht?
+Die Hotline legt nach zwanzig Minuten einfach auf.
+Mein Router blinkt rot und keiner kann mir sagen, warum.
+Die Kündigung wurde bestätigt und trotzdem wird weiter abgebucht.
+Der Fahrer ist einfach an der Haltestelle vorbeigefahren.
+Im Zug ist es eiskalt, die Heizung geht wieder nicht.
+Kein WLAN, kein Bordbistro, kein Sitzplatz. Toll.
+Die Ansage kam erst, als der Zug schon weg war.
+Eine Stunde Fahrt, zwei Stunden Verspätung.
+Bei euch ist jede Woche irgendwas kaputt.
+Die Rechnung ist schon wieder falsch.
+Ihr habt mir zweimal den vollen Betrag abgebucht.
+Das Paket lag im Regen vor der Tür, alles durchnässt.
+Seit dem Anbieterwechsel habe ich kein Internet.
+Die App zeigt nur noch einen weißen Bildschirm.
+Ich habe jetzt fünfmal angerufen und jedes Mal eine andere Antwort bekommen.
+Der Kundenservice ist eine reine Beschäftigungstherapie.
+Warum muss ich für einen Fehler von euch bezahlen?
+So langsam verliere ich die Geduld mit euch.
+Das war das letzte Mal, dass ich bei euch bestellt habe.
+Mir wurde eine Entschädigung versprochen, gekommen ist nichts.
+Kein Mensch fühlt sich zuständig.
+Wir stehen hier seit einer halben Stunde im Tunnel.
+Anschlusszug weg, Hotel selbst bezahlt, Erstattung abgelehnt.
+Der Schaffner hat uns angeschrien, weil der Automat kaputt war.
+Die Verkäuferin hat mich keines Blickes gewürdigt.
+Ich fühle mich als Kunde komplett verarscht.
+Einfach nur noch lächerlich, was ihr da abzieht.
+Die Preise steigen, der Service wird schlechter.
+Schon wieder Gleiswechsel in letzter Minute.
+Wieso ist der Zug jeden Morgen überfüllt?
+Mein Paket ist angeblich zugestellt, ich habe es nie gesehen.
+Die Zugtoilette war so eklig, dass ich lieber gewartet habe.
+Warteschleife, Musik, aufgelegt. Jeden Tag.
+Das Ersatzgerät ist genauso defekt wie das erste.
+Ich warte seit heute Morgen auf den Techniker.
+Die Bestätigungsmail kam nie an und das Geld ist trotzdem weg.
+Es ist immer das Gleiche mit euch.
+Pünktlich ist bei euch offenbar ein Fremdwort.
+Was ist eigentlich so schwer daran, Bescheid zu sagen?
+Ich bin stinksauer.
+Völlig überforderte Mitarbeiter und keiner weiß Bescheid.
+Zum dritten Mal die falsche Ware geliefert.
+Der Sitzplatz, den ich reserviert habe, existiert nicht.
+Nach dem Update geht gar nichts mehr.
+Warum kostet das plötzlich das Doppelte?
+Der Zug fährt einfach ohne uns los, obwohl er Verspätung hatte.
+Die Durchsage war nicht zu verstehen und jetzt sitze ich im falschen Zug.
+Ich habe noch nie so einen schlechten Kundendienst erlebt.
+Was für ein Trauerspiel.
+Ganz ehrlich, ihr seid eine Zumutung.
+Die ganze Familie stand zwei Stunden am Bahnsteig.
+Wenn ich das vorher gewusst hätte, wäre ich mit dem Auto gefahren.
+Die Beratung war eine einzige Verkaufsshow.
+Wie oft soll ich mein Anliegen noch schildern?
+Da zahlt man jeden Monat und bekommt nichts dafür.
+Ach, wie schön, die Bahn hat mal wieder Verspätung.
+Herrlich, wieder mal eine Stunde auf freier Strecke.
+Wie schön, dass man sich auf euch immer verlassen kann. Nicht.
+Bravo, das Paket ist wieder verschwunden.
+Läuft ja super bei euch. Gar nichts geht.
+Vielen Dank für die tolle Stunde im kalten Bahnhof.
+""".strip().split("\n")
+
+POS_FREE = """Heute alles pünktlich, danke an das Team!
+Schnelle Hilfe über den Chat, so muss Kundenservice sein.
+Der Schaffner hat sich rührend um eine ältere Dame gekümmert.
+Die Erstattung kam ohne Nachfrage, vielen Dank.
+Endlich funktioniert das WLAN im Zug, danke!
+Sehr nette Beratung im Laden, ich komme gerne wieder.
+Das Paket kam einen Tag früher, super!
+Danke für die unkomplizierte Lösung!
+Ich bin begeistert, wie schnell das ging.
+Freundliche Mitarbeiter, saubere Züge, alles gut.
+Die neue App ist wirklich gelungen.
+Der Techniker war pünktlich und hat alles erklärt, top!
+Selten so einen guten Service erlebt.
+Vielen Dank für die nette Hilfe am Schalter heute Morgen.
+Ihr habt mir den Tag gerettet, danke!
+Bin seit Jahren zufrieden und bleibe es auch.
+Kompetente Beratung, faire Preise, gerne wieder.
+Alles hat reibungslos geklappt, danke schön.
+Klasse gemacht, das Problem war in zwei Minuten gelöst.
+Die Zugbegleiterin war super freundlich und lustig.
+Toller Service, schnelle Lieferung, gut verpackt.
+Ich kann euch nur weiterempfehlen.
+Das nenne ich mal kundenfreundlich!
+Herzlichen Dank für die Kulanz!
+Die Fahrt war entspannt und pünktlich, so macht Bahnfahren Spaß.
+""".strip().split("\n")
+
+NEU_FREE = """Wie komme ich am besten vom Flughafen in die Innenstadt?
+Ich bin gerade in Hamburg angekommen.
+Kennt jemand ein gutes Café in der Nähe vom Bahnhof?
+Morgen früh fahre ich zur Oma nach Bayern.
+Die Zugfahrt dauert vier Stunden, ich habe genug Bücher dabei.
+Heute Abend kommt eine Doku über den Bau des Tunnels.
+Der Bahnhof wird seit zwei Jahren umgebaut.
+Neue Zahlen: Immer mehr Menschen pendeln mit dem Zug zur Arbeit.
+Die Regierung will mehr Geld in die Schiene investieren.
+Der Verkehrsminister besucht am Dienstag die Baustelle.
+Die Gewerkschaft fordert sechs Prozent mehr Lohn.
+Ab nächster Woche fahren die Busse nach dem Ferienfahrplan.
+Im Winter werden die Weichen beheizt.
+Bahnfahren oder fliegen, was ist klimafreundlicher?
+Wer fährt am Samstag mit zum Spiel nach Dortmund?
+Ich bin im Zug eingeschlafen und habe fast meine Station verpasst.
+Meine Schwester arbeitet im Reisezentrum.
+Das Ticket habe ich schon gestern gekauft.
+Hat jemand noch ein Ladekabel übrig?
+Ich fahre lieber mit dem Fahrrad zur Uni.
+Die neue Strecke soll in fünf Jahren fertig sein.
+In der Stadt gibt es jetzt vier neue Leihrad-Stationen.
+Ein Zug ist ein schienengebundenes Fahrzeug.
+Mein erster Arbeitstag in der neuen Firma.
+Ich suche eine Mitfahrgelegenheit nach Leipzig.
+Was kostet ein Ticket für Kinder?
+Bis wann fährt die letzte S-Bahn am Wochenende?
+Die Modelleisenbahn meines Opas ist riesig.
+Wir haben die Hochzeit im Zug gefeiert, das war lustig.
+Ich habe mir ein neues Handy gekauft und richte es gerade ein.
+Die Banken haben heute wegen des Feiertags geschlossen.
+Meine Rente wird ab Juli auf ein neues Konto überwiesen.
+Im Supermarkt um die Ecke gibt es jetzt Selbstbedienungskassen.
+Das Wetter soll am Wochenende besser werden.
+Ich bin gespannt auf das Spiel heute Abend.
+Bei uns im Dorf hält nur zweimal am Tag ein Bus.
+Der Film über die Geschichte der Eisenbahn läuft im Kino.
+Ich habe gestern meine Steuererklärung gemacht.
+Die Katze schläft schon den ganzen Tag.
+Heute gibt es Nudeln mit Tomatensoße.
+Wir ziehen im Frühjahr nach Köln.
+Ich brauche ein Geschenk für meinen Vater, Ideen?
+Die Ausstellung im Museum läuft noch bis Ende März.
+Ein Freund von mir fährt jeden Tag 80 Kilometer zur Arbeit.
+Das Buch über die Reise durch Skandinavien ist spannend.
+Schlimmer Unfall auf der Autobahn, zum Glück wurde niemand verletzt.
+Die Nachrichten heute sind wirklich deprimierend.
+Ich habe Angst vor Spinnen.
+Unser Urlaub war leider viel zu kurz.
+Der Winter ist furchtbar lang dieses Jahr.
+Ich freue mich auf das Wochenende.
+Wunderschöner Sonnenuntergang am See.
+Das beste Eis der Stadt gibt es am Marktplatz.
+Der Zug nach Paris fährt jetzt auch über Straßburg.
+Ein Sprecher des Unternehmens wollte sich zu den Vorwürfen nicht äußern.
+Die Polizei ermittelt nach einem Einbruch im Lager.
+Der Prozess gegen den früheren Manager beginnt im Mai.
+Die Aktie legte am Vormittag um zwei Prozent zu.
+Das Unternehmen beschäftigt weltweit 30.000 Menschen.
+Der Konzern plant den Verkauf seiner Tochterfirma.
+Die Kommission prüft die Fusion der beiden Anbieter.
+Vorsicht, auf dem Bahnsteig ist es heute glatt.
+Bitte beachten Sie die geänderten Abfahrtszeiten.
+Fahrgäste werden gebeten, auf die Ansagen zu achten.
+Dieser Zug endet heute in Hannover.
+Die Tickets für das Festival gibt es ab Freitag.
+Wir verlosen zwei Freifahrten nach Berlin.
+Jetzt im Angebot: Sparpreise ab 19 Euro.
+Melde dich jetzt für unseren Newsletter an.
+Unsere Filiale hat am Samstag bis 14 Uhr geöffnet.
+Wir stellen ein: Kundenberater in Vollzeit.
+Unser neuer Kundenbereich ist online.
+Das Servicecenter ist unter der bekannten Nummer erreichbar.
+Vielen Dank für Ihre Nachricht, wir melden uns in Kürze.
+Ihre Anfrage ist bei uns eingegangen.
+Bitte senden Sie uns Ihre Kundennummer per Direktnachricht.
+Danke für deine Geduld, wir prüfen das.
+Das tut uns leid, bitte schreib uns eine DM mit deiner Buchungsnummer.
+Wir haben deine Nachricht an die Fachabteilung weitergeleitet.
+Hallo, hier ist das Social-Media-Team, wie können wir helfen?
+Guten Abend, wir sind bis 22 Uhr für euch da.
+Das ist leider nicht möglich, aber du kannst online umbuchen.
+Ja, das Ticket gilt auch für den Nahverkehr.
+Nein, eine Reservierung ist nicht nötig.
+Die Fahrkarte gilt am Tag der Fahrt.
+Gute Frage, ich weiß es auch nicht.
+Ich schaue mal nach und melde mich.
+Okay, danke.
+Alles klar, dann bis morgen.
+Bin gleich da.
+""".strip().split("\n")
+
+
 LOWER_FIRST = {"der", "die", "das", "ein", "eine", "mein", "meine", "ich", "wir", "es", "seit", "nach", "auf", "an", "am",
                "alle", "jede", "statt", "trotz", "wegen", "zwischen", "genau", "lieferung", "zustellversuch", "plötzlich",
                "eine", "für", "umgekehrte", "ersatzverkehr", "wieder", "kann", "muss", "wie", "wo", "gilt", "fährt", "hat",
@@ -688,6 +877,29 @@ def main():
             rows.add(text)
             out.append((text, label))
             made += 1
+    # Each hand-written standalone sentence as written and in a few
+    # social-media variants.
+    all_handles = [h for d in DOMAINS.values() for h in d["handle"]]
+    for label, sentences, variants, tags, emos in [
+        ("negative", NEG_FREE, 3, TAGS_NEG, EMO_NEG),
+        ("positive", POS_FREE, 4, TAGS_POS, EMO_POS),
+        ("neutral", NEU_FREE, 3, TAGS_NEU, EMO_NEU),
+    ]:
+        for sentence in sentences:
+            forms = [
+                sentence,
+                pick(all_handles) + " " + sentence,
+                sentence + " " + pick(emos),
+                sentence + " " + pick(tags),
+                sentence.lower(),
+                sentence.rstrip(".!") + " " + pick(URLS),
+            ]
+            chosen = [forms[0]] + rng.sample(forms[1:], variants - 1)
+            for text in chosen:
+                text = text.strip()
+                if text not in rows:
+                    rows.add(text)
+                    out.append((text, label))
     rng.shuffle(out)
     w = sys.stdout
     w.write("text\tsentiment\tlanguage\n")
