@@ -788,9 +788,9 @@ Bin gleich da.
 
 
 LOWER_FIRST = {"der", "die", "das", "ein", "eine", "mein", "meine", "ich", "wir", "es", "seit", "nach", "auf", "an", "am",
-               "alle", "jede", "statt", "trotz", "wegen", "zwischen", "genau", "lieferung", "zustellversuch", "plötzlich",
-               "eine", "für", "umgekehrte", "ersatzverkehr", "wieder", "kann", "muss", "wie", "wo", "gilt", "fährt", "hat",
-               "gibt", "liefert", "bis", "welcher", "wann", "ist", "habt", "läuft", "version", "neue", "nur"}
+               "alle", "jede", "statt", "trotz", "wegen", "zwischen", "genau", "plötzlich",
+               "für", "umgekehrte", "wieder", "kann", "muss", "wie", "wo", "gilt", "fährt", "hat",
+               "gibt", "liefert", "bis", "welcher", "wann", "ist", "habt", "läuft", "neue", "nur"}
 
 
 def lc(s):
@@ -860,6 +860,60 @@ def render(tmpl, dname, label):
     return noise(out, label)
 
 
+OPENINGS = ["Sehr geehrte Damen und Herren,", "Hallo,", "Guten Tag,", "Liebes Team,", "Hallo zusammen,", ""]
+NEG_DEMANDS = [
+    "Ich erwarte eine Erstattung und eine Erklärung.",
+    "Ich bin sehr enttäuscht und erwarte eine schnelle Lösung.",
+    "So geht das nicht weiter, ich verlange eine Entschädigung.",
+    "Bitte kümmern Sie sich endlich darum, ich habe genug gewartet.",
+    "Wenn sich nichts ändert, bin ich weg.",
+    "Das ist für mich völlig inakzeptabel.",
+    "Ich habe schon mehrfach geschrieben und nie eine Antwort bekommen.",
+]
+NEG_LINKS = ["Dazu kommt:", "Außerdem:", "Und als wäre das nicht genug:", "Obendrein:", "Und dann auch noch:", "Zu allem Überfluss:"]
+POS_CLOSINGS = [
+    "Vielen Dank dafür, ich bin rundum zufrieden.",
+    "Dafür möchte ich mich herzlich bedanken.",
+    "So wünscht man sich das, weiter so!",
+    "Ich empfehle Sie gerne weiter.",
+]
+NEU_CLOSINGS = ["Vielen Dank und freundliche Grüße", "Mit freundlichen Grüßen", "Danke im Voraus.", "Viele Grüße", ""]
+NEU_REQUESTS = [
+    "ich möchte {what} ändern lassen.",
+    "ich habe eine Frage zu {what}.",
+    "bitte schicken Sie mir eine Bestätigung für {what}.",
+    "meine Kundennummer ist {n}{n}{n}, bitte prüfen Sie {what}.",
+    "ich ziehe um und brauche eine neue Adresse für {what}.",
+]
+NEWS_ENDS = [
+    "Das teilte ein Sprecher am Dienstag mit.",
+    "Weitere Einzelheiten sollen in den nächsten Wochen folgen.",
+    "Kritiker bezweifeln, dass der Zeitplan zu halten ist.",
+    "Die Entscheidung soll bis Ende des Jahres fallen.",
+    "Einzelheiten nannte das Unternehmen nicht.",
+]
+
+
+def long_text(label, dname):
+    d = DOMAINS[dname]
+    if label == "negative":
+        facts = rng.sample(d["neg_fact"], 2)
+        parts = [cap(fill(facts[0], d)) + ".", pick(NEG_LINKS) + " " + lc(fill(facts[1], d)) + ".", pick(NEG_DEMANDS)]
+    elif label == "positive":
+        facts = rng.sample(d["pos_fact"], 2)
+        parts = [cap(fill(facts[0], d)) + ".", "Und: " + lc(fill(facts[1], d)) + ".", pick(POS_CLOSINGS)]
+    elif rng.random() < 0.5:
+        infos = rng.sample(d["info"], 2)
+        parts = [fill(infos[0], d) + ".", fill(infos[1], d) + ".", pick(NEWS_ENDS)]
+    else:
+        parts = [cap(fill(pick(NEU_REQUESTS), d)), fill(pick(d["question"]), d), pick(NEU_CLOSINGS)]
+    if label != "neutral" or parts[-1] in NEU_CLOSINGS:
+        opening = pick(OPENINGS)
+        if opening:
+            parts = [opening, lc(parts[0])] + parts[1:]
+    return " ".join(p for p in parts if p).replace("..", ".").strip()
+
+
 def main():
     rows = set()
     plan = [("negative", NEG + NEG_CONTRAST, 1100), ("neutral", NEU, 1650), ("positive", POS + POS_NEG_CONTRAST, 450)]
@@ -877,6 +931,17 @@ def main():
             rows.add(text)
             out.append((text, label))
             made += 1
+    # Longer texts (e-mails, letters, articles): several sentences of one
+    # class between an opening and a closing.
+    for label, count in [("negative", 260), ("neutral", 320), ("positive", 110)]:
+        made = 0
+        while made < count:
+            dname = pick(sorted(DOMAINS))
+            text = long_text(label, dname)
+            if text not in rows:
+                rows.add(text)
+                out.append((text, label))
+                made += 1
     # Each hand-written standalone sentence as written and in a few
     # social-media variants.
     all_handles = [h for d in DOMAINS.values() for h in d["handle"]]
