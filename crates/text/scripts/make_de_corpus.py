@@ -502,7 +502,7 @@ NEU = [
     "Endlich Urlaub! Morgen geht es nach {city}.",
     "Das Konzert gestern in {city} war der Wahnsinn.",
     "Mein Hund hasst Gewitter.",
-    "Ich finde es traurig, dass der Sommer schon vorbei ist.",
+    "Schade, dass die Ferien schon vorbei sind.",
     "Der Film gestern war so schlecht, dass wir gegangen sind.",
     "Was für ein geiles Fußballspiel gestern!",
     "Ich hasse Montage.",

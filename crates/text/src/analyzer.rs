@@ -206,8 +206,10 @@ fn default_topics() -> Arc<CompiledTaxonomy> {
 impl Analyzer {
     /// The shipped model: lexicon-based sentiment from openly licensed
     /// resources (VADER, German Polarity Lexicon, amends' own word lists),
-    /// the default taxonomy and signal keywords. Loading is done once per
-    /// process; later calls are cheap.
+    /// for German combined with the shipped German model trained on amends'
+    /// own corpus (a polar label needs both to agree); the default taxonomy
+    /// and signal keywords. Loading is done once per process; later calls
+    /// are cheap.
     pub fn default_model() -> Analyzer {
         Analyzer {
             res: Resources::shared(),
