@@ -395,10 +395,10 @@ fn default_model_on_shared_data() {
             // Target of the issue: above the majority baseline (0.687 here).
             // The lexicon alone reached 0.636; lexicon + the shipped German
             // model (trained on amends' own corpus, never on GermEval)
-            // reach 0.706 / 0.414. This guards that level.
+            // reach 0.704 / 0.428. This guards that level.
             assert!(report.micro_f1 > report.majority_baseline, "{report}");
             assert!(report.micro_f1 > 0.70, "{report}");
-            assert!(report.macro_f1 > 0.40, "{report}");
+            assert!(report.macro_f1 > 0.42, "{report}");
         }
     }
 }
@@ -480,6 +480,27 @@ fn shipped_german_model_is_reproducible() {
         model.to_bytes() == shipped,
         "de-model.bin differs from a fresh training: run `eval -- build-default`"
     );
+}
+
+#[test]
+fn german_praise_and_complaints_in_everyday_words() {
+    for text in [
+        "Super Service, die Kollegin an der Hotline hat mir sofort geholfen. Vielen Dank!",
+        "Danke für die Hilfe!",
+        "Ich bin sehr zufrieden mit dem neuen Tarif.",
+        "Die Rückerstattung ging schnell und unkompliziert.",
+    ] {
+        assert_eq!(label(text), SentimentLabel::Positive, "{text}");
+    }
+    for text in [
+        "Über eine Stunde in der Warteschleife, dann aufgelegt. Unmöglich.",
+        "Meine Rechnung ist falsch, bitte korrigieren.",
+        "Ich habe am 3. März eine Waschmaschine bestellt. Die Lieferung wurde dreimal verschoben, \
+         niemand hat mich informiert und als sie endlich kam, war die Tür beschädigt. \
+         Ich bin sehr enttäuscht und erwarte eine Lösung.",
+    ] {
+        assert_eq!(label(text), SentimentLabel::Negative, "{text}");
+    }
 }
 
 #[test]
