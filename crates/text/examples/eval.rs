@@ -10,9 +10,8 @@
 //! `build-default` retrains the shipped German model
 //! `resources/amends/de-model.bin` from `resources/amends/de-feedback.tsv`
 //! (`TrainOptions::shipped_german`); rebuild afterwards to embed it.
-//!
-//! ```text
-//! ```
+//! `train` and `cv` also take `--hash-bits N`, `--lexicon-weight W`,
+//! `--word-ngrams N` and `--char-ngrams MIN-MAX` (`0-0`: none).
 //! SHARED_DATA_DIR defaults to `$AMENDS_SHARED_DATA` or `../shared/data`.
 
 use std::path::{Path, PathBuf};
