@@ -5,7 +5,13 @@
 //! cargo run --release -p amends-text --example eval -- cv [SHARED_DATA_DIR] [--folds 5] [--seed 42] [--c 10]
 //! cargo run --release -p amends-text --example eval -- train --data FILE --out MODEL
 //! cargo run --release -p amends-text --example eval -- eval --data FILE [--model MODEL]
+//! cargo run --release -p amends-text --example eval -- build-default
 //! ```
+//! `build-default` retrains the shipped German model
+//! `resources/amends/de-model.bin` from `resources/amends/de-feedback.tsv`
+//! (`TrainOptions::shipped_german`); rebuild afterwards to embed it.
+//! `train` and `cv` also take `--hash-bits N`, `--lexicon-weight W`,
+//! `--word-ngrams N` and `--char-ngrams MIN-MAX` (`0-0`: none).
 //! SHARED_DATA_DIR defaults to `$AMENDS_SHARED_DATA` or `../shared/data`.
 
 use std::path::{Path, PathBuf};
@@ -45,6 +51,17 @@ fn options(args: &[String]) -> Result<TrainOptions, String> {
     }
     if let Some(b) = flag(args, "--hash-bits") {
         o.features.hash_bits = b.parse().map_err(|_| format!("--hash-bits: `{b}` is not a number"))?;
+    }
+    if let Some(n) = flag(args, "--word-ngrams") {
+        o.features.word_ngrams = n.parse().map_err(|_| format!("--word-ngrams: `{n}` is not a number"))?;
+    }
+    if let Some(r) = flag(args, "--char-ngrams") {
+        let (lo, hi) = r
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+            .ok_or_else(|| format!("--char-ngrams: `{r}` is not MIN-MAX (0-0 = none)"))?;
+        o.features.char_min = lo;
+        o.features.char_max = hi;
     }
     Ok(o)
 }
@@ -96,6 +113,19 @@ fn run(args: &[String]) -> Result<(), String> {
             };
             let rows = read_labeled(Path::new(&data)).map_err(err)?;
             println!("{}", evaluate(&analyzer, &rows));
+        }
+        Some("build-default") => {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/amends");
+            let rows = read_labeled(&dir.join("de-feedback.tsv")).map_err(err)?;
+            let model = train(&rows, &TrainOptions::shipped_german()).map_err(err)?;
+            let out = dir.join("de-model.bin");
+            std::fs::write(&out, model.to_bytes()).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!(
+                "trained on {} rows ({:?} negative/neutral/positive), wrote {}; rebuild to embed it",
+                rows.len(),
+                model.header().class_counts,
+                out.display()
+            );
         }
         _ => return Err("usage: eval default|cv|train|eval … (see the file header)".into()),
     }

@@ -37,11 +37,40 @@ pub struct Analysis {
 pub(crate) const LEXICON_THRESHOLD_EN: f32 = 0.05;
 pub(crate) const LEXICON_THRESHOLD_DE: f32 = 0.25;
 
+/// The shipped German model: logistic regression trained on amends' own
+/// German feedback corpus (`resources/amends/de-feedback.tsv`, written for
+/// amends, Apache-2.0) by `eval -- build-default`; see
+/// [`TrainOptions::shipped_german`].
+const SHIPPED_GERMAN_MODEL: &[u8] = include_bytes!("../resources/amends/de-model.bin");
+
+/// How the default German sentiment combines the lexicon compound `l` and
+/// the shipped model's score `m` (P(positive) − P(negative)): a polar label
+/// needs both to agree, otherwise neutral. Chosen on the even rows of
+/// GermEval 2017 dev, reported on the odd rows (docs/TEXT_ANALYTICS.md);
+/// where settings were near-equal there, the one that keeps customer praise
+/// positive ("Danke für die Hilfe!" has a lexicon score of 0.44).
+/// Negative: `l < -DE_NEG_LEXICON` and `m < -DE_NEG_MODEL`.
+const DE_NEG_LEXICON: f32 = 0.05;
+const DE_NEG_MODEL: f32 = 0.0;
+/// Positive: `l > DE_POS_LEXICON` and `m > DE_POS_MODEL`.
+const DE_POS_LEXICON: f32 = 0.25;
+const DE_POS_MODEL: f32 = 0.6;
+/// Texts longer than this (characters) are often reports, news and
+/// stories; a negative label there needs `l < -DE_LONG_NEG_LEXICON` and
+/// `m < -DE_LONG_NEG_MODEL`. (Among the near-equal settings on the
+/// calibration rows, the one with a margin for long complaints.)
+const DE_LONG_TEXT: usize = 200;
+const DE_LONG_NEG_LEXICON: f32 = 0.2;
+const DE_LONG_NEG_MODEL: f32 = 0.7;
+
 /// Shipped resources: lexicons and signal keywords.
 pub(crate) struct Resources {
     de: Lexicon,
     en: Lexicon,
     signals: Matcher,
+    /// The shipped German model (`None` only if the embedded file were
+    /// broken, which a unit test rules out).
+    de_model: Option<TrainedModel>,
 }
 
 /// Per-text working state, reused between calls on one thread.
@@ -54,6 +83,8 @@ pub(crate) struct Prepared {
     scores: Vec<f32>,
     pub(crate) sentiments: Vec<f32>,
     ids: Vec<u32>,
+    /// Length of the text in characters.
+    pub(crate) chars: usize,
 }
 
 pub(crate) fn threshold(lang: Language) -> f32 {
@@ -71,6 +102,7 @@ impl Resources {
             // The shipped keyword lists are checked by unit tests.
             signals: default_matcher()
                 .unwrap_or_else(|_| Matcher::new(0, std::iter::empty(), true).unwrap_or_else(|e| unreachable!("{e}"))),
+            de_model: TrainedModel::from_bytes(SHIPPED_GERMAN_MODEL).ok(),
         }
     }
 
@@ -97,6 +129,12 @@ impl Resources {
         p.language = Some(lang);
         p.lex = score(self.lexicon(lang), &p.tokens, &mut p.scores, &mut p.sentiments);
         p.folded.fill(text);
+        p.chars = text.chars().count();
+    }
+
+    /// The shipped German model, if it loaded.
+    pub(crate) fn shipped_german_model(&self) -> Option<&TrainedModel> {
+        self.de_model.as_ref()
     }
 }
 
@@ -170,8 +208,10 @@ fn default_topics() -> Arc<CompiledTaxonomy> {
 impl Analyzer {
     /// The shipped model: lexicon-based sentiment from openly licensed
     /// resources (VADER, German Polarity Lexicon, amends' own word lists),
-    /// the default taxonomy and signal keywords. Loading is done once per
-    /// process; later calls are cheap.
+    /// for German combined with the shipped German model trained on amends'
+    /// own corpus (a polar label needs both to agree); the default taxonomy
+    /// and signal keywords. Loading is done once per process; later calls
+    /// are cheap.
     pub fn default_model() -> Analyzer {
         Analyzer {
             res: Resources::shared(),
@@ -290,12 +330,24 @@ impl Analyzer {
             }
             None => {
                 let c = prepared.lex.compound;
-                Sentiment {
-                    label: SentimentLabel::from_score(c, threshold(prepared.lang())),
-                    score: c,
-                }
+                let label = match (prepared.lang(), &self.res.de_model) {
+                    (Language::De, Some(model)) => {
+                        prepared.raw_counts(&self.res, &model.header().features, raw);
+                        let p = model.predict(raw);
+                        german_label(c, p[2] - p[0], prepared.chars)
+                    }
+                    (lang, _) => SentimentLabel::from_score(c, threshold(lang)),
+                };
+                Sentiment { label, score: c }
             }
         }
+    }
+
+    /// The shipped German model that [`Analyzer::default_model`] combines
+    /// with the lexicon for German texts (not used when a trained model is
+    /// set with [`Analyzer::with_model`]).
+    pub fn shipped_german_model(&self) -> Option<&TrainedModel> {
+        self.res.shipped_german_model()
     }
 
     /// Sentiment only (skips topics and signals).
@@ -329,5 +381,23 @@ impl Analyzer {
     /// Evidence for each language (for callers that want a confidence).
     pub fn language_scores(&self, text: &str) -> LanguageScores {
         language_scores(text)
+    }
+}
+
+/// Default German label from the lexicon compound `lexicon`, the shipped
+/// model's P(positive) − P(negative) `model` and the text length: polar only
+/// when both agree (see the constants above).
+fn german_label(lexicon: f32, model: f32, chars: usize) -> SentimentLabel {
+    let (neg_lexicon, neg_model) = if chars > DE_LONG_TEXT {
+        (DE_LONG_NEG_LEXICON, DE_LONG_NEG_MODEL)
+    } else {
+        (DE_NEG_LEXICON, DE_NEG_MODEL)
+    };
+    if lexicon < -neg_lexicon && model < -neg_model {
+        SentimentLabel::Negative
+    } else if lexicon > DE_POS_LEXICON && model > DE_POS_MODEL {
+        SentimentLabel::Positive
+    } else {
+        SentimentLabel::Neutral
     }
 }

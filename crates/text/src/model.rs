@@ -64,6 +64,21 @@ impl Default for TrainOptions {
     }
 }
 
+impl TrainOptions {
+    /// How the shipped German model (`resources/amends/de-model.bin`) is
+    /// trained from `resources/amends/de-feedback.tsv`: 2^14 buckets (a
+    /// 256 KB file), C = 1, otherwise the defaults.
+    pub fn shipped_german() -> TrainOptions {
+        let mut o = TrainOptions {
+            c: 1.0,
+            default_language: Some(Language::De),
+            ..TrainOptions::default()
+        };
+        o.features.hash_bits = 14;
+        o
+    }
+}
+
 /// Metadata stored in the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelHeader {
