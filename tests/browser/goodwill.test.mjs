@@ -1,31 +1,36 @@
-// Issue 5 (goodwill): an agent opens a case, sees the assessment, grants a
-// voucher within her limit and requests one above it; a lead approves the
-// request in the queue; the ledger and the customer page show both.
+// Issue 5 ("Done when"): an agent opens a case, sees the SLA countdown, the
+// assessment and a suggested article, sends the German apology template
+// (it reaches a local SMTP server), grants a voucher within her limit and
+// requests one above it; a lead approves the request in the queue; the
+// ledger and the customer page show both.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startServer, startBrowser, login } from "./harness.mjs";
+import { startSmtpSink } from "./smtp-sink.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
+let server, browser, sink;
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
-  server = await startServer();
+  sink = await startSmtpSink();
+  server = await startServer({ AMENDS_SMTP_URL: sink.url, AMENDS_JOB_POLL: "100ms" });
   browser = await startBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await sink?.close();
 });
 
 async function itemValue(page, name) {
   return page.locator("#gw-item option", { hasText: name }).getAttribute("value");
 }
 
-test("goodwill within the limit, above it with a lead's approval, in ledger and customer page", async () => {
+test("the workbench: SLA, assessment, suggested article, apology, goodwill with approval, ledger and customer page", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await login(page, server.base, "anna");
   const csrf = await page.locator("input[name=csrf]").first().inputValue();
@@ -43,11 +48,32 @@ test("goodwill within the limit, above it with a lead's approval, in ledger and 
   assert.equal(created.status(), 201);
   const caseId = (await created.json()).id;
 
-  // The assessment with its explanation (first failure: the paradox is possible).
+  // The SLA countdown, the assessment with its explanation (first failure:
+  // the paradox is possible) and a suggested article from the case text.
   await page.goto(`${server.base}/cases/${caseId}`);
+  const countdown = page.locator(".sla[data-due]").first();
+  await countdown.waitFor();
+  assert.match(await countdown.textContent(), /\d+ (min|h|d)/);
   const assessment = page.getByTestId("assessment");
   await assessment.waitFor();
   assert.match(await assessment.textContent(), /Service-Recovery-Paradox/);
+  const suggested = page.getByTestId("suggested-solutions");
+  await suggested.getByText("Beschädigtes Paket: Ersatz oder Erstattung").waitFor();
+  await suggested.locator("li", { hasText: "Beschädigtes Paket" }).getByRole("button", { name: "Für diesen Fall verwenden" }).click();
+  await page.waitForURL(/#solutions/);
+  await page.getByTestId("linked-solutions").getByText("Beschädigtes Paket: Ersatz oder Erstattung").waitFor();
+
+  // The German apology template, filled for the customer, goes out by mail
+  // and lands on the timeline.
+  const picker = page.getByTestId("template-picker");
+  await picker.selectOption(await picker.locator("option", { hasText: "Entschuldigung (Deutsch)" }).getAttribute("value"));
+  assert.match(await page.locator("#reply-body").inputValue(), new RegExp(`^Guten Tag Greta Kulanz ${tag},`));
+  await page.getByRole("button", { name: /Antwort senden/ }).click();
+  await page.waitForURL(new RegExp(`/cases/${caseId}`));
+  const mail = await sink.waitFor((m) => m.includes(`kulanz.${tag}@example.de`) && m.includes("tut uns aufrichtig"));
+  assert.match(mail, /Guten Tag Greta Kulanz/);
+  await page.goto(`${server.base}/cases/${caseId}`);
+  await page.locator(".event-message_out").first().waitFor();
 
   // A blank reason is refused next to the field; nothing is granted.
   await page.locator("#gw-reason").fill("   ");

@@ -122,6 +122,19 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         affected: usize,
     },
+    /// Solution search at scale: N generated articles (German and English),
+    /// timed searches through the API's search path (p50/p95/p99), against a
+    /// reference database of N/100 articles. Uses scratch databases
+    /// (temporary SQLite files, or new databases next to --database-url when
+    /// it is a postgres:// URL).
+    Solutions {
+        /// Articles in the large database
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+        /// Timed searches per database
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+    },
     /// Inbox and customer-page queries at scale, against a small reference
     /// database. Uses scratch databases: temporary SQLite files, or new
     /// databases next to --database-url when it is a postgres:// URL.
@@ -261,6 +274,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if fresh_demo {
                 let n = demo::feedback(app.state(), 60).await?;
                 eprintln!("Demo feedback: {n} items through text analytics and detection rules.");
+                let a = demo::solutions(app.state().store(), app.state().now()).await?;
+                eprintln!("Demo solutions: {a} articles (see /solutions and the public help center /help).");
                 let i = demo::incident(app.state(), 40).await?;
                 eprintln!(
                     "Demo incident: {} affected customers, {} proactive cases, {} goodwill grants.",
@@ -364,6 +379,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 b.baseline_seconds,
                 b.rows as f64 / b.baseline_seconds.max(1e-9),
                 b.upload_seconds / b.baseline_seconds.max(1e-9)
+            );
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Solutions { articles, queries }) => {
+            let base = cli.database_url.clone().unwrap_or_else(|| "sqlite://amends.db".into());
+            let backend = if base.starts_with("postgres") {
+                "PostgreSQL"
+            } else {
+                "SQLite"
+            };
+            let small = bench_search_on(
+                &base,
+                "amends_bench_search_small",
+                (*articles / 100).max(1_000),
+                *queries,
+            )
+            .await?;
+            let large = bench_search_on(&base, "amends_bench_search_large", (*articles).max(1), *queries).await?;
+            println!(
+                "solution search on {backend} ({} queries each; all terms, then any term, then typo correction)",
+                large.queries
+            );
+            println!("| articles | load | p50 | p95 | p99 | max | results/query |");
+            println!("|---:|---:|---:|---:|---:|---:|---:|");
+            for b in [&small, &large] {
+                println!(
+                    "| {} | {:.1} s | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} |",
+                    b.articles, b.load_seconds, b.p50_ms, b.p95_ms, b.p99_ms, b.max_ms, b.mean_results
+                );
+            }
+            println!(
+                "ratio {} / {} articles: p50 {:.1}x, p99 {:.1}x",
+                large.articles,
+                small.articles,
+                large.p50_ms / small.p50_ms.max(1e-9),
+                large.p99_ms / small.p99_ms.max(1e-9)
             );
             Ok(())
         }
@@ -652,4 +703,24 @@ async fn shutdown_signal() {
         () = term => {},
     }
     eprintln!("shutting down …");
+}
+
+/// Runs the solution search benchmark on a scratch database next to `base`.
+async fn bench_search_on(
+    base: &str,
+    name: &str,
+    articles: usize,
+    queries: usize,
+) -> anyhow::Result<amends_server::bench_search::SearchBench> {
+    let url = amends_store::scratch::create(base, name).await?;
+    let result = async {
+        let store = Store::connect(&url, amends_store::Durability::Normal).await?;
+        store.migrate().await?;
+        let r = amends_server::bench_search::solution_search(&store, Clock::System.now(), articles, queries).await;
+        store.close().await;
+        r
+    }
+    .await;
+    amends_store::scratch::drop(base, name, &url).await?;
+    result
 }

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod bench_search;
 pub mod clock;
 pub mod config;
 pub mod demo;
