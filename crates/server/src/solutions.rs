@@ -116,9 +116,10 @@ pub struct Search<'a> {
     pub limit: usize,
 }
 
-/// Full-text search: every term must match (the last one also as a
-/// prefix); if nothing does, any term; if still nothing, misspelt terms
-/// are replaced by the closest indexed term and the search runs again.
+/// Full-text search, in this order until something matches: every term
+/// (the last one also as a prefix); every term after replacing misspelt
+/// ones by the closest indexed term ("did you mean"); any term; any
+/// corrected term.
 pub async fn search(store: &Store, s: &Search<'_>) -> Result<SearchResult, StoreError> {
     let langs: Vec<Language> = s.language.map_or_else(|| Language::ALL.to_vec(), |l| vec![l]);
     let mut result = SearchResult {
@@ -126,46 +127,59 @@ pub async fn search(store: &Store, s: &Search<'_>) -> Result<SearchResult, Store
         corrected_query: None,
         results: Vec::new(),
     };
-    for all in [true, false] {
-        let hits = run(store, s, &langs, |l| query_terms(s.query, to_text_lang(l)), all).await?;
-        if !hits.is_empty() {
-            result.results = hits;
-            return Ok(result);
+    let original = |l: Language| query_terms(s.query, to_text_lang(l));
+    let hits = run(store, s, &langs, original, true).await?;
+    if !hits.is_empty() {
+        result.results = hits;
+        return Ok(result);
+    }
+    let mut corrections = Vec::new();
+    for &lang in &langs {
+        if let Some(c) = corrected(store, lang, &original(lang)).await? {
+            corrections.push((lang, c));
         }
     }
-    // Typo tolerance: correct each unknown term in each language.
-    for &lang in &langs {
-        let terms = query_terms(s.query, to_text_lang(lang));
-        let known = store.known_terms(lang, &terms).await?;
-        let mut corrected = Vec::new();
-        let mut changed = false;
-        for t in &terms {
-            if known.contains(t) {
-                corrected.push(t.clone());
-                continue;
-            }
-            let near = store.vocabulary_near(lang, t).await?;
-            match closest(t, near.iter().map(|(w, n)| (w.as_str(), *n))) {
-                Some(c) => {
-                    corrected.push(c.to_string());
-                    changed = true;
-                }
-                None => corrected.push(t.clone()),
-            }
-        }
-        if !changed {
-            continue;
-        }
-        for all in [true, false] {
-            let hits = run(store, s, &[lang], |_| corrected.clone(), all).await?;
+    for all in [true, false] {
+        if !all {
+            let hits = run(store, s, &langs, original, false).await?;
             if !hits.is_empty() {
-                result.corrected_query = Some(corrected.join(" "));
+                result.results = hits;
+                return Ok(result);
+            }
+        }
+        for (lang, terms) in &corrections {
+            let hits = run(store, s, &[*lang], |_| terms.clone(), all).await?;
+            if !hits.is_empty() {
+                result.corrected_query = Some(terms.join(" "));
                 result.results = hits;
                 return Ok(result);
             }
         }
     }
     Ok(result)
+}
+
+/// `terms` with each term the index does not know replaced by the closest
+/// one it knows; `None` when nothing was replaced.
+async fn corrected(store: &Store, lang: Language, terms: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+    let known = store.known_terms(lang, terms).await?;
+    let mut out = Vec::with_capacity(terms.len());
+    let mut changed = false;
+    for t in terms {
+        if known.contains(t) {
+            out.push(t.clone());
+            continue;
+        }
+        let near = store.vocabulary_near(lang, t).await?;
+        match closest(t, near.iter().map(|(w, n)| (w.as_str(), *n))) {
+            Some(c) => {
+                out.push(c.to_string());
+                changed = true;
+            }
+            None => out.push(t.clone()),
+        }
+    }
+    Ok(changed.then_some(out))
 }
 
 async fn run(
