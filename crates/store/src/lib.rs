@@ -19,6 +19,7 @@ mod jobs;
 mod mail;
 mod models;
 mod page;
+mod routing;
 pub mod schema;
 mod sla;
 mod templates;
@@ -40,6 +41,7 @@ pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery,
 pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;
 pub use page::{Cursor, Page};
+pub use routing::{AgentRouting, RouteRequest, RoutingSettings};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
 pub use templates::{ReplyTemplate, TemplateFilter};
 pub use users::{NewUser, SessionRecord};

@@ -8,7 +8,12 @@ use serde_json::json;
 /// A template seeded by migration 0009.
 const SEED_TEMPLATE: &str = "0194a000-0000-7000-8000-000000000101";
 
-fn routes(case: &str, customer: &str, incident: &str) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
+fn routes(
+    case: &str,
+    customer: &str,
+    incident: &str,
+    user: &str,
+) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
     vec![
         ("GET", "/api/v1/me".into(), json!(null), "agent"),
         ("GET", "/api/v1/users".into(), json!(null), "agent"),
@@ -164,6 +169,15 @@ fn routes(case: &str, customer: &str, incident: &str) -> Vec<(&'static str, Stri
             json!(null),
             "lead",
         ),
+        ("GET", "/api/v1/routing".into(), json!(null), "lead"),
+        ("PUT", "/api/v1/routing".into(), json!({"enabled": false}), "admin"),
+        ("GET", format!("/api/v1/routing/agents/{user}"), json!(null), "lead"),
+        (
+            "PUT",
+            format!("/api/v1/routing/agents/{user}"),
+            json!({"languages": ["de"], "available": false, "max_open": 5}),
+            "admin",
+        ),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
         (
@@ -193,7 +207,9 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
         .await
         .expect("json");
     let incident = incident["id"].as_str().expect("id").to_string();
-    for (method, path, body, min_role) in routes(&case_id, &cust, &incident) {
+    let me: serde_json::Value = app.get("/api/v1/me", &lead).await.json().await.expect("json");
+    let user = me["id"].as_str().expect("id").to_string();
+    for (method, path, body, min_role) in routes(&case_id, &cust, &incident, &user) {
         let m: reqwest::Method = method.parse().expect("method");
         // No token: 401 everywhere.
         let mut req = app.client.request(m.clone(), app.url(&path));

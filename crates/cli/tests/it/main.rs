@@ -13,6 +13,7 @@ mod imap;
 mod incidents;
 mod mailin;
 mod reliability;
+mod routing;
 mod sla;
 mod storage;
 mod templates;

@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod json;
 pub mod mail;
 pub mod query;
+pub mod routing;
 pub mod sla;
 pub mod templates;
 pub mod users;
@@ -48,6 +49,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "goodwill", description = "Goodwill catalog, empowerment limits, budgets, grants, approvals, ledger, case assessment, automatic rules"),
         (name = "incidents", description = "Proactive recovery: incidents, Alertmanager webhook, affected customers, fan-out, closing update"),
         (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
+        (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
     )
 )]
 struct ApiDoc;
@@ -85,7 +87,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(mail::router())
             .merge(goodwill::router())
             .merge(incidents::router())
-            .merge(templates::router()),
+            .merge(templates::router())
+            .merge(routing::router()),
     )
 }
 

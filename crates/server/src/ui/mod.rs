@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod incidents;
 pub mod render;
+pub mod routing;
 pub mod session;
 pub mod settings;
 pub mod sla;
@@ -39,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/settings/users", get(admin::users).post(admin::create_user))
+        .route("/settings/users/{id}/routing", get(routing::edit).post(routing::save))
+        .route("/settings/routing", post(routing::toggle))
         .route("/settings/sla", get(sla::page).post(sla::save))
         .route("/settings/templates", get(templates::page).post(templates::save))
         .route("/settings/templates/{id}", get(templates::edit))

@@ -45,6 +45,7 @@ templates!(
     "incidents.html",
     "incident.html",
     "templates.html",
+    "routing.html",
 );
 
 pub struct Ui {
