@@ -645,3 +645,40 @@ err-routing-languages = Wählen Sie mindestens eine Sprache.
 err-routing-skills = Wählen Sie Fachgebiete aus der Liste.
 err-routing-tiers = Wählen Sie mindestens eine Stufe oder alle Stufen.
 err-routing-max-open = Geben Sie eine ganze Zahl von 1 bis 10.000 ein.
+customer-facts = Auf einen Blick
+customer-open-cases = Offene Fälle
+customer-total-cases = Alle Fälle
+customer-prior-failures = Fehler in den letzten 12 Monaten
+customer-goodwill-total = Erhaltene Kulanz
+customer-feedback-count = Feedback-Einträge
+customer-csat = Zufriedenheit (CSAT)
+customer-surveys-answered = { $count ->
+    [one] 1 Antwort
+   *[other] { $count } Antworten
+}
+customer-sentiment-title = Stimmung im Zeitverlauf
+customer-sentiment-desc = Durchschnittliche Stimmung des Feedbacks dieses Kunden pro Monat von { $first } bis { $last } ({ $months } Monate mit Feedback), von −1 (negativ) bis +1 (positiv).
+sentiment-trend-improving = Die Stimmung wird besser.
+sentiment-trend-worsening = Die Stimmung wird schlechter.
+sentiment-trend-steady = Die Stimmung ist gleichbleibend.
+sentiment-trend-unknown = Zu wenig Feedback für einen Trend.
+customer-sentiment-table = Stimmung als Tabelle
+month = Monat
+customer-sentiment-average = Durchschnitt (−1 bis +1)
+customer-sentiment-none = Noch kein Feedback.
+customer-feedback-items = { $count ->
+    [one] 1 Feedback-Eintrag
+   *[other] { $count } Feedback-Einträge
+}
+customer-surveys = Umfrageantworten
+customer-survey-solved = gelöst
+customer-survey-unsolved = nicht gelöst
+customer-surveys-none = Noch keine Umfragen.
+customer-feedback-all = Alles Feedback dieses Kunden
+customer-feedback-none = Noch kein Feedback.
+account-b2b = Geschäftskunde
+account-customers = Ansprechpartner
+account-value = Wert (Summe der Kundenwerte)
+account-no-customers = Noch keine Ansprechpartner in diesem Konto.
+account-open-cases = Offene Fälle des Kontos
+account-no-open-cases = Keine offenen Fälle.

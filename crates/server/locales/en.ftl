@@ -645,3 +645,40 @@ err-routing-languages = Choose at least one language.
 err-routing-skills = Choose skills from the list.
 err-routing-tiers = Choose at least one tier, or all tiers.
 err-routing-max-open = Enter a whole number from 1 to 10,000.
+customer-facts = At a glance
+customer-open-cases = Open cases
+customer-total-cases = All cases
+customer-prior-failures = Failures in the last 12 months
+customer-goodwill-total = Goodwill received
+customer-feedback-count = Feedback items
+customer-csat = Satisfaction (CSAT)
+customer-surveys-answered = { $count ->
+    [one] 1 answer
+   *[other] { $count } answers
+}
+customer-sentiment-title = Sentiment over time
+customer-sentiment-desc = Average sentiment of the customer's feedback per month from { $first } to { $last } ({ $months } months with feedback), from −1 (negative) to +1 (positive).
+sentiment-trend-improving = The sentiment is improving.
+sentiment-trend-worsening = The sentiment is getting worse.
+sentiment-trend-steady = The sentiment is steady.
+sentiment-trend-unknown = Too little feedback for a trend.
+customer-sentiment-table = Sentiment as a table
+month = Month
+customer-sentiment-average = Average (−1 to +1)
+customer-sentiment-none = No feedback yet.
+customer-feedback-items = { $count ->
+    [one] 1 feedback item
+   *[other] { $count } feedback items
+}
+customer-surveys = Survey answers
+customer-survey-solved = solved
+customer-survey-unsolved = not solved
+customer-surveys-none = No surveys yet.
+customer-feedback-all = All feedback of this customer
+customer-feedback-none = No feedback yet.
+account-b2b = Business account
+account-customers = Contacts
+account-value = Value (sum of customer values)
+account-no-customers = No contacts in this account yet.
+account-open-cases = Open cases of the account
+account-no-open-cases = No open cases.

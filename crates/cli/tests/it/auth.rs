@@ -13,6 +13,7 @@ fn routes(
     customer: &str,
     incident: &str,
     user: &str,
+    account: &str,
 ) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
     vec![
         ("GET", "/api/v1/me".into(), json!(null), "agent"),
@@ -37,6 +38,18 @@ fn routes(
         ("GET", "/api/v1/customers".into(), json!(null), "agent"),
         ("GET", format!("/api/v1/customers/{customer}"), json!(null), "agent"),
         ("GET", "/api/v1/accounts".into(), json!(null), "agent"),
+        (
+            "GET",
+            format!("/api/v1/customers/{customer}/overview"),
+            json!(null),
+            "agent",
+        ),
+        (
+            "GET",
+            format!("/api/v1/accounts/{account}/overview"),
+            json!(null),
+            "agent",
+        ),
         ("GET", "/api/v1/feedback".into(), json!(null), "agent"),
         (
             "POST",
@@ -209,7 +222,14 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
     let incident = incident["id"].as_str().expect("id").to_string();
     let me: serde_json::Value = app.get("/api/v1/me", &lead).await.json().await.expect("json");
     let user = me["id"].as_str().expect("id").to_string();
-    for (method, path, body, min_role) in routes(&case_id, &cust, &incident, &user) {
+    let account: serde_json::Value = app
+        .post("/api/v1/accounts", &app.admin_token, json!({"name": "Muster GmbH"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let account = account["id"].as_str().expect("id").to_string();
+    for (method, path, body, min_role) in routes(&case_id, &cust, &incident, &user, &account) {
         let m: reqwest::Method = method.parse().expect("method");
         // No token: 401 everywhere.
         let mut req = app.client.request(m.clone(), app.url(&path));

@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/goodwill/rules/{id}/delete", post(incidents::rule_delete))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::page))
+        .route("/accounts/{id}", get(customers::account_page))
         .route("/assets/{name}", get(assets::serve))
         .route("/feedback", get(feedback::stream))
         .route("/feedback/{id}/case", post(feedback::open_case))

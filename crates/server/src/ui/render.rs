@@ -46,6 +46,7 @@ templates!(
     "incident.html",
     "templates.html",
     "routing.html",
+    "account.html",
 );
 
 pub struct Ui {
