@@ -214,6 +214,47 @@ async fn customer_and_account_overview(b: Backend) {
         html.contains(&format!("href=\"/accounts/{account_id}\"")),
         "account link"
     );
+    // In English too.
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_string();
+    let res = ui
+        .post(app.url("/settings/language"))
+        .form(&[("csrf", csrf.as_str()), ("language", "en")])
+        .send()
+        .await
+        .expect("language");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let en = ui
+        .get(app.url(&format!("/customers/{petra}")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(en.contains("Sentiment over time") && en.contains("The sentiment is improving."));
+    assert!(en.contains("data-testid=\"fact-csat\">4.0 / 5"));
+    assert!(en.contains("Failures in the last 12 months"));
+    let en_account = ui
+        .get(app.url(&format!("/accounts/{account_id}")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(en_account.contains("Business account") && en_account.contains("€12,000.00"));
+    let res = ui
+        .post(app.url("/settings/language"))
+        .form(&[("csrf", csrf.as_str()), ("language", "de")])
+        .send()
+        .await
+        .expect("language");
+    assert!(res.status().is_redirection());
     // The account page.
     let res = ui
         .get(app.url(&format!("/accounts/{account_id}")))

@@ -501,6 +501,34 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
         .await
         .expect("json");
     assert_eq!(g.as_array().expect("array").len(), 1, "still pending");
+    // In the approvals queue the lead sees why.
+    crate::support::create_user(&app.store, "lars", "lead").await;
+    let ui = app.signed_in("lars").await;
+    let html = ui
+        .get(app.url("/goodwill/approvals"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_string();
+    let res = ui
+        .post(app.url(&format!("/goodwill/{pid}/decide")))
+        .form(&[("csrf", csrf.as_str()), ("decision", "approve"), ("reason", "ok")])
+        .send()
+        .await
+        .expect("decide");
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("monthly budget of 5.000,00 € would be exceeded"),
+        "{html}"
+    );
     // The admin may exceed it; the timeline and audit say so.
     let res = app
         .post(
@@ -528,8 +556,6 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
     // Even the smallest grant by an agent now waits.
     assert_eq!(grant(agent.clone(), 1).await.status(), 202);
     // The case page shows the reason next to the pending grant.
-    crate::support::create_user(&app.store, "lars", "lead").await;
-    let ui = app.signed_in("lars").await;
     let html = ui
         .get(app.url(&format!("/cases/{case_id}")))
         .send()
