@@ -227,6 +227,125 @@ pub fn decide_approval(
     }
 }
 
+/// This month's goodwill budget with what was granted so far (everyone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthBudget {
+    pub amount_cents: i64,
+    pub currency: String,
+    /// Granted this month by everyone, before the grant being decided.
+    pub spent_cents: i64,
+}
+
+/// A grant would push the month's spend over the budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetBreach {
+    pub amount_cents: i64,
+    pub spent_cents: i64,
+    pub currency: String,
+}
+
+impl MonthBudget {
+    /// The breach if granting `value` would take the spend above the amount.
+    #[must_use]
+    pub fn exceeded(&self, value: i64) -> Option<BudgetBreach> {
+        (self.spent_cents.saturating_add(value) > self.amount_cents).then(|| BudgetBreach {
+            amount_cents: self.amount_cents,
+            spent_cents: self.spent_cents,
+            currency: self.currency.clone(),
+        })
+    }
+}
+
+impl fmt::Display for BudgetBreach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "monthly budget of {} would be exceeded: {} spent",
+            budget_money(self.amount_cents, &self.currency),
+            budget_money(self.spent_cents, &self.currency)
+        )
+    }
+}
+
+/// Money as budgets are shown in the ledger: `5.000,00 €` (other
+/// currencies by code: `5.000,00 USD`).
+fn budget_money(cents: i64, currency: &str) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    let digits = (c / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(ch);
+    }
+    let symbol = if currency == "EUR" { "€" } else { currency };
+    format!("{sign}{grouped},{:02} {symbol}", c % 100)
+}
+
+/// [`decide_grant`], and then the month's budget: a grant that would take
+/// this month's spend (everyone's) over the budget needs approval even
+/// within the person's own limit. Admins own the budget and may exceed
+/// it: their grants are not held back by it. Without a budget for the
+/// month nothing changes.
+#[must_use]
+pub fn decide_grant_in_budget(
+    role: Role,
+    limit: &EmpowermentLimit,
+    value_cents: i64,
+    month_spent: i64,
+    case_spent: i64,
+    budget: Option<&MonthBudget>,
+) -> Decision {
+    let decision = decide_grant(role, limit, value_cents, month_spent, case_spent);
+    let breach = match budget {
+        Some(b) if role != Role::Admin => b.exceeded(value_cents),
+        _ => None,
+    };
+    match (decision, breach) {
+        (Decision::GrantNow, Some(b)) => Decision::NeedsApproval {
+            reason: format!("{} needs approval by an admin: {b}", money(value_cents)),
+        },
+        (Decision::NeedsApproval { reason }, Some(b)) => Decision::NeedsApproval {
+            reason: format!("{reason}; {b}"),
+        },
+        (d, _) => d,
+    }
+}
+
+/// [`decide_approval`], and then the month's budget: a lead may not
+/// approve a grant that would take this month's spend over the budget;
+/// an admin may (admins set the budget; the approval is audited).
+#[must_use]
+pub fn decide_approval_in_budget(
+    approver_role: Role,
+    approver_is_requester: bool,
+    limit: &EmpowermentLimit,
+    value_cents: i64,
+    month_spent: i64,
+    case_spent: i64,
+    budget: Option<&MonthBudget>,
+) -> Decision {
+    let decision = decide_approval(
+        approver_role,
+        approver_is_requester,
+        limit,
+        value_cents,
+        month_spent,
+        case_spent,
+    );
+    if decision != Decision::GrantNow || approver_role == Role::Admin {
+        return decision;
+    }
+    match budget.and_then(|b| b.exceeded(value_cents)) {
+        Some(b) => Decision::Rejected {
+            reason: format!("{b}; an admin must approve it (or raise the budget)"),
+        },
+        None => decision,
+    }
+}
+
 /// The facts an assessment weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AssessmentInput {
@@ -478,6 +597,131 @@ mod tests {
             decide_approval(Role::Admin, false, &EmpowermentLimit::UNLIMITED, 60_000, 0, 0),
             Decision::GrantNow
         );
+    }
+
+    fn budget(amount: i64, spent: i64) -> MonthBudget {
+        MonthBudget {
+            amount_cents: amount,
+            currency: "EUR".into(),
+            spent_cents: spent,
+        }
+    }
+
+    #[test]
+    fn a_grant_over_the_monthly_budget_needs_approval() {
+        let b = budget(500_000, 498_000);
+        // Within the budget: as before.
+        assert_eq!(
+            decide_grant_in_budget(Role::Agent, &AGENT, 2_000, 0, 0, Some(&b)),
+            Decision::GrantNow
+        );
+        assert_eq!(
+            decide_grant_in_budget(Role::Agent, &AGENT, 2_500, 0, 0, None),
+            Decision::GrantNow
+        );
+        // Over it: approval, with the budget and the spend in the reason.
+        match decide_grant_in_budget(Role::Agent, &AGENT, 2_001, 0, 0, Some(&b)) {
+            Decision::NeedsApproval { reason } => assert_eq!(
+                reason,
+                "20.01 needs approval by an admin: monthly budget of 5.000,00 € would be exceeded: 4.980,00 € spent"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // Over a limit and the budget: both reasons.
+        match decide_grant_in_budget(Role::Agent, &AGENT, 6_000, 0, 0, Some(&b)) {
+            Decision::NeedsApproval { reason } => {
+                assert!(
+                    reason.contains("limit per grant") && reason.contains("monthly budget"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Admins own the budget.
+        assert_eq!(
+            decide_grant_in_budget(Role::Admin, &EmpowermentLimit::UNLIMITED, 9_000, 0, 0, Some(&b)),
+            Decision::GrantNow
+        );
+        // A budget that is spent already holds back even the smallest grant.
+        assert!(matches!(
+            decide_grant_in_budget(
+                Role::Lead,
+                &EmpowermentLimit::UNLIMITED,
+                1,
+                0,
+                0,
+                Some(&budget(100, 100))
+            ),
+            Decision::NeedsApproval { .. }
+        ));
+        // Negative values stay refused.
+        assert!(matches!(
+            decide_grant_in_budget(Role::Agent, &AGENT, -1, 0, 0, Some(&b)),
+            Decision::Rejected { .. }
+        ));
+        assert_eq!(
+            budget(123_456_789, 0).exceeded(123_456_790).expect("over").to_string(),
+            "monthly budget of 1.234.567,89 € would be exceeded: 0,00 € spent"
+        );
+        let usd = MonthBudget {
+            currency: "USD".into(),
+            ..budget(100, 50)
+        };
+        assert!(usd.exceeded(51).expect("over").to_string().contains("1,00 USD"));
+    }
+
+    #[test]
+    fn approvals_respect_the_budget_except_for_admins() {
+        let lead = EmpowermentLimit {
+            per_grant_cents: Some(50_000),
+            per_case_cents: None,
+            per_month_cents: None,
+        };
+        let b = budget(500_000, 498_000);
+        match decide_approval_in_budget(Role::Lead, false, &lead, 3_000, 0, 0, Some(&b)) {
+            Decision::Rejected { reason } => {
+                assert!(
+                    reason.starts_with("monthly budget of 5.000,00 € would be exceeded: 4.980,00 € spent"),
+                    "{reason}"
+                );
+                assert!(reason.contains("an admin must approve"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            decide_approval_in_budget(Role::Lead, false, &lead, 2_000, 0, 0, Some(&b)),
+            Decision::GrantNow
+        );
+        assert_eq!(
+            decide_approval_in_budget(Role::Admin, false, &EmpowermentLimit::UNLIMITED, 3_000, 0, 0, Some(&b)),
+            Decision::GrantNow
+        );
+        // The other rules still come first.
+        assert!(matches!(
+            decide_approval_in_budget(Role::Admin, true, &EmpowermentLimit::UNLIMITED, 3_000, 0, 0, Some(&b)),
+            Decision::Rejected { .. }
+        ));
+    }
+
+    proptest::proptest! {
+        /// Whatever the numbers: a non-admin grant is granted at once only
+        /// if it keeps the month within the budget.
+        #[test]
+        fn granted_now_never_exceeds_the_budget(
+            amount in 0i64..1_000_000, spent in 0i64..1_000_000, value in 0i64..100_000,
+            lead in proptest::bool::ANY,
+        ) {
+            let b = budget(amount, spent);
+            let role = if lead { Role::Lead } else { Role::Agent };
+            let d = decide_grant_in_budget(role, &EmpowermentLimit::UNLIMITED, value, 0, 0, Some(&b));
+            if d == Decision::GrantNow {
+                proptest::prop_assert!(spent + value <= amount);
+            } else {
+                proptest::prop_assert!(spent + value > amount);
+            }
+            let a = decide_approval_in_budget(Role::Lead, false, &EmpowermentLimit::UNLIMITED, value, 0, 0, Some(&b));
+            proptest::prop_assert_eq!(a == Decision::GrantNow, spent + value <= amount);
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod goodwill;
 pub mod ids;
 pub mod incident;
 pub mod role;
+pub mod routing;
 pub mod sla;
 pub mod solution;
 pub mod template;

@@ -10,7 +10,7 @@ use amends_domain::sla::{DueDates, SlaTargets};
 use amends_domain::{
     CaseId, Channel, CustomerId, Email, FeedbackId, Language, NonEmptyText, Origin, Priority, UserId, ValidationError,
 };
-use amends_store::{Customer, Detection, DetectionRule, NewCase, NewFeedback, RuleInput, StoreError};
+use amends_store::{Customer, Detection, DetectionRule, NewCase, NewFeedback, RouteRequest, RuleInput, StoreError};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -264,6 +264,10 @@ impl<'a> Ingest<'a> {
                     due,
                     created_at: now,
                     author: self.actor,
+                    route: Some(RouteRequest {
+                        language: customer.language,
+                        topics: analysis.topics.clone(),
+                    }),
                 },
             }
         });
@@ -373,6 +377,10 @@ pub async fn open_case_for(state: &AppState, id: FeedbackId, actor: Option<UserI
         due: crate::service::due_dates(state, customer.tier, priority, now).await?,
         created_at: now,
         author: actor,
+        route: Some(RouteRequest {
+            language: customer.language,
+            topics: serde_json::from_str(&f.topics).unwrap_or_default(),
+        }),
     };
     Ok(state.store().open_case_for_feedback(id, &case).await?)
 }

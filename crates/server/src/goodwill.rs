@@ -5,8 +5,8 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use amends_domain::goodwill::{
-    self, Assessment, AssessmentInput, Decision, GoodwillKind, GrantState, decide_approval, decide_grant,
-    parse_currency, parse_value_cents,
+    self, Assessment, AssessmentInput, Decision, GoodwillKind, GrantState, decide_approval_in_budget,
+    decide_grant_in_budget, parse_currency, parse_value_cents,
 };
 use amends_domain::{CaseId, Priority};
 use amends_store::{Grant, NewGrant, User};
@@ -89,7 +89,9 @@ pub async fn grant(state: &AppState, case: CaseId, req: GrantRequest, by: &User)
     };
     let grant = state
         .store()
-        .grant_goodwill(&new, |s| decide_grant(role, &limit, value, s.month_cents, s.case_cents))
+        .grant_goodwill(&new, |s| {
+            decide_grant_in_budget(role, &limit, value, s.month_cents, s.case_cents, s.budget.as_ref())
+        })
         .await?
         .map_err(|r| ApiError::validation("value_cents", r))?;
     if grant.state == GrantState::Pending {
@@ -152,7 +154,8 @@ async fn notify_approvers(state: &AppState, grant: &Grant, by: &User) -> ApiResu
 }
 
 /// Approves or rejects a pending request. Nobody decides their own request,
-/// and an approver's own limit must cover the grant.
+/// an approver's own limit must cover the grant, and a lead's approval must
+/// keep the month within its budget (admins may exceed it).
 pub async fn decide(state: &AppState, id: Uuid, approve: bool, reason_text: &str, by: &User) -> ApiResult<Grant> {
     let reason = reason("reason", reason_text)?;
     let limit = state.store().limit_for(by.role).await?;
@@ -162,7 +165,15 @@ pub async fn decide(state: &AppState, id: Uuid, approve: bool, reason_text: &str
         .decide_goodwill(id, approve, by.id, &reason, state.now(), |g, s| {
             let own = g.requested_by == me.0;
             if approve {
-                decide_approval(role, own, &limit, g.value_cents, s.month_cents, s.case_cents)
+                decide_approval_in_budget(
+                    role,
+                    own,
+                    &limit,
+                    g.value_cents,
+                    s.month_cents,
+                    s.case_cents,
+                    s.budget.as_ref(),
+                )
             } else if own {
                 Decision::Rejected {
                     reason: "you cannot decide your own goodwill request; another lead must".into(),

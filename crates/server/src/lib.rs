@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod mail;
 pub mod mailin;
 pub mod metrics;
+pub mod overview;
 pub mod service;
 pub mod sla;
 pub mod solutions;

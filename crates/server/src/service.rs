@@ -9,7 +9,7 @@ use amends_domain::{
     AccountId, CaseId, Channel, CustomerId, Email, Language, NonEmptyText, Origin, Priority, Tier, UserId,
     ValidationError,
 };
-use amends_store::{Case, Customer, NewCase, NewCustomer};
+use amends_store::{Case, Customer, NewCase, NewCustomer, RouteRequest};
 use uuid::Uuid;
 
 pub const SUBJECT_MAX: usize = 200;
@@ -186,6 +186,16 @@ pub async fn open_case(state: &AppState, v: ValidCase, origin: Origin, actor: Op
     })?;
     let now = state.now();
     let due = due_dates(state, customer.tier, v.priority, now).await?;
+    // The case's topics (for skill-based routing) from its text.
+    let topics = if v.assignee_id.is_none() {
+        let text = format!("{}\n{}", v.subject.as_str(), v.description);
+        state
+            .analyzer()
+            .analyze(&text, Some(crate::detection::to_text_lang(customer.language)))
+            .topics
+    } else {
+        Vec::new()
+    };
     let new = NewCase {
         id: CaseId::new_at(now, random_bits()),
         customer_id: v.customer_id,
@@ -199,6 +209,10 @@ pub async fn open_case(state: &AppState, v: ValidCase, origin: Origin, actor: Op
         due,
         created_at: now,
         author: actor,
+        route: Some(RouteRequest {
+            language: customer.language,
+            topics,
+        }),
     };
     state.store().insert_case(&new).await.map_err(|e| match e {
         amends_store::StoreError::NotFound("assignee") => {

@@ -24,6 +24,9 @@ pub struct NewCase {
     pub due: DueDates,
     pub created_at: DateTime<Utc>,
     pub author: Option<UserId>,
+    /// Route the case to an agent when it has no assignee and routing is
+    /// on (`None`: never routed, e.g. bulk paths).
+    pub route: Option<crate::RouteRequest>,
 }
 
 /// A timeline entry to add.
@@ -182,11 +185,16 @@ macro_rules! push_case_filter {
 /// Inserts a new case in state `new` with its "created" timeline event,
 /// the `case.created` webhook job and the audit record, using the
 /// transaction `$tx`. `$extra` (a JSON object) is added to the event and
-/// audit details (e.g. the feedback that opened the case).
+/// audit details (e.g. the feedback that opened the case). A case without
+/// assignee that asks for routing is routed first (`routing::route_case!`);
+/// then an "assignment" event with the reason and a `case.route` audit
+/// entry follow the created event.
 macro_rules! insert_new_case {
     ($tx:ident, $c:expr, $extra:expr) => {{
         let c: &NewCase = $c;
         let extra: serde_json::Value = $extra;
+        let routed = $crate::routing::route_case!($tx, c);
+        let assignee = c.assignee_id.or(routed.as_ref().map(|r| r.0));
         sqlx::query(
             "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
              assignee_id, first_response_due_at, resolution_due_at, created_at, updated_at) \
@@ -200,7 +208,7 @@ macro_rules! insert_new_case {
         .bind(c.origin.as_str())
         .bind(c.priority.as_str())
         .bind(c.tier.as_str())
-        .bind(c.assignee_id.map(|u| u.0))
+        .bind(assignee.map(|u| u.0))
         .bind(c.due.first_response_due_at)
         .bind(c.due.resolution_due_at)
         .bind(c.created_at)
@@ -222,6 +230,29 @@ macro_rules! insert_new_case {
             at: c.created_at,
         };
         insert_event!(&mut *$tx, c.id.0, &ev);
+        if let Some((user, name, reason)) = &routed {
+            let data = json!({"from": null, "to": name, "assignee_id": user, "routing": reason,
+                "explanation": reason.to_string()});
+            let ev = NewEvent {
+                kind: EventKind::Assignment,
+                author: None,
+                body: None,
+                data: data.clone(),
+                at: c.created_at,
+            };
+            insert_event!(&mut *$tx, c.id.0, &ev);
+            record_audit!(
+                &mut *$tx,
+                Audit {
+                    actor: None,
+                    action: "case.route",
+                    entity: "case",
+                    entity_id: c.id.to_string(),
+                    detail: data,
+                    at: c.created_at,
+                }
+            );
+        }
         let job = crate::jobs::NewJob::event(
             "case.created",
             Some(c.id),

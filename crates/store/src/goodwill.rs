@@ -4,7 +4,7 @@ use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
 use crate::cases::insert_event;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
-use amends_domain::goodwill::{Decision, EmpowermentLimit, GoodwillKind, GrantState};
+use amends_domain::goodwill::{Decision, EmpowermentLimit, GoodwillKind, GrantState, MonthBudget};
 use amends_domain::{CaseId, CustomerId, Role, UserId};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Serialize;
@@ -133,12 +133,14 @@ pub fn month_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>, String) {
     (start, end, format!("{y:04}-{m:02}"))
 }
 
-/// What a grant's decision needs to know: the person's spend this month
-/// and the case's goodwill so far (both: granted only).
-#[derive(Debug, Clone, Copy)]
+/// What a grant's decision needs to know: the person's spend this month,
+/// the case's goodwill so far (both: granted only), and the month's budget
+/// with everyone's spend (`None` when no budget is set for the month).
+#[derive(Debug, Clone)]
 pub struct Spend {
     pub month_cents: i64,
     pub case_cents: i64,
+    pub budget: Option<MonthBudget>,
 }
 
 /// Sums granted goodwill attributable to `$user` (granted directly by them,
@@ -161,9 +163,34 @@ macro_rules! spend {
         .bind($case)
         .fetch_one(&mut *$exec)
         .await?;
+        let (_, _, label) = month_of($from);
+        let budget: Option<(i64, String)> =
+            sqlx::query_as("SELECT amount_cents, currency FROM goodwill_budgets WHERE month = $1")
+                .bind(&label)
+                .fetch_optional(&mut *$exec)
+                .await?;
+        let budget = match budget {
+            None => None,
+            Some((amount_cents, currency)) => {
+                let (all,): (Option<i64>,) = sqlx::query_as(
+                    "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' \
+                     AND granted_at >= $1 AND granted_at < $2",
+                )
+                .bind($from)
+                .bind($to)
+                .fetch_one(&mut *$exec)
+                .await?;
+                Some(MonthBudget {
+                    amount_cents,
+                    currency,
+                    spent_cents: all.unwrap_or(0),
+                })
+            }
+        };
         Spend {
             month_cents: m.unwrap_or(0),
             case_cents: c.unwrap_or(0),
+            budget,
         }
     }};
 }
@@ -423,6 +450,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let spend = spend!(tx, g.requested_by.0, g.case_id.0, from, to);
+            let over_budget = spend
+                .budget
+                .as_ref()
+                .is_some_and(|b| b.exceeded(g.value_cents).is_some());
             let (state, approval_reason) = match decide(spend) {
                 Decision::GrantNow => (GrantState::Granted, None),
                 Decision::NeedsApproval { reason } => (GrantState::Pending, Some(reason)),
@@ -450,7 +481,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let data = json!({"grant_id": id.to_string(), "state": state, "kind": g.kind, "value_cents": g.value_cents,
-                "currency": g.currency, "customer_id": case.customer_id, "approval_reason": approval_reason});
+                "currency": g.currency, "customer_id": case.customer_id, "approval_reason": approval_reason,
+                "over_budget": over_budget});
             record_grant_effects!(
                 tx,
                 g.case_id,
@@ -504,6 +536,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             let spend = spend!(tx, approver.0, grant.case_id, from, to);
+            let over_budget = approve
+                && spend
+                    .budget
+                    .as_ref()
+                    .is_some_and(|b| b.exceeded(grant.value_cents).is_some());
             if let Decision::Rejected { reason } = decide(&grant, spend) {
                 return Ok(Err(reason));
             }
@@ -532,7 +569,7 @@ impl Store {
             }
             let data = json!({"grant_id": id.to_string(), "state": state, "kind": grant.kind,
                 "value_cents": grant.value_cents, "currency": grant.currency, "customer_id": grant.customer_id,
-                "requested_by": grant.requested_by_name});
+                "requested_by": grant.requested_by_name, "over_budget": over_budget});
             record_grant_effects!(
                 tx,
                 case,

@@ -18,7 +18,9 @@ mod incidents;
 mod jobs;
 mod mail;
 mod models;
+mod overview;
 mod page;
+mod routing;
 pub mod schema;
 mod sla;
 mod solutions;
@@ -40,7 +42,9 @@ pub use incidents::{
 pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery, NewJob, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;
+pub use overview::{AccountCustomer, CustomerFacts, CustomerSurvey};
 pub use page::{Cursor, Page};
+pub use routing::{AgentRouting, RouteRequest, RoutingSettings};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
 pub use solutions::{
     IndexTerms, LinkedSolution, ResolvedCase, Solution, SolutionFilter, SolutionHit, SolutionQuery, SolutionVersion,

@@ -13,6 +13,8 @@ fn routes(
     customer: &str,
     incident: &str,
     solution: &str,
+    user: &str,
+    account: &str,
 ) -> Vec<(&'static str, String, serde_json::Value, &'static str)> {
     vec![
         ("GET", "/api/v1/me".into(), json!(null), "agent"),
@@ -37,6 +39,18 @@ fn routes(
         ("GET", "/api/v1/customers".into(), json!(null), "agent"),
         ("GET", format!("/api/v1/customers/{customer}"), json!(null), "agent"),
         ("GET", "/api/v1/accounts".into(), json!(null), "agent"),
+        (
+            "GET",
+            format!("/api/v1/customers/{customer}/overview"),
+            json!(null),
+            "agent",
+        ),
+        (
+            "GET",
+            format!("/api/v1/accounts/{account}/overview"),
+            json!(null),
+            "agent",
+        ),
         ("GET", "/api/v1/feedback".into(), json!(null), "agent"),
         (
             "POST",
@@ -210,6 +224,15 @@ fn routes(
             json!({"title_de": "Hilfe", "title_en": "Help", "primary_color": "#112233", "background_color": "#ffffff"}),
             "lead",
         ),
+        ("GET", "/api/v1/routing".into(), json!(null), "lead"),
+        ("PUT", "/api/v1/routing".into(), json!({"enabled": false}), "admin"),
+        ("GET", format!("/api/v1/routing/agents/{user}"), json!(null), "lead"),
+        (
+            "PUT",
+            format!("/api/v1/routing/agents/{user}"),
+            json!({"languages": ["de"], "available": false, "max_open": 5}),
+            "admin",
+        ),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
         (
@@ -250,7 +273,16 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
         .await
         .expect("json");
     let solution = solution["id"].as_str().expect("id").to_string();
-    for (method, path, body, min_role) in routes(&case_id, &cust, &incident, &solution) {
+    let me: serde_json::Value = app.get("/api/v1/me", &lead).await.json().await.expect("json");
+    let user = me["id"].as_str().expect("id").to_string();
+    let account: serde_json::Value = app
+        .post("/api/v1/accounts", &app.admin_token, json!({"name": "Muster GmbH"}))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let account = account["id"].as_str().expect("id").to_string();
+    for (method, path, body, min_role) in routes(&case_id, &cust, &incident, &solution, &user, &account) {
         let m: reqwest::Method = method.parse().expect("method");
         // No token: 401 everywhere.
         let mut req = app.client.request(m.clone(), app.url(&path));

@@ -409,7 +409,163 @@ crate::both_backends!(
     grant_within_limit_and_approval_above,
     bad_goodwill_input_changes_nothing,
     assessment_explains_the_paradox,
+    the_monthly_budget_is_enforced,
 );
+
+/// A grant that would take this month's spend over the budget needs
+/// approval even within the agent's limit; a lead may not approve it,
+/// an admin may (and the timeline marks it over budget).
+async fn the_monthly_budget_is_enforced(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let cust = app.customer("CRM-B1", "de", "standard").await;
+    let case = app.case(&cust, "Rechnung doppelt").await;
+    let case_id = case["id"].as_str().expect("id").to_string();
+    let agent = app.token_for("anna", "agent").await;
+    let lead = app.token_for("lena", "lead").await;
+    let grant = |tok: String, cents: i64| {
+        let app = &app;
+        let path = format!("/api/v1/cases/{case_id}/goodwill");
+        async move {
+            app.post(
+                &path,
+                &tok,
+                json!({"kind": "voucher", "value_cents": cents, "reason": "Budgettest"}),
+            )
+            .await
+        }
+    };
+    // Without a budget nothing is held back.
+    assert_eq!(grant(agent.clone(), 100).await.status(), 201);
+    // 5,000 EUR this month; the admin (who owns the budget) spends 4,979 EUR.
+    let res = app
+        .client
+        .put(app.url("/api/v1/goodwill/budget"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"amount_cents": 500_000}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(res.status(), 200);
+    let other = app.case(&cust, "Anderer Fall").await;
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{}/goodwill", other["id"].as_str().expect("id")),
+            &app.admin_token,
+            json!({"kind": "refund", "value_cents": 497_900, "reason": "Großer Schaden"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "admins are not held back by the budget");
+    // 25 EUR is within the agent's limit but over the budget: pending, with the reason.
+    let res = grant(agent.clone(), 2_500).await;
+    assert_eq!(res.status(), 202);
+    let pending: Value = res.json().await.expect("json");
+    assert_eq!(pending["state"], "pending");
+    let reason = pending["approval_reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("monthly budget of 5.000,00 € would be exceeded: 4.980,00 € spent"),
+        "{reason}"
+    );
+    // 20 EUR still fits exactly.
+    let res = grant(agent.clone(), 2_000).await;
+    assert_eq!(res.status(), 201);
+    let budget: Value = app
+        .get("/api/v1/goodwill/budget", &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (budget["spent_cents"].as_i64(), budget["remaining_cents"].as_i64()),
+        (Some(500_000), Some(0))
+    );
+    // The lead's approval would exceed the budget: refused, nothing changes.
+    let pid = pending["id"].as_str().expect("id").to_string();
+    let res = app
+        .post(
+            &format!("/api/v1/goodwill/{pid}/approve"),
+            &lead,
+            json!({"reason": "ok"}),
+        )
+        .await;
+    let p = problem(res, 403).await;
+    let detail = p["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("monthly budget of 5.000,00 € would be exceeded: 5.000,00 € spent"),
+        "{detail}"
+    );
+    assert!(detail.contains("an admin must approve"), "{detail}");
+    let g: Value = app
+        .get(&format!("/api/v1/goodwill?state=pending&case_id={case_id}"), &lead)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(g.as_array().expect("array").len(), 1, "still pending");
+    // In the approvals queue the lead sees why.
+    crate::support::create_user(&app.store, "lars", "lead").await;
+    let ui = app.signed_in("lars").await;
+    let html = ui
+        .get(app.url("/goodwill/approvals"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_string();
+    let res = ui
+        .post(app.url(&format!("/goodwill/{pid}/decide")))
+        .form(&[("csrf", csrf.as_str()), ("decision", "approve"), ("reason", "ok")])
+        .send()
+        .await
+        .expect("decide");
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("monthly budget of 5.000,00 € would be exceeded"),
+        "{html}"
+    );
+    // The admin may exceed it; the timeline and audit say so.
+    let res = app
+        .post(
+            &format!("/api/v1/goodwill/{pid}/approve"),
+            &app.admin_token,
+            json!({"reason": "Ausnahme"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let events: Value = app
+        .get(&format!("/api/v1/cases/{case_id}/events"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let approved = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "goodwill")
+        .expect("goodwill event");
+    assert_eq!(approved["data"]["state"], "granted");
+    assert_eq!(approved["data"]["over_budget"], true);
+    // Even the smallest grant by an agent now waits.
+    assert_eq!(grant(agent.clone(), 1).await.status(), 202);
+    // The case page shows the reason next to the pending grant.
+    let html = ui
+        .get(app.url(&format!("/cases/{case_id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("monthly budget of 5.000,00 €"), "reason on the case page");
+}
 
 async fn leads_are_told_of_a_request_above_the_limit(b: Backend) {
     let sink = crate::support::SmtpSink::start().await;

@@ -45,6 +45,7 @@ fn case(cust: &NewCustomer, n: u32, minutes: i64, priority: Priority) -> NewCase
         due: DueDates::from_start(at, SlaTargets::default_for(cust.tier, priority)),
         created_at: at,
         author: None,
+        route: None,
     }
 }
 

@@ -25,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(upsert_customer))
         .routes(routes!(create_account, list_accounts))
         .routes(routes!(get_account))
+        .routes(routes!(customer_overview))
+        .routes(routes!(account_overview))
 }
 
 /// Create a customer. The same `external_id` twice is a 409; use the
@@ -231,4 +233,202 @@ async fn list_accounts(State(state): State<AppState>, actor: Actor) -> ApiResult
 async fn get_account(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<AccountOut>> {
     actor.require(Permission::ReadCases)?;
     Ok(Json(state.store().get_account(AccountId(id)).await?.into()))
+}
+
+/// One month of a customer's sentiment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SentimentMonthOut {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    /// Mean score of the month's feedback, −1 … 1.
+    pub average: f64,
+    pub count: u32,
+    /// Items scored negative.
+    pub negative: u32,
+}
+
+/// A survey sent to the customer and its answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyOut {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub case_subject: String,
+    /// `scheduled`, `sent`, `answered`, `skipped`.
+    pub state: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// CSAT 1–5.
+    pub score: Option<i32>,
+    pub comment: Option<String>,
+    pub solved: Option<bool>,
+}
+
+/// Counts and sums of a customer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerFactsOut {
+    pub total_cases: i64,
+    pub open_cases: i64,
+    /// Cases opened in the last 365 days.
+    pub prior_failures: i64,
+    /// Granted goodwill (minor units).
+    pub goodwill_granted_cents: i64,
+    pub feedback_count: i64,
+    pub surveys_answered: i64,
+    /// Mean CSAT (1–5) of answered surveys.
+    pub average_csat: Option<f64>,
+}
+
+/// Customer 360: profile, account, figures, sentiment over time, surveys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerOverviewOut {
+    pub customer: CustomerOut,
+    pub account: Option<AccountOut>,
+    pub facts: CustomerFactsOut,
+    /// Mean sentiment per month of the newest 1,000 feedback items, oldest first.
+    pub sentiment: Vec<SentimentMonthOut>,
+    /// `improving`, `worsening`, `steady` or `unknown` (fewer than two months).
+    pub sentiment_trend: String,
+    /// Newest first, at most 100.
+    pub surveys: Vec<SurveyOut>,
+}
+
+/// Customer 360: figures (cases, prior failures, goodwill received, CSAT),
+/// sentiment over time and survey answers. Cases: `GET /cases?customer_id=`;
+/// feedback: `GET /feedback?customer_id=`; goodwill: `GET /goodwill?customer_id=`.
+#[utoipa::path(get, path = "/customers/{id}/overview", tag = "customers", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CustomerOverviewOut), (status = 404, body = Problem)))]
+async fn customer_overview(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<CustomerOverviewOut>> {
+    actor.require(Permission::ReadCases)?;
+    let o = crate::overview::customer_overview(&state, CustomerId(id)).await?;
+    let f = o.facts;
+    Ok(Json(CustomerOverviewOut {
+        customer: o.customer.into(),
+        account: o.account.map(Into::into),
+        facts: CustomerFactsOut {
+            total_cases: f.total_cases,
+            open_cases: f.open_cases,
+            prior_failures: f.prior_failures,
+            goodwill_granted_cents: f.goodwill_granted_cents,
+            feedback_count: f.feedback_count,
+            surveys_answered: f.surveys_answered,
+            average_csat: f.average_csat,
+        },
+        sentiment: o
+            .sentiment
+            .into_iter()
+            .map(|m| SentimentMonthOut {
+                month: m.month,
+                average: m.average,
+                count: m.count,
+                negative: m.negative,
+            })
+            .collect(),
+        sentiment_trend: o.trend.as_str().into(),
+        surveys: o
+            .surveys
+            .into_iter()
+            .map(|s| SurveyOut {
+                id: s.id,
+                case_id: s.case_id,
+                case_subject: s.case_subject,
+                state: s.state,
+                created_at: s.created_at,
+                answered_at: s.answered_at,
+                score: s.score,
+                comment: s.comment,
+                solved: s.solved,
+            })
+            .collect(),
+    }))
+}
+
+/// A customer of an account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountCustomerOut {
+    pub id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub tier: String,
+    pub clv_cents: i64,
+    pub open_cases: i64,
+    pub total_cases: i64,
+    /// Granted goodwill (minor units).
+    pub goodwill_cents: i64,
+}
+
+/// An open case of one of the account's customers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountCaseOut {
+    pub id: Uuid,
+    pub reference: String,
+    pub customer_id: Uuid,
+    pub customer_name: String,
+    pub subject: String,
+    pub state: String,
+    pub priority: String,
+    pub assignee_name: Option<String>,
+    pub resolution_due_at: chrono::DateTime<chrono::Utc>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The account view: customers, their open cases, goodwill and value.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountOverviewOut {
+    pub account: AccountOut,
+    pub totals: crate::overview::AccountTotals,
+    /// By name, at most 1,000.
+    pub customers: Vec<AccountCustomerOut>,
+    /// Newest first, at most 200.
+    pub open_cases: Vec<AccountCaseOut>,
+}
+
+/// B2B account view: the account's customers with open cases, goodwill
+/// received and value, their open cases, and totals.
+#[utoipa::path(get, path = "/accounts/{id}/overview", tag = "customers", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AccountOverviewOut), (status = 404, body = Problem)))]
+async fn account_overview(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<AccountOverviewOut>> {
+    actor.require(Permission::ReadCases)?;
+    let o = crate::overview::account_overview(&state, AccountId(id)).await?;
+    Ok(Json(AccountOverviewOut {
+        account: o.account.into(),
+        totals: o.totals,
+        customers: o
+            .customers
+            .into_iter()
+            .map(|c| AccountCustomerOut {
+                id: c.id,
+                name: c.name,
+                email: c.email,
+                tier: c.tier.as_str().into(),
+                clv_cents: c.clv_cents,
+                open_cases: c.open_cases,
+                total_cases: c.total_cases,
+                goodwill_cents: c.goodwill_cents,
+            })
+            .collect(),
+        open_cases: o
+            .open_cases
+            .into_iter()
+            .map(|c| AccountCaseOut {
+                id: c.id.0,
+                reference: c.id.short(),
+                customer_id: c.customer_id.0,
+                customer_name: c.customer_name,
+                subject: c.subject,
+                state: c.state.as_str().into(),
+                priority: c.priority.as_str().into(),
+                assignee_name: c.assignee_name,
+                resolution_due_at: c.resolution_due_at,
+                created_at: c.created_at,
+            })
+            .collect(),
+    }))
 }

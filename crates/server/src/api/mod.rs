@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod json;
 pub mod mail;
 pub mod query;
+pub mod routing;
 pub mod sla;
 pub mod solutions;
 pub mod templates;
@@ -50,6 +51,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "incidents", description = "Proactive recovery: incidents, Alertmanager webhook, affected customers, fan-out, closing update"),
         (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
         (name = "solutions", description = "Solution database: versioned articles, stemmed full-text search, suggestions and similar cases, statistics, help center theme"),
+        (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
     )
 )]
 struct ApiDoc;
@@ -88,7 +90,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(goodwill::router())
             .merge(incidents::router())
             .merge(templates::router())
-            .merge(solutions::router()),
+            .merge(solutions::router())
+            .merge(routing::router()),
     )
 }
 

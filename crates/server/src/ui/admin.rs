@@ -40,6 +40,8 @@ async fn render_users(
     created: Option<String>,
 ) -> Result<axum::response::Html<String>, UiError> {
     let users = state.store().list_users().await?;
+    let routing = state.store().routing_settings().await?;
+    let agents = state.store().list_agent_routing().await?;
     render_page(
         state,
         "users.html",
@@ -51,6 +53,8 @@ async fn render_users(
             form => Value::from_serialize(form),
             errors => errors,
             created => created,
+            routing => Value::from_serialize(&routing),
+            agents => Value::from_serialize(&agents),
         },
     )
 }

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod incidents;
 pub mod render;
+pub mod routing;
 pub mod session;
 pub mod settings;
 pub mod sla;
@@ -40,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/settings/users", get(admin::users).post(admin::create_user))
+        .route("/settings/users/{id}/routing", get(routing::edit).post(routing::save))
+        .route("/settings/routing", post(routing::toggle))
         .route("/settings/sla", get(sla::page).post(sla::save))
         .route("/settings/templates", get(templates::page).post(templates::save))
         .route("/settings/templates/{id}", get(templates::edit))
@@ -74,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/goodwill/rules/{id}/delete", post(incidents::rule_delete))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::page))
+        .route("/accounts/{id}", get(customers::account_page))
         .route("/assets/{name}", get(assets::serve))
         .route("/feedback", get(feedback::stream))
         .route("/feedback/{id}/case", post(feedback::open_case))

@@ -50,6 +50,8 @@ templates!(
     "solution_edit.html",
     "help_settings.html",
     "help.html",
+    "routing.html",
+    "account.html",
 );
 
 pub struct Ui {
