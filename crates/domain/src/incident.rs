@@ -484,6 +484,66 @@ impl fmt::Display for Condition {
     }
 }
 
+string_enum!(
+    /// What an automatic goodwill rule reacts to: the fan-out of an
+    /// incident (conditions on the incident and the customer's facts), or a
+    /// case being opened (conditions on the case and its customer).
+    RuleScope, "applies_to" {
+        Incident => "incident",
+        Case => "case",
+    }
+);
+
+/// Fields a case rule can name.
+pub const CASE_CONDITION_FIELDS: &[&str] = &[
+    "origin",
+    "channel",
+    "priority",
+    "tier",
+    "language",
+    "severity",
+    "repeat_failure",
+    "controllable",
+    "clv_cents",
+    "prior_cases",
+];
+
+/// A case as a case rule sees it, when it is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseSubject {
+    pub origin: crate::Origin,
+    pub channel: crate::Channel,
+    pub priority: crate::Priority,
+    pub tier: crate::Tier,
+    pub language: crate::Language,
+    /// 1 (minor) to 4 (critical): the case's, else from its priority.
+    pub severity: u8,
+    /// The customer had other cases in the last year.
+    pub repeat_failure: bool,
+    pub controllable: Option<bool>,
+    pub clv_cents: i64,
+    /// The customer's other cases in the last year.
+    pub prior_cases: i64,
+}
+
+impl CaseSubject {
+    fn get(&self, field: &str) -> Option<Fact> {
+        Some(match field {
+            "origin" => Fact::Text(self.origin.as_str().into()),
+            "channel" => Fact::Text(self.channel.as_str().into()),
+            "priority" => Fact::Text(self.priority.as_str().into()),
+            "tier" => Fact::Text(self.tier.as_str().into()),
+            "language" => Fact::Text(self.language.code().into()),
+            "severity" => Fact::Int(i64::from(self.severity)),
+            "repeat_failure" => Fact::Bool(self.repeat_failure),
+            "controllable" => Fact::Bool(self.controllable?),
+            "clv_cents" => Fact::Int(self.clv_cents),
+            "prior_cases" => Fact::Int(self.prior_cases),
+            _ => return None,
+        })
+    }
+}
+
 /// What a condition is evaluated against.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
@@ -516,8 +576,59 @@ impl Condition {
     /// Whether every clause holds; a fact the customer lacks never matches.
     #[must_use]
     pub fn matches(&self, s: &Subject<'_>) -> bool {
+        self.holds(|field| s.get(field))
+    }
+
+    /// Whether every clause holds for a case (a rule that applies to cases).
+    #[must_use]
+    pub fn matches_case(&self, s: &CaseSubject) -> bool {
+        self.holds(|field| s.get(field))
+    }
+
+    /// Checks that a condition fits what its rule applies to: a case rule
+    /// may only name [`CASE_CONDITION_FIELDS`], with values of their kind.
+    pub fn check_scope(&self, scope: RuleScope) -> Result<(), ValidationError> {
+        if scope == RuleScope::Incident {
+            return Ok(());
+        }
+        let err = |m: String| ValidationError::new("condition", m);
+        for c in &self.clauses {
+            if !CASE_CONDITION_FIELDS.contains(&c.field.as_str()) {
+                return Err(err(format!(
+                    "a case rule cannot use `{}`; use {}",
+                    c.field,
+                    CASE_CONDITION_FIELDS.join(", ")
+                )));
+            }
+            let v = c.value.to_string();
+            match c.field.as_str() {
+                "origin" => {
+                    let _: crate::Origin = v.parse().map_err(|e: ValidationError| err(e.message))?;
+                }
+                "channel" => {
+                    let _: crate::Channel = v.parse().map_err(|e: ValidationError| err(e.message))?;
+                }
+                "priority" => {
+                    let _: crate::Priority = v.parse().map_err(|e: ValidationError| err(e.message))?;
+                }
+                "language" => {
+                    let _: crate::Language = v.parse().map_err(|e: ValidationError| err(e.message))?;
+                }
+                "severity" | "clv_cents" | "prior_cases" if c.value.as_f64().is_none() => {
+                    return Err(err(format!("`{}` compares numbers", c.field)));
+                }
+                "repeat_failure" | "controllable" if !matches!(c.value, Fact::Bool(_)) => {
+                    return Err(err(format!("`{}` is true or false", c.field)));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn holds(&self, get: impl Fn(&str) -> Option<Fact>) -> bool {
         self.clauses.iter().all(|c| {
-            let Some(actual) = s.get(&c.field) else {
+            let Some(actual) = get(&c.field) else {
                 return false;
             };
             match (actual.as_f64(), c.value.as_f64()) {
@@ -814,5 +925,42 @@ mod tests {
         assert!(parse_severity(5).is_err());
         assert_eq!(priority_for(parse_severity(4).expect("ok")), Priority::Urgent);
         assert_eq!(priority_for(1), Priority::Low);
+    }
+
+    #[test]
+    fn case_rules_name_case_fields_and_match_cases() {
+        let c: Condition = "tier = premium and prior_cases >= 1 and origin = feedback"
+            .parse()
+            .expect("parse");
+        c.check_scope(RuleScope::Case).expect("case fields");
+        let mut s = CaseSubject {
+            origin: crate::Origin::Feedback,
+            channel: crate::Channel::Email,
+            priority: Priority::High,
+            tier: crate::Tier::Premium,
+            language: crate::Language::De,
+            severity: 3,
+            repeat_failure: true,
+            controllable: None,
+            clv_cents: 500_000,
+            prior_cases: 2,
+        };
+        assert!(c.matches_case(&s));
+        s.prior_cases = 0;
+        assert!(!c.matches_case(&s));
+        let field = |text: &str| {
+            text.parse::<Condition>()
+                .and_then(|c| c.check_scope(RuleScope::Case))
+                .expect_err(text)
+                .message
+        };
+        assert!(field("delay_minutes > 180").contains("cannot use `delay_minutes`"));
+        assert!(field("origin = fax").contains("origin"));
+        assert!(field("repeat_failure = 3").contains("true or false"));
+        // Incident rules keep their free facts.
+        let i: Condition = "delay_minutes > 180".parse().expect("parse");
+        i.check_scope(RuleScope::Incident).expect("incident rule");
+        let unknown: Condition = "controllable = true".parse().expect("parse");
+        assert!(!unknown.matches_case(&s), "an unknown controllability never matches");
     }
 }

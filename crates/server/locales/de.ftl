@@ -568,13 +568,13 @@ err-incident-started = Bitte den Beginn angeben (Datum und Uhrzeit).
 err-incident-label = Höchstens 120 Zeichen.
 err-incident-summary = Höchstens 4.000 Zeichen.
 goodwill-rules = Automatische Kulanzregeln
-goodwill-rules-hint = Gelten für alle Betroffenen einer Störung: Die erste aktive Regel (in dieser Reihenfolge), deren Bedingung zutrifft, gewährt ihren Eintrag – ohne Freigabe.
+goodwill-rules-hint = Störungsregeln gelten für alle Betroffenen einer Störung, Fallregeln für jeden neu eröffneten Fall: Die erste aktive Regel (in dieser Reihenfolge), deren Bedingung zutrifft, gewährt ihren Eintrag – ohne Freigabe, aber im Monatsbudget.
 goodwill-rules-none = Noch keine Regeln.
 goodwill-rule-name = Name
 goodwill-rule-condition = Bedingung
 goodwill-rule-item = Gewährt
 goodwill-rule-add = Regel hinzufügen
-goodwill-rules-syntax = Schreibweise: Teile mit „and“ verbunden, je Feld = Wert, !=, >, >=, < oder <=. Felder: kind, severity, controllable, component, release, tier, language und jeder Fakt (delay_minutes, amount, …). Beispiel: kind = delay and delay_minutes > 180 and tier = premium
+goodwill-rules-syntax = Schreibweise: Teile mit „and“ verbunden, je Feld = Wert, !=, >, >=, < oder <=. Felder: kind, severity, controllable, component, release, tier, language und jeder Fakt (delay_minutes, amount, …). Beispiel: kind = delay and delay_minutes > 180 and tier = premium Fallregeln kennen: origin, channel, priority, tier, language, severity, repeat_failure, controllable, clv_cents, prior_cases (z. B. tier = premium and prior_cases >= 1).
 err-goodwill-rule-name = Bitte der Regel einen Namen geben (höchstens 200 Zeichen).
 err-rule-condition = Die Bedingung ist nicht lesbar:
 err-rule-item = Bitte einen aktiven Katalogeintrag wählen.
@@ -746,3 +746,6 @@ account-value = Wert (Summe der Kundenwerte)
 account-no-customers = Noch keine Ansprechpartner in diesem Konto.
 account-open-cases = Offene Fälle des Kontos
 account-no-open-cases = Keine offenen Fälle.
+goodwill-rule-applies = Gilt für
+goodwill-rule-applies-incident = Störung
+goodwill-rule-applies-case = neuen Fall

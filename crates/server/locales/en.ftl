@@ -568,13 +568,13 @@ err-incident-started = Enter when it started (date and time).
 err-incident-label = At most 120 characters.
 err-incident-summary = At most 4,000 characters.
 goodwill-rules = Automatic goodwill rules
-goodwill-rules-hint = Applied to every affected customer of an incident: the first active rule (in this order) whose condition holds grants its item, without approval.
+goodwill-rules-hint = Incident rules apply to every affected customer of an incident, case rules to every case when it is opened: the first active rule (in this order) whose condition holds grants its item, without approval but within the monthly budget.
 goodwill-rules-none = No rules yet.
 goodwill-rule-name = Name
 goodwill-rule-condition = Condition
 goodwill-rule-item = Grants
 goodwill-rule-add = Add rule
-goodwill-rules-syntax = Syntax: clauses joined by "and", each field = value, !=, >, >=, < or <=. Fields: kind, severity, controllable, component, release, tier, language and every fact (delay_minutes, amount, …). Example: kind = delay and delay_minutes > 180 and tier = premium
+goodwill-rules-syntax = Syntax: clauses joined by "and", each field = value, !=, >, >=, < or <=. Fields: kind, severity, controllable, component, release, tier, language and every fact (delay_minutes, amount, …). Example: kind = delay and delay_minutes > 180 and tier = premium Case rules know: origin, channel, priority, tier, language, severity, repeat_failure, controllable, clv_cents, prior_cases (e.g. tier = premium and prior_cases >= 1).
 err-goodwill-rule-name = Give the rule a name (at most 200 characters).
 err-rule-condition = The condition cannot be read:
 err-rule-item = Choose an active catalog item.
@@ -746,3 +746,6 @@ account-value = Value (sum of customer values)
 account-no-customers = No contacts in this account yet.
 account-open-cases = Open cases of the account
 account-no-open-cases = No open cases.
+goodwill-rule-applies = Applies to
+goodwill-rule-applies-incident = incident
+goodwill-rule-applies-case = new case

@@ -707,6 +707,7 @@ pub async fn incident(state: &crate::AppState, affected: usize) -> anyhow::Resul
             catalog_item_id,
             position,
             active: true,
+            applies_to: amends_domain::incident::RuleScope::Incident,
         };
         store.save_goodwill_rule(None, &input, Some(lead), now).await?;
     }

@@ -297,6 +297,7 @@ pub async fn ingest_one(state: &AppState, input: FeedbackInput, actor: Option<Us
     let item = ingest.prepare(input).await?;
     let id = item.id;
     let cases = state.store().insert_feedback(std::slice::from_ref(&item)).await?;
+    crate::goodwill::after_cases_opened(state, cases.iter().flatten().copied()).await;
     Ok(Ingested {
         id,
         case_id: cases.into_iter().next().flatten(),
@@ -348,6 +349,7 @@ pub async fn ingest_many(state: &AppState, rows: Vec<Row>, actor: Option<UserId>
     }
     let items: Vec<NewFeedback> = ready.iter().map(|(_, f)| f.clone()).collect();
     let cases = state.store().insert_feedback(&items).await?;
+    crate::goodwill::after_cases_opened(state, cases.iter().flatten().copied()).await;
     for ((row, f), case_id) in ready.into_iter().zip(cases) {
         out.items.push((row, Ingested { id: f.id, case_id }));
     }
@@ -382,7 +384,9 @@ pub async fn open_case_for(state: &AppState, id: FeedbackId, actor: Option<UserI
             topics: serde_json::from_str(&f.topics).unwrap_or_default(),
         }),
     };
-    Ok(state.store().open_case_for_feedback(id, &case).await?)
+    let case = state.store().open_case_for_feedback(id, &case).await?;
+    crate::goodwill::after_cases_opened(state, [case]).await;
+    Ok(case)
 }
 
 /// Raw rule fields.

@@ -86,6 +86,7 @@ pub async fn grant(state: &AppState, case: CaseId, req: GrantRequest, by: &User)
         reason,
         requested_by: by.id,
         at: state.now(),
+        rule_id: None,
     };
     let grant = state
         .store()
@@ -221,6 +222,98 @@ pub async fn assess(state: &AppState, case: CaseId) -> ApiResult<(Assessment, As
         churn_risk,
     };
     Ok((goodwill::assess(&input), input))
+}
+
+/// Applies the active goodwill rules for cases to a case just opened: the
+/// first rule (by position) whose condition holds grants its catalog item,
+/// once per rule and case, requested in the name of whoever saved the rule
+/// last. Empowerment limits do not apply (the rule is an admin's policy);
+/// the monthly budget does: a grant over it waits for a lead's approval.
+/// Returns the grant, if one was made.
+pub async fn apply_case_rules(state: &AppState, case: CaseId) -> ApiResult<Option<Grant>> {
+    use amends_domain::incident::{CaseSubject, Condition, RuleScope};
+    let rules: Vec<_> = state
+        .store()
+        .list_goodwill_rules(true)
+        .await?
+        .into_iter()
+        .filter(|r| r.applies_to == RuleScope::Case.as_str())
+        .collect();
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    let c = state.store().get_case(case).await?;
+    let (assessment, input) = assess(state, case).await?;
+    let subject = CaseSubject {
+        origin: c.origin,
+        channel: c.channel,
+        priority: c.priority,
+        tier: input.tier,
+        language: c.customer_language,
+        severity: input.severity,
+        repeat_failure: assessment.repeated,
+        controllable: c.controllable,
+        clv_cents: input.clv_cents,
+        prior_cases: i64::from(input.prior_failures),
+    };
+    for r in rules {
+        let Ok(condition) = r.condition.parse::<Condition>() else {
+            tracing::warn!(rule = %r.id, "goodwill rule with an unreadable condition skipped");
+            continue;
+        };
+        if !condition.matches_case(&subject) {
+            continue;
+        }
+        let Some(owner) = r.updated_by else {
+            tracing::warn!(rule = %r.id, "case goodwill rule without an owner skipped; save it again");
+            continue;
+        };
+        let kind: GoodwillKind = r.item_kind.parse()?;
+        let new = NewGrant {
+            case_id: case,
+            catalog_item_id: Some(r.catalog_item_id),
+            kind,
+            value_cents: r.value_cents,
+            currency: r.currency.clone(),
+            reason: format!("{} ({})", r.name, r.condition),
+            requested_by: amends_domain::UserId(owner),
+            at: state.now(),
+            rule_id: Some(r.id),
+        };
+        let grant = state
+            .store()
+            .grant_goodwill(&new, |s| {
+                match s.budget.as_ref().and_then(|b| b.exceeded(r.value_cents)) {
+                    Some(breach) => Decision::NeedsApproval {
+                        reason: breach.to_string(),
+                    },
+                    None => Decision::GrantNow,
+                }
+            })
+            .await?;
+        return Ok(grant.ok());
+    }
+    Ok(None)
+}
+
+/// [`apply_case_rules`] for cases that were just committed by another use
+/// case (opening a case, taking feedback): a failure is logged, not
+/// returned, since the case itself is stored either way.
+pub async fn after_cases_opened(state: &AppState, cases: impl IntoIterator<Item = CaseId>) {
+    use amends_domain::incident::RuleScope;
+    match state.store().list_goodwill_rules(true).await {
+        Ok(rules) if rules.iter().any(|r| r.applies_to == RuleScope::Case.as_str()) => {}
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "automatic goodwill rules could not be read");
+            return;
+        }
+    }
+    for case in cases {
+        if let Err(e) = apply_case_rules(state, case).await {
+            tracing::warn!(case = %case.0, error = %e, "automatic goodwill rules for a new case failed");
+        }
+    }
 }
 
 /// Cells that a spreadsheet would run as a formula get a leading `'`

@@ -749,7 +749,8 @@ impl Planner {
     /// the one who triggered the fan-out (and requested the automatic goodwill).
     pub async fn load(state: &AppState, incident: &Incident, actor: UserId) -> ApiResult<Self> {
         let mut rules = Vec::new();
-        for r in state.store().list_goodwill_rules(true).await? {
+        let incident_rules = state.store().list_goodwill_rules(true).await?.into_iter();
+        for r in incident_rules.filter(|r| r.applies_to == inc::RuleScope::Incident.as_str()) {
             match (r.condition.parse::<Condition>(), r.item_kind.parse::<GoodwillKind>()) {
                 (Ok(condition), Ok(kind)) => rules.push(ActiveRule {
                     rule: r,

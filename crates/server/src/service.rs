@@ -214,12 +214,15 @@ pub async fn open_case(state: &AppState, v: ValidCase, origin: Origin, actor: Op
             topics,
         }),
     };
-    state.store().insert_case(&new).await.map_err(|e| match e {
+    let case = state.store().insert_case(&new).await.map_err(|e| match e {
         amends_store::StoreError::NotFound("assignee") => {
             ApiError::validation("assignee_id", "no active user with this id")
         }
         e => e.into(),
-    })
+    })?;
+    crate::goodwill::after_cases_opened(state, [case.id]).await;
+    // Re-read: a rule may have granted goodwill (the timeline changed).
+    Ok(state.store().get_case(case.id).await?)
 }
 
 /// Validates a note body.

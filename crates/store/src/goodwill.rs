@@ -110,6 +110,8 @@ pub struct NewGrant {
     pub reason: String,
     pub requested_by: UserId,
     pub at: DateTime<Utc>,
+    /// The automatic goodwill rule that made it (at most once per rule and case).
+    pub rule_id: Option<Uuid>,
 }
 
 /// Filter of the grant list and ledger.
@@ -449,6 +451,17 @@ impl Store {
                 .bind(g.case_id.0)
                 .execute(&mut *tx)
                 .await?;
+            if let Some(rule) = g.rule_id {
+                let done: Option<(Uuid,)> =
+                    sqlx::query_as("SELECT id FROM goodwill_grants WHERE rule_id = $1 AND case_id = $2")
+                        .bind(rule)
+                        .bind(g.case_id.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if done.is_some() {
+                    return Ok(Err("this rule granted goodwill on this case already".to_string()));
+                }
+            }
             let spend = spend!(tx, g.requested_by.0, g.case_id.0, from, to);
             let over_budget = spend
                 .budget
@@ -462,8 +475,8 @@ impl Store {
             let granted = state == GrantState::Granted;
             sqlx::query(
                 "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, currency, \
-                 reason, state, approval_reason, requested_by, created_at, granted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 reason, state, approval_reason, requested_by, created_at, granted_at, rule_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .bind(id)
             .bind(g.case_id.0)
@@ -478,11 +491,12 @@ impl Store {
             .bind(g.requested_by.0)
             .bind(g.at)
             .bind(granted.then_some(g.at))
+            .bind(g.rule_id)
             .execute(&mut *tx)
             .await?;
             let data = json!({"grant_id": id.to_string(), "state": state, "kind": g.kind, "value_cents": g.value_cents,
                 "currency": g.currency, "customer_id": case.customer_id, "approval_reason": approval_reason,
-                "over_budget": over_budget});
+                "over_budget": over_budget, "rule_id": g.rule_id});
             record_grant_effects!(
                 tx,
                 g.case_id,

@@ -15,7 +15,7 @@ use crate::audit::{Audit, Removal, record_audit};
 use crate::bulk::{CaseRecord, EventRecord, insert_case_records, insert_event_records};
 use crate::{NewJob, Store, StoreError, with_pool};
 use amends_domain::goodwill::GoodwillKind;
-use amends_domain::incident::{IncidentDraft, IncidentKind, IncidentStatus};
+use amends_domain::incident::{IncidentDraft, IncidentKind, IncidentStatus, RuleScope};
 use amends_domain::{IncidentId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -190,6 +190,10 @@ pub struct GoodwillRule {
     pub currency: String,
     pub position: i64,
     pub active: bool,
+    /// `incident` or `case` (`amends_domain::incident::RuleScope`).
+    pub applies_to: String,
+    /// Who saved it last (the requester of the grants it makes on cases).
+    pub updated_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -203,11 +207,12 @@ pub struct GoodwillRuleInput {
     pub catalog_item_id: Uuid,
     pub position: i64,
     pub active: bool,
+    pub applies_to: RuleScope,
 }
 
 const RULE_SELECT: &str = "SELECT r.id, r.name, r.condition, r.catalog_item_id, g.name_de AS item_name_de, \
-     g.name_en AS item_name_en, g.kind AS item_kind, g.value_cents, g.currency, r.position, r.active, r.created_at, \
-     r.updated_at FROM goodwill_rules r JOIN goodwill_catalog g ON g.id = r.catalog_item_id";
+     g.name_en AS item_name_en, g.kind AS item_kind, g.value_cents, g.currency, r.position, r.active, r.applies_to, \
+     r.updated_by, r.created_at, r.updated_at FROM goodwill_rules r JOIN goodwill_catalog g ON g.id = r.catalog_item_id";
 
 /// Inserts `$jobs` (a slice of `(id, NewJob)`) as queued outbox jobs with
 /// multi-row statements; a used dedupe key is skipped. Gives how many were new.
@@ -902,12 +907,12 @@ impl Store {
             let done = if id.is_some() {
                 sqlx::query(
                     "UPDATE goodwill_rules SET name = $1, condition = $2, catalog_item_id = $3, position = $4, \
-                     active = $5, updated_at = $6 WHERE id = $7",
+                     active = $5, updated_at = $6, applies_to = $8, updated_by = $9 WHERE id = $7",
                 )
             } else {
                 sqlx::query(
                     "INSERT INTO goodwill_rules (name, condition, catalog_item_id, position, active, created_at, \
-                     updated_at, id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
+                     updated_at, id, applies_to, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)",
                 )
             }
             .bind(&r.name)
@@ -917,6 +922,8 @@ impl Store {
             .bind(r.active)
             .bind(now)
             .bind(rule_id)
+            .bind(r.applies_to.as_str())
+            .bind(actor.map(|u| u.0))
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -934,7 +941,7 @@ impl Store {
                     entity: "goodwill_rule",
                     entity_id: rule_id.to_string(),
                     detail: json!({"name": r.name, "condition": r.condition, "catalog_item_id": r.catalog_item_id,
-                        "position": r.position, "active": r.active}),
+                        "position": r.position, "active": r.active, "applies_to": r.applies_to}),
                     at: now,
                 }
             );

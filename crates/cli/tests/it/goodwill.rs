@@ -410,6 +410,7 @@ crate::both_backends!(
     bad_goodwill_input_changes_nothing,
     assessment_explains_the_paradox,
     the_monthly_budget_is_enforced,
+    case_rules_grant_when_a_case_opens,
 );
 
 /// A grant that would take this month's spend over the budget needs
@@ -617,4 +618,158 @@ async fn leads_are_told_of_a_request_above_the_limit(b: Backend) {
     assert_eq!(res.status(), 201);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(sink.messages().len(), 1);
+}
+
+/// Automatic goodwill rules that apply to cases: checked against the
+/// case's fields, granted once per rule and case when a case is opened by
+/// API or by feedback detection, never for cases that do not match, and
+/// never by the incident fan-out.
+async fn case_rules_grant_when_a_case_opens(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin_token.clone();
+    let agent = app.token_for("anna", "agent").await;
+    let catalog: Value = app
+        .get("/api/v1/goodwill/catalog", &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let voucher = catalog
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|i| i["kind"] == "voucher" && i["value_cents"] == 2500)
+        .expect("seeded voucher")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    // A case rule may only name case fields; agents may not add rules.
+    let bad = app
+        .post(
+            "/api/v1/goodwill/rules",
+            &admin,
+            json!({"name": "x", "condition": "delay_minutes > 180", "catalog_item_id": voucher, "applies_to": "case"}),
+        )
+        .await;
+    let p = problem(bad, 422).await;
+    assert_eq!(p["field"], "condition");
+    assert!(p["detail"].as_str().expect("detail").contains("delay_minutes"), "{p}");
+    let bad = app
+        .post(
+            "/api/v1/goodwill/rules",
+            &admin,
+            json!({"name": "x", "condition": "tier = premium", "catalog_item_id": voucher, "applies_to": "order"}),
+        )
+        .await;
+    assert_eq!(problem(bad, 422).await["field"], "applies_to");
+    let rule = json!({"name": "Premium zuerst", "condition": "tier = premium and prior_cases = 0",
+        "catalog_item_id": voucher, "applies_to": "case"});
+    problem(app.post("/api/v1/goodwill/rules", &agent, rule.clone()).await, 403).await;
+    let res = app.post("/api/v1/goodwill/rules", &admin, rule).await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.expect("json");
+    assert_eq!(created["applies_to"], "case");
+
+    let grants_of = |case: String| {
+        let app = &app;
+        let agent = agent.clone();
+        async move {
+            let v: Value = app
+                .get(&format!("/api/v1/goodwill?case_id={case}"), &agent)
+                .await
+                .json()
+                .await
+                .expect("json");
+            v.as_array().expect("grants").clone()
+        }
+    };
+
+    // A premium customer's first case gets the voucher at once, on the timeline.
+    let premium = app.customer("CRM-P1", "de", "premium").await;
+    let case = app.case(&premium, "Rechnung falsch").await;
+    let case_id = case["id"].as_str().expect("id").to_string();
+    let grants = grants_of(case_id.clone()).await;
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(grants[0]["state"], "granted");
+    assert_eq!(grants[0]["value_cents"], 2500);
+    assert!(grants[0]["reason"].as_str().expect("reason").contains("Premium zuerst"));
+    let events: Value = app
+        .get(&format!("/api/v1/cases/{case_id}/events"), &agent)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        events
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["kind"] == "goodwill")
+    );
+
+    // Her second case is a repeat (prior_cases = 1): the rule does not match.
+    let second = app.case(&premium, "Noch ein Problem").await;
+    assert!(
+        grants_of(second["id"].as_str().expect("id").to_string())
+            .await
+            .is_empty()
+    );
+    // A standard customer's case does not match either.
+    let standard = app.customer("CRM-S1", "de", "standard").await;
+    let other = app.case(&standard, "Rechnung falsch").await;
+    assert!(
+        grants_of(other["id"].as_str().expect("id").to_string())
+            .await
+            .is_empty()
+    );
+
+    // Feedback that opens a case for a new premium customer: granted too.
+    let fb = app.customer("CRM-P2", "en", "premium").await;
+    let res = app
+        .post(
+            "/api/v1/feedback",
+            &agent,
+            json!({"customer_id": fb, "channel": "widget", "rating": 1, "text": "Terrible, the parcel never came."}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await.expect("json");
+    let fb_case = v["case_id"].as_str().expect("a case was opened").to_string();
+    let grants = grants_of(fb_case).await;
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(grants[0]["state"], "granted");
+
+    // The incident fan-out ignores case rules: a premium customer affected
+    // by an incident gets no voucher from it.
+    let incident: Value = app
+        .post(
+            "/api/v1/incidents",
+            &admin,
+            json!({"kind": "delay", "title": "Verspätung", "severity": 2, "started_at": "2026-11-23T06:00:00Z"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let inc_id = incident["id"].as_str().expect("id");
+    app.customer("CRM-P3", "de", "premium").await;
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{inc_id}/affected")))
+        .bearer_auth(&admin)
+        .header("content-type", "text/csv")
+        .body("customer_external_id,delay_minutes\nCRM-P3,200\n")
+        .send()
+        .await
+        .expect("upload");
+    assert!(res.status().is_success(), "{}", res.status());
+    let totals: Value = app
+        .get(&format!("/api/v1/incidents/{inc_id}"), &admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(totals["totals"]["cases_created"], 1, "{totals}");
+    assert_eq!(totals["totals"]["goodwill_granted"], 0, "{totals}");
 }

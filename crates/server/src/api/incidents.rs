@@ -8,7 +8,7 @@ use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::incidents::{self as inc, AlertOutcome, IncidentIn, Totals, UploadFormat, UploadReport};
 use crate::state::AppState;
-use amends_domain::incident::{Condition, IncidentStatus};
+use amends_domain::incident::{Condition, IncidentStatus, RuleScope};
 use amends_domain::{IncidentId, Permission};
 use amends_store::{AffectedRow, GoodwillRule, GoodwillRuleInput, Incident, IncidentStats};
 use axum::Json;
@@ -277,9 +277,12 @@ async fn list_affected(
 pub struct RuleIn {
     pub name: String,
     /// Clauses joined by `and`: `field op value` with =, !=, >, >=, <, <=.
-    /// Fields: kind, severity, controllable, component, release, tier,
-    /// language, and any fact (delay_minutes, amount, …). Example:
-    /// `kind = delay and delay_minutes > 180 and tier = premium`.
+    /// Incident rules: kind, severity, controllable, component, release,
+    /// tier, language, and any fact (delay_minutes, amount, …), e.g.
+    /// `kind = delay and delay_minutes > 180 and tier = premium`. Case
+    /// rules: origin, channel, priority, tier, language, severity,
+    /// repeat_failure, controllable, clv_cents, prior_cases, e.g.
+    /// `tier = premium and prior_cases >= 1`.
     pub condition: String,
     pub catalog_item_id: Uuid,
     /// Rules are tried by position (lowest first); the first match grants.
@@ -287,6 +290,10 @@ pub struct RuleIn {
     pub position: Option<i64>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// `incident` (default: applied when an incident fans out) or `case`
+    /// (applied when a case is opened by hand, API, feedback or email).
+    #[serde(default)]
+    pub applies_to: Option<String>,
 }
 
 fn yes() -> bool {
@@ -299,13 +306,20 @@ impl RuleIn {
         if name.is_empty() || name.chars().count() > 200 {
             return Err(ApiError::validation("name", "name must have 1 to 200 characters"));
         }
+        let applies_to: RuleScope = self
+            .applies_to
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map_or(Ok(RuleScope::Incident), str::parse)?;
         let condition: Condition = self.condition.parse()?;
+        condition.check_scope(applies_to)?;
         Ok(GoodwillRuleInput {
             name: name.to_string(),
             condition: condition.to_string(),
             catalog_item_id: self.catalog_item_id,
             position: self.position.unwrap_or(default_position),
             active: self.active,
+            applies_to,
         })
     }
 }

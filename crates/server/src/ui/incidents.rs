@@ -292,6 +292,8 @@ pub struct RuleForm {
     name: String,
     condition: String,
     catalog_item_id: String,
+    #[serde(default)]
+    applies_to: String,
 }
 
 /// Adds an automatic goodwill rule (admins); problems show next to the field.
@@ -321,6 +323,7 @@ pub async fn rule_create(
         catalog_item_id: item,
         position: Some(next),
         active: true,
+        applies_to: Some(f.applies_to),
     };
     let input = match body.validate(next) {
         Ok(i) => i,
@@ -357,6 +360,10 @@ pub async fn rule_toggle(
         catalog_item_id: r.catalog_item_id,
         position: r.position,
         active: !r.active,
+        applies_to: r
+            .applies_to
+            .parse()
+            .map_err(|e: amends_domain::ValidationError| UiError::Internal(e.message))?,
     };
     state
         .store()
