@@ -479,6 +479,56 @@ async fn settings_page_and_case_timeline(b: Backend) {
     assert_eq!(a["profile"]["available"], true);
     assert_eq!(a["profile"]["max_open"], 3);
 
+    // The new-case form offers routing (preselected while it is on).
+    let html = admin
+        .get(app.url("/cases/new"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("<option value=\"routing\" selected>"),
+        "routing preselected"
+    );
+    app.customer("CRM-FORM", "de", "standard").await;
+    let res = admin
+        .post(app.url("/cases/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("customer", "CRM-FORM"),
+            ("subject", "Lastschrift doppelt"),
+            ("description", ""),
+            ("channel", "phone"),
+            ("priority", "normal"),
+            ("assign", "routing"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().expect("location").to_string();
+    let routed = json_of(app.get(&format!("/api/v1{location}"), &app.admin_token).await).await;
+    assert_eq!(assignee(&routed).as_deref(), Some(anna.as_str()), "manual form routed");
+    // "me" keeps the old behaviour: the creator takes it.
+    let res = admin
+        .post(app.url("/cases/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("customer", "CRM-FORM"),
+            ("subject", "Lastschrift doppelt"),
+            ("channel", "phone"),
+            ("priority", "normal"),
+            ("assign", "me"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let location = res.headers()["location"].to_str().expect("location").to_string();
+    let mine = json_of(app.get(&format!("/api/v1{location}"), &app.admin_token).await).await;
+    assert_eq!(mine["assignee"]["name"], "admin (test)");
+
     // A routed case shows who routing chose and why, in German.
     let cust = app.customer("CRM-UI", "de", "standard").await;
     let c = app.case(&cust, "Rechnung doppelt").await;

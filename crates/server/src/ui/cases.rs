@@ -30,6 +30,10 @@ pub struct NewCaseForm {
     channel: String,
     #[serde(default)]
     priority: String,
+    /// `me` (the default when absent) or `routing`: leave the choice to
+    /// the routing of new cases.
+    #[serde(default)]
+    assign: String,
 }
 
 #[derive(Deserialize)]
@@ -37,7 +41,7 @@ pub struct NewCaseQuery {
     customer: Option<String>,
 }
 
-fn render_form(
+async fn render_form(
     state: &AppState,
     ui: &UiUser,
     form: &NewCaseForm,
@@ -45,12 +49,14 @@ fn render_form(
 ) -> Result<axum::response::Html<String>, UiError> {
     let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
     let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
+    let routing_on = state.store().routing_settings().await?.enabled;
     render_page(
         state,
         "case_new.html",
         ui.lang(),
         Some(ui),
-        context! { nav => "new", form => Value::from_serialize(form), errors => errors, channels => channels, priorities => priorities },
+        context! { nav => "new", form => Value::from_serialize(form), errors => errors, channels => channels,
+        priorities => priorities, routing_on => routing_on },
     )
 }
 
@@ -59,13 +65,15 @@ pub async fn new_page(
     ui: UiUser,
     Query(q): Query<NewCaseQuery>,
 ) -> Result<Response, UiError> {
+    let routing_on = state.store().routing_settings().await?.enabled;
     let form = NewCaseForm {
         customer: q.customer.unwrap_or_default(),
         channel: "phone".into(),
         priority: "normal".into(),
+        assign: if routing_on { "routing" } else { "me" }.into(),
         ..NewCaseForm::default()
     };
-    Ok(render_form(&state, &ui, &form, &BTreeMap::new())?.into_response())
+    Ok(render_form(&state, &ui, &form, &BTreeMap::new()).await?.into_response())
 }
 
 /// Finds the customer a person typed: an id, an email or an external id.
@@ -133,7 +141,8 @@ pub async fn create(
         description: Some(form.description.clone()),
         channel: form.channel.clone(),
         priority: Some(form.priority.clone()),
-        assignee_id: Some(ui.user.id.0),
+        // Routing picks an agent only for a case without assignee.
+        assignee_id: (form.assign != "routing").then_some(ui.user.id.0),
     };
     match input.validate() {
         Ok(valid) if errors.is_empty() => {
@@ -142,7 +151,7 @@ pub async fn create(
         }
         Ok(_) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render_form(&state, &ui, &form, &errors)?,
+            render_form(&state, &ui, &form, &errors).await?,
         )
             .into_response()),
         Err(list) => {
@@ -152,7 +161,7 @@ pub async fn create(
             }
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render_form(&state, &ui, &form, &errors)?,
+                render_form(&state, &ui, &form, &errors).await?,
             )
                 .into_response())
         }
