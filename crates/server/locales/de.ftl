@@ -687,3 +687,4 @@ case-new-assign-me = mich
 case-new-assign-routing = automatisch (Verteilung)
 case-new-assign-hint-on = Die Verteilung wählt eine verfügbare Person nach Sprache, Stufe, Fachgebiet und Auslastung.
 case-new-assign-hint-off = Die Verteilung ist ausgeschaltet: ein automatischer Fall bleibt ohne Bearbeiter.
+goodwill-budget-status = Budget diesen Monat: { $spent } von { $amount } vergeben, noch { $remaining } frei. Kulanz darüber hinaus wartet auf die Freigabe durch einen Admin.

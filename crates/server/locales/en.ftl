@@ -687,3 +687,4 @@ case-new-assign-me = me
 case-new-assign-routing = automatically (routing)
 case-new-assign-hint-on = Routing picks an available agent by language, tier, skill and load.
 case-new-assign-hint-off = Routing is off: an automatic case stays unassigned.
+goodwill-budget-status = Budget this month: { $spent } of { $amount } granted, { $remaining } left. A grant beyond it waits for an admin.
