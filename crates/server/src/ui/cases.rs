@@ -201,6 +201,18 @@ pub async fn page_with_field_error(
         .filter(|c| c.id != case.id && c.state.is_open())
         .map(|c| context! { id => c.id, subject => c.subject.clone(), state => c.state.as_str() })
         .collect::<Vec<_>>();
+    // The customer card's 360: goodwill received, sentiment trend, account.
+    let since = state.now() - chrono::Duration::days(crate::overview::FAILURE_WINDOW_DAYS);
+    let facts = state.store().customer_facts(case.customer_id, since).await?;
+    let samples = state
+        .store()
+        .customer_sentiment(case.customer_id, crate::overview::SENTIMENT_SAMPLES)
+        .await?;
+    let trend = amends_domain::customer::sentiment_trend(&amends_domain::customer::sentiment_by_month(&samples));
+    let account = match customer.account() {
+        Some(a) => Some(state.store().get_account(a).await?),
+        None => None,
+    };
     let users = state.store().list_users().await?;
     let followup = crate::ui::followup::case_panel(state, case.id).await?;
     let goodwill = crate::ui::goodwill::case_panel(state, case.id).await?;
@@ -225,6 +237,9 @@ pub async fn page_with_field_error(
             customer => Value::from_serialize(&customer),
             events => Value::from_serialize(&events),
             prior_failures => prior_failures,
+            facts => Value::from_serialize(facts),
+            trend => trend.as_str(),
+            account => Value::from_serialize(&account),
             open_cases => open_cases,
             users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
             error => error,
