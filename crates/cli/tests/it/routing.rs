@@ -263,6 +263,29 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert_eq!(assignee(&fcase).as_deref(), Some(anna.as_str()), "billing skill");
     assert!(routing_event(&app, fc).await.is_some());
 
+    // So is email in (it becomes feedback, and a rule opens the case).
+    let mail = "From: Erika <erika@example.de>\r\nTo: service@amends.example\r\nSubject: Lieferung kaputt\r\n\
+        Message-ID: <route-1@mail.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        Die Lieferung kam zwei Wochen zu sp\u{e4}t und die Vase war kaputt. Das ist eine Frechheit, ich k\u{fc}ndige mein Abo!\r\n";
+    let res = app
+        .client
+        .post(app.url("/api/v1/mail/inbound"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "message/rfc822")
+        .body(mail)
+        .send()
+        .await
+        .expect("mail");
+    let out = json_of(res).await;
+    let mc = out["case_id"].as_str().expect("the mail opened a case");
+    let mcase = json_of(app.get(&format!("/api/v1/cases/{mc}"), &agent).await).await;
+    assert_eq!(
+        assignee(&mcase).as_deref(),
+        Some(anna.as_str()),
+        "the only German agent available"
+    );
+    assert!(routing_event(&app, mc).await.is_some());
+
     // Incident fan-out opens cases in bulk: not routed.
     put(
         &app,
