@@ -238,7 +238,7 @@ async fn demo_routing(store: &Store, user: UserId, username: &str, now: DateTime
         skills: skills.iter().map(|s| (*s).to_string()).collect(),
         tiers: None,
         available: true,
-        max_open: 25,
+        max_open: 150,
     };
     store.set_routing_profile(user, &profile, None, now).await?;
     Ok(())
