@@ -220,6 +220,30 @@ fn path_to(end: CaseState) -> Vec<CaseState> {
     }
 }
 
+/// Routing profiles for the demo agents (routing itself stays off until an
+/// admin switches it on under Settings → Users); existing profiles are kept.
+async fn demo_routing(store: &Store, user: UserId, username: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    use amends_domain::routing::RoutingProfile;
+    let (languages, skills): (&[Language], &[&str]) = match username {
+        "anna" => (&[Language::De], &["billing", "delivery"]),
+        "ben" => (&[Language::De, Language::En], &["product_defect", "waiting_time"]),
+        "emma" => (&[Language::En], &["app_website", "delivery"]),
+        _ => return Ok(()),
+    };
+    if store.get_agent_routing(user).await?.profile.is_some() {
+        return Ok(());
+    }
+    let profile = RoutingProfile {
+        languages: languages.to_vec(),
+        skills: skills.iter().map(|s| (*s).to_string()).collect(),
+        tiers: None,
+        available: true,
+        max_open: 150,
+    };
+    store.set_routing_profile(user, &profile, None, now).await?;
+    Ok(())
+}
+
 /// Creates demo users (if missing) and fills the database.
 pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> anyhow::Result<DemoSummary> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
@@ -255,6 +279,7 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
         if role != "admin" {
             agents.push(user.id);
         }
+        demo_routing(store, user.id, username, now).await?;
         users.push((username.to_string(), role.to_string()));
     }
 

@@ -162,6 +162,27 @@ fn demo_fills_a_database_reproducibly() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("30 customers, 80 cases"), "{out}");
     assert!(out.contains("admin (admin)"), "{out}");
+    // The demo agents have routing profiles; routing itself stays off.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (enabled, profiled) = rt.block_on(async {
+        let store = amends_store::Store::connect(&url, amends_store::Durability::Normal)
+            .await
+            .expect("store");
+        let enabled = store.routing_settings().await.expect("settings").enabled;
+        let mut profiled: Vec<String> = store
+            .list_agent_routing()
+            .await
+            .expect("routing")
+            .into_iter()
+            .filter(|a| a.profile.as_ref().is_some_and(|p| p.available))
+            .map(|a| a.username)
+            .collect();
+        profiled.sort();
+        store.close().await;
+        (enabled, profiled)
+    });
+    assert!(!enabled);
+    assert_eq!(profiled, ["anna", "ben", "emma"]);
     std::fs::remove_dir_all(dir).ok();
 }
 

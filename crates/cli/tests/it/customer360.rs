@@ -214,6 +214,29 @@ async fn customer_and_account_overview(b: Backend) {
         html.contains(&format!("href=\"/accounts/{account_id}\"")),
         "account link"
     );
+    // The case page's customer card has the 360 too.
+    let side = ui
+        .get(app.url(&format!("/cases/{}", c3["id"].as_str().expect("id"))))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        side.contains(&format!("href=\"/accounts/{account_id}\"")),
+        "account on the case page"
+    );
+    let side = ui
+        .get(app.url(&format!("/cases/{c2_id}")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(side.contains("data-testid=\"side-goodwill\">Erhaltene Kulanz: 25,00 €<"));
+    assert!(side.contains("data-testid=\"side-sentiment\">Die Stimmung wird besser.<"));
     // In English too.
     let csrf = html
         .split("name=\"csrf\" value=\"")

@@ -530,6 +530,10 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
         html.contains("monthly budget of 5.000,00 € would be exceeded"),
         "{html}"
     );
+    assert!(
+        html.contains("Budget diesen Monat: 5.000,00 € von 5.000,00 € vergeben, noch 0,00 € frei"),
+        "budget status in the queue: {html}"
+    );
     // The admin may exceed it; the timeline and audit say so.
     let res = app
         .post(
@@ -566,6 +570,10 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
         .await
         .expect("html");
     assert!(html.contains("monthly budget of 5.000,00 €"), "reason on the case page");
+    assert!(
+        html.contains("Budget diesen Monat: 5.025,00 € von 5.000,00 € vergeben, noch -25,00 € frei"),
+        "budget status on the case page"
+    );
 }
 
 async fn leads_are_told_of_a_request_above_the_limit(b: Backend) {

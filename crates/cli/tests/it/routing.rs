@@ -263,6 +263,29 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert_eq!(assignee(&fcase).as_deref(), Some(anna.as_str()), "billing skill");
     assert!(routing_event(&app, fc).await.is_some());
 
+    // So is email in (it becomes feedback, and a rule opens the case).
+    let mail = "From: Erika <erika@example.de>\r\nTo: service@amends.example\r\nSubject: Lieferung kaputt\r\n\
+        Message-ID: <route-1@mail.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        Die Lieferung kam zwei Wochen zu sp\u{e4}t und die Vase war kaputt. Das ist eine Frechheit, ich k\u{fc}ndige mein Abo!\r\n";
+    let res = app
+        .client
+        .post(app.url("/api/v1/mail/inbound"))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "message/rfc822")
+        .body(mail)
+        .send()
+        .await
+        .expect("mail");
+    let out = json_of(res).await;
+    let mc = out["case_id"].as_str().expect("the mail opened a case");
+    let mcase = json_of(app.get(&format!("/api/v1/cases/{mc}"), &agent).await).await;
+    assert_eq!(
+        assignee(&mcase).as_deref(),
+        Some(anna.as_str()),
+        "the only German agent available"
+    );
+    assert!(routing_event(&app, mc).await.is_some());
+
     // Incident fan-out opens cases in bulk: not routed.
     put(
         &app,
@@ -478,6 +501,56 @@ async fn settings_page_and_case_timeline(b: Backend) {
     assert_eq!(a["profile"]["tiers"], json!(["standard", "premium"]));
     assert_eq!(a["profile"]["available"], true);
     assert_eq!(a["profile"]["max_open"], 3);
+
+    // The new-case form offers routing (preselected while it is on).
+    let html = admin
+        .get(app.url("/cases/new"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("<option value=\"routing\" selected>"),
+        "routing preselected"
+    );
+    app.customer("CRM-FORM", "de", "standard").await;
+    let res = admin
+        .post(app.url("/cases/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("customer", "CRM-FORM"),
+            ("subject", "Lastschrift doppelt"),
+            ("description", ""),
+            ("channel", "phone"),
+            ("priority", "normal"),
+            ("assign", "routing"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().expect("location").to_string();
+    let routed = json_of(app.get(&format!("/api/v1{location}"), &app.admin_token).await).await;
+    assert_eq!(assignee(&routed).as_deref(), Some(anna.as_str()), "manual form routed");
+    // "me" keeps the old behaviour: the creator takes it.
+    let res = admin
+        .post(app.url("/cases/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("customer", "CRM-FORM"),
+            ("subject", "Lastschrift doppelt"),
+            ("channel", "phone"),
+            ("priority", "normal"),
+            ("assign", "me"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let location = res.headers()["location"].to_str().expect("location").to_string();
+    let mine = json_of(app.get(&format!("/api/v1{location}"), &app.admin_token).await).await;
+    assert_eq!(mine["assignee"]["name"], "admin (test)");
 
     // A routed case shows who routing chose and why, in German.
     let cust = app.customer("CRM-UI", "de", "standard").await;

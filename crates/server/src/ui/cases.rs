@@ -30,6 +30,10 @@ pub struct NewCaseForm {
     channel: String,
     #[serde(default)]
     priority: String,
+    /// `me` (the default when absent) or `routing`: leave the choice to
+    /// the routing of new cases.
+    #[serde(default)]
+    assign: String,
 }
 
 #[derive(Deserialize)]
@@ -37,7 +41,7 @@ pub struct NewCaseQuery {
     customer: Option<String>,
 }
 
-fn render_form(
+async fn render_form(
     state: &AppState,
     ui: &UiUser,
     form: &NewCaseForm,
@@ -45,12 +49,14 @@ fn render_form(
 ) -> Result<axum::response::Html<String>, UiError> {
     let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
     let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
+    let routing_on = state.store().routing_settings().await?.enabled;
     render_page(
         state,
         "case_new.html",
         ui.lang(),
         Some(ui),
-        context! { nav => "new", form => Value::from_serialize(form), errors => errors, channels => channels, priorities => priorities },
+        context! { nav => "new", form => Value::from_serialize(form), errors => errors, channels => channels,
+        priorities => priorities, routing_on => routing_on },
     )
 }
 
@@ -59,13 +65,15 @@ pub async fn new_page(
     ui: UiUser,
     Query(q): Query<NewCaseQuery>,
 ) -> Result<Response, UiError> {
+    let routing_on = state.store().routing_settings().await?.enabled;
     let form = NewCaseForm {
         customer: q.customer.unwrap_or_default(),
         channel: "phone".into(),
         priority: "normal".into(),
+        assign: if routing_on { "routing" } else { "me" }.into(),
         ..NewCaseForm::default()
     };
-    Ok(render_form(&state, &ui, &form, &BTreeMap::new())?.into_response())
+    Ok(render_form(&state, &ui, &form, &BTreeMap::new()).await?.into_response())
 }
 
 /// Finds the customer a person typed: an id, an email or an external id.
@@ -133,7 +141,8 @@ pub async fn create(
         description: Some(form.description.clone()),
         channel: form.channel.clone(),
         priority: Some(form.priority.clone()),
-        assignee_id: Some(ui.user.id.0),
+        // Routing picks an agent only for a case without assignee.
+        assignee_id: (form.assign != "routing").then_some(ui.user.id.0),
     };
     match input.validate() {
         Ok(valid) if errors.is_empty() => {
@@ -142,7 +151,7 @@ pub async fn create(
         }
         Ok(_) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            render_form(&state, &ui, &form, &errors)?,
+            render_form(&state, &ui, &form, &errors).await?,
         )
             .into_response()),
         Err(list) => {
@@ -152,7 +161,7 @@ pub async fn create(
             }
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render_form(&state, &ui, &form, &errors)?,
+                render_form(&state, &ui, &form, &errors).await?,
             )
                 .into_response())
         }
@@ -192,6 +201,18 @@ pub async fn page_with_field_error(
         .filter(|c| c.id != case.id && c.state.is_open())
         .map(|c| context! { id => c.id, subject => c.subject.clone(), state => c.state.as_str() })
         .collect::<Vec<_>>();
+    // The customer card's 360: goodwill received, sentiment trend, account.
+    let since = state.now() - chrono::Duration::days(crate::overview::FAILURE_WINDOW_DAYS);
+    let facts = state.store().customer_facts(case.customer_id, since).await?;
+    let samples = state
+        .store()
+        .customer_sentiment(case.customer_id, crate::overview::SENTIMENT_SAMPLES)
+        .await?;
+    let trend = amends_domain::customer::sentiment_trend(&amends_domain::customer::sentiment_by_month(&samples));
+    let account = match customer.account() {
+        Some(a) => Some(state.store().get_account(a).await?),
+        None => None,
+    };
     let users = state.store().list_users().await?;
     let followup = crate::ui::followup::case_panel(state, case.id).await?;
     let goodwill = crate::ui::goodwill::case_panel(state, case.id).await?;
@@ -217,6 +238,9 @@ pub async fn page_with_field_error(
             customer => Value::from_serialize(&customer),
             events => Value::from_serialize(&events),
             prior_failures => prior_failures,
+            facts => Value::from_serialize(facts),
+            trend => trend.as_str(),
+            account => Value::from_serialize(&account),
             open_cases => open_cases,
             users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
             error => error,

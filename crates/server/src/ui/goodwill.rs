@@ -28,10 +28,12 @@ pub async fn case_panel(state: &AppState, case: CaseId) -> Result<Value, UiError
             ..GrantFilter::default()
         })
         .await?;
+    let budget = crate::api::goodwill::budget_for(state, state.now()).await?;
     Ok(context! {
         assessment => Value::from_serialize(&assessment),
         catalog => Value::from_serialize(&catalog),
         grants => Value::from_serialize(&grants),
+        budget => Value::from_serialize(&budget),
     })
 }
 
@@ -92,12 +94,14 @@ async fn approvals_page(state: &AppState, ui: &UiUser, error: Option<String>) ->
             ..GrantFilter::default()
         })
         .await?;
+    let budget = crate::api::goodwill::budget_for(state, state.now()).await?;
     let html = render_page(
         state,
         "approvals.html",
         ui.lang(),
         Some(ui),
-        context! { nav => "approvals", grants => Value::from_serialize(&pending), error => error, me => ui.user.id },
+        context! { nav => "approvals", grants => Value::from_serialize(&pending), error => error, me => ui.user.id,
+        budget => Value::from_serialize(&budget) },
     )?;
     Ok(html.into_response())
 }
