@@ -179,24 +179,41 @@ fn match_expression(q: &SolutionQuery, backend: &Backend) -> Option<String> {
         (Backend::Postgres(_), true) => " & ",
         (Backend::Postgres(_), false) => " | ",
     };
-    Some(parts.join(joiner))
+    let words = parts.join(joiner);
+    let lang = format!("xlang{}", q.language.code());
+    Some(match (backend, q.public_only) {
+        (Backend::Sqlite(_), false) => format!("meta : {lang} AND {{title tags body parts}} : ({words})"),
+        (Backend::Sqlite(_), true) => {
+            format!("meta : {lang} AND meta : xpublic AND {{title tags body parts}} : ({words})")
+        }
+        (Backend::Postgres(_), false) => format!("{lang} & ({words})"),
+        (Backend::Postgres(_), true) => format!("{lang} & xpublic & ({words})"),
+    })
+}
+
+/// The filter tokens of an article in the index: its language and visibility.
+fn meta_tokens(lang: Language, public: bool) -> String {
+    format!("xlang{} {}", lang.code(), if public { "xpublic" } else { "xinternal" })
 }
 
 /// Writes the index row and vocabulary of one article inside `$tx`
 /// (after its old row was removed).
 macro_rules! index_solution {
-    ($backend:expr, $tx:expr, $id:expr, $lang:expr, $terms:expr) => {{
+    ($backend:expr, $tx:expr, $id:expr, $lang:expr, $public:expr, $terms:expr) => {{
         let terms: &IndexTerms = $terms;
+        let meta = meta_tokens($lang, $public);
         match $backend {
             Backend::Sqlite(_) => {
                 sqlx::query(
-                    "INSERT INTO solutions_fts (solution_id, title, tags, body, parts) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO solutions_fts (solution_id, title, tags, body, parts, meta) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind($id)
                 .bind(&terms.title)
                 .bind(&terms.tags)
                 .bind(&terms.body)
                 .bind(&terms.parts)
+                .bind(&meta)
                 .execute(&mut *$tx)
                 .await?;
             }
@@ -204,13 +221,15 @@ macro_rules! index_solution {
                 sqlx::query(
                     "INSERT INTO solutions_fts (solution_id, document) VALUES ($1, \
                      setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B') || \
-                     setweight(to_tsvector('simple', $4), 'C') || setweight(to_tsvector('simple', $5), 'D'))",
+                     setweight(to_tsvector('simple', $4), 'C') || setweight(to_tsvector('simple', $5), 'D') || \
+                     setweight(to_tsvector('simple', $6), 'D'))",
                 )
                 .bind($id)
                 .bind(&terms.title)
                 .bind(&terms.tags)
                 .bind(&terms.body)
                 .bind(&terms.parts)
+                .bind(&meta)
                 .execute(&mut *$tx)
                 .await?;
             }
@@ -333,7 +352,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            index_solution!(backend, tx, solution_id, draft.language, terms);
+            index_solution!(backend, tx, solution_id, draft.language, draft.public, terms);
             record_audit!(
                 &mut *tx,
                 Audit {
@@ -408,7 +427,7 @@ impl Store {
                     vocabulary: Vec::new(),
                     ..terms.clone()
                 };
-                index_solution!(backend, tx, id, draft.language, &no_vocab);
+                index_solution!(backend, tx, id, draft.language, draft.public, &no_vocab);
             }
             for ((lang, term), n) in &vocab {
                 sqlx::query(
@@ -522,35 +541,32 @@ impl Store {
             return Ok(Vec::new());
         };
         let limit = i64::try_from(q.limit.clamp(1, 100)).unwrap_or(100);
-        let public = if q.public_only { " AND s.public = TRUE" } else { "" };
+        // The index picks the best `limit` first; only those rows are read
+        // from `solutions` (reading every match's body was the slow part).
         let rows = match &self.backend {
             Backend::Sqlite(pool) => {
-                // bm25 weights per column: solution_id (unindexed), title, tags, body, parts;
-                // bm25 is lower for better matches, so the rank is negated.
-                sqlx::query_as::<_, SolutionHit>(sqlx::AssertSqlSafe(format!(
-                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, \
-                     -bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5) AS rank \
-                     FROM solutions_fts JOIN solutions s ON s.id = solutions_fts.solution_id \
-                     WHERE solutions_fts MATCH $1 AND s.language = $2{public} \
-                     ORDER BY bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5), s.id DESC LIMIT $3"
-                )))
+                // bm25 weights per column: solution_id (unindexed), title,
+                // tags, body, parts, meta; lower is better, so it is negated.
+                sqlx::query_as::<_, SolutionHit>(
+                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, -r.score AS rank FROM \
+                     (SELECT solution_id, bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5, 0.0) AS score \
+                      FROM solutions_fts WHERE solutions_fts MATCH $1 ORDER BY score LIMIT $2) r \
+                     JOIN solutions s ON s.id = r.solution_id ORDER BY r.score, s.id DESC",
+                )
                 .bind(&expr)
-                .bind(q.language.code())
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
             }
             Backend::Postgres(pool) => {
-                sqlx::query_as::<_, SolutionHit>(sqlx::AssertSqlSafe(format!(
-                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, \
-                     ts_rank(f.document, query)::float8 AS rank \
-                     FROM solutions_fts f JOIN solutions s ON s.id = f.solution_id, \
-                     to_tsquery('simple', $1) query \
-                     WHERE f.document @@ query AND s.language = $2{public} \
-                     ORDER BY rank DESC, s.id DESC LIMIT $3"
-                )))
+                sqlx::query_as::<_, SolutionHit>(
+                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, r.rank FROM \
+                     (SELECT f.solution_id, ts_rank(f.document, query)::float8 AS rank \
+                      FROM solutions_fts f, to_tsquery('simple', $1) query WHERE f.document @@ query \
+                      ORDER BY rank DESC LIMIT $2) r \
+                     JOIN solutions s ON s.id = r.solution_id ORDER BY r.rank DESC, s.id DESC",
+                )
                 .bind(&expr)
-                .bind(q.language.code())
                 .bind(limit)
                 .fetch_all(pool)
                 .await?

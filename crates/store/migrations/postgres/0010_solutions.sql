@@ -48,8 +48,9 @@ CREATE TABLE search_vocabulary (
 );
 
 -- The search index: the same terms as SQLite's FTS5 table, weighted
--- A title, B tags, C body, D compound parts, with the 'simple' configuration
--- (the terms are already stemmed and folded).
+-- A title, B tags, C body, D compound parts and the filter tokens
+-- (`xlangde`/`xlangen`, `xpublic`/`xinternal`), with the 'simple'
+-- configuration (the terms are already stemmed and folded).
 CREATE TABLE solutions_fts (
     solution_id UUID PRIMARY KEY NOT NULL REFERENCES solutions (id) ON DELETE CASCADE,
     document TSVECTOR NOT NULL

@@ -55,13 +55,16 @@ CREATE TABLE search_vocabulary (
 
 -- The search index: stemmed, folded terms from amends_text::search, written
 -- in the transaction of each change (never stale). Columns weigh
--- title > tags > body > compound parts in bm25().
+-- title > tags > body > compound parts in bm25(); `meta` holds the filter
+-- tokens `xlangde`/`xlangen` and `xpublic`/`xinternal`, so language and
+-- visibility are filtered inside the index, not by reading each match.
 CREATE VIRTUAL TABLE solutions_fts USING fts5 (
     solution_id UNINDEXED,
     title,
     tags,
     body,
     parts,
+    meta,
     tokenize = 'unicode61 remove_diacritics 0'
 );
 
