@@ -196,6 +196,49 @@ fn meta_tokens(lang: Language, public: bool) -> String {
     format!("xlang{} {}", lang.code(), if public { "xpublic" } else { "xinternal" })
 }
 
+/// Inserts version 1 of a new article inside `$tx`.
+macro_rules! insert_new_solution {
+    ($tx:expr, $id:expr, $draft:expr, $tags:expr, $actor:expr, $now:expr) => {{
+        let d: &SolutionDraft = $draft;
+        sqlx::query(
+            "INSERT INTO solutions (id, title, body, language, tags, public, version, created_by, \
+             updated_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $8)",
+        )
+        .bind($id)
+        .bind(&d.title)
+        .bind(&d.body)
+        .bind(d.language.code())
+        .bind($tags)
+        .bind(d.public)
+        .bind($actor.map(|u: UserId| u.0))
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// Records a saved state of an article in `solution_versions` inside `$tx`.
+macro_rules! insert_version {
+    ($tx:expr, $id:expr, $version:expr, $draft:expr, $tags:expr, $actor:expr, $now:expr) => {{
+        let d: &SolutionDraft = $draft;
+        sqlx::query(
+            "INSERT INTO solution_versions (solution_id, version, title, body, language, tags, public, \
+             edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($id)
+        .bind($version)
+        .bind(&d.title)
+        .bind(&d.body)
+        .bind(d.language.code())
+        .bind($tags)
+        .bind(d.public)
+        .bind($actor.map(|u: UserId| u.0))
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 /// Writes the index row and vocabulary of one article inside `$tx`
 /// (after its old row was removed).
 macro_rules! index_solution {
@@ -321,37 +364,10 @@ impl Store {
                 .await?;
                 old_version + 1
             } else {
-                sqlx::query(
-                    "INSERT INTO solutions (id, title, body, language, tags, public, version, created_by, \
-                     updated_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $8)",
-                )
-                .bind(solution_id)
-                .bind(&draft.title)
-                .bind(&draft.body)
-                .bind(draft.language.code())
-                .bind(&tags)
-                .bind(draft.public)
-                .bind(actor.map(|u| u.0))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                insert_new_solution!(tx, solution_id, draft, &tags, actor, now);
                 1
             };
-            sqlx::query(
-                "INSERT INTO solution_versions (solution_id, version, title, body, language, tags, public, \
-                 edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(solution_id)
-            .bind(version)
-            .bind(&draft.title)
-            .bind(&draft.body)
-            .bind(draft.language.code())
-            .bind(&tags)
-            .bind(draft.public)
-            .bind(actor.map(|u| u.0))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_version!(tx, solution_id, version, draft, &tags, actor, now);
             index_solution!(backend, tx, solution_id, draft.language, draft.public, terms);
             record_audit!(
                 &mut *tx,
@@ -395,34 +411,8 @@ impl Store {
             for (draft, terms) in rows {
                 let id = crate::audit::new_id(now);
                 let tags = tags_json(&draft.tags);
-                sqlx::query(
-                    "INSERT INTO solutions (id, title, body, language, tags, public, version, created_by, \
-                     updated_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $8)",
-                )
-                .bind(id)
-                .bind(&draft.title)
-                .bind(&draft.body)
-                .bind(draft.language.code())
-                .bind(&tags)
-                .bind(draft.public)
-                .bind(actor.map(|u| u.0))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO solution_versions (solution_id, version, title, body, language, tags, public, \
-                     edited_by, edited_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(id)
-                .bind(&draft.title)
-                .bind(&draft.body)
-                .bind(draft.language.code())
-                .bind(&tags)
-                .bind(draft.public)
-                .bind(actor.map(|u| u.0))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                insert_new_solution!(tx, id, draft, &tags, actor, now);
+                insert_version!(tx, id, 1_i32, draft, &tags, actor, now);
                 let no_vocab = IndexTerms {
                     vocabulary: Vec::new(),
                     ..terms.clone()

@@ -5,6 +5,25 @@
 use crate::support::{Backend, TestApp, problem};
 use serde_json::{Value, json};
 
+/// The id of the seeded 25 EUR voucher.
+async fn seeded_voucher(app: &TestApp, token: &str) -> String {
+    let catalog: Value = app
+        .get("/api/v1/goodwill/catalog", token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    catalog
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|i| i["kind"] == "voucher" && i["value_cents"] == 2500)
+        .expect("seeded voucher")["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
 async fn count(app: &TestApp, tok: &str, path: &str) -> usize {
     let v: Value = app.get(path, tok).await.json().await.expect("json");
     v.as_array().expect("array").len()
@@ -20,21 +39,7 @@ async fn grant_within_limit_and_approval_above(b: Backend) {
     let lead2 = app.token_for("lars", "lead").await;
 
     // The seeded catalog: a 25 EUR voucher is within the agent's 50 EUR.
-    let catalog: Value = app
-        .get("/api/v1/goodwill/catalog", &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let voucher = catalog
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|i| i["kind"] == "voucher" && i["value_cents"] == 2500)
-        .expect("seeded voucher")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let voucher = seeded_voucher(&app, &agent).await;
     let res = app
         .post(
             &format!("/api/v1/cases/{case_id}/goodwill"),
@@ -636,21 +641,7 @@ async fn case_rules_grant_when_a_case_opens(b: Backend) {
     let app = TestApp::spawn(b).await;
     let admin = app.admin_token.clone();
     let agent = app.token_for("anna", "agent").await;
-    let catalog: Value = app
-        .get("/api/v1/goodwill/catalog", &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let voucher = catalog
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|i| i["kind"] == "voucher" && i["value_cents"] == 2500)
-        .expect("seeded voucher")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let voucher = seeded_voucher(&app, &agent).await;
 
     // A case rule may only name case fields; agents may not add rules.
     let bad = app

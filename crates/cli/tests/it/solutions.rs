@@ -7,16 +7,6 @@
 use crate::support::{Backend, TestApp, create_user, csrf_of, get_html, post_form, problem};
 use serde_json::{Value, json};
 
-async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.client
-        .put(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("put")
-}
-
 async fn create(app: &TestApp, token: &str, body: Value) -> String {
     let res = app.post("/api/v1/solutions", token, body).await;
     assert_eq!(res.status(), 201);
@@ -124,14 +114,14 @@ async fn crud_search_and_roles(b: Backend) {
     assert_eq!(problem(res, 422).await["field"], "lang");
 
     // An update is a new version and is searchable at once; the old words are gone.
-    let res = put(
-        &app,
-        &format!("/api/v1/solutions/{invoice}"),
-        &agent,
-        json!({"title": "Quittung herunterladen", "body": "Ihre Quittung finden Sie im Konto.", "language": "de",
+    let res = app
+        .put(
+            &format!("/api/v1/solutions/{invoice}"),
+            &agent,
+            json!({"title": "Quittung herunterladen", "body": "Ihre Quittung finden Sie im Konto.", "language": "de",
             "tags": ["billing"], "public": true}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.expect("json");
     assert_eq!(v["version"], 2);
@@ -187,13 +177,13 @@ async fn crud_search_and_roles(b: Backend) {
     // Theme: leads set it, bad colours are refused, agents may not.
     let theme = json!({"title_de": "Hilfe", "title_en": "Help", "logo_url": "", "primary_color": "#112233",
         "background_color": "#ffffff"});
-    problem(put(&app, "/api/v1/help-center/theme", &agent, theme.clone()).await, 403).await;
+    problem(app.put("/api/v1/help-center/theme", &agent, theme.clone()).await, 403).await;
     let bad = json!({"title_de": "Hilfe", "title_en": "Help", "primary_color": "red;}", "background_color": "#ffffff"});
     assert_eq!(
-        problem(put(&app, "/api/v1/help-center/theme", &lead, bad).await, 422).await["field"],
+        problem(app.put("/api/v1/help-center/theme", &lead, bad).await, 422).await["field"],
         "primary_color"
     );
-    assert_eq!(put(&app, "/api/v1/help-center/theme", &lead, theme).await.status(), 200);
+    assert_eq!(app.put("/api/v1/help-center/theme", &lead, theme).await.status(), 200);
 }
 
 async fn case_suggestions_links_and_stats(b: Backend) {

@@ -8,16 +8,6 @@ use serde_json::{Value, json};
 /// Seeded by migration 0009: the English `reply` template.
 const SEED_REPLY_EN: &str = "0194a000-0000-7000-8000-000000000102";
 
-async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.client
-        .put(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("put")
-}
-
 async fn delete(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
     app.client
         .delete(app.url(path))
@@ -69,14 +59,14 @@ async fn crud_validation_and_roles(b: Backend) {
         .expect("json");
     assert_eq!(got["body"], created["body"]);
 
-    let res = put(
-        &app,
-        &format!("/api/v1/templates/{id}"),
-        &lead,
-        json!({"name": "Kulanz (alt)", "purpose": "goodwill_offer", "language": "de",
+    let res = app
+        .put(
+            &format!("/api/v1/templates/{id}"),
+            &lead,
+            json!({"name": "Kulanz (alt)", "purpose": "goodwill_offer", "language": "de",
             "body": "Hallo {{customer_name}}", "active": false}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let updated: Value = res.json().await.expect("json");
     assert_eq!(updated["name"], "Kulanz (alt)");
