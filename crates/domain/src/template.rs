@@ -14,6 +14,7 @@ string_enum!(
     TemplatePurpose, "purpose" {
         Reply => "reply",
         Apology => "apology",
+        Solution => "solution",
         GoodwillOffer => "goodwill_offer",
         FollowUp => "follow_up",
         IncidentNotice => "incident_notice",
@@ -43,6 +44,8 @@ pub const VARIABLES: &[&str] = &[
     "incident_title",
     "delay_minutes",
     "goodwill",
+    "solution_title",
+    "solution_url",
 ];
 
 pub const NAME_MAX: usize = 100;
@@ -206,6 +209,10 @@ pub struct TemplateValues {
     pub incident_title: Option<String>,
     pub delay_minutes: Option<String>,
     pub goodwill: Option<String>,
+    /// The article most recently linked to the case.
+    pub solution_title: Option<String>,
+    /// Its address in the public help center (public articles only).
+    pub solution_url: Option<String>,
 }
 
 impl TemplateValues {
@@ -220,6 +227,8 @@ impl TemplateValues {
             "incident_title" => self.incident_title.as_deref(),
             "delay_minutes" => self.delay_minutes.as_deref(),
             "goodwill" => self.goodwill.as_deref(),
+            "solution_title" => self.solution_title.as_deref(),
+            "solution_url" => self.solution_url.as_deref(),
             _ => None,
         }
     }
@@ -236,6 +245,15 @@ impl TemplateValues {
             incident_title: Some(if de { "Störung im Versand" } else { "Shipping outage" }.into()),
             delay_minutes: Some("90".into()),
             goodwill: Some(if de { "Gutschein 10 €" } else { "Voucher EUR 10" }.into()),
+            solution_title: Some(
+                if de {
+                    "Rechnung herunterladen"
+                } else {
+                    "Download an invoice"
+                }
+                .into(),
+            ),
+            solution_url: Some("https://help.example.com/help/articles/0194a000-0000-7000-8000-000000000001".into()),
         }
     }
 }
@@ -279,7 +297,7 @@ mod tests {
         for p in TemplatePurpose::ALL {
             assert_eq!(p.as_str().parse::<TemplatePurpose>().expect("parses"), *p);
         }
-        let e = "solution".parse::<TemplatePurpose>().expect_err("unknown");
+        let e = "memo".parse::<TemplatePurpose>().expect_err("unknown");
         assert_eq!(e.field, "purpose");
         assert!(e.message.contains("goodwill_offer"), "{}", e.message);
     }

@@ -586,6 +586,7 @@ templates-intro = Text je Zweck und Sprache. Variablen in doppelten geschweiften
 templates-none = Noch keine Vorlagen.
 template-purpose = Zweck
 template-purpose-reply = Antwort
+template-purpose-solution = Lösung
 template-purpose-apology = Entschuldigung
 template-purpose-goodwill_offer = Kulanzangebot
 template-purpose-follow_up = Nachfassen

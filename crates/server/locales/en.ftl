@@ -586,6 +586,7 @@ templates-intro = Text per purpose and language. Variables in double braces are 
 templates-none = No templates yet.
 template-purpose = Purpose
 template-purpose-reply = Reply
+template-purpose-solution = Solution
 template-purpose-apology = Apology
 template-purpose-goodwill_offer = Goodwill offer
 template-purpose-follow_up = Follow-up

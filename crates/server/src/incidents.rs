@@ -1101,6 +1101,7 @@ pub async fn send_message(state: &AppState, job_id: Uuid, m: &MessageTask, last:
                 incident_title: Some(incident.title.clone()),
                 delay_minutes: delay.clone(),
                 goodwill: goodwill.clone(),
+                ..TemplateValues::default()
             };
             let body = template::render(&t.body, &values);
             let (_, text, html) = render_mail(

@@ -239,6 +239,32 @@ async fn case_suggestions_links_and_stats(b: Backend) {
         .post(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link)
         .await;
     assert_eq!(res.status(), 200);
+    // A solution template names the linked article (an internal one has no public address).
+    let lead = app.token_for("lead1", "lead").await;
+    let res = app
+        .post(
+            "/api/v1/templates",
+            &lead,
+            json!({"name": "Lösung", "purpose": "solution", "language": "de",
+                "body": "Hier steht, wie es geht: {{solution_title}} <{{solution_url}}>"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let template: Value = res.json().await.expect("json");
+    let preview: Value = app
+        .post(
+            &format!("/api/v1/templates/{}/preview", template["id"].as_str().expect("id")),
+            &agent,
+            json!({"case_id": case_id}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        preview["body"], "Hier steht, wie es geht: Doppelte Abbuchung erstatten <>",
+        "{preview}"
+    );
     let res = app
         .post(
             &format!("/api/v1/cases/{case_id}/solutions"),

@@ -35,7 +35,7 @@ async fn crud_validation_and_roles(b: Backend) {
     assert_eq!(de_apology.len(), 1);
     assert_eq!(de_apology[0]["language"], "de");
     assert_eq!(de_apology[0]["purpose"], "apology");
-    let bad = app.get("/api/v1/templates?purpose=solution", &agent).await;
+    let bad = app.get("/api/v1/templates?purpose=memo", &agent).await;
     assert_eq!(problem(bad, 422).await["field"], "purpose");
 
     // Agents read but do not change.

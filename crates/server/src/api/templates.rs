@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {
-    /// `reply`, `apology`, `goodwill_offer`, `follow_up`, `incident_notice`, `incident_closing`.
+    /// `reply`, `apology`, `solution`, `goodwill_offer`, `follow_up`, `incident_notice`, `incident_closing`.
     pub purpose: Option<String>,
     /// `de` or `en`.
     pub language: Option<String>,
@@ -42,7 +42,7 @@ pub struct ListQuery {
 pub struct TemplateIn {
     /// 1 to 100 characters.
     pub name: String,
-    /// `reply`, `apology`, `goodwill_offer`, `follow_up`, `incident_notice`, `incident_closing`.
+    /// `reply`, `apology`, `solution`, `goodwill_offer`, `follow_up`, `incident_notice`, `incident_closing`.
     pub purpose: String,
     /// `de` or `en`.
     pub language: String,
@@ -50,7 +50,8 @@ pub struct TemplateIn {
     #[serde(default)]
     pub subject: String,
     /// 1 to 10,000 characters. Variables: `{{customer_name}}`, `{{case_reference}}`,
-    /// `{{case_subject}}`, `{{agent_name}}`, `{{incident_title}}`, `{{delay_minutes}}`, `{{goodwill}}`.
+    /// `{{case_subject}}`, `{{agent_name}}`, `{{incident_title}}`, `{{delay_minutes}}`, `{{goodwill}}`,
+    /// `{{solution_title}}`, `{{solution_url}}` (the article last linked to the case; the URL only for public ones).
     pub body: String,
     #[serde(default = "yes")]
     pub active: bool,
@@ -92,7 +93,12 @@ pub struct PreviewOut {
 /// `delay_minutes` fact from the affected upload) and the newest goodwill
 /// granted on it (the catalog item's name in the customer's language, or
 /// the amount).
-pub async fn values_for_case(store: &Store, case: &Case, agent_name: &str) -> Result<TemplateValues, StoreError> {
+pub async fn values_for_case(
+    store: &Store,
+    base_url: &str,
+    case: &Case,
+    agent_name: &str,
+) -> Result<TemplateValues, StoreError> {
     let (mut incident_title, mut delay_minutes) = (None, None);
     if let Some(id) = case.incident_id {
         incident_title = Some(store.get_incident(IncidentId(id)).await?.title);
@@ -131,7 +137,13 @@ pub async fn values_for_case(store: &Store, case: &Case, agent_name: &str) -> Re
             Some(item.unwrap_or_else(|| money(g.value_cents, &g.currency, lang)))
         }
     };
+    let linked = store.case_solutions(case.id).await?;
+    let solution = linked.last();
     Ok(TemplateValues {
+        solution_title: solution.map(|s| s.title.clone()),
+        solution_url: solution
+            .filter(|s| s.public)
+            .map(|s| format!("{}/help/articles/{}", base_url.trim_end_matches('/'), s.id)),
         customer_name: Some(case.customer_name.clone()),
         case_reference: Some(format!("#{}", case.id.short())),
         case_subject: Some(case.subject.clone()),
@@ -252,7 +264,7 @@ async fn preview_template(
     let values = match body.case_id {
         Some(case_id) => {
             let case = state.store().get_case(CaseId(case_id)).await?;
-            values_for_case(state.store(), &case, &actor.user.display_name).await?
+            values_for_case(state.store(), &state.config().base_url, &case, &actor.user.display_name).await?
         }
         None => TemplateValues::sample(t.language),
     };
