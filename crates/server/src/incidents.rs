@@ -606,9 +606,13 @@ pub async fn upload<R: Read + Send + 'static>(
         totals: Totals::of(&incident),
     };
     let mut fatal = None;
-    let planner = Planner::load(state, &incident, actor).await?;
+    let planner = std::sync::Arc::new(Planner::load(state, &incident, actor).await?);
     let started = std::time::Instant::now();
     let mut timings = Timings::default();
+    // The write of the previous chunk runs while this one is looked up and
+    // planned (SQLite in WAL mode and PostgreSQL let reads run beside the
+    // one writer): the writer never waits for parsing, lookups or planning.
+    let mut writing: Option<tokio::task::JoinHandle<ApiResult<Written>>> = None;
     loop {
         let t = std::time::Instant::now();
         let Some(msg) = rx.recv().await else { break };
@@ -641,24 +645,9 @@ pub async fn upload<R: Read + Send + 'static>(
                 serde_json::to_string(&r.facts).map_err(ApiError::internal)?,
             ));
         }
-        let now = state.now();
-        let mut marks = (std::time::Duration::ZERO, std::time::Duration::ZERO);
-        let done = state
-            .store()
-            .fan_out_upload(id, &chunk, Some(actor), now, |pending| {
-                marks.0 = t.elapsed();
-                let p = planner.plan(pending, now);
-                marks.1 = t.elapsed();
-                p
-            })
-            .await?;
-        timings.fan_out += t.elapsed();
-        if marks.1 > marks.0 {
-            timings.lookup += marks.0;
-            timings.plan += marks.1 - marks.0;
-        }
-        for i in done.unknown {
-            let r = &rows[i];
+        let found = state.store().lookup_upload(id, &chunk).await?;
+        for i in &found.unknown {
+            let r = &rows[*i];
             report.reject(RowError {
                 row: r.row,
                 message: format!(
@@ -669,9 +658,41 @@ pub async fn upload<R: Read + Send + 'static>(
                 field: "customer_external_id".into(),
             });
         }
-        report.added += done.added;
-        report.already_known += done.known;
+        timings.lookup += t.elapsed();
+        let t = std::time::Instant::now();
+        let now = state.now();
+        let plan = planner.plan(&found.pending, now);
+        timings.plan += t.elapsed();
+        let t = std::time::Instant::now();
+        if let Some(w) = writing.take() {
+            report.count(w.await.map_err(ApiError::internal)??);
+        }
+        timings.write_wait += t.elapsed();
+        let (state2, planner2) = (state.clone(), planner.clone());
+        writing = Some(tokio::spawn(async move {
+            let store = state2.store();
+            if store.write_fan_out(id, &found.pending, &plan, Some(actor), now).await? {
+                return Ok(Written {
+                    added: found.pending.len() as u64,
+                    known: found.known,
+                });
+            }
+            // A concurrent upload added some of these customers since the
+            // lookup: look them up again inside the writing transaction.
+            let done = store
+                .fan_out_upload(id, &chunk, Some(actor), now, |pending| planner2.plan(pending, now))
+                .await?;
+            Ok(Written {
+                added: done.added,
+                known: done.known,
+            })
+        }));
     }
+    let t = std::time::Instant::now();
+    if let Some(w) = writing.take() {
+        report.count(w.await.map_err(ApiError::internal)??);
+    }
+    timings.write_wait += t.elapsed();
     let _ = parser.await;
     tracing::info!(
         incident = %id.0,
@@ -680,10 +701,9 @@ pub async fn upload<R: Read + Send + 'static>(
         rejected = report.rejected,
         seconds = started.elapsed().as_secs_f64(),
         parse_wait = timings.parse_wait.as_secs_f64(),
-        fan_out = timings.fan_out.as_secs_f64(),
         lookup = timings.lookup.as_secs_f64(),
         plan = timings.plan.as_secs_f64(),
-        write = (timings.fan_out.saturating_sub(timings.lookup + timings.plan)).as_secs_f64(),
+        write_wait = timings.write_wait.as_secs_f64(),
         "affected customers uploaded"
     );
     report.errors.sort_by_key(|e| e.row);
@@ -720,17 +740,31 @@ pub async fn upload<R: Read + Send + 'static>(
     Ok(report)
 }
 
-/// Where an upload spent its time (logged).
+/// Where an upload spent its time (logged). Writes run beside lookups and
+/// planning; `write_wait` is the time the upload waited for them.
 #[derive(Debug, Default)]
 struct Timings {
     /// Waiting for the parser.
     parse_wait: std::time::Duration,
-    /// Looking up, planning and writing chunks (all of the fan-out).
-    fan_out: std::time::Duration,
-    /// Of that: customers, open cases and known rows looked up.
+    /// Customers, open cases and known rows looked up.
     lookup: std::time::Duration,
-    /// Of that: the planner deciding cases, goodwill and messages.
+    /// The planner deciding cases, goodwill and messages.
     plan: std::time::Duration,
+    /// Waiting for the previous chunk's write to commit.
+    write_wait: std::time::Duration,
+}
+
+/// What the write of one chunk added.
+struct Written {
+    added: u64,
+    known: u64,
+}
+
+impl UploadReport {
+    fn count(&mut self, w: Written) {
+        self.added += w.added;
+        self.already_known += w.known;
+    }
 }
 
 // ------------------------------------------------------------------ fan-out

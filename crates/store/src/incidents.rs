@@ -96,6 +96,52 @@ struct FoundCustomer {
     known: bool,
 }
 
+/// The customers of one upload chunk as looked up.
+#[derive(Debug, Clone, Default)]
+pub struct UploadLookup {
+    /// Indexes (into the chunk) of rows naming no known customer.
+    pub unknown: Vec<usize>,
+    /// Customers already affected by the incident.
+    pub known: u64,
+    /// Customers new to the incident, with their facts: to fan out.
+    pub pending: Vec<PendingAffected>,
+}
+
+impl UploadLookup {
+    fn of(rows: &[(String, String)], found: Vec<FoundCustomer>) -> Self {
+        let by_id: std::collections::HashSet<&str> = found.iter().map(|f| f.external_id.as_str()).collect();
+        let unknown = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, (e, _))| !by_id.contains(e.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        let facts: std::collections::HashMap<&str, &str> = rows.iter().map(|(e, f)| (e.as_str(), f.as_str())).collect();
+        let mut out = UploadLookup {
+            unknown,
+            known: 0,
+            pending: Vec::with_capacity(found.len()),
+        };
+        for f in found {
+            if f.known {
+                out.known += 1;
+                continue;
+            }
+            let fx = facts.get(f.external_id.as_str()).copied().unwrap_or("{}");
+            out.pending.push(PendingAffected {
+                customer_id: f.customer_id,
+                facts: fx.to_string(),
+                tier: f.tier,
+                language: f.language,
+                email: f.email,
+                consent_contact: f.consent_contact,
+                open_case_id: f.open_case_id,
+            });
+        }
+        out
+    }
+}
+
 /// What the fan-out of one upload chunk did.
 #[derive(Debug, Clone, Default)]
 pub struct UploadChunk {
@@ -468,6 +514,43 @@ macro_rules! insert_fan_out_events {
     }};
 }
 
+/// Adds a written plan to the incident's totals (affected and processed
+/// alike: the rows were written done) with the `incident.fan_out` audit entry.
+macro_rules! add_totals {
+    ($tx:ident, $incident:expr, $p:expr, $actor:expr, $now:expr) => {{
+        let incident: IncidentId = $incident;
+        let t = Tally::of($p);
+        sqlx::query(
+            "UPDATE incidents SET affected_count = affected_count + $1, processed_count = processed_count + $1, \
+             cases_created = cases_created + $2, cases_updated = cases_updated + $3, \
+             messages_queued = messages_queued + $4, goodwill_granted = goodwill_granted + $5, \
+             goodwill_cents = goodwill_cents + $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(t.processed)
+        .bind(t.created)
+        .bind(t.updated)
+        .bind(t.messages)
+        .bind(t.grants)
+        .bind(t.cents)
+        .bind($now)
+        .bind(incident.0)
+        .execute(&mut *$tx)
+        .await?;
+        record_audit!(
+            &mut *$tx,
+            Audit {
+                actor: $actor,
+                action: "incident.fan_out",
+                entity: "incident",
+                entity_id: incident.to_string(),
+                detail: json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
+                    "messages_queued": t.messages, "goodwill_granted": t.grants, "goodwill_cents": t.cents}),
+                at: $now,
+            }
+        );
+    }};
+}
+
 /// Counters to add to an incident.
 #[derive(Debug, Clone, Copy, Default)]
 struct Tally {
@@ -721,6 +804,33 @@ impl Store {
         })
     }
 
+    /// The lock that orders the chunk transactions of one incident on
+    /// PostgreSQL (SQLite has one writer anyway).
+    fn incident_lock(&self) -> Option<&'static str> {
+        match &self.backend {
+            crate::Backend::Postgres(_) => Some("SELECT id FROM incidents WHERE id = $1 FOR UPDATE"),
+            crate::Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// The start of the upload lookup (customers by external id with their
+    /// newest open case and whether they are affected already); the
+    /// incident id is bound next.
+    fn upload_lookup_head(&self) -> String {
+        let open_case = match &self.backend {
+            crate::Backend::Postgres(_) => {
+                "SELECT c.id FROM cases c WHERE c.customer_id = cu.id AND c.open = TRUE ORDER BY c.id DESC LIMIT 1"
+            }
+            crate::Backend::Sqlite(_) => {
+                "SELECT MAX(c.id) FROM cases c INDEXED BY cases_customer WHERE c.customer_id = cu.id AND c.open = TRUE"
+            }
+        };
+        format!(
+            "SELECT cu.id AS customer_id, cu.external_id, cu.tier, cu.language, cu.email, cu.consent_contact, \
+             ({open_case}) AS open_case_id, EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = "
+        )
+    }
+
     /// Fans out one chunk of an upload (`rows`: external id and facts as
     /// JSON) in one transaction, writing each affected row once, in its
     /// final state: looks the customers up with their open case, skips those
@@ -740,21 +850,7 @@ impl Store {
     where
         F: FnOnce(&[PendingAffected]) -> FanOutPlan,
     {
-        let (lock, open_case) = match &self.backend {
-            crate::Backend::Postgres(_) => (
-                Some("SELECT id FROM incidents WHERE id = $1 FOR UPDATE"),
-                "SELECT c.id FROM cases c WHERE c.customer_id = cu.id AND c.open = TRUE ORDER BY c.id DESC LIMIT 1",
-            ),
-            crate::Backend::Sqlite(_) => (
-                None,
-                "SELECT MAX(c.id) FROM cases c INDEXED BY cases_customer WHERE c.customer_id = cu.id AND c.open = TRUE",
-            ),
-        };
-        let head = format!(
-            "SELECT cu.id AS customer_id, cu.external_id, cu.tier, cu.language, cu.email, cu.consent_contact, \
-             ({open_case}) AS open_case_id, EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = "
-        );
-        let facts: std::collections::HashMap<&str, &str> = rows.iter().map(|(e, f)| (e.as_str(), f.as_str())).collect();
+        let (lock, head) = (self.incident_lock(), self.upload_lookup_head());
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             if let Some(lock) = lock {
@@ -772,35 +868,16 @@ impl Store {
                 q.push(")");
                 found.extend(q.build_query_as::<FoundCustomer>().fetch_all(&mut *tx).await?);
             }
+            let UploadLookup {
+                unknown,
+                known,
+                pending,
+            } = UploadLookup::of(rows, found);
             let mut out = UploadChunk {
-                unknown: Vec::new(),
+                unknown,
                 added: 0,
-                known: 0,
+                known,
             };
-            let by_id: std::collections::HashSet<&str> = found.iter().map(|f| f.external_id.as_str()).collect();
-            out.unknown = rows
-                .iter()
-                .enumerate()
-                .filter(|(_, (e, _))| !by_id.contains(e.as_str()))
-                .map(|(i, _)| i)
-                .collect();
-            let mut pending = Vec::with_capacity(found.len());
-            for f in found {
-                if f.known {
-                    out.known += 1;
-                    continue;
-                }
-                let fx = facts.get(f.external_id.as_str()).copied().unwrap_or("{}");
-                pending.push(PendingAffected {
-                    customer_id: f.customer_id,
-                    facts: fx.to_string(),
-                    tier: f.tier,
-                    language: f.language,
-                    email: f.email,
-                    consent_contact: f.consent_contact,
-                    open_case_id: f.open_case_id,
-                });
-            }
             if pending.is_empty() {
                 return Ok(out);
             }
@@ -814,38 +891,80 @@ impl Store {
                 .map(|o| by_customer.get(&o.customer_id).copied().unwrap_or("{}"))
                 .collect();
             insert_done_rows!(tx, incident, &p.outcomes, &row_facts, now);
-            let t = Tally::of(&p);
-            out.added = u64::try_from(t.processed).unwrap_or(0);
-            sqlx::query(
-                "UPDATE incidents SET affected_count = affected_count + $1, processed_count = processed_count + $1, \
-                 cases_created = cases_created + $2, cases_updated = cases_updated + $3, \
-                 messages_queued = messages_queued + $4, goodwill_granted = goodwill_granted + $5, \
-                 goodwill_cents = goodwill_cents + $6, updated_at = $7 WHERE id = $8",
-            )
-            .bind(t.processed)
-            .bind(t.created)
-            .bind(t.updated)
-            .bind(t.messages)
-            .bind(t.grants)
-            .bind(t.cents)
-            .bind(now)
-            .bind(incident.0)
-            .execute(&mut *tx)
-            .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "incident.fan_out",
-                    entity: "incident",
-                    entity_id: incident.to_string(),
-                    detail: json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
-                        "messages_queued": t.messages, "goodwill_granted": t.grants, "goodwill_cents": t.cents}),
-                    at: now,
-                }
-            );
+            out.added = u64::try_from(p.outcomes.len()).unwrap_or(0);
+            add_totals!(tx, incident, &p, actor, now);
             tx.commit().await?;
             Ok(out)
+        })
+    }
+
+    /// Looks up the customers of one upload chunk (`rows`: external id and
+    /// facts as JSON) outside any write transaction, so it can run while the
+    /// previous chunk is written: who exists, with their newest open case,
+    /// and who is already affected by the incident.
+    pub async fn lookup_upload(
+        &self,
+        incident: IncidentId,
+        rows: &[(String, String)],
+    ) -> Result<UploadLookup, StoreError> {
+        let head = self.upload_lookup_head();
+        let mut found: Vec<FoundCustomer> = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(crate::bulk::CHUNK) {
+            with_pool!(self, |pool| {
+                let mut q = sqlx::QueryBuilder::new(head.as_str());
+                q.push_bind(incident.0)
+                    .push(" AND a.customer_id = cu.id) AS known FROM customers cu WHERE cu.external_id IN (");
+                let mut sep = q.separated(", ");
+                for (id, _) in chunk {
+                    sep.push_bind(id.as_str());
+                }
+                q.push(")");
+                found.extend(q.build_query_as::<FoundCustomer>().fetch_all(pool).await?);
+            });
+        }
+        Ok(UploadLookup::of(rows, found))
+    }
+
+    /// Writes a chunk looked up by [`Store::lookup_upload`] and planned by the
+    /// server, in one transaction: the plan's rows, the affected rows (done)
+    /// and the totals. `Ok(false)`: someone added one of these customers to
+    /// the incident since the lookup (a concurrent upload); nothing was
+    /// written, and the chunk should go through [`Store::fan_out_upload`].
+    pub async fn write_fan_out(
+        &self,
+        incident: IncidentId,
+        pending: &[PendingAffected],
+        p: &FanOutPlan,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let lock = self.incident_lock();
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).bind(incident.0).execute(&mut *tx).await?;
+            }
+            let written: Result<(), sqlx::Error> = async {
+                write_plan_rows!(tx, p, incident, now);
+                let by_customer: std::collections::HashMap<Uuid, &str> =
+                    pending.iter().map(|a| (a.customer_id, a.facts.as_str())).collect();
+                let row_facts: Vec<&str> = p
+                    .outcomes
+                    .iter()
+                    .map(|o| by_customer.get(&o.customer_id).copied().unwrap_or("{}"))
+                    .collect();
+                insert_done_rows!(tx, incident, &p.outcomes, &row_facts, now);
+                Ok(())
+            }
+            .await;
+            match written {
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(false),
+                Err(e) => return Err(e.into()),
+                Ok(()) => {}
+            }
+            add_totals!(tx, incident, p, actor, now);
+            tx.commit().await?;
+            Ok(true)
         })
     }
 

@@ -34,7 +34,7 @@ pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, W
 pub use goodwill::{Budget, CatalogEntry, CatalogInput, Grant, GrantFilter, NewGrant, RoleLimit, Spend, month_of};
 pub use incidents::{
     AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, GoodwillRule,
-    GoodwillRuleInput, Incident, IncidentStats, PendingAffected, QueuedNotice, UploadChunk,
+    GoodwillRuleInput, Incident, IncidentStats, PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
 };
 pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery, NewJob, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};
