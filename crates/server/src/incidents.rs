@@ -665,16 +665,20 @@ pub async fn upload<R: Read + Send + 'static>(
         timings.plan += t.elapsed();
         let t = std::time::Instant::now();
         if let Some(w) = writing.take() {
-            report.count(w.await.map_err(ApiError::internal)??);
+            let w = w.await.map_err(ApiError::internal)??;
+            report.count(&w);
+            timings.write += w.took;
         }
         timings.write_wait += t.elapsed();
         let (state2, planner2) = (state.clone(), planner.clone());
         writing = Some(tokio::spawn(async move {
             let store = state2.store();
+            let started = std::time::Instant::now();
             if store.write_fan_out(id, &found.pending, &plan, Some(actor), now).await? {
                 return Ok(Written {
                     added: found.pending.len() as u64,
                     known: found.known,
+                    took: started.elapsed(),
                 });
             }
             // A concurrent upload added some of these customers since the
@@ -685,12 +689,15 @@ pub async fn upload<R: Read + Send + 'static>(
             Ok(Written {
                 added: done.added,
                 known: done.known,
+                took: started.elapsed(),
             })
         }));
     }
     let t = std::time::Instant::now();
     if let Some(w) = writing.take() {
-        report.count(w.await.map_err(ApiError::internal)??);
+        let w = w.await.map_err(ApiError::internal)??;
+        report.count(&w);
+        timings.write += w.took;
     }
     timings.write_wait += t.elapsed();
     let _ = parser.await;
@@ -703,6 +710,7 @@ pub async fn upload<R: Read + Send + 'static>(
         parse_wait = timings.parse_wait.as_secs_f64(),
         lookup = timings.lookup.as_secs_f64(),
         plan = timings.plan.as_secs_f64(),
+        write = timings.write.as_secs_f64(),
         write_wait = timings.write_wait.as_secs_f64(),
         "affected customers uploaded"
     );
@@ -750,18 +758,21 @@ struct Timings {
     lookup: std::time::Duration,
     /// The planner deciding cases, goodwill and messages.
     plan: std::time::Duration,
-    /// Waiting for the previous chunk's write to commit.
+    /// Writing chunks (beside the lookups and planning of the next ones).
+    write: std::time::Duration,
+    /// Of that, the time the upload waited for a write to commit.
     write_wait: std::time::Duration,
 }
 
-/// What the write of one chunk added.
+/// What the write of one chunk added, and how long it took.
 struct Written {
     added: u64,
     known: u64,
+    took: std::time::Duration,
 }
 
 impl UploadReport {
-    fn count(&mut self, w: Written) {
+    fn count(&mut self, w: &Written) {
         self.added += w.added;
         self.already_known += w.known;
     }
