@@ -380,6 +380,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 b.rows as f64 / b.baseline_seconds.max(1e-9),
                 b.upload_seconds / b.baseline_seconds.max(1e-9)
             );
+            if let (Some(u), Some(p)) = (b.upload_cpu_seconds, b.baseline_cpu_seconds) {
+                println!(
+                    "CPU time of this process (all threads): fan-out {u:.2} s, plain insert {p:.2} s, ratio {:.2}x",
+                    u / p.max(1e-9)
+                );
+            }
             Ok(())
         }
         Command::Bench(BenchCommand::Solutions { articles, queries }) => {

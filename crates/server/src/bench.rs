@@ -176,10 +176,28 @@ pub struct FanOutBench {
     pub cases: i64,
     pub messages: i64,
     pub grants: i64,
-    /// Rows written by the fan-out (staged + cases + events + grants + jobs).
+    /// Rows written by the fan-out (cases + events + grants + jobs + affected rows).
     pub rows: usize,
     /// The same rows written with plain multi-row inserts in one transaction.
     pub baseline_seconds: f64,
+    /// CPU time of the process (all threads) during the upload and the
+    /// baseline, where the system tells it (Linux): on a shared machine the
+    /// wall time also counts other processes' work.
+    pub upload_cpu_seconds: Option<f64>,
+    pub baseline_cpu_seconds: Option<f64>,
+}
+
+/// CPU time used by this process so far (user + system, all threads), from
+/// `/proc/self/stat`; `None` elsewhere.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks: 100 per second on every Linux we run on (USER_HZ).
+    Some((utime + stime) / 100.0)
 }
 
 /// Creates `affected` customers, a delay incident and two goodwill rules,
@@ -258,6 +276,7 @@ pub async fn incident_fan_out(
         csv.len() / 1024
     );
     let started = Instant::now();
+    let cpu_started = process_cpu_seconds();
     let report = upload(
         state,
         incident.id,
@@ -268,6 +287,7 @@ pub async fn incident_fan_out(
     .await
     .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
     let upload_seconds = started.elapsed().as_secs_f64();
+    let upload_cpu_seconds = process_cpu_seconds().zip(cpu_started).map(|(b, a)| b - a);
     if report.added as usize != affected {
         anyhow::bail!(
             "only {} of {affected} rows were taken: {:?}",
@@ -320,8 +340,10 @@ pub async fn incident_fan_out(
         .map(|p| p.new_cases.len() + p.events.len() + p.grants.len() + p.jobs.len() + p.outcomes.len())
         .sum();
     let started = Instant::now();
+    let cpu_started = process_cpu_seconds();
     store.insert_plan_rows(other.id, &plans, "{}", now).await?;
     let baseline_seconds = started.elapsed().as_secs_f64();
+    let baseline_cpu_seconds = process_cpu_seconds().zip(cpu_started).map(|(b, a)| b - a);
     Ok(FanOutBench {
         affected,
         upload_seconds,
@@ -330,5 +352,7 @@ pub async fn incident_fan_out(
         grants: t.goodwill_granted,
         rows,
         baseline_seconds,
+        upload_cpu_seconds,
+        baseline_cpu_seconds,
     })
 }

@@ -606,18 +606,17 @@ pub async fn upload<R: Read + Send + 'static>(
         totals: Totals::of(&incident),
     };
     let mut fatal = None;
-    // One resume job per upload (enqueued with its first staged rows): it
-    // fans out whatever a crash left pending.
-    let job = Task::IncidentFanOut { incident_id: id }.job(
-        state,
-        state.now() + chrono::Duration::seconds(30),
-        Some(format!("incident-fan-out:{}:{}", id.0, new_row_id(state.now()))),
-        None,
-    );
-    let planner = Planner::load(state, &incident, actor).await?;
+    let planner = std::sync::Arc::new(Planner::load(state, &incident, actor).await?);
     let started = std::time::Instant::now();
     let mut timings = Timings::default();
-    while let Some(msg) = rx.recv().await {
+    // The write of the previous chunk runs while this one is looked up and
+    // planned (SQLite in WAL mode and PostgreSQL let reads run beside the
+    // one writer): the writer never waits for parsing, lookups or planning.
+    let mut writing: Option<tokio::task::JoinHandle<ApiResult<Written>>> = None;
+    loop {
+        let t = std::time::Instant::now();
+        let Some(msg) = rx.recv().await else { break };
+        timings.parse_wait += t.elapsed();
         let (rows, errors) = match msg {
             Parsed::Rows(r, e) => (r, e),
             Parsed::Fatal(e) => {
@@ -639,41 +638,68 @@ pub async fn upload<R: Read + Send + 'static>(
             continue;
         }
         let t = std::time::Instant::now();
-        let ids: Vec<String> = rows.iter().map(|r| r.external_id.clone()).collect();
-        let found: HashMap<String, Uuid> = state
-            .store()
-            .customers_by_external_ids(&ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.external_id, c.id))
-            .collect();
-        let mut staged = Vec::with_capacity(rows.len());
-        for r in rows {
-            match found.get(&r.external_id) {
-                Some(c) => staged.push((*c, serde_json::to_string(&r.facts).map_err(ApiError::internal)?)),
-                None => report.reject(RowError {
-                    row: r.row,
-                    message: format!(
-                        "no customer with external id `{}`; create it first (POST /api/v1/customers or the customer import)",
-                        r.external_id
-                    ),
-                    customer_external_id: Some(r.external_id),
-                    field: "customer_external_id".into(),
-                }),
-            }
+        let mut chunk = Vec::with_capacity(rows.len());
+        for r in &rows {
+            chunk.push((
+                r.external_id.clone(),
+                serde_json::to_string(&r.facts).map_err(ApiError::internal)?,
+            ));
+        }
+        let found = state.store().lookup_upload(id, &chunk).await?;
+        for i in &found.unknown {
+            let r = &rows[*i];
+            report.reject(RowError {
+                row: r.row,
+                message: format!(
+                    "no customer with external id `{}`; create it first (POST /api/v1/customers or the customer import)",
+                    r.external_id
+                ),
+                customer_external_id: Some(r.external_id.clone()),
+                field: "customer_external_id".into(),
+            });
         }
         timings.lookup += t.elapsed();
         let t = std::time::Instant::now();
-        let added = state.store().stage_affected(id, &staged, &job, state.now()).await?;
-        timings.stage += t.elapsed();
-        report.added += added;
-        report.already_known += staged.len() as u64 - added;
-        if added > 0 {
-            let t = std::time::Instant::now();
-            planner.run(state).await?;
-            timings.fan_out += t.elapsed();
+        let now = state.now();
+        let plan = planner.plan(&found.pending, now);
+        timings.plan += t.elapsed();
+        let t = std::time::Instant::now();
+        if let Some(w) = writing.take() {
+            let w = w.await.map_err(ApiError::internal)??;
+            report.count(&w);
+            timings.write += w.took;
         }
+        timings.write_wait += t.elapsed();
+        let (state2, planner2) = (state.clone(), planner.clone());
+        writing = Some(tokio::spawn(async move {
+            let store = state2.store();
+            let started = std::time::Instant::now();
+            if store.write_fan_out(id, &found.pending, &plan, Some(actor), now).await? {
+                return Ok(Written {
+                    added: found.pending.len() as u64,
+                    known: found.known,
+                    took: started.elapsed(),
+                });
+            }
+            // A concurrent upload added some of these customers since the
+            // lookup: look them up again inside the writing transaction.
+            let done = store
+                .fan_out_upload(id, &chunk, Some(actor), now, |pending| planner2.plan(pending, now))
+                .await?;
+            Ok(Written {
+                added: done.added,
+                known: done.known,
+                took: started.elapsed(),
+            })
+        }));
     }
+    let t = std::time::Instant::now();
+    if let Some(w) = writing.take() {
+        let w = w.await.map_err(ApiError::internal)??;
+        report.count(&w);
+        timings.write += w.took;
+    }
+    timings.write_wait += t.elapsed();
     let _ = parser.await;
     tracing::info!(
         incident = %id.0,
@@ -681,15 +707,20 @@ pub async fn upload<R: Read + Send + 'static>(
         added = report.added,
         rejected = report.rejected,
         seconds = started.elapsed().as_secs_f64(),
+        parse_wait = timings.parse_wait.as_secs_f64(),
         lookup = timings.lookup.as_secs_f64(),
-        stage = timings.stage.as_secs_f64(),
-        fan_out = timings.fan_out.as_secs_f64(),
+        plan = timings.plan.as_secs_f64(),
+        write = timings.write.as_secs_f64(),
+        write_wait = timings.write_wait.as_secs_f64(),
         "affected customers uploaded"
     );
     report.errors.sort_by_key(|e| e.row);
-    // Rows left pending by an earlier, interrupted upload (this one may have
-    // added none, so the loop did not run the fan-out) go out now too.
+    // Rows staged but never fanned out (by the store's `stage_affected`, or
+    // an interrupted upload of an earlier version) go out now too.
     planner.run(state).await?;
+    if report.added > 0 {
+        state.wake_workers();
+    }
     let incident = state.store().get_incident(id).await?;
     report.totals = Totals::of(&incident);
     if report.added > 0 {
@@ -717,12 +748,34 @@ pub async fn upload<R: Read + Send + 'static>(
     Ok(report)
 }
 
-/// Where an upload spent its time (logged).
+/// Where an upload spent its time (logged). Writes run beside lookups and
+/// planning; `write_wait` is the time the upload waited for them.
 #[derive(Debug, Default)]
 struct Timings {
+    /// Waiting for the parser.
+    parse_wait: std::time::Duration,
+    /// Customers, open cases and known rows looked up.
     lookup: std::time::Duration,
-    stage: std::time::Duration,
-    fan_out: std::time::Duration,
+    /// The planner deciding cases, goodwill and messages.
+    plan: std::time::Duration,
+    /// Writing chunks (beside the lookups and planning of the next ones).
+    write: std::time::Duration,
+    /// Of that, the time the upload waited for a write to commit.
+    write_wait: std::time::Duration,
+}
+
+/// What the write of one chunk added, and how long it took.
+struct Written {
+    added: u64,
+    known: u64,
+    took: std::time::Duration,
+}
+
+impl UploadReport {
+    fn count(&mut self, w: &Written) {
+        self.added += w.added;
+        self.already_known += w.known;
+    }
 }
 
 // ------------------------------------------------------------------ fan-out
@@ -806,17 +859,46 @@ impl Planner {
         }
     }
 
-    /// Decides, for each pending affected customer, the case, goodwill and message.
+    /// Decides, for each pending affected customer, the case, goodwill and
+    /// message. A new case's "created" event carries its goodwill (one event
+    /// instead of two); an updated case gets an update and a goodwill event.
+    /// The notices of the chunk go out through one `incident_notices` job
+    /// whose outbox entries are the affected rows.
     pub(crate) fn plan(&self, pending: &[PendingAffected], now: DateTime<Utc>) -> FanOutPlan {
         let i = &self.incident;
         let severity = u8::try_from(i.severity).unwrap_or(3);
-        let mut p = FanOutPlan::default();
+        let mut p = FanOutPlan {
+            new_cases: Vec::with_capacity(pending.len()),
+            events: Vec::with_capacity(pending.len()),
+            outcomes: Vec::with_capacity(pending.len()),
+            ..FanOutPlan::default()
+        };
         let due: HashMap<Tier, DueDates> = Tier::ALL.iter().map(|t| (*t, self.due(*t, now))).collect();
+        let subject_line = amends_domain::validate::truncate(&i.title, 200);
+        let messages_job = new_row_id(now);
+        let mut any_message = false;
         for a in pending {
             let facts: Facts = serde_json::from_str(&a.facts).unwrap_or_default();
             let tier = Tier::from_str(&a.tier).unwrap_or(Tier::Standard);
             let language = Language::from_str(&a.language).unwrap_or_default();
             let facts_json = serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null);
+            let subject = Subject {
+                kind: i.kind,
+                severity,
+                controllable: i.controllable,
+                component: i.component.as_deref(),
+                release: i.release.as_deref(),
+                tier,
+                language,
+                facts: &facts,
+            };
+            let rule = self.rules.iter().find(|r| r.condition.matches(&subject));
+            let grant_id = rule.map(|_| new_row_id(now));
+            let goodwill = rule.zip(grant_id).map(|(r, gid)| {
+                json!({"action": "granted", "state": "granted", "grant_id": gid, "kind": r.kind,
+                       "value_cents": r.rule.value_cents, "currency": r.rule.currency, "rule": r.rule.name,
+                       "automatic": true})
+            });
             let (case_id, created) = match a.open_case_id {
                 Some(c) => {
                     p.linked_cases.push(c);
@@ -832,6 +914,17 @@ impl Planner {
                         ),
                         created_at: now,
                     });
+                    if let Some(g) = &goodwill {
+                        p.events.push(EventRecord {
+                            id: new_row_id(now),
+                            case_id: CaseId(c),
+                            kind: EventKind::Goodwill,
+                            author_id: Some(self.actor),
+                            body: None,
+                            data: Some(g.to_string()),
+                            created_at: now,
+                        });
+                    }
                     (c, false)
                 }
                 None => {
@@ -846,7 +939,7 @@ impl Planner {
                     p.new_cases.push(CaseRecord {
                         id,
                         customer_id: a.customer_id,
-                        subject: amends_domain::validate::truncate(&i.title, 200),
+                        subject: subject_line.clone(),
                         description: [summary.as_str(), facts_line.as_str()]
                             .iter()
                             .filter(|s| !s.is_empty())
@@ -870,34 +963,24 @@ impl Planner {
                         updated_at: now,
                         incident_id: Some(i.id.0),
                     });
+                    let mut data = json!({"channel": Channel::Api, "origin": Origin::Incident, "priority": self.priority,
+                                          "incident_id": i.id, "title": i.title, "facts": facts_json});
+                    if let Some(g) = goodwill {
+                        data["goodwill"] = g;
+                    }
                     p.events.push(EventRecord {
                         id: new_row_id(now),
                         case_id: id,
                         kind: EventKind::Created,
                         author_id: Some(self.actor),
                         body: None,
-                        data: Some(
-                            json!({"channel": Channel::Api, "origin": Origin::Incident, "priority": self.priority,
-                                   "incident_id": i.id, "title": i.title, "facts": facts_json})
-                            .to_string(),
-                        ),
+                        data: Some(data.to_string()),
                         created_at: now,
                     });
                     (id.0, true)
                 }
             };
-            let subject = Subject {
-                kind: i.kind,
-                severity,
-                controllable: i.controllable,
-                component: i.component.as_deref(),
-                release: i.release.as_deref(),
-                tier,
-                language,
-                facts: &facts,
-            };
-            let grant_id = self.rules.iter().find(|r| r.condition.matches(&subject)).map(|r| {
-                let gid = new_row_id(now);
+            if let (Some(r), Some(gid)) = (rule, grant_id) {
                 p.grants.push(AutoGrant {
                     id: gid,
                     case_id,
@@ -910,35 +993,21 @@ impl Planner {
                     rule_id: r.rule.id,
                     requested_by: self.actor.0,
                 });
-                p.events.push(EventRecord {
-                    id: new_row_id(now),
-                    case_id: CaseId(case_id),
-                    kind: EventKind::Goodwill,
-                    author_id: Some(self.actor),
-                    body: None,
-                    data: Some(
-                        json!({"action": "granted", "grant_id": gid, "kind": r.kind, "value_cents": r.rule.value_cents,
-                               "currency": r.rule.currency, "rule": r.rule.name, "automatic": true})
-                        .to_string(),
-                    ),
-                    created_at: now,
-                });
-                gid
-            });
-            let message_job_id = (a.email.is_some() && a.consent_contact).then(|| {
-                let jid = new_row_id(now);
-                let job = message_job(i.id, self.max_attempts, a.customer_id, case_id, language, "notice", now);
-                p.jobs.push((jid, job));
-                jid
-            });
+            }
+            let message = a.email.is_some() && a.consent_contact;
+            any_message |= message;
             p.outcomes.push(AffectedOutcome {
                 customer_id: a.customer_id,
                 case_id,
                 case_created: created,
                 language: language.code().to_string(),
-                message_job_id,
+                message_job_id: message.then_some(messages_job),
                 grant_id,
             });
+        }
+        if any_message {
+            let job = Task::IncidentNotices { incident_id: i.id }.job_with_attempts(self.max_attempts, now, None, None);
+            p.jobs.push((messages_job, job));
         }
         p
     }
@@ -1034,8 +1103,66 @@ pub struct MessageTask {
     pub language: String,
 }
 
+/// Sends the queued notices of one fan-out chunk (an `incident_notices`
+/// job; the affected rows are its outbox entries). Each notice is recorded
+/// (state `done` and the message on the case timeline) in its own
+/// transaction right after it went out, so a retry or a crash resends at
+/// most the one in flight; each record renews the job's lease. Notices that
+/// fail are tried again with the job (the others are not sent twice); on
+/// the job's last attempt they are marked `dead`.
+pub async fn send_notices(
+    state: &AppState,
+    job: &amends_store::Job,
+    incident: IncidentId,
+    last: bool,
+) -> Result<JobEffects, Failure> {
+    let worker = job.locked_by.clone().unwrap_or_default();
+    let lease = state.config().duration(&state.config().job_lease);
+    let mut failed = 0_usize;
+    let mut first_error = None;
+    for n in state.store().queued_notices(job.id).await? {
+        let m = MessageTask {
+            incident_id: incident,
+            customer_id: n.customer_id,
+            case_id: CaseId(n.case_id.unwrap_or_default()),
+            purpose: "notice".into(),
+            language: n.language.clone().unwrap_or_default(),
+        };
+        // One stable Message-ID per (job, customer), also when resent.
+        let id = Uuid::from_u128(job.id.as_u128() ^ n.customer_id.as_u128());
+        let (outcome, fx) = match deliver(state, state.mailer().new_message_id(id), &m, last).await {
+            Ok(fx) => ("done", fx),
+            Err(f) if f.permanent || last => ("dead", f.fx),
+            Err(f) => {
+                failed += 1;
+                first_error.get_or_insert(f.error);
+                continue;
+            }
+        };
+        let now = state.now();
+        if !state
+            .store()
+            .record_notice(job.id, &worker, now + lease, &n, outcome, &fx, now)
+            .await?
+        {
+            return Err(Failure::new(
+                "the job's lease was taken over; its new holder sends the remaining notices",
+            ));
+        }
+    }
+    match first_error {
+        Some(e) => Err(Failure::new(format!("{failed} notices not sent yet; first error: {e}"))),
+        None => Ok(JobEffects::default()),
+    }
+}
+
 /// Sends one incident message in the customer's language.
 pub async fn send_message(state: &AppState, job_id: Uuid, m: &MessageTask, last: bool) -> Result<JobEffects, Failure> {
+    deliver(state, state.mailer().new_message_id(job_id), m, last).await
+}
+
+/// Renders and sends one incident message with the Message-ID given.
+async fn deliver(state: &AppState, message_id: String, m: &MessageTask, last: bool) -> Result<JobEffects, Failure> {
     let incident = state.store().get_incident(m.incident_id).await?;
     let customer = state
         .store()
@@ -1136,7 +1263,7 @@ pub async fn send_message(state: &AppState, job_id: Uuid, m: &MessageTask, last:
         subject,
         text,
         html,
-        message_id: state.mailer().new_message_id(job_id),
+        message_id,
         in_reply_to: None,
     };
     if let Err(e) = state.mailer().send(&mail).await {

@@ -62,8 +62,14 @@ pub enum Task {
     IncidentFanOut {
         incident_id: amends_domain::IncidentId,
     },
-    /// A proactive incident message (notice or closing update) to one customer.
+    /// A proactive incident message (closing update; notices of earlier
+    /// versions) to one customer.
     IncidentMessage(crate::incidents::MessageTask),
+    /// The notices of one fan-out chunk; the affected rows are its outbox
+    /// entries (each sent at most once, state on the row).
+    IncidentNotices {
+        incident_id: amends_domain::IncidentId,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -95,6 +101,7 @@ impl Task {
             Task::SlaSweep => "sla_sweep",
             Task::IncidentFanOut { .. } => "incident_fan_out",
             Task::IncidentMessage(_) => "incident_message",
+            Task::IncidentNotices { .. } => "incident_notices",
         }
     }
 
@@ -112,6 +119,9 @@ impl Task {
                 incident_id: *incident_id,
             }),
             Task::IncidentMessage(m) => serde_json::to_value(m),
+            Task::IncidentNotices { incident_id } => serde_json::to_value(FanOutPayload {
+                incident_id: *incident_id,
+            }),
         };
         v.unwrap_or(serde_json::Value::Null)
     }
@@ -137,6 +147,9 @@ impl Task {
                 incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
             },
             "incident_message" => Task::IncidentMessage(serde_json::from_str(p).map_err(bad)?),
+            "incident_notices" => Task::IncidentNotices {
+                incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
+            },
             other => return Err(format!("unknown job kind `{other}`")),
         })
     }
@@ -215,6 +228,9 @@ async fn run(state: &AppState, job: &Job, task: &Task, last_attempt: bool) -> Re
         Task::SlaSweep => crate::sla::sweep(state).await,
         Task::IncidentFanOut { incident_id } => crate::incidents::resume_fan_out(state, *incident_id).await,
         Task::IncidentMessage(m) => crate::incidents::send_message(state, job.id, m, last_attempt).await,
+        Task::IncidentNotices { incident_id } => {
+            crate::incidents::send_notices(state, job, *incident_id, last_attempt).await
+        }
     }
 }
 

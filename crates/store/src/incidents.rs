@@ -13,7 +13,7 @@
 use crate::BeginWrite;
 use crate::audit::{Audit, Removal, record_audit};
 use crate::bulk::{CaseRecord, EventRecord, insert_case_records, insert_event_records};
-use crate::{NewJob, Store, StoreError, with_pool};
+use crate::{JobEffects, NewJob, Store, StoreError, with_pool};
 use amends_domain::goodwill::GoodwillKind;
 use amends_domain::incident::{IncidentDraft, IncidentKind, IncidentStatus, RuleScope};
 use amends_domain::{IncidentId, UserId};
@@ -82,6 +82,86 @@ pub struct PendingAffected {
     pub open_case_id: Option<Uuid>,
 }
 
+/// A customer named by an upload chunk, with what the fan-out needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct FoundCustomer {
+    customer_id: Uuid,
+    external_id: String,
+    tier: String,
+    language: String,
+    email: Option<String>,
+    consent_contact: bool,
+    open_case_id: Option<Uuid>,
+    /// Already affected by this incident (a repeated upload).
+    known: bool,
+}
+
+/// The customers of one upload chunk as looked up.
+#[derive(Debug, Clone, Default)]
+pub struct UploadLookup {
+    /// Indexes (into the chunk) of rows naming no known customer.
+    pub unknown: Vec<usize>,
+    /// Customers already affected by the incident.
+    pub known: u64,
+    /// Customers new to the incident, with their facts: to fan out.
+    pub pending: Vec<PendingAffected>,
+}
+
+impl UploadLookup {
+    fn of(rows: &[(String, String)], found: Vec<FoundCustomer>) -> Self {
+        let by_id: std::collections::HashSet<&str> = found.iter().map(|f| f.external_id.as_str()).collect();
+        let unknown = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, (e, _))| !by_id.contains(e.as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        let facts: std::collections::HashMap<&str, &str> = rows.iter().map(|(e, f)| (e.as_str(), f.as_str())).collect();
+        let mut out = UploadLookup {
+            unknown,
+            known: 0,
+            pending: Vec::with_capacity(found.len()),
+        };
+        for f in found {
+            if f.known {
+                out.known += 1;
+                continue;
+            }
+            let fx = facts.get(f.external_id.as_str()).copied().unwrap_or("{}");
+            out.pending.push(PendingAffected {
+                customer_id: f.customer_id,
+                facts: fx.to_string(),
+                tier: f.tier,
+                language: f.language,
+                email: f.email,
+                consent_contact: f.consent_contact,
+                open_case_id: f.open_case_id,
+            });
+        }
+        out
+    }
+}
+
+/// What the fan-out of one upload chunk did.
+#[derive(Debug, Clone, Default)]
+pub struct UploadChunk {
+    /// Indexes (into the chunk) of rows naming no known customer.
+    pub unknown: Vec<usize>,
+    /// Customers new to the incident, fanned out.
+    pub added: u64,
+    /// Customers already affected by the incident.
+    pub known: u64,
+}
+
+/// A notice still to send (the affected row is its outbox entry).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueuedNotice {
+    pub incident_id: Uuid,
+    pub customer_id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub language: Option<String>,
+}
+
 /// A goodwill grant made by a rule.
 #[derive(Debug, Clone)]
 pub struct AutoGrant {
@@ -104,6 +184,8 @@ pub struct AffectedOutcome {
     pub case_id: Uuid,
     pub case_created: bool,
     pub language: String,
+    /// The chunk's `incident_notices` job when a notice is queued for the
+    /// customer (the affected row is its outbox entry).
     pub message_job_id: Option<Uuid>,
     pub grant_id: Option<Uuid>,
 }
@@ -116,7 +198,8 @@ pub struct FanOutPlan {
     pub linked_cases: Vec<Uuid>,
     pub events: Vec<EventRecord>,
     pub grants: Vec<AutoGrant>,
-    /// Message jobs with their ids.
+    /// The one job that sends the chunk's notices (none if nobody may be
+    /// contacted), with its id; the affected rows are its outbox entries.
     pub jobs: Vec<(Uuid, NewJob)>,
     pub outcomes: Vec<AffectedOutcome>,
 }
@@ -135,7 +218,7 @@ pub struct AffectedRow {
     pub case_state: Option<String>,
     pub case_created: Option<bool>,
     pub message_job_id: Option<Uuid>,
-    /// queued, running, done, dead (of the message job)
+    /// queued, done, dead (of the notice; none: not contacted)
     pub message_state: Option<String>,
     pub grant_id: Option<Uuid>,
     pub goodwill_cents: Option<i64>,
@@ -145,17 +228,17 @@ pub struct AffectedRow {
 }
 
 const AFFECTED_SELECT: &str = "SELECT a.customer_id, cu.name AS customer_name, cu.external_id, a.facts, a.state, \
-     a.language, a.case_id, c.state AS case_state, a.case_created, a.message_job_id, j.state AS message_state, \
+     a.language, a.case_id, c.state AS case_state, a.case_created, a.message_job_id, a.message_state, \
      a.grant_id, g.value_cents AS goodwill_cents, g.currency AS goodwill_currency, gc.name_de AS goodwill_name_de, \
      gc.name_en AS goodwill_name_en FROM incident_affected a JOIN customers cu ON cu.id = a.customer_id \
-     LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN jobs j ON j.id = a.message_job_id \
+     LEFT JOIN cases c ON c.id = a.case_id \
      LEFT JOIN goodwill_grants g ON g.id = a.grant_id LEFT JOIN goodwill_catalog gc ON gc.id = g.catalog_item_id";
 
 /// Live figures of an incident beyond its counters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IncidentStats {
     pub cases_open: i64,
-    /// Message jobs by state (queued, running, done, dead).
+    /// Notices by state (queued, done, dead).
     pub messages_by_state: Vec<(String, i64)>,
     /// Feedback from affected customers since the incident started, by sentiment.
     pub feedback_by_sentiment: Vec<(String, i64)>,
@@ -253,7 +336,7 @@ macro_rules! write_plan_rows {
         let p: &FanOutPlan = $p;
         let incident: IncidentId = $incident;
         let now: DateTime<Utc> = $now;
-        insert_case_records!($tx, &p.new_cases);
+        insert_incident_cases!($tx, &p.new_cases);
         for chunk in p.linked_cases.chunks(crate::bulk::CHUNK) {
             let mut q = sqlx::QueryBuilder::new("UPDATE cases SET incident_id = ");
             q.push_bind(incident.0)
@@ -267,7 +350,7 @@ macro_rules! write_plan_rows {
             q.push(")");
             q.build().execute(&mut *$tx).await?;
         }
-        insert_event_records!($tx, &p.events);
+        insert_fan_out_events!($tx, &p.events);
         for chunk in p.grants.chunks(crate::bulk::CHUNK) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, currency, \
@@ -294,6 +377,185 @@ macro_rules! write_plan_rows {
     }};
 }
 
+/// Inserts the affected rows of `$outcomes` (with their facts, same order)
+/// in their final state: done, with case, grant and queued notice.
+macro_rules! insert_done_rows {
+    ($tx:ident, $incident:expr, $outcomes:expr, $facts:expr, $now:expr) => {{
+        let incident: IncidentId = $incident;
+        let outcomes: &[AffectedOutcome] = $outcomes;
+        let facts: &[&str] = $facts;
+        let now: DateTime<Utc> = $now;
+        let rows: Vec<(&AffectedOutcome, &str)> = outcomes.iter().zip(facts.iter().copied()).collect();
+        for chunk in rows.chunks(crate::bulk::CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "WITH v (customer_id, facts, language, case_id, case_created, message_job_id, grant_id) AS (",
+            );
+            q.push_values(chunk, |mut r, (o, f)| {
+                r.push_bind(o.customer_id)
+                    .push_bind(*f)
+                    .push_bind(o.language.as_str())
+                    .push_bind(o.case_id)
+                    .push_bind(o.case_created)
+                    .push_bind(o.message_job_id)
+                    .push_bind(o.grant_id);
+            });
+            q.push(
+                ") INSERT INTO incident_affected (incident_id, customer_id, facts, state, language, case_id, \
+                 case_created, message_job_id, message_state, grant_id, created_at, processed_at) SELECT ",
+            )
+            .push_bind(incident.0)
+            .push(
+                ", customer_id, facts, 'done', language, case_id, case_created, message_job_id, \
+                 CASE WHEN message_job_id IS NULL THEN NULL ELSE 'queued' END, grant_id, ",
+            )
+            .push_bind(now)
+            .push(", ")
+            .push_bind(now)
+            .push(" FROM v");
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// Whether two new cases agree on every column that the fan-out keeps the
+/// same for all cases of an incident (written once per statement).
+fn same_case_constants(a: &CaseRecord, b: &CaseRecord) -> bool {
+    a.subject == b.subject
+        && a.channel == b.channel
+        && a.origin == b.origin
+        && a.state == b.state
+        && a.priority == b.priority
+        && a.severity == b.severity
+        && a.created_at == b.created_at
+        && a.updated_at == b.updated_at
+        && a.incident_id == b.incident_id
+        && b.assignee_id.is_none()
+        && b.first_responded_at.is_none()
+        && b.resolved_at.is_none()
+        && b.closed_at.is_none()
+        && b.sla_paused_at.is_none()
+}
+
+/// Inserts the new cases of a fan-out: the columns equal for every case of
+/// the incident are bound once per statement, the rest per row (6 instead
+/// of 21 parameters a case). Other records go through the generic insert.
+macro_rules! insert_incident_cases {
+    ($tx:ident, $records:expr) => {{
+        let records: &[CaseRecord] = $records;
+        match records.first() {
+            Some(f) if records.iter().all(|c| same_case_constants(f, c)) => {
+                for chunk in records.chunks(crate::bulk::CHUNK) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "WITH v (id, customer_id, description, tier, first_response_due_at, resolution_due_at) AS (",
+                    );
+                    q.push_values(chunk, |mut r, c| {
+                        r.push_bind(c.id.0)
+                            .push_bind(c.customer_id)
+                            .push_bind(c.description.as_str())
+                            .push_bind(c.tier.as_str())
+                            .push_bind(c.first_response_due_at)
+                            .push_bind(c.resolution_due_at);
+                    });
+                    q.push(
+                        ") INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, \
+                         tier, first_response_due_at, resolution_due_at, severity, created_at, updated_at, open, \
+                         incident_id) SELECT id, customer_id, ",
+                    )
+                    .push_bind(f.subject.as_str())
+                    .push(", description, ")
+                    .push_bind(f.channel.as_str())
+                    .push(", ")
+                    .push_bind(f.origin.as_str())
+                    .push(", ")
+                    .push_bind(f.state.as_str())
+                    .push(", ")
+                    .push_bind(f.priority.as_str())
+                    .push(", tier, first_response_due_at, resolution_due_at, ")
+                    .push_bind(f.severity)
+                    .push(", ")
+                    .push_bind(f.created_at)
+                    .push(", ")
+                    .push_bind(f.updated_at)
+                    .push(", ")
+                    .push_bind(f.state.is_open())
+                    .push(", ")
+                    .push_bind(f.incident_id)
+                    .push(" FROM v");
+                    q.build().execute(&mut *$tx).await?;
+                }
+            }
+            _ => insert_case_records!($tx, records),
+        }
+    }};
+}
+
+/// Inserts timeline entries of a fan-out; body and time are the same for
+/// all of them (bound once), else the generic insert is used.
+macro_rules! insert_fan_out_events {
+    ($tx:ident, $records:expr) => {{
+        let records: &[EventRecord] = $records;
+        match records.first() {
+            Some(f) if records.iter().all(|e| e.body.is_none() && e.created_at == f.created_at) => {
+                for chunk in records.chunks(crate::bulk::CHUNK) {
+                    let mut q = sqlx::QueryBuilder::new("WITH v (id, case_id, kind, author_id, data) AS (");
+                    q.push_values(chunk, |mut r, e| {
+                        r.push_bind(e.id)
+                            .push_bind(e.case_id.0)
+                            .push_bind(e.kind.as_str())
+                            .push_bind(e.author_id.map(|u| u.0))
+                            .push_bind(e.data.as_deref());
+                    });
+                    q.push(
+                        ") INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
+                         SELECT id, case_id, kind, author_id, NULL, data, ",
+                    )
+                    .push_bind(f.created_at)
+                    .push(" FROM v");
+                    q.build().execute(&mut *$tx).await?;
+                }
+            }
+            _ => insert_event_records!($tx, records),
+        }
+    }};
+}
+
+/// Adds a written plan to the incident's totals (affected and processed
+/// alike: the rows were written done) with the `incident.fan_out` audit entry.
+macro_rules! add_totals {
+    ($tx:ident, $incident:expr, $p:expr, $actor:expr, $now:expr) => {{
+        let incident: IncidentId = $incident;
+        let t = Tally::of($p);
+        sqlx::query(
+            "UPDATE incidents SET affected_count = affected_count + $1, processed_count = processed_count + $1, \
+             cases_created = cases_created + $2, cases_updated = cases_updated + $3, \
+             messages_queued = messages_queued + $4, goodwill_granted = goodwill_granted + $5, \
+             goodwill_cents = goodwill_cents + $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(t.processed)
+        .bind(t.created)
+        .bind(t.updated)
+        .bind(t.messages)
+        .bind(t.grants)
+        .bind(t.cents)
+        .bind($now)
+        .bind(incident.0)
+        .execute(&mut *$tx)
+        .await?;
+        record_audit!(
+            &mut *$tx,
+            Audit {
+                actor: $actor,
+                action: "incident.fan_out",
+                entity: "incident",
+                entity_id: incident.to_string(),
+                detail: json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
+                    "messages_queued": t.messages, "goodwill_granted": t.grants, "goodwill_cents": t.cents}),
+                at: $now,
+            }
+        );
+    }};
+}
+
 /// Counters to add to an incident.
 #[derive(Debug, Clone, Copy, Default)]
 struct Tally {
@@ -315,7 +577,7 @@ impl Tally {
             processed: count(p.outcomes.len()),
             created: count(p.new_cases.len()),
             updated: count(p.outcomes.iter().filter(|o| !o.case_created).count()),
-            messages: count(p.jobs.len()),
+            messages: count(p.outcomes.iter().filter(|o| o.message_job_id.is_some()).count()),
             grants: count(p.grants.len()),
             cents: p.grants.iter().map(|g| g.value_cents).sum(),
         }
@@ -547,6 +809,230 @@ impl Store {
         })
     }
 
+    /// The lock that orders the chunk transactions of one incident on
+    /// PostgreSQL (SQLite has one writer anyway).
+    fn incident_lock(&self) -> Option<&'static str> {
+        match &self.backend {
+            crate::Backend::Postgres(_) => Some("SELECT id FROM incidents WHERE id = $1 FOR UPDATE"),
+            crate::Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// The start of the upload lookup (customers by external id with their
+    /// newest open case and whether they are affected already); the
+    /// incident id is bound next.
+    fn upload_lookup_head(&self) -> String {
+        let open_case = match &self.backend {
+            crate::Backend::Postgres(_) => {
+                "SELECT c.id FROM cases c WHERE c.customer_id = cu.id AND c.open = TRUE ORDER BY c.id DESC LIMIT 1"
+            }
+            crate::Backend::Sqlite(_) => {
+                "SELECT MAX(c.id) FROM cases c INDEXED BY cases_customer WHERE c.customer_id = cu.id AND c.open = TRUE"
+            }
+        };
+        format!(
+            "SELECT cu.id AS customer_id, cu.external_id, cu.tier, cu.language, cu.email, cu.consent_contact, \
+             ({open_case}) AS open_case_id, EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = "
+        )
+    }
+
+    /// Fans out one chunk of an upload (`rows`: external id and facts as
+    /// JSON) in one transaction, writing each affected row once, in its
+    /// final state: looks the customers up with their open case, skips those
+    /// already affected by this incident, lets `plan` decide, writes cases,
+    /// events, grants, the chunk's message job and the affected rows, and
+    /// adds to the counters. On PostgreSQL the incident row is locked first,
+    /// so two uploads of one incident take their chunks one after the other
+    /// (and never add a customer twice).
+    pub async fn fan_out_upload<F>(
+        &self,
+        incident: IncidentId,
+        rows: &[(String, String)],
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+        plan: F,
+    ) -> Result<UploadChunk, StoreError>
+    where
+        F: FnOnce(&[PendingAffected]) -> FanOutPlan,
+    {
+        let (lock, head) = (self.incident_lock(), self.upload_lookup_head());
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).bind(incident.0).execute(&mut *tx).await?;
+            }
+            let mut found: Vec<FoundCustomer> = Vec::with_capacity(rows.len());
+            for chunk in rows.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(head.as_str());
+                q.push_bind(incident.0)
+                    .push(" AND a.customer_id = cu.id) AS known FROM customers cu WHERE cu.external_id IN (");
+                let mut sep = q.separated(", ");
+                for (id, _) in chunk {
+                    sep.push_bind(id.as_str());
+                }
+                q.push(")");
+                found.extend(q.build_query_as::<FoundCustomer>().fetch_all(&mut *tx).await?);
+            }
+            let UploadLookup {
+                unknown,
+                known,
+                pending,
+            } = UploadLookup::of(rows, found);
+            let mut out = UploadChunk {
+                unknown,
+                added: 0,
+                known,
+            };
+            if pending.is_empty() {
+                return Ok(out);
+            }
+            let p = plan(&pending);
+            write_plan_rows!(tx, &p, incident, now);
+            let by_customer: std::collections::HashMap<Uuid, &str> =
+                pending.iter().map(|a| (a.customer_id, a.facts.as_str())).collect();
+            let row_facts: Vec<&str> = p
+                .outcomes
+                .iter()
+                .map(|o| by_customer.get(&o.customer_id).copied().unwrap_or("{}"))
+                .collect();
+            insert_done_rows!(tx, incident, &p.outcomes, &row_facts, now);
+            out.added = u64::try_from(p.outcomes.len()).unwrap_or(0);
+            add_totals!(tx, incident, &p, actor, now);
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    /// Looks up the customers of one upload chunk (`rows`: external id and
+    /// facts as JSON) outside any write transaction, so it can run while the
+    /// previous chunk is written: who exists, with their newest open case,
+    /// and who is already affected by the incident.
+    pub async fn lookup_upload(
+        &self,
+        incident: IncidentId,
+        rows: &[(String, String)],
+    ) -> Result<UploadLookup, StoreError> {
+        let head = self.upload_lookup_head();
+        let mut found: Vec<FoundCustomer> = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(crate::bulk::CHUNK) {
+            with_pool!(self, |pool| {
+                let mut q = sqlx::QueryBuilder::new(head.as_str());
+                q.push_bind(incident.0)
+                    .push(" AND a.customer_id = cu.id) AS known FROM customers cu WHERE cu.external_id IN (");
+                let mut sep = q.separated(", ");
+                for (id, _) in chunk {
+                    sep.push_bind(id.as_str());
+                }
+                q.push(")");
+                found.extend(q.build_query_as::<FoundCustomer>().fetch_all(pool).await?);
+            });
+        }
+        Ok(UploadLookup::of(rows, found))
+    }
+
+    /// Writes a chunk looked up by [`Store::lookup_upload`] and planned by the
+    /// server, in one transaction: the plan's rows, the affected rows (done)
+    /// and the totals. `Ok(false)`: someone added one of these customers to
+    /// the incident since the lookup (a concurrent upload); nothing was
+    /// written, and the chunk should go through [`Store::fan_out_upload`].
+    pub async fn write_fan_out(
+        &self,
+        incident: IncidentId,
+        pending: &[PendingAffected],
+        p: &FanOutPlan,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let lock = self.incident_lock();
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).bind(incident.0).execute(&mut *tx).await?;
+            }
+            let written: Result<(), sqlx::Error> = async {
+                write_plan_rows!(tx, p, incident, now);
+                let by_customer: std::collections::HashMap<Uuid, &str> =
+                    pending.iter().map(|a| (a.customer_id, a.facts.as_str())).collect();
+                let row_facts: Vec<&str> = p
+                    .outcomes
+                    .iter()
+                    .map(|o| by_customer.get(&o.customer_id).copied().unwrap_or("{}"))
+                    .collect();
+                insert_done_rows!(tx, incident, &p.outcomes, &row_facts, now);
+                Ok(())
+            }
+            .await;
+            match written {
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => return Ok(false),
+                Err(e) => return Err(e.into()),
+                Ok(()) => {}
+            }
+            add_totals!(tx, incident, p, actor, now);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// The notices the `incident_notices` job `job` still has to send.
+    pub async fn queued_notices(&self, job: Uuid) -> Result<Vec<QueuedNotice>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, QueuedNotice>(
+                "SELECT incident_id, customer_id, case_id, language FROM incident_affected \
+                 WHERE message_job_id = $1 AND message_state = 'queued' ORDER BY customer_id",
+            )
+            .bind(job)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Records the outcome of one notice (`done` or `dead`) with its effects
+    /// (the message on the case timeline), if `worker` still holds the job
+    /// `job`; renews its lease until `lease_until`. `false`: the lease was
+    /// lost, nothing was changed (the job's new holder sends the rest).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_notice(
+        &self,
+        job: Uuid,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+        n: &QueuedNotice,
+        state: &str,
+        fx: &JobEffects,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let held = sqlx::query(
+                "UPDATE jobs SET locked_until = $1, updated_at = $2 WHERE id = $3 AND state = 'running' AND locked_by = $4",
+            )
+            .bind(lease_until)
+            .bind(now)
+            .bind(job)
+            .bind(worker)
+            .execute(&mut *tx)
+            .await?;
+            if held.rows_affected() == 0 {
+                return Ok(false);
+            }
+            let done = sqlx::query(
+                "UPDATE incident_affected SET message_state = $1, message_sent_at = $2 \
+                 WHERE incident_id = $3 AND customer_id = $4 AND message_state = 'queued'",
+            )
+            .bind(state)
+            .bind((state == "done").then_some(now))
+            .bind(n.incident_id)
+            .bind(n.customer_id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                crate::jobs::apply_effects!(tx, fx, now);
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
     /// Takes up to `limit` pending affected customers of `incident`, lets
     /// `plan` decide what to write for them, and writes it all in one
     /// transaction. Gives how many rows were processed (0 = nothing pending).
@@ -609,7 +1095,8 @@ impl Store {
                 });
                 q.push(
                     ") UPDATE incident_affected SET state = 'done', case_id = v.case_id, case_created = v.case_created, \
-                     language = v.language, message_job_id = v.message_job_id, grant_id = v.grant_id, processed_at = ",
+                     language = v.language, message_job_id = v.message_job_id, grant_id = v.grant_id, \
+                     message_state = CASE WHEN v.message_job_id IS NULL THEN NULL ELSE 'queued' END, processed_at = ",
                 )
                 .push_bind(now)
                 .push(" FROM v WHERE incident_affected.incident_id = ")
@@ -666,26 +1153,8 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             for p in plans {
                 write_plan_rows!(tx, p, incident, now);
-                for chunk in p.outcomes.chunks(crate::bulk::CHUNK) {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "INSERT INTO incident_affected (incident_id, customer_id, facts, state, language, case_id, \
-                         case_created, message_job_id, grant_id, created_at, processed_at) ",
-                    );
-                    q.push_values(chunk, |mut r, o| {
-                        r.push_bind(incident.0)
-                            .push_bind(o.customer_id)
-                            .push_bind(facts.to_string())
-                            .push_bind("done")
-                            .push_bind(o.language.clone())
-                            .push_bind(o.case_id)
-                            .push_bind(o.case_created)
-                            .push_bind(o.message_job_id)
-                            .push_bind(o.grant_id)
-                            .push_bind(now)
-                            .push_bind(now);
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
+                let facts: Vec<&str> = vec![facts; p.outcomes.len()];
+                insert_done_rows!(tx, incident, &p.outcomes, &facts, now);
             }
             tx.commit().await?;
             Ok(())
@@ -734,8 +1203,8 @@ impl Store {
                     .fetch_one(pool)
                     .await?;
             let messages_by_state: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT j.state, COUNT(*) FROM incident_affected a JOIN jobs j ON j.id = a.message_job_id \
-                 WHERE a.incident_id = $1 GROUP BY j.state ORDER BY j.state",
+                "SELECT message_state, COUNT(*) FROM incident_affected WHERE incident_id = $1 \
+                 AND message_state IS NOT NULL GROUP BY message_state ORDER BY message_state",
             )
             .bind(i.id.0)
             .fetch_all(pool)

@@ -215,6 +215,8 @@ macro_rules! apply_effects {
     }};
 }
 
+pub(crate) use apply_effects;
+
 fn claim_sql(backend: &crate::Backend) -> String {
     let lock = match backend {
         crate::Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",

@@ -1,6 +1,6 @@
 //! Proactive recovery (issue 6): an Alertmanager alert opens an incident,
 //! affected customers are uploaded (twice), the fan-out creates exactly one
-//! case, one queued message in the customer's language and the rule's
+//! case, one queued notice in the customer's language and the rule's
 //! goodwill per customer; bad uploads are reported per row; messages and
 //! the closing update go out once; a crash after staging is resumed.
 
@@ -142,6 +142,17 @@ async fn all_affected(app: &TestApp, incident: &str) -> Vec<Value> {
     out
 }
 
+/// Notices of an incident, queued or sent (one per contactable customer).
+async fn notices(app: &TestApp, incident: &str) -> i64 {
+    let i = app
+        .store
+        .get_incident(amends_domain::IncidentId(incident.parse().expect("uuid")))
+        .await
+        .expect("incident");
+    let stats = app.store.incident_stats(&i).await.expect("stats");
+    stats.messages_by_state.iter().map(|(_, n)| n).sum()
+}
+
 async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     let app = TestApp::spawn(b).await;
     customers(&app, 1000).await;
@@ -217,8 +228,13 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     assert!(page["next_cursor"].is_string());
     let by_state = app.store.count_cases_by_state().await.expect("count");
     assert_eq!(by_state.iter().map(|(_, n)| n).sum::<i64>(), 1000, "{by_state:?}");
+    // One notice per customer, queued on the affected rows (their outbox
+    // entries) and sent by one job per chunk, not one job per message.
+    assert_eq!(notices(&app, &id).await, 1000);
+    let jobs = app.store.count_jobs_of_kind("incident_notices").await.expect("jobs");
+    assert_eq!(jobs.iter().map(|(_, n)| n).sum::<i64>(), 1, "{jobs:?}");
     let jobs = app.store.count_jobs_of_kind("incident_message").await.expect("jobs");
-    assert_eq!(jobs.iter().map(|(_, n)| n).sum::<i64>(), 1000, "{jobs:?}");
+    assert!(jobs.is_empty(), "{jobs:?}");
     let rows = all_affected(&app, &id).await;
     assert_eq!(rows.len(), 1000);
     let mut cases = std::collections::HashSet::new();
@@ -438,8 +454,7 @@ async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
     assert_eq!(r["affected"], 3, "{r}");
     problem(send("a;b".into(), "application/xml").await.expect("send"), 415).await;
     // Nothing was made twice.
-    let jobs = app.store.count_jobs_of_kind("incident_message").await.expect("jobs");
-    assert_eq!(jobs.iter().map(|(_, n)| n).sum::<i64>(), 3);
+    assert_eq!(notices(&app, &id).await, 3);
     // A bad goodwill rule names its problem.
     let p = problem(
         app.post(
