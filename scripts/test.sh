@@ -27,8 +27,11 @@ export AMENDS_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/amends"
 ) 2>&1 | tee -a "$log"
 browser_status=${PIPESTATUS[0]}
 
-rust_pass=$(grep -oE '[0-9]+ tests run: [0-9]+ passed' "$log" | tail -1 | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
-rust_fail=$(grep -oE '[0-9]+ failed' "$log" | head -1 | grep -oE '[0-9]+' || echo 0)
+# From nextest's closing "Summary" line ("N tests run: N passed (K flaky), N failed, …"):
+# a test that failed once and passed on retry counts as passed (and flaky).
+summary=$(grep -E '^ *Summary \[' "$log" | tail -1 || true)
+rust_pass=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+rust_fail=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 0)
 node_pass=$(grep -E '^# pass ' "$log" | tail -1 | awk '{print $3}' || echo 0)
 node_fail=$(grep -E '^# fail ' "$log" | tail -1 | awk '{print $3}' || echo 0)
 echo "total: $((rust_pass + ${node_pass:-0})) passed, $((rust_fail + ${node_fail:-0})) failed"

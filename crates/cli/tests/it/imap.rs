@@ -389,11 +389,11 @@ async fn imap_polling_feeds_detection(b: Backend) {
 }
 
 async fn imap_errors_are_reported_and_retried(b: Backend) {
-    // A port where nothing listens: the poller logs and keeps the error, the server runs on.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        l.local_addr().expect("addr").port()
-    };
+    // A port where nothing listens: the poller logs and keeps the error, the
+    // server runs on. Port 1 (tcpmux) is refused at once; a port freed by a
+    // listener could be handed to a parallel test's server in the meantime,
+    // which would accept and never greet (the poll then waits its 60 s step).
+    let port: u16 = 1;
     let app = TestApp::spawn_with(b, move |c| {
         c.imap_url = Some(format!("imap://amends:topsecret@127.0.0.1:{port}/INBOX"));
         c.imap_poll_interval = "1s".into();
