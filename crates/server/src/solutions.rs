@@ -8,7 +8,7 @@ use amends_domain::{CaseId, Language, UserId};
 use amends_store::{Case, IndexTerms, ResolvedCase, Solution, SolutionHit, SolutionQuery, Store, StoreError};
 use amends_text::search::{closest, index_terms, query_terms, similarity};
 use chrono::{DateTime, Utc};
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -347,7 +347,17 @@ pub fn markdown_text(markdown: &str) -> String {
     for e in parser(markdown) {
         match e {
             Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => out.push(' '),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            // Blocks end with a space; inline markup (bold, links) does not
+            // ("**twice**, then" stays "twice, then").
+            Event::End(t)
+                if !matches!(
+                    t,
+                    TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image
+                ) =>
+            {
+                out.push(' ');
+            }
             _ => {}
         }
     }
@@ -397,6 +407,8 @@ mod tests {
     #[test]
     fn excerpt_is_plain_text_cut_at_a_word() {
         assert_eq!(excerpt("**Hallo** Welt", 50), "Hallo Welt");
+        assert_eq!(excerpt("charged **twice**, then", 50), "charged twice, then");
+        assert_eq!(excerpt("# Titel\n\nText", 50), "Titel Text");
         assert_eq!(excerpt("eins zwei drei vier", 11), "eins zwei …");
     }
 
