@@ -9,7 +9,7 @@ use amends_domain::goodwill::{
     decide_grant_in_budget, parse_currency, parse_value_cents,
 };
 use amends_domain::{CaseId, Priority};
-use amends_store::{Grant, NewGrant, User};
+use amends_store::{GoodwillRule, Grant, NewGrant, User};
 use uuid::Uuid;
 
 /// The longest reason accepted.
@@ -190,6 +190,12 @@ pub async fn decide(state: &AppState, id: Uuid, approve: bool, reason_text: &str
 /// The assessment of a case from its stored facts.
 pub async fn assess(state: &AppState, case: CaseId) -> ApiResult<(Assessment, AssessmentInput)> {
     let c = state.store().get_case(case).await?;
+    assess_case(state, &c).await
+}
+
+/// [`assess`] for a case already read.
+async fn assess_case(state: &AppState, c: &amends_store::Case) -> ApiResult<(Assessment, AssessmentInput)> {
+    let case = c.id;
     let customer = state.store().get_customer(c.customer_id).await?;
     let from = c.created_at - chrono::Duration::days(PRIOR_FAILURE_WINDOW_DAYS);
     let prior = state
@@ -224,26 +230,44 @@ pub async fn assess(state: &AppState, case: CaseId) -> ApiResult<(Assessment, As
     Ok((goodwill::assess(&input), input))
 }
 
-/// Applies the active goodwill rules for cases to a case just opened: the
+/// Applies the active goodwill rules for cases to cases just committed by
+/// another use case (opening a case, taking feedback): for each case, the
 /// first rule (by position) whose condition holds grants its catalog item,
 /// once per rule and case, requested in the name of whoever saved the rule
 /// last. Empowerment limits do not apply (the rule is an admin's policy);
 /// the monthly budget does: a grant over it waits for a lead's approval.
-/// Returns the grant, if one was made.
-pub async fn apply_case_rules(state: &AppState, case: CaseId) -> ApiResult<Option<Grant>> {
-    use amends_domain::incident::{CaseSubject, Condition, RuleScope};
-    let rules: Vec<_> = state
-        .store()
-        .list_goodwill_rules(true)
-        .await?
-        .into_iter()
-        .filter(|r| r.applies_to == RuleScope::Case.as_str())
-        .collect();
+/// A failure is logged, not returned, since the cases are stored either
+/// way. Returns whether any rule granted (or requested) goodwill.
+pub async fn after_cases_opened(state: &AppState, cases: impl IntoIterator<Item = CaseId>) -> bool {
+    use amends_domain::incident::RuleScope;
+    let rules: Vec<GoodwillRule> = match state.store().list_goodwill_rules(true).await {
+        Ok(rules) => rules
+            .into_iter()
+            .filter(|r| r.applies_to == RuleScope::Case.as_str())
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "automatic goodwill rules could not be read");
+            return false;
+        }
+    };
     if rules.is_empty() {
-        return Ok(None);
+        return false;
     }
+    let mut granted = false;
+    for case in cases {
+        match apply_case_rules(state, case, &rules).await {
+            Ok(g) => granted |= g.is_some(),
+            Err(e) => tracing::warn!(case = %case.0, error = %e, "automatic goodwill rules for a new case failed"),
+        }
+    }
+    granted
+}
+
+/// The first of `rules` (case rules, by position) that matches `case` grants.
+async fn apply_case_rules(state: &AppState, case: CaseId, rules: &[GoodwillRule]) -> ApiResult<Option<Grant>> {
+    use amends_domain::incident::{CaseSubject, Condition};
     let c = state.store().get_case(case).await?;
-    let (assessment, input) = assess(state, case).await?;
+    let (assessment, input) = assess_case(state, &c).await?;
     let subject = CaseSubject {
         origin: c.origin,
         channel: c.channel,
@@ -294,26 +318,6 @@ pub async fn apply_case_rules(state: &AppState, case: CaseId) -> ApiResult<Optio
         return Ok(grant.ok());
     }
     Ok(None)
-}
-
-/// [`apply_case_rules`] for cases that were just committed by another use
-/// case (opening a case, taking feedback): a failure is logged, not
-/// returned, since the case itself is stored either way.
-pub async fn after_cases_opened(state: &AppState, cases: impl IntoIterator<Item = CaseId>) {
-    use amends_domain::incident::RuleScope;
-    match state.store().list_goodwill_rules(true).await {
-        Ok(rules) if rules.iter().any(|r| r.applies_to == RuleScope::Case.as_str()) => {}
-        Ok(_) => return,
-        Err(e) => {
-            tracing::warn!(error = %e, "automatic goodwill rules could not be read");
-            return;
-        }
-    }
-    for case in cases {
-        if let Err(e) = apply_case_rules(state, case).await {
-            tracing::warn!(case = %case.0, error = %e, "automatic goodwill rules for a new case failed");
-        }
-    }
 }
 
 /// Cells that a spreadsheet would run as a formula get a leading `'`

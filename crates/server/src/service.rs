@@ -220,9 +220,11 @@ pub async fn open_case(state: &AppState, v: ValidCase, origin: Origin, actor: Op
         }
         e => e.into(),
     })?;
-    crate::goodwill::after_cases_opened(state, [case.id]).await;
-    // Re-read: a rule may have granted goodwill (the timeline changed).
-    Ok(state.store().get_case(case.id).await?)
+    if crate::goodwill::after_cases_opened(state, [case.id]).await {
+        // A rule granted goodwill: the case's `updated_at` moved.
+        return Ok(state.store().get_case(case.id).await?);
+    }
+    Ok(case)
 }
 
 /// Validates a note body.

@@ -5,7 +5,9 @@
 use crate::detection::to_text_lang;
 use amends_domain::solution::SolutionDraft;
 use amends_domain::{CaseId, Language, UserId};
-use amends_store::{Case, IndexTerms, ResolvedCase, Solution, SolutionHit, SolutionQuery, Store, StoreError};
+use amends_store::{
+    Case, IndexTerms, LinkedSolution, ResolvedCase, Solution, SolutionHit, SolutionQuery, Store, StoreError,
+};
 use amends_text::search::{closest, index_terms, query_terms, similarity};
 use chrono::{DateTime, Utc};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
@@ -124,41 +126,53 @@ pub struct Search<'a> {
 /// corrected term.
 pub async fn search(store: &Store, s: &Search<'_>) -> Result<SearchResult, StoreError> {
     let langs: Vec<Language> = s.language.map_or_else(|| Language::ALL.to_vec(), |l| vec![l]);
-    let mut result = SearchResult {
+    let original: Vec<(Language, Vec<String>)> = langs
+        .iter()
+        .map(|&l| (l, query_terms(s.query, to_text_lang(l))))
+        .collect();
+    let found = |results: Vec<Hit>, corrected_query: Option<String>| SearchResult {
         query: s.query.to_string(),
-        corrected_query: None,
-        results: Vec::new(),
+        corrected_query,
+        results,
     };
-    let original = |l: Language| query_terms(s.query, to_text_lang(l));
-    let hits = run(store, s, &langs, original, true).await?;
+    let hits = run(store, s, &original, true).await?;
     if !hits.is_empty() {
-        result.results = hits;
-        return Ok(result);
+        return Ok(found(hits, None));
     }
     let mut corrections = Vec::new();
-    for &lang in &langs {
-        if let Some(c) = corrected(store, lang, &original(lang)).await? {
-            corrections.push((lang, c));
+    for (lang, terms) in &original {
+        if let Some(c) = corrected(store, *lang, terms).await? {
+            corrections.push((*lang, c));
         }
     }
-    for all in [true, false] {
-        if !all {
-            let hits = run(store, s, &langs, original, false).await?;
-            if !hits.is_empty() {
-                result.results = hits;
-                return Ok(result);
-            }
-        }
-        for (lang, terms) in &corrections {
-            let hits = run(store, s, &[*lang], |_| terms.clone(), all).await?;
-            if !hits.is_empty() {
-                result.corrected_query = Some(terms.join(" "));
-                result.results = hits;
-                return Ok(result);
-            }
+    if let Some((query, hits)) = run_corrected(store, s, &corrections, true).await? {
+        return Ok(found(hits, Some(query)));
+    }
+    let hits = run(store, s, &original, false).await?;
+    if !hits.is_empty() {
+        return Ok(found(hits, None));
+    }
+    if let Some((query, hits)) = run_corrected(store, s, &corrections, false).await? {
+        return Ok(found(hits, Some(query)));
+    }
+    Ok(found(Vec::new(), None))
+}
+
+/// The first corrected query (one language at a time) that finds something,
+/// with its terms joined as the "did you mean" text.
+async fn run_corrected(
+    store: &Store,
+    s: &Search<'_>,
+    corrections: &[(Language, Vec<String>)],
+    all: bool,
+) -> Result<Option<(String, Vec<Hit>)>, StoreError> {
+    for c in corrections {
+        let hits = run(store, s, std::slice::from_ref(c), all).await?;
+        if !hits.is_empty() {
+            return Ok(Some((c.1.join(" "), hits)));
         }
     }
-    Ok(result)
+    Ok(None)
 }
 
 /// `terms` with each term the index does not know replaced by the closest
@@ -184,20 +198,20 @@ async fn corrected(store: &Store, lang: Language, terms: &[String]) -> Result<Op
     Ok(changed.then_some(out))
 }
 
+/// Searches each language's index with its terms and merges the best hits.
 async fn run(
     store: &Store,
     s: &Search<'_>,
-    langs: &[Language],
-    terms_for: impl Fn(Language) -> Vec<String>,
+    queries: &[(Language, Vec<String>)],
     all: bool,
 ) -> Result<Vec<Hit>, StoreError> {
     let mut hits: Vec<SolutionHit> = Vec::new();
-    for &language in langs {
+    for (language, terms) in queries {
         hits.extend(
             store
                 .search_solutions(&SolutionQuery {
-                    language,
-                    terms: terms_for(language),
+                    language: *language,
+                    terms: terms.clone(),
                     all,
                     prefix_last: true,
                     public_only: s.public_only,
@@ -229,6 +243,27 @@ pub async fn suggest_for_case(store: &Store, case: &Case, limit: usize) -> Resul
         })
         .await?;
     Ok(hits.into_iter().map(Hit::of).collect())
+}
+
+/// How many suggested articles and similar cases a case shows.
+const CASE_PANEL_ITEMS: usize = 5;
+
+/// Articles of a case: linked, suggested from its text, and similar resolved cases.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseSolutions {
+    #[schema(value_type = Vec<Object>)]
+    pub linked: Vec<LinkedSolution>,
+    pub suggested: Vec<Hit>,
+    pub similar_cases: Vec<SimilarCase>,
+}
+
+/// The solution panel of a case (the API's `/cases/{id}/solutions` and the case page).
+pub async fn for_case(store: &Store, case: &Case) -> Result<CaseSolutions, StoreError> {
+    Ok(CaseSolutions {
+        linked: store.case_solutions(case.id).await?,
+        suggested: suggest_for_case(store, case, CASE_PANEL_ITEMS).await?,
+        similar_cases: similar_cases(store, case, CASE_PANEL_ITEMS).await?,
+    })
 }
 
 /// A resolved case like this one.

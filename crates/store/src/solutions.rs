@@ -180,7 +180,7 @@ fn match_expression(q: &SolutionQuery, backend: &Backend) -> Option<String> {
         (Backend::Postgres(_), false) => " | ",
     };
     let words = parts.join(joiner);
-    let lang = format!("xlang{}", q.language.code());
+    let lang = lang_token(q.language);
     Some(match (backend, q.public_only) {
         (Backend::Sqlite(_), false) => format!("meta : {lang} AND {{title tags body parts}} : ({words})"),
         (Backend::Sqlite(_), true) => {
@@ -191,9 +191,15 @@ fn match_expression(q: &SolutionQuery, backend: &Backend) -> Option<String> {
     })
 }
 
+/// The index token of a language (`xlangde`), written with each article
+/// and required by each search.
+fn lang_token(lang: Language) -> String {
+    format!("xlang{}", lang.code())
+}
+
 /// The filter tokens of an article in the index: its language and visibility.
 fn meta_tokens(lang: Language, public: bool) -> String {
-    format!("xlang{} {}", lang.code(), if public { "xpublic" } else { "xinternal" })
+    format!("{} {}", lang_token(lang), if public { "xpublic" } else { "xinternal" })
 }
 
 /// Inserts version 1 of a new article inside `$tx`.
@@ -292,31 +298,25 @@ macro_rules! index_solution {
 
 /// Removes the index row of an article and its vocabulary counts inside `$tx`.
 macro_rules! unindex_solution {
-    ($backend:expr, $tx:expr, $id:expr, $lang:expr, $old_vocab:expr) => {{
-        match $backend {
-            Backend::Sqlite(_) => {
-                sqlx::query("DELETE FROM solutions_fts WHERE solution_id = $1")
-                    .bind($id)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-            Backend::Postgres(_) => {
-                sqlx::query("DELETE FROM solutions_fts WHERE solution_id = $1")
-                    .bind($id)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-        }
+    ($tx:expr, $id:expr, $lang:expr, $old_vocab:expr) => {{
+        sqlx::query("DELETE FROM solutions_fts WHERE solution_id = $1")
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?;
+        // Each term by its key: counting down and dropping the unused ones
+        // never scans the whole vocabulary.
         for term in $old_vocab {
             sqlx::query("UPDATE search_vocabulary SET docs = docs - 1 WHERE language = $1 AND term = $2")
                 .bind($lang)
                 .bind(term)
                 .execute(&mut *$tx)
                 .await?;
+            sqlx::query("DELETE FROM search_vocabulary WHERE language = $1 AND term = $2 AND docs <= 0")
+                .bind($lang)
+                .bind(term)
+                .execute(&mut *$tx)
+                .await?;
         }
-        sqlx::query("DELETE FROM search_vocabulary WHERE docs <= 0")
-            .execute(&mut *$tx)
-            .await?;
     }};
 }
 
@@ -346,7 +346,7 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 let (old_version, old_lang) = old.ok_or(StoreError::NotFound("solution"))?;
-                unindex_solution!(backend, tx, id, &old_lang, old_vocabulary);
+                unindex_solution!(tx, id, &old_lang, old_vocabulary);
                 sqlx::query(
                     "UPDATE solutions SET title = $1, body = $2, language = $3, tags = $4, public = $5, \
                      version = $6, updated_by = $7, updated_at = $8 WHERE id = $9",
@@ -492,7 +492,6 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let backend = &self.backend;
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let old: Option<(String, String)> = sqlx::query_as("SELECT title, language FROM solutions WHERE id = $1")
@@ -500,7 +499,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let (title, lang) = old.ok_or(StoreError::NotFound("solution"))?;
-            unindex_solution!(backend, tx, id, &lang, old_vocabulary);
+            unindex_solution!(tx, id, &lang, old_vocabulary);
             for sql in [
                 "DELETE FROM case_solutions WHERE solution_id = $1",
                 "DELETE FROM solution_versions WHERE solution_id = $1",

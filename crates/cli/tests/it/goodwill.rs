@@ -674,12 +674,7 @@ async fn case_rules_grant_when_a_case_opens(b: Backend) {
         let app = &app;
         let agent = agent.clone();
         async move {
-            let v: Value = app
-                .get(&format!("/api/v1/goodwill?case_id={case}"), &agent)
-                .await
-                .json()
-                .await
-                .expect("json");
+            let v: Value = app.get_json(&format!("/api/v1/goodwill?case_id={case}"), &agent).await;
             v.as_array().expect("grants").clone()
         }
     };
@@ -693,12 +688,7 @@ async fn case_rules_grant_when_a_case_opens(b: Backend) {
     assert_eq!(grants[0]["state"], "granted");
     assert_eq!(grants[0]["value_cents"], 2500);
     assert!(grants[0]["reason"].as_str().expect("reason").contains("Premium zuerst"));
-    let events: Value = app
-        .get(&format!("/api/v1/cases/{case_id}/events"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let events: Value = app.get_json(&format!("/api/v1/cases/{case_id}/events"), &agent).await;
     assert!(
         events
             .as_array()
@@ -763,12 +753,7 @@ async fn case_rules_grant_when_a_case_opens(b: Backend) {
         .await
         .expect("upload");
     assert!(res.status().is_success(), "{}", res.status());
-    let totals: Value = app
-        .get(&format!("/api/v1/incidents/{inc_id}"), &admin)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let totals: Value = app.get_json(&format!("/api/v1/incidents/{inc_id}"), &admin).await;
     assert_eq!(totals["totals"]["cases_created"], 1, "{totals}");
     assert_eq!(totals["totals"]["goodwill_granted"], 0, "{totals}");
 }

@@ -130,23 +130,15 @@ async fn crud_search_and_roles(b: Backend) {
     let (t, _) = titles(&app, &agent, "q=Rechnungen&lang=de").await;
     assert!(t.is_empty(), "{t:?}");
     let versions: Value = app
-        .get(&format!("/api/v1/solutions/{invoice}/versions"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&format!("/api/v1/solutions/{invoice}/versions"), &agent)
+        .await;
     let versions = versions.as_array().expect("versions");
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[1]["title"], "Rechnung herunterladen");
     assert_eq!(versions[0]["version"], 2);
 
     // List with filters and pagination.
-    let page: Value = app
-        .get("/api/v1/solutions?language=de&limit=1", &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page: Value = app.get_json("/api/v1/solutions?language=de&limit=1", &agent).await;
     assert_eq!(page["items"].as_array().expect("items").len(), 1);
     let cursor = page["next_cursor"].as_str().expect("cursor");
     let page2: Value = app
@@ -214,11 +206,8 @@ async fn case_suggestions_links_and_stats(b: Backend) {
     // Suggested from the case text, in the customer's language; the
     // resolved case with the same words is similar.
     let v: Value = app
-        .get(&format!("/api/v1/cases/{case_id}/solutions"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json(&format!("/api/v1/cases/{case_id}/solutions"), &agent)
+        .await;
     let suggested: Vec<&str> = v["suggested"]
         .as_array()
         .expect("suggested")
@@ -273,12 +262,7 @@ async fn case_suggestions_links_and_stats(b: Backend) {
         )
         .await;
     problem(res, 404).await;
-    let got: Value = app
-        .get(&format!("/api/v1/solutions/{article}"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let got: Value = app.get_json(&format!("/api/v1/solutions/{article}"), &agent).await;
     assert_eq!(got["stats"]["times_used"], 1);
     assert_eq!(got["stats"]["resolved_without_reopen"], 0);
     assert!(got["stats"]["resolved_share"].as_f64().expect("share").abs() < f64::EPSILON);
@@ -286,31 +270,16 @@ async fn case_suggestions_links_and_stats(b: Backend) {
     for to in ["acknowledged", "in_progress", "resolved"] {
         transition(&app, case_id, to).await;
     }
-    let got: Value = app
-        .get(&format!("/api/v1/solutions/{article}"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let got: Value = app.get_json(&format!("/api/v1/solutions/{article}"), &agent).await;
     assert_eq!(got["stats"]["resolved_without_reopen"], 1);
     assert!((got["stats"]["resolved_share"].as_f64().expect("share") - 1.0).abs() < f64::EPSILON);
     // Reopened after the link: no longer counts as resolved.
     transition(&app, case_id, "reopened").await;
     transition(&app, case_id, "resolved").await;
-    let got: Value = app
-        .get(&format!("/api/v1/solutions/{article}"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let got: Value = app.get_json(&format!("/api/v1/solutions/{article}"), &agent).await;
     assert_eq!(got["stats"]["resolved_without_reopen"], 0, "{got}");
 
-    let events: Value = app
-        .get(&format!("/api/v1/cases/{case_id}/events"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let events: Value = app.get_json(&format!("/api/v1/cases/{case_id}/events"), &agent).await;
     let timeline = events.as_array().expect("events");
     assert!(
         timeline

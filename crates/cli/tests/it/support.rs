@@ -237,6 +237,13 @@ impl TestApp {
             .expect("request")
     }
 
+    /// GET with a token and the body as JSON (after checking the status is 200).
+    pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let res = self.get(path, token).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("json")
+    }
+
     /// Creates a customer through the API and returns its id.
     pub async fn customer(&self, external_id: &str, language: &str, tier: &str) -> String {
         let res = self

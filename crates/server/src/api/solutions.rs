@@ -6,11 +6,11 @@ use crate::api::json::ApiJson;
 use crate::api::query::ApiQuery;
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::solutions::{self, Hit, Search, SearchResult, SimilarCase};
+use crate::solutions::{self, CaseSolutions, Search, SearchResult};
 use crate::state::AppState;
 use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
 use amends_domain::{CaseId, Language, Permission};
-use amends_store::{Cursor, LinkedSolution, Page, Solution, SolutionFilter, SolutionVersion};
+use amends_store::{Cursor, Page, Solution, SolutionFilter, SolutionVersion};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -226,15 +226,6 @@ async fn solution_versions(
     Ok(Json(state.store().solution_versions(id).await?))
 }
 
-/// Articles of a case: linked, suggested from its text, and similar resolved cases.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CaseSolutions {
-    #[schema(value_type = Vec<Object>)]
-    pub linked: Vec<LinkedSolution>,
-    pub suggested: Vec<Hit>,
-    pub similar_cases: Vec<SimilarCase>,
-}
-
 #[utoipa::path(get, path = "/cases/{id}/solutions", tag = "solutions", params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseSolutions), (status = 404, body = Problem)))]
 async fn case_solutions(
@@ -244,11 +235,7 @@ async fn case_solutions(
 ) -> ApiResult<Json<CaseSolutions>> {
     actor.require(Permission::ReadCases)?;
     let case = state.store().get_case(CaseId(id)).await?;
-    Ok(Json(CaseSolutions {
-        linked: state.store().case_solutions(case.id).await?,
-        suggested: solutions::suggest_for_case(state.store(), &case, 5).await?,
-        similar_cases: solutions::similar_cases(state.store(), &case, 5).await?,
-    }))
+    Ok(Json(solutions::for_case(state.store(), &case).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -281,14 +281,13 @@ pub async fn link(
 
 /// The case page's panel: linked articles, suggestions and similar cases.
 pub async fn case_panel(state: &AppState, case: &Case) -> Result<Value, UiError> {
-    let linked = state.store().case_solutions(case.id).await?;
-    let mut suggested = solutions::suggest_for_case(state.store(), case, 5).await?;
-    suggested.retain(|h| !linked.iter().any(|l| l.id == h.id));
-    let similar = solutions::similar_cases(state.store(), case, 5).await?;
+    let mut p = solutions::for_case(state.store(), case).await?;
+    // Already linked articles are listed once, as linked.
+    p.suggested.retain(|h| !p.linked.iter().any(|l| l.id == h.id));
     Ok(context! {
-        linked => Value::from_serialize(&linked),
-        suggested => Value::from_serialize(&suggested),
-        similar => Value::from_serialize(&similar),
+        linked => Value::from_serialize(&p.linked),
+        suggested => Value::from_serialize(&p.suggested),
+        similar => Value::from_serialize(&p.similar_cases),
     })
 }
 
