@@ -20,7 +20,7 @@ use amends_domain::{
 };
 use amends_store::{
     AffectedOutcome, AutoGrant, CaseRecord, EventKind, EventRecord, FanOutPlan, Incident, JobEffects, NewJob,
-    PendingAffected, new_row_id,
+    PendingAffected, UploadLookup, WriteSession, new_row_id,
 };
 use chrono::{DateTime, Utc};
 use minijinja::context;
@@ -32,8 +32,10 @@ use std::str::FromStr;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Affected customers staged and fanned out per transaction.
-pub const CHUNK: usize = 2000;
+/// Affected customers fanned out per transaction: 10 commits for 100,000
+/// (each commit writes the touched index pages once more), while at most
+/// two chunks (a few MB) are in memory at a time.
+pub const CHUNK: usize = 10_000;
 /// Row errors reported in full; the rest are counted.
 pub const MAX_REPORTED_ERRORS: usize = 1000;
 
@@ -291,7 +293,9 @@ pub struct RowError {
 struct ParsedRow {
     row: u64,
     external_id: String,
-    facts: Facts,
+    /// The row's facts as the JSON object stored with the affected row
+    /// (serialised on the parser's thread, beside the writes).
+    facts_json: String,
 }
 
 enum Parsed {
@@ -408,11 +412,14 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
                     ));
                 } else {
                     seen.insert(id.clone(), n);
-                    rows.push(ParsedRow {
-                        row: n,
-                        external_id: id,
-                        facts,
-                    });
+                    match serde_json::to_string(&facts) {
+                        Ok(facts_json) => rows.push(ParsedRow {
+                            row: n,
+                            external_id: id,
+                            facts_json,
+                        }),
+                        Err(e) => errors.push(err("facts", format!("the facts cannot be stored: {e}"))),
+                    }
                 }
             }
         }
@@ -574,6 +581,48 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
     let _ = flush(&mut rows, &mut errors, true);
 }
 
+/// Writes one looked-up and planned chunk of an upload through the
+/// upload's write session; gives (added, already known).
+#[allow(clippy::too_many_arguments)]
+async fn write_chunk(
+    state: &AppState,
+    session: &mut WriteSession,
+    id: IncidentId,
+    chunk: &[(String, String)],
+    found: &UploadLookup,
+    plan: &FanOutPlan,
+    planner: &Planner,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> ApiResult<(u64, u64)> {
+    if session
+        .write_fan_out(id, &found.pending, plan, Some(actor), now)
+        .await?
+    {
+        return Ok((found.pending.len() as u64, found.known));
+    }
+    // A concurrent upload added some of these customers since the lookup:
+    // look them up again inside the writing transaction.
+    let done = state
+        .store()
+        .fan_out_upload(id, chunk, Some(actor), now, |pending| planner.plan(pending, now))
+        .await?;
+    Ok((done.added, done.known))
+}
+
+/// Waits for a spawned chunk write, counts it and gives the session back.
+async fn finish_write(
+    w: tokio::task::JoinHandle<(WriteSession, ApiResult<Written>)>,
+    report: &mut UploadReport,
+    timings: &mut Timings,
+) -> ApiResult<WriteSession> {
+    let (session, written) = w.await.map_err(ApiError::internal)?;
+    let w = written?;
+    report.count(&w);
+    timings.write += w.took;
+    Ok(session)
+}
+
 /// Reads an upload from `reader` (on a blocking thread), stages the rows
 /// chunk by chunk and fans them out. Unknown customers and bad rows are
 /// reported per row; the rest is processed. A fatal problem (wrong CSV
@@ -612,7 +661,10 @@ pub async fn upload<R: Read + Send + 'static>(
     // The write of the previous chunk runs while this one is looked up and
     // planned (SQLite in WAL mode and PostgreSQL let reads run beside the
     // one writer): the writer never waits for parsing, lookups or planning.
-    let mut writing: Option<tokio::task::JoinHandle<ApiResult<Written>>> = None;
+    // One connection writes every chunk (its cache stays warm on SQLite); it
+    // travels into each spawned write and back.
+    let mut session = Some(state.store().write_session().await?);
+    let mut writing: Option<tokio::task::JoinHandle<(WriteSession, ApiResult<Written>)>> = None;
     loop {
         let t = std::time::Instant::now();
         let Some(msg) = rx.recv().await else { break };
@@ -638,13 +690,10 @@ pub async fn upload<R: Read + Send + 'static>(
             continue;
         }
         let t = std::time::Instant::now();
-        let mut chunk = Vec::with_capacity(rows.len());
-        for r in &rows {
-            chunk.push((
-                r.external_id.clone(),
-                serde_json::to_string(&r.facts).map_err(ApiError::internal)?,
-            ));
-        }
+        let chunk: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.external_id.clone(), r.facts_json.clone()))
+            .collect();
         let found = state.store().lookup_upload(id, &chunk).await?;
         for i in &found.unknown {
             let r = &rows[*i];
@@ -665,41 +714,34 @@ pub async fn upload<R: Read + Send + 'static>(
         timings.plan += t.elapsed();
         let t = std::time::Instant::now();
         if let Some(w) = writing.take() {
-            let w = w.await.map_err(ApiError::internal)??;
-            report.count(&w);
-            timings.write += w.took;
+            session = Some(finish_write(w, &mut report, &mut timings).await?);
         }
         timings.write_wait += t.elapsed();
         let (state2, planner2) = (state.clone(), planner.clone());
+        let Some(mut held) = session.take() else {
+            return Err(ApiError::internal("the upload's write session went missing"));
+        };
         writing = Some(tokio::spawn(async move {
-            let store = state2.store();
             let started = std::time::Instant::now();
-            if store.write_fan_out(id, &found.pending, &plan, Some(actor), now).await? {
-                return Ok(Written {
-                    added: found.pending.len() as u64,
-                    known: found.known,
+            let written = write_chunk(&state2, &mut held, id, &chunk, &found, &plan, &planner2, actor, now).await;
+            (
+                held,
+                written.map(|(added, known)| Written {
+                    added,
+                    known,
                     took: started.elapsed(),
-                });
-            }
-            // A concurrent upload added some of these customers since the
-            // lookup: look them up again inside the writing transaction.
-            let done = store
-                .fan_out_upload(id, &chunk, Some(actor), now, |pending| planner2.plan(pending, now))
-                .await?;
-            Ok(Written {
-                added: done.added,
-                known: done.known,
-                took: started.elapsed(),
-            })
+                }),
+            )
         }));
     }
     let t = std::time::Instant::now();
     if let Some(w) = writing.take() {
-        let w = w.await.map_err(ApiError::internal)??;
-        report.count(&w);
-        timings.write += w.took;
+        session = Some(finish_write(w, &mut report, &mut timings).await?);
     }
     timings.write_wait += t.elapsed();
+    if let Some(s) = session {
+        s.finish().await?;
+    }
     let _ = parser.await;
     tracing::info!(
         incident = %id.0,

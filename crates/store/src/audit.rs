@@ -8,23 +8,30 @@ use std::sync::Mutex;
 use uuid::Uuid;
 
 /// A fresh UUIDv7 for a row created at `now`. Ids made by this process
-/// in the same millisecond carry a rising counter in their first random
-/// bits (RFC 9562, method 1), so rows written together keep their order
-/// (e.g. the "created" event before the first message).
+/// in the same millisecond carry a rising 42-bit counter in their first
+/// random bits (RFC 9562, method 1: the 12 bits of `rand_a` and the top 30
+/// of `rand_b`), followed by 32 random bits. So rows written together keep
+/// their order (e.g. the "created" event before the first message), and a
+/// bulk write (100,000 cases of an incident in one millisecond) appends to
+/// its indexes instead of inserting all over them.
 pub(crate) fn new_id(now: DateTime<Utc>) -> Uuid {
-    static LAST: Mutex<(i64, u128)> = Mutex::new((i64::MIN, 0));
+    const COUNTER_BITS: u32 = 42;
+    static LAST: Mutex<(i64, u64)> = Mutex::new((i64::MIN, 0));
     let ms = now.timestamp_millis();
     let counter = {
         let mut last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if last.0 == ms {
-            last.1 = (last.1 + 1) & 0x0FFF;
+            last.1 = (last.1 + 1) & ((1 << COUNTER_BITS) - 1);
         } else {
             *last = (ms, 0);
         }
         last.1
     };
-    let random = Uuid::new_v4().as_u128() & u128::from(u64::MAX);
-    uuid_v7_at(now, (counter << 64) | random)
+    let random = Uuid::new_v4().as_u128() & u128::from(u32::MAX);
+    // `uuid_v7_at` takes rand_a from bits 64..76 and rand_b from bits 0..62.
+    let rand_a = u128::from(counter >> 30) << 64;
+    let rand_b_high = u128::from(counter & ((1 << 30) - 1)) << 32;
+    uuid_v7_at(now, rand_a | rand_b_high | random)
 }
 
 /// One audit record, built by the store functions that change data.
@@ -132,5 +139,31 @@ impl Store {
             q.push(" ORDER BY a.id DESC LIMIT ").push_bind(limit);
             Ok(q.build_query_as::<AuditEntry>().fetch_all(pool).await?)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_id;
+    use chrono::TimeZone;
+
+    #[test]
+    fn ids_of_one_millisecond_rise_past_the_old_12_bit_counter() {
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 2, 7, 0, 0)
+            .single()
+            .expect("a valid time");
+        let ids: Vec<_> = (0..10_000).map(|_| new_id(at)).collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids made in one millisecond must rise"
+        );
+        let ms = |u: &uuid::Uuid| u.as_u128() >> 80;
+        assert!(
+            ids.iter().all(|u| ms(u) == ms(&ids[0])),
+            "all ids carry the millisecond"
+        );
+        assert_eq!(ms(&ids[0]), u128::try_from(at.timestamp_millis()).expect("positive"));
+        assert!(ids.iter().all(|u| u.get_version_num() == 7));
     }
 }

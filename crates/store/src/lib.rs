@@ -27,6 +27,7 @@ mod solutions;
 mod templates;
 mod users;
 mod widget;
+mod write_session;
 
 pub use bulk::{Batch, CaseRecord, EventRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
@@ -53,6 +54,7 @@ pub use solutions::{
 pub use templates::{ReplyTemplate, TemplateFilter};
 pub use users::{NewUser, SessionRecord};
 pub use widget::{WidgetSite, WidgetSiteInput};
+pub use write_session::WriteSession;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -151,13 +153,23 @@ impl Store {
                 // A 32 MiB page cache per connection (default: 2 MiB) keeps the
                 // indexes of big write transactions (imports, incident
                 // fan-outs) in memory instead of spilling them to the WAL.
-                .pragma("cache_size", "-32768")
-                // Checkpoint the WAL at 40 MiB instead of 4 MiB: a fan-out
-                // chunk writes more than 4 MiB, so the default copied every
-                // chunk into the database file (and synced twice) right after
-                // its commit. Durability is the same: a commit is in the WAL.
-                .pragma("wal_autocheckpoint", "10000")
-                .pragma("temp_store", "memory");
+                .pragma("cache_size", format!("-{}", write_session::POOL_CACHE_KIB))
+                // Checkpoint the WAL at 2,500 pages (40 MiB with 16 KiB pages)
+                // instead of 1,000: big write transactions (imports) write
+                // more than the default, which copied each of them into the
+                // database file (and synced twice) right after its commit.
+                // Durability is the same: a commit is in the WAL. Bulk
+                // uploads checkpoint beside the writer instead (WriteSession).
+                .pragma(
+                    "wal_autocheckpoint",
+                    write_session::POOL_AUTOCHECKPOINT_PAGES.to_string(),
+                )
+                .pragma("temp_store", "memory")
+                // 16 KiB pages for a new database (an existing file keeps its
+                // page size): a bulk write of 100,000 cases splits and
+                // balances a quarter as many pages and writes fewer WAL
+                // frames; about a fifth faster in the fan-out benchmark.
+                .page_size(16384);
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             if !in_memory {
                 // Create the file and switch it to WAL on one connection first:

@@ -1,0 +1,151 @@
+//! One pooled connection held for a series of write transactions: a bulk
+//! upload (the incident fan-out) writes chunk after chunk through it.
+//!
+//! On SQLite this matters: a connection's page cache is only valid while no
+//! *other* connection has committed, so chunks written through whichever
+//! pool connection is free each start with a cold cache and re-read every
+//! index page they touch. The session's connection is the only writer, so
+//! its cache stays warm; it gets a bigger cache for the duration, and the
+//! WAL is checkpointed beside the writer (by another connection, passively)
+//! instead of inside the writer's commits. [`WriteSession::finish`] puts the
+//! connection back as it was; a session dropped without `finish` (an error
+//! path) closes its connection instead of returning it changed.
+
+use crate::{Backend, Store, StoreError};
+use sqlx::pool::PoolConnection;
+use sqlx::{Postgres, Sqlite};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The page cache of the session's SQLite connection (KiB, as `cache_size`
+/// takes it when negative): room for the indexes of a 100,000-case upload.
+const SESSION_CACHE_KIB: i64 = 256 * 1024;
+/// The normal page cache of a pool connection (KiB); see `Store::connect`.
+pub(crate) const POOL_CACHE_KIB: i64 = 32 * 1024;
+/// The normal automatic checkpoint threshold (pages); see `Store::connect`.
+pub(crate) const POOL_AUTOCHECKPOINT_PAGES: i64 = 2_500;
+
+pub(crate) enum SessionConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// A connection reserved for a series of write transactions. Get one with
+/// [`Store::write_session`]; end it with [`WriteSession::finish`].
+pub struct WriteSession {
+    pub(crate) conn: SessionConn,
+    pub(crate) store: Store,
+    finished: bool,
+    /// Set while a passive checkpoint runs (at most one at a time).
+    checkpointing: Arc<AtomicBool>,
+}
+
+/// Runs `$body` with `$conn` bound to the session's concrete connection
+/// (`&mut PoolConnection<Sqlite>` or `&mut PoolConnection<Postgres>`).
+macro_rules! with_session {
+    ($session:expr, |$conn:ident| $body:expr) => {
+        match &mut $session.conn {
+            $crate::write_session::SessionConn::Sqlite($conn) => $body,
+            $crate::write_session::SessionConn::Postgres($conn) => $body,
+        }
+    };
+}
+pub(crate) use with_session;
+
+/// Starts a write transaction on a held connection (`BEGIN IMMEDIATE` on
+/// SQLite, as [`crate::BeginWrite`] does for pools).
+pub(crate) trait BeginWriteOn {
+    type Db: sqlx::Database;
+    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWriteOn for PoolConnection<Sqlite> {
+    type Db = Sqlite;
+    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Sqlite>, sqlx::Error> {
+        sqlx::Connection::begin_with(&mut **self, "BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWriteOn for PoolConnection<Postgres> {
+    type Db = Postgres;
+    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Postgres>, sqlx::Error> {
+        sqlx::Connection::begin(&mut **self).await
+    }
+}
+
+impl Store {
+    /// Reserves a connection for a series of write transactions (see the
+    /// module documentation).
+    pub async fn write_session(&self) -> Result<WriteSession, StoreError> {
+        let conn = match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut c = pool.acquire().await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{SESSION_CACHE_KIB}")))
+                    .execute(&mut *c)
+                    .await?;
+                sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *c).await?;
+                SessionConn::Sqlite(c)
+            }
+            Backend::Postgres(pool) => SessionConn::Postgres(pool.acquire().await?),
+        };
+        Ok(WriteSession {
+            conn,
+            store: self.clone(),
+            finished: false,
+            checkpointing: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Copies what the WAL holds into the database file as far as readers
+    /// allow, without waiting for them (SQLite; nothing on PostgreSQL).
+    /// Gives whether a checkpoint ran.
+    pub async fn checkpoint(&self) -> Result<bool, StoreError> {
+        if let Backend::Sqlite(pool) = &self.backend {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(pool).await?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+impl WriteSession {
+    /// After a commit: checkpoints the WAL on another connection, beside
+    /// the writer, unless a checkpoint is still running.
+    pub(crate) fn checkpoint_beside(&self) {
+        if !matches!(self.conn, SessionConn::Sqlite(_)) || self.checkpointing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (store, flag) = (self.store.clone(), self.checkpointing.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store.checkpoint().await {
+                tracing::warn!(error = %e, "WAL checkpoint beside a bulk write failed");
+            }
+            flag.store(false, Ordering::Release);
+        });
+    }
+
+    /// Gives the connection back to the pool with its usual settings.
+    pub async fn finish(mut self) -> Result<(), StoreError> {
+        if let SessionConn::Sqlite(c) = &mut self.conn {
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{POOL_CACHE_KIB}")))
+                .execute(&mut **c)
+                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA wal_autocheckpoint = {POOL_AUTOCHECKPOINT_PAGES}"
+            )))
+            .execute(&mut **c)
+            .await?;
+        }
+        self.finished = true;
+        self.checkpoint_beside();
+        Ok(())
+    }
+}
+
+impl Drop for WriteSession {
+    fn drop(&mut self) {
+        if !self.finished {
+            with_session!(self, |c| c.close_on_drop());
+        }
+    }
+}
