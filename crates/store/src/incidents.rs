@@ -10,10 +10,10 @@
 //! stays pending and is taken again by the next fan-out (the job enqueued
 //! with the first staged rows).
 
-use crate::BeginWrite;
 use crate::audit::{Audit, Removal, record_audit};
 use crate::bulk::{CaseRecord, EventRecord, insert_case_records, insert_event_records};
 use crate::write_session::{BeginWriteOn, WriteSession, with_session};
+use crate::{BeginRead, BeginWrite};
 use crate::{JobEffects, NewJob, Store, StoreError, with_pool};
 use amends_domain::goodwill::GoodwillKind;
 use amends_domain::incident::{IncidentDraft, IncidentKind, IncidentStatus, RuleScope};
@@ -1027,7 +1027,7 @@ impl Store {
         let (head, hint) = (self.upload_lookup_head(), self.lookup_plan_hint());
         let mut found: Vec<FoundCustomer> = Vec::with_capacity(rows.len());
         with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_read().await?;
             if let Some(hint) = hint {
                 sqlx::query(hint).execute(&mut *tx).await?;
             }

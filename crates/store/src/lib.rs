@@ -98,6 +98,28 @@ impl BeginWrite for PgPool {
     }
 }
 
+/// Starts a read-only transaction (one snapshot for several queries): a
+/// deferred `BEGIN`, which never waits for the write lock. Writing in it
+/// is a bug; use [`BeginWrite`].
+pub(crate) trait BeginRead {
+    type Db: sqlx::Database;
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginRead for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+impl BeginRead for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// How hard a commit tries to survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
