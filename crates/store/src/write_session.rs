@@ -28,6 +28,10 @@ pub(crate) const POOL_AUTOCHECKPOINT_PAGES: i64 = 2_500;
 pub(crate) enum SessionConn {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
+    /// An in-memory SQLite database lives in its pool's only connection,
+    /// which the upload's lookups need too: each write takes it from the
+    /// pool (there is no WAL and no other writer to hold it against).
+    SqliteShared(sqlx::SqlitePool),
 }
 
 /// A connection reserved for a series of write transactions. Get one with
@@ -41,12 +45,15 @@ pub struct WriteSession {
 }
 
 /// Runs `$body` with `$conn` bound to the session's concrete connection
-/// (`&mut PoolConnection<Sqlite>` or `&mut PoolConnection<Postgres>`).
+/// (`&mut PoolConnection<Sqlite>`, `&mut PoolConnection<Postgres>`, or the
+/// one-connection pool of an in-memory database); `$conn.begin_write()`
+/// works on each.
 macro_rules! with_session {
     ($session:expr, |$conn:ident| $body:expr) => {
         match &mut $session.conn {
             $crate::write_session::SessionConn::Sqlite($conn) => $body,
             $crate::write_session::SessionConn::Postgres($conn) => $body,
+            $crate::write_session::SessionConn::SqliteShared($conn) => $body,
         }
     };
 }
@@ -78,6 +85,9 @@ impl Store {
     /// module documentation).
     pub async fn write_session(&self) -> Result<WriteSession, StoreError> {
         let conn = match &self.backend {
+            Backend::Sqlite(pool) if pool.options().get_max_connections() <= 1 => {
+                SessionConn::SqliteShared(pool.clone())
+            }
             Backend::Sqlite(pool) => {
                 let mut c = pool.acquire().await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{SESSION_CACHE_KIB}")))
@@ -144,8 +154,34 @@ impl WriteSession {
 
 impl Drop for WriteSession {
     fn drop(&mut self) {
-        if !self.finished {
-            with_session!(self, |c| c.close_on_drop());
+        if self.finished {
+            return;
         }
+        match &mut self.conn {
+            SessionConn::Sqlite(c) => c.close_on_drop(),
+            SessionConn::Postgres(c) => c.close_on_drop(),
+            SessionConn::SqliteShared(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Durability, Store};
+    use std::time::Duration;
+
+    /// An in-memory database has one connection: a write session must not
+    /// hold it, or the upload's lookups would wait for it forever.
+    #[tokio::test]
+    async fn a_session_on_an_in_memory_database_leaves_its_connection_free() {
+        let store = Store::connect("sqlite::memory:", Durability::Normal)
+            .await
+            .expect("in-memory database");
+        let session = store.write_session().await.expect("session");
+        tokio::time::timeout(Duration::from_secs(5), store.ping())
+            .await
+            .expect("the pool's only connection is free while the session lives")
+            .expect("ping");
+        session.finish().await.expect("finish");
     }
 }
