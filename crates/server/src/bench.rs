@@ -326,8 +326,7 @@ pub async fn incident_fan_out(
             facts: format!("{{\"delay_minutes\":{},\"order_id\":\"B-{i}\"}}", (i * 7) % 400),
             tier: c.tier.as_str().into(),
             language: c.language.code().into(),
-            email: c.email.clone(),
-            consent_contact: c.consent_contact,
+            reachable: c.email.is_some() && c.consent_contact,
             open_case_id: None,
         })
         .collect();

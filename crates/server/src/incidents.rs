@@ -902,8 +902,10 @@ impl Planner {
     }
 
     /// Decides, for each pending affected customer, the case, goodwill and
-    /// message. A new case's "created" event carries its goodwill (one event
-    /// instead of two); an updated case gets an update and a goodwill event.
+    /// message. A new case gets no stored "created" event: its timeline
+    /// works it out from the case, the affected row and the grant
+    /// (`Store::list_events`), which saves a row per case. An updated case
+    /// gets an update and a goodwill event.
     /// The notices of the chunk go out through one `incident_notices` job
     /// whose outbox entries are the affected rows.
     pub(crate) fn plan(&self, pending: &[PendingAffected], now: DateTime<Utc>) -> FanOutPlan {
@@ -923,7 +925,6 @@ impl Planner {
             let facts: Facts = serde_json::from_str(&a.facts).unwrap_or_default();
             let tier = Tier::from_str(&a.tier).unwrap_or(Tier::Standard);
             let language = Language::from_str(&a.language).unwrap_or_default();
-            let facts_json = serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null);
             let subject = Subject {
                 kind: i.kind,
                 severity,
@@ -936,14 +937,15 @@ impl Planner {
             };
             let rule = self.rules.iter().find(|r| r.condition.matches(&subject));
             let grant_id = rule.map(|_| new_row_id(now));
-            let goodwill = rule.zip(grant_id).map(|(r, gid)| {
-                json!({"action": "granted", "state": "granted", "grant_id": gid, "kind": r.kind,
-                       "value_cents": r.rule.value_cents, "currency": r.rule.currency, "rule": r.rule.name,
-                       "automatic": true})
-            });
             let (case_id, created) = match a.open_case_id {
                 Some(c) => {
                     p.linked_cases.push(c);
+                    let facts_json = serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null);
+                    let goodwill = rule.zip(grant_id).map(|(r, gid)| {
+                        json!({"action": "granted", "state": "granted", "grant_id": gid, "kind": r.kind,
+                               "value_cents": r.rule.value_cents, "currency": r.rule.currency, "rule": r.rule.name,
+                               "automatic": true})
+                    });
                     p.events.push(EventRecord {
                         id: new_row_id(now),
                         case_id: CaseId(c),
@@ -1005,20 +1007,6 @@ impl Planner {
                         updated_at: now,
                         incident_id: Some(i.id.0),
                     });
-                    let mut data = json!({"channel": Channel::Api, "origin": Origin::Incident, "priority": self.priority,
-                                          "incident_id": i.id, "title": i.title, "facts": facts_json});
-                    if let Some(g) = goodwill {
-                        data["goodwill"] = g;
-                    }
-                    p.events.push(EventRecord {
-                        id: new_row_id(now),
-                        case_id: id,
-                        kind: EventKind::Created,
-                        author_id: Some(self.actor),
-                        body: None,
-                        data: Some(data.to_string()),
-                        created_at: now,
-                    });
                     (id.0, true)
                 }
             };
@@ -1036,7 +1024,7 @@ impl Planner {
                     requested_by: self.actor.0,
                 });
             }
-            let message = a.email.is_some() && a.consent_contact;
+            let message = a.reachable;
             any_message |= message;
             p.outcomes.push(AffectedOutcome {
                 customer_id: a.customer_id,
@@ -1124,7 +1112,7 @@ pub async fn resolve(state: &AppState, id: IncidentId, actor: UserId) -> ApiResu
     state
         .store()
         .queue_closing_update(id, Some(actor), now, |a, case| {
-            (a.email.is_some() && a.consent_contact).then(|| {
+            a.reachable.then(|| {
                 let lang = Language::from_str(&a.language).unwrap_or_default();
                 message_job(id, attempts, a.customer_id, case, lang, "closing", now)
             })

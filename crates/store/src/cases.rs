@@ -639,17 +639,25 @@ impl Store {
             .ok_or(StoreError::NotFound("event"))
     }
 
-    /// The case timeline, oldest first.
+    /// The case timeline, oldest first. A case made by an incident fan-out
+    /// has no stored "created" event; it is worked out from the fan-out's
+    /// records and comes first.
     pub async fn list_events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, CaseEvent>(
+        let mut events: Vec<CaseEvent> = with_pool!(self, |pool| {
+            sqlx::query_as::<_, CaseEvent>(
                 "SELECT e.id, e.case_id, e.kind, e.author_id, u.display_name AS author_name, e.body, e.data, e.created_at \
                  FROM case_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.case_id = $1 ORDER BY e.id LIMIT 5000",
             )
             .bind(case.0)
             .fetch_all(pool)
-            .await?)
-        })
+            .await?
+        });
+        if events.first().is_none_or(|e| e.kind != EventKind::Created)
+            && let Some(created) = self.fan_out_created_event(case).await?
+        {
+            events.insert(0, created);
+        }
+        Ok(events)
     }
 
     /// How many cases are in each state.

@@ -259,6 +259,40 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
         }
     }
     assert_eq!(cases.len(), 1000);
+    // The fan-out stores no "created" event; the timeline works it out from
+    // the case, its affected row and its grant (with and without goodwill).
+    let incident = app.get_json(&format!("/api/v1/incidents/{id}"), &lead).await;
+    let without = rows
+        .iter()
+        .find(|r| r["grant_id"].is_null())
+        .expect("a row without goodwill");
+    let with = rows
+        .iter()
+        .find(|r| r["grant_id"].is_string())
+        .expect("a row with goodwill");
+    for row in [without, with] {
+        let case = row["case_id"].as_str().expect("case");
+        let events = app.get_json(&format!("/api/v1/cases/{case}/events"), &lead).await;
+        let events = events.as_array().expect("array");
+        assert_eq!(events.len(), 1, "{events:?}");
+        let created = &events[0];
+        assert_eq!(created["kind"], "created", "{created}");
+        assert_eq!(created["id"], json!(case));
+        assert_eq!(created["data"]["origin"], "incident");
+        assert_eq!(created["data"]["incident_id"], json!(id));
+        assert_eq!(created["data"]["title"], incident["title"]);
+        assert!(created["author"].is_null(), "{created}");
+        let facts: Value = serde_json::from_str(row["facts"].as_str().expect("facts")).expect("json");
+        assert_eq!(created["data"]["facts"], facts);
+        if row["grant_id"].is_string() {
+            assert_eq!(created["data"]["goodwill"]["grant_id"], row["grant_id"], "{created}");
+            assert_eq!(created["data"]["goodwill"]["value_cents"], row["goodwill_cents"]);
+            assert_eq!(created["data"]["goodwill"]["state"], "granted");
+            assert_eq!(created["data"]["goodwill"]["automatic"], true);
+        } else {
+            assert!(created["data"]["goodwill"].is_null(), "{created}");
+        }
+    }
     let inc: Value = app
         .get(&format!("/api/v1/incidents/{id}"), &lead)
         .await
