@@ -84,7 +84,7 @@ pub struct PendingAffected {
 }
 
 /// A customer named by an upload chunk, with what the fan-out needs.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 struct FoundCustomer {
     /// The index of the row (in the chunk) that named the customer.
     row_index: i64,
@@ -95,6 +95,52 @@ struct FoundCustomer {
     open_case_id: Option<Uuid>,
     /// Already affected by this incident (a repeated upload).
     known: bool,
+}
+
+/// One element of the lookup's JSON array: `[row index, customer id, tier,
+/// language, reachable, newest open case, known]`. Ids are hex (SQLite) or
+/// UUID text (PostgreSQL); flags are booleans (PostgreSQL) or 0/1 (SQLite);
+/// no open case is `null` or `""`.
+#[derive(serde::Deserialize)]
+struct FoundJson(i64, String, String, String, Flag, Option<String>, Flag);
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Int(i64),
+}
+
+impl Flag {
+    fn is_set(&self) -> bool {
+        matches!(self, Flag::Bool(true)) || matches!(self, Flag::Int(n) if *n != 0)
+    }
+}
+
+impl FoundCustomer {
+    /// The customers of the lookup's one JSON value.
+    fn all_of_json(text: &str) -> Result<Vec<FoundCustomer>, StoreError> {
+        let bad = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Database(sqlx::Error::Decode(e));
+        let rows: Vec<FoundJson> = serde_json::from_str(text).map_err(|e| bad(Box::new(e)))?;
+        rows.into_iter()
+            .map(
+                |FoundJson(row_index, id, tier, language, reachable, open_case, known)| {
+                    Ok(FoundCustomer {
+                        row_index,
+                        customer_id: Uuid::try_parse(&id).map_err(|e| bad(Box::new(e)))?,
+                        tier,
+                        language,
+                        reachable: reachable.is_set(),
+                        open_case_id: match open_case.as_deref() {
+                            None | Some("") => None,
+                            Some(c) => Some(Uuid::try_parse(c).map_err(|e| bad(Box::new(e)))?),
+                        },
+                        known: known.is_set(),
+                    })
+                },
+            )
+            .collect()
+    }
 }
 
 /// The customers of one upload chunk as looked up.
@@ -1026,22 +1072,26 @@ impl Store {
     /// ids bound as `$2` (one parameter per chunk instead of one per row),
     /// each with the index of its row, whether a notice may go to them,
     /// their newest open case and whether they are affected by the incident
-    /// `$1` already.
+    /// `$1` already, as one JSON array ([`FoundJson`]). One value instead of
+    /// a row per customer: the driver's per-row cost was three quarters of
+    /// the lookup's time.
     fn upload_lookup_sql(&self) -> String {
         let open_case = self.newest_open_case("cu.id");
-        let (index, ids) = match &self.backend {
-            crate::Backend::Postgres(_) => (
-                "j.key - 1",
-                "json_array_elements_text($2::json) WITH ORDINALITY j (value, key)",
+        let known = "EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = $1 AND a.customer_id = cu.id)";
+        let reachable = "(cu.email IS NOT NULL AND cu.consent_contact)";
+        match &self.backend {
+            crate::Backend::Postgres(_) => format!(
+                "SELECT COALESCE(json_agg(json_build_array(j.key - 1, cu.id, cu.tier, cu.language, {reachable}, \
+                 ({open_case}), {known}))::text, '[]') \
+                 FROM json_array_elements_text($2::json) WITH ORDINALITY j (value, key) \
+                 JOIN customers cu ON cu.external_id = j.value"
             ),
-            crate::Backend::Sqlite(_) => ("j.key", "json_each($2) j"),
-        };
-        format!(
-            "SELECT {index} AS row_index, cu.id AS customer_id, cu.tier, cu.language, \
-             (cu.email IS NOT NULL AND cu.consent_contact) AS reachable, ({open_case}) AS open_case_id, \
-             EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = $1 AND a.customer_id = cu.id) AS known \
-             FROM {ids} JOIN customers cu ON cu.external_id = j.value"
-        )
+            crate::Backend::Sqlite(_) => format!(
+                "SELECT json_group_array(json_array(j.key, hex(cu.id), cu.tier, cu.language, {reachable}, \
+                 hex(({open_case})), {known})) \
+                 FROM json_each($2) j JOIN customers cu ON cu.external_id = j.value"
+            ),
+        }
     }
 
     /// Fans out one chunk of an upload (`rows`: external id and facts as
@@ -1073,11 +1123,12 @@ impl Store {
             if let Some(hint) = hint {
                 sqlx::query(hint).execute(&mut *tx).await?;
             }
-            let found: Vec<FoundCustomer> = sqlx::query_as(sqlx::AssertSqlSafe(lookup))
+            let found: String = sqlx::query_scalar(sqlx::AssertSqlSafe(lookup))
                 .bind(incident.0)
                 .bind(ids)
-                .fetch_all(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+            let found = FoundCustomer::all_of_json(&found)?;
             let UploadLookup {
                 unknown,
                 known,
@@ -1113,20 +1164,20 @@ impl Store {
     ) -> Result<UploadLookup, StoreError> {
         let (lookup, hint) = (self.upload_lookup_sql(), self.lookup_plan_hint());
         let ids = external_ids_json(rows);
-        let found: Vec<FoundCustomer> = with_pool!(self, |pool| {
+        let found: String = with_pool!(self, |pool| {
             let mut tx = pool.begin_read().await?;
             if let Some(hint) = hint {
                 sqlx::query(hint).execute(&mut *tx).await?;
             }
-            let found = sqlx::query_as(sqlx::AssertSqlSafe(lookup))
+            let found = sqlx::query_scalar(sqlx::AssertSqlSafe(lookup))
                 .bind(incident.0)
                 .bind(ids)
-                .fetch_all(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
             tx.commit().await?;
             found
         });
-        Ok(UploadLookup::of(rows, found))
+        Ok(UploadLookup::of(rows, FoundCustomer::all_of_json(&found)?))
     }
 
     /// The notices the `incident_notices` job `job` still has to send.
@@ -1625,7 +1676,7 @@ impl WriteSession {
             }
         });
         if written {
-            self.checkpoint_beside();
+            self.committed();
         }
         Ok(written)
     }
@@ -1646,6 +1697,25 @@ mod tests {
             open_case_id: None,
             known,
         }
+    }
+
+    #[test]
+    fn lookup_json_of_both_backends_decodes() {
+        let sqlite = r#"[[3,"0000000000000000000000000000002A","premium","en",1,"",0],
+                         [0,"0000000000000000000000000000002B","standard","de",0,"0000000000000000000000000000000C",1]]"#;
+        let postgres = r#"[[3,"00000000-0000-0000-0000-00000000002a","premium","en",true,null,false],
+                           [0,"00000000-0000-0000-0000-00000000002b","standard","de",false,"00000000-0000-0000-0000-00000000000c",true]]"#;
+        for text in [sqlite, postgres] {
+            let found = FoundCustomer::all_of_json(text).expect("decodes");
+            assert_eq!(found.len(), 2);
+            assert_eq!((found[0].row_index, found[0].customer_id.as_u128()), (3, 42));
+            assert_eq!((found[0].tier.as_str(), found[0].language.as_str()), ("premium", "en"));
+            assert!(found[0].reachable && !found[0].known && found[0].open_case_id.is_none());
+            assert!(!found[1].reachable && found[1].known);
+            assert_eq!(found[1].open_case_id.map(|c| c.as_u128()), Some(12));
+        }
+        assert!(FoundCustomer::all_of_json("[]").expect("empty").is_empty());
+        assert!(FoundCustomer::all_of_json(r#"[[0,"not a uuid","standard","de",1,"",0]]"#).is_err());
     }
 
     #[test]

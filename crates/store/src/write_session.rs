@@ -22,6 +22,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const SESSION_CACHE_KIB: i64 = 256 * 1024;
 /// The normal page cache of a pool connection (KiB); see `Store::connect`.
 pub(crate) const POOL_CACHE_KIB: i64 = 32 * 1024;
+/// Commits of a session between two checkpoints beside it. A 10,000-row
+/// fan-out chunk adds about 8 MB to the WAL, so it stays under about 70 MB;
+/// checkpointing after every commit cost the writer a tenth of its speed
+/// (the checkpoint competes for the same two cores and the same pages).
+const COMMITS_PER_CHECKPOINT: u32 = 8;
 /// The normal automatic checkpoint threshold (pages); see `Store::connect`.
 pub(crate) const POOL_AUTOCHECKPOINT_PAGES: i64 = 2_500;
 
@@ -40,6 +45,8 @@ pub struct WriteSession {
     pub(crate) conn: SessionConn,
     pub(crate) store: Store,
     finished: bool,
+    /// Commits since the last checkpoint beside the writer.
+    commits: u32,
     /// Set while a passive checkpoint runs (at most one at a time).
     checkpointing: Arc<AtomicBool>,
 }
@@ -102,6 +109,7 @@ impl Store {
             conn,
             store: self.clone(),
             finished: false,
+            commits: 0,
             checkpointing: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -119,7 +127,17 @@ impl Store {
 }
 
 impl WriteSession {
-    /// After a commit: checkpoints the WAL on another connection, beside
+    /// After a commit: every [`COMMITS_PER_CHECKPOINT`] commits, checkpoints
+    /// the WAL beside the writer ([`WriteSession::finish`] does at the end).
+    pub(crate) fn committed(&mut self) {
+        self.commits += 1;
+        if self.commits >= COMMITS_PER_CHECKPOINT {
+            self.commits = 0;
+            self.checkpoint_beside();
+        }
+    }
+
+    /// Checkpoints the WAL on another connection, beside
     /// the writer, unless a checkpoint is still running.
     pub(crate) fn checkpoint_beside(&self) {
         if !matches!(self.conn, SessionConn::Sqlite(_)) || self.checkpointing.swap(true, Ordering::AcqRel) {
