@@ -98,24 +98,10 @@ struct FoundCustomer {
 }
 
 /// One element of the lookup's JSON array: `[row index, customer id, tier,
-/// language, reachable, newest open case, known]`. Ids are hex (SQLite) or
-/// UUID text (PostgreSQL); flags are booleans (PostgreSQL) or 0/1 (SQLite);
-/// no open case is `null` or `""`.
+/// language, reachable (0/1), newest open case, known (0/1)]`. Ids are hex
+/// (SQLite) or UUID text (PostgreSQL); no open case is `null` or `""`.
 #[derive(serde::Deserialize)]
-struct FoundJson(i64, String, String, String, Flag, Option<String>, Flag);
-
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum Flag {
-    Bool(bool),
-    Int(i64),
-}
-
-impl Flag {
-    fn is_set(&self) -> bool {
-        matches!(self, Flag::Bool(true)) || matches!(self, Flag::Int(n) if *n != 0)
-    }
-}
+struct FoundJson(i64, String, String, String, u8, Option<String>, u8);
 
 impl FoundCustomer {
     /// The customers of the lookup's one JSON value.
@@ -130,12 +116,12 @@ impl FoundCustomer {
                         customer_id: Uuid::try_parse(&id).map_err(|e| bad(Box::new(e)))?,
                         tier,
                         language,
-                        reachable: reachable.is_set(),
+                        reachable: reachable != 0,
                         open_case_id: match open_case.as_deref() {
                             None | Some("") => None,
                             Some(c) => Some(Uuid::try_parse(c).map_err(|e| bad(Box::new(e)))?),
                         },
-                        known: known.is_set(),
+                        known: known != 0,
                     })
                 },
             )
@@ -1077,8 +1063,9 @@ impl Store {
     /// the lookup's time.
     fn upload_lookup_sql(&self) -> String {
         let open_case = self.newest_open_case("cu.id");
-        let known = "EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = $1 AND a.customer_id = cu.id)";
-        let reachable = "(cu.email IS NOT NULL AND cu.consent_contact)";
+        let known = "CAST(EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = $1 \
+                     AND a.customer_id = cu.id) AS INTEGER)";
+        let reachable = "CAST((cu.email IS NOT NULL AND cu.consent_contact) AS INTEGER)";
         match &self.backend {
             crate::Backend::Postgres(_) => format!(
                 "SELECT COALESCE(json_agg(json_build_array(j.key - 1, cu.id, cu.tier, cu.language, {reachable}, \
@@ -1703,8 +1690,8 @@ mod tests {
     fn lookup_json_of_both_backends_decodes() {
         let sqlite = r#"[[3,"0000000000000000000000000000002A","premium","en",1,"",0],
                          [0,"0000000000000000000000000000002B","standard","de",0,"0000000000000000000000000000000C",1]]"#;
-        let postgres = r#"[[3,"00000000-0000-0000-0000-00000000002a","premium","en",true,null,false],
-                           [0,"00000000-0000-0000-0000-00000000002b","standard","de",false,"00000000-0000-0000-0000-00000000000c",true]]"#;
+        let postgres = r#"[[3,"00000000-0000-0000-0000-00000000002a","premium","en",1,null,0],
+                           [0,"00000000-0000-0000-0000-00000000002b","standard","de",0,"00000000-0000-0000-0000-00000000000c",1]]"#;
         for text in [sqlite, postgres] {
             let found = FoundCustomer::all_of_json(text).expect("decodes");
             assert_eq!(found.len(), 2);
