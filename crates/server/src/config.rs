@@ -70,6 +70,10 @@ pub struct Config {
     /// A mailbox to move taken messages to (they are marked `\Seen` either way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imap_move_to: Option<String>,
+    /// A PEM file of certificate authorities trusted for `imaps://` besides
+    /// the public ones (a mail server with a company CA's certificate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imap_ca_file: Option<String>,
 }
 
 /// SMTP settings: `url` such as `smtp://host:25` (plain), `smtp://host:587?tls=required`
@@ -121,6 +125,7 @@ impl Default for Config {
             imap_url: None,
             imap_poll_interval: "60s".into(),
             imap_move_to: None,
+            imap_ca_file: None,
         }
     }
 }
@@ -162,7 +167,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 27] = [
+    const KEYS: [&'static str; 28] = [
         "database_url",
         "bind",
         "base_url",
@@ -190,6 +195,7 @@ impl Config {
         "imap_url",
         "imap_poll_interval",
         "imap_move_to",
+        "imap_ca_file",
     ];
 
     fn check(&self) -> Result<(), String> {
@@ -234,6 +240,9 @@ impl Config {
         }
         if let Some(url) = &self.imap_url {
             crate::imap::parse_url(url).map_err(|e| format!("config key `imap_url`: {e}"))?;
+        }
+        if let Some(file) = &self.imap_ca_file {
+            crate::imap::trusted_roots(Some(file)).map_err(|e| format!("config key `imap_ca_file`: {e}"))?;
         }
         if self.job_max_attempts == 0 {
             return Err("config key `job_max_attempts` must be at least 1".into());
@@ -300,6 +309,9 @@ mod tests {
         std::fs::write(&file, "imap_poll_interval = \"0s\"\n").expect("write");
         let e = Config::load(Some(file.as_path()), &Overrides::default()).expect_err("bad interval");
         assert!(e.contains("`imap_poll_interval`"), "{e}");
+        std::fs::write(&file, "imap_ca_file = \"/nonexistent/ca.pem\"\n").expect("write");
+        let e = Config::load(Some(file.as_path()), &Overrides::default()).expect_err("missing CA file");
+        assert!(e.contains("`imap_ca_file`") && e.contains("cannot read"), "{e}");
         std::fs::write(&file, "colour = \"blue\"\n").expect("write");
         let e = Config::load(Some(file.as_path()), &Overrides::default()).expect_err("unknown key");
         assert!(e.contains("colour"), "{e}");

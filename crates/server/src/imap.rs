@@ -1,6 +1,6 @@
 //! Email in by IMAP polling: `imap_url` names a mailbox
 //! (`imap://user:pass@host:143/INBOX` plain, `imaps://…:993/INBOX` TLS with
-//! rustls and the webpki roots). Every `imap_poll_interval` (and once at
+//! rustls and the webpki roots, plus the authorities of `imap_ca_file`). Every `imap_poll_interval` (and once at
 //! start) `amends serve` fetches the UNSEEN messages (`BODY.PEEK[]`, so a
 //! fetch alone marks nothing), hands each to [`crate::mailin::ingest`] — the
 //! same function as the MTA pipe and the API — and only then sets `\Seen`
@@ -211,6 +211,34 @@ pub async fn poll_once(state: &AppState) -> Result<PollReport, String> {
     result
 }
 
+/// The authorities an `imaps://` server's certificate may chain to: the
+/// public ones (webpki roots) and those of the PEM file `ca_file`.
+pub fn trusted_roots(ca_file: Option<&str>) -> Result<tokio_rustls::rustls::RootCertStore, String> {
+    use tokio_rustls::rustls::pki_types::CertificateDer;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let Some(path) = ca_file else { return Ok(roots) };
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file `{path}`: {e}"))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("the CA file `{path}` is not PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "the CA file `{path}` holds no certificate (expected -----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    for (i, cert) in certs.into_iter().enumerate() {
+        roots.add(cert).map_err(|e| {
+            format!(
+                "certificate {} of the CA file `{path}` is not a usable authority: {e}",
+                i + 1
+            )
+        })?;
+    }
+    Ok(roots)
+}
+
 async fn poll_url(state: &AppState, url: &ImapUrl) -> Result<PollReport, String> {
     let tcp = step(
         "cannot connect",
@@ -218,8 +246,7 @@ async fn poll_url(state: &AppState, url: &ImapUrl) -> Result<PollReport, String>
     )
     .await?;
     if url.tls {
-        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let roots = trusted_roots(state.config().imap_ca_file.as_deref()).map_err(|e| format!("TLS: {e}"))?;
         let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
         let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

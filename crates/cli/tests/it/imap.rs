@@ -11,12 +11,88 @@ use std::process::{Child, Command, Stdio};
 
 const DOVECOT: &str = "/usr/sbin/dovecot";
 
-/// A Dovecot serving IMAP (plaintext login allowed) on 127.0.0.1 for one
-/// user with a maildir in a temp dir. Stopped (SIGTERM) on drop.
+/// A Dovecot serving IMAP (plaintext login allowed) and IMAPS (with a
+/// certificate of a test CA made by `openssl`, `tls/ca.crt`) on 127.0.0.1
+/// for one user with a maildir in a temp dir. Stopped (SIGTERM) on drop.
 struct Dovecot {
     port: u16,
+    tls_port: u16,
     dir: PathBuf,
     child: Child,
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    l.local_addr().expect("addr").port()
+}
+
+/// A test CA and a server certificate for 127.0.0.1 signed by it, in `dir`
+/// (`ca.crt`, `server.crt`, `server.key`), made with the `openssl` command.
+fn make_certificates(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).expect("tls dir");
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\n\
+         keyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
+    )
+    .expect("write ext");
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let steps: [Vec<&str>; 3] = [
+        [
+            &["req", "-x509"][..],
+            &ec[..],
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=amends test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ][..],
+        ]
+        .concat(),
+        [
+            &["req"][..],
+            &ec[..],
+            &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"][..],
+        ]
+        .concat(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    ];
+    for args in steps {
+        let out = Command::new("openssl")
+            .args(&args)
+            .current_dir(dir)
+            .output()
+            .expect("the IMAPS test needs the `openssl` command (.ci/run installs it)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 fn id(args: &[&str]) -> String {
@@ -62,14 +138,13 @@ impl Dovecot {
                 std::os::unix::fs::chown(dir.join(sub), Some(uid_n), Some(gid_n)).expect("chown");
             }
         }
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-            l.local_addr().expect("addr").port()
-        };
+        let (port, tls_port) = (free_port(), free_port());
+        make_certificates(&dir.join("tls"));
         let d = dir.display();
         let conf = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
-             protocols = imap\nlisten = 127.0.0.1\nssl = no\n\
+             protocols = imap\nlisten = 127.0.0.1\n\
+             ssl = yes\nssl_cert = <{d}/tls/server.crt\nssl_key = <{d}/tls/server.key\n\
              disable_plaintext_auth = no\nauth_mechanisms = plain login\n\
              default_internal_user = {internal}\ndefault_internal_group = {group}\n\
              default_login_user = {login}\n\
@@ -79,7 +154,7 @@ impl Dovecot {
              userdb {{\n  driver = passwd-file\n  args = username_format=%u {d}/users\n  \
              default_fields = uid={uid} gid={gid} home={d}/home/%u\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  \
-             inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n  }}\n}}\n\
              service anvil {{\n  chroot =\n}}\n\
              service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
         );
@@ -93,9 +168,16 @@ impl Dovecot {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start dovecot");
-        let mut dv = Dovecot { port, dir, child };
+        let mut dv = Dovecot {
+            port,
+            tls_port,
+            dir,
+            child,
+        };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+            || std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_err()
+        {
             if let Ok(Some(status)) = dv.child.try_wait() {
                 let mut err = String::new();
                 if let Some(mut e) = dv.child.stderr.take() {
@@ -119,6 +201,14 @@ impl Dovecot {
 
     fn url(&self, password: &str) -> String {
         format!("imap://amends:{password}@127.0.0.1:{}/INBOX", self.port)
+    }
+
+    fn tls_url(&self) -> String {
+        format!("imaps://amends:secret@127.0.0.1:{}/INBOX", self.tls_port)
+    }
+
+    fn ca_file(&self) -> String {
+        self.dir.join("tls/ca.crt").display().to_string()
     }
 
     /// A logged-in IMAP session (to put messages in and change flags).
@@ -203,14 +293,21 @@ async fn cases(app: &TestApp) -> Vec<Value> {
 }
 
 fn amends_cli(db_url: &str, imap_url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_amends"))
-        .env_remove("AMENDS_DATABASE_URL")
+    amends_cli_with_ca(db_url, imap_url, None, args)
+}
+
+fn amends_cli_with_ca(db_url: &str, imap_url: &str, ca_file: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_amends"));
+    cmd.env_remove("AMENDS_DATABASE_URL")
+        .env_remove("AMENDS_IMAP_CA_FILE")
         .env("AMENDS_LOG", "warn")
         .env("AMENDS_IMAP_URL", imap_url)
         .args(["--database-url", db_url])
-        .args(args)
-        .output()
-        .expect("run amends")
+        .args(args);
+    if let Some(ca) = ca_file {
+        cmd.env("AMENDS_IMAP_CA_FILE", ca);
+    }
+    cmd.output().expect("run amends")
 }
 
 async fn cli_poll(db_url: String, imap_url: String) -> (bool, String, String) {
@@ -454,4 +551,59 @@ async fn imap_errors_are_reported_and_retried(b: Backend) {
     assert!(err.contains("imap_url") && !err.contains("topsecret"), "{err}");
 }
 
-crate::both_backends!(imap_polling_feeds_detection, imap_errors_are_reported_and_retried);
+/// `imaps://` against a server whose certificate comes from a company CA:
+/// refused without `imap_ca_file`, taken with it; a CA file that is not one
+/// stops the CLI naming the key.
+async fn imaps_with_a_company_ca(b: Backend) {
+    let Some(dv) = Dovecot::start() else { return };
+    dv.append(&mail(
+        "Erika Muster <erika@example.de>",
+        "tls-1@mail.example",
+        "Rechnung falsch",
+        "",
+        "Sie haben mir die Rechnung doppelt abgebucht und niemand antwortet. Das ist eine Frechheit, ich kündige!",
+    ))
+    .await;
+    let app = TestApp::spawn(b).await;
+    let (db_url, url) = (app.db_url(), dv.tls_url());
+    let poll = |ca: Option<String>| {
+        let (db_url, url) = (db_url.clone(), url.clone());
+        tokio::task::spawn_blocking(move || amends_cli_with_ca(&db_url, &url, ca.as_deref(), &["mail", "poll"]))
+    };
+
+    // The public roots alone do not know the test CA: the handshake fails,
+    // nothing is taken, the message stays unseen.
+    let out = poll(None).await.expect("join");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("TLS handshake") && !err.contains("secret"), "{err}");
+    assert!(email_feedback(&app).await.is_empty());
+    assert_eq!(dv.search("UNSEEN").await.len(), 1);
+
+    // With the company CA: taken over TLS, analysed, a case opened (churn).
+    let out = poll(Some(dv.ca_file())).await.expect("join");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", dv.log());
+    let items = email_feedback(&app).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["language"], "de", "{}", items[0]);
+    assert_eq!(items[0]["sentiment"]["label"], "negative", "{}", items[0]);
+    assert!(items[0]["case_id"].is_string(), "{}", items[0]);
+    assert!(dv.search("UNSEEN").await.is_empty());
+
+    // A CA file that holds no certificate stops the CLI naming the key.
+    let not_pem = dv.dir.join("tls/server.ext").display().to_string();
+    let out = poll(Some(not_pem)).await.expect("join");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("imap_ca_file") && err.contains("no certificate"), "{err}");
+}
+
+crate::both_backends!(
+    imap_polling_feeds_detection,
+    imap_errors_are_reported_and_retried,
+    imaps_with_a_company_ca
+);
