@@ -514,9 +514,64 @@ async fn help_search_is_rate_limited(b: Backend) {
     assert_eq!(res.status(), 200);
 }
 
+/// The public list pages through every public article of a language,
+/// newest first, without repeating one; internal ones stay out.
+async fn help_center_pages_through_all_articles(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let agent = app.token_for("agent1", "agent").await;
+    let per_page = amends_server::ui::solutions::HELP_ARTICLES_PER_PAGE;
+    for i in 0..per_page + 3 {
+        create(
+            &app,
+            &agent,
+            json!({"title": format!("Hilfeartikel Nummer {i:03}"), "body": "Ein Artikel für die Seitenprüfung.",
+                "language": "de", "public": true}),
+        )
+        .await;
+    }
+    create(
+        &app,
+        &agent,
+        json!({"title": "Interner Artikel", "body": "Nur für das Team.", "language": "de", "public": false}),
+    )
+    .await;
+    let anon = reqwest::Client::new();
+    let titles_of = |html: &str| -> Vec<String> {
+        html.split("Hilfeartikel Nummer ")
+            .skip(1)
+            .map(|rest| rest.chars().take(3).collect())
+            .collect()
+    };
+    let (status, first) = get_html(&anon, &app, "/help?lang=de").await;
+    assert_eq!(status, 200);
+    let on_first = titles_of(&first);
+    assert_eq!(on_first.len(), per_page, "{first}");
+    assert_eq!(on_first[0], format!("{:03}", per_page + 2), "newest first");
+    assert!(!first.contains("Interner Artikel"));
+    assert!(!first.contains("data-testid=\"help-first\""));
+    let next = first
+        .split("data-testid=\"help-more\"")
+        .next()
+        .and_then(|head| head.rsplit("href=\"").next())
+        .and_then(|tail| tail.split('"').next())
+        .expect("a link to the next page")
+        .replace("&amp;", "&");
+    let (status, second) = get_html(&anon, &app, &next).await;
+    assert_eq!(status, 200);
+    let on_second = titles_of(&second);
+    assert_eq!(on_second, vec!["002", "001", "000"], "{second}");
+    assert!(!second.contains("data-testid=\"help-more\""), "last page");
+    assert!(second.contains("data-testid=\"help-first\""));
+    // A broken cursor starts from the top instead of failing.
+    let (status, broken) = get_html(&anon, &app, "/help?lang=de&cursor=%25%25").await;
+    assert_eq!(status, 200);
+    assert_eq!(titles_of(&broken).len(), per_page);
+}
+
 crate::both_backends!(
     crud_search_and_roles,
     case_suggestions_links_and_stats,
     editor_case_panel_and_help_center,
     help_search_is_rate_limited,
+    help_center_pages_through_all_articles,
 );

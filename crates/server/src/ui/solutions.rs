@@ -385,7 +385,13 @@ pub struct HelpParams {
     q: String,
     #[serde(default)]
     lang: String,
+    /// The next page of the article list (keyset cursor).
+    #[serde(default)]
+    cursor: String,
 }
+
+/// Articles per page of the public help center's list (newest first).
+pub const HELP_ARTICLES_PER_PAGE: usize = 50;
 
 /// The language of a public page: `?lang=`, else the first of the
 /// browser's `Accept-Language` that amends speaks, else the configured default.
@@ -436,7 +442,8 @@ pub async fn help_home(
             .list_solutions(&SolutionFilter {
                 language: Some(lang),
                 public_only: true,
-                limit: 100,
+                cursor: Cursor::decode(&p.cursor),
+                limit: HELP_ARTICLES_PER_PAGE,
                 ..SolutionFilter::default()
             })
             .await?;
@@ -445,7 +452,14 @@ pub async fn help_home(
             .iter()
             .map(|s| context! { id => s.id, title => s.title.clone(), excerpt => solutions::excerpt(&s.body, 160) })
             .collect();
-        return help_page(&state, lang, context! { articles => articles, q => "" }, StatusCode::OK).await;
+        let paged = !p.cursor.trim().is_empty();
+        return help_page(
+            &state,
+            lang,
+            context! { articles => articles, q => "", next => page.next_cursor, paged => paged },
+            StatusCode::OK,
+        )
+        .await;
     }
     let key = format!("help:{}", peer.ip());
     if !state
