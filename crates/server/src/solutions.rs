@@ -6,7 +6,8 @@ use crate::detection::to_text_lang;
 use amends_domain::solution::SolutionDraft;
 use amends_domain::{CaseId, Language, UserId};
 use amends_store::{
-    Case, IndexTerms, LinkedSolution, ResolvedCase, Solution, SolutionHit, SolutionQuery, Store, StoreError,
+    Case, IndexTerms, LinkedSolution, ReadVersion, ResolvedCase, Solution, SolutionHit, SolutionQuery, Store,
+    StoreError,
 };
 use amends_text::search::{closest, index_terms, query_terms, similarity};
 use chrono::{DateTime, Utc};
@@ -49,7 +50,24 @@ fn vocabulary_of(s: &Solution) -> Vec<String> {
     terms_of(&s.title, &s.body, &s.tags.0, s.language).vocabulary
 }
 
+/// How often a save or delete reads the article again after a concurrent
+/// edit changed it between the read and the write.
+const CONCURRENT_EDIT_TRIES: usize = 3;
+
+fn changed_meanwhile(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Conflict {
+            field: Some("version"),
+            ..
+        }
+    )
+}
+
 /// Creates or updates an article (a new version) with its index entries.
+/// The old version's vocabulary is worked out from a read before the write
+/// transaction; the store refuses the write if the article changed in
+/// between, and the save reads again.
 pub async fn save(
     store: &Store,
     id: Option<Uuid>,
@@ -57,18 +75,59 @@ pub async fn save(
     actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Solution, StoreError> {
-    let old = match id {
-        Some(id) => vocabulary_of(&store.get_solution(id).await?),
-        None => Vec::new(),
-    };
     let terms = terms_of(&draft.title, &draft.body, &draft.tags, draft.language);
-    store.save_solution(id, draft, &terms, &old, actor, now).await
+    let mut tries = 0;
+    loop {
+        let (old, version) = match id {
+            Some(id) => {
+                let s = store.get_solution(id).await?;
+                (vocabulary_of(&s), s.version)
+            }
+            None => (Vec::new(), 0),
+        };
+        tries += 1;
+        match store
+            .save_solution(
+                id,
+                draft,
+                &terms,
+                ReadVersion {
+                    version,
+                    vocabulary: &old,
+                },
+                actor,
+                now,
+            )
+            .await
+        {
+            Err(e) if changed_meanwhile(&e) && tries < CONCURRENT_EDIT_TRIES => continue,
+            other => return other,
+        }
+    }
 }
 
 /// Deletes an article with its versions, links and index entries.
 pub async fn delete(store: &Store, id: Uuid, actor: Option<UserId>, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let old = vocabulary_of(&store.get_solution(id).await?);
-    store.delete_solution(id, &old, actor, now).await
+    let mut tries = 0;
+    loop {
+        let s = store.get_solution(id).await?;
+        tries += 1;
+        match store
+            .delete_solution(
+                id,
+                ReadVersion {
+                    version: s.version,
+                    vocabulary: &vocabulary_of(&s),
+                },
+                actor,
+                now,
+            )
+            .await
+        {
+            Err(e) if changed_meanwhile(&e) && tries < CONCURRENT_EDIT_TRIES => continue,
+            other => return other,
+        }
+    }
 }
 
 /// One search hit as clients see it.

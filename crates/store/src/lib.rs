@@ -48,8 +48,8 @@ pub use page::{Cursor, Page};
 pub use routing::{AgentRouting, RouteRequest, RoutingSettings};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
 pub use solutions::{
-    IndexTerms, LinkedSolution, ResolvedCase, Solution, SolutionFilter, SolutionHit, SolutionQuery, SolutionVersion,
-    Tags,
+    IndexTerms, LinkedSolution, ReadVersion, ResolvedCase, Solution, SolutionFilter, SolutionHit, SolutionQuery,
+    SolutionVersion, Tags,
 };
 pub use templates::{ReplyTemplate, TemplateFilter};
 pub use users::{NewUser, SessionRecord};

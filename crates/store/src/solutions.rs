@@ -320,6 +320,25 @@ macro_rules! unindex_solution {
     }};
 }
 
+/// What a save or delete read of the article before its write transaction:
+/// the version and the vocabulary worked out from it (empty and 0 for a
+/// new article). The write is refused if the article is at another version.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadVersion<'a> {
+    pub version: i32,
+    pub vocabulary: &'a [String],
+}
+
+/// An article changed between the read its old vocabulary was worked out
+/// from and the write (a concurrent edit): the caller reads again and
+/// retries, so the vocabulary counts (typo suggestions) stay exact.
+fn changed_meanwhile() -> StoreError {
+    StoreError::Conflict {
+        field: Some("version"),
+        detail: "the article was changed by someone else at the same moment; try again".into(),
+    }
+}
+
 impl Store {
     /// Creates (`id` = None) or updates an article: a new version, the
     /// search index and the vocabulary in one transaction with the audit
@@ -330,7 +349,7 @@ impl Store {
         id: Option<Uuid>,
         draft: &SolutionDraft,
         terms: &IndexTerms,
-        old_vocabulary: &[String],
+        read: ReadVersion<'_>,
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<Solution, StoreError> {
@@ -346,7 +365,10 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 let (old_version, old_lang) = old.ok_or(StoreError::NotFound("solution"))?;
-                unindex_solution!(tx, id, &old_lang, old_vocabulary);
+                if old_version != read.version {
+                    return Err(changed_meanwhile());
+                }
+                unindex_solution!(tx, id, &old_lang, read.vocabulary);
                 sqlx::query(
                     "UPDATE solutions SET title = $1, body = $2, language = $3, tags = $4, public = $5, \
                      version = $6, updated_by = $7, updated_at = $8 WHERE id = $9",
@@ -488,18 +510,22 @@ impl Store {
     pub async fn delete_solution(
         &self,
         id: Uuid,
-        old_vocabulary: &[String],
+        read: ReadVersion<'_>,
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let old: Option<(String, String)> = sqlx::query_as("SELECT title, language FROM solutions WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let (title, lang) = old.ok_or(StoreError::NotFound("solution"))?;
-            unindex_solution!(tx, id, &lang, old_vocabulary);
+            let old: Option<(String, String, i32)> =
+                sqlx::query_as("SELECT title, language, version FROM solutions WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (title, lang, version) = old.ok_or(StoreError::NotFound("solution"))?;
+            if version != read.version {
+                return Err(changed_meanwhile());
+            }
+            unindex_solution!(tx, id, &lang, read.vocabulary);
             for sql in [
                 "DELETE FROM case_solutions WHERE solution_id = $1",
                 "DELETE FROM solution_versions WHERE solution_id = $1",

@@ -153,6 +153,38 @@ async fn crud_search_and_roles(b: Backend) {
     assert_eq!(page2["items"].as_array().expect("items").len(), 1);
     assert_ne!(page["items"][0]["id"], page2["items"][0]["id"]);
 
+    // A write whose old vocabulary was read from an earlier version (an
+    // edit came in between) is refused, and nothing is deleted.
+    let delay_id: uuid::Uuid = delay.parse().expect("uuid");
+    let current = app.store.get_solution(delay_id).await.expect("article");
+    let stale = app
+        .store
+        .delete_solution(
+            delay_id,
+            amends_store::ReadVersion {
+                version: current.version - 1,
+                vocabulary: &[],
+            },
+            None,
+            amends_server::Clock::System.now(),
+        )
+        .await
+        .expect_err("stale read");
+    assert!(
+        matches!(
+            stale,
+            amends_store::StoreError::Conflict {
+                field: Some("version"),
+                ..
+            }
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(
+        app.store.get_solution(delay_id).await.expect("still there").version,
+        current.version
+    );
+
     // A lead deletes: gone from search and from GET.
     let res = app
         .client
