@@ -1,8 +1,9 @@
 //! Email in by IMAP polling: `imap_url` names a mailbox
 //! (`imap://user:pass@host:143/INBOX` plain, `imaps://…:993/INBOX` TLS with
-//! rustls and the webpki roots, plus the authorities of `imap_ca_file`). Every `imap_poll_interval` (and once at
-//! start) `amends serve` fetches the UNSEEN messages (`BODY.PEEK[]`, so a
-//! fetch alone marks nothing), hands each to [`crate::mailin::ingest`] — the
+//! rustls and the webpki roots, plus the authorities of `imap_ca_file`).
+//! Every `imap_poll_interval` (and once at start) `amends serve` fetches
+//! the UNSEEN messages (`BODY.PEEK[]`, so a fetch alone marks nothing),
+//! hands each to [`crate::mailin::ingest`] — the
 //! same function as the MTA pipe and the API — and only then sets `\Seen`
 //! (and moves it to `imap_move_to`, if set). A crash between ingest and
 //! `\Seen` fetches the message again on the next poll; ingest recognises its

@@ -54,14 +54,24 @@ fn vocabulary_of(s: &Solution) -> Vec<String> {
 /// edit changed it between the read and the write.
 const CONCURRENT_EDIT_TRIES: usize = 3;
 
-fn changed_meanwhile(e: &StoreError) -> bool {
-    matches!(
-        e,
-        StoreError::Conflict {
-            field: Some("version"),
-            ..
+/// Runs `attempt` (a fresh read of the article, then the write) again while
+/// the store refuses the write because the article changed in between, at
+/// most [`CONCURRENT_EDIT_TRIES`] times.
+async fn with_fresh_read<T, F, Fut>(mut attempt: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(StoreError::Conflict {
+                field: Some("version"), ..
+            }) if tries < CONCURRENT_EDIT_TRIES => {}
+            other => return other,
         }
-    )
+    }
 }
 
 /// Creates or updates an article (a new version) with its index entries.
@@ -75,59 +85,36 @@ pub async fn save(
     actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Solution, StoreError> {
-    let terms = terms_of(&draft.title, &draft.body, &draft.tags, draft.language);
-    let mut tries = 0;
-    loop {
-        let (old, version) = match id {
+    let terms = &terms_of(&draft.title, &draft.body, &draft.tags, draft.language);
+    with_fresh_read(|| async move {
+        let (vocabulary, version) = match id {
             Some(id) => {
                 let s = store.get_solution(id).await?;
                 (vocabulary_of(&s), s.version)
             }
             None => (Vec::new(), 0),
         };
-        tries += 1;
-        match store
-            .save_solution(
-                id,
-                draft,
-                &terms,
-                ReadVersion {
-                    version,
-                    vocabulary: &old,
-                },
-                actor,
-                now,
-            )
-            .await
-        {
-            Err(e) if changed_meanwhile(&e) && tries < CONCURRENT_EDIT_TRIES => continue,
-            other => return other,
-        }
-    }
+        let read = ReadVersion {
+            version,
+            vocabulary: &vocabulary,
+        };
+        store.save_solution(id, draft, terms, read, actor, now).await
+    })
+    .await
 }
 
 /// Deletes an article with its versions, links and index entries.
 pub async fn delete(store: &Store, id: Uuid, actor: Option<UserId>, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let mut tries = 0;
-    loop {
+    with_fresh_read(|| async move {
         let s = store.get_solution(id).await?;
-        tries += 1;
-        match store
-            .delete_solution(
-                id,
-                ReadVersion {
-                    version: s.version,
-                    vocabulary: &vocabulary_of(&s),
-                },
-                actor,
-                now,
-            )
-            .await
-        {
-            Err(e) if changed_meanwhile(&e) && tries < CONCURRENT_EDIT_TRIES => continue,
-            other => return other,
-        }
-    }
+        let vocabulary = vocabulary_of(&s);
+        let read = ReadVersion {
+            version: s.version,
+            vocabulary: &vocabulary,
+        };
+        store.delete_solution(id, read, actor, now).await
+    })
+    .await
 }
 
 /// One search hit as clients see it.

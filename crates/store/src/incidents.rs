@@ -528,13 +528,29 @@ macro_rules! insert_done_rows {
     }};
 }
 
-/// The facts (JSON) of each outcome's customer, in the order of `outcomes`.
 /// The external ids of an upload chunk as one JSON array (the lookup's
 /// single parameter).
 fn external_ids_json(rows: &[(String, String)]) -> String {
     serde_json::to_string(&rows.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
 }
 
+/// Runs the upload lookup (`Store::upload_lookup_sql`, after the plan hint
+/// if the backend has one) in the transaction `$tx` and decodes its answer.
+macro_rules! look_up_chunk {
+    ($tx:ident, $hint:expr, $lookup:expr, $incident:expr, $ids:expr) => {{
+        if let Some(hint) = $hint {
+            sqlx::query(hint).execute(&mut *$tx).await?;
+        }
+        let found: String = sqlx::query_scalar(sqlx::AssertSqlSafe($lookup))
+            .bind($incident.0)
+            .bind($ids)
+            .fetch_one(&mut *$tx)
+            .await?;
+        FoundCustomer::all_of_json(&found)?
+    }};
+}
+
+/// The facts (JSON) of each outcome's customer, in the order of `outcomes`.
 fn facts_of_outcomes<'a>(pending: &'a [PendingAffected], outcomes: &[AffectedOutcome]) -> Vec<&'a str> {
     let by_customer: std::collections::HashMap<Uuid, &str> =
         pending.iter().map(|a| (a.customer_id, a.facts.as_str())).collect();
@@ -1107,15 +1123,7 @@ impl Store {
             if let Some(lock) = lock {
                 sqlx::query(lock).bind(incident.0).execute(&mut *tx).await?;
             }
-            if let Some(hint) = hint {
-                sqlx::query(hint).execute(&mut *tx).await?;
-            }
-            let found: String = sqlx::query_scalar(sqlx::AssertSqlSafe(lookup))
-                .bind(incident.0)
-                .bind(ids)
-                .fetch_one(&mut *tx)
-                .await?;
-            let found = FoundCustomer::all_of_json(&found)?;
+            let found = look_up_chunk!(tx, hint, lookup, incident, ids);
             let UploadLookup {
                 unknown,
                 known,
@@ -1151,20 +1159,13 @@ impl Store {
     ) -> Result<UploadLookup, StoreError> {
         let (lookup, hint) = (self.upload_lookup_sql(), self.lookup_plan_hint());
         let ids = external_ids_json(rows);
-        let found: String = with_pool!(self, |pool| {
+        let found = with_pool!(self, |pool| {
             let mut tx = pool.begin_read().await?;
-            if let Some(hint) = hint {
-                sqlx::query(hint).execute(&mut *tx).await?;
-            }
-            let found = sqlx::query_scalar(sqlx::AssertSqlSafe(lookup))
-                .bind(incident.0)
-                .bind(ids)
-                .fetch_one(&mut *tx)
-                .await?;
+            let found = look_up_chunk!(tx, hint, lookup, incident, ids);
             tx.commit().await?;
             found
         });
-        Ok(UploadLookup::of(rows, FoundCustomer::all_of_json(&found)?))
+        Ok(UploadLookup::of(rows, found))
     }
 
     /// The notices the `incident_notices` job `job` still has to send.

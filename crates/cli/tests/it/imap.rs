@@ -311,8 +311,12 @@ fn amends_cli_with_ca(db_url: &str, imap_url: &str, ca_file: Option<&str>, args:
 }
 
 async fn cli_poll(db_url: String, imap_url: String) -> (bool, String, String) {
+    cli_poll_with_ca(db_url, imap_url, None).await
+}
+
+async fn cli_poll_with_ca(db_url: String, imap_url: String, ca_file: Option<String>) -> (bool, String, String) {
     tokio::task::spawn_blocking(move || {
-        let out = amends_cli(&db_url, &imap_url, &["mail", "poll"]);
+        let out = amends_cli_with_ca(&db_url, &imap_url, ca_file.as_deref(), &["mail", "poll"]);
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -566,27 +570,19 @@ async fn imaps_with_a_company_ca(b: Backend) {
     .await;
     let app = TestApp::spawn(b).await;
     let (db_url, url) = (app.db_url(), dv.tls_url());
-    let poll = |ca: Option<String>| {
-        let (db_url, url) = (db_url.clone(), url.clone());
-        tokio::task::spawn_blocking(move || amends_cli_with_ca(&db_url, &url, ca.as_deref(), &["mail", "poll"]))
-    };
+    let poll = |ca: Option<String>| cli_poll_with_ca(db_url.clone(), url.clone(), ca);
 
     // The public roots alone do not know the test CA: the handshake fails,
     // nothing is taken, the message stays unseen.
-    let out = poll(None).await.expect("join");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{err}");
+    let (ok, _, err) = poll(None).await;
+    assert!(!ok, "{err}");
     assert!(err.contains("TLS handshake") && !err.contains("secret"), "{err}");
     assert!(email_feedback(&app).await.is_empty());
     assert_eq!(dv.search("UNSEEN").await.len(), 1);
 
     // With the company CA: taken over TLS, analysed, a case opened (churn).
-    let out = poll(Some(dv.ca_file())).await.expect("join");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(out.status.success(), "{stdout}\n{stderr}\n{}", dv.log());
+    let (ok, stdout, stderr) = poll(Some(dv.ca_file())).await;
+    assert!(ok, "{stdout}\n{stderr}\n{}", dv.log());
     let items = email_feedback(&app).await;
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["language"], "de", "{}", items[0]);
@@ -596,9 +592,8 @@ async fn imaps_with_a_company_ca(b: Backend) {
 
     // A CA file that holds no certificate stops the CLI naming the key.
     let not_pem = dv.dir.join("tls/server.ext").display().to_string();
-    let out = poll(Some(not_pem)).await.expect("join");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let (ok, _, err) = poll(Some(not_pem)).await;
+    assert!(!ok);
     assert!(err.contains("imap_ca_file") && err.contains("no certificate"), "{err}");
 }
 
