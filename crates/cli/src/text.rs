@@ -1,7 +1,7 @@
 //! `amends text …`: classify, train and evaluate sentiment models. Thin
 //! glue over the `amends-text` crate; needs no database.
 
-use amends_text::{Analyzer, Language, TrainOptions, cross_validate, evaluate, read_labeled, train};
+use amends_text::{Analyzer, Audience, Language, TrainOptions, cross_validate, evaluate, read_labeled, train};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,11 @@ pub enum TextCommand {
         /// de or en (default: detected)
         #[arg(long)]
         language: Option<String>,
+        /// Who the text was written for: `direct` (to the company: e-mail,
+        /// widget, survey) or `public` (a post that mentions it). Decides how
+        /// the shipped German model labels; no effect with --model
+        #[arg(long, default_value = "public")]
+        audience: String,
     },
     /// Train a sentiment model from labelled CSV/TSV (columns `text` and `sentiment`)
     Train {
@@ -36,30 +41,41 @@ pub enum TextCommand {
         /// A model file (default: the shipped model)
         #[arg(long)]
         model: Option<PathBuf>,
+        /// `direct` (texts written to the company) or `public` (posts that
+        /// mention it): how the shipped German model labels; no effect with --model
+        #[arg(long, default_value = "public")]
+        audience: String,
         /// Also train and test by k-fold cross-validation on the same data
         #[arg(long)]
         folds: Option<usize>,
     },
 }
 
-fn analyzer(model: Option<&Path>) -> anyhow::Result<Analyzer> {
-    match model {
+fn analyzer(model: Option<&Path>, audience: &str) -> anyhow::Result<Analyzer> {
+    let audience: Audience = audience.parse().map_err(|e| anyhow::anyhow!("--audience: {e}"))?;
+    let analyzer = match model {
         Some(p) => {
-            Analyzer::from_model_file(p).map_err(|e| anyhow::anyhow!("cannot load the model `{}`: {e}", p.display()))
+            Analyzer::from_model_file(p).map_err(|e| anyhow::anyhow!("cannot load the model `{}`: {e}", p.display()))?
         }
-        None => Ok(Analyzer::default_model()),
-    }
+        None => Analyzer::default_model(),
+    };
+    Ok(analyzer.with_audience(audience))
 }
 
 pub fn run(cmd: &TextCommand) -> anyhow::Result<()> {
     match cmd {
-        TextCommand::Classify { text, model, language } => {
+        TextCommand::Classify {
+            text,
+            model,
+            language,
+            audience,
+        } => {
             let hint = language
                 .as_deref()
                 .map(|l| l.parse::<Language>())
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--language: {e}"))?;
-            let a = analyzer(model.as_deref())?;
+            let a = analyzer(model.as_deref(), audience)?;
             let analysis = a.analyze(text, hint);
             println!("{}", serde_json::to_string_pretty(&analysis)?);
             for (why, weight) in a.explain(text, hint) {
@@ -84,12 +100,18 @@ pub fn run(cmd: &TextCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        TextCommand::Eval { data, model, folds } => {
+        TextCommand::Eval {
+            data,
+            model,
+            audience,
+            folds,
+        } => {
             let rows = read_labeled(data)?;
-            let a = analyzer(model.as_deref())?;
-            let which = model
-                .as_ref()
-                .map_or("shipped model".to_string(), |m| m.display().to_string());
+            let a = analyzer(model.as_deref(), audience)?;
+            let which = model.as_ref().map_or_else(
+                || format!("shipped model, audience {}", a.audience().as_str()),
+                |m| m.display().to_string(),
+            );
             println!("## {} rows, {which}\n{}", rows.len(), evaluate(&a, &rows));
             if let Some(k) = folds {
                 let report = cross_validate(&rows, *k, &TrainOptions::default())?;

@@ -129,6 +129,16 @@ struct Ingest<'a> {
     actor: Option<UserId>,
 }
 
+/// Who a feedback text was written for: social-media posts mention the
+/// company in public; everything else (widget, e-mail, survey, chat, phone
+/// notes, API, CSV) was written to it. See `amends_text::Audience`.
+pub(crate) fn audience_of(channel: Channel) -> amends_text::Audience {
+    match channel {
+        Channel::Social => amends_text::Audience::Public,
+        _ => amends_text::Audience::Direct,
+    }
+}
+
 pub(crate) fn to_text_lang(l: Language) -> amends_text::Language {
     match l {
         Language::De => amends_text::Language::De,
@@ -219,7 +229,12 @@ impl<'a> Ingest<'a> {
     /// Validates, analyses and runs the rules on one item.
     async fn prepare(&mut self, input: FeedbackInput) -> ApiResult<NewFeedback> {
         let v = input.validate()?;
-        let analysis = self.state.analyzer().analyze(&v.text, v.language.map(to_text_lang));
+        let analysis = self
+            .state
+            .analyzer()
+            .clone()
+            .with_audience(audience_of(v.channel))
+            .analyze(&v.text, v.language.map(to_text_lang));
         let language = v.language.unwrap_or_else(|| from_text_lang(analysis.language));
         let customer = self.customer(&v, language).await?;
         let now = self.state.now();

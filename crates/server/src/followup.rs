@@ -517,7 +517,9 @@ pub async fn open_survey(state: &AppState, token: &str) -> Result<amends_store::
 
 fn comment_is_negative(text: &str, lang: Language) -> bool {
     static ANALYZER: std::sync::OnceLock<amends_text::Analyzer> = std::sync::OnceLock::new();
-    let a = ANALYZER.get_or_init(amends_text::Analyzer::default_model);
+    // A survey answer is written to the company.
+    let a =
+        ANALYZER.get_or_init(|| amends_text::Analyzer::default_model().with_audience(amends_text::Audience::Direct));
     let hint = match lang {
         Language::De => amends_text::Language::De,
         Language::En => amends_text::Language::En,

@@ -1,10 +1,10 @@
 //! Reproduce the numbers in docs/TEXT_ANALYTICS.md.
 //!
 //! ```text
-//! cargo run --release -p amends-text --example eval -- default [SHARED_DATA_DIR]
+//! cargo run --release -p amends-text --example eval -- default [SHARED_DATA_DIR] [--audience public|direct]
 //! cargo run --release -p amends-text --example eval -- cv [SHARED_DATA_DIR] [--folds 5] [--seed 42] [--c 10]
 //! cargo run --release -p amends-text --example eval -- train --data FILE --out MODEL
-//! cargo run --release -p amends-text --example eval -- eval --data FILE [--model MODEL]
+//! cargo run --release -p amends-text --example eval -- eval --data FILE [--model MODEL] [--audience public|direct]
 //! cargo run --release -p amends-text --example eval -- build-default
 //! ```
 //! `build-default` retrains the shipped German model
@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use amends_text::{
-    Analyzer, TextError, TrainOptions, cross_validate, evaluate, find_shared_data_dir, load_eval_sets, read_labeled,
-    train,
+    Analyzer, Audience, TextError, TrainOptions, cross_validate, evaluate, find_shared_data_dir, load_eval_sets,
+    read_labeled, train,
 };
 
 fn flag(args: &[String], name: &str) -> Option<String> {
@@ -34,6 +34,12 @@ fn data_dir(args: &[String]) -> Result<PathBuf, String> {
         Some(d) => Ok(PathBuf::from(d)),
         None => find_shared_data_dir().ok_or_else(|| "pass the shared/data directory or set AMENDS_SHARED_DATA".into()),
     }
+}
+
+fn audience(args: &[String]) -> Result<Audience, String> {
+    flag(args, "--audience").map_or(Ok(Audience::default()), |a| {
+        a.parse().map_err(|e: TextError| e.to_string())
+    })
 }
 
 fn options(args: &[String]) -> Result<TrainOptions, String> {
@@ -71,14 +77,27 @@ fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("default") => {
             let dir = data_dir(args)?;
-            let analyzer = Analyzer::default_model();
+            let analyzer = Analyzer::default_model().with_audience(audience(args)?);
+            let which = analyzer.audience().as_str();
             for set in load_eval_sets(&dir).map_err(err)? {
                 println!(
-                    "## {} ({}, default model)\n{}",
+                    "## {} ({}, default model, audience {which})\n{}",
                     set.name,
                     set.language,
                     evaluate(&analyzer, &set.rows)
                 );
+            }
+            // amends' own held-out German test set (never trained on), in
+            // both audiences.
+            let test = read_labeled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/amends/de-test.tsv"))
+                .map_err(err)?;
+            for a in [Audience::Direct, Audience::Public] {
+                let report = evaluate(&Analyzer::default_model().with_audience(a), &test);
+                println!(
+                    "## amends de-test (de, default model, audience {})\n{report}",
+                    a.as_str()
+                );
+                println!("{}", report.confusion_markdown());
             }
         }
         Some("cv") => {
@@ -110,7 +129,8 @@ fn run(args: &[String]) -> Result<(), String> {
             let analyzer = match flag(args, "--model") {
                 Some(m) => Analyzer::from_model_file(Path::new(&m)).map_err(err)?,
                 None => Analyzer::default_model(),
-            };
+            }
+            .with_audience(audience(args)?);
             let rows = read_labeled(Path::new(&data)).map_err(err)?;
             println!("{}", evaluate(&analyzer, &rows));
         }

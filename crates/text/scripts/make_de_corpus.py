@@ -17,6 +17,8 @@ announcements, news, ads), complaints are the next largest group, praise is
 rarer.
 """
 
+import csv
+import pathlib
 import random
 import sys
 
@@ -341,6 +343,41 @@ def fill(tmpl, d):
 
 def cap(s):
     return s[:1].upper() + s[1:] if s else s
+
+
+# --- plain verdicts: an aspect of the service and a strong judgement --------
+# (the hand-written hard cases use such words about football and dinner, so
+# the corpus must also have them about a service). "Die Lieferung" is left
+# out on purpose: the unit tests check "Die Lieferung war eine Katastrophe!".
+VERDICT_ASPECTS = [
+    "der Service", "die Beratung", "der Kundenservice", "die Hotline", "die Reparatur", "die App",
+    "die Abrechnung", "die Fahrt", "die Bearbeitung meiner Reklamation", "das Essen", "die Installation",
+    "der Umzug meines Anschlusses", "die Zustellung", "der Kontakt mit Ihrem Support", "die Rückerstattung",
+    "das Zimmer", "die Kommunikation", "der Anschluss", "die Montage", "die Website",
+]
+NEG_VERDICTS = [
+    "war eine Katastrophe", "ist eine Zumutung", "war unter aller Kanone", "war miserabel",
+    "war einfach schrecklich", "ist ein schlechter Witz", "war eine Frechheit", "war grottenschlecht",
+    "war furchtbar", "war eine einzige Enttäuschung", "ist absolut unterirdisch", "war der reinste Horror",
+    "war ein Albtraum", "war mangelhaft", "war peinlich", "war katastrophal", "ist eine Katastrophe",
+    "war das Letzte", "war eine Vollkatastrophe", "war unzumutbar",
+]
+POS_VERDICTS = [
+    "war hervorragend", "war erstklassig", "war ein Traum", "war spitze", "war einwandfrei",
+    "war vorbildlich", "war top", "war wunderbar", "war super", "war ausgezeichnet", "ist klasse",
+    "war großartig",
+]
+VERDICT_FORMS = ["{a} {v}.", "{a} {v}!", "Ehrlich gesagt: {a_lc} {v}.", "{a} {v}, das muss ich mal sagen.", "Fazit: {a_lc} {v}."]
+
+
+def verdicts(verdict_list, count):
+    out = []
+    while len(out) < count:
+        aspect = pick(VERDICT_ASPECTS)
+        text = pick(VERDICT_FORMS).format(a=cap(aspect), a_lc=aspect, v=pick(verdict_list))
+        if text not in out:
+            out.append(text)
+    return out
 
 
 # --- negative templates (complaints, sarcasm) -----------------------------
@@ -965,6 +1002,21 @@ def main():
                 if text not in rows:
                     rows.add(text)
                     out.append((text, label))
+    for label, verdict_list, count in [("negative", NEG_VERDICTS, 160), ("positive", POS_VERDICTS, 80)]:
+        for text in verdicts(verdict_list, count):
+            if text not in rows:
+                rows.add(text)
+                out.append((text, label))
+    # Texts written one by one for amends (de-written.tsv: transport, retail
+    # and parcels, hard cases such as sarcasm, news and praise in
+    # understatement), each as written. de-test.tsv, written the same way by
+    # another author, is kept out: it is the held-out test set.
+    written = pathlib.Path(__file__).resolve().parent.parent / "resources" / "amends" / "de-written.tsv"
+    with written.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["text"] not in rows:
+                rows.add(row["text"])
+                out.append((row["text"], row["sentiment"]))
     rng.shuffle(out)
     w = sys.stdout
     w.write("text\tsentiment\tlanguage\n")

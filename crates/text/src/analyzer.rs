@@ -43,25 +43,107 @@ pub(crate) const LEXICON_THRESHOLD_DE: f32 = 0.25;
 /// [`TrainOptions::shipped_german`].
 const SHIPPED_GERMAN_MODEL: &[u8] = include_bytes!("../resources/amends/de-model.bin");
 
+/// Who a German text was written for; it decides how the shipped German
+/// model labels it (no effect on English texts or on a trained model set
+/// with [`Analyzer::with_model`]).
+///
+/// Feedback written *to* a company (e-mail, widget, survey, chat) is almost
+/// always about its service, and a complaint often has no polar word at all
+/// ("Paket seit neun Tagen unterwegs"). Public posts that merely *mention*
+/// a company (social media) are mostly news, questions and chatter, and
+/// their polar words are often about something else. The two need different
+/// operating points (docs/TEXT_ANALYTICS.md, "Two audiences").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// Written to the company: the shipped German model's most probable
+    /// class; the score is its P(positive) − P(negative).
+    Direct,
+    /// Public posts that mention the company, or texts of unknown origin:
+    /// polar only where lexicon and model agree ([`GermanRule::SHIPPED`]);
+    /// the score is the lexicon compound. The default.
+    #[default]
+    Public,
+}
+
+impl Audience {
+    /// `direct` or `public`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Direct => "direct",
+            Audience::Public => "public",
+        }
+    }
+}
+
+impl std::str::FromStr for Audience {
+    type Err = TextError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "direct" => Ok(Audience::Direct),
+            "public" => Ok(Audience::Public),
+            _ => Err(TextError::UnknownAudience(s.to_string())),
+        }
+    }
+}
+
 /// How the default German sentiment combines the lexicon compound `l` and
 /// the shipped model's score `m` (P(positive) − P(negative)): a polar label
-/// needs both to agree, otherwise neutral. Chosen on the even rows of
-/// GermEval 2017 dev, reported on the odd rows (docs/TEXT_ANALYTICS.md);
-/// where settings were near-equal there, the one that keeps customer praise
-/// positive ("Danke für die Hilfe!" has a lexicon score of 0.44).
-/// Negative: `l < -DE_NEG_LEXICON` and `m < -DE_NEG_MODEL`.
-const DE_NEG_LEXICON: f32 = 0.05;
-const DE_NEG_MODEL: f32 = 0.0;
-/// Positive: `l > DE_POS_LEXICON` and `m > DE_POS_MODEL`.
-const DE_POS_LEXICON: f32 = 0.25;
-const DE_POS_MODEL: f32 = 0.6;
-/// Texts longer than this (characters) are often reports, news and
-/// stories; a negative label there needs `l < -DE_LONG_NEG_LEXICON` and
-/// `m < -DE_LONG_NEG_MODEL`. (Among the near-equal settings on the
-/// calibration rows, the one with a margin for long complaints.)
-const DE_LONG_TEXT: usize = 200;
-const DE_LONG_NEG_LEXICON: f32 = 0.2;
-const DE_LONG_NEG_MODEL: f32 = 0.7;
+/// needs both to agree, otherwise neutral. [`GermanRule::SHIPPED`] was chosen
+/// on the even rows of GermEval 2017 dev and is reported on the odd rows
+/// (docs/TEXT_ANALYTICS.md, `examples/tune_german.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GermanRule {
+    /// Negative: `l < -neg_lexicon` and `m < -neg_model`.
+    pub neg_lexicon: f32,
+    /// See `neg_lexicon`.
+    pub neg_model: f32,
+    /// Positive: `l > pos_lexicon` and `m > pos_model`.
+    pub pos_lexicon: f32,
+    /// See `pos_lexicon`.
+    pub pos_model: f32,
+    /// Texts longer than this (characters) are often reports, news and
+    /// stories; a negative label there needs `l < -long_neg_lexicon` and
+    /// `m < -long_neg_model`.
+    pub long_text: usize,
+    /// See `long_text`.
+    pub long_neg_lexicon: f32,
+    /// See `long_text`.
+    pub long_neg_model: f32,
+}
+
+impl GermanRule {
+    /// The rule of [`Analyzer::default_model`]. Where settings were
+    /// near-equal on the calibration rows, the one that keeps customer praise
+    /// positive ("Danke für die Hilfe!" has a lexicon score of 0.44) and long
+    /// complaints negative.
+    pub const SHIPPED: GermanRule = GermanRule {
+        neg_lexicon: 0.1,
+        neg_model: 0.1,
+        pos_lexicon: 0.25,
+        pos_model: 0.6,
+        long_text: 200,
+        long_neg_lexicon: 0.2,
+        long_neg_model: 0.7,
+    };
+
+    /// The label for lexicon compound `lexicon`, model score `model` and a
+    /// text of `chars` characters.
+    pub fn label(&self, lexicon: f32, model: f32, chars: usize) -> SentimentLabel {
+        let (neg_lexicon, neg_model) = if chars > self.long_text {
+            (self.long_neg_lexicon, self.long_neg_model)
+        } else {
+            (self.neg_lexicon, self.neg_model)
+        };
+        if lexicon < -neg_lexicon && model < -neg_model {
+            SentimentLabel::Negative
+        } else if lexicon > self.pos_lexicon && model > self.pos_model {
+            SentimentLabel::Positive
+        } else {
+            SentimentLabel::Neutral
+        }
+    }
+}
 
 /// Shipped resources: lexicons and signal keywords.
 pub(crate) struct Resources {
@@ -167,6 +249,7 @@ pub struct Analyzer {
     res: Arc<Resources>,
     topics: Arc<CompiledTaxonomy>,
     model: Option<Arc<TrainedModel>>,
+    audience: Audience,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -174,6 +257,7 @@ impl std::fmt::Debug for Analyzer {
         f.debug_struct("Analyzer")
             .field("topics", &self.topics.taxonomy.topics.len())
             .field("model", &self.model.as_ref().map(|m| m.header().trained_rows))
+            .field("audience", &self.audience)
             .finish_non_exhaustive()
     }
 }
@@ -217,6 +301,7 @@ impl Analyzer {
             res: Resources::shared(),
             topics: default_topics(),
             model: None,
+            audience: Audience::default(),
         }
     }
 
@@ -239,6 +324,18 @@ impl Analyzer {
     pub fn with_model(mut self, model: TrainedModel) -> Analyzer {
         self.model = Some(Arc::new(model));
         self
+    }
+
+    /// Label German texts for this audience (see [`Audience`]). Cheap: clone
+    /// a shared analyzer and set the audience per text.
+    pub fn with_audience(mut self, audience: Audience) -> Analyzer {
+        self.audience = audience;
+        self
+    }
+
+    /// The audience German texts are labelled for.
+    pub fn audience(&self) -> Audience {
+        self.audience
     }
 
     /// Use another taxonomy for topics.
@@ -322,23 +419,34 @@ impl Analyzer {
             Some(model) => {
                 prepared.raw_counts(&self.res, &model.header().features, raw);
                 let p = model.predict(raw);
-                let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(1);
                 Sentiment {
-                    label: SentimentLabel::from_index(best),
+                    label: most_probable(&p),
                     score: (p[2] - p[0]).clamp(-1.0, 1.0),
                 }
             }
             None => {
                 let c = prepared.lex.compound;
-                let label = match (prepared.lang(), &self.res.de_model) {
+                match (prepared.lang(), &self.res.de_model) {
                     (Language::De, Some(model)) => {
                         prepared.raw_counts(&self.res, &model.header().features, raw);
                         let p = model.predict(raw);
-                        german_label(c, p[2] - p[0], prepared.chars)
+                        let m = p[2] - p[0];
+                        match self.audience {
+                            Audience::Public => Sentiment {
+                                label: GermanRule::SHIPPED.label(c, m, prepared.chars),
+                                score: c,
+                            },
+                            Audience::Direct => Sentiment {
+                                label: most_probable(&p),
+                                score: m.clamp(-1.0, 1.0),
+                            },
+                        }
                     }
-                    (lang, _) => SentimentLabel::from_score(c, threshold(lang)),
-                };
-                Sentiment { label, score: c }
+                    (lang, _) => Sentiment {
+                        label: SentimentLabel::from_score(c, threshold(lang)),
+                        score: c,
+                    },
+                }
             }
         }
     }
@@ -384,20 +492,8 @@ impl Analyzer {
     }
 }
 
-/// Default German label from the lexicon compound `lexicon`, the shipped
-/// model's P(positive) − P(negative) `model` and the text length: polar only
-/// when both agree (see the constants above).
-fn german_label(lexicon: f32, model: f32, chars: usize) -> SentimentLabel {
-    let (neg_lexicon, neg_model) = if chars > DE_LONG_TEXT {
-        (DE_LONG_NEG_LEXICON, DE_LONG_NEG_MODEL)
-    } else {
-        (DE_NEG_LEXICON, DE_NEG_MODEL)
-    };
-    if lexicon < -neg_lexicon && model < -neg_model {
-        SentimentLabel::Negative
-    } else if lexicon > DE_POS_LEXICON && model > DE_POS_MODEL {
-        SentimentLabel::Positive
-    } else {
-        SentimentLabel::Neutral
-    }
+/// The class with the highest probability (negative, neutral, positive).
+fn most_probable(p: &[f32; 3]) -> SentimentLabel {
+    let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(1);
+    SentimentLabel::from_index(best)
 }

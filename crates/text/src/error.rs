@@ -8,6 +8,9 @@ pub enum TextError {
     /// A language code other than `de` or `en`.
     #[error("unknown language `{0}`: use `de` or `en`")]
     UnknownLanguage(String),
+    /// An audience other than `direct` or `public`.
+    #[error("unknown audience `{0}`: use `direct` (written to the company) or `public` (posts that mention it)")]
+    UnknownAudience(String),
     /// A sentiment label other than negative, neutral or positive.
     #[error("unknown sentiment `{0}`: use `negative`, `neutral` or `positive`")]
     UnknownSentiment(String),

@@ -174,7 +174,11 @@ pub(crate) fn raw_counts(
         lex.neg * w,
         b(lex.compound > threshold) * w,
         b(lex.compound < -threshold) * w,
-        (lex.hits.min(10) as f32 / 10.0) * w,
+        // Share of words with a lexicon valence: independent of length, so
+        // repeating a complaint does not change it (format version 2; a raw
+        // count capped at 10 made a repeated complaint look like a long,
+        // friendly letter).
+        (lex.hits as f32 / n.max(1) as f32).min(1.0) * w,
         b(ctx.has_exclamation) * w,
         b(ctx.has_question) * w,
         b(ctx.is_english) * w,

@@ -25,7 +25,7 @@ mod signals;
 mod tokenize;
 mod topics;
 
-pub use analyzer::{Analysis, Analyzer};
+pub use analyzer::{Analysis, Analyzer, Audience, GermanRule};
 pub use bench::{BenchReport, bench, bench_corpus};
 pub use dataset::{
     EvalSet, find_shared_data_dir, load_eval_sets, parse_labeled, read_labeled, read_vader_ground_truth,

@@ -3,7 +3,7 @@
 //! `cargo test --release -p amends-text -- --ignored`.
 
 use amends_text::{
-    Analyzer, LabeledRow, Language, SentimentLabel, Signal, Taxonomy, TextError, TrainOptions, TrainedModel,
+    Analyzer, Audience, LabeledRow, Language, SentimentLabel, Signal, Taxonomy, TextError, TrainOptions, TrainedModel,
     cross_validate, evaluate, find_shared_data_dir, load_eval_sets, parse_labeled, train,
 };
 
@@ -517,5 +517,135 @@ fn german_neutral_texts_with_polar_words_about_other_things() {
         "Sehr geehrte Damen und Herren, ich möchte meine Adresse ändern.",
     ] {
         assert_eq!(label(text), SentimentLabel::Neutral, "{text}");
+    }
+}
+
+/// Plain German feedback written to a company, none of it in the shipped
+/// corpus (checked below): what audience `direct` must get right.
+const DIRECT_FEEDBACK: [(&str, SentimentLabel); 21] = [
+    ("Die Lieferung war eine Katastrophe!", SentimentLabel::Negative),
+    (
+        "Der Zug hatte schon wieder 40 Minuten Verspätung.",
+        SentimentLabel::Negative,
+    ),
+    ("Unfreundliches Personal, nie wieder.", SentimentLabel::Negative),
+    (
+        "Mein Paket ist seit zwei Wochen verschwunden und niemand hilft mir.",
+        SentimentLabel::Negative,
+    ),
+    ("Die App stürzt bei jedem Start ab.", SentimentLabel::Negative),
+    (
+        "Ich warte seit einer Stunde in der Warteschleife.",
+        SentimentLabel::Negative,
+    ),
+    (
+        "Die Rechnung ist falsch, mir wurde doppelt abgebucht.",
+        SentimentLabel::Negative,
+    ),
+    ("Schlechter Service, ich bin sehr enttäuscht.", SentimentLabel::Negative),
+    ("Das Essen kam kalt und eine Stunde zu spät.", SentimentLabel::Negative),
+    ("Immer noch keine Antwort.", SentimentLabel::Negative),
+    ("Danke für die Hilfe!", SentimentLabel::Positive),
+    (
+        "Super Service, vielen Dank für die schnelle Hilfe!",
+        SentimentLabel::Positive,
+    ),
+    ("Der Service war gut.", SentimentLabel::Positive),
+    ("Ich bin sehr zufrieden mit dem neuen Tarif.", SentimentLabel::Positive),
+    (
+        "Die Lieferung kam pünktlich und alles war gut verpackt.",
+        SentimentLabel::Positive,
+    ),
+    (
+        "Sehr freundliche Beratung am Telefon, gerne wieder.",
+        SentimentLabel::Positive,
+    ),
+    ("Wann öffnet die Filiale am Samstag?", SentimentLabel::Neutral),
+    (
+        "Bitte ändern Sie meine Adresse auf Hauptstraße 5.",
+        SentimentLabel::Neutral,
+    ),
+    (
+        "Ich möchte meine Bestellung um einen Artikel ergänzen.",
+        SentimentLabel::Neutral,
+    ),
+    (
+        "Wie kann ich meine Rechnung online herunterladen?",
+        SentimentLabel::Neutral,
+    ),
+    ("Ab Montag gilt der neue Fahrplan.", SentimentLabel::Neutral),
+];
+
+#[test]
+fn audience_direct_labels_plain_feedback_to_a_company() {
+    let corpus: std::collections::HashSet<String> = shipped_corpus().into_iter().map(|r| r.text).collect();
+    let direct = analyzer().with_audience(Audience::Direct);
+    assert_eq!(direct.audience(), Audience::Direct);
+    for (text, want) in DIRECT_FEEDBACK {
+        assert!(!corpus.contains(text), "{text} is in the training corpus");
+        let s = direct.sentiment(text, None);
+        assert_eq!(s.label, want, "{text}: {s:?}");
+        // A polar label has a score of the same sign.
+        match want {
+            SentimentLabel::Negative => assert!(s.score < 0.0, "{text}: {s:?}"),
+            SentimentLabel::Positive => assert!(s.score > 0.0, "{text}: {s:?}"),
+            SentimentLabel::Neutral => {}
+        }
+    }
+    // Public posts need lexicon and model to agree: the same complaints
+    // without a polar word stay neutral there (the default audience).
+    let public = analyzer();
+    assert_eq!(public.audience(), Audience::Public);
+    for text in [
+        "Ich warte seit einer Stunde in der Warteschleife.",
+        "Immer noch keine Antwort.",
+    ] {
+        assert_eq!(public.sentiment(text, None).label, SentimentLabel::Neutral, "{text}");
+    }
+    // English texts do not depend on the audience.
+    for text in [
+        "The delivery was a disaster.",
+        "Thanks, great help!",
+        "Where is your shop?",
+    ] {
+        assert_eq!(direct.sentiment(text, None), public.sentiment(text, None), "{text}");
+    }
+}
+
+#[test]
+fn repeating_a_complaint_does_not_change_its_label() {
+    for audience in [Audience::Direct, Audience::Public] {
+        let a = analyzer().with_audience(audience);
+        for n in [1, 2, 10, 50, 1000] {
+            let text = "Die Lieferung war eine Katastrophe! ".repeat(n);
+            assert_eq!(
+                a.sentiment(&text, None).label,
+                SentimentLabel::Negative,
+                "{audience:?}, {n} times"
+            );
+        }
+    }
+}
+
+#[test]
+fn audience_parses_and_names_itself() {
+    assert_eq!("direct".parse::<Audience>().ok(), Some(Audience::Direct));
+    assert_eq!(" Public ".parse::<Audience>().ok(), Some(Audience::Public));
+    let e = "social"
+        .parse::<Audience>()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("`social`") && e.contains("direct") && e.contains("public"),
+        "{e}"
+    );
+    assert_eq!(Audience::default(), Audience::Public);
+    for a in [Audience::Direct, Audience::Public] {
+        assert_eq!(a.as_str().parse::<Audience>().ok(), Some(a));
+        assert_eq!(
+            serde_json::to_string(&a).unwrap_or_default(),
+            format!("\"{}\"", a.as_str())
+        );
     }
 }

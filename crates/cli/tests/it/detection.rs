@@ -125,8 +125,10 @@ async fn feedback_by_api_opens_and_attaches_cases(b: Backend) {
     assert_eq!(items.len(), 4);
     assert_eq!(items[0]["id"], l["id"], "newest first");
     for (q, n) in [
-        // The churn complaint and the legal threat (signals make a text negative).
-        ("sentiment=negative", 2),
+        // The churn complaint and the legal threat (signals make a text
+        // negative), and "Immer noch keine Antwort." (no polar word, but a
+        // survey answer is written to the company: audience `direct`).
+        ("sentiment=negative", 3),
         ("channel=widget", 1),
         ("topic=delivery", 1),
         ("rating=2", 1),
@@ -652,7 +654,28 @@ async fn stream_and_rules_pages(b: Backend) {
     problem(app.get(&format!("/api/v1/detection-rules/{id}"), &tok).await, 404).await;
 }
 
+/// German feedback written to the company is labelled for audience
+/// `direct`, a social-media post for audience `public` (amends_text::Audience).
+async fn the_channel_decides_the_audience_of_german_text(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tok = app.admin_token.clone();
+    let text = "Ich warte seit einer Stunde in der Warteschleife.";
+    for (channel, want) in [("widget", "negative"), ("email", "negative"), ("social", "neutral")] {
+        let res = app
+            .post(
+                "/api/v1/feedback",
+                &tok,
+                json!({"customer_email": "kim@example.de", "channel": channel, "text": text, "language": "de"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{channel}");
+        let f: Value = res.json().await.expect("json");
+        assert_eq!(f["sentiment"]["label"], want, "{channel}: {f}");
+    }
+}
+
 crate::both_backends!(
+    the_channel_decides_the_audience_of_german_text,
     feedback_by_api_opens_and_attaches_cases,
     bad_feedback_gets_clear_errors,
     detection_rules_are_managed_by_leads,
