@@ -246,5 +246,31 @@ fn text_models_are_trained_evaluated_and_explained() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("cannot load the model"), "{err}");
+    // The audience of German texts: written to the company or public.
+    let waiting = "Ich warte seit einer Stunde in der Warteschleife.";
+    for (audience, label) in [("direct", "\"negative\""), ("public", "\"neutral\"")] {
+        let (code, out, err) = run(&["text", "classify", waiting, "--audience", audience], None);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(label), "{audience}: {out}");
+    }
+    let (code, out, err) = run(
+        &[
+            "text",
+            "eval",
+            "--data",
+            data.to_str().expect("path"),
+            "--audience",
+            "direct",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("audience direct"), "{out}");
+    let (code, _, err) = run(&["text", "classify", waiting, "--audience", "twitter"], None);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("--audience") && err.contains("`twitter`") && err.contains("direct"),
+        "{err}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
