@@ -14,6 +14,10 @@
 //! `--word-ngrams N` and `--char-ngrams MIN-MAX` (`0-0`: none).
 //! SHARED_DATA_DIR defaults to `$AMENDS_SHARED_DATA` or `../shared/data`.
 
+#[path = "common/flags.rs"]
+mod flags;
+
+use flags::{flag, train_options};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -21,13 +25,6 @@ use amends_text::{
     Analyzer, Audience, TextError, TrainOptions, cross_validate, evaluate, find_shared_data_dir, load_eval_sets,
     read_labeled, train,
 };
-
-fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
 
 fn data_dir(args: &[String]) -> Result<PathBuf, String> {
     match args.get(1).filter(|a| !a.starts_with("--")) {
@@ -43,33 +40,7 @@ fn audience(args: &[String]) -> Result<Audience, String> {
 }
 
 fn options(args: &[String]) -> Result<TrainOptions, String> {
-    let mut o = TrainOptions::default();
-    if let Some(s) = flag(args, "--seed") {
-        o.seed = s.parse().map_err(|_| format!("--seed: `{s}` is not a number"))?;
-    }
-    if let Some(c) = flag(args, "--c") {
-        o.c = c.parse().map_err(|_| format!("--c: `{c}` is not a number"))?;
-    }
-    if let Some(w) = flag(args, "--lexicon-weight") {
-        o.features.lexicon_weight = w
-            .parse()
-            .map_err(|_| format!("--lexicon-weight: `{w}` is not a number"))?;
-    }
-    if let Some(b) = flag(args, "--hash-bits") {
-        o.features.hash_bits = b.parse().map_err(|_| format!("--hash-bits: `{b}` is not a number"))?;
-    }
-    if let Some(n) = flag(args, "--word-ngrams") {
-        o.features.word_ngrams = n.parse().map_err(|_| format!("--word-ngrams: `{n}` is not a number"))?;
-    }
-    if let Some(r) = flag(args, "--char-ngrams") {
-        let (lo, hi) = r
-            .split_once('-')
-            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-            .ok_or_else(|| format!("--char-ngrams: `{r}` is not MIN-MAX (0-0 = none)"))?;
-        o.features.char_min = lo;
-        o.features.char_max = hi;
-    }
-    Ok(o)
+    train_options(args, TrainOptions::default())
 }
 
 fn run(args: &[String]) -> Result<(), String> {

@@ -1,7 +1,7 @@
 //! How the German default combination (`GermanRule`) was chosen.
 //!
 //! ```text
-//! cargo run --release -p amends-text --example tune_german -- [SHARED_DATA_DIR] [--corpus FILE] [--c 1] [--hash-bits 14] [--lexicon-weight 1] [--dump SCORES.tsv] [--test FILE ...] [--top 12]
+//! cargo run --release -p amends-text --example tune_german -- [SHARED_DATA_DIR] [--corpus FILE] [--c 3] [--hash-bits 16] [--lexicon-weight 1] (and the other training flags of `eval`) [--dump SCORES.tsv] [--test FILE ...] [--top 12]
 //! ```
 //! Trains a German model on the corpus (default: amends' own
 //! `resources/amends/de-feedback.tsv`, as `TrainOptions::shipped_german`),
@@ -12,6 +12,10 @@
 //! `GermanRule::SHIPPED` and the majority baselines. Nothing of GermEval goes
 //! into the model: it only decides among a few thresholds.
 
+#[path = "common/flags.rs"]
+mod flags;
+
+use flags::{flag, train_options};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,13 +23,6 @@ use amends_text::{
     Analyzer, EvalReport, GermanRule, LabeledRow, Language, SentimentLabel, TrainOptions, find_shared_data_dir,
     read_labeled, train,
 };
-
-fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
 
 /// What the rule needs of one GermEval row.
 struct Scored {
@@ -104,18 +101,7 @@ fn run(args: &[String]) -> Result<(), String> {
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/amends/de-feedback.tsv"),
         PathBuf::from,
     );
-    let mut options = TrainOptions::shipped_german();
-    if let Some(c) = flag(args, "--c") {
-        options.c = c.parse().map_err(|_| format!("--c: `{c}` is not a number"))?;
-    }
-    if let Some(w) = flag(args, "--lexicon-weight") {
-        options.features.lexicon_weight = w
-            .parse()
-            .map_err(|_| format!("--lexicon-weight: `{w}` is not a number"))?;
-    }
-    if let Some(b) = flag(args, "--hash-bits") {
-        options.features.hash_bits = b.parse().map_err(|_| format!("--hash-bits: `{b}` is not a number"))?;
-    }
+    let options = train_options(args, TrainOptions::shipped_german())?;
     let training: Vec<LabeledRow> = read_labeled(&corpus).map_err(|e| e.to_string())?;
     let model = train(&training, &options).map_err(|e| e.to_string())?;
     let lexicon = Analyzer::default_model();
