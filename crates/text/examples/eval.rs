@@ -33,6 +33,10 @@ fn data_dir(args: &[String]) -> Result<PathBuf, String> {
     }
 }
 
+/// amends' held-out German test sets: texts written to companies by three
+/// authors whose texts are not in the training corpus.
+const HELD_OUT: [&str; 3] = ["de-test.tsv", "de-test-factual.tsv", "de-test-survey.tsv"];
+
 fn audience(args: &[String]) -> Result<Audience, String> {
     flag(args, "--audience").map_or(Ok(Audience::default()), |a| {
         a.parse().map_err(|e: TextError| e.to_string())
@@ -58,17 +62,16 @@ fn run(args: &[String]) -> Result<(), String> {
                     evaluate(&analyzer, &set.rows)
                 );
             }
-            // amends' own held-out German test set (never trained on), in
+            // amends' own held-out German test sets (never trained on), in
             // both audiences.
-            let test = read_labeled(&Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/amends/de-test.tsv"))
-                .map_err(err)?;
-            for a in [Audience::Direct, Audience::Public] {
-                let report = evaluate(&Analyzer::default_model().with_audience(a), &test);
-                println!(
-                    "## amends de-test (de, default model, audience {})\n{report}",
-                    a.as_str()
-                );
-                println!("{}", report.confusion_markdown());
+            for name in HELD_OUT {
+                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/amends").join(name);
+                let rows = read_labeled(&path).map_err(err)?;
+                for a in [Audience::Direct, Audience::Public] {
+                    let report = evaluate(&Analyzer::default_model().with_audience(a), &rows);
+                    println!("## amends {name} (de, default model, audience {})\n{report}", a.as_str());
+                    println!("{}", report.confusion_markdown());
+                }
             }
         }
         Some("cv") => {
