@@ -65,11 +65,16 @@ fn run(args: &[String]) -> Result<(), String> {
             // amends' own held-out German test sets (never trained on), in
             // both audiences.
             for name in HELD_OUT {
-                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/amends").join(name);
+                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("resources/amends")
+                    .join(name);
                 let rows = read_labeled(&path).map_err(err)?;
                 for a in [Audience::Direct, Audience::Public] {
                     let report = evaluate(&Analyzer::default_model().with_audience(a), &rows);
-                    println!("## amends {name} (de, default model, audience {})\n{report}", a.as_str());
+                    println!(
+                        "## amends {name} (de, default model, audience {})\n{report}",
+                        a.as_str()
+                    );
                     println!("{}", report.confusion_markdown());
                 }
             }

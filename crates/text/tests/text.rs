@@ -447,7 +447,10 @@ fn direct_audience_on_the_held_out_german_test_sets() {
             .join(name);
         let rows = amends_text::read_labeled(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rows.len(), rows_expected, "{name}");
-        assert!(rows.iter().all(|r| !corpus.contains(&r.text)), "a text of {name} is in the corpus");
+        assert!(
+            rows.iter().all(|r| !corpus.contains(&r.text)),
+            "a text of {name} is in the corpus"
+        );
         let direct = evaluate(&analyzer().with_audience(Audience::Direct), &rows);
         assert!(direct.accuracy > floor, "{name}: {direct}");
         assert!(direct.accuracy > direct.majority_baseline + 0.2, "{name}: {direct}");

@@ -672,6 +672,19 @@ async fn the_channel_decides_the_audience_of_german_text(b: Backend) {
         let f: Value = res.json().await.expect("json");
         assert_eq!(f["sentiment"]["label"], want, "{channel}: {f}");
     }
+    // The stream says how each German item was read.
+    let client = app.signed_in("admin").await;
+    let html = client
+        .get(app.url("/feedback"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(html.matches("data-read-as=\"direct\"").count(), 2, "{html}");
+    assert_eq!(html.matches("data-read-as=\"public\"").count(), 1, "{html}");
+    assert!(html.contains("Gelesen als öffentlicher Beitrag"), "{html}");
 }
 
 crate::both_backends!(

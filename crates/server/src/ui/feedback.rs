@@ -54,10 +54,14 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
             let reasons = f.reasons();
             let long = f.text.chars().count() > EXCERPT;
             let excerpt: String = f.text.chars().take(EXCERPT).collect();
+            // How German sentiment was read (amends_text::Audience).
+            let read_as =
+                (f.language == amends_domain::Language::De).then(|| crate::detection::audience_of(f.channel).as_str());
             let out = FeedbackOut::from(f);
             context! {
                 excerpt => excerpt,
                 truncated => long,
+                read_as => read_as,
                 reasons => Value::from_serialize(&reasons),
                 ..Value::from_serialize(&out)
             }
