@@ -1,7 +1,7 @@
 //! Detection (issue 4): feedback by API, bulk JSON/CSV and CLI import,
 //! text analytics, detection rules and the stream UI — on both backends.
 
-use crate::support::{Backend, TestApp, TestDb, problem};
+use crate::support::{Backend, TestApp, TestDb, get_html, problem};
 use serde_json::{Value, json};
 
 const DE_COMPLAINT: &str = "Die Lieferung kam zwei Wochen zu spät und die Vase war kaputt. \
@@ -674,14 +674,7 @@ async fn the_channel_decides_the_audience_of_german_text(b: Backend) {
     }
     // The stream says how each German item was read.
     let client = app.signed_in("admin").await;
-    let html = client
-        .get(app.url("/feedback"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+    let (_, html) = get_html(&client, &app, "/feedback").await;
     assert_eq!(html.matches("data-read-as=\"direct\"").count(), 2, "{html}");
     assert_eq!(html.matches("data-read-as=\"public\"").count(), 1, "{html}");
     assert!(html.contains("Gelesen als öffentlicher Beitrag"), "{html}");
