@@ -8,6 +8,7 @@
 //! See `docs/TEXT_ANALYTICS.md` for method, resources, licences and results.
 
 mod analyzer;
+mod audience;
 mod bench;
 mod dataset;
 mod error;
@@ -25,7 +26,8 @@ mod signals;
 mod tokenize;
 mod topics;
 
-pub use analyzer::{Analysis, Analyzer, Audience, GermanRule};
+pub use analyzer::{Analysis, Analyzer};
+pub use audience::{Audience, GermanRule};
 pub use bench::{BenchReport, bench, bench_corpus};
 pub use dataset::{
     EvalSet, find_shared_data_dir, load_eval_sets, parse_labeled, read_labeled, read_vader_ground_truth,
