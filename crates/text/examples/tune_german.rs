@@ -42,24 +42,46 @@ fn predict(rule: &GermanRule, s: &Scored) -> SentimentLabel {
     s.english.unwrap_or_else(|| rule.label(s.lexicon, s.model, s.chars))
 }
 
+/// Share of `rows` for which `hit` holds.
+fn share<'a>(rows: impl IntoIterator<Item = &'a Scored>, hit: impl Fn(&Scored) -> bool) -> f64 {
+    let (mut total, mut hits) = (0usize, 0usize);
+    for s in rows {
+        total += 1;
+        hits += usize::from(hit(s));
+    }
+    hits as f64 / total.max(1) as f64
+}
+
+/// The rows with an even (`Some(0)`) or odd (`Some(1)`) index, or all (`None`).
+fn half(rows: &[Scored], parity: Option<usize>) -> impl Iterator<Item = &Scored> {
+    rows.iter()
+        .enumerate()
+        .filter(move |(i, _)| parity.is_none_or(|p| i % 2 == p))
+        .map(|(_, s)| s)
+}
+
+/// Accuracy of `rule` on `rows`.
+fn accuracy<'a>(rule: &GermanRule, rows: impl IntoIterator<Item = &'a Scored>) -> f64 {
+    share(rows, |s| predict(rule, s) == s.gold)
+}
+
+/// Accuracy of the model's most probable class (audience `direct`).
+fn model_alone(rows: &[Scored]) -> f64 {
+    share(rows, |s| s.english.unwrap_or(s.model_label) == s.gold)
+}
+
 /// (accuracy on even rows, odd rows, all rows, macro-F1 on all, positives predicted).
 fn score(rule: &GermanRule, rows: &[Scored]) -> (f64, f64, f64, f64, usize) {
-    let mut right = [0usize; 2];
-    let mut total = [0usize; 2];
-    let mut positives = 0;
-    for (i, s) in rows.iter().enumerate() {
-        let p = predict(rule, s);
-        total[i % 2] += 1;
-        right[i % 2] += usize::from(p == s.gold);
-        positives += usize::from(p == SentimentLabel::Positive);
-    }
-    let macro_f1 = EvalReport::from_pairs(rows.iter().map(|s| (s.gold, predict(rule, s)))).macro_f1;
-    let acc = |r: usize, t: usize| r as f64 / t.max(1) as f64;
+    let report = EvalReport::from_pairs(rows.iter().map(|s| (s.gold, predict(rule, s))));
+    let positives = rows
+        .iter()
+        .filter(|s| predict(rule, s) == SentimentLabel::Positive)
+        .count();
     (
-        acc(right[0], total[0]),
-        acc(right[1], total[1]),
-        acc(right[0] + right[1], total[0] + total[1]),
-        macro_f1,
+        accuracy(rule, half(rows, Some(0))),
+        accuracy(rule, half(rows, Some(1))),
+        report.accuracy,
+        report.macro_f1,
         positives,
     )
 }
@@ -138,9 +160,6 @@ fn run(args: &[String]) -> Result<(), String> {
             ));
         }
     }
-    let accuracy = |rule: &GermanRule, set: &[Scored]| {
-        set.iter().filter(|s| predict(rule, s) == s.gold).count() as f64 / set.len().max(1) as f64
-    };
     if let Some(path) = flag(args, "--dump") {
         let mut out = String::from("set\tgold\tenglish\tlexicon\tmodel\tmodel_label\tchars\ttopics\n");
         let dev_set = [("germeval".to_owned(), rows)];
@@ -161,15 +180,7 @@ fn run(args: &[String]) -> Result<(), String> {
         std::fs::write(&path, out).map_err(|e| format!("cannot write {path}: {e}"))?;
         return Ok(());
     }
-    let neutral = |parity: Option<usize>| {
-        let picked: Vec<&Scored> = rows
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| parity.is_none_or(|p| i % 2 == p))
-            .map(|(_, s)| s)
-            .collect();
-        picked.iter().filter(|s| s.gold == SentimentLabel::Neutral).count() as f64 / picked.len().max(1) as f64
-    };
+    let neutral = |parity: Option<usize>| share(half(&rows, parity), |s| s.gold == SentimentLabel::Neutral);
     println!(
         "corpus {} ({} rows), C {}, 2^{} buckets",
         corpus.display(),
@@ -183,26 +194,13 @@ fn run(args: &[String]) -> Result<(), String> {
         neutral(Some(1)),
         neutral(None)
     );
-    let model_alone = rows
-        .iter()
-        .filter(|s| {
-            let p = s.english.unwrap_or(s.model_label);
-            p == s.gold
-        })
-        .count() as f64
-        / rows.len().max(1) as f64;
-    println!("model alone (most probable class): all {model_alone:.3}");
+    println!("model alone (most probable class): all {:.3}", model_alone(&rows));
     for (name, set) in &tests {
-        let alone = set
-            .iter()
-            .filter(|s| s.english.unwrap_or(s.model_label) == s.gold)
-            .count() as f64
-            / set.len().max(1) as f64;
-        let majority =
-            set.iter().filter(|s| s.gold == SentimentLabel::Neutral).count() as f64 / set.len().max(1) as f64;
         println!(
-            "test {name}: {} rows, neutral share {majority:.3}, model alone {alone:.3}",
-            set.len()
+            "test {name}: {} rows, neutral share {:.3}, model alone {:.3}",
+            set.len(),
+            share(set, |s| s.gold == SentimentLabel::Neutral),
+            model_alone(set)
         );
     }
     let line = |name: &str, rule: &GermanRule| {
