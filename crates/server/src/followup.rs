@@ -12,7 +12,7 @@ use crate::jobs::{DomainEvent, Failure, MailTask, Task};
 use crate::mail::OutgoingMail;
 use crate::state::AppState;
 use amends_domain::followup::{Score, is_negative_answer, may_survey};
-use amends_domain::{CaseId, CaseState, Language, NonEmptyText, UserId};
+use amends_domain::{CaseId, CaseState, Channel, Language, NonEmptyText, UserId};
 use amends_store::{
     AnswerOutcome, EventKind, Job, JobEffects, NewEvent, NewSurvey, StoreError, SurveyAnswer, new_row_id,
 };
@@ -517,14 +517,10 @@ pub async fn open_survey(state: &AppState, token: &str) -> Result<amends_store::
 
 fn comment_is_negative(text: &str, lang: Language) -> bool {
     static ANALYZER: std::sync::OnceLock<amends_text::Analyzer> = std::sync::OnceLock::new();
-    // A survey answer is written to the company.
-    let a =
-        ANALYZER.get_or_init(|| amends_text::Analyzer::default_model().with_audience(amends_text::Audience::Direct));
-    let hint = match lang {
-        Language::De => amends_text::Language::De,
-        Language::En => amends_text::Language::En,
-    };
-    a.sentiment(text, Some(hint)).label == amends_text::SentimentLabel::Negative
+    let a = ANALYZER.get_or_init(|| {
+        amends_text::Analyzer::default_model().with_audience(crate::detection::audience_of(Channel::Survey))
+    });
+    a.sentiment(text, Some(crate::detection::to_text_lang(lang))).label == amends_text::SentimentLabel::Negative
 }
 
 /// Records an answer. Errors: a score outside 1–5 (validation), or the

@@ -317,11 +317,7 @@ impl Analyzer {
         match &self.model {
             Some(model) => {
                 prepared.raw_counts(&self.res, &model.header().features, raw);
-                let p = model.predict(raw);
-                Sentiment {
-                    label: most_probable(&p),
-                    score: (p[2] - p[0]).clamp(-1.0, 1.0),
-                }
+                model_sentiment(&model.predict(raw))
             }
             None => {
                 let c = prepared.lex.compound;
@@ -329,16 +325,12 @@ impl Analyzer {
                     (Language::De, Some(model)) => {
                         prepared.raw_counts(&self.res, &model.header().features, raw);
                         let p = model.predict(raw);
-                        let m = p[2] - p[0];
                         match self.audience {
                             Audience::Public => Sentiment {
-                                label: GermanRule::SHIPPED.label(c, m, prepared.chars),
+                                label: GermanRule::SHIPPED.label(c, p[2] - p[0], prepared.chars),
                                 score: c,
                             },
-                            Audience::Direct => Sentiment {
-                                label: most_probable(&p),
-                                score: m.clamp(-1.0, 1.0),
-                            },
+                            Audience::Direct => model_sentiment(&p),
                         }
                     }
                     (lang, _) => Sentiment {
@@ -391,8 +383,12 @@ impl Analyzer {
     }
 }
 
-/// The class with the highest probability (negative, neutral, positive).
-fn most_probable(p: &[f32; 3]) -> SentimentLabel {
+/// A model's sentiment from its class probabilities (negative, neutral,
+/// positive): the most probable class, scored P(positive) − P(negative).
+fn model_sentiment(p: &[f32; 3]) -> Sentiment {
     let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(1);
-    SentimentLabel::from_index(best)
+    Sentiment {
+        label: SentimentLabel::from_index(best),
+        score: (p[2] - p[0]).clamp(-1.0, 1.0),
+    }
 }
