@@ -955,6 +955,15 @@ def main():
     rows = set()
     plan = [("negative", NEG + NEG_CONTRAST, 1100), ("neutral", NEU, 1650), ("positive", POS + POS_NEG_CONTRAST, 450)]
     out = []
+
+    def add(text, label):
+        """Adds a row unless its text is already in; says whether it did."""
+        if text in rows:
+            return False
+        rows.add(text)
+        out.append((text, label))
+        return True
+
     for label, templates, count in plan:
         made = 0
         tries = 0
@@ -963,21 +972,15 @@ def main():
             tmpl = templates[tries % len(templates)]
             dname = pick(sorted(DOMAINS))
             text = render(tmpl, dname, label)
-            if "{" in text or text in rows:
-                continue
-            rows.add(text)
-            out.append((text, label))
-            made += 1
+            if "{" not in text and add(text, label):
+                made += 1
     # Longer texts (e-mails, letters, articles): several sentences of one
     # class between an opening and a closing.
     for label, count in [("negative", 260), ("neutral", 320), ("positive", 110)]:
         made = 0
         while made < count:
             dname = pick(sorted(DOMAINS))
-            text = long_text(label, dname)
-            if text not in rows:
-                rows.add(text)
-                out.append((text, label))
+            if add(long_text(label, dname), label):
                 made += 1
     # Each hand-written standalone sentence as written and in a few
     # social-media variants.
@@ -998,25 +1001,18 @@ def main():
             ]
             chosen = [forms[0]] + rng.sample(forms[1:], variants - 1)
             for text in chosen:
-                text = text.strip()
-                if text not in rows:
-                    rows.add(text)
-                    out.append((text, label))
+                add(text.strip(), label)
     for label, verdict_list, count in [("negative", NEG_VERDICTS, 160), ("positive", POS_VERDICTS, 80)]:
         for text in verdicts(verdict_list, count):
-            if text not in rows:
-                rows.add(text)
-                out.append((text, label))
+            add(text, label)
     # Texts written one by one for amends (de-written.tsv: transport, retail
     # and parcels, hard cases such as sarcasm, news and praise in
-    # understatement), each as written. de-test.tsv, written the same way by
-    # another author, is kept out: it is the held-out test set.
+    # understatement), each as written. The de-test*.tsv files, written by
+    # three other authors, are kept out: they are the held-out test sets.
     written = pathlib.Path(__file__).resolve().parent.parent / "resources" / "amends" / "de-written.tsv"
     with written.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if row["text"] not in rows:
-                rows.add(row["text"])
-                out.append((row["text"], row["sentiment"]))
+            add(row["text"], row["sentiment"])
     rng.shuffle(out)
     w = sys.stdout
     w.write("text\tsentiment\tlanguage\n")
