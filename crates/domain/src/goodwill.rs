@@ -35,6 +35,31 @@ string_enum!(
     }
 );
 
+/// Goodwill that a rule granted automatically, as a case's timeline shows it
+/// (the fan-out's goodwill event on a case it updated, and the goodwill of
+/// the "created" event the store works out for a case it opened).
+#[derive(Debug, Clone, Copy)]
+pub struct AutomaticGrant<'a> {
+    pub grant_id: uuid::Uuid,
+    /// The grant's state now (`granted` when it is made).
+    pub state: Option<&'a str>,
+    pub kind: &'a str,
+    pub value_cents: Option<i64>,
+    pub currency: Option<&'a str>,
+    /// The name of the rule that granted it.
+    pub rule: Option<&'a str>,
+}
+
+impl AutomaticGrant<'_> {
+    /// The event data: `{"action": "granted", "automatic": true, …}`.
+    #[must_use]
+    pub fn event_data(&self) -> serde_json::Value {
+        serde_json::json!({"action": "granted", "state": self.state, "grant_id": self.grant_id, "kind": self.kind,
+                           "value_cents": self.value_cents, "currency": self.currency, "rule": self.rule,
+                           "automatic": true})
+    }
+}
+
 /// The largest single goodwill value accepted (10 million in major units),
 /// so sums stay far from overflow.
 pub const MAX_VALUE_CENTS: i64 = 1_000_000_000;

@@ -9,7 +9,7 @@ use crate::jobs::{Failure, Task};
 use crate::mail::OutgoingMail;
 use crate::state::AppState;
 use amends_domain::calendar::Calendar;
-use amends_domain::goodwill::GoodwillKind;
+use amends_domain::goodwill::{AutomaticGrant, GoodwillKind, GrantState};
 use amends_domain::incident::{
     self as inc, AlertmanagerPayload, Condition, Facts, IncidentDraft, IncidentKind, IncidentStatus, Subject,
 };
@@ -942,9 +942,15 @@ impl Planner {
                     p.linked_cases.push(c);
                     let facts_json = serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null);
                     let goodwill = rule.zip(grant_id).map(|(r, gid)| {
-                        json!({"action": "granted", "state": "granted", "grant_id": gid, "kind": r.kind,
-                               "value_cents": r.rule.value_cents, "currency": r.rule.currency, "rule": r.rule.name,
-                               "automatic": true})
+                        AutomaticGrant {
+                            grant_id: gid,
+                            state: Some(GrantState::Granted.as_str()),
+                            kind: r.kind.as_str(),
+                            value_cents: Some(r.rule.value_cents),
+                            currency: Some(&r.rule.currency),
+                            rule: Some(&r.rule.name),
+                        }
+                        .event_data()
                     });
                     p.events.push(EventRecord {
                         id: new_row_id(now),

@@ -759,10 +759,16 @@ impl FanOutCreation {
             .unwrap_or(serde_json::Value::Null);
         let mut data = json!({"channel": self.channel, "origin": self.origin, "priority": self.priority,
                               "incident_id": self.incident_id, "title": self.title, "facts": facts});
-        if let (Some(id), Some(kind)) = (self.grant_id, self.grant_kind) {
-            data["goodwill"] = json!({"action": "granted", "state": self.grant_state, "grant_id": id, "kind": kind,
-                "value_cents": self.value_cents, "currency": self.currency, "rule": self.rule_name,
-                "automatic": true});
+        if let (Some(grant_id), Some(kind)) = (self.grant_id, self.grant_kind.as_deref()) {
+            data["goodwill"] = amends_domain::goodwill::AutomaticGrant {
+                grant_id,
+                state: self.grant_state.as_deref(),
+                kind,
+                value_cents: self.value_cents,
+                currency: self.currency.as_deref(),
+                rule: self.rule_name.as_deref(),
+            }
+            .event_data();
         }
         crate::CaseEvent {
             id: amends_domain::EventId(case.0),
