@@ -9,10 +9,11 @@ mod text;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use amends_server::demo::{self, DemoOptions};
-use amends_server::service::{self, UserInput};
-use amends_server::{Application, Clock, Config, Overrides};
+use amends_app::service::{self, UserInput};
+use amends_app::{Clock, Config, Overrides};
+use amends_devtools::demo::{self, DemoOptions};
 use amends_store::Store;
+use amends_web::Application;
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -357,8 +358,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let mut config = load_config(&cli, None)?;
                 config.database_url = url.clone();
                 config.job_workers = 0;
-                let state = amends_server::AppState::new(store.clone(), clock, config)?;
-                let r = amends_server::bench::incident_fan_out(&state, Clock::System.now(), (*affected).max(1)).await;
+                let state = amends_app::App::new(store.clone(), clock, config)?;
+                let r = amends_devtools::bench::incident_fan_out(&state, Clock::System.now(), (*affected).max(1)).await;
                 store.close().await;
                 r
             }
@@ -499,8 +500,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?
             };
-            let state = amends_server::AppState::new(store, clock, config)?;
-            let out = amends_server::detection::import_csv(&state, &bytes, actor)
+            let state = amends_app::App::new(store, clock, config)?;
+            let out = amends_app::detection::import_csv(&state, &bytes, actor)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             for e in &out.errors {
@@ -558,13 +559,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             };
             let format = if *json {
-                amends_server::incidents::UploadFormat::Json
+                amends_app::incidents::UploadFormat::Json
             } else {
-                amends_server::incidents::UploadFormat::Csv
+                amends_app::incidents::UploadFormat::Csv
             };
-            let state = amends_server::AppState::new(store, clock, config)?;
+            let state = amends_app::App::new(store, clock, config)?;
             let started = std::time::Instant::now();
-            let out = amends_server::incidents::upload(&state, id, format, reader, actor)
+            let out = amends_app::incidents::upload(&state, id, format, reader, actor)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
             for e in &out.errors {
@@ -602,11 +603,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&cli, None)?;
             let mut raw = Vec::new();
             std::io::stdin()
-                .take(amends_server::mailin::MAIL_MAX as u64 + 1)
+                .take(amends_app::mailin::MAIL_MAX as u64 + 1)
                 .read_to_end(&mut raw)?;
             let store = open_store(&config).await?;
-            let state = amends_server::AppState::new(store, clock, config)?;
-            let out = amends_server::mailin::ingest(&state, &raw, None)
+            let state = amends_app::App::new(store, clock, config)?;
+            let out = amends_app::mailin::ingest(&state, &raw, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             match out.outcome.as_str() {
@@ -633,8 +634,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("set imap_url (AMENDS_IMAP_URL), e.g. imaps://user:password@mail.example.com/INBOX");
             }
             let store = open_store(&config).await?;
-            let state = amends_server::AppState::new(store, clock, config)?;
-            let r = amends_server::imap::poll_once(&state)
+            let state = amends_app::App::new(store, clock, config)?;
+            let r = amends_app::imap::poll_once(&state)
                 .await
                 .map_err(|e| anyhow::anyhow!(e))?;
             println!(
@@ -665,13 +666,13 @@ async fn bench_inbox_on(
     customers: usize,
     cases: usize,
     iterations: usize,
-) -> anyhow::Result<amends_server::bench::InboxBench> {
+) -> anyhow::Result<amends_devtools::bench::InboxBench> {
     let url = amends_store::scratch::create(base, name).await?;
     eprintln!("generating {cases} cases for {customers} customers in {url} …");
     let result = async {
         let store = Store::connect(&url, amends_store::Durability::Normal).await?;
         store.migrate().await?;
-        let r = amends_server::bench::inbox(&store, Clock::System.now(), customers.max(1), cases, iterations).await;
+        let r = amends_devtools::bench::inbox(&store, Clock::System.now(), customers.max(1), cases, iterations).await;
         store.close().await;
         r
     }
@@ -723,12 +724,12 @@ async fn bench_search_on(
     name: &str,
     articles: usize,
     queries: usize,
-) -> anyhow::Result<amends_server::bench_search::SearchBench> {
+) -> anyhow::Result<amends_devtools::bench_search::SearchBench> {
     let url = amends_store::scratch::create(base, name).await?;
     let result = async {
         let store = Store::connect(&url, amends_store::Durability::Normal).await?;
         store.migrate().await?;
-        let r = amends_server::bench_search::solution_search(&store, Clock::System.now(), articles, queries).await;
+        let r = amends_devtools::bench_search::solution_search(&store, Clock::System.now(), articles, queries).await;
         store.close().await;
         r
     }

@@ -2,6 +2,7 @@
 
 use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
+use crate::outbox::insert_event;
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
 use amends_domain::{CaseId, CaseState, Channel, CustomerId, NonEmptyText, Origin, Priority, Tier, UserId};
@@ -79,33 +80,6 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.customer_id, c.subject, c.d
      c.incident_id, cu.name AS customer_name, cu.clv_cents AS customer_clv_cents, cu.language AS customer_language, \
      u.display_name AS assignee_name \
      FROM cases c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = c.assignee_id";
-
-/// Inserts one timeline event with the executor `$exec`.
-macro_rules! insert_event {
-    ($exec:expr, $case:expr, $ev:expr) => {{
-        let ev: &$crate::NewEvent = $ev;
-        let id = $crate::audit::new_id(ev.at);
-        sqlx::query(
-            "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind($case)
-        .bind(ev.kind.as_str())
-        .bind(ev.author.map(|u| u.0))
-        .bind(ev.body.as_deref())
-        .bind(if ev.data.is_null() {
-            None
-        } else {
-            Some(ev.data.to_string())
-        })
-        .bind(ev.at)
-        .execute($exec)
-        .await?;
-        amends_domain::EventId(id)
-    }};
-}
-pub(crate) use insert_event;
 
 /// Appends the WHERE, ORDER BY and LIMIT of a case list to `$q`.
 macro_rules! push_case_filter {
@@ -253,13 +227,13 @@ macro_rules! insert_new_case {
                 }
             );
         }
-        let job = crate::jobs::NewJob::event(
+        let job = crate::outbox::NewJob::event(
             "case.created",
             Some(c.id),
             json!({"customer_id": c.customer_id, "subject": c.subject.as_str(), "channel": c.channel, "origin": c.origin}),
             c.created_at,
         );
-        let _ = crate::jobs::insert_job!(&mut *$tx, &job, c.created_at);
+        let _ = crate::outbox::insert_job!(&mut *$tx, &job, c.created_at);
         record_audit!(
             &mut *$tx,
             Audit {
@@ -437,13 +411,13 @@ impl Store {
                 at: now,
             };
             insert_event!(&mut *tx, id.0, &ev);
-            let job = crate::jobs::NewJob::event(
+            let job = crate::outbox::NewJob::event(
                 "case.state_changed",
                 Some(id),
                 json!({"from": cur.state, "to": to, "actor_id": actor}),
                 now,
             );
-            let _ = crate::jobs::insert_job!(&mut *tx, &job, now);
+            let _ = crate::outbox::insert_job!(&mut *tx, &job, now);
             record_audit!(
                 &mut *tx,
                 Audit {

@@ -6,7 +6,8 @@
 
 use crate::BeginWrite;
 use crate::audit::{Audit, Removal, new_id, record_audit};
-use crate::cases::{insert_event, insert_new_case};
+use crate::cases::insert_new_case;
+use crate::outbox::insert_event;
 use crate::{Cursor, EventKind, NewCase, NewEvent, Page, Store, StoreError, with_pool};
 use amends_domain::detection::{Conditions, Reason, RuleAction};
 use amends_domain::feedback::{Rating, SentimentLabel};

@@ -3,7 +3,7 @@
 
 use crate::BeginWrite;
 use crate::audit::{Audit, Removal, record_audit};
-use crate::jobs::{NewJob, insert_job};
+use crate::outbox::{NewJob, insert_job};
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CaseState, CustomerId, UserId};
 use chrono::{DateTime, Utc};
@@ -34,9 +34,9 @@ macro_rules! record_follow_up {
                 data: data.clone(),
                 at: now,
             };
-            $crate::cases::insert_event!(&mut *$tx, case.0, &ev);
-            let job = $crate::jobs::NewJob::event("case.state_changed", Some(case), data.clone(), now);
-            let _ = $crate::jobs::insert_job!(&mut *$tx, &job, now);
+            $crate::outbox::insert_event!(&mut *$tx, case.0, &ev);
+            let job = $crate::outbox::NewJob::event("case.state_changed", Some(case), data.clone(), now);
+            let _ = $crate::outbox::insert_job!(&mut *$tx, &job, now);
             $crate::audit::record_audit!(
                 &mut *$tx,
                 $crate::audit::Audit {
@@ -263,7 +263,7 @@ impl Store {
                 data: data.clone(),
                 at: now,
             };
-            crate::cases::insert_event!(&mut *tx, case.0, &ev);
+            crate::outbox::insert_event!(&mut *tx, case.0, &ev);
             let outcome = if a.negative {
                 let from: Option<CaseState> = state.parse().ok();
                 let may_reopen = from.is_some_and(|s| s.transition(CaseState::Reopened).is_ok());
@@ -288,7 +288,7 @@ impl Store {
                         data: change.clone(),
                         at: now,
                     };
-                    crate::cases::insert_event!(&mut *tx, case.0, &ev);
+                    crate::outbox::insert_event!(&mut *tx, case.0, &ev);
                     let _ = insert_job!(
                         &mut *tx,
                         &NewJob::event("case.state_changed", Some(case), change.clone(), now),
@@ -316,7 +316,7 @@ impl Store {
                     data: json!({"what": "lead_attention", "survey_id": a.survey_id}),
                     at: now,
                 };
-                crate::cases::insert_event!(&mut *tx, case.0, &ev);
+                crate::outbox::insert_event!(&mut *tx, case.0, &ev);
                 outcome
             } else {
                 record_follow_up!(tx, case, now);

@@ -2,7 +2,7 @@
 
 use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
-use crate::cases::insert_event;
+use crate::outbox::insert_event;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::goodwill::{Decision, EmpowermentLimit, GoodwillKind, GrantState, MonthBudget};
 use amends_domain::{CaseId, CustomerId, Role, UserId};
@@ -211,8 +211,8 @@ macro_rules! record_grant_effects {
         };
         insert_event!(&mut *$tx, $case.0, &ev);
         if $granted {
-            let job = crate::jobs::NewJob::event("goodwill.granted", Some($case), data.clone(), $at);
-            let _ = crate::jobs::insert_job!(&mut *$tx, &job, $at);
+            let job = crate::outbox::NewJob::event("goodwill.granted", Some($case), data.clone(), $at);
+            let _ = crate::outbox::insert_job!(&mut *$tx, &job, $at);
         }
         record_audit!(
             &mut *$tx,

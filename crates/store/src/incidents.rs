@@ -855,7 +855,7 @@ impl Store {
                        "started_at": d.started_at}),
                 now,
             );
-            let _ = crate::jobs::insert_job!(&mut *tx, &event, now);
+            let _ = crate::outbox::insert_job!(&mut *tx, &event, now);
             record_audit!(
                 &mut *tx,
                 Audit {
@@ -955,7 +955,7 @@ impl Store {
                        "ended_at": d.ended_at}),
                 now,
             );
-            let _ = crate::jobs::insert_job!(&mut *tx, &event, now);
+            let _ = crate::outbox::insert_job!(&mut *tx, &event, now);
             record_audit!(
                 &mut *tx,
                 Audit {
@@ -1025,7 +1025,7 @@ impl Store {
                     .bind(incident.0)
                     .execute(&mut *tx)
                     .await?;
-                let _ = crate::jobs::insert_job!(&mut *tx, job, now);
+                let _ = crate::outbox::insert_job!(&mut *tx, job, now);
             }
             tx.commit().await?;
             Ok(added)

@@ -11,45 +11,12 @@
 
 use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
+use crate::outbox::{NewJob, insert_job};
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CustomerId, Language, UserId};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::json;
 use uuid::Uuid;
-
-/// A job to enqueue.
-#[derive(Debug, Clone)]
-pub struct NewJob {
-    /// What kind of work (the server's job type names it).
-    pub kind: String,
-    pub payload: serde_json::Value,
-    pub run_at: DateTime<Utc>,
-    /// Enqueueing the same key again is a no-op.
-    pub dedupe_key: Option<String>,
-    /// The case the job belongs to, to show it there.
-    pub case_id: Option<CaseId>,
-    pub max_attempts: i32,
-}
-
-/// Attempts of jobs the store itself enqueues (domain events).
-pub const EVENT_JOB_ATTEMPTS: i32 = 10;
-
-impl NewJob {
-    /// A domain event (`case.created`, `case.state_changed`, …) for the
-    /// server to react to: webhooks, follow-up scheduling.
-    #[must_use]
-    pub fn event(event: &str, case: Option<CaseId>, data: serde_json::Value, at: DateTime<Utc>) -> Self {
-        NewJob {
-            kind: "event".into(),
-            payload: json!({"type": event, "case_id": case, "at": at, "data": data}),
-            run_at: at,
-            dedupe_key: None,
-            case_id: case,
-            max_attempts: EVENT_JOB_ATTEMPTS,
-        }
-    }
-}
 
 /// A job as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -121,30 +88,6 @@ pub struct JobEffects {
     pub delivery: Option<DeliveryUpdate>,
 }
 
-/// Inserts a job with `$exec`; gives `true` if it was new (its dedupe key unused).
-macro_rules! insert_job {
-    ($exec:expr, $job:expr, $now:expr) => {{
-        let j: &$crate::jobs::NewJob = $job;
-        let done = sqlx::query(
-            "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind($crate::audit::new_id($now))
-        .bind(&j.kind)
-        .bind(j.payload.to_string())
-        .bind(j.dedupe_key.as_deref())
-        .bind(j.case_id.map(|c| c.0))
-        .bind(j.run_at)
-        .bind(j.max_attempts)
-        .bind($now)
-        .execute($exec)
-        .await?;
-        done.rows_affected() == 1
-    }};
-}
-pub(crate) use insert_job;
-
 /// Applies `$fx` (a `&JobEffects`) with `$exec` (a `&mut *tx`).
 macro_rules! apply_effects {
     ($tx:expr, $fx:expr, $now:expr) => {{
@@ -204,13 +147,13 @@ macro_rules! apply_effects {
             .await?;
         }
         for (case, ev) in &fx.events {
-            $crate::cases::insert_event!(&mut *$tx, case.0, ev);
+            $crate::outbox::insert_event!(&mut *$tx, case.0, ev);
         }
         if let Some(case) = fx.follow_up_done {
             $crate::followup::record_follow_up!($tx, case, now);
         }
         for j in &fx.jobs {
-            let _ = $crate::jobs::insert_job!(&mut *$tx, j, now);
+            let _ = $crate::outbox::insert_job!(&mut *$tx, j, now);
         }
     }};
 }

@@ -18,6 +18,7 @@ mod incidents;
 mod jobs;
 mod mail;
 mod models;
+mod outbox;
 mod overview;
 mod page;
 mod routing;
@@ -40,9 +41,10 @@ pub use incidents::{
     AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, GoodwillRule,
     GoodwillRuleInput, Incident, IncidentStats, PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
 };
-pub use jobs::{DeliveryUpdate, EVENT_JOB_ATTEMPTS, Job, JobEffects, NewDelivery, NewJob, NewSurvey, new_row_id};
+pub use jobs::{DeliveryUpdate, Job, JobEffects, NewDelivery, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;
+pub use outbox::{EVENT_JOB_ATTEMPTS, NewJob};
 pub use overview::{AccountCustomer, CustomerFacts, CustomerSurvey};
 pub use page::{Cursor, Page};
 pub use routing::{AgentRouting, RouteRequest, RoutingSettings};

@@ -2,7 +2,7 @@
 
 use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
-use crate::cases::insert_event;
+use crate::outbox::insert_event;
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, FeedbackId, UserId};
 use chrono::{DateTime, Utc};

@@ -123,7 +123,7 @@ impl Store {
         breach: Option<(&str, Priority)>,
         event: &crate::NewEvent,
     ) -> Result<bool, StoreError> {
-        use crate::cases::insert_event;
+        use crate::outbox::insert_event;
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let done = match (warned_for, breach) {

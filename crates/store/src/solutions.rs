@@ -7,7 +7,7 @@
 //! `amends_text::search`), so both backends index identical tokens.
 
 use crate::audit::{Audit, record_audit};
-use crate::cases::insert_event;
+use crate::outbox::insert_event;
 use crate::page::{Cursor, Page};
 use crate::{Backend, BeginWrite, EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};

@@ -25,6 +25,7 @@ mod sentiment;
 mod signals;
 mod tokenize;
 mod topics;
+mod train;
 
 pub use analyzer::{Analysis, Analyzer};
 pub use audience::{Audience, GermanRule};
@@ -47,5 +48,5 @@ pub use topics::{Taxonomy, Topic};
 /// [`Analyzer::from_model_bytes`].
 pub fn train(rows: &[LabeledRow], options: &TrainOptions) -> Result<TrainedModel, TextError> {
     let analyzer = Analyzer::default_model();
-    model::train_with(analyzer.resources(), rows, options)
+    train::train_with(analyzer.resources(), rows, options)
 }

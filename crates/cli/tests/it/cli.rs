@@ -102,7 +102,7 @@ async fn users_and_tokens_from_the_command_line(b: Backend) {
     assert!(token.starts_with("amd_"), "token alone on the last line: {out}");
     let store = db.store().await;
     let user = store
-        .user_by_token_hash(&amends_server::auth::secret::hash_secret(&token), crate::support::t0())
+        .user_by_token_hash(&amends_app::secret::hash_secret(&token), crate::support::t0())
         .await
         .expect("lookup")
         .expect("the printed token works");

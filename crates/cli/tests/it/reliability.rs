@@ -4,9 +4,9 @@
 //! for the at-least-once limit of SMTP).
 
 use crate::support::{Backend, SmtpSink, TestDb, header, wait_for};
-use amends_server::Clock;
-use amends_server::jobs::MailTask;
-use amends_server::mail::OutgoingMail;
+use amends_app::Clock;
+use amends_app::jobs::MailTask;
+use amends_app::mail::OutgoingMail;
 use amends_store::{NewJob, Store};
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};

@@ -166,7 +166,7 @@ async fn crud_search_and_roles(b: Backend) {
                 vocabulary: &[],
             },
             None,
-            amends_server::Clock::System.now(),
+            amends_app::Clock::System.now(),
         )
         .await
         .expect_err("stale read");
@@ -531,7 +531,7 @@ async fn help_search_is_rate_limited(b: Backend) {
     let app = TestApp::spawn(b).await;
     let anon = reqwest::Client::new();
     let mut last = 0;
-    for _ in 0..=amends_server::solutions::HELP_SEARCHES_PER_IP_MINUTE {
+    for _ in 0..=amends_app::solutions::HELP_SEARCHES_PER_IP_MINUTE {
         last = anon
             .get(app.url("/help?q=rechnung"))
             .send()
@@ -551,7 +551,7 @@ async fn help_search_is_rate_limited(b: Backend) {
 async fn help_center_pages_through_all_articles(b: Backend) {
     let app = TestApp::spawn(b).await;
     let agent = app.token_for("agent1", "agent").await;
-    let per_page = amends_server::ui::solutions::HELP_ARTICLES_PER_PAGE;
+    let per_page = amends_web::ui::solutions::HELP_ARTICLES_PER_PAGE;
     for i in 0..per_page + 3 {
         create(
             &app,

@@ -411,10 +411,10 @@ async fn users_tokens_and_sessions(b: Backend) {
     let db = TestDb::new(b).await;
     let s = db.store().await;
     let u = create_user(&s, "lena", "lead").await;
-    let dup = amends_server::service::create_user(
+    let dup = amends_app::service::create_user(
         &s,
         t0(),
-        amends_server::service::UserInput {
+        amends_app::service::UserInput {
             username: "lena".into(),
             display_name: None,
             email: None,
@@ -463,10 +463,10 @@ async fn users_tokens_and_sessions(b: Backend) {
 async fn batches_are_all_or_nothing(b: Backend) {
     let db = TestDb::new(b).await;
     let s: Store = db.store().await;
-    let summary = amends_server::demo::generate(
+    let summary = amends_devtools::demo::generate(
         &s,
         t0(),
-        amends_server::demo::DemoOptions {
+        amends_devtools::demo::DemoOptions {
             customers: 60,
             cases: 200,
             seed: 7,
@@ -545,7 +545,7 @@ async fn inbox_queries_use_indexes(b: Backend) {
     let agent = create_user(&s, "agent1", "agent").await;
     let c = customer(1, Tier::Premium);
     s.insert_customer(&c, None).await.expect("customer");
-    let mut filters = amends_server::bench::hot_filters(agent, c.id, t0());
+    let mut filters = amends_devtools::bench::hot_filters(agent, c.id, t0());
     // The inbox of one incident ("from incident X").
     filters.push((
         "from incident",

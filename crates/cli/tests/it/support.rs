@@ -1,9 +1,10 @@
 //! Test support: a fresh database per test (SQLite file or a PostgreSQL
 //! database created and dropped), and the real app on port 0.
 
-use amends_server::demo::DEMO_PASSWORD;
-use amends_server::{Application, Clock, Config};
+use amends_app::{Clock, Config};
+use amends_devtools::demo::DEMO_PASSWORD;
 use amends_store::{Durability, Store};
+use amends_web::Application;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::Connection;
 use std::path::PathBuf;
@@ -159,7 +160,7 @@ impl TestApp {
             let _ = rx.await;
         }));
         let admin = create_user(&store, "admin", "admin").await;
-        let (_, admin_token) = amends_server::service::create_token(&store, t0(), admin, "test", None)
+        let (_, admin_token) = amends_app::service::create_token(&store, t0(), admin, "test", None)
             .await
             .expect("token");
         TestApp {
@@ -202,7 +203,7 @@ impl TestApp {
     /// A token for a new user with `role`.
     pub async fn token_for(&self, username: &str, role: &str) -> String {
         let id = create_user(&self.store, username, role).await;
-        amends_server::service::create_token(&self.store, t0(), id, "test", None)
+        amends_app::service::create_token(&self.store, t0(), id, "test", None)
             .await
             .expect("token")
             .1
@@ -282,10 +283,10 @@ impl Drop for TestApp {
 }
 
 pub async fn create_user(store: &Store, username: &str, role: &str) -> amends_domain::UserId {
-    amends_server::service::create_user(
+    amends_app::service::create_user(
         store,
         t0(),
-        amends_server::service::UserInput {
+        amends_app::service::UserInput {
             username: username.into(),
             display_name: Some(format!("{username} (test)")),
             email: None,

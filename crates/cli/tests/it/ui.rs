@@ -76,7 +76,10 @@ async fn login_pages_and_language(b: Backend) {
         .client
         .post(format!("{}/login", br.base))
         .header("sec-fetch-site", "cross-site")
-        .form(&[("username", "admin"), ("password", amends_server::demo::DEMO_PASSWORD)])
+        .form(&[
+            ("username", "admin"),
+            ("password", amends_devtools::demo::DEMO_PASSWORD),
+        ])
         .send()
         .await
         .expect("login");
@@ -89,7 +92,7 @@ async fn login_pages_and_language(b: Backend) {
             .expect("text")
             .contains("Benutzername oder Passwort ist falsch")
     );
-    let ok = br.login("admin", amends_server::demo::DEMO_PASSWORD).await;
+    let ok = br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await;
     assert_eq!(ok.status(), 303);
 
     let cust = app.customer("CRM-1", "de", "premium").await;
@@ -145,7 +148,7 @@ async fn login_pages_and_language(b: Backend) {
 async fn case_forms_show_errors_and_work_the_case(b: Backend) {
     let app = TestApp::spawn(b).await;
     let br = Browser::new(&app);
-    br.login("admin", amends_server::demo::DEMO_PASSWORD).await;
+    br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await;
     app.customer("CRM-5", "en", "standard").await;
     let csrf = br.csrf().await;
 
@@ -267,7 +270,7 @@ async fn logins_are_throttled(b: Backend) {
     // The next minute opens again.
     app.clock.advance(chrono::Duration::seconds(61));
     assert_eq!(
-        br.login("admin", amends_server::demo::DEMO_PASSWORD).await.status(),
+        br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await.status(),
         303
     );
 }
@@ -277,7 +280,7 @@ async fn team_pages_check_roles(b: Backend) {
     crate::support::create_user(&app.store, "agent1", "agent").await;
     crate::support::create_user(&app.store, "lead1", "lead").await;
     let agent = Browser::new(&app);
-    agent.login("agent1", amends_server::demo::DEMO_PASSWORD).await;
+    agent.login("agent1", amends_devtools::demo::DEMO_PASSWORD).await;
     assert_eq!(agent.get("/settings/users").await.0, 403);
     assert_eq!(agent.get("/audit").await.0, 403);
     let (_, inbox) = agent.get("/inbox").await;
@@ -302,7 +305,7 @@ async fn team_pages_check_roles(b: Backend) {
     assert!(app.store.get_user_by_username("sneaky").await.is_err());
 
     let lead = Browser::new(&app);
-    lead.login("lead1", amends_server::demo::DEMO_PASSWORD).await;
+    lead.login("lead1", amends_devtools::demo::DEMO_PASSWORD).await;
     let (status, html) = lead.get("/reports/sla?days=7").await;
     assert_eq!(status, 200);
     assert!(html.contains("SLA-Erfüllung"));
@@ -313,7 +316,7 @@ async fn team_pages_check_roles(b: Backend) {
     assert_eq!(lead.get("/settings/users").await.0, 403);
 
     let admin = Browser::new(&app);
-    admin.login("admin", amends_server::demo::DEMO_PASSWORD).await;
+    admin.login("admin", amends_devtools::demo::DEMO_PASSWORD).await;
     let csrf = admin.csrf().await;
     let (status, html, _) = admin
         .post(

@@ -1,0 +1,40 @@
+//! The use cases of amends: every action that a person (web UI), a program
+//! (REST API), the CLI or a background job takes — open and move cases,
+//! ingest feedback and mail, grant goodwill, recover proactively from
+//! incidents, follow up, search solutions — with [`AppError`] as their one
+//! error type. No HTTP and no page templates: the web crate adapts these
+//! functions to routes, the CLI to commands.
+//!
+//! Every use case takes the [`App`] (store, clock, configuration, text
+//! analyser, mailer) as its first argument; time comes from its clock.
+
+pub mod analysis;
+pub mod clock;
+pub mod config;
+pub mod detection;
+pub mod error;
+pub mod followup;
+pub mod goodwill;
+pub mod goodwill_rules;
+pub mod imap;
+pub mod incidents;
+pub mod jobs;
+pub mod mail;
+pub mod mailin;
+pub mod overview;
+pub mod password;
+pub mod routing;
+pub mod secret;
+pub mod service;
+pub mod sla;
+pub mod solutions;
+mod state;
+pub mod templates;
+pub mod webhooks;
+pub mod widget_sites;
+pub mod worker;
+
+pub use clock::Clock;
+pub use config::{Config, Overrides};
+pub use error::{AppError, AppResult};
+pub use state::App;

@@ -1,0 +1,94 @@
+//! The rows a change writes beside itself, in its own transaction: the
+//! case's timeline event and the outbox job that tells the rest of the
+//! system (webhooks, mails) about it. Statement helpers shared by every
+//! aggregate module.
+
+use amends_domain::CaseId;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+/// Inserts one timeline event with the executor `$exec`.
+macro_rules! insert_event {
+    ($exec:expr, $case:expr, $ev:expr) => {{
+        let ev: &$crate::NewEvent = $ev;
+        let id = $crate::audit::new_id(ev.at);
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind($case)
+        .bind(ev.kind.as_str())
+        .bind(ev.author.map(|u| u.0))
+        .bind(ev.body.as_deref())
+        .bind(if ev.data.is_null() {
+            None
+        } else {
+            Some(ev.data.to_string())
+        })
+        .bind(ev.at)
+        .execute($exec)
+        .await?;
+        amends_domain::EventId(id)
+    }};
+}
+
+pub(crate) use insert_event;
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// What kind of work (the server's job type names it).
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: DateTime<Utc>,
+    /// Enqueueing the same key again is a no-op.
+    pub dedupe_key: Option<String>,
+    /// The case the job belongs to, to show it there.
+    pub case_id: Option<CaseId>,
+    pub max_attempts: i32,
+}
+
+/// Attempts of jobs the store itself enqueues (domain events).
+pub const EVENT_JOB_ATTEMPTS: i32 = 10;
+
+impl NewJob {
+    /// A domain event (`case.created`, `case.state_changed`, …) for the
+    /// server to react to: webhooks, follow-up scheduling.
+    #[must_use]
+    pub fn event(event: &str, case: Option<CaseId>, data: serde_json::Value, at: DateTime<Utc>) -> Self {
+        NewJob {
+            kind: "event".into(),
+            payload: json!({"type": event, "case_id": case, "at": at, "data": data}),
+            run_at: at,
+            dedupe_key: None,
+            case_id: case,
+            max_attempts: EVENT_JOB_ATTEMPTS,
+        }
+    }
+}
+
+/// Inserts a job with `$exec`; gives `true` if it was new (its dedupe key unused).
+macro_rules! insert_job {
+    ($exec:expr, $job:expr, $now:expr) => {{
+        let j: &$crate::outbox::NewJob = $job;
+        let done = sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind($crate::audit::new_id($now))
+        .bind(&j.kind)
+        .bind(j.payload.to_string())
+        .bind(j.dedupe_key.as_deref())
+        .bind(j.case_id.map(|c| c.0))
+        .bind(j.run_at)
+        .bind(j.max_attempts)
+        .bind($now)
+        .execute($exec)
+        .await?;
+        done.rows_affected() == 1
+    }};
+}
+
+pub(crate) use insert_job;

@@ -1,0 +1,268 @@
+//! `/api/v1/cases`: create, read, list, change, transition, assign, notes.
+
+use crate::query::{CaseQuery, parse_cursor};
+
+use crate::api::json::ApiJson;
+use crate::auth::Actor;
+use crate::dto::{AssignIn, CaseIn, CaseList, CaseOut, CasePatchIn, EventOut, NoteIn, TransitionIn};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::query::ApiQuery;
+use crate::state::AppState;
+use amends_app::service::{self, CaseInput, SUBJECT_MAX};
+use amends_domain::{CaseId, CaseState, CustomerId, NonEmptyText, Origin, Permission, Priority, UserId};
+use amends_store::{AssigneeFilter, CaseFilter, CaseSort, EventKind, NewEvent};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_case, list_cases))
+        .routes(routes!(get_case, patch_case))
+        .routes(routes!(transition_case))
+        .routes(routes!(assign_case))
+        .routes(routes!(add_note, list_events))
+}
+
+/// Open a recovery case for a customer. SLA due dates follow from the
+/// customer's tier and the priority.
+#[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseIn,
+    responses((status = 201, body = CaseOut), (status = 422, body = Problem)))]
+async fn create_case(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<CaseIn>,
+) -> ApiResult<(StatusCode, Json<CaseOut>)> {
+    actor.require(Permission::WorkCases)?;
+    let input = CaseInput {
+        customer_id: Some(body.customer_id),
+        subject: body.subject,
+        description: body.description,
+        channel: body.channel,
+        priority: body.priority,
+        assignee_id: body.assignee_id,
+    };
+    let valid = input.validate().map_err(service::first_error)?;
+    let case = service::open_case(&state, valid, Origin::Api, Some(actor.user.id)).await?;
+    Ok((StatusCode::CREATED, Json(CaseOut::new(case, state.now()))))
+}
+
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseOut), (status = 404, body = Problem)))]
+async fn get_case(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<CaseOut>> {
+    actor.require(Permission::ReadCases)?;
+    let case = state.store().get_case(CaseId(id)).await?;
+    Ok(Json(CaseOut::new(case, state.now())))
+}
+
+/// Change subject, description or priority.
+#[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = Uuid, Path)), request_body = CasePatchIn,
+    responses((status = 200, body = CaseOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn patch_case(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<CasePatchIn>,
+) -> ApiResult<Json<CaseOut>> {
+    actor.require(Permission::WorkCases)?;
+    let subject = body
+        .subject
+        .map(|s| NonEmptyText::parse("subject", &s, SUBJECT_MAX))
+        .transpose()?;
+    if body
+        .description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > service::DESCRIPTION_MAX)
+    {
+        return Err(ApiError::validation(
+            "description",
+            format!("description must be at most {} characters", service::DESCRIPTION_MAX),
+        ));
+    }
+    let priority = body.priority.map(|p| p.parse::<Priority>()).transpose()?;
+    let cur = state.store().get_case(CaseId(id)).await?;
+    let priority = match priority {
+        Some(p) => Some((p, service::due_for_priority(&state, &cur, p).await?)),
+        None => None,
+    };
+    let case = state
+        .store()
+        .update_case(
+            CaseId(id),
+            subject.as_ref(),
+            body.description.as_deref().map(str::trim),
+            priority,
+            Some(actor.user.id),
+            state.now(),
+        )
+        .await?;
+    Ok(Json(CaseOut::new(case, state.now())))
+}
+
+/// Move a case to another state. Invalid transitions are 409 and name the allowed ones.
+#[utoipa::path(post, path = "/cases/{id}/transitions", tag = "cases", params(("id" = Uuid, Path)), request_body = TransitionIn,
+    responses((status = 200, body = CaseOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn transition_case(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<TransitionIn>,
+) -> ApiResult<Json<CaseOut>> {
+    actor.require(Permission::WorkCases)?;
+    let to: CaseState = body
+        .to
+        .parse()
+        .map_err(|e: amends_domain::ValidationError| e.for_field("to"))?;
+    let note = amends_domain::validate::optional_text("note", body.note.as_deref(), service::NOTE_MAX)?;
+    let case = state
+        .store()
+        .transition_case(
+            CaseId(id),
+            to,
+            Some(actor.user.id),
+            note.as_ref().map(NonEmptyText::as_str),
+            state.now(),
+        )
+        .await?;
+    Ok(Json(CaseOut::new(case, state.now())))
+}
+
+/// Assign the case to a user, or unassign it with `null`.
+#[utoipa::path(post, path = "/cases/{id}/assign", tag = "cases", params(("id" = Uuid, Path)), request_body = AssignIn,
+    responses((status = 200, body = CaseOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn assign_case(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<AssignIn>,
+) -> ApiResult<Json<CaseOut>> {
+    actor.require(Permission::WorkCases)?;
+    let case = state
+        .store()
+        .assign_case(
+            CaseId(id),
+            body.assignee_id.map(UserId),
+            Some(actor.user.id),
+            state.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            amends_store::StoreError::NotFound("assignee") => {
+                ApiError::validation("assignee_id", "no active user with this id")
+            }
+            e => e.into(),
+        })?;
+    Ok(Json(CaseOut::new(case, state.now())))
+}
+
+/// Add an internal note to the case timeline.
+#[utoipa::path(post, path = "/cases/{id}/notes", tag = "cases", params(("id" = Uuid, Path)), request_body = NoteIn,
+    responses((status = 201, body = EventOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn add_note(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<NoteIn>,
+) -> ApiResult<(StatusCode, Json<EventOut>)> {
+    actor.require(Permission::WorkCases)?;
+    let body = service::note_body(&body.body)?;
+    let ev = NewEvent {
+        kind: EventKind::Note,
+        author: Some(actor.user.id),
+        body: Some(body.into_inner()),
+        data: serde_json::Value::Null,
+        at: state.now(),
+    };
+    let e = state.store().add_event(CaseId(id), &ev).await?;
+    Ok((StatusCode::CREATED, Json(e.into())))
+}
+
+/// The case timeline, oldest first.
+#[utoipa::path(get, path = "/cases/{id}/events", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<EventOut>), (status = 404, body = Problem)))]
+async fn list_events(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<EventOut>>> {
+    actor.require(Permission::ReadCases)?;
+    state.store().get_case(CaseId(id)).await?;
+    let events = state.store().list_events(CaseId(id)).await?;
+    Ok(Json(events.into_iter().map(Into::into).collect()))
+}
+
+impl CaseQuery {
+    /// Turns the query into a store filter; `me` is the calling user.
+    pub fn to_filter(&self, me: UserId) -> ApiResult<CaseFilter> {
+        let states = match self.state.as_deref().map(str::trim) {
+            None | Some("") | Some("all") => Vec::new(),
+            Some("open") => CaseState::ALL.iter().copied().filter(|s| s.is_open()).collect(),
+            Some(list) => list
+                .split(',')
+                .map(|s| s.parse::<CaseState>())
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        let assignee = match self.assignee.as_deref().map(str::trim) {
+            None | Some("") | Some("all") => None,
+            Some("me") => Some(AssigneeFilter::User(me)),
+            Some("none") => Some(AssigneeFilter::Unassigned),
+            Some(id) => Some(AssigneeFilter::User(UserId(id.parse().map_err(|_| {
+                ApiError::validation(
+                    "assignee",
+                    format!("assignee must be a user id, `me` or `none`, got `{id}`"),
+                )
+            })?))),
+        };
+        let sort = match self.sort.as_deref().map(str::trim) {
+            None | Some("") | Some("newest") => CaseSort::Newest,
+            Some("due") => CaseSort::Due,
+            Some(other) => {
+                return Err(ApiError::validation(
+                    "sort",
+                    format!("sort must be `newest` or `due`, got `{other}`"),
+                ));
+            }
+        };
+        let empty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Ok(CaseFilter {
+            states,
+            assignee,
+            customer_id: self.customer_id.map(CustomerId),
+            tier: empty(&self.tier).map(|t| t.parse()).transpose()?,
+            origin: empty(&self.origin).map(|o| o.parse()).transpose()?,
+            incident_id: self.incident_id,
+            created_from: self.created_from,
+            created_to: self.created_to,
+            due_before: self.due_before,
+            sort,
+            cursor: parse_cursor(self.cursor.as_deref())?,
+            limit: self.limit.unwrap_or(50),
+        })
+    }
+}
+
+/// List cases with filters, by cursor pagination.
+#[utoipa::path(get, path = "/cases", tag = "cases", params(CaseQuery),
+    responses((status = 200, body = CaseList), (status = 422, body = Problem)))]
+async fn list_cases(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> ApiResult<Json<CaseList>> {
+    actor.require(Permission::ReadCases)?;
+    let filter = q.to_filter(actor.user.id)?;
+    let page = state.store().list_cases(&filter).await?;
+    let now = state.now();
+    Ok(Json(CaseList {
+        items: page.items.into_iter().map(|c| CaseOut::new(c, now)).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}

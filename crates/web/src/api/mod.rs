@@ -1,0 +1,103 @@
+//! The REST API under `/api/v1`, its OpenAPI document and docs page.
+
+pub mod cases;
+pub mod customers;
+
+pub mod feedback;
+pub mod followup;
+pub mod goodwill;
+pub mod incidents;
+pub mod json;
+pub mod mail;
+
+pub mod routing;
+pub mod sla;
+pub mod solutions;
+pub mod templates;
+pub mod users;
+pub mod widget;
+
+use crate::error::Problem;
+use crate::state::AppState;
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "amends API",
+        description = "Service recovery: customers, recovery cases, timelines. Errors are application/problem+json. \
+                       Authenticate with `Authorization: Bearer <token>` (create one with `amends token create`).",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(Problem)),
+    tags(
+        (name = "cases", description = "Recovery cases and their timelines"),
+        (name = "customers", description = "Customers and B2B accounts"),
+        (name = "users", description = "Users, API tokens and the audit log"),
+        (name = "feedback", description = "Feedback from every channel, text analytics and detection rules"),
+        (name = "follow-up", description = "Replies, surveys, the job queue and webhooks"),
+        (name = "goodwill", description = "Goodwill catalog, empowerment limits, budgets, grants, approvals, ledger, case assessment, automatic rules"),
+        (name = "incidents", description = "Proactive recovery: incidents, Alertmanager webhook, affected customers, fan-out, closing update"),
+        (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
+        (name = "solutions", description = "Solution database: versioned articles, stemmed full-text search, suggestions and similar cases, statistics, help center theme"),
+        (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the handlers.
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = api_router().split_for_parts();
+    api
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
+        "/api/v1",
+        OpenApiRouter::new()
+            .merge(cases::router())
+            .merge(customers::router())
+            .merge(users::router())
+            .merge(feedback::router())
+            .merge(followup::router())
+            .merge(sla::router())
+            .merge(widget::router())
+            .merge(mail::router())
+            .merge(goodwill::router())
+            .merge(incidents::router())
+            .merge(templates::router())
+            .merge(solutions::router())
+            .merge(routing::router()),
+    )
+}
+
+/// `/api/v1/*`, `/api/openapi.json` and `/api/docs`.
+pub fn router(state: AppState) -> Router {
+    let (router, api) = api_router().split_for_parts();
+    let router = router
+        .layer(axum::middleware::from_fn(crate::error::problem_for_plain_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .with_state(state);
+    Router::new()
+        .merge(router)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api))
+}

@@ -1,0 +1,164 @@
+//! `/api/v1/routing`: routing of new cases to agents by language, tier,
+//! skill and load — the on/off switch and each agent's routing profile.
+//! The pick is `amends_domain::routing::pick`, run inside the case insert
+//! (`amends_store::routing`).
+
+use crate::api::json::ApiJson;
+use crate::auth::Actor;
+use crate::error::{ApiResult, Problem};
+use crate::state::AppState;
+use amends_app::routing::{ProfileIn, known_skills, parse_profile, set_profile};
+use amends_domain::routing::RoutingProfile;
+use amends_domain::{Permission, UserId};
+use amends_store::{AgentRouting, RoutingSettings};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_routing, set_routing))
+        .routes(routes!(get_agent, set_agent))
+}
+
+/// An agent's routing profile.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProfileOut {
+    /// Customer languages handled: `de`, `en`.
+    pub languages: Vec<String>,
+    /// Topic ids of the text taxonomy, e.g. `billing`, `delivery`.
+    pub skills: Vec<String>,
+    /// Tiers served; `null` = all tiers.
+    pub tiers: Option<Vec<String>>,
+    pub available: bool,
+    /// At most this many open cases.
+    pub max_open: u32,
+}
+
+impl From<&RoutingProfile> for ProfileOut {
+    fn from(p: &RoutingProfile) -> Self {
+        Self {
+            languages: p.languages.iter().map(|l| l.code().to_string()).collect(),
+            skills: p.skills.clone(),
+            tiers: p
+                .tiers
+                .as_ref()
+                .map(|t| t.iter().map(|t| t.as_str().to_string()).collect()),
+            available: p.available,
+            max_open: p.max_open,
+        }
+    }
+}
+
+/// A user with their routing profile and current load.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentOut {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    /// `null` until an admin sets one: such users are never routed to.
+    pub profile: Option<ProfileOut>,
+    /// Open cases assigned to the user now.
+    pub open_load: i64,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<AgentRouting> for AgentOut {
+    fn from(a: AgentRouting) -> Self {
+        Self {
+            user_id: a.user_id,
+            username: a.username,
+            display_name: a.display_name,
+            role: a.role.as_str().to_string(),
+            profile: a.profile.as_ref().map(ProfileOut::from),
+            open_load: a.open_load,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// Routing: on or off, who got the last routed case, every active user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutingOut {
+    pub enabled: bool,
+    pub last_user_id: Option<Uuid>,
+    pub last_user_name: Option<String>,
+    pub last_routed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The skills a profile may name (topic ids of the text taxonomy).
+    pub skills: Vec<String>,
+    pub agents: Vec<AgentOut>,
+}
+
+/// Switch routing on or off.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingIn {
+    pub enabled: bool,
+}
+
+async fn routing_out(state: &AppState) -> ApiResult<RoutingOut> {
+    let s: RoutingSettings = state.store().routing_settings().await?;
+    let agents = state.store().list_agent_routing().await?;
+    Ok(RoutingOut {
+        enabled: s.enabled,
+        last_user_id: s.last_user_id,
+        last_user_name: s.last_user_name,
+        last_routed_at: s.last_routed_at,
+        skills: known_skills(state),
+        agents: agents.into_iter().map(AgentOut::from).collect(),
+    })
+}
+
+/// Routing settings and every active user's profile and load (leads, admins).
+#[utoipa::path(get, path = "/routing", tag = "routing",
+    responses((status = 200, body = RoutingOut), (status = 403, body = Problem)))]
+async fn get_routing(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<RoutingOut>> {
+    actor.require(Permission::ReadAudit)?;
+    Ok(Json(routing_out(&state).await?))
+}
+
+/// Switch routing of new cases on or off (admins).
+#[utoipa::path(put, path = "/routing", tag = "routing", request_body = RoutingIn,
+    responses((status = 200, body = RoutingOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn set_routing(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<RoutingIn>,
+) -> ApiResult<Json<RoutingOut>> {
+    actor.require(Permission::ManageUsers)?;
+    state
+        .store()
+        .set_routing_enabled(body.enabled, Some(actor.user.id), state.now())
+        .await?;
+    Ok(Json(routing_out(&state).await?))
+}
+
+/// One user's routing profile and load (leads, admins).
+#[utoipa::path(get, path = "/routing/agents/{id}", tag = "routing",
+    params(("id" = Uuid, Path, description = "user id")),
+    responses((status = 200, body = AgentOut), (status = 404, body = Problem)))]
+async fn get_agent(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<AgentOut>> {
+    actor.require(Permission::ReadAudit)?;
+    Ok(Json(state.store().get_agent_routing(UserId(id)).await?.into()))
+}
+
+/// Set a user's routing profile (admins).
+#[utoipa::path(put, path = "/routing/agents/{id}", tag = "routing", request_body = ProfileIn,
+    params(("id" = Uuid, Path, description = "user id")),
+    responses((status = 200, body = AgentOut), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn set_agent(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<ProfileIn>,
+) -> ApiResult<Json<AgentOut>> {
+    actor.require(Permission::ManageUsers)?;
+    let p = parse_profile(&state, &body)?;
+    Ok(Json(set_profile(&state, id, &p, actor.user.id).await?.into()))
+}

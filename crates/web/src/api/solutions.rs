@@ -1,0 +1,324 @@
+//! `/api/v1/solutions`: knowledge articles (versioned, searchable with
+//! German and English stemming and typo correction), their use on cases
+//! and statistics; `/api/v1/help-center`: the public help center's theme.
+
+use crate::api::json::ApiJson;
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::query::ApiQuery;
+use crate::state::AppState;
+use amends_app::solutions::{self, CaseSolutions, Search, SearchResult};
+use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
+use amends_domain::{CaseId, Language, Permission};
+use amends_store::{Cursor, Page, Solution, SolutionFilter, SolutionVersion};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_solutions, create_solution))
+        .routes(routes!(search_solutions))
+        .routes(routes!(get_solution, update_solution, delete_solution))
+        .routes(routes!(solution_versions))
+        .routes(routes!(case_solutions, link_solution))
+        .routes(routes!(get_theme, put_theme))
+}
+
+/// An article to create or replace.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SolutionIn {
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Markdown, 1 to 100,000 characters. Raw HTML is shown as text.
+    pub body: String,
+    /// `de` or `en`.
+    pub language: String,
+    /// Up to 20 tags (letters, digits, `-`, `_`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Shown in the public help center.
+    #[serde(default)]
+    pub public: bool,
+}
+
+impl SolutionIn {
+    fn validate(&self) -> ApiResult<SolutionDraft> {
+        Ok(SolutionDraft::parse(
+            &self.title,
+            &self.body,
+            &self.language,
+            &self.tags,
+            self.public,
+        )?)
+    }
+}
+
+/// An article with its statistics.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SolutionOut {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub solution: Solution,
+    #[schema(value_type = Object)]
+    pub stats: SolutionStats,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `de` or `en`.
+    pub language: Option<String>,
+    /// Only public articles.
+    pub public: Option<bool>,
+    pub tag: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// Words to find (1–500 characters).
+    pub q: String,
+    /// `de` or `en`; both when absent.
+    pub lang: Option<String>,
+    /// Only public articles (what the help center shows).
+    pub public: Option<bool>,
+    /// 1–50, default 20.
+    pub limit: Option<usize>,
+}
+
+fn language(field: &str, raw: Option<&str>) -> ApiResult<Option<Language>> {
+    raw.filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<Language>()
+                .map_err(|_| ApiError::validation(field, format!("{field} must be `de` or `en`, got `{s}`")))
+        })
+        .transpose()
+}
+
+/// Articles, newest first (keyset pagination).
+#[utoipa::path(get, path = "/solutions", tag = "solutions", params(ListQuery),
+    responses((status = 200, body = Object), (status = 422, body = Problem)))]
+async fn list_solutions(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<Solution>>> {
+    actor.require(Permission::ReadCases)?;
+    let cursor = match q.cursor.as_deref() {
+        Some(c) => Some(Cursor::decode(c).ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))?),
+        None => None,
+    };
+    let filter = SolutionFilter {
+        language: language("language", q.language.as_deref())?,
+        public_only: q.public.unwrap_or(false),
+        tag: q.tag.map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()),
+        cursor,
+        limit: q.limit.unwrap_or(50),
+    };
+    if !(1..=200).contains(&filter.limit) {
+        return Err(ApiError::validation("limit", "limit must be between 1 and 200"));
+    }
+    Ok(Json(state.store().list_solutions(&filter).await?))
+}
+
+/// Write an article (every role: knowledge is captured while working cases).
+#[utoipa::path(post, path = "/solutions", tag = "solutions", request_body = SolutionIn,
+    responses((status = 201, body = Object), (status = 422, body = Problem)))]
+async fn create_solution(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<SolutionIn>,
+) -> ApiResult<(StatusCode, Json<Solution>)> {
+    actor.require(Permission::WorkCases)?;
+    let draft = body.validate()?;
+    let s = solutions::save(state.store(), None, &draft, Some(actor.user.id), state.now()).await?;
+    Ok((StatusCode::CREATED, Json(s)))
+}
+
+/// Full-text search with German and English stemming ("Rechnungen" finds
+/// "Rechnung"), compound heads ("Verzögerung" finds "Lieferverzögerung"),
+/// prefix matching of the last word and typo correction. Consistent right
+/// after a write.
+#[utoipa::path(get, path = "/solutions/search", tag = "solutions", params(SearchQuery),
+    responses((status = 200, body = SearchResult), (status = 422, body = Problem)))]
+async fn search_solutions(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<SearchResult>> {
+    actor.require(Permission::ReadCases)?;
+    let query = q.q.trim();
+    if query.is_empty() || query.chars().count() > 500 {
+        return Err(ApiError::validation("q", "q must have 1 to 500 characters"));
+    }
+    let limit = q.limit.unwrap_or(solutions::SEARCH_LIMIT);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::validation("limit", "limit must be between 1 and 50"));
+    }
+    let s = Search {
+        query,
+        language: language("lang", q.lang.as_deref())?,
+        public_only: q.public.unwrap_or(false),
+        limit,
+    };
+    Ok(Json(solutions::search(state.store(), &s).await?))
+}
+
+#[utoipa::path(get, path = "/solutions/{id}", tag = "solutions", params(("id" = Uuid, Path)),
+    responses((status = 200, body = SolutionOut), (status = 404, body = Problem)))]
+async fn get_solution(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<SolutionOut>> {
+    actor.require(Permission::ReadCases)?;
+    let solution = state.store().get_solution(id).await?;
+    let stats = state.store().solution_stats(id).await?;
+    Ok(Json(SolutionOut { solution, stats }))
+}
+
+/// Replace an article: a new version; the old one stays in `/versions`.
+#[utoipa::path(put, path = "/solutions/{id}", tag = "solutions", params(("id" = Uuid, Path)), request_body = SolutionIn,
+    responses((status = 200, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn update_solution(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<SolutionIn>,
+) -> ApiResult<Json<Solution>> {
+    actor.require(Permission::WorkCases)?;
+    let draft = body.validate()?;
+    Ok(Json(
+        solutions::save(state.store(), Some(id), &draft, Some(actor.user.id), state.now()).await?,
+    ))
+}
+
+/// Delete an article with its versions and links (leads and admins).
+#[utoipa::path(delete, path = "/solutions/{id}", tag = "solutions", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn delete_solution(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+    actor.require(Permission::ManageSolutions)?;
+    solutions::delete(state.store(), id, Some(actor.user.id), state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every version of an article, newest first.
+#[utoipa::path(get, path = "/solutions/{id}/versions", tag = "solutions", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<Object>), (status = 404, body = Problem)))]
+async fn solution_versions(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<SolutionVersion>>> {
+    actor.require(Permission::ReadCases)?;
+    state.store().get_solution(id).await?;
+    Ok(Json(state.store().solution_versions(id).await?))
+}
+
+#[utoipa::path(get, path = "/cases/{id}/solutions", tag = "solutions", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseSolutions), (status = 404, body = Problem)))]
+async fn case_solutions(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<CaseSolutions>> {
+    actor.require(Permission::ReadCases)?;
+    let case = state.store().get_case(CaseId(id)).await?;
+    Ok(Json(solutions::for_case(state.store(), &case).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkIn {
+    pub solution_id: Uuid,
+}
+
+/// Link an article to a case (counts as a use in its statistics; once per case).
+#[utoipa::path(post, path = "/cases/{id}/solutions", tag = "solutions", params(("id" = Uuid, Path)), request_body = LinkIn,
+    responses((status = 201, description = "linked"), (status = 200, description = "was linked already"),
+        (status = 404, body = Problem)))]
+async fn link_solution(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<LinkIn>,
+) -> ApiResult<StatusCode> {
+    actor.require(Permission::WorkCases)?;
+    let created = solutions::link(
+        state.store(),
+        CaseId(id),
+        body.solution_id,
+        Some(actor.user.id),
+        state.now(),
+    )
+    .await?;
+    Ok(if created { StatusCode::CREATED } else { StatusCode::OK })
+}
+
+/// The help center's look.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeIo {
+    pub title_de: String,
+    pub title_en: String,
+    /// `https://…` address of a logo, or empty.
+    #[serde(default)]
+    pub logo_url: String,
+    /// `#rrggbb`.
+    pub primary_color: String,
+    /// `#rrggbb`.
+    pub background_color: String,
+}
+
+impl From<HelpTheme> for ThemeIo {
+    fn from(t: HelpTheme) -> Self {
+        Self {
+            title_de: t.title_de,
+            title_en: t.title_en,
+            logo_url: t.logo_url,
+            primary_color: t.primary_color,
+            background_color: t.background_color,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/help-center/theme", tag = "solutions",
+    responses((status = 200, body = ThemeIo)))]
+async fn get_theme(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<ThemeIo>> {
+    actor.require(Permission::ReadCases)?;
+    Ok(Json(state.store().help_theme().await?.into()))
+}
+
+/// Set the help center's titles, logo and colours (leads and admins).
+#[utoipa::path(put, path = "/help-center/theme", tag = "solutions", request_body = ThemeIo,
+    responses((status = 200, body = ThemeIo), (status = 422, body = Problem)))]
+async fn put_theme(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<ThemeIo>,
+) -> ApiResult<Json<ThemeIo>> {
+    actor.require(Permission::ManageSolutions)?;
+    let theme = HelpTheme::parse(
+        &body.title_de,
+        &body.title_en,
+        &body.logo_url,
+        &body.primary_color,
+        &body.background_color,
+    )?;
+    let saved = state
+        .store()
+        .save_help_theme(&theme, Some(actor.user.id), state.now())
+        .await?;
+    Ok(Json(saved.into()))
+}

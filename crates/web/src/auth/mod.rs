@@ -1,0 +1,5 @@
+//! Authentication (bearer tokens, login sessions) and authorisation (roles).
+
+pub mod extract;
+
+pub use extract::{Actor, AuthVia};

@@ -1,0 +1,113 @@
+//! Query strings with errors that name the parameter.
+
+use crate::error::{ApiError, ApiResult};
+use amends_store::Cursor;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        parse_query(q).map(ApiQuery)
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(q));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        let field = ["missing field `", "unknown field `"]
+            .iter()
+            .find_map(|p| {
+                msg.strip_prefix(p)
+                    .and_then(|r| r.split('`').next())
+                    .map(str::to_string)
+            })
+            .unwrap_or(path);
+        ApiError::validation(field, format!("query parameter: {msg}"))
+    })
+}
+
+fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(q.as_bytes())
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedbackQuery {
+    pub channel: Option<String>,
+    /// negative, neutral, positive
+    pub sentiment: Option<String>,
+    /// A topic id, e.g. `delivery`.
+    pub topic: Option<String>,
+    /// 1–5
+    pub rating: Option<String>,
+    /// de, en
+    pub language: Option<String>,
+    pub customer_id: Option<Uuid>,
+    /// `yes` for items with a case, `no` for items without.
+    pub has_case: Option<String>,
+    /// Created at or after (RFC 3339).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    pub created_to: Option<DateTime<Utc>>,
+    pub cursor: Option<String>,
+    /// 1–200, default 50
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseQuery {
+    /// Comma-separated states, or `open` for all unresolved states.
+    pub state: Option<String>,
+    /// A user id, `me`, or `none` for unassigned.
+    pub assignee: Option<String>,
+    pub customer_id: Option<Uuid>,
+    /// standard, premium, enterprise
+    pub tier: Option<String>,
+    /// manual, api, feedback, email, incident
+    pub origin: Option<String>,
+    /// Cases of this incident.
+    pub incident_id: Option<Uuid>,
+    /// Created at or after (RFC 3339).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    pub created_to: Option<DateTime<Utc>>,
+    /// Resolution due before (RFC 3339).
+    pub due_before: Option<DateTime<Utc>>,
+    /// `newest` (default) or `due`.
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
+    /// 1–200, default 50
+    pub limit: Option<usize>,
+}
+
+/// Parses an opaque cursor from a previous page.
+pub fn parse_cursor(raw: Option<&str>) -> ApiResult<Option<Cursor>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Cursor::decode(s).map(Some).ok_or_else(|| {
+            ApiError::validation(
+                "cursor",
+                "cursor is not one this server made; pass `next_cursor` from a page as it is",
+            )
+        }),
+    }
+}

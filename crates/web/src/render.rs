@@ -1,0 +1,87 @@
+//! The page templates, embedded in the binary, and the engine that renders
+//! them ([`amends_i18n::Renderer`]: `t()`, dates, money, durations).
+
+pub use amends_i18n::format::{format_money, human_duration};
+pub use amends_i18n::renderer::render_error;
+
+/// The renderer of pages.
+pub type Ui = amends_i18n::Renderer;
+
+/// The page renderer with every page template, dates shown in `tz`.
+pub fn ui(tz: chrono_tz::Tz) -> anyhow::Result<Ui> {
+    Ui::new(tz, TEMPLATES)
+}
+
+macro_rules! templates {
+    ($($name:literal),+ $(,)?) => {
+        /// Every template, embedded at compile time.
+        pub const TEMPLATES: &[(&str, &str)] = &[$(($name, include_str!(concat!("../templates/", $name)))),+];
+    };
+}
+
+templates!(
+    "base.html",
+    "case_rows.html",
+    "login.html",
+    "inbox.html",
+    "case.html",
+    "case_new.html",
+    "customer.html",
+    "customers.html",
+    "settings.html",
+    "users.html",
+    "sla.html",
+    "sla_report.html",
+    "audit.html",
+    "feedback.html",
+    "rules.html",
+    "survey.html",
+    "jobs.html",
+    "webhooks.html",
+    "widget_sites.html",
+    "approvals.html",
+    "ledger.html",
+    "goodwill_settings.html",
+    "incidents.html",
+    "incident.html",
+    "templates.html",
+    "solutions.html",
+    "solution.html",
+    "solution_edit.html",
+    "help_settings.html",
+    "help.html",
+    "routing.html",
+    "account.html",
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use amends_domain::Language;
+    use amends_i18n::catalog::{DE_FTL, I18n};
+
+    #[test]
+    fn every_key_used_in_templates_exists() {
+        let i18n = I18n::new().expect("catalogues parse");
+        let keys = I18n::keys(DE_FTL);
+        for (name, src) in TEMPLATES.iter().chain(amends_app::mail::MAIL_TEMPLATES) {
+            for part in src.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                if key.ends_with('-') {
+                    // A dynamic key such as `"state-" ~ s`: some key must have the prefix.
+                    assert!(
+                        keys.iter().any(|k| k.starts_with(key)),
+                        "template {name} uses missing key prefix `{key}`"
+                    );
+                } else {
+                    assert!(
+                        keys.iter().any(|k| k == key),
+                        "template {name} uses missing key `{key}`"
+                    );
+                }
+            }
+        }
+        assert_eq!(i18n.t(Language::De, "nav-inbox", &[]), "Eingang");
+        assert_eq!(i18n.t(Language::En, "nav-inbox", &[]), "Inbox");
+    }
+}

@@ -1,0 +1,348 @@
+//! The feedback stream and the detection-rules settings page.
+
+use crate::dto::FeedbackOut;
+use crate::query::FeedbackQuery;
+use crate::query::parse_query;
+use crate::state::AppState;
+use crate::ui::session::UiUser;
+use crate::ui::{UiError, page as render_page};
+use amends_app::AppError;
+use amends_app::detection::{self, RuleFields};
+use amends_domain::detection::Conditions;
+use amends_domain::feedback::{Rating, SentimentLabel};
+use amends_domain::{Channel, FeedbackId, Permission, Priority, RuleId, Tier};
+use axum::Form;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Shown characters of a long text in the stream.
+const EXCERPT: usize = 1500;
+
+fn require(ui: &UiUser, p: Permission) -> Result<(), UiError> {
+    if ui.user.role.can(p) {
+        Ok(())
+    } else {
+        Err(UiError::Forbidden(format!(
+            "your role `{}` may not do this (needs {p:?})",
+            ui.user.role
+        )))
+    }
+}
+
+pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
+    require(&ui, Permission::ReadCases)?;
+    let raw = raw.unwrap_or_default();
+    let (query, mut error) = match parse_query::<FeedbackQuery>(&raw) {
+        Ok(q) => (q, None),
+        Err(e) => (FeedbackQuery::default(), Some(e.to_string())),
+    };
+    let filter = match query.to_filter() {
+        Ok(f) => f,
+        Err(e) => {
+            error = Some(e.to_string());
+            FeedbackQuery::default().to_filter()?
+        }
+    };
+    let page = state.store().list_feedback(&filter).await?;
+    let items: Vec<Value> = page
+        .items
+        .into_iter()
+        .map(|f| {
+            let reasons = f.reasons();
+            let long = f.text.chars().count() > EXCERPT;
+            let excerpt: String = f.text.chars().take(EXCERPT).collect();
+            // How German sentiment was read (amends_text::Audience).
+            let read_as = (f.language == amends_domain::Language::De)
+                .then(|| amends_app::analysis::audience_of(f.channel).as_str());
+            let out = FeedbackOut::from(f);
+            context! {
+                excerpt => excerpt,
+                truncated => long,
+                read_as => read_as,
+                reasons => Value::from_serialize(&reasons),
+                ..Value::from_serialize(&out)
+            }
+        })
+        .collect();
+    let next_link = page.next_cursor.map(|c| {
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != "cursor")
+            .collect();
+        pairs.push(("cursor".into(), c));
+        let qs: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!("/feedback?{qs}")
+    });
+    let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+    let sentiments: Vec<&str> = SentimentLabel::ALL.iter().map(|s| s.as_str()).collect();
+    let topics: Vec<String> = state
+        .analyzer()
+        .taxonomy()
+        .topics
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
+    let html = render_page(
+        &state,
+        "feedback.html",
+        ui.lang(),
+        Some(&ui),
+        context! {
+            nav => "feedback",
+            items => items,
+            next_link => next_link,
+            error => error,
+            channels => channels,
+            sentiments => sentiments,
+            topics => topics,
+            q => context! {
+                channel => query.channel,
+                sentiment => query.sentiment,
+                topic => query.topic,
+                rating => query.rating,
+                language => query.language,
+                customer_id => query.customer_id,
+                has_case => query.has_case,
+            },
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// "Open case" on an item without one: opens it and shows the case.
+pub async fn open_case(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    require(&ui, Permission::WorkCases)?;
+    match detection::open_case_for(&state, FeedbackId(id), Some(ui.user.id)).await {
+        Ok(case) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
+        Err(AppError::Conflict { .. }) => {
+            let f = state.store().get_feedback(FeedbackId(id)).await?;
+            let to = f
+                .case_id
+                .map_or_else(|| "/feedback".to_string(), |c| format!("/cases/{c}"));
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The fields of the "new rule" form, kept to show it again with errors.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct RuleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    rating_max: String,
+    #[serde(default)]
+    rating_min: String,
+    #[serde(default)]
+    sentiment: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    signal: String,
+    #[serde(default)]
+    tier: String,
+    #[serde(default)]
+    clv_min: String,
+    #[serde(default)]
+    channel: String,
+}
+
+impl RuleForm {
+    fn conditions(&self) -> Result<Conditions, amends_domain::ValidationError> {
+        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let clv_min_cents = match opt(&self.clv_min) {
+            None => None,
+            Some(s) => Some(
+                s.replace(['.', ' '], "")
+                    .replace(',', ".")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0 && *v < 1e13)
+                    .map(|v| (v * 100.0).round() as i64)
+                    .ok_or_else(|| {
+                        amends_domain::ValidationError::new("clv_min", "CLV must be an amount such as 1000")
+                    })?,
+            ),
+        };
+        Ok(Conditions {
+            rating_max: opt(&self.rating_max)
+                .map(|s| s.parse::<Rating>().map_err(|e| e.for_field("rating_max")))
+                .transpose()?,
+            rating_min: opt(&self.rating_min)
+                .map(|s| s.parse::<Rating>().map_err(|e| e.for_field("rating_min")))
+                .transpose()?,
+            sentiment: opt(&self.sentiment).map(|s| s.parse()).transpose()?,
+            topic: opt(&self.topic),
+            signal: opt(&self.signal),
+            tier: opt(&self.tier).map(|s| s.parse::<Tier>()).transpose()?,
+            clv_min_cents,
+            channel: opt(&self.channel).map(|s| s.parse::<Channel>()).transpose()?,
+        })
+    }
+}
+
+async fn render_rules(
+    state: &AppState,
+    ui: &UiUser,
+    form: &RuleForm,
+    errors: &BTreeMap<String, String>,
+) -> Result<Response, UiError> {
+    let rules = state.store().list_rules().await?;
+    let rules: Vec<Value> = rules
+        .into_iter()
+        .map(|r| {
+            let c = r.parsed_conditions();
+            context! {
+                conditions => Value::from_serialize(&c),
+                ..Value::from_serialize(&r)
+            }
+        })
+        .collect();
+    let topics: Vec<String> = state
+        .analyzer()
+        .taxonomy()
+        .topics
+        .iter()
+        .map(|t| t.id.clone())
+        .collect();
+    let html = render_page(
+        state,
+        "rules.html",
+        ui.lang(),
+        Some(ui),
+        context! {
+            nav => "settings",
+            rules => rules,
+            can_manage => ui.user.role.can(Permission::ManageRules),
+            form => Value::from_serialize(form),
+            errors => errors,
+            channels => Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            priorities => Priority::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            sentiments => SentimentLabel::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            signals => amends_domain::feedback::SIGNALS,
+            tiers => Tier::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            topics => topics,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+pub async fn rules_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    require(&ui, Permission::ReadCases)?;
+    let form = RuleForm {
+        action: "open_case".into(),
+        priority: "normal".into(),
+        ..RuleForm::default()
+    };
+    render_rules(&state, &ui, &form, &BTreeMap::new()).await
+}
+
+pub async fn create_rule(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(form): Form<RuleForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    require(&ui, Permission::ManageRules)?;
+    let validated = form.conditions().and_then(|conditions| {
+        RuleFields {
+            name: form.name.clone(),
+            position: None,
+            enabled: Some(true),
+            conditions,
+            action: Some(form.action.clone()),
+            priority: Some(form.priority.clone()),
+        }
+        .validate()
+    });
+    match validated {
+        Ok(input) => {
+            state.store().insert_rule(&input, Some(ui.user.id), state.now()).await?;
+            Ok(Redirect::to("/settings/rules").into_response())
+        }
+        Err(e) => {
+            let field = e.field.trim_start_matches("conditions.").to_string();
+            let key = match field.as_str() {
+                "name" => "err-rule-name",
+                "conditions" => "err-rule-conditions",
+                "rating_min" | "rating_max" => "err-rule-rating",
+                "clv_min" => "err-rule-clv",
+                _ => "err-invalid",
+            };
+            let field = if field == "conditions" {
+                "rating_max".to_string()
+            } else {
+                field
+            };
+            let mut errors = BTreeMap::new();
+            errors.insert(field, key.to_string());
+            let mut res = render_rules(&state, &ui, &form, &errors).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
+}
+
+pub async fn toggle_rule(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    require(&ui, Permission::ManageRules)?;
+    let cur = state.store().get_rule(RuleId(id)).await?;
+    let input = amends_store::RuleInput {
+        name: cur.name.clone(),
+        position: Some(cur.position),
+        enabled: !cur.enabled,
+        conditions: cur.parsed_conditions(),
+        action: cur.action,
+        priority: cur.priority,
+    };
+    state
+        .store()
+        .update_rule(RuleId(id), &input, Some(ui.user.id), state.now())
+        .await?;
+    Ok(Redirect::to("/settings/rules").into_response())
+}
+
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    require(&ui, Permission::ManageRules)?;
+    state
+        .store()
+        .delete_rule(RuleId(id), Some(ui.user.id), state.now())
+        .await?;
+    Ok(Redirect::to("/settings/rules").into_response())
+}

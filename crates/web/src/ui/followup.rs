@@ -1,0 +1,305 @@
+//! Follow-up pages: the public survey page (no login), the reply editor
+//! and lead review on the case page, and the admin pages for the job
+//! queue (dead jobs, retry) and webhooks (with their delivery log).
+
+use crate::state::AppState;
+use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::{UiError, page as render_page};
+use amends_app::followup::{self, LinkProblem};
+use amends_domain::{CaseId, Language, Permission};
+use amends_store::AnswerOutcome;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use uuid::Uuid;
+
+fn admin(ui: &UiUser) -> Result<(), UiError> {
+    if ui.user.role.can(Permission::ManageIntegrations) {
+        Ok(())
+    } else {
+        Err(UiError::Forbidden("only admins manage integrations".into()))
+    }
+}
+
+fn survey_page(state: &AppState, lang: Language, status: StatusCode, ctx: Value) -> Result<Response, UiError> {
+    let html = render_page(state, "survey.html", lang, None, ctx)?;
+    Ok((status, html).into_response())
+}
+
+/// The page for a link that cannot be answered (in both languages: we may not know the customer's).
+fn link_problem(state: &AppState, p: LinkProblem) -> Result<Response, UiError> {
+    let (status, key) = match p {
+        LinkProblem::Invalid => (StatusCode::BAD_REQUEST, "survey-invalid"),
+        LinkProblem::Expired => (StatusCode::GONE, "survey-expired"),
+        LinkProblem::Used => (StatusCode::CONFLICT, "survey-used"),
+        LinkProblem::Closed => (StatusCode::CONFLICT, "survey-closed"),
+    };
+    survey_page(
+        state,
+        Language::De,
+        status,
+        context! { mode => "problem", problem => key },
+    )
+}
+
+pub async fn survey_get(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, UiError> {
+    match followup::open_survey(&state, &token).await {
+        Ok(s) => {
+            let case = state.store().get_case(CaseId(s.case_id)).await?;
+            let lang: Language = s.language.parse().unwrap_or_default();
+            survey_page(
+                &state,
+                lang,
+                StatusCode::OK,
+                context! { mode => "form", token => token, case_subject => case.subject, customer => case.customer_name },
+            )
+        }
+        Err(p) => link_problem(&state, p),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SurveyForm {
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    solved: String,
+}
+
+pub async fn survey_post(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Form(form): Form<SurveyForm>,
+) -> Result<Response, UiError> {
+    let survey = match followup::open_survey(&state, &token).await {
+        Ok(s) => s,
+        Err(p) => return link_problem(&state, p),
+    };
+    let lang: Language = survey.language.parse().unwrap_or_default();
+    let score: i64 = form.score.trim().parse().unwrap_or(0);
+    let solved = match form.solved.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    match followup::answer(&state, &survey, score, Some(&form.comment), solved).await {
+        Ok(outcome) => survey_page(
+            &state,
+            lang,
+            StatusCode::OK,
+            context! { mode => "thanks", sorry => outcome != AnswerOutcome::FollowedUp },
+        ),
+        Err(amends_app::AppError::Validation { field, .. }) => {
+            let case = state.store().get_case(CaseId(survey.case_id)).await?;
+            survey_page(
+                &state,
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                context! { mode => "form", token => token, case_subject => case.subject, customer => case.customer_name,
+                error => if field == "score" { "survey-err-score" } else { "survey-err-comment" }, comment => form.comment },
+            )
+        }
+        Err(amends_app::AppError::Conflict { .. }) => link_problem(&state, LinkProblem::Used),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    csrf: String,
+    body: String,
+    /// Optional; a template fills it.
+    #[serde(default)]
+    subject: String,
+    /// A random key from the form, so a double submit sends one mail.
+    #[serde(default)]
+    key: String,
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ReplyForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    let key = (!form.key.is_empty()).then_some(form.key.as_str());
+    match followup::enqueue_reply(
+        &state,
+        CaseId(id),
+        &form.body,
+        Some(form.subject.as_str()),
+        ui.user.id,
+        key,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#outbox")).into_response()),
+        Err(amends_app::AppError::Validation { message, .. }) => {
+            crate::ui::cases::page_handler(&state, &ui, id, Some(message)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn lead_review(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    if !ui.user.role.can(Permission::ReadAudit) {
+        return Err(UiError::Forbidden("only leads review flagged cases".into()));
+    }
+    state
+        .store()
+        .clear_lead_attention(CaseId(id), Some(ui.user.id), state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
+/// Marks the case's personal-note task done.
+pub async fn personal_note_done(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    amends_app::followup::complete_personal_note(&state, CaseId(id), ui.user.id).await?;
+    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
+pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    admin(&ui)?;
+    let dead = state.store().list_jobs(Some("dead"), 200).await?;
+    let counts = state.store().count_jobs().await?;
+    let html = render_page(
+        &state,
+        "jobs.html",
+        ui.lang(),
+        Some(&ui),
+        context! { nav => "settings", dead => Value::from_serialize(&dead), counts => counts,
+        imap => Value::from_serialize(state.imap_status().get()) },
+    )?;
+    Ok(html.into_response())
+}
+
+pub async fn retry_job(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    admin(&ui)?;
+    state.store().retry_job(id, Some(ui.user.id), state.now()).await?;
+    state.wake_workers();
+    Ok(Redirect::to("/settings/jobs").into_response())
+}
+
+async fn webhooks_render(
+    state: &AppState,
+    ui: &UiUser,
+    created: Option<(String, String)>,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let hooks = state.store().list_webhooks().await?;
+    let deliveries = state.store().list_deliveries(None, 100).await?;
+    let urls: std::collections::HashMap<Uuid, String> = hooks.iter().map(|h| (h.id, h.url.clone())).collect();
+    let log: Vec<Value> = deliveries
+        .iter()
+        .map(|d| {
+            context! { id => d.id, url => urls.get(&d.webhook_id).cloned().unwrap_or_default(), event => d.event.clone(),
+            state => d.state.clone(), attempts => d.attempts, last_status => d.last_status, last_error => d.last_error.clone(),
+            updated_at => d.updated_at }
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = render_page(
+        state,
+        "webhooks.html",
+        ui.lang(),
+        Some(ui),
+        context! {
+            nav => "settings",
+            hooks => hooks.iter().map(|h| context!{ id => h.id, url => h.url.clone(), events => h.event_list(), created_at => h.created_at }).collect::<Vec<_>>(),
+            events => amends_app::webhooks::EVENTS.to_vec(),
+            deliveries => log,
+            created => created.map(|(url, secret)| context!{ url => url, secret => secret }),
+            error => error,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn webhooks_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    admin(&ui)?;
+    webhooks_render(&state, &ui, None, None).await
+}
+
+pub async fn webhook_create(
+    State(state): State<AppState>,
+    ui: UiUser,
+    axum::extract::RawForm(raw): axum::extract::RawForm,
+) -> Result<Response, UiError> {
+    let mut csrf = String::new();
+    let mut url = String::new();
+    let mut events = Vec::new();
+    for (k, v) in form_urlencoded::parse(&raw) {
+        match k.as_ref() {
+            "csrf" => csrf = v.into_owned(),
+            "url" => url = v.into_owned(),
+            "events" => events.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    ui.check_csrf(&csrf)?;
+    admin(&ui)?;
+    match amends_app::webhooks::create(&state, &url, &events, ui.user.id).await {
+        Ok((hook, secret)) => webhooks_render(&state, &ui, Some((hook.url, secret)), None).await,
+        Err(amends_app::AppError::Validation { message, .. }) => {
+            webhooks_render(&state, &ui, None, Some(message)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn webhook_delete(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    admin(&ui)?;
+    state
+        .store()
+        .deactivate_webhook(id, Some(ui.user.id), state.now())
+        .await?;
+    Ok(Redirect::to("/settings/webhooks").into_response())
+}
+
+/// The follow-up panel data for the case page.
+pub async fn case_panel(state: &AppState, case: CaseId) -> Result<Value, UiError> {
+    let f = state.store().case_follow_up(case).await?;
+    let surveys = state.store().list_case_surveys(case).await?;
+    let outbox = state.store().list_case_jobs(case).await?;
+    Ok(context! {
+        lead_attention => f.lead_attention,
+        follow_up_at => f.follow_up_at,
+        surveys => Value::from_serialize(&surveys),
+        outbox => Value::from_serialize(&outbox),
+        reply_key => Uuid::new_v4().simple().to_string(),
+    })
+}

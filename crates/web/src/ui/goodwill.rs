@@ -1,0 +1,413 @@
+//! Goodwill in the UI: the panel in the case sidebar (assessment, grant
+//! or request approval) and the approvals queue for leads.
+
+use crate::state::AppState;
+use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::{UiError, page as render_page};
+use amends_app::AppError;
+use amends_app::goodwill::{self as gw, GrantRequest};
+use amends_domain::goodwill::GrantState;
+use amends_domain::{CaseId, Permission};
+use amends_store::GrantFilter;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// What the case page shows in its goodwill panel.
+pub async fn case_panel(state: &AppState, case: CaseId) -> Result<Value, UiError> {
+    let (assessment, _) = gw::assess(state, case).await.map_err(api_to_ui)?;
+    let catalog = state.store().list_catalog(true).await?;
+    let grants = state
+        .store()
+        .list_grants(&GrantFilter {
+            case_id: Some(case),
+            limit: 100,
+            ..GrantFilter::default()
+        })
+        .await?;
+    let budget = amends_app::goodwill::budget_for(state, state.now()).await?;
+    Ok(context! {
+        assessment => Value::from_serialize(&assessment),
+        catalog => Value::from_serialize(&catalog),
+        grants => Value::from_serialize(&grants),
+        budget => Value::from_serialize(&budget),
+    })
+}
+
+fn api_to_ui(e: AppError) -> UiError {
+    e.into()
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    csrf: String,
+    #[serde(default)]
+    catalog_item_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn grant(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<GrantForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    let item = form.catalog_item_id.trim().parse::<Uuid>().ok();
+    let req = GrantRequest {
+        catalog_item_id: item,
+        reason: form.reason,
+        ..GrantRequest::default()
+    };
+    match gw::grant(&state, CaseId(id), req, &ui.user).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#goodwill")).into_response()),
+        Err(AppError::Validation { field, message }) => {
+            // Errors about the item (kind, value, limits) belong to the picker.
+            let field = if field == "reason" {
+                field
+            } else {
+                "catalog_item_id".into()
+            };
+            crate::ui::cases::page_with_field_error(&state, &ui, id, None, Some((field, message))).await
+        }
+        Err(e) => Err(api_to_ui(e)),
+    }
+}
+
+pub async fn approvals(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    approvals_page(&state, &ui, None).await
+}
+
+async fn approvals_page(state: &AppState, ui: &UiUser, error: Option<String>) -> Result<Response, UiError> {
+    if !ui.user.role.can(Permission::ApproveGoodwill) {
+        return Err(UiError::Forbidden("only leads and admins approve goodwill".into()));
+    }
+    let pending = state
+        .store()
+        .list_grants(&GrantFilter {
+            state: Some(GrantState::Pending),
+            limit: 200,
+            ..GrantFilter::default()
+        })
+        .await?;
+    let budget = amends_app::goodwill::budget_for(state, state.now()).await?;
+    let html = render_page(
+        state,
+        "approvals.html",
+        ui.lang(),
+        Some(ui),
+        context! { nav => "approvals", grants => Value::from_serialize(&pending), error => error, me => ui.user.id,
+        budget => Value::from_serialize(&budget) },
+    )?;
+    Ok(html.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    if !ui.user.role.can(Permission::ApproveGoodwill) {
+        return Err(UiError::Forbidden("only leads and admins approve goodwill".into()));
+    }
+    let approve = form.decision == "approve";
+    match gw::decide(&state, id, approve, &form.reason, &ui.user).await {
+        Ok(_) => Ok(Redirect::to("/goodwill/approvals").into_response()),
+        Err(AppError::Validation { message, .. } | AppError::Forbidden(message)) => {
+            approvals_page(&state, &ui, Some(message)).await
+        }
+        Err(AppError::Conflict { detail, .. }) => approvals_page(&state, &ui, Some(detail)).await,
+        Err(e) => Err(api_to_ui(e)),
+    }
+}
+
+async fn all_grants(state: &AppState, ui: &UiUser) -> Result<Vec<amends_store::Grant>, UiError> {
+    if !ui.user.role.can(Permission::ApproveGoodwill) {
+        return Err(UiError::Forbidden(
+            "only leads and admins see the goodwill ledger".into(),
+        ));
+    }
+    Ok(state
+        .store()
+        .list_grants(&GrantFilter {
+            limit: 10_000,
+            ..GrantFilter::default()
+        })
+        .await?)
+}
+
+/// The ledger of every grant: who, when, why, approved by.
+pub async fn ledger(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    let grants = all_grants(&state, &ui).await?;
+    let budget = amends_app::goodwill::budget_for(&state, state.now()).await?;
+    let html = render_page(
+        &state,
+        "ledger.html",
+        ui.lang(),
+        Some(&ui),
+        context! { nav => "ledger", grants => Value::from_serialize(&grants), budget => Value::from_serialize(&budget) },
+    )?;
+    Ok(html.into_response())
+}
+
+/// The ledger as a CSV download.
+pub async fn ledger_csv(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    let grants = all_grants(&state, &ui).await?;
+    let csv = gw::ledger_csv(&grants)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"goodwill-ledger.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+fn goodwill_admin(ui: &UiUser) -> Result<(), UiError> {
+    if ui.user.role.can(Permission::ManageGoodwill) {
+        Ok(())
+    } else {
+        Err(UiError::Forbidden("only admins configure goodwill".into()))
+    }
+}
+
+pub async fn settings(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    settings_page(&state, &ui, None).await
+}
+
+/// The settings page with a problem shown next to `field`.
+pub async fn settings_with_error(
+    state: &AppState,
+    ui: &UiUser,
+    field: &str,
+    message: &str,
+) -> Result<Response, UiError> {
+    settings_page(state, ui, Some((field.to_string(), message.to_string()))).await
+}
+
+async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, String)>) -> Result<Response, UiError> {
+    goodwill_admin(ui)?;
+    let catalog = state.store().list_catalog(false).await?;
+    let rules = state.store().list_goodwill_rules(false).await?;
+    let limits = state.store().list_limits().await?;
+    let budget = amends_app::goodwill::budget_for(state, state.now()).await?;
+    let (error_field, error) = error.unzip();
+    let html = render_page(
+        state,
+        "goodwill_settings.html",
+        ui.lang(),
+        Some(ui),
+        context! {
+            nav => "settings",
+            catalog => Value::from_serialize(&catalog),
+            rules => Value::from_serialize(&rules),
+            limits => Value::from_serialize(&limits),
+            budget => Value::from_serialize(&budget),
+            error => error,
+            error_field => error_field,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+fn opt_cents(field: &str, s: &str) -> Result<Option<i64>, amends_domain::ValidationError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let v = crate::ui::goodwill::parse_major(field, t)?;
+    amends_domain::goodwill::parse_value_cents(field, v).map(Some)
+}
+
+/// `12,50` or `12.50` (major units) → 1250 cents.
+pub fn parse_major(field: &str, s: &str) -> Result<i64, amends_domain::ValidationError> {
+    // With a comma (German), `.` separates thousands; without one, `.` is the decimal point.
+    let norm = if s.contains(',') {
+        s.trim().replace(['.', ' '], "").replace(',', ".")
+    } else {
+        s.trim().replace(' ', "")
+    };
+    let v: f64 = norm.parse().map_err(|_| {
+        amends_domain::ValidationError::new(field, format!("{field} must be an amount such as 25 or 12,50"))
+    })?;
+    if !v.is_finite() || v.abs() > 1e10 {
+        return Err(amends_domain::ValidationError::new(
+            field,
+            format!("{field} is out of range"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    Ok((v * 100.0).round() as i64)
+}
+
+#[derive(Deserialize)]
+pub struct CatalogForm {
+    csrf: String,
+    kind: String,
+    name_de: String,
+    name_en: String,
+    value: String,
+    #[serde(default)]
+    currency: String,
+}
+
+pub async fn catalog_create(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(f): Form<CatalogForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    goodwill_admin(&ui)?;
+    let value = match parse_major("value", &f.value) {
+        Ok(v) => v,
+        Err(e) => return settings_page(&state, &ui, Some((e.field, e.message))).await,
+    };
+    let input = amends_app::goodwill::CatalogIn {
+        kind: f.kind,
+        name_de: f.name_de,
+        name_en: f.name_en,
+        value_cents: value,
+        currency: if f.currency.trim().is_empty() {
+            "EUR".into()
+        } else {
+            f.currency
+        },
+        active: true,
+    };
+    match input.validate() {
+        Ok(item) => {
+            let now = state.now();
+            state
+                .store()
+                .upsert_catalog_item(amends_store::new_row_id(now), &item, ui.user.id, now)
+                .await?;
+            Ok(Redirect::to("/settings/goodwill").into_response())
+        }
+        Err(AppError::Validation { field, message }) => {
+            let field = if field == "value_cents" { "value".into() } else { field };
+            settings_page(&state, &ui, Some((field, message))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn catalog_toggle(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    goodwill_admin(&ui)?;
+    let cur = state.store().get_catalog_item(id).await?;
+    let item = amends_store::CatalogInput {
+        kind: cur.kind,
+        name_de: cur.name_de,
+        name_en: cur.name_en,
+        value_cents: cur.value_cents,
+        currency: cur.currency,
+        active: !cur.active,
+    };
+    state
+        .store()
+        .upsert_catalog_item(id, &item, ui.user.id, state.now())
+        .await?;
+    Ok(Redirect::to("/settings/goodwill").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LimitForm {
+    csrf: String,
+    role: String,
+    #[serde(default)]
+    per_grant: String,
+    #[serde(default)]
+    per_case: String,
+    #[serde(default)]
+    per_month: String,
+}
+
+pub async fn limit_set(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(f): Form<LimitForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    goodwill_admin(&ui)?;
+    let role: amends_domain::Role = f
+        .role
+        .parse()
+        .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
+    let parsed = (|| {
+        Ok::<_, amends_domain::ValidationError>(amends_domain::goodwill::EmpowermentLimit {
+            per_grant_cents: opt_cents(&format!("{role}-per_grant"), &f.per_grant)?,
+            per_case_cents: opt_cents(&format!("{role}-per_case"), &f.per_case)?,
+            per_month_cents: opt_cents(&format!("{role}-per_month"), &f.per_month)?,
+        })
+    })();
+    match parsed {
+        Ok(limit) => {
+            state.store().set_limit(role, &limit, ui.user.id, state.now()).await?;
+            Ok(Redirect::to("/settings/goodwill").into_response())
+        }
+        Err(e) => settings_page(&state, &ui, Some((e.field, e.message))).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BudgetForm {
+    csrf: String,
+    amount: String,
+}
+
+pub async fn budget_set(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(f): Form<BudgetForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    goodwill_admin(&ui)?;
+    let amount = parse_major("amount", &f.amount).and_then(|v| amends_domain::goodwill::parse_value_cents("amount", v));
+    match amount {
+        Ok(a) => {
+            let now = state.now();
+            let (_, _, month) = amends_store::month_of(now);
+            state.store().set_budget(&month, a, "EUR", ui.user.id, now).await?;
+            Ok(Redirect::to("/settings/goodwill").into_response())
+        }
+        Err(e) => settings_page(&state, &ui, Some((e.field, e.message))).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_major;
+
+    #[test]
+    fn amounts_in_german_and_english() {
+        assert_eq!(parse_major("v", "25"), Ok(2500));
+        assert_eq!(parse_major("v", "12,50"), Ok(1250));
+        assert_eq!(parse_major("v", "1.234,5"), Ok(123_450));
+        assert_eq!(parse_major("v", "12.5"), Ok(1250));
+        assert!(parse_major("v", "zwölf").is_err());
+        assert_eq!(parse_major("v", "-3"), Ok(-300));
+    }
+}

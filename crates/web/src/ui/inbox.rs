@@ -1,0 +1,146 @@
+//! The inbox: one row per case with SLA urgency, filters in the URL,
+//! saved views, keyset pagination and bulk actions.
+
+use crate::dto::CaseOut;
+use crate::query::CaseQuery;
+use crate::query::parse_query;
+use crate::state::AppState;
+use crate::ui::session::UiUser;
+use crate::ui::{UiError, page as render_page};
+use amends_domain::{CaseId, CaseState, UserId};
+use amends_store::Case;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+
+/// A case as the inbox shows it.
+pub fn row(c: Case, now: chrono::DateTime<chrono::Utc>) -> Value {
+    let clv = c.customer_clv_cents;
+    let high_value = c.tier.is_high_value();
+    let out = CaseOut::new(c, now);
+    context! { clv_cents => clv, high_value => high_value, ..Value::from_serialize(&out) }
+}
+
+pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) -> Result<Response, UiError> {
+    let raw = raw.unwrap_or_default();
+    let (query, error) = match parse_query::<CaseQuery>(&raw) {
+        Ok(q) => (q, None),
+        Err(e) => (CaseQuery::default(), Some(e.to_string())),
+    };
+    let (filter, error) = match query.to_filter(ui.user.id) {
+        Ok(f) => (f, error),
+        Err(e) => (
+            CaseQuery::default().to_filter(ui.user.id).map_err(UiError::from)?,
+            Some(e.to_string()),
+        ),
+    };
+    let page_data = state.store().list_cases(&filter).await?;
+    let now = state.now();
+    let rows: Vec<Value> = page_data.items.into_iter().map(|c| row(c, now)).collect();
+    let users = state.store().list_users().await?;
+    let counts = state.store().count_cases_by_state().await?;
+    let open: i64 = counts.iter().filter(|(s, _)| s.is_open()).map(|(_, n)| n).sum();
+    // The link to the next page keeps every filter and replaces the cursor.
+    let next_link = page_data.next_cursor.map(|c| {
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != "cursor")
+            .collect();
+        pairs.push(("cursor".into(), c));
+        let qs: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!("/inbox?{qs}")
+    });
+    let states: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
+    let soon = (now + chrono::Duration::hours(4)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let html = render_page(
+        state,
+        "inbox.html",
+        ui.lang(),
+        Some(ui),
+        context! {
+            nav => "inbox",
+            rows => rows,
+            next_link => next_link,
+            error => error,
+            q => context! {
+                state => query.state,
+                assignee => query.assignee,
+                tier => query.tier,
+                sort => query.sort,
+                due_before => query.due_before,
+                incident_id => query.incident_id,
+            },
+            raw_query => raw,
+            states => states,
+            users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
+            open_count => open,
+            soon => soon,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+pub async fn page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
+    page_handler(&state, &ui, raw).await
+}
+
+/// Bulk actions from the inbox: assign selected cases or move them to a state.
+/// Cases that cannot move are skipped and counted.
+pub async fn bulk(State(state): State<AppState>, ui: UiUser, body: Bytes) -> Result<Response, UiError> {
+    let mut csrf = String::new();
+    let mut ids = Vec::new();
+    let mut action = String::new();
+    let mut assignee = String::new();
+    let mut to = String::new();
+    let mut back = String::from("/inbox");
+    for (k, v) in form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "csrf" => csrf = v.into_owned(),
+            "ids" => ids.push(
+                v.parse::<uuid::Uuid>()
+                    .map_err(|_| UiError::BadRequest("bad case id".into()))?,
+            ),
+            "action" => action = v.into_owned(),
+            "assignee" => assignee = v.into_owned(),
+            "to" => to = v.into_owned(),
+            "back" if v.starts_with("/inbox") => back = v.into_owned(),
+            _ => {}
+        }
+    }
+    ui.check_csrf(&csrf)?;
+    if ids.len() > 200 {
+        return Err(UiError::BadRequest("select at most 200 cases at once".into()));
+    }
+    let now = state.now();
+    let actor = Some(ui.user.id);
+    match action.as_str() {
+        "assign" => {
+            let target = match assignee.as_str() {
+                "" | "none" => None,
+                "me" => Some(ui.user.id),
+                id => Some(UserId(
+                    id.parse().map_err(|_| UiError::BadRequest("bad user id".into()))?,
+                )),
+            };
+            for id in ids {
+                state.store().assign_case(CaseId(id), target, actor, now).await?;
+            }
+        }
+        "transition" => {
+            let to: CaseState = to
+                .parse()
+                .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
+            for id in ids {
+                match state.store().transition_case(CaseId(id), to, actor, None, now).await {
+                    Ok(_) | Err(amends_store::StoreError::Transition(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        _ => return Err(UiError::BadRequest("choose an action".into())),
+    }
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,388 @@
+//! Incidents in the UI: the list with the form to declare one, the
+//! incident page (affected customers, messages, goodwill and its cost,
+//! open cases, feedback, live progress of the fan-out, upload, closing
+//! update), and the automatic goodwill rules on the goodwill settings page.
+
+use crate::state::AppState;
+use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::{UiError, page as render_page};
+use amends_app::incidents::{self as inc, IncidentIn, Totals, UploadFormat, UploadReport};
+use amends_domain::incident::{IncidentKind, IncidentStatus};
+use amends_domain::{IncidentId, Permission};
+use axum::Json;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The incident form as typed (kept on errors).
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct IncidentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    controllable: Option<String>,
+    #[serde(default)]
+    started_at: String,
+    #[serde(default)]
+    component: String,
+    #[serde(default)]
+    release: String,
+    #[serde(default)]
+    summary_de: String,
+    #[serde(default)]
+    summary_en: String,
+}
+
+fn error_key(field: &str) -> &'static str {
+    match field {
+        "kind" => "err-incident-kind",
+        "title" => "err-incident-title",
+        "severity" => "err-incident-severity",
+        "started_at" => "err-incident-started",
+        "component" | "release" => "err-incident-label",
+        "summary_de" | "summary_en" => "err-incident-summary",
+        _ => "err-invalid",
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    ui: &UiUser,
+    form: &IncidentForm,
+    errors: &BTreeMap<String, &'static str>,
+) -> Result<Response, UiError> {
+    let incidents = state.store().list_incidents(None, 100).await?;
+    let rows: Vec<Value> = incidents
+        .iter()
+        .map(|i| context! { i => Value::from_serialize(i), totals => Value::from_serialize(Totals::of(i)) })
+        .collect();
+    Ok(render_page(
+        state,
+        "incidents.html",
+        ui.lang(),
+        Some(ui),
+        context! {
+            nav => "incidents",
+            incidents => rows,
+            form => Value::from_serialize(form),
+            errors => errors,
+            kinds => IncidentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            can_manage => ui.user.role.can(Permission::ManageIncidents),
+        },
+    )?
+    .into_response())
+}
+
+pub async fn list(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    ui.require(Permission::ReadCases)?;
+    let form = IncidentForm {
+        kind: "outage".into(),
+        severity: "3".into(),
+        controllable: Some("on".into()),
+        started_at: state.now().format("%Y-%m-%dT%H:%M").to_string(),
+        ..IncidentForm::default()
+    };
+    list_page(&state, &ui, &form, &BTreeMap::new()).await
+}
+
+/// `2026-11-24T08:30` from a datetime-local input, read in the configured time zone.
+fn local_time(state: &AppState, s: &str) -> String {
+    let s = s.trim();
+    if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
+        return s.to_string();
+    }
+    let tz: chrono_tz::Tz = state.config().timezone.parse().unwrap_or(chrono_tz::UTC);
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|n| n.and_local_timezone(tz).earliest())
+        .map_or_else(|| s.to_string(), |t| t.to_rfc3339())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(form): Form<IncidentForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    ui.require(Permission::ManageIncidents)?;
+    let input = IncidentIn {
+        kind: form.kind.clone(),
+        title: form.title.clone(),
+        severity: form.severity.trim().parse().unwrap_or(0),
+        controllable: form.controllable.is_some(),
+        started_at: local_time(&state, &form.started_at),
+        component: Some(form.component.clone()),
+        release: Some(form.release.clone()),
+        summary_de: Some(form.summary_de.clone()),
+        summary_en: Some(form.summary_en.clone()),
+        ..IncidentIn::default()
+    };
+    match input.validate() {
+        Err(errors) => {
+            let errors = errors.iter().map(|e| (e.field.clone(), error_key(&e.field))).collect();
+            list_page(&state, &ui, &form, &errors).await
+        }
+        Ok(draft) => {
+            let i = state
+                .store()
+                .insert_incident(&draft, "manual", None, ui.user.id, state.now())
+                .await?;
+            Ok(Redirect::to(&format!("/incidents/{}", i.id.0)).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    after: Option<Uuid>,
+}
+
+async fn detail_page(
+    state: &AppState,
+    ui: &UiUser,
+    id: Uuid,
+    after: Option<Uuid>,
+    report: Option<&UploadReport>,
+    upload_error: Option<String>,
+) -> Result<Response, UiError> {
+    ui.require(Permission::ReadCases)?;
+    let i = state.store().get_incident(IncidentId(id)).await?;
+    let stats = state.store().incident_stats(&i).await?;
+    let affected = state.store().list_affected(i.id, after, 100).await?;
+    let next = (affected.len() == 100)
+        .then(|| affected.last().map(|a| a.customer_id))
+        .flatten();
+    let feedback = state.store().incident_feedback(&i, 20).await?;
+    let facts: Vec<Value> = affected
+        .iter()
+        .map(|a| {
+            let f: amends_domain::incident::Facts = serde_json::from_str(&a.facts).unwrap_or_default();
+            Value::from(amends_domain::incident::facts_line(&f))
+        })
+        .collect();
+    Ok(render_page(
+        state,
+        "incident.html",
+        ui.lang(),
+        Some(ui),
+        context! {
+            nav => "incidents",
+            i => Value::from_serialize(&i),
+            totals => Value::from_serialize(Totals::of(&i)),
+            stats => Value::from_serialize(&stats),
+            affected => Value::from_serialize(&affected),
+            facts => facts,
+            next => next,
+            feedback => Value::from_serialize(&feedback),
+            report => report.map(Value::from_serialize),
+            upload_error => upload_error,
+            statuses => IncidentStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            can_manage => ui.user.role.can(Permission::ManageIncidents),
+        },
+    )?
+    .into_response())
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, UiError> {
+    detail_page(&state, &ui, id, q.after, None, None).await
+}
+
+/// The totals while the fan-out runs (polled by the incident page).
+pub async fn progress(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
+    ui.require(Permission::ReadCases)?;
+    let i = state.store().get_incident(IncidentId(id)).await?;
+    Ok(Json(Totals::of(&i)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UploadForm {
+    csrf: String,
+    csv: String,
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<UploadForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    ui.require(Permission::ManageIncidents)?;
+    let reader = std::io::Cursor::new(f.csv.into_bytes());
+    match inc::upload(&state, IncidentId(id), UploadFormat::Csv, reader, ui.user.id).await {
+        Ok(report) => detail_page(&state, &ui, id, None, Some(&report), None).await,
+        Err(amends_app::AppError::NotFound(_)) => Err(UiError::NotFound),
+        Err(e) => detail_page(&state, &ui, id, None, None, Some(e.to_string())).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    csrf: String,
+    status: String,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    ui.require(Permission::ManageIncidents)?;
+    let status: IncidentStatus = f
+        .status
+        .parse()
+        .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
+    let i = state.store().get_incident(IncidentId(id)).await?;
+    let draft = amends_domain::incident::IncidentDraft {
+        kind: i.kind,
+        title: i.title.clone(),
+        severity: u8::try_from(i.severity).unwrap_or(3),
+        controllable: i.controllable,
+        started_at: i.started_at,
+        ended_at: if status == IncidentStatus::Open {
+            None
+        } else {
+            i.ended_at
+        },
+        component: i.component.clone(),
+        release: i.release.clone(),
+        summary_de: i.summary_de.clone(),
+        summary_en: i.summary_en.clone(),
+    };
+    state
+        .store()
+        .update_incident(i.id, &draft, status, Some(ui.user.id), state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    ui.require(Permission::ManageIncidents)?;
+    inc::resolve(&state, IncidentId(id), ui.user.id).await?;
+    Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+}
+
+// ------------------------------------------------------------ goodwill rules
+
+#[derive(Debug, Deserialize)]
+pub struct RuleForm {
+    csrf: String,
+    name: String,
+    condition: String,
+    catalog_item_id: String,
+    #[serde(default)]
+    applies_to: String,
+}
+
+/// Adds an automatic goodwill rule (admins); problems show next to the field.
+pub async fn rule_create(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(f): Form<RuleForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    ui.require(Permission::ManageGoodwill)?;
+    let Ok(item) = f.catalog_item_id.parse::<Uuid>() else {
+        return crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id: ?")
+            .await;
+    };
+    let next = state
+        .store()
+        .list_goodwill_rules(false)
+        .await?
+        .iter()
+        .map(|r| r.position)
+        .max()
+        .unwrap_or(0)
+        + 10;
+    let body = amends_app::goodwill_rules::RuleIn {
+        name: f.name,
+        condition: f.condition,
+        catalog_item_id: item,
+        position: Some(next),
+        active: true,
+        applies_to: Some(f.applies_to),
+    };
+    let input = match body.validate(next) {
+        Ok(i) => i,
+        Err(amends_app::AppError::Validation { field, message }) => {
+            return crate::ui::goodwill::settings_with_error(&state, &ui, &format!("rule_{field}"), &message).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match state
+        .store()
+        .save_goodwill_rule(None, &input, Some(ui.user.id), state.now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/settings/goodwill#rules").into_response()),
+        Err(amends_store::StoreError::NotFound(_)) => {
+            crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id").await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn rule_toggle(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    ui.require(Permission::ManageGoodwill)?;
+    let r = state.store().get_goodwill_rule(id).await?;
+    let input = amends_store::GoodwillRuleInput {
+        name: r.name,
+        condition: r.condition,
+        catalog_item_id: r.catalog_item_id,
+        position: r.position,
+        active: !r.active,
+        applies_to: r
+            .applies_to
+            .parse()
+            .map_err(|e: amends_domain::ValidationError| UiError::Internal(e.message))?,
+    };
+    state
+        .store()
+        .save_goodwill_rule(Some(id), &input, Some(ui.user.id), state.now())
+        .await?;
+    Ok(Redirect::to("/settings/goodwill#rules").into_response())
+}
+
+pub async fn rule_delete(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&f.csrf)?;
+    ui.require(Permission::ManageGoodwill)?;
+    state
+        .store()
+        .delete_goodwill_rule(id, Some(ui.user.id), state.now())
+        .await?;
+    Ok(Redirect::to("/settings/goodwill#rules").into_response())
+}

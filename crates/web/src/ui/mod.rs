@@ -1,0 +1,248 @@
+//! The web UI: server-rendered pages, German and English, no JS build step.
+//! Forms post back to the server (CSRF token in every form); a small
+//! embedded script adds keyboard shortcuts and live SLA countdowns.
+
+pub mod admin;
+pub mod assets;
+pub mod cases;
+pub mod customers;
+pub mod feedback;
+pub mod followup;
+pub mod goodwill;
+pub mod inbox;
+pub mod incidents;
+pub mod routing;
+pub mod session;
+pub mod settings;
+pub mod sla;
+pub mod solutions;
+pub mod templates;
+pub mod widget;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use amends_app::AppError;
+use amends_domain::Language;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use session::UiUser;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/login", get(session::login_page).post(session::login_submit))
+        .route("/logout", post(session::logout))
+        .route("/settings", get(settings::page_handler))
+        .route("/settings/language", post(session::set_language))
+        .route("/settings/tokens", post(settings::create_token))
+        .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route("/settings/users", get(admin::users).post(admin::create_user))
+        .route("/settings/users/{id}/routing", get(routing::edit).post(routing::save))
+        .route("/settings/routing", post(routing::toggle))
+        .route("/settings/sla", get(sla::page).post(sla::save))
+        .route("/settings/templates", get(templates::page).post(templates::save))
+        .route("/settings/templates/{id}", get(templates::edit))
+        .route("/settings/templates/{id}/delete", post(templates::delete))
+        .route("/reports/sla", get(sla::report))
+        .route("/audit", get(admin::audit))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/bulk", post(inbox::bulk))
+        .route("/cases/new", get(cases::new_page).post(cases::create))
+        .route("/cases/{id}", get(cases::page))
+        .route("/cases/{id}/transition", post(cases::transition))
+        .route("/cases/{id}/note", post(cases::note))
+        .route("/cases/{id}/assign", post(cases::assign))
+        .route("/cases/{id}/goodwill", post(goodwill::grant))
+        .route("/goodwill/approvals", get(goodwill::approvals))
+        .route("/goodwill/ledger", get(goodwill::ledger))
+        .route("/settings/goodwill", get(goodwill::settings))
+        .route("/settings/goodwill/catalog", post(goodwill::catalog_create))
+        .route("/settings/goodwill/catalog/{id}/toggle", post(goodwill::catalog_toggle))
+        .route("/settings/goodwill/limits", post(goodwill::limit_set))
+        .route("/settings/goodwill/budget", post(goodwill::budget_set))
+        .route("/goodwill/ledger.csv", get(goodwill::ledger_csv))
+        .route("/goodwill/{id}/decide", post(goodwill::decide))
+        .route("/incidents", get(incidents::list).post(incidents::create))
+        .route("/incidents/{id}", get(incidents::page))
+        .route("/incidents/{id}/progress", get(incidents::progress))
+        .route("/incidents/{id}/affected", post(incidents::upload))
+        .route("/incidents/{id}/status", post(incidents::set_status))
+        .route("/incidents/{id}/resolve", post(incidents::resolve))
+        .route("/settings/goodwill/rules", post(incidents::rule_create))
+        .route("/settings/goodwill/rules/{id}/toggle", post(incidents::rule_toggle))
+        .route("/settings/goodwill/rules/{id}/delete", post(incidents::rule_delete))
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customers::page))
+        .route("/accounts/{id}", get(customers::account_page))
+        .route("/assets/{name}", get(assets::serve))
+        .route("/feedback", get(feedback::stream))
+        .route("/feedback/{id}/case", post(feedback::open_case))
+        .route("/settings/rules", get(feedback::rules_page).post(feedback::create_rule))
+        .route("/settings/rules/{id}/toggle", post(feedback::toggle_rule))
+        .route("/settings/rules/{id}/delete", post(feedback::delete_rule))
+        .route("/cases/{id}/reply", post(followup::reply))
+        .route("/cases/{id}/lead-review", post(followup::lead_review))
+        .route("/cases/{id}/personal-note", post(followup::personal_note_done))
+        .route("/settings/jobs", get(followup::jobs_page))
+        .route("/settings/jobs/{id}/retry", post(followup::retry_job))
+        .route(
+            "/settings/webhooks",
+            get(followup::webhooks_page).post(followup::webhook_create),
+        )
+        .route("/settings/webhooks/{id}/delete", post(followup::webhook_delete))
+        .route("/settings/widget", get(widget::page).post(widget::create))
+        .route("/settings/widget/{id}/toggle", post(widget::toggle))
+        .route("/settings/widget/{id}/delete", post(widget::delete))
+        .route("/solutions", get(solutions::list).post(solutions::create))
+        .route("/solutions/new", get(solutions::new_page))
+        .route("/solutions/{id}", get(solutions::page).post(solutions::update))
+        .route("/solutions/{id}/edit", get(solutions::edit_page))
+        .route("/solutions/{id}/delete", post(solutions::delete))
+        .route("/cases/{id}/solutions", post(solutions::link))
+        .route(
+            "/settings/help-center",
+            get(solutions::theme_page).post(solutions::theme_save),
+        )
+        .route("/help", get(solutions::help_home))
+        .route("/help/articles/{id}", get(solutions::help_article))
+        .route("/survey/{token}", get(followup::survey_get).post(followup::survey_post))
+        .with_state(state)
+}
+
+/// Errors of UI pages: rendered as a page in the default language.
+#[derive(Debug)]
+pub enum UiError {
+    NotFound,
+    Forbidden(String),
+    BadRequest(String),
+    TooManyRequests,
+    Internal(String),
+}
+
+impl From<AppError> for UiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(_) => UiError::NotFound,
+            AppError::Forbidden(m) => UiError::Forbidden(m),
+            AppError::Internal(m) => UiError::Internal(m),
+            AppError::TooManyRequests => UiError::TooManyRequests,
+            other => UiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<ApiError> for UiError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Unauthorized => UiError::Forbidden("please sign in".into()),
+            ApiError::NotFound(_) => UiError::NotFound,
+            ApiError::Forbidden(m) => UiError::Forbidden(m),
+            ApiError::Internal(m) => UiError::Internal(m),
+            ApiError::TooManyRequests => UiError::TooManyRequests,
+            other => UiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<amends_store::StoreError> for UiError {
+    fn from(e: amends_store::StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<minijinja::Error> for UiError {
+    fn from(e: minijinja::Error) -> Self {
+        UiError::Internal(format!("template: {e:#}"))
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let (status, key, detail) = match &self {
+            UiError::NotFound => (StatusCode::NOT_FOUND, "error-not-found", String::new()),
+            UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "error-forbidden", m.clone()),
+            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "error-bad-request", m.clone()),
+            UiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "error-too-many", String::new()),
+            UiError::Internal(m) => {
+                let id = uuid::Uuid::new_v4().simple().to_string();
+                tracing::error!(error_id = %id, cause = %m, "internal error in UI");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error-internal",
+                    format!("error id {id}"),
+                )
+            }
+        };
+        // A tiny self-contained page: rendering must not fail here.
+        let body = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{status}</title>\
+             <link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body class=\"error-page\"><main>\
+             <h1>{}</h1><p>{}</p><p><a href=\"/inbox\">amends</a></p></main></body></html>",
+            html_escape(&format!("{} · {}", i18n_title_de(key), i18n_title_en(key))),
+            html_escape(&detail)
+        );
+        (status, Html(body)).into_response()
+    }
+}
+
+fn i18n_title_de(key: &str) -> &'static str {
+    match key {
+        "error-not-found" => "Nicht gefunden",
+        "error-forbidden" => "Nicht erlaubt",
+        "error-bad-request" => "Ungültige Anfrage",
+        "error-too-many" => "Zu viele Versuche – bitte in einer Minute erneut",
+        _ => "Interner Fehler",
+    }
+}
+
+fn i18n_title_en(key: &str) -> &'static str {
+    match key {
+        "error-not-found" => "Not found",
+        "error-forbidden" => "Not allowed",
+        "error-bad-request" => "Bad request",
+        "error-too-many" => "Too many attempts – try again in a minute",
+        _ => "Internal error",
+    }
+}
+
+/// Escapes text for HTML (for the few strings built outside templates).
+#[must_use]
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders a full page with the common context (language, user, CSRF token, now).
+pub fn page(
+    state: &AppState,
+    template: &str,
+    lang: Language,
+    user: Option<&UiUser>,
+    extra: Value,
+) -> Result<Html<String>, UiError> {
+    let ctx = context! {
+        lang => lang.code(),
+        now => state.now(),
+        user => user.map(|u| context!{
+            id => u.user.id,
+            name => u.user.display_name.clone(),
+            role => u.user.role.as_str(),
+        }),
+        csrf => user.map(|u| u.csrf.clone()),
+        ..extra
+    };
+    Ok(Html(state.ui().render(template, ctx)?))
+}

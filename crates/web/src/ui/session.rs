@@ -1,0 +1,246 @@
+//! Login, logout, the signed-in user of a page, and CSRF checks for forms.
+
+use crate::auth::extract::{SESSION_COOKIE, cross_site, session_from_parts};
+use crate::state::AppState;
+use crate::ui::{UiError, page};
+use amends_app::password;
+use amends_app::secret::{hash_secret, random_secret, same_secret};
+use amends_domain::Language;
+use amends_store::User;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, extract::Query};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use minijinja::context;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// The signed-in user of a UI page; redirects to the login page if none.
+#[derive(Debug, Clone)]
+pub struct UiUser {
+    pub user: User,
+    pub csrf: String,
+    pub session_hash: String,
+}
+
+impl UiUser {
+    /// Form posts must carry the session's CSRF token and not come from another site.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), UiError> {
+        if same_secret(sent, &self.csrf) {
+            Ok(())
+        } else {
+            Err(UiError::Forbidden(
+                "The form has expired or was sent from another site. Reload the page and try again.".into(),
+            ))
+        }
+    }
+
+    /// A "not allowed" page unless the user's role has `p`.
+    pub fn require(&self, p: amends_domain::Permission) -> Result<(), UiError> {
+        if self.user.role.can(p) {
+            Ok(())
+        } else {
+            Err(UiError::Forbidden(format!(
+                "your role `{}` may not open this page",
+                self.user.role
+            )))
+        }
+    }
+
+    #[must_use]
+    pub fn lang(&self) -> Language {
+        self.user.language
+    }
+}
+
+impl FromRequestParts<AppState> for UiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let found = session_from_parts(parts, state)
+            .await
+            .map_err(|e| UiError::from(e).into_response())?;
+        match found {
+            Some((s, hash)) => {
+                if parts.method != axum::http::Method::GET && cross_site(parts) {
+                    return Err(UiError::Forbidden("cross-site request refused".into()).into_response());
+                }
+                Ok(UiUser {
+                    user: s.user,
+                    csrf: s.csrf_token,
+                    session_hash: hash,
+                })
+            }
+            None => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/inbox");
+                let target = format!("/login?next={}", urlencode(next));
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Only same-site paths are allowed as redirect targets after login.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/inbox".to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+pub async fn login_page(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Result<Response, UiError> {
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(state.config().default_language);
+    let html = page(
+        &state,
+        "login.html",
+        lang,
+        None,
+        context! { next => safe_next(q.next.as_deref()), username => "", error => false },
+    )?;
+    Ok(html.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, UiError> {
+    // Login CSRF: another site must not sign a visitor in to our site.
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return Err(UiError::Forbidden("cross-site login refused".into()));
+    }
+    let now = state.now();
+    let lang = form
+        .lang
+        .as_deref()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(state.config().default_language);
+    let limit = state.config().login_attempts_per_minute;
+    if state.login_throttle().is_blocked(peer.ip(), now, limit) {
+        return Err(UiError::TooManyRequests);
+    }
+    let user = state.store().get_user_by_username(&form.username).await.ok();
+    let stored = user
+        .as_ref()
+        .filter(|u| u.active)
+        .map_or(password::DUMMY_HASH.to_string(), |u| u.password_hash.clone());
+    let ok = password::verify(form.password.clone(), stored).await;
+    let Some(user) = user.filter(|u| ok && u.active) else {
+        state.login_throttle().record_failure(peer.ip(), now);
+        let html = page(
+            &state,
+            "login.html",
+            lang,
+            None,
+            context! { next => safe_next(form.next.as_deref()), username => form.username, error => true },
+        )?;
+        return Ok((axum::http::StatusCode::UNAUTHORIZED, html).into_response());
+    };
+    let sid = random_secret();
+    let csrf = random_secret();
+    let expires = now + chrono::Duration::hours(i64::from(state.config().session_hours));
+    state
+        .store()
+        .insert_session(&hash_secret(&sid), user.id, &csrf, now, expires)
+        .await?;
+    let cookie = Cookie::build((SESSION_COOKIE, sid))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config().base_url.starts_with("https://"))
+        .max_age(cookie_duration(state.config().session_hours))
+        .build();
+    Ok((jar.add(cookie), Redirect::to(&safe_next(form.next.as_deref()))).into_response())
+}
+
+fn cookie_duration(hours: u32) -> time::Duration {
+    time::Duration::hours(i64::from(hours))
+}
+
+#[derive(Deserialize)]
+/// A form that carries only the CSRF token (buttons such as logout, delete, retry).
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    ui: UiUser,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    state.store().delete_session(&ui.session_hash).await?;
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    Ok((jar, Redirect::to("/login")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    csrf: String,
+    language: String,
+    back: Option<String>,
+}
+
+/// Switches the user's UI language (stored on the user).
+pub async fn set_language(
+    State(state): State<AppState>,
+    ui: UiUser,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    let lang: Language = form
+        .language
+        .parse()
+        .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
+    state.store().set_user_language(ui.user.id, lang, state.now()).await?;
+    // Back to the page the switch was used on (same site only).
+    let referer_path = headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()));
+    let back = form.back.or(referer_path);
+    Ok(Redirect::to(&safe_next(back.as_deref())).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/cases/1")), "/cases/1");
+        assert_eq!(safe_next(Some("//evil.example")), "/inbox");
+        assert_eq!(safe_next(Some("https://evil.example")), "/inbox");
+        assert_eq!(safe_next(Some("/\\evil")), "/inbox");
+        assert_eq!(safe_next(None), "/inbox");
+    }
+}

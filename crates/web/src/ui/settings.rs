@@ -1,0 +1,72 @@
+//! Personal settings: language and API tokens.
+
+use crate::state::AppState;
+use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::{UiError, page as render_page};
+use amends_app::service;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+async fn render(
+    state: &AppState,
+    ui: &UiUser,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let tokens = state.store().list_tokens(ui.user.id).await?;
+    let html = render_page(
+        state,
+        "settings.html",
+        ui.lang(),
+        Some(ui),
+        context! {
+            nav => "settings",
+            tokens => Value::from_serialize(&tokens),
+            new_token => new_token,
+            error => error,
+            me => context! { username => ui.user.username.clone(), role => ui.user.role.as_str(), language => ui.user.language.code() },
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+pub async fn page_handler(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    render(&state, &ui, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+    name: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    match service::create_token(state.store(), state.now(), ui.user.id, &form.name, Some(ui.user.id)).await {
+        Ok((_, token)) => render(&state, &ui, Some(token), None).await,
+        Err(amends_app::AppError::Validation { message, .. }) => render(&state, &ui, None, Some(message)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Revokes one of the user's own tokens (the form asks for confirmation).
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<uuid::Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    state
+        .store()
+        .revoke_token(ui.user.id, amends_domain::TokenId(id), state.now())
+        .await?;
+    Ok(axum::response::Redirect::to("/settings").into_response())
+}

@@ -1,0 +1,162 @@
+//! Settings page of the feedback widget's sites (leads and admins).
+
+use crate::state::AppState;
+use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::{UiError, page as render_page};
+use amends_app::widget_sites::{self as widget, SiteFields};
+use amends_domain::Permission;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+fn manage(ui: &UiUser) -> Result<(), UiError> {
+    if ui.user.role.can(Permission::ManageRules) {
+        Ok(())
+    } else {
+        Err(UiError::Forbidden("only leads and admins manage widget sites".into()))
+    }
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct SiteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    allowed_origins: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    survey_question_de: String,
+    #[serde(default)]
+    survey_question_en: String,
+    #[serde(default)]
+    survey_trigger: String,
+    #[serde(default)]
+    survey_after_seconds: String,
+    #[serde(default)]
+    survey_period_days: String,
+}
+
+async fn render(state: &AppState, ui: &UiUser, form: &SiteForm, error: Option<String>) -> Result<Response, UiError> {
+    let base = state.config().base_url.clone();
+    let sites: Vec<_> = state
+        .store()
+        .list_widget_sites()
+        .await?
+        .into_iter()
+        .map(|s| {
+            context! {
+                id => s.id, name => s.name.clone(), origins => s.origins(), language => s.language.clone(),
+                enabled => s.enabled, survey_trigger => s.survey_trigger.clone(),
+                survey_after_seconds => s.survey_after_seconds, survey_period_days => s.survey_period_days,
+                embed => amends_app::widget_sites::embed_tag(&base, &s.site_key),
+            }
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = render_page(
+        state,
+        "widget_sites.html",
+        ui.lang(),
+        Some(ui),
+        context! { nav => "settings", sites => sites, form => minijinja::Value::from_serialize(form), error => error },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    manage(&ui)?;
+    render(&state, &ui, &SiteForm::default(), None).await
+}
+
+fn number(field: &str, raw: &str) -> Result<Option<i32>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse::<i32>()
+        .map(Some)
+        .map_err(|_| format!("{field}: `{raw}` is not a whole number"))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Form(form): Form<SiteForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    manage(&ui)?;
+    let nums = number("survey_after_seconds", &form.survey_after_seconds)
+        .and_then(|a| number("survey_period_days", &form.survey_period_days).map(|p| (a, p)));
+    let (after, period) = match nums {
+        Ok(v) => v,
+        Err(e) => return render(&state, &ui, &form, Some(e)).await,
+    };
+    let fields = SiteFields {
+        name: Some(form.name.clone()),
+        allowed_origins: Some(
+            form.allowed_origins
+                .split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+        ),
+        language: Some(form.language.clone()).filter(|s| !s.is_empty()),
+        enabled: Some(true),
+        survey_question_de: Some(form.survey_question_de.clone()),
+        survey_question_en: Some(form.survey_question_en.clone()),
+        survey_trigger: Some(form.survey_trigger.clone()),
+        survey_after_seconds: after,
+        survey_period_days: period,
+    };
+    match widget::create_site(&state, fields, ui.user.id).await {
+        Ok(_) => Ok(Redirect::to("/settings/widget").into_response()),
+        Err(amends_app::AppError::Validation { field, message }) => {
+            render(&state, &ui, &form, Some(format!("{field}: {message}"))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn toggle(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    manage(&ui)?;
+    let cur = state.store().get_widget_site(id).await?;
+    let fields = SiteFields {
+        enabled: Some(!cur.enabled),
+        ..SiteFields::default()
+    };
+    widget::update_site(&state, id, fields, ui.user.id).await?;
+    Ok(Redirect::to("/settings/widget").into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    ui.check_csrf(&form.csrf)?;
+    manage(&ui)?;
+    state
+        .store()
+        .delete_widget_site(id, Some(ui.user.id), state.now())
+        .await?;
+    Ok(Redirect::to("/settings/widget").into_response())
+}
