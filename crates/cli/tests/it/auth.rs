@@ -429,8 +429,98 @@ async fn session_writes_need_the_csrf_token(b: Backend) {
     assert_eq!(res.status(), 403);
 }
 
+/// Every operation of `/api/openapi.json` has an entry in the permission
+/// table, and the table is what the server enforces: no token is 401; a
+/// role without the permission is 403 whatever the body (checked before
+/// the input), a role with it is never refused.
+async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
+    use amends_domain::Role;
+    use amends_web::auth::permissions::{API_ROUTES, Need, api_need};
+    let app = TestApp::spawn(b).await;
+    let agent = app.token_for("agent1", "agent").await;
+    let lead = app.token_for("lead1", "lead").await;
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("openapi")
+        .json()
+        .await
+        .expect("json");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                operations.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert!(
+        operations.len() >= 100,
+        "only {} operations documented",
+        operations.len()
+    );
+    let missing: Vec<_> = operations
+        .iter()
+        .filter(|(m, p)| api_need(&m.parse().expect("method"), p).is_none())
+        .collect();
+    assert!(missing.is_empty(), "operations without a permission entry: {missing:?}");
+    let stale: Vec<_> = API_ROUTES
+        .iter()
+        .filter(|(m, p, _)| !operations.iter().any(|(om, op)| om == m && op == p))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "permission entries for no documented operation: {stale:?}"
+    );
+    let some_id = uuid::Uuid::now_v7().to_string();
+    for (method, template) in &operations {
+        let path = template
+            .replace("{tier}", "standard")
+            .replace("{priority}", "normal")
+            .replace("{external_id}", "CRM-nobody")
+            .replace("{id}", &some_id);
+        assert!(!path.contains('{'), "fill the parameters of {template}");
+        let m: reqwest::Method = method.parse().expect("method");
+        let send = |token: Option<&str>| {
+            let mut req = app.client.request(m.clone(), app.url(&path));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            if m != reqwest::Method::GET {
+                req = req.json(&json!({}));
+            }
+            req.send()
+        };
+        let status = send(None).await.expect("request").status().as_u16();
+        assert_eq!(status, 401, "{method} {template} without a token");
+        let need = api_need(&m, template).expect("checked above");
+        for (role, token) in [(Role::Agent, &agent), (Role::Lead, &lead)] {
+            let status = send(Some(token)).await.expect("request").status().as_u16();
+            let allowed = match need {
+                Need::SignedIn => true,
+                Need::Allowed(p) => role.can(p),
+            };
+            if allowed {
+                assert!(
+                    status != 401 && status != 403,
+                    "{role:?} may {method} {template} but got {status}"
+                );
+            } else {
+                assert_eq!(
+                    status, 403,
+                    "{role:?} must be refused {method} {template} before its input is read"
+                );
+            }
+        }
+    }
+}
+
 crate::both_backends!(
     every_route_needs_a_token_and_the_right_role,
     tokens_can_be_created_and_revoked,
     session_writes_need_the_csrf_token,
+    every_openapi_operation_has_an_enforced_permission,
 );

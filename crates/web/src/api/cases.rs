@@ -1,6 +1,7 @@
 //! `/api/v1/cases`: create, read, list, change, transition, assign, notes.
 
 use crate::query::{CaseQuery, parse_cursor};
+use amends_app::cases;
 
 use crate::api::json::ApiJson;
 use crate::auth::Actor;
@@ -10,7 +11,7 @@ use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::service::{self, CaseInput, SUBJECT_MAX};
 use amends_domain::{CaseId, CaseState, CustomerId, NonEmptyText, Origin, Permission, Priority, UserId};
-use amends_store::{AssigneeFilter, CaseFilter, CaseSort, EventKind, NewEvent};
+use amends_store::{AssigneeFilter, CaseFilter, CaseSort};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -112,21 +113,7 @@ async fn transition_case(
     ApiJson(body): ApiJson<TransitionIn>,
 ) -> ApiResult<Json<CaseOut>> {
     actor.require(Permission::WorkCases)?;
-    let to: CaseState = body
-        .to
-        .parse()
-        .map_err(|e: amends_domain::ValidationError| e.for_field("to"))?;
-    let note = amends_domain::validate::optional_text("note", body.note.as_deref(), service::NOTE_MAX)?;
-    let case = state
-        .store()
-        .transition_case(
-            CaseId(id),
-            to,
-            Some(actor.user.id),
-            note.as_ref().map(NonEmptyText::as_str),
-            state.now(),
-        )
-        .await?;
+    let case = cases::transition(&state, CaseId(id), &body.to, body.note.as_deref(), actor.user.id).await?;
     Ok(Json(CaseOut::new(case, state.now())))
 }
 
@@ -140,21 +127,7 @@ async fn assign_case(
     ApiJson(body): ApiJson<AssignIn>,
 ) -> ApiResult<Json<CaseOut>> {
     actor.require(Permission::WorkCases)?;
-    let case = state
-        .store()
-        .assign_case(
-            CaseId(id),
-            body.assignee_id.map(UserId),
-            Some(actor.user.id),
-            state.now(),
-        )
-        .await
-        .map_err(|e| match e {
-            amends_store::StoreError::NotFound("assignee") => {
-                ApiError::validation("assignee_id", "no active user with this id")
-            }
-            e => e.into(),
-        })?;
+    let case = cases::assign(&state, CaseId(id), body.assignee_id.map(UserId), actor.user.id).await?;
     Ok(Json(CaseOut::new(case, state.now())))
 }
 
@@ -168,15 +141,7 @@ async fn add_note(
     ApiJson(body): ApiJson<NoteIn>,
 ) -> ApiResult<(StatusCode, Json<EventOut>)> {
     actor.require(Permission::WorkCases)?;
-    let body = service::note_body(&body.body)?;
-    let ev = NewEvent {
-        kind: EventKind::Note,
-        author: Some(actor.user.id),
-        body: Some(body.into_inner()),
-        data: serde_json::Value::Null,
-        at: state.now(),
-    };
-    let e = state.store().add_event(CaseId(id), &ev).await?;
+    let e = cases::add_note(&state, CaseId(id), &body.body, actor.user.id).await?;
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 

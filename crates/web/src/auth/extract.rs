@@ -1,11 +1,12 @@
 //! Who is calling: a bearer token (programs) or a session cookie (the UI).
 
+use crate::auth::permissions::{self, Need};
 use crate::error::ApiError;
 use crate::state::AppState;
 use amends_app::secret::{hash_secret, same_secret};
 use amends_domain::Permission;
 use amends_store::User;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum_extra::extract::CookieJar;
@@ -68,10 +69,38 @@ pub async fn session_from_parts(
     Ok(rec.map(|r| (r, hash)))
 }
 
+/// Refuses the request unless the user's role may call the matched route
+/// ([`permissions::API_ROUTES`]); a route without an entry is refused.
+fn check_route(parts: &Parts, user: &User) -> Result<(), ApiError> {
+    let route = parts.extensions.get::<MatchedPath>().map(MatchedPath::as_str);
+    match route.and_then(|r| permissions::api_need(&parts.method, r)) {
+        Some(Need::SignedIn) => Ok(()),
+        Some(Need::Allowed(p)) if user.role.can(p) => Ok(()),
+        Some(Need::Allowed(p)) => Err(ApiError::Forbidden(format!(
+            "your role `{}` may not do this (needs {p:?})",
+            user.role
+        ))),
+        None => {
+            tracing::error!(route = ?route, method = %parts.method, "API route without a permission entry");
+            Err(ApiError::Forbidden("this route has no permission entry".into()))
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let actor = Self::authenticate(parts, state).await?;
+        check_route(parts, &actor.user)?;
+        Ok(actor)
+    }
+}
+
+impl Actor {
+    /// The user of the bearer token or the session (with the CSRF and
+    /// cross-site checks of a session's writes).
+    async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let text = value.to_str().map_err(|_| ApiError::Unauthorized)?;
             let token = text

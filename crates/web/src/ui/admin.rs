@@ -1,12 +1,12 @@
 //! Team pages: users (admins) and the audit log (leads and admins).
 
 use crate::state::AppState;
+use crate::ui::forms::CsrfForm;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::service::{self, UserInput};
 use amends_domain::Permission;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,8 +16,6 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct NewUserForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -87,11 +85,9 @@ fn user_error_key(field: &str, conflict: bool) -> &'static str {
 
 pub async fn create_user(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(form): Form<NewUserForm>,
+    CsrfForm(ui, form): CsrfForm<NewUserForm>,
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageUsers)?;
-    ui.check_csrf(&form.csrf)?;
     let input = UserInput {
         username: form.username.clone(),
         display_name: Some(form.display_name.clone()).filter(|s| !s.trim().is_empty()),

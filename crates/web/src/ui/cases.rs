@@ -2,12 +2,14 @@
 
 use crate::dto::{CaseOut, EventOut};
 use crate::state::AppState;
+use crate::ui::forms::CsrfForm;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
+use amends_app::AppError;
+use amends_app::cases;
 use amends_app::service::{self, CaseInput};
-use amends_domain::{CaseId, CaseState, Channel, Email, Origin, Priority, UserId, ValidationError};
-use amends_store::{CaseFilter, EventKind, NewEvent, StoreError};
-use axum::Form;
+use amends_domain::{CaseId, Channel, Email, Origin, Priority, UserId, ValidationError};
+use amends_store::CaseFilter;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,8 +20,6 @@ use uuid::Uuid;
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct NewCaseForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     customer: String,
     #[serde(default)]
@@ -123,10 +123,8 @@ fn error_key(field: &str, message: &str) -> &'static str {
 
 pub async fn create(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(form): Form<NewCaseForm>,
+    CsrfForm(ui, form): CsrfForm<NewCaseForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     let mut errors = BTreeMap::new();
     let customer_id = match resolve_customer(&state, &form.customer).await {
         Ok(id) => Some(id),
@@ -261,7 +259,6 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid
 
 #[derive(Deserialize)]
 pub struct TransitionForm {
-    csrf: String,
     to: String,
     #[serde(default)]
     note: String,
@@ -269,30 +266,12 @@ pub struct TransitionForm {
 
 pub async fn transition(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<TransitionForm>,
+    CsrfForm(ui, form): CsrfForm<TransitionForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
-    let to: CaseState = form
-        .to
-        .parse()
-        .map_err(|e: ValidationError| UiError::BadRequest(e.message))?;
-    let note = amends_domain::validate::optional_text("note", Some(&form.note), service::NOTE_MAX)
-        .map_err(|e| UiError::BadRequest(e.message))?;
-    match state
-        .store()
-        .transition_case(
-            CaseId(id),
-            to,
-            Some(ui.user.id),
-            note.as_ref().map(|n| n.as_str()),
-            state.now(),
-        )
-        .await
-    {
+    match cases::transition(&state, CaseId(id), &form.to, Some(&form.note), ui.user.id).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e @ (StoreError::Transition(_) | StoreError::Conflict { .. })) => {
+        Err(e @ (AppError::Conflict { .. } | AppError::Validation { .. })) => {
             page_handler(&state, &ui, id, Some(e.to_string())).await
         }
         Err(e) => Err(e.into()),
@@ -301,45 +280,32 @@ pub async fn transition(
 
 #[derive(Deserialize)]
 pub struct NoteForm {
-    csrf: String,
     body: String,
 }
 
 pub async fn note(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<NoteForm>,
+    CsrfForm(ui, form): CsrfForm<NoteForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
-    let body = match service::note_body(&form.body) {
-        Ok(b) => b,
-        Err(e) => return page_handler(&state, &ui, id, Some(e.message)).await,
-    };
-    let ev = NewEvent {
-        kind: EventKind::Note,
-        author: Some(ui.user.id),
-        body: Some(body.into_inner()),
-        data: serde_json::Value::Null,
-        at: state.now(),
-    };
-    state.store().add_event(CaseId(id), &ev).await?;
+    match cases::add_note(&state, CaseId(id), &form.body, ui.user.id).await {
+        Ok(_) => {}
+        Err(AppError::Validation { message, .. }) => return page_handler(&state, &ui, id, Some(message)).await,
+        Err(e) => return Err(e.into()),
+    }
     Ok(Redirect::to(&format!("/cases/{id}#timeline-end")).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct AssignForm {
-    csrf: String,
     assignee: String,
 }
 
 pub async fn assign(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<AssignForm>,
+    CsrfForm(ui, form): CsrfForm<AssignForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     let target = match form.assignee.as_str() {
         "" | "none" => None,
         "me" => Some(ui.user.id),
@@ -347,13 +313,11 @@ pub async fn assign(
             other.parse().map_err(|_| UiError::BadRequest("bad user id".into()))?,
         )),
     };
-    match state
-        .store()
-        .assign_case(CaseId(id), target, Some(ui.user.id), state.now())
-        .await
-    {
+    match cases::assign(&state, CaseId(id), target, ui.user.id).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
-        Err(e @ StoreError::Conflict { .. }) => page_handler(&state, &ui, id, Some(e.to_string())).await,
+        Err(e @ (AppError::Conflict { .. } | AppError::Validation { .. })) => {
+            page_handler(&state, &ui, id, Some(e.to_string())).await
+        }
         Err(e) => Err(e.into()),
     }
 }

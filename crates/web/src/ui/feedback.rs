@@ -4,6 +4,7 @@ use crate::dto::FeedbackOut;
 use crate::query::FeedbackQuery;
 use crate::query::parse_query;
 use crate::state::AppState;
+use crate::ui::forms::{CsrfForm, EmptyForm};
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
@@ -11,7 +12,6 @@ use amends_app::detection::{self, RuleFields};
 use amends_domain::detection::Conditions;
 use amends_domain::feedback::{Rating, SentimentLabel};
 use amends_domain::{Channel, FeedbackId, Permission, Priority, RuleId, Tier};
-use axum::Form;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -115,20 +115,12 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
     Ok(html.into_response())
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// "Open case" on an item without one: opens it and shows the case.
 pub async fn open_case(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     require(&ui, Permission::WorkCases)?;
     match detection::open_case_for(&state, FeedbackId(id), Some(ui.user.id)).await {
         Ok(case) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
@@ -146,8 +138,6 @@ pub async fn open_case(
 /// The fields of the "new rule" form, kept to show it again with errors.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct RuleForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -264,10 +254,8 @@ pub async fn rules_page(State(state): State<AppState>, ui: UiUser) -> Result<Res
 
 pub async fn create_rule(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(form): Form<RuleForm>,
+    CsrfForm(ui, form): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     require(&ui, Permission::ManageRules)?;
     let validated = form.conditions().and_then(|conditions| {
         RuleFields {
@@ -310,11 +298,9 @@ pub async fn create_rule(
 
 pub async fn toggle_rule(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     require(&ui, Permission::ManageRules)?;
     let cur = state.store().get_rule(RuleId(id)).await?;
     let input = amends_store::RuleInput {
@@ -334,11 +320,9 @@ pub async fn toggle_rule(
 
 pub async fn delete_rule(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     require(&ui, Permission::ManageRules)?;
     state
         .store()

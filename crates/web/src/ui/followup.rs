@@ -3,7 +3,10 @@
 //! queue (dead jobs, retry) and webhooks (with their delivery log).
 
 use crate::state::AppState;
-use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::CsrfPairs;
+use crate::ui::forms::EmptyForm;
+use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::followup::{self, LinkProblem};
 use amends_domain::{CaseId, Language, Permission};
@@ -111,7 +114,6 @@ pub async fn survey_post(
 
 #[derive(Deserialize)]
 pub struct ReplyForm {
-    csrf: String,
     body: String,
     /// Optional; a template fills it.
     #[serde(default)]
@@ -123,11 +125,9 @@ pub struct ReplyForm {
 
 pub async fn reply(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<ReplyForm>,
+    CsrfForm(ui, form): CsrfForm<ReplyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     let key = (!form.key.is_empty()).then_some(form.key.as_str());
     match followup::enqueue_reply(
         &state,
@@ -149,11 +149,9 @@ pub async fn reply(
 
 pub async fn lead_review(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     if !ui.user.role.can(Permission::ReadAudit) {
         return Err(UiError::Forbidden("only leads review flagged cases".into()));
     }
@@ -167,11 +165,9 @@ pub async fn lead_review(
 /// Marks the case's personal-note task done.
 pub async fn personal_note_done(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     amends_app::followup::complete_personal_note(&state, CaseId(id), ui.user.id).await?;
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
 }
@@ -193,11 +189,9 @@ pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Resp
 
 pub async fn retry_job(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     admin(&ui)?;
     state.store().retry_job(id, Some(ui.user.id), state.now()).await?;
     state.wake_workers();
@@ -250,21 +244,17 @@ pub async fn webhooks_page(State(state): State<AppState>, ui: UiUser) -> Result<
 
 pub async fn webhook_create(
     State(state): State<AppState>,
-    ui: UiUser,
-    axum::extract::RawForm(raw): axum::extract::RawForm,
+    CsrfPairs(ui, pairs): CsrfPairs,
 ) -> Result<Response, UiError> {
-    let mut csrf = String::new();
     let mut url = String::new();
     let mut events = Vec::new();
-    for (k, v) in form_urlencoded::parse(&raw) {
-        match k.as_ref() {
-            "csrf" => csrf = v.into_owned(),
-            "url" => url = v.into_owned(),
-            "events" => events.push(v.into_owned()),
+    for (k, v) in pairs {
+        match k.as_str() {
+            "url" => url = v,
+            "events" => events.push(v),
             _ => {}
         }
     }
-    ui.check_csrf(&csrf)?;
     admin(&ui)?;
     match amends_app::webhooks::create(&state, &url, &events, ui.user.id).await {
         Ok((hook, secret)) => webhooks_render(&state, &ui, Some((hook.url, secret)), None).await,
@@ -277,11 +267,9 @@ pub async fn webhook_create(
 
 pub async fn webhook_delete(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     admin(&ui)?;
     state
         .store()

@@ -2,14 +2,15 @@
 //! or request approval) and the approvals queue for leads.
 
 use crate::state::AppState;
-use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::EmptyForm;
+use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::goodwill::{self as gw, GrantRequest};
 use amends_domain::goodwill::GrantState;
 use amends_domain::{CaseId, Permission};
 use amends_store::GrantFilter;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -43,7 +44,6 @@ fn api_to_ui(e: AppError) -> UiError {
 
 #[derive(Deserialize)]
 pub struct GrantForm {
-    csrf: String,
     #[serde(default)]
     catalog_item_id: String,
     #[serde(default)]
@@ -52,11 +52,9 @@ pub struct GrantForm {
 
 pub async fn grant(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<GrantForm>,
+    CsrfForm(ui, form): CsrfForm<GrantForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     let item = form.catalog_item_id.trim().parse::<Uuid>().ok();
     let req = GrantRequest {
         catalog_item_id: item,
@@ -108,7 +106,6 @@ async fn approvals_page(state: &AppState, ui: &UiUser, error: Option<String>) ->
 
 #[derive(Deserialize)]
 pub struct DecideForm {
-    csrf: String,
     decision: String,
     #[serde(default)]
     reason: String,
@@ -116,11 +113,9 @@ pub struct DecideForm {
 
 pub async fn decide(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<DecideForm>,
+    CsrfForm(ui, form): CsrfForm<DecideForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     if !ui.user.role.can(Permission::ApproveGoodwill) {
         return Err(UiError::Forbidden("only leads and admins approve goodwill".into()));
     }
@@ -260,7 +255,6 @@ pub fn parse_major(field: &str, s: &str) -> Result<i64, amends_domain::Validatio
 
 #[derive(Deserialize)]
 pub struct CatalogForm {
-    csrf: String,
     kind: String,
     name_de: String,
     name_en: String,
@@ -271,10 +265,8 @@ pub struct CatalogForm {
 
 pub async fn catalog_create(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(f): Form<CatalogForm>,
+    CsrfForm(ui, f): CsrfForm<CatalogForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     goodwill_admin(&ui)?;
     let value = match parse_major("value", &f.value) {
         Ok(v) => v,
@@ -311,11 +303,9 @@ pub async fn catalog_create(
 
 pub async fn catalog_toggle(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     goodwill_admin(&ui)?;
     let cur = state.store().get_catalog_item(id).await?;
     let item = amends_store::CatalogInput {
@@ -335,7 +325,6 @@ pub async fn catalog_toggle(
 
 #[derive(Deserialize)]
 pub struct LimitForm {
-    csrf: String,
     role: String,
     #[serde(default)]
     per_grant: String,
@@ -347,10 +336,8 @@ pub struct LimitForm {
 
 pub async fn limit_set(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(f): Form<LimitForm>,
+    CsrfForm(ui, f): CsrfForm<LimitForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     goodwill_admin(&ui)?;
     let role: amends_domain::Role = f
         .role
@@ -374,16 +361,13 @@ pub async fn limit_set(
 
 #[derive(Deserialize)]
 pub struct BudgetForm {
-    csrf: String,
     amount: String,
 }
 
 pub async fn budget_set(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(f): Form<BudgetForm>,
+    CsrfForm(ui, f): CsrfForm<BudgetForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     goodwill_admin(&ui)?;
     let amount = parse_major("amount", &f.amount).and_then(|v| amends_domain::goodwill::parse_value_cents("amount", v));
     match amount {

@@ -5,11 +5,13 @@ use crate::dto::CaseOut;
 use crate::query::CaseQuery;
 use crate::query::parse_query;
 use crate::state::AppState;
+use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
+use amends_app::AppError;
+use amends_app::cases;
 use amends_domain::{CaseId, CaseState, UserId};
 use amends_store::Case;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -89,33 +91,28 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQ
 
 /// Bulk actions from the inbox: assign selected cases or move them to a state.
 /// Cases that cannot move are skipped and counted.
-pub async fn bulk(State(state): State<AppState>, ui: UiUser, body: Bytes) -> Result<Response, UiError> {
-    let mut csrf = String::new();
+pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs) -> Result<Response, UiError> {
     let mut ids = Vec::new();
     let mut action = String::new();
     let mut assignee = String::new();
     let mut to = String::new();
     let mut back = String::from("/inbox");
-    for (k, v) in form_urlencoded::parse(&body) {
-        match k.as_ref() {
-            "csrf" => csrf = v.into_owned(),
+    for (k, v) in pairs {
+        match k.as_str() {
             "ids" => ids.push(
                 v.parse::<uuid::Uuid>()
                     .map_err(|_| UiError::BadRequest("bad case id".into()))?,
             ),
-            "action" => action = v.into_owned(),
-            "assignee" => assignee = v.into_owned(),
-            "to" => to = v.into_owned(),
-            "back" if v.starts_with("/inbox") => back = v.into_owned(),
+            "action" => action = v,
+            "assignee" => assignee = v,
+            "to" => to = v,
+            "back" if v.starts_with("/inbox") => back = v,
             _ => {}
         }
     }
-    ui.check_csrf(&csrf)?;
     if ids.len() > 200 {
         return Err(UiError::BadRequest("select at most 200 cases at once".into()));
     }
-    let now = state.now();
-    let actor = Some(ui.user.id);
     match action.as_str() {
         "assign" => {
             let target = match assignee.as_str() {
@@ -126,16 +123,14 @@ pub async fn bulk(State(state): State<AppState>, ui: UiUser, body: Bytes) -> Res
                 )),
             };
             for id in ids {
-                state.store().assign_case(CaseId(id), target, actor, now).await?;
+                cases::assign(&state, CaseId(id), target, ui.user.id).await?;
             }
         }
         "transition" => {
-            let to: CaseState = to
-                .parse()
-                .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
             for id in ids {
-                match state.store().transition_case(CaseId(id), to, actor, None, now).await {
-                    Ok(_) | Err(amends_store::StoreError::Transition(_)) => {}
+                // A case that may not make this move keeps its state.
+                match cases::transition(&state, CaseId(id), &to, None, ui.user.id).await {
+                    Ok(_) | Err(AppError::Conflict { .. }) => {}
                     Err(e) => return Err(e.into()),
                 }
             }

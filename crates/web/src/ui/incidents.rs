@@ -4,13 +4,15 @@
 //! update), and the automatic goodwill rules on the goodwill settings page.
 
 use crate::state::AppState;
-use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::EmptyForm;
+use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::incidents::{self as inc, IncidentIn, Totals, UploadFormat, UploadReport};
 use amends_domain::incident::{IncidentKind, IncidentStatus};
 use amends_domain::{IncidentId, Permission};
 use axum::Json;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -20,8 +22,6 @@ use uuid::Uuid;
 /// The incident form as typed (kept on errors).
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct IncidentForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -109,10 +109,8 @@ fn local_time(state: &AppState, s: &str) -> String {
 
 pub async fn create(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(form): Form<IncidentForm>,
+    CsrfForm(ui, form): CsrfForm<IncidentForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     ui.require(Permission::ManageIncidents)?;
     let input = IncidentIn {
         kind: form.kind.clone(),
@@ -210,17 +208,14 @@ pub async fn progress(State(state): State<AppState>, ui: UiUser, Path(id): Path<
 
 #[derive(Debug, Deserialize)]
 pub struct UploadForm {
-    csrf: String,
     csv: String,
 }
 
 pub async fn upload(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<UploadForm>,
+    CsrfForm(ui, f): CsrfForm<UploadForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageIncidents)?;
     let reader = std::io::Cursor::new(f.csv.into_bytes());
     match inc::upload(&state, IncidentId(id), UploadFormat::Csv, reader, ui.user.id).await {
@@ -232,17 +227,14 @@ pub async fn upload(
 
 #[derive(Debug, Deserialize)]
 pub struct StatusForm {
-    csrf: String,
     status: String,
 }
 
 pub async fn set_status(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<StatusForm>,
+    CsrfForm(ui, f): CsrfForm<StatusForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageIncidents)?;
     let status: IncidentStatus = f
         .status
@@ -274,11 +266,9 @@ pub async fn set_status(
 
 pub async fn resolve(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageIncidents)?;
     inc::resolve(&state, IncidentId(id), ui.user.id).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
@@ -288,7 +278,6 @@ pub async fn resolve(
 
 #[derive(Debug, Deserialize)]
 pub struct RuleForm {
-    csrf: String,
     name: String,
     condition: String,
     catalog_item_id: String,
@@ -299,10 +288,8 @@ pub struct RuleForm {
 /// Adds an automatic goodwill rule (admins); problems show next to the field.
 pub async fn rule_create(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(f): Form<RuleForm>,
+    CsrfForm(ui, f): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageGoodwill)?;
     let Ok(item) = f.catalog_item_id.parse::<Uuid>() else {
         return crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id: ?")
@@ -347,11 +334,9 @@ pub async fn rule_create(
 
 pub async fn rule_toggle(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageGoodwill)?;
     let r = state.store().get_goodwill_rule(id).await?;
     let input = amends_store::GoodwillRuleInput {
@@ -374,11 +359,9 @@ pub async fn rule_toggle(
 
 pub async fn rule_delete(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageGoodwill)?;
     state
         .store()

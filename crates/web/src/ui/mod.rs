@@ -8,6 +8,7 @@ pub mod cases;
 pub mod customers;
 pub mod feedback;
 pub mod followup;
+pub mod forms;
 pub mod goodwill;
 pub mod inbox;
 pub mod incidents;

@@ -3,13 +3,13 @@
 //! availability, maximum open cases).
 
 use crate::state::AppState;
+use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::routing::{ProfileIn, known_skills, parse_profile, set_profile};
 use amends_domain::{Permission, Tier, UserId};
 use amends_store::AgentRouting;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -105,17 +105,13 @@ pub async fn edit(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid
 /// `POST /settings/users/{id}/routing`: save the profile; errors next to the fields.
 pub async fn save(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    body: Bytes,
+    CsrfPairs(ui, pairs): CsrfPairs,
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageUsers)?;
     let mut form = ProfileForm::default();
-    let mut csrf = String::new();
-    for (k, v) in form_urlencoded::parse(&body) {
-        let v = v.into_owned();
-        match k.as_ref() {
-            "csrf" => csrf = v,
+    for (k, v) in pairs {
+        match k.as_str() {
             "languages" => form.languages.push(v),
             "skills" => form.skills.push(v),
             "tiers_mode" => form.tiers_mode = v,
@@ -125,7 +121,6 @@ pub async fn save(
             _ => {}
         }
     }
-    ui.check_csrf(&csrf)?;
     let agent = state.store().get_agent_routing(UserId(id)).await?;
     let mut errors = BTreeMap::new();
     let max_open = match form.max_open.trim().parse::<i64>() {
@@ -161,19 +156,14 @@ pub async fn save(
 }
 
 /// `POST /settings/routing`: switch routing on or off.
-pub async fn toggle(State(state): State<AppState>, ui: UiUser, body: Bytes) -> Result<Response, UiError> {
+pub async fn toggle(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs) -> Result<Response, UiError> {
     ui.require(Permission::ManageUsers)?;
-    let mut csrf = String::new();
-    let mut enabled = None;
-    for (k, v) in form_urlencoded::parse(&body) {
-        match k.as_ref() {
-            "csrf" => csrf = v.into_owned(),
-            "enabled" => enabled = Some(v == "true"),
-            _ => {}
-        }
-    }
-    ui.check_csrf(&csrf)?;
-    let enabled = enabled.ok_or_else(|| UiError::BadRequest("enabled must be true or false".into()))?;
+    let enabled = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "enabled")
+        .map(|(_, v)| v == "true")
+        .ok_or_else(|| UiError::BadRequest("enabled must be true or false".into()))?;
     state
         .store()
         .set_routing_enabled(enabled, Some(ui.user.id), state.now())

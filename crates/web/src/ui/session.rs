@@ -2,6 +2,7 @@
 
 use crate::auth::extract::{SESSION_COOKIE, cross_site, session_from_parts};
 use crate::state::AppState;
+use crate::ui::forms::{CsrfForm, EmptyForm};
 use crate::ui::{UiError, page};
 use amends_app::password;
 use amends_app::secret::{hash_secret, random_secret, same_secret};
@@ -183,19 +184,11 @@ fn cookie_duration(hours: u32) -> time::Duration {
     time::Duration::hours(i64::from(hours))
 }
 
-#[derive(Deserialize)]
-/// A form that carries only the CSRF token (buttons such as logout, delete, retry).
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
 pub async fn logout(
     State(state): State<AppState>,
-    ui: UiUser,
     jar: CookieJar,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     state.store().delete_session(&ui.session_hash).await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
     Ok((jar, Redirect::to("/login")).into_response())
@@ -203,7 +196,6 @@ pub async fn logout(
 
 #[derive(Deserialize)]
 pub struct LanguageForm {
-    csrf: String,
     language: String,
     back: Option<String>,
 }
@@ -211,11 +203,9 @@ pub struct LanguageForm {
 /// Switches the user's UI language (stored on the user).
 pub async fn set_language(
     State(state): State<AppState>,
-    ui: UiUser,
     headers: axum::http::HeaderMap,
-    Form(form): Form<LanguageForm>,
+    CsrfForm(ui, form): CsrfForm<LanguageForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     let lang: Language = form
         .language
         .parse()

@@ -1,10 +1,11 @@
 //! Personal settings: language and API tokens.
 
 use crate::state::AppState;
-use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::EmptyForm;
+use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::service;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
@@ -39,16 +40,13 @@ pub async fn page_handler(State(state): State<AppState>, ui: UiUser) -> Result<R
 
 #[derive(Deserialize)]
 pub struct TokenForm {
-    csrf: String,
     name: String,
 }
 
 pub async fn create_token(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(form): Form<TokenForm>,
+    CsrfForm(ui, form): CsrfForm<TokenForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     match service::create_token(state.store(), state.now(), ui.user.id, &form.name, Some(ui.user.id)).await {
         Ok((_, token)) => render(&state, &ui, Some(token), None).await,
         Err(amends_app::AppError::Validation { message, .. }) => render(&state, &ui, None, Some(message)).await,
@@ -59,11 +57,9 @@ pub async fn create_token(
 /// Revokes one of the user's own tokens (the form asks for confirmation).
 pub async fn revoke_token(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<uuid::Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     state
         .store()
         .revoke_token(ui.user.id, amends_domain::TokenId(id), state.now())

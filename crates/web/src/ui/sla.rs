@@ -1,13 +1,13 @@
 //! Settings → SLA policies (admins): targets and business hours per tier and priority.
 
 use crate::state::AppState;
+use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::sla::{effective_policies, set_policy};
 use amends_domain::calendar::CalendarSpec;
 use amends_domain::{Permission, Priority, Tier};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -88,14 +88,11 @@ fn error_key(field: &str) -> &'static str {
     }
 }
 
-pub async fn save(State(state): State<AppState>, ui: UiUser, body: Bytes) -> Result<Response, UiError> {
+pub async fn save(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs) -> Result<Response, UiError> {
     ui.require(Permission::ManageSla)?;
     let mut form = PolicyForm::default();
-    let mut csrf = String::new();
-    for (k, v) in form_urlencoded::parse(&body) {
-        let v = v.into_owned();
-        match k.as_ref() {
-            "csrf" => csrf = v,
+    for (k, v) in pairs {
+        match k.as_str() {
             "tier" => form.tier = v,
             "priority" => form.priority = v,
             "first_response_minutes" => form.first_response_minutes = v,
@@ -109,7 +106,6 @@ pub async fn save(State(state): State<AppState>, ui: UiUser, body: Bytes) -> Res
             _ => {}
         }
     }
-    ui.check_csrf(&csrf)?;
     let mut errors = BTreeMap::new();
     let tier: Tier = form
         .tier

@@ -4,13 +4,15 @@
 //! cases), and the public help center `/help`.
 
 use crate::state::AppState;
-use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::EmptyForm;
+use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::solutions::{self, HELP_SEARCHES_PER_IP_MINUTE, Search};
 use amends_domain::solution::{HelpTheme, SolutionDraft};
 use amends_domain::{CaseId, Language, Permission, ValidationError};
 use amends_store::{Case, Cursor, SolutionFilter, StoreError};
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -102,8 +104,6 @@ pub async fn list(State(state): State<AppState>, ui: UiUser, Query(p): Query<Lis
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct SolutionForm {
     #[serde(default)]
-    pub csrf: String,
-    #[serde(default)]
     pub title: String,
     #[serde(default)]
     pub body: String,
@@ -155,7 +155,6 @@ pub async fn edit_page(State(state): State<AppState>, ui: UiUser, Path(id): Path
     ui.require(Permission::WorkCases)?;
     let s = state.store().get_solution(id).await?;
     let form = SolutionForm {
-        csrf: String::new(),
         title: s.title,
         body: s.body,
         language: s.language.code().into(),
@@ -177,7 +176,6 @@ fn error_key(e: &ValidationError) -> &'static str {
 }
 
 async fn save(state: &AppState, ui: &UiUser, id: Option<Uuid>, f: SolutionForm) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::WorkCases)?;
     let draft = match SolutionDraft::parse(
         &f.title,
@@ -203,8 +201,7 @@ async fn save(state: &AppState, ui: &UiUser, id: Option<Uuid>, f: SolutionForm) 
 /// `POST /solutions`: create.
 pub async fn create(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(f): Form<SolutionForm>,
+    CsrfForm(ui, f): CsrfForm<SolutionForm>,
 ) -> Result<Response, UiError> {
     save(&state, &ui, None, f).await
 }
@@ -212,9 +209,8 @@ pub async fn create(
 /// `POST /solutions/{id}`: a new version.
 pub async fn update(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<SolutionForm>,
+    CsrfForm(ui, f): CsrfForm<SolutionForm>,
 ) -> Result<Response, UiError> {
     save(&state, &ui, Some(id), f).await
 }
@@ -245,11 +241,9 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid
 /// `POST /solutions/{id}/delete` (leads and admins).
 pub async fn delete(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageSolutions)?;
     solutions::delete(state.store(), id, Some(ui.user.id), state.now()).await?;
     Ok(Redirect::to("/solutions").into_response())
@@ -257,18 +251,15 @@ pub async fn delete(
 
 #[derive(Debug, Deserialize)]
 pub struct LinkForm {
-    csrf: String,
     solution_id: String,
 }
 
 /// `POST /cases/{id}/solutions`: link an article to the case.
 pub async fn link(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<LinkForm>,
+    CsrfForm(ui, f): CsrfForm<LinkForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::WorkCases)?;
     let solution: Uuid = f
         .solution_id
@@ -293,8 +284,6 @@ pub async fn case_panel(state: &AppState, case: &Case) -> Result<Value, UiError>
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct ThemeForm {
-    #[serde(default)]
-    pub csrf: String,
     #[serde(default)]
     pub title_de: String,
     #[serde(default)]
@@ -335,7 +324,6 @@ pub async fn theme_page(State(state): State<AppState>, ui: UiUser) -> Result<Res
     ui.require(Permission::ManageSolutions)?;
     let t = state.store().help_theme().await?;
     let form = ThemeForm {
-        csrf: String::new(),
         title_de: t.title_de,
         title_en: t.title_en,
         logo_url: t.logo_url,
@@ -348,10 +336,8 @@ pub async fn theme_page(State(state): State<AppState>, ui: UiUser) -> Result<Res
 /// `POST /settings/help-center`.
 pub async fn theme_save(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(f): Form<ThemeForm>,
+    CsrfForm(ui, f): CsrfForm<ThemeForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageSolutions)?;
     match HelpTheme::parse(
         &f.title_de,

@@ -4,13 +4,15 @@
 //! case).
 
 use crate::state::AppState;
-use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::EmptyForm;
+use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::templates::{render_template, values_for_case};
 use amends_domain::template::{PlaceholderProblem, TemplateDraft, TemplatePurpose, VARIABLES, problem};
 use amends_domain::{Language, Permission};
 use amends_store::{Case, ReplyTemplate, StoreError, TemplateFilter};
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -21,8 +23,6 @@ use uuid::Uuid;
 /// The create/edit form as typed.
 #[derive(Debug, Deserialize, Serialize)]
 pub struct TemplateForm {
-    #[serde(default)]
-    pub csrf: String,
     /// Empty when creating.
     #[serde(default)]
     pub id: String,
@@ -44,7 +44,6 @@ pub struct TemplateForm {
 impl TemplateForm {
     fn empty() -> Self {
         Self {
-            csrf: String::new(),
             id: String::new(),
             name: String::new(),
             purpose: TemplatePurpose::Reply.as_str().into(),
@@ -57,7 +56,6 @@ impl TemplateForm {
 
     fn of(t: &ReplyTemplate) -> Self {
         Self {
-            csrf: String::new(),
             id: t.id.to_string(),
             name: t.name.clone(),
             purpose: t.purpose.as_str().into(),
@@ -129,8 +127,7 @@ pub async fn edit(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid
 }
 
 /// `POST /settings/templates`: create, or replace when the form has an id.
-pub async fn save(State(state): State<AppState>, ui: UiUser, Form(f): Form<TemplateForm>) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
+pub async fn save(State(state): State<AppState>, CsrfForm(ui, f): CsrfForm<TemplateForm>) -> Result<Response, UiError> {
     ui.require(Permission::ManageTemplates)?;
     let id = if f.id.trim().is_empty() {
         None
@@ -175,11 +172,9 @@ pub async fn save(State(state): State<AppState>, ui: UiUser, Form(f): Form<Templ
 /// `POST /settings/templates/{id}/delete`.
 pub async fn delete(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&f.csrf)?;
     ui.require(Permission::ManageTemplates)?;
     state.store().delete_template(id, Some(ui.user.id), state.now()).await?;
     Ok(Redirect::to("/settings/templates").into_response())

@@ -1,11 +1,12 @@
 //! Settings page of the feedback widget's sites (leads and admins).
 
 use crate::state::AppState;
-use crate::ui::session::{CsrfForm, UiUser};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::EmptyForm;
+use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::widget_sites::{self as widget, SiteFields};
 use amends_domain::Permission;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,8 +24,6 @@ fn manage(ui: &UiUser) -> Result<(), UiError> {
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct SiteForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -91,10 +90,8 @@ fn number(field: &str, raw: &str) -> Result<Option<i32>, String> {
 
 pub async fn create(
     State(state): State<AppState>,
-    ui: UiUser,
-    Form(form): Form<SiteForm>,
+    CsrfForm(ui, form): CsrfForm<SiteForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     manage(&ui)?;
     let nums = number("survey_after_seconds", &form.survey_after_seconds)
         .and_then(|a| number("survey_period_days", &form.survey_period_days).map(|p| (a, p)));
@@ -131,11 +128,9 @@ pub async fn create(
 
 pub async fn toggle(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     manage(&ui)?;
     let cur = state.store().get_widget_site(id).await?;
     let fields = SiteFields {
@@ -148,11 +143,9 @@ pub async fn toggle(
 
 pub async fn delete(
     State(state): State<AppState>,
-    ui: UiUser,
     Path(id): Path<Uuid>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.check_csrf(&form.csrf)?;
     manage(&ui)?;
     state
         .store()

@@ -1,0 +1,253 @@
+//! The shape of the code base, checked like behaviour: no source file
+//! outside `tests/` over 800 lines, no crate over 40 % of the non-test Rust
+//! lines, and no import circle between the top-level modules of a crate
+//! (see ARCHITECTURE.md, "Rules of the house").
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const MAX_FILE_LINES: usize = 800;
+const MAX_CRATE_SHARE: f64 = 0.40;
+const SOURCE_EXTENSIONS: &[&str] = &["rs", "py", "js", "sh"];
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/cli lies two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// Every file below `dir`, skipping build output, installed packages and test folders.
+fn files_below(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if path.is_dir() {
+            if !matches!(
+                name.as_str(),
+                "target" | "node_modules" | "tests" | ".git" | "__pycache__" | "screenshots"
+            ) {
+                files_below(&path, out);
+            }
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn line_count(path: &Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |s| s.lines().count())
+}
+
+fn source_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["crates", "scripts", ".ci"] {
+        files_below(&root.join(dir), &mut files);
+    }
+    files.retain(|p| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| SOURCE_EXTENSIONS.contains(&e))
+            || p.parent().is_some_and(|d| d.file_name().is_some_and(|n| n == ".ci"))
+    });
+    files.sort();
+    files
+}
+
+#[test]
+fn no_source_file_outside_tests_is_over_800_lines() {
+    let root = workspace_root();
+    let files = source_files(&root);
+    assert!(files.len() > 100, "found only {} source files under {}", files.len(), root.display());
+    let long: Vec<String> = files
+        .iter()
+        .map(|p| (p, line_count(p)))
+        .filter(|(_, n)| *n > MAX_FILE_LINES)
+        .map(|(p, n)| format!("{} ({n} lines)", p.strip_prefix(&root).unwrap_or(p).display()))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these files (at most {MAX_FILE_LINES} lines outside tests/): {long:?}"
+    );
+}
+
+/// The crates of the workspace: name → `src` folder.
+fn crates(root: &Path) -> BTreeMap<String, PathBuf> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(root.join("crates")).expect("crates/").flatten() {
+        let src = entry.path().join("src");
+        if src.is_dir() {
+            out.insert(entry.file_name().to_string_lossy().to_string(), src);
+        }
+    }
+    out
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    files_below(dir, &mut files);
+    files.retain(|p| p.extension().is_some_and(|e| e == "rs"));
+    files
+}
+
+#[test]
+fn no_crate_holds_over_40_percent_of_the_code() {
+    let root = workspace_root();
+    let sizes: BTreeMap<String, usize> = crates(&root)
+        .into_iter()
+        .map(|(name, src)| {
+            let lines = rust_files(src.parent().unwrap_or(&src))
+                .iter()
+                .map(|p| line_count(p))
+                .sum();
+            (name, lines)
+        })
+        .collect();
+    let total: usize = sizes.values().sum();
+    assert!(sizes.len() >= 6, "expected the workspace's crates, found {sizes:?}");
+    for (name, lines) in &sizes {
+        let share = *lines as f64 / total as f64;
+        assert!(
+            share <= MAX_CRATE_SHARE,
+            "crate `{name}` holds {:.1} % of the {total} non-test Rust lines (at most {:.0} %): {sizes:?}",
+            share * 100.0,
+            MAX_CRATE_SHARE * 100.0
+        );
+    }
+}
+
+/// The top-level modules of a crate (files and folders directly under
+/// `src/`) with the other top-level modules each one names as `crate::x`
+/// or in `use crate::{x, …}` (comments are not read).
+fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in rust_files(src) {
+        let rel = file.strip_prefix(src).unwrap_or(&file);
+        let top = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string())
+            .unwrap_or_default();
+        if top == "lib" || top == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let refs = graph.entry(top.clone()).or_default();
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let group = group.split('}').next().unwrap_or_default();
+                for part in group.split(',') {
+                    refs.insert(ident_at(part.trim_start()));
+                }
+            } else {
+                refs.insert(ident_at(rest));
+            }
+        }
+        refs.remove(&top);
+    }
+    let names: BTreeSet<String> = graph.keys().cloned().collect();
+    for refs in graph.values_mut() {
+        refs.retain(|r| names.contains(r));
+    }
+    graph
+}
+
+fn ident_at(s: &str) -> String {
+    s.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// One circle of the graph, if there is any (depth-first search).
+fn find_circle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut circle = path[at..].to_vec();
+            circle.push(node.to_string());
+            return Some(circle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(c) = visit(next, graph, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(c) = visit(node, graph, &mut Vec::new(), &mut done) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+#[test]
+fn no_import_circle_between_top_level_modules() {
+    let root = workspace_root();
+    for (name, src) in crates(&root) {
+        let graph = module_graph(&src);
+        if let Some(circle) = find_circle(&graph) {
+            panic!(
+                "crate `{name}`: top-level modules import each other in a circle: {}",
+                circle.join(" -> ")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_circle_finder_finds_circles() {
+    let graph: BTreeMap<String, BTreeSet<String>> = [
+        ("a", vec!["b"]),
+        ("b", vec!["c"]),
+        ("c", vec!["a"]),
+        ("d", vec![]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(str::to_string).collect()))
+    .collect();
+    let circle = find_circle(&graph).expect("a -> b -> c -> a");
+    assert_eq!(circle.first(), circle.last());
+    assert_eq!(circle.len(), 4);
+    let mut acyclic = graph.clone();
+    acyclic.insert("c".into(), BTreeSet::new());
+    assert_eq!(find_circle(&acyclic), None);
+}
+
+#[test]
+fn the_module_graph_reads_grouped_and_plain_imports() {
+    let dir = std::env::temp_dir().join(format!("amends-tidy-{}", std::process::id()));
+    let src = dir.join("src");
+    std::fs::create_dir_all(src.join("b")).expect("temp dir");
+    std::fs::write(src.join("a.rs"), "use crate::{b::X, c};\n// crate::d in a comment\n").expect("a");
+    std::fs::write(src.join("b").join("mod.rs"), "fn f() { crate::c::g() }\n").expect("b");
+    std::fs::write(src.join("c.rs"), "").expect("c");
+    std::fs::write(src.join("d.rs"), "").expect("d");
+    let graph = module_graph(&src);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(graph["a"], BTreeSet::from(["b".to_string(), "c".to_string()]));
+    assert_eq!(graph["b"], BTreeSet::from(["c".to_string()]));
+    assert!(graph["c"].is_empty());
+}
