@@ -324,18 +324,25 @@ mod tidy {
     /// a plain deferred `begin()` on SQLite can fail at once under concurrent writers.
     #[test]
     fn write_transactions_take_the_write_lock() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for entry in std::fs::read_dir(&dir).expect("src dir") {
-            let path = entry.expect("entry").path();
-            if path.file_name().is_some_and(|n| n == "lib.rs") {
-                continue;
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![src.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path == src.join("lib.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("read");
+                assert!(
+                    !text.contains("pool.begin()"),
+                    "{} uses pool.begin(); use pool.begin_write()",
+                    path.display()
+                );
             }
-            let text = std::fs::read_to_string(&path).expect("read");
-            assert!(
-                !text.contains("pool.begin()"),
-                "{} uses pool.begin(); use pool.begin_write()",
-                path.display()
-            );
         }
     }
 }
