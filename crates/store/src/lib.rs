@@ -14,6 +14,7 @@ mod error;
 mod feedback;
 mod followup;
 mod goodwill;
+mod goodwill_rules;
 mod incidents;
 mod jobs;
 mod mail;
@@ -37,9 +38,10 @@ pub use error::StoreError;
 pub use feedback::{Detection, DetectionRule, FEEDBACK_CHUNK, Feedback, FeedbackFilter, NewFeedback, RuleInput};
 pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, WebhookDelivery};
 pub use goodwill::{Budget, CatalogEntry, CatalogInput, Grant, GrantFilter, NewGrant, RoleLimit, Spend, month_of};
+pub use goodwill_rules::{GoodwillRule, GoodwillRuleInput};
 pub use incidents::{
-    AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, GoodwillRule,
-    GoodwillRuleInput, Incident, IncidentStats, PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
+    AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, Incident, IncidentStats,
+    PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
 };
 pub use jobs::{DeliveryUpdate, Job, JobEffects, NewDelivery, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};
