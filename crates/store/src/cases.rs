@@ -1,7 +1,7 @@
 //! Recovery cases and their timelines.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
+use crate::dialect::BeginWrite;
 use crate::outbox::insert_event;
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;

@@ -3,7 +3,8 @@
 //! incidents; ordinary cases apply those scoped to cases.
 
 use crate::audit::{Audit, Removal, record_audit};
-use crate::{BeginWrite, Store, StoreError, with_pool};
+use crate::dialect::BeginWrite;
+use crate::{Store, StoreError, with_pool};
 use amends_domain::UserId;
 use amends_domain::incident::RuleScope;
 use chrono::{DateTime, Utc};

@@ -9,8 +9,8 @@
 //! same transaction that marks it done, and only if the worker still holds
 //! the lease, so they happen exactly once.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
+use crate::dialect::BeginWrite;
 use crate::outbox::{NewJob, insert_job};
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CustomerId, Language, UserId};

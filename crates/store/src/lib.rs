@@ -10,6 +10,7 @@ mod audit;
 mod bulk;
 mod cases;
 mod customers;
+mod dialect;
 mod error;
 mod feedback;
 mod followup;
@@ -77,52 +78,6 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
-
-/// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a
-/// deferred transaction that reads first and then writes can fail at once
-/// with "database is locked" when another writer is active (SQLite does not
-/// wait on a lock upgrade); taking the write lock up front makes it wait for
-/// `busy_timeout` instead.
-pub(crate) trait BeginWrite {
-    type Db: sqlx::Database;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
-}
-
-impl BeginWrite for SqlitePool {
-    type Db = sqlx::Sqlite;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
-    }
-}
-
-impl BeginWrite for PgPool {
-    type Db = sqlx::Postgres;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
-    }
-}
-
-/// Starts a read-only transaction (one snapshot for several queries): a
-/// deferred `BEGIN`, which never waits for the write lock. Writing in it
-/// is a bug; use [`BeginWrite`].
-pub(crate) trait BeginRead {
-    type Db: sqlx::Database;
-    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
-}
-
-impl BeginRead for SqlitePool {
-    type Db = sqlx::Sqlite;
-    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin().await
-    }
-}
-
-impl BeginRead for PgPool {
-    type Db = sqlx::Postgres;
-    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
-    }
-}
 
 /// How hard a commit tries to survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -322,7 +277,7 @@ pub mod scratch {
 
 #[cfg(test)]
 mod tidy {
-    /// Every write transaction goes through `begin_write` (see [`super::BeginWrite`]):
+    /// Every write transaction goes through `begin_write` (see `dialect::BeginWrite`):
     /// a plain deferred `begin()` on SQLite can fail at once under concurrent writers.
     #[test]
     fn write_transactions_take_the_write_lock() {

@@ -6,8 +6,10 @@
 //! of a case the fan-out made, which it does not store.
 
 use crate::audit::{Audit, record_audit};
-use crate::write_session::{BeginWriteOn, WriteSession, with_session};
-use crate::{BeginWrite, NewJob, Store, StoreError, with_pool};
+use crate::dialect::BeginWrite;
+use crate::dialect::BeginWriteOn;
+use crate::write_session::{WriteSession, with_session};
+use crate::{NewJob, Store, StoreError, with_pool};
 use amends_domain::{IncidentId, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::json;

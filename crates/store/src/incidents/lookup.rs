@@ -3,7 +3,8 @@
 //! affected by the incident already. One query per chunk answers with one
 //! JSON value.
 
-use crate::{BeginRead, Store, StoreError, with_pool};
+use crate::dialect::BeginRead;
+use crate::{Store, StoreError, with_pool};
 use amends_domain::IncidentId;
 use uuid::Uuid;
 

@@ -32,7 +32,8 @@ pub use notices::QueuedNotice;
 pub use plan_rows::{AffectedOutcome, AutoGrant, FanOutPlan};
 
 use crate::audit::{Audit, record_audit};
-use crate::{BeginWrite, NewJob, Store, StoreError, with_pool};
+use crate::dialect::BeginWrite;
+use crate::{NewJob, Store, StoreError, with_pool};
 use amends_domain::incident::{IncidentDraft, IncidentKind, IncidentStatus};
 use amends_domain::{IncidentId, UserId};
 use chrono::{DateTime, Utc};

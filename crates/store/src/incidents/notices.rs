@@ -6,7 +6,8 @@
 //! message job per processed customer with a case.
 
 use crate::audit::{Audit, record_audit};
-use crate::{BeginWrite, JobEffects, NewJob, Store, StoreError, with_pool};
+use crate::dialect::BeginWrite;
+use crate::{JobEffects, NewJob, Store, StoreError, with_pool};
 use amends_domain::{IncidentId, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::json;

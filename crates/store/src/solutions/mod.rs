@@ -15,9 +15,10 @@ pub use index::IndexTerms;
 pub use search::{ResolvedCase, SolutionHit, SolutionQuery};
 
 use crate::audit::{Audit, record_audit};
+use crate::dialect::BeginWrite;
 use crate::outbox::insert_event;
 use crate::page::{Cursor, Page};
-use crate::{BeginWrite, EventKind, NewEvent, Store, StoreError, with_pool};
+use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
 use amends_domain::{CaseId, Language, UserId};
 use chrono::{DateTime, Utc};
