@@ -1,8 +1,8 @@
 //! Where SQLite and PostgreSQL differ. The rest of the crate writes one
 //! portable statement for both backends (`$1` placeholders, `ON CONFLICT`,
 //! `RETURNING` and `CAST` work on both) and takes every piece of SQL that
-//! is not the same on both from here, keyed by backend (a trait
-//! implemented for each backend's pool or connection).
+//! is not the same on both from here, keyed by backend ([`Dialect`], or a
+//! trait implemented for each backend's pool or connection).
 //!
 //! Not here, because they are settings rather than SQL of the queries: the
 //! connection options of each backend (`Store::connect`), SQLite's page
@@ -11,6 +11,30 @@
 
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+
+/// The SQL dialect of a backend: what to write where SQLite and PostgreSQL
+/// differ. Get it with `Store::dialect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl crate::Backend {
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            crate::Backend::Sqlite(_) => Dialect::Sqlite,
+            crate::Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+impl crate::Store {
+    /// The SQL dialect of this store's backend.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.backend.dialect()
+    }
+}
 
 // ------------------------------------------------------------ transactions
 
@@ -82,5 +106,127 @@ impl BeginWriteOn for PoolConnection<Postgres> {
     type Db = Postgres;
     async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Postgres>, sqlx::Error> {
         sqlx::Connection::begin(&mut **self).await
+    }
+}
+
+// ------------------------------------------------------------ row locks
+
+impl Dialect {
+    /// `select FOR UPDATE`, the statement that locks the rows `select`
+    /// reads until the transaction ends, so that writers of those rows take
+    /// their turns (PostgreSQL). `None` on SQLite: it has no row locks, and
+    /// its one writer at a time ([`BeginWrite`]) orders the writers anyway.
+    pub(crate) fn lock_rows(self, select: &str) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some(format!("{select} FOR UPDATE")),
+            Dialect::Sqlite => None,
+        }
+    }
+
+    /// The end of a `SELECT` (inside a statement that claims the rows it
+    /// picks) that locks the rows it reads and passes over rows another
+    /// transaction holds, so concurrent claimers take different rows:
+    /// ` FOR UPDATE [OF table] SKIP LOCKED` on PostgreSQL, locking the rows
+    /// of `of` only (a table alias) if given. Nothing on SQLite, where one
+    /// writer at a time claims.
+    pub(crate) fn skip_locked(self, of: Option<&str>) -> String {
+        match (self, of) {
+            (Dialect::Postgres, Some(table)) => format!(" FOR UPDATE OF {table} SKIP LOCKED"),
+            (Dialect::Postgres, None) => " FOR UPDATE SKIP LOCKED".to_string(),
+            (Dialect::Sqlite, _) => String::new(),
+        }
+    }
+}
+
+// ------------------------------------------------------------ planner hints
+
+impl Dialect {
+    /// After a table in `FROM`: ` INDEXED BY index`, which makes SQLite read
+    /// the table through `index`. SQLite plans without statistics of fresh
+    /// rows and may otherwise pick a walk over the whole table. Nothing on
+    /// PostgreSQL, which has no index hints (see
+    /// [`Dialect::no_seq_scans_in_transaction`]).
+    pub(crate) fn indexed_by(self, index: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(" INDEXED BY {index}"),
+            Dialect::Postgres => String::new(),
+        }
+    }
+
+    /// A statement that keeps PostgreSQL's planner off sequential scans for
+    /// the rest of the transaction (`SET LOCAL enable_seqscan = off`), for
+    /// queries that must use their indexes even when the statistics say a
+    /// table is empty. `None` on SQLite, which has no such setting.
+    pub(crate) fn no_seq_scans_in_transaction(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some("SET LOCAL enable_seqscan = off"),
+            Dialect::Sqlite => None,
+        }
+    }
+}
+
+// ------------------------------------------------------------ expressions
+
+impl Dialect {
+    /// An aggregate: the greatest UUID of `column` in the group. SQLite
+    /// stores UUIDs as blobs and takes `MAX`; PostgreSQL has no `max(uuid)`,
+    /// so it sorts them into an array and takes the first.
+    pub(crate) fn max_uuid(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("MAX({column})"),
+            Dialect::Postgres => format!("(array_agg({column} ORDER BY {column} DESC))[1]"),
+        }
+    }
+
+    /// The UUID `expr` as a value inside a JSON array built by
+    /// [`Dialect::json_array_of_rows`]: hex text of the blob on SQLite
+    /// (`hex(expr)`; `""` for NULL), UUID text on PostgreSQL (`null` for
+    /// NULL). `Uuid::try_parse` reads both.
+    pub(crate) fn uuid_in_json(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("hex({expr})"),
+            Dialect::Postgres => expr.to_string(),
+        }
+    }
+}
+
+// ------------------------------------------------------------ JSON
+
+impl Dialect {
+    /// A `FROM` item with one row per element of `array` (an SQL expression
+    /// giving a JSON array of strings, such as a bound parameter), named
+    /// `alias`: `alias.value` is the element's text, and
+    /// [`Dialect::json_element_index`] its position. SQLite: `json_each`;
+    /// PostgreSQL: `json_array_elements_text` with its ordinality.
+    pub(crate) fn json_array_elements(self, array: &str, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_each({array}) {alias}"),
+            Dialect::Postgres => {
+                format!("json_array_elements_text({array}::json) WITH ORDINALITY {alias} (value, key)")
+            }
+        }
+    }
+
+    /// The 0-based position in its array of the element `alias` of
+    /// [`Dialect::json_array_elements`] (PostgreSQL's ordinality counts
+    /// from 1).
+    pub(crate) fn json_element_index(self, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{alias}.key"),
+            Dialect::Postgres => format!("{alias}.key - 1"),
+        }
+    }
+
+    /// An aggregate: one JSON array (as text) with an element per row, each
+    /// the JSON array of `values` (a comma-separated list of SQL
+    /// expressions); `[]` when there are no rows. SQLite:
+    /// `json_group_array(json_array(…))`; PostgreSQL:
+    /// `json_agg(json_build_array(…))`. One value instead of a row per
+    /// element saves the driver's per-row cost.
+    pub(crate) fn json_array_of_rows(self, values: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_group_array(json_array({values}))"),
+            Dialect::Postgres => format!("COALESCE(json_agg(json_build_array({values}))::text, '[]')"),
+        }
     }
 }

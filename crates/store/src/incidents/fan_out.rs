@@ -6,8 +6,7 @@
 //! of a case the fan-out made, which it does not store.
 
 use crate::audit::{Audit, record_audit};
-use crate::dialect::BeginWrite;
-use crate::dialect::BeginWriteOn;
+use crate::dialect::{BeginWrite, BeginWriteOn, Dialect};
 use crate::write_session::{WriteSession, with_session};
 use crate::{NewJob, Store, StoreError, with_pool};
 use amends_domain::{IncidentId, UserId};
@@ -15,7 +14,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::lookup::{UploadLookup, external_ids_json, look_up_chunk};
+use super::lookup::{
+    UploadLookup, external_ids_json, look_up_chunk, lookup_plan_hint, newest_open_case, upload_lookup_sql,
+};
 use super::plan_rows::{Tally, add_totals, facts_of_outcomes, insert_done_rows, write_plan_rows};
 use super::{FanOutPlan, PendingAffected};
 
@@ -86,6 +87,12 @@ impl FanOutCreation {
     }
 }
 
+/// The lock that orders the chunk transactions of one incident: the
+/// incident's row, on PostgreSQL (SQLite has one writer anyway).
+fn incident_lock(d: Dialect) -> Option<String> {
+    d.lock_rows("SELECT id FROM incidents WHERE id = $1")
+}
+
 impl Store {
     /// The "created" event of a case the incident fan-out made, worked out
     /// from the case, its affected row and its automatic grant: the fan-out
@@ -153,15 +160,6 @@ impl Store {
         })
     }
 
-    /// The lock that orders the chunk transactions of one incident on
-    /// PostgreSQL (SQLite has one writer anyway).
-    fn incident_lock(&self) -> Option<&'static str> {
-        match &self.backend {
-            crate::Backend::Postgres(_) => Some("SELECT id FROM incidents WHERE id = $1 FOR UPDATE"),
-            crate::Backend::Sqlite(_) => None,
-        }
-    }
-
     /// Fans out one chunk of an upload (`rows`: external id and facts as
     /// JSON) in one transaction, writing each affected row once, in its
     /// final state: looks the customers up with their open case, skips those
@@ -181,12 +179,16 @@ impl Store {
     where
         F: FnOnce(&[PendingAffected]) -> FanOutPlan,
     {
-        let (lock, lookup, hint) = (self.incident_lock(), self.upload_lookup_sql(), self.lookup_plan_hint());
+        let d = self.dialect();
+        let (lock, lookup, hint) = (incident_lock(d), upload_lookup_sql(d), lookup_plan_hint(d));
         let ids = external_ids_json(rows);
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             if let Some(lock) = lock {
-                sqlx::query(lock).bind(incident.0).execute(&mut *tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(lock))
+                    .bind(incident.0)
+                    .execute(&mut *tx)
+                    .await?;
             }
             let found = look_up_chunk!(tx, hint, lookup, incident, ids);
             let UploadLookup {
@@ -228,18 +230,16 @@ impl Store {
         F: FnOnce(&[PendingAffected]) -> FanOutPlan,
     {
         let limit = i64::try_from(limit.clamp(1, 5000)).unwrap_or(1000);
-        let open_case = self.newest_open_case("a.customer_id");
-        let (lock, pending_index) = match &self.backend {
-            crate::Backend::Postgres(_) => (" FOR UPDATE OF a SKIP LOCKED", ""),
-            crate::Backend::Sqlite(_) => ("", " INDEXED BY incident_affected_pending"),
-        };
+        let d = self.dialect();
+        let open_case = newest_open_case(d, "a.customer_id");
+        let (lock, pending_index) = (d.skip_locked(Some("a")), d.indexed_by("incident_affected_pending"));
         let select = format!(
             "SELECT a.customer_id, a.facts, cu.tier, cu.language, \
              (cu.email IS NOT NULL AND cu.consent_contact) AS reachable, ({open_case}) \
              AS open_case_id FROM incident_affected a{pending_index} JOIN customers cu ON cu.id = a.customer_id \
              WHERE a.incident_id = $1 AND a.state = 'pending' LIMIT $2{lock}"
         );
-        let hint = self.lookup_plan_hint();
+        let hint = lookup_plan_hint(d);
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             if let Some(hint) = hint {
@@ -351,11 +351,14 @@ impl WriteSession {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let lock = self.store.incident_lock();
+        let lock = incident_lock(self.store.dialect());
         let written = with_session!(self, |conn| {
             let mut tx = conn.begin_write().await?;
             if let Some(lock) = lock {
-                sqlx::query(lock).bind(incident.0).execute(&mut *tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(lock))
+                    .bind(incident.0)
+                    .execute(&mut *tx)
+                    .await?;
             }
             let written: Result<(), sqlx::Error> = async {
                 write_plan_rows!(tx, p, incident, now);

@@ -3,7 +3,7 @@
 //! affected by the incident already. One query per chunk answers with one
 //! JSON value.
 
-use crate::dialect::BeginRead;
+use crate::dialect::{BeginRead, Dialect};
 use crate::{Store, StoreError, with_pool};
 use amends_domain::IncidentId;
 use uuid::Uuid;
@@ -133,7 +133,7 @@ pub(super) fn external_ids_json(rows: &[(String, String)]) -> String {
     serde_json::to_string(&rows.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
 }
 
-/// Runs the upload lookup (`Store::upload_lookup_sql`, after the plan hint
+/// Runs the upload lookup ([`upload_lookup_sql`], after the plan hint
 /// if the backend has one) in the transaction `$tx` and decodes its answer.
 macro_rules! look_up_chunk {
     ($tx:ident, $hint:expr, $lookup:expr, $incident:expr, $ids:expr) => {{
@@ -149,6 +149,58 @@ macro_rules! look_up_chunk {
     }};
 }
 pub(super) use look_up_chunk;
+
+/// The plan hint of the fan-out's lookups (see
+/// [`Dialect::no_seq_scans_in_transaction`]): on PostgreSQL it keeps them
+/// on their indexes for the rest of the transaction. Statistics taken while
+/// `cases` and `incident_affected` were empty (a new installation, or
+/// `ANALYZE` right before a big upload) make sequential scans look free
+/// (PostgreSQL 14+ believes an analysed empty table), and the lookups run
+/// once per affected customer: at 100,000 that was 190 s instead of 2 until
+/// autovacuum analysed again. SQLite plans without such statistics.
+pub(super) fn lookup_plan_hint(d: Dialect) -> Option<&'static str> {
+    d.no_seq_scans_in_transaction()
+}
+
+/// A scalar subquery: the newest open case of the customer `customer` (an
+/// SQL expression). It must read the customer's cases through
+/// `cases_customer`. A planner without statistics for fresh rows (SQLite
+/// always; PostgreSQL analysed before a big upload) otherwise likes to walk
+/// all open cases newest first until one is the customer's: once per
+/// affected customer, quadratic (at 100,000 on PostgreSQL: 190 s instead of
+/// 2). SQLite is told the index; PostgreSQL gets no `LIMIT` to be tempted by
+/// (the greatest id is an aggregate, [`Dialect::max_uuid`]).
+pub(super) fn newest_open_case(d: Dialect, customer: &str) -> String {
+    format!(
+        "SELECT {} FROM cases c{} WHERE c.customer_id = {customer} AND c.open = TRUE",
+        d.max_uuid("c.id"),
+        d.indexed_by("cases_customer")
+    )
+}
+
+/// The upload lookup: the customers named by the JSON array of external ids
+/// bound as `$2` (one parameter per chunk instead of one per row), each with
+/// the index of its row, whether a notice may go to them, their newest open
+/// case and whether they are affected by the incident `$1` already, as one
+/// JSON array ([`FoundJson`]). One value instead of a row per customer: the
+/// driver's per-row cost was three quarters of the lookup's time.
+pub(super) fn upload_lookup_sql(d: Dialect) -> String {
+    let open_case = newest_open_case(d, "cu.id");
+    let known = "CAST(EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = $1 \
+                 AND a.customer_id = cu.id) AS INTEGER)";
+    let reachable = "CAST((cu.email IS NOT NULL AND cu.consent_contact) AS INTEGER)";
+    let found = format!(
+        "{}, {}, cu.tier, cu.language, {reachable}, {}, {known}",
+        d.json_element_index("j"),
+        d.uuid_in_json("cu.id"),
+        d.uuid_in_json(&format!("({open_case})"))
+    );
+    format!(
+        "SELECT {} FROM {} JOIN customers cu ON cu.external_id = j.value",
+        d.json_array_of_rows(&found),
+        d.json_array_elements("$2", "j")
+    )
+}
 
 impl Store {
     /// Finds customers by external id (the ones that exist).
@@ -168,68 +220,6 @@ impl Store {
         Ok(out)
     }
 
-    /// On PostgreSQL, a `SET LOCAL` that keeps the fan-out's lookups on their
-    /// indexes for the rest of the transaction. Statistics taken while
-    /// `cases` and `incident_affected` were empty (a new installation, or
-    /// `ANALYZE` right before a big upload) make sequential scans look free
-    /// (PostgreSQL 14+ believes an analysed empty table), and the lookups run
-    /// once per affected customer: at 100,000 that was 190 s instead of 2
-    /// until autovacuum analysed again. SQLite plans without such statistics.
-    pub(super) fn lookup_plan_hint(&self) -> Option<&'static str> {
-        match &self.backend {
-            crate::Backend::Postgres(_) => Some("SET LOCAL enable_seqscan = off"),
-            crate::Backend::Sqlite(_) => None,
-        }
-    }
-
-    /// A scalar subquery: the newest open case of the customer `customer`
-    /// (an SQL expression). It must read the customer's cases through
-    /// `cases_customer`. A planner without statistics for fresh rows (SQLite
-    /// always; PostgreSQL analysed before a big upload) otherwise likes to
-    /// walk all open cases newest first until one is the customer's: once per
-    /// affected customer, quadratic (at 100,000 on PostgreSQL: 190 s instead
-    /// of 2). SQLite is told the index; PostgreSQL gets no `LIMIT` to be
-    /// tempted by (it has no `max(uuid)`, hence the array).
-    pub(super) fn newest_open_case(&self, customer: &str) -> String {
-        match &self.backend {
-            crate::Backend::Postgres(_) => format!(
-                "SELECT (array_agg(c.id ORDER BY c.id DESC))[1] FROM cases c \
-                 WHERE c.customer_id = {customer} AND c.open = TRUE"
-            ),
-            crate::Backend::Sqlite(_) => format!(
-                "SELECT MAX(c.id) FROM cases c INDEXED BY cases_customer \
-                 WHERE c.customer_id = {customer} AND c.open = TRUE"
-            ),
-        }
-    }
-
-    /// The upload lookup: the customers named by the JSON array of external
-    /// ids bound as `$2` (one parameter per chunk instead of one per row),
-    /// each with the index of its row, whether a notice may go to them,
-    /// their newest open case and whether they are affected by the incident
-    /// `$1` already, as one JSON array ([`FoundJson`]). One value instead of
-    /// a row per customer: the driver's per-row cost was three quarters of
-    /// the lookup's time.
-    pub(super) fn upload_lookup_sql(&self) -> String {
-        let open_case = self.newest_open_case("cu.id");
-        let known = "CAST(EXISTS (SELECT 1 FROM incident_affected a WHERE a.incident_id = $1 \
-                     AND a.customer_id = cu.id) AS INTEGER)";
-        let reachable = "CAST((cu.email IS NOT NULL AND cu.consent_contact) AS INTEGER)";
-        match &self.backend {
-            crate::Backend::Postgres(_) => format!(
-                "SELECT COALESCE(json_agg(json_build_array(j.key - 1, cu.id, cu.tier, cu.language, {reachable}, \
-                 ({open_case}), {known}))::text, '[]') \
-                 FROM json_array_elements_text($2::json) WITH ORDINALITY j (value, key) \
-                 JOIN customers cu ON cu.external_id = j.value"
-            ),
-            crate::Backend::Sqlite(_) => format!(
-                "SELECT json_group_array(json_array(j.key, hex(cu.id), cu.tier, cu.language, {reachable}, \
-                 hex(({open_case})), {known})) \
-                 FROM json_each($2) j JOIN customers cu ON cu.external_id = j.value"
-            ),
-        }
-    }
-
     /// Looks up the customers of one upload chunk (`rows`: external id and
     /// facts as JSON) outside any write transaction, so it can run while the
     /// previous chunk is written: who exists, with their newest open case,
@@ -239,7 +229,7 @@ impl Store {
         incident: IncidentId,
         rows: &[(String, String)],
     ) -> Result<UploadLookup, StoreError> {
-        let (lookup, hint) = (self.upload_lookup_sql(), self.lookup_plan_hint());
+        let (lookup, hint) = (upload_lookup_sql(self.dialect()), lookup_plan_hint(self.dialect()));
         let ids = external_ids_json(rows);
         let found = with_pool!(self, |pool| {
             let mut tx = pool.begin_read().await?;
