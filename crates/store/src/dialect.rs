@@ -230,3 +230,92 @@ impl Dialect {
         }
     }
 }
+
+// ------------------------------------------------------------ full-text search
+
+// The search index of solution articles, `solutions_fts`, differs by design
+// (see the migrations): an FTS5 table on SQLite with one column per field
+// (`solution_id` unindexed, `title`, `tags`, `body`, `parts`, `meta`), a
+// `tsvector` column `document` with GIN on PostgreSQL, its fields weighted
+// A to D. Both get the same tokens; ranks compare within one backend only.
+
+impl Dialect {
+    /// Inserts an article's index row: `$1` the article's id, `$2` title,
+    /// `$3` tags, `$4` body, `$5` compound parts and `$6` the filter tokens
+    /// (language and visibility), in falling weight.
+    pub(crate) fn solution_index_insert(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "INSERT INTO solutions_fts (solution_id, title, tags, body, parts, meta) \
+                 VALUES ($1, $2, $3, $4, $5, $6)"
+            }
+            Dialect::Postgres => {
+                "INSERT INTO solutions_fts (solution_id, document) VALUES ($1, \
+                 setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B') || \
+                 setweight(to_tsvector('simple', $4), 'C') || setweight(to_tsvector('simple', $5), 'D') || \
+                 setweight(to_tsvector('simple', $6), 'D'))"
+            }
+        }
+    }
+
+    /// The best `$2` articles matching `$1` (a query from
+    /// [`Dialect::solution_match`]) as `SolutionHit` rows, best first, with
+    /// `rank` higher for better. The index picks the best first; only those
+    /// rows are read from `solutions` (reading every match's body was the
+    /// slow part). SQLite ranks with `bm25`, weighted per column
+    /// (`solution_id` unindexed, title, tags, body, parts, meta; lower is
+    /// better, so it is negated); PostgreSQL with `ts_rank` of the weighted
+    /// document.
+    pub(crate) fn solution_search(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, -r.score AS rank FROM \
+                 (SELECT solution_id, bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5, 0.0) AS score \
+                  FROM solutions_fts WHERE solutions_fts MATCH $1 ORDER BY score LIMIT $2) r \
+                 JOIN solutions s ON s.id = r.solution_id ORDER BY r.score, s.id DESC"
+            }
+            Dialect::Postgres => {
+                "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, r.rank FROM \
+                 (SELECT f.solution_id, ts_rank(f.document, query)::float8 AS rank \
+                  FROM solutions_fts f, to_tsquery('simple', $1) query WHERE f.document @@ query \
+                  ORDER BY rank DESC LIMIT $2) r \
+                 JOIN solutions s ON s.id = r.solution_id ORDER BY r.rank DESC, s.id DESC"
+            }
+        }
+    }
+
+    /// The query of [`Dialect::solution_search`]: an FTS5 match expression
+    /// (SQLite) or `to_tsquery` text (PostgreSQL). It matches articles with
+    /// every token of `filters` (language and visibility, in the `meta`
+    /// column on SQLite) and all (`all`) or any of `words`, each a
+    /// `(word, prefix)`: with `prefix`, words starting with it match too.
+    /// Tokens must be `[a-z0-9]+`; nothing here quotes anything else.
+    pub(crate) fn solution_match(self, filters: &[&str], words: &[(&str, bool)], all: bool) -> String {
+        let words: Vec<String> = words
+            .iter()
+            .map(|&(word, prefix)| match (self, prefix) {
+                (Dialect::Sqlite, false) => format!("\"{word}\""),
+                (Dialect::Sqlite, true) => format!("\"{word}\"*"),
+                (Dialect::Postgres, false) => word.to_string(),
+                (Dialect::Postgres, true) => format!("{word}:*"),
+            })
+            .collect();
+        let joiner = match (self, all) {
+            (Dialect::Sqlite, true) => " AND ",
+            (Dialect::Sqlite, false) => " OR ",
+            (Dialect::Postgres, true) => " & ",
+            (Dialect::Postgres, false) => " | ",
+        };
+        let words = words.join(joiner);
+        match self {
+            Dialect::Sqlite => {
+                let filters: String = filters.iter().map(|f| format!("meta : {f} AND ")).collect();
+                format!("{filters}{{title tags body parts}} : ({words})")
+            }
+            Dialect::Postgres => {
+                let filters: String = filters.iter().map(|f| format!("{f} & ")).collect();
+                format!("{filters}({words})")
+            }
+        }
+    }
+}

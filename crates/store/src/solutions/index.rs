@@ -1,7 +1,8 @@
 //! The search index of solution articles (FTS5 on SQLite, a weighted
-//! `tsvector` with GIN on PostgreSQL, both fed with the same terms) and the
-//! vocabulary that typo correction picks from (terms with the number of
-//! articles containing each), written in the transaction of each change.
+//! `tsvector` with GIN on PostgreSQL, both fed with the same terms; the
+//! statements of each are in `dialect`) and the vocabulary that typo
+//! correction picks from (terms with the number of articles containing
+//! each), written in the transaction of each change.
 //!
 //! The store does not stem: the caller passes [`IndexTerms`] (from
 //! `amends_text::search`), so both backends index identical tokens.
@@ -31,44 +32,21 @@ pub(super) fn meta_tokens(lang: Language, public: bool) -> String {
     format!("{} {}", lang_token(lang), if public { "xpublic" } else { "xinternal" })
 }
 
-/// Writes the index row and vocabulary of one article inside `$tx`
-/// (after its old row was removed).
+/// Writes the index row ([`crate::dialect::Dialect::solution_index_insert`])
+/// and vocabulary of one article inside `$tx` (after its old row was removed).
 macro_rules! index_solution {
-    ($backend:expr, $tx:expr, $id:expr, $lang:expr, $public:expr, $terms:expr) => {{
+    ($dialect:expr, $tx:expr, $id:expr, $lang:expr, $public:expr, $terms:expr) => {{
         let terms: &$crate::solutions::IndexTerms = $terms;
         let meta = $crate::solutions::index::meta_tokens($lang, $public);
-        match $backend {
-            $crate::Backend::Sqlite(_) => {
-                sqlx::query(
-                    "INSERT INTO solutions_fts (solution_id, title, tags, body, parts, meta) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind($id)
-                .bind(&terms.title)
-                .bind(&terms.tags)
-                .bind(&terms.body)
-                .bind(&terms.parts)
-                .bind(&meta)
-                .execute(&mut *$tx)
-                .await?;
-            }
-            $crate::Backend::Postgres(_) => {
-                sqlx::query(
-                    "INSERT INTO solutions_fts (solution_id, document) VALUES ($1, \
-                     setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B') || \
-                     setweight(to_tsvector('simple', $4), 'C') || setweight(to_tsvector('simple', $5), 'D') || \
-                     setweight(to_tsvector('simple', $6), 'D'))",
-                )
-                .bind($id)
-                .bind(&terms.title)
-                .bind(&terms.tags)
-                .bind(&terms.body)
-                .bind(&terms.parts)
-                .bind(&meta)
-                .execute(&mut *$tx)
-                .await?;
-            }
-        }
+        sqlx::query($dialect.solution_index_insert())
+            .bind($id)
+            .bind(&terms.title)
+            .bind(&terms.tags)
+            .bind(&terms.body)
+            .bind(&terms.parts)
+            .bind(&meta)
+            .execute(&mut *$tx)
+            .await?;
         for term in &terms.vocabulary {
             sqlx::query(
                 "INSERT INTO search_vocabulary (language, term, docs) VALUES ($1, $2, 1) \

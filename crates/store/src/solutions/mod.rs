@@ -185,7 +185,7 @@ impl Store {
     ) -> Result<Solution, StoreError> {
         let solution_id = id.unwrap_or_else(|| crate::audit::new_id(now));
         let tags = tags_json(&draft.tags);
-        let backend = &self.backend;
+        let dialect = self.dialect();
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let version: i32 = if let Some(id) = id {
@@ -220,7 +220,7 @@ impl Store {
                 1
             };
             insert_version!(tx, solution_id, version, draft, &tags, actor, now);
-            index_solution!(backend, tx, solution_id, draft.language, draft.public, terms);
+            index_solution!(dialect, tx, solution_id, draft.language, draft.public, terms);
             record_audit!(
                 &mut *tx,
                 Audit {
@@ -251,7 +251,7 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let backend = &self.backend;
+        let dialect = self.dialect();
         let mut vocab: HashMap<(Language, &str), i64> = HashMap::new();
         for (d, t) in rows {
             for term in &t.vocabulary {
@@ -269,7 +269,7 @@ impl Store {
                     vocabulary: Vec::new(),
                     ..terms.clone()
                 };
-                index_solution!(backend, tx, id, draft.language, draft.public, &no_vocab);
+                index_solution!(dialect, tx, id, draft.language, draft.public, &no_vocab);
             }
             add_vocabulary_counts!(tx, &vocab);
             tx.commit().await?;

@@ -1,9 +1,10 @@
 //! Searching solution articles: the full-text query of one language's
-//! index (ranked by the backend's own measure), the vocabulary look-ups of
-//! typo correction, and the resolved cases that "similar cases" compares
-//! with.
+//! index (query syntax and ranking differ per backend; see `dialect`), the
+//! vocabulary look-ups of typo correction, and the resolved cases that
+//! "similar cases" compares with.
 
-use crate::{Backend, Store, StoreError, with_pool};
+use crate::dialect::Dialect;
+use crate::{Store, StoreError, with_pool};
 use amends_domain::{CaseId, Language};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -51,9 +52,12 @@ pub struct ResolvedCase {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-/// FTS5 match expression (SQLite) or tsquery text (PostgreSQL) for `q`.
-/// Terms are `[a-z0-9]+` (from `amends_text::search`); anything else is dropped.
-fn match_expression(q: &SolutionQuery, backend: &Backend) -> Option<String> {
+/// The full-text query of `q` ([`Dialect::solution_match`]): its language,
+/// its visibility if only public articles are wanted, and its terms (the
+/// last one also as a prefix if asked and at least three letters long).
+/// Terms are `[a-z0-9]+` (from `amends_text::search`); anything else is
+/// dropped. `None` when no term is left.
+fn match_expression(q: &SolutionQuery, d: Dialect) -> Option<String> {
     let terms: Vec<&str> = q
         .terms
         .iter()
@@ -64,76 +68,35 @@ fn match_expression(q: &SolutionQuery, backend: &Backend) -> Option<String> {
         return None;
     }
     let last = terms.len() - 1;
-    let parts: Vec<String> = terms
+    let words: Vec<(&str, bool)> = terms
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            let prefix = q.prefix_last && i == last && t.len() >= 3;
-            match (backend, prefix) {
-                (Backend::Sqlite(_), false) => format!("\"{t}\""),
-                (Backend::Sqlite(_), true) => format!("\"{t}\"*"),
-                (Backend::Postgres(_), false) => (*t).to_string(),
-                (Backend::Postgres(_), true) => format!("{t}:*"),
-            }
-        })
+        .map(|(i, t)| (*t, q.prefix_last && i == last && t.len() >= 3))
         .collect();
-    let joiner = match (backend, q.all) {
-        (Backend::Sqlite(_), true) => " AND ",
-        (Backend::Sqlite(_), false) => " OR ",
-        (Backend::Postgres(_), true) => " & ",
-        (Backend::Postgres(_), false) => " | ",
-    };
-    let words = parts.join(joiner);
     let lang = lang_token(q.language);
-    Some(match (backend, q.public_only) {
-        (Backend::Sqlite(_), false) => format!("meta : {lang} AND {{title tags body parts}} : ({words})"),
-        (Backend::Sqlite(_), true) => {
-            format!("meta : {lang} AND meta : xpublic AND {{title tags body parts}} : ({words})")
-        }
-        (Backend::Postgres(_), false) => format!("{lang} & ({words})"),
-        (Backend::Postgres(_), true) => format!("{lang} & xpublic & ({words})"),
-    })
+    let mut filters = vec![lang.as_str()];
+    if q.public_only {
+        filters.push("xpublic");
+    }
+    Some(d.solution_match(&filters, &words, q.all))
 }
 
 impl Store {
     /// Full-text search in one language. Results are consistent right
     /// after a write (the index is written in the same transaction).
     pub async fn search_solutions(&self, q: &SolutionQuery) -> Result<Vec<SolutionHit>, StoreError> {
-        let Some(expr) = match_expression(q, &self.backend) else {
+        let Some(expr) = match_expression(q, self.dialect()) else {
             return Ok(Vec::new());
         };
         let limit = i64::try_from(q.limit.clamp(1, 100)).unwrap_or(100);
-        // The index picks the best `limit` first; only those rows are read
-        // from `solutions` (reading every match's body was the slow part).
-        let rows = match &self.backend {
-            Backend::Sqlite(pool) => {
-                // bm25 weights per column: solution_id (unindexed), title,
-                // tags, body, parts, meta; lower is better, so it is negated.
-                sqlx::query_as::<_, SolutionHit>(
-                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, -r.score AS rank FROM \
-                     (SELECT solution_id, bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5, 0.0) AS score \
-                      FROM solutions_fts WHERE solutions_fts MATCH $1 ORDER BY score LIMIT $2) r \
-                     JOIN solutions s ON s.id = r.solution_id ORDER BY r.score, s.id DESC",
-                )
+        let search = self.dialect().solution_search();
+        let rows = with_pool!(self, |pool| {
+            sqlx::query_as::<_, SolutionHit>(search)
                 .bind(&expr)
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
-            }
-            Backend::Postgres(pool) => {
-                sqlx::query_as::<_, SolutionHit>(
-                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, r.rank FROM \
-                     (SELECT f.solution_id, ts_rank(f.document, query)::float8 AS rank \
-                      FROM solutions_fts f, to_tsquery('simple', $1) query WHERE f.document @@ query \
-                      ORDER BY rank DESC LIMIT $2) r \
-                     JOIN solutions s ON s.id = r.solution_id ORDER BY r.rank DESC, s.id DESC",
-                )
-                .bind(&expr)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-            }
-        };
+        });
         Ok(rows)
     }
 
