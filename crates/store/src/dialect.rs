@@ -10,7 +10,7 @@
 //! migrations (one directory per backend, compared by a test).
 
 use sqlx::pool::PoolConnection;
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
+use sqlx::{PgPool, Postgres, QueryBuilder, Sqlite, SqlitePool};
 
 /// The SQL dialect of a backend: what to write where SQLite and PostgreSQL
 /// differ. Get it with `Store::dialect`.
@@ -315,6 +315,89 @@ impl Dialect {
             Dialect::Postgres => {
                 let filters: String = filters.iter().map(|f| format!("{f} & ")).collect();
                 format!("{filters}({words})")
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------ query plans
+
+/// Reading the plan the database chose for a query, as text (tests and
+/// benchmarks check that the inbox never scans a whole table).
+pub(crate) trait ExplainPlan {
+    type Db: sqlx::Database;
+    /// What goes before the query to have its plan instead of its rows.
+    fn explain_prefix(&self) -> &'static str;
+    /// Runs `q` (a query after [`ExplainPlan::explain_prefix`]) and gives
+    /// the plan, one line per step.
+    async fn plan_text(&self, q: QueryBuilder<Self::Db>) -> Result<String, sqlx::Error>;
+}
+
+impl ExplainPlan for SqlitePool {
+    type Db = Sqlite;
+    fn explain_prefix(&self) -> &'static str {
+        "EXPLAIN QUERY PLAN "
+    }
+    /// `EXPLAIN QUERY PLAN` gives rows of (id, parent, unused, detail).
+    async fn plan_text(&self, mut q: QueryBuilder<Sqlite>) -> Result<String, sqlx::Error> {
+        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(self).await?;
+        Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n"))
+    }
+}
+
+impl ExplainPlan for PgPool {
+    type Db = Postgres;
+    fn explain_prefix(&self) -> &'static str {
+        "EXPLAIN "
+    }
+    /// `EXPLAIN` gives one text row per line. Sequential scans are disabled
+    /// for the connection meanwhile (`SET enable_seqscan`), so a missing
+    /// index shows as a `Seq Scan` even where a small table would make one
+    /// the cheaper plan.
+    async fn plan_text(&self, mut q: QueryBuilder<Postgres>) -> Result<String, sqlx::Error> {
+        let mut conn = self.acquire().await?;
+        sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await?;
+        let rows: Vec<(String,)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        sqlx::query("SET enable_seqscan = on").execute(&mut *conn).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n"))
+    }
+}
+
+// ------------------------------------------------------------ catalog
+
+impl Dialect {
+    /// `(table, column)` rows for every column of every amends table, from
+    /// SQLite's `sqlite_master` or PostgreSQL's `information_schema`
+    /// (without sqlx's migration table and the search index, which differs
+    /// by design).
+    pub(crate) fn schema_columns(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx_%' \
+                 AND m.name NOT LIKE 'solutions_fts%'"
+            }
+            Dialect::Postgres => {
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx_%' \
+                 AND table_name NOT LIKE 'solutions_fts%'"
+            }
+        }
+    }
+
+    /// The names (one column) of the indexes on amends tables, from
+    /// `sqlite_master` or `pg_indexes`, leaving out what only one backend
+    /// has by nature: SQLite's automatic indexes, PostgreSQL's primary key
+    /// indexes, and those of sqlx's migration table and the search index.
+    pub(crate) fn schema_indexes(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE '_sqlx_%' AND tbl_name NOT LIKE 'solutions_fts%'"
+            }
+            Dialect::Postgres => {
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND indexname NOT LIKE '%_pkey' AND tablename NOT LIKE '_sqlx_%' \
+                 AND tablename NOT LIKE 'solutions_fts%'"
             }
         }
     }
