@@ -123,12 +123,11 @@ impl Dialect {
         }
     }
 
-    /// The end of a `SELECT` (inside a statement that claims the rows it
-    /// picks) that locks the rows it reads and passes over rows another
-    /// transaction holds, so concurrent claimers take different rows:
-    /// ` FOR UPDATE [OF table] SKIP LOCKED` on PostgreSQL, locking the rows
-    /// of `of` only (a table alias) if given. Nothing on SQLite, where one
-    /// writer at a time claims.
+    /// The end of a `SELECT` whose rows the transaction claims: on
+    /// PostgreSQL ` FOR UPDATE [OF alias] SKIP LOCKED`, which locks the rows
+    /// it reads (those of the table `of` only, if given) and passes over
+    /// rows another transaction holds, so concurrent claimers take different
+    /// rows. Nothing on SQLite, where one writer at a time claims.
     pub(crate) fn skip_locked(self, of: Option<&str>) -> String {
         match (self, of) {
             (Dialect::Postgres, Some(table)) => format!(" FOR UPDATE OF {table} SKIP LOCKED"),

@@ -4,7 +4,9 @@
 //! file in WAL mode) and PostgreSQL (several instances share one database).
 //! Each query is written once in portable SQL (`$1` placeholders work on
 //! both) and expanded for each backend's concrete pool by [`with_pool!`], so
-//! the compiler checks both paths. Only this crate writes SQL.
+//! the compiler checks both paths. Where the backends differ (transaction
+//! start, row locks, planner hints, JSON functions, full-text search), the
+//! SQL comes from `dialect`. Only this crate writes SQL.
 
 mod audit;
 mod bulk;
