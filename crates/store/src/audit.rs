@@ -90,7 +90,7 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        use crate::BeginWrite;
+        use crate::dialect::BeginWrite;
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query(r.sql).bind(id).execute(&mut *tx).await?;

@@ -2,7 +2,7 @@
 //! inside one transaction (SQLite allows at most 32,766 parameters per
 //! statement; PostgreSQL 65,535).
 
-use crate::BeginWrite;
+use crate::dialect::BeginWrite;
 use crate::{NewCustomer, Store, StoreError, with_pool};
 use amends_domain::{AccountId, CaseId, CaseState, Channel, Origin, Priority, Tier, UserId};
 use chrono::{DateTime, Utc};

@@ -1,7 +1,7 @@
 //! Recovery cases and their timelines.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
+use crate::dialect::{BeginWrite, ExplainPlan};
 use crate::outbox::insert_event;
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
@@ -311,26 +311,15 @@ impl Store {
     /// The database's plan for [`Store::list_cases`] with `f`, as text
     /// (for tests and benchmarks that check the inbox never scans the
     /// whole table). On PostgreSQL sequential scans are disabled for the
-    /// session, so a missing index shows as a `Seq Scan` anyway.
+    /// session, so a missing index shows as a `Seq Scan` anyway (see
+    /// `dialect::ExplainPlan`).
     pub async fn explain_list_cases(&self, f: &CaseFilter) -> Result<String, StoreError> {
         let limit = f.limit.clamp(1, 200);
-        match &self.backend {
-            crate::Backend::Sqlite(pool) => {
-                let mut q = sqlx::QueryBuilder::new(format!("EXPLAIN QUERY PLAN {CASE_SELECT}"));
-                push_case_filter!(q, f, limit);
-                let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(pool).await?;
-                Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n"))
-            }
-            crate::Backend::Postgres(pool) => {
-                let mut conn = pool.acquire().await?;
-                sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await?;
-                let mut q = sqlx::QueryBuilder::new(format!("EXPLAIN {CASE_SELECT}"));
-                push_case_filter!(q, f, limit);
-                let rows: Vec<(String,)> = q.build_query_as().fetch_all(&mut *conn).await?;
-                sqlx::query("SET enable_seqscan = on").execute(&mut *conn).await?;
-                Ok(rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n"))
-            }
-        }
+        with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(format!("{}{CASE_SELECT}", pool.explain_prefix()));
+            push_case_filter!(q, f, limit);
+            Ok(pool.plan_text(q).await?)
+        })
     }
 
     /// Moves a case to `to` if the state machine allows it, recording the

@@ -1,7 +1,7 @@
 //! Customers and B2B accounts.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
+use crate::dialect::BeginWrite;
 use crate::{Account, Cursor, Customer, Page, Store, StoreError, with_pool};
 use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Tier, UserId};
 use chrono::{DateTime, Utc};

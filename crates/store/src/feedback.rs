@@ -4,9 +4,9 @@
 //! to the customer's open case) and the audit entries are written in one
 //! transaction; imports write chunks of items per transaction.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, Removal, new_id, record_audit};
 use crate::cases::insert_new_case;
+use crate::dialect::BeginWrite;
 use crate::outbox::insert_event;
 use crate::{Cursor, EventKind, NewCase, NewEvent, Page, Store, StoreError, with_pool};
 use amends_domain::detection::{Conditions, Reason, RuleAction};

@@ -1,8 +1,8 @@
 //! Follow-up after resolution: surveys and their answers, check-ins,
 //! webhooks and their delivery log.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, Removal, record_audit};
+use crate::dialect::BeginWrite;
 use crate::outbox::{NewJob, insert_job};
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CaseState, CustomerId, UserId};

@@ -1,7 +1,7 @@
 //! Goodwill: catalog, empowerment limits, monthly budgets, grants and the ledger.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
+use crate::dialect::BeginWrite;
 use crate::outbox::insert_event;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::goodwill::{Decision, EmpowermentLimit, GoodwillKind, GrantState, MonthBudget};

@@ -9,8 +9,8 @@
 //! same transaction that marks it done, and only if the worker still holds
 //! the lease, so they happen exactly once.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
+use crate::dialect::{BeginWrite, Dialect};
 use crate::outbox::{NewJob, insert_job};
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CustomerId, Language, UserId};
@@ -160,11 +160,10 @@ macro_rules! apply_effects {
 
 pub(crate) use apply_effects;
 
-fn claim_sql(backend: &crate::Backend) -> String {
-    let lock = match backend {
-        crate::Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        crate::Backend::Sqlite(_) => "",
-    };
+/// Claims due jobs (and jobs whose lease ran out) for a worker; concurrent
+/// workers pass over each other's rows ([`Dialect::skip_locked`]).
+fn claim_sql(d: Dialect) -> String {
+    let lock = d.skip_locked(None);
     format!(
         "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
@@ -215,7 +214,7 @@ impl Store {
         lease: Duration,
         limit: usize,
     ) -> Result<Vec<Job>, StoreError> {
-        let sql = claim_sql(&self.backend);
+        let sql = claim_sql(self.dialect());
         let limit = i64::try_from(limit.clamp(1, 100)).unwrap_or(1);
         with_pool!(self, |pool| {
             Ok(sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(sql))

@@ -4,16 +4,20 @@
 //! file in WAL mode) and PostgreSQL (several instances share one database).
 //! Each query is written once in portable SQL (`$1` placeholders work on
 //! both) and expanded for each backend's concrete pool by [`with_pool!`], so
-//! the compiler checks both paths. Only this crate writes SQL.
+//! the compiler checks both paths. Where the backends differ (transaction
+//! start, row locks, planner hints, JSON functions, full-text search), the
+//! SQL comes from `dialect`. Only this crate writes SQL.
 
 mod audit;
 mod bulk;
 mod cases;
 mod customers;
+mod dialect;
 mod error;
 mod feedback;
 mod followup;
 mod goodwill;
+mod goodwill_rules;
 mod incidents;
 mod jobs;
 mod mail;
@@ -37,9 +41,10 @@ pub use error::StoreError;
 pub use feedback::{Detection, DetectionRule, FEEDBACK_CHUNK, Feedback, FeedbackFilter, NewFeedback, RuleInput};
 pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, WebhookDelivery};
 pub use goodwill::{Budget, CatalogEntry, CatalogInput, Grant, GrantFilter, NewGrant, RoleLimit, Spend, month_of};
+pub use goodwill_rules::{GoodwillRule, GoodwillRuleInput};
 pub use incidents::{
-    AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, GoodwillRule,
-    GoodwillRuleInput, Incident, IncidentStats, PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
+    AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, Incident, IncidentStats,
+    PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
 };
 pub use jobs::{DeliveryUpdate, Job, JobEffects, NewDelivery, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};
@@ -75,52 +80,6 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
-
-/// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a
-/// deferred transaction that reads first and then writes can fail at once
-/// with "database is locked" when another writer is active (SQLite does not
-/// wait on a lock upgrade); taking the write lock up front makes it wait for
-/// `busy_timeout` instead.
-pub(crate) trait BeginWrite {
-    type Db: sqlx::Database;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
-}
-
-impl BeginWrite for SqlitePool {
-    type Db = sqlx::Sqlite;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin_with("BEGIN IMMEDIATE").await
-    }
-}
-
-impl BeginWrite for PgPool {
-    type Db = sqlx::Postgres;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
-    }
-}
-
-/// Starts a read-only transaction (one snapshot for several queries): a
-/// deferred `BEGIN`, which never waits for the write lock. Writing in it
-/// is a bug; use [`BeginWrite`].
-pub(crate) trait BeginRead {
-    type Db: sqlx::Database;
-    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
-}
-
-impl BeginRead for SqlitePool {
-    type Db = sqlx::Sqlite;
-    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.begin().await
-    }
-}
-
-impl BeginRead for PgPool {
-    type Db = sqlx::Postgres;
-    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.begin().await
-    }
-}
 
 /// How hard a commit tries to survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -320,22 +279,29 @@ pub mod scratch {
 
 #[cfg(test)]
 mod tidy {
-    /// Every write transaction goes through `begin_write` (see [`super::BeginWrite`]):
+    /// Every write transaction goes through `begin_write` (see `dialect::BeginWrite`):
     /// a plain deferred `begin()` on SQLite can fail at once under concurrent writers.
     #[test]
     fn write_transactions_take_the_write_lock() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for entry in std::fs::read_dir(&dir).expect("src dir") {
-            let path = entry.expect("entry").path();
-            if path.file_name().is_some_and(|n| n == "lib.rs") {
-                continue;
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![src.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path == src.join("lib.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("read");
+                assert!(
+                    !text.contains("pool.begin()"),
+                    "{} uses pool.begin(); use pool.begin_write()",
+                    path.display()
+                );
             }
-            let text = std::fs::read_to_string(&path).expect("read");
-            assert!(
-                !text.contains("pool.begin()"),
-                "{} uses pool.begin(); use pool.begin_write()",
-                path.display()
-            );
         }
     }
 }

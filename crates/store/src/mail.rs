@@ -1,7 +1,7 @@
 //! Inbound mail: threading lookups and stored attachments.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
+use crate::dialect::BeginWrite;
 use crate::outbox::insert_event;
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, FeedbackId, UserId};

@@ -4,8 +4,8 @@
 //! `amends_domain::routing::pick`; this module only reads the candidates
 //! with their open loads and writes the outcome.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
+use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::routing::{Candidate, RoutingProfile};
 use amends_domain::{Language, Role, Tier, UserId};

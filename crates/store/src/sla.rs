@@ -1,7 +1,7 @@
 //! SLA policies: targets per tier and priority with an optional calendar.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, record_audit};
+use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::{Priority, Tier, UserId};
 use chrono::{DateTime, Utc};

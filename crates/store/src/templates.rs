@@ -1,8 +1,8 @@
 //! Reply templates: text per purpose and language with `{{variable}}`
 //! placeholders. Validation and rendering live in `amends_domain::template`.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, Removal, record_audit};
+use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::template::{TemplateDraft, TemplatePurpose};
 use amends_domain::{Language, UserId};

@@ -1,7 +1,7 @@
 //! Users, API tokens and login sessions. Secrets are stored only as hashes.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, new_id, record_audit};
+use crate::dialect::BeginWrite;
 use crate::{ApiToken, Store, StoreError, User, with_pool};
 use amends_domain::{Language, NonEmptyText, Role, TokenId, UserId};
 use chrono::{DateTime, Duration, Utc};

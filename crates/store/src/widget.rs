@@ -1,7 +1,7 @@
 //! Sites that embed the feedback widget (`/widget.js`) with a public key.
 
-use crate::BeginWrite;
 use crate::audit::{Audit, Removal, new_id, record_audit};
+use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::UserId;
 use chrono::{DateTime, Utc};

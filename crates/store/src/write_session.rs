@@ -54,7 +54,7 @@ pub struct WriteSession {
 /// Runs `$body` with `$conn` bound to the session's concrete connection
 /// (`&mut PoolConnection<Sqlite>`, `&mut PoolConnection<Postgres>`, or the
 /// one-connection pool of an in-memory database); `$conn.begin_write()`
-/// works on each.
+/// works on each (with `dialect::BeginWrite` and `BeginWriteOn` in scope).
 macro_rules! with_session {
     ($session:expr, |$conn:ident| $body:expr) => {
         match &mut $session.conn {
@@ -65,27 +65,6 @@ macro_rules! with_session {
     };
 }
 pub(crate) use with_session;
-
-/// Starts a write transaction on a held connection (`BEGIN IMMEDIATE` on
-/// SQLite, as [`crate::BeginWrite`] does for pools).
-pub(crate) trait BeginWriteOn {
-    type Db: sqlx::Database;
-    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Self::Db>, sqlx::Error>;
-}
-
-impl BeginWriteOn for PoolConnection<Sqlite> {
-    type Db = Sqlite;
-    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Sqlite>, sqlx::Error> {
-        sqlx::Connection::begin_with(&mut **self, "BEGIN IMMEDIATE").await
-    }
-}
-
-impl BeginWriteOn for PoolConnection<Postgres> {
-    type Db = Postgres;
-    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Postgres>, sqlx::Error> {
-        sqlx::Connection::begin(&mut **self).await
-    }
-}
 
 impl Store {
     /// Reserves a connection for a series of write transactions (see the

@@ -1,15 +1,24 @@
-//! Solution articles: versions, the search index (FTS5 on SQLite, a
-//! weighted `tsvector` with GIN on PostgreSQL, both fed with the same
-//! terms in the transaction of each change), links to cases, statistics,
-//! and the help center's theme.
+//! Solution articles: saving them (each change a new version, with the
+//! search index and the audit entry in the same transaction), reading and
+//! listing them, their versions, links to cases, statistics, and the help
+//! center's theme.
 //!
-//! The store does not stem: the caller passes [`IndexTerms`] (from
-//! `amends_text::search`), so both backends index identical tokens.
+//! - `index`: the search index rows and the typo-correction vocabulary,
+//!   written in the transaction of each change;
+//! - `search`: full-text search, vocabulary look-ups and the resolved cases
+//!   "similar cases" compares with.
+
+mod index;
+mod search;
+
+pub use index::IndexTerms;
+pub use search::{ResolvedCase, SolutionHit, SolutionQuery};
 
 use crate::audit::{Audit, record_audit};
+use crate::dialect::BeginWrite;
 use crate::outbox::insert_event;
 use crate::page::{Cursor, Page};
-use crate::{Backend, BeginWrite, EventKind, NewEvent, Store, StoreError, with_pool};
+use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
 use amends_domain::{CaseId, Language, UserId};
 use chrono::{DateTime, Utc};
@@ -17,6 +26,8 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+use index::{add_vocabulary_counts, index_solution, unindex_solution};
 
 /// An article as stored (the newest version).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -47,7 +58,7 @@ impl TryFrom<String> for Tags {
     }
 }
 
-fn tags_as_list<S: serde::Serializer>(t: &Tags, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn tags_as_list<S: serde::Serializer>(t: &Tags, s: S) -> Result<S::Ok, S::Error> {
     t.0.serialize(s)
 }
 
@@ -67,18 +78,6 @@ pub struct SolutionVersion {
     pub edited_at: DateTime<Utc>,
 }
 
-/// The search terms of one article (stemmed and folded by the caller).
-#[derive(Debug, Clone, Default)]
-pub struct IndexTerms {
-    pub title: String,
-    pub tags: String,
-    pub body: String,
-    /// Compound parts (lowest weight).
-    pub parts: String,
-    /// Distinct word terms, for the typo-correction vocabulary.
-    pub vocabulary: Vec<String>,
-}
-
 /// Which articles to list.
 #[derive(Debug, Clone, Default)]
 pub struct SolutionFilter {
@@ -87,45 +86,6 @@ pub struct SolutionFilter {
     pub tag: Option<String>,
     pub cursor: Option<Cursor>,
     pub limit: usize,
-}
-
-/// A search in one language's index.
-#[derive(Debug, Clone)]
-pub struct SolutionQuery {
-    pub language: Language,
-    /// Terms as `amends_text::search::query_terms` gives them.
-    pub terms: Vec<String>,
-    /// Every term must match (else any term).
-    pub all: bool,
-    /// The last term also matches as a prefix (search as you type).
-    pub prefix_last: bool,
-    pub public_only: bool,
-    pub limit: usize,
-}
-
-/// A search result; `rank`: higher is better (comparable within one backend).
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
-pub struct SolutionHit {
-    pub id: Uuid,
-    pub title: String,
-    pub body: String,
-    #[sqlx(try_from = "String")]
-    pub language: Language,
-    #[sqlx(try_from = "String")]
-    #[serde(serialize_with = "tags_as_list")]
-    pub tags: Tags,
-    pub public: bool,
-    pub rank: f64,
-}
-
-/// A resolved case to compare with, for "similar cases".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct ResolvedCase {
-    pub id: Uuid,
-    pub subject: String,
-    pub description: String,
-    pub state: String,
-    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 /// An article linked to a case.
@@ -145,61 +105,6 @@ const SELECT: &str = "SELECT s.id, s.title, s.body, s.language, s.tags, s.public
 
 fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
-}
-
-/// FTS5 match expression (SQLite) or tsquery text (PostgreSQL) for `q`.
-/// Terms are `[a-z0-9]+` (from `amends_text::search`); anything else is dropped.
-fn match_expression(q: &SolutionQuery, backend: &Backend) -> Option<String> {
-    let terms: Vec<&str> = q
-        .terms
-        .iter()
-        .map(String::as_str)
-        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        .collect();
-    if terms.is_empty() {
-        return None;
-    }
-    let last = terms.len() - 1;
-    let parts: Vec<String> = terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let prefix = q.prefix_last && i == last && t.len() >= 3;
-            match (backend, prefix) {
-                (Backend::Sqlite(_), false) => format!("\"{t}\""),
-                (Backend::Sqlite(_), true) => format!("\"{t}\"*"),
-                (Backend::Postgres(_), false) => (*t).to_string(),
-                (Backend::Postgres(_), true) => format!("{t}:*"),
-            }
-        })
-        .collect();
-    let joiner = match (backend, q.all) {
-        (Backend::Sqlite(_), true) => " AND ",
-        (Backend::Sqlite(_), false) => " OR ",
-        (Backend::Postgres(_), true) => " & ",
-        (Backend::Postgres(_), false) => " | ",
-    };
-    let words = parts.join(joiner);
-    let lang = lang_token(q.language);
-    Some(match (backend, q.public_only) {
-        (Backend::Sqlite(_), false) => format!("meta : {lang} AND {{title tags body parts}} : ({words})"),
-        (Backend::Sqlite(_), true) => {
-            format!("meta : {lang} AND meta : xpublic AND {{title tags body parts}} : ({words})")
-        }
-        (Backend::Postgres(_), false) => format!("{lang} & ({words})"),
-        (Backend::Postgres(_), true) => format!("{lang} & xpublic & ({words})"),
-    })
-}
-
-/// The index token of a language (`xlangde`), written with each article
-/// and required by each search.
-fn lang_token(lang: Language) -> String {
-    format!("xlang{}", lang.code())
-}
-
-/// The filter tokens of an article in the index: its language and visibility.
-fn meta_tokens(lang: Language, public: bool) -> String {
-    format!("{} {}", lang_token(lang), if public { "xpublic" } else { "xinternal" })
 }
 
 /// Inserts version 1 of a new article inside `$tx`.
@@ -245,81 +150,6 @@ macro_rules! insert_version {
     }};
 }
 
-/// Writes the index row and vocabulary of one article inside `$tx`
-/// (after its old row was removed).
-macro_rules! index_solution {
-    ($backend:expr, $tx:expr, $id:expr, $lang:expr, $public:expr, $terms:expr) => {{
-        let terms: &IndexTerms = $terms;
-        let meta = meta_tokens($lang, $public);
-        match $backend {
-            Backend::Sqlite(_) => {
-                sqlx::query(
-                    "INSERT INTO solutions_fts (solution_id, title, tags, body, parts, meta) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind($id)
-                .bind(&terms.title)
-                .bind(&terms.tags)
-                .bind(&terms.body)
-                .bind(&terms.parts)
-                .bind(&meta)
-                .execute(&mut *$tx)
-                .await?;
-            }
-            Backend::Postgres(_) => {
-                sqlx::query(
-                    "INSERT INTO solutions_fts (solution_id, document) VALUES ($1, \
-                     setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B') || \
-                     setweight(to_tsvector('simple', $4), 'C') || setweight(to_tsvector('simple', $5), 'D') || \
-                     setweight(to_tsvector('simple', $6), 'D'))",
-                )
-                .bind($id)
-                .bind(&terms.title)
-                .bind(&terms.tags)
-                .bind(&terms.body)
-                .bind(&terms.parts)
-                .bind(&meta)
-                .execute(&mut *$tx)
-                .await?;
-            }
-        }
-        for term in &terms.vocabulary {
-            sqlx::query(
-                "INSERT INTO search_vocabulary (language, term, docs) VALUES ($1, $2, 1) \
-                 ON CONFLICT (language, term) DO UPDATE SET docs = search_vocabulary.docs + 1",
-            )
-            .bind($lang.code())
-            .bind(term)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    }};
-}
-
-/// Removes the index row of an article and its vocabulary counts inside `$tx`.
-macro_rules! unindex_solution {
-    ($tx:expr, $id:expr, $lang:expr, $old_vocab:expr) => {{
-        sqlx::query("DELETE FROM solutions_fts WHERE solution_id = $1")
-            .bind($id)
-            .execute(&mut *$tx)
-            .await?;
-        // Each term by its key: counting down and dropping the unused ones
-        // never scans the whole vocabulary.
-        for term in $old_vocab {
-            sqlx::query("UPDATE search_vocabulary SET docs = docs - 1 WHERE language = $1 AND term = $2")
-                .bind($lang)
-                .bind(term)
-                .execute(&mut *$tx)
-                .await?;
-            sqlx::query("DELETE FROM search_vocabulary WHERE language = $1 AND term = $2 AND docs <= 0")
-                .bind($lang)
-                .bind(term)
-                .execute(&mut *$tx)
-                .await?;
-        }
-    }};
-}
-
 /// What a save or delete read of the article before its write transaction:
 /// the version and the vocabulary worked out from it (empty and 0 for a
 /// new article). The write is refused if the article is at another version.
@@ -355,7 +185,7 @@ impl Store {
     ) -> Result<Solution, StoreError> {
         let solution_id = id.unwrap_or_else(|| crate::audit::new_id(now));
         let tags = tags_json(&draft.tags);
-        let backend = &self.backend;
+        let dialect = self.dialect();
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let version: i32 = if let Some(id) = id {
@@ -390,7 +220,7 @@ impl Store {
                 1
             };
             insert_version!(tx, solution_id, version, draft, &tags, actor, now);
-            index_solution!(backend, tx, solution_id, draft.language, draft.public, terms);
+            index_solution!(dialect, tx, solution_id, draft.language, draft.public, terms);
             record_audit!(
                 &mut *tx,
                 Audit {
@@ -421,7 +251,7 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let backend = &self.backend;
+        let dialect = self.dialect();
         let mut vocab: HashMap<(Language, &str), i64> = HashMap::new();
         for (d, t) in rows {
             for term in &t.vocabulary {
@@ -439,19 +269,9 @@ impl Store {
                     vocabulary: Vec::new(),
                     ..terms.clone()
                 };
-                index_solution!(backend, tx, id, draft.language, draft.public, &no_vocab);
+                index_solution!(dialect, tx, id, draft.language, draft.public, &no_vocab);
             }
-            for ((lang, term), n) in &vocab {
-                sqlx::query(
-                    "INSERT INTO search_vocabulary (language, term, docs) VALUES ($1, $2, $3) \
-                     ON CONFLICT (language, term) DO UPDATE SET docs = search_vocabulary.docs + $3",
-                )
-                .bind(lang.code())
-                .bind(*term)
-                .bind(*n)
-                .execute(&mut *tx)
-                .await?;
-            }
+            add_vocabulary_counts!(tx, &vocab);
             tx.commit().await?;
             Ok(())
         })
@@ -549,94 +369,6 @@ impl Store {
         })
     }
 
-    /// Full-text search in one language. Results are consistent right
-    /// after a write (the index is written in the same transaction).
-    pub async fn search_solutions(&self, q: &SolutionQuery) -> Result<Vec<SolutionHit>, StoreError> {
-        let Some(expr) = match_expression(q, &self.backend) else {
-            return Ok(Vec::new());
-        };
-        let limit = i64::try_from(q.limit.clamp(1, 100)).unwrap_or(100);
-        // The index picks the best `limit` first; only those rows are read
-        // from `solutions` (reading every match's body was the slow part).
-        let rows = match &self.backend {
-            Backend::Sqlite(pool) => {
-                // bm25 weights per column: solution_id (unindexed), title,
-                // tags, body, parts, meta; lower is better, so it is negated.
-                sqlx::query_as::<_, SolutionHit>(
-                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, -r.score AS rank FROM \
-                     (SELECT solution_id, bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5, 0.0) AS score \
-                      FROM solutions_fts WHERE solutions_fts MATCH $1 ORDER BY score LIMIT $2) r \
-                     JOIN solutions s ON s.id = r.solution_id ORDER BY r.score, s.id DESC",
-                )
-                .bind(&expr)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-            }
-            Backend::Postgres(pool) => {
-                sqlx::query_as::<_, SolutionHit>(
-                    "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, r.rank FROM \
-                     (SELECT f.solution_id, ts_rank(f.document, query)::float8 AS rank \
-                      FROM solutions_fts f, to_tsquery('simple', $1) query WHERE f.document @@ query \
-                      ORDER BY rank DESC LIMIT $2) r \
-                     JOIN solutions s ON s.id = r.solution_id ORDER BY r.rank DESC, s.id DESC",
-                )
-                .bind(&expr)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-            }
-        };
-        Ok(rows)
-    }
-
-    /// Which of `terms` the index knows in `language`.
-    pub async fn known_terms(&self, language: Language, terms: &[String]) -> Result<Vec<String>, StoreError> {
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        with_pool!(self, |pool| {
-            let mut q = sqlx::QueryBuilder::new("SELECT term FROM search_vocabulary WHERE language = ");
-            q.push_bind(language.code()).push(" AND term IN (");
-            let mut sep = q.separated(", ");
-            for t in terms {
-                sep.push_bind(t.as_str());
-            }
-            q.push(")");
-            Ok(q.build_query_as::<(String,)>()
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(|(t,)| t)
-                .collect())
-        })
-    }
-
-    /// Vocabulary terms of `language` that start with the first letter of
-    /// `term` and are at most two letters longer or shorter (candidates for
-    /// a typo correction), with the number of articles containing each.
-    pub async fn vocabulary_near(&self, language: Language, term: &str) -> Result<Vec<(String, i64)>, StoreError> {
-        let Some(first) = term.chars().next() else {
-            return Ok(Vec::new());
-        };
-        let len = i64::try_from(term.len()).unwrap_or(0);
-        let from = first.to_string();
-        let to = char::from_u32(u32::from(first) + 1).map_or_else(|| "\u{10FFFF}".to_string(), |c| c.to_string());
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, (String, i64)>(
-                "SELECT term, docs FROM search_vocabulary WHERE language = $1 AND term >= $2 AND term < $3 \
-                 AND length(term) BETWEEN $4 AND $5 ORDER BY docs DESC LIMIT 20000",
-            )
-            .bind(language.code())
-            .bind(from)
-            .bind(to)
-            .bind(len - 2)
-            .bind(len + 2)
-            .fetch_all(pool)
-            .await?)
-        })
-    }
-
     /// Links an article to a case (once), with a timeline event and audit entry.
     /// Returns false when it was linked already.
     pub async fn link_solution(
@@ -728,28 +460,6 @@ impl Store {
             .fetch_one(pool)
             .await?;
             Ok(SolutionStats::new(used, resolved, sum, answers))
-        })
-    }
-
-    /// Recently resolved cases of customers speaking `language` (newest
-    /// first, at most `limit`), to compare a case with.
-    pub async fn resolved_cases(
-        &self,
-        language: Language,
-        exclude: CaseId,
-        limit: usize,
-    ) -> Result<Vec<ResolvedCase>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, ResolvedCase>(
-                "SELECT c.id, c.subject, c.description, c.state, c.resolved_at FROM cases c \
-                 JOIN customers cu ON cu.id = c.customer_id \
-                 WHERE c.open = FALSE AND c.id <> $1 AND cu.language = $2 ORDER BY c.id DESC LIMIT $3",
-            )
-            .bind(exclude.0)
-            .bind(language.code())
-            .bind(i64::try_from(limit).unwrap_or(500))
-            .fetch_all(pool)
-            .await?)
         })
     }
 

@@ -1,0 +1,403 @@
+//! Where SQLite and PostgreSQL differ. The rest of the crate writes one
+//! portable statement for both backends (`$1` placeholders, `ON CONFLICT`,
+//! `RETURNING` and `CAST` work on both) and takes every piece of SQL that
+//! is not the same on both from here, keyed by backend ([`Dialect`], or a
+//! trait implemented for each backend's pool or connection).
+//!
+//! Not here, because they are settings rather than SQL of the queries: the
+//! connection options of each backend (`Store::connect`), SQLite's page
+//! cache and WAL checkpoints around a bulk write (`write_session`), and the
+//! migrations (one directory per backend, compared by a test).
+
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres, QueryBuilder, Sqlite, SqlitePool};
+
+/// The SQL dialect of a backend: what to write where SQLite and PostgreSQL
+/// differ. Get it with `Store::dialect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl crate::Backend {
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            crate::Backend::Sqlite(_) => Dialect::Sqlite,
+            crate::Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+impl crate::Store {
+    /// The SQL dialect of this store's backend.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.backend.dialect()
+    }
+}
+
+// ------------------------------------------------------------ transactions
+
+/// How SQLite starts a write transaction: taking the write lock up front.
+/// A deferred transaction that reads first and then writes can fail at once
+/// with "database is locked" when another writer is active (SQLite does not
+/// wait on a lock upgrade); `BEGIN IMMEDIATE` waits for `busy_timeout`
+/// instead. PostgreSQL takes row locks as it writes: a plain `BEGIN`.
+const SQLITE_BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// Starts a write transaction on a pool: `BEGIN IMMEDIATE` on SQLite (see
+/// [`SQLITE_BEGIN_WRITE`]), a plain `BEGIN` on PostgreSQL.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        self.begin_with(SQLITE_BEGIN_WRITE).await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+/// Starts a read-only transaction (one snapshot for several queries): a
+/// deferred `BEGIN` on both, which never waits for SQLite's write lock.
+/// Writing in it is a bug; use [`BeginWrite`].
+pub(crate) trait BeginRead {
+    type Db: sqlx::Database;
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginRead for SqlitePool {
+    type Db = Sqlite;
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+impl BeginRead for PgPool {
+    type Db = Postgres;
+    async fn begin_read(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+/// Starts a write transaction on a held connection (a write session), as
+/// [`BeginWrite`] does on a pool.
+pub(crate) trait BeginWriteOn {
+    type Db: sqlx::Database;
+    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWriteOn for PoolConnection<Sqlite> {
+    type Db = Sqlite;
+    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Sqlite>, sqlx::Error> {
+        sqlx::Connection::begin_with(&mut **self, SQLITE_BEGIN_WRITE).await
+    }
+}
+
+impl BeginWriteOn for PoolConnection<Postgres> {
+    type Db = Postgres;
+    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Postgres>, sqlx::Error> {
+        sqlx::Connection::begin(&mut **self).await
+    }
+}
+
+// ------------------------------------------------------------ row locks
+
+impl Dialect {
+    /// `select FOR UPDATE`, the statement that locks the rows `select`
+    /// reads until the transaction ends, so that writers of those rows take
+    /// their turns (PostgreSQL). `None` on SQLite: it has no row locks, and
+    /// its one writer at a time ([`BeginWrite`]) orders the writers anyway.
+    pub(crate) fn lock_rows(self, select: &str) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some(format!("{select} FOR UPDATE")),
+            Dialect::Sqlite => None,
+        }
+    }
+
+    /// The end of a `SELECT` whose rows the transaction claims: on
+    /// PostgreSQL ` FOR UPDATE [OF alias] SKIP LOCKED`, which locks the rows
+    /// it reads (those of the table `of` only, if given) and passes over
+    /// rows another transaction holds, so concurrent claimers take different
+    /// rows. Nothing on SQLite, where one writer at a time claims.
+    pub(crate) fn skip_locked(self, of: Option<&str>) -> String {
+        match (self, of) {
+            (Dialect::Postgres, Some(table)) => format!(" FOR UPDATE OF {table} SKIP LOCKED"),
+            (Dialect::Postgres, None) => " FOR UPDATE SKIP LOCKED".to_string(),
+            (Dialect::Sqlite, _) => String::new(),
+        }
+    }
+}
+
+// ------------------------------------------------------------ planner hints
+
+impl Dialect {
+    /// After a table in `FROM`: ` INDEXED BY index`, which makes SQLite read
+    /// the table through `index`. SQLite plans without statistics of fresh
+    /// rows and may otherwise pick a walk over the whole table. Nothing on
+    /// PostgreSQL, which has no index hints (see
+    /// [`Dialect::no_seq_scans_in_transaction`]).
+    pub(crate) fn indexed_by(self, index: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(" INDEXED BY {index}"),
+            Dialect::Postgres => String::new(),
+        }
+    }
+
+    /// A statement that keeps PostgreSQL's planner off sequential scans for
+    /// the rest of the transaction (`SET LOCAL enable_seqscan = off`), for
+    /// queries that must use their indexes even when the statistics say a
+    /// table is empty. `None` on SQLite, which has no such setting.
+    pub(crate) fn no_seq_scans_in_transaction(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some("SET LOCAL enable_seqscan = off"),
+            Dialect::Sqlite => None,
+        }
+    }
+}
+
+// ------------------------------------------------------------ expressions
+
+impl Dialect {
+    /// An aggregate: the greatest UUID of `column` in the group. SQLite
+    /// stores UUIDs as blobs and takes `MAX`; PostgreSQL has no `max(uuid)`,
+    /// so it sorts them into an array and takes the first.
+    pub(crate) fn max_uuid(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("MAX({column})"),
+            Dialect::Postgres => format!("(array_agg({column} ORDER BY {column} DESC))[1]"),
+        }
+    }
+
+    /// The UUID `expr` as a value inside a JSON array built by
+    /// [`Dialect::json_array_of_rows`]: hex text of the blob on SQLite
+    /// (`hex(expr)`; `""` for NULL), UUID text on PostgreSQL (`null` for
+    /// NULL). `Uuid::try_parse` reads both.
+    pub(crate) fn uuid_in_json(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("hex({expr})"),
+            Dialect::Postgres => expr.to_string(),
+        }
+    }
+}
+
+// ------------------------------------------------------------ JSON
+
+impl Dialect {
+    /// A `FROM` item with one row per element of `array` (an SQL expression
+    /// giving a JSON array of strings, such as a bound parameter), named
+    /// `alias`: `alias.value` is the element's text, and
+    /// [`Dialect::json_element_index`] its position. SQLite: `json_each`;
+    /// PostgreSQL: `json_array_elements_text` with its ordinality.
+    pub(crate) fn json_array_elements(self, array: &str, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_each({array}) {alias}"),
+            Dialect::Postgres => {
+                format!("json_array_elements_text({array}::json) WITH ORDINALITY {alias} (value, key)")
+            }
+        }
+    }
+
+    /// The 0-based position in its array of the element `alias` of
+    /// [`Dialect::json_array_elements`] (PostgreSQL's ordinality counts
+    /// from 1).
+    pub(crate) fn json_element_index(self, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{alias}.key"),
+            Dialect::Postgres => format!("{alias}.key - 1"),
+        }
+    }
+
+    /// An aggregate: one JSON array (as text) with an element per row, each
+    /// the JSON array of `values` (a comma-separated list of SQL
+    /// expressions); `[]` when there are no rows. SQLite:
+    /// `json_group_array(json_array(…))`; PostgreSQL:
+    /// `json_agg(json_build_array(…))`. One value instead of a row per
+    /// element saves the driver's per-row cost.
+    pub(crate) fn json_array_of_rows(self, values: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_group_array(json_array({values}))"),
+            Dialect::Postgres => format!("COALESCE(json_agg(json_build_array({values}))::text, '[]')"),
+        }
+    }
+}
+
+// ------------------------------------------------------------ full-text search
+
+// The search index of solution articles, `solutions_fts`, differs by design
+// (see the migrations): an FTS5 table on SQLite with one column per field
+// (`solution_id` unindexed, `title`, `tags`, `body`, `parts`, `meta`), a
+// `tsvector` column `document` with GIN on PostgreSQL, its fields weighted
+// A to D. Both get the same tokens; ranks compare within one backend only.
+
+impl Dialect {
+    /// Inserts an article's index row: `$1` the article's id, `$2` title,
+    /// `$3` tags, `$4` body, `$5` compound parts and `$6` the filter tokens
+    /// (language and visibility), in falling weight.
+    pub(crate) fn solution_index_insert(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "INSERT INTO solutions_fts (solution_id, title, tags, body, parts, meta) \
+                 VALUES ($1, $2, $3, $4, $5, $6)"
+            }
+            Dialect::Postgres => {
+                "INSERT INTO solutions_fts (solution_id, document) VALUES ($1, \
+                 setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B') || \
+                 setweight(to_tsvector('simple', $4), 'C') || setweight(to_tsvector('simple', $5), 'D') || \
+                 setweight(to_tsvector('simple', $6), 'D'))"
+            }
+        }
+    }
+
+    /// The best `$2` articles matching `$1` (a query from
+    /// [`Dialect::solution_match`]) as `SolutionHit` rows, best first, with
+    /// `rank` higher for better. The index picks the best first; only those
+    /// rows are read from `solutions` (reading every match's body was the
+    /// slow part). SQLite ranks with `bm25`, weighted per column
+    /// (`solution_id` unindexed, title, tags, body, parts, meta; lower is
+    /// better, so it is negated); PostgreSQL with `ts_rank` of the weighted
+    /// document.
+    pub(crate) fn solution_search(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, -r.score AS rank FROM \
+                 (SELECT solution_id, bm25(solutions_fts, 0.0, 10.0, 5.0, 1.0, 0.5, 0.0) AS score \
+                  FROM solutions_fts WHERE solutions_fts MATCH $1 ORDER BY score LIMIT $2) r \
+                 JOIN solutions s ON s.id = r.solution_id ORDER BY r.score, s.id DESC"
+            }
+            Dialect::Postgres => {
+                "SELECT s.id, s.title, s.body, s.language, s.tags, s.public, r.rank FROM \
+                 (SELECT f.solution_id, ts_rank(f.document, query)::float8 AS rank \
+                  FROM solutions_fts f, to_tsquery('simple', $1) query WHERE f.document @@ query \
+                  ORDER BY rank DESC LIMIT $2) r \
+                 JOIN solutions s ON s.id = r.solution_id ORDER BY r.rank DESC, s.id DESC"
+            }
+        }
+    }
+
+    /// The query of [`Dialect::solution_search`]: an FTS5 match expression
+    /// (SQLite) or `to_tsquery` text (PostgreSQL). It matches articles with
+    /// every token of `filters` (language and visibility, in the `meta`
+    /// column on SQLite) and all (`all`) or any of `words`, each a
+    /// `(word, prefix)`: with `prefix`, words starting with it match too.
+    /// Tokens must be `[a-z0-9]+`; nothing here quotes anything else.
+    pub(crate) fn solution_match(self, filters: &[&str], words: &[(&str, bool)], all: bool) -> String {
+        let words: Vec<String> = words
+            .iter()
+            .map(|&(word, prefix)| match (self, prefix) {
+                (Dialect::Sqlite, false) => format!("\"{word}\""),
+                (Dialect::Sqlite, true) => format!("\"{word}\"*"),
+                (Dialect::Postgres, false) => word.to_string(),
+                (Dialect::Postgres, true) => format!("{word}:*"),
+            })
+            .collect();
+        let joiner = match (self, all) {
+            (Dialect::Sqlite, true) => " AND ",
+            (Dialect::Sqlite, false) => " OR ",
+            (Dialect::Postgres, true) => " & ",
+            (Dialect::Postgres, false) => " | ",
+        };
+        let words = words.join(joiner);
+        match self {
+            Dialect::Sqlite => {
+                let filters: String = filters.iter().map(|f| format!("meta : {f} AND ")).collect();
+                format!("{filters}{{title tags body parts}} : ({words})")
+            }
+            Dialect::Postgres => {
+                let filters: String = filters.iter().map(|f| format!("{f} & ")).collect();
+                format!("{filters}({words})")
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------ query plans
+
+/// Reading the plan the database chose for a query, as text (tests and
+/// benchmarks check that the inbox never scans a whole table).
+pub(crate) trait ExplainPlan {
+    type Db: sqlx::Database;
+    /// What goes before the query to have its plan instead of its rows.
+    fn explain_prefix(&self) -> &'static str;
+    /// Runs `q` (a query after [`ExplainPlan::explain_prefix`]) and gives
+    /// the plan, one line per step.
+    async fn plan_text(&self, q: QueryBuilder<Self::Db>) -> Result<String, sqlx::Error>;
+}
+
+impl ExplainPlan for SqlitePool {
+    type Db = Sqlite;
+    fn explain_prefix(&self) -> &'static str {
+        "EXPLAIN QUERY PLAN "
+    }
+    /// `EXPLAIN QUERY PLAN` gives rows of (id, parent, unused, detail).
+    async fn plan_text(&self, mut q: QueryBuilder<Sqlite>) -> Result<String, sqlx::Error> {
+        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(self).await?;
+        Ok(rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n"))
+    }
+}
+
+impl ExplainPlan for PgPool {
+    type Db = Postgres;
+    fn explain_prefix(&self) -> &'static str {
+        "EXPLAIN "
+    }
+    /// `EXPLAIN` gives one text row per line. Sequential scans are disabled
+    /// for the connection meanwhile (`SET enable_seqscan`), so a missing
+    /// index shows as a `Seq Scan` even where a small table would make one
+    /// the cheaper plan.
+    async fn plan_text(&self, mut q: QueryBuilder<Postgres>) -> Result<String, sqlx::Error> {
+        let mut conn = self.acquire().await?;
+        sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await?;
+        let rows: Vec<(String,)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        sqlx::query("SET enable_seqscan = on").execute(&mut *conn).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n"))
+    }
+}
+
+// ------------------------------------------------------------ catalog
+
+impl Dialect {
+    /// `(table, column)` rows for every column of every amends table, from
+    /// SQLite's `sqlite_master` or PostgreSQL's `information_schema`
+    /// (without sqlx's migration table and the search index, which differs
+    /// by design).
+    pub(crate) fn schema_columns(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx_%' \
+                 AND m.name NOT LIKE 'solutions_fts%'"
+            }
+            Dialect::Postgres => {
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx_%' \
+                 AND table_name NOT LIKE 'solutions_fts%'"
+            }
+        }
+    }
+
+    /// The names (one column) of the indexes on amends tables, from
+    /// `sqlite_master` or `pg_indexes`, leaving out what only one backend
+    /// has by nature: SQLite's automatic indexes, PostgreSQL's primary key
+    /// indexes, and those of sqlx's migration table and the search index.
+    pub(crate) fn schema_indexes(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE '_sqlx_%' AND tbl_name NOT LIKE 'solutions_fts%'"
+            }
+            Dialect::Postgres => {
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND indexname NOT LIKE '%_pkey' AND tablename NOT LIKE '_sqlx_%' \
+                 AND tablename NOT LIKE 'solutions_fts%'"
+            }
+        }
+    }
+}
