@@ -241,7 +241,7 @@ async fn assess_case(state: &App, c: &amends_store::Case) -> AppResult<(Assessme
 /// A failure is logged, not returned, since the cases are stored either
 /// way. Returns whether any rule granted (or requested) goodwill.
 pub async fn after_cases_opened(state: &App, cases: impl IntoIterator<Item = CaseId>) -> bool {
-    use amends_domain::incident::RuleScope;
+    use amends_domain::goodwill_rule::RuleScope;
     let rules: Vec<GoodwillRule> = match state.store().list_goodwill_rules(true).await {
         Ok(rules) => rules
             .into_iter()
@@ -267,7 +267,7 @@ pub async fn after_cases_opened(state: &App, cases: impl IntoIterator<Item = Cas
 
 /// The first of `rules` (case rules, by position) that matches `case` grants.
 async fn apply_case_rules(state: &App, case: CaseId, rules: &[GoodwillRule]) -> AppResult<Option<Grant>> {
-    use amends_domain::incident::{CaseSubject, Condition};
+    use amends_domain::goodwill_rule::{CaseSubject, Condition};
     let c = state.store().get_case(case).await?;
     let (assessment, input) = assess_case(state, &c).await?;
     let subject = CaseSubject {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod feedback;
 pub mod followup;
 pub mod goodwill;
+pub mod goodwill_rule;
 pub mod ids;
 pub mod incident;
 pub mod role;
