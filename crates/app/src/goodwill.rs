@@ -4,9 +4,10 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
+use amends_domain::assessment::{self, Assessment, AssessmentInput};
 use amends_domain::goodwill::{
-    self, Assessment, AssessmentInput, Decision, GoodwillKind, GrantState, decide_approval_in_budget,
-    decide_grant_in_budget, parse_currency, parse_value_cents,
+    Decision, GoodwillKind, GrantState, decide_approval_in_budget, decide_grant_in_budget, parse_currency,
+    parse_value_cents,
 };
 use amends_domain::{CaseId, Priority};
 use amends_store::{CatalogInput, GoodwillRule, Grant, NewGrant, User, month_of};
@@ -229,7 +230,7 @@ async fn assess_case(state: &App, c: &amends_store::Case) -> AppResult<(Assessme
         clv_cents: customer.clv_cents,
         churn_risk,
     };
-    Ok((goodwill::assess(&input), input))
+    Ok((assessment::assess(&input), input))
 }
 
 /// Applies the active goodwill rules for cases to cases just committed by

@@ -4,6 +4,7 @@
 //! except what the caller passes in. The store and the server build on these
 //! types; the types prove that a value was validated at the edge.
 
+pub mod assessment;
 pub mod calendar;
 pub mod case;
 pub mod customer;
