@@ -23,7 +23,7 @@ pub mod solution;
 pub mod template;
 pub mod validate;
 
-pub use case::{CaseState, Channel, Origin, Priority, TransitionError};
+pub use case::{CaseFacts, CaseState, Channel, Origin, Priority, TransitionChange, TransitionError, TransitionRefused};
 pub use customer::Tier;
 pub use error::ValidationError;
 pub use ids::{AccountId, CaseId, CustomerId, EventId, TokenId, UserId};
