@@ -287,7 +287,7 @@ pub async fn send_survey(state: &App, survey_id: Uuid, last: bool) -> Result<Job
         ));
         return Ok(at_now(fx, state));
     }
-    let lang: Language = survey.language.parse().unwrap_or_default();
+    let lang = survey.language;
     let link = format!(
         "{}/survey/{}",
         state.config().base_url.trim_end_matches('/'),
@@ -523,7 +523,7 @@ pub async fn answer(
     let score = Score::parse(score)?;
     let comment =
         amends_domain::validate::optional_text("comment", comment, COMMENT_MAX)?.map(NonEmptyText::into_inner);
-    let lang: Language = survey.language.parse().unwrap_or_default();
+    let lang = survey.language;
     let negative = is_negative_answer(score, comment.as_deref().is_some_and(|c| comment_is_negative(c, lang)));
     let now = state.now();
     let mut jobs = Vec::new();
