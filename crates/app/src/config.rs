@@ -1,7 +1,14 @@
 //! Configuration: defaults → `amends.toml` → `AMENDS_*` environment → flags.
+//!
+//! Durations (`survey_delay = "4h"`) and the time zone are written as text
+//! and parsed once, when the configuration is loaded: a bad value stops the
+//! load with an error naming its key, and the rest of amends works with
+//! [`chrono::Duration`] and [`chrono_tz::Tz`] values.
 
 use amends_domain::Language;
 use amends_store::Durability;
+use chrono::Duration;
+use chrono_tz::Tz;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -21,7 +28,8 @@ pub struct Config {
     /// Language of new users and of the login page.
     pub default_language: Language,
     /// IANA time zone for showing times, e.g. `Europe/Berlin`.
-    pub timezone: String,
+    #[serde(with = "time_zone")]
+    pub timezone: Tz,
     /// Hours a login session lasts.
     pub session_hours: u32,
     /// Failed logins per IP and minute before further attempts are refused.
@@ -32,31 +40,40 @@ pub struct Config {
     /// Outgoing mail (`[smtp]` in amends.toml; `AMENDS_SMTP_URL`, `AMENDS_SMTP_FROM`).
     pub smtp: SmtpConfig,
     /// Delay between resolution and the CSAT survey mail, e.g. `0s`, `4h`, `2d`.
-    pub survey_delay: String,
+    #[serde(with = "duration_text")]
+    pub survey_delay: Duration,
     /// How long a survey link stays valid.
-    pub survey_expiry: String,
+    #[serde(with = "duration_text")]
+    pub survey_expiry: Duration,
     /// Survey fatigue: at most this many surveys per customer per `survey_period`.
     pub survey_max_per_period: u32,
     /// Customers with at least this lifetime value (cents), or of a premium
     /// or enterprise tier, get a "personal note" task when their case is resolved.
     pub personal_note_min_clv_cents: i64,
-    pub survey_period: String,
+    #[serde(with = "duration_text")]
+    pub survey_period: Duration,
     /// Delay between resolution and the check-in message.
-    pub checkin_delay: String,
+    #[serde(with = "duration_text")]
+    pub checkin_delay: Duration,
     /// How long before an SLA clock is due the assignee is warned, e.g. `1h`.
-    pub sla_warn_before: String,
+    #[serde(with = "duration_text")]
+    pub sla_warn_before: Duration,
     /// Background workers per instance (0 disables them).
     pub job_workers: u32,
     /// How often an idle worker looks for due jobs.
-    pub job_poll: String,
+    #[serde(with = "duration_text")]
+    pub job_poll: Duration,
     /// How long a claimed job stays with its worker before others may take it over.
-    pub job_lease: String,
+    #[serde(with = "duration_text")]
+    pub job_lease: Duration,
     /// Attempts before a job is declared dead.
     pub job_max_attempts: u32,
     /// First retry delay; doubles with each attempt (capped at 1 h).
-    pub job_backoff: String,
+    #[serde(with = "duration_text")]
+    pub job_backoff: Duration,
     /// Timeout of one webhook request.
-    pub webhook_timeout: String,
+    #[serde(with = "duration_text")]
+    pub webhook_timeout: Duration,
     /// Feedback widget: posts per client IP and minute before 429.
     pub widget_posts_per_ip_minute: u32,
     /// Feedback widget: posts per site key and minute before 429.
@@ -66,7 +83,8 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imap_url: Option<String>,
     /// How often `amends serve` polls the IMAP mailbox, e.g. `60s`, `5m`.
-    pub imap_poll_interval: String,
+    #[serde(with = "duration_text")]
+    pub imap_poll_interval: Duration,
     /// A mailbox to move taken messages to (they are marked `\Seen` either way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imap_move_to: Option<String>,
@@ -102,28 +120,28 @@ impl Default for Config {
             base_url: "http://127.0.0.1:8080".into(),
             durability: Durability::Normal,
             default_language: Language::De,
-            timezone: "Europe/Berlin".into(),
+            timezone: chrono_tz::Europe::Berlin,
             session_hours: 12,
             login_attempts_per_minute: 10,
             text_model: None,
             smtp: SmtpConfig::default(),
-            survey_delay: "1h".into(),
-            survey_expiry: "14d".into(),
+            survey_delay: Duration::hours(1),
+            survey_expiry: Duration::days(14),
             survey_max_per_period: 1,
             personal_note_min_clv_cents: 500_000,
-            survey_period: "30d".into(),
-            checkin_delay: "3d".into(),
-            sla_warn_before: "1h".into(),
+            survey_period: Duration::days(30),
+            checkin_delay: Duration::days(3),
+            sla_warn_before: Duration::hours(1),
             job_workers: 2,
-            job_poll: "1s".into(),
-            job_lease: "60s".into(),
+            job_poll: Duration::seconds(1),
+            job_lease: Duration::seconds(60),
             job_max_attempts: 8,
-            job_backoff: "10s".into(),
-            webhook_timeout: "10s".into(),
+            job_backoff: Duration::seconds(10),
+            webhook_timeout: Duration::seconds(10),
             widget_posts_per_ip_minute: 10,
             widget_posts_per_site_minute: 300,
             imap_url: None,
-            imap_poll_interval: "60s".into(),
+            imap_poll_interval: Duration::seconds(60),
             imap_move_to: None,
             imap_ca_file: None,
         }
@@ -205,12 +223,6 @@ impl Config {
                 self.bind
             ));
         }
-        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(format!(
-                "config key `timezone`: `{}` is not an IANA time zone like Europe/Berlin",
-                self.timezone
-            ));
-        }
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             return Err(format!(
                 "config key `base_url`: `{}` must start with http:// or https://",
@@ -220,22 +232,7 @@ impl Config {
         if self.session_hours == 0 {
             return Err("config key `session_hours` must be at least 1".into());
         }
-        for (key, v) in [
-            ("survey_delay", &self.survey_delay),
-            ("survey_expiry", &self.survey_expiry),
-            ("survey_period", &self.survey_period),
-            ("checkin_delay", &self.checkin_delay),
-            ("sla_warn_before", &self.sla_warn_before),
-            ("job_poll", &self.job_poll),
-            ("job_lease", &self.job_lease),
-            ("job_backoff", &self.job_backoff),
-            ("webhook_timeout", &self.webhook_timeout),
-            ("imap_poll_interval", &self.imap_poll_interval),
-        ] {
-            amends_domain::followup::parse_duration(key, v)
-                .map_err(|e| format!("config key `{key}`: {}", e.message))?;
-        }
-        if self.duration(&self.imap_poll_interval) < chrono::Duration::seconds(1) {
+        if self.imap_poll_interval < Duration::seconds(1) {
             return Err("config key `imap_poll_interval` must be at least 1s".into());
         }
         if let Some(url) = &self.imap_url {
@@ -253,16 +250,68 @@ impl Config {
         crate::mail::parse_mailbox(&self.smtp.from).map_err(|e| format!("config key `smtp.from`: {e}"))?;
         Ok(())
     }
+}
 
-    /// A duration key, checked by `check` (falls back to zero if it were invalid).
-    #[must_use]
-    pub fn duration(&self, value: &str) -> chrono::Duration {
-        amends_domain::followup::parse_duration("", value).unwrap_or_else(|_| chrono::Duration::zero())
+/// Durations as the configuration writes them: `0s`, `50ms`, `15m`, `4h`,
+/// `2d`, `1w` (see [`amends_domain::followup::parse_duration`]).
+mod duration_text {
+    use chrono::Duration;
+    use serde::{Deserializer, Serializer, de};
+    use std::fmt;
+
+    /// The duration in its largest whole unit: `90s`, `2h`, `14d`.
+    pub fn text(d: Duration) -> String {
+        let ms = d.num_milliseconds();
+        for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+            if ms != 0 && ms % size == 0 {
+                return format!("{}{unit}", ms / size);
+            }
+        }
+        if ms == 0 { "0s".into() } else { format!("{ms}ms") }
     }
 
-    #[must_use]
-    pub fn tz(&self) -> chrono_tz::Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::Europe::Berlin)
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&text(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        struct Text;
+        impl de::Visitor<'_> for Text {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration like 0s, 30m, 4h or 2d")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                amends_domain::followup::parse_duration("", v).map_err(|e| E::custom(e.message))
+            }
+        }
+        d.deserialize_str(Text)
+    }
+}
+
+/// The time zone as its IANA name, e.g. `Europe/Berlin`.
+mod time_zone {
+    use chrono_tz::Tz;
+    use serde::{Deserializer, Serializer, de};
+    use std::fmt;
+
+    pub fn serialize<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+        struct Name;
+        impl de::Visitor<'_> for Name {
+            type Value = Tz;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an IANA time zone like Europe/Berlin")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Tz, E> {
+                v.parse()
+                    .map_err(|_| E::custom(format!("`{v}` is not an IANA time zone like Europe/Berlin")))
+            }
+        }
+        d.deserialize_str(Name)
     }
 }
 
@@ -289,7 +338,61 @@ mod tests {
     fn defaults_are_valid() {
         let c = Config::default();
         assert!(c.check().is_ok());
-        assert_eq!(c.tz(), chrono_tz::Europe::Berlin);
+        assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
+    }
+
+    #[test]
+    fn durations_are_written_in_their_largest_whole_unit() {
+        for (d, text) in [
+            (Duration::zero(), "0s"),
+            (Duration::milliseconds(50), "50ms"),
+            (Duration::milliseconds(1500), "1500ms"),
+            (Duration::seconds(90), "90s"),
+            (Duration::seconds(60), "1m"),
+            (Duration::hours(4), "4h"),
+            (Duration::days(14), "14d"),
+        ] {
+            assert_eq!(duration_text::text(d), text);
+            assert_eq!(amends_domain::followup::parse_duration("", text), Ok(d), "{text}");
+        }
+    }
+
+    #[test]
+    fn durations_and_the_time_zone_are_parsed_on_load() {
+        let dir = std::env::temp_dir().join(format!("amends-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("amends.toml");
+        let load = || Config::load(Some(file.as_path()), &Overrides::default());
+        std::fs::write(
+            &file,
+            "survey_delay = \"0s\"\njob_poll = \"50ms\"\nsurvey_expiry = \"2w\"\ntimezone = \"America/New_York\"\n",
+        )
+        .expect("write");
+        let c = load().expect("valid");
+        assert_eq!(c.survey_delay, Duration::zero());
+        assert_eq!(c.job_poll, Duration::milliseconds(50));
+        assert_eq!(c.survey_expiry, Duration::weeks(2));
+        assert_eq!(c.timezone, chrono_tz::America::New_York);
+        assert_eq!(c.checkin_delay, Duration::days(3), "unset keys keep their defaults");
+        std::fs::write(&file, "checkin_delay = \"soon\"\n").expect("write");
+        let e = load().expect_err("bad duration");
+        assert!(
+            e.starts_with("config key `checkin_delay`: `soon` is not a duration"),
+            "{e}"
+        );
+        std::fs::write(&file, "job_lease = 60\n").expect("write");
+        let e = load().expect_err("a number is no duration");
+        assert!(
+            e.starts_with("config key `job_lease`: ") && e.contains("like 0s, 30m"),
+            "{e}"
+        );
+        std::fs::write(&file, "timezone = \"Mars/Olympus\"\n").expect("write");
+        let e = load().expect_err("bad time zone");
+        assert!(
+            e.starts_with("config key `timezone`: `Mars/Olympus` is not an IANA time zone"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -188,7 +188,7 @@ async fn schedule_follow_up(
     } else if !customer.consent_survey {
         Some("no_consent")
     } else {
-        let since = now - cfg.duration(&cfg.survey_period);
+        let since = now - cfg.survey_period;
         let recent = state.store().count_recent_surveys(customer.id, since).await?;
         (!may_survey(recent, cfg.survey_max_per_period)).then_some("fatigue")
     };
@@ -199,13 +199,13 @@ async fn schedule_follow_up(
         )),
         None => {
             let id = new_row_id(now);
-            let run_at = resolved_at + cfg.duration(&cfg.survey_delay);
+            let run_at = resolved_at + cfg.survey_delay;
             fx.new_survey = Some(NewSurvey {
                 id,
                 case_id,
                 customer_id: customer.id,
                 language: customer.language,
-                expires_at: run_at + cfg.duration(&cfg.survey_expiry),
+                expires_at: run_at + cfg.survey_expiry,
             });
             fx.jobs.push(Task::Survey { survey_id: id }.job(
                 state,
@@ -227,7 +227,7 @@ async fn schedule_follow_up(
         ));
     }
     if customer.email.is_some() && customer.consent_contact {
-        let run_at = resolved_at + cfg.duration(&cfg.checkin_delay);
+        let run_at = resolved_at + cfg.checkin_delay;
         fx.jobs
             .push(Task::CheckIn { case_id }.job(state, run_at, Some(format!("checkin:{}", job.id)), Some(case_id)));
         fx.events.push(follow_up_event(
@@ -287,7 +287,7 @@ pub async fn send_survey(state: &App, survey_id: Uuid, last: bool) -> Result<Job
         ));
         return Ok(at_now(fx, state));
     }
-    let lang: Language = survey.language.parse().unwrap_or_default();
+    let lang = survey.language;
     let link = format!(
         "{}/survey/{}",
         state.config().base_url.trim_end_matches('/'),
@@ -523,7 +523,7 @@ pub async fn answer(
     let score = Score::parse(score)?;
     let comment =
         amends_domain::validate::optional_text("comment", comment, COMMENT_MAX)?.map(NonEmptyText::into_inner);
-    let lang: Language = survey.language.parse().unwrap_or_default();
+    let lang = survey.language;
     let negative = is_negative_answer(score, comment.as_deref().is_some_and(|c| comment_is_negative(c, lang)));
     let now = state.now();
     let mut jobs = Vec::new();

@@ -4,9 +4,10 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
+use amends_domain::assessment::{self, Assessment, AssessmentInput};
 use amends_domain::goodwill::{
-    self, Assessment, AssessmentInput, Decision, GoodwillKind, GrantState, decide_approval_in_budget,
-    decide_grant_in_budget, parse_currency, parse_value_cents,
+    Decision, GoodwillKind, GrantState, decide_approval_in_budget, decide_grant_in_budget, parse_currency,
+    parse_value_cents,
 };
 use amends_domain::{CaseId, Priority};
 use amends_store::{CatalogInput, GoodwillRule, Grant, NewGrant, User, month_of};
@@ -229,7 +230,7 @@ async fn assess_case(state: &App, c: &amends_store::Case) -> AppResult<(Assessme
         clv_cents: customer.clv_cents,
         churn_risk,
     };
-    Ok((goodwill::assess(&input), input))
+    Ok((assessment::assess(&input), input))
 }
 
 /// Applies the active goodwill rules for cases to cases just committed by
@@ -241,7 +242,7 @@ async fn assess_case(state: &App, c: &amends_store::Case) -> AppResult<(Assessme
 /// A failure is logged, not returned, since the cases are stored either
 /// way. Returns whether any rule granted (or requested) goodwill.
 pub async fn after_cases_opened(state: &App, cases: impl IntoIterator<Item = CaseId>) -> bool {
-    use amends_domain::incident::RuleScope;
+    use amends_domain::goodwill_rule::RuleScope;
     let rules: Vec<GoodwillRule> = match state.store().list_goodwill_rules(true).await {
         Ok(rules) => rules
             .into_iter()
@@ -267,7 +268,7 @@ pub async fn after_cases_opened(state: &App, cases: impl IntoIterator<Item = Cas
 
 /// The first of `rules` (case rules, by position) that matches `case` grants.
 async fn apply_case_rules(state: &App, case: CaseId, rules: &[GoodwillRule]) -> AppResult<Option<Grant>> {
-    use amends_domain::incident::{CaseSubject, Condition};
+    use amends_domain::goodwill_rule::{CaseSubject, Condition};
     let c = state.store().get_case(case).await?;
     let (assessment, input) = assess_case(state, &c).await?;
     let subject = CaseSubject {

@@ -2,7 +2,7 @@
 //! the raw rule a client sends and its validation.
 
 use crate::error::{AppError, AppResult};
-use amends_domain::incident::{Condition, RuleScope};
+use amends_domain::goodwill_rule::{Condition, RuleScope};
 use amends_store::GoodwillRuleInput;
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -363,7 +363,7 @@ pub fn start(state: &App, shutdown: &watch::Receiver<bool>) -> Option<tokio::tas
     let mut shutdown = shutdown.clone();
     let every = state
         .config()
-        .duration(&state.config().imap_poll_interval)
+        .imap_poll_interval
         .to_std()
         .unwrap_or(Duration::from_secs(60))
         .max(Duration::from_secs(1));

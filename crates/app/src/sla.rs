@@ -107,7 +107,7 @@ pub async fn set_policy(
 pub async fn sweep(state: &App) -> Result<amends_store::JobEffects, crate::jobs::Failure> {
     use amends_domain::sla::{DueDates, Escalation, escalation};
     let now = state.now();
-    let warn = state.config().duration(&state.config().sla_warn_before);
+    let warn = state.config().sla_warn_before;
     let candidates = state
         .store()
         .sla_candidates(now + warn, 500)

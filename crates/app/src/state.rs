@@ -28,7 +28,7 @@ struct Inner {
 
 impl App {
     pub fn new(store: Store, clock: Clock, config: Config) -> anyhow::Result<Self> {
-        let mail_renderer = crate::mail::renderer(config.tz())?;
+        let mail_renderer = crate::mail::renderer(config.timezone)?;
         let analyzer = match &config.text_model {
             Some(path) => amends_text::Analyzer::from_model_file(path).map_err(|e| {
                 anyhow::anyhow!(
@@ -40,7 +40,7 @@ impl App {
         };
         let mailer = crate::mail::Mailer::new(config.smtp.url.as_deref(), &config.smtp.from, &config.base_url)?;
         let http = reqwest::Client::builder()
-            .timeout(config.duration(&config.webhook_timeout).to_std().unwrap_or_default())
+            .timeout(config.webhook_timeout.to_std().unwrap_or_default())
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let imap_status = crate::imap::StatusCell::new(config.imap_url.as_deref());

@@ -82,11 +82,10 @@ impl SiteFields {
                 allowed_origins.push(o);
             }
         }
-        let language = self
-            .language
-            .or_else(|| cur.map(|c| c.language.clone()))
-            .unwrap_or_else(|| "de".into());
-        let language = language.parse::<amends_domain::Language>()?.code().to_string();
+        let language = match self.language {
+            Some(l) => l.parse::<amends_domain::Language>()?,
+            None => cur.map_or(amends_domain::Language::De, |c| c.language),
+        };
         let enabled = self.enabled.or(cur.map(|c| c.enabled)).unwrap_or(true);
         let keep = |v: Option<String>, c: Option<String>| match v {
             Some(v) => blank_to_none(Some(v)),

@@ -34,7 +34,7 @@ async fn run(state: &App, job: &Job, task: &Task, last_attempt: bool) -> Result<
 /// Claims and runs one due job; `false` if none was due.
 pub async fn run_one(state: &App, worker: &str) -> Result<bool, amends_store::StoreError> {
     let now = state.now();
-    let lease = state.config().duration(&state.config().job_lease);
+    let lease = state.config().job_lease;
     let jobs = state.store().claim_jobs(worker, now, lease, 1).await?;
     let Some(job) = jobs.into_iter().next() else {
         return Ok(false);
@@ -67,7 +67,7 @@ pub async fn run_one(state: &App, worker: &str) -> Result<bool, amends_store::St
         Err(f) => {
             let dead = f.permanent || last_attempt;
             let retry_at = (!dead).then(|| {
-                let base = state.config().duration(&state.config().job_backoff);
+                let base = state.config().job_backoff;
                 now + amends_domain::followup::backoff(base, job.attempts, Duration::hours(1))
             });
             tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, dead, error = %f.error, "job failed");
@@ -85,7 +85,7 @@ pub async fn run_one(state: &App, worker: &str) -> Result<bool, amends_store::St
 pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool>) {
     let poll = state
         .config()
-        .duration(&state.config().job_poll)
+        .job_poll
         .to_std()
         .unwrap_or(std::time::Duration::from_secs(1))
         .max(std::time::Duration::from_millis(20));

@@ -250,7 +250,7 @@ pub async fn incident_fan_out(
             catalog_item_id: item(cents)?,
             position,
             active: true,
-            applies_to: amends_domain::incident::RuleScope::Incident,
+            applies_to: amends_domain::goodwill_rule::RuleScope::Incident,
         };
         store.save_goodwill_rule(None, &input, Some(lead), now).await?;
     }

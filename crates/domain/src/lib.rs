@@ -4,6 +4,7 @@
 //! except what the caller passes in. The store and the server build on these
 //! types; the types prove that a value was validated at the edge.
 
+pub mod assessment;
 pub mod calendar;
 pub mod case;
 pub mod customer;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod feedback;
 pub mod followup;
 pub mod goodwill;
+pub mod goodwill_rule;
 pub mod ids;
 pub mod incident;
 pub mod role;
@@ -21,7 +23,7 @@ pub mod solution;
 pub mod template;
 pub mod validate;
 
-pub use case::{CaseState, Channel, Origin, Priority, TransitionError};
+pub use case::{CaseFacts, CaseState, Channel, Origin, Priority, TransitionChange, TransitionError, TransitionRefused};
 pub use customer::Tier;
 pub use error::ValidationError;
 pub use ids::{AccountId, CaseId, CustomerId, EventId, TokenId, UserId};

@@ -45,12 +45,7 @@ impl SlaTargets {
     }
 }
 
-/// The due dates of a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DueDates {
-    pub first_response_due_at: DateTime<Utc>,
-    pub resolution_due_at: DateTime<Utc>,
-}
+pub use crate::case::DueDates;
 
 impl DueDates {
     /// Due dates when the SLA clock runs only while `calendar` is open;

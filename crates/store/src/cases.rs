@@ -5,7 +5,9 @@ use crate::dialect::{BeginWrite, ExplainPlan};
 use crate::outbox::insert_event;
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
-use amends_domain::{CaseId, CaseState, Channel, CustomerId, NonEmptyText, Origin, Priority, Tier, UserId};
+use amends_domain::{
+    CaseFacts, CaseId, CaseState, Channel, CustomerId, NonEmptyText, Origin, Priority, Tier, TransitionRefused, UserId,
+};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -333,40 +335,32 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Case, StoreError> {
         let cur = self.get_case(id).await?;
-        let to = cur.state.transition(to)?;
-        let first_responded_at = cur
-            .first_responded_at
-            .or_else(|| to.counts_as_first_response().then_some(now));
-        let resolved_at = match to {
-            CaseState::Resolved => Some(now),
-            CaseState::Reopened => None,
-            _ => cur.resolved_at,
+        // Only a move to followed_up looks at the follow-up.
+        let follow_up_at = if to == CaseState::FollowedUp {
+            self.case_follow_up(id).await?.follow_up_at
+        } else {
+            None
         };
-        let closed_at = match to {
-            CaseState::Closed => Some(now),
-            CaseState::Reopened => None,
-            _ => cur.closed_at,
+        let facts = CaseFacts {
+            state: cur.state,
+            due: DueDates {
+                first_response_due_at: cur.first_response_due_at,
+                resolution_due_at: cur.resolution_due_at,
+            },
+            first_responded_at: cur.first_responded_at,
+            resolved_at: cur.resolved_at,
+            closed_at: cur.closed_at,
+            sla_paused_at: cur.sla_paused_at,
+            follow_up_at,
         };
-        // Waiting on the customer pauses the SLA clocks; leaving it moves the due dates.
-        let due = DueDates {
-            first_response_due_at: cur.first_response_due_at,
-            resolution_due_at: cur.resolution_due_at,
-        };
-        let (due, sla_paused_at) = match (cur.sla_paused_at, to.sla_paused()) {
-            (None, true) => (due, Some(now)),
-            (Some(p), false) => (due.after_pause(p, now, cur.first_responded_at.is_some()), None),
-            (p, _) => (due, p),
-        };
-        if to == CaseState::FollowedUp && self.case_follow_up(id).await?.follow_up_at.is_none() {
-            return Err(StoreError::Conflict {
+        let change = facts.transition(to, now).map_err(|e| match e {
+            TransitionRefused::NotAllowed(e) => StoreError::Transition(e),
+            e @ TransitionRefused::FollowUpPending => StoreError::Conflict {
                 field: Some("to"),
-                detail: "a case reaches followed_up only after the follow-up happened: the customer answered \
-                         the survey or the check-in message was sent"
-                    .into(),
-            });
-        }
-        // A new resolution (or a reopening) needs a new follow-up.
-        let reset_follow_up = matches!(to, CaseState::Resolved | CaseState::Reopened);
+                detail: e.to_string(),
+            },
+        })?;
+        let (from, to) = (change.from, change.state);
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
@@ -376,17 +370,17 @@ impl Store {
                  WHERE id = $6 AND version = $7",
             )
             .bind(to.as_str())
-            .bind(first_responded_at)
-            .bind(resolved_at)
-            .bind(closed_at)
+            .bind(change.first_responded_at)
+            .bind(change.resolved_at)
+            .bind(change.closed_at)
             .bind(now)
             .bind(id.0)
             .bind(cur.version)
-            .bind(to.is_open())
-            .bind(sla_paused_at)
-            .bind(due.first_response_due_at)
-            .bind(due.resolution_due_at)
-            .bind(reset_follow_up)
+            .bind(change.open)
+            .bind(change.sla_paused_at)
+            .bind(change.due.first_response_due_at)
+            .bind(change.due.resolution_due_at)
+            .bind(change.clear_follow_up)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -396,14 +390,14 @@ impl Store {
                 kind: EventKind::StateChange,
                 author: actor,
                 body: note.map(str::to_string),
-                data: json!({"from": cur.state, "to": to}),
+                data: json!({"from": from, "to": to}),
                 at: now,
             };
             insert_event!(&mut *tx, id.0, &ev);
             let job = crate::outbox::NewJob::event(
                 "case.state_changed",
                 Some(id),
-                json!({"from": cur.state, "to": to, "actor_id": actor}),
+                json!({"from": from, "to": to, "actor_id": actor}),
                 now,
             );
             let _ = crate::outbox::insert_job!(&mut *tx, &job, now);
@@ -414,7 +408,7 @@ impl Store {
                     action: "case.transition",
                     entity: "case",
                     entity_id: id.to_string(),
-                    detail: json!({"from": cur.state, "to": to}),
+                    detail: json!({"from": from, "to": to}),
                     at: now,
                 }
             );

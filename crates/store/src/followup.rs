@@ -5,7 +5,7 @@ use crate::audit::{Audit, Removal, record_audit};
 use crate::dialect::BeginWrite;
 use crate::outbox::{NewJob, insert_job};
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
-use amends_domain::{CaseId, CaseState, CustomerId, UserId};
+use amends_domain::{CaseId, CaseState, CustomerId, Language, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -64,7 +64,8 @@ pub struct Survey {
     pub id: Uuid,
     pub case_id: Uuid,
     pub customer_id: Uuid,
-    pub language: String,
+    #[sqlx(try_from = "String")]
+    pub language: Language,
     /// scheduled, sent, answered, skipped
     pub state: String,
     pub created_at: DateTime<Utc>,

@@ -6,7 +6,7 @@ use crate::audit::{Audit, Removal, record_audit};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::UserId;
-use amends_domain::incident::RuleScope;
+use amends_domain::goodwill_rule::RuleScope;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -26,7 +26,7 @@ pub struct GoodwillRule {
     pub currency: String,
     pub position: i64,
     pub active: bool,
-    /// `incident` or `case` (`amends_domain::incident::RuleScope`).
+    /// `incident` or `case` (`amends_domain::goodwill_rule::RuleScope`).
     pub applies_to: String,
     /// Who saved it last (the requester of the grants it makes on cases).
     pub updated_by: Option<Uuid>,

@@ -52,7 +52,8 @@ pub(crate) struct ProfileRow {
     user_id: Uuid,
     username: String,
     display_name: String,
-    role: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
     languages: Option<String>,
     skills: Option<String>,
     tiers: Option<String>,
@@ -84,7 +85,7 @@ impl ProfileRow {
         AgentRouting {
             profile: self.profile(),
             user_id: self.user_id,
-            role: self.role.parse().unwrap_or(Role::Agent),
+            role: self.role,
             username: self.username,
             display_name: self.display_name,
             open_load: self.open_load,

@@ -159,8 +159,10 @@ impl Store {
 /// SLA attainment of the cases created in a period, per tier × priority × assignee.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct SlaStat {
-    pub tier: String,
-    pub priority: String,
+    #[sqlx(try_from = "String")]
+    pub tier: Tier,
+    #[sqlx(try_from = "String")]
+    pub priority: Priority,
     pub assignee_id: Option<uuid::Uuid>,
     pub assignee_name: Option<String>,
     pub cases: i64,

@@ -3,7 +3,7 @@
 use crate::audit::{Audit, Removal, new_id, record_audit};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
-use amends_domain::UserId;
+use amends_domain::{Language, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -17,7 +17,8 @@ pub struct WidgetSite {
     pub name: String,
     /// JSON array text of origins.
     pub allowed_origins: String,
-    pub language: String,
+    #[sqlx(try_from = "String")]
+    pub language: Language,
     pub enabled: bool,
     pub survey_question_de: Option<String>,
     pub survey_question_en: Option<String>,
@@ -47,7 +48,7 @@ impl WidgetSite {
 pub struct WidgetSiteInput {
     pub name: String,
     pub allowed_origins: Vec<String>,
-    pub language: String,
+    pub language: Language,
     pub enabled: bool,
     pub survey_question_de: Option<String>,
     pub survey_question_en: Option<String>,
@@ -79,7 +80,7 @@ impl Store {
             .bind(site_key)
             .bind(&s.name)
             .bind(&origins)
-            .bind(&s.language)
+            .bind(s.language.code())
             .bind(s.enabled)
             .bind(&s.survey_question_de)
             .bind(&s.survey_question_en)
@@ -156,7 +157,7 @@ impl Store {
             .bind(id)
             .bind(&s.name)
             .bind(&origins)
-            .bind(&s.language)
+            .bind(s.language.code())
             .bind(s.enabled)
             .bind(&s.survey_question_de)
             .bind(&s.survey_question_en)

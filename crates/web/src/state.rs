@@ -24,7 +24,7 @@ struct Inner {
 
 impl AppState {
     pub fn new(app: App) -> anyhow::Result<Self> {
-        let ui = crate::render::ui(app.config().tz())?;
+        let ui = crate::render::ui(app.config().timezone)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 app,

@@ -146,7 +146,7 @@ async fn config(State(state): State<AppState>, Query(q): Query<KeyQuery>, header
     let origin = origin_of(&headers);
     match site_for(&state, q.site_key.as_deref(), origin.as_deref()).await {
         Ok(site) => {
-            let question = if site.language == "en" {
+            let question = if site.language == amends_domain::Language::En {
                 site.survey_question_en.clone().or(site.survey_question_de.clone())
             } else {
                 site.survey_question_de.clone().or(site.survey_question_en.clone())
@@ -161,7 +161,7 @@ async fn config(State(state): State<AppState>, Query(q): Query<KeyQuery>, header
                 _ => None,
             };
             let body = axum::Json(WidgetConfig {
-                language: site.language,
+                language: site.language.code().into(),
                 survey,
             });
             with_cors(body.into_response(), origin.as_deref())

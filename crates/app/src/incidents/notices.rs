@@ -43,7 +43,7 @@ pub async fn send_notices(
     last: bool,
 ) -> Result<JobEffects, Failure> {
     let worker = job.locked_by.clone().unwrap_or_default();
-    let lease = state.config().duration(&state.config().job_lease);
+    let lease = state.config().job_lease;
     let mut failed = 0_usize;
     let mut first_error = None;
     for n in state.store().queued_notices(job.id).await? {

@@ -9,7 +9,8 @@ use crate::error::AppResult;
 use crate::jobs::{MessageTask, Task};
 use amends_domain::calendar::Calendar;
 use amends_domain::goodwill::{AutomaticGrant, GoodwillKind, GrantState};
-use amends_domain::incident::{self as inc, Condition, Facts, Subject};
+use amends_domain::goodwill_rule::{Condition, Subject};
+use amends_domain::incident::{self as inc, Facts};
 use amends_domain::sla::{DueDates, SlaTargets};
 use amends_domain::{CaseId, CaseState, Channel, IncidentId, Language, Origin, Priority, Tier, UserId};
 use amends_store::{
@@ -45,7 +46,7 @@ impl Planner {
     pub async fn load(state: &App, incident: &Incident, actor: UserId) -> AppResult<Self> {
         let mut rules = Vec::new();
         let incident_rules = state.store().list_goodwill_rules(true).await?.into_iter();
-        for r in incident_rules.filter(|r| r.applies_to == inc::RuleScope::Incident.as_str()) {
+        for r in incident_rules.filter(|r| r.applies_to == amends_domain::goodwill_rule::RuleScope::Incident.as_str()) {
             match (r.condition.parse::<Condition>(), r.item_kind.parse::<GoodwillKind>()) {
                 (Ok(condition), Ok(kind)) => rules.push(ActiveRule {
                     rule: r,

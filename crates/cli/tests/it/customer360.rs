@@ -30,7 +30,7 @@ async fn customer_and_account_overview(b: Backend) {
     let url = sink.url();
     let app = TestApp::spawn_with(b, move |c| {
         c.smtp.url = Some(url);
-        c.survey_delay = "0s".into();
+        c.survey_delay = chrono::Duration::zero();
     })
     .await;
     let agent = app.token_for("agent1", "agent").await;

@@ -138,7 +138,7 @@ async fn app_with_smtp(b: Backend, sink: &SmtpSink) -> TestApp {
     TestApp::spawn_with(b, move |c| {
         c.smtp.url = Some(url);
         c.smtp.from = "Service <service@amends.test>".into();
-        c.survey_delay = "0s".into();
+        c.survey_delay = chrono::Duration::zero();
         c.job_max_attempts = 3;
     })
     .await

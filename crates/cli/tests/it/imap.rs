@@ -370,7 +370,7 @@ async fn imap_polling_feeds_detection(b: Backend) {
     let url = imap_url.clone();
     let app = TestApp::spawn_with(b, move |c| {
         c.imap_url = Some(url);
-        c.imap_poll_interval = "1h".into();
+        c.imap_poll_interval = chrono::Duration::hours(1);
     })
     .await;
     let db_url = app.db_url();
@@ -497,7 +497,7 @@ async fn imap_errors_are_reported_and_retried(b: Backend) {
     let port: u16 = 1;
     let app = TestApp::spawn_with(b, move |c| {
         c.imap_url = Some(format!("imap://amends:topsecret@127.0.0.1:{port}/INBOX"));
-        c.imap_poll_interval = "1s".into();
+        c.imap_poll_interval = chrono::Duration::seconds(1);
     })
     .await;
     let first = wait_for(30, "the failed poll in the status", || async {

@@ -19,5 +19,6 @@ mod sla;
 mod solutions;
 mod storage;
 mod templates;
+mod tidy;
 mod ui;
 mod widget;

@@ -5,7 +5,7 @@ use amends_domain::sla::{DueDates, SlaTargets};
 use amends_domain::{CaseId, CaseState, Channel, CustomerId, Email, Language, NonEmptyText, Origin, Priority, Tier};
 use amends_store::{
     AssigneeFilter, Batch, CaseFilter, CaseSort, CustomerFilter, EventKind, NewCase, NewCustomer, NewEvent, Store,
-    StoreError,
+    StoreError, WidgetSiteInput,
 };
 use chrono::Duration;
 
@@ -537,6 +537,75 @@ async fn sqlite_and_postgres_schemas_match() {
         sa.schema_indexes().await.expect("sqlite"),
         sb.schema_indexes().await.expect("pg")
     );
+}
+
+/// A tier, priority, language or role stored outside the domain's values
+/// reads as an error, not as a default (PostgreSQL: the test writes the
+/// bad values with its own connection, as a broken import could).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_codes_outside_the_domain_are_errors_not_defaults() {
+    use sqlx::Connection;
+    let db = TestDb::new(Backend::Postgres).await;
+    let s = db.store().await;
+    let agent = create_user(&s, "agent1", "agent").await;
+    let c = customer(1, Tier::Premium);
+    s.insert_customer(&c, None).await.expect("customer");
+    let nc = case(&c, 1, 0, Priority::High);
+    s.insert_case(&nc).await.expect("case");
+    let site = s
+        .insert_widget_site(
+            "pk_codes",
+            &WidgetSiteInput {
+                name: "Shop".into(),
+                allowed_origins: vec!["https://shop.example".into()],
+                language: Language::En,
+                enabled: true,
+                survey_question_de: None,
+                survey_question_en: None,
+                survey_trigger: None,
+                survey_after_seconds: None,
+                survey_period_days: 30,
+            },
+            None,
+            t0(),
+        )
+        .await
+        .expect("site");
+    let survey = uuid::Uuid::now_v7();
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::query(
+        "INSERT INTO surveys (id, case_id, customer_id, language, state, created_at, expires_at) \
+         VALUES ($1, $2, $3, 'en', 'scheduled', $4, $4)",
+    )
+    .bind(survey)
+    .bind(nc.id.0)
+    .bind(c.id.0)
+    .bind(t0())
+    .execute(&mut conn)
+    .await
+    .expect("survey");
+    let (from, to) = (t0() - Duration::days(1), t0() + Duration::days(1));
+
+    // Valid codes read as their values.
+    assert_eq!(s.get_widget_site(site.id).await.expect("site").language, Language::En);
+    assert_eq!(s.get_survey(survey).await.expect("survey").language, Language::En);
+    let stats = s.sla_stats(from, to, t0()).await.expect("stats");
+    assert_eq!((stats[0].tier, stats[0].priority), (Tier::Premium, Priority::High));
+    let routing = s.get_agent_routing(agent).await.expect("routing");
+    assert_eq!(routing.role, amends_domain::Role::Agent);
+
+    for sql in [
+        "UPDATE widget_sites SET language = 'fr'",
+        "UPDATE surveys SET language = 'fr'",
+        "UPDATE cases SET tier = 'gold'",
+        "UPDATE users SET role = 'boss'",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.expect(sql);
+    }
+    assert!(s.get_widget_site(site.id).await.is_err(), "widget language `fr`");
+    assert!(s.get_survey(survey).await.is_err(), "survey language `fr`");
+    assert!(s.sla_stats(from, to, t0()).await.is_err(), "case tier `gold`");
+    assert!(s.get_agent_routing(agent).await.is_err(), "role `boss`");
 }
 
 async fn inbox_queries_use_indexes(b: Backend) {

@@ -147,7 +147,7 @@ impl TestApp {
         let mut config = Config {
             database_url: db.url.clone(),
             bind: "127.0.0.1:0".into(),
-            job_poll: "50ms".into(),
+            job_poll: chrono::Duration::milliseconds(50),
             ..Config::default()
         };
         configure(&mut config);

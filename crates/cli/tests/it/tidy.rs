@@ -62,7 +62,12 @@ fn source_files(root: &Path) -> Vec<PathBuf> {
 fn no_source_file_outside_tests_is_over_800_lines() {
     let root = workspace_root();
     let files = source_files(&root);
-    assert!(files.len() > 100, "found only {} source files under {}", files.len(), root.display());
+    assert!(
+        files.len() > 100,
+        "found only {} source files under {}",
+        files.len(),
+        root.display()
+    );
     let long: Vec<String> = files
         .iter()
         .map(|p| (p, line_count(p)))
@@ -219,15 +224,11 @@ fn no_import_circle_between_top_level_modules() {
 
 #[test]
 fn the_circle_finder_finds_circles() {
-    let graph: BTreeMap<String, BTreeSet<String>> = [
-        ("a", vec!["b"]),
-        ("b", vec!["c"]),
-        ("c", vec!["a"]),
-        ("d", vec![]),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.into_iter().map(str::to_string).collect()))
-    .collect();
+    let graph: BTreeMap<String, BTreeSet<String>> =
+        [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec![])]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.into_iter().map(str::to_string).collect()))
+            .collect();
     let circle = find_circle(&graph).expect("a -> b -> c -> a");
     assert_eq!(circle.first(), circle.last());
     assert_eq!(circle.len(), 4);

@@ -39,7 +39,7 @@ pub async fn incident(state: &amends_app::App, affected: usize) -> anyhow::Resul
             catalog_item_id,
             position,
             active: true,
-            applies_to: amends_domain::incident::RuleScope::Incident,
+            applies_to: amends_domain::goodwill_rule::RuleScope::Incident,
         };
         store.save_goodwill_rule(None, &input, Some(lead), now).await?;
     }

@@ -122,7 +122,7 @@ impl From<Survey> for SurveyOut {
         Self {
             id: s.id,
             state: s.state,
-            language: s.language,
+            language: s.language.code().into(),
             sent_at: s.sent_at,
             expires_at: s.expires_at,
             answered_at: s.answered_at,

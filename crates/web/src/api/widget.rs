@@ -53,7 +53,7 @@ impl WidgetSiteOut {
             allowed_origins: s.origins(),
             site_key: s.site_key,
             name: s.name,
-            language: s.language,
+            language: s.language.code().into(),
             enabled: s.enabled,
             survey_question_de: s.survey_question_de,
             survey_question_en: s.survey_question_en,

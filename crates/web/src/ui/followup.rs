@@ -52,7 +52,7 @@ pub async fn survey_get(State(state): State<AppState>, Path(token): Path<String>
     match followup::open_survey(&state, &token).await {
         Ok(s) => {
             let case = state.store().get_case(CaseId(s.case_id)).await?;
-            let lang: Language = s.language.parse().unwrap_or_default();
+            let lang = s.language;
             survey_page(
                 &state,
                 lang,
@@ -83,7 +83,7 @@ pub async fn survey_post(
         Ok(s) => s,
         Err(p) => return link_problem(&state, p),
     };
-    let lang: Language = survey.language.parse().unwrap_or_default();
+    let lang = survey.language;
     let score: i64 = form.score.trim().parse().unwrap_or(0);
     let solved = match form.solved.as_str() {
         "yes" => Some(true),

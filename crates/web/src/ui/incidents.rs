@@ -100,7 +100,7 @@ fn local_time(state: &AppState, s: &str) -> String {
     if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
         return s.to_string();
     }
-    let tz: chrono_tz::Tz = state.config().timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = state.config().timezone;
     chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .ok()
         .and_then(|n| n.and_local_timezone(tz).earliest())

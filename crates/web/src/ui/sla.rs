@@ -62,7 +62,7 @@ fn default_form(state: &AppState) -> PolicyForm {
         first_response_minutes: "480".into(),
         resolution_minutes: "4320".into(),
         mode: "always".into(),
-        timezone: state.config().timezone.clone(),
+        timezone: state.config().timezone.name().to_string(),
         from: "09:00".into(),
         to: "17:00".into(),
         days: ["mon", "tue", "wed", "thu", "fri"].map(String::from).to_vec(),
