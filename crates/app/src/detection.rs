@@ -18,10 +18,6 @@ use uuid::Uuid;
 /// Most items in one bulk request or import call.
 pub const BULK_MAX_ROWS: usize = 10_000;
 
-fn random_bits() -> u128 {
-    Uuid::new_v4().as_u128()
-}
-
 /// Raw feedback fields as a client sent them.
 #[derive(Debug, Clone, Default)]
 pub struct FeedbackInput {
@@ -236,7 +232,7 @@ impl<'a> Ingest<'a> {
                 reasons: m.reasons,
                 action: rule.action,
                 case: NewCase {
-                    id: CaseId::new_at(now, random_bits()),
+                    id: CaseId(amends_store::new_row_id(now)),
                     customer_id: customer.id,
                     subject: subject_of(&v.text, v.channel),
                     description: v.text.clone(),
@@ -257,7 +253,7 @@ impl<'a> Ingest<'a> {
         });
         Ok(NewFeedback {
             // The store's ids keep the order of items made in the same millisecond.
-            id: FeedbackId(amends_store::Store::new_id(now)),
+            id: FeedbackId(amends_store::new_row_id(now)),
             customer_id: customer.id,
             channel: v.channel,
             rating: v.rating,
@@ -351,7 +347,7 @@ pub async fn open_case_for(state: &App, id: FeedbackId, actor: Option<UserId>) -
         Priority::Normal
     };
     let case = NewCase {
-        id: CaseId::new_at(now, random_bits()),
+        id: CaseId(amends_store::new_row_id(now)),
         customer_id: customer.id,
         subject: subject_of(&f.text, f.channel),
         description: f.text.clone(),

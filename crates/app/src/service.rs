@@ -23,10 +23,6 @@ fn keep<T>(errors: &mut Vec<ValidationError>, r: Result<T, ValidationError>) -> 
     r.map_err(|e| errors.push(e)).ok()
 }
 
-fn random_bits() -> u128 {
-    Uuid::new_v4().as_u128()
-}
-
 /// Raw customer fields as a client sent them.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerInput {
@@ -85,7 +81,7 @@ impl CustomerInput {
             return Err(errors);
         };
         Ok(NewCustomer {
-            id: CustomerId::new_at(now, random_bits()),
+            id: CustomerId(amends_store::new_row_id(now)),
             external_id: external_id.map(NonEmptyText::into_inner),
             account_id: self.account_id.map(AccountId),
             name,
@@ -197,7 +193,7 @@ pub async fn open_case(state: &App, v: ValidCase, origin: Origin, actor: Option<
         Vec::new()
     };
     let new = NewCase {
-        id: CaseId::new_at(now, random_bits()),
+        id: CaseId(amends_store::new_row_id(now)),
         customer_id: v.customer_id,
         subject: v.subject,
         description: v.description,
@@ -325,7 +321,7 @@ pub async fn create_user(
         .await
         .map_err(AppError::internal)?;
     let new = amends_store::NewUser {
-        id: UserId::new_at(now, random_bits()),
+        id: UserId(amends_store::new_row_id(now)),
         username,
         display_name,
         email,

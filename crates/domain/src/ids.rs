@@ -28,7 +28,9 @@ macro_rules! typed_id {
         pub struct $name(pub Uuid);
 
         impl $name {
-            /// A new id for something created at `at`; `random` must be fresh random bits.
+            /// An id for something created at `at` from the caller's `random` bits
+            /// (seeded demo data, tests); the application takes its ids from
+            /// `amends_store::new_row_id`, which adds an ordering counter.
             #[must_use]
             pub fn new_at(at: DateTime<Utc>, random: u128) -> Self {
                 Self(uuid_v7_at(at, random))

@@ -1,6 +1,6 @@
 //! Customers and B2B accounts.
 
-use crate::audit::{Audit, new_id, record_audit};
+use crate::audit::{Audit, record_audit};
 use crate::dialect::BeginWrite;
 use crate::{Account, Cursor, Customer, Page, Store, StoreError, with_pool};
 use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Tier, UserId};
@@ -329,11 +329,5 @@ impl Store {
                     .await?,
             )
         })
-    }
-
-    /// Makes an id for a new row at `now` (UUIDv7 with fresh random bits).
-    #[must_use]
-    pub fn new_id(now: DateTime<Utc>) -> Uuid {
-        new_id(now)
     }
 }

@@ -414,7 +414,9 @@ impl Store {
     }
 }
 
-/// A fresh id for rows the server creates (time-ordered).
+/// The one id generator of amends: a UUIDv7 for a row created at `now`,
+/// with a per-process counter so ids of one millisecond keep their order
+/// (see `audit::new_id`). Every use case takes its ids from here.
 #[must_use]
 pub fn new_row_id(now: DateTime<Utc>) -> Uuid {
     new_id(now)

@@ -629,7 +629,7 @@ async fn leads_are_told_of_a_request_above_the_limit(b: Backend) {
         )
         .await;
     assert_eq!(res.status(), 201);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.jobs_settled().await;
     assert_eq!(sink.messages().len(), 1);
 }
 

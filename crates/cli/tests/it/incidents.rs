@@ -650,7 +650,7 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
         .expect("json");
     assert_eq!(again["totals"]["closing_messages"], 3);
     let mails = sink.wait_for(6).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.jobs_settled().await;
     assert_eq!(sink.messages().len(), 6, "{mails:?}");
     let en_closing = mails
         .iter()

@@ -331,6 +331,29 @@ where
     }
 }
 
+impl TestApp {
+    /// Waits until the job queue has settled: no job running and none
+    /// queued that is due now (later ones, such as a survey days after
+    /// resolution, may wait). The signal that all work caused so far is
+    /// done, for tests that then assert that nothing more happened.
+    pub async fn jobs_settled(&self) {
+        wait_for(20, "the job queue to settle", || async {
+            let jobs = self.get_json("/api/v1/jobs?limit=500", &self.admin_token).await;
+            let now = self.clock.now();
+            let busy = jobs.as_array().expect("jobs").iter().any(|j| match j["state"].as_str() {
+                Some("running") => true,
+                Some("queued") => j["run_at"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| t <= now),
+                _ => false,
+            });
+            (!busy).then_some(())
+        })
+        .await;
+    }
+}
+
 /// A tiny SMTP server for tests: speaks EHLO/HELO, MAIL, RCPT, DATA, RSET,
 /// NOOP and QUIT, keeps every message, and can refuse the next sessions
 /// with a temporary error (451) to test retries.

@@ -200,7 +200,7 @@ async fn create_account(
     actor.require(Permission::WorkCases)?;
     let name = NonEmptyText::parse("name", &body.name, NAME_MAX)?;
     let now = state.now();
-    let id = AccountId(amends_store::Store::new_id(now));
+    let id = AccountId(amends_store::new_row_id(now));
     let a = state
         .store()
         .insert_account(id, &name, now, Some(actor.user.id))
