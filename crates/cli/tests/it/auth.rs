@@ -1,6 +1,6 @@
 //! Authentication and role checks on every API route.
 
-use crate::support::{Backend, TestApp, problem};
+use crate::support::{Backend, TestApp, csrf_of, get_html, post_form, problem};
 use serde_json::json;
 
 /// Every API route with a body that would be valid, and the lowest role
@@ -518,9 +518,63 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
     }
 }
 
+/// Each signed-in page of the UI router (every route has an entry in the
+/// permission table; a unit test of `amends-web` checks that) opened and
+/// each form posted as an agent and as a lead: a role without the
+/// permission gets 403 before its form is read, a role with it is never
+/// refused.
+async fn every_ui_route_enforces_its_permission(b: Backend) {
+    use amends_domain::Role;
+    use amends_web::auth::permissions::{Need, UI_ROUTES};
+    let app = TestApp::spawn(b).await;
+    crate::support::create_user(&app.store, "agent1", "agent").await;
+    crate::support::create_user(&app.store, "lead1", "lead").await;
+    let some_id = uuid::Uuid::now_v7().to_string();
+    let mut checked = 0;
+    for (username, role) in [("agent1", Role::Agent), ("lead1", Role::Lead)] {
+        let client = app.signed_in(username).await;
+        let (_, html) = get_html(&client, &app, "/settings").await;
+        let csrf = csrf_of(&html);
+        for (method, template, need) in UI_ROUTES {
+            // Public pages take no user; signing out would end this client's session.
+            let Some(need) = need else { continue };
+            if *template == "/logout" {
+                continue;
+            }
+            let path = template.replace("{id}", &some_id);
+            let status = if *method == "GET" {
+                get_html(&client, &app, &path).await.0
+            } else {
+                post_form(&client, &app, &path, &[("csrf", &csrf)]).await.0
+            };
+            let allowed = match need {
+                Need::SignedIn => true,
+                Need::Allowed(p) => role.can(*p),
+            };
+            if allowed {
+                assert_ne!(status, 403, "{role:?} may {method} {template}");
+            } else {
+                assert_eq!(
+                    status, 403,
+                    "{role:?} must be refused {method} {template} before its form is read"
+                );
+            }
+            checked += 1;
+        }
+        // Still signed in: every answer above came to a signed-in user.
+        assert_eq!(
+            get_html(&client, &app, "/inbox").await.0,
+            200,
+            "{username} was signed out"
+        );
+    }
+    assert!(checked > 150, "checked only {checked} route and role pairs");
+}
+
 crate::both_backends!(
     every_route_needs_a_token_and_the_right_role,
     tokens_can_be_created_and_revoked,
     session_writes_need_the_csrf_token,
     every_openapi_operation_has_an_enforced_permission,
+    every_ui_route_enforces_its_permission,
 );

@@ -158,3 +158,188 @@ pub fn api_need(method: &Method, path: &str) -> Option<Need> {
         .find(|(m, p, _)| *p == path && method == *m)
         .map(|(_, _, n)| *n)
 }
+
+/// `(method, route of the UI router, need)`; `None` for the public pages
+/// (login, help center, survey links, assets), which take no signed-in
+/// user. The [`UiUser`](crate::ui::session::UiUser) extractor enforces the
+/// need before any form is read; a unit test checks that every route of
+/// `ui::router` has an entry.
+pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
+    ("GET", "/", None),
+    ("GET", "/login", None),
+    ("POST", "/login", None),
+    ("GET", "/assets/{name}", None),
+    ("GET", "/help", None),
+    ("GET", "/help/articles/{id}", None),
+    ("GET", "/survey/{token}", None),
+    ("POST", "/survey/{token}", None),
+    ("POST", "/logout", Some(SignedIn)),
+    ("GET", "/settings", Some(SignedIn)),
+    ("POST", "/settings/language", Some(SignedIn)),
+    ("POST", "/settings/tokens", Some(SignedIn)),
+    ("POST", "/settings/tokens/{id}/revoke", Some(SignedIn)),
+    ("GET", "/settings/users", Some(P(Permission::ManageUsers))),
+    ("POST", "/settings/users", Some(P(Permission::ManageUsers))),
+    ("GET", "/settings/users/{id}/routing", Some(P(Permission::ManageUsers))),
+    ("POST", "/settings/users/{id}/routing", Some(P(Permission::ManageUsers))),
+    ("POST", "/settings/routing", Some(P(Permission::ManageUsers))),
+    ("GET", "/settings/sla", Some(P(Permission::ManageSla))),
+    ("POST", "/settings/sla", Some(P(Permission::ManageSla))),
+    ("GET", "/settings/templates", Some(P(Permission::ReadCases))),
+    ("POST", "/settings/templates", Some(P(Permission::ManageTemplates))),
+    ("GET", "/settings/templates/{id}", Some(P(Permission::ReadCases))),
+    (
+        "POST",
+        "/settings/templates/{id}/delete",
+        Some(P(Permission::ManageTemplates)),
+    ),
+    ("GET", "/reports/sla", Some(P(Permission::ReadAudit))),
+    ("GET", "/audit", Some(P(Permission::ReadAudit))),
+    ("GET", "/inbox", Some(P(Permission::ReadCases))),
+    ("POST", "/inbox/bulk", Some(P(Permission::WorkCases))),
+    ("GET", "/cases/new", Some(P(Permission::WorkCases))),
+    ("POST", "/cases/new", Some(P(Permission::WorkCases))),
+    ("GET", "/cases/{id}", Some(P(Permission::ReadCases))),
+    ("POST", "/cases/{id}/transition", Some(P(Permission::WorkCases))),
+    ("POST", "/cases/{id}/note", Some(P(Permission::WorkCases))),
+    ("POST", "/cases/{id}/assign", Some(P(Permission::WorkCases))),
+    ("POST", "/cases/{id}/goodwill", Some(P(Permission::WorkCases))),
+    ("POST", "/cases/{id}/reply", Some(P(Permission::WorkCases))),
+    ("POST", "/cases/{id}/lead-review", Some(P(Permission::ReadAudit))),
+    ("POST", "/cases/{id}/personal-note", Some(P(Permission::WorkCases))),
+    ("POST", "/cases/{id}/solutions", Some(P(Permission::WorkCases))),
+    ("GET", "/goodwill/approvals", Some(P(Permission::ApproveGoodwill))),
+    ("GET", "/goodwill/ledger", Some(P(Permission::ApproveGoodwill))),
+    ("GET", "/goodwill/ledger.csv", Some(P(Permission::ApproveGoodwill))),
+    ("POST", "/goodwill/{id}/decide", Some(P(Permission::ApproveGoodwill))),
+    ("GET", "/settings/goodwill", Some(P(Permission::ManageGoodwill))),
+    (
+        "POST",
+        "/settings/goodwill/catalog",
+        Some(P(Permission::ManageGoodwill)),
+    ),
+    (
+        "POST",
+        "/settings/goodwill/catalog/{id}/toggle",
+        Some(P(Permission::ManageGoodwill)),
+    ),
+    ("POST", "/settings/goodwill/limits", Some(P(Permission::ManageGoodwill))),
+    ("POST", "/settings/goodwill/budget", Some(P(Permission::ManageGoodwill))),
+    ("POST", "/settings/goodwill/rules", Some(P(Permission::ManageGoodwill))),
+    (
+        "POST",
+        "/settings/goodwill/rules/{id}/toggle",
+        Some(P(Permission::ManageGoodwill)),
+    ),
+    (
+        "POST",
+        "/settings/goodwill/rules/{id}/delete",
+        Some(P(Permission::ManageGoodwill)),
+    ),
+    ("GET", "/incidents", Some(P(Permission::ReadCases))),
+    ("POST", "/incidents", Some(P(Permission::ManageIncidents))),
+    ("GET", "/incidents/{id}", Some(P(Permission::ReadCases))),
+    ("GET", "/incidents/{id}/progress", Some(P(Permission::ReadCases))),
+    ("POST", "/incidents/{id}/affected", Some(P(Permission::ManageIncidents))),
+    ("POST", "/incidents/{id}/status", Some(P(Permission::ManageIncidents))),
+    ("POST", "/incidents/{id}/resolve", Some(P(Permission::ManageIncidents))),
+    ("GET", "/customers", Some(P(Permission::ReadCases))),
+    ("GET", "/customers/{id}", Some(P(Permission::ReadCases))),
+    ("GET", "/accounts/{id}", Some(P(Permission::ReadCases))),
+    ("GET", "/feedback", Some(P(Permission::ReadCases))),
+    ("POST", "/feedback/{id}/case", Some(P(Permission::WorkCases))),
+    ("GET", "/settings/rules", Some(P(Permission::ReadCases))),
+    ("POST", "/settings/rules", Some(P(Permission::ManageRules))),
+    ("POST", "/settings/rules/{id}/toggle", Some(P(Permission::ManageRules))),
+    ("POST", "/settings/rules/{id}/delete", Some(P(Permission::ManageRules))),
+    ("GET", "/settings/jobs", Some(P(Permission::ManageIntegrations))),
+    (
+        "POST",
+        "/settings/jobs/{id}/retry",
+        Some(P(Permission::ManageIntegrations)),
+    ),
+    ("GET", "/settings/webhooks", Some(P(Permission::ManageIntegrations))),
+    ("POST", "/settings/webhooks", Some(P(Permission::ManageIntegrations))),
+    (
+        "POST",
+        "/settings/webhooks/{id}/delete",
+        Some(P(Permission::ManageIntegrations)),
+    ),
+    ("GET", "/settings/widget", Some(P(Permission::ManageRules))),
+    ("POST", "/settings/widget", Some(P(Permission::ManageRules))),
+    ("POST", "/settings/widget/{id}/toggle", Some(P(Permission::ManageRules))),
+    ("POST", "/settings/widget/{id}/delete", Some(P(Permission::ManageRules))),
+    ("GET", "/solutions", Some(P(Permission::ReadCases))),
+    ("POST", "/solutions", Some(P(Permission::WorkCases))),
+    ("GET", "/solutions/new", Some(P(Permission::WorkCases))),
+    ("GET", "/solutions/{id}", Some(P(Permission::ReadCases))),
+    ("POST", "/solutions/{id}", Some(P(Permission::WorkCases))),
+    ("GET", "/solutions/{id}/edit", Some(P(Permission::WorkCases))),
+    ("POST", "/solutions/{id}/delete", Some(P(Permission::ManageSolutions))),
+    ("GET", "/settings/help-center", Some(P(Permission::ManageSolutions))),
+    ("POST", "/settings/help-center", Some(P(Permission::ManageSolutions))),
+];
+
+/// The entry of UI route `path` for `method`: `Some(None)` for a public
+/// page, `Some(Some(need))` for a signed-in one, `None` without an entry.
+#[must_use]
+pub fn ui_need(method: &Method, path: &str) -> Option<Option<Need>> {
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    UI_ROUTES
+        .iter()
+        .find(|(m, p, _)| *p == path && method == *m)
+        .map(|(_, _, n)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The routes of `ui::router` as written in its source: `(method, path)`.
+    fn ui_router_routes() -> Vec<(String, String)> {
+        let src = include_str!("../ui/mod.rs");
+        let body = src.split("pub fn router").nth(1).expect("ui::router");
+        let mut out = Vec::new();
+        for part in body.split(".route(").skip(1) {
+            let path = part.split('"').nth(1).expect("route path").to_string();
+            let handlers = part.split(".route(").next().unwrap_or_default();
+            for (m, token) in [("GET", "get("), ("POST", "post(")] {
+                if handlers.contains(token) {
+                    out.push((m.to_string(), path.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_ui_route_has_exactly_one_entry() {
+        let routes = ui_router_routes();
+        assert!(routes.len() > 80, "read only {} UI routes", routes.len());
+        for (m, p) in &routes {
+            let n = UI_ROUTES.iter().filter(|(em, ep, _)| em == m && ep == p).count();
+            assert_eq!(n, 1, "UI route {m} {p} needs exactly one entry in UI_ROUTES, has {n}");
+        }
+        for (m, p, _) in UI_ROUTES {
+            assert!(
+                routes.iter().any(|(rm, rp)| rm == m && rp == p),
+                "UI_ROUTES names {m} {p}, which ui::router does not serve"
+            );
+        }
+    }
+
+    #[test]
+    fn every_api_route_has_exactly_one_entry() {
+        for (m, p, _) in API_ROUTES {
+            let n = API_ROUTES.iter().filter(|(em, ep, _)| em == m && ep == p).count();
+            assert_eq!(n, 1, "{m} {p} is listed {n} times");
+        }
+    }
+
+    #[test]
+    fn head_is_looked_up_as_get() {
+        assert_eq!(ui_need(&Method::HEAD, "/inbox"), Some(Some(P(Permission::ReadCases))));
+        assert_eq!(ui_need(&Method::GET, "/nowhere"), None);
+        assert_eq!(api_need(&Method::HEAD, "/api/v1/me"), Some(SignedIn));
+    }
+}

@@ -1,6 +1,7 @@
 //! Login, logout, the signed-in user of a page, and CSRF checks for forms.
 
 use crate::auth::extract::{SESSION_COOKIE, cross_site, session_from_parts};
+use crate::auth::permissions::{self, Need};
 use crate::state::AppState;
 use crate::ui::forms::{CsrfForm, EmptyForm};
 use crate::ui::{UiError, page};
@@ -8,7 +9,7 @@ use amends_app::password;
 use amends_app::secret::{hash_secret, random_secret, same_secret};
 use amends_domain::Language;
 use amends_store::User;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::Query};
@@ -68,6 +69,7 @@ impl FromRequestParts<AppState> for UiUser {
                 if parts.method != axum::http::Method::GET && cross_site(parts) {
                     return Err(UiError::Forbidden("cross-site request refused".into()).into_response());
                 }
+                check_route(parts, &s.user).map_err(IntoResponse::into_response)?;
                 Ok(UiUser {
                     user: s.user,
                     csrf: s.csrf_token,
@@ -79,6 +81,24 @@ impl FromRequestParts<AppState> for UiUser {
                 let target = format!("/login?next={}", urlencode(next));
                 Err(Redirect::to(&target).into_response())
             }
+        }
+    }
+}
+
+/// Refuses the page unless the user's role may open the matched route
+/// ([`permissions::UI_ROUTES`]); a route without an entry is refused.
+fn check_route(parts: &Parts, user: &User) -> Result<(), UiError> {
+    let route = parts.extensions.get::<MatchedPath>().map(MatchedPath::as_str);
+    match route.and_then(|r| permissions::ui_need(&parts.method, r)) {
+        Some(None | Some(Need::SignedIn)) => Ok(()),
+        Some(Some(Need::Allowed(p))) if user.role.can(p) => Ok(()),
+        Some(Some(Need::Allowed(_))) => Err(UiError::Forbidden(format!(
+            "your role `{}` may not open this page",
+            user.role
+        ))),
+        None => {
+            tracing::error!(route = ?route, method = %parts.method, "UI route without a permission entry");
+            Err(UiError::Forbidden("this page has no permission entry".into()))
         }
     }
 }
