@@ -81,6 +81,42 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// Declares a crate-private trait of statements that run on one
+/// connection (usually a transaction: `tx.insert_event(..)` derefs to it)
+/// and implements it for both backends' connections from one body each,
+/// so the SQL is written once and type-checked per backend. Callers see
+/// every early return as the `?` after the call.
+macro_rules! backend_trait {
+    (
+        $(#[$trait_meta:meta])*
+        $vis:vis trait $name:ident {
+            $(
+                $(#[$fn_meta:meta])*
+                async fn $f:ident(&mut $s:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $body:block
+            )*
+        }
+    ) => {
+        $(#[$trait_meta])*
+        $vis trait $name {
+            $(
+                $(#[$fn_meta])*
+                async fn $f(&mut $s $(, $arg: $ty)*) -> $ret;
+            )*
+        }
+        impl $name for sqlx::SqliteConnection {
+            $(
+                async fn $f(&mut $s $(, $arg: $ty)*) -> $ret $body
+            )*
+        }
+        impl $name for sqlx::PgConnection {
+            $(
+                async fn $f(&mut $s $(, $arg: $ty)*) -> $ret $body
+            )*
+        }
+    };
+}
+pub(crate) use backend_trait;
+
 /// How hard a commit tries to survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
