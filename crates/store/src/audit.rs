@@ -51,7 +51,7 @@ crate::backend_trait! {
         async fn record_audit(&mut self, a: Audit<'_>) -> Result<(), StoreError> {
             sqlx::query(
                 "INSERT INTO audit_log (id, actor_id, action, entity, entity_id, detail, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(new_id(a.at))
             .bind(a.actor.map(|u| u.0))

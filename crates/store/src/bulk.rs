@@ -65,8 +65,8 @@ crate::backend_trait! {
             for chunk in records.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
-                         assignee_id, first_response_due_at, resolution_due_at, first_responded_at, resolved_at, closed_at, \
-                         severity, created_at, updated_at, open, sla_paused_at, incident_id) ",
+                     assignee_id, first_response_due_at, resolution_due_at, first_responded_at, resolved_at, closed_at, \
+                     severity, created_at, updated_at, open, sla_paused_at, incident_id) ",
                 );
                 q.push_values(chunk, |mut r, c| {
                     r.push_bind(c.id.0)

@@ -84,79 +84,84 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.customer_id, c.subject, c.d
      u.display_name AS assignee_name \
      FROM cases c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = c.assignee_id";
 
-/// Appends the WHERE, ORDER BY and LIMIT of a case list to `$q`.
-macro_rules! push_case_filter {
-    ($q:ident, $f:expr, $limit:expr) => {{
-        let f: &CaseFilter = $f;
-        $q.push(" WHERE 1=1");
-        let open_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_open()).collect();
-        let closed_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| !s.is_open()).collect();
-        if f.states == open_states {
-            // The `open` column with its indexes serves "all open" directly.
-            $q.push(" AND c.open = TRUE");
-        } else if f.states == closed_states {
-            $q.push(" AND c.open = FALSE");
-        } else if !f.states.is_empty() {
-            $q.push(" AND c.state IN (");
-            let mut sep = $q.separated(", ");
-            for s in &f.states {
-                sep.push_bind(s.as_str());
-            }
-            $q.push(")");
+/// Appends the WHERE, ORDER BY and LIMIT of a case list to `q` (on either
+/// backend: the bounds say which values it binds).
+fn push_case_filter<DB>(q: &mut sqlx::QueryBuilder<DB>, f: &CaseFilter, limit: usize)
+where
+    DB: sqlx::Database,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push(" WHERE 1=1");
+    let open_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_open()).collect();
+    let closed_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| !s.is_open()).collect();
+    if f.states == open_states {
+        // The `open` column with its indexes serves "all open" directly.
+        q.push(" AND c.open = TRUE");
+    } else if f.states == closed_states {
+        q.push(" AND c.open = FALSE");
+    } else if !f.states.is_empty() {
+        q.push(" AND c.state IN (");
+        let mut sep = q.separated(", ");
+        for s in &f.states {
+            sep.push_bind(s.as_str());
         }
-        match f.assignee {
-            Some(AssigneeFilter::User(u)) => {
-                $q.push(" AND c.assignee_id = ").push_bind(u.0);
-            }
-            Some(AssigneeFilter::Unassigned) => {
-                $q.push(" AND c.assignee_id IS NULL");
-            }
-            None => {}
+        q.push(")");
+    }
+    match f.assignee {
+        Some(AssigneeFilter::User(u)) => {
+            q.push(" AND c.assignee_id = ").push_bind(u.0);
         }
-        if let Some(cu) = f.customer_id {
-            $q.push(" AND c.customer_id = ").push_bind(cu.0);
+        Some(AssigneeFilter::Unassigned) => {
+            q.push(" AND c.assignee_id IS NULL");
         }
-        if let Some(t) = f.tier {
-            $q.push(" AND c.tier = ").push_bind(t.as_str());
+        None => {}
+    }
+    if let Some(cu) = f.customer_id {
+        q.push(" AND c.customer_id = ").push_bind(cu.0);
+    }
+    if let Some(t) = f.tier {
+        q.push(" AND c.tier = ").push_bind(t.as_str());
+    }
+    if let Some(o) = f.origin {
+        q.push(" AND c.origin = ").push_bind(o.as_str());
+    }
+    if let Some(i) = f.incident_id {
+        q.push(" AND c.incident_id = ").push_bind(i);
+    }
+    // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
+    if let Some(from) = f.created_from {
+        q.push(" AND c.id >= ")
+            .push_bind(amends_domain::ids::uuid_v7_at(from, 0));
+        q.push(" AND c.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = f.created_to {
+        q.push(" AND c.id < ")
+            .push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
+        q.push(" AND c.created_at < ").push_bind(to);
+    }
+    if let Some(d) = f.due_before {
+        q.push(" AND c.resolution_due_at < ").push_bind(d);
+    }
+    match (f.sort, &f.cursor) {
+        (CaseSort::Newest, Some(c)) => {
+            q.push(" AND c.id < ").push_bind(c.id);
         }
-        if let Some(o) = f.origin {
-            $q.push(" AND c.origin = ").push_bind(o.as_str());
+        (CaseSort::Due, Some(c)) => {
+            let at = c.at.unwrap_or_default();
+            q.push(" AND (c.resolution_due_at > ").push_bind(at);
+            q.push(" OR (c.resolution_due_at = ").push_bind(at);
+            q.push(" AND c.id > ").push_bind(c.id).push("))");
         }
-        if let Some(i) = f.incident_id {
-            $q.push(" AND c.incident_id = ").push_bind(i);
-        }
-        // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
-        if let Some(from) = f.created_from {
-            $q.push(" AND c.id >= ")
-                .push_bind(amends_domain::ids::uuid_v7_at(from, 0));
-            $q.push(" AND c.created_at >= ").push_bind(from);
-        }
-        if let Some(to) = f.created_to {
-            $q.push(" AND c.id < ")
-                .push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
-            $q.push(" AND c.created_at < ").push_bind(to);
-        }
-        if let Some(d) = f.due_before {
-            $q.push(" AND c.resolution_due_at < ").push_bind(d);
-        }
-        match (f.sort, &f.cursor) {
-            (CaseSort::Newest, Some(c)) => {
-                $q.push(" AND c.id < ").push_bind(c.id);
-            }
-            (CaseSort::Due, Some(c)) => {
-                let at = c.at.unwrap_or_default();
-                $q.push(" AND (c.resolution_due_at > ").push_bind(at);
-                $q.push(" OR (c.resolution_due_at = ").push_bind(at);
-                $q.push(" AND c.id > ").push_bind(c.id).push("))");
-            }
-            (_, None) => {}
-        }
-        $q.push(match f.sort {
-            CaseSort::Newest => " ORDER BY c.id DESC",
-            CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
-        });
-        $q.push(" LIMIT ").push_bind(i64::try_from($limit + 1).unwrap_or(201));
-    }};
+        (_, None) => {}
+    }
+    q.push(match f.sort {
+        CaseSort::Newest => " ORDER BY c.id DESC",
+        CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
+    });
+    q.push(" LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(201));
 }
 
 crate::backend_trait! {
@@ -298,7 +303,7 @@ impl Store {
         let limit = f.limit.clamp(1, 200);
         let rows = with_pool!(self, |pool| {
             let mut q = sqlx::QueryBuilder::new(CASE_SELECT);
-            push_case_filter!(q, f, limit);
+            push_case_filter(&mut q, f, limit);
             q.build_query_as::<Case>().fetch_all(pool).await?
         });
         let sort = f.sort;
@@ -317,7 +322,7 @@ impl Store {
         let limit = f.limit.clamp(1, 200);
         with_pool!(self, |pool| {
             let mut q = sqlx::QueryBuilder::new(format!("{}{CASE_SELECT}", pool.explain_prefix()));
-            push_case_filter!(q, f, limit);
+            push_case_filter(&mut q, f, limit);
             Ok(pool.plan_text(q).await?)
         })
     }

@@ -4,7 +4,11 @@
 //! file in WAL mode) and PostgreSQL (several instances share one database).
 //! Each query is written once in portable SQL (`$1` placeholders work on
 //! both) and expanded for each backend's concrete pool by [`with_pool!`], so
-//! the compiler checks both paths. Where the backends differ (transaction
+//! the compiler checks both paths. Statements that several methods share
+//! (the audit entry, the timeline event, the outbox job, …) are async
+//! methods of crate-private traits that `backend_trait!` implements for both
+//! backends' connections from one body; a method body calls them on its
+//! transaction (`tx.insert_event(..).await?`). Where the backends differ (transaction
 //! start, row locks, planner hints, JSON functions, full-text search), the
 //! SQL comes from `dialect`. Only this crate writes SQL.
 
@@ -85,8 +89,12 @@ pub(crate) use with_pool;
 /// connection (usually a transaction: `tx.insert_event(..)` derefs to it)
 /// and implements it for both backends' connections from one body each,
 /// so the SQL is written once and type-checked per backend. Callers see
-/// every early return as the `?` after the call.
+/// every early return as the `?` after the call. The methods take
+/// `&mut self` and plain named arguments (no generics), and call each other
+/// as `self.method(..)`.
 macro_rules! backend_trait {
+    // `$s` is the caller's `self`: a `self` written here would not be the
+    // one the bodies name.
     (
         $(#[$trait_meta:meta])*
         $vis:vis trait $name:ident {

@@ -1,7 +1,7 @@
 //! The rows a change writes beside itself, in its own transaction: the
 //! case's timeline event and the outbox job that tells the rest of the
-//! system (webhooks, mails) about it. Statement helpers shared by every
-//! aggregate module.
+//! system (webhooks, mails) about it. The [`Outbox`] statements are shared by
+//! every aggregate module.
 
 use crate::{NewEvent, StoreError};
 use amends_domain::{CaseId, EventId};
@@ -50,7 +50,7 @@ crate::backend_trait! {
             let id = crate::audit::new_id(ev.at);
             sqlx::query(
                 "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
             .bind(case)
@@ -72,8 +72,8 @@ crate::backend_trait! {
         async fn insert_job(&mut self, j: &NewJob, now: DateTime<Utc>) -> Result<bool, StoreError> {
             let done = sqlx::query(
                 "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
-                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
-                     ON CONFLICT (dedupe_key) DO NOTHING",
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
+                 ON CONFLICT (dedupe_key) DO NOTHING",
             )
             .bind(crate::audit::new_id(now))
             .bind(&j.kind)
