@@ -44,30 +44,32 @@ pub(crate) struct Audit<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// Inserts `$audit` using the executor `$exec` (a transaction).
-macro_rules! record_audit {
-    ($exec:expr, $audit:expr) => {{
-        let a: $crate::audit::Audit<'_> = $audit;
-        sqlx::query(
-            "INSERT INTO audit_log (id, actor_id, action, entity, entity_id, detail, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind($crate::audit::new_id(a.at))
-        .bind(a.actor.map(|u| u.0))
-        .bind(a.action)
-        .bind(a.entity)
-        .bind(&a.entity_id)
-        .bind(if a.detail.is_null() {
-            None
-        } else {
-            Some(a.detail.to_string())
-        })
-        .bind(a.at)
-        .execute($exec)
-        .await?;
-    }};
+crate::backend_trait! {
+    /// The audit log's statement.
+    pub(crate) trait AuditLog {
+        /// Inserts `a` (in the transaction of the change it records).
+        async fn record_audit(&mut self, a: Audit<'_>) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO audit_log (id, actor_id, action, entity, entity_id, detail, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(new_id(a.at))
+            .bind(a.actor.map(|u| u.0))
+            .bind(a.action)
+            .bind(a.entity)
+            .bind(&a.entity_id)
+            .bind(if a.detail.is_null() {
+                None
+            } else {
+                Some(a.detail.to_string())
+            })
+            .bind(a.at)
+            .execute(&mut *self)
+            .await?;
+            Ok(())
+        }
+    }
 }
-pub(crate) use record_audit;
 
 /// Removing one row by id (a delete, or a switch to inactive): the
 /// statement and how the audit log names it.
@@ -97,17 +99,15 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound(r.what));
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: r.action,
-                    entity: r.entity,
-                    entity_id: id.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: r.action,
+                entity: r.entity,
+                entity_id: id.to_string(),
+                detail: serde_json::Value::Null,
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(())
         })

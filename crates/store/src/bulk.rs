@@ -57,11 +57,12 @@ pub struct Batch {
 
 pub(crate) const CHUNK: usize = 1000;
 
-/// Inserts `$records` (a slice of [`CaseRecord`]) in multi-row statements.
-macro_rules! insert_case_records {
-    ($tx:ident, $records:expr) => {{
-        use $crate::bulk::CHUNK;
-            for chunk in $records.chunks(CHUNK) {
+crate::backend_trait! {
+    /// Multi-row inserts shared with the incident fan-out.
+    pub(crate) trait BulkWrites {
+        /// Inserts case records in multi-row statements.
+        async fn insert_case_records(&mut self, records: &[CaseRecord]) -> Result<(), StoreError> {
+            for chunk in records.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
                      assignee_id, first_response_due_at, resolution_due_at, first_responded_at, resolved_at, closed_at, \
@@ -90,34 +91,32 @@ macro_rules! insert_case_records {
                         .push_bind(c.sla_paused_at)
                         .push_bind(c.incident_id);
                 });
-                q.build().execute(&mut *$tx).await?;
+                q.build().execute(&mut *self).await?;
             }
-    }};
-}
-pub(crate) use insert_case_records;
-
-/// Inserts `$records` (a slice of [`EventRecord`]) in multi-row statements.
-macro_rules! insert_event_records {
-    ($tx:ident, $records:expr) => {{
-        use $crate::bulk::CHUNK;
-        for chunk in $records.chunks(CHUNK) {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) ",
-            );
-            q.push_values(chunk, |mut r, e| {
-                r.push_bind(e.id)
-                    .push_bind(e.case_id.0)
-                    .push_bind(e.kind.as_str())
-                    .push_bind(e.author_id.map(|u| u.0))
-                    .push_bind(e.body.clone())
-                    .push_bind(e.data.clone())
-                    .push_bind(e.created_at);
-            });
-            q.build().execute(&mut *$tx).await?;
+            Ok(())
         }
-    }};
+
+        /// Inserts timeline records in multi-row statements.
+        async fn insert_event_records(&mut self, records: &[EventRecord]) -> Result<(), StoreError> {
+            for chunk in records.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) ",
+                );
+                q.push_values(chunk, |mut r, e| {
+                    r.push_bind(e.id)
+                        .push_bind(e.case_id.0)
+                        .push_bind(e.kind.as_str())
+                        .push_bind(e.author_id.map(|u| u.0))
+                        .push_bind(e.body.clone())
+                        .push_bind(e.data.clone())
+                        .push_bind(e.created_at);
+                });
+                q.build().execute(&mut *self).await?;
+            }
+            Ok(())
+        }
+    }
 }
-pub(crate) use insert_event_records;
 
 impl Store {
     /// Inserts the whole batch in one transaction: all or nothing.
@@ -152,8 +151,8 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            insert_case_records!(tx, &b.cases);
-            insert_event_records!(tx, &b.events);
+            tx.insert_case_records(&b.cases).await?;
+            tx.insert_event_records(&b.events).await?;
             tx.commit().await?;
         });
         Ok(())

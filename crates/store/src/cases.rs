@@ -1,8 +1,9 @@
 //! Recovery cases and their timelines.
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::{BeginWrite, ExplainPlan};
-use crate::outbox::insert_event;
+use crate::outbox::Outbox;
+use crate::routing::Routing;
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
 use amends_domain::{
@@ -83,173 +84,175 @@ pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.customer_id, c.subject, c.d
      u.display_name AS assignee_name \
      FROM cases c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = c.assignee_id";
 
-/// Appends the WHERE, ORDER BY and LIMIT of a case list to `$q`.
-macro_rules! push_case_filter {
-    ($q:ident, $f:expr, $limit:expr) => {{
-        let f: &CaseFilter = $f;
-        $q.push(" WHERE 1=1");
-        let open_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_open()).collect();
-        let closed_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| !s.is_open()).collect();
-        if f.states == open_states {
-            // The `open` column with its indexes serves "all open" directly.
-            $q.push(" AND c.open = TRUE");
-        } else if f.states == closed_states {
-            $q.push(" AND c.open = FALSE");
-        } else if !f.states.is_empty() {
-            $q.push(" AND c.state IN (");
-            let mut sep = $q.separated(", ");
-            for s in &f.states {
-                sep.push_bind(s.as_str());
-            }
-            $q.push(")");
+/// Appends the WHERE, ORDER BY and LIMIT of a case list to `q` (on either
+/// backend: the bounds say which values it binds).
+fn push_case_filter<DB>(q: &mut sqlx::QueryBuilder<DB>, f: &CaseFilter, limit: usize)
+where
+    DB: sqlx::Database,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push(" WHERE 1=1");
+    let open_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_open()).collect();
+    let closed_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| !s.is_open()).collect();
+    if f.states == open_states {
+        // The `open` column with its indexes serves "all open" directly.
+        q.push(" AND c.open = TRUE");
+    } else if f.states == closed_states {
+        q.push(" AND c.open = FALSE");
+    } else if !f.states.is_empty() {
+        q.push(" AND c.state IN (");
+        let mut sep = q.separated(", ");
+        for s in &f.states {
+            sep.push_bind(s.as_str());
         }
-        match f.assignee {
-            Some(AssigneeFilter::User(u)) => {
-                $q.push(" AND c.assignee_id = ").push_bind(u.0);
-            }
-            Some(AssigneeFilter::Unassigned) => {
-                $q.push(" AND c.assignee_id IS NULL");
-            }
-            None => {}
+        q.push(")");
+    }
+    match f.assignee {
+        Some(AssigneeFilter::User(u)) => {
+            q.push(" AND c.assignee_id = ").push_bind(u.0);
         }
-        if let Some(cu) = f.customer_id {
-            $q.push(" AND c.customer_id = ").push_bind(cu.0);
+        Some(AssigneeFilter::Unassigned) => {
+            q.push(" AND c.assignee_id IS NULL");
         }
-        if let Some(t) = f.tier {
-            $q.push(" AND c.tier = ").push_bind(t.as_str());
+        None => {}
+    }
+    if let Some(cu) = f.customer_id {
+        q.push(" AND c.customer_id = ").push_bind(cu.0);
+    }
+    if let Some(t) = f.tier {
+        q.push(" AND c.tier = ").push_bind(t.as_str());
+    }
+    if let Some(o) = f.origin {
+        q.push(" AND c.origin = ").push_bind(o.as_str());
+    }
+    if let Some(i) = f.incident_id {
+        q.push(" AND c.incident_id = ").push_bind(i);
+    }
+    // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
+    if let Some(from) = f.created_from {
+        q.push(" AND c.id >= ")
+            .push_bind(amends_domain::ids::uuid_v7_at(from, 0));
+        q.push(" AND c.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = f.created_to {
+        q.push(" AND c.id < ")
+            .push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
+        q.push(" AND c.created_at < ").push_bind(to);
+    }
+    if let Some(d) = f.due_before {
+        q.push(" AND c.resolution_due_at < ").push_bind(d);
+    }
+    match (f.sort, &f.cursor) {
+        (CaseSort::Newest, Some(c)) => {
+            q.push(" AND c.id < ").push_bind(c.id);
         }
-        if let Some(o) = f.origin {
-            $q.push(" AND c.origin = ").push_bind(o.as_str());
+        (CaseSort::Due, Some(c)) => {
+            let at = c.at.unwrap_or_default();
+            q.push(" AND (c.resolution_due_at > ").push_bind(at);
+            q.push(" OR (c.resolution_due_at = ").push_bind(at);
+            q.push(" AND c.id > ").push_bind(c.id).push("))");
         }
-        if let Some(i) = f.incident_id {
-            $q.push(" AND c.incident_id = ").push_bind(i);
-        }
-        // Ids are UUIDv7: a time range is also an id range, which the primary key serves.
-        if let Some(from) = f.created_from {
-            $q.push(" AND c.id >= ")
-                .push_bind(amends_domain::ids::uuid_v7_at(from, 0));
-            $q.push(" AND c.created_at >= ").push_bind(from);
-        }
-        if let Some(to) = f.created_to {
-            $q.push(" AND c.id < ")
-                .push_bind(amends_domain::ids::uuid_v7_at(to, u128::MAX));
-            $q.push(" AND c.created_at < ").push_bind(to);
-        }
-        if let Some(d) = f.due_before {
-            $q.push(" AND c.resolution_due_at < ").push_bind(d);
-        }
-        match (f.sort, &f.cursor) {
-            (CaseSort::Newest, Some(c)) => {
-                $q.push(" AND c.id < ").push_bind(c.id);
-            }
-            (CaseSort::Due, Some(c)) => {
-                let at = c.at.unwrap_or_default();
-                $q.push(" AND (c.resolution_due_at > ").push_bind(at);
-                $q.push(" OR (c.resolution_due_at = ").push_bind(at);
-                $q.push(" AND c.id > ").push_bind(c.id).push("))");
-            }
-            (_, None) => {}
-        }
-        $q.push(match f.sort {
-            CaseSort::Newest => " ORDER BY c.id DESC",
-            CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
-        });
-        $q.push(" LIMIT ").push_bind(i64::try_from($limit + 1).unwrap_or(201));
-    }};
+        (_, None) => {}
+    }
+    q.push(match f.sort {
+        CaseSort::Newest => " ORDER BY c.id DESC",
+        CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
+    });
+    q.push(" LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(201));
 }
 
-/// Inserts a new case in state `new` with its "created" timeline event,
-/// the `case.created` webhook job and the audit record, using the
-/// transaction `$tx`. `$extra` (a JSON object) is added to the event and
-/// audit details (e.g. the feedback that opened the case). A case without
-/// assignee that asks for routing is routed first (`routing::route_case!`);
-/// then an "assignment" event with the reason and a `case.route` audit
-/// entry follow the created event.
-macro_rules! insert_new_case {
-    ($tx:ident, $c:expr, $extra:expr) => {{
-        let c: &NewCase = $c;
-        let extra: serde_json::Value = $extra;
-        let routed = $crate::routing::route_case!($tx, c);
-        let assignee = c.assignee_id.or(routed.as_ref().map(|r| r.0));
-        sqlx::query(
-            "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
-             assignee_id, first_response_due_at, resolution_due_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12)",
-        )
-        .bind(c.id.0)
-        .bind(c.customer_id.0)
-        .bind(c.subject.as_str())
-        .bind(&c.description)
-        .bind(c.channel.as_str())
-        .bind(c.origin.as_str())
-        .bind(c.priority.as_str())
-        .bind(c.tier.as_str())
-        .bind(assignee.map(|u| u.0))
-        .bind(c.due.first_response_due_at)
-        .bind(c.due.resolution_due_at)
-        .bind(c.created_at)
-        .execute(&mut *$tx)
-        .await?;
-        let with_extra = |mut base: serde_json::Value| {
-            if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
-                for (k, v) in e {
-                    b.insert(k.clone(), v.clone());
+crate::backend_trait! {
+    /// Case statements shared with feedback (cases opened from it).
+    pub(crate) trait CaseWrites {
+        /// Inserts a new case in state `new` with its "created" timeline event,
+        /// the `case.created` webhook job and the audit record, in this
+        /// transaction. `extra` (a JSON object) is added to the event and
+        /// audit details (e.g. the feedback that opened the case). A case without
+        /// assignee that asks for routing is routed first (`Routing::route_case`);
+        /// then an "assignment" event with the reason and a `case.route` audit
+        /// entry follow the created event.
+        async fn insert_new_case(&mut self, c: &NewCase, extra: serde_json::Value) -> Result<(), StoreError> {
+            let routed = self.route_case(c).await?;
+            let assignee = c.assignee_id.or(routed.as_ref().map(|r| r.0));
+            sqlx::query(
+                "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
+                 assignee_id, first_response_due_at, resolution_due_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12)",
+            )
+            .bind(c.id.0)
+            .bind(c.customer_id.0)
+            .bind(c.subject.as_str())
+            .bind(&c.description)
+            .bind(c.channel.as_str())
+            .bind(c.origin.as_str())
+            .bind(c.priority.as_str())
+            .bind(c.tier.as_str())
+            .bind(assignee.map(|u| u.0))
+            .bind(c.due.first_response_due_at)
+            .bind(c.due.resolution_due_at)
+            .bind(c.created_at)
+            .execute(&mut *self)
+            .await?;
+            let with_extra = |mut base: serde_json::Value| {
+                if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+                    for (k, v) in e {
+                        b.insert(k.clone(), v.clone());
+                    }
                 }
-            }
-            base
-        };
-        let ev = NewEvent {
-            kind: EventKind::Created,
-            author: c.author,
-            body: None,
-            data: with_extra(json!({"channel": c.channel, "origin": c.origin, "priority": c.priority})),
-            at: c.created_at,
-        };
-        insert_event!(&mut *$tx, c.id.0, &ev);
-        if let Some((user, name, reason)) = &routed {
-            let data = json!({"from": null, "to": name, "assignee_id": user, "routing": reason,
-                "explanation": reason.to_string()});
+                base
+            };
             let ev = NewEvent {
-                kind: EventKind::Assignment,
-                author: None,
+                kind: EventKind::Created,
+                author: c.author,
                 body: None,
-                data: data.clone(),
+                data: with_extra(json!({"channel": c.channel, "origin": c.origin, "priority": c.priority})),
                 at: c.created_at,
             };
-            insert_event!(&mut *$tx, c.id.0, &ev);
-            record_audit!(
-                &mut *$tx,
-                Audit {
+            self.insert_event(c.id.0, &ev).await?;
+            if let Some((user, name, reason)) = &routed {
+                let data = json!({"from": null, "to": name, "assignee_id": user, "routing": reason,
+                    "explanation": reason.to_string()});
+                let ev = NewEvent {
+                    kind: EventKind::Assignment,
+                    author: None,
+                    body: None,
+                    data: data.clone(),
+                    at: c.created_at,
+                };
+                self.insert_event(c.id.0, &ev).await?;
+                self.record_audit(Audit {
                     actor: None,
                     action: "case.route",
                     entity: "case",
                     entity_id: c.id.to_string(),
                     detail: data,
                     at: c.created_at,
-                }
+                })
+                .await?;
+            }
+            let job = crate::outbox::NewJob::event(
+                "case.created",
+                Some(c.id),
+                json!({"customer_id": c.customer_id, "subject": c.subject.as_str(), "channel": c.channel, "origin": c.origin}),
+                c.created_at,
             );
-        }
-        let job = crate::outbox::NewJob::event(
-            "case.created",
-            Some(c.id),
-            json!({"customer_id": c.customer_id, "subject": c.subject.as_str(), "channel": c.channel, "origin": c.origin}),
-            c.created_at,
-        );
-        let _ = crate::outbox::insert_job!(&mut *$tx, &job, c.created_at);
-        record_audit!(
-            &mut *$tx,
-            Audit {
+            let _ = self.insert_job(&job, c.created_at).await?;
+            self.record_audit(Audit {
                 actor: c.author,
                 action: "case.create",
                 entity: "case",
                 entity_id: c.id.to_string(),
                 detail: with_extra(json!({"subject": c.subject.as_str(), "customer_id": c.customer_id})),
                 at: c.created_at,
-            }
-        );
-    }};
+            })
+            .await?;
+            Ok(())
+        }
+    }
 }
-pub(crate) use insert_new_case;
 
 fn stale() -> StoreError {
     StoreError::Conflict {
@@ -278,7 +281,7 @@ impl Store {
                     return Err(StoreError::NotFound("assignee"));
                 }
             }
-            insert_new_case!(tx, c, json!({}));
+            tx.insert_new_case(c, json!({})).await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -300,7 +303,7 @@ impl Store {
         let limit = f.limit.clamp(1, 200);
         let rows = with_pool!(self, |pool| {
             let mut q = sqlx::QueryBuilder::new(CASE_SELECT);
-            push_case_filter!(q, f, limit);
+            push_case_filter(&mut q, f, limit);
             q.build_query_as::<Case>().fetch_all(pool).await?
         });
         let sort = f.sort;
@@ -319,7 +322,7 @@ impl Store {
         let limit = f.limit.clamp(1, 200);
         with_pool!(self, |pool| {
             let mut q = sqlx::QueryBuilder::new(format!("{}{CASE_SELECT}", pool.explain_prefix()));
-            push_case_filter!(q, f, limit);
+            push_case_filter(&mut q, f, limit);
             Ok(pool.plan_text(q).await?)
         })
     }
@@ -393,25 +396,23 @@ impl Store {
                 data: json!({"from": from, "to": to}),
                 at: now,
             };
-            insert_event!(&mut *tx, id.0, &ev);
+            tx.insert_event(id.0, &ev).await?;
             let job = crate::outbox::NewJob::event(
                 "case.state_changed",
                 Some(id),
                 json!({"from": from, "to": to, "actor_id": actor}),
                 now,
             );
-            let _ = crate::outbox::insert_job!(&mut *tx, &job, now);
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "case.transition",
-                    entity: "case",
-                    entity_id: id.to_string(),
-                    detail: json!({"from": from, "to": to}),
-                    at: now,
-                }
-            );
+            let _ = tx.insert_job(&job, now).await?;
+            tx.record_audit(Audit {
+                actor,
+                action: "case.transition",
+                entity: "case",
+                entity_id: id.to_string(),
+                detail: json!({"from": from, "to": to}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -465,18 +466,16 @@ impl Store {
                 data: data.clone(),
                 at: now,
             };
-            insert_event!(&mut *tx, id.0, &ev);
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "case.assign",
-                    entity: "case",
-                    entity_id: id.to_string(),
-                    detail: data,
-                    at: now,
-                }
-            );
+            tx.insert_event(id.0, &ev).await?;
+            tx.record_audit(Audit {
+                actor,
+                action: "case.assign",
+                entity: "case",
+                entity_id: id.to_string(),
+                detail: data,
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -540,18 +539,16 @@ impl Store {
                 data: data.clone(),
                 at: now,
             };
-            insert_event!(&mut *tx, id.0, &ev);
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "case.update",
-                    entity: "case",
-                    entity_id: id.to_string(),
-                    detail: data,
-                    at: now,
-                }
-            );
+            tx.insert_event(id.0, &ev).await?;
+            tx.record_audit(Audit {
+                actor,
+                action: "case.update",
+                entity: "case",
+                entity_id: id.to_string(),
+                detail: data,
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -569,23 +566,21 @@ impl Store {
             if exists.is_none() {
                 return Err(StoreError::NotFound("case"));
             }
-            let id = insert_event!(&mut *tx, case.0, ev);
+            let id = tx.insert_event(case.0, ev).await?;
             sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                 .bind(ev.at)
                 .bind(case.0)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: ev.author,
-                    action: "case.event",
-                    entity: "case",
-                    entity_id: case.to_string(),
-                    detail: json!({"kind": ev.kind, "event_id": id}),
-                    at: ev.at,
-                }
-            );
+            tx.record_audit(Audit {
+                actor: ev.author,
+                action: "case.event",
+                entity: "case",
+                entity_id: case.to_string(),
+                detail: json!({"kind": ev.kind, "event_id": id}),
+                at: ev.at,
+            })
+            .await?;
             tx.commit().await?;
             id
         });

@@ -1,6 +1,6 @@
 //! Customers and B2B accounts.
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::BeginWrite;
 use crate::{Account, Cursor, Customer, Page, Store, StoreError, with_pool};
 use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Tier, UserId};
@@ -89,17 +89,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "external_id", || external_id_taken(&c.external_id)))?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "customer.create",
-                    entity: "customer",
-                    entity_id: c.id.to_string(),
-                    detail: json!({"name": c.name.as_str(), "external_id": c.external_id}),
-                    at: c.created_at,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "customer.create",
+                entity: "customer",
+                entity_id: c.id.to_string(),
+                detail: json!({"name": c.name.as_str(), "external_id": c.external_id}),
+                at: c.created_at,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })
@@ -217,9 +215,7 @@ impl Store {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("account"),
                 _ => StoreError::Database(e),
             })?;
-            record_audit!(
-                &mut *tx,
-                Audit {
+            tx.record_audit(Audit {
                     actor,
                     action: "customer.update",
                     entity: "customer",
@@ -227,8 +223,7 @@ impl Store {
                     detail: json!({"before": {"name": cur.name, "email": cur.email, "tier": cur.tier, "language": cur.language},
                                    "after": {"name": row.name, "email": row.email, "tier": row.tier, "language": row.language}}),
                     at: now,
-                }
-            );
+                }).await?;
             tx.commit().await?;
             Ok(row)
         })
@@ -292,17 +287,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "name", || format!("an account named `{name}` exists already")))?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "account.create",
-                    entity: "account",
-                    entity_id: id.to_string(),
-                    detail: json!({"name": name.as_str()}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "account.create",
+                entity: "account",
+                entity_id: id.to_string(),
+                detail: json!({"name": name.as_str()}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })

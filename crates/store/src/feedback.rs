@@ -4,10 +4,10 @@
 //! to the customer's open case) and the audit entries are written in one
 //! transaction; imports write chunks of items per transaction.
 
-use crate::audit::{Audit, Removal, new_id, record_audit};
-use crate::cases::insert_new_case;
+use crate::audit::{Audit, AuditLog, Removal, new_id};
+use crate::cases::CaseWrites;
 use crate::dialect::BeginWrite;
-use crate::outbox::insert_event;
+use crate::outbox::Outbox;
 use crate::{Cursor, EventKind, NewCase, NewEvent, Page, Store, StoreError, with_pool};
 use amends_domain::detection::{Conditions, Reason, RuleAction};
 use amends_domain::feedback::{Rating, SentimentLabel};
@@ -218,7 +218,8 @@ impl Store {
                             let attached = case_id.is_some();
                             if case_id.is_none() {
                                 let c = &d.case;
-                                insert_new_case!(tx, c, json!({"feedback_id": f.id, "rule": d.rule_name}));
+                                tx.insert_new_case(c, json!({"feedback_id": f.id, "rule": d.rule_name}))
+                                    .await?;
                                 case_id = Some(c.id);
                             }
                             if let Some(case) = case_id {
@@ -230,7 +231,7 @@ impl Store {
                                     "rating": f.rating.map(Rating::get), "rule": d.rule_name}),
                                     at: f.created_at,
                                 };
-                                insert_event!(&mut *tx, case.0, &ev);
+                                tx.insert_event(case.0, &ev).await?;
                                 if attached {
                                     sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                                         .bind(f.created_at)
@@ -277,18 +278,16 @@ impl Store {
                                 .execute(&mut *tx)
                                 .await?;
                         }
-                        record_audit!(
-                            &mut *tx,
-                            Audit {
-                                actor: f.author,
-                                action: "feedback.create",
-                                entity: "feedback",
-                                entity_id: f.id.to_string(),
-                                detail: json!({"customer_id": f.customer_id, "channel": f.channel,
+                        tx.record_audit(Audit {
+                            actor: f.author,
+                            action: "feedback.create",
+                            entity: "feedback",
+                            entity_id: f.id.to_string(),
+                            detail: json!({"customer_id": f.customer_id, "channel": f.channel,
                                 "case_id": case_id, "rule": f.detection.as_ref().map(|d| &d.rule_name)}),
-                                at: f.created_at,
-                            }
-                        );
+                            at: f.created_at,
+                        })
+                        .await?;
                         ids.push(case_id);
                     }
                     tx.commit().await?;
@@ -377,7 +376,7 @@ impl Store {
         }
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            insert_new_case!(tx, c, json!({"feedback_id": feedback}));
+            tx.insert_new_case(c, json!({"feedback_id": feedback})).await?;
             let msg = NewEvent {
                 kind: EventKind::MessageIn,
                 author: None,
@@ -385,7 +384,7 @@ impl Store {
                 data: json!({"feedback_id": feedback, "channel": f.channel, "rating": f.rating}),
                 at: c.created_at,
             };
-            insert_event!(&mut *tx, c.id.0, &msg);
+            tx.insert_event(c.id.0, &msg).await?;
             let done = sqlx::query("UPDATE feedback SET case_id = $1 WHERE id = $2 AND case_id IS NULL")
                 .bind(c.id.0)
                 .bind(feedback.0)
@@ -460,17 +459,15 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "rule.create",
-                    entity: "detection_rule",
-                    entity_id: id.to_string(),
-                    detail: json!({"name": r.name, "conditions": r.conditions, "action": r.action, "priority": r.priority}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "rule.create",
+                entity: "detection_rule",
+                entity_id: id.to_string(),
+                detail: json!({"name": r.name, "conditions": r.conditions, "action": r.action, "priority": r.priority}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })
@@ -503,18 +500,16 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound("detection rule"))?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "rule.update",
-                    entity: "detection_rule",
-                    entity_id: id.to_string(),
-                    detail: json!({"before": {"name": cur.name, "enabled": cur.enabled, "conditions": cur.conditions},
+            tx.record_audit(Audit {
+                actor,
+                action: "rule.update",
+                entity: "detection_rule",
+                entity_id: id.to_string(),
+                detail: json!({"before": {"name": cur.name, "enabled": cur.enabled, "conditions": cur.conditions},
                                    "after": {"name": r.name, "enabled": r.enabled, "conditions": r.conditions}}),
-                    at: now,
-                }
-            );
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })

@@ -1,9 +1,9 @@
 //! Follow-up after resolution: surveys and their answers, check-ins,
 //! webhooks and their delivery log.
 
-use crate::audit::{Audit, Removal, record_audit};
+use crate::audit::{Audit, AuditLog, Removal};
 use crate::dialect::BeginWrite;
-use crate::outbox::{NewJob, insert_job};
+use crate::outbox::{NewJob, Outbox};
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CaseState, CustomerId, Language, UserId};
 use chrono::{DateTime, Utc};
@@ -11,53 +11,52 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-/// Records that the follow-up of `$case` happened at `$now`; a resolved
-/// case moves on to `followed_up` (timeline, audit and event job included).
-macro_rules! record_follow_up {
-    ($tx:expr, $case:expr, $now:expr) => {{
-        let case: amends_domain::CaseId = $case;
-        let now: DateTime<Utc> = $now;
-        let moved = sqlx::query(
-            "UPDATE cases SET state = 'followed_up', follow_up_at = $1, updated_at = $1, version = version + 1, \
-             open = FALSE WHERE id = $2 AND state = 'resolved'",
-        )
-        .bind(now)
-        .bind(case.0)
-        .execute(&mut *$tx)
-        .await?;
-        if moved.rows_affected() == 1 {
-            let data = serde_json::json!({"from": "resolved", "to": "followed_up", "auto": true});
-            let ev = $crate::NewEvent {
-                kind: $crate::EventKind::StateChange,
-                author: None,
-                body: None,
-                data: data.clone(),
-                at: now,
-            };
-            $crate::outbox::insert_event!(&mut *$tx, case.0, &ev);
-            let job = $crate::outbox::NewJob::event("case.state_changed", Some(case), data.clone(), now);
-            let _ = $crate::outbox::insert_job!(&mut *$tx, &job, now);
-            $crate::audit::record_audit!(
-                &mut *$tx,
-                $crate::audit::Audit {
+crate::backend_trait! {
+    /// Follow-up statements shared with the job runner.
+    pub(crate) trait FollowUps {
+        /// Records that the follow-up of `case` happened at `now`; a resolved
+        /// case moves on to `followed_up` (timeline, audit and event job included).
+        async fn record_follow_up(&mut self, case: CaseId, now: DateTime<Utc>) -> Result<(), StoreError> {
+            let moved = sqlx::query(
+                "UPDATE cases SET state = 'followed_up', follow_up_at = $1, updated_at = $1, version = version + 1, \
+                 open = FALSE WHERE id = $2 AND state = 'resolved'",
+            )
+            .bind(now)
+            .bind(case.0)
+            .execute(&mut *self)
+            .await?;
+            if moved.rows_affected() == 1 {
+                let data = serde_json::json!({"from": "resolved", "to": "followed_up", "auto": true});
+                let ev = crate::NewEvent {
+                    kind: crate::EventKind::StateChange,
+                    author: None,
+                    body: None,
+                    data: data.clone(),
+                    at: now,
+                };
+                self.insert_event(case.0, &ev).await?;
+                let job = crate::outbox::NewJob::event("case.state_changed", Some(case), data.clone(), now);
+                let _ = self.insert_job(&job, now).await?;
+                self.record_audit(crate::audit::Audit {
                     actor: None,
                     action: "case.transition",
                     entity: "case",
                     entity_id: case.to_string(),
                     detail: data,
                     at: now,
-                }
-            );
-        } else {
-            sqlx::query("UPDATE cases SET follow_up_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(case.0)
-                .execute(&mut *$tx)
+                })
                 .await?;
+            } else {
+                sqlx::query("UPDATE cases SET follow_up_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(case.0)
+                    .execute(&mut *self)
+                    .await?;
+            }
+            Ok(())
         }
-    }};
+    }
 }
-pub(crate) use record_follow_up;
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Survey {
@@ -264,7 +263,7 @@ impl Store {
                 data: data.clone(),
                 at: now,
             };
-            crate::outbox::insert_event!(&mut *tx, case.0, &ev);
+            tx.insert_event(case.0, &ev).await?;
             let outcome = if a.negative {
                 let from: Option<CaseState> = state.parse().ok();
                 let may_reopen = from.is_some_and(|s| s.transition(CaseState::Reopened).is_ok());
@@ -289,23 +288,22 @@ impl Store {
                         data: change.clone(),
                         at: now,
                     };
-                    crate::outbox::insert_event!(&mut *tx, case.0, &ev);
-                    let _ = insert_job!(
-                        &mut *tx,
-                        &NewJob::event("case.state_changed", Some(case), change.clone(), now),
-                        now
-                    );
-                    record_audit!(
-                        &mut *tx,
-                        Audit {
-                            actor: None,
-                            action: "case.transition",
-                            entity: "case",
-                            entity_id: case.to_string(),
-                            detail: change,
-                            at: now,
-                        }
-                    );
+                    tx.insert_event(case.0, &ev).await?;
+                    let _ = tx
+                        .insert_job(
+                            &NewJob::event("case.state_changed", Some(case), change.clone(), now),
+                            now,
+                        )
+                        .await?;
+                    tx.record_audit(Audit {
+                        actor: None,
+                        action: "case.transition",
+                        entity: "case",
+                        entity_id: case.to_string(),
+                        detail: change,
+                        at: now,
+                    })
+                    .await?;
                     AnswerOutcome::Reopened
                 } else {
                     AnswerOutcome::Flagged
@@ -317,31 +315,27 @@ impl Store {
                     data: json!({"what": "lead_attention", "survey_id": a.survey_id}),
                     at: now,
                 };
-                crate::outbox::insert_event!(&mut *tx, case.0, &ev);
+                tx.insert_event(case.0, &ev).await?;
                 outcome
             } else {
-                record_follow_up!(tx, case, now);
+                tx.record_follow_up(case, now).await?;
                 AnswerOutcome::FollowedUp
             };
-            let _ = insert_job!(
-                &mut *tx,
-                &NewJob::event("survey.answered", Some(case), data.clone(), now),
-                now
-            );
+            let _ = tx
+                .insert_job(&NewJob::event("survey.answered", Some(case), data.clone(), now), now)
+                .await?;
             for j in &a.jobs {
-                let _ = insert_job!(&mut *tx, j, now);
+                let _ = tx.insert_job(j, now).await?;
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: None,
-                    action: "survey.answer",
-                    entity: "case",
-                    entity_id: case.to_string(),
-                    detail: data,
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor: None,
+                action: "survey.answer",
+                entity: "case",
+                entity_id: case.to_string(),
+                detail: data,
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(outcome)
         })
@@ -364,17 +358,15 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("case"));
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "case.lead_attention_cleared",
-                    entity: "case",
-                    entity_id: case.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "case.lead_attention_cleared",
+                entity: "case",
+                entity_id: case.to_string(),
+                detail: serde_json::Value::Null,
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(())
         })
@@ -403,17 +395,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "webhook.create",
-                    entity: "webhook",
-                    entity_id: id.to_string(),
-                    detail: json!({"url": url, "events": events}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "webhook.create",
+                entity: "webhook",
+                entity_id: id.to_string(),
+                detail: json!({"url": url, "events": events}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;

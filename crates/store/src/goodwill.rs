@@ -1,8 +1,8 @@
 //! Goodwill: catalog, empowerment limits, monthly budgets, grants and the ledger.
 
-use crate::audit::{Audit, new_id, record_audit};
+use crate::audit::{Audit, AuditLog, new_id};
 use crate::dialect::BeginWrite;
-use crate::outbox::insert_event;
+use crate::outbox::Outbox;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::goodwill::{Decision, EmpowermentLimit, GoodwillKind, GrantState, MonthBudget};
 use amends_domain::{CaseId, CustomerId, Role, UserId};
@@ -145,87 +145,114 @@ pub struct Spend {
     pub budget: Option<MonthBudget>,
 }
 
-/// Sums granted goodwill attributable to `$user` (granted directly by them,
-/// or approved by them) in `[$from,$to)`, and on `$case`.
-macro_rules! spend {
-    ($exec:expr, $user:expr, $case:expr, $from:expr, $to:expr) => {{
-        let (m,): (Option<i64>,) = sqlx::query_as(
-            "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' \
-             AND granted_at >= $2 AND granted_at < $3 \
-             AND ((decided_by IS NULL AND requested_by = $1) OR decided_by = $1)",
-        )
-        .bind($user)
-        .bind($from)
-        .bind($to)
-        .fetch_one(&mut *$exec)
-        .await?;
-        let (c,): (Option<i64>,) = sqlx::query_as(
-            "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' AND case_id = $1",
-        )
-        .bind($case)
-        .fetch_one(&mut *$exec)
-        .await?;
-        let (_, _, label) = month_of($from);
-        let budget: Option<(i64, String)> =
-            sqlx::query_as("SELECT amount_cents, currency FROM goodwill_budgets WHERE month = $1")
-                .bind(&label)
-                .fetch_optional(&mut *$exec)
-                .await?;
-        let budget = match budget {
-            None => None,
-            Some((amount_cents, currency)) => {
-                let (all,): (Option<i64>,) = sqlx::query_as(
-                    "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' \
-                     AND granted_at >= $1 AND granted_at < $2",
-                )
-                .bind($from)
-                .bind($to)
-                .fetch_one(&mut *$exec)
-                .await?;
-                Some(MonthBudget {
-                    amount_cents,
-                    currency,
-                    spent_cents: all.unwrap_or(0),
-                })
-            }
-        };
-        Spend {
-            month_cents: m.unwrap_or(0),
-            case_cents: c.unwrap_or(0),
-            budget,
-        }
-    }};
+/// What a grant decision writes beside the grant row.
+pub(crate) struct GrantEffects<'a> {
+    pub case: CaseId,
+    pub actor: UserId,
+    /// The audit action (`goodwill.grant`, `goodwill.approve`, …).
+    pub action: &'a str,
+    pub data: serde_json::Value,
+    pub body: Option<String>,
+    /// Whether the grant is granted now (then a webhook event follows).
+    pub granted: bool,
+    pub at: DateTime<Utc>,
 }
 
-/// Records the grant's timeline event, audit entry and (when granted)
-/// the `goodwill.granted` webhook event, inside the transaction `$tx`.
-macro_rules! record_grant_effects {
-    ($tx:expr, $case:expr, $actor:expr, $action:expr, $data:expr, $body:expr, $granted:expr, $at:expr) => {{
-        let data: serde_json::Value = $data;
-        let ev = NewEvent {
-            kind: EventKind::Goodwill,
-            author: Some($actor),
-            body: $body,
-            data: data.clone(),
-            at: $at,
-        };
-        insert_event!(&mut *$tx, $case.0, &ev);
-        if $granted {
-            let job = crate::outbox::NewJob::event("goodwill.granted", Some($case), data.clone(), $at);
-            let _ = crate::outbox::insert_job!(&mut *$tx, &job, $at);
+crate::backend_trait! {
+    /// The goodwill ledger's statements inside a grant's transaction.
+    pub(crate) trait Ledger {
+        /// Sums granted goodwill attributable to `user` (granted directly by them,
+        /// or approved by them) in `[from,to)`, and on `case`.
+        async fn spend(
+            &mut self,
+            user: Uuid,
+            case: Uuid,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Spend, StoreError> {
+            let (m,): (Option<i64>,) = sqlx::query_as(
+                "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' \
+                 AND granted_at >= $2 AND granted_at < $3 \
+                 AND ((decided_by IS NULL AND requested_by = $1) OR decided_by = $1)",
+            )
+            .bind(user)
+            .bind(from)
+            .bind(to)
+            .fetch_one(&mut *self)
+            .await?;
+            let (c,): (Option<i64>,) = sqlx::query_as(
+                "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' AND case_id = $1",
+            )
+            .bind(case)
+            .fetch_one(&mut *self)
+            .await?;
+            let (_, _, label) = month_of(from);
+            let budget: Option<(i64, String)> =
+                sqlx::query_as("SELECT amount_cents, currency FROM goodwill_budgets WHERE month = $1")
+                    .bind(&label)
+                    .fetch_optional(&mut *self)
+                    .await?;
+            let budget = match budget {
+                None => None,
+                Some((amount_cents, currency)) => {
+                    let (all,): (Option<i64>,) = sqlx::query_as(
+                        "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' \
+                         AND granted_at >= $1 AND granted_at < $2",
+                    )
+                    .bind(from)
+                    .bind(to)
+                    .fetch_one(&mut *self)
+                    .await?;
+                    Some(MonthBudget {
+                        amount_cents,
+                        currency,
+                        spent_cents: all.unwrap_or(0),
+                    })
+                }
+            };
+            Ok(Spend {
+                month_cents: m.unwrap_or(0),
+                case_cents: c.unwrap_or(0),
+                budget,
+            })
         }
-        record_audit!(
-            &mut *$tx,
-            Audit {
-                actor: Some($actor),
-                action: $action,
+
+        /// Records the grant's timeline event, audit entry and (when granted)
+        /// the `goodwill.granted` webhook event, in this transaction.
+        async fn record_grant_effects(&mut self, fx: GrantEffects<'_>) -> Result<(), StoreError> {
+            let GrantEffects {
+                case,
+                actor,
+                action,
+                data,
+                body,
+                granted,
+                at,
+            } = fx;
+            let ev = NewEvent {
+                kind: EventKind::Goodwill,
+                author: Some(actor),
+                body,
+                data: data.clone(),
+                at,
+            };
+            self.insert_event(case.0, &ev).await?;
+            if granted {
+                let job = crate::outbox::NewJob::event("goodwill.granted", Some(case), data.clone(), at);
+                let _ = self.insert_job(&job, at).await?;
+            }
+            self.record_audit(Audit {
+                actor: Some(actor),
+                action,
                 entity: "goodwill",
                 entity_id: data["grant_id"].as_str().unwrap_or_default().to_string(),
                 detail: data,
-                at: $at,
-            }
-        );
-    }};
+                at,
+            })
+            .await?;
+            Ok(())
+        }
+    }
 }
 
 impl Store {
@@ -280,18 +307,16 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: Some(actor),
-                    action: "goodwill.catalog.save",
-                    entity: "goodwill_catalog",
-                    entity_id: id.to_string(),
-                    detail: json!({"kind": item.kind, "name_en": item.name_en, "value_cents": item.value_cents,
+            tx.record_audit(Audit {
+                actor: Some(actor),
+                action: "goodwill.catalog.save",
+                entity: "goodwill_catalog",
+                entity_id: id.to_string(),
+                detail: json!({"kind": item.kind, "name_en": item.name_en, "value_cents": item.value_cents,
                         "currency": item.currency, "active": item.active}),
-                    at: now,
-                }
-            );
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -342,17 +367,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: Some(actor),
-                    action: "goodwill.limit.set",
-                    entity: "goodwill_limit",
-                    entity_id: role.as_str().to_string(),
-                    detail: json!(limit),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor: Some(actor),
+                action: "goodwill.limit.set",
+                entity: "goodwill_limit",
+                entity_id: role.as_str().to_string(),
+                detail: json!(limit),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })
@@ -390,17 +413,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: Some(actor),
-                    action: "goodwill.budget.set",
-                    entity: "goodwill_budget",
-                    entity_id: month.to_string(),
-                    detail: json!({"amount_cents": amount_cents, "currency": currency}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor: Some(actor),
+                action: "goodwill.budget.set",
+                entity: "goodwill_budget",
+                entity_id: month.to_string(),
+                detail: json!({"amount_cents": amount_cents, "currency": currency}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })
@@ -426,7 +447,7 @@ impl Store {
         let (from, to, _) = month_of(now);
         with_pool!(self, |pool| {
             let mut conn = pool.acquire().await?;
-            Ok(spend!(conn, user.0, case.0, from, to))
+            conn.spend(user.0, case.0, from, to).await
         })
     }
 
@@ -462,7 +483,7 @@ impl Store {
                     return Ok(Err("this rule granted goodwill on this case already".to_string()));
                 }
             }
-            let spend = spend!(tx, g.requested_by.0, g.case_id.0, from, to);
+            let spend = tx.spend(g.requested_by.0, g.case_id.0, from, to).await?;
             let over_budget = spend
                 .budget
                 .as_ref()
@@ -497,16 +518,16 @@ impl Store {
             let data = json!({"grant_id": id.to_string(), "state": state, "kind": g.kind, "value_cents": g.value_cents,
                 "currency": g.currency, "customer_id": case.customer_id, "approval_reason": approval_reason,
                 "over_budget": over_budget, "rule_id": g.rule_id});
-            record_grant_effects!(
-                tx,
-                g.case_id,
-                g.requested_by,
-                if granted { "goodwill.grant" } else { "goodwill.request" },
+            tx.record_grant_effects(GrantEffects {
+                case: g.case_id,
+                actor: g.requested_by,
+                action: if granted { "goodwill.grant" } else { "goodwill.request" },
                 data,
-                Some(g.reason.clone()),
+                body: Some(g.reason.clone()),
                 granted,
-                g.at
-            );
+                at: g.at,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<Result<(), String>, StoreError>(Ok(()))
         })?;
@@ -549,7 +570,7 @@ impl Store {
                 .bind(grant.case_id)
                 .execute(&mut *tx)
                 .await?;
-            let spend = spend!(tx, approver.0, grant.case_id, from, to);
+            let spend = tx.spend(approver.0, grant.case_id, from, to).await?;
             let over_budget = approve
                 && spend
                     .budget
@@ -584,16 +605,16 @@ impl Store {
             let data = json!({"grant_id": id.to_string(), "state": state, "kind": grant.kind,
                 "value_cents": grant.value_cents, "currency": grant.currency, "customer_id": grant.customer_id,
                 "requested_by": grant.requested_by_name, "over_budget": over_budget});
-            record_grant_effects!(
-                tx,
+            tx.record_grant_effects(GrantEffects {
                 case,
-                approver,
-                if approve { "goodwill.approve" } else { "goodwill.reject" },
+                actor: approver,
+                action: if approve { "goodwill.approve" } else { "goodwill.reject" },
                 data,
-                Some(reason.to_string()),
-                approve,
-                now
-            );
+                body: Some(reason.to_string()),
+                granted: approve,
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<Result<(), String>, StoreError>(Ok(()))
         })?;

@@ -2,7 +2,7 @@
 //! catalog item it grants. The incident fan-out applies the rules scoped to
 //! incidents; ordinary cases apply those scoped to cases.
 
-use crate::audit::{Audit, Removal, record_audit};
+use crate::audit::{Audit, AuditLog, Removal};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::UserId;
@@ -115,22 +115,20 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("goodwill rule"));
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: if id.is_some() {
-                        "goodwill_rule.update"
-                    } else {
-                        "goodwill_rule.create"
-                    },
-                    entity: "goodwill_rule",
-                    entity_id: rule_id.to_string(),
-                    detail: json!({"name": r.name, "condition": r.condition, "catalog_item_id": r.catalog_item_id,
+            tx.record_audit(Audit {
+                actor,
+                action: if id.is_some() {
+                    "goodwill_rule.update"
+                } else {
+                    "goodwill_rule.create"
+                },
+                entity: "goodwill_rule",
+                entity_id: rule_id.to_string(),
+                detail: json!({"name": r.name, "condition": r.condition, "catalog_item_id": r.catalog_item_id,
                         "position": r.position, "active": r.active, "applies_to": r.applies_to}),
-                    at: now,
-                }
-            );
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;

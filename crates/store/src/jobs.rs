@@ -9,9 +9,10 @@
 //! same transaction that marks it done, and only if the worker still holds
 //! the lease, so they happen exactly once.
 
-use crate::audit::{Audit, new_id, record_audit};
+use crate::audit::{Audit, AuditLog, new_id};
 use crate::dialect::{BeginWrite, Dialect};
-use crate::outbox::{NewJob, insert_job};
+use crate::followup::FollowUps;
+use crate::outbox::{NewJob, Outbox};
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CustomerId, Language, UserId};
 use chrono::{DateTime, Duration, Utc};
@@ -88,77 +89,77 @@ pub struct JobEffects {
     pub delivery: Option<DeliveryUpdate>,
 }
 
-/// Applies `$fx` (a `&JobEffects`) with `$exec` (a `&mut *tx`).
-macro_rules! apply_effects {
-    ($tx:expr, $fx:expr, $now:expr) => {{
-        let fx: &$crate::jobs::JobEffects = $fx;
-        let now: DateTime<Utc> = $now;
-        if let Some(s) = &fx.new_survey {
-            sqlx::query(
-                "INSERT INTO surveys (id, case_id, customer_id, language, state, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, 'scheduled', $5, $6)",
-            )
-            .bind(s.id)
-            .bind(s.case_id.0)
-            .bind(s.customer_id.0)
-            .bind(s.language.code())
-            .bind(now)
-            .bind(s.expires_at)
-            .execute(&mut *$tx)
-            .await?;
-        }
-        if let Some(id) = fx.survey_sent {
-            sqlx::query("UPDATE surveys SET state = 'sent', sent_at = $1 WHERE id = $2 AND state = 'scheduled'")
+crate::backend_trait! {
+    /// Job statements shared with incident notices.
+    pub(crate) trait JobWrites {
+        /// Applies the effects of a job in its transaction.
+        async fn apply_effects(&mut self, fx: &JobEffects, now: DateTime<Utc>) -> Result<(), StoreError> {
+            if let Some(s) = &fx.new_survey {
+                sqlx::query(
+                    "INSERT INTO surveys (id, case_id, customer_id, language, state, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, 'scheduled', $5, $6)",
+                )
+                .bind(s.id)
+                .bind(s.case_id.0)
+                .bind(s.customer_id.0)
+                .bind(s.language.code())
                 .bind(now)
-                .bind(id)
-                .execute(&mut *$tx)
+                .bind(s.expires_at)
+                .execute(&mut *self)
                 .await?;
-        }
-        if let Some(id) = fx.survey_skipped {
-            sqlx::query("UPDATE surveys SET state = 'skipped' WHERE id = $1 AND state = 'scheduled'")
-                .bind(id)
-                .execute(&mut *$tx)
+            }
+            if let Some(id) = fx.survey_sent {
+                sqlx::query("UPDATE surveys SET state = 'sent', sent_at = $1 WHERE id = $2 AND state = 'scheduled'")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *self)
+                    .await?;
+            }
+            if let Some(id) = fx.survey_skipped {
+                sqlx::query("UPDATE surveys SET state = 'skipped' WHERE id = $1 AND state = 'scheduled'")
+                    .bind(id)
+                    .execute(&mut *self)
+                    .await?;
+            }
+            for d in &fx.new_deliveries {
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, state, attempts, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+                )
+                .bind(d.id)
+                .bind(d.webhook_id)
+                .bind(&d.event)
+                .bind(&d.payload)
+                .bind(now)
+                .execute(&mut *self)
                 .await?;
+            }
+            if let Some(d) = &fx.delivery {
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2, last_error = $3, \
+                     updated_at = $4 WHERE id = $5",
+                )
+                .bind(&d.state)
+                .bind(d.status)
+                .bind(d.error.as_deref())
+                .bind(now)
+                .bind(d.id)
+                .execute(&mut *self)
+                .await?;
+            }
+            for (case, ev) in &fx.events {
+                self.insert_event(case.0, ev).await?;
+            }
+            if let Some(case) = fx.follow_up_done {
+                self.record_follow_up(case, now).await?;
+            }
+            for j in &fx.jobs {
+                let _ = self.insert_job(j, now).await?;
+            }
+            Ok(())
         }
-        for d in &fx.new_deliveries {
-            sqlx::query(
-                "INSERT INTO webhook_deliveries (id, webhook_id, event, payload, state, attempts, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-            )
-            .bind(d.id)
-            .bind(d.webhook_id)
-            .bind(&d.event)
-            .bind(&d.payload)
-            .bind(now)
-            .execute(&mut *$tx)
-            .await?;
-        }
-        if let Some(d) = &fx.delivery {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2, last_error = $3, \
-                 updated_at = $4 WHERE id = $5",
-            )
-            .bind(&d.state)
-            .bind(d.status)
-            .bind(d.error.as_deref())
-            .bind(now)
-            .bind(d.id)
-            .execute(&mut *$tx)
-            .await?;
-        }
-        for (case, ev) in &fx.events {
-            $crate::outbox::insert_event!(&mut *$tx, case.0, ev);
-        }
-        if let Some(case) = fx.follow_up_done {
-            $crate::followup::record_follow_up!($tx, case, now);
-        }
-        for j in &fx.jobs {
-            let _ = $crate::outbox::insert_job!(&mut *$tx, j, now);
-        }
-    }};
+    }
 }
-
-pub(crate) use apply_effects;
 
 /// Claims due jobs (and jobs whose lease ran out) for a worker; concurrent
 /// workers pass over each other's rows ([`Dialect::skip_locked`]).
@@ -178,7 +179,7 @@ impl Store {
         let key = job.dedupe_key.clone();
         let inserted = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let new = insert_job!(&mut *tx, job, now);
+            let new = tx.insert_job(job, now).await?;
             tx.commit().await?;
             new
         });
@@ -250,7 +251,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
-            apply_effects!(tx, fx, now);
+            tx.apply_effects(fx, now).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -285,7 +286,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
-            apply_effects!(tx, fx, now);
+            tx.apply_effects(fx, now).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -376,17 +377,15 @@ impl Store {
                     },
                 });
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "job.retry",
-                    entity: "job",
-                    entity_id: id.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "job.retry",
+                entity: "job",
+                entity_id: id.to_string(),
+                detail: serde_json::Value::Null,
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;

@@ -4,7 +4,11 @@
 //! file in WAL mode) and PostgreSQL (several instances share one database).
 //! Each query is written once in portable SQL (`$1` placeholders work on
 //! both) and expanded for each backend's concrete pool by [`with_pool!`], so
-//! the compiler checks both paths. Where the backends differ (transaction
+//! the compiler checks both paths. Statements that several methods share
+//! (the audit entry, the timeline event, the outbox job, …) are async
+//! methods of crate-private traits that `backend_trait!` implements for both
+//! backends' connections from one body; a method body calls them on its
+//! transaction (`tx.insert_event(..).await?`). Where the backends differ (transaction
 //! start, row locks, planner hints, JSON functions, full-text search), the
 //! SQL comes from `dialect`. Only this crate writes SQL.
 
@@ -80,6 +84,46 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Declares a crate-private trait of statements that run on one
+/// connection (usually a transaction: `tx.insert_event(..)` derefs to it)
+/// and implements it for both backends' connections from one body each,
+/// so the SQL is written once and type-checked per backend. Callers see
+/// every early return as the `?` after the call. The methods take
+/// `&mut self` and plain named arguments (no generics), and call each other
+/// as `self.method(..)`.
+macro_rules! backend_trait {
+    // `$s` is the caller's `self`: a `self` written here would not be the
+    // one the bodies name.
+    (
+        $(#[$trait_meta:meta])*
+        $vis:vis trait $name:ident {
+            $(
+                $(#[$fn_meta:meta])*
+                async fn $f:ident(&mut $s:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $body:block
+            )*
+        }
+    ) => {
+        $(#[$trait_meta])*
+        $vis trait $name {
+            $(
+                $(#[$fn_meta])*
+                async fn $f(&mut $s $(, $arg: $ty)*) -> $ret;
+            )*
+        }
+        impl $name for sqlx::SqliteConnection {
+            $(
+                async fn $f(&mut $s $(, $arg: $ty)*) -> $ret $body
+            )*
+        }
+        impl $name for sqlx::PgConnection {
+            $(
+                async fn $f(&mut $s $(, $arg: $ty)*) -> $ret $body
+            )*
+        }
+    };
+}
+pub(crate) use backend_trait;
 
 /// How hard a commit tries to survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

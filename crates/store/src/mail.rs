@@ -1,8 +1,8 @@
 //! Inbound mail: threading lookups and stored attachments.
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::BeginWrite;
-use crate::outbox::insert_event;
+use crate::outbox::Outbox;
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, FeedbackId, UserId};
 use chrono::{DateTime, Utc};
@@ -158,23 +158,21 @@ impl Store {
                 .await?;
             }
             if let (Some(case), Some(ev)) = (m.case_id, &m.event) {
-                insert_event!(&mut *tx, case.0, ev);
+                tx.insert_event(case.0, ev).await?;
                 sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                     .bind(m.at)
                     .bind(case.0)
                     .execute(&mut *tx)
                     .await?;
-                record_audit!(
-                    &mut *tx,
-                    Audit {
-                        actor: m.actor,
-                        action: "case.mail_in",
-                        entity: "case",
-                        entity_id: case.to_string(),
-                        detail: json!({"message_id": m.message_id, "attachments": m.attachments.len()}),
-                        at: m.at,
-                    }
-                );
+                tx.record_audit(Audit {
+                    actor: m.actor,
+                    action: "case.mail_in",
+                    entity: "case",
+                    entity_id: case.to_string(),
+                    detail: json!({"message_id": m.message_id, "attachments": m.attachments.len()}),
+                    at: m.at,
+                })
+                .await?;
             }
             tx.commit().await?;
             Ok::<(), StoreError>(())

@@ -1,39 +1,13 @@
 //! The rows a change writes beside itself, in its own transaction: the
 //! case's timeline event and the outbox job that tells the rest of the
-//! system (webhooks, mails) about it. Statement helpers shared by every
-//! aggregate module.
+//! system (webhooks, mails) about it. The [`Outbox`] statements are shared by
+//! every aggregate module.
 
-use amends_domain::CaseId;
+use crate::{NewEvent, StoreError};
+use amends_domain::{CaseId, EventId};
 use chrono::{DateTime, Utc};
 use serde_json::json;
-
-/// Inserts one timeline event with the executor `$exec`.
-macro_rules! insert_event {
-    ($exec:expr, $case:expr, $ev:expr) => {{
-        let ev: &$crate::NewEvent = $ev;
-        let id = $crate::audit::new_id(ev.at);
-        sqlx::query(
-            "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind($case)
-        .bind(ev.kind.as_str())
-        .bind(ev.author.map(|u| u.0))
-        .bind(ev.body.as_deref())
-        .bind(if ev.data.is_null() {
-            None
-        } else {
-            Some(ev.data.to_string())
-        })
-        .bind(ev.at)
-        .execute($exec)
-        .await?;
-        amends_domain::EventId(id)
-    }};
-}
-
-pub(crate) use insert_event;
+use uuid::Uuid;
 
 /// A job to enqueue.
 #[derive(Debug, Clone)]
@@ -68,27 +42,50 @@ impl NewJob {
     }
 }
 
-/// Inserts a job with `$exec`; gives `true` if it was new (its dedupe key unused).
-macro_rules! insert_job {
-    ($exec:expr, $job:expr, $now:expr) => {{
-        let j: &$crate::outbox::NewJob = $job;
-        let done = sqlx::query(
-            "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind($crate::audit::new_id($now))
-        .bind(&j.kind)
-        .bind(j.payload.to_string())
-        .bind(j.dedupe_key.as_deref())
-        .bind(j.case_id.map(|c| c.0))
-        .bind(j.run_at)
-        .bind(j.max_attempts)
-        .bind($now)
-        .execute($exec)
-        .await?;
-        done.rows_affected() == 1
-    }};
-}
+crate::backend_trait! {
+    /// The rows a change writes beside itself.
+    pub(crate) trait Outbox {
+        /// Inserts one timeline event of `case`.
+        async fn insert_event(&mut self, case: Uuid, ev: &NewEvent) -> Result<EventId, StoreError> {
+            let id = crate::audit::new_id(ev.at);
+            sqlx::query(
+                "INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(case)
+            .bind(ev.kind.as_str())
+            .bind(ev.author.map(|u| u.0))
+            .bind(ev.body.as_deref())
+            .bind(if ev.data.is_null() {
+                None
+            } else {
+                Some(ev.data.to_string())
+            })
+            .bind(ev.at)
+            .execute(&mut *self)
+            .await?;
+            Ok(EventId(id))
+        }
 
-pub(crate) use insert_job;
+        /// Inserts a job; gives `true` if it was new (its dedupe key unused).
+        async fn insert_job(&mut self, j: &NewJob, now: DateTime<Utc>) -> Result<bool, StoreError> {
+            let done = sqlx::query(
+                "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, 0, $7, $8, $8) \
+                 ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(crate::audit::new_id(now))
+            .bind(&j.kind)
+            .bind(j.payload.to_string())
+            .bind(j.dedupe_key.as_deref())
+            .bind(j.case_id.map(|c| c.0))
+            .bind(j.run_at)
+            .bind(j.max_attempts)
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
+    }
+}

@@ -4,9 +4,9 @@
 //! `amends_domain::routing::pick`; this module only reads the candidates
 //! with their open loads and writes the outcome.
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::BeginWrite;
-use crate::{Store, StoreError, with_pool};
+use crate::{NewCase, Store, StoreError, with_pool};
 use amends_domain::routing::{Candidate, RoutingProfile};
 use amends_domain::{Language, Role, Tier, UserId};
 use chrono::{DateTime, Utc};
@@ -100,61 +100,66 @@ pub(crate) const AGENT_SELECT: &str = "SELECT u.id AS user_id, u.username, u.dis
      (SELECT COUNT(*) FROM cases c WHERE c.assignee_id = u.id AND c.open = TRUE) AS open_load \
      FROM users u LEFT JOIN routing_profiles p ON p.user_id = u.id WHERE u.active = TRUE";
 
-/// Routes the case `$c` (a `&NewCase`) inside the transaction `$tx` when
-/// it asks for routing, has no assignee and routing is on. Takes the
-/// routing row's lock first (an `UPDATE`), so concurrent inserts on other
-/// instances route one after another and see each other's loads; then
-/// reads the available agents with their open loads, lets
-/// `amends_domain::routing::pick` choose, and moves the round-robin
-/// pointer. Gives `Some((user, display name, reason))` or `None`.
-macro_rules! route_case {
-    ($tx:ident, $c:expr) => {{
-        let c: &$crate::NewCase = $c;
-        let mut routed: Option<(amends_domain::UserId, String, amends_domain::routing::RouteReason)> = None;
-        if let (Some(req), None) = (&c.route, c.assignee_id) {
-            let on: Option<(bool,)> = sqlx::query_as("SELECT enabled FROM routing_state WHERE id = 1")
-                .fetch_optional(&mut *$tx)
-                .await?;
-            if on.is_some_and(|(e,)| e) {
-                let (last,): (Option<uuid::Uuid>,) = sqlx::query_as(
-                    "UPDATE routing_state SET last_routed_at = last_routed_at WHERE id = 1 RETURNING last_user_id",
-                )
-                .fetch_one(&mut *$tx)
-                .await?;
-                let rows: Vec<$crate::routing::ProfileRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} AND p.available = TRUE",
-                    $crate::routing::AGENT_SELECT
-                )))
-                .fetch_all(&mut *$tx)
-                .await?;
-                let rows: Vec<(uuid::Uuid, String, amends_domain::routing::Candidate)> =
-                    rows.into_iter().filter_map($crate::routing::candidate_of).collect();
-                let candidates: Vec<amends_domain::routing::Candidate> =
-                    rows.iter().map(|(_, _, cand)| cand.clone()).collect();
-                let needs = amends_domain::routing::CaseNeeds {
-                    language: req.language,
-                    tier: c.tier,
-                    topics: &req.topics,
-                };
-                if let Some(r) = amends_domain::routing::pick(&candidates, &needs, last.map(amends_domain::UserId)) {
-                    sqlx::query("UPDATE routing_state SET last_user_id = $1, last_routed_at = $2 WHERE id = 1")
-                        .bind(r.user_id.0)
-                        .bind(c.created_at)
-                        .execute(&mut *$tx)
-                        .await?;
-                    let name = rows
-                        .iter()
-                        .find(|(id, _, _)| *id == r.user_id.0)
-                        .map(|(_, n, _)| n.clone())
-                        .unwrap_or_default();
-                    routed = Some((r.user_id, name, r.reason));
+/// The agent a case was routed to: user, display name and reason.
+pub(crate) type Routed = (UserId, String, amends_domain::routing::RouteReason);
+
+crate::backend_trait! {
+    /// Routing inside the transaction that inserts a case.
+    pub(crate) trait Routing {
+        /// Routes the case `c` (a `&NewCase`) inside this transaction when
+        /// it asks for routing, has no assignee and routing is on. Takes the
+        /// routing row's lock first (an `UPDATE`), so concurrent inserts on other
+        /// instances route one after another and see each other's loads; then
+        /// reads the available agents with their open loads, lets
+        /// `amends_domain::routing::pick` choose, and moves the round-robin
+        /// pointer. Gives `Some((user, display name, reason))` or `None`.
+        async fn route_case(&mut self, c: &NewCase) -> Result<Option<Routed>, StoreError> {
+            let mut routed: Option<Routed> = None;
+            if let (Some(req), None) = (&c.route, c.assignee_id) {
+                let on: Option<(bool,)> = sqlx::query_as("SELECT enabled FROM routing_state WHERE id = 1")
+                    .fetch_optional(&mut *self)
+                    .await?;
+                if on.is_some_and(|(e,)| e) {
+                    let (last,): (Option<uuid::Uuid>,) = sqlx::query_as(
+                        "UPDATE routing_state SET last_routed_at = last_routed_at WHERE id = 1 RETURNING last_user_id",
+                    )
+                    .fetch_one(&mut *self)
+                    .await?;
+                    let rows: Vec<crate::routing::ProfileRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "{} AND p.available = TRUE",
+                        crate::routing::AGENT_SELECT
+                    )))
+                    .fetch_all(&mut *self)
+                    .await?;
+                    let rows: Vec<(uuid::Uuid, String, amends_domain::routing::Candidate)> =
+                        rows.into_iter().filter_map(crate::routing::candidate_of).collect();
+                    let candidates: Vec<amends_domain::routing::Candidate> =
+                        rows.iter().map(|(_, _, cand)| cand.clone()).collect();
+                    let needs = amends_domain::routing::CaseNeeds {
+                        language: req.language,
+                        tier: c.tier,
+                        topics: &req.topics,
+                    };
+                    if let Some(r) = amends_domain::routing::pick(&candidates, &needs, last.map(amends_domain::UserId))
+                    {
+                        sqlx::query("UPDATE routing_state SET last_user_id = $1, last_routed_at = $2 WHERE id = 1")
+                            .bind(r.user_id.0)
+                            .bind(c.created_at)
+                            .execute(&mut *self)
+                            .await?;
+                        let name = rows
+                            .iter()
+                            .find(|(id, _, _)| *id == r.user_id.0)
+                            .map(|(_, n, _)| n.clone())
+                            .unwrap_or_default();
+                        routed = Some((r.user_id, name, r.reason));
+                    }
                 }
             }
+            Ok(routed)
         }
-        routed
-    }};
+    }
 }
-pub(crate) use route_case;
 
 /// The user id, display name and routing candidate of a row with a profile.
 pub(crate) fn candidate_of(r: ProfileRow) -> Option<(Uuid, String, Candidate)> {
@@ -209,17 +214,15 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "routing.set",
-                    entity: "routing",
-                    entity_id: "settings".into(),
-                    detail: json!({"enabled": enabled}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "routing.set",
+                entity: "routing",
+                entity_id: "settings".into(),
+                detail: json!({"enabled": enabled}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -287,17 +290,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "routing.profile.set",
-                    entity: "user",
-                    entity_id: user.to_string(),
-                    detail: json!(p),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "routing.profile.set",
+                entity: "user",
+                entity_id: user.to_string(),
+                detail: json!(p),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;

@@ -1,6 +1,6 @@
 //! SLA policies: targets per tier and priority with an optional calendar.
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::{Priority, Tier, UserId};
@@ -64,18 +64,16 @@ impl Store {
             .bind(p.updated_at)
             .fetch_one(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "sla_policy.set",
-                    entity: "sla_policy",
-                    entity_id: format!("{}/{}", p.tier, p.priority),
-                    detail: json!({"first_response_minutes": p.first_response_minutes,
+            tx.record_audit(Audit {
+                actor,
+                action: "sla_policy.set",
+                entity: "sla_policy",
+                entity_id: format!("{}/{}", p.tier, p.priority),
+                detail: json!({"first_response_minutes": p.first_response_minutes,
                                    "resolution_minutes": p.resolution_minutes, "calendar": p.calendar}),
-                    at: p.updated_at,
-                }
-            );
+                at: p.updated_at,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })
@@ -123,7 +121,7 @@ impl Store {
         breach: Option<(&str, Priority)>,
         event: &crate::NewEvent,
     ) -> Result<bool, StoreError> {
-        use crate::outbox::insert_event;
+        use crate::outbox::Outbox;
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let done = match (warned_for, breach) {
@@ -149,7 +147,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
-            insert_event!(&mut *tx, case.0, event);
+            tx.insert_event(case.0, event).await?;
             tx.commit().await?;
             Ok(true)
         })

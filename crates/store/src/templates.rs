@@ -1,7 +1,7 @@
 //! Reply templates: text per purpose and language with `{{variable}}`
 //! placeholders. Validation and rendering live in `amends_domain::template`.
 
-use crate::audit::{Audit, Removal, record_audit};
+use crate::audit::{Audit, AuditLog, Removal};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::template::{TemplateDraft, TemplatePurpose};
@@ -103,22 +103,20 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("template"));
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: if id.is_some() {
-                        "template.update"
-                    } else {
-                        "template.create"
-                    },
-                    entity: "template",
-                    entity_id: template_id.to_string(),
-                    detail: json!({"name": t.name, "purpose": t.purpose, "language": t.language.code(),
+            tx.record_audit(Audit {
+                actor,
+                action: if id.is_some() {
+                    "template.update"
+                } else {
+                    "template.create"
+                },
+                entity: "template",
+                entity_id: template_id.to_string(),
+                detail: json!({"name": t.name, "purpose": t.purpose, "language": t.language.code(),
                         "active": t.active}),
-                    at: now,
-                }
-            );
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;

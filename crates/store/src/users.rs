@@ -1,6 +1,6 @@
 //! Users, API tokens and login sessions. Secrets are stored only as hashes.
 
-use crate::audit::{Audit, new_id, record_audit};
+use crate::audit::{Audit, AuditLog, new_id};
 use crate::dialect::BeginWrite;
 use crate::{ApiToken, Store, StoreError, User, with_pool};
 use amends_domain::{Language, NonEmptyText, Role, TokenId, UserId};
@@ -48,17 +48,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "username", || format!("the username `{}` is taken", u.username)))?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "user.create",
-                    entity: "user",
-                    entity_id: u.id.to_string(),
-                    detail: json!({"username": u.username.as_str(), "role": u.role}),
-                    at: u.created_at,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "user.create",
+                entity: "user",
+                entity_id: u.id.to_string(),
+                detail: json!({"username": u.username.as_str(), "role": u.role}),
+                at: u.created_at,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })
@@ -123,17 +121,15 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound("user"))?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: Some(id),
-                    action: "user.language",
-                    entity: "user",
-                    entity_id: id.to_string(),
-                    detail: json!({"language": language}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor: Some(id),
+                action: "user.language",
+                entity: "user",
+                entity_id: id.to_string(),
+                detail: json!({"language": language}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })
@@ -166,17 +162,15 @@ impl Store {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("user"),
                 _ => StoreError::Database(e),
             })?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "token.create",
-                    entity: "user",
-                    entity_id: user.to_string(),
-                    detail: json!({"token_id": id, "name": name.as_str()}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "token.create",
+                entity: "user",
+                entity_id: user.to_string(),
+                detail: json!({"token_id": id, "name": name.as_str()}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })
@@ -233,17 +227,15 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("token"));
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: Some(user),
-                    action: "token.revoke",
-                    entity: "user",
-                    entity_id: user.to_string(),
-                    detail: json!({"token_id": id}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor: Some(user),
+                action: "token.revoke",
+                entity: "user",
+                entity_id: user.to_string(),
+                detail: json!({"token_id": id}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(())
         })
@@ -269,17 +261,15 @@ impl Store {
             .bind(expires_at)
             .execute(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: Some(user),
-                    action: "session.login",
-                    entity: "user",
-                    entity_id: user.to_string(),
-                    detail: serde_json::Value::Null,
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor: Some(user),
+                action: "session.login",
+                entity: "user",
+                entity_id: user.to_string(),
+                detail: serde_json::Value::Null,
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(())
         })

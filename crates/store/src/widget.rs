@@ -1,6 +1,6 @@
 //! Sites that embed the feedback widget (`/widget.js`) with a public key.
 
-use crate::audit::{Audit, Removal, new_id, record_audit};
+use crate::audit::{Audit, AuditLog, Removal, new_id};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::{Language, UserId};
@@ -90,17 +90,15 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "widget_site.create",
-                    entity: "widget_site",
-                    entity_id: id.to_string(),
-                    detail: json!({"name": s.name, "allowed_origins": s.allowed_origins}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "widget_site.create",
+                entity: "widget_site",
+                entity_id: id.to_string(),
+                detail: json!({"name": s.name, "allowed_origins": s.allowed_origins}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })
@@ -168,17 +166,15 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound("widget site"))?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "widget_site.update",
-                    entity: "widget_site",
-                    entity_id: id.to_string(),
-                    detail: json!({"name": s.name, "allowed_origins": s.allowed_origins, "enabled": s.enabled}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "widget_site.update",
+                entity: "widget_site",
+                entity_id: id.to_string(),
+                detail: json!({"name": s.name, "allowed_origins": s.allowed_origins, "enabled": s.enabled}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(row)
         })

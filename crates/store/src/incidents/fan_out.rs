@@ -5,8 +5,9 @@
 //! before, [`Store::fan_out_chunk`] for staged rows); and the "created" event
 //! of a case the fan-out made, which it does not store.
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::{BeginWrite, BeginWriteOn, Dialect};
+use crate::outbox::Outbox;
 use crate::write_session::{WriteSession, with_session};
 use crate::{NewJob, Store, StoreError, with_pool};
 use amends_domain::{IncidentId, UserId};
@@ -15,9 +16,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::lookup::{
-    UploadLookup, external_ids_json, look_up_chunk, lookup_plan_hint, newest_open_case, upload_lookup_sql,
+    UploadLookup, UploadLookups, external_ids_json, lookup_plan_hint, newest_open_case, upload_lookup_sql,
 };
-use super::plan_rows::{Tally, add_totals, facts_of_outcomes, insert_done_rows, write_plan_rows};
+use super::plan_rows::{FanOutWrites, Tally, facts_of_outcomes};
 use super::{FanOutPlan, PendingAffected};
 
 /// What the fan-out of one upload chunk did.
@@ -153,7 +154,7 @@ impl Store {
                     .bind(incident.0)
                     .execute(&mut *tx)
                     .await?;
-                let _ = crate::outbox::insert_job!(&mut *tx, job, now);
+                let _ = tx.insert_job(job, now).await?;
             }
             tx.commit().await?;
             Ok(added)
@@ -190,7 +191,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let found = look_up_chunk!(tx, hint, lookup, incident, ids);
+            let found = tx.look_up_chunk(hint, lookup, incident, ids).await?;
             let UploadLookup {
                 unknown,
                 known,
@@ -205,11 +206,11 @@ impl Store {
                 return Ok(out);
             }
             let p = plan(&pending);
-            write_plan_rows!(tx, &p, incident, now);
+            tx.write_plan_rows(&p, incident, now).await?;
             let row_facts = facts_of_outcomes(&pending, &p.outcomes);
-            insert_done_rows!(tx, incident, &p.outcomes, &row_facts, now);
+            tx.insert_done_rows(incident, &p.outcomes, &row_facts, now).await?;
             out.added = u64::try_from(p.outcomes.len()).unwrap_or(0);
-            add_totals!(tx, incident, &p, actor, now);
+            tx.add_totals(incident, &p, actor, now).await?;
             tx.commit().await?;
             Ok(out)
         })
@@ -254,7 +255,7 @@ impl Store {
                 return Ok(0);
             }
             let p = plan(&pending);
-            write_plan_rows!(tx, &p, incident, now);
+            tx.write_plan_rows(&p, incident, now).await?;
             for chunk in p.outcomes.chunks(crate::bulk::CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "WITH v (customer_id, case_id, case_created, language, message_job_id, grant_id) AS (",
@@ -295,18 +296,16 @@ impl Store {
             .bind(incident.0)
             .execute(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "incident.fan_out",
-                    entity: "incident",
-                    entity_id: incident.to_string(),
-                    detail: json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
+            tx.record_audit(Audit {
+                actor,
+                action: "incident.fan_out",
+                entity: "incident",
+                entity_id: incident.to_string(),
+                detail: json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
                         "messages_queued": t.messages, "goodwill_granted": t.grants, "goodwill_cents": t.cents}),
-                    at: now,
-                }
-            );
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(pending.len())
         })
@@ -326,9 +325,9 @@ impl Store {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             for p in plans {
-                write_plan_rows!(tx, p, incident, now);
+                tx.write_plan_rows(p, incident, now).await?;
                 let facts: Vec<&str> = vec![facts; p.outcomes.len()];
-                insert_done_rows!(tx, incident, &p.outcomes, &facts, now);
+                tx.insert_done_rows(incident, &p.outcomes, &facts, now).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -360,18 +359,18 @@ impl WriteSession {
                     .execute(&mut *tx)
                     .await?;
             }
-            let written: Result<(), sqlx::Error> = async {
-                write_plan_rows!(tx, p, incident, now);
+            let written: Result<(), StoreError> = async {
+                tx.write_plan_rows(p, incident, now).await?;
                 let row_facts = facts_of_outcomes(pending, &p.outcomes);
-                insert_done_rows!(tx, incident, &p.outcomes, &row_facts, now);
+                tx.insert_done_rows(incident, &p.outcomes, &row_facts, now).await?;
                 Ok(())
             }
             .await;
             match written {
-                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => false,
-                Err(e) => return Err(e.into()),
+                Err(StoreError::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => false,
+                Err(e) => return Err(e),
                 Ok(()) => {
-                    add_totals!(tx, incident, p, actor, now);
+                    tx.add_totals(incident, p, actor, now).await?;
                     tx.commit().await?;
                     true
                 }

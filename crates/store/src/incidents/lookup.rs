@@ -133,22 +133,30 @@ pub(super) fn external_ids_json(rows: &[(String, String)]) -> String {
     serde_json::to_string(&rows.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
 }
 
-/// Runs the upload lookup ([`upload_lookup_sql`], after the plan hint
-/// if the backend has one) in the transaction `$tx` and decodes its answer.
-macro_rules! look_up_chunk {
-    ($tx:ident, $hint:expr, $lookup:expr, $incident:expr, $ids:expr) => {{
-        if let Some(hint) = $hint {
-            sqlx::query(hint).execute(&mut *$tx).await?;
+crate::backend_trait! {
+    /// The upload lookup inside a read or write transaction.
+    pub(super) trait UploadLookups {
+        /// Runs the upload lookup ([`upload_lookup_sql`], after the plan hint
+        /// if the backend has one) in this transaction and decodes its answer.
+        async fn look_up_chunk(
+            &mut self,
+            hint: Option<&'static str>,
+            lookup: String,
+            incident: IncidentId,
+            ids: String,
+        ) -> Result<Vec<FoundCustomer>, StoreError> {
+            if let Some(hint) = hint {
+                sqlx::query(hint).execute(&mut *self).await?;
+            }
+            let found: String = sqlx::query_scalar(sqlx::AssertSqlSafe(lookup))
+                .bind(incident.0)
+                .bind(ids)
+                .fetch_one(&mut *self)
+                .await?;
+            FoundCustomer::all_of_json(&found)
         }
-        let found: String = sqlx::query_scalar(sqlx::AssertSqlSafe($lookup))
-            .bind($incident.0)
-            .bind($ids)
-            .fetch_one(&mut *$tx)
-            .await?;
-        $crate::incidents::lookup::FoundCustomer::all_of_json(&found)?
-    }};
+    }
 }
-pub(super) use look_up_chunk;
 
 /// The plan hint of the fan-out's lookups (see
 /// [`Dialect::no_seq_scans_in_transaction`]): on PostgreSQL it keeps them
@@ -233,7 +241,7 @@ impl Store {
         let ids = external_ids_json(rows);
         let found = with_pool!(self, |pool| {
             let mut tx = pool.begin_read().await?;
-            let found = look_up_chunk!(tx, hint, lookup, incident, ids);
+            let found = tx.look_up_chunk(hint, lookup, incident, ids).await?;
             tx.commit().await?;
             found
         });

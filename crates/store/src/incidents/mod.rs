@@ -31,8 +31,9 @@ pub use lookup::{CustomerRef, PendingAffected, UploadLookup};
 pub use notices::QueuedNotice;
 pub use plan_rows::{AffectedOutcome, AutoGrant, FanOutPlan};
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::BeginWrite;
+use crate::outbox::Outbox;
 use crate::{NewJob, Store, StoreError, with_pool};
 use amends_domain::incident::{IncidentDraft, IncidentKind, IncidentStatus};
 use amends_domain::{IncidentId, UserId};
@@ -184,18 +185,16 @@ impl Store {
                        "started_at": d.started_at}),
                 now,
             );
-            let _ = crate::outbox::insert_job!(&mut *tx, &event, now);
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor: Some(actor),
-                    action: "incident.create",
-                    entity: "incident",
-                    entity_id: id.to_string(),
-                    detail: json!({"title": d.title, "kind": d.kind, "severity": d.severity, "source": source}),
-                    at: now,
-                }
-            );
+            let _ = tx.insert_job(&event, now).await?;
+            tx.record_audit(Audit {
+                actor: Some(actor),
+                action: "incident.create",
+                entity: "incident",
+                entity_id: id.to_string(),
+                detail: json!({"title": d.title, "kind": d.kind, "severity": d.severity, "source": source}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -284,18 +283,16 @@ impl Store {
                        "ended_at": d.ended_at}),
                 now,
             );
-            let _ = crate::outbox::insert_job!(&mut *tx, &event, now);
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "incident.update",
-                    entity: "incident",
-                    entity_id: id.to_string(),
-                    detail: json!({"title": d.title, "status": status, "severity": d.severity, "ended_at": d.ended_at}),
-                    at: now,
-                }
-            );
+            let _ = tx.insert_job(&event, now).await?;
+            tx.record_audit(Audit {
+                actor,
+                action: "incident.update",
+                entity: "incident",
+                entity_id: id.to_string(),
+                detail: json!({"title": d.title, "status": status, "severity": d.severity, "ended_at": d.ended_at}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;

@@ -5,8 +5,9 @@
 //! and the closing update's) and the closing update, which enqueues one
 //! message job per processed customer with a case.
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::BeginWrite;
+use crate::jobs::JobWrites;
 use crate::{JobEffects, NewJob, Store, StoreError, with_pool};
 use amends_domain::{IncidentId, UserId};
 use chrono::{DateTime, Utc};
@@ -24,38 +25,38 @@ pub struct QueuedNotice {
     pub language: Option<String>,
 }
 
-/// Inserts `$jobs` (a slice of `(id, NewJob)`) as queued outbox jobs with
-/// multi-row statements; a used dedupe key is skipped. Gives how many were new.
-macro_rules! insert_job_rows {
-    ($tx:ident, $jobs:expr, $now:expr) => {{
-        let jobs: &[(uuid::Uuid, $crate::NewJob)] = $jobs;
-        let now: chrono::DateTime<chrono::Utc> = $now;
-        let mut added = 0_u64;
-        for chunk in jobs.chunks(crate::bulk::CHUNK) {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
-                 created_at, updated_at) ",
-            );
-            q.push_values(chunk, |mut r, (id, j)| {
-                r.push_bind(*id)
-                    .push_bind(j.kind.clone())
-                    .push_bind(j.payload.to_string())
-                    .push_bind(j.dedupe_key.clone())
-                    .push_bind(j.case_id.map(|c| c.0))
-                    .push_bind("queued")
-                    .push_bind(j.run_at)
-                    .push_bind(0_i32)
-                    .push_bind(j.max_attempts)
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-            added += q.build().execute(&mut *$tx).await?.rows_affected();
+crate::backend_trait! {
+    /// The multi-row insert of message jobs.
+    pub(super) trait NoticeWrites {
+        /// Inserts `jobs` (a slice of `(id, NewJob)`) as queued outbox jobs with
+        /// multi-row statements; a used dedupe key is skipped. Gives how many were new.
+        async fn insert_job_rows(&mut self, jobs: &[(Uuid, NewJob)], now: DateTime<Utc>) -> Result<u64, StoreError> {
+            let mut added = 0_u64;
+            for chunk in jobs.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+                     created_at, updated_at) ",
+                );
+                q.push_values(chunk, |mut r, (id, j)| {
+                    r.push_bind(*id)
+                        .push_bind(j.kind.clone())
+                        .push_bind(j.payload.to_string())
+                        .push_bind(j.dedupe_key.clone())
+                        .push_bind(j.case_id.map(|c| c.0))
+                        .push_bind("queued")
+                        .push_bind(j.run_at)
+                        .push_bind(0_i32)
+                        .push_bind(j.max_attempts)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+                added += q.build().execute(&mut *self).await?.rows_affected();
+            }
+            Ok(added)
         }
-        added
-    }};
+    }
 }
-pub(super) use insert_job_rows;
 
 impl Store {
     /// The notices the `incident_notices` job `job` still has to send.
@@ -111,7 +112,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
-                crate::jobs::apply_effects!(tx, fx, now);
+                tx.apply_effects(fx, now).await?;
             }
             tx.commit().await?;
             Ok(true)
@@ -158,7 +159,7 @@ impl Store {
             with_pool!(self, |pool| {
                 let mut tx = pool.begin_write().await?;
                 let with_ids: Vec<(Uuid, NewJob)> = jobs.into_iter().map(|j| (crate::audit::new_id(now), j)).collect();
-                let added: u64 = insert_job_rows!(tx, &with_ids, now);
+                let added: u64 = tx.insert_job_rows(&with_ids, now).await?;
                 let added = i64::try_from(added).unwrap_or(i64::MAX);
                 sqlx::query(
                     "UPDATE incidents SET closing_messages = closing_messages + $1, \
@@ -181,17 +182,15 @@ impl Store {
                 .bind(incident.0)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "incident.closing_update",
-                    entity: "incident",
-                    entity_id: incident.to_string(),
-                    detail: json!({"messages_queued": queued}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "incident.closing_update",
+                entity: "incident",
+                entity_id: incident.to_string(),
+                detail: json!({"messages_queued": queued}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;

@@ -4,12 +4,17 @@
 //! statements bind what every row of a chunk shares once per statement and
 //! only the rest per row.
 
-use crate::NewJob;
+use crate::audit::{Audit, AuditLog};
+use crate::bulk::BulkWrites;
 use crate::bulk::{CaseRecord, EventRecord};
+use crate::{NewJob, StoreError};
 use amends_domain::goodwill::GoodwillKind;
+use amends_domain::{IncidentId, UserId};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::PendingAffected;
+use super::notices::NoticeWrites;
 
 /// A goodwill grant made by a rule.
 #[derive(Debug, Clone)]
@@ -76,145 +81,257 @@ pub(super) fn grant_rules(grants: &[AutoGrant]) -> Option<Vec<&AutoGrant>> {
     Some(rules)
 }
 
-/// Inserts the automatic grants of a fan-out (granted at `$now`): what a
-/// rule gives is bound once per statement (a `VALUES` list of the rules),
-/// the grant's own columns per row (4 instead of 13 parameters a grant).
-/// `CROSS JOIN` keeps SQLite reading the grants in their order, so their
-/// rising ids append to the indexes. Grants of one rule that disagree
-/// (not made by the fan-out's planner) take the plain multi-row insert.
-macro_rules! insert_auto_grants {
-    ($tx:ident, $grants:expr, $now:expr) => {{
-        let grants: &[$crate::incidents::plan_rows::AutoGrant] = $grants;
-        let now: chrono::DateTime<chrono::Utc> = $now;
-        let rules = $crate::incidents::plan_rows::grant_rules(grants);
-        for chunk in grants.chunks(crate::bulk::CHUNK) {
-            let Some(rules) = &rules else {
+crate::backend_trait! {
+    /// The multi-row statements of a fan-out chunk.
+    pub(super) trait FanOutWrites {
+        /// Inserts the automatic grants of a fan-out (granted at `now`): what a
+        /// rule gives is bound once per statement (a `VALUES` list of the rules),
+        /// the grant's own columns per row (4 instead of 13 parameters a grant).
+        /// `CROSS JOIN` keeps SQLite reading the grants in their order, so their
+        /// rising ids append to the indexes. Grants of one rule that disagree
+        /// (not made by the fan-out's planner) take the plain multi-row insert.
+        async fn insert_auto_grants(&mut self, grants: &[AutoGrant], now: DateTime<Utc>) -> Result<(), StoreError> {
+            let rules = grant_rules(grants);
+            for chunk in grants.chunks(crate::bulk::CHUNK) {
+                let Some(rules) = &rules else {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
+                         currency, reason, state, requested_by, created_at, granted_at, rule_id) ",
+                    );
+                    q.push_values(chunk, |mut r, g| {
+                        r.push_bind(g.id)
+                            .push_bind(g.case_id)
+                            .push_bind(g.customer_id)
+                            .push_bind(g.catalog_item_id)
+                            .push_bind(g.kind.as_str())
+                            .push_bind(g.value_cents)
+                            .push_bind(g.currency.as_str())
+                            .push_bind(g.reason.as_str())
+                            .push_bind("granted")
+                            .push_bind(g.requested_by)
+                            .push_bind(now)
+                            .push_bind(now)
+                            .push_bind(g.rule_id);
+                    });
+                    q.build().execute(&mut *self).await?;
+                    continue;
+                };
                 let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
-                     currency, reason, state, requested_by, created_at, granted_at, rule_id) ",
+                    "WITH r (rule_id, catalog_item_id, kind, value_cents, currency, reason, requested_by) AS (",
                 );
-                q.push_values(chunk, |mut r, g| {
-                    r.push_bind(g.id)
-                        .push_bind(g.case_id)
-                        .push_bind(g.customer_id)
+                q.push_values(rules, |mut b, g| {
+                    b.push_bind(g.rule_id)
                         .push_bind(g.catalog_item_id)
                         .push_bind(g.kind.as_str())
                         .push_bind(g.value_cents)
                         .push_bind(g.currency.as_str())
                         .push_bind(g.reason.as_str())
-                        .push_bind("granted")
-                        .push_bind(g.requested_by)
-                        .push_bind(now)
-                        .push_bind(now)
+                        .push_bind(g.requested_by);
+                });
+                q.push("), v (id, case_id, customer_id, rule_id) AS (");
+                q.push_values(chunk, |mut b, g| {
+                    b.push_bind(g.id)
+                        .push_bind(g.case_id)
+                        .push_bind(g.customer_id)
                         .push_bind(g.rule_id);
                 });
-                q.build().execute(&mut *$tx).await?;
-                continue;
-            };
-            let mut q = sqlx::QueryBuilder::new(
-                "WITH r (rule_id, catalog_item_id, kind, value_cents, currency, reason, requested_by) AS (",
-            );
-            q.push_values(rules, |mut b, g| {
-                b.push_bind(g.rule_id)
-                    .push_bind(g.catalog_item_id)
-                    .push_bind(g.kind.as_str())
-                    .push_bind(g.value_cents)
-                    .push_bind(g.currency.as_str())
-                    .push_bind(g.reason.as_str())
-                    .push_bind(g.requested_by);
-            });
-            q.push("), v (id, case_id, customer_id, rule_id) AS (");
-            q.push_values(chunk, |mut b, g| {
-                b.push_bind(g.id)
-                    .push_bind(g.case_id)
-                    .push_bind(g.customer_id)
-                    .push_bind(g.rule_id);
-            });
-            q.push(
-                ") INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
-                 currency, reason, state, requested_by, created_at, granted_at, rule_id) \
-                 SELECT v.id, v.case_id, v.customer_id, r.catalog_item_id, r.kind, r.value_cents, r.currency, \
-                 r.reason, 'granted', r.requested_by, ",
-            )
-            .push_bind(now)
-            .push(", ")
-            .push_bind(now)
-            .push(", v.rule_id FROM v CROSS JOIN r WHERE r.rule_id = v.rule_id");
-            q.build().execute(&mut *$tx).await?;
-        }
-    }};
-}
-pub(super) use insert_auto_grants;
-
-/// Writes the cases, links, events, grants and message jobs of a plan with
-/// multi-row statements inside the transaction `$tx`.
-macro_rules! write_plan_rows {
-    ($tx:ident, $p:expr, $incident:expr, $now:expr) => {{
-        let p: &$crate::incidents::plan_rows::FanOutPlan = $p;
-        let incident: amends_domain::IncidentId = $incident;
-        let now: chrono::DateTime<chrono::Utc> = $now;
-        $crate::incidents::plan_rows::insert_incident_cases!($tx, &p.new_cases);
-        for chunk in p.linked_cases.chunks(crate::bulk::CHUNK) {
-            let mut q = sqlx::QueryBuilder::new("UPDATE cases SET incident_id = ");
-            q.push_bind(incident.0)
-                .push(", updated_at = ")
+                q.push(
+                    ") INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
+                     currency, reason, state, requested_by, created_at, granted_at, rule_id) \
+                     SELECT v.id, v.case_id, v.customer_id, r.catalog_item_id, r.kind, r.value_cents, r.currency, \
+                     r.reason, 'granted', r.requested_by, ",
+                )
                 .push_bind(now)
-                .push(", version = version + 1 WHERE incident_id IS NULL AND id IN (");
-            let mut sep = q.separated(", ");
-            for id in chunk {
-                sep.push_bind(*id);
+                .push(", ")
+                .push_bind(now)
+                .push(", v.rule_id FROM v CROSS JOIN r WHERE r.rule_id = v.rule_id");
+                q.build().execute(&mut *self).await?;
             }
-            q.push(")");
-            q.build().execute(&mut *$tx).await?;
+            Ok(())
         }
-        $crate::incidents::plan_rows::insert_fan_out_events!($tx, &p.events);
-        $crate::incidents::plan_rows::insert_auto_grants!($tx, &p.grants, now);
-        $crate::incidents::notices::insert_job_rows!($tx, &p.jobs, now);
-    }};
-}
-pub(super) use write_plan_rows;
-
-/// Inserts the affected rows of `$outcomes` (with their facts, same order)
-/// in their final state: done, with case, grant and queued notice.
-macro_rules! insert_done_rows {
-    ($tx:ident, $incident:expr, $outcomes:expr, $facts:expr, $now:expr) => {{
-        let incident: amends_domain::IncidentId = $incident;
-        let outcomes: &[$crate::incidents::plan_rows::AffectedOutcome] = $outcomes;
-        let facts: &[&str] = $facts;
-        let now: chrono::DateTime<chrono::Utc> = $now;
-        let rows: Vec<(&$crate::incidents::plan_rows::AffectedOutcome, &str)> =
-            outcomes.iter().zip(facts.iter().copied()).collect();
-        for chunk in rows.chunks(crate::bulk::CHUNK) {
-            let mut q = sqlx::QueryBuilder::new(
-                "WITH v (customer_id, facts, language, case_id, case_created, message_job_id, grant_id) AS (",
-            );
-            q.push_values(chunk, |mut r, (o, f)| {
-                r.push_bind(o.customer_id)
-                    .push_bind(*f)
-                    .push_bind(o.language.as_str())
-                    .push_bind(o.case_id)
-                    .push_bind(o.case_created)
-                    .push_bind(o.message_job_id)
-                    .push_bind(o.grant_id);
-            });
-            q.push(
-                ") INSERT INTO incident_affected (incident_id, customer_id, facts, state, language, case_id, \
-                 case_created, message_job_id, message_state, grant_id, created_at, processed_at) SELECT ",
-            )
-            .push_bind(incident.0)
-            .push(
-                ", customer_id, facts, 'done', language, case_id, case_created, message_job_id, \
-                 CASE WHEN message_job_id IS NULL THEN NULL ELSE 'queued' END, grant_id, ",
-            )
-            .push_bind(now)
-            .push(", ")
-            .push_bind(now)
-            .push(" FROM v");
-            q.build().execute(&mut *$tx).await?;
+        /// Writes the cases, links, events, grants and message jobs of a plan with
+        /// multi-row statements in this transaction.
+        async fn write_plan_rows(
+            &mut self,
+            p: &FanOutPlan,
+            incident: IncidentId,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            self.insert_incident_cases(&p.new_cases).await?;
+            for chunk in p.linked_cases.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new("UPDATE cases SET incident_id = ");
+                q.push_bind(incident.0)
+                    .push(", updated_at = ")
+                    .push_bind(now)
+                    .push(", version = version + 1 WHERE incident_id IS NULL AND id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                q.build().execute(&mut *self).await?;
+            }
+            self.insert_fan_out_events(&p.events).await?;
+            self.insert_auto_grants(&p.grants, now).await?;
+            self.insert_job_rows(&p.jobs, now).await?;
+            Ok(())
         }
-    }};
+        /// Inserts the affected rows of `outcomes` (with their facts, same order)
+        /// in their final state: done, with case, grant and queued notice.
+        async fn insert_done_rows(
+            &mut self,
+            incident: IncidentId,
+            outcomes: &[AffectedOutcome],
+            facts: &[&str],
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            let rows: Vec<(&AffectedOutcome, &str)> = outcomes.iter().zip(facts.iter().copied()).collect();
+            for chunk in rows.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "WITH v (customer_id, facts, language, case_id, case_created, message_job_id, grant_id) AS (",
+                );
+                q.push_values(chunk, |mut r, (o, f)| {
+                    r.push_bind(o.customer_id)
+                        .push_bind(*f)
+                        .push_bind(o.language.as_str())
+                        .push_bind(o.case_id)
+                        .push_bind(o.case_created)
+                        .push_bind(o.message_job_id)
+                        .push_bind(o.grant_id);
+                });
+                q.push(
+                    ") INSERT INTO incident_affected (incident_id, customer_id, facts, state, language, case_id, \
+                     case_created, message_job_id, message_state, grant_id, created_at, processed_at) SELECT ",
+                )
+                .push_bind(incident.0)
+                .push(
+                    ", customer_id, facts, 'done', language, case_id, case_created, message_job_id, \
+                     CASE WHEN message_job_id IS NULL THEN NULL ELSE 'queued' END, grant_id, ",
+                )
+                .push_bind(now)
+                .push(", ")
+                .push_bind(now)
+                .push(" FROM v");
+                q.build().execute(&mut *self).await?;
+            }
+            Ok(())
+        }
+        /// Inserts the new cases of a fan-out: the columns equal for every case of
+        /// the incident are bound once per statement, the rest per row (6 instead
+        /// of 21 parameters a case). Other records go through the generic insert.
+        async fn insert_incident_cases(&mut self, records: &[CaseRecord]) -> Result<(), StoreError> {
+            match records.first() {
+                Some(f) if records.iter().all(|c| same_case_constants(f, c)) => {
+                    for chunk in records.chunks(crate::bulk::CHUNK) {
+                        let mut q = sqlx::QueryBuilder::new(
+                            "WITH v (id, customer_id, description, tier, first_response_due_at, resolution_due_at) AS (",
+                        );
+                        q.push_values(chunk, |mut r, c| {
+                            r.push_bind(c.id.0)
+                                .push_bind(c.customer_id)
+                                .push_bind(c.description.as_str())
+                                .push_bind(c.tier.as_str())
+                                .push_bind(c.first_response_due_at)
+                                .push_bind(c.resolution_due_at);
+                        });
+                        q.push(
+                            ") INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, \
+                             tier, first_response_due_at, resolution_due_at, severity, created_at, updated_at, open, \
+                             incident_id) SELECT id, customer_id, ",
+                        )
+                        .push_bind(f.subject.as_str())
+                        .push(", description, ")
+                        .push_bind(f.channel.as_str())
+                        .push(", ")
+                        .push_bind(f.origin.as_str())
+                        .push(", ")
+                        .push_bind(f.state.as_str())
+                        .push(", ")
+                        .push_bind(f.priority.as_str())
+                        .push(", tier, first_response_due_at, resolution_due_at, ")
+                        .push_bind(f.severity)
+                        .push(", ")
+                        .push_bind(f.created_at)
+                        .push(", ")
+                        .push_bind(f.updated_at)
+                        .push(", ")
+                        .push_bind(f.state.is_open())
+                        .push(", ")
+                        .push_bind(f.incident_id)
+                        .push(" FROM v");
+                        q.build().execute(&mut *self).await?;
+                    }
+                }
+                _ => self.insert_case_records(records).await?,
+            }
+            Ok(())
+        }
+        /// Inserts timeline entries of a fan-out; body and time are the same for
+        /// all of them (bound once), else the generic insert is used.
+        async fn insert_fan_out_events(&mut self, records: &[EventRecord]) -> Result<(), StoreError> {
+            match records.first() {
+                Some(f) if records.iter().all(|e| e.body.is_none() && e.created_at == f.created_at) => {
+                    for chunk in records.chunks(crate::bulk::CHUNK) {
+                        let mut q = sqlx::QueryBuilder::new("WITH v (id, case_id, kind, author_id, data) AS (");
+                        q.push_values(chunk, |mut r, e| {
+                            r.push_bind(e.id)
+                                .push_bind(e.case_id.0)
+                                .push_bind(e.kind.as_str())
+                                .push_bind(e.author_id.map(|u| u.0))
+                                .push_bind(e.data.as_deref());
+                        });
+                        q.push(
+                            ") INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
+                             SELECT id, case_id, kind, author_id, NULL, data, ",
+                        )
+                        .push_bind(f.created_at)
+                        .push(" FROM v");
+                        q.build().execute(&mut *self).await?;
+                    }
+                }
+                _ => self.insert_event_records(records).await?,
+            }
+            Ok(())
+        }
+        /// Adds a written plan to the incident's totals (affected and processed
+        /// alike: the rows were written done) with the `incident.fan_out` audit entry.
+        async fn add_totals(
+            &mut self,
+            incident: IncidentId,
+            p: &FanOutPlan,
+            actor: Option<UserId>,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            let t = Tally::of(p);
+            sqlx::query(
+                "UPDATE incidents SET affected_count = affected_count + $1, processed_count = processed_count + $1, \
+                 cases_created = cases_created + $2, cases_updated = cases_updated + $3, \
+                 messages_queued = messages_queued + $4, goodwill_granted = goodwill_granted + $5, \
+                 goodwill_cents = goodwill_cents + $6, updated_at = $7 WHERE id = $8",
+            )
+            .bind(t.processed)
+            .bind(t.created)
+            .bind(t.updated)
+            .bind(t.messages)
+            .bind(t.grants)
+            .bind(t.cents)
+            .bind(now)
+            .bind(incident.0)
+            .execute(&mut *self)
+            .await?;
+            self.record_audit(Audit {
+                    actor,
+                    action: "incident.fan_out",
+                    entity: "incident",
+                    entity_id: incident.to_string(),
+                    detail: serde_json::json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
+                        "messages_queued": t.messages, "goodwill_granted": t.grants, "goodwill_cents": t.cents}),
+                    at: now,
+                }).await?;
+            Ok(())
+        }
+    }
 }
-pub(super) use insert_done_rows;
 
 /// The facts (JSON) of each outcome's customer, in the order of `outcomes`.
 pub(super) fn facts_of_outcomes<'a>(pending: &'a [PendingAffected], outcomes: &[AffectedOutcome]) -> Vec<&'a str> {
@@ -244,133 +361,6 @@ pub(super) fn same_case_constants(a: &CaseRecord, b: &CaseRecord) -> bool {
         && b.closed_at.is_none()
         && b.sla_paused_at.is_none()
 }
-
-/// Inserts the new cases of a fan-out: the columns equal for every case of
-/// the incident are bound once per statement, the rest per row (6 instead
-/// of 21 parameters a case). Other records go through the generic insert.
-macro_rules! insert_incident_cases {
-    ($tx:ident, $records:expr) => {{
-        let records: &[$crate::bulk::CaseRecord] = $records;
-        match records.first() {
-            Some(f)
-                if records
-                    .iter()
-                    .all(|c| $crate::incidents::plan_rows::same_case_constants(f, c)) =>
-            {
-                for chunk in records.chunks(crate::bulk::CHUNK) {
-                    let mut q = sqlx::QueryBuilder::new(
-                        "WITH v (id, customer_id, description, tier, first_response_due_at, resolution_due_at) AS (",
-                    );
-                    q.push_values(chunk, |mut r, c| {
-                        r.push_bind(c.id.0)
-                            .push_bind(c.customer_id)
-                            .push_bind(c.description.as_str())
-                            .push_bind(c.tier.as_str())
-                            .push_bind(c.first_response_due_at)
-                            .push_bind(c.resolution_due_at);
-                    });
-                    q.push(
-                        ") INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, \
-                         tier, first_response_due_at, resolution_due_at, severity, created_at, updated_at, open, \
-                         incident_id) SELECT id, customer_id, ",
-                    )
-                    .push_bind(f.subject.as_str())
-                    .push(", description, ")
-                    .push_bind(f.channel.as_str())
-                    .push(", ")
-                    .push_bind(f.origin.as_str())
-                    .push(", ")
-                    .push_bind(f.state.as_str())
-                    .push(", ")
-                    .push_bind(f.priority.as_str())
-                    .push(", tier, first_response_due_at, resolution_due_at, ")
-                    .push_bind(f.severity)
-                    .push(", ")
-                    .push_bind(f.created_at)
-                    .push(", ")
-                    .push_bind(f.updated_at)
-                    .push(", ")
-                    .push_bind(f.state.is_open())
-                    .push(", ")
-                    .push_bind(f.incident_id)
-                    .push(" FROM v");
-                    q.build().execute(&mut *$tx).await?;
-                }
-            }
-            _ => $crate::bulk::insert_case_records!($tx, records),
-        }
-    }};
-}
-pub(super) use insert_incident_cases;
-
-/// Inserts timeline entries of a fan-out; body and time are the same for
-/// all of them (bound once), else the generic insert is used.
-macro_rules! insert_fan_out_events {
-    ($tx:ident, $records:expr) => {{
-        let records: &[$crate::bulk::EventRecord] = $records;
-        match records.first() {
-            Some(f) if records.iter().all(|e| e.body.is_none() && e.created_at == f.created_at) => {
-                for chunk in records.chunks(crate::bulk::CHUNK) {
-                    let mut q = sqlx::QueryBuilder::new("WITH v (id, case_id, kind, author_id, data) AS (");
-                    q.push_values(chunk, |mut r, e| {
-                        r.push_bind(e.id)
-                            .push_bind(e.case_id.0)
-                            .push_bind(e.kind.as_str())
-                            .push_bind(e.author_id.map(|u| u.0))
-                            .push_bind(e.data.as_deref());
-                    });
-                    q.push(
-                        ") INSERT INTO case_events (id, case_id, kind, author_id, body, data, created_at) \
-                         SELECT id, case_id, kind, author_id, NULL, data, ",
-                    )
-                    .push_bind(f.created_at)
-                    .push(" FROM v");
-                    q.build().execute(&mut *$tx).await?;
-                }
-            }
-            _ => $crate::bulk::insert_event_records!($tx, records),
-        }
-    }};
-}
-pub(super) use insert_fan_out_events;
-
-/// Adds a written plan to the incident's totals (affected and processed
-/// alike: the rows were written done) with the `incident.fan_out` audit entry.
-macro_rules! add_totals {
-    ($tx:ident, $incident:expr, $p:expr, $actor:expr, $now:expr) => {{
-        let incident: amends_domain::IncidentId = $incident;
-        let t = $crate::incidents::plan_rows::Tally::of($p);
-        sqlx::query(
-            "UPDATE incidents SET affected_count = affected_count + $1, processed_count = processed_count + $1, \
-             cases_created = cases_created + $2, cases_updated = cases_updated + $3, \
-             messages_queued = messages_queued + $4, goodwill_granted = goodwill_granted + $5, \
-             goodwill_cents = goodwill_cents + $6, updated_at = $7 WHERE id = $8",
-        )
-        .bind(t.processed)
-        .bind(t.created)
-        .bind(t.updated)
-        .bind(t.messages)
-        .bind(t.grants)
-        .bind(t.cents)
-        .bind($now)
-        .bind(incident.0)
-        .execute(&mut *$tx)
-        .await?;
-        $crate::audit::record_audit!(
-            &mut *$tx,
-            $crate::audit::Audit {
-                actor: $actor,
-                action: "incident.fan_out",
-                entity: "incident",
-                entity_id: incident.to_string(),
-                detail: serde_json::json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
-                    "messages_queued": t.messages, "goodwill_granted": t.grants, "goodwill_cents": t.cents}),
-                at: $now,
-            }
-        );
-    }};
-}
-pub(super) use add_totals;
 
 /// Counters to add to an incident.
 #[derive(Debug, Clone, Copy, Default)]

@@ -14,9 +14,9 @@ mod search;
 pub use index::IndexTerms;
 pub use search::{ResolvedCase, SolutionHit, SolutionQuery};
 
-use crate::audit::{Audit, record_audit};
+use crate::audit::{Audit, AuditLog};
 use crate::dialect::BeginWrite;
-use crate::outbox::insert_event;
+use crate::outbox::Outbox;
 use crate::page::{Cursor, Page};
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
@@ -27,7 +27,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use index::{add_vocabulary_counts, index_solution, unindex_solution};
+use index::SolutionIndex;
 
 /// An article as stored (the newest version).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -107,47 +107,63 @@ fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
-/// Inserts version 1 of a new article inside `$tx`.
-macro_rules! insert_new_solution {
-    ($tx:expr, $id:expr, $draft:expr, $tags:expr, $actor:expr, $now:expr) => {{
-        let d: &SolutionDraft = $draft;
-        sqlx::query(
-            "INSERT INTO solutions (id, title, body, language, tags, public, version, created_by, \
-             updated_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $8)",
-        )
-        .bind($id)
-        .bind(&d.title)
-        .bind(&d.body)
-        .bind(d.language.code())
-        .bind($tags)
-        .bind(d.public)
-        .bind($actor.map(|u: UserId| u.0))
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
+crate::backend_trait! {
+    /// An article's rows inside its transaction.
+    trait SolutionWrites {
+        /// Inserts version 1 of a new article in this transaction.
+        async fn insert_new_solution(
+            &mut self,
+            id: Uuid,
+            d: &SolutionDraft,
+            tags: &str,
+            actor: Option<UserId>,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO solutions (id, title, body, language, tags, public, version, created_by, \
+                 updated_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8, $8)",
+            )
+            .bind(id)
+            .bind(&d.title)
+            .bind(&d.body)
+            .bind(d.language.code())
+            .bind(tags)
+            .bind(d.public)
+            .bind(actor.map(|u| u.0))
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+            Ok(())
+        }
 
-/// Records a saved state of an article in `solution_versions` inside `$tx`.
-macro_rules! insert_version {
-    ($tx:expr, $id:expr, $version:expr, $draft:expr, $tags:expr, $actor:expr, $now:expr) => {{
-        let d: &SolutionDraft = $draft;
-        sqlx::query(
-            "INSERT INTO solution_versions (solution_id, version, title, body, language, tags, public, \
-             edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind($id)
-        .bind($version)
-        .bind(&d.title)
-        .bind(&d.body)
-        .bind(d.language.code())
-        .bind($tags)
-        .bind(d.public)
-        .bind($actor.map(|u: UserId| u.0))
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?;
-    }};
+        /// Records a saved state of an article in `solution_versions` in this transaction.
+        async fn insert_version(
+            &mut self,
+            id: Uuid,
+            version: i32,
+            d: &SolutionDraft,
+            tags: &str,
+            actor: Option<UserId>,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO solution_versions (solution_id, version, title, body, language, tags, public, \
+                 edited_by, edited_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id)
+            .bind(version)
+            .bind(&d.title)
+            .bind(&d.body)
+            .bind(d.language.code())
+            .bind(tags)
+            .bind(d.public)
+            .bind(actor.map(|u| u.0))
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+            Ok(())
+        }
+    }
 }
 
 /// What a save or delete read of the article before its write transaction:
@@ -198,7 +214,7 @@ impl Store {
                 if old_version != read.version {
                     return Err(changed_meanwhile());
                 }
-                unindex_solution!(tx, id, &old_lang, read.vocabulary);
+                tx.unindex_solution(id, &old_lang, read.vocabulary).await?;
                 sqlx::query(
                     "UPDATE solutions SET title = $1, body = $2, language = $3, tags = $4, public = $5, \
                      version = $6, updated_by = $7, updated_at = $8 WHERE id = $9",
@@ -216,27 +232,27 @@ impl Store {
                 .await?;
                 old_version + 1
             } else {
-                insert_new_solution!(tx, solution_id, draft, &tags, actor, now);
+                tx.insert_new_solution(solution_id, draft, &tags, actor, now).await?;
                 1
             };
-            insert_version!(tx, solution_id, version, draft, &tags, actor, now);
-            index_solution!(dialect, tx, solution_id, draft.language, draft.public, terms);
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: if id.is_some() {
-                        "solution.update"
-                    } else {
-                        "solution.create"
-                    },
-                    entity: "solution",
-                    entity_id: solution_id.to_string(),
-                    detail: json!({"title": draft.title, "language": draft.language.code(),
+            tx.insert_version(solution_id, version, draft, &tags, actor, now)
+                .await?;
+            tx.index_solution(dialect, solution_id, draft.language, draft.public, terms)
+                .await?;
+            tx.record_audit(Audit {
+                actor,
+                action: if id.is_some() {
+                    "solution.update"
+                } else {
+                    "solution.create"
+                },
+                entity: "solution",
+                entity_id: solution_id.to_string(),
+                detail: json!({"title": draft.title, "language": draft.language.code(),
                         "public": draft.public, "version": version}),
-                    at: now,
-                }
-            );
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -263,15 +279,16 @@ impl Store {
             for (draft, terms) in rows {
                 let id = crate::audit::new_id(now);
                 let tags = tags_json(&draft.tags);
-                insert_new_solution!(tx, id, draft, &tags, actor, now);
-                insert_version!(tx, id, 1_i32, draft, &tags, actor, now);
+                tx.insert_new_solution(id, draft, &tags, actor, now).await?;
+                tx.insert_version(id, 1_i32, draft, &tags, actor, now).await?;
                 let no_vocab = IndexTerms {
                     vocabulary: Vec::new(),
                     ..terms.clone()
                 };
-                index_solution!(dialect, tx, id, draft.language, draft.public, &no_vocab);
+                tx.index_solution(dialect, id, draft.language, draft.public, &no_vocab)
+                    .await?;
             }
-            add_vocabulary_counts!(tx, &vocab);
+            tx.add_vocabulary_counts(&vocab).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -345,7 +362,7 @@ impl Store {
             if version != read.version {
                 return Err(changed_meanwhile());
             }
-            unindex_solution!(tx, id, &lang, read.vocabulary);
+            tx.unindex_solution(id, &lang, read.vocabulary).await?;
             for sql in [
                 "DELETE FROM case_solutions WHERE solution_id = $1",
                 "DELETE FROM solution_versions WHERE solution_id = $1",
@@ -353,17 +370,15 @@ impl Store {
             ] {
                 sqlx::query(sql).bind(id).execute(&mut *tx).await?;
             }
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "solution.delete",
-                    entity: "solution",
-                    entity_id: id.to_string(),
-                    detail: json!({"title": title}),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "solution.delete",
+                entity: "solution",
+                entity_id: id.to_string(),
+                detail: json!({"title": title}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(())
         })
@@ -407,18 +422,16 @@ impl Store {
                 data: json!({"solution_id": solution.id, "version": solution.version}),
                 at: now,
             };
-            insert_event!(&mut *tx, case.0, &ev);
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "solution.link",
-                    entity: "case",
-                    entity_id: case.0.to_string(),
-                    detail: json!({"solution_id": solution.id, "title": solution.title}),
-                    at: now,
-                }
-            );
+            tx.insert_event(case.0, &ev).await?;
+            tx.record_audit(Audit {
+                actor,
+                action: "solution.link",
+                entity: "case",
+                entity_id: case.0.to_string(),
+                detail: json!({"solution_id": solution.id, "title": solution.title}),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -505,17 +518,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            record_audit!(
-                &mut *tx,
-                Audit {
-                    actor,
-                    action: "help_center.update",
-                    entity: "help_center",
-                    entity_id: "1".into(),
-                    detail: serde_json::to_value(t).unwrap_or_default(),
-                    at: now,
-                }
-            );
+            tx.record_audit(Audit {
+                actor,
+                action: "help_center.update",
+                entity: "help_center",
+                entity_id: "1".into(),
+                detail: serde_json::to_value(t).unwrap_or_default(),
+                at: now,
+            })
+            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
