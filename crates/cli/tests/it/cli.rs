@@ -274,3 +274,17 @@ fn text_models_are_trained_evaluated_and_explained() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    // A small incident fan-out on a scratch SQLite file logs at info.
+    let out = amends()
+        .env("AMENDS_LOG", "info")
+        .args(["bench", "incidents", "--affected", "20"])
+        .output()
+        .expect("run amends bench incidents");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("INFO"), "an info line is logged: {err}");
+    assert!(!err.contains('\u{1b}'), "escape codes in piped logs: {err:?}");
+}
