@@ -255,19 +255,6 @@ pub async fn alert(state: &App, body: &[u8], actor: UserId) -> AppResult<AlertOu
     }
 }
 
-/// Where a new goodwill rule goes: after the last one.
-pub async fn next_rule_position(state: &App) -> AppResult<i64> {
-    Ok(state
-        .store()
-        .list_goodwill_rules(false)
-        .await?
-        .iter()
-        .map(|r| r.position)
-        .max()
-        .unwrap_or(0)
-        + 10)
-}
-
 /// Resolves the incident and queues the closing update to every affected
 /// customer who may be contacted. Calling it again sends nothing twice.
 pub async fn resolve(state: &App, id: IncidentId, actor: UserId) -> AppResult<Incident> {

@@ -340,14 +340,18 @@ impl TestApp {
         wait_for(20, "the job queue to settle", || async {
             let jobs = self.get_json("/api/v1/jobs?limit=500", &self.admin_token).await;
             let now = self.clock.now();
-            let busy = jobs.as_array().expect("jobs").iter().any(|j| match j["state"].as_str() {
-                Some("running") => true,
-                Some("queued") => j["run_at"]
-                    .as_str()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .is_some_and(|t| t <= now),
-                _ => false,
-            });
+            let busy = jobs
+                .as_array()
+                .expect("jobs")
+                .iter()
+                .any(|j| match j["state"].as_str() {
+                    Some("running") => true,
+                    Some("queued") => j["run_at"]
+                        .as_str()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .is_some_and(|t| t <= now),
+                    _ => false,
+                });
             (!busy).then_some(())
         })
         .await;
