@@ -132,10 +132,7 @@ pub async fn create(
             list_page(&state, &ui, &form, &errors).await
         }
         Ok(draft) => {
-            let i = state
-                .store()
-                .insert_incident(&draft, "manual", None, ui.user.id, state.now())
-                .await?;
+            let i = inc::declare(&state, &draft, "manual", ui.user.id).await?;
             Ok(Redirect::to(&format!("/incidents/{}", i.id.0)).into_response())
         }
     }
@@ -242,27 +239,7 @@ pub async fn set_status(
         .status
         .parse()
         .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
-    let i = state.store().get_incident(IncidentId(id)).await?;
-    let draft = amends_domain::incident::IncidentDraft {
-        kind: i.kind,
-        title: i.title.clone(),
-        severity: u8::try_from(i.severity).unwrap_or(3),
-        controllable: i.controllable,
-        started_at: i.started_at,
-        ended_at: if status == IncidentStatus::Open {
-            None
-        } else {
-            i.ended_at
-        },
-        component: i.component.clone(),
-        release: i.release.clone(),
-        summary_de: i.summary_de.clone(),
-        summary_en: i.summary_en.clone(),
-    };
-    state
-        .store()
-        .update_incident(i.id, &draft, status, Some(ui.user.id), state.now())
-        .await?;
+    inc::set_status(&state, IncidentId(id), status, ui.user.id).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
 
