@@ -3,9 +3,9 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use crate::service::{NOTE_MAX, note_body};
+use crate::service::{DESCRIPTION_MAX, NOTE_MAX, SUBJECT_MAX, due_for_priority, note_body};
 use amends_domain::validate::optional_text;
-use amends_domain::{CaseId, CaseState, NonEmptyText, UserId, ValidationError};
+use amends_domain::{CaseId, CaseState, NonEmptyText, Priority, UserId, ValidationError};
 use amends_store::{Case, CaseEvent, EventKind, NewEvent, StoreError};
 
 /// Moves case `id` to the state named `to` (with an optional note on the
@@ -42,4 +42,48 @@ pub async fn add_note(app: &App, id: CaseId, body: &str, author: UserId) -> AppR
         at: app.now(),
     };
     Ok(app.store().add_event(id, &ev).await?)
+}
+
+/// Fields of a case to change; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct CasePatch {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub priority: Option<String>,
+}
+
+/// Changes subject, description or priority of case `id`; a new priority
+/// moves the SLA due dates.
+pub async fn update(app: &App, id: CaseId, patch: CasePatch, actor: UserId) -> AppResult<Case> {
+    let subject = patch
+        .subject
+        .map(|s| NonEmptyText::parse("subject", &s, SUBJECT_MAX))
+        .transpose()?;
+    if patch
+        .description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > DESCRIPTION_MAX)
+    {
+        return Err(AppError::validation(
+            "description",
+            format!("description must be at most {DESCRIPTION_MAX} characters"),
+        ));
+    }
+    let priority = patch.priority.map(|p| p.parse::<Priority>()).transpose()?;
+    let cur = app.store().get_case(id).await?;
+    let priority = match priority {
+        Some(p) => Some((p, due_for_priority(app, &cur, p).await?)),
+        None => None,
+    };
+    Ok(app
+        .store()
+        .update_case(
+            id,
+            subject.as_ref(),
+            patch.description.as_deref().map(str::trim),
+            priority,
+            Some(actor),
+            app.now(),
+        )
+        .await?)
 }

@@ -606,6 +606,14 @@ pub fn personal_note_open(events: &[amends_store::CaseEvent]) -> bool {
     count("personal_note_task") > count("personal_note_done")
 }
 
+/// A lead has reviewed the case after a negative answer: clears its flag.
+pub async fn lead_reviewed(state: &App, case: CaseId, actor: UserId) -> AppResult<()> {
+    Ok(state
+        .store()
+        .clear_lead_attention(case, Some(actor), state.now())
+        .await?)
+}
+
 /// Marks the open "personal note" task of a case done (409 if there is none).
 pub async fn complete_personal_note(
     state: &App,

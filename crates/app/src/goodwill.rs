@@ -6,11 +6,11 @@ use crate::App;
 use crate::error::{AppError, AppResult};
 use amends_domain::assessment::{self, Assessment, AssessmentInput};
 use amends_domain::goodwill::{
-    Decision, GoodwillKind, GrantState, decide_approval_in_budget, decide_grant_in_budget, parse_currency,
-    parse_value_cents,
+    Decision, EmpowermentLimit, GoodwillKind, GrantState, decide_approval_in_budget, decide_grant_in_budget,
+    parse_currency, parse_value_cents,
 };
-use amends_domain::{CaseId, Priority};
-use amends_store::{CatalogInput, GoodwillRule, Grant, NewGrant, User, month_of};
+use amends_domain::{CaseId, Priority, Role, UserId};
+use amends_store::{CatalogEntry, CatalogInput, GoodwillRule, Grant, NewGrant, User, month_of, new_row_id};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -416,6 +416,60 @@ impl CatalogIn {
             active: self.active,
         })
     }
+}
+
+/// Adds an item to the goodwill catalog.
+pub async fn create_catalog_item(state: &App, body: &CatalogIn, actor: UserId) -> AppResult<CatalogEntry> {
+    let item = body.validate()?;
+    let now = state.now();
+    Ok(state
+        .store()
+        .upsert_catalog_item(new_row_id(now), &item, actor, now)
+        .await?)
+}
+
+/// Replaces catalog item `id`; `active: false` retires it.
+pub async fn update_catalog_item(state: &App, id: Uuid, body: &CatalogIn, actor: UserId) -> AppResult<CatalogEntry> {
+    let item = body.validate()?;
+    state.store().get_catalog_item(id).await?;
+    Ok(state.store().upsert_catalog_item(id, &item, actor, state.now()).await?)
+}
+
+/// Retires catalog item `id`, or brings it back.
+pub async fn toggle_catalog_item(state: &App, id: Uuid, actor: UserId) -> AppResult<CatalogEntry> {
+    let cur = state.store().get_catalog_item(id).await?;
+    let item = CatalogInput {
+        kind: cur.kind,
+        name_de: cur.name_de,
+        name_en: cur.name_en,
+        value_cents: cur.value_cents,
+        currency: cur.currency,
+        active: !cur.active,
+    };
+    Ok(state.store().upsert_catalog_item(id, &item, actor, state.now()).await?)
+}
+
+/// Sets the empowerment limits of the given roles.
+pub async fn set_limits(state: &App, limits: &[(Role, EmpowermentLimit)], actor: UserId) -> AppResult<()> {
+    for (role, limit) in limits {
+        state.store().set_limit(*role, limit, actor, state.now()).await?;
+    }
+    Ok(())
+}
+
+/// Sets the budget of the month that contains `at`.
+pub async fn set_budget(
+    state: &App,
+    at: chrono::DateTime<chrono::Utc>,
+    amount_cents: i64,
+    currency: &str,
+    actor: UserId,
+) -> AppResult<()> {
+    let (_, _, month) = month_of(at);
+    Ok(state
+        .store()
+        .set_budget(&month, amount_cents, currency, actor, state.now())
+        .await?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,9 +1,12 @@
 //! Automatic goodwill rules (for incidents and for cases being opened):
-//! the raw rule a client sends and its validation.
+//! the raw rule a client sends, its validation, and adding, changing and
+//! deleting rules.
 
+use crate::App;
 use crate::error::{AppError, AppResult};
+use amends_domain::UserId;
 use amends_domain::goodwill_rule::{Condition, RuleScope};
-use amends_store::GoodwillRuleInput;
+use amends_store::{GoodwillRule, GoodwillRuleInput, StoreError};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -59,4 +62,72 @@ impl RuleIn {
             applies_to,
         })
     }
+}
+
+/// Where a new goodwill rule goes: after the last one.
+pub async fn next_position(app: &App) -> AppResult<i64> {
+    Ok(app
+        .store()
+        .list_goodwill_rules(false)
+        .await?
+        .iter()
+        .map(|r| r.position)
+        .max()
+        .unwrap_or(0)
+        + 10)
+}
+
+/// An unknown catalog item is a problem of the `catalog_item_id` field.
+fn missing_item(e: StoreError) -> AppError {
+    match e {
+        StoreError::NotFound("catalog item") => {
+            AppError::validation("catalog_item_id", "no goodwill catalog item with this id")
+        }
+        e => e.into(),
+    }
+}
+
+/// Adds a rule; without a position it goes after the last one.
+pub async fn create(app: &App, body: &RuleIn, actor: UserId) -> AppResult<GoodwillRule> {
+    let next = next_position(app).await?;
+    let input = body.validate(next)?;
+    app.store()
+        .save_goodwill_rule(None, &input, Some(actor), app.now())
+        .await
+        .map_err(missing_item)
+}
+
+/// Replaces rule `id`; without a position it keeps its place.
+pub async fn update(app: &App, id: Uuid, body: &RuleIn, actor: UserId) -> AppResult<GoodwillRule> {
+    let current = app.store().get_goodwill_rule(id).await?;
+    let input = body.validate(current.position)?;
+    app.store()
+        .save_goodwill_rule(Some(id), &input, Some(actor), app.now())
+        .await
+        .map_err(missing_item)
+}
+
+/// Switches rule `id` on or off, leaving the rest of it as it is.
+pub async fn toggle(app: &App, id: Uuid, actor: UserId) -> AppResult<GoodwillRule> {
+    let r = app.store().get_goodwill_rule(id).await?;
+    let input = GoodwillRuleInput {
+        name: r.name,
+        condition: r.condition,
+        catalog_item_id: r.catalog_item_id,
+        position: r.position,
+        active: !r.active,
+        applies_to: r
+            .applies_to
+            .parse()
+            .map_err(|e: amends_domain::ValidationError| AppError::internal(e.message))?,
+    };
+    Ok(app
+        .store()
+        .save_goodwill_rule(Some(id), &input, Some(actor), app.now())
+        .await?)
+}
+
+/// Deletes rule `id`; the grants it made stay.
+pub async fn delete(app: &App, id: Uuid, actor: UserId) -> AppResult<()> {
+    Ok(app.store().delete_goodwill_rule(id, Some(actor), app.now()).await?)
 }

@@ -4,9 +4,11 @@
 //! [`crate::worker`].
 
 use crate::App;
+use crate::error::AppResult;
 use crate::mail::OutgoingMail;
 use amends_domain::CaseId;
 use amends_domain::IncidentId;
+use amends_domain::UserId;
 use amends_store::{Job, JobEffects, NewJob};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -213,4 +215,11 @@ pub struct MessageTask {
     /// notice (when the customer is found affected), closing (when resolved)
     pub purpose: String,
     pub language: String,
+}
+
+/// Puts dead job `id` back into the queue and wakes the workers.
+pub async fn retry(state: &App, id: Uuid, actor: UserId) -> AppResult<Job> {
+    let job = state.store().retry_job(id, Some(actor), state.now()).await?;
+    state.wake_workers();
+    Ok(job)
 }

@@ -13,6 +13,7 @@ pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod detection;
+pub mod detection_rules;
 pub mod error;
 pub mod followup;
 pub mod goodwill;

@@ -58,3 +58,12 @@ pub async fn set_profile(state: &App, user: Uuid, p: &RoutingProfile, actor: Use
             e => e.into(),
         })
 }
+
+/// Switches routing of new cases on or off.
+pub async fn set_enabled(state: &App, enabled: bool, actor: UserId) -> AppResult<()> {
+    state
+        .store()
+        .set_routing_enabled(enabled, Some(actor), state.now())
+        .await?;
+    Ok(())
+}

@@ -6,10 +6,10 @@ use crate::error::{AppError, AppResult};
 use amends_domain::sla::{DueDates, SlaTargets};
 use amends_domain::validate::optional_text;
 use amends_domain::{
-    AccountId, CaseId, Channel, CustomerId, Email, Language, NonEmptyText, Origin, Priority, Tier, UserId,
+    AccountId, CaseId, Channel, CustomerId, Email, Language, NonEmptyText, Origin, Priority, Tier, TokenId, UserId,
     ValidationError,
 };
-use amends_store::{Case, Customer, NewCase, NewCustomer, RouteRequest};
+use amends_store::{Account, Case, Customer, CustomerPatch, NewCase, NewCustomer, RouteRequest, User};
 use uuid::Uuid;
 
 pub const SUBJECT_MAX: usize = 200;
@@ -107,6 +107,29 @@ pub fn first_error(errors: Vec<ValidationError>) -> AppError {
 pub async fn create_customer(state: &App, input: &CustomerInput, actor: Option<UserId>) -> AppResult<Customer> {
     let new = input.validate(state).map_err(first_error)?;
     Ok(state.store().insert_customer(&new, actor).await?)
+}
+
+/// Creates the customer with the input's external id, or updates the one
+/// that has it; `true` when it was created.
+pub async fn upsert_customer(state: &App, input: &CustomerInput, actor: UserId) -> AppResult<(Customer, bool)> {
+    let new = input.validate(state).map_err(first_error)?;
+    Ok(state.store().upsert_customer_by_external_id(&new, Some(actor)).await?)
+}
+
+/// Changes the fields of customer `id` that `patch` names.
+pub async fn update_customer(state: &App, id: CustomerId, patch: &CustomerPatch, actor: UserId) -> AppResult<Customer> {
+    Ok(state
+        .store()
+        .update_customer(id, patch, Some(actor), state.now())
+        .await?)
+}
+
+/// Creates a B2B account (company) named `name`.
+pub async fn create_account(state: &App, name: &str, actor: UserId) -> AppResult<Account> {
+    let name = NonEmptyText::parse("name", name, NAME_MAX)?;
+    let now = state.now();
+    let id = AccountId(amends_store::new_row_id(now));
+    Ok(state.store().insert_account(id, &name, now, Some(actor)).await?)
 }
 
 /// Raw case fields as a client sent them.
@@ -348,4 +371,14 @@ pub async fn create_token(
         .insert_token(user, &name, &crate::secret::hash_secret(&token), now, actor)
         .await?;
     Ok((rec, token))
+}
+
+/// Revokes one of `user`'s own API tokens.
+pub async fn revoke_token(state: &App, user: UserId, id: TokenId) -> AppResult<()> {
+    Ok(state.store().revoke_token(user, id, state.now()).await?)
+}
+
+/// Sets the language `user` sees the UI in.
+pub async fn set_language(state: &App, user: UserId, lang: Language) -> AppResult<User> {
+    Ok(state.store().set_user_language(user, lang, state.now()).await?)
 }

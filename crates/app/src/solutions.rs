@@ -3,7 +3,7 @@
 //! suggestions and similar cases for a case, safe Markdown.
 
 use crate::analysis::to_text_lang;
-use amends_domain::solution::SolutionDraft;
+use amends_domain::solution::{HelpTheme, SolutionDraft};
 use amends_domain::{CaseId, Language, UserId};
 use amends_store::{
     Case, IndexTerms, LinkedSolution, ReadVersion, ResolvedCase, Solution, SolutionHit, SolutionQuery, Store,
@@ -101,6 +101,11 @@ pub async fn save(
         store.save_solution(id, draft, terms, read, actor, now).await
     })
     .await
+}
+
+/// Sets the help center's titles, logo and colours.
+pub async fn save_theme(app: &crate::App, theme: &HelpTheme, actor: UserId) -> crate::AppResult<HelpTheme> {
+    Ok(app.store().save_help_theme(theme, Some(actor), app.now()).await?)
 }
 
 /// Deletes an article with its versions, links and index entries.

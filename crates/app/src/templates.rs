@@ -1,13 +1,27 @@
 //! Reply templates: the values a case fills in (customer, case, incident,
-//! agent, goodwill) and the rendering of a template with them.
+//! agent, goodwill) and the rendering of a template with them; saving and
+//! deleting templates.
 
+use crate::App;
+use crate::error::AppResult;
 use amends_domain::goodwill::GrantState;
-use amends_domain::template::TemplateValues;
 use amends_domain::template::render;
-use amends_domain::{IncidentId, Language};
+use amends_domain::template::{TemplateDraft, TemplateValues};
+use amends_domain::{IncidentId, Language, UserId};
 use amends_store::{Case, GrantFilter, ReplyTemplate, Store, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Creates a template (`id` `None`) or replaces template `id`.
+pub async fn save(app: &App, id: Option<Uuid>, draft: &TemplateDraft, actor: UserId) -> AppResult<ReplyTemplate> {
+    Ok(app.store().save_template(id, draft, Some(actor), app.now()).await?)
+}
+
+/// Deletes template `id`.
+pub async fn delete(app: &App, id: Uuid, actor: UserId) -> AppResult<()> {
+    Ok(app.store().delete_template(id, Some(actor), app.now()).await?)
+}
 
 /// A rendered template.
 #[derive(Debug, Serialize, ToSchema)]

@@ -168,6 +168,11 @@ pub async fn deliver(state: &App, delivery_id: Uuid, last: bool) -> Result<JobEf
     }
 }
 
+/// Switches webhook `id` off; it gets no more deliveries.
+pub async fn deactivate(state: &App, id: Uuid, actor: UserId) -> AppResult<()> {
+    Ok(state.store().deactivate_webhook(id, Some(actor), state.now()).await?)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -181,6 +181,11 @@ pub async fn update_site(app: &App, id: uuid::Uuid, fields: SiteFields, actor: U
         .await?)
 }
 
+/// Deletes widget site `id`; its key stops working at once.
+pub async fn delete_site(app: &App, id: uuid::Uuid, actor: UserId) -> AppResult<()> {
+    Ok(app.store().delete_widget_site(id, Some(actor), app.now()).await?)
+}
+
 /// The `<script>` tag a site embeds.
 #[must_use]
 pub fn embed_tag(base_url: &str, key: &str) -> String {

@@ -157,9 +157,33 @@ pub fn draft_of(i: &Incident) -> IncidentDraft {
 /// Declares an incident.
 pub async fn create(state: &App, input: &IncidentIn, source: &str, actor: UserId) -> AppResult<Incident> {
     let draft = input.validate().map_err(crate::service::first_error)?;
+    declare(state, &draft, source, actor).await
+}
+
+/// Declares an incident from fields already checked (a form that shows
+/// every problem at once validates the input itself).
+pub async fn declare(state: &App, draft: &IncidentDraft, source: &str, actor: UserId) -> AppResult<Incident> {
     Ok(state
         .store()
-        .insert_incident(&draft, source, None, actor, state.now())
+        .insert_incident(draft, source, None, actor, state.now())
+        .await?)
+}
+
+/// Sets an incident's status and keeps its other fields; reopening it
+/// clears its end. Resolving it this way sends no closing update.
+pub async fn set_status(state: &App, id: IncidentId, status: IncidentStatus, actor: UserId) -> AppResult<Incident> {
+    let i = state.store().get_incident(id).await?;
+    let draft = IncidentDraft {
+        ended_at: if status == IncidentStatus::Open {
+            None
+        } else {
+            i.ended_at
+        },
+        ..draft_of(&i)
+    };
+    Ok(state
+        .store()
+        .update_incident(i.id, &draft, status, Some(actor), state.now())
         .await?)
 }
 
@@ -253,19 +277,6 @@ pub async fn alert(state: &App, body: &[u8], actor: UserId) -> AppResult<AlertOu
             })
         }
     }
-}
-
-/// Where a new goodwill rule goes: after the last one.
-pub async fn next_rule_position(state: &App) -> AppResult<i64> {
-    Ok(state
-        .store()
-        .list_goodwill_rules(false)
-        .await?
-        .iter()
-        .map(|r| r.position)
-        .max()
-        .unwrap_or(0)
-        + 10)
 }
 
 /// Resolves the incident and queues the closing update to every affected

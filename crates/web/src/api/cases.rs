@@ -1,7 +1,7 @@
 //! `/api/v1/cases`: create, read, list, change, transition, assign, notes.
 
 use crate::query::{CaseQuery, parse_cursor};
-use amends_app::cases;
+use amends_app::cases::{self, CasePatch};
 
 use crate::api::json::ApiJson;
 use crate::auth::Actor;
@@ -9,8 +9,8 @@ use crate::dto::{AssignIn, CaseIn, CaseList, CaseOut, CasePatchIn, EventOut, Not
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
-use amends_app::service::{self, CaseInput, SUBJECT_MAX};
-use amends_domain::{CaseId, CaseState, CustomerId, NonEmptyText, Origin, Permission, Priority, UserId};
+use amends_app::service::{self, CaseInput};
+use amends_domain::{CaseId, CaseState, CustomerId, Origin, Permission, UserId};
 use amends_store::{AssigneeFilter, CaseFilter, CaseSort};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -69,37 +69,12 @@ async fn patch_case(
     ApiJson(body): ApiJson<CasePatchIn>,
 ) -> ApiResult<Json<CaseOut>> {
     actor.require(Permission::WorkCases)?;
-    let subject = body
-        .subject
-        .map(|s| NonEmptyText::parse("subject", &s, SUBJECT_MAX))
-        .transpose()?;
-    if body
-        .description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > service::DESCRIPTION_MAX)
-    {
-        return Err(ApiError::validation(
-            "description",
-            format!("description must be at most {} characters", service::DESCRIPTION_MAX),
-        ));
-    }
-    let priority = body.priority.map(|p| p.parse::<Priority>()).transpose()?;
-    let cur = state.store().get_case(CaseId(id)).await?;
-    let priority = match priority {
-        Some(p) => Some((p, service::due_for_priority(&state, &cur, p).await?)),
-        None => None,
+    let patch = CasePatch {
+        subject: body.subject,
+        description: body.description,
+        priority: body.priority,
     };
-    let case = state
-        .store()
-        .update_case(
-            CaseId(id),
-            subject.as_ref(),
-            body.description.as_deref().map(str::trim),
-            priority,
-            Some(actor.user.id),
-            state.now(),
-        )
-        .await?;
+    let case = cases::update(&state, CaseId(id), patch, actor.user.id).await?;
     Ok(Json(CaseOut::new(case, state.now())))
 }
 

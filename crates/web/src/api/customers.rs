@@ -67,11 +67,7 @@ async fn upsert_customer(
     }
     let mut input: CustomerInput = body.into();
     input.external_id = Some(external_id);
-    let new = input.validate(&state).map_err(service::first_error)?;
-    let (c, created) = state
-        .store()
-        .upsert_customer_by_external_id(&new, Some(actor.user.id))
-        .await?;
+    let (c, created) = service::upsert_customer(&state, &input, actor.user.id).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(c.into())))
 }
@@ -122,10 +118,7 @@ async fn patch_customer(
         consent_survey: body.consent_survey,
         ..CustomerPatch::default()
     };
-    let c = state
-        .store()
-        .update_customer(CustomerId(id), &patch, Some(actor.user.id), state.now())
-        .await?;
+    let c = service::update_customer(&state, CustomerId(id), &patch, actor.user.id).await?;
     Ok(Json(c.into()))
 }
 
@@ -198,13 +191,7 @@ async fn create_account(
     ApiJson(body): ApiJson<AccountIn>,
 ) -> ApiResult<(StatusCode, Json<AccountOut>)> {
     actor.require(Permission::WorkCases)?;
-    let name = NonEmptyText::parse("name", &body.name, NAME_MAX)?;
-    let now = state.now();
-    let id = AccountId(amends_store::new_row_id(now));
-    let a = state
-        .store()
-        .insert_account(id, &name, now, Some(actor.user.id))
-        .await?;
+    let a = service::create_account(&state, &body.name, actor.user.id).await?;
     Ok((StatusCode::CREATED, Json(a.into())))
 }
 

@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::detection::{self, FeedbackInput, RowError, RuleFields};
+use amends_app::detection_rules::{self, RulePatch};
 use amends_domain::detection::Conditions;
 use amends_domain::{CustomerId, FeedbackId, Permission, RuleId};
 use amends_store::{DetectionRule, FeedbackFilter};
@@ -376,19 +377,15 @@ async fn create_rule(
     ApiJson(body): ApiJson<RuleIn>,
 ) -> ApiResult<(StatusCode, Json<RuleOut>)> {
     actor.require(Permission::ManageRules)?;
-    let input = RuleFields {
+    let fields = RuleFields {
         name: body.name,
         position: body.position,
         enabled: body.enabled,
         conditions: body.conditions,
         action: body.action,
         priority: body.priority,
-    }
-    .validate()?;
-    let rule = state
-        .store()
-        .insert_rule(&input, Some(actor.user.id), state.now())
-        .await?;
+    };
+    let rule = detection_rules::create(&state, fields, actor.user.id).await?;
     Ok((StatusCode::CREATED, Json(rule.into())))
 }
 
@@ -402,20 +399,15 @@ async fn patch_rule(
     ApiJson(body): ApiJson<RulePatchIn>,
 ) -> ApiResult<Json<RuleOut>> {
     actor.require(Permission::ManageRules)?;
-    let cur = state.store().get_rule(RuleId(id)).await?;
-    let input = RuleFields {
-        name: body.name.unwrap_or_else(|| cur.name.clone()),
-        position: Some(body.position.unwrap_or(cur.position)),
-        enabled: Some(body.enabled.unwrap_or(cur.enabled)),
-        conditions: body.conditions.unwrap_or_else(|| cur.parsed_conditions()),
-        action: Some(body.action.unwrap_or_else(|| cur.action.as_str().into())),
-        priority: Some(body.priority.unwrap_or_else(|| cur.priority.as_str().into())),
-    }
-    .validate()?;
-    let rule = state
-        .store()
-        .update_rule(RuleId(id), &input, Some(actor.user.id), state.now())
-        .await?;
+    let patch = RulePatch {
+        name: body.name,
+        position: body.position,
+        enabled: body.enabled,
+        conditions: body.conditions,
+        action: body.action,
+        priority: body.priority,
+    };
+    let rule = detection_rules::update(&state, RuleId(id), patch, actor.user.id).await?;
     Ok(Json(rule.into()))
 }
 
@@ -424,9 +416,6 @@ async fn patch_rule(
     responses((status = 204), (status = 404, body = Problem)))]
 async fn delete_rule(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     actor.require(Permission::ManageRules)?;
-    state
-        .store()
-        .delete_rule(RuleId(id), Some(actor.user.id), state.now())
-        .await?;
+    detection_rules::delete(&state, RuleId(id), actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

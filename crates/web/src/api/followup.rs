@@ -170,10 +170,7 @@ async fn follow_up_status(
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn lead_review(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     actor.require(Permission::ReadAudit)?;
-    state
-        .store()
-        .clear_lead_attention(CaseId(id), Some(actor.user.id), state.now())
-        .await?;
+    amends_app::followup::lead_reviewed(&state, CaseId(id), actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -232,8 +229,7 @@ async fn list_jobs(
     responses((status = 200, body = JobOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn retry_job(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<JobOut>> {
     actor.require(Permission::ManageIntegrations)?;
-    let job = state.store().retry_job(id, Some(actor.user.id), state.now()).await?;
-    state.wake_workers();
+    let job = amends_app::jobs::retry(&state, id, actor.user.id).await?;
     Ok(Json(job.into()))
 }
 
@@ -295,10 +291,7 @@ async fn create_webhook(
     responses((status = 204), (status = 404, body = Problem)))]
 async fn delete_webhook(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     actor.require(Permission::ManageIntegrations)?;
-    state
-        .store()
-        .deactivate_webhook(id, Some(actor.user.id), state.now())
-        .await?;
+    amends_app::webhooks::deactivate(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,7 +12,7 @@ use amends_domain::goodwill::{
     Assessment, AssessmentInput, EmpowermentLimit, GrantState, parse_currency, parse_value_cents,
 };
 use amends_domain::{CaseId, CustomerId, Permission, Role};
-use amends_store::{CatalogEntry, Grant, GrantFilter, RoleLimit, month_of, new_row_id};
+use amends_store::{CatalogEntry, Grant, GrantFilter, RoleLimit, month_of};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -54,12 +54,7 @@ async fn create_catalog_item(
     ApiJson(body): ApiJson<CatalogIn>,
 ) -> ApiResult<(StatusCode, Json<CatalogEntry>)> {
     actor.require(Permission::ManageGoodwill)?;
-    let item = body.validate()?;
-    let now = state.now();
-    let saved = state
-        .store()
-        .upsert_catalog_item(new_row_id(now), &item, actor.user.id, now)
-        .await?;
+    let saved = gw::create_catalog_item(&state, &body, actor.user.id).await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
 
@@ -73,14 +68,7 @@ async fn update_catalog_item(
     ApiJson(body): ApiJson<CatalogIn>,
 ) -> ApiResult<Json<CatalogEntry>> {
     actor.require(Permission::ManageGoodwill)?;
-    let item = body.validate()?;
-    state.store().get_catalog_item(id).await?;
-    Ok(Json(
-        state
-            .store()
-            .upsert_catalog_item(id, &item, actor.user.id, state.now())
-            .await?,
-    ))
+    Ok(Json(gw::update_catalog_item(&state, id, &body, actor.user.id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -126,12 +114,7 @@ async fn set_limits(
             },
         ));
     }
-    for (role, limit) in &valid {
-        state
-            .store()
-            .set_limit(*role, limit, actor.user.id, state.now())
-            .await?;
-    }
+    gw::set_limits(&state, &valid, actor.user.id).await?;
     Ok(Json(state.store().list_limits().await?))
 }
 
@@ -187,11 +170,7 @@ async fn set_budget(
     let at = parse_month(body.month.as_deref(), state.now())?;
     let amount = parse_value_cents("amount_cents", body.amount_cents)?;
     let currency = parse_currency("currency", &body.currency)?;
-    let (_, _, month) = month_of(at);
-    state
-        .store()
-        .set_budget(&month, amount, &currency, actor.user.id, state.now())
-        .await?;
+    gw::set_budget(&state, at, amount, &currency, actor.user.id).await?;
     Ok(Json(budget_for(&state, at).await?))
 }
 

@@ -7,7 +7,7 @@ use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
-use amends_app::goodwill_rules::RuleIn;
+use amends_app::goodwill_rules::{self, RuleIn};
 use amends_app::incidents::{self as inc, AlertOutcome, IncidentIn, Totals, UploadFormat, UploadReport};
 use amends_domain::incident::IncidentStatus;
 use amends_domain::{IncidentId, Permission};
@@ -272,15 +272,6 @@ async fn list_affected(
     ))
 }
 
-fn missing_item(e: amends_store::StoreError) -> ApiError {
-    match e {
-        amends_store::StoreError::NotFound("catalog item") => {
-            ApiError::validation("catalog_item_id", "no goodwill catalog item with this id")
-        }
-        e => e.into(),
-    }
-}
-
 /// Automatic goodwill rules, in the order they are tried.
 #[utoipa::path(get, path = "/goodwill/rules", tag = "goodwill", responses((status = 200, body = Vec<Object>)))]
 async fn list_rules(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<GoodwillRule>>> {
@@ -297,13 +288,7 @@ async fn create_rule(
     ApiJson(body): ApiJson<RuleIn>,
 ) -> ApiResult<(StatusCode, Json<GoodwillRule>)> {
     actor.require(Permission::ManageGoodwill)?;
-    let next = inc::next_rule_position(&state).await?;
-    let input = body.validate(next)?;
-    let r = state
-        .store()
-        .save_goodwill_rule(None, &input, Some(actor.user.id), state.now())
-        .await
-        .map_err(missing_item)?;
+    let r = goodwill_rules::create(&state, &body, actor.user.id).await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -324,15 +309,7 @@ async fn update_rule(
     ApiJson(body): ApiJson<RuleIn>,
 ) -> ApiResult<Json<GoodwillRule>> {
     actor.require(Permission::ManageGoodwill)?;
-    let current = state.store().get_goodwill_rule(id).await?;
-    let input = body.validate(current.position)?;
-    Ok(Json(
-        state
-            .store()
-            .save_goodwill_rule(Some(id), &input, Some(actor.user.id), state.now())
-            .await
-            .map_err(missing_item)?,
-    ))
+    Ok(Json(goodwill_rules::update(&state, id, &body, actor.user.id).await?))
 }
 
 /// Delete an automatic goodwill rule (admins); grants it made stay.
@@ -340,9 +317,6 @@ async fn update_rule(
     responses((status = 204), (status = 404, body = Problem)))]
 async fn delete_rule(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     actor.require(Permission::ManageGoodwill)?;
-    state
-        .store()
-        .delete_goodwill_rule(id, Some(actor.user.id), state.now())
-        .await?;
+    goodwill_rules::delete(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -131,10 +131,7 @@ async fn set_routing(
     ApiJson(body): ApiJson<RoutingIn>,
 ) -> ApiResult<Json<RoutingOut>> {
     actor.require(Permission::ManageUsers)?;
-    state
-        .store()
-        .set_routing_enabled(body.enabled, Some(actor.user.id), state.now())
-        .await?;
+    amends_app::routing::set_enabled(&state, body.enabled, actor.user.id).await?;
     Ok(Json(routing_out(&state).await?))
 }
 

@@ -316,9 +316,6 @@ async fn put_theme(
         &body.primary_color,
         &body.background_color,
     )?;
-    let saved = state
-        .store()
-        .save_help_theme(&theme, Some(actor.user.id), state.now())
-        .await?;
+    let saved = amends_app::solutions::save_theme(&state, &theme, actor.user.id).await?;
     Ok(Json(saved.into()))
 }

@@ -6,7 +6,7 @@ use crate::auth::Actor;
 use crate::error::{ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
-use amends_app::templates::{PreviewOut, render_template, values_for_case};
+use amends_app::templates::{self, PreviewOut, render_template, values_for_case};
 use amends_domain::template::{TemplateDraft, TemplatePurpose, TemplateValues};
 use amends_domain::{CaseId, Language, Permission};
 use amends_store::{ReplyTemplate, TemplateFilter};
@@ -108,10 +108,7 @@ async fn create_template(
 ) -> ApiResult<(StatusCode, Json<ReplyTemplate>)> {
     actor.require(Permission::ManageTemplates)?;
     let draft = body.validate()?;
-    let t = state
-        .store()
-        .save_template(None, &draft, Some(actor.user.id), state.now())
-        .await?;
+    let t = templates::save(&state, None, &draft, actor.user.id).await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
@@ -137,12 +134,7 @@ async fn update_template(
 ) -> ApiResult<Json<ReplyTemplate>> {
     actor.require(Permission::ManageTemplates)?;
     let draft = body.validate()?;
-    Ok(Json(
-        state
-            .store()
-            .save_template(Some(id), &draft, Some(actor.user.id), state.now())
-            .await?,
-    ))
+    Ok(Json(templates::save(&state, Some(id), &draft, actor.user.id).await?))
 }
 
 /// Delete a reply template (leads and admins).
@@ -150,10 +142,7 @@ async fn update_template(
     responses((status = 204), (status = 404, body = Problem)))]
 async fn delete_template(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     actor.require(Permission::ManageTemplates)?;
-    state
-        .store()
-        .delete_template(id, Some(actor.user.id), state.now())
-        .await?;
+    templates::delete(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

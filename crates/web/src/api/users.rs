@@ -118,10 +118,7 @@ async fn list_tokens(State(state): State<AppState>, actor: Actor) -> ApiResult<J
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 async fn revoke_token(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    state
-        .store()
-        .revoke_token(actor.user.id, TokenId(id), state.now())
-        .await?;
+    amends_app::service::revoke_token(&state, actor.user.id, TokenId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -124,9 +124,6 @@ async fn patch_site(
     responses((status = 204), (status = 404, body = Problem)))]
 async fn delete_site(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     actor.require(Permission::ManageRules)?;
-    state
-        .store()
-        .delete_widget_site(id, Some(actor.user.id), state.now())
-        .await?;
+    widget::delete_site(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,7 @@ use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::detection::{self, RuleFields};
+use amends_app::detection_rules;
 use amends_domain::detection::Conditions;
 use amends_domain::feedback::{Rating, SentimentLabel};
 use amends_domain::{Channel, FeedbackId, Permission, Priority, RuleId, Tier};
@@ -257,24 +258,24 @@ pub async fn create_rule(
     CsrfForm(ui, form): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
     require(&ui, Permission::ManageRules)?;
-    let validated = form.conditions().and_then(|conditions| {
-        RuleFields {
-            name: form.name.clone(),
-            position: None,
-            enabled: Some(true),
-            conditions,
-            action: Some(form.action.clone()),
-            priority: Some(form.priority.clone()),
+    let created = match form.conditions() {
+        Ok(conditions) => {
+            let fields = RuleFields {
+                name: form.name.clone(),
+                position: None,
+                enabled: Some(true),
+                conditions,
+                action: Some(form.action.clone()),
+                priority: Some(form.priority.clone()),
+            };
+            detection_rules::create(&state, fields, ui.user.id).await
         }
-        .validate()
-    });
-    match validated {
-        Ok(input) => {
-            state.store().insert_rule(&input, Some(ui.user.id), state.now()).await?;
-            Ok(Redirect::to("/settings/rules").into_response())
-        }
-        Err(e) => {
-            let field = e.field.trim_start_matches("conditions.").to_string();
+        Err(e) => Err(e.into()),
+    };
+    match created {
+        Ok(_) => Ok(Redirect::to("/settings/rules").into_response()),
+        Err(AppError::Validation { field, .. }) => {
+            let field = field.trim_start_matches("conditions.").to_string();
             let key = match field.as_str() {
                 "name" => "err-rule-name",
                 "conditions" => "err-rule-conditions",
@@ -293,6 +294,7 @@ pub async fn create_rule(
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -302,19 +304,7 @@ pub async fn toggle_rule(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     require(&ui, Permission::ManageRules)?;
-    let cur = state.store().get_rule(RuleId(id)).await?;
-    let input = amends_store::RuleInput {
-        name: cur.name.clone(),
-        position: Some(cur.position),
-        enabled: !cur.enabled,
-        conditions: cur.parsed_conditions(),
-        action: cur.action,
-        priority: cur.priority,
-    };
-    state
-        .store()
-        .update_rule(RuleId(id), &input, Some(ui.user.id), state.now())
-        .await?;
+    detection_rules::toggle(&state, RuleId(id), ui.user.id).await?;
     Ok(Redirect::to("/settings/rules").into_response())
 }
 
@@ -324,9 +314,6 @@ pub async fn delete_rule(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     require(&ui, Permission::ManageRules)?;
-    state
-        .store()
-        .delete_rule(RuleId(id), Some(ui.user.id), state.now())
-        .await?;
+    detection_rules::delete(&state, RuleId(id), ui.user.id).await?;
     Ok(Redirect::to("/settings/rules").into_response())
 }

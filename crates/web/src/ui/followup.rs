@@ -155,10 +155,7 @@ pub async fn lead_review(
     if !ui.user.role.can(Permission::ReadAudit) {
         return Err(UiError::Forbidden("only leads review flagged cases".into()));
     }
-    state
-        .store()
-        .clear_lead_attention(CaseId(id), Some(ui.user.id), state.now())
-        .await?;
+    amends_app::followup::lead_reviewed(&state, CaseId(id), ui.user.id).await?;
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
 }
 
@@ -193,8 +190,7 @@ pub async fn retry_job(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     admin(&ui)?;
-    state.store().retry_job(id, Some(ui.user.id), state.now()).await?;
-    state.wake_workers();
+    amends_app::jobs::retry(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/jobs").into_response())
 }
 
@@ -271,10 +267,7 @@ pub async fn webhook_delete(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     admin(&ui)?;
-    state
-        .store()
-        .deactivate_webhook(id, Some(ui.user.id), state.now())
-        .await?;
+    amends_app::webhooks::deactivate(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/webhooks").into_response())
 }
 

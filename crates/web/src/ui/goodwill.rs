@@ -284,15 +284,8 @@ pub async fn catalog_create(
         },
         active: true,
     };
-    match input.validate() {
-        Ok(item) => {
-            let now = state.now();
-            state
-                .store()
-                .upsert_catalog_item(amends_store::new_row_id(now), &item, ui.user.id, now)
-                .await?;
-            Ok(Redirect::to("/settings/goodwill").into_response())
-        }
+    match amends_app::goodwill::create_catalog_item(&state, &input, ui.user.id).await {
+        Ok(_) => Ok(Redirect::to("/settings/goodwill").into_response()),
         Err(AppError::Validation { field, message }) => {
             let field = if field == "value_cents" { "value".into() } else { field };
             settings_page(&state, &ui, Some((field, message))).await
@@ -307,19 +300,7 @@ pub async fn catalog_toggle(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     goodwill_admin(&ui)?;
-    let cur = state.store().get_catalog_item(id).await?;
-    let item = amends_store::CatalogInput {
-        kind: cur.kind,
-        name_de: cur.name_de,
-        name_en: cur.name_en,
-        value_cents: cur.value_cents,
-        currency: cur.currency,
-        active: !cur.active,
-    };
-    state
-        .store()
-        .upsert_catalog_item(id, &item, ui.user.id, state.now())
-        .await?;
+    amends_app::goodwill::toggle_catalog_item(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill").into_response())
 }
 
@@ -352,7 +333,7 @@ pub async fn limit_set(
     })();
     match parsed {
         Ok(limit) => {
-            state.store().set_limit(role, &limit, ui.user.id, state.now()).await?;
+            amends_app::goodwill::set_limits(&state, &[(role, limit)], ui.user.id).await?;
             Ok(Redirect::to("/settings/goodwill").into_response())
         }
         Err(e) => settings_page(&state, &ui, Some((e.field, e.message))).await,
@@ -372,9 +353,7 @@ pub async fn budget_set(
     let amount = parse_major("amount", &f.amount).and_then(|v| amends_domain::goodwill::parse_value_cents("amount", v));
     match amount {
         Ok(a) => {
-            let now = state.now();
-            let (_, _, month) = amends_store::month_of(now);
-            state.store().set_budget(&month, a, "EUR", ui.user.id, now).await?;
+            amends_app::goodwill::set_budget(&state, state.now(), a, "EUR", ui.user.id).await?;
             Ok(Redirect::to("/settings/goodwill").into_response())
         }
         Err(e) => settings_page(&state, &ui, Some((e.field, e.message))).await,

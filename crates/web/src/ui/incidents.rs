@@ -8,6 +8,8 @@ use crate::ui::forms::CsrfForm;
 use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
+use amends_app::AppError;
+use amends_app::goodwill_rules;
 use amends_app::incidents::{self as inc, IncidentIn, Totals, UploadFormat, UploadReport};
 use amends_domain::incident::{IncidentKind, IncidentStatus};
 use amends_domain::{IncidentId, Permission};
@@ -130,10 +132,7 @@ pub async fn create(
             list_page(&state, &ui, &form, &errors).await
         }
         Ok(draft) => {
-            let i = state
-                .store()
-                .insert_incident(&draft, "manual", None, ui.user.id, state.now())
-                .await?;
+            let i = inc::declare(&state, &draft, "manual", ui.user.id).await?;
             Ok(Redirect::to(&format!("/incidents/{}", i.id.0)).into_response())
         }
     }
@@ -240,27 +239,7 @@ pub async fn set_status(
         .status
         .parse()
         .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
-    let i = state.store().get_incident(IncidentId(id)).await?;
-    let draft = amends_domain::incident::IncidentDraft {
-        kind: i.kind,
-        title: i.title.clone(),
-        severity: u8::try_from(i.severity).unwrap_or(3),
-        controllable: i.controllable,
-        started_at: i.started_at,
-        ended_at: if status == IncidentStatus::Open {
-            None
-        } else {
-            i.ended_at
-        },
-        component: i.component.clone(),
-        release: i.release.clone(),
-        summary_de: i.summary_de.clone(),
-        summary_en: i.summary_en.clone(),
-    };
-    state
-        .store()
-        .update_incident(i.id, &draft, status, Some(ui.user.id), state.now())
-        .await?;
+    inc::set_status(&state, IncidentId(id), status, ui.user.id).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
 
@@ -295,38 +274,21 @@ pub async fn rule_create(
         return crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id: ?")
             .await;
     };
-    let next = state
-        .store()
-        .list_goodwill_rules(false)
-        .await?
-        .iter()
-        .map(|r| r.position)
-        .max()
-        .unwrap_or(0)
-        + 10;
     let body = amends_app::goodwill_rules::RuleIn {
         name: f.name,
         condition: f.condition,
         catalog_item_id: item,
-        position: Some(next),
+        position: None,
         active: true,
         applies_to: Some(f.applies_to),
     };
-    let input = match body.validate(next) {
-        Ok(i) => i,
-        Err(amends_app::AppError::Validation { field, message }) => {
-            return crate::ui::goodwill::settings_with_error(&state, &ui, &format!("rule_{field}"), &message).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    match state
-        .store()
-        .save_goodwill_rule(None, &input, Some(ui.user.id), state.now())
-        .await
-    {
+    match goodwill_rules::create(&state, &body, ui.user.id).await {
         Ok(_) => Ok(Redirect::to("/settings/goodwill#rules").into_response()),
-        Err(amends_store::StoreError::NotFound(_)) => {
+        Err(AppError::Validation { field, .. }) if field == "catalog_item_id" => {
             crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id").await
+        }
+        Err(AppError::Validation { field, message }) => {
+            crate::ui::goodwill::settings_with_error(&state, &ui, &format!("rule_{field}"), &message).await
         }
         Err(e) => Err(e.into()),
     }
@@ -338,22 +300,7 @@ pub async fn rule_toggle(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageGoodwill)?;
-    let r = state.store().get_goodwill_rule(id).await?;
-    let input = amends_store::GoodwillRuleInput {
-        name: r.name,
-        condition: r.condition,
-        catalog_item_id: r.catalog_item_id,
-        position: r.position,
-        active: !r.active,
-        applies_to: r
-            .applies_to
-            .parse()
-            .map_err(|e: amends_domain::ValidationError| UiError::Internal(e.message))?,
-    };
-    state
-        .store()
-        .save_goodwill_rule(Some(id), &input, Some(ui.user.id), state.now())
-        .await?;
+    goodwill_rules::toggle(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill#rules").into_response())
 }
 
@@ -363,9 +310,6 @@ pub async fn rule_delete(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageGoodwill)?;
-    state
-        .store()
-        .delete_goodwill_rule(id, Some(ui.user.id), state.now())
-        .await?;
+    goodwill_rules::delete(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill#rules").into_response())
 }

@@ -164,10 +164,7 @@ pub async fn toggle(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPai
         .find(|(k, _)| k == "enabled")
         .map(|(_, v)| v == "true")
         .ok_or_else(|| UiError::BadRequest("enabled must be true or false".into()))?;
-    state
-        .store()
-        .set_routing_enabled(enabled, Some(ui.user.id), state.now())
-        .await?;
+    amends_app::routing::set_enabled(&state, enabled, ui.user.id).await?;
     Ok(Redirect::to("/settings/users#routing").into_response())
 }
 

@@ -230,7 +230,7 @@ pub async fn set_language(
         .language
         .parse()
         .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
-    state.store().set_user_language(ui.user.id, lang, state.now()).await?;
+    amends_app::service::set_language(&state, ui.user.id, lang).await?;
     // Back to the page the switch was used on (same site only).
     let referer_path = headers
         .get(axum::http::header::REFERER)

@@ -60,9 +60,6 @@ pub async fn revoke_token(
     Path(id): Path<uuid::Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    state
-        .store()
-        .revoke_token(ui.user.id, amends_domain::TokenId(id), state.now())
-        .await?;
+    amends_app::service::revoke_token(&state, ui.user.id, amends_domain::TokenId(id)).await?;
     Ok(axum::response::Redirect::to("/settings").into_response())
 }

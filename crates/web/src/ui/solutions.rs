@@ -347,7 +347,7 @@ pub async fn theme_save(
         &f.background_color,
     ) {
         Ok(t) => {
-            state.store().save_help_theme(&t, Some(ui.user.id), state.now()).await?;
+            amends_app::solutions::save_theme(&state, &t, ui.user.id).await?;
             render_theme(&state, &ui, &f, &BTreeMap::new(), true, StatusCode::OK).await
         }
         Err(e) => {

@@ -8,10 +8,10 @@ use crate::ui::forms::CsrfForm;
 use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
-use amends_app::templates::{render_template, values_for_case};
+use amends_app::templates::{self, render_template, values_for_case};
 use amends_domain::template::{PlaceholderProblem, TemplateDraft, TemplatePurpose, VARIABLES, problem};
 use amends_domain::{Language, Permission};
-use amends_store::{Case, ReplyTemplate, StoreError, TemplateFilter};
+use amends_store::{Case, ReplyTemplate, TemplateFilter};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -158,15 +158,8 @@ pub async fn save(State(state): State<AppState>, CsrfForm(ui, f): CsrfForm<Templ
             return render(&state, &ui, &f, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match state
-        .store()
-        .save_template(id, &draft, Some(ui.user.id), state.now())
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/settings/templates").into_response()),
-        Err(StoreError::NotFound(_)) => Err(UiError::NotFound),
-        Err(e) => Err(e.into()),
-    }
+    templates::save(&state, id, &draft, ui.user.id).await?;
+    Ok(Redirect::to("/settings/templates").into_response())
 }
 
 /// `POST /settings/templates/{id}/delete`.
@@ -176,7 +169,7 @@ pub async fn delete(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageTemplates)?;
-    state.store().delete_template(id, Some(ui.user.id), state.now()).await?;
+    templates::delete(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/templates").into_response())
 }
 

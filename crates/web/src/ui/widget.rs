@@ -147,9 +147,6 @@ pub async fn delete(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     manage(&ui)?;
-    state
-        .store()
-        .delete_widget_site(id, Some(ui.user.id), state.now())
-        .await?;
+    widget::delete_site(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/widget").into_response())
 }
