@@ -1,7 +1,8 @@
 //! The web UI over HTTP: login, pages in German and English, forms with
 //! field errors, CSRF, escaping.
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TestApp, csrf_of, get_html};
+use amends_devtools::demo::DEMO_PASSWORD;
 
 struct Browser {
     client: reqwest::Client,
@@ -397,9 +398,69 @@ async fn team_pages_check_roles(b: Backend) {
     assert!(html.contains("Europe&#x2f;Vienna"), "the stored calendar is listed");
 }
 
+/// Redirect targets from a request stay on this site and never break the
+/// response: a TAB or newline (which a browser drops, turning `/\t/host`
+/// into `//host`) sends the user to the inbox, and a CR/LF in the inbox's
+/// `back` neither panics nor leaves the page.
+async fn redirect_targets_stay_on_this_site(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    crate::support::create_user(&app.store, "anna", "agent").await;
+    let plain = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/inbox\r\nX: y",
+    ] {
+        let res = plain
+            .post(app.url("/login"))
+            .form(&[("username", "anna"), ("password", DEMO_PASSWORD), ("next", next)])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), 303, "login with next={next:?}");
+        let location = res.headers()["location"].to_str().expect("location").to_string();
+        assert_eq!(location, "/inbox", "next={next:?}");
+    }
+    let agent = app.signed_in("anna").await;
+    let (_, html) = get_html(&agent, &app, "/inbox").await;
+    let csrf = csrf_of(&html);
+    let res = agent
+        .post(app.url("/inbox/bulk"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "assign"),
+            ("assignee", "me"),
+            ("back", "/inbox\r\nX: y"),
+        ])
+        .send()
+        .await
+        .expect("bulk");
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/inbox");
+    let res = agent
+        .post(app.url("/settings/language"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("language", "en"),
+            ("back", "/\t/evil.example"),
+        ])
+        .send()
+        .await
+        .expect("language");
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/inbox");
+}
+
 crate::both_backends!(
     team_pages_check_roles,
     login_pages_and_language,
     case_forms_show_errors_and_work_the_case,
     logins_are_throttled,
+    redirect_targets_stay_on_this_site,
 );

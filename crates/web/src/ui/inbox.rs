@@ -106,7 +106,11 @@ pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs
             "action" => action = v,
             "assignee" => assignee = v,
             "to" => to = v,
-            "back" if v.starts_with("/inbox") => back = v,
+            "back" => {
+                if let Some(path) = crate::ui::session::same_site_path(&v).filter(|p| p.starts_with("/inbox")) {
+                    back = path;
+                }
+            }
             _ => {}
         }
     }

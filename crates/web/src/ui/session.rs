@@ -107,12 +107,36 @@ fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// A redirect target taken from a request (`next`, `back`) as a path on
+/// this site, or `None`. It must be a path (`/…`) without control
+/// characters or backslashes (a browser drops a TAB or newline and may read
+/// `/\t/host` as `//host`), and resolved against this site it must stay on
+/// it. The result is the normalised path, query and fragment, always a
+/// valid `Location` header.
+pub fn same_site_path(raw: &str) -> Option<String> {
+    if !raw.starts_with('/') || raw.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
+    let base = url::Url::parse("http://amends.invalid/").ok()?;
+    let target = base.join(raw).ok()?;
+    if target.origin() != base.origin() {
+        return None;
+    }
+    let mut out = target.path().to_string();
+    if let Some(q) = target.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = target.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
 /// Only same-site paths are allowed as redirect targets after login.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/inbox".to_string(),
-    }
+    next.and_then(same_site_path).unwrap_or_else(|| "/inbox".to_string())
 }
 
 #[derive(Deserialize)]
@@ -252,5 +276,15 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/inbox");
         assert_eq!(safe_next(Some("/\\evil")), "/inbox");
         assert_eq!(safe_next(None), "/inbox");
+        // A TAB or newline is dropped by browsers: `/\t/host` would go to `//host`.
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/inbox");
+        assert_eq!(safe_next(Some("/%09/evil.example")), "/%09/evil.example");
+        assert_eq!(safe_next(Some("/inbox\r\nSet-Cookie: x=1")), "/inbox");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/inbox");
+        assert_eq!(
+            safe_next(Some("/cases/1?view=open#timeline")),
+            "/cases/1?view=open#timeline"
+        );
+        assert_eq!(safe_next(Some("inbox")), "/inbox");
     }
 }
