@@ -11,8 +11,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// An automatic goodwill rule.
+/// An automatic goodwill rule (in the OpenAPI document `GoodwillRuleIn`,
+/// apart from the detection rules' `DetectionRuleIn`).
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = GoodwillRuleIn)]
 #[serde(deny_unknown_fields)]
 pub struct RuleIn {
     pub name: String,

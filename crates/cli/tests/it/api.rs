@@ -391,6 +391,31 @@ async fn docs_and_probes(b: Backend) {
     ] {
         assert!(spec["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
+    // Each request body names its own schema: goodwill rules and detection
+    // rules are two different bodies.
+    let body_schema = |path: &str| {
+        let r = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let name = r.rsplit('/').next().unwrap_or_default().to_string();
+        (name.clone(), spec["components"]["schemas"][name].clone())
+    };
+    let (goodwill, goodwill_schema) = body_schema("/api/v1/goodwill/rules");
+    let (detection, detection_schema) = body_schema("/api/v1/detection-rules");
+    assert!(
+        !goodwill.is_empty() && !detection.is_empty(),
+        "both bodies are documented"
+    );
+    assert_ne!(goodwill, detection, "two bodies share one schema name");
+    assert!(
+        goodwill_schema["properties"]["catalog_item_id"].is_object(),
+        "{goodwill}: {goodwill_schema}"
+    );
+    assert!(
+        detection_schema["properties"]["catalog_item_id"].is_null(),
+        "{detection}: {detection_schema}"
+    );
     let metrics = app.client.get(app.url("/metrics")).send().await.expect("metrics");
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.expect("text");

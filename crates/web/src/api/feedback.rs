@@ -325,6 +325,7 @@ impl From<DetectionRule> for RuleOut {
 /// (negative|neutral|positive), `topic`, `signal`
 /// (churn_intent|urgency|legal_threat), `tier`, `clv_min_cents`, `channel`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = DetectionRuleIn)]
 #[serde(deny_unknown_fields)]
 pub struct RuleIn {
     #[schema(example = "Premium customers unhappy")]
