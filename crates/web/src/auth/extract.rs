@@ -1,6 +1,6 @@
 //! Who is calling: a bearer token (programs) or a session cookie (the UI).
 
-use crate::auth::permissions::{self, Need};
+use crate::auth::permissions;
 use crate::error::ApiError;
 use crate::state::AppState;
 use amends_app::secret::{hash_secret, same_secret};
@@ -74,12 +74,13 @@ pub async fn session_from_parts(
 fn check_route(parts: &Parts, user: &User) -> Result<(), ApiError> {
     let route = parts.extensions.get::<MatchedPath>().map(MatchedPath::as_str);
     match route.and_then(|r| permissions::api_need(&parts.method, r)) {
-        Some(Need::SignedIn) => Ok(()),
-        Some(Need::Allowed(p)) if user.role.can(p) => Ok(()),
-        Some(Need::Allowed(p)) => Err(ApiError::Forbidden(format!(
-            "your role `{}` may not do this (needs {p:?})",
-            user.role
-        ))),
+        Some(need) => match need.missing_for(user.role) {
+            None => Ok(()),
+            Some(p) => Err(ApiError::Forbidden(format!(
+                "your role `{}` may not do this (needs {p:?})",
+                user.role
+            ))),
+        },
         None => {
             tracing::error!(route = ?route, method = %parts.method, "API route without a permission entry");
             Err(ApiError::Forbidden("this route has no permission entry".into()))

@@ -5,7 +5,7 @@
 //! test in `crates/cli/tests/it/auth.rs` walks `/api/openapi.json` and fails
 //! for an operation that has no entry here.
 
-use amends_domain::Permission;
+use amends_domain::{Permission, Role};
 use axum::http::Method;
 
 /// What a route needs beyond a valid token or session.
@@ -17,7 +17,28 @@ pub enum Need {
     Allowed(Permission),
 }
 
+impl Need {
+    /// The permission `role` lacks for this need, if any.
+    #[must_use]
+    pub fn missing_for(self, role: Role) -> Option<Permission> {
+        match self {
+            Need::Allowed(p) if !role.can(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
 use Need::{Allowed as P, SignedIn};
+
+/// The entry of `table` for `method` and the matched route `path`; HEAD is
+/// answered by the GET handler.
+fn lookup<T: Copy>(table: &[(&str, &str, T)], method: &Method, path: &str) -> Option<T> {
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    table
+        .iter()
+        .find(|(m, p, _)| *p == path && method == *m)
+        .map(|(_, _, n)| *n)
+}
 
 /// `(method, route as in the OpenAPI document, need)`.
 pub const API_ROUTES: &[(&str, &str, Need)] = &[
@@ -151,12 +172,7 @@ pub const API_ROUTES: &[(&str, &str, Need)] = &[
 /// `/api/v1/cases/{id}`) for `method`; `None` if the route has no entry.
 #[must_use]
 pub fn api_need(method: &Method, path: &str) -> Option<Need> {
-    // HEAD is answered by the GET handler.
-    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
-    API_ROUTES
-        .iter()
-        .find(|(m, p, _)| *p == path && method == *m)
-        .map(|(_, _, n)| *n)
+    lookup(API_ROUTES, method, path)
 }
 
 /// `(method, route of the UI router, need)`; `None` for the public pages
@@ -284,11 +300,7 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
 /// page, `Some(Some(need))` for a signed-in one, `None` without an entry.
 #[must_use]
 pub fn ui_need(method: &Method, path: &str) -> Option<Option<Need>> {
-    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
-    UI_ROUTES
-        .iter()
-        .find(|(m, p, _)| *p == path && method == *m)
-        .map(|(_, _, n)| *n)
+    lookup(UI_ROUTES, method, path)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Login, logout, the signed-in user of a page, and CSRF checks for forms.
 
 use crate::auth::extract::{SESSION_COOKIE, cross_site, session_from_parts};
-use crate::auth::permissions::{self, Need};
+use crate::auth::permissions;
 use crate::state::AppState;
 use crate::ui::forms::{CsrfForm, EmptyForm};
 use crate::ui::{UiError, page};
@@ -90,12 +90,13 @@ impl FromRequestParts<AppState> for UiUser {
 fn check_route(parts: &Parts, user: &User) -> Result<(), UiError> {
     let route = parts.extensions.get::<MatchedPath>().map(MatchedPath::as_str);
     match route.and_then(|r| permissions::ui_need(&parts.method, r)) {
-        Some(None | Some(Need::SignedIn)) => Ok(()),
-        Some(Some(Need::Allowed(p))) if user.role.can(p) => Ok(()),
-        Some(Some(Need::Allowed(_))) => Err(UiError::Forbidden(format!(
-            "your role `{}` may not open this page",
-            user.role
-        ))),
+        Some(need) => match need.and_then(|n| n.missing_for(user.role)) {
+            None => Ok(()),
+            Some(_) => Err(UiError::Forbidden(format!(
+                "your role `{}` may not open this page",
+                user.role
+            ))),
+        },
         None => {
             tracing::error!(route = ?route, method = %parts.method, "UI route without a permission entry");
             Err(UiError::Forbidden("this page has no permission entry".into()))
