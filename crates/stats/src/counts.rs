@@ -2,7 +2,7 @@
 //! two-sided binomial test.
 
 use statrs::distribution::{Binomial, Discrete, DiscreteCDF};
-use statrs::function::gamma::gamma_lr;
+use statrs::function::gamma::checked_gamma_lr;
 
 /// Exact one-sided Poisson test: `P(X >= observed)` for
 /// `X ~ Poisson(expected)` (spike detection).
@@ -23,7 +23,10 @@ pub fn poisson_upper_p(observed: u64, expected: f64) -> Option<f64> {
     if expected == 0.0 {
         return Some(0.0);
     }
-    Some(gamma_lr(observed as f64, expected).clamp(0.0, 1.0))
+    // The arguments are in the function's domain (a >= 1, 0 < x < inf), so
+    // the error case is unreachable; it still maps to None, not a panic.
+    let p = checked_gamma_lr(observed as f64, expected).ok()?;
+    Some(p.clamp(0.0, 1.0))
 }
 
 /// Exact two-sided binomial test as `scipy.stats.binomtest(k, n, p).pvalue`.
@@ -34,9 +37,10 @@ pub fn poisson_upper_p(observed: u64, expected: f64) -> Option<f64> {
 /// the tail on the far side of the mode is found by binary search and summed
 /// with the CDF / survival function, and the result is capped at 1.
 ///
-/// `None` if `n == 0`, `k > n`, or `p` is not in `[0, 1]`.
+/// `None` if `n == 0`, `k > n`, `n > i64::MAX` (the search uses signed
+/// indices), or `p` is not in `[0, 1]`.
 pub fn binomial_two_sided_p(k: u64, n: u64, p: f64) -> Option<f64> {
-    if n == 0 || k > n || !(0.0..=1.0).contains(&p) {
+    if n == 0 || k > n || n > i64::MAX as u64 || !(0.0..=1.0).contains(&p) {
         return None;
     }
     // Degenerate distributions: all mass on 0 (p = 0) or on n (p = 1).
@@ -125,6 +129,7 @@ mod tests {
         assert_eq!(binomial_two_sided_p(2, 5, -0.1), None);
         assert_eq!(binomial_two_sided_p(2, 5, 1.1), None);
         assert_eq!(binomial_two_sided_p(2, 5, f64::NAN), None);
+        assert_eq!(binomial_two_sided_p(1, u64::MAX, 0.5), None);
         assert_eq!(binomial_two_sided_p(0, 5, 0.0), Some(1.0));
         assert_eq!(binomial_two_sided_p(1, 5, 0.0), Some(0.0));
         assert_eq!(binomial_two_sided_p(5, 5, 1.0), Some(1.0));
