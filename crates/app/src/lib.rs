@@ -9,6 +9,7 @@
 //! analyser, mailer) as its first argument; time comes from its clock.
 
 pub mod analysis;
+pub mod analytics;
 pub mod cases;
 pub mod clock;
 pub mod config;

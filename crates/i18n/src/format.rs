@@ -47,6 +47,42 @@ pub fn format_money(cents: i64, lang: Language) -> String {
     }
 }
 
+/// `1.234,5` in German, `1,234.5` in English, with `decimals` places.
+#[must_use]
+pub fn format_decimal(value: f64, decimals: usize, lang: Language) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let text = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
+    let (group, point) = if lang == Language::De { ('.', ',') } else { (',', '.') };
+    let mut out = String::new();
+    if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('-');
+    }
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A percentage given as 0–100: `69,3 %` in German, `69.3%` in English.
+#[must_use]
+pub fn format_percent(value: f64, decimals: usize, lang: Language) -> String {
+    let number = format_decimal(value, decimals, lang);
+    match lang {
+        Language::De => format!("{number}\u{a0}%"),
+        Language::En => format!("{number}%"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +92,13 @@ mod tests {
         assert_eq!(format_money(123_450, Language::De), "1.234,50 €");
         assert_eq!(format_money(123_450, Language::En), "€1,234.50");
         assert_eq!(format_money(5, Language::De), "0,05 €");
+        assert_eq!(format_decimal(1234.56, 1, Language::De), "1.234,6");
+        assert_eq!(format_decimal(1234.56, 1, Language::En), "1,234.6");
+        assert_eq!(format_decimal(-0.04, 1, Language::En), "0.0");
+        assert_eq!(format_decimal(-0.4, 1, Language::De), "-0,4");
+        assert_eq!(format_decimal(f64::NAN, 1, Language::De), "—");
+        assert_eq!(format_percent(69.26, 1, Language::De), "69,3\u{a0}%");
+        assert_eq!(format_percent(69.26, 1, Language::En), "69.3%");
         assert_eq!(format_money(100_000_000, Language::De), "1.000.000,00 €");
         assert_eq!(human_duration(3 * 3600 + 20 * 60), "3 h 20 min");
         assert_eq!(human_duration(-(2 * 86_400 + 4 * 3600)), "2 d 4 h");

@@ -7,4 +7,5 @@ pub mod format;
 pub mod renderer;
 
 pub use catalog::I18n;
+pub use fluent_bundle::FluentValue;
 pub use renderer::Renderer;

@@ -3,7 +3,7 @@
 //! dates, money, ages and SLA countdowns.
 
 use crate::catalog::I18n;
-use crate::format::{format_money, human_duration};
+use crate::format::{format_decimal, format_money, format_percent, human_duration};
 use amends_domain::Language;
 use chrono::{DateTime, Utc};
 use fluent_bundle::FluentValue;
@@ -90,6 +90,13 @@ impl Renderer {
             }
         });
         env.add_filter("money", |state: &State, cents: i64| format_money(cents, lang_of(state)));
+        // `{{ x|num(1) }}` → `4,6` / `4.6`; `{{ x|pct(1) }}` (x in 0–100) → `69,3 %` / `69.3%`.
+        env.add_filter("num", |state: &State, v: f64, decimals: Option<usize>| {
+            format_decimal(v, decimals.unwrap_or(0), lang_of(state))
+        });
+        env.add_filter("pct", |state: &State, v: f64, decimals: Option<usize>| {
+            format_percent(v, decimals.unwrap_or(1), lang_of(state))
+        });
         let i = i18n.clone();
         env.add_filter("age", move |state: &State, v: Value| -> String {
             let Some(t) = parse_time(&v) else {
@@ -117,6 +124,12 @@ impl Renderer {
     /// Renders template `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, Error> {
         self.env.get_template(name)?.render(ctx)
+    }
+
+    /// The catalogues, for texts built outside templates.
+    #[must_use]
+    pub fn i18n(&self) -> &I18n {
+        &self.i18n
     }
 
     pub fn t(&self, lang: Language, key: &str) -> String {

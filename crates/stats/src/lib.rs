@@ -17,7 +17,7 @@ mod quantile;
 mod roc;
 
 pub use counts::{binomial_two_sided_p, poisson_upper_p};
-pub use means::{MeanDifference, Summary, welch};
+pub use means::{MeanDifference, Summary, mean_interval, welch};
 pub use multiple::{benjamini_hochberg, try_benjamini_hochberg};
 pub use proportions::{ProportionDifference, proportion_difference, wilson};
 pub use quantile::{median, quantile};

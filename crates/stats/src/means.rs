@@ -44,6 +44,21 @@ impl Summary {
     }
 }
 
+/// The confidence interval of a mean: `mean ± t_{n-1, 1-(1-confidence)/2} · sd/√n`,
+/// as `scipy.stats.t.interval(confidence, n-1, loc=mean, scale=sem)`.
+/// `None` if n < 2, the summary is not finite, or `confidence` is not in `(0, 1)`.
+pub fn mean_interval(s: &Summary, confidence: f64) -> Option<Interval> {
+    if !(s.n >= 2 && confidence > 0.0 && confidence < 1.0 && s.mean.is_finite() && s.sd.is_finite()) {
+        return None;
+    }
+    let t = StudentsT::new(0.0, 1.0, (s.n - 1) as f64).ok()?;
+    let half = t.inverse_cdf(1.0 - (1.0 - confidence) / 2.0) * s.sd / (s.n as f64).sqrt();
+    Some(Interval {
+        low: s.mean - half,
+        high: s.mean + half,
+    })
+}
+
 /// Welch's two-sample t-test of a - b: difference, its confidence interval
 /// (Welch–Satterthwaite df), t, df, two-sided p.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -166,5 +181,22 @@ mod tests {
         assert!((ab.t + ba.t).abs() < 1e-12);
         assert!((ab.p_value - ba.p_value).abs() < 1e-12);
         assert!((ab.ci.low + ba.ci.high).abs() < 1e-12);
+    }
+}
+
+#[cfg(test)]
+mod interval_tests {
+    use super::*;
+
+    #[test]
+    fn mean_interval_matches_scipy() {
+        // scipy.stats.t.interval(0.95, n-1, loc=mean, scale=sem(a))
+        let i = mean_interval(&Summary::of(&[1.0, 2.0, 3.0, 4.0, 5.0]), 0.95).expect("interval");
+        assert!((i.low - 1.036_756_838_522_442_8).abs() < 1e-9 && (i.high - 4.963_243_161_477_557).abs() < 1e-9);
+        let v = [4.0, 5.0, 5.0, 3.0, 4.0, 5.0, 2.0, 5.0, 4.0, 4.0, 5.0, 3.0];
+        let i = mean_interval(&Summary::of(&v), 0.95).expect("interval");
+        assert!((i.low - 3.450_374_924_862_006_6).abs() < 1e-9 && (i.high - 4.716_291_741_804_659_5).abs() < 1e-9);
+        assert_eq!(mean_interval(&Summary::of(&[3.0]), 0.95), None);
+        assert_eq!(mean_interval(&Summary::of(&[3.0, 4.0]), 1.0), None);
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::dialect::BeginWrite;
 use crate::{NewCustomer, Store, StoreError, with_pool};
-use amends_domain::{AccountId, CaseId, CaseState, Channel, Origin, Priority, Tier, UserId};
+use amends_domain::goodwill::GoodwillKind;
+use amends_domain::{AccountId, CaseId, CaseState, Channel, CustomerId, Language, Origin, Priority, Tier, UserId};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -28,6 +29,10 @@ pub struct CaseRecord {
     pub closed_at: Option<DateTime<Utc>>,
     pub sla_paused_at: Option<DateTime<Utc>>,
     pub severity: Option<i32>,
+    /// The customer had a failure before (the paradox's moderator).
+    pub repeat_failure: Option<bool>,
+    /// The customer sees the failure as controllable by the company.
+    pub controllable: Option<bool>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The incident that opened the case (proactive recovery).
@@ -47,12 +52,57 @@ pub struct EventRecord {
 }
 
 /// Rows to insert together.
+/// An answered CSAT survey of a case.
+#[derive(Debug, Clone)]
+pub struct SurveyRecord {
+    pub id: Uuid,
+    pub case_id: CaseId,
+    pub customer_id: CustomerId,
+    pub language: Language,
+    pub sent_at: DateTime<Utc>,
+    pub answered_at: DateTime<Utc>,
+    pub score: i32,
+    pub solved: Option<bool>,
+}
+
+/// A rating (1–5) a customer gave without a complaint, e.g. in a relationship survey.
+#[derive(Debug, Clone)]
+pub struct RatingRecord {
+    pub id: Uuid,
+    pub customer_id: CustomerId,
+    pub rating: i32,
+    pub text: String,
+    pub language: Language,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Goodwill granted on a case (within limits; no approval needed).
+#[derive(Debug, Clone)]
+pub struct GrantRecord {
+    pub id: Uuid,
+    pub case_id: CaseId,
+    pub customer_id: CustomerId,
+    pub kind: GoodwillKind,
+    pub value_cents: i64,
+    pub reason: String,
+    pub requested_by: UserId,
+    pub granted_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     pub accounts: Vec<(AccountId, String, DateTime<Utc>)>,
     pub customers: Vec<NewCustomer>,
     pub cases: Vec<CaseRecord>,
     pub events: Vec<EventRecord>,
+    /// Answered surveys (after the cases).
+    pub surveys: Vec<SurveyRecord>,
+    /// Rated feedback without a case (relationship surveys).
+    pub ratings: Vec<RatingRecord>,
+    /// Granted goodwill (after the cases).
+    pub grants: Vec<GrantRecord>,
+    /// Customers who left, and when.
+    pub churned: Vec<(CustomerId, DateTime<Utc>)>,
 }
 
 pub(crate) const CHUNK: usize = 1000;
@@ -66,7 +116,7 @@ crate::backend_trait! {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
                      assignee_id, first_response_due_at, resolution_due_at, first_responded_at, resolved_at, closed_at, \
-                     severity, created_at, updated_at, open, sla_paused_at, incident_id) ",
+                     severity, repeat_failure, controllable, created_at, updated_at, open, sla_paused_at, incident_id) ",
                 );
                 q.push_values(chunk, |mut r, c| {
                     r.push_bind(c.id.0)
@@ -85,6 +135,8 @@ crate::backend_trait! {
                         .push_bind(c.resolved_at)
                         .push_bind(c.closed_at)
                         .push_bind(c.severity)
+                        .push_bind(c.repeat_failure)
+                        .push_bind(c.controllable)
                         .push_bind(c.created_at)
                         .push_bind(c.updated_at)
                         .push_bind(c.state.is_open())
@@ -153,6 +205,79 @@ impl Store {
             }
             tx.insert_case_records(&b.cases).await?;
             tx.insert_event_records(&b.events).await?;
+            for chunk in b.surveys.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO surveys (id, case_id, customer_id, language, state, created_at, sent_at, expires_at, \
+                     answered_at, score, solved, negative) ",
+                );
+                q.push_values(chunk, |mut r, s| {
+                    r.push_bind(s.id)
+                        .push_bind(s.case_id.0)
+                        .push_bind(s.customer_id.0)
+                        .push_bind(s.language.code())
+                        .push_bind("answered")
+                        .push_bind(s.sent_at)
+                        .push_bind(s.sent_at)
+                        .push_bind(s.sent_at + chrono::Duration::days(14))
+                        .push_bind(s.answered_at)
+                        .push_bind(s.score)
+                        .push_bind(s.solved)
+                        .push_bind(s.score <= 2);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in b.ratings.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO feedback (id, customer_id, channel, rating, text, language, sentiment, sentiment_score, \
+                     topics, signals, created_at) ",
+                );
+                q.push_values(chunk, |mut r, f| {
+                    let sentiment = match f.rating {
+                        4.. => "positive",
+                        3 => "neutral",
+                        _ => "negative",
+                    };
+                    r.push_bind(f.id)
+                        .push_bind(f.customer_id.0)
+                        .push_bind("survey")
+                        .push_bind(f.rating)
+                        .push_bind(f.text.clone())
+                        .push_bind(f.language.code())
+                        .push_bind(sentiment)
+                        .push_bind(f64::from(f.rating - 3) / 2.0)
+                        .push_bind("[]")
+                        .push_bind("[]")
+                        .push_bind(f.created_at);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in b.grants.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO goodwill_grants (id, case_id, customer_id, kind, value_cents, currency, reason, state, \
+                     requested_by, created_at, granted_at) ",
+                );
+                q.push_values(chunk, |mut r, g| {
+                    r.push_bind(g.id)
+                        .push_bind(g.case_id.0)
+                        .push_bind(g.customer_id.0)
+                        .push_bind(g.kind.as_str())
+                        .push_bind(g.value_cents)
+                        .push_bind("EUR")
+                        .push_bind(g.reason.clone())
+                        .push_bind("granted")
+                        .push_bind(g.requested_by.0)
+                        .push_bind(g.granted_at)
+                        .push_bind(g.granted_at);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for (customer, at) in &b.churned {
+                sqlx::query("UPDATE customers SET churned_at = $1 WHERE id = $2")
+                    .bind(*at)
+                    .bind(customer.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
         });
         Ok(())

@@ -12,6 +12,7 @@
 //! start, row locks, planner hints, JSON functions, full-text search), the
 //! SQL comes from `dialect`. Only this crate writes SQL.
 
+mod analytics;
 mod audit;
 mod bulk;
 mod cases;
@@ -38,7 +39,8 @@ mod users;
 mod widget;
 mod write_session;
 
-pub use bulk::{Batch, CaseRecord, EventRecord};
+pub use analytics::{AnalyticsFilter, CaseFact, GoodwillTotals, NeverFailed, SurveyFact};
+pub use bulk::{Batch, CaseRecord, EventRecord, GrantRecord, RatingRecord, SurveyRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
 pub use customers::{CustomerFilter, CustomerPatch, NewCustomer};
 pub use error::StoreError;

@@ -60,6 +60,9 @@ pub struct CustomerPatchIn {
     pub clv_cents: Option<i64>,
     pub consent_contact: Option<bool>,
     pub consent_survey: Option<bool>,
+    /// When the customer left (RFC 3339, e.g. from the CRM); an empty string: still a customer.
+    #[schema(example = "2026-11-30T00:00:00Z")]
+    pub churned_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -111,3 +111,46 @@ pub fn parse_cursor(raw: Option<&str>) -> ApiResult<Option<Cursor>> {
         }),
     }
 }
+
+/// The period and the cases an analytics request looks at.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AnalyticsQuery {
+    /// The last N days up to now (1–366, default 30).
+    pub days: Option<i64>,
+    /// Only cases that came in on this channel.
+    #[param(value_type = Option<String>)]
+    pub channel: Option<amends_domain::Channel>,
+    /// Only cases of customers of this tier.
+    #[param(value_type = Option<String>)]
+    pub tier: Option<amends_domain::Tier>,
+    /// Only cases assigned to this agent (leads and admins; agents always see their own).
+    pub agent: Option<uuid::Uuid>,
+    /// Days after the resolution at which a customer must still be a customer to count as retained (0–365, default 30).
+    pub settle_days: Option<i64>,
+    /// `satisfaction` (default) or `retention` (paradox only).
+    #[param(value_type = Option<String>)]
+    pub outcome: Option<amends_app::analytics::paradox::Outcome>,
+}
+
+impl AnalyticsQuery {
+    /// The scope of the request; an agent's is always their own cases.
+    pub fn scope(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        user: &amends_store::User,
+    ) -> amends_app::AppResult<amends_app::analytics::Scope> {
+        let agent = if user.role.can(amends_domain::Permission::ReadAudit) {
+            self.agent.map(amends_domain::UserId)
+        } else {
+            Some(user.id)
+        };
+        let filter = amends_store::AnalyticsFilter {
+            channel: self.channel,
+            tier: self.tier,
+            assignee: agent,
+        };
+        amends_app::analytics::Scope::last_days(now, self.days, filter)
+    }
+}

@@ -32,6 +32,10 @@ templates!(
     "users.html",
     "sla.html",
     "sla_report.html",
+    "dashboard.html",
+    "paradox.html",
+    "analytics_filter.html",
+    "chart.html",
     "audit.html",
     "feedback.html",
     "rules.html",
@@ -65,8 +69,12 @@ mod tests {
         let i18n = I18n::new().expect("catalogues parse");
         let keys = I18n::keys(DE_FTL);
         for (name, src) in TEMPLATES.iter().chain(amends_app::mail::MAIL_TEMPLATES) {
-            for part in src.split("t(\"").skip(1) {
-                let key = part.split('"').next().unwrap_or_default();
+            // `t("key"` calls, not names that merely end in t (`chart("id"`).
+            let calls = src
+                .match_indices("t(\"")
+                .filter(|(i, _)| !src[..*i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+            for (i, _) in calls {
+                let key = src[i + 3..].split('"').next().unwrap_or_default();
                 if key.ends_with('-') {
                     // A dynamic key such as `"state-" ~ s`: some key must have the prefix.
                     assert!(

@@ -210,6 +210,8 @@ impl Planner {
                         closed_at: None,
                         sla_paused_at: None,
                         severity: Some(i32::from(severity)),
+                        repeat_failure: None,
+                        controllable: Some(i.controllable),
                         created_at: now,
                         updated_at: now,
                         incident_id: Some(i.id.0),

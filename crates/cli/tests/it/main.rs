@@ -3,6 +3,7 @@
 
 mod support;
 
+mod analytics;
 mod api;
 mod auth;
 mod cli;

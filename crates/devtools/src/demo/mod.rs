@@ -15,6 +15,7 @@ use serde_json::json;
 
 mod feedback;
 mod incident;
+mod outcomes;
 mod solutions;
 
 pub use feedback::feedback;
@@ -386,8 +387,13 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
         Priority::Urgent,
     ];
     let total_minutes = 540 * 24 * 60;
+    // Three in five customers have failures; the others are the never-failed
+    // baseline of the recovery paradox. Outcomes draw from their own stream.
+    let failing = (customers.len() * 3 / 5).max(1);
+    let mut out_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5eed_0f0c);
+    let mut outcomes = outcomes::Outcomes::default();
     for _ in 0..opts.cases {
-        let customer = pick(&mut rng, &customers).clone();
+        let customer = pick(&mut rng, &customers[..failing]).clone();
         let created = now - Duration::minutes(rng.random_range(5..total_minutes));
         let age_days = (now - created).num_days();
         let end = if age_days > 30 {
@@ -424,7 +430,11 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
                 ],
             )
         };
-        let problem = pick(&mut rng, PROBLEMS);
+        let problem_index = rng.random_range(0..PROBLEMS.len());
+        let problem = &PROBLEMS[problem_index];
+        // Billing, staff, wrong items, cancellations and no-shows are the
+        // company's own doing; most customers see them so.
+        let controllable = [2, 4, 8, 9, 11].contains(&problem_index) != out_rng.random_bool(0.1);
         let german = customer.language == Language::De;
         let (subject, description) = if german {
             (problem.0, problem.1)
@@ -554,10 +564,15 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             closed_at,
             sla_paused_at: (end == CaseState::WaitingOnCustomer).then_some(t),
             severity: Some(rng.random_range(1..=4)),
+            repeat_failure: Some(out_rng.random_bool(0.35)),
+            controllable: Some(controllable),
             created_at: created,
             updated_at: t,
             incident_id: None,
         });
+        if let Some(record) = chunk.cases.last().cloned() {
+            outcomes.case(&mut out_rng, &record, &customer, &agents, now, &mut chunk);
+        }
         if chunk.cases.len() >= 10_000 {
             total_cases += chunk.cases.len();
             total_events += chunk.events.len();
@@ -567,6 +582,7 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
     }
     total_cases += chunk.cases.len();
     total_events += chunk.events.len();
+    outcomes.finish(&mut out_rng, &customers, failing, now, &mut chunk);
     store.insert_batch(&chunk).await?;
     Ok(DemoSummary {
         users,

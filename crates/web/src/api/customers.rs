@@ -116,10 +116,29 @@ async fn patch_customer(
             .transpose()?,
         consent_contact: body.consent_contact,
         consent_survey: body.consent_survey,
+        churned_at: body.churned_at.as_deref().map(parse_churned_at).transpose()?,
         ..CustomerPatch::default()
     };
     let c = service::update_customer(&state, CustomerId(id), &patch, actor.user.id).await?;
     Ok(Json(c.into()))
+}
+
+/// `churned_at` of a patch: a time, or empty for "still a customer".
+fn parse_churned_at(s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::ApiError> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .map_err(|_| {
+            crate::error::ApiError::validation(
+                "churned_at",
+                format!(
+                    "churned_at must be an RFC 3339 time such as 2026-11-30T00:00:00Z, or empty, got `{}`",
+                    amends_domain::validate::truncate(s, 40)
+                ),
+            )
+        })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`, its OpenAPI document and docs page.
 
+pub mod analytics;
 pub mod cases;
 pub mod customers;
 
@@ -47,6 +48,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
         (name = "solutions", description = "Solution database: versioned articles, stemmed full-text search, suggestions and similar cases, statistics, help center theme"),
         (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
+        (name = "analytics", description = "Measure and learn: the dashboard's key figures and the service recovery paradox"),
     )
 )]
 struct ApiDoc;
@@ -74,6 +76,7 @@ fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
         "/api/v1",
         OpenApiRouter::new()
+            .merge(analytics::router())
             .merge(cases::router())
             .merge(customers::router())
             .merge(users::router())

@@ -3,6 +3,7 @@
 //! embedded script adds keyboard shortcuts and live SLA countdowns.
 
 pub mod admin;
+pub mod analytics;
 pub mod assets;
 pub mod cases;
 pub mod customers;
@@ -48,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/templates/{id}", get(templates::edit))
         .route("/settings/templates/{id}/delete", post(templates::delete))
         .route("/reports/sla", get(sla::report))
+        .route("/dashboard", get(analytics::dashboard))
+        .route("/analytics/paradox", get(analytics::paradox_page))
         .route("/audit", get(admin::audit))
         .route("/inbox", get(inbox::page))
         .route("/inbox/bulk", post(inbox::bulk))

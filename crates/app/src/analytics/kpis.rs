@@ -1,0 +1,279 @@
+//! The dashboard: the period's key figures beside the previous period's,
+//! the trend of new cases, backlog and CSAT, and when complaints come in
+//! (weekday × hour in the configured time zone).
+//!
+//! Times are wall-clock hours (business calendars are not applied here).
+
+use super::paradox::{self, Outcome, Unit};
+use super::{Scope, hours, percent};
+use crate::App;
+use crate::error::AppResult;
+use amends_store::{CaseFact, GoodwillTotals, SurveyFact};
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+/// The figures of one period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Figures {
+    /// Cases created in the period.
+    pub cases: u64,
+    pub csat_answers: u64,
+    /// Mean survey score (1–5).
+    pub csat_mean: Option<f64>,
+    /// Share of answers with 4 or 5, in percent.
+    pub csat_high_pct: Option<f64>,
+    pub first_response_median_hours: Option<f64>,
+    pub first_response_p90_hours: Option<f64>,
+    pub resolution_median_hours: Option<f64>,
+    pub resolution_p90_hours: Option<f64>,
+    /// First responses in time of those that can be judged (given, or overdue).
+    pub sla_first_response_pct: Option<f64>,
+    pub sla_resolution_pct: Option<f64>,
+    /// Cases reopened in the period.
+    pub reopened: u64,
+    /// Reopened per case resolved or closed in the period, in percent.
+    pub reopen_rate_pct: Option<f64>,
+    /// Survey answers whose retention can be judged yet.
+    pub recovery_judged: u64,
+    /// Answered 4–5 and still a customer `settle_days` after the resolution, in percent.
+    pub recovery_rate_pct: Option<f64>,
+    pub goodwill_cents: i64,
+    pub goodwill_cases: u64,
+    pub goodwill_per_case_cents: Option<i64>,
+    /// Goodwill of the period per customer who got goodwill and stayed.
+    pub goodwill_per_retained_cents: Option<i64>,
+}
+
+/// One bucket (a day, or a week for periods over 31 days) of the trend.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TrendPoint {
+    pub start: DateTime<Utc>,
+    pub created: u64,
+    /// Open cases at the end of the bucket.
+    pub backlog: i64,
+    pub csat_mean: Option<f64>,
+    pub csat_answers: u64,
+}
+
+/// Retention of the three groups of the paradox report.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Retention {
+    pub group: &'static str,
+    pub n: u64,
+    pub retained_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub settle_days: i64,
+    pub current: Figures,
+    pub previous: Figures,
+    pub trend: Vec<TrendPoint>,
+    /// Cases created per weekday (Monday first) and hour (0–23), in the configured time zone.
+    pub heatmap: Vec<Vec<u64>>,
+    pub backlog_now: i64,
+    pub open_incidents: i64,
+    pub retention: Vec<Retention>,
+}
+
+fn quantile_hours(values: &[f64], q: f64) -> Option<f64> {
+    amends_stats::quantile(values, q)
+}
+
+/// The figures of one period from its facts. Pure.
+#[must_use]
+pub fn figures(
+    cases: &[CaseFact],
+    surveys: &[Unit],
+    reopened: u64,
+    exits: u64,
+    goodwill: &GoodwillTotals,
+    retained_with_goodwill: u64,
+    now: DateTime<Utc>,
+) -> Figures {
+    let first: Vec<f64> = cases
+        .iter()
+        .filter_map(|c| c.first_responded_at.map(|r| hours(r - c.created_at)))
+        .collect();
+    let resolution: Vec<f64> = cases
+        .iter()
+        .filter_map(|c| c.resolved_at.map(|r| hours(r - c.created_at)))
+        .collect();
+    let first_due = cases
+        .iter()
+        .filter(|c| c.first_responded_at.is_some() || c.first_response_due_at < now)
+        .count() as u64;
+    let first_met = cases
+        .iter()
+        .filter(|c| c.first_responded_at.is_some_and(|r| r <= c.first_response_due_at))
+        .count() as u64;
+    let res_due = cases
+        .iter()
+        .filter(|c| c.resolved_at.is_some() || c.resolution_due_at < now)
+        .count() as u64;
+    let res_met = cases
+        .iter()
+        .filter(|c| c.resolved_at.is_some_and(|r| r <= c.resolution_due_at))
+        .count() as u64;
+    let scores: Vec<f64> = surveys.iter().map(|u| f64::from(u.score)).collect();
+    let high = surveys.iter().filter(|u| u.score >= 4).count() as u64;
+    let judged: Vec<&Unit> = surveys.iter().filter(|u| u.retained.is_some()).collect();
+    let recovered = judged
+        .iter()
+        .filter(|u| u.score >= 4 && u.retained == Some(true))
+        .count() as u64;
+    let goodwill_cases = u64::try_from(goodwill.cases).unwrap_or(0);
+    Figures {
+        cases: cases.len() as u64,
+        csat_answers: scores.len() as u64,
+        csat_mean: (!scores.is_empty()).then(|| amends_stats::Summary::of(&scores).mean),
+        csat_high_pct: percent(high, scores.len() as u64),
+        first_response_median_hours: quantile_hours(&first, 0.5),
+        first_response_p90_hours: quantile_hours(&first, 0.9),
+        resolution_median_hours: quantile_hours(&resolution, 0.5),
+        resolution_p90_hours: quantile_hours(&resolution, 0.9),
+        sla_first_response_pct: percent(first_met, first_due),
+        sla_resolution_pct: percent(res_met, res_due),
+        reopened,
+        reopen_rate_pct: percent(reopened, exits),
+        recovery_judged: judged.len() as u64,
+        recovery_rate_pct: percent(recovered, judged.len() as u64),
+        goodwill_cents: goodwill.cents,
+        goodwill_cases,
+        goodwill_per_case_cents: (goodwill_cases > 0).then(|| goodwill.cents / goodwill.cases),
+        goodwill_per_retained_cents: (retained_with_goodwill > 0)
+            .then(|| goodwill.cents / i64::try_from(retained_with_goodwill).unwrap_or(i64::MAX)),
+    }
+}
+
+/// Cases per weekday (Monday first) × hour in `tz`.
+#[must_use]
+pub fn heatmap(cases: &[CaseFact], tz: Tz) -> Vec<Vec<u64>> {
+    let mut grid = vec![vec![0u64; 24]; 7];
+    for c in cases {
+        let local = c.created_at.with_timezone(&tz);
+        let day = local.weekday().num_days_from_monday() as usize;
+        grid[day][local.hour() as usize] += 1;
+    }
+    grid
+}
+
+/// Days for periods up to 31 days, weeks beyond.
+#[must_use]
+pub fn bucket_length(scope: &Scope) -> Duration {
+    if scope.days() <= 31 {
+        Duration::days(1)
+    } else {
+        Duration::days(7)
+    }
+}
+
+/// The trend: per bucket the new cases, the CSAT answers and the backlog at
+/// its end (the open cases now, minus those created since, plus those that
+/// left the backlog since).
+#[must_use]
+pub fn trend(
+    scope: &Scope,
+    cases: &[CaseFact],
+    surveys: &[SurveyFact],
+    exits: &[DateTime<Utc>],
+    open_now: i64,
+) -> Vec<TrendPoint> {
+    let step = bucket_length(scope);
+    let mut out = Vec::new();
+    let mut start = scope.from;
+    while start < scope.to {
+        let end = (start + step).min(scope.to);
+        let created = cases
+            .iter()
+            .filter(|c| c.created_at >= start && c.created_at < end)
+            .count() as u64;
+        let created_since = cases.iter().filter(|c| c.created_at >= end).count() as i64;
+        let exits_since = exits.iter().filter(|e| **e >= end).count() as i64;
+        let scores: Vec<f64> = surveys
+            .iter()
+            .filter(|s| s.answered_at >= start && s.answered_at < end)
+            .map(|s| f64::from(s.score))
+            .collect();
+        out.push(TrendPoint {
+            start,
+            created,
+            backlog: open_now - created_since + exits_since,
+            csat_mean: (!scores.is_empty()).then(|| amends_stats::Summary::of(&scores).mean),
+            csat_answers: scores.len() as u64,
+        });
+        start = end;
+    }
+    out
+}
+
+async fn period_figures(
+    app: &App,
+    scope: &Scope,
+    settle: Duration,
+) -> AppResult<(Figures, Vec<CaseFact>, Vec<SurveyFact>, Vec<Unit>)> {
+    let store = app.store();
+    let now = app.now();
+    let cases = store.case_facts(scope.from, scope.to, &scope.filter).await?;
+    let facts = store.survey_facts(scope.from, scope.to, &scope.filter).await?;
+    let units: Vec<Unit> = facts.iter().map(|f| Unit::from_fact(f, now, settle)).collect();
+    let reopened = store.reopened_count(scope.from, scope.to, &scope.filter).await?;
+    let exits = store
+        .backlog_exits(scope.from, &scope.filter)
+        .await?
+        .into_iter()
+        .filter(|e| *e < scope.to)
+        .count() as u64;
+    let goodwill = store.goodwill_totals(scope.from, scope.to, &scope.filter).await?;
+    let retained_with_goodwill = units.iter().filter(|u| u.goodwill && u.retained == Some(true)).count() as u64;
+    let figures = figures(
+        &cases,
+        &units,
+        u64::try_from(reopened).unwrap_or(0),
+        exits,
+        &goodwill,
+        retained_with_goodwill,
+        now,
+    );
+    Ok((figures, cases, facts, units))
+}
+
+/// The dashboard of a period.
+pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResult<Dashboard> {
+    let settle_days = super::settle_days(settle)?;
+    let settle = Duration::days(settle_days);
+    let store = app.store();
+    let (current, cases, facts, units) = period_figures(app, scope, settle).await?;
+    let (previous, ..) = period_figures(app, &scope.previous(), settle).await?;
+    let open_now = store.open_case_count(&scope.filter).await?;
+    let exits = store.backlog_exits(scope.from, &scope.filter).await?;
+    let nf = store
+        .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
+        .await?;
+    let report = paradox::analyse(&units, &nf, Outcome::Retention, scope, settle_days);
+    let mut retention = vec![Retention {
+        group: "never_failed",
+        n: report.never_failed.n,
+        retained_pct: report.never_failed.value,
+    }];
+    retention.extend(report.cells.iter().filter(|c| c.moderator == "all").map(|c| Retention {
+        group: c.group,
+        n: c.figure.n,
+        retained_pct: c.figure.value,
+    }));
+    Ok(Dashboard {
+        from: scope.from,
+        to: scope.to,
+        settle_days,
+        trend: trend(scope, &cases, &facts, &exits, open_now),
+        heatmap: heatmap(&cases, app.config().timezone),
+        current,
+        previous,
+        backlog_now: open_now,
+        open_incidents: store.open_incident_count().await?,
+        retention,
+    })
+}

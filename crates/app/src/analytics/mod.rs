@@ -1,0 +1,82 @@
+//! Measure and learn: the team lead's dashboard figures and the service
+//! recovery paradox. The store selects the facts of a period; the pure
+//! functions here turn them into figures with honest statistics
+//! (`amends-stats`), so each figure is tested on known numbers.
+
+pub mod kpis;
+pub mod paradox;
+pub mod statement;
+
+use crate::error::{AppError, AppResult};
+use amends_store::AnalyticsFilter;
+use chrono::{DateTime, Duration, Utc};
+
+/// The longest period a report covers.
+pub const MAX_DAYS: i64 = 366;
+/// The period when none is asked for.
+pub const DEFAULT_DAYS: i64 = 30;
+/// How long after the resolution a customer counts as retained if still a
+/// customer then (the default of `settle_days`).
+pub const DEFAULT_SETTLE_DAYS: i64 = 30;
+
+/// A period `[from, to)` and the cases it looks at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scope {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub filter: AnalyticsFilter,
+}
+
+impl Scope {
+    /// The last `days` days up to `now` (1 to [`MAX_DAYS`]).
+    pub fn last_days(now: DateTime<Utc>, days: Option<i64>, filter: AnalyticsFilter) -> AppResult<Scope> {
+        let days = days.unwrap_or(DEFAULT_DAYS);
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(AppError::validation(
+                "days",
+                format!("days must be 1 to {MAX_DAYS}, got {days}"),
+            ));
+        }
+        Ok(Scope {
+            from: now - Duration::days(days),
+            to: now,
+            filter,
+        })
+    }
+
+    /// The period of the same length just before this one.
+    #[must_use]
+    pub fn previous(&self) -> Scope {
+        Scope {
+            from: self.from - (self.to - self.from),
+            to: self.from,
+            filter: self.filter,
+        }
+    }
+
+    #[must_use]
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days()
+    }
+}
+
+/// Checks `settle_days` (0 to 365).
+pub fn settle_days(days: Option<i64>) -> AppResult<i64> {
+    let days = days.unwrap_or(DEFAULT_SETTLE_DAYS);
+    if !(0..=365).contains(&days) {
+        return Err(AppError::validation(
+            "settle_days",
+            format!("settle_days must be 0 to 365, got {days}"),
+        ));
+    }
+    Ok(days)
+}
+
+fn hours(d: Duration) -> f64 {
+    d.num_seconds() as f64 / 3600.0
+}
+
+/// `part / whole` in percent, none for an empty whole.
+fn percent(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
+}

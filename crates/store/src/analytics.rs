@@ -1,0 +1,303 @@
+//! Read models of the analytics pages: the facts of the cases, survey
+//! answers and goodwill of a period, and the never-failed baseline. The
+//! figures themselves (medians, intervals, tests) are computed by the
+//! caller from these rows; the store only selects and counts.
+
+use crate::{Store, StoreError, with_pool};
+use amends_domain::{Channel, Tier, UserId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Which cases an analytics query looks at; `None` = all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnalyticsFilter {
+    pub channel: Option<Channel>,
+    pub tier: Option<Tier>,
+    pub assignee: Option<UserId>,
+}
+
+impl AnalyticsFilter {
+    fn binds(&self) -> (Option<&'static str>, Option<&'static str>, Option<uuid::Uuid>) {
+        (
+            self.channel.map(|c| c.as_str()),
+            self.tier.map(|t| t.as_str()),
+            self.assignee.map(|u| u.0),
+        )
+    }
+}
+
+/// The case filter as SQL over the alias `c`, with the binds at `$n`…`$n+2`.
+fn case_filter_sql(n: usize) -> String {
+    format!(
+        "(${a} IS NULL OR c.channel = ${a}) AND (${b} IS NULL OR c.tier = ${b}) AND (${d} IS NULL OR c.assignee_id = ${d})",
+        a = n,
+        b = n + 1,
+        d = n + 2
+    )
+}
+
+/// The times of one case created in the period.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct CaseFact {
+    pub created_at: DateTime<Utc>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub first_response_due_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: DateTime<Utc>,
+    pub open: bool,
+}
+
+/// One answered survey of a case: the answer, the failure's moderators and
+/// whether the customer is still a customer.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SurveyFact {
+    pub answered_at: DateTime<Utc>,
+    pub score: i32,
+    pub solved: Option<bool>,
+    pub case_created_at: DateTime<Utc>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub severity: Option<i32>,
+    pub repeat_failure: Option<bool>,
+    pub controllable: Option<bool>,
+    /// Goodwill granted on the case.
+    pub goodwill_cents: i64,
+    pub churned_at: Option<DateTime<Utc>>,
+}
+
+/// Customers who never had a case: their ratings in the period and how
+/// many of them are still customers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, sqlx::FromRow)]
+pub struct NeverFailed {
+    pub ratings: i64,
+    pub rating_sum: i64,
+    pub rating_sum_squares: i64,
+    /// Ratings of 4 or 5.
+    pub ratings_high: i64,
+    /// Customers at the start of the period.
+    pub customers: i64,
+    /// Of them, still customers at the end of the settle time.
+    pub retained: i64,
+}
+
+/// Goodwill granted in a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, sqlx::FromRow)]
+pub struct GoodwillTotals {
+    pub grants: i64,
+    pub cases: i64,
+    pub customers: i64,
+    pub cents: i64,
+}
+
+impl Store {
+    /// The cases created in `[from, to)` that match the filter.
+    pub async fn case_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<Vec<CaseFact>, StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        let sql = format!(
+            "SELECT c.created_at, c.first_responded_at, c.first_response_due_at, c.resolved_at, \
+             c.resolution_due_at, c.open FROM cases c \
+             WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
+            case_filter_sql(4)
+        );
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, CaseFact>(sqlx::AssertSqlSafe(sql))
+                .bind(amends_domain::ids::uuid_v7_at(from, 0))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// When the cases that are no longer open left the backlog (resolved or
+    /// else closed), for those that left at or after `since`.
+    pub async fn backlog_exits(
+        &self,
+        since: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        let sql = format!(
+            "SELECT COALESCE(c.resolved_at, c.closed_at, c.updated_at) FROM cases c \
+             WHERE c.open = FALSE AND COALESCE(c.resolved_at, c.closed_at, c.updated_at) >= $1 AND {}",
+            case_filter_sql(2)
+        );
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, DateTime<Utc>>(sqlx::AssertSqlSafe(sql))
+                .bind(since)
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Open cases matching the filter now.
+    pub async fn open_case_count(&self, filter: &AnalyticsFilter) -> Result<i64, StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        let sql = format!(
+            "SELECT COUNT(*) FROM cases c WHERE c.open = TRUE AND {}",
+            case_filter_sql(1)
+        );
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// Cases reopened (by an agent or a survey answer) in `[from, to)`.
+    pub async fn reopened_count(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<i64, StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        let sql = format!(
+            "SELECT COUNT(DISTINCT e.case_id) FROM case_events e JOIN cases c ON c.id = e.case_id \
+             WHERE e.kind = 'state_change' AND e.data LIKE '%\"to\":\"reopened\"%' \
+             AND e.created_at >= $1 AND e.created_at < $2 AND {}",
+            case_filter_sql(3)
+        );
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// The surveys answered in `[from, to)` on cases matching the filter.
+    pub async fn survey_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<Vec<SurveyFact>, StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        let sql = format!(
+            "SELECT s.answered_at, s.score, s.solved, c.created_at AS case_created_at, c.first_responded_at, \
+             c.resolved_at, c.severity, c.repeat_failure, c.controllable, \
+             (SELECT CAST(COALESCE(SUM(g.value_cents), 0) AS BIGINT) FROM goodwill_grants g \
+              WHERE g.case_id = c.id AND g.state = 'granted') AS goodwill_cents, \
+             k.churned_at \
+             FROM surveys s JOIN cases c ON c.id = s.case_id JOIN customers k ON k.id = s.customer_id \
+             WHERE s.state = 'answered' AND s.score IS NOT NULL AND s.answered_at >= $1 AND s.answered_at < $2 \
+             AND {}",
+            case_filter_sql(3)
+        );
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, SurveyFact>(sqlx::AssertSqlSafe(sql))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The baseline of customers who never had a case: their ratings given
+    /// in `[from, to)`; and of those who were customers at `from`, how many
+    /// were still customers at `retained_until`.
+    pub async fn never_failed(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        retained_until: DateTime<Utc>,
+        tier: Option<Tier>,
+    ) -> Result<NeverFailed, StoreError> {
+        let tier = tier.map(|t| t.as_str());
+        with_pool!(self, |pool| {
+            let (ratings, rating_sum, rating_sum_squares, ratings_high): (i64, Option<i64>, Option<i64>, Option<i64>) =
+                sqlx::query_as(
+                    "SELECT COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), \
+                     SUM(CASE WHEN f.rating >= 4 THEN 1 ELSE 0 END) \
+                     FROM feedback f JOIN customers k ON k.id = f.customer_id \
+                     WHERE f.rating IS NOT NULL AND f.created_at >= $1 AND f.created_at < $2 \
+                     AND ($3 IS NULL OR k.tier = $3) \
+                     AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.customer_id = f.customer_id)",
+                )
+                .bind(from)
+                .bind(to)
+                .bind(tier)
+                .fetch_one(pool)
+                .await?;
+            let (customers, retained): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), SUM(CASE WHEN k.churned_at IS NULL OR k.churned_at >= $2 THEN 1 ELSE 0 END) \
+                 FROM customers k WHERE k.created_at < $1 AND (k.churned_at IS NULL OR k.churned_at >= $1) \
+                 AND ($3 IS NULL OR k.tier = $3) \
+                 AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.customer_id = k.id)",
+            )
+            .bind(from)
+            .bind(retained_until)
+            .bind(tier)
+            .fetch_one(pool)
+            .await?;
+            Ok(NeverFailed {
+                ratings,
+                rating_sum: rating_sum.unwrap_or(0),
+                rating_sum_squares: rating_sum_squares.unwrap_or(0),
+                ratings_high: ratings_high.unwrap_or(0),
+                customers,
+                retained: retained.unwrap_or(0),
+            })
+        })
+    }
+
+    /// Goodwill granted in `[from, to)` on cases matching the filter.
+    pub async fn goodwill_totals(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<GoodwillTotals, StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        let sql = format!(
+            "SELECT COUNT(*) AS grants, COUNT(DISTINCT g.case_id) AS cases, \
+             COUNT(DISTINCT g.customer_id) AS customers, CAST(COALESCE(SUM(g.value_cents), 0) AS BIGINT) AS cents \
+             FROM goodwill_grants g JOIN cases c ON c.id = g.case_id \
+             WHERE g.state = 'granted' AND g.granted_at >= $1 AND g.granted_at < $2 AND {}",
+            case_filter_sql(3)
+        );
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, GoodwillTotals>(sqlx::AssertSqlSafe(sql))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// Proactive incidents not yet resolved (open or mitigated).
+    pub async fn open_incident_count(&self) -> Result<i64, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM incidents WHERE status <> 'resolved'")
+                    .fetch_one(pool)
+                    .await?,
+            )
+        })
+    }
+}

@@ -1,0 +1,358 @@
+//! `/dashboard` and `/analytics/paradox`: the figures of
+//! `amends_app::analytics` as tiles, charts (each with its numbers as a
+//! table) and sentences, in the user's language.
+
+use super::session::UiUser;
+use super::{UiError, page};
+use crate::query::AnalyticsQuery;
+use crate::state::AppState;
+use amends_app::analytics::kpis::{self, Dashboard, Figures};
+use amends_app::analytics::paradox::{self, ParadoxReport};
+use amends_app::analytics::statement;
+use amends_domain::{Channel, Language, Permission, Tier};
+use amends_i18n::format::{format_decimal, format_percent};
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use chrono_tz::Tz;
+use minijinja::{Value, context};
+use serde_json::json;
+
+/// The query of an analytics page; a bad one is shown next to the filter
+/// and the defaults are used.
+fn read_query(raw: Option<&str>) -> (AnalyticsQuery, Option<String>) {
+    match crate::query::parse_query::<AnalyticsQuery>(raw.unwrap_or_default()) {
+        Ok(q) => (q, None),
+        Err(e) => (AnalyticsQuery::default(), Some(e.to_string())),
+    }
+}
+
+/// The filter form's choices and current values.
+async fn filter_context(state: &AppState, ui: &UiUser, q: &AnalyticsQuery, days: i64) -> Result<Value, UiError> {
+    let agents = if ui.user.role.can(Permission::ReadAudit) {
+        state
+            .store()
+            .list_users()
+            .await
+            .map_err(amends_app::AppError::from)?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| context! { id => u.id, name => u.display_name })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(context! {
+        days => days,
+        channel => q.channel.map(Channel::as_str),
+        tier => q.tier.map(Tier::as_str),
+        agent => q.agent,
+        channels => Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        tiers => Tier::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        agents => agents,
+    })
+}
+
+fn weekdays(state: &AppState, lang: Language) -> Vec<String> {
+    state
+        .ui()
+        .t(lang, "weekday-short")
+        .split(',')
+        .map(str::to_string)
+        .collect()
+}
+
+fn bucket_label(d: &Dashboard, at: chrono::DateTime<chrono::Utc>, tz: Tz, lang: Language) -> String {
+    let local = at.with_timezone(&tz);
+    let _ = d;
+    match lang {
+        Language::De => local.format("%d.%m.").to_string(),
+        Language::En => local.format("%d %b").to_string(),
+    }
+}
+
+/// Chart specs (see `assets/charts.js`) and table rows of the dashboard.
+fn dashboard_charts(state: &AppState, d: &Dashboard, lang: Language) -> Value {
+    let tz = state.config().timezone;
+    let t = |k: &str| state.ui().t(lang, k);
+    let labels: Vec<String> = d.trend.iter().map(|p| bucket_label(d, p.start, tz, lang)).collect();
+    let trend = json!({
+        "kind": "line", "x": labels, "unit": "number", "decimals": 0,
+        "series": [
+            {"name": t("dashboard-cases"), "values": d.trend.iter().map(|p| p.created).collect::<Vec<_>>()},
+            {"name": t("dashboard-backlog"), "values": d.trend.iter().map(|p| p.backlog).collect::<Vec<_>>()},
+        ],
+    });
+    let csat = json!({
+        "kind": "line", "x": labels, "unit": "number", "decimals": 2,
+        "series": [{"name": t("dashboard-csat"), "values": d.trend.iter().map(|p| p.csat_mean).collect::<Vec<_>>()}],
+    });
+    let days = weekdays(state, lang);
+    let cells: Vec<[u64; 3]> = d
+        .heatmap
+        .iter()
+        .enumerate()
+        .flat_map(|(day, hours)| hours.iter().enumerate().map(move |(h, v)| [day as u64, h as u64, *v]))
+        .collect();
+    let heat = json!({
+        "kind": "heatmap", "x": days, "y": (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>(),
+        "cells": cells, "unit": "number", "decimals": 0,
+    });
+    let groups: Vec<String> = d
+        .retention
+        .iter()
+        .map(|r| t(&format!("paradox-group-{}", r.group.replace('_', "-"))))
+        .collect();
+    let retention = json!({
+        "kind": "bar", "x": groups, "unit": "percent", "decimals": 1,
+        "series": [{"name": t("dashboard-retention"), "values": d.retention.iter().map(|r| r.retained_pct).collect::<Vec<_>>()}],
+    });
+    let num = |v: f64, dec: usize| format_decimal(v, dec, lang);
+    let opt = |v: Option<f64>, dec: usize| v.map_or_else(|| "—".to_string(), |v| num(v, dec));
+    let trend_rows: Vec<Vec<String>> = d
+        .trend
+        .iter()
+        .zip(&labels)
+        .map(|(p, l)| {
+            vec![
+                l.clone(),
+                p.created.to_string(),
+                p.backlog.to_string(),
+                opt(p.csat_mean, 2),
+                p.csat_answers.to_string(),
+            ]
+        })
+        .collect();
+    let heat_rows: Vec<Vec<String>> = days
+        .iter()
+        .zip(&d.heatmap)
+        .map(|(day, hours)| {
+            std::iter::once(day.clone())
+                .chain(hours.iter().map(u64::to_string))
+                .collect()
+        })
+        .collect();
+    let retention_rows: Vec<Vec<String>> = groups
+        .iter()
+        .zip(&d.retention)
+        .map(|(g, r)| {
+            vec![
+                g.clone(),
+                r.n.to_string(),
+                r.retained_pct
+                    .map_or_else(|| "—".into(), |v| format_percent(v, 1, lang)),
+            ]
+        })
+        .collect();
+    context! {
+        trend => trend, csat => csat, heat => heat, retention => retention,
+        trend_rows => trend_rows, heat_rows => heat_rows, retention_rows => retention_rows,
+        hours => (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>(),
+    }
+}
+
+/// The tiles: (label key, current, previous, unit) with unit `n`, `num2`, `pct`, `h` or `money`.
+fn tiles(cur: &Figures, prev: &Figures, backlog: i64, incidents: i64) -> Vec<Value> {
+    let f = |key: &str, c: Option<f64>, p: Option<f64>, unit: &str| {
+        context! { key => key, current => c, previous => p, unit => unit }
+    };
+    let n = |v: u64| Some(v as f64);
+    let money = |v: Option<i64>| v.map(|c| c as f64);
+    vec![
+        f("dashboard-cases", n(cur.cases), n(prev.cases), "n"),
+        f("dashboard-csat", cur.csat_mean, prev.csat_mean, "num2"),
+        f("dashboard-csat-high", cur.csat_high_pct, prev.csat_high_pct, "pct"),
+        f(
+            "dashboard-first-response",
+            cur.first_response_median_hours,
+            prev.first_response_median_hours,
+            "h",
+        ),
+        f(
+            "dashboard-first-response-p90",
+            cur.first_response_p90_hours,
+            prev.first_response_p90_hours,
+            "h",
+        ),
+        f(
+            "dashboard-resolution",
+            cur.resolution_median_hours,
+            prev.resolution_median_hours,
+            "h",
+        ),
+        f(
+            "dashboard-resolution-p90",
+            cur.resolution_p90_hours,
+            prev.resolution_p90_hours,
+            "h",
+        ),
+        f(
+            "dashboard-sla-first",
+            cur.sla_first_response_pct,
+            prev.sla_first_response_pct,
+            "pct",
+        ),
+        f(
+            "dashboard-sla-resolution",
+            cur.sla_resolution_pct,
+            prev.sla_resolution_pct,
+            "pct",
+        ),
+        f(
+            "dashboard-reopen-rate",
+            cur.reopen_rate_pct,
+            prev.reopen_rate_pct,
+            "pct",
+        ),
+        f(
+            "dashboard-recovery-rate",
+            cur.recovery_rate_pct,
+            prev.recovery_rate_pct,
+            "pct",
+        ),
+        f(
+            "dashboard-goodwill",
+            money(Some(cur.goodwill_cents)),
+            money(Some(prev.goodwill_cents)),
+            "money",
+        ),
+        f(
+            "dashboard-goodwill-per-case",
+            money(cur.goodwill_per_case_cents),
+            money(prev.goodwill_per_case_cents),
+            "money",
+        ),
+        f(
+            "dashboard-goodwill-per-retained",
+            money(cur.goodwill_per_retained_cents),
+            money(prev.goodwill_per_retained_cents),
+            "money",
+        ),
+        f("dashboard-backlog", Some(backlog as f64), None, "n"),
+        f("dashboard-incidents", Some(incidents as f64), None, "n"),
+    ]
+}
+
+/// The dashboard: the team's figures for leads and admins, one's own for agents.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ui: UiUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, UiError> {
+    ui.require(Permission::ReadCases)?;
+    let (q, mut error) = read_query(raw.as_deref());
+    let scope = match q.scope(state.now(), &ui.user) {
+        Ok(s) => s,
+        Err(e) => {
+            error = Some(e.to_string());
+            AnalyticsQuery::default().scope(state.now(), &ui.user)?
+        }
+    };
+    let d = kpis::dashboard(&state, &scope, q.settle_days).await?;
+    let lang = ui.lang();
+    let html = page(
+        &state,
+        "dashboard.html",
+        lang,
+        Some(&ui),
+        context! {
+            nav => "dashboard",
+            mine => !ui.user.role.can(Permission::ReadAudit),
+            error => error,
+            filter => filter_context(&state, &ui, &q, scope.days()).await?,
+            d => Value::from_serialize(&d),
+            tiles => tiles(&d.current, &d.previous, d.backlog_now, d.open_incidents),
+            charts => dashboard_charts(&state, &d, lang),
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+/// One table row per cell with its sentence.
+fn paradox_rows(state: &AppState, lang: Language, r: &ParadoxReport) -> Vec<Value> {
+    let i18n = state.ui().i18n();
+    r.cells
+        .iter()
+        .map(|c| {
+            let label = statement::label(i18n, lang, c);
+            let value = c
+                .figure
+                .value
+                .map_or_else(|| "—".to_string(), |v| statement::number(r.outcome, v, lang));
+            context! {
+                moderator => c.moderator,
+                chart_row => vec![label.clone(), c.figure.n.to_string(), value],
+                label => label,
+                cell => Value::from_serialize(c),
+                diff => c.comparison.map(|cmp| statement::difference(r.outcome, &cmp, lang)),
+                q => c.comparison.map(|cmp| statement::q_value(cmp.q_value, lang)),
+                sentence => statement::cell(i18n, lang, r, c),
+            }
+        })
+        .collect()
+}
+
+/// The service recovery paradox report (leads and admins).
+pub async fn paradox_page(
+    State(state): State<AppState>,
+    ui: UiUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, UiError> {
+    ui.require(Permission::ReadAudit)?;
+    let (q, mut error) = read_query(raw.as_deref());
+    let days = q.days.unwrap_or(180);
+    let q = AnalyticsQuery { days: Some(days), ..q };
+    let outcome = q.outcome.unwrap_or_default();
+    let report = match q.scope(state.now(), &ui.user) {
+        Ok(scope) => paradox::report(&state, &scope, outcome, q.settle_days).await,
+        Err(e) => Err(e),
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            error = Some(e.to_string());
+            let scope = AnalyticsQuery::default().scope(state.now(), &ui.user)?;
+            paradox::report(&state, &scope, outcome, None).await?
+        }
+    };
+    let lang = ui.lang();
+    let i18n = state.ui().i18n();
+    let chart_cells: Vec<&paradox::Cell> = report.cells.iter().filter(|c| c.figure.value.is_some()).collect();
+    let mut x = vec![state.ui().t(lang, "paradox-group-never-failed")];
+    x.extend(chart_cells.iter().map(|c| statement::label(i18n, lang, c)));
+    let mut values = vec![report.never_failed.value];
+    values.extend(chart_cells.iter().map(|c| c.figure.value));
+    let unit = match outcome {
+        paradox::Outcome::Satisfaction => "number",
+        paradox::Outcome::Retention => "percent",
+    };
+    let chart = json!({
+        "kind": "bar", "x": x, "unit": unit, "decimals": if unit == "number" { 2 } else { 1 },
+        "series": [{"name": state.ui().t(lang, &format!("paradox-outcome-{}-label", outcome_key(outcome))), "values": values}],
+    });
+    let html = page(
+        &state,
+        "paradox.html",
+        lang,
+        Some(&ui),
+        context! {
+            nav => "paradox",
+            error => error,
+            outcome => outcome_key(outcome),
+            settle_days => report.settle_days,
+            min_group => amends_stats::MIN_GROUP,
+            filter => filter_context(&state, &ui, &q, days).await?,
+            report => Value::from_serialize(&report),
+            summary => statement::summary(i18n, lang, &report),
+            rows => paradox_rows(&state, lang, &report),
+            chart => chart,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+fn outcome_key(o: paradox::Outcome) -> &'static str {
+    match o {
+        paradox::Outcome::Satisfaction => "satisfaction",
+        paradox::Outcome::Retention => "retention",
+    }
+}
