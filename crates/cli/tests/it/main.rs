@@ -6,6 +6,7 @@ mod support;
 mod api;
 mod auth;
 mod cli;
+mod concurrency;
 mod customer360;
 mod detection;
 mod followup;
