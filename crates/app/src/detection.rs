@@ -183,7 +183,13 @@ impl<'a> Ingest<'a> {
                         ..crate::service::CustomerInput::default()
                     };
                     let new = input.validate(self.state).map_err(crate::service::first_error)?;
-                    self.state.store().insert_customer(&new, self.actor).await?
+                    // Atomic: items sent at once from one new address make one customer.
+                    let (c, _) = self
+                        .state
+                        .store()
+                        .find_or_create_customer_by_email(&new, self.actor)
+                        .await?;
+                    c
                 }
             },
         };

@@ -1,7 +1,9 @@
 //! Many requests at once (issue 18): the money limits of goodwill are
-//! never overspent, on both backends.
+//! never overspent, and one new email address makes one customer, on both
+//! backends; customers that share an address already are merged by the
+//! migration that makes addresses unique.
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TestApp, problem};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -150,8 +152,173 @@ async fn approvals_hold_the_budget_under_concurrency(b: Backend) {
     assert_eq!(spent(&app).await, 10 * TEN_EUR, "never over the budget");
 }
 
+/// The customers whose email is `address` (compared without case).
+async fn customers_with(app: &TestApp, address: &str) -> Vec<Value> {
+    let page = app
+        .get_json(&format!("/api/v1/customers?q={address}&limit=100"), &app.admin_token)
+        .await;
+    page["items"].as_array().expect("items").clone()
+}
+
+/// 16 feedback items sent at once from one new address (in two spellings)
+/// make one customer, who has all 16.
+async fn one_new_address_makes_one_customer_under_concurrency(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let sent = (0..16).map(|i| {
+        let app = &app;
+        let email = if i % 2 == 0 {
+            "neu.kunde@example.de"
+        } else {
+            "Neu.Kunde@Example.DE"
+        };
+        async move {
+            app.post(
+                "/api/v1/feedback",
+                &app.admin_token,
+                json!({"customer_email": email, "channel": "widget", "text": format!("Nachricht {i}: alles gut")}),
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = join_all(sent).await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let found = customers_with(&app, "neu.kunde@example.de").await;
+    assert_eq!(found.len(), 1, "one customer: {found:?}");
+    let id = found[0]["id"].as_str().expect("id");
+    let items = app
+        .get_json(
+            &format!("/api/v1/feedback?customer_id={id}&limit=100"),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(items["items"].as_array().expect("items").len(), 16);
+    // The API refuses a second customer with the address, in any case.
+    let p = problem(
+        app.post(
+            "/api/v1/customers",
+            &app.admin_token,
+            json!({"name": "Doppelt", "email": "NEU.KUNDE@example.de"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(p["field"], "email", "{p}");
+}
+
+/// Runs `sql` (several statements) on the test's database.
+async fn run_sql(app: &TestApp, b: Backend, sql: &str) {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match b {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&app.db_url()).await.expect("connect");
+            sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql");
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&app.db_url()).await.expect("connect");
+            sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql");
+        }
+    }
+}
+
+/// A database with customers that share an address (made before the
+/// address was unique): the migration merges them into the oldest, with
+/// their cases and feedback, its external id and the narrower consent.
+async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    // Back to the index before migration 0015, which let duplicates in.
+    run_sql(
+        &app,
+        b,
+        "DROP INDEX customers_email; CREATE INDEX customers_email ON customers (email)",
+    )
+    .await;
+    let mut ids = Vec::new();
+    for (email, ext, survey) in [
+        ("erika@example.de", None, true),
+        ("Erika@example.de", Some("CRM-7"), false),
+        ("erika@example.de", Some("CRM-8"), true),
+        ("other@example.de", Some("CRM-9"), true),
+    ] {
+        app.clock.advance(chrono::Duration::seconds(1));
+        let res = app
+            .post(
+                "/api/v1/customers",
+                &app.admin_token,
+                json!({"name": format!("Erika {ext:?}"), "email": email, "external_id": ext,
+                    "consent_survey": survey}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let c: Value = res.json().await.expect("json");
+        let id = c["id"].as_str().expect("id").to_string();
+        app.case(&id, "Lieferung kaputt").await;
+        let res = app
+            .post(
+                "/api/v1/feedback",
+                &app.admin_token,
+                json!({"customer_id": id, "channel": "api", "text": "Alles gut"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        ids.push(id);
+    }
+    let migration = match b {
+        Backend::Sqlite => include_str!("../../../store/migrations/sqlite/0015_customer_email_unique.sql"),
+        Backend::Postgres => include_str!("../../../store/migrations/postgres/0015_customer_email_unique.sql"),
+    };
+    run_sql(&app, b, migration).await;
+
+    let found = customers_with(&app, "ERIKA@example.de").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let kept = &found[0];
+    assert_eq!(kept["id"], ids[0].as_str(), "the oldest is kept");
+    assert_eq!(kept["external_id"], "CRM-7", "the oldest duplicate's external id");
+    assert_eq!(kept["consent_survey"], false, "consent only where every row gave it");
+    for gone in &ids[1..3] {
+        assert_eq!(
+            app.get(&format!("/api/v1/customers/{gone}"), &app.admin_token)
+                .await
+                .status(),
+            404
+        );
+    }
+    let cases = app
+        .get_json(
+            &format!("/api/v1/cases?customer_id={}&limit=100", ids[0]),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(cases["items"].as_array().expect("items").len(), 3, "{cases}");
+    let feedback = app
+        .get_json(
+            &format!("/api/v1/feedback?customer_id={}&limit=100", ids[0]),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(feedback["items"].as_array().expect("items").len(), 3);
+    // The other customer is untouched, and the address is unique now.
+    assert_eq!(customers_with(&app, "other@example.de").await.len(), 1);
+    let p = problem(
+        app.post(
+            "/api/v1/customers",
+            &app.admin_token,
+            json!({"name": "Noch eine", "email": "erika@EXAMPLE.de"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(p["field"], "email", "{p}");
+}
+
 crate::both_backends!(
     the_monthly_budget_holds_under_concurrency,
     the_person_and_case_limits_hold_under_concurrency,
     approvals_hold_the_budget_under_concurrency,
+    one_new_address_makes_one_customer_under_concurrency,
+    the_migration_merges_customers_that_share_an_address,
 );
