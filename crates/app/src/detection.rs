@@ -6,7 +6,7 @@ use crate::App;
 use crate::analysis::{audience_of, from_text_lang, from_text_sentiment, to_text_lang};
 use crate::error::{AppError, AppResult};
 use amends_domain::detection::{self, Conditions, Facts, RuleAction};
-use amends_domain::feedback::{Rating, SentimentLabel, feedback_text};
+use amends_domain::feedback::{Rating, SentimentLabel, analysed_part, feedback_text, whole_feedback_text};
 use amends_domain::sla::{DueDates, SlaTargets};
 use amends_domain::{
     CaseId, Channel, CustomerId, Email, FeedbackId, Language, NonEmptyText, Origin, Priority, UserId, ValidationError,
@@ -30,6 +30,9 @@ pub struct FeedbackInput {
     pub text: String,
     pub language: Option<String>,
     pub source: Option<serde_json::Value>,
+    /// Keep the text whole however long (email): analysis reads its first
+    /// `FEEDBACK_TEXT_MAX` characters. Otherwise a longer text is refused.
+    pub whole_text: bool,
 }
 
 enum CustomerRef {
@@ -65,7 +68,11 @@ impl FeedbackInput {
             amends_domain::validate::optional_text("customer_name", self.customer_name.as_deref(), 200)?;
         let channel = self.channel.parse::<Channel>()?;
         let rating = self.rating.map(Rating::new).transpose()?;
-        let text = feedback_text(&self.text)?;
+        let text = if self.whole_text {
+            whole_feedback_text(&self.text)?
+        } else {
+            feedback_text(&self.text)?
+        };
         let language = self
             .language
             .as_deref()
@@ -183,7 +190,13 @@ impl<'a> Ingest<'a> {
                         ..crate::service::CustomerInput::default()
                     };
                     let new = input.validate(self.state).map_err(crate::service::first_error)?;
-                    self.state.store().insert_customer(&new, self.actor).await?
+                    // Atomic: items sent at once from one new address make one customer.
+                    let (c, _) = self
+                        .state
+                        .store()
+                        .find_or_create_customer_by_email(&new, self.actor)
+                        .await?;
+                    c
                 }
             },
         };
@@ -199,7 +212,7 @@ impl<'a> Ingest<'a> {
             .analyzer()
             .clone()
             .with_audience(audience_of(v.channel))
-            .analyze(&v.text, v.language.map(to_text_lang));
+            .analyze(analysed_part(&v.text), v.language.map(to_text_lang));
         let language = v.language.unwrap_or_else(|| from_text_lang(analysis.language));
         let customer = self.customer(&v, language).await?;
         let now = self.state.now();

@@ -7,9 +7,11 @@
 //! same function as the MTA pipe and the API — and only then sets `\Seen`
 //! (and moves it to `imap_move_to`, if set). A crash between ingest and
 //! `\Seen` fetches the message again on the next poll; ingest recognises its
-//! Message-ID and takes it once. A message that can never be taken (not RFC
-//! 822, no From) is marked `\Seen` too and counted as rejected, so it does
-//! not come back every interval. An unreachable server or a refused login is
+//! Message-ID and takes it once. A message that cannot be taken (not RFC
+//! 822, no From) is never marked `\Seen`: it stays unread in the mailbox for
+//! a person to see, is counted as rejected and logged, and this instance
+//! does not fetch it again until it restarts (so it neither comes back every
+//! interval nor holds up the messages after it). An unreachable server or a refused login is
 //! logged, kept in [`ImapStatus`] (Settings → Background jobs, `GET
 //! /api/v1/mail/imap`) and tried again at the next interval.
 //!
@@ -109,7 +111,8 @@ pub struct PollReport {
     pub duplicates: usize,
     /// Auto-replies and bounces (open nothing).
     pub ignored: usize,
-    /// Messages that can never be taken (not RFC 822, no From); marked `\Seen`.
+    /// Messages that cannot be taken (not RFC 822, no From); left unseen
+    /// in the mailbox and not fetched again by this instance.
     pub rejected: usize,
 }
 
@@ -129,29 +132,54 @@ pub struct ImapStatus {
     pub last_report: Option<PollReport>,
     /// Messages ingested by this instance since it started.
     pub ingested_total: u64,
+    /// Messages this instance could not take, left unseen in the mailbox.
+    pub held_unseen: usize,
 }
 
-/// The poller's in-memory status (per instance).
+/// The poller's in-memory status (per instance), and the messages it
+/// could not take (by UIDVALIDITY and UID), which it does not fetch again.
 #[derive(Debug, Default)]
-pub struct StatusCell(std::sync::Mutex<ImapStatus>);
+pub struct StatusCell {
+    status: std::sync::Mutex<ImapStatus>,
+    held: std::sync::Mutex<std::collections::BTreeSet<(u32, u32)>>,
+}
 
 impl StatusCell {
     #[must_use]
     pub fn new(url: Option<&str>) -> Self {
-        StatusCell(std::sync::Mutex::new(ImapStatus {
-            configured: url.is_some(),
-            mailbox: url.map(crate::mail::redact),
-            ..ImapStatus::default()
-        }))
+        StatusCell {
+            status: std::sync::Mutex::new(ImapStatus {
+                configured: url.is_some(),
+                mailbox: url.map(crate::mail::redact),
+                ..ImapStatus::default()
+            }),
+            held: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Whether the message `(uid_validity, uid)` could not be taken before.
+    fn is_held(&self, message: (u32, u32)) -> bool {
+        self.held.lock().is_ok_and(|h| h.contains(&message))
+    }
+
+    /// Remembers that the message `(uid_validity, uid)` cannot be taken.
+    fn hold(&self, message: (u32, u32)) {
+        let held = self.held.lock().map(|mut h| {
+            h.insert(message);
+            h.len()
+        });
+        if let (Ok(n), Ok(mut s)) = (held, self.status.lock()) {
+            s.held_unseen = n;
+        }
     }
 
     #[must_use]
     pub fn get(&self) -> ImapStatus {
-        self.0.lock().map(|s| s.clone()).unwrap_or_default()
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     fn record(&self, at: DateTime<Utc>, result: &Result<PollReport, String>) {
-        if let Ok(mut s) = self.0.lock() {
+        if let Ok(mut s) = self.status.lock() {
             s.polls += 1;
             s.last_poll_at = Some(at);
             match result {
@@ -293,14 +321,17 @@ async fn take_unseen<S>(state: &App, url: &ImapUrl, session: &mut async_imap::Se
 where
     S: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
 {
-    step(
+    let mailbox = step(
         &format!("cannot open mailbox `{}`", url.mailbox),
         session.select(&url.mailbox),
     )
     .await?;
+    let validity = mailbox.uid_validity.unwrap_or_default();
+    let held = state.imap_status();
     let mut uids: Vec<u32> = step("UID SEARCH UNSEEN", session.uid_search("UNSEEN"))
         .await?
         .into_iter()
+        .filter(|uid| !held.is_held((validity, *uid)))
         .collect();
     uids.sort_unstable();
     uids.truncate(BATCH);
@@ -327,8 +358,11 @@ where
                 _ => report.ignored += 1,
             },
             Err(AppError::BadRequest(e) | AppError::Validation { message: e, .. }) => {
-                tracing::warn!(uid, error = %e, "IMAP message cannot be taken; marked seen");
+                // Never marked seen: the message stays in the mailbox.
+                tracing::warn!(uid, error = %e, "IMAP message cannot be taken; left unseen in the mailbox");
                 report.rejected += 1;
+                held.hold((validity, uid));
+                continue;
             }
             // The database is unavailable: leave the message unseen for the next poll.
             Err(e) => return Err(format!("message UID {uid} not stored: {e:?}")),
@@ -417,6 +451,17 @@ mod tests {
             assert!(!e.contains("topsecret"), "{e}");
         }
         assert!(parse_url("http://u:p@host").expect_err("scheme").contains("imap://"));
+    }
+
+    #[test]
+    fn messages_that_cannot_be_taken_are_held_per_mailbox_validity() {
+        let cell = StatusCell::new(Some("imap://u:p@h/INBOX"));
+        assert!(!cell.is_held((7, 42)));
+        cell.hold((7, 42));
+        cell.hold((7, 42));
+        assert!(cell.is_held((7, 42)));
+        assert!(!cell.is_held((8, 42)), "a new UIDVALIDITY is a new mailbox");
+        assert_eq!(cell.get().held_unseen, 1);
     }
 
     #[test]

@@ -20,8 +20,8 @@ pub const MAIL_MAX: usize = 25 * 1024 * 1024;
 pub const ATTACHMENT_MAX: usize = 10 * 1024 * 1024;
 /// Most attachments stored per message.
 const ATTACHMENTS_PER_MAIL: usize = 20;
-/// Most characters of mail text kept as feedback or message body.
-const TEXT_MAX: usize = 20_000;
+/// Most bytes of a feedback item's `source` JSON (detection's limit).
+const SOURCE_MAX: usize = 8 * 1024;
 
 /// What happened to a message.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -98,7 +98,51 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// Takes one raw RFC 822 message.
+/// The text without control characters other than line breaks and tabs
+/// (which feedback refuses; a mail may carry them).
+fn without_controls(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .collect()
+}
+
+/// The `source` of a mail's feedback item: subject, sender, Message-ID and
+/// as many of the attachment entries as fit in detection's 8 KiB; when
+/// some are left out, `attachments_total` says how many the mail had (the
+/// case timeline lists them all).
+fn feedback_source(
+    subject: &str,
+    from: &str,
+    message_id: Option<&str>,
+    listed: &[serde_json::Value],
+) -> serde_json::Value {
+    let mut source = json!({"subject": truncate(subject, 300), "from": truncate(from, 300)});
+    if let Some(m) = message_id {
+        source["message_id"] = truncate(m, 300).into();
+    }
+    if listed.is_empty() {
+        return source;
+    }
+    // Room for the keys `attachments` and `attachments_total` and the count.
+    let mut size = source.to_string().len() + 64;
+    let mut kept = Vec::new();
+    for entry in listed {
+        let n = entry.to_string().len() + 1;
+        if size + n > SOURCE_MAX {
+            break;
+        }
+        size += n;
+        kept.push(entry.clone());
+    }
+    if kept.len() < listed.len() {
+        source["attachments_total"] = listed.len().into();
+    }
+    source["attachments"] = kept.into();
+    source
+}
+
+/// Takes one raw RFC 822 message. Its text is kept whole however long
+/// (the message is at most [`MAIL_MAX`]); detection analyses its beginning.
 pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult<MailOutcome> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::BadRequest(
@@ -143,7 +187,8 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
         tracing::info!(message_id = %m, "mail taken before; ignored");
         return Ok(ignored("duplicate"));
     }
-    let body = msg.body_text(0).map(|b| b.trim().to_string()).unwrap_or_default();
+    let body = msg.body_text(0).map(|b| without_controls(b.trim())).unwrap_or_default();
+    let subject = without_controls(&subject);
     let now = state.now();
 
     // Attachments.
@@ -199,7 +244,7 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
         let event = NewEvent {
             kind: EventKind::MessageIn,
             author: None,
-            body: Some(truncate(&text, TEXT_MAX)),
+            body: Some(text),
             data: json!({"channel": "email", "message_id": message_id, "from": from_addr, "subject": subject,
                 "attachments": listed}),
             at: now,
@@ -231,22 +276,17 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
         (false, true) => subject.clone(),
         (false, false) => format!("{subject}\n\n{body}"),
     };
-    let mut source = json!({"subject": truncate(&subject, 300), "from": from_addr});
-    if let Some(m) = &message_id {
-        source["message_id"] = m.clone().into();
-    }
-    if !listed.is_empty() {
-        source["attachments"] = listed.clone().into();
-    }
+    let source = feedback_source(&subject, &from_addr, message_id.as_deref(), &listed);
     let input = FeedbackInput {
         customer_id: None,
         customer_email: Some(from_addr.clone()),
         customer_name: from_name.map(|n| truncate(n.trim(), 190)).filter(|n| !n.is_empty()),
         channel: "email".into(),
         rating: None,
-        text: truncate(&text, TEXT_MAX),
+        text,
         language: None,
         source: Some(source),
+        whole_text: true,
     };
     let done = detection::ingest_one(state, input, actor).await?;
     if !attachments.is_empty() || done.case_id.is_some() {
@@ -277,4 +317,30 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
         feedback_id: Some(done.id.0),
         attachments: n_attachments,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_of_a_mail_with_many_attachments_fits_and_says_how_many() {
+        let listed: Vec<serde_json::Value> = (0..150)
+            .map(|i| json!({"filename": format!("{i}-{}", "x".repeat(200)), "content_type": "image/png", "size": 1}))
+            .collect();
+        let long = "ü".repeat(5_000);
+        let source = feedback_source(&long, &long, Some(&long), &listed);
+        assert!(source.to_string().len() <= SOURCE_MAX, "{}", source.to_string().len());
+        assert_eq!(source["attachments_total"], 150);
+        let kept = source["attachments"].as_array().expect("list").len();
+        assert!((10..150).contains(&kept), "{kept}");
+        let few = feedback_source("s", "a@b.de", None, &listed[..2]);
+        assert_eq!(few["attachments"].as_array().expect("list").len(), 2);
+        assert!(few.get("attachments_total").is_none());
+    }
+
+    #[test]
+    fn control_characters_are_dropped_but_line_breaks_kept() {
+        assert_eq!(without_controls("a\u{c}b\r\n\tc\u{1b}"), "ab\r\n\tc");
+    }
 }

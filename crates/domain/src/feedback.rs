@@ -9,7 +9,8 @@ use std::str::FromStr;
 
 /// The most characters one feedback text may have. Longer texts are
 /// refused with a clear error (a complaint longer than this is an
-/// attachment, not a comment).
+/// attachment, not a comment); email alone is kept whole
+/// ([`whole_feedback_text`]), analysed on its beginning.
 pub const FEEDBACK_TEXT_MAX: usize = 20_000;
 
 /// A star rating from 1 (worst) to 5 (best).
@@ -111,15 +112,47 @@ pub fn feedback_text(raw: &str) -> Result<String, ValidationError> {
             ),
         ));
     }
+    whole_feedback_text(t)
+}
+
+/// A feedback text taken whole however long (an email, whose size the
+/// mail limit bounds: a long quoted thread is kept, not refused): trimmed,
+/// not empty, no control characters. Analysis reads [`analysed_part`].
+pub fn whole_feedback_text(raw: &str) -> Result<String, ValidationError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(ValidationError::new("text", "text must not be empty"));
+    }
     if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(ValidationError::new("text", "text must not contain control characters"));
     }
     Ok(t.to_string())
 }
 
+/// The part of a feedback text that analysis reads: its first
+/// [`FEEDBACK_TEXT_MAX`] characters (all of any text [`feedback_text`] takes).
+#[must_use]
+pub fn analysed_part(text: &str) -> &str {
+    match text.char_indices().nth(FEEDBACK_TEXT_MAX) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_texts_keep_every_character_and_analysis_reads_the_beginning() {
+        let long = "ä".repeat(FEEDBACK_TEXT_MAX + 5);
+        assert!(feedback_text(&long).is_err());
+        assert_eq!(whole_feedback_text(&long).expect("whole"), long);
+        assert_eq!(analysed_part(&long).chars().count(), FEEDBACK_TEXT_MAX);
+        assert_eq!(analysed_part("kurz"), "kurz");
+        assert!(whole_feedback_text(" ").is_err());
+        assert!(whole_feedback_text("a\u{1b}b").is_err());
+    }
 
     #[test]
     fn ratings_are_one_to_five() {

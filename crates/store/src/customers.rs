@@ -58,6 +58,23 @@ fn external_id_taken(ext: &Option<String>) -> String {
     )
 }
 
+/// A unique violation of a customer row as a conflict naming the field:
+/// the email address (index `customers_email`, case-insensitive) or else
+/// the external id.
+fn customer_taken(e: sqlx::Error, email: Option<&str>, ext: &Option<String>) -> StoreError {
+    let on_email = matches!(&e, sqlx::Error::Database(db) if db.message().contains("customers_email"));
+    if on_email {
+        StoreError::unique(e, "email", || {
+            format!(
+                "a customer with email `{}` exists already (addresses compare without case)",
+                email.unwrap_or_default()
+            )
+        })
+    } else {
+        StoreError::unique(e, "external_id", || external_id_taken(ext))
+    }
+}
+
 impl Store {
     pub async fn insert_customer(&self, c: &NewCustomer, actor: Option<UserId>) -> Result<Customer, StoreError> {
         with_pool!(self, |pool| {
@@ -88,7 +105,7 @@ impl Store {
             .bind(c.created_at)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| StoreError::unique(e, "external_id", || external_id_taken(&c.external_id)))?;
+            .map_err(|e| customer_taken(e, c.email.as_ref().map(Email::as_str), &c.external_id))?;
             tx.record_audit(Audit {
                 actor,
                 action: "customer.create",
@@ -127,15 +144,78 @@ impl Store {
         })
     }
 
-    /// The oldest customer with this email, if any.
+    /// The customer with this email (compared without case), if any.
     pub async fn find_customer_by_email(&self, email: &Email) -> Result<Option<Customer>, StoreError> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
-                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE email = $1 ORDER BY id LIMIT 1"
+                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE lower(email) = lower($1)"
             )))
             .bind(email.as_str())
             .fetch_optional(pool)
             .await?)
+        })
+    }
+
+    /// The customer with `c.email` (compared without case), created from
+    /// `c` if there is none: one statement (`INSERT … ON CONFLICT DO
+    /// NOTHING` on the unique index of the address), so that concurrent
+    /// calls for one new address make one customer. Returns the customer
+    /// and whether it was created.
+    pub async fn find_or_create_customer_by_email(
+        &self,
+        c: &NewCustomer,
+        actor: Option<UserId>,
+    ) -> Result<(Customer, bool), StoreError> {
+        let Some(email) = c.email.as_ref() else {
+            return Err(StoreError::Conflict {
+                field: Some("email"),
+                detail: "an email address is required to find or create a customer by it".into(),
+            });
+        };
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let created = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULL) \
+                 ON CONFLICT (lower(email)) DO NOTHING RETURNING {CUSTOMER_COLUMNS}"
+            )))
+            .bind(c.id.0)
+            .bind(&c.external_id)
+            .bind(c.account_id.map(|a| a.0))
+            .bind(c.name.as_str())
+            .bind(email.as_str())
+            .bind(c.language.code())
+            .bind(c.tier.as_str())
+            .bind(c.clv_cents)
+            .bind(c.consent_contact)
+            .bind(c.consent_survey)
+            .bind(c.created_at)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| customer_taken(e, Some(email.as_str()), &c.external_id))?;
+            let Some(row) = created else {
+                // Taken meanwhile (PostgreSQL waited for that transaction;
+                // this statement sees what it committed).
+                let row = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE lower(email) = lower($1)"
+                )))
+                .bind(email.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound("customer"))?;
+                tx.commit().await?;
+                return Ok((row, false));
+            };
+            tx.record_audit(Audit {
+                actor,
+                action: "customer.create",
+                entity: "customer",
+                entity_id: c.id.to_string(),
+                detail: json!({"name": c.name.as_str(), "external_id": c.external_id}),
+                at: c.created_at,
+            })
+            .await?;
+            tx.commit().await?;
+            Ok((row, true))
         })
     }
 
@@ -213,7 +293,7 @@ impl Store {
             .await
             .map_err(|e| match &e {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("account"),
-                _ => StoreError::Database(e),
+                _ => customer_taken(e, email.as_deref(), &cur.external_id),
             })?;
             tx.record_audit(Audit {
                     actor,
@@ -242,7 +322,9 @@ impl Store {
             }
             if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 if text.contains('@') {
-                    q.push(" AND email = ").push_bind(text.to_lowercase());
+                    q.push(" AND lower(email) = lower(")
+                        .push_bind(text.to_string())
+                        .push(")");
                 } else {
                     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                     q.push(" AND (LOWER(name) LIKE ")

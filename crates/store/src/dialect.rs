@@ -137,6 +137,24 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// The statement that makes every transaction deciding a grant against
+    /// the money limits (budget, per person and month, per case) wait for
+    /// the one before it, across connections and instances: on PostgreSQL a
+    /// transaction-level advisory lock (`pg_advisory_xact_lock`, released
+    /// at commit or rollback). Taken first, before the sums are read; under
+    /// READ COMMITTED every later statement then sees the grants the
+    /// previous holder committed. `None` on SQLite, whose one writer at a
+    /// time ([`BeginWrite`]) orders them anyway, across processes too.
+    /// The lock's key is a constant: "amends" in ASCII, then 1.
+    pub(crate) fn lock_goodwill_ledger(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(27423355152134913)"),
+            Dialect::Sqlite => None,
+        }
+    }
+}
+
 // ------------------------------------------------------------ planner hints
 
 impl Dialect {

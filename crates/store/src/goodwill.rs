@@ -462,8 +462,12 @@ impl Store {
         let case = self.get_case(g.case_id).await?;
         let (from, to, _) = month_of(g.at);
         let id = new_id(g.at);
+        let ledger_lock = self.dialect().lock_goodwill_ledger();
         let written = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            if let Some(lock) = ledger_lock {
+                sqlx::query(lock).execute(&mut *tx).await?;
+            }
             // Write first: on SQLite this takes the write lock before the
             // sums are read, so a concurrent writer cannot invalidate the
             // snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.
@@ -560,8 +564,12 @@ impl Store {
         }
         let (from, to, _) = month_of(now);
         let case = CaseId(grant.case_id);
+        let ledger_lock = self.dialect().lock_goodwill_ledger();
         let written = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            if let Some(lock) = ledger_lock {
+                sqlx::query(lock).execute(&mut *tx).await?;
+            }
             // Write first: on SQLite this takes the write lock before the
             // sums are read, so a concurrent writer cannot invalidate the
             // snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.

@@ -325,6 +325,7 @@ async fn handle_post(
         text,
         language: None,
         source: Some(source),
+        whole_text: false,
     };
     let res = detection::ingest_one(state, input, None).await;
     match res {

@@ -482,6 +482,40 @@ async fn imap_polling_feeds_detection(b: Backend) {
     assert_eq!(cases(&app).await.len(), 2);
     assert!(dv.search("UNSEEN").await.is_empty());
 
+    // Issue 18: a message that cannot be taken (no From) is never marked
+    // \Seen — it stays unread in the mailbox for a person — and is counted
+    // as rejected at each poll; a mail over 20,000 characters is taken whole.
+    dv.append(&mail("", "nofrom-1@mail.example", "Ohne Absender", "", "Wer bin ich?"))
+        .await;
+    let mut long =
+        String::from("Die Vase kam kaputt an und niemand antwortet. Das ist eine Frechheit, ich kündige!\r\n");
+    while long.len() < 30_000 {
+        long.push_str("> Die Lieferung war zu spät und kaputt, niemand antwortet.\r\n");
+    }
+    long.push_str("ENDE DER MAIL");
+    dv.append(&mail(
+        "Erika Muster <lang@example.de>",
+        "long-1@mail.example",
+        "Sehr lang",
+        "",
+        &long,
+    ))
+    .await;
+    let nofrom = dv.search("UNSEEN").await;
+    for _ in 0..2 {
+        let (ok, out, err) = cli_poll(db_url.clone(), imap_url.clone()).await;
+        assert!(ok, "{out}{err}");
+        assert!(out.contains(", 1 rejected)"), "{out}");
+        assert_eq!(dv.search("UNSEEN").await, nofrom[..1], "the rejected one stays unseen");
+    }
+    let items = email_feedback(&app).await;
+    let taken = items
+        .iter()
+        .find(|f| f["source"]["from"] == "lang@example.de")
+        .expect("the long mail is taken");
+    let text = taken["text"].as_str().expect("text");
+    assert!(text.len() > 30_000 && text.ends_with("ENDE DER MAIL"), "{}", text.len());
+
     // A wrong password: a clear error naming the server (not the password), exit code 1.
     let (ok, out, err) = cli_poll(db_url.clone(), dv.url("wrong-pass")).await;
     assert!(!ok, "{out}");

@@ -259,8 +259,123 @@ async fn mail_ingest_from_the_command_line(b: Backend) {
     );
 }
 
+/// A plain-text mail with `body` and `parts` attachments.
+fn long_eml(from: &str, message_id: &str, headers: &str, body: &str, parts: usize) -> Vec<u8> {
+    let mut m = format!(
+        "From: Erika Muster <{from}>\r\nTo: service@amends.example\r\nSubject: Lieferung kaputt\r\n\
+         Message-ID: <{message_id}>\r\n{headers}MIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n\
+         --XYZ\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
+    );
+    for i in 0..parts {
+        m.push_str(&format!(
+            "--XYZ\r\nContent-Type: image/png; name=\"foto-{i}-{long}.png\"\r\n\
+             Content-Disposition: attachment; filename=\"foto-{i}-{long}.png\"\r\n\r\nPNG {i}\r\n",
+            long = "x".repeat(150)
+        ));
+    }
+    m.push_str("--XYZ--\r\n");
+    m.into_bytes()
+}
+
+/// Issue 18: a mail over 20,000 characters was refused whole (and the MTA
+/// bounced it); one with 150 attachments too. Both are kept: the text
+/// whole (analysed on its beginning), the attachments listed.
+async fn long_mails_and_many_attachments_are_kept(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let mut body = String::from("Die Vase kam kaputt an und niemand antwortet. Das ist eine Frechheit, ich kündige!\n");
+    while body.chars().count() < 30_000 {
+        body.push_str("> Die Lieferung war zu spät und kaputt, niemand antwortet.\n");
+    }
+    body.push_str("ENDE DER MAIL");
+    let whole = format!("Lieferung kaputt\n\n{body}");
+    assert!(whole.chars().count() > 30_000);
+
+    // Through the MTA pipe, `amends mail ingest`.
+    let url = app.db_url();
+    let raw = long_eml("lang@example.de", "long-1@mail.example", "", &body, 0);
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
+            .env_remove("AMENDS_DATABASE_URL")
+            .env("AMENDS_LOG", "warn")
+            .args(["--database-url", &url, "mail", "ingest"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child.stdin.take().expect("stdin").write_all(&raw).expect("write");
+        child.wait_with_output().expect("run")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let items = email_feedback(&app).await;
+    assert_eq!(items.len(), 1, "{stdout}");
+    assert_eq!(
+        items[0]["text"].as_str(),
+        Some(whole.as_str()),
+        "the whole text is kept"
+    );
+    assert_eq!(items[0]["sentiment"]["label"], "negative");
+    let case = items[0]["case_id"].as_str().expect("a case was opened").to_string();
+    let c = app.get_json(&format!("/api/v1/cases/{case}"), &app.admin_token).await;
+    assert_eq!(c["description"].as_str(), Some(whole.as_str()));
+
+    // A long reply threads onto the case whole.
+    let reply = format!("{body} (Antwort)");
+    let res = post_mail(
+        &app,
+        long_eml(
+            "lang@example.de",
+            "long-2@mail.example",
+            "In-Reply-To: <long-1@mail.example>\r\n",
+            &reply,
+            0,
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.expect("json");
+    assert_eq!(out["outcome"], "threaded", "{out}");
+    assert!(
+        events(&app, &case)
+            .await
+            .iter()
+            .any(|e| e["kind"] == "message_in" && e["body"].as_str() == Some(reply.as_str())),
+        "the whole reply on the timeline"
+    );
+
+    // 150 attachments: the mail is taken, 20 stored, the source says how many.
+    let res = post_mail(
+        &app,
+        long_eml(
+            "anhang@example.de",
+            "many-1@mail.example",
+            "",
+            "Die Vase ist kaputt, ich kündige!",
+            150,
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.expect("json");
+    assert_eq!(out["outcome"], "feedback", "{out}");
+    assert_eq!(out["attachments"], 20, "{out}");
+    let items = email_feedback(&app).await;
+    let many = items
+        .iter()
+        .find(|f| f["source"]["from"] == "anhang@example.de")
+        .expect("feedback with attachments");
+    assert_eq!(many["source"]["attachments_total"], 150, "{many}");
+    assert!(many["source"].to_string().len() <= 8 * 1024);
+}
+
 crate::both_backends!(
     mail_in_opens_cases_and_threads_replies,
     auto_replies_and_bounces_open_nothing,
     mail_ingest_from_the_command_line,
+    long_mails_and_many_attachments_are_kept,
 );

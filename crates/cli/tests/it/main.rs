@@ -7,6 +7,7 @@ mod analytics;
 mod api;
 mod auth;
 mod cli;
+mod concurrency;
 mod customer360;
 mod detection;
 mod followup;

@@ -76,6 +76,7 @@ impl From<FeedbackIn> for FeedbackInput {
             text: f.text,
             language: f.language,
             source: f.source,
+            whole_text: false,
         }
     }
 }
