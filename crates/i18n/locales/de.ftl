@@ -853,3 +853,47 @@ paradox-finding-above = darüber
 paradox-finding-below = darunter
 paradox-finding-no_difference = kein Unterschied nachweisbar
 paradox-finding-too_small = zu wenige für eine Aussage
+nav-roi = ROI
+roi-title = Lohnt sich Service Recovery?
+roi-intro = Die Kosten der Wiedergutmachung (Kulanz und Bearbeitungszeit) gegen den Umsatz, den sie hält: wiedergewonnene Kunden bleiben öfter als Kunden, deren Fehler nicht behoben wurde, und jeder gehaltene Kunde erspart es, einen neuen zu gewinnen.
+roi-hourly-cost = Kosten je Agentenstunde (Cent)
+roi-hourly-cost-hint = = { $value } je Stunde
+roi-minutes-per-case = Bearbeitungszeit je Fall (Minuten)
+roi-acquisition-multiple = Neukundengewinnung kostet das × der Bindung
+roi-lifetime-months = Kundenlebensdauer (Monate)
+roi-facts = Aus den Daten
+roi-failed-customers = Kunden mit einem Fehler
+roi-clv-mean = Mittlerer Kundenwert
+roi-recovered-share = Wiedergewonnen (Umfrageantworten)
+roi-uplift = Mehr Bindung der Wiedergewonnenen (95-%-Intervall)
+roi-uplift-unknown = zu wenige Antworten für eine Aussage
+roi-returns = Ertrag
+roi-cost = Kosten
+roi-kept = Gehaltene Kunden
+roi-revenue = Gehaltener Umsatz
+roi-acquisition = Ersparte Neukundengewinnung
+roi-payback = Amortisation
+roi-months = { $value } Monate
+roi-measured = Gemessene Differenz
+roi-low = Unteres Ende des Intervalls
+roi-high = Oberes Ende des Intervalls
+roi-pays = Service Recovery lohnt sich: ROI { $roi }; sie hält { $revenue } an Kundenwert.
+roi-does-not-pay = Mit diesen Annahmen trägt sich die Wiedergutmachung noch nicht.
+roi-too-few = Zu wenige Umfrageantworten mit abgelaufener Beobachtungszeit, um die Bindung zu messen (mindestens 30 wiedergewonnene und 30 nicht wiedergewonnene).
+roi-formula = So wird gerechnet
+roi-formula-cost = Kosten = gewährte Kulanz + Fälle × Bearbeitungszeit × Stundenkosten.
+roi-formula-kept = Gehaltene Kunden = Kunden mit Fehler × Anteil wiedergewonnen × Mehr-Bindung (gebunden wiedergewonnen − gebunden nicht wiedergewonnen).
+roi-formula-revenue = Gehaltener Umsatz = gehaltene Kunden × mittlerer Kundenwert.
+roi-formula-acquisition = Ersparte Neukundengewinnung = gehaltene Kunden × Faktor × Kosten je wiedergewonnenem Kunden.
+roi-formula-roi = ROI = (gehaltener Umsatz + ersparte Neukundengewinnung − Kosten) ÷ Kosten; Amortisation = Kosten ÷ (gehaltener Umsatz ÷ Lebensdauer in Monaten).
+analytics-error-days = Bitte einen Zeitraum von 1 bis 366 Tagen wählen.
+analytics-error-channel = Diesen Kanal gibt es nicht; alle Kanäle werden gezeigt.
+analytics-error-tier = Diese Stufe gibt es nicht; alle Stufen werden gezeigt.
+analytics-error-agent = Das ist keine Benutzer-ID; das ganze Team wird gezeigt.
+analytics-error-settle_days = Die Beobachtungszeit muss 0 bis 365 Tage betragen, und der Zeitraum muss mindestens so lange zurück beginnen, um die Bindung zu beurteilen.
+analytics-error-outcome = Bitte Zufriedenheit oder Bindung wählen.
+analytics-error-hourly_cost_cents = Die Stundenkosten müssen 0 bis 1.000.000 Cent betragen.
+analytics-error-minutes_per_case = Die Bearbeitungszeit muss 0 bis 10.000 Minuten betragen.
+analytics-error-acquisition_multiple = Der Faktor muss 1 bis 100 betragen (Forschung: 5 bis 25).
+analytics-error-lifetime_months = Die Lebensdauer muss 1 bis 240 Monate betragen.
+analytics-error-query = Dieser Filter ist nicht lesbar; die Standardwerte werden gezeigt.

@@ -853,3 +853,47 @@ paradox-finding-above = above
 paradox-finding-below = below
 paradox-finding-no_difference = no difference shown
 paradox-finding-too_small = too few to tell
+nav-roi = ROI
+roi-title = Does recovery pay?
+roi-intro = The cost of recovery (goodwill and handling time) against the revenue it keeps: recovered customers stay more often than customers whose failure was not recovered, and every customer kept saves winning a new one.
+roi-hourly-cost = Cost per agent hour (cents)
+roi-hourly-cost-hint = = { $value } per hour
+roi-minutes-per-case = Handling time per case (minutes)
+roi-acquisition-multiple = Winning a customer costs × keeping one
+roi-lifetime-months = Customer lifetime (months)
+roi-facts = From the data
+roi-failed-customers = Customers with a failure
+roi-clv-mean = Mean lifetime value
+roi-recovered-share = Recovered (survey answers)
+roi-uplift = Retention uplift of recovered customers (95 % interval)
+roi-uplift-unknown = too few answers to tell
+roi-returns = Returns
+roi-cost = Cost
+roi-kept = Customers kept
+roi-revenue = Revenue kept
+roi-acquisition = Acquisition cost saved
+roi-payback = Payback
+roi-months = { $value } months
+roi-measured = Measured uplift
+roi-low = Low end of the interval
+roi-high = High end of the interval
+roi-pays = Recovery pays: ROI { $roi }; it keeps { $revenue } of lifetime value.
+roi-does-not-pay = With these inputs recovery does not pay for itself yet.
+roi-too-few = Too few survey answers whose settle time is over to measure the retention uplift (at least 30 recovered and 30 not recovered).
+roi-formula = How it is calculated
+roi-formula-cost = Cost = goodwill granted + cases × handling time × hourly cost.
+roi-formula-kept = Customers kept = customers with a failure × recovered share × retention uplift (retained recovered − retained not recovered).
+roi-formula-revenue = Revenue kept = customers kept × mean lifetime value.
+roi-formula-acquisition = Acquisition cost saved = customers kept × multiple × cost per recovered customer.
+roi-formula-roi = ROI = (revenue kept + acquisition cost saved − cost) ÷ cost; payback = cost ÷ (revenue kept ÷ lifetime months).
+analytics-error-days = Choose a period of 1 to 366 days.
+analytics-error-channel = This channel is unknown; showing all channels.
+analytics-error-tier = This tier is unknown; showing all tiers.
+analytics-error-agent = This is not a user id; showing the whole team.
+analytics-error-settle_days = The settle time must be 0 to 365 days, and the period must start at least that long ago to judge retention.
+analytics-error-outcome = Choose satisfaction or retention.
+analytics-error-hourly_cost_cents = The hourly cost must be 0 to 1,000,000 cents.
+analytics-error-minutes_per_case = The handling time must be 0 to 10,000 minutes.
+analytics-error-acquisition_multiple = The multiple must be 1 to 100 (research: 5 to 25).
+analytics-error-lifetime_months = The lifetime must be 1 to 240 months.
+analytics-error-query = This filter cannot be read; showing the defaults.

@@ -290,6 +290,32 @@ impl Store {
         })
     }
 
+    /// Customers with a case created in `[from, to)` matching the filter:
+    /// how many, and the sum of their lifetime values.
+    pub async fn failed_customers(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<(i64, i64), StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        let sql = format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(k.clv_cents), 0) AS BIGINT) FROM customers k WHERE EXISTS \
+             (SELECT 1 FROM cases c WHERE c.customer_id = k.id AND c.created_at >= $1 AND c.created_at < $2 AND {})",
+            case_filter_sql(3)
+        );
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
     /// Proactive incidents not yet resolved (open or mitigated).
     pub async fn open_incident_count(&self) -> Result<i64, StoreError> {
         with_pool!(self, |pool| {

@@ -154,3 +154,59 @@ impl AnalyticsQuery {
         amends_app::analytics::Scope::last_days(now, self.days, filter)
     }
 }
+
+/// The ROI calculator's query: the period and filter of [`AnalyticsQuery`]
+/// plus the what-if inputs (defaults: 45.00 per hour, 30 minutes per case,
+/// 5×, 36 months).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RoiQuery {
+    /// The last N days up to now (1–366, default 180).
+    pub days: Option<i64>,
+    /// Only cases that came in on this channel.
+    #[param(value_type = Option<String>)]
+    pub channel: Option<amends_domain::Channel>,
+    /// Only cases of customers of this tier.
+    #[param(value_type = Option<String>)]
+    pub tier: Option<amends_domain::Tier>,
+    /// Only cases assigned to this agent.
+    pub agent: Option<uuid::Uuid>,
+    /// Days after the resolution at which a customer must still be a customer to count as retained (0–365, default 30).
+    pub settle_days: Option<i64>,
+    /// Cost of one agent hour in cents (0–1,000,000).
+    pub hourly_cost_cents: Option<i64>,
+    /// Handling time per case in minutes (0–10,000).
+    pub minutes_per_case: Option<i64>,
+    /// Winning a new customer costs this many times keeping one (1–100; research: 5–25).
+    pub acquisition_multiple: Option<f64>,
+    /// Months over which a customer's lifetime value is earned (1–240).
+    pub lifetime_months: Option<i64>,
+}
+
+impl RoiQuery {
+    /// The period and filter as an analytics query.
+    #[must_use]
+    pub fn analytics(&self) -> AnalyticsQuery {
+        AnalyticsQuery {
+            days: Some(self.days.unwrap_or(180)),
+            channel: self.channel,
+            tier: self.tier,
+            agent: self.agent,
+            settle_days: self.settle_days,
+            outcome: None,
+        }
+    }
+
+    /// The what-if inputs, defaults where not given.
+    #[must_use]
+    pub fn what_if(&self) -> amends_app::analytics::roi::WhatIf {
+        let d = amends_app::analytics::roi::WhatIf::default();
+        amends_app::analytics::roi::WhatIf {
+            hourly_cost_cents: self.hourly_cost_cents.unwrap_or(d.hourly_cost_cents),
+            minutes_per_case: self.minutes_per_case.unwrap_or(d.minutes_per_case),
+            acquisition_multiple: self.acquisition_multiple.unwrap_or(d.acquisition_multiple),
+            lifetime_months: self.lifetime_months.unwrap_or(d.lifetime_months),
+        }
+    }
+}

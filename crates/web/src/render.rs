@@ -34,6 +34,7 @@ templates!(
     "sla_report.html",
     "dashboard.html",
     "paradox.html",
+    "roi.html",
     "analytics_filter.html",
     "chart.html",
     "audit.html",

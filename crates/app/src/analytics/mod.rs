@@ -5,6 +5,7 @@
 
 pub mod kpis;
 pub mod paradox;
+pub mod roi;
 pub mod statement;
 
 use crate::error::{AppError, AppResult};

@@ -522,8 +522,64 @@ async fn the_analytics_pages_render_in_both_languages(b: Backend) {
     assert_eq!(status, 403);
 }
 
+async fn the_roi_has_known_answers(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let agent = create_user(&app.store, "agent1", "agent").await;
+    seed(&app, agent).await;
+    let r = app.get_json("/api/v1/analytics/roi?days=90", &app.admin_token).await;
+    let f = &r["facts"];
+    assert_eq!(f["cases"], 120, "{r}");
+    assert_eq!(f["failed_customers"], 120);
+    close(&f["clv_mean_cents"], 10_000.0, "clv");
+    close(&f["recovered_share"], 80.0 / 115.0, "recovered share");
+    // Retained 70 of 80 recovered, 21 of 35 not recovered (statsmodels, Newcombe).
+    close(&f["retention_uplift"], 0.275, "uplift");
+    close(&f["retention_uplift_ci"]["low"], 0.10475550460241875, "uplift low");
+    close(&f["retention_uplift_ci"]["high"], 0.448447735640867, "uplift high");
+    let x = &r["returns"];
+    // 20,000 goodwill + 120 cases × 0.5 h × 4,500.
+    close(&x["cost_cents"], 290_000.0, "cost");
+    close(&x["customers_kept"], 22.956521739130437, "kept");
+    close(&x["revenue_kept_cents"], 229_565.21739130438, "revenue");
+    close(&x["acquisition_saved_cents"], 398_750.00000000006, "acquisition");
+    close(&x["roi"], 1.1666041979010497, "roi");
+    close(&x["payback_months"], 45.47727272727272, "payback");
+    assert!(r["returns_low"]["roi"].as_f64() < x["roi"].as_f64());
+    // What-if inputs change the result and are checked.
+    let r = app
+        .get_json(
+            "/api/v1/analytics/roi?days=90&hourly_cost_cents=0&acquisition_multiple=25",
+            &app.admin_token,
+        )
+        .await;
+    close(&r["returns"]["cost_cents"], 20_000.0, "goodwill only");
+    for (query, field) in [
+        ("acquisition_multiple=0", "acquisition_multiple"),
+        ("lifetime_months=0", "lifetime_months"),
+        ("minutes_per_case=-1", "minutes_per_case"),
+        ("hourly_cost_cents=x", "hourly_cost_cents"),
+    ] {
+        let res = app
+            .get(&format!("/api/v1/analytics/roi?{query}"), &app.admin_token)
+            .await;
+        assert!(problem(res, 422).await.to_string().contains(field), "{query}");
+    }
+    create_user(&app.store, "lead1", "lead").await;
+    let lead = app.signed_in("lead1").await;
+    let (status, html) = crate::support::get_html(&lead, &app, "/analytics/roi?days=90").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("ROI 117"), "German ROI sentence: {html}");
+    let (status, html) = crate::support::get_html(&lead, &app, "/analytics/roi?lifetime_months=0").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Die Lebensdauer muss 1 bis 240 Monate betragen"),
+        "{html}"
+    );
+}
+
 crate::both_backends!(
     the_paradox_report_has_known_answers,
     the_dashboard_has_known_answers,
     the_analytics_pages_render_in_both_languages,
+    the_roi_has_known_answers,
 );

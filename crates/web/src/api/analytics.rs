@@ -4,7 +4,7 @@
 
 use crate::auth::Actor;
 use crate::error::{ApiResult, Problem};
-use crate::query::{AnalyticsQuery, ApiQuery};
+use crate::query::{AnalyticsQuery, ApiQuery, RoiQuery};
 use crate::state::AppState;
 use amends_app::analytics::kpis::{self, Dashboard};
 use amends_app::analytics::paradox::{self, ParadoxReport};
@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_kpis))
         .routes(routes!(get_paradox))
+        .routes(routes!(get_roi))
 }
 
 /// Key figures of a period beside the previous period, the trend (new
@@ -72,4 +73,21 @@ async fn get_paradox(
         statements,
         summary,
     }))
+}
+
+/// Does recovery pay? The cost of recovery (goodwill + handling time ×
+/// hourly cost) against the revenue kept by the higher retention of
+/// recovered customers and the acquisition cost saved: ROI and payback,
+/// also at both ends of the retention uplift's 95 % interval.
+#[utoipa::path(get, path = "/analytics/roi", tag = "analytics", params(RoiQuery),
+    responses((status = 200, body = amends_app::analytics::roi::RoiReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn get_roi(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<RoiQuery>,
+) -> ApiResult<Json<amends_app::analytics::roi::RoiReport>> {
+    let scope = q.analytics().scope(state.now(), &actor.user)?;
+    Ok(Json(
+        amends_app::analytics::roi::report(&state, &scope, q.what_if(), q.settle_days).await?,
+    ))
 }

@@ -4,11 +4,11 @@
 
 use super::session::UiUser;
 use super::{UiError, page};
-use crate::query::AnalyticsQuery;
+use crate::query::{AnalyticsQuery, RoiQuery};
 use crate::state::AppState;
 use amends_app::analytics::kpis::{self, Dashboard, Figures};
 use amends_app::analytics::paradox::{self, ParadoxReport};
-use amends_app::analytics::statement;
+use amends_app::analytics::{roi, statement};
 use amends_domain::{Channel, Language, Permission, Tier};
 use amends_i18n::format::{format_decimal, format_percent};
 use axum::extract::{RawQuery, State};
@@ -17,12 +17,41 @@ use chrono_tz::Tz;
 use minijinja::{Value, context};
 use serde_json::json;
 
-/// The query of an analytics page; a bad one is shown next to the filter
-/// and the defaults are used.
-fn read_query(raw: Option<&str>) -> (AnalyticsQuery, Option<String>) {
-    match crate::query::parse_query::<AnalyticsQuery>(raw.unwrap_or_default()) {
+/// The query of an analytics page; a bad one is named above the figures
+/// (by field, in the user's language) and the defaults are used.
+fn read_query<T: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> (T, Option<String>) {
+    match crate::query::parse_query::<T>(raw.unwrap_or_default()) {
         Ok(q) => (q, None),
-        Err(e) => (AnalyticsQuery::default(), Some(e.to_string())),
+        Err(crate::error::ApiError::Validation { field, .. }) => (T::default(), Some(error_field(&field))),
+        Err(_) => (T::default(), Some("query".into())),
+    }
+}
+
+/// The field an error is about, as a key suffix of `analytics-error-*`.
+fn error_field(field: &str) -> String {
+    const KNOWN: &[&str] = &[
+        "days",
+        "channel",
+        "tier",
+        "agent",
+        "settle_days",
+        "outcome",
+        "hourly_cost_cents",
+        "minutes_per_case",
+        "acquisition_multiple",
+        "lifetime_months",
+    ];
+    if KNOWN.contains(&field) {
+        field.to_string()
+    } else {
+        "query".into()
+    }
+}
+
+fn app_error_field(e: &amends_app::AppError) -> String {
+    match e {
+        amends_app::AppError::Validation { field, .. } => error_field(field),
+        _ => "query".into(),
     }
 }
 
@@ -239,15 +268,21 @@ pub async fn dashboard(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, UiError> {
     ui.require(Permission::ReadCases)?;
-    let (q, mut error) = read_query(raw.as_deref());
+    let (q, mut error) = read_query::<AnalyticsQuery>(raw.as_deref());
     let scope = match q.scope(state.now(), &ui.user) {
         Ok(s) => s,
         Err(e) => {
-            error = Some(e.to_string());
+            error = Some(app_error_field(&e));
             AnalyticsQuery::default().scope(state.now(), &ui.user)?
         }
     };
-    let d = kpis::dashboard(&state, &scope, q.settle_days).await?;
+    let d = match kpis::dashboard(&state, &scope, q.settle_days).await {
+        Ok(d) => d,
+        Err(e) => {
+            error = Some(app_error_field(&e));
+            kpis::dashboard(&state, &scope, None).await?
+        }
+    };
     let lang = ui.lang();
     let html = page(
         &state,
@@ -298,7 +333,7 @@ pub async fn paradox_page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, UiError> {
     ui.require(Permission::ReadAudit)?;
-    let (q, mut error) = read_query(raw.as_deref());
+    let (q, mut error) = read_query::<AnalyticsQuery>(raw.as_deref());
     let days = q.days.unwrap_or(180);
     let q = AnalyticsQuery { days: Some(days), ..q };
     let outcome = q.outcome.unwrap_or_default();
@@ -309,7 +344,7 @@ pub async fn paradox_page(
     let report = match report {
         Ok(r) => r,
         Err(e) => {
-            error = Some(e.to_string());
+            error = Some(app_error_field(&e));
             let scope = AnalyticsQuery::default().scope(state.now(), &ui.user)?;
             paradox::report(&state, &scope, outcome, None).await?
         }
@@ -355,4 +390,39 @@ fn outcome_key(o: paradox::Outcome) -> &'static str {
         paradox::Outcome::Satisfaction => "satisfaction",
         paradox::Outcome::Retention => "retention",
     }
+}
+
+/// The ROI calculator (leads and admins): the period's facts, the what-if
+/// inputs as a form, and the returns with the formula written out.
+pub async fn roi_page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
+    ui.require(Permission::ReadAudit)?;
+    let (q, mut error) = read_query::<RoiQuery>(raw.as_deref());
+    let aq = q.analytics();
+    let report = match aq.scope(state.now(), &ui.user) {
+        Ok(scope) => roi::report(&state, &scope, q.what_if(), q.settle_days).await,
+        Err(e) => Err(e),
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            error = Some(app_error_field(&e));
+            let scope = RoiQuery::default().analytics().scope(state.now(), &ui.user)?;
+            roi::report(&state, &scope, roi::WhatIf::default(), None).await?
+        }
+    };
+    let days = aq.days.unwrap_or(180);
+    let html = page(
+        &state,
+        "roi.html",
+        ui.lang(),
+        Some(&ui),
+        context! {
+            nav => "roi",
+            error => error,
+            filter => filter_context(&state, &ui, &aq, days).await?,
+            r => Value::from_serialize(&report),
+            hourly_cost => report.what_if.hourly_cost_cents as f64 / 100.0,
+        },
+    )?;
+    Ok(html.into_response())
 }

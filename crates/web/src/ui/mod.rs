@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/sla", get(sla::report))
         .route("/dashboard", get(analytics::dashboard))
         .route("/analytics/paradox", get(analytics::paradox_page))
+        .route("/analytics/roi", get(analytics::roi_page))
         .route("/audit", get(admin::audit))
         .route("/inbox", get(inbox::page))
         .route("/inbox/bulk", post(inbox::bulk))
