@@ -5,6 +5,7 @@ mod support;
 
 mod api;
 mod auth;
+mod charts;
 mod cli;
 mod customer360;
 mod detection;
