@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod assets;
 pub mod cases;
+pub mod chart;
 pub mod customers;
 pub mod feedback;
 pub mod followup;
