@@ -427,6 +427,8 @@ sla-report-explain = Fälle, die im Zeitraum angelegt wurden; gezählt sind Fris
 sla-report-total = Gesamt
 sla-report-by-policy = Nach Richtlinie (Stufe/Priorität)
 sla-report-by-agent = Nach Bearbeitung
+sla-report-chart = SLA-Erfüllung je Richtlinie
+sla-report-policy = Richtlinie
 
 # Kulanz (Issue 5)
 event-goodwill = Kulanz

@@ -427,6 +427,8 @@ sla-report-explain = Cases created in the period; counted are deadlines that wer
 sla-report-total = Total
 sla-report-by-policy = By policy (tier/priority)
 sla-report-by-agent = By assignee
+sla-report-chart = SLA attainment by policy
+sla-report-policy = Policy
 
 # Goodwill (issue 5)
 event-goodwill = Goodwill

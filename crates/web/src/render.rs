@@ -21,6 +21,7 @@ macro_rules! templates {
 
 templates!(
     "base.html",
+    "chart.html",
     "case_rows.html",
     "login.html",
     "inbox.html",
@@ -92,5 +93,41 @@ mod tests {
         }
         assert_eq!(i18n.t(Language::De, "nav-inbox", &[]), "Eingang");
         assert_eq!(i18n.t(Language::En, "nav-inbox", &[]), "Inbox");
+    }
+
+    #[test]
+    fn a_chart_label_cannot_end_the_spec_script() {
+        let chart_html = TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == "chart.html")
+            .map(|(_, src)| *src)
+            .expect("chart.html is registered");
+        let page = "{% from \"chart.html\" import chart %}{{ chart(\"c1\", title, spec, headers, rows) }}";
+        let ui = Ui::new(chrono_tz::UTC, &[("chart.html", chart_html), ("page.html", page)]).expect("templates parse");
+        let evil = "</script><script>alert(1)</script>";
+        let html = ui
+            .render(
+                "page.html",
+                minijinja::context! {
+                    title => evil,
+                    spec => minijinja::context! { kind => "bar", x => vec![evil] },
+                    headers => vec![evil],
+                    rows => vec![vec![evil]],
+                },
+            )
+            .expect("renders");
+        assert_eq!(html.matches("<script").count(), 1, "{html}");
+        assert_eq!(html.matches("</script>").count(), 1, "{html}");
+        let json = html
+            .split("class=\"chart-spec\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .expect("the spec script");
+        let spec: serde_json::Value = serde_json::from_str(json).expect("the spec is JSON");
+        assert_eq!(spec["x"][0], evil, "the label survives as data");
+        assert!(
+            html.contains("<figcaption>&lt;&#x2f;script&gt;"),
+            "the title is escaped text: {html}"
+        );
     }
 }

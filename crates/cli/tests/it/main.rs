@@ -6,6 +6,7 @@ mod support;
 mod analytics;
 mod api;
 mod auth;
+mod charts;
 mod cli;
 mod concurrency;
 mod customer360;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod analytics;
 pub mod assets;
 pub mod cases;
+pub mod chart;
 pub mod customers;
 pub mod feedback;
 pub mod followup;

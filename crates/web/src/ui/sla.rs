@@ -1,6 +1,7 @@
 //! Settings → SLA policies (admins): targets and business hours per tier and priority.
 
 use crate::state::AppState;
+use crate::ui::chart::{Chart, Series, SeriesSpec, Spec, Unit};
 use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
@@ -198,7 +199,43 @@ pub async fn report(
         "sla_report.html",
         ui.lang(),
         Some(&ui),
-        context! { nav => "reports", report => Value::from_serialize(&report), days => days },
+        context! {
+            nav => "reports",
+            chart => Value::from_serialize(attainment_chart(&state, ui.lang(), &report)),
+            report => Value::from_serialize(&report),
+            days => days,
+        },
     )?;
     Ok(html.into_response())
+}
+
+/// First-response and resolution attainment per policy as a bar chart.
+fn attainment_chart(state: &AppState, lang: amends_domain::Language, report: &amends_app::sla::SlaReport) -> Chart {
+    let t = |key: &str| state.ui().t(lang, key);
+    let rows = &report.by_policy;
+    let spec = Spec::Bar(SeriesSpec {
+        x: rows.iter().map(|r| r.label.clone()).collect(),
+        series: vec![
+            Series {
+                name: t("sla-first-response"),
+                values: rows.iter().map(|r| r.first_response_pct).collect(),
+                stack: None,
+            },
+            Series {
+                name: t("sla-resolution"),
+                values: rows.iter().map(|r| r.resolution_pct).collect(),
+                stack: None,
+            },
+        ],
+        unit: Unit::Percent,
+        currency: None,
+        decimals: 1,
+    });
+    Chart::series(
+        "sla-by-policy-chart",
+        t("sla-report-chart"),
+        t("sla-report-policy"),
+        spec,
+        lang,
+    )
 }
