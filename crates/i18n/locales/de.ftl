@@ -797,7 +797,7 @@ paradox-moderator-controllable = Vermeidbarkeit
 paradox-moderator-response = Reaktionszeit
 paradox-moderator-goodwill = Kulanz
 paradox-moderator-profile = Profil aus der Forschung
-paradox-cell = { $label }: { $outcome } { $value } gegenüber { $base } ohne Fehler, { $diff } [{ $low }; { $high }], n = { $n }, q = { $q } — { $verdict }.
+paradox-cell = { $label }: { $outcome } { $value } gegenüber { $base } ohne Fehler, { $diff } [{ $low }; { $high }], n = { $n }, q { $q } — { $verdict }.
 paradox-cell-too-small = { $label }: n = { $n } gegenüber { $base } ohne Fehler — zu wenige für eine Aussage (mindestens { $min } je Gruppe).
 paradox-verdict-above = über den Kunden ohne Fehler
 paradox-verdict-below = unter den Kunden ohne Fehler
@@ -899,3 +899,4 @@ analytics-error-minutes_per_case = Die Bearbeitungszeit muss 0 bis 10.000 Minute
 analytics-error-acquisition_multiple = Der Faktor muss 1 bis 100 betragen (Forschung: 5 bis 25).
 analytics-error-lifetime_months = Die Lebensdauer muss 1 bis 240 Monate betragen.
 analytics-error-query = Dieser Filter ist nicht lesbar; die Standardwerte werden gezeigt.
+dashboard-open-cases = Offene Fälle

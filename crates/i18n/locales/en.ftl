@@ -797,7 +797,7 @@ paradox-moderator-controllable = Controllability
 paradox-moderator-response = Response time
 paradox-moderator-goodwill = Goodwill
 paradox-moderator-profile = Research profile
-paradox-cell = { $label }: { $outcome } { $value } vs { $base } never-failed, { $diff } [{ $low }, { $high }], n = { $n }, q = { $q } — { $verdict }.
+paradox-cell = { $label }: { $outcome } { $value } vs { $base } never-failed, { $diff } [{ $low }, { $high }], n = { $n }, q { $q } — { $verdict }.
 paradox-cell-too-small = { $label }: n = { $n } against { $base } never-failed — too few to tell (at least { $min } each).
 paradox-verdict-above = above the never-failed customers
 paradox-verdict-below = below the never-failed customers
@@ -899,3 +899,4 @@ analytics-error-minutes_per_case = The handling time must be 0 to 10,000 minutes
 analytics-error-acquisition_multiple = The multiple must be 1 to 100 (research: 5 to 25).
 analytics-error-lifetime_months = The lifetime must be 1 to 240 months.
 analytics-error-query = This filter cannot be read; showing the defaults.
+dashboard-open-cases = Open cases

@@ -37,7 +37,6 @@ templates!(
     "paradox.html",
     "roi.html",
     "analytics_filter.html",
-    "chart.html",
     "audit.html",
     "feedback.html",
     "rules.html",

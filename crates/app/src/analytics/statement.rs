@@ -27,7 +27,18 @@ fn level_key(level: Level) -> &'static str {
     }
 }
 
-/// "Recovered, minor failures" / "Wiederhergestellt, leichte Fehler".
+/// The level alone ("minor failures"), or the group for a group cell: the
+/// short label of charts.
+#[must_use]
+pub fn short_label(i18n: &I18n, lang: Language, cell: &Cell) -> String {
+    if cell.level == Level::All {
+        label(i18n, lang, cell)
+    } else {
+        i18n.t(lang, level_key(cell.level), &[])
+    }
+}
+
+/// "Recovered, minor failures" / "Wiedergewonnen, leichte Fehler".
 #[must_use]
 pub fn label(i18n: &I18n, lang: Language, cell: &Cell) -> String {
     let group = i18n.t(lang, &format!("paradox-group-{}", cell.group.replace('_', "-")), &[]);
@@ -125,7 +136,11 @@ pub fn cell(i18n: &I18n, lang: Language, report: &ParadoxReport, cell: &Cell) ->
         Verdict::Below => "paradox-verdict-below",
         _ => "paradox-verdict-none",
     };
-    let p = q_value(cmp.q_value, lang);
+    let p = if cmp.q_value < 0.001 {
+        q_value(cmp.q_value, lang)
+    } else {
+        format!("= {}", q_value(cmp.q_value, lang))
+    };
     i18n.t(
         lang,
         "paradox-cell",

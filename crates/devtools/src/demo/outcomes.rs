@@ -32,7 +32,7 @@ const RATING_TEXTS: &[(&str, &str)] = &[
 /// Where each customer stands after their failures.
 #[derive(Default)]
 pub struct Outcomes {
-    /// Customer → churn chance and the time from which they may leave.
+    /// Customer → churn chance after their latest failure, and its resolution.
     churn: HashMap<CustomerId, (f64, DateTime<Utc>)>,
 }
 
@@ -79,8 +79,9 @@ impl Outcomes {
             (true, false) => 0.14,
             (false, _) => 0.4,
         };
-        let entry = self.churn.entry(customer.id).or_insert((0.0, resolved));
-        if churn_chance >= entry.0 {
+        // Whether a customer leaves depends on how their latest failure went.
+        let entry = self.churn.entry(customer.id).or_insert((churn_chance, resolved));
+        if resolved >= entry.1 {
             *entry = (churn_chance, resolved);
         }
         if !customer.consent_survey || !rng.random_bool(0.65) {

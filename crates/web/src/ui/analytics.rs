@@ -108,7 +108,7 @@ fn dashboard_charts(state: &AppState, d: &Dashboard, lang: Language) -> Value {
         "kind": "line", "x": labels, "unit": "number", "decimals": 0,
         "series": [
             {"name": t("dashboard-cases"), "values": d.trend.iter().map(|p| p.created).collect::<Vec<_>>()},
-            {"name": t("dashboard-backlog"), "values": d.trend.iter().map(|p| p.backlog).collect::<Vec<_>>()},
+            {"name": t("dashboard-open-cases"), "values": d.trend.iter().map(|p| p.backlog).collect::<Vec<_>>()},
         ],
     });
     let csat = json!({
@@ -353,7 +353,7 @@ pub async fn paradox_page(
     let i18n = state.ui().i18n();
     let chart_cells: Vec<&paradox::Cell> = report.cells.iter().filter(|c| c.figure.value.is_some()).collect();
     let mut x = vec![state.ui().t(lang, "paradox-group-never-failed")];
-    x.extend(chart_cells.iter().map(|c| statement::label(i18n, lang, c)));
+    x.extend(chart_cells.iter().map(|c| statement::short_label(i18n, lang, c)));
     let mut values = vec![report.never_failed.value];
     values.extend(chart_cells.iter().map(|c| c.figure.value));
     let unit = match outcome {
@@ -379,7 +379,7 @@ pub async fn paradox_page(
             report => Value::from_serialize(&report),
             summary => statement::summary(i18n, lang, &report),
             rows => paradox_rows(&state, lang, &report),
-            chart => chart,
+            paradox_chart => chart,
         },
     )?;
     Ok(html.into_response())
