@@ -260,8 +260,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { bind, demo } => {
             let config = load_config(&cli, bind.clone())?;
             let store = open_store(&config).await?;
+            // Feedback, articles and an incident follow through the app once
+            // the base data set is in (only on the run that made it).
+            let mut fresh_demo = false;
             if *demo {
                 if store.count_users().await? == 0 {
+                    fresh_demo = true;
                     eprintln!("Filling the empty database with demo data …");
                     let s = demo::generate(&store, clock.now(), DemoOptions::default()).await?;
                     eprintln!(
@@ -278,7 +282,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "No users yet: create one with `amends user create --name admin --role admin`, or start with --demo."
                 );
             }
-            let fresh_demo = *demo && store.count_customers().await? > 0 && store.count_feedback().await? == 0;
             let app = Application::build_with_store(config, clock, store).await?;
             if fresh_demo {
                 let n = demo::feedback(app.state(), 60).await?;
