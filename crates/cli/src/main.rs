@@ -482,6 +482,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             println!("(p50 ratio = large / reference; about 1x means the query does not grow with the table)");
+            println!("analytics reports (rows = cases or survey answers in the period):");
+            for (b, s) in big.analytics.iter().zip(&small.analytics) {
+                println!(
+                    "{:<20} {:>10.2} {:>10.2} {:>11.1}x {:>8}",
+                    b.name,
+                    b.p50_ms,
+                    b.p99_ms,
+                    b.p50_ms / s.p50_ms.max(1e-6),
+                    b.rows
+                );
+            }
             Ok(())
         }
         Command::Text(cmd) => text::run(cmd),

@@ -88,9 +88,11 @@ pub struct InboxBench {
     pub customers: usize,
     pub load_seconds: f64,
     pub timings: Vec<QueryTiming>,
+    /// The analytics reports on the same data.
+    pub analytics: Vec<QueryTiming>,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -160,11 +162,13 @@ pub async fn inbox(
             rows,
         });
     }
+    let analytics = crate::bench_analytics::analytics(store, now, iterations.min(20)).await?;
     Ok(InboxBench {
         cases,
         customers,
         load_seconds,
         timings,
+        analytics,
     })
 }
 

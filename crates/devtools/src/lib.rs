@@ -5,5 +5,6 @@
 //! `amends-web` depends on it.
 
 pub mod bench;
+pub mod bench_analytics;
 pub mod bench_search;
 pub mod demo;

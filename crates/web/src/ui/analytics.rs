@@ -2,6 +2,7 @@
 //! `amends_app::analytics` as tiles, charts (each with its numbers as a
 //! table) and sentences, in the user's language.
 
+use super::chart::{Chart, HeatmapSpec, Series, SeriesSpec, Spec, Unit};
 use super::session::UiUser;
 use super::{UiError, page};
 use crate::query::{AnalyticsQuery, RoiQuery};
@@ -10,12 +11,10 @@ use amends_app::analytics::kpis::{self, Dashboard, Figures};
 use amends_app::analytics::paradox::{self, ParadoxReport};
 use amends_app::analytics::{roi, statement};
 use amends_domain::{Channel, Language, Permission, Tier};
-use amends_i18n::format::{format_decimal, format_percent};
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
-use serde_json::json;
 
 /// The query of an analytics page; a bad one is named above the figures
 /// (by field, in the user's language) and the defaults are used.
@@ -90,93 +89,94 @@ fn weekdays(state: &AppState, lang: Language) -> Vec<String> {
         .collect()
 }
 
-fn bucket_label(d: &Dashboard, at: chrono::DateTime<chrono::Utc>, tz: Tz, lang: Language) -> String {
+fn bucket_label(at: chrono::DateTime<chrono::Utc>, tz: Tz, lang: Language) -> String {
     let local = at.with_timezone(&tz);
-    let _ = d;
     match lang {
         Language::De => local.format("%d.%m.").to_string(),
         Language::En => local.format("%d %b").to_string(),
     }
 }
 
-/// Chart specs (see `assets/charts.js`) and table rows of the dashboard.
-fn dashboard_charts(state: &AppState, d: &Dashboard, lang: Language) -> Value {
+fn series(name: String, values: impl Iterator<Item = Option<f64>>) -> Series {
+    Series {
+        name,
+        values: values.collect(),
+        stack: None,
+    }
+}
+
+fn line_or_bar(x: Vec<String>, series: Vec<Series>, unit: Unit, decimals: u8) -> SeriesSpec {
+    SeriesSpec {
+        x,
+        series,
+        unit,
+        currency: None,
+        decimals,
+    }
+}
+
+/// The dashboard's charts, each with its numbers as a table.
+fn dashboard_charts(state: &AppState, d: &Dashboard, lang: Language) -> Vec<Chart> {
     let tz = state.config().timezone;
     let t = |k: &str| state.ui().t(lang, k);
-    let labels: Vec<String> = d.trend.iter().map(|p| bucket_label(d, p.start, tz, lang)).collect();
-    let trend = json!({
-        "kind": "line", "x": labels, "unit": "number", "decimals": 0,
-        "series": [
-            {"name": t("dashboard-cases"), "values": d.trend.iter().map(|p| p.created).collect::<Vec<_>>()},
-            {"name": t("dashboard-open-cases"), "values": d.trend.iter().map(|p| p.backlog).collect::<Vec<_>>()},
+    let labels: Vec<String> = d.trend.iter().map(|p| bucket_label(p.start, tz, lang)).collect();
+    let trend = Spec::Line(line_or_bar(
+        labels.clone(),
+        vec![
+            series(t("dashboard-cases"), d.trend.iter().map(|p| Some(p.created as f64))),
+            series(
+                t("dashboard-open-cases"),
+                d.trend.iter().map(|p| Some(p.backlog as f64)),
+            ),
         ],
-    });
-    let csat = json!({
-        "kind": "line", "x": labels, "unit": "number", "decimals": 2,
-        "series": [{"name": t("dashboard-csat"), "values": d.trend.iter().map(|p| p.csat_mean).collect::<Vec<_>>()}],
-    });
-    let days = weekdays(state, lang);
-    let cells: Vec<[u64; 3]> = d
+        Unit::Number,
+        0,
+    ));
+    let csat = Spec::Line(line_or_bar(
+        labels,
+        vec![series(t("dashboard-csat"), d.trend.iter().map(|p| p.csat_mean))],
+        Unit::Number,
+        2,
+    ));
+    let cells = d
         .heatmap
         .iter()
         .enumerate()
-        .flat_map(|(day, hours)| hours.iter().enumerate().map(move |(h, v)| [day as u64, h as u64, *v]))
+        .flat_map(|(day, hours)| hours.iter().enumerate().map(move |(h, v)| (day, h, *v as f64)))
         .collect();
-    let heat = json!({
-        "kind": "heatmap", "x": days, "y": (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>(),
-        "cells": cells, "unit": "number", "decimals": 0,
+    let heat = Spec::Heatmap(HeatmapSpec {
+        x: weekdays(state, lang),
+        y: (0..24).map(|h| format!("{h:02}")).collect(),
+        cells,
+        unit: Unit::Number,
+        decimals: 0,
     });
-    let groups: Vec<String> = d
+    let groups = d
         .retention
         .iter()
         .map(|r| t(&format!("paradox-group-{}", r.group.replace('_', "-"))))
         .collect();
-    let retention = json!({
-        "kind": "bar", "x": groups, "unit": "percent", "decimals": 1,
-        "series": [{"name": t("dashboard-retention"), "values": d.retention.iter().map(|r| r.retained_pct).collect::<Vec<_>>()}],
-    });
-    let num = |v: f64, dec: usize| format_decimal(v, dec, lang);
-    let opt = |v: Option<f64>, dec: usize| v.map_or_else(|| "—".to_string(), |v| num(v, dec));
-    let trend_rows: Vec<Vec<String>> = d
-        .trend
-        .iter()
-        .zip(&labels)
-        .map(|(p, l)| {
-            vec![
-                l.clone(),
-                p.created.to_string(),
-                p.backlog.to_string(),
-                opt(p.csat_mean, 2),
-                p.csat_answers.to_string(),
-            ]
-        })
-        .collect();
-    let heat_rows: Vec<Vec<String>> = days
-        .iter()
-        .zip(&d.heatmap)
-        .map(|(day, hours)| {
-            std::iter::once(day.clone())
-                .chain(hours.iter().map(u64::to_string))
-                .collect()
-        })
-        .collect();
-    let retention_rows: Vec<Vec<String>> = groups
-        .iter()
-        .zip(&d.retention)
-        .map(|(g, r)| {
-            vec![
-                g.clone(),
-                r.n.to_string(),
-                r.retained_pct
-                    .map_or_else(|| "—".into(), |v| format_percent(v, 1, lang)),
-            ]
-        })
-        .collect();
-    context! {
-        trend => trend, csat => csat, heat => heat, retention => retention,
-        trend_rows => trend_rows, heat_rows => heat_rows, retention_rows => retention_rows,
-        hours => (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>(),
-    }
+    let retention = Spec::Bar(line_or_bar(
+        groups,
+        vec![series(
+            t("dashboard-retention"),
+            d.retention.iter().map(|r| r.retained_pct),
+        )],
+        Unit::Percent,
+        1,
+    ));
+    vec![
+        Chart::series("chart-trend", t("dashboard-trend"), t("dashboard-day"), trend, lang),
+        Chart::series("chart-csat", t("dashboard-csat-trend"), t("dashboard-day"), csat, lang),
+        Chart::series("chart-heatmap", t("dashboard-heatmap"), t("dashboard-hour"), heat, lang),
+        Chart::series(
+            "chart-retention",
+            t("dashboard-retention"),
+            t("paradox-col-group"),
+            retention,
+            lang,
+        ),
+    ]
 }
 
 /// The tiles: (label key, current, previous, unit) with unit `n`, `num2`, `pct`, `h` or `money`.
@@ -296,7 +296,7 @@ pub async fn dashboard(
             filter => filter_context(&state, &ui, &q, scope.days()).await?,
             d => Value::from_serialize(&d),
             tiles => tiles(&d.current, &d.previous, d.backlog_now, d.open_incidents),
-            charts => dashboard_charts(&state, &d, lang),
+            charts => Value::from_serialize(dashboard_charts(&state, &d, lang)),
         },
     )?;
     Ok(html.into_response())
@@ -309,13 +309,8 @@ fn paradox_rows(state: &AppState, lang: Language, r: &ParadoxReport) -> Vec<Valu
         .iter()
         .map(|c| {
             let label = statement::label(i18n, lang, c);
-            let value = c
-                .figure
-                .value
-                .map_or_else(|| "—".to_string(), |v| statement::number(r.outcome, v, lang));
             context! {
                 moderator => c.moderator,
-                chart_row => vec![label.clone(), c.figure.n.to_string(), value],
                 label => label,
                 cell => Value::from_serialize(c),
                 diff => c.comparison.map(|cmp| statement::difference(r.outcome, &cmp, lang)),
@@ -356,14 +351,26 @@ pub async fn paradox_page(
     x.extend(chart_cells.iter().map(|c| statement::short_label(i18n, lang, c)));
     let mut values = vec![report.never_failed.value];
     values.extend(chart_cells.iter().map(|c| c.figure.value));
-    let unit = match outcome {
-        paradox::Outcome::Satisfaction => "number",
-        paradox::Outcome::Retention => "percent",
+    let (unit, decimals) = match outcome {
+        paradox::Outcome::Satisfaction => (Unit::Number, 2),
+        paradox::Outcome::Retention => (Unit::Percent, 1),
     };
-    let chart = json!({
-        "kind": "bar", "x": x, "unit": unit, "decimals": if unit == "number" { 2 } else { 1 },
-        "series": [{"name": state.ui().t(lang, &format!("paradox-outcome-{}-label", outcome_key(outcome))), "values": values}],
-    });
+    let title = state
+        .ui()
+        .t(lang, &format!("paradox-outcome-{}-label", outcome_key(outcome)));
+    let spec = Spec::Bar(line_or_bar(
+        x,
+        vec![series(title.clone(), values.into_iter())],
+        unit,
+        decimals,
+    ));
+    let chart = Chart::series(
+        "chart-paradox",
+        title,
+        state.ui().t(lang, "paradox-col-group"),
+        spec,
+        lang,
+    );
     let html = page(
         &state,
         "paradox.html",
@@ -379,7 +386,7 @@ pub async fn paradox_page(
             report => Value::from_serialize(&report),
             summary => statement::summary(i18n, lang, &report),
             rows => paradox_rows(&state, lang, &report),
-            paradox_chart => chart,
+            paradox_chart => Value::from_serialize(&chart),
         },
     )?;
     Ok(html.into_response())

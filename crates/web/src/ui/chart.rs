@@ -5,6 +5,7 @@
 //! the spec contract is documented at the top of `assets/charts.js`.
 
 use amends_domain::Language;
+use amends_i18n::format::{format_decimal, format_percent};
 use serde::Serialize;
 
 /// How the values of a chart are formatted on the axis, in tooltips and in the table.
@@ -127,31 +128,11 @@ impl Chart {
 /// the browser; the table shows the plain number with two decimals.
 #[must_use]
 pub fn format_value(v: f64, unit: Unit, decimals: u8, lang: Language) -> String {
-    let (group, point) = match lang {
-        Language::De => ('.', ','),
-        Language::En => (',', '.'),
-    };
-    let fixed = format!("{:.*}", usize::from(decimals), v.abs());
-    let (int, frac) = fixed.split_once('.').unwrap_or((fixed.as_str(), ""));
-    let mut out = String::new();
-    if v < 0.0 && fixed.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.push('-');
-    }
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(ch);
-    }
-    if !frac.is_empty() {
-        out.push(point);
-        out.push_str(frac);
-    }
-    match (unit, lang) {
-        (Unit::Percent, Language::De) => out + "\u{a0}%",
-        (Unit::Percent, Language::En) => out + "%",
-        (Unit::Hours, _) => out + "\u{a0}h",
-        (Unit::Number | Unit::Money, _) => out,
+    let decimals = usize::from(decimals);
+    match unit {
+        Unit::Percent => format_percent(v, decimals, lang),
+        Unit::Hours => format!("{}\u{a0}h", format_decimal(v, decimals, lang)),
+        Unit::Number | Unit::Money => format_decimal(v, decimals, lang),
     }
 }
 
