@@ -328,8 +328,8 @@ pub async fn incident_fan_out(
         .map(|(i, c)| amends_store::PendingAffected {
             customer_id: c.id.0,
             facts: format!("{{\"delay_minutes\":{},\"order_id\":\"B-{i}\"}}", (i * 7) % 400),
-            tier: c.tier.as_str().into(),
-            language: c.language.code().into(),
+            tier: c.tier,
+            language: c.language,
             reachable: c.email.is_some() && c.consent_contact,
             open_case_id: None,
         })

@@ -6,10 +6,9 @@
 use crate::App;
 use crate::error::{AppError, AppResult};
 use amends_domain::incident::{self as inc, AlertmanagerPayload, IncidentDraft, IncidentKind, IncidentStatus};
-use amends_domain::{IncidentId, Language, UserId, ValidationError};
+use amends_domain::{IncidentId, UserId, ValidationError};
 use amends_store::Incident;
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -297,8 +296,7 @@ pub async fn resolve(state: &App, id: IncidentId, actor: UserId) -> AppResult<In
         .store()
         .queue_closing_update(id, Some(actor), now, |a, case| {
             a.reachable.then(|| {
-                let lang = Language::from_str(&a.language).unwrap_or_default();
-                planner::message_job(id, attempts, a.customer_id, case, lang, "closing", now)
+                planner::message_job(id, attempts, a.customer_id, case, a.language, "closing", now)
             })
         })
         .await?;

@@ -20,7 +20,6 @@ use amends_store::{
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::HashMap;
-use std::str::FromStr;
 use uuid::Uuid;
 
 /// An active rule with its parsed condition and catalog item.
@@ -124,8 +123,7 @@ impl Planner {
         let mut any_message = false;
         for a in pending {
             let facts: Facts = serde_json::from_str(&a.facts).unwrap_or_default();
-            let tier = Tier::from_str(&a.tier).unwrap_or(Tier::Standard);
-            let language = Language::from_str(&a.language).unwrap_or_default();
+            let (tier, language) = (a.tier, a.language);
             let subject = Subject {
                 kind: i.kind,
                 severity,

@@ -6,6 +6,7 @@
 use crate::dialect::{BeginRead, Dialect};
 use crate::{Store, StoreError, with_pool};
 use amends_domain::IncidentId;
+use amends_domain::{Language, Tier};
 use uuid::Uuid;
 
 /// A customer named by an upload, found by external id.
@@ -20,8 +21,10 @@ pub struct CustomerRef {
 pub struct PendingAffected {
     pub customer_id: Uuid,
     pub facts: String,
-    pub tier: String,
-    pub language: String,
+    #[sqlx(try_from = "String")]
+    pub tier: Tier,
+    #[sqlx(try_from = "String")]
+    pub language: Language,
     /// The customer has an email address and agreed to be contacted.
     pub reachable: bool,
     /// The customer's newest open case, updated instead of opening another.
@@ -34,8 +37,8 @@ pub(super) struct FoundCustomer {
     /// The index of the row (in the chunk) that named the customer.
     row_index: i64,
     customer_id: Uuid,
-    tier: String,
-    language: String,
+    tier: Tier,
+    language: Language,
     reachable: bool,
     open_case_id: Option<Uuid>,
     /// Already affected by this incident (a repeated upload).
@@ -59,8 +62,8 @@ impl FoundCustomer {
                     Ok(FoundCustomer {
                         row_index,
                         customer_id: Uuid::try_parse(&id).map_err(|e| bad(Box::new(e)))?,
-                        tier,
-                        language,
+                        tier: tier.parse().map_err(|e: amends_domain::ValidationError| bad(Box::new(e)))?,
+                        language: language.parse().map_err(|e: amends_domain::ValidationError| bad(Box::new(e)))?,
                         reachable: reachable != 0,
                         open_case_id: match open_case.as_deref() {
                             None | Some("") => None,
@@ -252,14 +255,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::{FoundCustomer, UploadLookup};
+    use amends_domain::{Language, Tier};
     use uuid::Uuid;
 
     fn found(row_index: i64, customer: u128, known: bool) -> FoundCustomer {
         FoundCustomer {
             row_index,
             customer_id: Uuid::from_u128(customer),
-            tier: "standard".into(),
-            language: "de".into(),
+            tier: Tier::Standard,
+            language: Language::De,
             reachable: true,
             open_case_id: None,
             known,
@@ -276,7 +280,7 @@ mod tests {
             let found = FoundCustomer::all_of_json(text).expect("decodes");
             assert_eq!(found.len(), 2);
             assert_eq!((found[0].row_index, found[0].customer_id.as_u128()), (3, 42));
-            assert_eq!((found[0].tier.as_str(), found[0].language.as_str()), ("premium", "en"));
+            assert_eq!((found[0].tier, found[0].language), (Tier::Premium, Language::En));
             assert!(found[0].reachable && !found[0].known && found[0].open_case_id.is_none());
             assert!(!found[1].reachable && found[1].known);
             assert_eq!(found[1].open_case_id.map(|c| c.as_u128()), Some(12));
