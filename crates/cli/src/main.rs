@@ -471,28 +471,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{:<20} {:>10} {:>10} {:>12} {:>8}",
                 "query", "p50 ms", "p99 ms", "p50 ratio", "rows"
             );
-            for (b, s) in big.timings.iter().zip(&small.timings) {
-                println!(
-                    "{:<20} {:>10.2} {:>10.2} {:>11.1}x {:>8}",
-                    b.name,
-                    b.p50_ms,
-                    b.p99_ms,
-                    b.p50_ms / s.p50_ms.max(1e-6),
-                    b.rows
-                );
-            }
+            print_timings(&big.timings, &small.timings);
             println!("(p50 ratio = large / reference; about 1x means the query does not grow with the table)");
             println!("analytics reports (rows = cases or survey answers in the period):");
-            for (b, s) in big.analytics.iter().zip(&small.analytics) {
-                println!(
-                    "{:<20} {:>10.2} {:>10.2} {:>11.1}x {:>8}",
-                    b.name,
-                    b.p50_ms,
-                    b.p99_ms,
-                    b.p50_ms / s.p50_ms.max(1e-6),
-                    b.rows
-                );
-            }
+            print_timings(&big.analytics, &small.analytics);
             Ok(())
         }
         Command::Text(cmd) => text::run(cmd),
@@ -673,6 +655,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+    }
+}
+
+/// One line per query: the large run's p50 and p99 and its ratio to the reference run.
+fn print_timings(big: &[amends_devtools::bench::QueryTiming], small: &[amends_devtools::bench::QueryTiming]) {
+    for (b, s) in big.iter().zip(small) {
+        println!(
+            "{:<20} {:>10.2} {:>10.2} {:>11.1}x {:>8}",
+            b.name,
+            b.p50_ms,
+            b.p99_ms,
+            b.p50_ms / s.p50_ms.max(1e-6),
+            b.rows
+        );
     }
 }
 
