@@ -116,6 +116,8 @@ pub async fn inbox(
             cases,
             seed: 1,
             events: false,
+            stream: 0,
+            patterns: false,
         },
     )
     .await?;
@@ -222,6 +224,8 @@ pub async fn incident_fan_out(
             cases: 0,
             seed: 7,
             events: false,
+            stream: 0,
+            patterns: false,
         },
     )
     .await?;

@@ -899,3 +899,65 @@ analytics-error-minutes_per_case = Die Bearbeitungszeit muss 0 bis 10.000 Minute
 analytics-error-acquisition_multiple = Der Faktor muss 1 bis 100 betragen (Forschung: 5 bis 25).
 analytics-error-lifetime_months = Die Lebensdauer muss 1 bis 240 Monate betragen.
 analytics-error-query = Dieser Filter ist nicht lesbar; die Standardwerte werden gezeigt.
+nav-patterns = Muster
+analytics-subnav = Auswertungen
+patterns-title = Muster und Ausreißer
+patterns-intro = Wo und wann kommen Beschwerden (Feedback mit negativer Stimmung) häufiger als erwartet? Jede Zelle wird gegen ihre Basis getestet; q ist über alle Zellen korrigiert.
+patterns-window = Tage vor/nach einer Änderung
+patterns-unknown-agent = (ehemalige Person)
+patterns-after-event = Nach { $kind } „{ $title }“
+patterns-all-complaints = alle Beschwerden
+patterns-baseline-weekday-hour = dem Beschwerdeanteil am gesamten Feedback des Zeitraums
+patterns-baseline-agent = dem Beschwerdeanteil am Feedback zu den Fällen aller Mitarbeitenden
+patterns-baseline-channel = dem Beschwerdeanteil über alle Kanäle
+patterns-baseline-topic = demselben Thema im vorigen Zeitraum, je Feedback
+patterns-baseline-change-event = ebenso vielen Tagen vor der Änderung, je Tag
+patterns-cell = { $label }: { $observed } Beschwerden, { $ratio }-mal so viele wie erwartet ({ $expected } erwartet nach { $baseline }), q = { $q } — { $verdict }.
+patterns-cell-too-small = { $label }: n = { $n } — zu wenige für eine Aussage (mindestens { $min }).
+patterns-verdict-above = mehr Beschwerden als erwartet
+patterns-verdict-below = weniger Beschwerden als erwartet
+patterns-verdict-none = kein Unterschied nachweisbar
+patterns-summary-found = { $count ->
+    [one] Ein Muster
+   *[other] { $count } Muster
+} gefunden, die stärksten zuerst: { $cells }.
+patterns-summary-none = Kein Muster: keine Zelle weicht stärker von ihrer Basis ab, als der Zufall erklärt.
+patterns-summary-too-small = Zu wenig Feedback in diesem Zeitraum für eine Aussage.
+patterns-findings = Befunde
+patterns-dim-weekday_hour = Wochentag × Stunde
+patterns-dim-agent = Mitarbeitende
+patterns-dim-channel = Kanäle
+patterns-dim-topic = Themen
+patterns-dim-change_event = Um Änderungen herum
+patterns-heatmap = Beschwerderate nach Wochentag und Stunde (× der erwarteten Rate)
+patterns-bars = Beschwerderate × der erwarteten Rate: { $dimension }
+patterns-col-cell = Zelle
+patterns-col-observed = Beschwerden
+patterns-col-expected = Erwartet
+patterns-col-ratio = × erwartet
+patterns-col-q = q (BH)
+patterns-col-finding = Befund
+patterns-totals = { $complaints } Beschwerden in { $feedback } Feedbacks ({ $share }).
+patterns-method = Jede Zelle: exakter zweiseitiger Binomialtest gegen ihre Basis; q = Benjamini–Hochberg über alle getesteten Zellen; Zellen unter { $min } Einträgen werden nicht bewertet. Befund bei q < 0,05.
+patterns-in-words = In Worten
+patterns-no-cells = Keine Daten in diesem Zeitraum.
+change-events = Änderungen
+change-events-none = Keine Änderungen in diesem Zeitraum.
+change-event-new = Änderung erfassen
+change-event-kind = Art
+change-event-title = Titel
+change-event-component = Komponente
+change-event-at = Wann (Datum und Uhrzeit)
+change-event-save = Änderung speichern
+change-event-saved = Änderung gespeichert.
+change-kind-release = Release
+change-kind-outage = Ausfall
+change-kind-price_change = Preisänderung
+change-kind-other = Änderung
+spike-banner = Beschwerde-Ausreißer: { $topic } — { $observed } Beschwerden in den letzten 24 Stunden gegenüber { $expected } pro Tag in den 28 Tagen davor (q = { $q }).
+spike-link = Muster ansehen
+analytics-error-window_days = Die Tage vor und nach einer Änderung müssen 1 bis 60 sein.
+change-event-error-kind = Wählen Sie die Art: Release, Ausfall, Preisänderung oder andere Änderung.
+change-event-error-title = Geben Sie der Änderung einen Titel mit 1 bis 200 Zeichen.
+change-event-error-component = Die Komponente darf höchstens 100 Zeichen haben.
+change-event-error-at = Geben Sie Datum und Uhrzeit der Änderung an (bis zehn Jahre zurück und ein Jahr voraus).

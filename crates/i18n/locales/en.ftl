@@ -899,3 +899,65 @@ analytics-error-minutes_per_case = The handling time must be 0 to 10,000 minutes
 analytics-error-acquisition_multiple = The multiple must be 1 to 100 (research: 5 to 25).
 analytics-error-lifetime_months = The lifetime must be 1 to 240 months.
 analytics-error-query = This filter cannot be read; showing the defaults.
+nav-patterns = Patterns
+analytics-subnav = Analytics
+patterns-title = Patterns and spikes
+patterns-intro = Where and when do complaints (feedback of negative sentiment) come more often than expected? Every cell is tested against its baseline; q is adjusted over all cells.
+patterns-window = Days before/after a change
+patterns-unknown-agent = (former agent)
+patterns-after-event = After { $kind } “{ $title }”
+patterns-all-complaints = all complaints
+patterns-baseline-weekday-hour = the complaint share of all feedback in the period
+patterns-baseline-agent = the complaint share of the feedback on all agents' cases
+patterns-baseline-channel = the complaint share of all channels
+patterns-baseline-topic = the same topic in the previous period, per feedback item
+patterns-baseline-change-event = the same number of days before the change, per day
+patterns-cell = { $label }: { $observed } complaints, { $ratio }× the expected rate ({ $expected } expected from { $baseline }), q = { $q } — { $verdict }.
+patterns-cell-too-small = { $label }: n = { $n } — too few to tell (at least { $min }).
+patterns-verdict-above = more complaints than expected
+patterns-verdict-below = fewer complaints than expected
+patterns-verdict-none = no difference shown
+patterns-summary-found = { $count ->
+    [one] One pattern
+   *[other] { $count } patterns
+} found, strongest first: { $cells }.
+patterns-summary-none = No pattern: no cell differs from its baseline by more than chance explains.
+patterns-summary-too-small = Too little feedback in this period to tell.
+patterns-findings = Findings
+patterns-dim-weekday_hour = Weekday × hour
+patterns-dim-agent = Agents
+patterns-dim-channel = Channels
+patterns-dim-topic = Topics
+patterns-dim-change_event = Around change events
+patterns-heatmap = Complaint rate by weekday and hour (× the expected rate)
+patterns-bars = Complaint rate × the expected rate: { $dimension }
+patterns-col-cell = Cell
+patterns-col-observed = Complaints
+patterns-col-expected = Expected
+patterns-col-ratio = × expected
+patterns-col-q = q (BH)
+patterns-col-finding = Finding
+patterns-totals = { $complaints } complaints in { $feedback } feedback items ({ $share }).
+patterns-method = Each cell: exact two-sided binomial test against its baseline; q = Benjamini–Hochberg over all cells tested; cells under { $min } items are not judged. Finding at q < 0.05.
+patterns-in-words = In words
+patterns-no-cells = No data in this period.
+change-events = Change events
+change-events-none = No change events in this period.
+change-event-new = Record a change event
+change-event-kind = Kind
+change-event-title = Title
+change-event-component = Component
+change-event-at = When (date and time)
+change-event-save = Save change event
+change-event-saved = Change event saved.
+change-kind-release = release
+change-kind-outage = outage
+change-kind-price_change = price change
+change-kind-other = change
+spike-banner = Complaint spike: { $topic } — { $observed } complaints in the last 24 hours against { $expected } a day in the 28 days before (q = { $q }).
+spike-link = See patterns
+analytics-error-window_days = The days before and after a change must be 1 to 60.
+change-event-error-kind = Choose the kind: release, outage, price change or other change.
+change-event-error-title = Give the change a title of 1 to 200 characters.
+change-event-error-component = The component may have at most 100 characters.
+change-event-error-at = Give the date and time of the change (within ten years before and one year after now).
