@@ -912,7 +912,7 @@ patterns-baseline-agent = dem Beschwerdeanteil am Feedback zu den Fällen aller 
 patterns-baseline-channel = dem Beschwerdeanteil über alle Kanäle
 patterns-baseline-topic = demselben Thema im vorigen Zeitraum, je Feedback
 patterns-baseline-change-event = ebenso vielen Tagen vor der Änderung, je Tag
-patterns-cell = { $label }: { $observed } Beschwerden, { $ratio }-mal so viele wie erwartet ({ $expected } erwartet nach { $baseline }), q = { $q } — { $verdict }.
+patterns-cell = { $label }: { $observed } Beschwerden, { $ratio }-mal so viele wie erwartet ({ $expected } erwartet nach { $baseline }), { $q } — { $verdict }.
 patterns-cell-too-small = { $label }: n = { $n } — zu wenige für eine Aussage (mindestens { $min }).
 patterns-verdict-above = mehr Beschwerden als erwartet
 patterns-verdict-below = weniger Beschwerden als erwartet
@@ -954,7 +954,7 @@ change-kind-release = Release
 change-kind-outage = Ausfall
 change-kind-price_change = Preisänderung
 change-kind-other = Änderung
-spike-banner = Beschwerde-Ausreißer: { $topic } — { $observed } Beschwerden in den letzten 24 Stunden gegenüber { $expected } pro Tag in den 28 Tagen davor (q = { $q }).
+spike-banner = Beschwerde-Ausreißer: { $topic } — { $observed } Beschwerden in den letzten 24 Stunden gegenüber { $expected } pro Tag in den 28 Tagen davor ({ $q }).
 spike-link = Muster ansehen
 analytics-error-window_days = Die Tage vor und nach einer Änderung müssen 1 bis 60 sein.
 change-event-error-kind = Wählen Sie die Art: Release, Ausfall, Preisänderung oder andere Änderung.

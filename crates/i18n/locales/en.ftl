@@ -912,7 +912,7 @@ patterns-baseline-agent = the complaint share of the feedback on all agents' cas
 patterns-baseline-channel = the complaint share of all channels
 patterns-baseline-topic = the same topic in the previous period, per feedback item
 patterns-baseline-change-event = the same number of days before the change, per day
-patterns-cell = { $label }: { $observed } complaints, { $ratio }× the expected rate ({ $expected } expected from { $baseline }), q = { $q } — { $verdict }.
+patterns-cell = { $label }: { $observed } complaints, { $ratio }× the expected rate ({ $expected } expected from { $baseline }), { $q } — { $verdict }.
 patterns-cell-too-small = { $label }: n = { $n } — too few to tell (at least { $min }).
 patterns-verdict-above = more complaints than expected
 patterns-verdict-below = fewer complaints than expected
@@ -954,7 +954,7 @@ change-kind-release = release
 change-kind-outage = outage
 change-kind-price_change = price change
 change-kind-other = change
-spike-banner = Complaint spike: { $topic } — { $observed } complaints in the last 24 hours against { $expected } a day in the 28 days before (q = { $q }).
+spike-banner = Complaint spike: { $topic } — { $observed } complaints in the last 24 hours against { $expected } a day in the 28 days before ({ $q }).
 spike-link = See patterns
 analytics-error-window_days = The days before and after a change must be 1 to 60.
 change-event-error-kind = Choose the kind: release, outage, price change or other change.

@@ -78,10 +78,38 @@ pub fn label(i18n: &I18n, lang: Language, report: &PatternReport, names: &Names,
     }
 }
 
+/// A short label for chart axes: change events as "title · topic".
+#[must_use]
+pub fn short_label(i18n: &I18n, lang: Language, report: &PatternReport, names: &Names, c: &PatternCell) -> String {
+    if c.dimension != Dimension::ChangeEvent {
+        return label(i18n, lang, report, names, c);
+    }
+    let title = report
+        .change_events
+        .iter()
+        .find(|e| Some(e.id) == c.change_event_id)
+        .map_or_else(String::new, |e| e.title.clone());
+    match c.topic.as_deref() {
+        Some(t) => format!("{title} · {}", topic(i18n, lang, t)),
+        None => format!("{title} · {}", i18n.t(lang, "patterns-all-complaints", &[])),
+    }
+}
+
 /// `3,1` (German) or `3.1`: the rate ratio.
 #[must_use]
 pub fn ratio(r: Option<f64>, lang: Language) -> String {
     r.map_or_else(|| "—".to_string(), |r| format_decimal(r, 1, lang))
+}
+
+/// `q = 0,016` or `q < 0,001`.
+#[must_use]
+pub fn q_phrase(q: f64, lang: Language) -> String {
+    let text = q_value(q, lang);
+    if text.starts_with('<') {
+        format!("q {text}")
+    } else {
+        format!("q = {text}")
+    }
 }
 
 /// The baseline of a dimension in words.
@@ -131,7 +159,7 @@ pub fn sentence(i18n: &I18n, lang: Language, report: &PatternReport, names: &Nam
                 "baseline",
                 FluentValue::from(i18n.t(lang, baseline_key(c.dimension), &[])),
             ),
-            ("q", FluentValue::from(q_value(q, lang))),
+            ("q", FluentValue::from(q_phrase(q, lang))),
             ("verdict", FluentValue::from(i18n.t(lang, verdict, &[]))),
         ],
     )

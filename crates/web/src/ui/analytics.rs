@@ -287,7 +287,10 @@ async fn spike_banners(state: &AppState, ui: &UiUser, lang: Language) -> Result<
                         "expected",
                         amends_i18n::FluentValue::from(format_decimal(a.expected, 1, lang)),
                     ),
-                    ("q", amends_i18n::FluentValue::from(statement::q_value(a.q_value, lang))),
+                    (
+                        "q",
+                        amends_i18n::FluentValue::from(amends_app::analytics::pattern_words::q_phrase(a.q_value, lang)),
+                    ),
                 ],
             );
             context! { topic => a.topic, text => text }

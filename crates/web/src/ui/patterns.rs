@@ -120,7 +120,10 @@ fn charts(state: &AppState, lang: Language, r: &PatternReport, names: &Names) ->
             .map(|c| pattern_words::label(i18n, lang, r, names, c))
             .collect();
         let spec = Spec::Bar(SeriesSpec {
-            x: labels.clone(),
+            x: cells
+                .iter()
+                .map(|c| pattern_words::short_label(i18n, lang, r, names, c))
+                .collect(),
             series: vec![Series {
                 name: t("patterns-col-ratio"),
                 values: cells
