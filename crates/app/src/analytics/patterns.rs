@@ -400,3 +400,55 @@ pub async fn report(
         events: &events,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Known answers from SciPy 1.17: `binomtest(k, n, p).pvalue` and
+    //! `false_discovery_control(ps, method="bh")`.
+    use super::*;
+
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-12), "{a} ≠ {b}");
+    }
+
+    #[test]
+    fn a_share_cell_is_a_binomial_test_against_the_baseline() {
+        let c = share_cell(blank(Dimension::Channel), 20, 40, Some(0.3));
+        close(c.expected, 12.0);
+        close(c.ratio.expect("ratio"), 20.0 / 12.0);
+        close(c.p_value.expect("p"), 0.008815400443342825);
+        let small = share_cell(blank(Dimension::Channel), 20, 29, Some(0.3));
+        assert!(small.p_value.is_none(), "under MIN_GROUP trials: not tested");
+    }
+
+    #[test]
+    fn a_rate_cell_is_the_conditional_test_of_two_poisson_rates() {
+        // 10 complaints among 100 feedback items against 20 among 50 before.
+        let c = rate_cell(blank(Dimension::Topic), 10, 100.0, 20, 50.0);
+        close(c.expected, 40.0);
+        close(c.ratio.expect("ratio"), 0.25);
+        close(c.p_value.expect("p"), 0.00027720082218384847);
+        let none_before = rate_cell(blank(Dimension::Topic), 30, 1.0, 0, 0.0);
+        assert!(none_before.p_value.is_none(), "no exposure before: not tested");
+    }
+
+    #[test]
+    fn verdicts_follow_the_bh_adjusted_q() {
+        let mut cells = vec![
+            share_cell(blank(Dimension::Channel), 20, 40, Some(0.3)),
+            share_cell(blank(Dimension::Channel), 10, 60, Some(0.3)),
+            rate_cell(blank(Dimension::Topic), 20, 100.0, 15, 50.0),
+            share_cell(blank(Dimension::Channel), 1, 2, Some(0.3)),
+        ];
+        adjust(&mut cells);
+        // ps 0.0088154, 0.0238387, 0.2813417 → qs 0.0264462, 0.0357581, 0.2813417.
+        close(cells[0].q_value.expect("q"), 0.026446201330028476);
+        close(cells[1].q_value.expect("q"), 0.03575809734765939);
+        close(cells[2].q_value.expect("q"), 0.2813417246105362);
+        assert_eq!(cells[0].verdict, Verdict::Above);
+        assert_eq!(cells[1].verdict, Verdict::Below);
+        assert_eq!(cells[2].verdict, Verdict::NoDifference);
+        assert_eq!(cells[3].verdict, Verdict::TooSmall);
+        assert!(cells[3].q_value.is_none());
+    }
+}

@@ -197,3 +197,116 @@ pub async fn list_change_events(app: &App, limit: Option<i64>) -> AppResult<Vec<
         .list_change_events(now - Duration::days(3660), now + Duration::days(367), limit)
         .await?)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Known answers from SciPy 1.17: `poisson.sf(k - 1, mu)` and
+    //! `false_discovery_control(ps, method="bh")`.
+    use super::*;
+    use chrono::TimeZone;
+
+    fn fact(at: DateTime<Utc>, topic: &str, negative: bool) -> FeedbackFact {
+        FeedbackFact {
+            created_at: at,
+            channel: "email".into(),
+            negative,
+            assignee_id: None,
+            topics: format!("[\"{topic}\"]"),
+        }
+    }
+
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() <= 1e-9 * b.abs(), "{a} ≠ {b}");
+    }
+
+    #[test]
+    fn a_topic_that_jumps_raises_an_alert_and_steady_ones_do_not() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).single().expect("time");
+        let mut facts = Vec::new();
+        // billing: 12 in the last day against 56 in the 28 days before (2 a day).
+        for i in 0..12 {
+            facts.push(fact(now - Duration::hours(20) + Duration::minutes(i), "billing", true));
+        }
+        for i in 0..56 {
+            facts.push(fact(now - Duration::days(2) - Duration::hours(i * 11), "billing", true));
+        }
+        // delay: 5 against 140 (5 a day) — as usual.
+        for i in 0..5 {
+            facts.push(fact(now - Duration::hours(3) + Duration::minutes(i), "delay", true));
+        }
+        for i in 0..140 {
+            facts.push(fact(now - Duration::days(2) - Duration::hours(i * 4), "delay", true));
+        }
+        // delivery: 4 today, none before — under MIN_SPIKE, not judged; praise never counts.
+        for i in 0..4 {
+            facts.push(fact(now - Duration::hours(1) + Duration::minutes(i), "delivery", true));
+        }
+        for i in 0..50 {
+            facts.push(fact(
+                now - Duration::hours(2) + Duration::minutes(i),
+                "app_website",
+                false,
+            ));
+        }
+        let spikes = detect(&facts, now);
+        let get = |t: &str| spikes.iter().find(|s| s.topic == t).expect(t);
+        let billing = get("billing");
+        assert_eq!(billing.observed, 12);
+        close(billing.expected, 2.0);
+        close(billing.p_value.expect("p"), 1.3646151596151931e-06);
+        close(billing.q_value.expect("q"), 2.729230319230386e-06);
+        assert!(billing.alert);
+        let delay = get("delay");
+        close(delay.p_value.expect("p"), 0.5595067149347879);
+        close(delay.q_value.expect("q"), 0.5595067149347879);
+        assert!(!delay.alert);
+        assert!(get("delivery").p_value.is_none() && !get("delivery").alert);
+        assert!(spikes.iter().all(|s| s.topic != "app_website"));
+    }
+
+    #[test]
+    fn change_events_are_checked_field_by_field() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).single().expect("time");
+        let ok = ChangeEventInput {
+            kind: "release".into(),
+            title: " 2.4 ".into(),
+            component: Some(" ".into()),
+            at: Some(now),
+        };
+        let e = ok.validate(now).expect("valid");
+        assert_eq!((e.title.as_str(), e.component), ("2.4", None));
+        let field = |i: ChangeEventInput| match i.validate(now) {
+            Err(AppError::Validation { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        assert_eq!(
+            field(ChangeEventInput {
+                kind: "party".into(),
+                ..ok.clone()
+            }),
+            "kind"
+        );
+        assert_eq!(
+            field(ChangeEventInput {
+                title: String::new(),
+                ..ok.clone()
+            }),
+            "title"
+        );
+        assert_eq!(
+            field(ChangeEventInput {
+                component: Some("c".repeat(101)),
+                ..ok.clone()
+            }),
+            "component"
+        );
+        assert_eq!(field(ChangeEventInput { at: None, ..ok.clone() }), "at");
+        assert_eq!(
+            field(ChangeEventInput {
+                at: Some(now + Duration::days(400)),
+                ..ok
+            }),
+            "at"
+        );
+    }
+}
