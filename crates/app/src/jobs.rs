@@ -52,6 +52,8 @@ pub enum Task {
     },
     /// Looks for cases whose SLA is about to break or broke (one per minute).
     SlaSweep,
+    /// Looks for spikes of a topic's complaints (every 15 minutes).
+    PatternSweep,
     /// Fans out the pending affected customers of an incident (after a crash
     /// of the upload that staged them).
     IncidentFanOut {
@@ -94,6 +96,7 @@ impl Task {
             Task::CheckIn { .. } => "check_in",
             Task::Webhook { .. } => "webhook",
             Task::SlaSweep => "sla_sweep",
+            Task::PatternSweep => "pattern_sweep",
             Task::IncidentFanOut { .. } => "incident_fan_out",
             Task::IncidentMessage(_) => "incident_message",
             Task::IncidentNotices { .. } => "incident_notices",
@@ -109,7 +112,7 @@ impl Task {
             Task::Webhook { delivery_id } => serde_json::to_value(WebhookPayload {
                 delivery_id: *delivery_id,
             }),
-            Task::SlaSweep => Ok(serde_json::Value::Null),
+            Task::SlaSweep | Task::PatternSweep => Ok(serde_json::Value::Null),
             Task::IncidentFanOut { incident_id } => serde_json::to_value(FanOutPayload {
                 incident_id: *incident_id,
             }),
@@ -138,6 +141,7 @@ impl Task {
                 delivery_id: serde_json::from_str::<WebhookPayload>(p).map_err(bad)?.delivery_id,
             },
             "sla_sweep" => Task::SlaSweep,
+            "pattern_sweep" => Task::PatternSweep,
             "incident_fan_out" => Task::IncidentFanOut {
                 incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
             },

@@ -18,7 +18,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 /// Events a webhook may subscribe to (`*` means all).
-pub const EVENTS: [&str; 7] = [
+pub const EVENTS: [&str; 8] = [
     "case.created",
     "case.state_changed",
     "survey.answered",
@@ -26,6 +26,7 @@ pub const EVENTS: [&str; 7] = [
     "incident.created",
     "incident.updated",
     "incident.fanned_out",
+    "pattern.detected",
 ];
 
 /// `sha256=<hex>` of `body` under `secret`.

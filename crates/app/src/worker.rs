@@ -23,6 +23,7 @@ async fn run(state: &App, job: &Job, task: &Task, last_attempt: bool) -> Result<
         Task::CheckIn { case_id } => followup::send_check_in(state, job, *case_id, last_attempt).await,
         Task::Webhook { delivery_id } => crate::webhooks::deliver(state, *delivery_id, last_attempt).await,
         Task::SlaSweep => crate::sla::sweep(state).await,
+        Task::PatternSweep => crate::analytics::spikes::sweep(state).await,
         Task::IncidentFanOut { incident_id } => crate::incidents::resume_fan_out(state, *incident_id).await,
         Task::IncidentMessage(m) => crate::incidents::send_message(state, job.id, m, last_attempt).await,
         Task::IncidentNotices { incident_id } => {
@@ -91,6 +92,7 @@ pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool
         .max(std::time::Duration::from_millis(20));
     let notify = state.job_notify();
     let mut swept_minute = i64::MIN;
+    let mut swept_quarter = i64::MIN;
     loop {
         if *shutdown.borrow() {
             break;
@@ -103,6 +105,19 @@ pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool
             let job = Task::SlaSweep.job(&state, state.now(), Some(format!("sla-sweep:{minute}")), None);
             if let Err(e) = state.store().enqueue_job(&job, state.now()).await {
                 tracing::warn!(error = %e, "cannot queue the SLA sweep");
+            }
+            // The spike detector every 15 minutes, the same way.
+            if swept_quarter != minute / 15 {
+                swept_quarter = minute / 15;
+                let job = Task::PatternSweep.job(
+                    &state,
+                    state.now(),
+                    Some(format!("pattern-sweep:{}", minute / 15)),
+                    None,
+                );
+                if let Err(e) = state.store().enqueue_job(&job, state.now()).await {
+                    tracing::warn!(error = %e, "cannot queue the pattern sweep");
+                }
             }
         }
         match run_one(&state, &name).await {

@@ -311,7 +311,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 customers: args.customers,
                 cases: args.cases,
                 seed: args.seed,
-                events: true,
+                ..DemoOptions::default()
             };
             let s = demo::generate(&store, clock.now(), opts).await?;
             println!(

@@ -118,6 +118,8 @@ pub async fn inbox(
             cases,
             seed: 1,
             events: false,
+            stream: 0,
+            patterns: false,
         },
     )
     .await?;
@@ -226,6 +228,8 @@ pub async fn incident_fan_out(
             cases: 0,
             seed: 7,
             events: false,
+            stream: 0,
+            patterns: false,
         },
     )
     .await?;

@@ -76,6 +76,23 @@ pub struct RatingRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A feedback item with its analysis already made (demo and benchmark
+/// streams), optionally on a case.
+#[derive(Debug, Clone)]
+pub struct FeedbackRecord {
+    pub id: Uuid,
+    pub customer_id: CustomerId,
+    pub case_id: Option<CaseId>,
+    pub channel: Channel,
+    pub rating: Option<i32>,
+    pub text: String,
+    pub language: Language,
+    /// negative, neutral, positive
+    pub sentiment: &'static str,
+    pub topics: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Goodwill granted on a case (within limits; no approval needed).
 #[derive(Debug, Clone)]
 pub struct GrantRecord {
@@ -99,6 +116,8 @@ pub struct Batch {
     pub surveys: Vec<SurveyRecord>,
     /// Rated feedback without a case (relationship surveys).
     pub ratings: Vec<RatingRecord>,
+    /// Analysed feedback (after the cases).
+    pub feedback: Vec<FeedbackRecord>,
     /// Granted goodwill (after the cases).
     pub grants: Vec<GrantRecord>,
     /// Customers who left, and when.
@@ -250,6 +269,43 @@ impl Store {
                         .push_bind(f.created_at);
                 });
                 q.build().execute(&mut *tx).await?;
+            }
+            for chunk in b.feedback.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO feedback (id, customer_id, case_id, channel, rating, text, language, sentiment, \
+                     sentiment_score, topics, signals, created_at) ",
+                );
+                q.push_values(chunk, |mut r, f| {
+                    let score = match f.sentiment {
+                        "negative" => -0.6,
+                        "positive" => 0.6,
+                        _ => 0.0,
+                    };
+                    r.push_bind(f.id)
+                        .push_bind(f.customer_id.0)
+                        .push_bind(f.case_id.map(|c| c.0))
+                        .push_bind(f.channel.as_str())
+                        .push_bind(f.rating)
+                        .push_bind(f.text.clone())
+                        .push_bind(f.language.code())
+                        .push_bind(f.sentiment)
+                        .push_bind(score)
+                        .push_bind(serde_json::to_string(&f.topics).unwrap_or_else(|_| "[]".into()))
+                        .push_bind("[]")
+                        .push_bind(f.created_at);
+                });
+                q.build().execute(&mut *tx).await?;
+                let topics: Vec<(Uuid, &str)> = chunk
+                    .iter()
+                    .flat_map(|f| f.topics.iter().map(move |t| (f.id, t.as_str())))
+                    .collect();
+                for part in topics.chunks(CHUNK) {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO feedback_topics (topic, feedback_id) ");
+                    q.push_values(part, |mut r, (id, t)| {
+                        r.push_bind(*t).push_bind(*id);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
             }
             for chunk in b.grants.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(

@@ -30,6 +30,7 @@ mod models;
 mod outbox;
 mod overview;
 mod page;
+mod patterns;
 mod routing;
 pub mod schema;
 mod sla;
@@ -40,7 +41,7 @@ mod widget;
 mod write_session;
 
 pub use analytics::{AnalyticsFilter, CaseFact, GoodwillTotals, NeverFailed, SurveyFact};
-pub use bulk::{Batch, CaseRecord, EventRecord, GrantRecord, RatingRecord, SurveyRecord};
+pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, RatingRecord, SurveyRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
 pub use customers::{CustomerFilter, CustomerPatch, NewCustomer};
 pub use error::StoreError;
@@ -58,6 +59,7 @@ pub use models::*;
 pub use outbox::{EVENT_JOB_ATTEMPTS, NewJob};
 pub use overview::{AccountCustomer, CustomerFacts, CustomerSurvey};
 pub use page::{Cursor, Page};
+pub use patterns::{ChangeEvent, FeedbackFact, NewChangeEvent, PatternAlert};
 pub use routing::{AgentRouting, RouteRequest, RoutingSettings};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
 pub use solutions::{

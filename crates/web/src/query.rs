@@ -210,3 +210,20 @@ impl RoiQuery {
         }
     }
 }
+
+/// The period and filter of the patterns report.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PatternsQuery {
+    /// The last N days up to now (1–366, default 90).
+    pub days: Option<i64>,
+    /// Only feedback that came in on this channel.
+    #[param(value_type = Option<String>)]
+    pub channel: Option<amends_domain::Channel>,
+    /// Only feedback of customers of this tier.
+    #[param(value_type = Option<String>)]
+    pub tier: Option<amends_domain::Tier>,
+    /// Days before and after each change event that are compared (1–60, default 7).
+    pub window_days: Option<i64>,
+}

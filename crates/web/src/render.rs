@@ -35,6 +35,8 @@ templates!(
     "sla_report.html",
     "dashboard.html",
     "paradox.html",
+    "patterns.html",
+    "analytics_nav.html",
     "roi.html",
     "analytics_filter.html",
     "audit.html",

@@ -5,7 +5,10 @@
 
 pub mod kpis;
 pub mod paradox;
+pub mod pattern_words;
+pub mod patterns;
 pub mod roi;
+pub mod spikes;
 pub mod statement;
 
 use crate::error::{AppError, AppResult};

@@ -295,9 +295,8 @@ pub async fn resolve(state: &App, id: IncidentId, actor: UserId) -> AppResult<In
     state
         .store()
         .queue_closing_update(id, Some(actor), now, |a, case| {
-            a.reachable.then(|| {
-                planner::message_job(id, attempts, a.customer_id, case, a.language, "closing", now)
-            })
+            a.reachable
+                .then(|| planner::message_job(id, attempts, a.customer_id, case, a.language, "closing", now))
         })
         .await?;
     state.wake_workers();

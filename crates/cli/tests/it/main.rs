@@ -16,6 +16,7 @@ mod goodwill;
 mod imap;
 mod incidents;
 mod mailin;
+mod patterns;
 mod reliability;
 mod routing;
 mod sla;

@@ -471,6 +471,8 @@ async fn batches_are_all_or_nothing(b: Backend) {
             cases: 200,
             seed: 7,
             events: true,
+            stream: 0,
+            patterns: false,
         },
     )
     .await

@@ -16,6 +16,7 @@ use serde_json::json;
 mod feedback;
 mod incident;
 mod outcomes;
+pub mod patterns;
 mod solutions;
 
 pub use feedback::feedback;
@@ -32,6 +33,10 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Write case timelines too (benchmarks of case lists may skip them).
     pub events: bool,
+    /// Feedback items of the 180-day stream the patterns report reads.
+    pub stream: usize,
+    /// Plant the patterns in the stream (see [`patterns`]).
+    pub patterns: bool,
 }
 
 impl Default for DemoOptions {
@@ -41,6 +46,8 @@ impl Default for DemoOptions {
             cases: 1500,
             seed: 42,
             events: true,
+            stream: 30_000,
+            patterns: true,
         }
     }
 }
@@ -266,6 +273,7 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
     ];
     let mut users = Vec::new();
     let mut agents: Vec<UserId> = Vec::new();
+    let mut admin = None;
     for (username, name, role, lang) in people {
         let user = match store.get_user_by_username(username).await {
             Ok(u) => u,
@@ -285,7 +293,9 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             .await
             .map_err(|e| anyhow::anyhow!("creating demo user {username}: {e}"))?,
         };
-        if role != "admin" {
+        if role == "admin" {
+            admin = Some(user.id);
+        } else {
             agents.push(user.id);
         }
         demo_routing(store, user.id, username, now).await?;
@@ -392,6 +402,7 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
     let failing = (customers.len() * 3 / 5).max(1);
     let mut out_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5eed_0f0c);
     let mut outcomes = outcomes::Outcomes::default();
+    let mut stream_cases: Vec<(CaseId, amends_domain::CustomerId)> = Vec::new();
     for _ in 0..opts.cases {
         let customer = pick(&mut rng, &customers[..failing]).clone();
         let created = now - Duration::minutes(rng.random_range(5..total_minutes));
@@ -570,6 +581,9 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             updated_at: t,
             incident_id: None,
         });
+        if opts.stream > 0 {
+            stream_cases.push((id, customer.id));
+        }
         if let Some(record) = chunk.cases.last().cloned() {
             outcomes.case(&mut out_rng, &record, &customer, &agents, now, &mut chunk);
         }
@@ -583,7 +597,20 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
     total_cases += chunk.cases.len();
     total_events += chunk.events.len();
     outcomes.finish(&mut out_rng, &customers, failing, now, &mut chunk);
+    let mut stream_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x0057_4ea7);
+    chunk.feedback = patterns::stream(
+        &mut stream_rng,
+        opts.stream,
+        &customers,
+        &stream_cases,
+        now,
+        chrono_tz::Europe::Berlin,
+        opts.patterns,
+    );
     store.insert_batch(&chunk).await?;
+    if let (true, Some(admin)) = (opts.stream > 0, admin) {
+        store.insert_change_event(&patterns::release(now), admin, now).await?;
+    }
     Ok(DemoSummary {
         users,
         accounts,

@@ -62,8 +62,12 @@ impl FoundCustomer {
                     Ok(FoundCustomer {
                         row_index,
                         customer_id: Uuid::try_parse(&id).map_err(|e| bad(Box::new(e)))?,
-                        tier: tier.parse().map_err(|e: amends_domain::ValidationError| bad(Box::new(e)))?,
-                        language: language.parse().map_err(|e: amends_domain::ValidationError| bad(Box::new(e)))?,
+                        tier: tier
+                            .parse()
+                            .map_err(|e: amends_domain::ValidationError| bad(Box::new(e)))?,
+                        language: language
+                            .parse()
+                            .map_err(|e: amends_domain::ValidationError| bad(Box::new(e)))?,
                         reachable: reachable != 0,
                         open_case_id: match open_case.as_deref() {
                             None | Some("") => None,

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod cases;
 pub mod customers;
+pub mod patterns;
 
 pub mod feedback;
 pub mod followup;
@@ -77,6 +78,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         "/api/v1",
         OpenApiRouter::new()
             .merge(analytics::router())
+            .merge(patterns::router())
             .merge(cases::router())
             .merge(customers::router())
             .merge(users::router())

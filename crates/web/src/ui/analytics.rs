@@ -18,7 +18,7 @@ use minijinja::{Value, context};
 
 /// The query of an analytics page; a bad one is named above the figures
 /// (by field, in the user's language) and the defaults are used.
-fn read_query<T: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> (T, Option<String>) {
+pub(super) fn read_query<T: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> (T, Option<String>) {
     match crate::query::parse_query::<T>(raw.unwrap_or_default()) {
         Ok(q) => (q, None),
         Err(crate::error::ApiError::Validation { field, .. }) => (T::default(), Some(error_field(&field))),
@@ -27,7 +27,7 @@ fn read_query<T: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> (T
 }
 
 /// The field an error is about, as a key suffix of `analytics-error-*`.
-fn error_field(field: &str) -> String {
+pub(super) fn error_field(field: &str) -> String {
     const KNOWN: &[&str] = &[
         "days",
         "channel",
@@ -39,6 +39,7 @@ fn error_field(field: &str) -> String {
         "minutes_per_case",
         "acquisition_multiple",
         "lifetime_months",
+        "window_days",
     ];
     if KNOWN.contains(&field) {
         field.to_string()
@@ -47,7 +48,7 @@ fn error_field(field: &str) -> String {
     }
 }
 
-fn app_error_field(e: &amends_app::AppError) -> String {
+pub(super) fn app_error_field(e: &amends_app::AppError) -> String {
     match e {
         amends_app::AppError::Validation { field, .. } => error_field(field),
         _ => "query".into(),
@@ -261,6 +262,42 @@ fn tiles(cur: &Figures, prev: &Figures, backlog: i64, incidents: i64) -> Vec<Val
     ]
 }
 
+/// The complaint spikes of the last 24 hours (leads and admins), in words.
+async fn spike_banners(state: &AppState, ui: &UiUser, lang: Language) -> Result<Vec<Value>, UiError> {
+    if !ui.user.role.can(Permission::ReadAudit) {
+        return Ok(Vec::new());
+    }
+    let i18n = state.ui().i18n();
+    let alerts = amends_app::analytics::spikes::recent_alerts(state).await?;
+    Ok(alerts
+        .iter()
+        .map(|a| {
+            let key = format!("topic-{}", a.topic);
+            let topic = i18n.t(lang, &key, &[]);
+            let text = i18n.t(
+                lang,
+                "spike-banner",
+                &[
+                    (
+                        "topic",
+                        amends_i18n::FluentValue::from(if topic == key { a.topic.clone() } else { topic }),
+                    ),
+                    ("observed", amends_i18n::FluentValue::from(a.observed)),
+                    (
+                        "expected",
+                        amends_i18n::FluentValue::from(amends_i18n::format::format_decimal(a.expected, 1, lang)),
+                    ),
+                    (
+                        "q",
+                        amends_i18n::FluentValue::from(amends_app::analytics::pattern_words::q_phrase(a.q_value, lang)),
+                    ),
+                ],
+            );
+            context! { topic => a.topic, text => text }
+        })
+        .collect())
+}
+
 /// The dashboard: the team's figures for leads and admins, one's own for agents.
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -296,6 +333,7 @@ pub async fn dashboard(
             filter => filter_context(&state, &ui, &q, scope.days()).await?,
             d => Value::from_serialize(&d),
             tiles => tiles(&d.current, &d.previous, d.backlog_now, d.open_incidents),
+            spikes => spike_banners(&state, &ui, lang).await?,
             charts => Value::from_serialize(dashboard_charts(&state, &d, lang)),
         },
     )?;

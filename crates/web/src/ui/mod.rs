@@ -14,6 +14,7 @@ pub mod forms;
 pub mod goodwill;
 pub mod inbox;
 pub mod incidents;
+pub mod patterns;
 pub mod routing;
 pub mod session;
 pub mod settings;
@@ -53,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard", get(analytics::dashboard))
         .route("/analytics/paradox", get(analytics::paradox_page))
         .route("/analytics/roi", get(analytics::roi_page))
+        .route("/analytics/patterns", get(patterns::patterns_page))
+        .route("/analytics/patterns/change-events", post(patterns::create_change_event))
         .route("/audit", get(admin::audit))
         .route("/inbox", get(inbox::page))
         .route("/inbox/bulk", post(inbox::bulk))

@@ -1,0 +1,222 @@
+//! Read and write models of the patterns report: the feedback of a period
+//! (who complained, when, on which channel, about what, on whose case),
+//! change events (releases, outages, price changes) and the alerts of the
+//! spike detector. The store only selects and counts; the tests are run by
+//! `amends_app::analytics::patterns`.
+
+use crate::audit::{Audit, AuditLog};
+use crate::dialect::BeginWrite;
+use crate::outbox::Outbox;
+use crate::{NewJob, Store, StoreError, with_pool};
+use amends_domain::{Tier, UserId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+/// One feedback item: a complaint when its sentiment is negative.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct FeedbackFact {
+    pub created_at: DateTime<Utc>,
+    pub channel: String,
+    pub negative: bool,
+    /// The agent of the case the feedback belongs to, if any.
+    pub assignee_id: Option<Uuid>,
+    /// JSON array of topic ids.
+    pub topics: String,
+}
+
+impl FeedbackFact {
+    /// The topic ids (none when the column is not a JSON array of strings).
+    #[must_use]
+    pub fn topic_ids(&self) -> Vec<String> {
+        serde_json::from_str(&self.topics).unwrap_or_default()
+    }
+}
+
+/// A release, outage, price change or other change whose effect on
+/// complaints the patterns report measures.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ChangeEvent {
+    pub id: Uuid,
+    /// release, outage, price_change, other
+    pub kind: String,
+    pub title: String,
+    pub component: Option<String>,
+    pub at: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A checked change event to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChangeEvent {
+    pub kind: String,
+    pub title: String,
+    pub component: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A spike of a topic's complaints, raised once per topic and day.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct PatternAlert {
+    pub id: Uuid,
+    pub topic: String,
+    /// YYYY-MM-DD in the configured time zone.
+    pub day: String,
+    pub observed: i64,
+    pub expected: f64,
+    pub p_value: f64,
+    pub q_value: f64,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+const CHANGE_COLUMNS: &str = "id, kind, title, component, at, created_by, created_at";
+const ALERT_COLUMNS: &str =
+    "id, topic, day, observed, expected, p_value, q_value, window_start, window_end, created_at";
+
+impl Store {
+    /// The feedback created in `[from, to)`, optionally of one channel and tier.
+    pub async fn feedback_facts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        channel: Option<&str>,
+        tier: Option<Tier>,
+    ) -> Result<Vec<FeedbackFact>, StoreError> {
+        let tier = tier.map(|t| t.as_str());
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, FeedbackFact>(
+                "SELECT f.created_at, f.channel, (f.sentiment = 'negative') AS negative, c.assignee_id, f.topics \
+                 FROM feedback f JOIN customers k ON k.id = f.customer_id LEFT JOIN cases c ON c.id = f.case_id \
+                 WHERE f.created_at >= $1 AND f.created_at < $2 AND ($3 IS NULL OR f.channel = $3) \
+                 AND ($4 IS NULL OR k.tier = $4)",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(channel)
+            .bind(tier)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Stores a change event with its audit entry.
+    pub async fn insert_change_event(
+        &self,
+        e: &NewChangeEvent,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<ChangeEvent, StoreError> {
+        let id = crate::audit::new_id(now);
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO change_events (id, kind, title, component, at, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(&e.kind)
+            .bind(&e.title)
+            .bind(e.component.as_deref())
+            .bind(e.at)
+            .bind(actor.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.record_audit(Audit {
+                actor: Some(actor),
+                action: "change_event.create",
+                entity: "change_event",
+                entity_id: id.to_string(),
+                detail: json!({"kind": e.kind, "title": e.title, "component": e.component, "at": e.at}),
+                at: now,
+            })
+            .await?;
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(ChangeEvent {
+            id,
+            kind: e.kind.clone(),
+            title: e.title.clone(),
+            component: e.component.clone(),
+            at: e.at,
+            created_by: Some(actor.0),
+            created_at: now,
+        })
+    }
+
+    /// Change events at `[from, to)`, newest first, at most `limit`.
+    pub async fn list_change_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, ChangeEvent>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CHANGE_COLUMNS} FROM change_events WHERE at >= $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT $3"
+            )))
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Stores a spike alert and its `pattern.detected` event in one
+    /// transaction, unless this topic already has an alert for this day;
+    /// gives `true` if it was new (so the event goes out exactly once).
+    pub async fn insert_pattern_alert(&self, a: &PatternAlert) -> Result<bool, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(
+                "INSERT INTO pattern_alerts (id, topic, day, observed, expected, p_value, q_value, window_start, \
+                 window_end, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (topic, day) DO NOTHING",
+            )
+            .bind(a.id)
+            .bind(&a.topic)
+            .bind(&a.day)
+            .bind(a.observed)
+            .bind(a.expected)
+            .bind(a.p_value)
+            .bind(a.q_value)
+            .bind(a.window_start)
+            .bind(a.window_end)
+            .bind(a.created_at)
+            .execute(&mut *tx)
+            .await?;
+            let new = done.rows_affected() == 1;
+            if new {
+                let event = NewJob::event(
+                    "pattern.detected",
+                    None,
+                    json!({"alert_id": a.id, "kind": "topic_spike", "topic": a.topic, "day": a.day,
+                           "observed": a.observed, "expected": a.expected, "p_value": a.p_value,
+                           "q_value": a.q_value, "window_start": a.window_start, "window_end": a.window_end}),
+                    a.created_at,
+                );
+                let _ = tx.insert_job(&event, a.created_at).await?;
+            }
+            tx.commit().await?;
+            Ok::<bool, StoreError>(new)
+        })
+    }
+
+    /// Spike alerts raised at or after `since`, newest first.
+    pub async fn pattern_alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PatternAlert>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, PatternAlert>(sqlx::AssertSqlSafe(format!(
+                "SELECT {ALERT_COLUMNS} FROM pattern_alerts WHERE created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT 50"
+            )))
+            .bind(since)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}
