@@ -124,7 +124,7 @@ description = Beschreibung
 form-has-errors = Bitte korrigieren Sie die markierten Felder.
 create-case = Fall anlegen
 search-customers = Kunden suchen
-search-customers-hint = E-Mail, externe ID oder Namensanfang
+search-customers-hint = E-Mail, externe ID oder Teil des Namens
 search = Suchen
 name = Name
 email = E-Mail
@@ -853,3 +853,16 @@ paradox-finding-above = darüber
 paradox-finding-below = darunter
 paradox-finding-no_difference = kein Unterschied nachweisbar
 paradox-finding-too_small = zu wenige für eine Aussage
+
+## Search
+search-title = Suche
+search-label = Fälle, Kund:innen, Firmenkonten und Artikel durchsuchen
+search-placeholder = Suchen … (Taste /)
+search-hint = Findet Fälle über Referenz, Betreff oder ein Wort einer Nachricht oder Notiz; Kund:innen über einen Teil des Namens, die E-Mail-Adresse oder die externe ID; Firmenkonten über den Namen; Artikel über ihre Wörter.
+search-nothing = Nichts gefunden für „{ $q }“.
+search-too-long = Die Suche darf höchstens { $max } Zeichen lang sein.
+search-cases = Fälle
+search-customers-group = Kund:innen
+search-accounts = Firmenkonten
+search-articles = Artikel
+search-corrected = Artikel für „{ $q }“.

@@ -124,7 +124,7 @@ description = Description
 form-has-errors = Please correct the marked fields.
 create-case = Create case
 search-customers = Search customers
-search-customers-hint = Email, external id or start of name
+search-customers-hint = Email, external id or part of the name
 search = Search
 name = Name
 email = Email
@@ -853,3 +853,16 @@ paradox-finding-above = above
 paradox-finding-below = below
 paradox-finding-no_difference = no difference shown
 paradox-finding-too_small = too few to tell
+
+## Search
+search-title = Search
+search-label = Search cases, customers, accounts and articles
+search-placeholder = Search… (press /)
+search-hint = Find cases by reference, subject or a word of a message or note; customers by any part of the name, email or external id; accounts by name; articles by their words.
+search-nothing = Nothing found for “{ $q }”.
+search-too-long = The search may be at most { $max } characters long.
+search-cases = Cases
+search-customers-group = Customers
+search-accounts = Accounts
+search-articles = Articles
+search-corrected = Showing articles for “{ $q }”.

@@ -32,6 +32,7 @@ mod overview;
 mod page;
 mod routing;
 pub mod schema;
+mod search;
 mod sla;
 mod solutions;
 mod templates;
@@ -59,6 +60,7 @@ pub use outbox::{EVENT_JOB_ATTEMPTS, NewJob};
 pub use overview::{AccountCustomer, CustomerFacts, CustomerSurvey};
 pub use page::{Cursor, Page};
 pub use routing::{AgentRouting, RouteRequest, RoutingSettings};
+pub use search::{CaseHit, SEARCH_WORDS_MAX, search_words};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
 pub use solutions::{
     IndexTerms, LinkedSolution, ReadVersion, ResolvedCase, Solution, SolutionFilter, SolutionHit, SolutionQuery,

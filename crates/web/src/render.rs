@@ -28,6 +28,7 @@ templates!(
     "case_new.html",
     "customer.html",
     "customers.html",
+    "search.html",
     "settings.html",
     "users.html",
     "sla.html",

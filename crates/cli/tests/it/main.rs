@@ -17,6 +17,7 @@ mod incidents;
 mod mailin;
 mod reliability;
 mod routing;
+mod search;
 mod sla;
 mod solutions;
 mod storage;

@@ -14,6 +14,7 @@ pub mod goodwill;
 pub mod inbox;
 pub mod incidents;
 pub mod routing;
+pub mod search;
 pub mod session;
 pub mod settings;
 pub mod sla;
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/goodwill/rules", post(incidents::rule_create))
         .route("/settings/goodwill/rules/{id}/toggle", post(incidents::rule_toggle))
         .route("/settings/goodwill/rules/{id}/delete", post(incidents::rule_delete))
+        .route("/search", get(search::page))
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::page))
         .route("/accounts/{id}", get(customers::account_page))
