@@ -29,6 +29,8 @@ templates!(
     "customer.html",
     "customers.html",
     "search.html",
+    "customer_form.html",
+    "accounts.html",
     "settings.html",
     "users.html",
     "sla.html",

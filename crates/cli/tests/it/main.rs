@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod concurrency;
 mod customer360;
+mod customer_forms;
 mod detection;
 mod followup;
 mod goodwill;
