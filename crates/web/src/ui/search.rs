@@ -9,6 +9,10 @@ use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
+/// Results shown per kind; one more is asked for, and a group that has
+/// it reads `20+`.
+const PER_KIND: usize = LIMIT_DEFAULT * 2;
+
 #[derive(Deserialize)]
 pub struct SearchPageQuery {
     q: Option<String>,
@@ -27,8 +31,26 @@ pub async fn page(
         (None, Some("search-too-long"))
     } else {
         let query = search::parse_query(Some(trimmed))?;
-        (Some(search::search(&state, &query, LIMIT_DEFAULT * 2).await?), None)
+        (Some(search::search(&state, &query, PER_KIND + 1).await?), None)
     };
+    let mut more: Vec<&str> = Vec::new();
+    let mut results = results;
+    if let Some(r) = results.as_mut() {
+        for (kind, len) in [
+            ("cases", r.cases.len()),
+            ("customers", r.customers.len()),
+            ("accounts", r.accounts.len()),
+            ("articles", r.articles.len()),
+        ] {
+            if len > PER_KIND {
+                more.push(kind);
+            }
+        }
+        r.cases.truncate(PER_KIND);
+        r.customers.truncate(PER_KIND);
+        r.accounts.truncate(PER_KIND);
+        r.articles.truncate(PER_KIND);
+    }
     let cases: Vec<Value> = results
         .as_ref()
         .map(|r| {
@@ -59,6 +81,7 @@ pub async fn page(
             corrected_query => results.as_ref().and_then(|r| r.corrected_query.clone()),
             error => error,
             query_max => QUERY_MAX,
+            more => more,
         },
     )?;
     Ok(html.into_response())
