@@ -27,6 +27,7 @@ pub mod mailin;
 pub mod overview;
 pub mod password;
 pub mod routing;
+pub mod search;
 pub mod secret;
 pub mod service;
 pub mod sla;

@@ -42,7 +42,8 @@ pub struct CustomerPatch {
 pub struct CustomerFilter {
     pub account_id: Option<AccountId>,
     pub tier: Option<Tier>,
-    /// Exact email, or a name prefix (case-insensitive).
+    /// Exact email (case-insensitive), exact external id, or any part of
+    /// the name (case-insensitive).
     pub q: Option<String>,
     pub cursor: Option<Cursor>,
     pub limit: usize,
@@ -326,9 +327,13 @@ impl Store {
                         .push_bind(text.to_string())
                         .push(")");
                 } else {
-                    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    // Any part of the name; LOWER folds ASCII only on
+                    // SQLite, so the name as typed is tried as well.
+                    let escaped = crate::search::like_escaped(text);
                     q.push(" AND (LOWER(name) LIKE ")
-                        .push_bind(format!("{}%", escaped.to_lowercase()))
+                        .push_bind(format!("%{}%", escaped.to_lowercase()))
+                        .push(" ESCAPE '\\' OR name LIKE ")
+                        .push_bind(format!("%{escaped}%"))
                         .push(" ESCAPE '\\' OR external_id = ")
                         .push_bind(text.to_string())
                         .push(")");

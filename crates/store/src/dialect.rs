@@ -337,6 +337,53 @@ impl Dialect {
     }
 }
 
+// The case search differs by design too (migration 0017): an FTS5 table
+// `cases_fts` fed by triggers on SQLite (one row per case head and per
+// timeline text, folded, not stemmed), GIN expression indexes over the
+// cases and their events on PostgreSQL ('simple' configuration).
+
+impl Dialect {
+    /// The ids of the newest `$2` cases matching `$1` (a query from
+    /// [`Dialect::case_match`]) by their reference, subject, description or
+    /// a timeline text, newest first, as `CaseHit` rows. On SQLite the
+    /// newest 1,000 matching index rows are read (FTS5 walks its rowids
+    /// backwards without ranking), so a word on every case stays cheap.
+    pub(crate) fn case_search(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT c.id, c.subject, c.state, c.priority, c.customer_id, cu.name AS customer_name, c.created_at \
+                 FROM cases c JOIN customers cu ON cu.id = c.customer_id \
+                 WHERE c.id IN (SELECT case_id FROM cases_fts WHERE cases_fts MATCH $1 ORDER BY rowid DESC LIMIT 1000) \
+                 ORDER BY c.id DESC LIMIT $2"
+            }
+            Dialect::Postgres => {
+                "SELECT c.id, c.subject, c.state, c.priority, c.customer_id, cu.name AS customer_name, c.created_at \
+                 FROM cases c JOIN customers cu ON cu.id = c.customer_id \
+                 WHERE c.id IN (\
+                   SELECT id FROM cases WHERE to_tsvector('simple', right(replace(id::text, '-', ''), 8) || ' ' || subject || ' ' || description) \
+                     @@ to_tsquery('simple', $1) \
+                   UNION SELECT case_id FROM case_events WHERE body IS NOT NULL AND body <> '' \
+                     AND to_tsvector('simple', body) @@ to_tsquery('simple', $1)) \
+                 ORDER BY c.id DESC LIMIT $2"
+            }
+        }
+    }
+
+    /// The query of [`Dialect::case_search`]: every one of `words` as a
+    /// word prefix. Words must be letters and digits only (nothing here
+    /// quotes anything else).
+    pub(crate) fn case_match(self, words: &[&str]) -> String {
+        match self {
+            Dialect::Sqlite => words
+                .iter()
+                .map(|w| format!("\"{w}\"*"))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+            Dialect::Postgres => words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+        }
+    }
+}
+
 // ------------------------------------------------------------ query plans
 
 /// Reading the plan the database chose for a query, as text (tests and
@@ -392,7 +439,7 @@ impl Dialect {
             Dialect::Sqlite => {
                 "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx_%' \
-                 AND m.name NOT LIKE 'solutions_fts%'"
+                 AND m.name NOT LIKE 'solutions_fts%' AND m.name NOT LIKE 'cases_fts%'"
             }
             Dialect::Postgres => {
                 "SELECT table_name::text, column_name::text FROM information_schema.columns \
@@ -409,7 +456,7 @@ impl Dialect {
     pub(crate) fn schema_indexes(self) -> &'static str {
         match self {
             Dialect::Sqlite => {
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE '_sqlx_%' AND tbl_name NOT LIKE 'solutions_fts%'"
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE '_sqlx_%' AND tbl_name NOT LIKE 'solutions_fts%' AND tbl_name NOT LIKE 'cases_fts%'"
             }
             Dialect::Postgres => {
                 "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \

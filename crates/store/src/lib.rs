@@ -33,6 +33,7 @@ mod page;
 mod patterns;
 mod routing;
 pub mod schema;
+mod search;
 mod sla;
 mod solutions;
 mod templates;
@@ -61,6 +62,7 @@ pub use overview::{AccountCustomer, CustomerFacts, CustomerSurvey};
 pub use page::{Cursor, Page};
 pub use patterns::{ChangeEvent, FeedbackFact, NewChangeEvent, PatternAlert};
 pub use routing::{AgentRouting, RouteRequest, RoutingSettings};
+pub use search::{CaseHit, SEARCH_WORDS_MAX, search_words};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
 pub use solutions::{
     IndexTerms, LinkedSolution, ReadVersion, ResolvedCase, Solution, SolutionFilter, SolutionHit, SolutionQuery,

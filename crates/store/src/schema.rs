@@ -8,8 +8,10 @@ use crate::{Store, StoreError, with_pool};
 
 /// Indexes only PostgreSQL has: `cases_unassigned` gives "unassigned,
 /// open, newest first" its order there; SQLite takes that order from
-/// `cases_assignee` (migration 0014).
-pub const POSTGRES_ONLY_INDEXES: &[&str] = &["cases_unassigned"];
+/// `cases_assignee` (migration 0014); `cases_fts_text` and
+/// `case_events_fts_body` are its case search, which SQLite keeps in the
+/// FTS5 table `cases_fts` (migration 0017).
+pub const POSTGRES_ONLY_INDEXES: &[&str] = &["cases_unassigned", "cases_fts_text", "case_events_fts_body"];
 
 impl Store {
     /// `table.column` for every column of every amends table, sorted.

@@ -79,6 +79,12 @@
     var t = e.target;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+    // "/" focuses the search box in the navigation.
+    if (e.key === "/") {
+      var box = document.querySelector("[data-search-box]");
+      if (box) { box.focus(); box.select(); e.preventDefault(); }
+      return;
+    }
     var r = rows();
     if (!r.length) return;
     if (e.key === "j") { mark(current + 1); e.preventDefault(); }

@@ -13,6 +13,7 @@ pub mod json;
 pub mod mail;
 
 pub mod routing;
+pub mod search;
 pub mod sla;
 pub mod solutions;
 pub mod templates;
@@ -49,6 +50,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
         (name = "solutions", description = "Solution database: versioned articles, stemmed full-text search, suggestions and similar cases, statistics, help center theme"),
         (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
+        (name = "search", description = "One search over cases, customers, accounts and solution articles"),
         (name = "analytics", description = "Measure and learn: the dashboard's key figures and the service recovery paradox"),
     )
 )]
@@ -91,7 +93,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(incidents::router())
             .merge(templates::router())
             .merge(solutions::router())
-            .merge(routing::router()),
+            .merge(routing::router())
+            .merge(search::router()),
     )
 }
 

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod assets;
 pub mod cases;
 pub mod chart;
+pub mod customer_forms;
 pub mod customers;
 pub mod feedback;
 pub mod followup;
@@ -16,6 +17,7 @@ pub mod inbox;
 pub mod incidents;
 pub mod patterns;
 pub mod routing;
+pub mod search;
 pub mod session;
 pub mod settings;
 pub mod sla;
@@ -83,8 +85,18 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/goodwill/rules", post(incidents::rule_create))
         .route("/settings/goodwill/rules/{id}/toggle", post(incidents::rule_toggle))
         .route("/settings/goodwill/rules/{id}/delete", post(incidents::rule_delete))
-        .route("/customers", get(customers::list))
+        .route("/search", get(search::page))
+        .route("/customers", get(customers::list).post(customer_forms::create))
+        .route("/customers/new", get(customer_forms::new_page))
         .route("/customers/{id}", get(customers::page))
+        .route(
+            "/customers/{id}/edit",
+            get(customer_forms::edit_page).post(customer_forms::update),
+        )
+        .route(
+            "/accounts",
+            get(customer_forms::accounts).post(customer_forms::create_account),
+        )
         .route("/accounts/{id}", get(customers::account_page))
         .route("/assets/{name}", get(assets::serve))
         .route("/feedback", get(feedback::stream))

@@ -1,0 +1,103 @@
+// Issue 17 (search and customers): the search box in the navigation, reached
+// with "/", finds customers by last name and cases by a word of a note, in
+// German and English, on a desktop (1440×900) and a phone (390×844); the
+// search and customer pages never scroll sideways; a customer is created
+// with an error next to a field first.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { startServer, startBrowser, login } from "./harness.mjs";
+
+const shots = resolve(import.meta.dirname, "screenshots");
+let server, browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = await startServer();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const sizes = [
+  { name: "1440", viewport: { width: 1440, height: 900 } },
+  { name: "390", viewport: { width: 390, height: 844 } },
+];
+
+async function noSidewaysScroll(page, what) {
+  const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= client + 1, `${what} scrolls sideways: ${scroll} > ${client}`);
+}
+
+async function searchWithSlash(page, text) {
+  await page.locator("body").click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press("/");
+  const box = page.locator("[data-search-box]");
+  assert.equal(await box.evaluate((el) => el === document.activeElement), true, "/ focuses the search box");
+  await box.fill(text);
+  await box.press("Enter");
+  await page.waitForURL(/\/search\?q=/);
+}
+
+for (const size of sizes) {
+  test(`German search at ${size.name} px: a customer by last name, a case by a word of a note`, async () => {
+    const page = await browser.newPage({ viewport: size.viewport });
+    await login(page, server.base, "admin");
+    await searchWithSlash(page, "Schulz");
+    const customers = page.getByTestId("search-customers");
+    await customers.getByRole("heading", { name: /Kund:innen/ }).waitFor();
+    assert.ok((await customers.getByRole("link", { name: /Schulz/ }).count()) > 0);
+    await noSidewaysScroll(page, "search (de)");
+    await page.screenshot({ path: join(shots, `search-de-${size.name}.png`), fullPage: false });
+
+    await searchWithSlash(page, "Logistik");
+    const cases = page.getByTestId("search-cases");
+    await cases.getByRole("heading", { name: /Fälle/ }).waitFor();
+    await cases.getByRole("link").first().click();
+    await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
+
+    await page.goto(`${server.base}/customers?q=schulz`);
+    assert.ok((await page.locator("table.cases tbody tr a").count()) > 0, "customers by part of the name");
+    await noSidewaysScroll(page, "customers (de)");
+    await page.screenshot({ path: join(shots, `customers-de-${size.name}.png`), fullPage: false });
+    await page.close();
+  });
+
+  test(`English search at ${size.name} px: cases, articles, and nothing found`, async () => {
+    const page = await browser.newPage({ viewport: size.viewport });
+    await login(page, server.base, "emma");
+    await searchWithSlash(page, "logistics");
+    await page.getByTestId("search-cases").getByRole("heading", { name: /Cases/ }).waitFor();
+    await noSidewaysScroll(page, "search (en)");
+    await page.screenshot({ path: join(shots, `search-en-${size.name}.png`), fullPage: false });
+    await searchWithSlash(page, "zzzqqqxx");
+    await page.getByTestId("search-empty").waitFor();
+    assert.match(await page.getByTestId("search-empty").textContent(), /Nothing found/);
+    await page.close();
+  });
+}
+
+test("create a customer in English: an error next to the field, then the customer page", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await login(page, server.base, "emma");
+  await page.goto(`${server.base}/customers`);
+  await page.getByRole("link", { name: "New customer" }).click();
+  await page.getByLabel("Name").fill("Jana Testfeld");
+  await page.getByLabel("Email").fill("not-an-address");
+  await page.getByRole("button", { name: "Create customer" }).click();
+  await page.locator("#email-error").waitFor();
+  assert.match(await page.locator("#email-error").textContent(), /valid email/);
+  await noSidewaysScroll(page, "customer form (en)");
+  await page.screenshot({ path: join(shots, "customer-form-en-390.png"), fullPage: true });
+  await page.getByLabel("Email").fill("jana.testfeld@example.com");
+  await page.getByRole("button", { name: "Create customer" }).click();
+  await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
+  await page.getByRole("heading", { name: /Jana Testfeld/ }).waitFor();
+  await searchWithSlash(page, "testfeld");
+  await page.getByTestId("search-customers").getByRole("link", { name: "Jana Testfeld" }).waitFor();
+  await page.close();
+});
