@@ -73,14 +73,8 @@ pub fn hot_filters(agent: UserId, customer: CustomerId, now: DateTime<Utc>) -> V
     ]
 }
 
-/// Timing of one query shape.
-#[derive(Debug, Clone)]
-pub struct QueryTiming {
-    pub name: &'static str,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub rows: usize,
-}
+pub use crate::timing::QueryTiming;
+use crate::timing::percentile;
 
 #[derive(Debug, Clone)]
 pub struct InboxBench {
@@ -90,14 +84,6 @@ pub struct InboxBench {
     pub timings: Vec<QueryTiming>,
     /// The analytics reports on the same data.
     pub analytics: Vec<QueryTiming>,
-}
-
-pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
 }
 
 /// Fills `store` with `cases` cases for `customers` customers (no

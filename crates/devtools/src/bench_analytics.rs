@@ -2,7 +2,7 @@
 //! data set the inbox benchmark has just loaded, through the same `App`
 //! functions the API calls.
 
-use crate::bench::QueryTiming;
+use crate::timing::{QueryTiming, percentile};
 use amends_app::analytics::{Scope, kpis, paradox, roi};
 use amends_app::{App, Clock, Config};
 use amends_store::{AnalyticsFilter, Store};
@@ -40,8 +40,8 @@ pub async fn analytics(store: &Store, now: DateTime<Utc>, iterations: usize) -> 
         samples.sort_by(f64::total_cmp);
         out.push(QueryTiming {
             name,
-            p50_ms: crate::bench::percentile(&samples, 0.5),
-            p99_ms: crate::bench::percentile(&samples, 0.99),
+            p50_ms: percentile(&samples, 0.5),
+            p99_ms: percentile(&samples, 0.99),
             rows,
         });
     }

@@ -2,6 +2,7 @@
 //! 100,000 articles), printed as figures and a ratio to a small reference
 //! database; never asserted in tests.
 
+use crate::timing::percentile;
 use amends_app::solutions::{self, Search, terms_of};
 use amends_domain::Language;
 use amends_domain::solution::SolutionDraft;
@@ -273,19 +274,6 @@ pub struct SearchBench {
     pub max_ms: f64,
     /// Mean results per query.
     pub mean_results: f64,
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
 }
 
 /// Loads `articles` generated articles (half German, half English) into

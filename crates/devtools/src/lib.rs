@@ -8,3 +8,4 @@ pub mod bench;
 pub mod bench_analytics;
 pub mod bench_search;
 pub mod demo;
+mod timing;
