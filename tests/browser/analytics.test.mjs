@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
 let server, browser;
@@ -53,19 +53,19 @@ test("dashboard, recovery paradox and ROI on the demo data", async () => {
         await page.locator(`#${id} .chart-canvas svg`).waitFor({ timeout: 10_000 });
       }
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
-      await page.screenshot({ path: join(shots, `dashboard-${lang}-${device}.png`), fullPage: true });
+      await shot(page, { path: join(shots, `dashboard-${lang}-${device}.png`), fullPage: true });
 
       await page.goto(`${server.base}/analytics/paradox?days=365`);
       assert.match(await page.locator("[data-finding]").textContent(), w.paradox);
       await page.locator("#chart-paradox .chart-canvas svg").waitFor({ timeout: 10_000 });
       assert.ok(await page.locator('table.paradox tr[data-verdict="above"]').count() >= 1);
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
-      await page.screenshot({ path: join(shots, `paradox-${lang}-${device}.png`), fullPage: true });
+      await shot(page, { path: join(shots, `paradox-${lang}-${device}.png`), fullPage: true });
 
       await page.goto(`${server.base}/analytics/roi?days=365`);
       assert.match(await page.locator("[data-finding]").textContent(), w.pays);
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
-      await page.screenshot({ path: join(shots, `roi-${lang}-${device}.png`), fullPage: true });
+      await shot(page, { path: join(shots, `roi-${lang}-${device}.png`), fullPage: true });
       // The form keeps inputs in range; a link with one out of range is
       // named on the page, not a raw error.
       assert.equal(await page.locator('input[name="lifetime_months"]').getAttribute("min"), "1");

@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
 let server, browser;
@@ -62,7 +62,7 @@ test("the SLA report draws attainment per policy as a bar chart", async () => {
       await figure.locator("details > summary", { hasText: table }).waitFor();
       assert.equal(await figure.locator("details table tbody tr").count() > 0, true);
       assert.deepEqual(errors, []);
-      await page.screenshot({ path: join(shots, `sla-chart-${lang}-${device}.png`), fullPage: false });
+      await shot(page, { path: join(shots, `sla-chart-${lang}-${device}.png`), fullPage: false });
       await page.close();
     }
   }

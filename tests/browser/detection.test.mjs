@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
 let server, browser;
@@ -77,7 +77,7 @@ test("complaints in German and English reach the stream and open cases", async (
   assert.ok(await deItem.getByTestId("topic").count() >= 1, "topics shown");
   assert.match(await deItem.getByTestId("rule-fired").textContent(), /Regel/);
   assert.match(await items.first().textContent(), /Wonderful service/);
-  await page.screenshot({ path: join(shots, "feedback-de.png"), fullPage: false });
+  await shot(page, { path: join(shots, "feedback-de.png"), fullPage: false });
 
   // Filters live in the URL.
   await page.locator("#f-sentiment").selectOption("negative");
@@ -96,7 +96,7 @@ test("complaints in German and English reach the stream and open cases", async (
   await agent.getByText("Ich kündige mein Abo!").first().waitFor();
   await agent.goto(`${server.base}/inbox?state=open&origin=feedback`);
   await agent.getByRole("link", { name: new RegExp(`Order ${stamp}`) }).waitFor();
-  await agent.screenshot({ path: join(shots, "inbox-feedback-de.png"), fullPage: false });
+  await shot(agent, { path: join(shots, "inbox-feedback-de.png"), fullPage: false });
 
   // In English the stream speaks English.
   await page.goto(`${server.base}/feedback`);

@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 import { startSmtpSink } from "./smtp-sink.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
@@ -59,12 +59,12 @@ test("a 2-star survey answer reopens the resolved case", async () => {
   await customer.getByLabel(/Möchten Sie uns noch etwas sagen/).fill("Es fehlt immer noch ein Teil.");
   await customer.getByRole("button", { name: "Antwort senden" }).click();
   await customer.getByTestId("survey-thanks").waitFor();
-  await customer.screenshot({ path: join(shots, "survey-thanks-de.png") });
+  await shot(customer, { path: join(shots, "survey-thanks-de.png") });
 
   await page.goto(`${server.base}/cases/${caseId}`);
   assert.match(await page.getByTestId("case-state").textContent(), /Wiedereröffnet/);
   assert.match(await page.locator(".event-survey_answered").textContent(), /2 von 5 Sternen/);
   assert.match(await page.locator(".event-survey_answered").textContent(), /Es fehlt immer noch ein Teil/);
   await page.getByTestId("lead-attention").waitFor();
-  await page.screenshot({ path: join(shots, "case-reopened-de.png"), fullPage: true });
+  await shot(page, { path: join(shots, "case-reopened-de.png"), fullPage: true });
 });

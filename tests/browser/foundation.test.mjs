@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
 let server, browser;
@@ -24,7 +24,7 @@ test("an agent works a case in German", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await login(page, server.base, "anna");
   await assert.doesNotReject(page.getByRole("heading", { name: /Eingang/ }).waitFor());
-  await page.screenshot({ path: join(shots, "inbox-de.png"), fullPage: false });
+  await shot(page, { path: join(shots, "inbox-de.png"), fullPage: false });
 
   // A form with a missing subject shows the error next to the field.
   await page.getByRole("link", { name: "Neuer Fall" }).first().click();
@@ -58,7 +58,7 @@ test("an agent works a case in German", async () => {
   await page.getByLabel("Interne Notiz hinzufügen").fill("Kundin angerufen, Entschuldigung ausgesprochen.");
   await page.getByRole("button", { name: "Notiz speichern" }).click();
   await page.locator(".event-note", { hasText: "Kundin angerufen" }).waitFor();
-  await page.screenshot({ path: join(shots, "case-de.png"), fullPage: true });
+  await shot(page, { path: join(shots, "case-de.png"), fullPage: true });
   await page.close();
 });
 
@@ -89,7 +89,7 @@ test("an agent works a case in English, with the keyboard", async () => {
   await page.getByLabel("Language").first().selectOption("de");
   await page.waitForLoadState("load");
   await page.getByTestId("case-state").filter({ hasText: "Bestätigt" }).waitFor();
-  await page.screenshot({ path: join(shots, "case-en-then-de.png"), fullPage: false });
+  await shot(page, { path: join(shots, "case-en-then-de.png"), fullPage: false });
   await page.close();
 });
 

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 import { startSmtpSink } from "./smtp-sink.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
@@ -97,7 +97,7 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
   await page.getByRole("button", { name: /Gewähren oder Freigabe anfragen/ }).click();
   await page.waitForURL(/#goodwill/);
   await grants.filter({ hasText: "wartet auf Freigabe" }).waitFor();
-  await page.screenshot({ path: join(shots, "goodwill-case-de.png"), fullPage: true });
+  await shot(page, { path: join(shots, "goodwill-case-de.png"), fullPage: true });
 
   // The lead approves it in the queue with one click and a reason.
   const lead = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -123,7 +123,7 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
   const text = await csv.text();
   assert.match(text, /Paket kam beschädigt an/);
   assert.match(text, /Stammkundin, einverstanden/);
-  await lead.screenshot({ path: join(shots, "goodwill-ledger-de.png"), fullPage: true });
+  await shot(lead, { path: join(shots, "goodwill-ledger-de.png"), fullPage: true });
 
   // The customer page shows both grants as received.
   await page.goto(`${server.base}/customers/${customerId}`);

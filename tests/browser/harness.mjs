@@ -53,3 +53,16 @@ export async function login(page, base, user, password = "amends-demo") {
   await page.getByRole("button", { name: /Anmelden|Sign in/ }).click();
   await page.waitForURL(/\/inbox/);
 }
+
+// A screenshot, tried again after a moment if Chromium cannot capture one
+// (it refuses now and then on a busy machine: "Unable to capture screenshot").
+export async function shot(page, options) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.screenshot(options);
+    } catch (e) {
+      if (attempt >= 3 || !/Unable to capture screenshot/.test(String(e))) throw e;
+      await page.waitForTimeout(500 * attempt);
+    }
+  }
+}

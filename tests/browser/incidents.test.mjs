@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
 let server, browser;
@@ -65,7 +65,7 @@ test("incident page: declare, upload affected customers, open a proactive case, 
   const affected = page.getByTestId("affected");
   assert.equal(await affected.locator("tbody tr").count(), 2);
   assert.match(await affected.textContent(), /delay_minutes: 200, order_id: T-1\b/);
-  await page.screenshot({ path: `${shots}/incident-page.png`, fullPage: true });
+  await shot(page, { path: `${shots}/incident-page.png`, fullPage: true });
 
   // The same list again adds nobody.
   await page.locator("#affected-csv").fill(`customer_external_id,delay_minutes\nINC-${tag}-1,200\n`);

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
 let server, browser;
@@ -52,7 +52,7 @@ for (const size of sizes) {
     await customers.getByRole("heading", { name: /Kund:innen/ }).waitFor();
     assert.ok((await customers.getByRole("link", { name: /Schulz/ }).count()) > 0);
     await noSidewaysScroll(page, "search (de)");
-    await page.screenshot({ path: join(shots, `search-de-${size.name}.png`), fullPage: false });
+    await shot(page, { path: join(shots, `search-de-${size.name}.png`), fullPage: false });
 
     await searchWithSlash(page, "Logistik");
     const cases = page.getByTestId("search-cases");
@@ -63,7 +63,7 @@ for (const size of sizes) {
     await page.goto(`${server.base}/customers?q=schulz`);
     assert.ok((await page.locator("table.cases tbody tr a").count()) > 0, "customers by part of the name");
     await noSidewaysScroll(page, "customers (de)");
-    await page.screenshot({ path: join(shots, `customers-de-${size.name}.png`), fullPage: false });
+    await shot(page, { path: join(shots, `customers-de-${size.name}.png`), fullPage: false });
     await page.close();
   });
 
@@ -73,7 +73,7 @@ for (const size of sizes) {
     await searchWithSlash(page, "logistics");
     await page.getByTestId("search-cases").getByRole("heading", { name: /Cases/ }).waitFor();
     await noSidewaysScroll(page, "search (en)");
-    await page.screenshot({ path: join(shots, `search-en-${size.name}.png`), fullPage: false });
+    await shot(page, { path: join(shots, `search-en-${size.name}.png`), fullPage: false });
     await searchWithSlash(page, "zzzqqqxx");
     await page.getByTestId("search-empty").waitFor();
     assert.match(await page.getByTestId("search-empty").textContent(), /Nothing found/);
@@ -92,7 +92,7 @@ test("create a customer in English: an error next to the field, then the custome
   await page.locator("#email-error").waitFor();
   assert.match(await page.locator("#email-error").textContent(), /valid email/);
   await noSidewaysScroll(page, "customer form (en)");
-  await page.screenshot({ path: join(shots, "customer-form-en-390.png"), fullPage: true });
+  await shot(page, { path: join(shots, "customer-form-en-390.png"), fullPage: true });
   await page.getByLabel("Email").fill("jana.testfeld@example.com");
   await page.getByRole("button", { name: "Create customer" }).click();
   await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
 let server, browser;
@@ -54,7 +54,7 @@ test("write an article, find it with a typo, read it in the public help center",
   await customer.getByRole("link", { name: "Unsubscribe from the newsletter" }).click();
   await customer.getByTestId("help-article").getByText("switch off the newsletter").waitFor();
   assert.equal(await customer.getByText("Refund a double charge").count(), 0, "internal articles stay internal");
-  await customer.screenshot({ path: join(shots, "help-article-en.png"), fullPage: true });
+  await shot(customer, { path: join(shots, "help-article-en.png"), fullPage: true });
 
   // A lead themes it; a bad colour is refused next to the field.
   const lead = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -74,5 +74,5 @@ test("write an article, find it with a typo, read it in the public help center",
   const bg = await de.locator(".help-top").evaluate((el) => getComputedStyle(el).backgroundColor);
   assert.equal(bg, "rgb(10, 125, 85)");
   await de.getByRole("link", { name: "Beschädigtes Paket: Ersatz oder Erstattung" }).waitFor();
-  await de.screenshot({ path: join(shots, "help-home-de.png"), fullPage: true });
+  await shot(de, { path: join(shots, "help-home-de.png"), fullPage: true });
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { startServer, startBrowser, login, shot } from "./harness.mjs";
 
 const shots = resolve(import.meta.dirname, "screenshots");
 let server, browser, shop, shopBase;
@@ -78,7 +78,7 @@ test("a German complaint through the widget on another origin opens a case", asy
     `Bestellung ${stamp}: Die Lieferung kam zwei Wochen zu spät und die Vase war kaputt. Ich kündige mein Abo!`,
   );
   await form.getByLabel(/E-Mail/).fill(`widget-${stamp}@example.de`);
-  await shopPage.screenshot({ path: join(shots, "widget-form-de.png"), fullPage: false });
+  await shot(shopPage, { path: join(shots, "widget-form-de.png"), fullPage: false });
   await form.getByRole("button", { name: "Senden" }).click();
   await shopPage.getByTestId("amends-thanks").waitFor();
   assert.match(await shopPage.getByTestId("amends-thanks").textContent(), /Danke/);
