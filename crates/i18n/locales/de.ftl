@@ -797,7 +797,7 @@ paradox-moderator-controllable = Vermeidbarkeit
 paradox-moderator-response = Reaktionszeit
 paradox-moderator-goodwill = Kulanz
 paradox-moderator-profile = Profil aus der Forschung
-paradox-cell = { $label }: { $outcome } { $value } gegenüber { $base } ohne Fehler, { $diff } [{ $low }; { $high }], n = { $n }, q { $q } — { $verdict }.
+paradox-cell = { $label }: { $outcome } { $value } gegenüber { $base } ohne Fehler, { $diff } [{ $low }; { $high }], n = { $n }, { $q } — { $verdict }.
 paradox-cell-too-small = { $label }: n = { $n } gegenüber { $base } ohne Fehler — zu wenige für eine Aussage (mindestens { $min } je Gruppe).
 paradox-verdict-above = über den Kunden ohne Fehler
 paradox-verdict-below = unter den Kunden ohne Fehler

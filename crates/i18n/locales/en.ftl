@@ -797,7 +797,7 @@ paradox-moderator-controllable = Controllability
 paradox-moderator-response = Response time
 paradox-moderator-goodwill = Goodwill
 paradox-moderator-profile = Research profile
-paradox-cell = { $label }: { $outcome } { $value } vs { $base } never-failed, { $diff } [{ $low }, { $high }], n = { $n }, q { $q } — { $verdict }.
+paradox-cell = { $label }: { $outcome } { $value } vs { $base } never-failed, { $diff } [{ $low }, { $high }], n = { $n }, { $q } — { $verdict }.
 paradox-cell-too-small = { $label }: n = { $n } against { $base } never-failed — too few to tell (at least { $min } each).
 paradox-verdict-above = above the never-failed customers
 paradox-verdict-below = below the never-failed customers

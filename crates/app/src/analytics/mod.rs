@@ -84,3 +84,34 @@ fn hours(d: Duration) -> f64 {
 fn percent(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
 }
+
+/// The false discovery rate at which a difference counts as shown.
+pub const FDR: f64 = 0.05;
+
+/// What a cell of a report shows against its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Above the baseline (q < [`FDR`]); for recovered cells of the paradox: the paradox.
+    Above,
+    /// Below the baseline (q < [`FDR`]).
+    Below,
+    NoDifference,
+    /// Fewer than `amends_stats::MIN_GROUP` units or trials: not judged.
+    TooSmall,
+}
+
+impl Verdict {
+    /// The verdict of a judged cell from its Benjamini–Hochberg q-value and
+    /// which side of the baseline it lies on.
+    #[must_use]
+    pub fn of(q: f64, above: bool) -> Verdict {
+        if q >= FDR {
+            Verdict::NoDifference
+        } else if above {
+            Verdict::Above
+        } else {
+            Verdict::Below
+        }
+    }
+}

@@ -11,6 +11,7 @@
 //! means the customer said the problem was solved (or, without that
 //! answer, rated 4–5).
 
+pub use super::{FDR, Verdict};
 use super::{Scope, hours, settle_days};
 use crate::App;
 use crate::error::{AppError, AppResult};
@@ -21,8 +22,6 @@ use serde::{Deserialize, Serialize};
 
 /// The confidence of every interval in the report.
 pub const CONFIDENCE: f64 = 0.95;
-/// The false discovery rate at which a difference counts as shown.
-pub const FDR: f64 = 0.05;
 
 /// What the groups are compared on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -145,18 +144,6 @@ pub struct Comparison {
     pub p_value: f64,
     /// Benjamini–Hochberg adjusted over all cells of the report.
     pub q_value: f64,
-}
-
-/// What a cell shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Above the never-failed customers (for recovered cells: the paradox).
-    Above,
-    Below,
-    NoDifference,
-    /// Fewer than `amends_stats::MIN_GROUP` units on either side.
-    TooSmall,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -320,13 +307,7 @@ pub fn analyse(
     for (&i, q) in judged.iter().zip(qs) {
         if let Some(c) = cells[i].comparison.as_mut() {
             c.q_value = q;
-            cells[i].verdict = if q >= FDR {
-                Verdict::NoDifference
-            } else if c.diff > 0.0 {
-                Verdict::Above
-            } else {
-                Verdict::Below
-            };
+            cells[i].verdict = Verdict::of(q, c.diff > 0.0);
         }
     }
     ParadoxReport {

@@ -3,7 +3,7 @@
 //! with the effect and the q-value ("… 3,1-mal so viele wie erwartet …").
 
 use super::patterns::{Dimension, PatternCell, PatternReport, Verdict};
-use super::statement::q_value;
+pub use super::statement::q_phrase;
 use amends_domain::Language;
 use amends_i18n::FluentValue;
 use amends_i18n::catalog::I18n;
@@ -99,17 +99,6 @@ pub fn short_label(i18n: &I18n, lang: Language, report: &PatternReport, names: &
 #[must_use]
 pub fn ratio(r: Option<f64>, lang: Language) -> String {
     r.map_or_else(|| "—".to_string(), |r| format_decimal(r, 1, lang))
-}
-
-/// `q = 0,016` or `q < 0,001`.
-#[must_use]
-pub fn q_phrase(q: f64, lang: Language) -> String {
-    let text = q_value(q, lang);
-    if text.starts_with('<') {
-        format!("q {text}")
-    } else {
-        format!("q = {text}")
-    }
 }
 
 /// The baseline of a dimension in words.

@@ -5,7 +5,7 @@
 //! that are judged; cells with fewer than [`amends_stats::MIN_GROUP`]
 //! trials are not judged.
 
-use super::paradox::FDR;
+pub use super::Verdict;
 use crate::App;
 use crate::error::{AppError, AppResult};
 use amends_domain::Tier;
@@ -40,19 +40,6 @@ pub enum Dimension {
     /// A change event: complaints per day in the `window_days` after it
     /// against the `window_days` before it, in all and per topic.
     ChangeEvent,
-}
-
-/// What a cell shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// More complaints than the baseline (q < 0.05).
-    Above,
-    /// Fewer complaints than the baseline (q < 0.05).
-    Below,
-    NoDifference,
-    /// Fewer than `MIN_GROUP` trials: not judged.
-    TooSmall,
 }
 
 /// One cell: its complaints against what its baseline expects.
@@ -351,13 +338,7 @@ fn adjust(cells: &mut [PatternCell]) {
     for (&i, q) in judged.iter().zip(qs) {
         let c = &mut cells[i];
         c.q_value = Some(q);
-        c.verdict = if q >= FDR {
-            Verdict::NoDifference
-        } else if c.observed as f64 > c.expected {
-            Verdict::Above
-        } else {
-            Verdict::Below
-        };
+        c.verdict = Verdict::of(q, c.observed as f64 > c.expected);
     }
 }
 

@@ -90,6 +90,17 @@ pub fn q_value(q: f64, lang: Language) -> String {
     }
 }
 
+/// `q = 0,016` or `q < 0,001`.
+#[must_use]
+pub fn q_phrase(q: f64, lang: Language) -> String {
+    let text = q_value(q, lang);
+    if text.starts_with('<') {
+        format!("q {text}")
+    } else {
+        format!("q = {text}")
+    }
+}
+
 /// The difference with its interval: `+0,40 [0,21; 0,59]`.
 #[must_use]
 pub fn difference(outcome: Outcome, cmp: &super::paradox::Comparison, lang: Language) -> String {
@@ -136,11 +147,7 @@ pub fn cell(i18n: &I18n, lang: Language, report: &ParadoxReport, cell: &Cell) ->
         Verdict::Below => "paradox-verdict-below",
         _ => "paradox-verdict-none",
     };
-    let p = if cmp.q_value < 0.001 {
-        q_value(cmp.q_value, lang)
-    } else {
-        format!("= {}", q_value(cmp.q_value, lang))
-    };
+    let p = q_phrase(cmp.q_value, lang);
     i18n.t(
         lang,
         "paradox-cell",
