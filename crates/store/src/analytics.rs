@@ -117,6 +117,31 @@ impl Store {
         })
     }
 
+    /// How many cases matching the filter were created in `[from, to)`.
+    pub async fn count_cases_created(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<i64, StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        let sql = format!(
+            "SELECT COUNT(*) FROM cases c WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
+            case_filter_sql(4)
+        );
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .bind(amends_domain::ids::uuid_v7_at(from, 0))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
     /// When the cases that are no longer open left the backlog (resolved or
     /// else closed), for those that left at or after `since`.
     pub async fn backlog_exits(

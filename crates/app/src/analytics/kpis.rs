@@ -210,35 +210,43 @@ pub fn trend(
     out
 }
 
-async fn period_figures(
-    app: &App,
-    scope: &Scope,
-    settle: Duration,
-) -> AppResult<(Figures, Vec<CaseFact>, Vec<SurveyFact>, Vec<Unit>)> {
+/// One period's figures and the facts they came from.
+struct Period {
+    figures: Figures,
+    cases: Vec<CaseFact>,
+    surveys: Vec<SurveyFact>,
+    units: Vec<Unit>,
+    /// When cases left the backlog, from the period's start until now.
+    exits: Vec<DateTime<Utc>>,
+}
+
+async fn period(app: &App, scope: &Scope, settle: Duration) -> AppResult<Period> {
     let store = app.store();
     let now = app.now();
     let cases = store.case_facts(scope.from, scope.to, &scope.filter).await?;
-    let facts = store.survey_facts(scope.from, scope.to, &scope.filter).await?;
-    let units: Vec<Unit> = facts.iter().map(|f| Unit::from_fact(f, now, settle)).collect();
+    let surveys = store.survey_facts(scope.from, scope.to, &scope.filter).await?;
+    let units: Vec<Unit> = surveys.iter().map(|f| Unit::from_fact(f, now, settle)).collect();
     let reopened = store.reopened_count(scope.from, scope.to, &scope.filter).await?;
-    let exits = store
-        .backlog_exits(scope.from, &scope.filter)
-        .await?
-        .into_iter()
-        .filter(|e| *e < scope.to)
-        .count() as u64;
+    let exits = store.backlog_exits(scope.from, &scope.filter).await?;
+    let exits_in_period = exits.iter().filter(|e| **e < scope.to).count() as u64;
     let goodwill = store.goodwill_totals(scope.from, scope.to, &scope.filter).await?;
     let retained_with_goodwill = units.iter().filter(|u| u.goodwill && u.retained == Some(true)).count() as u64;
     let figures = figures(
         &cases,
         &units,
         u64::try_from(reopened).unwrap_or(0),
-        exits,
+        exits_in_period,
         &goodwill,
         retained_with_goodwill,
         now,
     );
-    Ok((figures, cases, facts, units))
+    Ok(Period {
+        figures,
+        cases,
+        surveys,
+        units,
+        exits,
+    })
 }
 
 /// The dashboard of a period.
@@ -246,14 +254,13 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
     let settle_days = super::settle_days(settle)?;
     let settle = Duration::days(settle_days);
     let store = app.store();
-    let (current, cases, facts, units) = period_figures(app, scope, settle).await?;
-    let (previous, ..) = period_figures(app, &scope.previous(), settle).await?;
+    let current = period(app, scope, settle).await?;
+    let previous = period(app, &scope.previous(), settle).await?.figures;
     let open_now = store.open_case_count(&scope.filter).await?;
-    let exits = store.backlog_exits(scope.from, &scope.filter).await?;
     let nf = store
         .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
         .await?;
-    let report = paradox::analyse(&units, &nf, Outcome::Retention, scope, settle_days);
+    let report = paradox::analyse(&current.units, &nf, Outcome::Retention, scope, settle_days);
     let mut retention = vec![Retention {
         group: "never_failed",
         n: report.never_failed.n,
@@ -268,9 +275,9 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
         from: scope.from,
         to: scope.to,
         settle_days,
-        trend: trend(scope, &cases, &facts, &exits, open_now),
-        heatmap: heatmap(&cases, app.config().timezone),
-        current,
+        trend: trend(scope, &current.cases, &current.surveys, &current.exits, open_now),
+        heatmap: heatmap(&current.cases, app.config().timezone),
+        current: current.figures,
         previous,
         backlog_now: open_now,
         open_incidents: store.open_incident_count().await?,

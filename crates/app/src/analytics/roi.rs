@@ -152,7 +152,7 @@ pub async fn report(app: &App, scope: &Scope, w: WhatIf, settle: Option<i64>) ->
         .collect();
     let recovered = units.iter().filter(|u| u.recovered).count();
     let (customers, clv_sum) = store.failed_customers(scope.from, scope.to, &scope.filter).await?;
-    let cases = store.case_facts(scope.from, scope.to, &scope.filter).await?.len() as u64;
+    let cases = u64::try_from(store.count_cases_created(scope.from, scope.to, &scope.filter).await?).unwrap_or(0);
     let goodwill = store.goodwill_totals(scope.from, scope.to, &scope.filter).await?;
     // Retained of those whose settle time is over, per group.
     let retained = |recovered: bool| {
