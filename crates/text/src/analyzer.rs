@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::audience::{Audience, GermanRule};
 use crate::error::TextError;
 use crate::features::{FeatureConfig, LexicalContext, RawCounts, raw_counts};
-use crate::lang::{Language, LanguageScorer, LanguageScores, choose, language_scores};
+use crate::lang::{CONFIDENT_MARGIN, Language, LanguageScorer, LanguageScores, choose, language_scores};
 use crate::lexicon::Lexicon;
 use crate::matcher::Matcher;
 use crate::model::TrainedModel;
@@ -106,8 +106,24 @@ impl Resources {
         for i in 0..p.tokens.len() {
             scorer.add(p.tokens.word(i));
         }
-        let lang = choose(scorer.scores(), hint);
+        let scores = scorer.scores();
+        let lang = if hint.is_none() && scores.margin() < CONFIDENT_MARGIN {
+            // Few function words to tell ("Yay! 300 followers", "DAMN
+            // country BASTARDS!!!"): the words each sentiment lexicon knows
+            // count as evidence too, as scoring a text in the other
+            // language finds no sentiment at all.
+            let with_lexicon = LanguageScores {
+                de: scores.de + self.de.coverage(&p.tokens) as f32,
+                en: scores.en + self.en.coverage(&p.tokens) as f32,
+            };
+            choose(with_lexicon, None)
+        } else {
+            choose(scores, hint)
+        };
         p.language = Some(lang);
+        if lang == Language::En {
+            p.tokens.keep_short_tokens_whole();
+        }
         p.lex = score(self.lexicon(lang), &p.tokens, &mut p.scores, &mut p.sentiments);
         p.folded.fill(text);
         p.chars = text.chars().count();

@@ -522,6 +522,14 @@ impl Lexicon {
         None
     }
 
+    /// How many tokens of `t` this lexicon gives a valence (evidence of the
+    /// language when function words are missing).
+    pub(crate) fn coverage(&self, t: &crate::tokenize::Tokens) -> usize {
+        (0..t.len())
+            .filter(|&i| self.booster(t.word(i)).is_some() || self.valence(t.word(i), t.raw(i)).is_some())
+            .count()
+    }
+
     /// Valence of a German noun (see [`crate::sentiment`]): amends' own
     /// entries by form, stem or compound head only.
     pub(crate) fn noun_valence(&self, word: &str) -> Option<f32> {

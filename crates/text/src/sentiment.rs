@@ -216,6 +216,9 @@ pub(crate) fn score(lex: &Lexicon, t: &Tokens, scratch: &mut Vec<f32>, sentiment
             let (v, neg) = negation_check(lex, t, valence, start, i);
             valence = v;
             negated |= neg;
+            if en && start == 2 {
+                valence = special_idioms(t, valence, i);
+            }
         }
         if en {
             valence = least_check(t, scratch, valence, i);
@@ -334,6 +337,62 @@ fn negation_check(lex: &Lexicon, t: &Tokens, valence: f32, start: usize, i: usiz
         }
     }
     (valence, false)
+}
+
+/// VADER's idioms whose valence replaces the word's ("kiss of death",
+/// "bus stop"), on the VADER scale.
+const SPECIAL_CASES: [(&str, f32); 9] = [
+    ("the shit", 3.0),
+    ("the bomb", 3.0),
+    ("bad ass", 1.5),
+    ("badass", 1.5),
+    ("bus stop", 0.0),
+    ("yeah right", -2.0),
+    ("kiss of death", -1.5),
+    ("to die for", 3.0),
+    ("beating heart", 3.5),
+];
+
+/// VADER's two-word dampeners, which only its idiom check sees.
+const DAMPENER_BIGRAMS: [&str; 2] = ["kind of", "sort of"];
+
+/// VADER's idiom check for the word `i` (run for English, as VADER does,
+/// when the third word before it is no lexicon word): an idiom around the
+/// word sets its valence; "kind of"/"sort of" before it dampens it.
+fn special_idioms(t: &Tokens, valence: f32, i: usize) -> f32 {
+    let n = t.len();
+    // Whether the words `range` spell `phrase`, without allocating.
+    let spell = |range: std::ops::Range<usize>, phrase: &str| {
+        let mut parts = phrase.split(' ');
+        range.clone().all(|k| parts.next() == Some(t.word(k))) && parts.next().is_none()
+    };
+    let special = |range: std::ops::Range<usize>| {
+        SPECIAL_CASES
+            .iter()
+            .find(|(p, _)| spell(range.clone(), p))
+            .map(|&(_, v)| v)
+    };
+    let mut valence = valence;
+    let before = [i - 1..i + 1, i - 2..i + 1, i - 2..i, i - 3..i, i - 3..i - 1];
+    if let Some(v) = before.into_iter().find_map(special) {
+        valence = v;
+    }
+    if n - 1 > i
+        && let Some(v) = special(i..i + 2)
+    {
+        valence = v;
+    }
+    if n - 1 > i + 1
+        && let Some(v) = special(i..i + 3)
+    {
+        valence = v;
+    }
+    for r in [i - 3..i, i - 3..i - 1, i - 2..i] {
+        if DAMPENER_BIGRAMS.iter().any(|p| spell(r.clone(), p)) {
+            valence += crate::lexicon::B_DECR;
+        }
+    }
+    valence
 }
 
 /// "least" as negation ("the least compelling"), not "at least".

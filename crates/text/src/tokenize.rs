@@ -89,6 +89,20 @@ impl Tokens {
         self.raws[i].map(|(s, e)| &self.buf[s as usize..e as usize])
     }
 
+    /// VADER 3.3.2 strips edge punctuation only from tokens that keep more
+    /// than two characters: `no!`, `ha.`, `L.` and `#ff` stay as written and
+    /// match no lexicon word, while `:l` stays an emoticon. English scoring
+    /// follows it, so that amends scores English as VADER does.
+    pub(crate) fn keep_short_tokens_whole(&mut self) {
+        for (word, raw) in self.words.iter_mut().zip(&self.raws) {
+            if let Some(raw) = raw
+                && self.buf[word.0 as usize..word.1 as usize].chars().count() <= 2
+            {
+                *word = *raw;
+            }
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
         self.words.clear();

@@ -384,8 +384,9 @@ fn default_model_on_shared_data() {
             set.name, report.accuracy, report.macro_f1
         );
         if let Some((_, vader)) = VADER_REFERENCE.iter().find(|(n, _)| *n == set.name) {
+            // The reference is rounded to four places.
             assert!(
-                report.accuracy >= *vader,
+                report.accuracy >= *vader - 0.00005,
                 "{}: {:.4} below VADER {vader:.4}\n{report}",
                 set.name,
                 report.accuracy
@@ -401,6 +402,65 @@ fn default_model_on_shared_data() {
             assert!(report.micro_f1 > 0.70, "{report}");
             assert!(report.macro_f1 > 0.42, "{report}");
         }
+    }
+}
+
+/// Where a re-implementation most easily departs from VADER 3.3.2: short
+/// tokens keep their punctuation (`no!`, `L.`, `#FF` match nothing; `:l` is
+/// an emoticon), idioms ("kiss of death", "bus stop") set the valence, and
+/// "sort of" dampens. Compounds from the Python package on the same texts.
+#[test]
+fn english_scores_match_vader_on_its_edge_cases() {
+    let cases = [
+        ("Oh no!", 0.0),
+        ("I lost my fave pen. :l", -0.2732),
+        ("That update was the kiss of death for the app.", -0.6124),
+        ("I sort of loved the film.", 0.5584),
+        ("Thanks for the #FF", 0.4404),
+        ("Herbert L. Needleman wrote it.", 0.0),
+        ("Waiting at the bus stop again.", 0.0),
+    ];
+    let a = analyzer();
+    for (text, vader) in cases {
+        let score = a.sentiment(text, Some(Language::En)).score;
+        assert!(
+            (f64::from(score) - vader).abs() < 0.001,
+            "{text}: {score}, VADER {vader}"
+        );
+    }
+}
+
+/// Feedback comes without a language: English texts with few function
+/// words ("Yay! 300 followers =D", "DAMN country BASTARDS!!!") must still be
+/// scored as English, as VADER scores them. Scored as German they had no
+/// sentiment at all (the VADER tweets fell from 0.911 to 0.870; now within
+/// half a point of VADER on every set).
+#[test]
+fn english_without_a_language_hint_scores_as_vader_does() {
+    let Some(dir) = find_shared_data_dir() else {
+        eprintln!("shared data not found (set AMENDS_SHARED_DATA); skipping");
+        return;
+    };
+    let sets = load_eval_sets(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let a = analyzer();
+    for (name, vader) in VADER_REFERENCE {
+        let set = sets
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        let rows: Vec<_> = set
+            .rows
+            .iter()
+            .cloned()
+            .map(|r| LabeledRow { language: None, ..r })
+            .collect();
+        let report = evaluate(&a, &rows);
+        eprintln!("{name} without hint: accuracy {:.4}", report.accuracy);
+        assert!(
+            report.accuracy >= vader - 0.006,
+            "{name}: {:.4} without a language hint, VADER {vader:.4}",
+            report.accuracy
+        );
     }
 }
 
