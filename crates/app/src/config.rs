@@ -6,6 +6,7 @@
 //! [`chrono::Duration`] and [`chrono_tz::Tz`] values.
 
 use amends_domain::Language;
+use amends_domain::outbound::AllowList;
 use amends_store::Durability;
 use chrono::Duration;
 use chrono_tz::Tz;
@@ -74,6 +75,11 @@ pub struct Config {
     /// Timeout of one webhook request.
     #[serde(with = "duration_text")]
     pub webhook_timeout: Duration,
+    /// Internal webhook receivers allowed although not public: IP
+    /// addresses, networks and host names, comma-separated, e.g.
+    /// `10.0.0.0/8, hooks.internal` (default: public addresses only).
+    #[serde(with = "allow_list")]
+    pub webhook_allow: AllowList,
     /// Feedback widget: posts per client IP and minute before 429.
     pub widget_posts_per_ip_minute: u32,
     /// Feedback widget: posts per site key and minute before 429.
@@ -138,6 +144,7 @@ impl Default for Config {
             job_max_attempts: 8,
             job_backoff: Duration::seconds(10),
             webhook_timeout: Duration::seconds(10),
+            webhook_allow: AllowList::default(),
             widget_posts_per_ip_minute: 10,
             widget_posts_per_site_minute: 300,
             imap_url: None,
@@ -185,7 +192,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 28] = [
+    const KEYS: [&'static str; 29] = [
         "database_url",
         "bind",
         "base_url",
@@ -208,6 +215,7 @@ impl Config {
         "job_max_attempts",
         "job_backoff",
         "webhook_timeout",
+        "webhook_allow",
         "widget_posts_per_ip_minute",
         "widget_posts_per_site_minute",
         "imap_url",
@@ -312,6 +320,38 @@ mod time_zone {
             }
         }
         d.deserialize_str(Name)
+    }
+}
+
+/// The webhook allow-list as text (`10.0.0.0/8, hooks.internal`) or a list.
+mod allow_list {
+    use amends_domain::outbound::AllowList;
+    use serde::{Deserializer, Serializer, de};
+    use std::fmt;
+
+    pub fn serialize<S: Serializer>(list: &AllowList, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&list.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AllowList, D::Error> {
+        struct Entries;
+        impl<'de> de::Visitor<'de> for Entries {
+            type Value = AllowList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("IP addresses, networks and host names, e.g. \"10.0.0.0/8, hooks.internal\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<AllowList, E> {
+                v.parse().map_err(E::custom)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<AllowList, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(e) = seq.next_element::<String>()? {
+                    entries.push(e);
+                }
+                entries.join(",").parse().map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_any(Entries)
     }
 }
 

@@ -24,6 +24,7 @@ pub mod incidents;
 pub mod jobs;
 pub mod mail;
 pub mod mailin;
+pub mod outbound;
 pub mod overview;
 pub mod password;
 pub mod routing;

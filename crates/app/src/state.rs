@@ -42,6 +42,7 @@ impl App {
         let http = reqwest::Client::builder()
             .timeout(config.webhook_timeout.to_std().unwrap_or_default())
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(crate::outbound::GuardedResolver::new(config.webhook_allow.clone()))
             .build()?;
         let imap_status = crate::imap::StatusCell::new(config.imap_url.as_deref());
         Ok(Self {

@@ -51,6 +51,7 @@ pub async fn create(state: &App, url: &str, events: &[String], actor: UserId) ->
             "url must be an http:// or https:// address",
         ));
     }
+    crate::outbound::check_url(&parsed, &state.config().webhook_allow).map_err(|e| AppError::validation("url", e))?;
     let mut list: Vec<String> = events
         .iter()
         .map(|e| e.trim().to_string())
@@ -131,6 +132,21 @@ pub async fn deliver(state: &App, delivery_id: Uuid, last: bool) -> Result<JobEf
     };
     if !hook.active {
         return Ok(update(false, None, Some("webhook was deleted".into())));
+    }
+    // Saved before the rules or the allow-list changed: refused for good.
+    let refused = reqwest::Url::parse(&hook.url)
+        .map_err(|e| e.to_string())
+        .and_then(|url| crate::outbound::check_url(&url, &state.config().webhook_allow));
+    if let Err(err) = refused {
+        let mut fx = update(false, None, Some(err.clone()));
+        if let Some(d) = fx.delivery.as_mut() {
+            d.state = "failed".into();
+        }
+        return Err(Failure {
+            fx,
+            error: err,
+            permanent: true,
+        });
     }
     let res = state
         .http()

@@ -16,6 +16,7 @@ pub mod goodwill;
 pub mod goodwill_rule;
 pub mod ids;
 pub mod incident;
+pub mod outbound;
 pub mod role;
 pub mod routing;
 pub mod sla;

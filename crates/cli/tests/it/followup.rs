@@ -591,7 +591,7 @@ async fn positive_answer_check_in_fatigue_and_expiry(b: Backend) {
 }
 
 /// A local webhook receiver: answers 500 to the first request, then 200.
-async fn receiver() -> (
+pub(crate) async fn receiver() -> (
     String,
     std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
 ) {

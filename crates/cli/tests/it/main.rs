@@ -17,6 +17,7 @@ mod goodwill;
 mod imap;
 mod incidents;
 mod mailin;
+mod outbound;
 mod patterns;
 mod reliability;
 mod routing;

@@ -148,6 +148,8 @@ impl TestApp {
             database_url: db.url.clone(),
             bind: "127.0.0.1:0".into(),
             job_poll: chrono::Duration::milliseconds(50),
+            // Test webhook receivers listen on loopback.
+            webhook_allow: "127.0.0.1".parse().expect("allow-list"),
             ..Config::default()
         };
         configure(&mut config);
