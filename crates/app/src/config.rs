@@ -98,6 +98,10 @@ pub struct Config {
     /// the public ones (a mail server with a company CA's certificate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imap_ca_file: Option<String>,
+    /// The bearer token a Prometheus scraper sends to `GET /metrics`
+    /// (at least 16 characters); unset = `/metrics` is off (404).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<String>,
 }
 
 /// SMTP settings: `url` such as `smtp://host:25` (plain), `smtp://host:587?tls=required`
@@ -151,6 +155,7 @@ impl Default for Config {
             imap_poll_interval: Duration::seconds(60),
             imap_move_to: None,
             imap_ca_file: None,
+            metrics_token: None,
         }
     }
 }
@@ -192,7 +197,7 @@ impl Config {
 
     /// Keys that `AMENDS_*` variables may set (others, such as
     /// `AMENDS_TEST_…`, belong to tools and are ignored here).
-    const KEYS: [&'static str; 29] = [
+    const KEYS: [&'static str; 30] = [
         "database_url",
         "bind",
         "base_url",
@@ -222,6 +227,7 @@ impl Config {
         "imap_poll_interval",
         "imap_move_to",
         "imap_ca_file",
+        "metrics_token",
     ];
 
     fn check(&self) -> Result<(), String> {
@@ -248,6 +254,9 @@ impl Config {
         }
         if let Some(file) = &self.imap_ca_file {
             crate::imap::trusted_roots(Some(file)).map_err(|e| format!("config key `imap_ca_file`: {e}"))?;
+        }
+        if self.metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
+            return Err("config key `metrics_token` must be at least 16 characters".into());
         }
         if self.job_max_attempts == 0 {
             return Err("config key `job_max_attempts` must be at least 1".into());

@@ -45,10 +45,33 @@ pub async fn track(req: Request, next: Next) -> Response {
     res
 }
 
-/// `GET /metrics` in the Prometheus text format.
-pub async fn render() -> impl IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle().render(),
-    )
+/// `GET /metrics` in the Prometheus text format, for a scraper that sends
+/// `Authorization: Bearer <metrics_token>`; off (404) while the setting
+/// `metrics_token` is unset.
+pub async fn render(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    let Some(token) = state.config().metrics_token.as_deref() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "metrics are off; set metrics_token to turn them on",
+        )
+            .into_response();
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !amends_app::secret::same_secret(sent.trim(), token.trim()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "send Authorization: Bearer <metrics_token>",
+        )
+            .into_response();
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
 }

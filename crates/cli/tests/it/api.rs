@@ -367,7 +367,8 @@ async fn bad_input_is_rejected_and_nothing_is_written(b: Backend) {
 }
 
 async fn docs_and_probes(b: Backend) {
-    let app = TestApp::spawn(b).await;
+    let token = "scrape-me-0123456789";
+    let app = TestApp::spawn_with(b, |c| c.metrics_token = Some(token.into())).await;
     let health = app.client.get(app.url("/healthz")).send().await.expect("healthz");
     assert_eq!(health.status(), 200);
     let ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
@@ -416,7 +417,21 @@ async fn docs_and_probes(b: Backend) {
         detection_schema["properties"]["catalog_item_id"].is_null(),
         "{detection}: {detection_schema}"
     );
-    let metrics = app.client.get(app.url("/metrics")).send().await.expect("metrics");
+    for sent in [None, Some("wrong-token-0123456789")] {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(t) = sent {
+            req = req.bearer_auth(t);
+        }
+        let refused = req.send().await.expect("metrics");
+        assert_eq!(refused.status(), 401, "metrics with {sent:?}");
+    }
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("metrics");
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.expect("text");
     assert!(text.contains("http_requests_total"), "{text}");
@@ -424,6 +439,9 @@ async fn docs_and_probes(b: Backend) {
         text.contains("route=\"/readyz\""),
         "requests are counted by route template"
     );
+    let off = TestApp::spawn(b).await;
+    let res = off.client.get(off.url("/metrics")).send().await.expect("metrics");
+    assert_eq!(res.status(), 404, "metrics are off without metrics_token");
     let docs = app.client.get(app.url("/api/docs/")).send().await.expect("docs");
     assert_eq!(docs.status(), 200);
     assert!(
