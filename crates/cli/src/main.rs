@@ -49,6 +49,21 @@ enum Command {
     },
     /// Apply database migrations and exit
     Migrate,
+    /// Write a consistent copy of the SQLite database to a new FILE while
+    /// amends may keep serving (PostgreSQL: use pg_dump, see docs/OPERATIONS.md)
+    Backup {
+        /// The backup file to create
+        file: PathBuf,
+    },
+    /// Check a backup FILE and put it in place of the SQLite database, then
+    /// migrate it; stop amends first (PostgreSQL: use pg_restore)
+    Restore {
+        /// The backup file written by `amends backup`
+        file: PathBuf,
+        /// Replace an existing database
+        #[arg(long)]
+        force: bool,
+    },
     /// Fill the database with a realistic, seeded demo data set
     Demo(DemoArgs),
     /// Manage users
@@ -302,6 +317,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&cli, None)?;
             open_store(&config).await?;
             println!("migrations applied to {}", config.database_url);
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let config = load_config(&cli, None)?;
+            let store = open_store(&config).await?;
+            store.backup_into(file).await?;
+            let info = amends_store::backup::check_backup(file).await?;
+            println!("backup written to {} ({} cases), checked", file.display(), info.cases);
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let config = load_config(&cli, None)?;
+            let info = amends_store::backup::restore_sqlite(file, &config.database_url, *force).await?;
+            open_store(&config).await?;
+            println!(
+                "restored {} ({} cases) to {}, migrations applied",
+                file.display(),
+                info.cases,
+                config.database_url
+            );
             Ok(())
         }
         Command::Demo(args) => {

@@ -14,6 +14,7 @@
 
 mod analytics;
 mod audit;
+pub mod backup;
 mod bulk;
 mod cases;
 mod customers;

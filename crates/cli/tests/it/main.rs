@@ -6,6 +6,7 @@ mod support;
 mod analytics;
 mod api;
 mod auth;
+mod backup;
 mod charts;
 mod cli;
 mod concurrency;
