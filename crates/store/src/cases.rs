@@ -1,6 +1,6 @@
 //! Recovery cases and their timelines.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, AuditLog, CommitAudited};
 use crate::dialect::{BeginWrite, ExplainPlan};
 use crate::outbox::Outbox;
 use crate::routing::Routing;
@@ -167,6 +167,22 @@ where
 crate::backend_trait! {
     /// Case statements shared with feedback (cases opened from it).
     pub(crate) trait CaseWrites {
+        /// Records a change of case `id`: its timeline event `ev` and the
+        /// audit entry `action` by the event's author, with the event's data
+        /// as the detail.
+        async fn log_case_change(&mut self, id: CaseId, action: &str, ev: NewEvent) -> Result<(), StoreError> {
+            self.insert_event(id.0, &ev).await?;
+            self.record_audit(Audit {
+                actor: ev.author,
+                action,
+                entity: "case",
+                entity_id: id.to_string(),
+                detail: ev.data,
+                at: ev.at,
+            })
+            .await
+        }
+
         /// Inserts a new case in state `new` with its "created" timeline event,
         /// the `case.created` webhook job and the audit record, in this
         /// transaction. `extra` (a JSON object) is added to the event and
@@ -219,19 +235,10 @@ crate::backend_trait! {
                     kind: EventKind::Assignment,
                     author: None,
                     body: None,
-                    data: data.clone(),
+                    data,
                     at: c.created_at,
                 };
-                self.insert_event(c.id.0, &ev).await?;
-                self.record_audit(Audit {
-                    actor: None,
-                    action: "case.route",
-                    entity: "case",
-                    entity_id: c.id.to_string(),
-                    detail: data,
-                    at: c.created_at,
-                })
-                .await?;
+                self.log_case_change(c.id, "case.route", ev).await?;
             }
             let job = crate::outbox::NewJob::event(
                 "case.created",
@@ -289,13 +296,8 @@ impl Store {
     }
 
     pub async fn get_case(&self, id: CaseId) -> Result<Case, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(format!("{CASE_SELECT} WHERE c.id = $1")))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("case"))
-        })
+        self.row_by(&format!("{CASE_SELECT} WHERE c.id = $1"), id.0, "case")
+            .await
     }
 
     /// One page of cases matching `f`, by keyset pagination.
@@ -396,7 +398,7 @@ impl Store {
                 data: json!({"from": from, "to": to}),
                 at: now,
             };
-            tx.insert_event(id.0, &ev).await?;
+            tx.log_case_change(id, "case.transition", ev).await?;
             let job = crate::outbox::NewJob::event(
                 "case.state_changed",
                 Some(id),
@@ -404,15 +406,6 @@ impl Store {
                 now,
             );
             let _ = tx.insert_job(&job, now).await?;
-            tx.record_audit(Audit {
-                actor,
-                action: "case.transition",
-                entity: "case",
-                entity_id: id.to_string(),
-                detail: json!({"from": from, "to": to}),
-                at: now,
-            })
-            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -463,19 +456,10 @@ impl Store {
                 kind: EventKind::Assignment,
                 author: actor,
                 body: None,
-                data: data.clone(),
+                data,
                 at: now,
             };
-            tx.insert_event(id.0, &ev).await?;
-            tx.record_audit(Audit {
-                actor,
-                action: "case.assign",
-                entity: "case",
-                entity_id: id.to_string(),
-                detail: data,
-                at: now,
-            })
-            .await?;
+            tx.log_case_change(id, "case.assign", ev).await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -536,19 +520,10 @@ impl Store {
                 kind: EventKind::Update,
                 author: actor,
                 body: None,
-                data: data.clone(),
+                data,
                 at: now,
             };
-            tx.insert_event(id.0, &ev).await?;
-            tx.record_audit(Audit {
-                actor,
-                action: "case.update",
-                entity: "case",
-                entity_id: id.to_string(),
-                detail: data,
-                at: now,
-            })
-            .await?;
+            tx.log_case_change(id, "case.update", ev).await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -572,7 +547,7 @@ impl Store {
                 .bind(case.0)
                 .execute(&mut *tx)
                 .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: ev.author,
                 action: "case.event",
                 entity: "case",
@@ -581,7 +556,6 @@ impl Store {
                 at: ev.at,
             })
             .await?;
-            tx.commit().await?;
             id
         });
         self.list_events(case)

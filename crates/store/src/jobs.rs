@@ -9,7 +9,7 @@
 //! same transaction that marks it done, and only if the worker still holds
 //! the lease, so they happen exactly once.
 
-use crate::audit::{Audit, AuditLog, new_id};
+use crate::audit::{Audit, CommitAudited, new_id};
 use crate::dialect::{BeginWrite, Dialect};
 use crate::followup::FollowUps;
 use crate::outbox::{NewJob, Outbox};
@@ -293,15 +293,8 @@ impl Store {
     }
 
     pub async fn get_job(&self, id: Uuid) -> Result<Job, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
-                "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("job"))
-        })
+        self.row_by(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"), id, "job")
+            .await
     }
 
     /// Jobs in `state` (all states if `None`), newest first.
@@ -377,7 +370,7 @@ impl Store {
                     },
                 });
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "job.retry",
                 entity: "job",
@@ -386,7 +379,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_job(id).await

@@ -32,6 +32,7 @@ mod overview;
 mod page;
 mod patterns;
 mod routing;
+mod rows;
 pub mod schema;
 mod search;
 mod sla;

@@ -4,7 +4,7 @@
 //! `amends_domain::routing::pick`; this module only reads the candidates
 //! with their open loads and writes the outcome.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::{NewCase, Store, StoreError, with_pool};
 use amends_domain::routing::{Candidate, RoutingProfile};
@@ -214,7 +214,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "routing.set",
                 entity: "routing",
@@ -223,7 +223,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.routing_settings().await
@@ -290,7 +289,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "routing.profile.set",
                 entity: "user",
@@ -299,7 +298,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_agent_routing(user).await

@@ -5,7 +5,7 @@
 //! and the closing update's) and the closing update, which enqueues one
 //! message job per processed customer with a case.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::jobs::JobWrites;
 use crate::{JobEffects, NewJob, Store, StoreError, with_pool};
@@ -182,7 +182,7 @@ impl Store {
                 .bind(incident.0)
                 .execute(&mut *tx)
                 .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "incident.closing_update",
                 entity: "incident",
@@ -191,7 +191,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         Ok(queued)

@@ -14,7 +14,7 @@ mod search;
 pub use index::IndexTerms;
 pub use search::{ResolvedCase, SolutionHit, SolutionQuery};
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
 use crate::page::{Cursor, Page};
@@ -239,7 +239,7 @@ impl Store {
                 .await?;
             tx.index_solution(dialect, solution_id, draft.language, draft.public, terms)
                 .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: if id.is_some() {
                     "solution.update"
@@ -253,7 +253,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_solution(solution_id).await
@@ -295,13 +294,7 @@ impl Store {
     }
 
     pub async fn get_solution(&self, id: Uuid) -> Result<Solution, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Solution>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("solution"))
-        })
+        self.row_by(&format!("{SELECT} WHERE s.id = $1"), id, "solution").await
     }
 
     /// Articles, newest first, by keyset pagination.
@@ -370,7 +363,7 @@ impl Store {
             ] {
                 sqlx::query(sql).bind(id).execute(&mut *tx).await?;
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "solution.delete",
                 entity: "solution",
@@ -379,7 +372,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(())
         })
     }
@@ -423,7 +415,7 @@ impl Store {
                 at: now,
             };
             tx.insert_event(case.0, &ev).await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "solution.link",
                 entity: "case",
@@ -432,7 +424,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(true)
         })
     }
@@ -518,7 +509,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "help_center.update",
                 entity: "help_center",
@@ -527,7 +518,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.help_theme().await
