@@ -163,12 +163,7 @@ impl Store {
 
     /// The customer with this email (compared without case), if any.
     pub async fn find_customer_by_email(&self, email: &Email) -> Result<Option<Customer>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(by_email_sql()))
-                .bind(email.as_str())
-                .fetch_optional(pool)
-                .await?)
-        })
+        self.find_row(&by_email_sql(), email.as_str()).await
     }
 
     /// The customer with `c.email` (compared without case), created from

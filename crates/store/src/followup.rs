@@ -178,14 +178,11 @@ impl Store {
     }
 
     pub async fn list_case_surveys(&self, case: CaseId) -> Result<Vec<Survey>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Survey>(sqlx::AssertSqlSafe(format!(
-                "SELECT {SURVEY_COLUMNS} FROM surveys WHERE case_id = $1 ORDER BY id"
-            )))
-            .bind(case.0)
-            .fetch_all(pool)
-            .await?)
-        })
+        self.rows_by(
+            &format!("SELECT {SURVEY_COLUMNS} FROM surveys WHERE case_id = $1 ORDER BY id"),
+            case.0,
+        )
+        .await
     }
 
     /// Surveys (not skipped) created for `customer` since `since` — for survey fatigue.

@@ -386,14 +386,11 @@ impl Store {
     }
 
     pub async fn get_budget(&self, month: &str) -> Result<Option<Budget>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Budget>(
-                "SELECT month, amount_cents, currency, updated_at FROM goodwill_budgets WHERE month = $1",
-            )
-            .bind(month)
-            .fetch_optional(pool)
-            .await?)
-        })
+        self.find_row(
+            "SELECT month, amount_cents, currency, updated_at FROM goodwill_budgets WHERE month = $1",
+            month,
+        )
+        .await
     }
 
     pub async fn set_budget(

@@ -209,13 +209,8 @@ impl Store {
 
     /// Spike alerts raised at or after `since`, newest first.
     pub async fn pattern_alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PatternAlert>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, PatternAlert>(sqlx::AssertSqlSafe(format!(
+        self.rows_by(&format!(
                 "SELECT {ALERT_COLUMNS} FROM pattern_alerts WHERE created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT 50"
-            )))
-            .bind(since)
-            .fetch_all(pool)
-            .await?)
-        })
+            ), since).await
     }
 }

@@ -1,6 +1,6 @@
-//! Reads that many methods share, written once for both backends: one row
-//! by a key (else "not found") and every row of a statement without
-//! parameters. A row type is decoded by its one `sqlx::FromRow` (derived
+//! Reads that many methods share, written once for both backends: the
+//! row or rows of a statement with one key, and every row of a statement
+//! without parameters. A row type is decoded by its one `sqlx::FromRow` (derived
 //! on the struct, or a tuple), whatever the backend. The statements are
 //! the callers' own text (asserted safe here: they are built from
 //! constants, never from input).
@@ -41,6 +41,16 @@ impl Store {
     /// [`StoreError::NotFound`] naming `what` when there is none.
     pub(crate) async fn row_by<T: Row>(&self, sql: &str, key: impl Param, what: &'static str) -> Result<T, StoreError> {
         self.find_row(sql, key).await?.ok_or(StoreError::NotFound(what))
+    }
+
+    /// The rows `sql` selects with `key` bound at `$1`.
+    pub(crate) async fn rows_by<T: Row>(&self, sql: &str, key: impl Param) -> Result<Vec<T>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, T>(AssertSqlSafe(sql.to_owned()))
+                .bind(key)
+                .fetch_all(pool)
+                .await?)
+        })
     }
 
     /// Every row of `sql`, a statement without parameters.

@@ -186,15 +186,12 @@ impl Store {
     }
 
     pub async fn list_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, ApiToken>(
-                "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 \
+        self.rows_by(
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 \
                  ORDER BY id DESC",
-            )
-            .bind(user.0)
-            .fetch_all(pool)
-            .await?)
-        })
+            user.0,
+        )
+        .await
     }
 
     pub async fn revoke_token(&self, user: UserId, id: TokenId, now: DateTime<Utc>) -> Result<(), StoreError> {

@@ -126,14 +126,11 @@ impl Store {
     }
 
     pub async fn find_widget_site_by_key(&self, site_key: &str) -> Result<Option<WidgetSite>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, WidgetSite>(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM widget_sites WHERE site_key = $1"
-            )))
-            .bind(site_key)
-            .fetch_optional(pool)
-            .await?)
-        })
+        self.find_row(
+            &format!("SELECT {COLUMNS} FROM widget_sites WHERE site_key = $1"),
+            site_key,
+        )
+        .await
     }
 
     pub async fn update_widget_site(

@@ -202,14 +202,11 @@ impl Store {
 
     /// The incident of an Alertmanager group, if one was opened for it.
     pub async fn find_incident_by_alert(&self, key: &str) -> Result<Option<Incident>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Incident>(sqlx::AssertSqlSafe(format!(
-                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE alert_key = $1"
-            )))
-            .bind(key)
-            .fetch_optional(pool)
-            .await?)
-        })
+        self.find_row(
+            &format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE alert_key = $1"),
+            key,
+        )
+        .await
     }
 
     pub async fn get_incident(&self, id: IncidentId) -> Result<Incident, StoreError> {

@@ -61,15 +61,12 @@ crate::backend_trait! {
 impl Store {
     /// The notices the `incident_notices` job `job` still has to send.
     pub async fn queued_notices(&self, job: Uuid) -> Result<Vec<QueuedNotice>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, QueuedNotice>(
-                "SELECT incident_id, customer_id, case_id, language FROM incident_affected \
+        self.rows_by(
+            "SELECT incident_id, customer_id, case_id, language FROM incident_affected \
                  WHERE message_job_id = $1 AND message_state = 'queued' ORDER BY customer_id",
-            )
-            .bind(job)
-            .fetch_all(pool)
-            .await?)
-        })
+            job,
+        )
+        .await
     }
 
     /// Records the outcome of one notice (`done` or `dead`) with its effects

@@ -324,16 +324,13 @@ impl Store {
 
     /// Every version of an article, newest first.
     pub async fn solution_versions(&self, id: Uuid) -> Result<Vec<SolutionVersion>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, SolutionVersion>(
-                "SELECT v.version, v.title, v.body, v.language, v.tags, v.public, u.display_name AS edited_by_name, \
+        self.rows_by(
+            "SELECT v.version, v.title, v.body, v.language, v.tags, v.public, u.display_name AS edited_by_name, \
                  v.edited_at FROM solution_versions v LEFT JOIN users u ON u.id = v.edited_by \
                  WHERE v.solution_id = $1 ORDER BY v.version DESC",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?)
-        })
+            id,
+        )
+        .await
     }
 
     /// Deletes an article with its versions, links and index entries.
@@ -430,16 +427,13 @@ impl Store {
 
     /// The articles linked to a case, in the order they were linked.
     pub async fn case_solutions(&self, case: CaseId) -> Result<Vec<LinkedSolution>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, LinkedSolution>(
-                "SELECT s.id, s.title, s.language, s.public, l.linked_at, u.display_name AS linked_by_name \
+        self.rows_by(
+            "SELECT s.id, s.title, s.language, s.public, l.linked_at, u.display_name AS linked_by_name \
                  FROM case_solutions l JOIN solutions s ON s.id = l.solution_id \
                  LEFT JOIN users u ON u.id = l.linked_by WHERE l.case_id = $1 ORDER BY l.linked_at, s.id",
-            )
-            .bind(case.0)
-            .fetch_all(pool)
-            .await?)
-        })
+            case.0,
+        )
+        .await
     }
 
     /// How an article did on the cases it was linked to: times used, cases
