@@ -4,6 +4,7 @@ use crate::audit::{Audit, AuditLog, CommitAudited};
 use crate::dialect::{BeginWrite, ExplainPlan};
 use crate::outbox::Outbox;
 use crate::routing::Routing;
+use crate::rows::Exists;
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
 use amends_domain::{
@@ -272,21 +273,11 @@ impl Store {
     pub async fn insert_case(&self, c: &NewCase) -> Result<Case, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let customer: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM customers WHERE id = $1")
-                .bind(c.customer_id.0)
-                .fetch_optional(&mut *tx)
+            tx.require_row("SELECT id FROM customers WHERE id = $1", c.customer_id.0, "customer")
                 .await?;
-            if customer.is_none() {
-                return Err(StoreError::NotFound("customer"));
-            }
             if let Some(a) = c.assignee_id {
-                let user: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 AND active = TRUE")
-                    .bind(a.0)
-                    .fetch_optional(&mut *tx)
+                tx.require_row("SELECT id FROM users WHERE id = $1 AND active = TRUE", a.0, "assignee")
                     .await?;
-                if user.is_none() {
-                    return Err(StoreError::NotFound("assignee"));
-                }
             }
             tx.insert_new_case(c, json!({})).await?;
             tx.commit().await?;
@@ -534,13 +525,8 @@ impl Store {
     pub async fn add_event(&self, case: CaseId, ev: &NewEvent) -> Result<CaseEvent, StoreError> {
         let id = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1")
-                .bind(case.0)
-                .fetch_optional(&mut *tx)
+            tx.require_row("SELECT id FROM cases WHERE id = $1", case.0, "case")
                 .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound("case"));
-            }
             let id = tx.insert_event(case.0, ev).await?;
             sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                 .bind(ev.at)

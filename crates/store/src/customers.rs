@@ -2,11 +2,11 @@
 
 use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
+use crate::rows::Exists;
 use crate::{Account, Cursor, Customer, Page, Store, StoreError, with_pool};
 use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Tier, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use uuid::Uuid;
 
 /// A validated customer to insert.
 #[derive(Debug, Clone)]
@@ -125,13 +125,8 @@ impl Store {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             if let Some(acc) = c.account_id {
-                let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM accounts WHERE id = $1")
-                    .bind(acc.0)
-                    .fetch_optional(&mut *tx)
+                tx.require_row("SELECT id FROM accounts WHERE id = $1", acc.0, "account")
                     .await?;
-                if found.is_none() {
-                    return Err(StoreError::NotFound("account"));
-                }
             }
             let row = tx
                 .insert_customer_row(c, "")

@@ -4,6 +4,7 @@
 
 use crate::audit::{Audit, CommitAudited, Removal};
 use crate::dialect::BeginWrite;
+use crate::rows::Exists;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::UserId;
 use amends_domain::goodwill_rule::RuleScope;
@@ -81,13 +82,12 @@ impl Store {
         let rule_id = id.unwrap_or_else(|| crate::audit::new_id(now));
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let item: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM goodwill_catalog WHERE id = $1")
-                .bind(r.catalog_item_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if item.is_none() {
-                return Err(StoreError::NotFound("catalog item"));
-            }
+            tx.require_row(
+                "SELECT id FROM goodwill_catalog WHERE id = $1",
+                r.catalog_item_id,
+                "catalog item",
+            )
+            .await?;
             let done = if id.is_some() {
                 sqlx::query(
                     "UPDATE goodwill_rules SET name = $1, condition = $2, catalog_item_id = $3, position = $4, \

@@ -9,6 +9,7 @@ use crate::{Store, StoreError, with_pool};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Encode, FromRow, Postgres, Sqlite, Type};
+use uuid::Uuid;
 
 /// A row type both backends decode.
 pub(crate) trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
@@ -58,5 +59,17 @@ impl Store {
         with_pool!(self, |pool| Ok(sqlx::query_as::<_, T>(AssertSqlSafe(sql.to_owned()))
             .fetch_all(pool)
             .await?))
+    }
+}
+
+crate::backend_trait! {
+    /// A check inside a write transaction.
+    pub(crate) trait Exists {
+        /// `Ok` when `sql` (one `id` column, `key` bound at `$1`) selects a
+        /// row in this transaction; else [`StoreError::NotFound`] naming `what`.
+        async fn require_row(&mut self, sql: &'static str, key: Uuid, what: &'static str) -> Result<(), StoreError> {
+            let found: Option<(Uuid,)> = sqlx::query_as(sql).bind(key).fetch_optional(&mut *self).await?;
+            found.map(|_| ()).ok_or(StoreError::NotFound(what))
+        }
     }
 }

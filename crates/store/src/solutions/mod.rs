@@ -18,6 +18,7 @@ use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
 use crate::page::{Cursor, Page};
+use crate::rows::Exists;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
 use amends_domain::{CaseId, Language, UserId};
@@ -384,13 +385,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1")
-                .bind(case.0)
-                .fetch_optional(&mut *tx)
+            tx.require_row("SELECT id FROM cases WHERE id = $1", case.0, "case")
                 .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound("case"));
-            }
             let done = sqlx::query(
                 "INSERT INTO case_solutions (case_id, solution_id, linked_by, linked_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (case_id, solution_id) DO NOTHING",
