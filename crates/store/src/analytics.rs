@@ -3,6 +3,7 @@
 //! figures themselves (medians, intervals, tests) are computed by the
 //! caller from these rows; the store only selects and counts.
 
+use crate::rows::Row;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::{Channel, Tier, UserId};
 use chrono::{DateTime, Utc};
@@ -34,6 +35,39 @@ fn case_filter_sql(n: usize) -> String {
         b = n + 1,
         d = n + 2
     )
+}
+
+/// A value bound before the case filter's three.
+#[derive(Clone, Copy)]
+enum Lead {
+    Time(DateTime<Utc>),
+    /// The lowest case id of a period, from its start: `c.id >= $n`
+    /// walks the primary key from there (ids are UUIDv7 of the creation).
+    FirstId(DateTime<Utc>),
+}
+
+impl Store {
+    /// The rows of `sql`, a statement that binds `lead` at `$1`… and the
+    /// case filter (see [`case_filter_sql`]) right after them.
+    async fn filtered<T: Row>(&self, sql: &str, lead: &[Lead], filter: &AnalyticsFilter) -> Result<Vec<T>, StoreError> {
+        let (channel, tier, assignee) = filter.binds();
+        with_pool!(self, |pool| {
+            let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_owned()));
+            for &value in lead {
+                q = match value {
+                    Lead::Time(t) => q.bind(t),
+                    Lead::FirstId(t) => q.bind(amends_domain::ids::uuid_v7_at(t, 0)),
+                };
+            }
+            Ok(q.bind(channel).bind(tier).bind(assignee).fetch_all(pool).await?)
+        })
+    }
+
+    /// The one row of `sql` (an aggregate), as [`Store::filtered`] binds it.
+    async fn filtered_one<T: Row>(&self, sql: &str, lead: &[Lead], filter: &AnalyticsFilter) -> Result<T, StoreError> {
+        let row = self.filtered(sql, lead, filter).await?.into_iter().next();
+        Ok(row.ok_or(sqlx::Error::RowNotFound)?)
+    }
 }
 
 /// The times of one case created in the period.
@@ -97,24 +131,14 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<CaseFact>, StoreError> {
-        let (channel, tier, assignee) = filter.binds();
         let sql = format!(
             "SELECT c.created_at, c.first_responded_at, c.first_response_due_at, c.resolved_at, \
              c.resolution_due_at, c.open FROM cases c \
              WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
             case_filter_sql(4)
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, CaseFact>(sqlx::AssertSqlSafe(sql))
-                .bind(amends_domain::ids::uuid_v7_at(from, 0))
-                .bind(from)
-                .bind(to)
-                .bind(channel)
-                .bind(tier)
-                .bind(assignee)
-                .fetch_all(pool)
-                .await?)
-        })
+        self.filtered(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
+            .await
     }
 
     /// How many cases matching the filter were created in `[from, to)`.
@@ -124,22 +148,14 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<i64, StoreError> {
-        let (channel, tier, assignee) = filter.binds();
         let sql = format!(
             "SELECT COUNT(*) FROM cases c WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
             case_filter_sql(4)
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-                .bind(amends_domain::ids::uuid_v7_at(from, 0))
-                .bind(from)
-                .bind(to)
-                .bind(channel)
-                .bind(tier)
-                .bind(assignee)
-                .fetch_one(pool)
-                .await?)
-        })
+        let (n,): (i64,) = self
+            .filtered_one(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
+            .await?;
+        Ok(n)
     }
 
     /// When the cases that are no longer open left the backlog (resolved or
@@ -149,38 +165,23 @@ impl Store {
         since: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<DateTime<Utc>>, StoreError> {
-        let (channel, tier, assignee) = filter.binds();
         let sql = format!(
             "SELECT COALESCE(c.resolved_at, c.closed_at, c.updated_at) FROM cases c \
              WHERE c.open = FALSE AND COALESCE(c.resolved_at, c.closed_at, c.updated_at) >= $1 AND {}",
             case_filter_sql(2)
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar::<_, DateTime<Utc>>(sqlx::AssertSqlSafe(sql))
-                .bind(since)
-                .bind(channel)
-                .bind(tier)
-                .bind(assignee)
-                .fetch_all(pool)
-                .await?)
-        })
+        let rows: Vec<(DateTime<Utc>,)> = self.filtered(&sql, &[Lead::Time(since)], filter).await?;
+        Ok(rows.into_iter().map(|(t,)| t).collect())
     }
 
     /// Open cases matching the filter now.
     pub async fn open_case_count(&self, filter: &AnalyticsFilter) -> Result<i64, StoreError> {
-        let (channel, tier, assignee) = filter.binds();
         let sql = format!(
             "SELECT COUNT(*) FROM cases c WHERE c.open = TRUE AND {}",
             case_filter_sql(1)
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-                .bind(channel)
-                .bind(tier)
-                .bind(assignee)
-                .fetch_one(pool)
-                .await?)
-        })
+        let (n,): (i64,) = self.filtered_one(&sql, &[], filter).await?;
+        Ok(n)
     }
 
     /// Cases reopened (by an agent or a survey answer) in `[from, to)`.
@@ -190,23 +191,16 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<i64, StoreError> {
-        let (channel, tier, assignee) = filter.binds();
         let sql = format!(
             "SELECT COUNT(DISTINCT e.case_id) FROM case_events e JOIN cases c ON c.id = e.case_id \
              WHERE e.kind = 'state_change' AND e.data LIKE '%\"to\":\"reopened\"%' \
              AND e.created_at >= $1 AND e.created_at < $2 AND {}",
             case_filter_sql(3)
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-                .bind(from)
-                .bind(to)
-                .bind(channel)
-                .bind(tier)
-                .bind(assignee)
-                .fetch_one(pool)
-                .await?)
-        })
+        let (n,): (i64,) = self
+            .filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
+            .await?;
+        Ok(n)
     }
 
     /// The surveys answered in `[from, to)` on cases matching the filter.
@@ -216,7 +210,6 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<SurveyFact>, StoreError> {
-        let (channel, tier, assignee) = filter.binds();
         let sql = format!(
             "SELECT s.answered_at, s.score, s.solved, c.created_at AS case_created_at, c.first_responded_at, \
              c.resolved_at, c.severity, c.repeat_failure, c.controllable, \
@@ -228,16 +221,7 @@ impl Store {
              AND {}",
             case_filter_sql(3)
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, SurveyFact>(sqlx::AssertSqlSafe(sql))
-                .bind(from)
-                .bind(to)
-                .bind(channel)
-                .bind(tier)
-                .bind(assignee)
-                .fetch_all(pool)
-                .await?)
-        })
+        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }
 
     /// The baseline of customers who never had a case: their ratings given
@@ -295,7 +279,6 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<GoodwillTotals, StoreError> {
-        let (channel, tier, assignee) = filter.binds();
         let sql = format!(
             "SELECT COUNT(*) AS grants, COUNT(DISTINCT g.case_id) AS cases, \
              COUNT(DISTINCT g.customer_id) AS customers, CAST(COALESCE(SUM(g.value_cents), 0) AS BIGINT) AS cents \
@@ -303,16 +286,8 @@ impl Store {
              WHERE g.state = 'granted' AND g.granted_at >= $1 AND g.granted_at < $2 AND {}",
             case_filter_sql(3)
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, GoodwillTotals>(sqlx::AssertSqlSafe(sql))
-                .bind(from)
-                .bind(to)
-                .bind(channel)
-                .bind(tier)
-                .bind(assignee)
-                .fetch_one(pool)
-                .await?)
-        })
+        self.filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
+            .await
     }
 
     /// Customers with a case created in `[from, to)` matching the filter:
@@ -323,22 +298,13 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<(i64, i64), StoreError> {
-        let (channel, tier, assignee) = filter.binds();
         let sql = format!(
             "SELECT COUNT(*), CAST(COALESCE(SUM(k.clv_cents), 0) AS BIGINT) FROM customers k WHERE EXISTS \
              (SELECT 1 FROM cases c WHERE c.customer_id = k.id AND c.created_at >= $1 AND c.created_at < $2 AND {})",
             case_filter_sql(3)
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql))
-                .bind(from)
-                .bind(to)
-                .bind(channel)
-                .bind(tier)
-                .bind(assignee)
-                .fetch_one(pool)
-                .await?)
-        })
+        self.filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
+            .await
     }
 
     /// Proactive incidents not yet resolved (open or mitigated).

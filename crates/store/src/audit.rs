@@ -71,6 +71,26 @@ crate::backend_trait! {
     }
 }
 
+/// Committing a write transaction together with the audit entry of its
+/// change (the last statement before the commit).
+pub(crate) trait CommitAudited {
+    async fn commit_audited(self, a: Audit<'_>) -> Result<(), StoreError>;
+}
+
+impl CommitAudited for sqlx::Transaction<'_, sqlx::Sqlite> {
+    async fn commit_audited(mut self, a: Audit<'_>) -> Result<(), StoreError> {
+        self.record_audit(a).await?;
+        Ok(self.commit().await?)
+    }
+}
+
+impl CommitAudited for sqlx::Transaction<'_, sqlx::Postgres> {
+    async fn commit_audited(mut self, a: Audit<'_>) -> Result<(), StoreError> {
+        self.record_audit(a).await?;
+        Ok(self.commit().await?)
+    }
+}
+
 /// Removing one row by id (a delete, or a switch to inactive): the
 /// statement and how the audit log names it.
 pub(crate) struct Removal {
@@ -99,7 +119,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound(r.what));
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: r.action,
                 entity: r.entity,
@@ -108,7 +128,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(())
         })
     }

@@ -1,9 +1,10 @@
 //! Recovery cases and their timelines.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, AuditLog, CommitAudited};
 use crate::dialect::{BeginWrite, ExplainPlan};
 use crate::outbox::Outbox;
 use crate::routing::Routing;
+use crate::rows::Exists;
 use crate::{Case, CaseEvent, Cursor, EventKind, Page, Store, StoreError, with_pool};
 use amends_domain::sla::DueDates;
 use amends_domain::{
@@ -167,6 +168,22 @@ where
 crate::backend_trait! {
     /// Case statements shared with feedback (cases opened from it).
     pub(crate) trait CaseWrites {
+        /// Records a change of case `id`: its timeline event `ev` and the
+        /// audit entry `action` by the event's author, with the event's data
+        /// as the detail.
+        async fn log_case_change(&mut self, id: CaseId, action: &str, ev: NewEvent) -> Result<(), StoreError> {
+            self.insert_event(id.0, &ev).await?;
+            self.record_audit(Audit {
+                actor: ev.author,
+                action,
+                entity: "case",
+                entity_id: id.to_string(),
+                detail: ev.data,
+                at: ev.at,
+            })
+            .await
+        }
+
         /// Inserts a new case in state `new` with its "created" timeline event,
         /// the `case.created` webhook job and the audit record, in this
         /// transaction. `extra` (a JSON object) is added to the event and
@@ -219,19 +236,10 @@ crate::backend_trait! {
                     kind: EventKind::Assignment,
                     author: None,
                     body: None,
-                    data: data.clone(),
+                    data,
                     at: c.created_at,
                 };
-                self.insert_event(c.id.0, &ev).await?;
-                self.record_audit(Audit {
-                    actor: None,
-                    action: "case.route",
-                    entity: "case",
-                    entity_id: c.id.to_string(),
-                    detail: data,
-                    at: c.created_at,
-                })
-                .await?;
+                self.log_case_change(c.id, "case.route", ev).await?;
             }
             let job = crate::outbox::NewJob::event(
                 "case.created",
@@ -265,21 +273,11 @@ impl Store {
     pub async fn insert_case(&self, c: &NewCase) -> Result<Case, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let customer: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM customers WHERE id = $1")
-                .bind(c.customer_id.0)
-                .fetch_optional(&mut *tx)
+            tx.require_row("SELECT id FROM customers WHERE id = $1", c.customer_id.0, "customer")
                 .await?;
-            if customer.is_none() {
-                return Err(StoreError::NotFound("customer"));
-            }
             if let Some(a) = c.assignee_id {
-                let user: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 AND active = TRUE")
-                    .bind(a.0)
-                    .fetch_optional(&mut *tx)
+                tx.require_row("SELECT id FROM users WHERE id = $1 AND active = TRUE", a.0, "assignee")
                     .await?;
-                if user.is_none() {
-                    return Err(StoreError::NotFound("assignee"));
-                }
             }
             tx.insert_new_case(c, json!({})).await?;
             tx.commit().await?;
@@ -289,13 +287,8 @@ impl Store {
     }
 
     pub async fn get_case(&self, id: CaseId) -> Result<Case, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Case>(sqlx::AssertSqlSafe(format!("{CASE_SELECT} WHERE c.id = $1")))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("case"))
-        })
+        self.row_by(&format!("{CASE_SELECT} WHERE c.id = $1"), id.0, "case")
+            .await
     }
 
     /// One page of cases matching `f`, by keyset pagination.
@@ -396,7 +389,7 @@ impl Store {
                 data: json!({"from": from, "to": to}),
                 at: now,
             };
-            tx.insert_event(id.0, &ev).await?;
+            tx.log_case_change(id, "case.transition", ev).await?;
             let job = crate::outbox::NewJob::event(
                 "case.state_changed",
                 Some(id),
@@ -404,15 +397,6 @@ impl Store {
                 now,
             );
             let _ = tx.insert_job(&job, now).await?;
-            tx.record_audit(Audit {
-                actor,
-                action: "case.transition",
-                entity: "case",
-                entity_id: id.to_string(),
-                detail: json!({"from": from, "to": to}),
-                at: now,
-            })
-            .await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -463,19 +447,10 @@ impl Store {
                 kind: EventKind::Assignment,
                 author: actor,
                 body: None,
-                data: data.clone(),
+                data,
                 at: now,
             };
-            tx.insert_event(id.0, &ev).await?;
-            tx.record_audit(Audit {
-                actor,
-                action: "case.assign",
-                entity: "case",
-                entity_id: id.to_string(),
-                detail: data,
-                at: now,
-            })
-            .await?;
+            tx.log_case_change(id, "case.assign", ev).await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -536,19 +511,10 @@ impl Store {
                 kind: EventKind::Update,
                 author: actor,
                 body: None,
-                data: data.clone(),
+                data,
                 at: now,
             };
-            tx.insert_event(id.0, &ev).await?;
-            tx.record_audit(Audit {
-                actor,
-                action: "case.update",
-                entity: "case",
-                entity_id: id.to_string(),
-                detail: data,
-                at: now,
-            })
-            .await?;
+            tx.log_case_change(id, "case.update", ev).await?;
             tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
@@ -559,20 +525,15 @@ impl Store {
     pub async fn add_event(&self, case: CaseId, ev: &NewEvent) -> Result<CaseEvent, StoreError> {
         let id = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1")
-                .bind(case.0)
-                .fetch_optional(&mut *tx)
+            tx.require_row("SELECT id FROM cases WHERE id = $1", case.0, "case")
                 .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound("case"));
-            }
             let id = tx.insert_event(case.0, ev).await?;
             sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                 .bind(ev.at)
                 .bind(case.0)
                 .execute(&mut *tx)
                 .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: ev.author,
                 action: "case.event",
                 entity: "case",
@@ -581,7 +542,6 @@ impl Store {
                 at: ev.at,
             })
             .await?;
-            tx.commit().await?;
             id
         });
         self.list_events(case)

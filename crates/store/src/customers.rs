@@ -1,12 +1,12 @@
 //! Customers and B2B accounts.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
+use crate::rows::Exists;
 use crate::{Account, Cursor, Customer, Page, Store, StoreError, with_pool};
 use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Tier, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use uuid::Uuid;
 
 /// A validated customer to insert.
 #[derive(Debug, Clone)]
@@ -76,22 +76,32 @@ fn customer_taken(e: sqlx::Error, email: Option<&str>, ext: &Option<String>) -> 
     }
 }
 
-impl Store {
-    pub async fn insert_customer(&self, c: &NewCustomer, actor: Option<UserId>) -> Result<Customer, StoreError> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            if let Some(acc) = c.account_id {
-                let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM accounts WHERE id = $1")
-                    .bind(acc.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if found.is_none() {
-                    return Err(StoreError::NotFound("account"));
-                }
-            }
-            let row = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
+/// The customer with the email `$1` (compared without case).
+fn by_email_sql() -> String {
+    format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE lower(email) = lower($1)")
+}
+
+/// The audit entry of a customer created from `c`.
+fn customer_created(c: &NewCustomer, actor: Option<UserId>) -> Audit<'static> {
+    Audit {
+        actor,
+        action: "customer.create",
+        entity: "customer",
+        entity_id: c.id.to_string(),
+        detail: json!({"name": c.name.as_str(), "external_id": c.external_id}),
+        at: c.created_at,
+    }
+}
+
+crate::backend_trait! {
+    trait CustomerWrites {
+        /// Inserts the customer `c` with the `RETURNING` row; `on_conflict`
+        /// (empty, or a clause ending in a space) goes before `RETURNING`:
+        /// with `DO NOTHING` there is no row when the conflict hit.
+        async fn insert_customer_row(&mut self, c: &NewCustomer, on_conflict: &str) -> Result<Option<Customer>, sqlx::Error> {
+            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULL) \
-                 RETURNING {CUSTOMER_COLUMNS}"
+                 {on_conflict}RETURNING {CUSTOMER_COLUMNS}"
             )))
             .bind(c.id.0)
             .bind(&c.external_id)
@@ -104,57 +114,51 @@ impl Store {
             .bind(c.consent_contact)
             .bind(c.consent_survey)
             .bind(c.created_at)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *self)
             .await
-            .map_err(|e| customer_taken(e, c.email.as_ref().map(Email::as_str), &c.external_id))?;
-            tx.record_audit(Audit {
-                actor,
-                action: "customer.create",
-                entity: "customer",
-                entity_id: c.id.to_string(),
-                detail: json!({"name": c.name.as_str(), "external_id": c.external_id}),
-                at: c.created_at,
-            })
-            .await?;
-            tx.commit().await?;
+        }
+    }
+}
+
+impl Store {
+    pub async fn insert_customer(&self, c: &NewCustomer, actor: Option<UserId>) -> Result<Customer, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            if let Some(acc) = c.account_id {
+                tx.require_row("SELECT id FROM accounts WHERE id = $1", acc.0, "account")
+                    .await?;
+            }
+            let row = tx
+                .insert_customer_row(c, "")
+                .await
+                .and_then(|row| row.ok_or(sqlx::Error::RowNotFound))
+                .map_err(|e| customer_taken(e, c.email.as_ref().map(Email::as_str), &c.external_id))?;
+            tx.commit_audited(customer_created(c, actor)).await?;
             Ok(row)
         })
     }
 
     pub async fn get_customer(&self, id: CustomerId) -> Result<Customer, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
-                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1"
-            )))
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("customer"))
-        })
+        self.row_by(
+            &format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1"),
+            id.0,
+            "customer",
+        )
+        .await
     }
 
     pub async fn get_customer_by_external_id(&self, external_id: &str) -> Result<Customer, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
-                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE external_id = $1"
-            )))
-            .bind(external_id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("customer"))
-        })
+        self.row_by(
+            &format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE external_id = $1"),
+            external_id,
+            "customer",
+        )
+        .await
     }
 
     /// The customer with this email (compared without case), if any.
     pub async fn find_customer_by_email(&self, email: &Email) -> Result<Option<Customer>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
-                "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE lower(email) = lower($1)"
-            )))
-            .bind(email.as_str())
-            .fetch_optional(pool)
-            .await?)
-        })
+        self.find_row(&by_email_sql(), email.as_str()).await
     }
 
     /// The customer with `c.email` (compared without case), created from
@@ -175,47 +179,22 @@ impl Store {
         };
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let created = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULL) \
-                 ON CONFLICT (lower(email)) DO NOTHING RETURNING {CUSTOMER_COLUMNS}"
-            )))
-            .bind(c.id.0)
-            .bind(&c.external_id)
-            .bind(c.account_id.map(|a| a.0))
-            .bind(c.name.as_str())
-            .bind(email.as_str())
-            .bind(c.language.code())
-            .bind(c.tier.as_str())
-            .bind(c.clv_cents)
-            .bind(c.consent_contact)
-            .bind(c.consent_survey)
-            .bind(c.created_at)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| customer_taken(e, Some(email.as_str()), &c.external_id))?;
+            let created = tx
+                .insert_customer_row(c, "ON CONFLICT (lower(email)) DO NOTHING ")
+                .await
+                .map_err(|e| customer_taken(e, Some(email.as_str()), &c.external_id))?;
             let Some(row) = created else {
                 // Taken meanwhile (PostgreSQL waited for that transaction;
                 // this statement sees what it committed).
-                let row = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE lower(email) = lower($1)"
-                )))
-                .bind(email.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound("customer"))?;
+                let row = sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(by_email_sql()))
+                    .bind(email.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound("customer"))?;
                 tx.commit().await?;
                 return Ok((row, false));
             };
-            tx.record_audit(Audit {
-                actor,
-                action: "customer.create",
-                entity: "customer",
-                entity_id: c.id.to_string(),
-                detail: json!({"name": c.name.as_str(), "external_id": c.external_id}),
-                at: c.created_at,
-            })
-            .await?;
-            tx.commit().await?;
+            tx.commit_audited(customer_created(c, actor)).await?;
             Ok((row, true))
         })
     }
@@ -296,7 +275,7 @@ impl Store {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("account"),
                 _ => customer_taken(e, email.as_deref(), &cur.external_id),
             })?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                     actor,
                     action: "customer.update",
                     entity: "customer",
@@ -305,7 +284,6 @@ impl Store {
                                    "after": {"name": row.name, "email": row.email, "tier": row.tier, "language": row.language}}),
                     at: now,
                 }).await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
@@ -374,7 +352,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "name", || format!("an account named `{name}` exists already")))?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "account.create",
                 entity: "account",
@@ -383,19 +361,17 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
 
     pub async fn get_account(&self, id: AccountId) -> Result<Account, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Account>("SELECT id, name, created_at FROM accounts WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("account"))
-        })
+        self.row_by(
+            "SELECT id, name, created_at FROM accounts WHERE id = $1",
+            id.0,
+            "account",
+        )
+        .await
     }
 
     /// Accounts by name (for pickers); at most `limit`.

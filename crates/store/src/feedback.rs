@@ -4,7 +4,7 @@
 //! to the customer's open case) and the audit entries are written in one
 //! transaction; imports write chunks of items per transaction.
 
-use crate::audit::{Audit, AuditLog, Removal, new_id};
+use crate::audit::{Audit, AuditLog, CommitAudited, Removal, new_id};
 use crate::cases::CaseWrites;
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
@@ -184,6 +184,14 @@ const RULE_COLUMNS: &str = "id, name, position, enabled, conditions, action, pri
 /// Items per transaction in [`Store::insert_feedback`].
 pub const FEEDBACK_CHUNK: usize = 500;
 
+/// The removal of one row of this module (see `Store::remove_audited`).
+const DELETE_RULE: Removal = Removal {
+    sql: "DELETE FROM detection_rules WHERE id = $1",
+    what: "detection rule",
+    action: "rule.delete",
+    entity: "detection_rule",
+};
+
 impl Store {
     /// How many feedback items exist.
     pub async fn count_feedback(&self) -> Result<i64, StoreError> {
@@ -299,13 +307,8 @@ impl Store {
     }
 
     pub async fn get_feedback(&self, id: FeedbackId) -> Result<Feedback, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Feedback>(sqlx::AssertSqlSafe(format!("{FEEDBACK_SELECT} WHERE f.id = $1")))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("feedback"))
-        })
+        self.row_by(&format!("{FEEDBACK_SELECT} WHERE f.id = $1"), id.0, "feedback")
+            .await
     }
 
     /// Feedback, newest first, by keyset pagination.
@@ -404,25 +407,19 @@ impl Store {
 
     /// All detection rules in evaluation order.
     pub async fn list_rules(&self) -> Result<Vec<DetectionRule>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, DetectionRule>(sqlx::AssertSqlSafe(format!(
-                "SELECT {RULE_COLUMNS} FROM detection_rules ORDER BY position, id LIMIT 1000"
-            )))
-            .fetch_all(pool)
-            .await?)
-        })
+        self.all_rows(&format!(
+            "SELECT {RULE_COLUMNS} FROM detection_rules ORDER BY position, id LIMIT 1000"
+        ))
+        .await
     }
 
     pub async fn get_rule(&self, id: RuleId) -> Result<DetectionRule, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, DetectionRule>(sqlx::AssertSqlSafe(format!(
-                "SELECT {RULE_COLUMNS} FROM detection_rules WHERE id = $1"
-            )))
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("detection rule"))
-        })
+        self.row_by(
+            &format!("SELECT {RULE_COLUMNS} FROM detection_rules WHERE id = $1"),
+            id.0,
+            "detection rule",
+        )
+        .await
     }
 
     /// Adds a rule; without a position it goes after the last one.
@@ -459,7 +456,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "rule.create",
                 entity: "detection_rule",
@@ -468,7 +465,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
@@ -500,7 +496,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound("detection rule"))?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "rule.update",
                 entity: "detection_rule",
@@ -510,18 +506,11 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
 
     pub async fn delete_rule(&self, id: RuleId, actor: Option<UserId>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let r = Removal {
-            sql: "DELETE FROM detection_rules WHERE id = $1",
-            what: "detection rule",
-            action: "rule.delete",
-            entity: "detection_rule",
-        };
-        self.remove_audited(&r, id.0, actor, now).await
+        self.remove_audited(&DELETE_RULE, id.0, actor, now).await
     }
 }

@@ -1,7 +1,7 @@
 //! Follow-up after resolution: surveys and their answers, check-ins,
 //! webhooks and their delivery log.
 
-use crate::audit::{Audit, AuditLog, Removal};
+use crate::audit::{Audit, AuditLog, CommitAudited, Removal};
 use crate::dialect::BeginWrite;
 use crate::outbox::{NewJob, Outbox};
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
@@ -159,28 +159,30 @@ pub struct WebhookDelivery {
 const DELIVERY_COLUMNS: &str =
     "id, webhook_id, event, payload, state, attempts, last_status, last_error, created_at, updated_at";
 
+/// The removal of one row of this module (see `Store::remove_audited`).
+const DEACTIVATE_WEBHOOK: Removal = Removal {
+    sql: "UPDATE webhooks SET active = FALSE WHERE id = $1 AND active = TRUE",
+    what: "webhook",
+    action: "webhook.delete",
+    entity: "webhook",
+};
+
 impl Store {
     pub async fn get_survey(&self, id: Uuid) -> Result<Survey, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Survey>(sqlx::AssertSqlSafe(format!(
-                "SELECT {SURVEY_COLUMNS} FROM surveys WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("survey"))
-        })
+        self.row_by(
+            &format!("SELECT {SURVEY_COLUMNS} FROM surveys WHERE id = $1"),
+            id,
+            "survey",
+        )
+        .await
     }
 
     pub async fn list_case_surveys(&self, case: CaseId) -> Result<Vec<Survey>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Survey>(sqlx::AssertSqlSafe(format!(
-                "SELECT {SURVEY_COLUMNS} FROM surveys WHERE case_id = $1 ORDER BY id"
-            )))
-            .bind(case.0)
-            .fetch_all(pool)
-            .await?)
-        })
+        self.rows_by(
+            &format!("SELECT {SURVEY_COLUMNS} FROM surveys WHERE case_id = $1 ORDER BY id"),
+            case.0,
+        )
+        .await
     }
 
     /// Surveys (not skipped) created for `customer` since `since` — for survey fatigue.
@@ -198,13 +200,12 @@ impl Store {
     }
 
     pub async fn case_follow_up(&self, case: CaseId) -> Result<CaseFollowUp, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, CaseFollowUp>("SELECT follow_up_at, lead_attention FROM cases WHERE id = $1")
-                .bind(case.0)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("case"))
-        })
+        self.row_by(
+            "SELECT follow_up_at, lead_attention FROM cases WHERE id = $1",
+            case.0,
+            "case",
+        )
+        .await
     }
 
     /// Records a survey answer (single use: only an unanswered, unexpired
@@ -327,7 +328,7 @@ impl Store {
             for j in &a.jobs {
                 let _ = tx.insert_job(j, now).await?;
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: None,
                 action: "survey.answer",
                 entity: "case",
@@ -336,7 +337,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(outcome)
         })
     }
@@ -358,7 +358,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("case"));
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "case.lead_attention_cleared",
                 entity: "case",
@@ -367,7 +367,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(())
         })
     }
@@ -395,7 +394,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "webhook.create",
                 entity: "webhook",
@@ -404,34 +403,27 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_webhook(id).await
     }
 
     pub async fn get_webhook(&self, id: Uuid) -> Result<Webhook, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Webhook>(
-                "SELECT id, url, events, secret, active, created_by, created_at FROM webhooks WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("webhook"))
-        })
+        self.row_by(
+            "SELECT id, url, events, secret, active, created_by, created_at FROM webhooks WHERE id = $1",
+            id,
+            "webhook",
+        )
+        .await
     }
 
     /// Active webhooks, oldest first.
     pub async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Webhook>(
-                "SELECT id, url, events, secret, active, created_by, created_at FROM webhooks \
+        self.all_rows(
+            "SELECT id, url, events, secret, active, created_by, created_at FROM webhooks \
                  WHERE active = TRUE ORDER BY id LIMIT 500",
-            )
-            .fetch_all(pool)
-            .await?)
-        })
+        )
+        .await
     }
 
     /// Stops a webhook (its delivery log stays).
@@ -441,25 +433,16 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let r = Removal {
-            sql: "UPDATE webhooks SET active = FALSE WHERE id = $1 AND active = TRUE",
-            what: "webhook",
-            action: "webhook.delete",
-            entity: "webhook",
-        };
-        self.remove_audited(&r, id, actor, now).await
+        self.remove_audited(&DEACTIVATE_WEBHOOK, id, actor, now).await
     }
 
     pub async fn get_delivery(&self, id: Uuid) -> Result<WebhookDelivery, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, WebhookDelivery>(sqlx::AssertSqlSafe(format!(
-                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("delivery"))
-        })
+        self.row_by(
+            &format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1"),
+            id,
+            "delivery",
+        )
+        .await
     }
 
     /// The delivery log, newest first; of one webhook or of all.

@@ -1,6 +1,6 @@
 //! Goodwill: catalog, empowerment limits, monthly budgets, grants and the ledger.
 
-use crate::audit::{Audit, AuditLog, new_id};
+use crate::audit::{Audit, AuditLog, CommitAudited, new_id};
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
@@ -161,6 +161,24 @@ pub(crate) struct GrantEffects<'a> {
 crate::backend_trait! {
     /// The goodwill ledger's statements inside a grant's transaction.
     pub(crate) trait Ledger {
+        /// The start of a write transaction that decides a grant against
+        /// the money limits: takes the ledger lock (`lock`, from
+        /// `Dialect::lock_goodwill_ledger`) and touches `case` at `at`.
+        /// Write first: on SQLite this takes the write lock before the
+        /// sums are read, so a concurrent writer cannot invalidate the
+        /// snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.
+        async fn open_ledger(&mut self, lock: Option<&'static str>, case: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+            if let Some(lock) = lock {
+                sqlx::query(lock).execute(&mut *self).await?;
+            }
+            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(case)
+                .execute(&mut *self)
+                .await?;
+            Ok(())
+        }
+
         /// Sums granted goodwill attributable to `user` (granted directly by them,
         /// or approved by them) in `[from,to)`, and on `case`.
         async fn spend(
@@ -257,28 +275,22 @@ crate::backend_trait! {
 
 impl Store {
     pub async fn list_catalog(&self, only_active: bool) -> Result<Vec<CatalogEntry>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, CatalogEntry>(sqlx::AssertSqlSafe(format!(
-                "SELECT id, kind, name_de, name_en, value_cents, currency, active, created_at, updated_at \
+        self.all_rows(&format!(
+            "SELECT id, kind, name_de, name_en, value_cents, currency, active, created_at, updated_at \
                  FROM goodwill_catalog {} ORDER BY kind, value_cents, id",
-                if only_active { "WHERE active = TRUE" } else { "" }
-            )))
-            .fetch_all(pool)
-            .await?)
-        })
+            if only_active { "WHERE active = TRUE" } else { "" }
+        ))
+        .await
     }
 
     pub async fn get_catalog_item(&self, id: Uuid) -> Result<CatalogEntry, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, CatalogEntry>(
-                "SELECT id, kind, name_de, name_en, value_cents, currency, active, created_at, updated_at \
+        self.row_by(
+            "SELECT id, kind, name_de, name_en, value_cents, currency, active, created_at, updated_at \
                  FROM goodwill_catalog WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("catalog item"))
-        })
+            id,
+            "catalog item",
+        )
+        .await
     }
 
     /// Inserts (`id` new) or replaces a catalog item.
@@ -307,7 +319,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: Some(actor),
                 action: "goodwill.catalog.save",
                 entity: "goodwill_catalog",
@@ -317,20 +329,13 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_catalog_item(id).await
     }
 
     pub async fn list_limits(&self) -> Result<Vec<RoleLimit>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, RoleLimit>(
-                "SELECT role, per_grant_cents, per_case_cents, per_month_cents, updated_at FROM goodwill_limits ORDER BY role",
-            )
-            .fetch_all(pool)
-            .await?)
-        })
+        self.all_rows("SELECT role, per_grant_cents, per_case_cents, per_month_cents, updated_at FROM goodwill_limits ORDER BY role").await
     }
 
     /// The limit of `role`; a role without a row may grant nothing without approval.
@@ -367,7 +372,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: Some(actor),
                 action: "goodwill.limit.set",
                 entity: "goodwill_limit",
@@ -376,20 +381,16 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })
     }
 
     pub async fn get_budget(&self, month: &str) -> Result<Option<Budget>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Budget>(
-                "SELECT month, amount_cents, currency, updated_at FROM goodwill_budgets WHERE month = $1",
-            )
-            .bind(month)
-            .fetch_optional(pool)
-            .await?)
-        })
+        self.find_row(
+            "SELECT month, amount_cents, currency, updated_at FROM goodwill_budgets WHERE month = $1",
+            month,
+        )
+        .await
     }
 
     pub async fn set_budget(
@@ -413,7 +414,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: Some(actor),
                 action: "goodwill.budget.set",
                 entity: "goodwill_budget",
@@ -422,7 +423,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })
     }
@@ -465,17 +465,7 @@ impl Store {
         let ledger_lock = self.dialect().lock_goodwill_ledger();
         let written = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            if let Some(lock) = ledger_lock {
-                sqlx::query(lock).execute(&mut *tx).await?;
-            }
-            // Write first: on SQLite this takes the write lock before the
-            // sums are read, so a concurrent writer cannot invalidate the
-            // snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.
-            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                .bind(g.at)
-                .bind(g.case_id.0)
-                .execute(&mut *tx)
-                .await?;
+            tx.open_ledger(ledger_lock, g.case_id.0, g.at).await?;
             if let Some(rule) = g.rule_id {
                 let done: Option<(Uuid,)> =
                     sqlx::query_as("SELECT id FROM goodwill_grants WHERE rule_id = $1 AND case_id = $2")
@@ -535,10 +525,7 @@ impl Store {
             tx.commit().await?;
             Ok::<Result<(), String>, StoreError>(Ok(()))
         })?;
-        match written {
-            Ok(()) => Ok(Ok(self.get_grant(id).await?)),
-            Err(reason) => Ok(Err(reason)),
-        }
+        self.grant_unless_refused(id, written).await
     }
 
     /// Approves (`approve`) or rejects a pending grant. `decide` gets the
@@ -567,17 +554,7 @@ impl Store {
         let ledger_lock = self.dialect().lock_goodwill_ledger();
         let written = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            if let Some(lock) = ledger_lock {
-                sqlx::query(lock).execute(&mut *tx).await?;
-            }
-            // Write first: on SQLite this takes the write lock before the
-            // sums are read, so a concurrent writer cannot invalidate the
-            // snapshot (SQLITE_BUSY_SNAPSHOT) and the sums stay current.
-            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(grant.case_id)
-                .execute(&mut *tx)
-                .await?;
+            tx.open_ledger(ledger_lock, grant.case_id, now).await?;
             let spend = tx.spend(approver.0, grant.case_id, from, to).await?;
             let over_budget = approve
                 && spend
@@ -626,6 +603,15 @@ impl Store {
             tx.commit().await?;
             Ok::<Result<(), String>, StoreError>(Ok(()))
         })?;
+        self.grant_unless_refused(id, written).await
+    }
+
+    /// The grant `id` once written, or why nothing was.
+    async fn grant_unless_refused(
+        &self,
+        id: Uuid,
+        written: Result<(), String>,
+    ) -> Result<Result<Grant, String>, StoreError> {
         match written {
             Ok(()) => Ok(Ok(self.get_grant(id).await?)),
             Err(reason) => Ok(Err(reason)),
@@ -633,13 +619,8 @@ impl Store {
     }
 
     pub async fn get_grant(&self, id: Uuid) -> Result<Grant, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Grant>(sqlx::AssertSqlSafe(format!("{GRANT_SELECT} WHERE g.id = $1")))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("goodwill"))
-        })
+        self.row_by(&format!("{GRANT_SELECT} WHERE g.id = $1"), id, "goodwill")
+            .await
     }
 
     /// Grants matching `f`, newest first.

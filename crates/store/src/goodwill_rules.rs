@@ -2,8 +2,9 @@
 //! catalog item it grants. The incident fan-out applies the rules scoped to
 //! incidents; ordinary cases apply those scoped to cases.
 
-use crate::audit::{Audit, AuditLog, Removal};
+use crate::audit::{Audit, CommitAudited, Removal};
 use crate::dialect::BeginWrite;
+use crate::rows::Exists;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::UserId;
 use amends_domain::goodwill_rule::RuleScope;
@@ -50,26 +51,24 @@ const RULE_SELECT: &str = "SELECT r.id, r.name, r.condition, r.catalog_item_id, 
      g.name_en AS item_name_en, g.kind AS item_kind, g.value_cents, g.currency, r.position, r.active, r.applies_to, \
      r.updated_by, r.created_at, r.updated_at FROM goodwill_rules r JOIN goodwill_catalog g ON g.id = r.catalog_item_id";
 
+/// The removal of one row of this module (see `Store::remove_audited`).
+const DELETE_RULE: Removal = Removal {
+    sql: "DELETE FROM goodwill_rules WHERE id = $1",
+    what: "goodwill rule",
+    action: "goodwill_rule.delete",
+    entity: "goodwill_rule",
+};
+
 impl Store {
     pub async fn list_goodwill_rules(&self, only_active: bool) -> Result<Vec<GoodwillRule>, StoreError> {
         let filter = if only_active { " WHERE r.active = TRUE" } else { "" };
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, GoodwillRule>(sqlx::AssertSqlSafe(format!(
-                "{RULE_SELECT}{filter} ORDER BY r.position, r.id"
-            )))
-            .fetch_all(pool)
-            .await?)
-        })
+        self.all_rows(&format!("{RULE_SELECT}{filter} ORDER BY r.position, r.id"))
+            .await
     }
 
     pub async fn get_goodwill_rule(&self, id: Uuid) -> Result<GoodwillRule, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, GoodwillRule>(sqlx::AssertSqlSafe(format!("{RULE_SELECT} WHERE r.id = $1")))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("goodwill rule"))
-        })
+        self.row_by(&format!("{RULE_SELECT} WHERE r.id = $1"), id, "goodwill rule")
+            .await
     }
 
     /// Creates (`id` = None) or replaces a goodwill rule.
@@ -83,13 +82,12 @@ impl Store {
         let rule_id = id.unwrap_or_else(|| crate::audit::new_id(now));
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let item: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM goodwill_catalog WHERE id = $1")
-                .bind(r.catalog_item_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if item.is_none() {
-                return Err(StoreError::NotFound("catalog item"));
-            }
+            tx.require_row(
+                "SELECT id FROM goodwill_catalog WHERE id = $1",
+                r.catalog_item_id,
+                "catalog item",
+            )
+            .await?;
             let done = if id.is_some() {
                 sqlx::query(
                     "UPDATE goodwill_rules SET name = $1, condition = $2, catalog_item_id = $3, position = $4, \
@@ -115,7 +113,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("goodwill rule"));
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: if id.is_some() {
                     "goodwill_rule.update"
@@ -129,7 +127,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_goodwill_rule(rule_id).await
@@ -141,12 +138,6 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let r = Removal {
-            sql: "DELETE FROM goodwill_rules WHERE id = $1",
-            what: "goodwill rule",
-            action: "goodwill_rule.delete",
-            entity: "goodwill_rule",
-        };
-        self.remove_audited(&r, id, actor, now).await
+        self.remove_audited(&DELETE_RULE, id, actor, now).await
     }
 }

@@ -9,7 +9,7 @@
 //! same transaction that marks it done, and only if the worker still holds
 //! the lease, so they happen exactly once.
 
-use crate::audit::{Audit, AuditLog, new_id};
+use crate::audit::{Audit, CommitAudited, new_id};
 use crate::dialect::{BeginWrite, Dialect};
 use crate::followup::FollowUps;
 use crate::outbox::{NewJob, Outbox};
@@ -237,24 +237,7 @@ impl Store {
         fx: &JobEffects,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query(
-                "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, last_error = NULL, \
-                 updated_at = $1 WHERE id = $2 AND state = 'running' AND locked_by = $3",
-            )
-            .bind(now)
-            .bind(id)
-            .bind(worker)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            tx.apply_effects(fx, now).await?;
-            tx.commit().await?;
-            Ok(true)
-        })
+        self.end_job(id, worker, ("done", None, None), fx, now).await
     }
 
     /// Records a failed attempt: queued again at `retry_at`, or dead when
@@ -269,15 +252,31 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let error: String = error.chars().take(2000).collect();
+        let state = if retry_at.is_some() { "queued" } else { "dead" };
+        self.end_job(id, worker, (state, retry_at, Some(&error)), fx, now).await
+    }
+
+    /// Ends a run of a job that `worker` holds and applies its effects:
+    /// `(state, retry_at, error)` are the job's new state, its next run (`None`
+    /// keeps `run_at`) and last error. `false` means the lease was lost:
+    /// nothing was changed.
+    async fn end_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        (state, retry_at, error): (&str, Option<DateTime<Utc>>, Option<&str>),
+        fx: &JobEffects,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), last_error = $3, locked_by = NULL, \
                  locked_until = NULL, updated_at = $4 WHERE id = $5 AND state = 'running' AND locked_by = $6",
             )
-            .bind(if retry_at.is_some() { "queued" } else { "dead" })
+            .bind(state)
             .bind(retry_at)
-            .bind(&error)
+            .bind(error)
             .bind(now)
             .bind(id)
             .bind(worker)
@@ -293,15 +292,8 @@ impl Store {
     }
 
     pub async fn get_job(&self, id: Uuid) -> Result<Job, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
-                "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("job"))
-        })
+        self.row_by(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"), id, "job")
+            .await
     }
 
     /// Jobs in `state` (all states if `None`), newest first.
@@ -319,14 +311,13 @@ impl Store {
 
     /// The jobs of one case (its outbox), newest first.
     pub async fn list_case_jobs(&self, case: CaseId) -> Result<Vec<Job>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
+        self.rows_by(
+            &format!(
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE case_id = $1 AND kind <> 'event' ORDER BY id DESC LIMIT 200"
-            )))
-            .bind(case.0)
-            .fetch_all(pool)
-            .await?)
-        })
+            ),
+            case.0,
+        )
+        .await
     }
 
     /// How many jobs are in each state.
@@ -377,7 +368,7 @@ impl Store {
                     },
                 });
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "job.retry",
                 entity: "job",
@@ -386,7 +377,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_job(id).await

@@ -8,9 +8,13 @@
 //! (the audit entry, the timeline event, the outbox job, …) are async
 //! methods of crate-private traits that `backend_trait!` implements for both
 //! backends' connections from one body; a method body calls them on its
-//! transaction (`tx.insert_event(..).await?`). Where the backends differ (transaction
-//! start, row locks, planner hints, JSON functions, full-text search), the
-//! SQL comes from `dialect`. Only this crate writes SQL.
+//! transaction (`tx.insert_event(..).await?`). The plain reads (one row by
+//! a key, the rows of a key, all rows) are `Store` methods in `rows`,
+//! generic over the row type (`sqlx::FromRow` on both backends); a change's
+//! audit entry goes in with its commit (`tx.commit_audited(..)`, `audit`).
+//! Where the backends differ (transaction start, row locks, planner hints,
+//! JSON functions, full-text search), the SQL comes from `dialect`. Only
+//! this crate writes SQL.
 
 mod analytics;
 mod audit;
@@ -33,6 +37,7 @@ mod overview;
 mod page;
 mod patterns;
 mod routing;
+mod rows;
 pub mod schema;
 mod search;
 mod sla;

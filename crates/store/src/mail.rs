@@ -180,14 +180,11 @@ impl Store {
     }
 
     pub async fn list_case_attachments(&self, case: CaseId) -> Result<Vec<Attachment>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Attachment>(sqlx::AssertSqlSafe(format!(
-                "SELECT {ATT_COLUMNS} FROM mail_attachments WHERE case_id = $1 ORDER BY id LIMIT 500"
-            )))
-            .bind(case.0)
-            .fetch_all(pool)
-            .await?)
-        })
+        self.rows_by(
+            &format!("SELECT {ATT_COLUMNS} FROM mail_attachments WHERE case_id = $1 ORDER BY id LIMIT 500"),
+            case.0,
+        )
+        .await
     }
 
     /// An attachment with its bytes.

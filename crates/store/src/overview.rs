@@ -151,19 +151,16 @@ impl Store {
     /// The account's customers by name (at most 1000) with open and total
     /// cases, granted goodwill and value.
     pub async fn account_customers(&self, account: AccountId) -> Result<Vec<AccountCustomer>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, AccountCustomer>(
-                "SELECT cu.id, cu.name, cu.email, cu.tier, cu.clv_cents, \
+        self.rows_by(
+            "SELECT cu.id, cu.name, cu.email, cu.tier, cu.clv_cents, \
                  (SELECT COUNT(*) FROM cases c WHERE c.customer_id = cu.id AND c.open = TRUE) AS open_cases, \
                  (SELECT COUNT(*) FROM cases c WHERE c.customer_id = cu.id) AS total_cases, \
                  (SELECT CAST(COALESCE(SUM(g.value_cents), 0) AS BIGINT) FROM goodwill_grants g \
                   WHERE g.customer_id = cu.id AND g.state = 'granted') AS goodwill_cents \
                  FROM customers cu WHERE cu.account_id = $1 ORDER BY cu.name, cu.id LIMIT 1000",
-            )
-            .bind(account.0)
-            .fetch_all(pool)
-            .await?)
-        })
+            account.0,
+        )
+        .await
     }
 
     /// Open cases of the account's customers, newest first (at most `limit`).

@@ -4,7 +4,7 @@
 //! spike detector. The store only selects and counts; the tests are run by
 //! `amends_app::analytics::patterns`.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
 use crate::{NewJob, Store, StoreError, with_pool};
@@ -126,7 +126,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: Some(actor),
                 action: "change_event.create",
                 entity: "change_event",
@@ -135,7 +135,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         Ok(ChangeEvent {
@@ -210,13 +209,8 @@ impl Store {
 
     /// Spike alerts raised at or after `since`, newest first.
     pub async fn pattern_alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PatternAlert>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, PatternAlert>(sqlx::AssertSqlSafe(format!(
+        self.rows_by(&format!(
                 "SELECT {ALERT_COLUMNS} FROM pattern_alerts WHERE created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT 50"
-            )))
-            .bind(since)
-            .fetch_all(pool)
-            .await?)
-        })
+            ), since).await
     }
 }

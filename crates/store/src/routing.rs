@@ -4,8 +4,9 @@
 //! `amends_domain::routing::pick`; this module only reads the candidates
 //! with their open loads and writes the outcome.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
+use crate::rows::Exists;
 use crate::{NewCase, Store, StoreError, with_pool};
 use amends_domain::routing::{Candidate, RoutingProfile};
 use amends_domain::{Language, Role, Tier, UserId};
@@ -214,7 +215,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "routing.set",
                 entity: "routing",
@@ -223,7 +224,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.routing_settings().await
@@ -268,13 +268,8 @@ impl Store {
             .map(|t| serde_json::to_string(t).unwrap_or_else(|_| "[]".into()));
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let found: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM users WHERE id = $1 AND active = TRUE")
-                .bind(user.0)
-                .fetch_optional(&mut *tx)
+            tx.require_row("SELECT id FROM users WHERE id = $1 AND active = TRUE", user.0, "user")
                 .await?;
-            if found.is_none() {
-                return Err(StoreError::NotFound("user"));
-            }
             sqlx::query(
                 "INSERT INTO routing_profiles (user_id, languages, skills, tiers, available, max_open, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET \
@@ -290,7 +285,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "routing.profile.set",
                 entity: "user",
@@ -299,7 +294,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_agent_routing(user).await

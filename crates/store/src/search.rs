@@ -94,15 +94,12 @@ impl Store {
 
     /// The case with this id, if any (for a search by full id).
     pub async fn case_hit(&self, id: CaseId) -> Result<Option<CaseHit>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, CaseHit>(
-                "SELECT c.id, c.subject, c.state, c.priority, c.customer_id, cu.name AS customer_name, c.created_at \
+        self.find_row(
+            "SELECT c.id, c.subject, c.state, c.priority, c.customer_id, cu.name AS customer_name, c.created_at \
                  FROM cases c JOIN customers cu ON cu.id = c.customer_id WHERE c.id = $1",
-            )
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?)
-        })
+            id.0,
+        )
+        .await
     }
 }
 

@@ -1,6 +1,6 @@
 //! SLA policies: targets per tier and priority with an optional calendar.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::{Priority, Tier, UserId};
@@ -64,7 +64,7 @@ impl Store {
             .bind(p.updated_at)
             .fetch_one(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "sla_policy.set",
                 entity: "sla_policy",
@@ -74,7 +74,6 @@ impl Store {
                 at: p.updated_at,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }

@@ -1,7 +1,7 @@
 //! Reply templates: text per purpose and language with `{{variable}}`
 //! placeholders. Validation and rendering live in `amends_domain::template`.
 
-use crate::audit::{Audit, AuditLog, Removal};
+use crate::audit::{Audit, CommitAudited, Removal};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::template::{TemplateDraft, TemplatePurpose};
@@ -38,6 +38,14 @@ pub struct TemplateFilter {
 const SELECT: &str =
     "SELECT id, name, purpose, language, subject, body, active, created_at, updated_at FROM reply_templates";
 
+/// The removal of one row of this module (see `Store::remove_audited`).
+const DELETE_TEMPLATE: Removal = Removal {
+    sql: "DELETE FROM reply_templates WHERE id = $1",
+    what: "template",
+    action: "template.delete",
+    entity: "template",
+};
+
 impl Store {
     /// Templates matching `f`, by purpose, language and name.
     pub async fn list_templates(&self, f: TemplateFilter) -> Result<Vec<ReplyTemplate>, StoreError> {
@@ -59,13 +67,7 @@ impl Store {
     }
 
     pub async fn get_template(&self, id: Uuid) -> Result<ReplyTemplate, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, ReplyTemplate>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("template"))
-        })
+        self.row_by(&format!("{SELECT} WHERE id = $1"), id, "template").await
     }
 
     /// Creates (`id` = None) or replaces a template, with its audit entry.
@@ -103,7 +105,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("template"));
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: if id.is_some() {
                     "template.update"
@@ -117,19 +119,12 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_template(template_id).await
     }
 
     pub async fn delete_template(&self, id: Uuid, actor: Option<UserId>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let r = Removal {
-            sql: "DELETE FROM reply_templates WHERE id = $1",
-            what: "template",
-            action: "template.delete",
-            entity: "template",
-        };
-        self.remove_audited(&r, id, actor, now).await
+        self.remove_audited(&DELETE_TEMPLATE, id, actor, now).await
     }
 }

@@ -1,6 +1,6 @@
 //! Users, API tokens and login sessions. Secrets are stored only as hashes.
 
-use crate::audit::{Audit, AuditLog, new_id};
+use crate::audit::{Audit, CommitAudited, new_id};
 use crate::dialect::BeginWrite;
 use crate::{ApiToken, Store, StoreError, User, with_pool};
 use amends_domain::{Language, NonEmptyText, Role, TokenId, UserId};
@@ -48,7 +48,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "username", || format!("the username `{}` is taken", u.username)))?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "user.create",
                 entity: "user",
@@ -57,44 +57,30 @@ impl Store {
                 at: u.created_at,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
 
     pub async fn get_user(&self, id: UserId) -> Result<User, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
-            )))
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("user"))
-        })
+        self.row_by(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), id.0, "user")
+            .await
     }
 
     pub async fn get_user_by_username(&self, username: &str) -> Result<User, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
-            )))
-            .bind(username.trim())
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("user"))
-        })
+        self.row_by(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"),
+            username.trim(),
+            "user",
+        )
+        .await
     }
 
     /// All users by display name (teams are small: hundreds at most).
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!(
-                "SELECT {USER_COLUMNS} FROM users ORDER BY display_name LIMIT 1000"
-            )))
-            .fetch_all(pool)
-            .await?)
-        })
+        self.all_rows(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY display_name LIMIT 1000"
+        ))
+        .await
     }
 
     pub async fn count_users(&self) -> Result<i64, StoreError> {
@@ -121,7 +107,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound("user"))?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: Some(id),
                 action: "user.language",
                 entity: "user",
@@ -130,7 +116,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
@@ -162,7 +147,7 @@ impl Store {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("user"),
                 _ => StoreError::Database(e),
             })?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "token.create",
                 entity: "user",
@@ -171,7 +156,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
@@ -202,15 +186,12 @@ impl Store {
     }
 
     pub async fn list_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, ApiToken>(
-                "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 \
+        self.rows_by(
+            "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 \
                  ORDER BY id DESC",
-            )
-            .bind(user.0)
-            .fetch_all(pool)
-            .await?)
-        })
+            user.0,
+        )
+        .await
     }
 
     pub async fn revoke_token(&self, user: UserId, id: TokenId, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -227,7 +208,7 @@ impl Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("token"));
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: Some(user),
                 action: "token.revoke",
                 entity: "user",
@@ -236,7 +217,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(())
         })
     }
@@ -261,7 +241,7 @@ impl Store {
             .bind(expires_at)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: Some(user),
                 action: "session.login",
                 entity: "user",
@@ -270,7 +250,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(())
         })
     }

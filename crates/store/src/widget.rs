@@ -1,6 +1,6 @@
 //! Sites that embed the feedback widget (`/widget.js`) with a public key.
 
-use crate::audit::{Audit, AuditLog, Removal, new_id};
+use crate::audit::{Audit, CommitAudited, Removal, new_id};
 use crate::dialect::BeginWrite;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::{Language, UserId};
@@ -60,6 +60,14 @@ pub struct WidgetSiteInput {
 const COLUMNS: &str = "id, site_key, name, allowed_origins, language, enabled, survey_question_de, \
      survey_question_en, survey_trigger, survey_after_seconds, survey_period_days, created_at, updated_at";
 
+/// The removal of one row of this module (see `Store::remove_audited`).
+const DELETE_SITE: Removal = Removal {
+    sql: "DELETE FROM widget_sites WHERE id = $1",
+    what: "widget site",
+    action: "widget_site.delete",
+    entity: "widget_site",
+};
+
 impl Store {
     pub async fn insert_widget_site(
         &self,
@@ -90,7 +98,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "widget_site.create",
                 entity: "widget_site",
@@ -99,42 +107,30 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
 
     pub async fn list_widget_sites(&self) -> Result<Vec<WidgetSite>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, WidgetSite>(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM widget_sites ORDER BY id LIMIT 1000"
-            )))
-            .fetch_all(pool)
-            .await?)
-        })
+        self.all_rows(&format!("SELECT {COLUMNS} FROM widget_sites ORDER BY id LIMIT 1000"))
+            .await
     }
 
     pub async fn get_widget_site(&self, id: Uuid) -> Result<WidgetSite, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, WidgetSite>(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM widget_sites WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("widget site"))
-        })
+        self.row_by(
+            &format!("SELECT {COLUMNS} FROM widget_sites WHERE id = $1"),
+            id,
+            "widget site",
+        )
+        .await
     }
 
     pub async fn find_widget_site_by_key(&self, site_key: &str) -> Result<Option<WidgetSite>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, WidgetSite>(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM widget_sites WHERE site_key = $1"
-            )))
-            .bind(site_key)
-            .fetch_optional(pool)
-            .await?)
-        })
+        self.find_row(
+            &format!("SELECT {COLUMNS} FROM widget_sites WHERE site_key = $1"),
+            site_key,
+        )
+        .await
     }
 
     pub async fn update_widget_site(
@@ -166,7 +162,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound("widget site"))?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "widget_site.update",
                 entity: "widget_site",
@@ -175,7 +171,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(row)
         })
     }
@@ -186,12 +181,6 @@ impl Store {
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let r = Removal {
-            sql: "DELETE FROM widget_sites WHERE id = $1",
-            what: "widget site",
-            action: "widget_site.delete",
-            entity: "widget_site",
-        };
-        self.remove_audited(&r, id, actor, now).await
+        self.remove_audited(&DELETE_SITE, id, actor, now).await
     }
 }

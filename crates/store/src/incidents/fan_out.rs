@@ -5,7 +5,6 @@
 //! before, [`Store::fan_out_chunk`] for staged rows); and the "created" event
 //! of a case the fan-out made, which it does not store.
 
-use crate::audit::{Audit, AuditLog};
 use crate::dialect::{BeginWrite, BeginWriteOn, Dialect};
 use crate::outbox::Outbox;
 use crate::write_session::{WriteSession, with_session};
@@ -18,7 +17,7 @@ use uuid::Uuid;
 use super::lookup::{
     UploadLookup, UploadLookups, external_ids_json, lookup_plan_hint, newest_open_case, upload_lookup_sql,
 };
-use super::plan_rows::{FanOutWrites, Tally, facts_of_outcomes};
+use super::plan_rows::{FanOutWrites, facts_of_outcomes};
 use super::{FanOutPlan, PendingAffected};
 
 /// What the fan-out of one upload chunk did.
@@ -210,7 +209,7 @@ impl Store {
             let row_facts = facts_of_outcomes(&pending, &p.outcomes);
             tx.insert_done_rows(incident, &p.outcomes, &row_facts, now).await?;
             out.added = u64::try_from(p.outcomes.len()).unwrap_or(0);
-            tx.add_totals(incident, &p, actor, now).await?;
+            tx.add_totals(incident, &p, true, actor, now).await?;
             tx.commit().await?;
             Ok(out)
         })
@@ -279,33 +278,7 @@ impl Store {
                 .push(" AND incident_affected.customer_id = v.customer_id");
                 q.build().execute(&mut *tx).await?;
             }
-            let t = Tally::of(&p);
-            sqlx::query(
-                "UPDATE incidents SET processed_count = processed_count + $1, cases_created = cases_created + $2, \
-                 cases_updated = cases_updated + $3, messages_queued = messages_queued + $4, \
-                 goodwill_granted = goodwill_granted + $5, goodwill_cents = goodwill_cents + $6, updated_at = $7 \
-                 WHERE id = $8",
-            )
-            .bind(t.processed)
-            .bind(t.created)
-            .bind(t.updated)
-            .bind(t.messages)
-            .bind(t.grants)
-            .bind(t.cents)
-            .bind(now)
-            .bind(incident.0)
-            .execute(&mut *tx)
-            .await?;
-            tx.record_audit(Audit {
-                actor,
-                action: "incident.fan_out",
-                entity: "incident",
-                entity_id: incident.to_string(),
-                detail: json!({"processed": t.processed, "cases_created": t.created, "cases_updated": t.updated,
-                        "messages_queued": t.messages, "goodwill_granted": t.grants, "goodwill_cents": t.cents}),
-                at: now,
-            })
-            .await?;
+            tx.add_totals(incident, &p, false, actor, now).await?;
             tx.commit().await?;
             Ok(pending.len())
         })
@@ -370,7 +343,7 @@ impl WriteSession {
                 Err(StoreError::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => false,
                 Err(e) => return Err(e),
                 Ok(()) => {
-                    tx.add_totals(incident, p, actor, now).await?;
+                    tx.add_totals(incident, p, true, actor, now).await?;
                     tx.commit().await?;
                     true
                 }

@@ -31,7 +31,7 @@ pub use lookup::{CustomerRef, PendingAffected, UploadLookup};
 pub use notices::QueuedNotice;
 pub use plan_rows::{AffectedOutcome, AutoGrant, FanOutPlan};
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
 use crate::{NewJob, Store, StoreError, with_pool};
@@ -186,7 +186,7 @@ impl Store {
                 now,
             );
             let _ = tx.insert_job(&event, now).await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor: Some(actor),
                 action: "incident.create",
                 entity: "incident",
@@ -195,7 +195,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_incident(IncidentId(id)).await
@@ -203,26 +202,20 @@ impl Store {
 
     /// The incident of an Alertmanager group, if one was opened for it.
     pub async fn find_incident_by_alert(&self, key: &str) -> Result<Option<Incident>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Incident>(sqlx::AssertSqlSafe(format!(
-                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE alert_key = $1"
-            )))
-            .bind(key)
-            .fetch_optional(pool)
-            .await?)
-        })
+        self.find_row(
+            &format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE alert_key = $1"),
+            key,
+        )
+        .await
     }
 
     pub async fn get_incident(&self, id: IncidentId) -> Result<Incident, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Incident>(sqlx::AssertSqlSafe(format!(
-                "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"
-            )))
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("incident"))
-        })
+        self.row_by(
+            &format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"),
+            id.0,
+            "incident",
+        )
+        .await
     }
 
     /// Incidents, newest first, optionally of one status.
@@ -284,7 +277,7 @@ impl Store {
                 now,
             );
             let _ = tx.insert_job(&event, now).await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "incident.update",
                 entity: "incident",
@@ -293,7 +286,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_incident(id).await

@@ -5,7 +5,7 @@
 //! and the closing update's) and the closing update, which enqueues one
 //! message job per processed customer with a case.
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::jobs::JobWrites;
 use crate::{JobEffects, NewJob, Store, StoreError, with_pool};
@@ -61,15 +61,12 @@ crate::backend_trait! {
 impl Store {
     /// The notices the `incident_notices` job `job` still has to send.
     pub async fn queued_notices(&self, job: Uuid) -> Result<Vec<QueuedNotice>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, QueuedNotice>(
-                "SELECT incident_id, customer_id, case_id, language FROM incident_affected \
+        self.rows_by(
+            "SELECT incident_id, customer_id, case_id, language FROM incident_affected \
                  WHERE message_job_id = $1 AND message_state = 'queued' ORDER BY customer_id",
-            )
-            .bind(job)
-            .fetch_all(pool)
-            .await?)
-        })
+            job,
+        )
+        .await
     }
 
     /// Records the outcome of one notice (`done` or `dead`) with its effects
@@ -182,7 +179,7 @@ impl Store {
                 .bind(incident.0)
                 .execute(&mut *tx)
                 .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "incident.closing_update",
                 entity: "incident",
@@ -191,7 +188,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         Ok(queued)

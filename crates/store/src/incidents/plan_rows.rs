@@ -293,22 +293,31 @@ crate::backend_trait! {
             }
             Ok(())
         }
-        /// Adds a written plan to the incident's totals (affected and processed
-        /// alike: the rows were written done) with the `incident.fan_out` audit entry.
+        /// Adds a written plan to the incident's totals with the
+        /// `incident.fan_out` audit entry. `new_affected`: the plan's rows
+        /// count as affected too (they were written done at once); else they
+        /// were staged as affected before and are only processed now.
         async fn add_totals(
             &mut self,
             incident: IncidentId,
             p: &FanOutPlan,
+            new_affected: bool,
             actor: Option<UserId>,
             now: DateTime<Utc>,
         ) -> Result<(), StoreError> {
             let t = Tally::of(p);
-            sqlx::query(
+            let sql = if new_affected {
                 "UPDATE incidents SET affected_count = affected_count + $1, processed_count = processed_count + $1, \
                  cases_created = cases_created + $2, cases_updated = cases_updated + $3, \
                  messages_queued = messages_queued + $4, goodwill_granted = goodwill_granted + $5, \
-                 goodwill_cents = goodwill_cents + $6, updated_at = $7 WHERE id = $8",
-            )
+                 goodwill_cents = goodwill_cents + $6, updated_at = $7 WHERE id = $8"
+            } else {
+                "UPDATE incidents SET processed_count = processed_count + $1, cases_created = cases_created + $2, \
+                 cases_updated = cases_updated + $3, messages_queued = messages_queued + $4, \
+                 goodwill_granted = goodwill_granted + $5, goodwill_cents = goodwill_cents + $6, updated_at = $7 \
+                 WHERE id = $8"
+            };
+            sqlx::query(sql)
             .bind(t.processed)
             .bind(t.created)
             .bind(t.updated)

@@ -14,10 +14,11 @@ mod search;
 pub use index::IndexTerms;
 pub use search::{ResolvedCase, SolutionHit, SolutionQuery};
 
-use crate::audit::{Audit, AuditLog};
+use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
 use crate::page::{Cursor, Page};
+use crate::rows::Exists;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
 use amends_domain::{CaseId, Language, UserId};
@@ -239,7 +240,7 @@ impl Store {
                 .await?;
             tx.index_solution(dialect, solution_id, draft.language, draft.public, terms)
                 .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: if id.is_some() {
                     "solution.update"
@@ -253,7 +254,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.get_solution(solution_id).await
@@ -295,13 +295,7 @@ impl Store {
     }
 
     pub async fn get_solution(&self, id: Uuid) -> Result<Solution, StoreError> {
-        with_pool!(self, |pool| {
-            sqlx::query_as::<_, Solution>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-                .ok_or(StoreError::NotFound("solution"))
-        })
+        self.row_by(&format!("{SELECT} WHERE s.id = $1"), id, "solution").await
     }
 
     /// Articles, newest first, by keyset pagination.
@@ -331,16 +325,13 @@ impl Store {
 
     /// Every version of an article, newest first.
     pub async fn solution_versions(&self, id: Uuid) -> Result<Vec<SolutionVersion>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, SolutionVersion>(
-                "SELECT v.version, v.title, v.body, v.language, v.tags, v.public, u.display_name AS edited_by_name, \
+        self.rows_by(
+            "SELECT v.version, v.title, v.body, v.language, v.tags, v.public, u.display_name AS edited_by_name, \
                  v.edited_at FROM solution_versions v LEFT JOIN users u ON u.id = v.edited_by \
                  WHERE v.solution_id = $1 ORDER BY v.version DESC",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?)
-        })
+            id,
+        )
+        .await
     }
 
     /// Deletes an article with its versions, links and index entries.
@@ -370,7 +361,7 @@ impl Store {
             ] {
                 sqlx::query(sql).bind(id).execute(&mut *tx).await?;
             }
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "solution.delete",
                 entity: "solution",
@@ -379,7 +370,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(())
         })
     }
@@ -395,13 +385,8 @@ impl Store {
     ) -> Result<bool, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM cases WHERE id = $1")
-                .bind(case.0)
-                .fetch_optional(&mut *tx)
+            tx.require_row("SELECT id FROM cases WHERE id = $1", case.0, "case")
                 .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound("case"));
-            }
             let done = sqlx::query(
                 "INSERT INTO case_solutions (case_id, solution_id, linked_by, linked_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (case_id, solution_id) DO NOTHING",
@@ -423,7 +408,7 @@ impl Store {
                 at: now,
             };
             tx.insert_event(case.0, &ev).await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "solution.link",
                 entity: "case",
@@ -432,23 +417,19 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok(true)
         })
     }
 
     /// The articles linked to a case, in the order they were linked.
     pub async fn case_solutions(&self, case: CaseId) -> Result<Vec<LinkedSolution>, StoreError> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, LinkedSolution>(
-                "SELECT s.id, s.title, s.language, s.public, l.linked_at, u.display_name AS linked_by_name \
+        self.rows_by(
+            "SELECT s.id, s.title, s.language, s.public, l.linked_at, u.display_name AS linked_by_name \
                  FROM case_solutions l JOIN solutions s ON s.id = l.solution_id \
                  LEFT JOIN users u ON u.id = l.linked_by WHERE l.case_id = $1 ORDER BY l.linked_at, s.id",
-            )
-            .bind(case.0)
-            .fetch_all(pool)
-            .await?)
-        })
+            case.0,
+        )
+        .await
     }
 
     /// How an article did on the cases it was linked to: times used, cases
@@ -518,7 +499,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.record_audit(Audit {
+            tx.commit_audited(Audit {
                 actor,
                 action: "help_center.update",
                 entity: "help_center",
@@ -527,7 +508,6 @@ impl Store {
                 at: now,
             })
             .await?;
-            tx.commit().await?;
             Ok::<(), StoreError>(())
         })?;
         self.help_theme().await
