@@ -269,12 +269,34 @@ impl Config {
     }
 }
 
+/// A value the configuration writes as text: `parse` reads it; `expecting`
+/// names the form in the error for anything that is not text.
+fn from_text<'de, D: serde::Deserializer<'de>, T>(
+    d: D,
+    expecting: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error> {
+    struct Text<T> {
+        expecting: &'static str,
+        parse: fn(&str) -> Result<T, String>,
+    }
+    impl<T> serde::de::Visitor<'_> for Text<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            (self.parse)(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Text { expecting, parse })
+}
+
 /// Durations as the configuration writes them: `0s`, `50ms`, `15m`, `4h`,
 /// `2d`, `1w` (see [`amends_domain::followup::parse_duration`]).
 mod duration_text {
     use chrono::Duration;
-    use serde::{Deserializer, Serializer, de};
-    use std::fmt;
+    use serde::{Deserializer, Serializer};
 
     /// The duration in its largest whole unit: `90s`, `2h`, `14d`.
     pub fn text(d: Duration) -> String {
@@ -292,43 +314,26 @@ mod duration_text {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        struct Text;
-        impl de::Visitor<'_> for Text {
-            type Value = Duration;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a duration like 0s, 30m, 4h or 2d")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
-                amends_domain::followup::parse_duration("", v).map_err(|e| E::custom(e.message))
-            }
-        }
-        d.deserialize_str(Text)
+        super::from_text(d, "a duration like 0s, 30m, 4h or 2d", |v| {
+            amends_domain::followup::parse_duration("", v).map_err(|e| e.message)
+        })
     }
 }
 
 /// The time zone as its IANA name, e.g. `Europe/Berlin`.
 mod time_zone {
     use chrono_tz::Tz;
-    use serde::{Deserializer, Serializer, de};
-    use std::fmt;
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(tz.name())
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
-        struct Name;
-        impl de::Visitor<'_> for Name {
-            type Value = Tz;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an IANA time zone like Europe/Berlin")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Tz, E> {
-                v.parse()
-                    .map_err(|_| E::custom(format!("`{v}` is not an IANA time zone like Europe/Berlin")))
-            }
-        }
-        d.deserialize_str(Name)
+        super::from_text(d, "an IANA time zone like Europe/Berlin", |v| {
+            v.parse()
+                .map_err(|_| format!("`{v}` is not an IANA time zone like Europe/Berlin"))
+        })
     }
 }
 

@@ -133,6 +133,44 @@ struct Ingest<'a> {
     actor: Option<UserId>,
 }
 
+/// What a case opened from a feedback item takes from it.
+struct FeedbackCase<'a> {
+    text: &'a str,
+    channel: Channel,
+    priority: Priority,
+    topics: Vec<String>,
+}
+
+impl FeedbackCase<'_> {
+    /// The case of `customer` for this feedback, routed by their language and the topics.
+    fn new_case(
+        self,
+        now: chrono::DateTime<chrono::Utc>,
+        customer: &Customer,
+        due: DueDates,
+        author: Option<UserId>,
+    ) -> NewCase {
+        NewCase {
+            id: CaseId(amends_store::new_row_id(now)),
+            customer_id: customer.id,
+            subject: subject_of(self.text, self.channel),
+            description: self.text.to_string(),
+            channel: self.channel,
+            origin: Origin::Feedback,
+            priority: self.priority,
+            tier: customer.tier,
+            assignee_id: None,
+            due,
+            created_at: now,
+            author,
+            route: Some(RouteRequest {
+                language: customer.language,
+                topics: self.topics,
+            }),
+        }
+    }
+}
+
 /// A case subject from feedback: the first line, at most 120 characters.
 fn subject_of(text: &str, channel: Channel) -> NonEmptyText {
     let first = text
@@ -244,24 +282,13 @@ impl<'a> Ingest<'a> {
                 rule_name: rule.name.clone(),
                 reasons: m.reasons,
                 action: rule.action,
-                case: NewCase {
-                    id: CaseId(amends_store::new_row_id(now)),
-                    customer_id: customer.id,
-                    subject: subject_of(&v.text, v.channel),
-                    description: v.text.clone(),
+                case: FeedbackCase {
+                    text: &v.text,
                     channel: v.channel,
-                    origin: Origin::Feedback,
                     priority: rule.priority,
-                    tier: customer.tier,
-                    assignee_id: None,
-                    due,
-                    created_at: now,
-                    author: self.actor,
-                    route: Some(RouteRequest {
-                        language: customer.language,
-                        topics: analysis.topics.clone(),
-                    }),
-                },
+                    topics: analysis.topics.clone(),
+                }
+                .new_case(now, &customer, due, self.actor),
             }
         });
         Ok(NewFeedback {
@@ -359,24 +386,14 @@ pub async fn open_case_for(state: &App, id: FeedbackId, actor: Option<UserId>) -
     } else {
         Priority::Normal
     };
-    let case = NewCase {
-        id: CaseId(amends_store::new_row_id(now)),
-        customer_id: customer.id,
-        subject: subject_of(&f.text, f.channel),
-        description: f.text.clone(),
+    let due = crate::service::due_dates(state, customer.tier, priority, now).await?;
+    let case = FeedbackCase {
+        text: &f.text,
         channel: f.channel,
-        origin: Origin::Feedback,
         priority,
-        tier: customer.tier,
-        assignee_id: None,
-        due: crate::service::due_dates(state, customer.tier, priority, now).await?,
-        created_at: now,
-        author: actor,
-        route: Some(RouteRequest {
-            language: customer.language,
-            topics: serde_json::from_str(&f.topics).unwrap_or_default(),
-        }),
-    };
+        topics: serde_json::from_str(&f.topics).unwrap_or_default(),
+    }
+    .new_case(now, &customer, due, actor);
     let case = state.store().open_case_for_feedback(id, &case).await?;
     crate::goodwill::after_cases_opened(state, [case]).await;
     Ok(case)
@@ -397,16 +414,8 @@ impl RuleFields {
     pub fn validate(self) -> Result<RuleInput, ValidationError> {
         let name = NonEmptyText::parse("name", &self.name, 100)?;
         self.conditions.validate()?;
-        let action = self
-            .action
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map_or(Ok(RuleAction::OpenCase), str::parse::<RuleAction>)?;
-        let priority = self
-            .priority
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map_or(Ok(Priority::Normal), str::parse::<Priority>)?;
+        let action = crate::service::parse_or(self.action.as_deref(), RuleAction::OpenCase)?;
+        let priority = crate::service::parse_or(self.priority.as_deref(), Priority::Normal)?;
         if let Some(p) = self.position
             && !(0..=1_000_000).contains(&p)
         {

@@ -48,11 +48,7 @@ impl RuleIn {
         if name.is_empty() || name.chars().count() > 200 {
             return Err(AppError::validation("name", "name must have 1 to 200 characters"));
         }
-        let applies_to: RuleScope = self
-            .applies_to
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map_or(Ok(RuleScope::Incident), str::parse)?;
+        let applies_to: RuleScope = crate::service::parse_or(self.applies_to.as_deref(), RuleScope::Incident)?;
         let condition: Condition = self.condition.parse()?;
         condition.check_scope(applies_to)?;
         Ok(GoodwillRuleInput {

@@ -18,6 +18,11 @@ pub const NOTE_MAX: usize = 20_000;
 pub const NAME_MAX: usize = 200;
 pub const EXTERNAL_ID_MAX: usize = 100;
 
+/// `raw` parsed, or `default` where it is absent or blank.
+pub(crate) fn parse_or<T: std::str::FromStr>(raw: Option<&str>, default: T) -> Result<T, T::Err> {
+    raw.filter(|s| !s.trim().is_empty()).map_or(Ok(default), str::parse)
+}
+
 /// Keeps the value, or records the error and gives `None`.
 fn keep<T>(errors: &mut Vec<ValidationError>, r: Result<T, ValidationError>) -> Option<T> {
     r.map_err(|e| errors.push(e)).ok()
@@ -56,18 +61,9 @@ impl CustomerInput {
         );
         let language = keep(
             &mut errors,
-            self.language
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map_or(Ok(state.config().default_language), str::parse::<Language>),
+            parse_or(self.language.as_deref(), state.config().default_language),
         );
-        let tier = keep(
-            &mut errors,
-            self.tier
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map_or(Ok(Tier::Standard), str::parse::<Tier>),
-        );
+        let tier = keep(&mut errors, parse_or(self.tier.as_deref(), Tier::Standard));
         let clv = keep(
             &mut errors,
             amends_domain::customer::parse_clv_cents("clv_cents", self.clv_cents.unwrap_or(0)),
@@ -170,13 +166,7 @@ impl CaseInput {
             ));
         }
         let channel = keep(&mut errors, self.channel.parse::<Channel>());
-        let priority = keep(
-            &mut errors,
-            self.priority
-                .as_deref()
-                .filter(|s| !s.trim().is_empty())
-                .map_or(Ok(Priority::Normal), str::parse::<Priority>),
-        );
+        let priority = keep(&mut errors, parse_or(self.priority.as_deref(), Priority::Normal));
         match (customer, subject, channel, priority) {
             (Some(customer_id), Some(subject), Some(channel), Some(priority)) if errors.is_empty() => Ok(ValidCase {
                 customer_id,
@@ -334,11 +324,7 @@ pub async fn create_user(
         Some(e) => Some(Email::parse(e)?.to_string()),
     };
     let role: amends_domain::Role = input.role.parse()?;
-    let language = input
-        .language
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .map_or(Ok(Language::De), str::parse::<Language>)?;
+    let language = parse_or(input.language.as_deref(), Language::De)?;
     crate::password::check_strength(&input.password)?;
     let password_hash = crate::password::hash(input.password)
         .await
@@ -381,4 +367,29 @@ pub async fn revoke_token(state: &App, user: UserId, id: TokenId) -> AppResult<(
 /// Sets the language `user` sees the UI in.
 pub async fn set_language(state: &App, user: UserId, lang: Language) -> AppResult<User> {
     Ok(state.store().set_user_language(user, lang, state.now()).await?)
+}
+
+/// A new login session: the secret for the cookie (the store keeps only its
+/// hash) and the session's CSRF token.
+pub struct NewSession {
+    pub secret: String,
+    pub csrf: String,
+}
+
+/// Signs `user` in: a session that lasts `session_hours` from now.
+pub async fn open_session(state: &App, user: UserId) -> AppResult<NewSession> {
+    let now = state.now();
+    let secret = crate::secret::random_secret();
+    let csrf = crate::secret::random_secret();
+    let expires = now + chrono::Duration::hours(i64::from(state.config().session_hours));
+    state
+        .store()
+        .insert_session(&crate::secret::hash_secret(&secret), user, &csrf, now, expires)
+        .await?;
+    Ok(NewSession { secret, csrf })
+}
+
+/// Signs out: ends the session whose secret hashes to `session_hash`.
+pub async fn close_session(state: &App, session_hash: &str) -> AppResult<()> {
+    Ok(state.store().delete_session(session_hash).await?)
 }

@@ -179,6 +179,16 @@ pub struct Attainment {
 }
 
 impl Attainment {
+    /// Adds `s` to the row `label` of `rows`, a new row if there is none yet.
+    fn add_to(rows: &mut std::collections::BTreeMap<String, Attainment>, label: String, s: &amends_store::SlaStat) {
+        rows.entry(label.clone())
+            .or_insert_with(|| Attainment {
+                label,
+                ..Attainment::default()
+            })
+            .add(s);
+    }
+
     fn add(&mut self, s: &amends_store::SlaStat) {
         self.cases += s.cases;
         self.first_response_met += s.first_met;
@@ -222,22 +232,8 @@ pub async fn report(
     let mut agents: std::collections::BTreeMap<String, Attainment> = std::collections::BTreeMap::new();
     for s in &stats {
         total.add(s);
-        let policy = format!("{}/{}", s.tier, s.priority);
-        policies
-            .entry(policy.clone())
-            .or_insert_with(|| Attainment {
-                label: policy,
-                ..Attainment::default()
-            })
-            .add(s);
-        let agent = s.assignee_name.clone().unwrap_or_else(|| "—".into());
-        agents
-            .entry(agent.clone())
-            .or_insert_with(|| Attainment {
-                label: agent,
-                ..Attainment::default()
-            })
-            .add(s);
+        Attainment::add_to(&mut policies, format!("{}/{}", s.tier, s.priority), s);
+        Attainment::add_to(&mut agents, s.assignee_name.clone().unwrap_or_else(|| "—".into()), s);
     }
     Ok(SlaReport {
         from,

@@ -15,30 +15,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// An error of an API request: any error of a use case (also of reading the
+/// request: a field, the body, the media type), or no valid credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{message}")]
-    Validation { field: String, message: String },
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    UnsupportedMediaType(String),
+    #[error(transparent)]
+    App(#[from] AppError),
     #[error("authentication required")]
     Unauthorized,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0} not found")]
-    NotFound(String),
-    #[error("{detail}")]
-    Conflict {
-        detail: String,
-        field: Option<String>,
-        allowed: Option<Vec<String>>,
-    },
-    #[error("too many requests; try again in a minute")]
-    TooManyRequests,
-    #[error("internal error")]
-    Internal(String),
 }
 
 /// The problem document sent to clients.
@@ -63,9 +47,36 @@ pub struct Problem {
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation {
-            field: field.into(),
-            message: message.into(),
+        AppError::validation(field, message).into()
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::BadRequest(message.into()).into()
+    }
+
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        AppError::UnsupportedMediaType(message.into()).into()
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden(message.into()).into()
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        AppError::NotFound(what.into()).into()
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        AppError::internal(e).into()
+    }
+
+    /// A request body that could not be read: over `limit` (e.g. "1 MiB";
+    /// `hint` follows it), or broken off.
+    pub fn unreadable_body(e: &axum::extract::rejection::BytesRejection, limit: &str, hint: &str) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::bad_request(format!("the request body is too large (at most {limit}){hint}"))
+        } else {
+            ApiError::bad_request(format!("could not read the request body: {e}"))
         }
     }
 
@@ -74,65 +85,62 @@ impl ApiError {
     #[must_use]
     pub fn for_operator(&self) -> String {
         match self {
-            ApiError::Internal(cause) => format!("internal error: {cause}"),
-            e => e.to_string(),
+            ApiError::App(e) => e.for_operator(),
+            ApiError::Unauthorized => self.to_string(),
         }
     }
 
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        ApiError::Internal(e.to_string())
+    /// The HTTP status and the problem's type slug and title: the one
+    /// mapping of [`AppError`] to HTTP.
+    fn kind(&self) -> (StatusCode, &'static str, &'static str) {
+        let e = match self {
+            ApiError::Unauthorized => return (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
+            ApiError::App(e) => e,
+        };
+        match e {
+            AppError::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid input"),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Malformed request"),
+            AppError::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            AppError::Conflict { allowed: Some(_), .. } => {
+                (StatusCode::CONFLICT, "invalid-transition", "Transition not allowed")
+            }
+            AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+        }
     }
 
     #[must_use]
     pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn slug_and_title(&self) -> (&'static str, &'static str) {
-        match self {
-            ApiError::Validation { .. } => ("validation", "Invalid input"),
-            ApiError::BadRequest(_) => ("bad-request", "Malformed request"),
-            ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
-            ApiError::Unauthorized => ("unauthorized", "Authentication required"),
-            ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
-            ApiError::NotFound(_) => ("not-found", "Not found"),
-            ApiError::Conflict { allowed: Some(_), .. } => ("invalid-transition", "Transition not allowed"),
-            ApiError::Conflict { .. } => ("conflict", "Conflict"),
-            ApiError::TooManyRequests => ("rate-limited", "Too many requests"),
-            ApiError::Internal(_) => ("internal", "Internal error"),
-        }
+        self.kind().0
     }
 
     /// The problem document; internal causes are logged here, not returned.
     #[must_use]
     pub fn problem(&self) -> Problem {
-        let (slug, title) = self.slug_and_title();
+        let (status, slug, title) = self.kind();
         let mut p = Problem {
             kind: format!("/problems/{slug}"),
             title: title.to_string(),
-            status: self.status().as_u16(),
+            status: status.as_u16(),
             detail: self.to_string(),
             field: None,
             allowed: None,
             error_id: None,
         };
         match self {
-            ApiError::Validation { field, .. } => p.field = Some(field.clone()),
-            ApiError::Conflict { field, allowed, .. } => {
+            ApiError::App(AppError::Validation { field, .. }) => p.field = Some(field.clone()),
+            ApiError::App(AppError::Conflict { field, allowed, .. }) => {
                 p.field.clone_from(field);
                 p.allowed.clone_from(allowed);
             }
-            ApiError::Internal(cause) => {
+            ApiError::App(AppError::Internal(cause)) => {
                 let id = uuid::Uuid::new_v4().simple().to_string();
                 tracing::error!(error_id = %id, %cause, "internal error");
                 p.detail = format!("something went wrong on our side; quote error id {id} when reporting it");
@@ -157,21 +165,6 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
-    }
-}
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::Validation { field, message } => ApiError::Validation { field, message },
-            AppError::BadRequest(m) => ApiError::BadRequest(m),
-            AppError::UnsupportedMediaType(m) => ApiError::UnsupportedMediaType(m),
-            AppError::Forbidden(m) => ApiError::Forbidden(m),
-            AppError::NotFound(m) => ApiError::NotFound(m),
-            AppError::Conflict { detail, field, allowed } => ApiError::Conflict { detail, field, allowed },
-            AppError::TooManyRequests => ApiError::TooManyRequests,
-            AppError::Internal(m) => ApiError::Internal(m),
-        }
     }
 }
 
@@ -215,7 +208,7 @@ pub(crate) async fn problem_for_plain_errors(req: Request, next: Next) -> Respon
     let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
     let detail = String::from_utf8_lossy(&text).trim().to_string();
     let err = match parts.status {
-        StatusCode::NOT_FOUND => ApiError::NotFound("route".into()),
+        StatusCode::NOT_FOUND => ApiError::not_found("route"),
         StatusCode::METHOD_NOT_ALLOWED => {
             return (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -228,14 +221,14 @@ pub(crate) async fn problem_for_plain_errors(req: Request, next: Next) -> Respon
             )
                 .into_response();
         }
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::BadRequest("the request body is too large (at most 1 MiB)".into()),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::bad_request("the request body is too large (at most 1 MiB)"),
         s if s.is_client_error() => {
             let detail = if detail.is_empty() { s.to_string() } else { detail };
             // Path parameters are the usual cause (e.g. an id that is not a UUID).
             if detail.contains("path") || detail.contains("UUID") || detail.contains("uuid") {
                 ApiError::validation("id", format!("{detail}; ids are UUIDs"))
             } else {
-                ApiError::BadRequest(detail)
+                ApiError::bad_request(detail)
             }
         }
         _ => ApiError::internal(detail),

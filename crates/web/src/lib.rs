@@ -72,7 +72,7 @@ pub fn router(state: AppState) -> Router {
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
-        error::ApiError::NotFound("route".into()).into_response()
+        error::ApiError::not_found("route").into_response()
     } else {
         ui::UiError::NotFound.into_response()
     }

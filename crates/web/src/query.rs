@@ -30,16 +30,42 @@ pub fn parse_query<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let msg = e.into_inner().to_string();
-        let field = ["missing field `", "unknown field `"]
-            .iter()
-            .find_map(|p| {
-                msg.strip_prefix(p)
-                    .and_then(|r| r.split('`').next())
-                    .map(str::to_string)
-            })
-            .unwrap_or(path);
+        let field = field_from_message(&msg).unwrap_or(path);
         ApiError::validation(field, format!("query parameter: {msg}"))
     })
+}
+
+/// A list page's query: the one sent, or the defaults and the error to show
+/// above the list.
+pub fn parse_or_default<T: DeserializeOwned + Default>(q: &str) -> (T, Option<String>) {
+    match parse_query::<T>(q) {
+        Ok(t) => (t, None),
+        Err(e) => (T::default(), Some(e.to_string())),
+    }
+}
+
+/// The link to the next page of the list at `path`: the query `q` with
+/// every filter kept and the cursor replaced.
+#[must_use]
+pub fn next_page_link(path: &str, q: &str, cursor: String) -> String {
+    let mut pairs: Vec<(String, String)> = form_urlencoded_parse(q)
+        .into_owned()
+        .filter(|(k, _)| k != "cursor")
+        .collect();
+    pairs.push(("cursor".into(), cursor));
+    let qs: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{path}?{qs}")
+}
+
+/// `missing field `x`` and `unknown field `x`` name a field that the
+/// path (which points at the enclosing object) does not.
+pub(crate) fn field_from_message(msg: &str) -> Option<String> {
+    ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| msg.strip_prefix(p).and_then(|r| r.split('`').next()))
+        .map(str::to_string)
 }
 
 fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {

@@ -22,6 +22,7 @@ macro_rules! templates {
 templates!(
     "base.html",
     "chart.html",
+    "macros.html",
     "case_rows.html",
     "login.html",
     "inbox.html",

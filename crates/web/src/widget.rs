@@ -4,6 +4,7 @@
 //! `/api/v1/public/feedback`) with CORS limited to a site's origins, a
 //! honeypot and rate limits per client IP and per site key.
 
+use crate::api::json::content_type;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use amends_app::detection::{self, FeedbackInput};
@@ -81,23 +82,23 @@ async fn site_for(state: &AppState, key: Option<&str>, origin: Option<&str>) -> 
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ApiError::validation("site_key", "give the site key (data-site-key of the widget script)"))?;
     if key.len() > 100 {
-        return Err(ApiError::NotFound("widget site key".into()));
+        return Err(ApiError::not_found("widget site key"));
     }
     let site = state
         .store()
         .find_widget_site_by_key(key)
         .await?
-        .ok_or_else(|| ApiError::NotFound("widget site key".into()))?;
+        .ok_or_else(|| ApiError::not_found("widget site key"))?;
     if !site.enabled {
-        return Err(ApiError::Forbidden("this widget site is disabled".into()));
+        return Err(ApiError::forbidden("this widget site is disabled"));
     }
     let Some(origin) = origin else {
-        return Err(ApiError::Forbidden(
-            "the widget posts from a web page; the Origin header is missing".into(),
+        return Err(ApiError::forbidden(
+            "the widget posts from a web page; the Origin header is missing",
         ));
     };
     if !site.allows_origin(origin) {
-        return Err(ApiError::Forbidden(format!(
+        return Err(ApiError::forbidden(format!(
             "origin `{}` is not allowed for this site; add it to the site's allowed origins",
             origin.chars().take(200).collect::<String>()
         )));
@@ -232,31 +233,19 @@ async fn handle_post(
             let _ = site;
             *cors = origin.map(str::to_string);
         }
-        return Err(ApiError::TooManyRequests);
+        return Err(amends_app::AppError::TooManyRequests.into());
     }
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::BadRequest(format!(
-                "the request body is too large (at most {} KiB)",
-                BODY_MAX / 1024
-            ))
-        } else {
-            ApiError::BadRequest(format!("could not read the request body: {e}"))
-        }
-    })?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let limit = format!("{} KiB", BODY_MAX / 1024);
+    let body = body.map_err(|e| ApiError::unreadable_body(&e, &limit, ""))?;
+    let ct = content_type(headers);
     // text/plain is accepted too: it spares the browser the preflight.
     if !(ct.starts_with("application/json") || ct.starts_with("text/plain")) {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the feedback as JSON (application/json)".into(),
+        return Err(ApiError::unsupported_media_type(
+            "send the feedback as JSON (application/json)",
         ));
     }
     let p: PublicFeedback = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not the widget's JSON: {e}")))?;
+        .map_err(|e| ApiError::bad_request(format!("the body is not the widget's JSON: {e}")))?;
     let key = q.site_key.or(p.site_key.clone());
     let site = site_for(state, key.as_deref(), origin).await?;
     *cors = origin.map(str::to_string);
@@ -265,7 +254,7 @@ async fn handle_post(
         now,
         cfg.widget_posts_per_site_minute,
     ) {
-        return Err(ApiError::TooManyRequests);
+        return Err(amends_app::AppError::TooManyRequests.into());
     }
     if !p.website.trim().is_empty() {
         tracing::info!(site = %site.site_key, "widget honeypot filled; post dropped");
@@ -330,14 +319,14 @@ async fn handle_post(
     let res = detection::ingest_one(state, input, None).await;
     match res {
         Ok(_) => Ok(accepted()),
-        Err(amends_app::AppError::Validation { field, message }) => Err(ApiError::Validation {
-            field: match field.as_str() {
+        Err(amends_app::AppError::Validation { field, message }) => Err(ApiError::validation(
+            match field.as_str() {
                 "customer_email" => "email".into(),
                 "text" => "comment".into(),
                 _ => field,
             },
             message,
-        }),
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -83,6 +83,40 @@ fn quantile_hours(values: &[f64], q: f64) -> Option<f64> {
     amends_stats::quantile(values, q)
 }
 
+/// One SLA clock (first response or resolution) over the cases of a period.
+struct Clock {
+    /// Hours from creation to when it was done, of the cases where it was.
+    hours: Vec<f64>,
+    /// Cases that can be judged: done, or overdue.
+    judged: u64,
+    /// Cases done in time.
+    met: u64,
+}
+
+impl Clock {
+    /// `clock` gives a case's (done at, due at).
+    fn of(
+        cases: &[CaseFact],
+        now: DateTime<Utc>,
+        clock: impl Fn(&CaseFact) -> (Option<DateTime<Utc>>, DateTime<Utc>),
+    ) -> Clock {
+        let mut c = Clock {
+            hours: Vec::new(),
+            judged: 0,
+            met: 0,
+        };
+        for case in cases {
+            let (done, due) = clock(case);
+            if let Some(d) = done {
+                c.hours.push(hours(d - case.created_at));
+            }
+            c.judged += u64::from(done.is_some() || due < now);
+            c.met += u64::from(done.is_some_and(|d| d <= due));
+        }
+        c
+    }
+}
+
 /// The figures of one period from its facts. Pure.
 #[must_use]
 pub fn figures(
@@ -94,30 +128,8 @@ pub fn figures(
     retained_with_goodwill: u64,
     now: DateTime<Utc>,
 ) -> Figures {
-    let first: Vec<f64> = cases
-        .iter()
-        .filter_map(|c| c.first_responded_at.map(|r| hours(r - c.created_at)))
-        .collect();
-    let resolution: Vec<f64> = cases
-        .iter()
-        .filter_map(|c| c.resolved_at.map(|r| hours(r - c.created_at)))
-        .collect();
-    let first_due = cases
-        .iter()
-        .filter(|c| c.first_responded_at.is_some() || c.first_response_due_at < now)
-        .count() as u64;
-    let first_met = cases
-        .iter()
-        .filter(|c| c.first_responded_at.is_some_and(|r| r <= c.first_response_due_at))
-        .count() as u64;
-    let res_due = cases
-        .iter()
-        .filter(|c| c.resolved_at.is_some() || c.resolution_due_at < now)
-        .count() as u64;
-    let res_met = cases
-        .iter()
-        .filter(|c| c.resolved_at.is_some_and(|r| r <= c.resolution_due_at))
-        .count() as u64;
+    let first = Clock::of(cases, now, |c| (c.first_responded_at, c.first_response_due_at));
+    let resolution = Clock::of(cases, now, |c| (c.resolved_at, c.resolution_due_at));
     let scores: Vec<f64> = surveys.iter().map(|u| f64::from(u.score)).collect();
     let high = surveys.iter().filter(|u| u.score >= 4).count() as u64;
     let judged: Vec<&Unit> = surveys.iter().filter(|u| u.retained.is_some()).collect();
@@ -131,12 +143,12 @@ pub fn figures(
         csat_answers: scores.len() as u64,
         csat_mean: (!scores.is_empty()).then(|| amends_stats::Summary::of(&scores).mean),
         csat_high_pct: percent(high, scores.len() as u64),
-        first_response_median_hours: quantile_hours(&first, 0.5),
-        first_response_p90_hours: quantile_hours(&first, 0.9),
-        resolution_median_hours: quantile_hours(&resolution, 0.5),
-        resolution_p90_hours: quantile_hours(&resolution, 0.9),
-        sla_first_response_pct: percent(first_met, first_due),
-        sla_resolution_pct: percent(res_met, res_due),
+        first_response_median_hours: quantile_hours(&first.hours, 0.5),
+        first_response_p90_hours: quantile_hours(&first.hours, 0.9),
+        resolution_median_hours: quantile_hours(&resolution.hours, 0.5),
+        resolution_p90_hours: quantile_hours(&resolution.hours, 0.9),
+        sla_first_response_pct: percent(first.met, first.judged),
+        sla_resolution_pct: percent(resolution.met, resolution.judged),
         reopened,
         reopen_rate_pct: percent(reopened, exits),
         recovery_judged: judged.len() as u64,

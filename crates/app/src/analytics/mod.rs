@@ -34,13 +34,7 @@ pub struct Scope {
 impl Scope {
     /// The last `days` days up to `now` (1 to [`MAX_DAYS`]).
     pub fn last_days(now: DateTime<Utc>, days: Option<i64>, filter: AnalyticsFilter) -> AppResult<Scope> {
-        let days = days.unwrap_or(DEFAULT_DAYS);
-        if !(1..=MAX_DAYS).contains(&days) {
-            return Err(AppError::validation(
-                "days",
-                format!("days must be 1 to {MAX_DAYS}, got {days}"),
-            ));
-        }
+        let days = within("days", days, DEFAULT_DAYS, 1..=MAX_DAYS)?;
         Ok(Scope {
             from: now - Duration::days(days),
             to: now,
@@ -66,14 +60,26 @@ impl Scope {
 
 /// Checks `settle_days` (0 to 365).
 pub fn settle_days(days: Option<i64>) -> AppResult<i64> {
-    let days = days.unwrap_or(DEFAULT_SETTLE_DAYS);
-    if !(0..=365).contains(&days) {
-        return Err(AppError::validation(
-            "settle_days",
-            format!("settle_days must be 0 to 365, got {days}"),
-        ));
+    within("settle_days", days, DEFAULT_SETTLE_DAYS, 0..=365)
+}
+
+/// `value`, or `default` where none is given, if it lies in `range`; else
+/// the validation error of `field`.
+pub(crate) fn within(
+    field: &str,
+    value: Option<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> AppResult<i64> {
+    let v = value.unwrap_or(default);
+    if range.contains(&v) {
+        Ok(v)
+    } else {
+        Err(AppError::validation(
+            field,
+            format!("{field} must be {} to {}, got {v}", range.start(), range.end()),
+        ))
     }
-    Ok(days)
 }
 
 fn hours(d: Duration) -> f64 {
@@ -113,5 +119,17 @@ impl Verdict {
         } else {
             Verdict::Below
         }
+    }
+
+    /// The Fluent key of the verdict in the sentences of `report`
+    /// (`paradox`, `patterns`): `paradox-verdict-above`, `-below`, `-none`.
+    #[must_use]
+    pub fn key(self, report: &str) -> String {
+        let word = match self {
+            Verdict::Above => "above",
+            Verdict::Below => "below",
+            Verdict::NoDifference | Verdict::TooSmall => "none",
+        };
+        format!("{report}-verdict-{word}")
     }
 }

@@ -3,6 +3,7 @@
 //! with the effect and the q-value ("… 3,1-mal so viele wie erwartet …").
 
 use super::patterns::{Dimension, PatternCell, PatternReport, Verdict};
+use super::statement::min_group_arg;
 pub use super::statement::q_phrase;
 use amends_domain::Language;
 use amends_i18n::FluentValue;
@@ -124,18 +125,11 @@ pub fn sentence(i18n: &I18n, lang: Language, report: &PatternReport, names: &Nam
             &[
                 ("label", FluentValue::from(label)),
                 ("n", FluentValue::from(i64::try_from(c.trials).unwrap_or(i64::MAX))),
-                (
-                    "min",
-                    FluentValue::from(i64::try_from(amends_stats::MIN_GROUP).unwrap_or(30)),
-                ),
+                min_group_arg(),
             ],
         );
     };
-    let verdict = match c.verdict {
-        Verdict::Above => "patterns-verdict-above",
-        Verdict::Below => "patterns-verdict-below",
-        _ => "patterns-verdict-none",
-    };
+    let verdict = c.verdict.key("patterns");
     i18n.t(
         lang,
         "patterns-cell",
@@ -149,7 +143,7 @@ pub fn sentence(i18n: &I18n, lang: Language, report: &PatternReport, names: &Nam
                 FluentValue::from(i18n.t(lang, baseline_key(c.dimension), &[])),
             ),
             ("q", FluentValue::from(q_phrase(q, lang))),
-            ("verdict", FluentValue::from(i18n.t(lang, verdict, &[]))),
+            ("verdict", FluentValue::from(i18n.t(lang, &verdict, &[]))),
         ],
     )
 }

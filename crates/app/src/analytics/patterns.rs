@@ -7,7 +7,7 @@
 
 pub use super::Verdict;
 use crate::App;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use amends_domain::Tier;
 use amends_store::{ChangeEvent, FeedbackFact};
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
@@ -344,14 +344,7 @@ fn adjust(cells: &mut [PatternCell]) {
 
 /// Checks `window_days` (1 to 60).
 pub fn window_days(days: Option<i64>) -> AppResult<i64> {
-    let days = days.unwrap_or(DEFAULT_WINDOW_DAYS);
-    if !(1..=60).contains(&days) {
-        return Err(AppError::validation(
-            "window_days",
-            format!("window_days must be 1 to 60, got {days}"),
-        ));
-    }
-    Ok(days)
+    super::within("window_days", days, DEFAULT_WINDOW_DAYS, 1..=60)
 }
 
 /// The report of the last `days` days (1–366, default 90), optionally of

@@ -184,13 +184,7 @@ pub async fn create_change_event(app: &App, input: &ChangeEventInput, actor: Use
 
 /// The change events of the last `days` days (default 366), newest first.
 pub async fn list_change_events(app: &App, limit: Option<i64>) -> AppResult<Vec<ChangeEvent>> {
-    let limit = limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::validation(
-            "limit",
-            format!("limit must be 1 to 500, got {limit}"),
-        ));
-    }
+    let limit = super::within("limit", limit, 100, 1..=500)?;
     let now = app.now();
     Ok(app
         .store()

@@ -90,6 +90,14 @@ pub fn q_value(q: f64, lang: Language) -> String {
     }
 }
 
+/// The `min` argument of the "too small" sentences: the smallest group judged.
+pub(super) fn min_group_arg() -> (&'static str, FluentValue<'static>) {
+    (
+        "min",
+        FluentValue::from(i64::try_from(amends_stats::MIN_GROUP).unwrap_or(30)),
+    )
+}
+
 /// `q = 0,016` or `q < 0,001`.
 #[must_use]
 pub fn q_phrase(q: f64, lang: Language) -> String {
@@ -135,18 +143,11 @@ pub fn cell(i18n: &I18n, lang: Language, report: &ParadoxReport, cell: &Cell) ->
                     "base",
                     FluentValue::from(i64::try_from(report.never_failed.n).unwrap_or(0)),
                 ),
-                (
-                    "min",
-                    FluentValue::from(i64::try_from(amends_stats::MIN_GROUP).unwrap_or(30)),
-                ),
+                min_group_arg(),
             ],
         );
     };
-    let verdict = match cell.verdict {
-        Verdict::Above => "paradox-verdict-above",
-        Verdict::Below => "paradox-verdict-below",
-        _ => "paradox-verdict-none",
-    };
+    let verdict = cell.verdict.key("paradox");
     let p = q_phrase(cmp.q_value, lang);
     i18n.t(
         lang,
@@ -167,7 +168,7 @@ pub fn cell(i18n: &I18n, lang: Language, report: &ParadoxReport, cell: &Cell) ->
             ),
             ("n", n),
             ("q", FluentValue::from(p)),
-            ("verdict", FluentValue::from(i18n.t(lang, verdict, &[]))),
+            ("verdict", FluentValue::from(i18n.t(lang, &verdict, &[]))),
         ],
     )
 }

@@ -1,7 +1,7 @@
 //! The shape of the code base, checked like behaviour: no source file
 //! outside `tests/` over 800 lines, no crate over 40 % of the non-test Rust
-//! lines, and no import circle between the top-level modules of a crate
-//! (see ARCHITECTURE.md, "Rules of the house").
+//! lines, no import circle between the top-level modules of a crate, and no
+//! store write called from the web crate (see ARCHITECTURE.md, "Rules of the house").
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -251,4 +251,116 @@ fn the_module_graph_reads_grouped_and_plain_imports() {
     assert_eq!(graph["a"], BTreeSet::from(["b".to_string(), "c".to_string()]));
     assert_eq!(graph["b"], BTreeSet::from(["c".to_string()]));
     assert!(graph["c"].is_empty());
+}
+
+/// How the store's writing methods begin; each must name at least one real
+/// method of `crates/store` (checked), so the list follows the store.
+const STORE_WRITE_PREFIXES: &[&str] = &[
+    "insert_",
+    "update_",
+    "delete_",
+    "set_",
+    "save_",
+    "upsert_",
+    "transition_",
+    "record_",
+    "grant_",
+    "decide_",
+    "revoke_",
+    "deactivate_",
+    "link_",
+    "assign_",
+    "answer_",
+    "claim_",
+    "complete_",
+    "fail_",
+    "retry_",
+    "enqueue_",
+    "purge_",
+    "add_",
+    "clear_",
+    "queue_",
+    "stage_",
+    "fan_out_",
+    "write_",
+    "find_or_create_",
+];
+
+/// The names of the store's public functions (`pub fn` and `pub async fn`).
+fn store_functions(root: &Path) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for file in rust_files(&root.join("crates/store/src")) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for part in text.split("pub async fn ").skip(1).chain(text.split("pub fn ").skip(1)) {
+            names.insert(ident_at(part));
+        }
+    }
+    names
+}
+
+/// The methods of `writes` that `code` calls (`.name(`, also across lines); line comments are not read.
+fn store_writes_called(code: &str, writes: &BTreeSet<String>) -> Vec<String> {
+    let code: String = code
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split('.')
+        .skip(1)
+        .map(|rest| rest.trim_start())
+        .filter(|rest| {
+            let name = ident_at(rest);
+            writes.contains(&name) && rest[name.len()..].trim_start().starts_with('(')
+        })
+        .map(ident_at)
+        .collect()
+}
+
+#[test]
+fn the_web_writes_only_through_app_use_cases() {
+    let root = workspace_root();
+    let functions = store_functions(&root);
+    for prefix in STORE_WRITE_PREFIXES {
+        assert!(
+            functions.iter().any(|f| f.starts_with(prefix)),
+            "no store function begins with `{prefix}`: update STORE_WRITE_PREFIXES"
+        );
+    }
+    let writes: BTreeSet<String> = functions
+        .into_iter()
+        .filter(|f| STORE_WRITE_PREFIXES.iter().any(|p| f.starts_with(p)))
+        .collect();
+    for known in [
+        "insert_session",
+        "delete_session",
+        "transition_case",
+        "grant_goodwill",
+        "save_solution",
+    ] {
+        assert!(
+            writes.contains(known),
+            "`{known}` should count as a store write: {writes:?}"
+        );
+    }
+    let mut found = Vec::new();
+    for file in rust_files(&root.join("crates/web/src")) {
+        let code = std::fs::read_to_string(&file).unwrap_or_default();
+        for name in store_writes_called(&code, &writes) {
+            found.push(format!(
+                "{}: {name}",
+                file.strip_prefix(&root).unwrap_or(&file).display()
+            ));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the web calls store writes; call an amends_app use case instead: {found:?}"
+    );
+}
+
+#[test]
+fn the_store_write_finder_finds_writes_across_lines() {
+    let writes = BTreeSet::from(["delete_session".to_string(), "insert_case".to_string()]);
+    let code = "let s = state\n    .store()\n    .delete_session(&h)\n    .await?;\n// state.store().insert_case(x)\nstate.store().get_case(id);\nlet insert_case = 1;";
+    assert_eq!(store_writes_called(code, &writes), vec!["delete_session".to_string()]);
 }

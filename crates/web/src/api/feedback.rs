@@ -3,7 +3,7 @@
 use crate::dto::FeedbackOut;
 use crate::query::{FeedbackQuery, parse_cursor};
 
-use crate::api::json::{ApiJson, parse_json};
+use crate::api::json::{ApiJson, content_type, parse_json};
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -16,7 +16,7 @@ use amends_store::{DetectionRule, FeedbackFilter};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -217,21 +217,9 @@ async fn bulk_feedback(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<BulkOut>> {
     actor.require(Permission::WorkCases)?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::BadRequest(format!(
-                "the request body is too large (at most {} MiB); split the file",
-                BULK_BODY_MAX / (1024 * 1024)
-            ))
-        } else {
-            ApiError::BadRequest(format!("could not read the request body: {e}"))
-        }
-    })?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let limit = format!("{} MiB", BULK_BODY_MAX / (1024 * 1024));
+    let body = body.map_err(|e| ApiError::unreadable_body(&e, &limit, "; split the file"))?;
+    let ct = content_type(&headers);
     let rows = if ct.starts_with("text/csv") {
         detection::parse_csv(&body, detection::BULK_MAX_ROWS)?
     } else if ct.starts_with("application/json") {
@@ -265,7 +253,7 @@ async fn bulk_feedback(
             })
             .collect()
     } else {
-        return Err(ApiError::UnsupportedMediaType(format!(
+        return Err(ApiError::unsupported_media_type(format!(
             "send a JSON array (`application/json`) or CSV with a header row (`text/csv`), got `{}`",
             if ct.is_empty() { "nothing" } else { &ct }
         )));

@@ -2,7 +2,7 @@
 //! upload affected customers (streamed JSON or CSV), follow the fan-out,
 //! resolve with a closing update; `/api/v1/goodwill/rules`: automatic goodwill.
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, content_type};
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -15,7 +15,7 @@ use amends_store::{AffectedRow, GoodwillRule, Incident, IncidentStats};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -225,17 +225,13 @@ async fn upload_affected(
     body: Body,
 ) -> ApiResult<Json<UploadReport>> {
     actor.require(Permission::ManageIncidents)?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let ct = content_type(&headers);
     let format = if ct.starts_with("text/csv") {
         UploadFormat::Csv
     } else if ct.starts_with("application/json") {
         UploadFormat::Json
     } else {
-        return Err(ApiError::UnsupportedMediaType(format!(
+        return Err(ApiError::unsupported_media_type(format!(
             "send the affected customers as application/json (an array) or text/csv, not `{}`",
             if ct.is_empty() { "no Content-Type" } else { &ct }
         )));

@@ -5,6 +5,7 @@
 //! 422 naming the field for wrong types, missing or unknown fields.
 
 use crate::error::ApiError;
+use crate::query::field_from_message;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
@@ -20,27 +21,27 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let ct = content_type(req.headers());
         if !(ct.starts_with("application/json") || ct.contains("+json")) {
-            return Err(ApiError::UnsupportedMediaType(format!(
+            return Err(ApiError::unsupported_media_type(format!(
                 "send the body as JSON with `Content-Type: application/json` (got `{}`)",
                 if ct.is_empty() { "nothing" } else { &ct }
             )));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::BadRequest("the request body is too large (at most 1 MiB)".into())
-            } else {
-                ApiError::BadRequest(format!("could not read the request body: {e}"))
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::unreadable_body(&e, "1 MiB", ""))?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// The request's media type, lower case ("" if none).
+pub fn content_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 /// Parses JSON, mapping serde errors to field-naming API errors.
@@ -52,7 +53,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         use serde_json::error::Category;
         match inner.classify() {
             Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
+                ApiError::bad_request(format!("the body is not valid JSON: {inner}"))
             }
             Category::Data => {
                 let msg = inner.to_string();
@@ -74,20 +75,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// `missing field `x`` and `unknown field `x`` name a field that the
-/// path (which points at the enclosing object) does not.
-fn field_from_message(msg: &str) -> Option<String> {
-    for prefix in ["missing field `", "unknown field `"] {
-        if let Some(rest) = msg.strip_prefix(prefix) {
-            return rest.split('`').next().map(str::to_string);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use amends_app::AppError;
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -99,7 +90,7 @@ mod tests {
 
     fn field(r: Result<In, ApiError>) -> String {
         match r {
-            Err(ApiError::Validation { field, .. }) => field,
+            Err(ApiError::App(AppError::Validation { field, .. })) => field,
             other => panic!("expected validation error, got {other:?}"),
         }
     }
@@ -110,6 +101,9 @@ mod tests {
         assert_eq!(field(parse_json(br#"{"subject": "x", "colour": 1}"#)), "colour");
         assert_eq!(field(parse_json(br#"{"subject": 5}"#)), "subject");
         assert_eq!(field(parse_json(br#"{"subject": "x", "rating": 900}"#)), "rating");
-        assert!(matches!(parse_json::<In>(b"{not json"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            parse_json::<In>(b"{not json"),
+            Err(ApiError::App(AppError::BadRequest(_)))
+        ));
     }
 }

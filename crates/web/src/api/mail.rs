@@ -107,7 +107,7 @@ async fn inbound(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<MailOutcome>)> {
     actor.require(Permission::ManageIntegrations)?;
-    let body = body.map_err(|e| ApiError::BadRequest(format!("could not read the message: {e}")))?;
+    let body = body.map_err(|e| ApiError::bad_request(format!("could not read the message: {e}")))?;
     let out = mailin::ingest(&state, &body, Some(actor.user.id)).await?;
     Ok((StatusCode::OK, Json(out)))
 }

@@ -33,7 +33,7 @@ impl Actor {
         if self.user.role.can(p) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!(
+            Err(ApiError::forbidden(format!(
                 "your role `{}` may not do this (needs {p:?})",
                 self.user.role
             )))
@@ -76,14 +76,14 @@ fn check_route(parts: &Parts, user: &User) -> Result<(), ApiError> {
     match route.and_then(|r| permissions::api_need(&parts.method, r)) {
         Some(need) => match need.missing_for(user.role) {
             None => Ok(()),
-            Some(p) => Err(ApiError::Forbidden(format!(
+            Some(p) => Err(ApiError::forbidden(format!(
                 "your role `{}` may not do this (needs {p:?})",
                 user.role
             ))),
         },
         None => {
             tracing::error!(route = ?route, method = %parts.method, "API route without a permission entry");
-            Err(ApiError::Forbidden("this route has no permission entry".into()))
+            Err(ApiError::forbidden("this route has no permission entry"))
         }
     }
 }
@@ -127,7 +127,7 @@ impl Actor {
         };
         if is_unsafe(&parts.method) {
             if cross_site(parts) {
-                return Err(ApiError::Forbidden("cross-site request refused".into()));
+                return Err(ApiError::forbidden("cross-site request refused"));
             }
             let sent = parts
                 .headers
@@ -135,7 +135,7 @@ impl Actor {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             if !same_secret(sent, &session.csrf_token) {
-                return Err(ApiError::Forbidden(format!(
+                return Err(ApiError::forbidden(format!(
                     "missing or wrong CSRF token: send the header `{CSRF_HEADER}` with session-authenticated writes"
                 )));
             }

@@ -1,9 +1,9 @@
 //! Team pages: users (admins) and the audit log (leads and admins).
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::service::{self, UserInput};
 use amends_domain::Permission;
@@ -40,11 +40,9 @@ async fn render_users(
     let users = state.store().list_users().await?;
     let routing = state.store().routing_settings().await?;
     let agents = state.store().list_agent_routing().await?;
-    render_page(
+    ui.render(
         state,
         "users.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "users",
             users => Value::from_serialize(&users),
@@ -140,14 +138,16 @@ pub async fn audit(
         let last = entries.last().map(|e| e.id.to_string()).unwrap_or_default();
         format!("/audit?before={last}&entity={}", entity.unwrap_or_default())
     });
-    let html = render_page(
+    ui.page(
         &state,
         "audit.html",
-        ui.lang(),
-        Some(&ui),
-        context! { nav => "audit", entries => Value::from_serialize(&entries), entity => entity, next_link => next_link },
-    )?;
-    Ok(html.into_response())
+        context! {
+            nav => "audit",
+            entries => Value::from_serialize(&entries),
+            entity => entity,
+            next_link => next_link,
+        },
+    )
 }
 
 #[cfg(test)]

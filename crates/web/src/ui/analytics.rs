@@ -2,9 +2,9 @@
 //! `amends_app::analytics` as tiles, charts (each with its numbers as a
 //! table) and sentences, in the user's language.
 
+use super::UiError;
 use super::chart::{Chart, HeatmapSpec, Series, SeriesSpec, Spec, Unit};
 use super::session::UiUser;
-use super::{UiError, page};
 use crate::query::{AnalyticsQuery, RoiQuery};
 use crate::state::AppState;
 use amends_app::analytics::kpis::{self, Dashboard, Figures};
@@ -12,7 +12,7 @@ use amends_app::analytics::paradox::{self, ParadoxReport};
 use amends_app::analytics::{roi, statement};
 use amends_domain::{Channel, Language, Permission, Tier};
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 
@@ -21,7 +21,9 @@ use minijinja::{Value, context};
 pub(super) fn read_query<T: serde::de::DeserializeOwned + Default>(raw: Option<&str>) -> (T, Option<String>) {
     match crate::query::parse_query::<T>(raw.unwrap_or_default()) {
         Ok(q) => (q, None),
-        Err(crate::error::ApiError::Validation { field, .. }) => (T::default(), Some(error_field(&field))),
+        Err(crate::error::ApiError::App(amends_app::AppError::Validation { field, .. })) => {
+            (T::default(), Some(error_field(&field)))
+        }
         Err(_) => (T::default(), Some("query".into())),
     }
 }
@@ -321,11 +323,9 @@ pub async fn dashboard(
         }
     };
     let lang = ui.lang();
-    let html = page(
+    ui.page(
         &state,
         "dashboard.html",
-        lang,
-        Some(&ui),
         context! {
             nav => "dashboard",
             mine => !ui.user.role.can(Permission::ReadAudit),
@@ -336,8 +336,7 @@ pub async fn dashboard(
             spikes => spike_banners(&state, &ui, lang).await?,
             charts => Value::from_serialize(dashboard_charts(&state, &d, lang)),
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 /// One table row per cell with its sentence.
@@ -409,11 +408,9 @@ pub async fn paradox_page(
         spec,
         lang,
     );
-    let html = page(
+    ui.page(
         &state,
         "paradox.html",
-        lang,
-        Some(&ui),
         context! {
             nav => "paradox",
             error => error,
@@ -426,8 +423,7 @@ pub async fn paradox_page(
             rows => paradox_rows(&state, lang, &report),
             paradox_chart => Value::from_serialize(&chart),
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 fn outcome_key(o: paradox::Outcome) -> &'static str {
@@ -456,11 +452,9 @@ pub async fn roi_page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): 
         }
     };
     let days = aq.days.unwrap_or(180);
-    let html = page(
+    ui.page(
         &state,
         "roi.html",
-        ui.lang(),
-        Some(&ui),
         context! {
             nav => "roi",
             error => error,
@@ -468,6 +462,5 @@ pub async fn roi_page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): 
             r => Value::from_serialize(&report),
             hourly_cost => report.what_if.hourly_cost_cents as f64 / 100.0,
         },
-    )?;
-    Ok(html.into_response())
+    )
 }

@@ -2,9 +2,9 @@
 
 use crate::dto::{CaseOut, EventOut};
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::cases;
 use amends_app::service::{self, CaseInput};
@@ -50,11 +50,9 @@ async fn render_form(
     let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
     let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
     let routing_on = state.store().routing_settings().await?.enabled;
-    render_page(
+    ui.render(
         state,
         "case_new.html",
-        ui.lang(),
-        Some(ui),
         context! { nav => "new", form => Value::from_serialize(form), errors => errors, channels => channels,
         priorities => priorities, routing_on => routing_on },
     )
@@ -225,12 +223,7 @@ pub async fn page_with_field_error(
     } else {
         StatusCode::OK
     };
-    let html = render_page(
-        state,
-        "case.html",
-        ui.lang(),
-        Some(ui),
-        context! {
+    let html = ui.render(state, "case.html", context! {
             nav => "inbox",
             case => Value::from_serialize(&out),
             customer => Value::from_serialize(&customer),
@@ -248,8 +241,7 @@ pub async fn page_with_field_error(
             reply_templates => reply_templates,
             solutions => solutions,
             field_error => field_error.map(|(f, m)| context! { field => f, message => m }),
-        },
-    )?;
+        })?;
     Ok((status, html).into_response())
 }
 

@@ -4,9 +4,9 @@
 //! cases, which write the audit entries.
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::service::{self, CustomerInput};
 use amends_domain::{CustomerId, Language, Tier, ValidationError};
@@ -202,11 +202,9 @@ async fn render_form(
     errors: &BTreeMap<String, String>,
 ) -> Result<Response, UiError> {
     let accounts = state.store().list_accounts(1000).await?;
-    let html = render_page(
+    let html = ui.render(
         state,
         "customer_form.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "customers",
             customer => Value::from_serialize(customer),
@@ -307,11 +305,9 @@ pub struct AccountForm {
 
 async fn render_accounts(state: &AppState, ui: &UiUser, name: &str, error: Option<&str>) -> Result<Response, UiError> {
     let accounts = state.store().list_accounts(1000).await?;
-    let html = render_page(
+    let html = ui.render(
         state,
         "accounts.html",
-        ui.lang(),
-        Some(ui),
         context! { nav => "customers", accounts => Value::from_serialize(&accounts), name => name, error => error },
     )?;
     let status = if error.is_some() {

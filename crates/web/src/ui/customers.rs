@@ -4,13 +4,13 @@
 
 use crate::query::parse_cursor;
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::inbox::row;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_domain::CustomerId;
 use amends_store::{CaseFilter, CustomerFilter};
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -36,14 +36,16 @@ pub async fn list(State(state): State<AppState>, ui: UiUser, Query(q): Query<Lis
             .finish();
         format!("/customers?{qs}")
     });
-    let html = render_page(
+    ui.page(
         &state,
         "customers.html",
-        ui.lang(),
-        Some(&ui),
-        context! { nav => "customers", customers => Value::from_serialize(&page_data.items), q => q.q, next_link => next_link },
-    )?;
-    Ok(html.into_response())
+        context! {
+            nav => "customers",
+            customers => Value::from_serialize(&page_data.items),
+            q => q.q,
+            next_link => next_link,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -88,12 +90,7 @@ pub async fn page(
     let now = state.now();
     let next_link = cases.next_cursor.map(|c| format!("/customers/{id}?cursor={c}"));
     let rows: Vec<Value> = cases.items.into_iter().map(|c| row(c, now)).collect();
-    let html = render_page(
-        &state,
-        "customer.html",
-        ui.lang(),
-        Some(&ui),
-        context! {
+    ui.page(&state, "customer.html", context! {
             nav => "customers",
             customer => Value::from_serialize(&customer),
             account => Value::from_serialize(&account),
@@ -115,9 +112,7 @@ pub async fn page(
             sentiment => Value::from_serialize(&overview.sentiment),
             trend => overview.trend.as_str(),
             chart => Value::from_serialize(sentiment_chart(&overview.sentiment)),
-        },
-    )?;
-    Ok(html.into_response())
+        })
 }
 
 /// `v` with `places` decimals in the UI language's notation (`4,5` / `4.5`).
@@ -243,11 +238,9 @@ pub async fn account_page(
     let o = amends_app::overview::account_overview(&state, amends_domain::AccountId(id)).await?;
     let now = state.now();
     let rows: Vec<Value> = o.open_cases.into_iter().map(|c| row(c, now)).collect();
-    let html = render_page(
+    ui.page(
         &state,
         "account.html",
-        ui.lang(),
-        Some(&ui),
         context! {
             nav => "customers",
             account => Value::from_serialize(&o.account),
@@ -255,8 +248,7 @@ pub async fn account_page(
             totals => Value::from_serialize(o.totals),
             rows => rows,
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 #[cfg(test)]

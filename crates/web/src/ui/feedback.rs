@@ -2,11 +2,11 @@
 
 use crate::dto::FeedbackOut;
 use crate::query::FeedbackQuery;
-use crate::query::parse_query;
+use crate::query::{next_page_link, parse_or_default};
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::{CsrfForm, EmptyForm};
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::detection::{self, RuleFields};
 use amends_app::detection_rules;
@@ -23,24 +23,21 @@ use uuid::Uuid;
 /// Shown characters of a long text in the stream.
 const EXCERPT: usize = 1500;
 
-fn require(ui: &UiUser, p: Permission) -> Result<(), UiError> {
-    if ui.user.role.can(p) {
-        Ok(())
-    } else {
-        Err(UiError::Forbidden(format!(
-            "your role `{}` may not do this (needs {p:?})",
-            ui.user.role
-        )))
-    }
+/// The ids of the analyser's topics, for the topic filters and conditions.
+fn topic_ids(state: &AppState) -> Vec<String> {
+    state
+        .analyzer()
+        .taxonomy()
+        .topics
+        .iter()
+        .map(|t| t.id.clone())
+        .collect()
 }
 
 pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
-    require(&ui, Permission::ReadCases)?;
+    ui.require(Permission::ReadCases)?;
     let raw = raw.unwrap_or_default();
-    let (query, mut error) = match parse_query::<FeedbackQuery>(&raw) {
-        Ok(q) => (q, None),
-        Err(e) => (FeedbackQuery::default(), Some(e.to_string())),
-    };
+    let (query, mut error) = parse_or_default::<FeedbackQuery>(&raw);
     let filter = match query.to_filter() {
         Ok(f) => f,
         Err(e) => {
@@ -69,31 +66,13 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
             }
         })
         .collect();
-    let next_link = page.next_cursor.map(|c| {
-        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
-            .into_owned()
-            .filter(|(k, _)| k != "cursor")
-            .collect();
-        pairs.push(("cursor".into(), c));
-        let qs: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        format!("/feedback?{qs}")
-    });
+    let next_link = page.next_cursor.map(|c| next_page_link("/feedback", &raw, c));
     let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
     let sentiments: Vec<&str> = SentimentLabel::ALL.iter().map(|s| s.as_str()).collect();
-    let topics: Vec<String> = state
-        .analyzer()
-        .taxonomy()
-        .topics
-        .iter()
-        .map(|t| t.id.clone())
-        .collect();
-    let html = render_page(
+    let topics = topic_ids(&state);
+    ui.page(
         &state,
         "feedback.html",
-        ui.lang(),
-        Some(&ui),
         context! {
             nav => "feedback",
             items => items,
@@ -112,8 +91,7 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
                 has_case => query.has_case,
             },
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 /// "Open case" on an item without one: opens it and shows the case.
@@ -122,7 +100,7 @@ pub async fn open_case(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    require(&ui, Permission::WorkCases)?;
+    ui.require(Permission::WorkCases)?;
     match detection::open_case_for(&state, FeedbackId(id), Some(ui.user.id)).await {
         Ok(case) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
         Err(AppError::Conflict { .. }) => {
@@ -214,18 +192,10 @@ async fn render_rules(
             }
         })
         .collect();
-    let topics: Vec<String> = state
-        .analyzer()
-        .taxonomy()
-        .topics
-        .iter()
-        .map(|t| t.id.clone())
-        .collect();
-    let html = render_page(
+    let topics = topic_ids(state);
+    ui.page(
         state,
         "rules.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "settings",
             rules => rules,
@@ -239,12 +209,11 @@ async fn render_rules(
             tiers => Tier::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
             topics => topics,
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 pub async fn rules_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    require(&ui, Permission::ReadCases)?;
+    ui.require(Permission::ReadCases)?;
     let form = RuleForm {
         action: "open_case".into(),
         priority: "normal".into(),
@@ -257,7 +226,7 @@ pub async fn create_rule(
     State(state): State<AppState>,
     CsrfForm(ui, form): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
-    require(&ui, Permission::ManageRules)?;
+    ui.require(Permission::ManageRules)?;
     let created = match form.conditions() {
         Ok(conditions) => {
             let fields = RuleFields {
@@ -303,7 +272,7 @@ pub async fn toggle_rule(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    require(&ui, Permission::ManageRules)?;
+    ui.require(Permission::ManageRules)?;
     detection_rules::toggle(&state, RuleId(id), ui.user.id).await?;
     Ok(Redirect::to("/settings/rules").into_response())
 }
@@ -313,7 +282,7 @@ pub async fn delete_rule(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    require(&ui, Permission::ManageRules)?;
+    ui.require(Permission::ManageRules)?;
     detection_rules::delete(&state, RuleId(id), ui.user.id).await?;
     Ok(Redirect::to("/settings/rules").into_response())
 }

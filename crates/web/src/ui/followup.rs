@@ -173,15 +173,12 @@ pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Resp
     admin(&ui)?;
     let dead = state.store().list_jobs(Some("dead"), 200).await?;
     let counts = state.store().count_jobs().await?;
-    let html = render_page(
+    ui.page(
         &state,
         "jobs.html",
-        ui.lang(),
-        Some(&ui),
         context! { nav => "settings", dead => Value::from_serialize(&dead), counts => counts,
         imap => Value::from_serialize(state.imap_status().get()) },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 pub async fn retry_job(
@@ -216,20 +213,14 @@ async fn webhooks_render(
     } else {
         StatusCode::OK
     };
-    let html = render_page(
-        state,
-        "webhooks.html",
-        ui.lang(),
-        Some(ui),
-        context! {
+    let html = ui.render(state, "webhooks.html", context! {
             nav => "settings",
             hooks => hooks.iter().map(|h| context!{ id => h.id, url => h.url.clone(), events => h.event_list(), created_at => h.created_at }).collect::<Vec<_>>(),
             events => amends_app::webhooks::EVENTS.to_vec(),
             deliveries => log,
             created => created.map(|(url, secret)| context!{ url => url, secret => secret }),
             error => error,
-        },
-    )?;
+        })?;
     Ok((status, html).into_response())
 }
 

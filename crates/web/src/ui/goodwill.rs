@@ -2,10 +2,10 @@
 //! or request approval) and the approvals queue for leads.
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
 use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::goodwill::{self as gw, GrantRequest};
 use amends_domain::goodwill::GrantState;
@@ -93,15 +93,12 @@ async fn approvals_page(state: &AppState, ui: &UiUser, error: Option<String>) ->
         })
         .await?;
     let budget = amends_app::goodwill::budget_for(state, state.now()).await?;
-    let html = render_page(
+    ui.page(
         state,
         "approvals.html",
-        ui.lang(),
-        Some(ui),
         context! { nav => "approvals", grants => Value::from_serialize(&pending), error => error, me => ui.user.id,
         budget => Value::from_serialize(&budget) },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 #[derive(Deserialize)]
@@ -149,14 +146,15 @@ async fn all_grants(state: &AppState, ui: &UiUser) -> Result<Vec<amends_store::G
 pub async fn ledger(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
     let grants = all_grants(&state, &ui).await?;
     let budget = amends_app::goodwill::budget_for(&state, state.now()).await?;
-    let html = render_page(
+    ui.page(
         &state,
         "ledger.html",
-        ui.lang(),
-        Some(&ui),
-        context! { nav => "ledger", grants => Value::from_serialize(&grants), budget => Value::from_serialize(&budget) },
-    )?;
-    Ok(html.into_response())
+        context! {
+            nav => "ledger",
+            grants => Value::from_serialize(&grants),
+            budget => Value::from_serialize(&budget),
+        },
+    )
 }
 
 /// The ledger as a CSV download.
@@ -205,11 +203,9 @@ async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, Str
     let limits = state.store().list_limits().await?;
     let budget = amends_app::goodwill::budget_for(state, state.now()).await?;
     let (error_field, error) = error.unzip();
-    let html = render_page(
+    ui.page(
         state,
         "goodwill_settings.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "settings",
             catalog => Value::from_serialize(&catalog),
@@ -219,8 +215,7 @@ async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, Str
             error => error,
             error_field => error_field,
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 fn opt_cents(field: &str, s: &str) -> Result<Option<i64>, amends_domain::ValidationError> {

@@ -3,11 +3,11 @@
 
 use crate::dto::CaseOut;
 use crate::query::CaseQuery;
-use crate::query::parse_query;
+use crate::query::{next_page_link, parse_or_default};
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::cases;
 use amends_domain::{CaseId, CaseState, UserId};
@@ -26,10 +26,7 @@ pub fn row(c: Case, now: chrono::DateTime<chrono::Utc>) -> Value {
 
 pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) -> Result<Response, UiError> {
     let raw = raw.unwrap_or_default();
-    let (query, error) = match parse_query::<CaseQuery>(&raw) {
-        Ok(q) => (q, None),
-        Err(e) => (CaseQuery::default(), Some(e.to_string())),
-    };
+    let (query, error) = parse_or_default::<CaseQuery>(&raw);
     let (filter, error) = match query.to_filter(ui.user.id) {
         Ok(f) => (f, error),
         Err(e) => (
@@ -44,25 +41,10 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) ->
     let counts = state.store().count_cases_by_state().await?;
     let open: i64 = counts.iter().filter(|(s, _)| s.is_open()).map(|(_, n)| n).sum();
     // The link to the next page keeps every filter and replaces the cursor.
-    let next_link = page_data.next_cursor.map(|c| {
-        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
-            .into_owned()
-            .filter(|(k, _)| k != "cursor")
-            .collect();
-        pairs.push(("cursor".into(), c));
-        let qs: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
-        format!("/inbox?{qs}")
-    });
+    let next_link = page_data.next_cursor.map(|c| next_page_link("/inbox", &raw, c));
     let states: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
     let soon = (now + chrono::Duration::hours(4)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let html = render_page(
-        state,
-        "inbox.html",
-        ui.lang(),
-        Some(ui),
-        context! {
+    ui.page(state, "inbox.html", context! {
             nav => "inbox",
             rows => rows,
             next_link => next_link,
@@ -80,9 +62,7 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) ->
             users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
             open_count => open,
             soon => soon,
-        },
-    )?;
-    Ok(html.into_response())
+        })
 }
 
 pub async fn page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {

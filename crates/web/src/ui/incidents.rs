@@ -4,10 +4,10 @@
 //! update), and the automatic goodwill rules on the goodwill settings page.
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
 use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::goodwill_rules;
 use amends_app::incidents::{self as inc, IncidentIn, Totals, UploadFormat, UploadReport};
@@ -67,21 +67,20 @@ async fn list_page(
         .iter()
         .map(|i| context! { i => Value::from_serialize(i), totals => Value::from_serialize(Totals::of(i)) })
         .collect();
-    Ok(render_page(
-        state,
-        "incidents.html",
-        ui.lang(),
-        Some(ui),
-        context! {
-            nav => "incidents",
-            incidents => rows,
-            form => Value::from_serialize(form),
-            errors => errors,
-            kinds => IncidentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-            can_manage => ui.user.role.can(Permission::ManageIncidents),
-        },
-    )?
-    .into_response())
+    Ok(ui
+        .render(
+            state,
+            "incidents.html",
+            context! {
+                nav => "incidents",
+                incidents => rows,
+                form => Value::from_serialize(form),
+                errors => errors,
+                kinds => IncidentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                can_manage => ui.user.role.can(Permission::ManageIncidents),
+            },
+        )?
+        .into_response())
 }
 
 pub async fn list(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
@@ -166,27 +165,26 @@ async fn detail_page(
             Value::from(amends_domain::incident::facts_line(&f))
         })
         .collect();
-    Ok(render_page(
-        state,
-        "incident.html",
-        ui.lang(),
-        Some(ui),
-        context! {
-            nav => "incidents",
-            i => Value::from_serialize(&i),
-            totals => Value::from_serialize(Totals::of(&i)),
-            stats => Value::from_serialize(&stats),
-            affected => Value::from_serialize(&affected),
-            facts => facts,
-            next => next,
-            feedback => Value::from_serialize(&feedback),
-            report => report.map(Value::from_serialize),
-            upload_error => upload_error,
-            statuses => IncidentStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-            can_manage => ui.user.role.can(Permission::ManageIncidents),
-        },
-    )?
-    .into_response())
+    Ok(ui
+        .render(
+            state,
+            "incident.html",
+            context! {
+                nav => "incidents",
+                i => Value::from_serialize(&i),
+                totals => Value::from_serialize(Totals::of(&i)),
+                stats => Value::from_serialize(&stats),
+                affected => Value::from_serialize(&affected),
+                facts => facts,
+                next => next,
+                feedback => Value::from_serialize(&feedback),
+                report => report.map(Value::from_serialize),
+                upload_error => upload_error,
+                statuses => IncidentStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                can_manage => ui.user.role.can(Permission::ManageIncidents),
+            },
+        )?
+        .into_response())
 }
 
 pub async fn page(

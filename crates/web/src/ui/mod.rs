@@ -159,11 +159,7 @@ impl From<ApiError> for UiError {
     fn from(e: ApiError) -> Self {
         match e {
             ApiError::Unauthorized => UiError::Forbidden("please sign in".into()),
-            ApiError::NotFound(_) => UiError::NotFound,
-            ApiError::Forbidden(m) => UiError::Forbidden(m),
-            ApiError::Internal(m) => UiError::Internal(m),
-            ApiError::TooManyRequests => UiError::TooManyRequests,
-            other => UiError::BadRequest(other.to_string()),
+            ApiError::App(e) => e.into(),
         }
     }
 }

@@ -3,11 +3,11 @@
 //! bar charts (each with its numbers as a table) and sentences; and the
 //! form that records a change event (leads and admins).
 
+use super::UiError;
 use super::analytics::{app_error_field, read_query};
 use super::chart::{Chart, HeatmapSpec, Series, SeriesSpec, Spec, Unit};
 use super::forms::CsrfForm;
 use super::session::UiUser;
-use super::{UiError, page};
 use crate::query::PatternsQuery;
 use crate::state::AppState;
 use amends_app::analytics::pattern_words::{self, Names};
@@ -199,11 +199,9 @@ async fn render(
         })
         .collect();
     let days = (report.to - report.from).num_days();
-    let html = page(
+    ui.page(
         state,
         "patterns.html",
-        lang,
-        Some(ui),
         context! {
             nav => "patterns",
             error => error,
@@ -228,8 +226,7 @@ async fn render(
             min_group => amends_stats::MIN_GROUP,
             now_local => state.now().with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 /// The patterns report (leads and admins).

@@ -3,9 +3,9 @@
 //! availability, maximum open cases).
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::routing::{ProfileIn, known_skills, parse_profile, set_profile};
 use amends_domain::{Permission, Tier, UserId};
@@ -76,11 +76,9 @@ async fn render(
     errors: &BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, UiError> {
-    let html = render_page(
+    let html = ui.render(
         state,
         "routing.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "users",
             agent => Value::from_serialize(agent),

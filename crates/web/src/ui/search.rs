@@ -1,11 +1,11 @@
 //! `/search`: the results of the search box in the navigation, by kind.
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::search::{self, LIMIT_DEFAULT, QUERY_MAX};
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -64,11 +64,9 @@ pub async fn page(
                 .collect()
         })
         .unwrap_or_default();
-    let html = render_page(
+    ui.page(
         &state,
         "search.html",
-        ui.lang(),
-        Some(&ui),
         context! {
             nav => "search",
             search_q => typed,
@@ -83,6 +81,5 @@ pub async fn page(
             query_max => QUERY_MAX,
             more => more,
         },
-    )?;
-    Ok(html.into_response())
+    )
 }

@@ -6,16 +6,17 @@ use crate::state::AppState;
 use crate::ui::forms::{CsrfForm, EmptyForm};
 use crate::ui::{UiError, page};
 use amends_app::password;
-use amends_app::secret::{hash_secret, random_secret, same_secret};
+use amends_app::secret::same_secret;
 use amends_domain::Language;
 use amends_store::User;
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
 use axum::http::request::Parts;
+use axum::response::Html;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, extract::Query};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use minijinja::context;
+use minijinja::{Value, context};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -54,6 +55,16 @@ impl UiUser {
     #[must_use]
     pub fn lang(&self) -> Language {
         self.user.language
+    }
+
+    /// The page `template` for this user: their language, name and CSRF token, and `extra`.
+    pub fn render(&self, state: &AppState, template: &str, extra: Value) -> Result<Html<String>, UiError> {
+        page(state, template, self.lang(), Some(self), extra)
+    }
+
+    /// [`UiUser::render`] as a response.
+    pub fn page(&self, state: &AppState, template: &str, extra: Value) -> Result<Response, UiError> {
+        Ok(self.render(state, template, extra)?.into_response())
     }
 }
 
@@ -208,14 +219,8 @@ pub async fn login_submit(
         )?;
         return Ok((axum::http::StatusCode::UNAUTHORIZED, html).into_response());
     };
-    let sid = random_secret();
-    let csrf = random_secret();
-    let expires = now + chrono::Duration::hours(i64::from(state.config().session_hours));
-    state
-        .store()
-        .insert_session(&hash_secret(&sid), user.id, &csrf, now, expires)
-        .await?;
-    let cookie = Cookie::build((SESSION_COOKIE, sid))
+    let session = amends_app::service::open_session(&state, user.id).await?;
+    let cookie = Cookie::build((SESSION_COOKIE, session.secret))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -234,7 +239,7 @@ pub async fn logout(
     jar: CookieJar,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    state.store().delete_session(&ui.session_hash).await?;
+    amends_app::service::close_session(&state, &ui.session_hash).await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
     Ok((jar, Redirect::to("/login")).into_response())
 }

@@ -1,10 +1,10 @@
 //! Personal settings: language and API tokens.
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
 use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::service;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -18,20 +18,13 @@ async fn render(
     error: Option<String>,
 ) -> Result<Response, UiError> {
     let tokens = state.store().list_tokens(ui.user.id).await?;
-    let html = render_page(
-        state,
-        "settings.html",
-        ui.lang(),
-        Some(ui),
-        context! {
+    ui.page(state, "settings.html", context! {
             nav => "settings",
             tokens => Value::from_serialize(&tokens),
             new_token => new_token,
             error => error,
             me => context! { username => ui.user.username.clone(), role => ui.user.role.as_str(), language => ui.user.language.code() },
-        },
-    )?;
-    Ok(html.into_response())
+        })
 }
 
 pub async fn page_handler(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {

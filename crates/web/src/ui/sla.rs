@@ -1,10 +1,10 @@
 //! Settings → SLA policies (admins): targets and business hours per tier and priority.
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::chart::{Chart, Series, SeriesSpec, Spec, Unit};
 use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::AppError;
 use amends_app::sla::{effective_policies, set_policy};
 use amends_domain::calendar::CalendarSpec;
@@ -38,11 +38,9 @@ async fn render(
     saved: bool,
 ) -> Result<axum::response::Html<String>, UiError> {
     let policies = effective_policies(state).await?;
-    render_page(
+    ui.render(
         state,
         "sla.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "settings",
             policies => Value::from_serialize(&policies),
@@ -194,19 +192,16 @@ pub async fn report(
     let days = q.days.unwrap_or(30).clamp(1, 3650);
     let to = state.now();
     let report = amends_app::sla::report(&state, to - chrono::Duration::days(days), to).await?;
-    let html = render_page(
+    ui.page(
         &state,
         "sla_report.html",
-        ui.lang(),
-        Some(&ui),
         context! {
             nav => "reports",
             chart => Value::from_serialize(attainment_chart(&state, ui.lang(), &report)),
             report => Value::from_serialize(&report),
             days => days,
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 /// First-response and resolution attainment per policy as a bar chart.

@@ -35,21 +35,48 @@ fn lang_param(raw: &str) -> Option<Language> {
     raw.parse().ok()
 }
 
+/// A page of the newest articles (of one language or both; all or only the
+/// public ones) from `cursor` on.
+async fn newest(
+    state: &AppState,
+    language: Option<Language>,
+    public_only: bool,
+    cursor: &str,
+    limit: usize,
+) -> Result<amends_store::Page<amends_store::Solution>, UiError> {
+    let filter = SolutionFilter {
+        language,
+        public_only,
+        cursor: Cursor::decode(cursor),
+        limit,
+        ..SolutionFilter::default()
+    };
+    Ok(state.store().list_solutions(&filter).await?)
+}
+
+/// The articles that match `query` (of one language or both; all or only the public ones).
+async fn search(
+    state: &AppState,
+    query: &str,
+    language: Option<Language>,
+    public_only: bool,
+) -> Result<solutions::SearchResult, UiError> {
+    let s = Search {
+        query,
+        language,
+        public_only,
+        limit: solutions::SEARCH_LIMIT,
+    };
+    Ok(solutions::search(state.store(), &s).await?)
+}
+
 /// `GET /solutions`: newest articles, or search results for `q`.
 pub async fn list(State(state): State<AppState>, ui: UiUser, Query(p): Query<ListParams>) -> Result<Response, UiError> {
     ui.require(Permission::ReadCases)?;
     let lang = lang_param(&p.lang);
     let q = p.q.trim();
     let (articles, next_cursor, search) = if q.is_empty() {
-        let page = state
-            .store()
-            .list_solutions(&SolutionFilter {
-                language: lang,
-                cursor: Cursor::decode(&p.cursor),
-                limit: 50,
-                ..SolutionFilter::default()
-            })
-            .await?;
+        let page = newest(&state, lang, false, &p.cursor, 50).await?;
         let items: Vec<Value> = page
             .items
             .iter()
@@ -61,16 +88,7 @@ pub async fn list(State(state): State<AppState>, ui: UiUser, Query(p): Query<Lis
         (items, page.next_cursor, None)
     } else {
         let q: String = q.chars().take(500).collect();
-        let result = solutions::search(
-            state.store(),
-            &Search {
-                query: &q,
-                language: lang,
-                public_only: false,
-                limit: solutions::SEARCH_LIMIT,
-            },
-        )
-        .await?;
+        let result = search(&state, &q, lang, false).await?;
         let items: Vec<Value> = result
             .results
             .iter()
@@ -81,11 +99,9 @@ pub async fn list(State(state): State<AppState>, ui: UiUser, Query(p): Query<Lis
             .collect();
         (items, None, Some(result.corrected_query))
     };
-    let html = render_page(
+    ui.page(
         &state,
         "solutions.html",
-        ui.lang(),
-        Some(&ui),
         context! {
             nav => "solutions",
             articles => articles,
@@ -96,8 +112,7 @@ pub async fn list(State(state): State<AppState>, ui: UiUser, Query(p): Query<Lis
             corrected => search.flatten(),
             can_manage => ui.user.role.can(Permission::ManageSolutions),
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 /// The editor's fields as typed.
@@ -124,11 +139,9 @@ async fn render_editor(
     errors: &BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, UiError> {
-    let html = render_page(
+    let html = ui.render(
         state,
         "solution_edit.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "solutions",
             id => id,
@@ -221,11 +234,9 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid
     let s = state.store().get_solution(id).await?;
     let stats = state.store().solution_stats(id).await?;
     let versions = state.store().solution_versions(id).await?;
-    let html = render_page(
+    ui.page(
         &state,
         "solution.html",
-        ui.lang(),
-        Some(&ui),
         context! {
             nav => "solutions",
             s => Value::from_serialize(&s),
@@ -234,8 +245,7 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid
             versions => Value::from_serialize(&versions),
             can_manage => ui.user.role.can(Permission::ManageSolutions),
         },
-    )?;
-    Ok(html.into_response())
+    )
 }
 
 /// `POST /solutions/{id}/delete` (leads and admins).
@@ -304,11 +314,9 @@ async fn render_theme(
     saved: bool,
     status: StatusCode,
 ) -> Result<Response, UiError> {
-    let html = render_page(
+    let html = ui.render(
         state,
         "help_settings.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "settings",
             form => Value::from_serialize(form),
@@ -423,16 +431,7 @@ pub async fn help_home(
     let lang = public_lang(&state, &p.lang, &headers);
     let q: String = p.q.trim().chars().take(200).collect();
     if q.is_empty() {
-        let page = state
-            .store()
-            .list_solutions(&SolutionFilter {
-                language: Some(lang),
-                public_only: true,
-                cursor: Cursor::decode(&p.cursor),
-                limit: HELP_ARTICLES_PER_PAGE,
-                ..SolutionFilter::default()
-            })
-            .await?;
+        let page = newest(&state, Some(lang), true, &p.cursor, HELP_ARTICLES_PER_PAGE).await?;
         let articles: Vec<Value> = page
             .items
             .iter()
@@ -454,16 +453,7 @@ pub async fn help_home(
     {
         return Err(UiError::TooManyRequests);
     }
-    let result = solutions::search(
-        state.store(),
-        &Search {
-            query: &q,
-            language: Some(lang),
-            public_only: true,
-            limit: solutions::SEARCH_LIMIT,
-        },
-    )
-    .await?;
+    let result = search(&state, &q, Some(lang), true).await?;
     let articles: Vec<Value> = result
         .results
         .iter()

@@ -4,10 +4,10 @@
 //! case).
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
 use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::templates::{self, render_template, values_for_case};
 use amends_domain::template::{PlaceholderProblem, TemplateDraft, TemplatePurpose, VARIABLES, problem};
 use amends_domain::{Language, Permission};
@@ -94,11 +94,9 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, UiError> {
     let templates = state.store().list_templates(TemplateFilter::default()).await?;
-    let html = render_page(
+    let html = ui.render(
         state,
         "templates.html",
-        ui.lang(),
-        Some(ui),
         context! {
             nav => "settings",
             templates => Value::from_serialize(&templates),

@@ -1,10 +1,10 @@
 //! Settings page of the feedback widget's sites (leads and admins).
 
 use crate::state::AppState;
+use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
 use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
-use crate::ui::{UiError, page as render_page};
 use amends_app::widget_sites::{self as widget, SiteFields};
 use amends_domain::Permission;
 use axum::extract::{Path, State};
@@ -63,11 +63,9 @@ async fn render(state: &AppState, ui: &UiUser, form: &SiteForm, error: Option<St
     } else {
         StatusCode::OK
     };
-    let html = render_page(
+    let html = ui.render(
         state,
         "widget_sites.html",
-        ui.lang(),
-        Some(ui),
         context! { nav => "settings", sites => sites, form => minijinja::Value::from_serialize(form), error => error },
     )?;
     Ok((status, html).into_response())
