@@ -337,35 +337,21 @@ mod time_zone {
     }
 }
 
-/// The webhook allow-list as text (`10.0.0.0/8, hooks.internal`) or a list.
+/// The webhook allow-list as text: `10.0.0.0/8, hooks.internal`.
 mod allow_list {
     use amends_domain::outbound::AllowList;
-    use serde::{Deserializer, Serializer, de};
-    use std::fmt;
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(list: &AllowList, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&list.to_string())
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<AllowList, D::Error> {
-        struct Entries;
-        impl<'de> de::Visitor<'de> for Entries {
-            type Value = AllowList;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("IP addresses, networks and host names, e.g. \"10.0.0.0/8, hooks.internal\"")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<AllowList, E> {
-                v.parse().map_err(E::custom)
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<AllowList, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(e) = seq.next_element::<String>()? {
-                    entries.push(e);
-                }
-                entries.join(",").parse().map_err(de::Error::custom)
-            }
-        }
-        d.deserialize_any(Entries)
+        super::from_text(
+            d,
+            "IP addresses, networks and host names, e.g. \"10.0.0.0/8, hooks.internal\"",
+            str::parse,
+        )
     }
 }
 
