@@ -37,6 +37,7 @@ mod search;
 mod sla;
 mod solutions;
 mod templates;
+mod training;
 mod users;
 mod widget;
 mod write_session;
@@ -69,6 +70,7 @@ pub use solutions::{
     SolutionVersion, Tags,
 };
 pub use templates::{ReplyTemplate, TemplateFilter};
+pub use training::TrainingFacts;
 pub use users::{NewUser, SessionRecord};
 pub use widget::{WidgetSite, WidgetSiteInput};
 pub use write_session::WriteSession;
