@@ -35,6 +35,7 @@ pub mod sla;
 pub mod solutions;
 mod state;
 pub mod templates;
+pub mod training;
 pub mod webhooks;
 pub mod widget_sites;
 pub mod worker;

@@ -43,6 +43,7 @@ mod search;
 mod sla;
 mod solutions;
 mod templates;
+mod training;
 mod users;
 mod widget;
 mod write_session;
@@ -75,6 +76,7 @@ pub use solutions::{
     SolutionVersion, Tags,
 };
 pub use templates::{ReplyTemplate, TemplateFilter};
+pub use training::TrainingFacts;
 pub use users::{NewUser, SessionRecord};
 pub use widget::{WidgetSite, WidgetSiteInput};
 pub use write_session::WriteSession;

@@ -63,6 +63,8 @@ templates!(
     "help.html",
     "routing.html",
     "account.html",
+    "training.html",
+    "training_case.html",
 );
 
 #[cfg(test)]

@@ -28,5 +28,6 @@ mod solutions;
 mod storage;
 mod templates;
 mod tidy;
+mod training;
 mod ui;
 mod widget;

@@ -17,6 +17,7 @@ pub mod search;
 pub mod sla;
 pub mod solutions;
 pub mod templates;
+pub mod training;
 pub mod users;
 pub mod widget;
 
@@ -94,7 +95,8 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(templates::router())
             .merge(solutions::router())
             .merge(routing::router())
-            .merge(search::router()),
+            .merge(search::router())
+            .merge(training::router()),
     )
 }
 

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod sla;
 pub mod solutions;
 pub mod templates;
+pub mod training;
 pub mod widget;
 
 use crate::error::ApiError;
@@ -59,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/analytics/patterns", get(patterns::patterns_page))
         .route("/analytics/patterns/change-events", post(patterns::create_change_event))
         .route("/audit", get(admin::audit))
+        .route("/training", get(training::list))
+        .route("/training/{case_id}", get(training::page_handler))
         .route("/inbox", get(inbox::page))
         .route("/inbox/bulk", post(inbox::bulk))
         .route("/cases/new", get(cases::new_page).post(cases::create))
