@@ -5,30 +5,15 @@
 //! `statsmodels` Newcombe interval and pooled z-test,
 //! `scipy.stats.false_discovery_control(method="bh")`).
 
-use crate::support::{Backend, TestApp, create_user, problem, t0};
+use crate::support::{Backend, TestApp, create_user, new_customer, problem, t0};
 use amends_domain::goodwill::GoodwillKind;
-use amends_domain::{
-    CaseId, CaseState, Channel, CustomerId, Email, Language, NonEmptyText, Origin, Priority, Tier, UserId,
-};
+use amends_domain::{CaseId, CaseState, Channel, Language, Origin, Priority, Tier, UserId};
 use amends_store::{Batch, CaseRecord, GrantRecord, NewCustomer, RatingRecord, SurveyRecord};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 fn customer(n: u32) -> NewCustomer {
-    let at = t0() - Duration::days(200) + Duration::seconds(i64::from(n));
-    NewCustomer {
-        id: CustomerId::new_at(at, u128::from(n) * 7919),
-        external_id: Some(format!("AN-{n}")),
-        account_id: None,
-        name: NonEmptyText::parse("name", &format!("Kunde {n}"), 200).expect("name"),
-        email: Some(Email::parse(&format!("an{n}@example.de")).expect("email")),
-        language: Language::De,
-        tier: Tier::Standard,
-        clv_cents: 10_000,
-        consent_contact: true,
-        consent_survey: true,
-        created_at: at,
-    }
+    new_customer("AN", n, t0() - Duration::days(200) + Duration::seconds(i64::from(n)))
 }
 
 struct Failure {
@@ -389,31 +374,28 @@ async fn the_paradox_report_has_known_answers(b: Backend) {
         ("settle_days=999", "settle_days"),
         ("tier=gold", "tier"),
     ] {
-        let res = app
-            .get(&format!("/api/v1/analytics/paradox?{query}"), &app.admin_token)
+        let p = app
+            .get_problem(&format!("/api/v1/analytics/paradox?{query}"), &app.admin_token, 422)
             .await;
-        let p = problem(res, 422).await;
         assert!(p.to_string().contains(field), "{query}: {p}");
     }
     // Churn comes from the CRM: a customer who leaves counts as not retained.
     let id = customer(10).id.0;
     let res = app
-        .client
-        .patch(app.url(&format!("/api/v1/customers/{id}")))
-        .bearer_auth(&app.admin_token)
-        .json(&serde_json::json!({"churned_at": "yesterday"}))
-        .send()
-        .await
-        .expect("patch");
+        .patch(
+            &format!("/api/v1/customers/{id}"),
+            &app.admin_token,
+            serde_json::json!({"churned_at": "yesterday"}),
+        )
+        .await;
     assert!(problem(res, 422).await.to_string().contains("churned_at"));
     let res = app
-        .client
-        .patch(app.url(&format!("/api/v1/customers/{id}")))
-        .bearer_auth(&app.admin_token)
-        .json(&serde_json::json!({"churned_at": (t0() - Duration::days(80)).to_rfc3339()}))
-        .send()
-        .await
-        .expect("patch");
+        .patch(
+            &format!("/api/v1/customers/{id}"),
+            &app.admin_token,
+            serde_json::json!({"churned_at": (t0() - Duration::days(80)).to_rfc3339()}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let retention = app
         .get_json("/api/v1/analytics/paradox?days=90&outcome=retention", &app.admin_token)

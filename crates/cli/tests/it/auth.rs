@@ -1,6 +1,6 @@
 //! Authentication and role checks on every API route.
 
-use crate::support::{Backend, TestApp, csrf_of, get_html, post_form, problem};
+use crate::support::{Backend, TestApp, csrf_of, get_html, html_of, post_form, problem};
 use serde_json::json;
 
 /// Every API route with a body that would be valid, and the lowest role
@@ -247,8 +247,7 @@ fn routes(
 async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
     let app = TestApp::spawn(b).await;
     let cust = app.customer("CRM-1", "de", "standard").await;
-    let case = app.case(&cust, "Test").await;
-    let case_id = case["id"].as_str().expect("id").to_string();
+    let case_id = app.case_id(&cust, "Test").await;
     let agent = app.token_for("agent1", "agent").await;
     let lead = app.token_for("lead1", "lead").await;
     let incident: serde_json::Value = app
@@ -273,7 +272,7 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
         .await
         .expect("json");
     let solution = solution["id"].as_str().expect("id").to_string();
-    let me: serde_json::Value = app.get("/api/v1/me", &lead).await.json().await.expect("json");
+    let me = app.get_json("/api/v1/me", &lead).await;
     let user = me["id"].as_str().expect("id").to_string();
     let account: serde_json::Value = app
         .post("/api/v1/accounts", &app.admin_token, json!({"name": "Muster GmbH"}))
@@ -319,14 +318,13 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
         }
     }
     // Admin may create users; the new user's token then works.
-    let res = app
-        .post(
-            "/api/v1/users",
-            &app.admin_token,
-            json!({"username": "emma", "role": "agent", "password": "long enough pw", "language": "en"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    app.post_expect(
+        "/api/v1/users",
+        &app.admin_token,
+        json!({"username": "emma", "role": "agent", "password": "long enough pw", "language": "en"}),
+        201,
+    )
+    .await;
     let weak = app
         .post(
             "/api/v1/users",
@@ -348,33 +346,22 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
 async fn tokens_can_be_created_and_revoked(b: Backend) {
     let app = TestApp::spawn(b).await;
     let agent = app.token_for("agent1", "agent").await;
-    let res = app.post("/api/v1/tokens", &agent, json!({"name": "crm-sync"})).await;
-    assert_eq!(res.status(), 201);
-    let created: serde_json::Value = res.json().await.expect("json");
+    let created = app
+        .post_json("/api/v1/tokens", &agent, json!({"name": "crm-sync"}), 201)
+        .await;
     let token = created["token"].as_str().expect("token").to_string();
     assert!(token.starts_with("amd_"));
     assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
-    let list: serde_json::Value = app.get("/api/v1/tokens", &agent).await.json().await.expect("json");
+    let list = app.get_json("/api/v1/tokens", &agent).await;
     assert!(list.to_string().contains("crm-sync"));
     assert!(!list.to_string().contains(&token), "secrets are never listed");
     let id = created["id"].as_str().expect("id");
-    let del = app
-        .client
-        .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .bearer_auth(&agent)
-        .send()
-        .await
-        .expect("delete");
+    let del = app.delete(&format!("/api/v1/tokens/{id}"), &agent).await;
     assert_eq!(del.status(), 204);
     assert_eq!(app.get("/api/v1/me", &token).await.status(), 401, "revoked");
     // The audit log recorded who did it (leads may read it).
     let lead = app.token_for("lead1", "lead").await;
-    let audit: serde_json::Value = app
-        .get("/api/v1/audit?entity=user", &lead)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let audit = app.get_json("/api/v1/audit?entity=user", &lead).await;
     assert!(audit.to_string().contains("token.revoke"));
 }
 
@@ -395,20 +382,8 @@ async fn session_writes_need_the_csrf_token(b: Backend) {
         .expect("post");
     problem(res, 403).await;
     // The token is in every page; with it the write works.
-    let html = client
-        .get(app.url("/settings"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf token in page")
-        .to_string();
+    let html = html_of(&client, &app, "/settings").await;
+    let csrf = csrf_of(&html);
     let res = client
         .post(app.url("/api/v1/customers"))
         .header("x-csrf-token", &csrf)
@@ -439,15 +414,7 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
     let app = TestApp::spawn(b).await;
     let agent = app.token_for("agent1", "agent").await;
     let lead = app.token_for("lead1", "lead").await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .expect("openapi")
-        .json()
-        .await
-        .expect("json");
+    let doc: serde_json::Value = app.get_anonymous("/api/openapi.json").await.json().await.expect("json");
     let paths = doc["paths"].as_object().expect("paths");
     let mut operations = Vec::new();
     for (path, item) in paths {

@@ -8,12 +8,7 @@ use crate::support::{Backend, TestApp, create_user, get_html};
 async fn chart_assets_are_served_as_javascript() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     for (name, needle) in [("echarts.js", "Apache ECharts"), ("charts.js", "figure.chart")] {
-        let res = app
-            .client
-            .get(app.url(&format!("/assets/{name}")))
-            .send()
-            .await
-            .expect("get");
+        let res = app.get_anonymous(&format!("/assets/{name}")).await;
         assert_eq!(res.status(), 200, "{name}");
         assert_eq!(
             res.headers()["content-type"],
@@ -23,12 +18,7 @@ async fn chart_assets_are_served_as_javascript() {
         let body = res.text().await.expect("body");
         assert!(body.contains(needle), "{name} is the file it claims to be");
     }
-    let res = app
-        .client
-        .get(app.url("/assets/echarts.min.js"))
-        .send()
-        .await
-        .expect("get");
+    let res = app.get_anonymous("/assets/echarts.min.js").await;
     assert_eq!(res.status(), 404);
 }
 

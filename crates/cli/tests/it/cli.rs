@@ -36,67 +36,31 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     )
 }
 
+/// `amends --database-url URL ARGS…` off the async runtime.
+async fn run_on(url: &str, args: &[&str], stdin: Option<&'static str>) -> (i32, String, String) {
+    let args: Vec<String> = ["--database-url", url]
+        .iter()
+        .chain(args)
+        .map(|a| a.to_string())
+        .collect();
+    tokio::task::spawn_blocking(move || run(&args.iter().map(String::as_str).collect::<Vec<_>>(), stdin))
+        .await
+        .expect("join")
+}
+
 async fn users_and_tokens_from_the_command_line(b: Backend) {
     let db = TestDb::new(b).await;
     let url = db.url.clone();
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || run(&["--database-url", &url, "migrate"], None)
-    })
-    .await
-    .expect("join");
+    let (code, out, err) = run_on(&url, &["migrate"], None).await;
     assert_eq!(code, 0, "{out}{err}");
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || {
-            run(
-                &[
-                    "--database-url",
-                    &url,
-                    "user",
-                    "create",
-                    "--name",
-                    "chef",
-                    "--role",
-                    "admin",
-                    "--password-stdin",
-                ],
-                Some("a long password\n"),
-            )
-        }
-    })
-    .await
-    .expect("join");
+    let create =
+        |name: &'static str, role: &'static str| ["user", "create", "--name", name, "--role", role, "--password-stdin"];
+    let (code, out, err) = run_on(&url, &create("chef", "admin"), Some("a long password\n")).await;
     assert_eq!(code, 0, "{out}{err}");
-    let (code, _, err) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || {
-            run(
-                &[
-                    "--database-url",
-                    &url,
-                    "user",
-                    "create",
-                    "--name",
-                    "chef2",
-                    "--role",
-                    "emperor",
-                    "--password-stdin",
-                ],
-                Some("a long password\n"),
-            )
-        }
-    })
-    .await
-    .expect("join");
+    let (code, _, err) = run_on(&url, &create("chef2", "emperor"), Some("a long password\n")).await;
     assert_ne!(code, 0);
     assert!(err.contains("role must be one of"), "{err}");
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || run(&["--database-url", &url, "token", "create", "--user", "chef"], None)
-    })
-    .await
-    .expect("join");
+    let (code, out, err) = run_on(&url, &["token", "create", "--user", "chef"], None).await;
     assert_eq!(code, 0, "{err}");
     let token = out.lines().last().expect("a line").trim().to_string();
     assert!(token.starts_with("amd_"), "token alone on the last line: {out}");
@@ -107,10 +71,7 @@ async fn users_and_tokens_from_the_command_line(b: Backend) {
         .expect("lookup")
         .expect("the printed token works");
     assert_eq!(user.username, "chef");
-    let (code, _, err) =
-        tokio::task::spawn_blocking(move || run(&["--database-url", &url, "token", "create", "--user", "ghost"], None))
-            .await
-            .expect("join");
+    let (code, _, err) = run_on(&url, &["token", "create", "--user", "ghost"], None).await;
     assert_ne!(code, 0);
     assert!(err.contains("no user named `ghost`"), "{err}");
 }

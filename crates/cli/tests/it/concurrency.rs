@@ -3,7 +3,7 @@
 //! backends; customers that share an address already are merged by the
 //! migration that makes addresses unique.
 
-use crate::support::{Backend, TestApp, problem};
+use crate::support::{Backend, TestApp};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -35,8 +35,7 @@ async fn spent(app: &TestApp) -> i64 {
 }
 
 async fn put_json(app: &TestApp, path: &str, body: Value) {
-    let res = app.put(path, &app.admin_token, body).await;
-    assert_eq!(res.status(), 200, "PUT {path}");
+    app.put_expect(path, &app.admin_token, body, 200).await;
 }
 
 fn granted(states: &[String]) -> usize {
@@ -195,16 +194,19 @@ async fn one_new_address_makes_one_customer_under_concurrency(b: Backend) {
         .await;
     assert_eq!(items["items"].as_array().expect("items").len(), 16);
     // The API refuses a second customer with the address, in any case.
-    let p = problem(
-        app.post(
+    address_taken(&app, "Doppelt", "NEU.KUNDE@example.de").await;
+}
+
+/// The API refuses a customer with `email`: the address is taken (409 on the field).
+async fn address_taken(app: &TestApp, name: &str, email: &str) {
+    let p = app
+        .post_problem(
             "/api/v1/customers",
             &app.admin_token,
-            json!({"name": "Doppelt", "email": "NEU.KUNDE@example.de"}),
+            json!({"name": name, "email": email}),
+            409,
         )
-        .await,
-        409,
-    )
-    .await;
+        .await;
     assert_eq!(p["field"], "email", "{p}");
 }
 
@@ -244,26 +246,24 @@ async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
         ("other@example.de", Some("CRM-9"), true),
     ] {
         app.clock.advance(chrono::Duration::seconds(1));
-        let res = app
-            .post(
+        let c = app
+            .post_json(
                 "/api/v1/customers",
                 &app.admin_token,
                 json!({"name": format!("Erika {ext:?}"), "email": email, "external_id": ext,
                     "consent_survey": survey}),
+                201,
             )
             .await;
-        assert_eq!(res.status(), 201);
-        let c: Value = res.json().await.expect("json");
         let id = c["id"].as_str().expect("id").to_string();
         app.case(&id, "Lieferung kaputt").await;
-        let res = app
-            .post(
-                "/api/v1/feedback",
-                &app.admin_token,
-                json!({"customer_id": id, "channel": "api", "text": "Alles gut"}),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
+        app.post_expect(
+            "/api/v1/feedback",
+            &app.admin_token,
+            json!({"customer_id": id, "channel": "api", "text": "Alles gut"}),
+            201,
+        )
+        .await;
         ids.push(id);
     }
     let migration = match b {
@@ -302,17 +302,7 @@ async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
     assert_eq!(feedback["items"].as_array().expect("items").len(), 3);
     // The other customer is untouched, and the address is unique now.
     assert_eq!(customers_with(&app, "other@example.de").await.len(), 1);
-    let p = problem(
-        app.post(
-            "/api/v1/customers",
-            &app.admin_token,
-            json!({"name": "Noch eine", "email": "erika@EXAMPLE.de"}),
-        )
-        .await,
-        409,
-    )
-    .await;
-    assert_eq!(p["field"], "email", "{p}");
+    address_taken(&app, "Noch eine", "erika@EXAMPLE.de").await;
 }
 
 crate::both_backends!(

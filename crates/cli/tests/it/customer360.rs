@@ -3,7 +3,7 @@
 //! survey answers, every feedback item; an account's customers, their open
 //! cases, goodwill and value — over the API and in the UI.
 
-use crate::support::{Backend, SmtpSink, TestApp, create_user, problem, wait_for};
+use crate::support::{Backend, SmtpSink, TestApp, create_user, csrf_of, html_of, submit, survey_link, wait_for};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -17,19 +17,9 @@ async fn customer(app: &TestApp, body: Value) -> String {
     c["id"].as_str().expect("id").to_string()
 }
 
-fn survey_link(mail: &str) -> String {
-    let start = mail.find("/survey/").expect("survey link in the mail");
-    mail[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
-        .collect()
-}
-
 async fn customer_and_account_overview(b: Backend) {
     let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(b, move |c| {
-        c.smtp.url = Some(url);
+    let app = TestApp::spawn_with_smtp(b, &sink, |c| {
         c.survey_delay = chrono::Duration::zero();
     })
     .await;
@@ -68,34 +58,35 @@ async fn customer_and_account_overview(b: Backend) {
     )
     .await;
     assert!(f["case_id"].is_string(), "a rule opened a case");
-    let c2 = app.case(&petra, "Rechnung falsch").await;
-    let c2_id = c2["id"].as_str().expect("id").to_string();
-    let g = app
-        .post(
-            &format!("/api/v1/cases/{c2_id}/goodwill"),
+    let c2_id = app.case_id(&petra, "Rechnung falsch").await;
+    app.post_expect(
+        &format!("/api/v1/cases/{c2_id}/goodwill"),
+        &agent,
+        json!({"kind": "voucher", "value_cents": 2500, "reason": "Entschuldigung"}),
+        201,
+    )
+    .await;
+    for to in ["acknowledged", "resolved"] {
+        app.post_expect(
+            &format!("/api/v1/cases/{c2_id}/transitions"),
             &agent,
-            json!({"kind": "voucher", "value_cents": 2500, "reason": "Entschuldigung"}),
+            json!({"to": to}),
+            200,
         )
         .await;
-    assert_eq!(g.status(), 201);
-    for to in ["acknowledged", "resolved"] {
-        let res = app
-            .post(&format!("/api/v1/cases/{c2_id}/transitions"), &agent, json!({"to": to}))
-            .await;
-        assert_eq!(res.status(), 200);
     }
     let mail = wait_for(30, "survey mail", || async {
         sink.messages().into_iter().find(|m| m.contains("/survey/"))
     })
     .await;
     let path = survey_link(&crate::support::decode_qp(&mail));
-    let res = app
-        .client
-        .post(app.url(&path))
-        .form(&[("score", "4"), ("comment", "Gut gelöst."), ("solved", "yes")])
-        .send()
-        .await
-        .expect("answer");
+    let res = submit(
+        &app.client,
+        &app,
+        &path,
+        &[("score", "4"), ("comment", "Gut gelöst."), ("solved", "yes")],
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let c3 = app.case(&olaf, "Zugang gesperrt").await;
 
@@ -141,12 +132,9 @@ async fn customer_and_account_overview(b: Backend) {
     assert_eq!(plain["sentiment"], json!([]));
     assert_eq!(plain["sentiment_trend"], "unknown");
     assert_eq!(plain["facts"]["average_csat"], Value::Null);
-    problem(
-        app.get(
-            "/api/v1/customers/0194a000-0000-7000-8000-00000000dead/overview",
-            &agent,
-        )
-        .await,
+    app.get_problem(
+        "/api/v1/customers/0194a000-0000-7000-8000-00000000dead/overview",
+        &agent,
         404,
     )
     .await;
@@ -180,25 +168,19 @@ async fn customer_and_account_overview(b: Backend) {
     assert_eq!(open.len(), 2);
     assert!(open.contains(&c3["id"].as_str().expect("id")));
     assert!(!open.contains(&c2_id.as_str()), "resolved cases are not open");
-    problem(
-        app.get("/api/v1/accounts/0194a000-0000-7000-8000-00000000dead/overview", &agent)
-            .await,
+    app.get_problem(
+        "/api/v1/accounts/0194a000-0000-7000-8000-00000000dead/overview",
+        &agent,
         404,
     )
     .await;
-    problem(app.get("/api/v1/accounts/not-a-uuid/overview", &agent).await, 422).await;
+    app.get_problem("/api/v1/accounts/not-a-uuid/overview", &agent, 422)
+        .await;
 
     // The UI: customer page with the chart and its text alternative.
     create_user(&app.store, "anna", "agent").await;
     let ui = app.signed_in("anna").await;
-    let html = ui
-        .get(app.url(&format!("/customers/{petra}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&ui, &app, &format!("/customers/{petra}")).await;
     assert!(html.contains("data-testid=\"sentiment-chart\""), "chart");
     assert!(html.contains("role=\"img\" aria-labelledby=\"sentiment-svg-title sentiment-svg-desc\""));
     assert!(html.contains("Die Stimmung wird besser."), "trend in words");
@@ -215,68 +197,37 @@ async fn customer_and_account_overview(b: Backend) {
         "account link"
     );
     // The case page's customer card has the 360 too.
-    let side = ui
-        .get(app.url(&format!("/cases/{}", c3["id"].as_str().expect("id"))))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let side = html_of(&ui, &app, &format!("/cases/{}", c3["id"].as_str().expect("id"))).await;
     assert!(
         side.contains(&format!("href=\"/accounts/{account_id}\"")),
         "account on the case page"
     );
-    let side = ui
-        .get(app.url(&format!("/cases/{c2_id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let side = html_of(&ui, &app, &format!("/cases/{c2_id}")).await;
     assert!(side.contains("data-testid=\"side-goodwill\">Erhaltene Kulanz: 25,00 €<"));
     assert!(side.contains("data-testid=\"side-sentiment\">Die Stimmung wird besser.<"));
     // In English too.
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf")
-        .to_string();
-    let res = ui
-        .post(app.url("/settings/language"))
-        .form(&[("csrf", csrf.as_str()), ("language", "en")])
-        .send()
-        .await
-        .expect("language");
+    let csrf = csrf_of(&html);
+    let res = submit(
+        &ui,
+        &app,
+        "/settings/language",
+        &[("csrf", csrf.as_str()), ("language", "en")],
+    )
+    .await;
     assert!(res.status().is_redirection(), "{}", res.status());
-    let en = ui
-        .get(app.url(&format!("/customers/{petra}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let en = html_of(&ui, &app, &format!("/customers/{petra}")).await;
     assert!(en.contains("Sentiment over time") && en.contains("The sentiment is improving."));
     assert!(en.contains("data-testid=\"fact-csat\">4.0 / 5"));
     assert!(en.contains("Failures in the last 12 months"));
-    let en_account = ui
-        .get(app.url(&format!("/accounts/{account_id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let en_account = html_of(&ui, &app, &format!("/accounts/{account_id}")).await;
     assert!(en_account.contains("Business account") && en_account.contains("€12,000.00"));
-    let res = ui
-        .post(app.url("/settings/language"))
-        .form(&[("csrf", csrf.as_str()), ("language", "de")])
-        .send()
-        .await
-        .expect("language");
+    let res = submit(
+        &ui,
+        &app,
+        "/settings/language",
+        &[("csrf", csrf.as_str()), ("language", "de")],
+    )
+    .await;
     assert!(res.status().is_redirection());
     // The account page.
     let res = ui

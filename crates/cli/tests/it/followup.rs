@@ -1,7 +1,7 @@
 //! Follow-up: the durable job queue, outgoing mail against a real local
 //! SMTP server, surveys, check-ins and webhooks — on both backends.
 
-use crate::support::{Backend, SmtpSink, TestApp, TestDb, header, problem, t0, wait_for};
+use crate::support::{Backend, SmtpSink, TestApp, TestDb, header, problem, submit, survey_link, t0, wait_for};
 use amends_store::{JobEffects, NewJob};
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -134,9 +134,7 @@ async fn job_queue_claims_each_job_once(b: Backend) {
 }
 
 async fn app_with_smtp(b: Backend, sink: &SmtpSink) -> TestApp {
-    let url = sink.url();
-    TestApp::spawn_with(b, move |c| {
-        c.smtp.url = Some(url);
+    TestApp::spawn_with_smtp(b, sink, |c| {
         c.smtp.from = "Service <service@amends.test>".into();
         c.survey_delay = chrono::Duration::zero();
         c.job_max_attempts = 3;
@@ -195,12 +193,9 @@ async fn reply_goes_out_once_with_message_id_and_retries(b: Backend) {
 
     // The SMTP server refused once: the outbox shows the error and a retry.
     let job = wait_for(30, "a failed attempt", || async {
-        let f: Value = app
-            .get(&format!("/api/v1/cases/{id}/follow-up"), &app.admin_token)
-            .await
-            .json()
-            .await
-            .expect("json");
+        let f = app
+            .get_json(&format!("/api/v1/cases/{id}/follow-up"), &app.admin_token)
+            .await;
         f["outbox"]
             .as_array()
             .and_then(|o| o.first().cloned())
@@ -221,17 +216,17 @@ async fn reply_goes_out_once_with_message_id_and_retries(b: Backend) {
     let ev = wait_event(&app, id, "message_out on the timeline", |e| e["kind"] == "message_out").await;
     assert_eq!(ev["data"]["message_id"], mid);
     assert_eq!(ev["data"]["purpose"], "reply");
+    app.jobs_settled().await;
     assert_eq!(sink.messages().len(), 1, "sent once");
 
     // A reply that greets by itself (a template) gets no second greeting from the frame.
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{id}/replies"),
-            &app.admin_token,
-            json!({"body": "Guten Tag Kunde CRM-1,\n\nes tut uns leid. Ersatz ist unterwegs.", "subject": "Ersatz ist unterwegs"}),
-        )
-        .await;
-    assert_eq!(res.status(), 202);
+    app.post_expect(
+        &format!("/api/v1/cases/{id}/replies"),
+        &app.admin_token,
+        json!({"body": "Guten Tag Kunde CRM-1,\n\nes tut uns leid. Ersatz ist unterwegs.", "subject": "Ersatz ist unterwegs"}),
+        202,
+    )
+    .await;
     let mails = sink.wait_for(2).await;
     let own = crate::support::decode_qp(&mails[1]);
     assert!(own.contains("Ersatz ist unterwegs"), "{own}");
@@ -242,52 +237,46 @@ async fn reply_goes_out_once_with_message_id_and_retries(b: Backend) {
         Some("Ersatz ist unterwegs"),
         "the template's subject"
     );
-    let p = problem(
-        app.post(
+    let p = app
+        .post_problem(
             &format!("/api/v1/cases/{id}/replies"),
             &app.admin_token,
             json!({"body": "x", "subject": "zwei\nZeilen"}),
+            422,
         )
-        .await,
-        422,
-    )
-    .await;
+        .await;
     assert_eq!(p["field"], "subject");
 
     // Bad input: empty body, unknown case, a customer without email.
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{id}/replies"),
-            &app.admin_token,
-            json!({"body": " "}),
-        )
-        .await;
-    problem(res, 422).await;
-    let res = app
-        .post(
-            "/api/v1/cases/0193a000-0000-7000-8000-000000000000/replies",
-            &app.admin_token,
-            json!({"body": "x"}),
-        )
-        .await;
-    problem(res, 404).await;
+    app.post_problem(
+        &format!("/api/v1/cases/{id}/replies"),
+        &app.admin_token,
+        json!({"body": " "}),
+        422,
+    )
+    .await;
+    app.post_problem(
+        "/api/v1/cases/0193a000-0000-7000-8000-000000000000/replies",
+        &app.admin_token,
+        json!({"body": "x"}),
+        404,
+    )
+    .await;
 }
 
 async fn dead_mail_shows_on_the_case_and_can_be_retried(b: Backend) {
     let sink = SmtpSink::start().await;
     let app = app_with_smtp(b, &sink).await;
     let cust = app.customer("CRM-2", "en", "standard").await;
-    let case = app.case(&cust, "Refund missing").await;
-    let id = case["id"].as_str().expect("id");
+    let id = app.case_id(&cust, "Refund missing").await;
     sink.refuse_next(3);
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{id}/replies"),
-            &app.admin_token,
-            json!({"body": "We are on it."}),
-        )
-        .await;
-    assert_eq!(res.status(), 202);
+    app.post_expect(
+        &format!("/api/v1/cases/{id}/replies"),
+        &app.admin_token,
+        json!({"body": "We are on it."}),
+        202,
+    )
+    .await;
     let mail_job = |want_state: &'static str, want_attempts: i64| {
         let app = &app;
         async move {
@@ -308,7 +297,7 @@ async fn dead_mail_shows_on_the_case_and_can_be_retried(b: Backend) {
     mail_job("queued", 2).await;
     app.clock.advance(Duration::hours(2));
     mail_job("dead", 3).await;
-    let ev = wait_event(&app, id, "delivery_failed", |e| e["kind"] == "delivery_failed").await;
+    let ev = wait_event(&app, &id, "delivery_failed", |e| e["kind"] == "delivery_failed").await;
     assert!(ev["data"]["error"].as_str().unwrap_or_default().contains("451"));
     let dead: Vec<Value> = app
         .get("/api/v1/jobs?state=dead", &app.admin_token)
@@ -318,50 +307,40 @@ async fn dead_mail_shows_on_the_case_and_can_be_retried(b: Backend) {
         .expect("json");
     let job = dead.iter().find(|j| j["kind"] == "mail").expect("dead mail job");
     let agent = app.token_for("agent1", "agent").await;
-    let res = app
-        .post(
-            &format!("/api/v1/jobs/{}/retry", job["id"].as_str().expect("id")),
-            &agent,
-            json!(null),
-        )
-        .await;
-    problem(res, 403).await;
-    let res = app
-        .post(
-            &format!("/api/v1/jobs/{}/retry", job["id"].as_str().expect("id")),
-            &app.admin_token,
-            json!(null),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    app.post_problem(
+        &format!("/api/v1/jobs/{}/retry", job["id"].as_str().expect("id")),
+        &agent,
+        json!(null),
+        403,
+    )
+    .await;
+    app.post_expect(
+        &format!("/api/v1/jobs/{}/retry", job["id"].as_str().expect("id")),
+        &app.admin_token,
+        json!(null),
+        200,
+    )
+    .await;
     let mails = sink.wait_for(1).await;
     assert!(mails[0].contains("We are on it."));
-    problem(app.get("/api/v1/jobs?state=sometimes", &app.admin_token).await, 422).await;
-}
-
-fn survey_link(mail: &str) -> String {
-    let start = mail.find("/survey/").expect("survey link in the mail");
-    mail[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
-        .collect()
+    app.get_problem("/api/v1/jobs?state=sometimes", &app.admin_token, 422)
+        .await;
 }
 
 async fn negative_survey_answer_reopens_the_case(b: Backend) {
     let sink = SmtpSink::start().await;
     let app = app_with_smtp(b, &sink).await;
     let cust = app.customer("CRM-3", "de", "premium").await;
-    let case = app.case(&cust, "Lieferung verspätet").await;
-    let id = case["id"].as_str().expect("id");
-    assert_eq!(transition(&app, id, "acknowledged").await.status(), 200);
-    assert_eq!(transition(&app, id, "resolved").await.status(), 200);
-    let p = problem(transition(&app, id, "followed_up").await, 409).await;
+    let id = app.case_id(&cust, "Lieferung verspätet").await;
+    assert_eq!(transition(&app, &id, "acknowledged").await.status(), 200);
+    assert_eq!(transition(&app, &id, "resolved").await.status(), 200);
+    let p = problem(transition(&app, &id, "followed_up").await, 409).await;
     assert!(p["detail"].as_str().unwrap_or_default().contains("follow-up"), "{p}");
 
     let mails = sink.wait_for(1).await;
     assert!(mails[0].contains("Wie zufrieden"), "German survey: {}", mails[0]);
     let path = survey_link(&mails[0]);
-    let page = app.client.get(app.url(&path)).send().await.expect("get");
+    let page = app.get_anonymous(&path).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("text").contains("Ihre Bewertung"));
 
@@ -369,44 +348,28 @@ async fn negative_survey_answer_reopens_the_case(b: Backend) {
     let mut tampered = path.clone();
     let last = tampered.pop().expect("char");
     tampered.push(if last == 'A' { 'B' } else { 'A' });
-    let res = app.client.get(app.url(&tampered)).send().await.expect("get");
+    let res = app.get_anonymous(&tampered).await;
     assert_eq!(res.status(), 400);
-    let res = app
-        .client
-        .get(app.url("/survey/not-a-token"))
-        .send()
-        .await
-        .expect("get");
+    let res = app.get_anonymous("/survey/not-a-token").await;
     assert_eq!(res.status(), 400);
-    let res = app
-        .client
-        .post(app.url(&path))
-        .form(&[("score", "9")])
-        .send()
-        .await
-        .expect("post");
+    let res = submit(&app.client, &app, &path, &[("score", "9")]).await;
     assert_eq!(res.status(), 422);
 
-    let res = app
-        .client
-        .post(app.url(&path))
-        .form(&[
+    let res = submit(
+        &app.client,
+        &app,
+        &path,
+        &[
             ("score", "2"),
             ("comment", "Immer noch nicht angekommen."),
             ("solved", "no"),
-        ])
-        .send()
-        .await
-        .expect("post");
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 200);
-    let got: Value = app
-        .get(&format!("/api/v1/cases/{id}"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let got = app.get_json(&format!("/api/v1/cases/{id}"), &app.admin_token).await;
     assert_eq!(got["state"], "reopened");
-    let events = events_of(&app, id).await;
+    let events = events_of(&app, &id).await;
     let answer = events
         .iter()
         .find(|e| e["kind"] == "survey_answered")
@@ -423,25 +386,16 @@ async fn negative_survey_answer_reopens_the_case(b: Backend) {
             .iter()
             .any(|e| e["kind"] == "follow_up" && e["data"]["what"] == "lead_attention")
     );
-    let f: Value = app
-        .get(&format!("/api/v1/cases/{id}/follow-up"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let f = app
+        .get_json(&format!("/api/v1/cases/{id}/follow-up"), &app.admin_token)
+        .await;
     assert_eq!(f["lead_attention"], true);
     assert_eq!(f["surveys"][0]["state"], "answered");
 
     // Single use.
-    let res = app
-        .client
-        .post(app.url(&path))
-        .form(&[("score", "5")])
-        .send()
-        .await
-        .expect("post");
+    let res = submit(&app.client, &app, &path, &[("score", "5")]).await;
     assert_eq!(res.status(), 409);
-    let res = app.client.get(app.url(&path)).send().await.expect("get");
+    let res = app.get_anonymous(&path).await;
     assert_eq!(res.status(), 409);
 }
 
@@ -457,22 +411,20 @@ async fn high_value_customers_get_a_personal_note_task(b: Backend) {
         e["data"]["what"] == "personal_note_task"
     })
     .await;
-    let done = app
-        .post(
-            &format!("/api/v1/cases/{case}/personal-note/done"),
-            &app.admin_token,
-            json!(null),
-        )
-        .await;
-    assert_eq!(done.status(), 201);
-    let again = app
-        .post(
-            &format!("/api/v1/cases/{case}/personal-note/done"),
-            &app.admin_token,
-            json!(null),
-        )
-        .await;
-    problem(again, 409).await;
+    app.post_expect(
+        &format!("/api/v1/cases/{case}/personal-note/done"),
+        &app.admin_token,
+        json!(null),
+        201,
+    )
+    .await;
+    app.post_problem(
+        &format!("/api/v1/cases/{case}/personal-note/done"),
+        &app.admin_token,
+        json!(null),
+        409,
+    )
+    .await;
     // A standard customer with a small value gets no such task.
     let std = app.customer("CRM-STD", "de", "standard").await;
     let c2 = app.case(&std, "Kleines Problem").await;
@@ -490,14 +442,13 @@ async fn high_value_customers_get_a_personal_note_task(b: Backend) {
             .any(|e| e["data"]["what"] == "personal_note_task"),
         "no task for standard customers"
     );
-    let none = app
-        .post(
-            &format!("/api/v1/cases/{c2}/personal-note/done"),
-            &app.admin_token,
-            json!(null),
-        )
-        .await;
-    problem(none, 409).await;
+    app.post_problem(
+        &format!("/api/v1/cases/{c2}/personal-note/done"),
+        &app.admin_token,
+        json!(null),
+        409,
+    )
+    .await;
 }
 
 async fn positive_answer_check_in_fatigue_and_expiry(b: Backend) {
@@ -511,20 +462,15 @@ async fn positive_answer_check_in_fatigue_and_expiry(b: Backend) {
     let mails = sink.wait_for(1).await;
     assert!(mails[0].contains("How satisfied"), "English survey");
     let path = survey_link(&mails[0]);
-    let res = app
-        .client
-        .post(app.url(&path))
-        .form(&[("score", "5"), ("comment", "Great, thanks!")])
-        .send()
-        .await
-        .expect("post");
+    let res = submit(
+        &app.client,
+        &app,
+        &path,
+        &[("score", "5"), ("comment", "Great, thanks!")],
+    )
+    .await;
     assert_eq!(res.status(), 200);
-    let got: Value = app
-        .get(&format!("/api/v1/cases/{a}"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let got = app.get_json(&format!("/api/v1/cases/{a}"), &app.admin_token).await;
     assert_eq!(got["state"], "followed_up", "a positive answer completes the follow-up");
 
     // Survey fatigue: a second resolution for the same customer within the period sends no survey.
@@ -578,15 +524,9 @@ async fn positive_answer_check_in_fatigue_and_expiry(b: Backend) {
     .await;
     let path = survey_link(&mail);
     app.clock.advance(Duration::days(15));
-    let res = app.client.get(app.url(&path)).send().await.expect("get");
+    let res = app.get_anonymous(&path).await;
     assert_eq!(res.status(), 410);
-    let res = app
-        .client
-        .post(app.url(&path))
-        .form(&[("score", "1")])
-        .send()
-        .await
-        .expect("post");
+    let res = submit(&app.client, &app, &path, &[("score", "1")]).await;
     assert_eq!(res.status(), 410);
 }
 
@@ -630,24 +570,19 @@ async fn webhooks_are_signed_retried_and_logged(b: Backend) {
         json!({"url": url, "events": ["case.exploded"]}),
         json!({"url": url, "events": []}),
     ] {
-        problem(app.post("/api/v1/webhooks", &app.admin_token, bad).await, 422).await;
+        app.post_problem("/api/v1/webhooks", &app.admin_token, bad, 422).await;
     }
     let agent = app.token_for("agent1", "agent").await;
-    problem(
-        app.post("/api/v1/webhooks", &agent, json!({"url": url, "events": ["*"]}))
-            .await,
-        403,
-    )
-    .await;
-    let res = app
-        .post(
+    app.post_problem("/api/v1/webhooks", &agent, json!({"url": url, "events": ["*"]}), 403)
+        .await;
+    let hook = app
+        .post_json(
             "/api/v1/webhooks",
             &app.admin_token,
             json!({"url": url, "events": ["case.created"]}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let hook: Value = res.json().await.expect("json");
     let secret = hook["secret"].as_str().expect("secret once").to_string();
     let hook_id = hook["id"].as_str().expect("id").to_string();
     let list: Vec<Value> = app
@@ -719,12 +654,8 @@ async fn webhooks_are_signed_retried_and_logged(b: Backend) {
     // Only subscribed events are sent: a state change is not.
     transition(&app, case["id"].as_str().expect("id"), "acknowledged").await;
     let res = app
-        .client
-        .delete(app.url(&format!("/api/v1/webhooks/{hook_id}")))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .expect("delete");
+        .delete(&format!("/api/v1/webhooks/{hook_id}"), &app.admin_token)
+        .await;
     assert_eq!(res.status(), 204);
     assert_eq!(seen.lock().expect("lock").len(), 2);
 }

@@ -3,7 +3,7 @@
 //! generated configuration in a temp dir. Without Dovecot the test fails
 //! unless `AMENDS_SKIP_IMAP_TEST=1` is set.
 
-use crate::support::{Backend, TestApp, wait_for};
+use crate::support::{Backend, TestApp, html_of, wait_for};
 use futures_util::TryStreamExt;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -273,22 +273,12 @@ fn mail(from: &str, message_id: &str, subject: &str, extra: &str, body: &str) ->
 }
 
 async fn email_feedback(app: &TestApp) -> Vec<Value> {
-    let v: Value = app
-        .get("/api/v1/feedback?channel=email", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let v = app.get_json("/api/v1/feedback?channel=email", &app.admin_token).await;
     v["items"].as_array().expect("items").clone()
 }
 
 async fn cases(app: &TestApp) -> Vec<Value> {
-    let v: Value = app
-        .get("/api/v1/cases", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let v = app.get_json("/api/v1/cases", &app.admin_token).await;
     v["items"].as_array().expect("items").clone()
 }
 
@@ -376,12 +366,7 @@ async fn imap_polling_feeds_detection(b: Backend) {
     let db_url = app.db_url();
 
     let status = wait_for(30, "the first poll", || async {
-        let s: Value = app
-            .get("/api/v1/mail/imap", &app.admin_token)
-            .await
-            .json()
-            .await
-            .expect("json");
+        let s = app.get_json("/api/v1/mail/imap", &app.admin_token).await;
         (s["polls"].as_u64() >= Some(1)).then_some(s)
     })
     .await;
@@ -535,12 +520,7 @@ async fn imap_errors_are_reported_and_retried(b: Backend) {
     })
     .await;
     let first = wait_for(30, "the failed poll in the status", || async {
-        let s: Value = app
-            .get("/api/v1/mail/imap", &app.admin_token)
-            .await
-            .json()
-            .await
-            .expect("json");
+        let s = app.get_json("/api/v1/mail/imap", &app.admin_token).await;
         s["last_error"].is_string().then_some(s)
     })
     .await;
@@ -550,27 +530,14 @@ async fn imap_errors_are_reported_and_retried(b: Backend) {
     assert!(first["last_success_at"].is_null(), "{first}");
     // Tried again at the next interval (a later poll time), and still serving.
     wait_for(30, "a second attempt", || async {
-        let s: Value = app
-            .get("/api/v1/mail/imap", &app.admin_token)
-            .await
-            .json()
-            .await
-            .expect("json");
+        let s = app.get_json("/api/v1/mail/imap", &app.admin_token).await;
         (s["polls"].as_u64() > first["polls"].as_u64()).then_some(())
     })
     .await;
     assert_eq!(app.get("/readyz", &app.admin_token).await.status(), 200);
     // Admins see it on Settings → Background jobs.
-    let page = app
-        .signed_in("admin")
-        .await
-        .get(app.url("/settings/jobs"))
-        .send()
-        .await
-        .expect("jobs page")
-        .text()
-        .await
-        .expect("html");
+    let admin = app.signed_in("admin").await;
+    let page = html_of(&admin, &app, "/settings/jobs").await;
     assert!(page.contains("data-testid=\"imap-error\""), "{page}");
     assert!(page.contains("cannot connect") && !page.contains("topsecret"), "{page}");
     // Agents may not read it.

@@ -4,7 +4,7 @@
 //! goodwill per customer; bad uploads are reported per row; messages and
 //! the closing update go out once; a crash after staging is resumed.
 
-use crate::support::{Backend, SmtpSink, TestApp, problem, t0, wait_for};
+use crate::support::{Backend, SmtpSink, TestApp, csrf_of, html_of, post_form, problem, submit, t0, wait_for};
 use amends_domain::{CustomerId, Email, Language, NonEmptyText, Tier};
 use amends_store::{Batch, NewCustomer, NewJob};
 use serde_json::{Value, json};
@@ -44,21 +44,15 @@ fn delay_of(i: usize) -> usize {
 
 /// The two rules of the issue: premium over 180 minutes → 100 EUR, others → 50 EUR.
 async fn delay_rules(app: &TestApp) -> (String, String) {
-    let res = app
-        .post(
+    let fifty = app
+        .post_json(
             "/api/v1/goodwill/catalog",
             &app.admin_token,
             json!({"kind": "voucher", "name_de": "Gutschein 50 €", "name_en": "Voucher EUR 50", "value_cents": 5000}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let fifty: Value = res.json().await.expect("json");
-    let catalog: Value = app
-        .get("/api/v1/goodwill/catalog", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let catalog = app.get_json("/api/v1/goodwill/catalog", &app.admin_token).await;
     let hundred = catalog
         .as_array()
         .expect("array")
@@ -68,25 +62,23 @@ async fn delay_rules(app: &TestApp) -> (String, String) {
         .as_str()
         .expect("id")
         .to_string();
-    let res = app
-        .post(
-            "/api/v1/goodwill/rules",
-            &app.admin_token,
-            json!({"name": "Premium, über 3 Stunden", "condition": "kind = delay and delay_minutes > 180 and tier = premium",
-                   "catalog_item_id": hundred}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post(
+    app.post_expect(
+        "/api/v1/goodwill/rules",
+        &app.admin_token,
+        json!({"name": "Premium, über 3 Stunden", "condition": "kind = delay and delay_minutes > 180 and tier = premium",
+               "catalog_item_id": hundred}),
+        201,
+    )
+    .await;
+    let rule = app
+        .post_json(
             "/api/v1/goodwill/rules",
             &app.admin_token,
             json!({"name": "Über 3 Stunden", "condition": "kind = delay AND delay_minutes > 180",
                    "catalog_item_id": fifty["id"]}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let rule: Value = res.json().await.expect("json");
     assert_eq!(rule["condition"], "kind = delay and delay_minutes > 180");
     (hundred, fifty["id"].as_str().expect("id").to_string())
 }
@@ -125,15 +117,12 @@ async fn all_affected(app: &TestApp, incident: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = String::new();
     loop {
-        let page: Value = app
-            .get(
+        let page = app
+            .get_json(
                 &format!("/api/v1/incidents/{incident}/affected?limit=400{after}"),
                 &app.admin_token,
             )
-            .await
-            .json()
-            .await
-            .expect("json");
+            .await;
         let rows = page.as_array().expect("array").clone();
         let Some(last) = rows.last() else { break };
         after = format!("&after={}", last["customer_id"].as_str().expect("id"));
@@ -159,9 +148,9 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     let (hundred, fifty) = delay_rules(&app).await;
     let lead = app.token_for("lena", "lead").await;
 
-    let res = app.post("/api/v1/incidents/alert", &lead, alert("firing")).await;
-    assert_eq!(res.status(), 200);
-    let first: Value = res.json().await.expect("json");
+    let first = app
+        .post_json("/api/v1/incidents/alert", &lead, alert("firing"), 200)
+        .await;
     assert_eq!(first["created"], true);
     let id = first["incident_id"].as_str().expect("id").to_string();
     // The same group again updates the one incident.
@@ -173,14 +162,9 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
         .expect("json");
     assert_eq!(again["created"], false);
     assert_eq!(again["incident_id"], first["incident_id"]);
-    let list: Value = app.get("/api/v1/incidents", &lead).await.json().await.expect("json");
+    let list = app.get_json("/api/v1/incidents", &lead).await;
     assert_eq!(list.as_array().expect("array").len(), 1);
-    let inc: Value = app
-        .get(&format!("/api/v1/incidents/{id}"), &lead)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let inc = app.get_json(&format!("/api/v1/incidents/{id}"), &lead).await;
     assert_eq!(inc["kind"], "delay");
     assert_eq!(inc["severity"], 4);
     assert_eq!(inc["component"], "LH-2042");
@@ -212,12 +196,9 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     assert_eq!(r2["goodwill_granted"], over.len());
 
     // Exactly 1,000 cases from the incident, 1,000 message jobs in the customers' languages.
-    let page: Value = app
-        .get(&format!("/api/v1/cases?incident_id={id}&state=open&limit=200"), &lead)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page = app
+        .get_json(&format!("/api/v1/cases?incident_id={id}&state=open&limit=200"), &lead)
+        .await;
     let items = page["items"].as_array().expect("items");
     assert_eq!(items.len(), 200, "{page}");
     assert!(
@@ -293,21 +274,11 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
             assert!(created["data"]["goodwill"].is_null(), "{created}");
         }
     }
-    let inc: Value = app
-        .get(&format!("/api/v1/incidents/{id}"), &lead)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let inc = app.get_json(&format!("/api/v1/incidents/{id}"), &lead).await;
     assert_eq!(inc["totals"]["goodwill_cents"], expected_cents);
     assert_eq!(inc["stats"]["cases_open"], 1000);
     // The grants are in the ledger, made by the rules.
-    let grants: Value = app
-        .get("/api/v1/goodwill?state=granted", &lead)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let grants = app.get_json("/api/v1/goodwill?state=granted", &lead).await;
     let grants = grants.as_array().expect("array");
     assert!(!grants.is_empty());
     assert!(
@@ -326,7 +297,8 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     // Agents may look, not declare.
     let agent = app.token_for("anna", "agent").await;
     assert_eq!(app.get(&format!("/api/v1/incidents/{id}"), &agent).await.status(), 200);
-    problem(app.post("/api/v1/incidents/alert", &agent, alert("firing")).await, 403).await;
+    app.post_problem("/api/v1/incidents/alert", &agent, alert("firing"), 403)
+        .await;
 }
 
 async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
@@ -357,33 +329,29 @@ async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
             "ended_at",
         ),
     ] {
-        let p = problem(app.post("/api/v1/incidents", &tok, body).await, 422).await;
+        let p = app.post_problem("/api/v1/incidents", &tok, body, 422).await;
         assert_eq!(p["field"], field, "{p}");
     }
-    let res = app
-        .post(
+    let inc = app
+        .post_json(
             "/api/v1/incidents",
             &tok,
             json!({"kind": "delivery", "title": "Paketzentrum Hamburg ausgefallen", "severity": 3,
                    "controllable": true, "started_at": "2026-11-23T06:00:00+01:00", "component": "hub-hh"}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let inc: Value = res.json().await.expect("json");
     let id = inc["id"].as_str().expect("id").to_string();
 
     // Not an Alertmanager payload.
-    let p = problem(
-        app.post("/api/v1/incidents/alert", &tok, json!({"hello": "world"}))
-            .await,
-        422,
-    )
-    .await;
+    let p = app
+        .post_problem("/api/v1/incidents/alert", &tok, json!({"hello": "world"}), 422)
+        .await;
     assert!(p["detail"].as_str().expect("detail").contains("Alertmanager"), "{p}");
     let mut v3 = alert("firing");
     v3["version"] = json!("3");
     assert_eq!(
-        problem(app.post("/api/v1/incidents/alert", &tok, v3).await, 422).await["field"],
+        app.post_problem("/api/v1/incidents/alert", &tok, v3, 422).await["field"],
         "version"
     );
 
@@ -490,40 +458,31 @@ async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
     // Nothing was made twice.
     assert_eq!(notices(&app, &id).await, 3);
     // A bad goodwill rule names its problem.
-    let p = problem(
-        app.post(
+    let p = app
+        .post_problem(
             "/api/v1/goodwill/rules",
             &tok,
             json!({"name": "x", "condition": "delay_minutes", "catalog_item_id": uuid::Uuid::nil()}),
+            422,
         )
-        .await,
-        422,
-    )
-    .await;
+        .await;
     assert_eq!(p["field"], "condition");
-    let p = problem(
-        app.post(
+    let p = app
+        .post_problem(
             "/api/v1/goodwill/rules",
             &tok,
             json!({"name": "x", "condition": "delay_minutes > 3", "catalog_item_id": uuid::Uuid::nil()}),
+            422,
         )
-        .await,
-        422,
-    )
-    .await;
+        .await;
     assert_eq!(p["field"], "catalog_item_id");
-    problem(
-        app.get(&format!("/api/v1/incidents/{}", uuid::Uuid::nil()), &tok).await,
-        404,
-    )
-    .await;
+    app.get_problem(&format!("/api/v1/incidents/{}", uuid::Uuid::nil()), &tok, 404)
+        .await;
 }
 
 async fn messages_and_closing_update_go_out_once(b: Backend) {
     let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(b, move |c| {
-        c.smtp.url = Some(url);
+    let app = TestApp::spawn_with_smtp(b, &sink, |c| {
         c.smtp.from = "Service <service@amends.test>".into();
     })
     .await;
@@ -593,15 +552,12 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
     let de2 = crate::support::decode_qp(&to("inc2@example.de"));
     assert!(!de2.contains("gutgeschrieben"), "no goodwill under 180 minutes: {de2}");
     // The open case got the incident on its timeline and the message.
-    let events: Value = app
-        .get(
+    let events = app
+        .get_json(
             &format!("/api/v1/cases/{}/events", open["id"].as_str().expect("id")),
             &app.admin_token,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     let kinds: Vec<&str> = events
         .as_array()
         .expect("array")
@@ -624,22 +580,24 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
     .await;
 
     // An English closing template replaces the built-in English text; German keeps the built-in one.
-    let res = app
-        .post(
-            "/api/v1/templates",
+    app.post_expect(
+        "/api/v1/templates",
+        &app.admin_token,
+        json!({"name": "All clear", "purpose": "incident_closing", "language": "en",
+               "subject": "All clear: {{incident_title}}",
+               "body": "The delay is behind us ({{delay_minutes}} minutes for you). Reference {{case_reference}}."}),
+        201,
+    )
+    .await;
+    // Resolving sends the closing update once, even when asked twice.
+    let done = app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/resolve"),
             &app.admin_token,
-            json!({"name": "All clear", "purpose": "incident_closing", "language": "en",
-                   "subject": "All clear: {{incident_title}}",
-                   "body": "The delay is behind us ({{delay_minutes}} minutes for you). Reference {{case_reference}}."}),
+            json!({}),
+            200,
         )
         .await;
-    assert_eq!(res.status(), 201);
-    // Resolving sends the closing update once, even when asked twice.
-    let res = app
-        .post(&format!("/api/v1/incidents/{id}/resolve"), &app.admin_token, json!({}))
-        .await;
-    assert_eq!(res.status(), 200);
-    let done: Value = res.json().await.expect("json");
     assert_eq!(done["status"], "resolved");
     assert_eq!(done["totals"]["closing_messages"], 3);
     let again: Value = app
@@ -690,16 +648,14 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
         ]
     );
     // A resolved incident takes no more affected customers.
-    let p = problem(
-        app.post(
+    let p = app
+        .post_problem(
             &format!("/api/v1/incidents/{id}/affected"),
             &app.admin_token,
             json!([{"customer_external_id": "INC-0002"}]),
+            409,
         )
-        .await,
-        409,
-    )
-    .await;
+        .await;
     assert_eq!(p["field"], "status");
 }
 
@@ -754,20 +710,9 @@ async fn staged_rows_are_resumed_after_a_crash(b: Backend) {
     );
 }
 
-async fn csrf_of(client: &reqwest::Client, app: &TestApp) -> String {
-    let html = client
-        .get(app.url("/settings"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf in page")
-        .to_string()
+/// The CSRF token of a signed-in client (from the settings page).
+async fn settings_csrf(client: &reqwest::Client, app: &TestApp) -> String {
+    csrf_of(&html_of(client, app, "/settings").await)
 }
 
 async fn incident_pages_forms_and_roles(b: Backend) {
@@ -776,56 +721,59 @@ async fn incident_pages_forms_and_roles(b: Backend) {
     crate::support::create_user(&app.store, "lena", "lead").await;
     crate::support::create_user(&app.store, "anna", "agent").await;
     let lead = app.signed_in("lena").await;
-    let csrf = csrf_of(&lead, &app).await;
+    let csrf = settings_csrf(&lead, &app).await;
     let page = lead.get(app.url("/incidents")).send().await.expect("get");
     assert_eq!(page.status(), 200);
     // Field errors next to the fields, the input kept.
-    let res = lead
-        .post(app.url("/incidents"))
-        .form(&[
+    let res = submit(
+        &lead,
+        &app,
+        "/incidents",
+        &[
             ("csrf", csrf.as_str()),
             ("kind", "delay"),
             ("title", " "),
             ("severity", "3"),
             ("started_at", "2026-11-23T08:00"),
             ("summary_de", "<b>kept</b>"),
-        ])
-        .send()
-        .await
-        .expect("post");
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.expect("text");
     assert!(html.contains("id=\"inc-title-error\""), "{html}");
     assert!(html.contains("&lt;b&gt;kept&lt;"), "escaped and kept");
-    let res = lead
-        .post(app.url("/incidents"))
-        .form(&[
+    let res = submit(
+        &lead,
+        &app,
+        "/incidents",
+        &[
             ("csrf", csrf.as_str()),
             ("kind", "delay"),
             ("title", "Zug <ICE 71> fällt aus"),
             ("severity", "3"),
             ("controllable", "on"),
             ("started_at", "2026-11-23T08:00"),
-        ])
-        .send()
-        .await
-        .expect("post");
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let loc = res.headers()["location"].to_str().expect("location").to_string();
     let id = loc.trim_start_matches("/incidents/").to_string();
     // Upload through the form: report and per-row problems on the page.
-    let res = lead
-        .post(app.url(&format!("{loc}/affected")))
-        .form(&[
+    let res = submit(
+        &lead,
+        &app,
+        &format!("{loc}/affected"),
+        &[
             ("csrf", csrf.as_str()),
             (
                 "csv",
                 "customer_external_id,delay_minutes\nINC-0000,200\nINC-0001,20\nNOPE,1\n",
             ),
-        ])
-        .send()
-        .await
-        .expect("post");
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.expect("text");
     assert!(html.contains("data-testid=\"upload-report\""), "{html}");
@@ -843,55 +791,59 @@ async fn incident_pages_forms_and_roles(b: Backend) {
     assert_eq!(totals["pending"], 0);
     assert_eq!(totals["affected"], 2);
     // A wrong header is shown, nothing taken.
-    let html = lead
-        .post(app.url(&format!("{loc}/affected")))
-        .form(&[("csrf", csrf.as_str()), ("csv", "kunde\nINC-0002\n")])
-        .send()
-        .await
-        .expect("post")
-        .text()
-        .await
-        .expect("text");
+    let html = submit(
+        &lead,
+        &app,
+        &format!("{loc}/affected"),
+        &[("csrf", csrf.as_str()), ("csv", "kunde\nINC-0002\n")],
+    )
+    .await
+    .text()
+    .await
+    .expect("text");
     assert!(html.contains("data-testid=\"upload-error\""), "{html}");
     // Forged CSRF and agents are refused.
-    let res = lead
-        .post(app.url(&format!("{loc}/resolve")))
-        .form(&[("csrf", "forged")])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status(), 403);
+    assert_eq!(
+        post_form(&lead, &app, &format!("{loc}/resolve"), &[("csrf", "forged")])
+            .await
+            .0,
+        403
+    );
     let agent = app.signed_in("anna").await;
-    let agent_csrf = csrf_of(&agent, &app).await;
+    let agent_csrf = settings_csrf(&agent, &app).await;
     assert_eq!(agent.get(app.url(&loc)).send().await.expect("get").status(), 200);
     for path in [
         "/incidents".to_string(),
         format!("{loc}/resolve"),
         format!("{loc}/affected"),
     ] {
-        let res = agent
-            .post(app.url(&path))
-            .form(&[
-                ("csrf", agent_csrf.as_str()),
-                ("csv", "x"),
-                ("kind", "delay"),
-                ("title", "x"),
-                ("severity", "2"),
-                ("started_at", "2026-11-23T08:00"),
-            ])
-            .send()
+        assert_eq!(
+            post_form(
+                &agent,
+                &app,
+                &path,
+                &[
+                    ("csrf", agent_csrf.as_str()),
+                    ("csv", "x"),
+                    ("kind", "delay"),
+                    ("title", "x"),
+                    ("severity", "2"),
+                    ("started_at", "2026-11-23T08:00"),
+                ]
+            )
             .await
-            .expect("post");
-        assert_eq!(res.status(), 403, "agent {path}");
+            .0,
+            403,
+            "agent {path}"
+        );
     }
     // Resolve through the form.
-    let res = lead
-        .post(app.url(&format!("{loc}/resolve")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status(), 303);
+    assert_eq!(
+        post_form(&lead, &app, &format!("{loc}/resolve"), &[("csrf", csrf.as_str())])
+            .await
+            .0,
+        303
+    );
     let i = app
         .store
         .get_incident(amends_domain::IncidentId(id.parse().expect("uuid")))
@@ -902,54 +854,57 @@ async fn incident_pages_forms_and_roles(b: Backend) {
     // Goodwill rules on the settings page (admins): a bad condition is shown next to the field.
     crate::support::create_user(&app.store, "adam", "admin").await;
     let admin = app.signed_in("adam").await;
-    let admin_csrf = csrf_of(&admin, &app).await;
+    let admin_csrf = settings_csrf(&admin, &app).await;
     let item = app.store.list_catalog(true).await.expect("catalog")[0].id.to_string();
-    let res = admin
-        .post(app.url("/settings/goodwill/rules"))
-        .form(&[
+    let res = submit(
+        &admin,
+        &app,
+        "/settings/goodwill/rules",
+        &[
             ("csrf", admin_csrf.as_str()),
             ("name", "Lange Verspätung"),
             ("condition", "delay_minutes >"),
             ("catalog_item_id", item.as_str()),
-        ])
-        .send()
-        .await
-        .expect("post");
+        ],
+    )
+    .await;
     let html = res.text().await.expect("text");
     assert!(html.contains("id=\"rule-condition-error\""), "{html}");
-    let res = admin
-        .post(app.url("/settings/goodwill/rules"))
-        .form(&[
-            ("csrf", admin_csrf.as_str()),
-            ("name", "Lange Verspätung"),
-            ("condition", "delay_minutes > 120"),
-            ("catalog_item_id", item.as_str()),
-        ])
-        .send()
+    assert_eq!(
+        post_form(
+            &admin,
+            &app,
+            "/settings/goodwill/rules",
+            &[
+                ("csrf", admin_csrf.as_str()),
+                ("name", "Lange Verspätung"),
+                ("condition", "delay_minutes > 120"),
+                ("catalog_item_id", item.as_str()),
+            ]
+        )
         .await
-        .expect("post");
-    assert_eq!(res.status(), 303);
-    let html = admin
-        .get(app.url("/settings/goodwill"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text");
+        .0,
+        303
+    );
+    let html = html_of(&admin, &app, "/settings/goodwill").await;
     assert!(html.contains("delay_minutes &gt; 120"), "rule listed");
-    let res = lead
-        .post(app.url("/settings/goodwill/rules"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "x"),
-            ("condition", "delay_minutes > 1"),
-            ("catalog_item_id", item.as_str()),
-        ])
-        .send()
+    assert_eq!(
+        post_form(
+            &lead,
+            &app,
+            "/settings/goodwill/rules",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "x"),
+                ("condition", "delay_minutes > 1"),
+                ("catalog_item_id", item.as_str()),
+            ]
+        )
         .await
-        .expect("post");
-    assert_eq!(res.status(), 403, "leads do not manage goodwill rules");
+        .0,
+        403,
+        "leads do not manage goodwill rules"
+    );
 }
 
 crate::both_backends!(

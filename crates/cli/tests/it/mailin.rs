@@ -43,19 +43,13 @@ async fn events(app: &TestApp, case: &str) -> Vec<Value> {
 }
 
 async fn email_feedback(app: &TestApp) -> Vec<Value> {
-    let v: Value = app
-        .get("/api/v1/feedback?channel=email", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let v = app.get_json("/api/v1/feedback?channel=email", &app.admin_token).await;
     v["items"].as_array().expect("items").clone()
 }
 
 async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(b, move |c| c.smtp.url = Some(url)).await;
+    let app = TestApp::spawn_with_smtp(b, &sink, |_| {}).await;
 
     // A complaint from a new sender: feedback through detection, a case, the attachment stored.
     let res = post_mail(&app, complaint_eml("erika@example.de", "first-1@mail.example")).await;
@@ -81,12 +75,9 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     let ev = events(&app, &case).await;
     let listed = ev.iter().any(|e| e.to_string().contains("beleg.txt"));
     assert!(listed, "the attachment is on the timeline: {ev:?}");
-    let att: Value = app
-        .get(&format!("/api/v1/cases/{case}/attachments"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let att = app
+        .get_json(&format!("/api/v1/cases/{case}/attachments"), &app.admin_token)
+        .await;
     assert_eq!(att[0]["filename"], "beleg.txt", "{att}");
     assert_eq!(att[0]["content_type"], "text/plain");
     let bytes = app
@@ -110,15 +101,14 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(out["case_id"], case.as_str());
 
     // An agent's reply goes out with a Message-ID; the answer to it threads too.
-    let res = app
-        .post(
+    let q = app
+        .post_json(
             &format!("/api/v1/cases/{case}/replies"),
             &app.admin_token,
             json!({"body": "Ersatz ist unterwegs."}),
+            202,
         )
         .await;
-    assert_eq!(res.status(), 202);
-    let q: Value = res.json().await.expect("json");
     let mid = q["message_id"].as_str().expect("message id").to_string();
     wait_for(30, "the reply on the timeline", || async {
         events(&app, &case)
@@ -197,12 +187,7 @@ async fn auto_replies_and_bounces_open_nothing(b: Backend) {
         assert!(out["case_id"].is_null());
     }
     assert!(email_feedback(&app).await.is_empty());
-    let cases: Value = app
-        .get("/api/v1/cases", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let cases = app.get_json("/api/v1/cases", &app.admin_token).await;
     assert_eq!(cases["items"].as_array().expect("items").len(), 0, "{cases}");
     // Bad input: clear 4xx.
     problem(post_mail(&app, Vec::new()).await, 400).await;
@@ -224,25 +209,27 @@ async fn auto_replies_and_bounces_open_nothing(b: Backend) {
     problem(res, 403).await;
 }
 
+/// `amends --database-url URL mail ingest` with `raw` on stdin (as an MTA pipes it).
+fn mail_ingest(url: String, raw: Vec<u8>) -> tokio::task::JoinHandle<std::process::Output> {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
+            .env_remove("AMENDS_DATABASE_URL")
+            .env("AMENDS_LOG", "warn")
+            .args(["--database-url", &url, "mail", "ingest"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child.stdin.take().expect("stdin").write_all(&raw).expect("write");
+        child.wait_with_output().expect("run")
+    })
+}
+
 async fn mail_ingest_from_the_command_line(b: Backend) {
     let db = TestDb::new(b).await;
-    let run = |input: Vec<u8>| {
-        let url = db.url.clone();
-        tokio::task::spawn_blocking(move || {
-            use std::io::Write;
-            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
-                .env_remove("AMENDS_DATABASE_URL")
-                .env("AMENDS_LOG", "warn")
-                .args(["--database-url", &url, "mail", "ingest"])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawn");
-            child.stdin.take().expect("stdin").write_all(&input).expect("write");
-            child.wait_with_output().expect("run")
-        })
-    };
+    let run = |input: Vec<u8>| mail_ingest(db.url.clone(), input);
     let out = run(complaint_eml("cli@example.de", "cli-1@mail.example"))
         .await
         .expect("join");
@@ -294,22 +281,7 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     // Through the MTA pipe, `amends mail ingest`.
     let url = app.db_url();
     let raw = long_eml("lang@example.de", "long-1@mail.example", "", &body, 0);
-    let out = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
-            .env_remove("AMENDS_DATABASE_URL")
-            .env("AMENDS_LOG", "warn")
-            .args(["--database-url", &url, "mail", "ingest"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child.stdin.take().expect("stdin").write_all(&raw).expect("write");
-        child.wait_with_output().expect("run")
-    })
-    .await
-    .expect("join");
+    let out = mail_ingest(url, raw).await.expect("join");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let items = email_feedback(&app).await;

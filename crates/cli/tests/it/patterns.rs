@@ -5,27 +5,16 @@
 //! `scipy.stats.false_discovery_control(ps, method="bh")`). The planted
 //! demo patterns are found, and a demo without them reports none.
 
-use crate::support::{Backend, TestApp, create_user, csrf_of, get_html, post_form, problem, t0, wait_for};
-use amends_domain::{CaseId, CaseState, Channel, CustomerId, Email, Language, NonEmptyText, Origin, Priority, Tier};
+use crate::support::{
+    Backend, TestApp, create_user, csrf_of, get_html, new_customer, post_form, problem, t0, wait_for,
+};
+use amends_domain::{CaseId, CaseState, Channel, Language, Origin, Priority, Tier};
 use amends_store::{Batch, CaseRecord, FeedbackRecord, NewCustomer};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
 fn customer(n: u32) -> NewCustomer {
-    let at = t0() - Duration::days(200) + Duration::seconds(i64::from(n));
-    NewCustomer {
-        id: CustomerId::new_at(at, u128::from(n) * 7919),
-        external_id: Some(format!("PT-{n}")),
-        account_id: None,
-        name: NonEmptyText::parse("name", &format!("Kunde {n}"), 200).expect("name"),
-        email: Some(Email::parse(&format!("pt{n}@example.de")).expect("email")),
-        language: Language::De,
-        tier: Tier::Standard,
-        clv_cents: 10_000,
-        consent_contact: true,
-        consent_survey: true,
-        created_at: at,
-    }
+    new_customer("PT", n, t0() - Duration::days(200) + Duration::seconds(i64::from(n)))
 }
 
 fn case(n: u32, c: &NewCustomer, agent: amends_domain::UserId) -> CaseRecord {
@@ -132,14 +121,13 @@ async fn seed(app: &TestApp) {
     b.customers.push(c);
     b.cases.extend([ca, cb]);
     app.store.insert_batch(&b).await.expect("seed");
-    let res = app
-        .post(
-            "/api/v1/change-events",
-            &app.admin_token,
-            json!({"kind": "release", "title": "Billing 2.4", "component": "billing", "at": "2026-11-17T00:00:00Z"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    app.post_expect(
+        "/api/v1/change-events",
+        &app.admin_token,
+        json!({"kind": "release", "title": "Billing 2.4", "component": "billing", "at": "2026-11-17T00:00:00Z"}),
+        201,
+    )
+    .await;
 }
 
 fn close(v: &Value, expected: f64, what: &str) {
@@ -305,14 +293,13 @@ async fn bad_input_is_a_422_naming_the_field(b: Backend) {
     // Agents may neither read the report nor record changes.
     let agent = app.token_for("agent1", "agent").await;
     assert_eq!(app.get("/api/v1/analytics/patterns", &agent).await.status(), 403);
-    let res = app
-        .post(
-            "/api/v1/change-events",
-            &agent,
-            json!({"kind": "release", "title": "x", "at": "2026-11-01T00:00:00Z"}),
-        )
-        .await;
-    assert_eq!(res.status(), 403);
+    app.post_expect(
+        "/api/v1/change-events",
+        &agent,
+        json!({"kind": "release", "title": "x", "at": "2026-11-01T00:00:00Z"}),
+        403,
+    )
+    .await;
 }
 
 async fn the_page_shows_patterns_and_records_changes(b: Backend) {
@@ -394,14 +381,13 @@ async fn a_spike_raises_one_alert_and_one_event(b: Backend) {
     }
     batch.customers.push(c);
     app.store.insert_batch(&batch).await.expect("seed");
-    let hook = app
-        .post(
-            "/api/v1/webhooks",
-            &app.admin_token,
-            json!({"url": "http://127.0.0.1:9/hook", "events": ["pattern.detected"]}),
-        )
-        .await;
-    assert_eq!(hook.status(), 201);
+    app.post_expect(
+        "/api/v1/webhooks",
+        &app.admin_token,
+        json!({"url": "http://127.0.0.1:9/hook", "events": ["pattern.detected"]}),
+        201,
+    )
+    .await;
     // The next quarter hour queues the sweep; a second one must not repeat it.
     app.clock.advance(Duration::minutes(15));
     let alert = wait_for(20, "the spike alert", || async {

@@ -4,18 +4,8 @@
 //! paths that route (API, feedback) and the one that does not (incident
 //! fan-out), concurrent creation, and Settings → Users in the UI.
 
-use crate::support::{Backend, TestApp, create_user, problem};
+use crate::support::{Backend, TestApp, create_user, csrf_of, html_of, post_form, problem, submit};
 use serde_json::{Value, json};
-
-async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.client
-        .put(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("put")
-}
 
 async fn json_of(res: reqwest::Response) -> Value {
     res.json().await.expect("json")
@@ -53,7 +43,7 @@ async fn profiles_pick_and_paths(b: Backend) {
     let lead = app.token_for("lead1", "lead").await;
 
     // Leads read, agents do not; off by default, nobody has a profile.
-    problem(app.get("/api/v1/routing", &agent).await, 403).await;
+    app.get_problem("/api/v1/routing", &agent, 403).await;
     let r = json_of(app.get("/api/v1/routing", &lead).await).await;
     assert_eq!(r["enabled"], false);
     assert!(r["skills"].as_array().expect("skills").iter().any(|s| s == "billing"));
@@ -68,7 +58,7 @@ async fn profiles_pick_and_paths(b: Backend) {
     // Bad input names the field; only admins set profiles.
     let path = |u: &str| format!("/api/v1/routing/agents/{u}");
     let good = json!({"languages": ["de"], "skills": ["billing"], "available": true, "max_open": 2});
-    problem(put(&app, &path(&anna), &lead, good.clone()).await, 403).await;
+    problem(app.put(&path(&anna), &lead, good.clone()).await, 403).await;
     for (body, field) in [
         (
             json!({"languages": ["fr"], "available": true, "max_open": 2}),
@@ -92,12 +82,11 @@ async fn profiles_pick_and_paths(b: Backend) {
             "colour",
         ),
     ] {
-        let p = problem(put(&app, &path(&anna), &app.admin_token, body).await, 422).await;
+        let p = problem(app.put(&path(&anna), &app.admin_token, body).await, 422).await;
         assert_eq!(p["field"], field, "{p}");
     }
     problem(
-        put(
-            &app,
+        app.put(
             &path("0194a000-0000-7000-8000-00000000dead"),
             &app.admin_token,
             good.clone(),
@@ -108,19 +97,17 @@ async fn profiles_pick_and_paths(b: Backend) {
     .await;
     // anna: German, billing, at most 2; ben: German and English, no skills;
     // emma: English, premium only.
-    let a = json_of(put(&app, &path(&anna), &app.admin_token, good).await).await;
+    let a = json_of(app.put(&path(&anna), &app.admin_token, good).await).await;
     assert_eq!(a["profile"]["skills"], json!(["billing"]));
     assert_eq!(a["profile"]["tiers"], Value::Null);
-    put(
-        &app,
+    app.put(
         &path(&ben),
         &app.admin_token,
         json!({"languages": ["en", "de"], "available": true, "max_open": 10}),
     )
     .await;
     let e = json_of(
-        put(
-            &app,
+        app.put(
             &path(&emma),
             &app.admin_token,
             json!({"languages": ["en"], "tiers": ["premium"], "available": true, "max_open": 10}),
@@ -139,8 +126,12 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert!(routing_event(&app, c["id"].as_str().expect("id")).await.is_none());
 
     // On (admins only).
-    problem(put(&app, "/api/v1/routing", &lead, json!({"enabled": true})).await, 403).await;
-    let r = json_of(put(&app, "/api/v1/routing", &app.admin_token, json!({"enabled": true})).await).await;
+    problem(app.put("/api/v1/routing", &lead, json!({"enabled": true})).await, 403).await;
+    let r = json_of(
+        app.put("/api/v1/routing", &app.admin_token, json!({"enabled": true}))
+            .await,
+    )
+    .await;
     assert_eq!(r["enabled"], true);
 
     // A billing case goes to anna (skill), with the reason on the timeline.
@@ -196,14 +187,13 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert_eq!(ev["data"]["routing"]["tier"], "premium");
     // Closing a case frees capacity: anna takes billing again.
     for to in ["in_progress", "resolved"] {
-        let res = app
-            .post(
-                &format!("/api/v1/cases/{c1_id}/transitions"),
-                &app.admin_token,
-                json!({"to": to}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
+        app.post_expect(
+            &format!("/api/v1/cases/{c1_id}/transitions"),
+            &app.admin_token,
+            json!({"to": to}),
+            200,
+        )
+        .await;
     }
     let c6 = case_for(&app, &de, "Lastschrift doppelt").await;
     assert_eq!(assignee(&c6).as_deref(), Some(anna.as_str()));
@@ -220,8 +210,7 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert!(routing_event(&app, c7["id"].as_str().expect("id")).await.is_none());
 
     // Nobody eligible (English standard: ben away, emma premium only): unassigned.
-    put(
-        &app,
+    app.put(
         &path(&ben),
         &app.admin_token,
         json!({"languages": ["en", "de"], "available": false, "max_open": 10}),
@@ -241,22 +230,21 @@ async fn profiles_pick_and_paths(b: Backend) {
     );
 
     // Feedback that opens a case is routed too (anna gets room for it).
-    put(
-        &app,
+    app.put(
         &path(&anna),
         &app.admin_token,
         json!({"languages": ["de"], "skills": ["billing"], "available": true, "max_open": 10}),
     )
     .await;
     let res = app
-        .post(
+        .post_expect(
             "/api/v1/feedback",
             &agent,
             json!({"customer_email": "neu@example.de", "channel": "email", "rating": 1, "language": "de",
                 "text": "Die Rechnung ist falsch, zweimal abgebucht!"}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
     let f = json_of(res).await;
     let fc = f["case_id"].as_str().expect("feedback opened a case");
     let fcase = json_of(app.get(&format!("/api/v1/cases/{fc}"), &agent).await).await;
@@ -287,8 +275,7 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert!(routing_event(&app, mc).await.is_some());
 
     // Incident fan-out opens cases in bulk: not routed.
-    put(
-        &app,
+    app.put(
         &path(&ben),
         &app.admin_token,
         json!({"languages": ["en", "de"], "available": true, "max_open": 100}),
@@ -330,17 +317,18 @@ async fn concurrent_cases_spread_evenly(b: Backend) {
     let mut ids = Vec::new();
     for name in ["a1", "a2", "a3"] {
         let id = create_user(&app.store, name, "agent").await.to_string();
-        let res = put(
-            &app,
-            &format!("/api/v1/routing/agents/{id}"),
-            &app.admin_token,
-            json!({"languages": ["de"], "available": true, "max_open": 50}),
-        )
-        .await;
+        let res = app
+            .put(
+                &format!("/api/v1/routing/agents/{id}"),
+                &app.admin_token,
+                json!({"languages": ["de"], "available": true, "max_open": 50}),
+            )
+            .await;
         assert_eq!(res.status(), 200);
         ids.push(id);
     }
-    put(&app, "/api/v1/routing", &app.admin_token, json!({"enabled": true})).await;
+    app.put("/api/v1/routing", &app.admin_token, json!({"enabled": true}))
+        .await;
     let cust = app.customer("CRM-C", "de", "standard").await;
     let mut tasks = Vec::new();
     for i in 0..9 {
@@ -381,14 +369,6 @@ async fn concurrent_cases_spread_evenly(b: Backend) {
     assert!(r["last_user_id"].is_string());
 }
 
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf in page")
-        .to_string()
-}
-
 async fn settings_page_and_case_timeline(b: Backend) {
     let app = TestApp::spawn(b).await;
     let anna = create_user(&app.store, "anna", "agent").await.to_string();
@@ -406,58 +386,53 @@ async fn settings_page_and_case_timeline(b: Backend) {
     assert_eq!(res.status(), 403);
 
     // The users page lists everyone's routing and the switch.
-    let html = admin
-        .get(app.url("/settings/users"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&admin, &app, "/settings/users").await;
     assert!(html.contains("Verteilung neuer Fälle"), "German page");
     assert!(html.contains("Die Verteilung ist ausgeschaltet"));
     assert!(html.contains(&format!("/settings/users/{anna}/routing")));
     let csrf = csrf_of(&html);
-    let res = agent
-        .post(app.url("/settings/routing"))
-        .form(&[("csrf", csrf.as_str()), ("enabled", "true")])
-        .send()
+    assert_eq!(
+        post_form(
+            &agent,
+            &app,
+            "/settings/routing",
+            &[("csrf", csrf.as_str()), ("enabled", "true")]
+        )
         .await
-        .expect("post");
-    assert_eq!(res.status(), 403);
-    let res = admin
-        .post(app.url("/settings/routing"))
-        .form(&[("csrf", csrf.as_str()), ("enabled", "true")])
-        .send()
+        .0,
+        403
+    );
+    assert_eq!(
+        post_form(
+            &admin,
+            &app,
+            "/settings/routing",
+            &[("csrf", csrf.as_str()), ("enabled", "true")]
+        )
         .await
-        .expect("post");
-    assert_eq!(res.status(), 303);
+        .0,
+        303
+    );
 
     // The form: errors next to the field, input kept.
     let form_path = format!("/settings/users/{anna}/routing");
-    let html = admin
-        .get(app.url(&form_path))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&admin, &app, &form_path).await;
     assert!(
         html.contains("name=\"languages\" value=\"de\" checked"),
         "user's language preset: {html}"
     );
-    let res = admin
-        .post(app.url(&form_path))
-        .form(&[
+    let res = submit(
+        &admin,
+        &app,
+        &form_path,
+        &[
             ("csrf", csrf.as_str()),
             ("skills", "billing"),
             ("tiers_mode", "all"),
             ("max_open", "zwei"),
-        ])
-        .send()
-        .await
-        .expect("post");
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("html");
     assert!(
@@ -465,33 +440,38 @@ async fn settings_page_and_case_timeline(b: Backend) {
         "max_open error next to the field"
     );
     assert!(html.contains("name=\"skills\" value=\"billing\" checked"), "input kept");
-    let res = admin
-        .post(app.url(&form_path))
-        .form(&[("csrf", csrf.as_str()), ("tiers_mode", "all"), ("max_open", "3")])
-        .send()
-        .await
-        .expect("post");
+    let res = submit(
+        &admin,
+        &app,
+        &form_path,
+        &[("csrf", csrf.as_str()), ("tiers_mode", "all"), ("max_open", "3")],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("html");
     assert!(html.contains("id=\"languages-error\""), "languages error");
     assert!(html.contains("Wählen Sie mindestens eine Sprache."));
-    let res = admin
-        .post(app.url(&form_path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("languages", "de"),
-            ("skills", "billing"),
-            ("skills", "delivery"),
-            ("tiers_mode", "some"),
-            ("tiers", "standard"),
-            ("tiers", "premium"),
-            ("available", "on"),
-            ("max_open", "3"),
-        ])
-        .send()
+    assert_eq!(
+        post_form(
+            &admin,
+            &app,
+            &form_path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("languages", "de"),
+                ("skills", "billing"),
+                ("skills", "delivery"),
+                ("tiers_mode", "some"),
+                ("tiers", "standard"),
+                ("tiers", "premium"),
+                ("available", "on"),
+                ("max_open", "3"),
+            ]
+        )
         .await
-        .expect("post");
-    assert_eq!(res.status(), 303);
+        .0,
+        303
+    );
     let a = json_of(
         app.get(&format!("/api/v1/routing/agents/{anna}"), &app.admin_token)
             .await,
@@ -503,51 +483,32 @@ async fn settings_page_and_case_timeline(b: Backend) {
     assert_eq!(a["profile"]["max_open"], 3);
 
     // The new-case form offers routing (preselected while it is on).
-    let html = admin
-        .get(app.url("/cases/new"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&admin, &app, "/cases/new").await;
     assert!(
         html.contains("<option value=\"routing\" selected>"),
         "routing preselected"
     );
     app.customer("CRM-FORM", "de", "standard").await;
-    let res = admin
-        .post(app.url("/cases/new"))
-        .form(&[
+    // The same case through the new-case form, assigned as `assign` says.
+    let new_case = |assign| {
+        let form = [
             ("csrf", csrf.as_str()),
             ("customer", "CRM-FORM"),
             ("subject", "Lastschrift doppelt"),
-            ("description", ""),
             ("channel", "phone"),
             ("priority", "normal"),
-            ("assign", "routing"),
-        ])
-        .send()
-        .await
-        .expect("post");
+            ("assign", assign),
+        ];
+        let (admin, app) = (&admin, &app);
+        async move { submit(admin, app, "/cases/new", &form).await }
+    };
+    let res = new_case("routing").await;
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().expect("location").to_string();
     let routed = json_of(app.get(&format!("/api/v1{location}"), &app.admin_token).await).await;
     assert_eq!(assignee(&routed).as_deref(), Some(anna.as_str()), "manual form routed");
     // "me" keeps the old behaviour: the creator takes it.
-    let res = admin
-        .post(app.url("/cases/new"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("customer", "CRM-FORM"),
-            ("subject", "Lastschrift doppelt"),
-            ("channel", "phone"),
-            ("priority", "normal"),
-            ("assign", "me"),
-        ])
-        .send()
-        .await
-        .expect("post");
+    let res = new_case("me").await;
     let location = res.headers()["location"].to_str().expect("location").to_string();
     let mine = json_of(app.get(&format!("/api/v1{location}"), &app.admin_token).await).await;
     assert_eq!(mine["assignee"]["name"], "admin (test)");
@@ -556,14 +517,7 @@ async fn settings_page_and_case_timeline(b: Backend) {
     let cust = app.customer("CRM-UI", "de", "standard").await;
     let c = app.case(&cust, "Rechnung doppelt").await;
     assert_eq!(assignee(&c).as_deref(), Some(anna.as_str()));
-    let html = agent
-        .get(app.url(&format!("/cases/{}", c["id"].as_str().expect("id"))))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&agent, &app, &format!("/cases/{}", c["id"].as_str().expect("id"))).await;
     let reason = html
         .split("data-testid=\"routing-reason\">")
         .nth(1)

@@ -35,15 +35,14 @@ fn ids(v: &Value, kind: &str) -> Vec<String> {
 }
 
 async fn named_customer(app: &TestApp, name: &str, email: &str) -> String {
-    let res = app
-        .post(
+    let v = app
+        .post_json(
             "/api/v1/customers",
             &app.admin_token,
             json!({"name": name, "email": email, "language": "de", "tier": "standard"}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let v: Value = res.json().await.expect("json");
     v["id"].as_str().expect("id").to_string()
 }
 
@@ -56,27 +55,23 @@ async fn finds_every_kind(b: Backend) {
     let case = app.case(&anna, "Rückruf gewünscht").await;
     let case_id = case["id"].as_str().expect("id").to_string();
     let other_case = app.case(&other, "Paket beschädigt").await;
-    let note = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/notes"),
-            &agent,
-            json!({"body": "Kundin meldet eine defekte Kaffeemaschine, Seriennummer XK-4411"}),
-        )
+    app.post_expect(
+        &format!("/api/v1/cases/{case_id}/notes"),
+        &agent,
+        json!({"body": "Kundin meldet eine defekte Kaffeemaschine, Seriennummer XK-4411"}),
+        201,
+    )
+    .await;
+    app.post_expect("/api/v1/accounts", &agent, json!({"name": "Schulz Logistik GmbH"}), 201)
         .await;
-    assert_eq!(note.status(), 201);
-    let res = app
-        .post("/api/v1/accounts", &agent, json!({"name": "Schulz Logistik GmbH"}))
-        .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post(
-            "/api/v1/solutions",
-            &agent,
-            json!({"title": "Rückerstattung beantragen", "body": "So beantragen Sie eine Rückerstattung.",
+    app.post_expect(
+        "/api/v1/solutions",
+        &agent,
+        json!({"title": "Rückerstattung beantragen", "body": "So beantragen Sie eine Rückerstattung.",
                 "language": "de", "tags": ["billing"], "public": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+        201,
+    )
+    .await;
 
     // A case by a word of its note (right after the write), by a word
     // prefix, by its subject and by its reference; not the other case.

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 async fn policies_with_business_hours_set_due_dates(b: Backend) {
     let app = TestApp::spawn(b).await;
     let tok = app.admin_token.clone();
-    let list: Value = app.get("/api/v1/sla-policies", &tok).await.json().await.expect("json");
+    let list = app.get_json("/api/v1/sla-policies", &tok).await;
     assert_eq!(list.as_array().map(Vec::len), Some(12));
     assert!(list.as_array().expect("array").iter().all(|p| p["source"] == "default"));
 
@@ -80,7 +80,7 @@ async fn policies_with_business_hours_set_due_dates(b: Backend) {
         422,
     )
     .await;
-    let list: Value = app.get("/api/v1/sla-policies", &tok).await.json().await.expect("json");
+    let list = app.get_json("/api/v1/sla-policies", &tok).await;
     let high = list
         .as_array()
         .expect("array")
@@ -92,15 +92,13 @@ async fn policies_with_business_hours_set_due_dates(b: Backend) {
 
     // Only admins set policies.
     let agent = app.token_for("agent1", "agent").await;
-    let res = app
-        .client
-        .put(app.url("/api/v1/sla-policies/standard/low"))
-        .bearer_auth(&agent)
-        .json(&json!({"first_response_minutes": 60, "resolution_minutes": 120}))
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(res.status(), 403);
+    app.put_expect(
+        "/api/v1/sla-policies/standard/low",
+        &agent,
+        json!({"first_response_minutes": 60, "resolution_minutes": 120}),
+        403,
+    )
+    .await;
 }
 
 async fn the_sweep_warns_then_escalates_once(b: Backend) {
@@ -143,12 +141,7 @@ async fn the_sweep_warns_then_escalates_once(b: Backend) {
             .find(|e| e["kind"] == "sla" && e["data"]["what"] == "breached")
     })
     .await;
-    let got: Value = app
-        .get(&format!("/api/v1/cases/{id}"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let got = app.get_json(&format!("/api/v1/cases/{id}"), &app.admin_token).await;
     assert_eq!(got["priority"], "high", "normal → high on breach");
     app.clock.advance(chrono::Duration::minutes(2));
     // Give the next minute's sweep time to run, then count: still one of each.
@@ -180,12 +173,9 @@ async fn attainment_is_reported_per_policy_and_agent(b: Backend) {
     to(&a, "acknowledged").await;
     app.clock.advance(chrono::Duration::hours(9)); // standard/normal: first response within 8 h
     to(&b2, "acknowledged").await;
-    let r: Value = app
-        .get("/api/v1/reports/sla?from=2026-11-01T00:00:00Z", &tok)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let r = app
+        .get_json("/api/v1/reports/sla?from=2026-11-01T00:00:00Z", &tok)
+        .await;
     assert_eq!(r["total"]["cases"], 3);
     // All three first responses are judged now (two given, one overdue); one was in time.
     assert_eq!(r["total"]["first_response_met"], 1);

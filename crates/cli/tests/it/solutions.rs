@@ -4,21 +4,17 @@
 //! similar cases on a case, links and statistics, the editor and theme
 //! pages with errors next to the field, and the public help center.
 
-use crate::support::{Backend, TestApp, create_user, csrf_of, get_html, post_form, problem};
+use crate::support::{Backend, TestApp, create_user, csrf_of, get_html, html_of, post_form, problem};
 use serde_json::{Value, json};
 
 async fn create(app: &TestApp, token: &str, body: Value) -> String {
-    let res = app.post("/api/v1/solutions", token, body).await;
-    assert_eq!(res.status(), 201);
-    let v: Value = res.json().await.expect("json");
+    let v = app.post_json("/api/v1/solutions", token, body, 201).await;
     v["id"].as_str().expect("id").to_string()
 }
 
 /// Titles of the results of a search.
 async fn titles(app: &TestApp, token: &str, query: &str) -> (Vec<String>, Value) {
-    let res = app.get(&format!("/api/v1/solutions/search?{query}"), token).await;
-    assert_eq!(res.status(), 200, "search {query}");
-    let v: Value = res.json().await.expect("json");
+    let v = app.get_json(&format!("/api/v1/solutions/search?{query}"), token).await;
     let t = v["results"]
         .as_array()
         .expect("results")
@@ -29,14 +25,13 @@ async fn titles(app: &TestApp, token: &str, query: &str) -> (Vec<String>, Value)
 }
 
 async fn transition(app: &TestApp, case: &str, to: &str) {
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{case}/transitions"),
-            &app.admin_token,
-            json!({"to": to}),
-        )
-        .await;
-    assert_eq!(res.status(), 200, "transition to {to}");
+    app.post_expect(
+        &format!("/api/v1/cases/{case}/transitions"),
+        &app.admin_token,
+        json!({"to": to}),
+        200,
+    )
+    .await;
 }
 
 async fn crud_search_and_roles(b: Backend) {
@@ -79,13 +74,7 @@ async fn crud_search_and_roles(b: Backend) {
         let res = app.post("/api/v1/solutions", &agent, body).await;
         assert_eq!(problem(res, 422).await["field"], field);
     }
-    let res = app
-        .client
-        .delete(app.url(&format!("/api/v1/solutions/{delay}")))
-        .bearer_auth(&agent)
-        .send()
-        .await
-        .expect("delete");
+    let res = app.delete(&format!("/api/v1/solutions/{delay}"), &agent).await;
     problem(res, 403).await;
 
     // Stemming: the plural finds the singular; the head finds the compound;
@@ -114,16 +103,15 @@ async fn crud_search_and_roles(b: Backend) {
     assert_eq!(problem(res, 422).await["field"], "lang");
 
     // An update is a new version and is searchable at once; the old words are gone.
-    let res = app
-        .put(
+    let v = app
+        .put_json(
             &format!("/api/v1/solutions/{invoice}"),
             &agent,
             json!({"title": "Quittung herunterladen", "body": "Ihre Quittung finden Sie im Konto.", "language": "de",
             "tags": ["billing"], "public": true}),
+            200,
         )
         .await;
-    assert_eq!(res.status(), 200);
-    let v: Value = res.json().await.expect("json");
     assert_eq!(v["version"], 2);
     let (t, _) = titles(&app, &agent, "q=Quittungen&lang=de").await;
     assert_eq!(t, vec!["Quittung herunterladen"]);
@@ -141,15 +129,12 @@ async fn crud_search_and_roles(b: Backend) {
     let page: Value = app.get_json("/api/v1/solutions?language=de&limit=1", &agent).await;
     assert_eq!(page["items"].as_array().expect("items").len(), 1);
     let cursor = page["next_cursor"].as_str().expect("cursor");
-    let page2: Value = app
-        .get(
+    let page2 = app
+        .get_json(
             &format!("/api/v1/solutions?language=de&limit=1&cursor={cursor}"),
             &agent,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert_eq!(page2["items"].as_array().expect("items").len(), 1);
     assert_ne!(page["items"][0]["id"], page2["items"][0]["id"]);
 
@@ -186,25 +171,21 @@ async fn crud_search_and_roles(b: Backend) {
     );
 
     // A lead deletes: gone from search and from GET.
-    let res = app
-        .client
-        .delete(app.url(&format!("/api/v1/solutions/{delay}")))
-        .bearer_auth(&lead)
-        .send()
-        .await
-        .expect("delete");
+    let res = app.delete(&format!("/api/v1/solutions/{delay}"), &lead).await;
     assert_eq!(res.status(), 204);
     let (t, _) = titles(&app, &agent, "q=Lieferverz%C3%B6gerung&lang=de").await;
     assert!(t.is_empty());
-    problem(app.get(&format!("/api/v1/solutions/{delay}"), &agent).await, 404).await;
+    app.get_problem(&format!("/api/v1/solutions/{delay}"), &agent, 404)
+        .await;
 
     // Theme: leads set it, bad colours are refused, agents may not.
     let theme = json!({"title_de": "Hilfe", "title_en": "Help", "logo_url": "", "primary_color": "#112233",
         "background_color": "#ffffff"});
-    problem(app.put("/api/v1/help-center/theme", &agent, theme.clone()).await, 403).await;
+    app.put_problem("/api/v1/help-center/theme", &agent, theme.clone(), 403)
+        .await;
     let bad = json!({"title_de": "Hilfe", "title_en": "Help", "primary_color": "red;}", "background_color": "#ffffff"});
     assert_eq!(
-        problem(app.put("/api/v1/help-center/theme", &lead, bad).await, 422).await["field"],
+        app.put_problem("/api/v1/help-center/theme", &lead, bad, 422).await["field"],
         "primary_color"
     );
     assert_eq!(app.put("/api/v1/help-center/theme", &lead, theme).await.status(), 200);
@@ -227,10 +208,9 @@ async fn case_suggestions_links_and_stats(b: Backend) {
     )
     .await;
     let cust = app.customer("CRM-1", "de", "standard").await;
-    let old = app.case(&cust, "Abbuchung doppelt auf dem Konto").await;
-    let old_id = old["id"].as_str().expect("id");
+    let old_id = app.case_id(&cust, "Abbuchung doppelt auf dem Konto").await;
     for to in ["acknowledged", "in_progress", "resolved"] {
-        transition(&app, old_id, to).await;
+        transition(&app, &old_id, to).await;
     }
     let case = app.case(&cust, "Doppelte Abbuchung vom Konto").await;
     let case_id = case["id"].as_str().expect("id");
@@ -252,26 +232,21 @@ async fn case_suggestions_links_and_stats(b: Backend) {
 
     // Link once (201), again (200); a timeline event; the statistics count it.
     let link = json!({"solution_id": article});
-    let res = app
-        .post(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link.clone())
+    app.post_expect(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link.clone(), 201)
         .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link)
+    app.post_expect(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link, 200)
         .await;
-    assert_eq!(res.status(), 200);
     // A solution template names the linked article (an internal one has no public address).
     let lead = app.token_for("lead1", "lead").await;
-    let res = app
-        .post(
+    let template = app
+        .post_json(
             "/api/v1/templates",
             &lead,
             json!({"name": "Lösung", "purpose": "solution", "language": "de",
                 "body": "Hier steht, wie es geht: {{solution_title}} <{{solution_url}}>"}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let template: Value = res.json().await.expect("json");
     let preview: Value = app
         .post(
             &format!("/api/v1/templates/{}/preview", template["id"].as_str().expect("id")),
@@ -286,14 +261,13 @@ async fn case_suggestions_links_and_stats(b: Backend) {
         preview["body"], "Hier steht, wie es geht: Doppelte Abbuchung erstatten <>",
         "{preview}"
     );
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/solutions"),
-            &agent,
-            json!({"solution_id": "0194a000-0000-7000-8000-00000000dead"}),
-        )
-        .await;
-    problem(res, 404).await;
+    app.post_problem(
+        &format!("/api/v1/cases/{case_id}/solutions"),
+        &agent,
+        json!({"solution_id": "0194a000-0000-7000-8000-00000000dead"}),
+        404,
+    )
+    .await;
     let got: Value = app.get_json(&format!("/api/v1/solutions/{article}"), &agent).await;
     assert_eq!(got["stats"]["times_used"], 1);
     assert_eq!(got["stats"]["resolved_without_reopen"], 0);
@@ -404,14 +378,7 @@ async fn editor_case_panel_and_help_center(b: Backend) {
         "{html}"
     );
     assert!(!html.contains("Interne Passwort-Regeln"));
-    let html = anon
-        .get(app.url("/help?lang=de&q=passwort"))
-        .send()
-        .await
-        .expect("search")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&anon, &app, "/help?lang=de&q=passwort").await;
     assert!(
         html.contains("Passwort zurücksetzen") && !html.contains("Interne"),
         "{html}"
@@ -422,14 +389,7 @@ async fn editor_case_panel_and_help_center(b: Backend) {
         .and_then(|s| s.split('?').next())
         .expect("article link")
         .to_string();
-    let html = anon
-        .get(app.url(&format!("/help/articles/{id}")))
-        .send()
-        .await
-        .expect("article")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&anon, &app, &format!("/help/articles/{id}")).await;
     assert!(html.contains("<strong>Passwort vergessen</strong>"), "{html}");
     assert!(!html.contains("<script>alert(1)"), "escaped: {html}");
     let english = anon
@@ -467,14 +427,7 @@ async fn editor_case_panel_and_help_center(b: Backend) {
     form.push(("csrf", &lead_csrf));
     let (status, _) = post_form(&lead, &app, "/settings/help-center", &form).await;
     assert_eq!(status, 200);
-    let html = anon
-        .get(app.url("/help?lang=de"))
-        .send()
-        .await
-        .expect("help")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&anon, &app, "/help?lang=de").await;
     assert!(html.contains("--help-primary: #0a7d55") && html.contains("Kundenhilfe"));
     assert!(
         html.contains("class=\"help-logo\"") && html.contains("cdn.example"),
@@ -498,8 +451,7 @@ async fn editor_case_panel_and_help_center(b: Backend) {
 
     // The case page suggests the article and links it in one click.
     let cust = app.customer("CRM-9", "de", "standard").await;
-    let case = app.case(&cust, "Passwort vergessen, Login geht nicht").await;
-    let case_id = case["id"].as_str().expect("id");
+    let case_id = app.case_id(&cust, "Passwort vergessen, Login geht nicht").await;
     let (status, html) = get_html(&agent, &app, &format!("/cases/{case_id}")).await;
     assert_eq!(status, 200);
     let panel = html

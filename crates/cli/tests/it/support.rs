@@ -174,6 +174,16 @@ impl TestApp {
         }
     }
 
+    /// Like [`TestApp::spawn_with`], sending mail to `sink`.
+    pub async fn spawn_with_smtp(backend: Backend, sink: &SmtpSink, configure: impl FnOnce(&mut Config)) -> Self {
+        let url = sink.url();
+        Self::spawn_with(backend, move |c| {
+            c.smtp.url = Some(url);
+            configure(c);
+        })
+        .await
+    }
+
     /// A cookie-keeping client signed in to the UI as `username` (demo password).
     pub async fn signed_in(&self, username: &str) -> reqwest::Client {
         let client = reqwest::Client::builder()
@@ -209,40 +219,115 @@ impl TestApp {
             .1
     }
 
+    /// A request with a token (and a JSON body unless `body` is `None`).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let req = self.client.request(method, self.url(path)).bearer_auth(token);
+        let req = match body {
+            Some(body) => req.json(&body),
+            None => req,
+        };
+        req.send().await.expect("request")
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: serde_json::Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.send(reqwest::Method::POST, path, token, Some(body)).await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: serde_json::Value) -> reqwest::Response {
-        self.client
-            .put(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.send(reqwest::Method::PUT, path, token, Some(body)).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request")
+        self.send(reqwest::Method::GET, path, token, None).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: serde_json::Value) -> reqwest::Response {
+        self.send(reqwest::Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
+        self.send(reqwest::Method::DELETE, path, token, None).await
+    }
+
+    /// GET without a token (public pages, assets, the OpenAPI document).
+    pub async fn get_anonymous(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     /// GET with a token and the body as JSON (after checking the status is 200).
     pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
-        let res = self.get(path, token).await;
-        assert_eq!(res.status(), 200, "GET {path}");
-        res.json().await.expect("json")
+        expect_status(self.get(path, token).await, 200, &format!("GET {path}"))
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// POST with a token; checks the response has `status` and returns it.
+    pub async fn post_expect(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+        status: u16,
+    ) -> reqwest::Response {
+        expect_status(self.post(path, token, body).await, status, &format!("POST {path}")).await
+    }
+
+    /// POST with a token; checks the response has `status` and returns its JSON body.
+    pub async fn post_json(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> serde_json::Value {
+        self.post_expect(path, token, body, status)
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// PUT with a token; checks the response has `status` and returns it.
+    pub async fn put_expect(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> reqwest::Response {
+        expect_status(self.put(path, token, body).await, status, &format!("PUT {path}")).await
+    }
+
+    /// PUT with a token; checks the response has `status` and returns its JSON body.
+    pub async fn put_json(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> serde_json::Value {
+        self.put_expect(path, token, body, status)
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// POST with a token that must fail with a problem+json of `status`; returns the problem.
+    pub async fn post_problem(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+        status: u16,
+    ) -> serde_json::Value {
+        problem(self.post(path, token, body).await, status).await
+    }
+
+    /// PUT with a token that must fail with a problem+json of `status`; returns the problem.
+    pub async fn put_problem(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+        status: u16,
+    ) -> serde_json::Value {
+        problem(self.put(path, token, body).await, status).await
+    }
+
+    /// GET with a token that must fail with a problem+json of `status`; returns the problem.
+    pub async fn get_problem(&self, path: &str, token: &str, status: u16) -> serde_json::Value {
+        problem(self.get(path, token).await, status).await
     }
 
     /// Creates a customer through the API and returns its id.
@@ -272,6 +357,12 @@ impl TestApp {
         assert_eq!(res.status(), 201, "create case");
         res.json().await.expect("json")
     }
+
+    /// Creates a case through the API and returns its id.
+    pub async fn case_id(&self, customer_id: &str, subject: &str) -> String {
+        let case = self.case(customer_id, subject).await;
+        case["id"].as_str().expect("id").to_string()
+    }
 }
 
 impl Drop for TestApp {
@@ -299,6 +390,16 @@ pub async fn create_user(store: &Store, username: &str, role: &str) -> amends_do
     .await
     .expect("create user")
     .id
+}
+
+/// Checks a response has `status` (showing the body when it has not).
+pub async fn expect_status(res: reqwest::Response, status: u16, what: &str) -> reqwest::Response {
+    if res.status().as_u16() != status {
+        let got = res.status();
+        let body = res.text().await.unwrap_or_default();
+        panic!("{what}: status {got}, expected {status}: {body}");
+    }
+    res
 }
 
 /// Reads a problem+json response and checks its status and content type.
@@ -476,6 +577,35 @@ impl SmtpSink {
     }
 }
 
+/// The `/survey/…` path of the survey link in a mail.
+pub fn survey_link(mail: &str) -> String {
+    let start = mail.find("/survey/").expect("survey link in the mail");
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+        .collect()
+}
+
+/// A customer to put straight into the store: number `n`, external id
+/// `{prefix}-{n}`, "Kunde {n}" at `{prefix}{n}@example.de`, created at `at`;
+/// German, standard tier, 100 EUR lifetime value, consent to contact and surveys.
+pub fn new_customer(prefix: &str, n: u32, at: DateTime<Utc>) -> amends_store::NewCustomer {
+    use amends_domain::{CustomerId, Email, Language, NonEmptyText, Tier};
+    amends_store::NewCustomer {
+        id: CustomerId::new_at(at, u128::from(n) * 7919),
+        external_id: Some(format!("{prefix}-{n}")),
+        account_id: None,
+        name: NonEmptyText::parse("name", &format!("Kunde {n}"), 200).expect("name"),
+        email: Some(Email::parse(&format!("{}{n}@example.de", prefix.to_lowercase())).expect("email")),
+        language: Language::De,
+        tier: Tier::Standard,
+        clv_cents: 10_000,
+        consent_contact: true,
+        consent_survey: true,
+        created_at: at,
+    }
+}
+
 /// Decodes quoted-printable soft line breaks and `=XX` escapes (good enough for tests).
 pub fn decode_qp(s: &str) -> String {
     let s = s.replace("=\r\n", "").replace("=\n", "");
@@ -524,8 +654,18 @@ pub async fn get_html(client: &reqwest::Client, app: &TestApp, path: &str) -> (u
     (res.status().as_u16(), res.text().await.expect("text"))
 }
 
+/// GET a page with a signed-in client: its HTML, whatever the status.
+pub async fn html_of(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    get_html(client, app, path).await.1
+}
+
+/// POST a form with a signed-in client: the response.
+pub async fn submit(client: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    client.post(app.url(path)).form(form).send().await.expect("post")
+}
+
 /// POST a form with a signed-in client: status and body.
 pub async fn post_form(client: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let res = client.post(app.url(path)).form(form).send().await.expect("post");
+    let res = submit(client, app, path, form).await;
     (res.status().as_u16(), res.text().await.expect("text"))
 }

@@ -1,7 +1,7 @@
 //! The web UI over HTTP: login, pages in German and English, forms with
 //! field errors, CSRF, escaping.
 
-use crate::support::{Backend, TestApp, csrf_of, get_html};
+use crate::support::{Backend, TestApp, csrf_of, get_html, submit};
 use amends_devtools::demo::DEMO_PASSWORD;
 
 struct Browser {
@@ -60,11 +60,7 @@ impl Browser {
 
     async fn csrf(&self) -> String {
         let (_, html) = self.get("/settings").await;
-        html.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("csrf in page")
-            .to_string()
+        csrf_of(&html)
     }
 }
 
@@ -97,8 +93,7 @@ async fn login_pages_and_language(b: Backend) {
     assert_eq!(ok.status(), 303);
 
     let cust = app.customer("CRM-1", "de", "premium").await;
-    let case = app.case(&cust, "Rechnung doppelt abgebucht").await;
-    let case_id = case["id"].as_str().expect("id").to_string();
+    let case_id = app.case_id(&cust, "Rechnung doppelt abgebucht").await;
     // Every page renders in German…
     for (path, needle) in [
         ("/inbox", "Eingang"),
@@ -417,12 +412,13 @@ async fn redirect_targets_stay_on_this_site(b: Backend) {
         "https://evil.example/",
         "/inbox\r\nX: y",
     ] {
-        let res = plain
-            .post(app.url("/login"))
-            .form(&[("username", "anna"), ("password", DEMO_PASSWORD), ("next", next)])
-            .send()
-            .await
-            .expect("login");
+        let res = submit(
+            &plain,
+            &app,
+            "/login",
+            &[("username", "anna"), ("password", DEMO_PASSWORD), ("next", next)],
+        )
+        .await;
         assert_eq!(res.status(), 303, "login with next={next:?}");
         let location = res.headers()["location"].to_str().expect("location").to_string();
         assert_eq!(location, "/inbox", "next={next:?}");
@@ -430,29 +426,31 @@ async fn redirect_targets_stay_on_this_site(b: Backend) {
     let agent = app.signed_in("anna").await;
     let (_, html) = get_html(&agent, &app, "/inbox").await;
     let csrf = csrf_of(&html);
-    let res = agent
-        .post(app.url("/inbox/bulk"))
-        .form(&[
+    let res = submit(
+        &agent,
+        &app,
+        "/inbox/bulk",
+        &[
             ("csrf", csrf.as_str()),
             ("action", "assign"),
             ("assignee", "me"),
             ("back", "/inbox\r\nX: y"),
-        ])
-        .send()
-        .await
-        .expect("bulk");
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/inbox");
-    let res = agent
-        .post(app.url("/settings/language"))
-        .form(&[
+    let res = submit(
+        &agent,
+        &app,
+        "/settings/language",
+        &[
             ("csrf", csrf.as_str()),
             ("language", "en"),
             ("back", "/\t/evil.example"),
-        ])
-        .send()
-        .await
-        .expect("language");
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/inbox");
 }

@@ -1,7 +1,7 @@
 //! The feedback widget (issue 4): sites, `/widget.js`, the public endpoint
 //! with CORS, origin checks, honeypot and rate limits — on both backends.
 
-use crate::support::{Backend, TestApp, problem};
+use crate::support::{Backend, TestApp, html_of, problem};
 use serde_json::{Value, json};
 
 const SHOP: &str = "http://shop.example:8081";
@@ -15,8 +15,9 @@ async fn site(app: &TestApp, extra: Value) -> Value {
             b.insert(k.clone(), v.clone());
         }
     }
-    let res = app.post("/api/v1/widget-sites", &app.admin_token, body).await;
-    assert_eq!(res.status(), 201);
+    let res = app
+        .post_expect("/api/v1/widget-sites", &app.admin_token, body, 201)
+        .await;
     res.json().await.expect("json")
 }
 
@@ -32,12 +33,7 @@ async fn post_public(app: &TestApp, key: &str, origin: Option<&str>, body: Value
 }
 
 async fn widget_feedback(app: &TestApp) -> Vec<Value> {
-    let list: Value = app
-        .get("/api/v1/feedback?channel=widget", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list = app.get_json("/api/v1/feedback?channel=widget", &app.admin_token).await;
     list["items"].as_array().expect("items").clone()
 }
 
@@ -59,7 +55,7 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
             .contains("/widget.js\" data-site-key=\"pk_")
     );
     let agent = app.token_for("agent1", "agent").await;
-    problem(app.get("/api/v1/widget-sites", &agent).await, 403).await;
+    app.get_problem("/api/v1/widget-sites", &agent, 403).await;
     let lead = app.token_for("lead1", "lead").await;
     let res = app.get("/api/v1/widget-sites", &lead).await;
     assert_eq!(res.status(), 200);
@@ -83,7 +79,7 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
         assert_eq!(problem(res, 422).await["field"], field, "{body}");
     }
     // The script and the public configuration.
-    let js = app.client.get(app.url("/widget.js")).send().await.expect("js");
+    let js = app.get_anonymous("/widget.js").await;
     assert_eq!(js.status(), 200);
     assert!(
         js.headers()["content-type"]
@@ -109,23 +105,12 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
     // Disable, then the widget is refused.
     let id = s["id"].as_str().expect("id");
     let res = app
-        .client
-        .patch(app.url(&format!("/api/v1/widget-sites/{id}")))
-        .bearer_auth(&lead)
-        .json(&json!({"enabled": false}))
-        .send()
-        .await
-        .expect("patch");
+        .patch(&format!("/api/v1/widget-sites/{id}"), &lead, json!({"enabled": false}))
+        .await;
     assert_eq!(res.status(), 200);
     let res = post_public(&app, key, Some(SHOP), json!({"comment": "Hallo"})).await;
     problem(res, 403).await;
-    let res = app
-        .client
-        .delete(app.url(&format!("/api/v1/widget-sites/{id}")))
-        .bearer_auth(&lead)
-        .send()
-        .await
-        .expect("delete");
+    let res = app.delete(&format!("/api/v1/widget-sites/{id}"), &lead).await;
     assert_eq!(res.status(), 204);
     let res = post_public(&app, key, Some(SHOP), json!({"comment": "Hallo"})).await;
     problem(res, 404).await;
@@ -202,12 +187,7 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
         .expect("req");
     problem(res, 400).await;
     // A wrong method is problem+json too.
-    let res = app
-        .client
-        .get(app.url("/api/v1/public/feedback"))
-        .send()
-        .await
-        .expect("req");
+    let res = app.get_anonymous("/api/v1/public/feedback").await;
     problem(res, 405).await;
 
     // The honeypot: accepted, but nothing is stored.
@@ -251,47 +231,27 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     assert_eq!(f["language"], "de");
     assert_eq!(f["sentiment"]["label"], "negative", "{f}");
     let case_id = f["case_id"].as_str().expect("a case was opened");
-    let case: Value = app
-        .get(&format!("/api/v1/cases/{case_id}"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let case = app
+        .get_json(&format!("/api/v1/cases/{case_id}"), &app.admin_token)
+        .await;
     assert_eq!(case["channel"], "widget");
     assert_eq!(case["state"], "new");
-    let customer: Value = app
-        .get(
+    let customer = app
+        .get_json(
             &format!("/api/v1/customers/{}", f["customer_id"].as_str().expect("customer")),
             &app.admin_token,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert_eq!(customer["email"], "erika@example.de");
     assert_eq!(f["source"]["page"], "https://www.shop.example/kasse", "{f}");
 
     // The stream page escapes the comment.
     let client = app.signed_in("admin").await;
-    let html = client
-        .get(app.url("/feedback?channel=widget"))
-        .send()
-        .await
-        .expect("stream")
-        .text()
-        .await
-        .expect("text");
+    let html = html_of(&client, &app, "/feedback?channel=widget").await;
     assert!(html.contains("&lt;script&gt;alert("), "escaped");
     assert!(!html.contains("<script>alert("), "never raw");
     // The settings page lists the site with its embed tag.
-    let html = client
-        .get(app.url("/settings/widget"))
-        .send()
-        .await
-        .expect("settings")
-        .text()
-        .await
-        .expect("text");
+    let html = html_of(&client, &app, "/settings/widget").await;
     assert!(html.contains("Webshop"), "{html}");
     assert!(html.contains(&format!("data-site-key=&quot;{key}&quot;")), "{html}");
 }
