@@ -38,6 +38,22 @@ async fn put_json(app: &TestApp, path: &str, body: Value) {
     app.put_expect(path, &app.admin_token, body, 200).await;
 }
 
+/// The goodwill limits of agents, in cents.
+async fn agent_limits(app: &TestApp, per_grant: i64, per_case: i64, per_month: i64) {
+    let limits = json!([{"role": "agent", "per_grant_cents": per_grant, "per_case_cents": per_case,
+                         "per_month_cents": per_month}]);
+    put_json(app, "/api/v1/goodwill/limits", limits).await;
+}
+
+/// 32 new cases of `cust`, each to be granted on with `token`.
+async fn cases_for(app: &TestApp, cust: &str, token: &str) -> Vec<(String, String)> {
+    let mut grants = Vec::new();
+    for i in 0..32 {
+        grants.push((token.to_string(), app.case_id(cust, &format!("Fall {i}")).await));
+    }
+    grants
+}
+
 fn granted(states: &[String]) -> usize {
     states.iter().filter(|s| *s == "granted").count()
 }
@@ -68,18 +84,9 @@ async fn the_person_and_case_limits_hold_under_concurrency(b: Backend) {
     let app = TestApp::spawn(b).await;
     let cust = app.customer("CRM-C2", "de", "standard").await;
     // Per person: one agent, 32 cases, 100 EUR a month.
-    put_json(
-        &app,
-        "/api/v1/goodwill/limits",
-        json!([{"role": "agent", "per_grant_cents": 5_000, "per_case_cents": 10_000, "per_month_cents": 10 * TEN_EUR}]),
-    )
-    .await;
+    agent_limits(&app, 5_000, 10_000, 10 * TEN_EUR).await;
     let anna = app.token_for("anna", "agent").await;
-    let mut grants = Vec::new();
-    for i in 0..32 {
-        let case = app.case(&cust, &format!("Fall {i}")).await;
-        grants.push((anna.clone(), case["id"].as_str().expect("id").to_string()));
-    }
+    let grants = cases_for(&app, &cust, &anna).await;
     let (statuses, states) = grant_at_once(&app, &grants).await;
     assert!(statuses.iter().all(|s| *s == 201 || *s == 202), "{statuses:?}");
     assert_eq!(granted(&states), 10, "per person: {states:?}");
@@ -104,18 +111,9 @@ async fn approvals_hold_the_budget_under_concurrency(b: Backend) {
     let app = TestApp::spawn(b).await;
     let cust = app.customer("CRM-C3", "de", "standard").await;
     // Every agent grant waits for approval.
-    put_json(
-        &app,
-        "/api/v1/goodwill/limits",
-        json!([{"role": "agent", "per_grant_cents": 0, "per_case_cents": 0, "per_month_cents": 0}]),
-    )
-    .await;
+    agent_limits(&app, 0, 0, 0).await;
     let anna = app.token_for("anna", "agent").await;
-    let mut grants = Vec::new();
-    for i in 0..32 {
-        let case = app.case(&cust, &format!("Fall {i}")).await;
-        grants.push((anna.clone(), case["id"].as_str().expect("id").to_string()));
-    }
+    let grants = cases_for(&app, &cust, &anna).await;
     let (_, states) = grant_at_once(&app, &grants).await;
     assert!(states.iter().all(|s| s == "pending"), "{states:?}");
     put_json(&app, "/api/v1/goodwill/budget", json!({"amount_cents": 10 * TEN_EUR})).await;
