@@ -2,30 +2,12 @@
 // calculator on the demo data, as a lead would open them, in German and
 // English, on a desktop and on a phone — charts drawn, no sideways
 // scrolling, the planted paradox found and named in words.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { join } from "node:path";
+import { loginIn, shot, suite, viewports, shots, collectErrors } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const viewports = [
-  ["desktop", { width: 1440, height: 900 }],
-  ["phone", { width: 390, height: 844 }],
-];
+const ctx = suite();
 
 const words = {
   de: { paradox: /Ein Recovery-Paradox ist sichtbar: .*erster, leichter, nicht vermeidbarer Fehler/, pays: /Service Recovery lohnt sich: ROI/, csat: "CSAT", percent: /\d,\d\s%/ },
@@ -35,18 +17,12 @@ const words = {
 test("dashboard, recovery paradox and ROI on the demo data", async () => {
   for (const lang of ["de", "en"]) {
     for (const [device, viewport] of viewports) {
-      const page = await browser.newPage({ viewport });
-      const errors = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      page.on("response", (r) => { if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`); });
-      await login(page, server.base, "lena");
-      if (await page.locator("html").getAttribute("lang") !== lang) {
-        await page.getByLabel(/^(Sprache|Language)$/).first().selectOption(lang);
-        await page.locator(`html[lang="${lang}"]`).waitFor({ state: "attached" });
-      }
+      const page = await ctx.browser.newPage({ viewport });
+      const errors = collectErrors(page);
+      await loginIn(page, ctx.server.base, "lena", lang);
       const w = words[lang];
 
-      await page.goto(`${server.base}/dashboard?days=90`);
+      await page.goto(`${ctx.server.base}/dashboard?days=90`);
       await page.locator('[data-kpi="dashboard-csat"] .tile-value').waitFor();
       assert.match(await page.locator('[data-kpi="dashboard-sla-first"] .tile-value').textContent(), w.percent);
       for (const id of ["chart-trend", "chart-csat", "chart-heatmap", "chart-retention"]) {
@@ -55,21 +31,21 @@ test("dashboard, recovery paradox and ROI on the demo data", async () => {
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
       await shot(page, { path: join(shots, `dashboard-${lang}-${device}.png`), fullPage: true });
 
-      await page.goto(`${server.base}/analytics/paradox?days=365`);
+      await page.goto(`${ctx.server.base}/analytics/paradox?days=365`);
       assert.match(await page.locator("[data-finding]").textContent(), w.paradox);
       await page.locator("#chart-paradox .chart-canvas svg").waitFor({ timeout: 10_000 });
       assert.ok(await page.locator('table.paradox tr[data-verdict="above"]').count() >= 1);
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
       await shot(page, { path: join(shots, `paradox-${lang}-${device}.png`), fullPage: true });
 
-      await page.goto(`${server.base}/analytics/roi?days=365`);
+      await page.goto(`${ctx.server.base}/analytics/roi?days=365`);
       assert.match(await page.locator("[data-finding]").textContent(), w.pays);
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
       await shot(page, { path: join(shots, `roi-${lang}-${device}.png`), fullPage: true });
       // The form keeps inputs in range; a link with one out of range is
       // named on the page, not a raw error.
       assert.equal(await page.locator('input[name="lifetime_months"]').getAttribute("min"), "1");
-      await page.goto(`${server.base}/analytics/roi?lifetime_months=0`);
+      await page.goto(`${ctx.server.base}/analytics/roi?lifetime_months=0`);
       assert.equal(await page.locator('p.error[role="alert"]').count(), 1);
       assert.equal(await page.locator('input[name="lifetime_months"][aria-invalid="true"]').count(), 1);
 

@@ -1,29 +1,16 @@
 // Issue 4: a German and an English complaint posted through the API appear
 // in the feedback stream with sentiment, and the negative ones opened
 // recovery cases that an agent sees in the inbox.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { join } from "node:path";
+import { login, shot, suite, shots } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = suite();
 
 /// Creates an API token in the settings page (as a person would) and returns it.
 async function tokenFromSettings(page) {
-  await page.goto(`${server.base}/settings`);
+  await page.goto(`${ctx.server.base}/settings`);
   await page.getByLabel(/Name des Tokens|Token name/).fill(`browser-${Date.now()}`);
   await page.getByRole("button", { name: /Token erstellen|Create token/ }).click();
   const token = (await page.getByTestId("new-token").textContent()).trim();
@@ -32,7 +19,7 @@ async function tokenFromSettings(page) {
 }
 
 async function postFeedback(token, body) {
-  const res = await fetch(`${server.base}/api/v1/feedback`, {
+  const res = await fetch(`${ctx.server.base}/api/v1/feedback`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
@@ -42,8 +29,8 @@ async function postFeedback(token, body) {
 }
 
 test("complaints in German and English reach the stream and open cases", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await login(page, server.base, "admin");
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(page, ctx.server.base, "admin");
   const token = await tokenFromSettings(page);
   const stamp = Date.now();
   const de = await postFeedback(token, {
@@ -86,20 +73,20 @@ test("complaints in German and English reach the stream and open cases", async (
   assert.equal(await page.getByTestId("feedback-item").filter({ hasText: "Wonderful service" }).count(), 0);
 
   // An agent sees the complaint's case in the inbox and opens it.
-  const agent = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(agent, server.base, "anna");
-  await agent.goto(`${server.base}/inbox?state=open&origin=feedback`);
+  const agent = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(agent, ctx.server.base, "anna");
+  await agent.goto(`${ctx.server.base}/inbox?state=open&origin=feedback`);
   const link = agent.getByRole("link", { name: new RegExp(`Bestellung ${stamp}`) });
   await link.waitFor();
   await link.click();
   await agent.waitForURL(new RegExp(`/cases/${de.case_id}$`));
   await agent.getByText("Ich kündige mein Abo!").first().waitFor();
-  await agent.goto(`${server.base}/inbox?state=open&origin=feedback`);
+  await agent.goto(`${ctx.server.base}/inbox?state=open&origin=feedback`);
   await agent.getByRole("link", { name: new RegExp(`Order ${stamp}`) }).waitFor();
   await shot(agent, { path: join(shots, "inbox-feedback-de.png"), fullPage: false });
 
   // In English the stream speaks English.
-  await page.goto(`${server.base}/feedback`);
+  await page.goto(`${ctx.server.base}/feedback`);
   await page.locator("#lang-switch").selectOption("en");
   await page.locator('html[lang="en"]').waitFor();
   await page.waitForURL(/\/feedback/);

@@ -1,28 +1,15 @@
 // Issue 3: a person logs in, opens the inbox, creates a case, finds it in the
 // inbox and moves it to `acknowledged` — in German and in English.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { join } from "node:path";
+import { login, shot, suite, shots } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = suite();
 
 test("an agent works a case in German", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(page, server.base, "anna");
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(page, ctx.server.base, "anna");
   await assert.doesNotReject(page.getByRole("heading", { name: /Eingang/ }).waitFor());
   await shot(page, { path: join(shots, "inbox-de.png"), fullPage: false });
 
@@ -44,7 +31,7 @@ test("an agent works a case in German", async () => {
   assert.equal(await page.getByTestId("case-state").textContent(), "Neu");
 
   // The new case is in the inbox (assigned to me).
-  await page.goto(`${server.base}/inbox?state=open&assignee=me`);
+  await page.goto(`${ctx.server.base}/inbox?state=open&assignee=me`);
   const link = page.getByRole("link", { name: subject });
   await link.waitFor();
   await link.click();
@@ -63,8 +50,8 @@ test("an agent works a case in German", async () => {
 });
 
 test("an agent works a case in English, with the keyboard", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(page, server.base, "emma");
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(page, ctx.server.base, "emma");
   await page.getByRole("heading", { name: /Inbox/ }).waitFor();
   // Keyboard: j selects the first row, o opens it.
   await page.keyboard.press("j");
@@ -79,7 +66,7 @@ test("an agent works a case in English, with the keyboard", async () => {
   await page.getByRole("button", { name: "Create case" }).click();
   await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
   assert.equal(await page.getByTestId("case-state").textContent(), "New");
-  await page.goto(`${server.base}/inbox`);
+  await page.goto(`${ctx.server.base}/inbox`);
   await page.getByRole("link", { name: subject }).click();
   await page.getByRole("button", { name: "Acknowledged" }).click();
   await page.waitForLoadState("load");
@@ -94,9 +81,9 @@ test("an agent works a case in English, with the keyboard", async () => {
 });
 
 test("the customer page lists the customer's cases", async () => {
-  const page = await browser.newPage();
-  await login(page, server.base, "lena");
-  await page.goto(`${server.base}/customers?q=CRM-010000`);
+  const page = await ctx.browser.newPage();
+  await login(page, ctx.server.base, "lena");
+  await page.goto(`${ctx.server.base}/customers?q=CRM-010000`);
   await page.locator("table.cases a").first().click();
   await page.waitForURL(/\/customers\//);
   await page.getByRole("heading", { name: /Fälle/ }).waitFor();
@@ -105,23 +92,23 @@ test("the customer page lists the customer's cases", async () => {
 });
 
 test("an API token is created once and revoked after confirming", async () => {
-  const page = await browser.newPage();
-  await login(page, server.base, "ben");
-  await page.goto(`${server.base}/settings`);
+  const page = await ctx.browser.newPage();
+  await login(page, ctx.server.base, "ben");
+  await page.goto(`${ctx.server.base}/settings`);
   await page.getByLabel("Name des Tokens").fill("crm-sync");
   await page.getByRole("button", { name: "Token erstellen" }).click();
   const token = (await page.getByTestId("new-token").textContent()).trim();
   assert.match(token, /^amd_/);
   // The token works against the API.
-  const me = await fetch(`${server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+  const me = await fetch(`${ctx.server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(me.status, 200);
   // Revoking asks first; dismissing keeps the token.
   page.once("dialog", (d) => d.dismiss());
   await page.getByRole("button", { name: "Widerrufen" }).click();
-  assert.equal((await fetch(`${server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  assert.equal((await fetch(`${ctx.server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: "Widerrufen" }).click();
   await page.getByText("widerrufen", { exact: true }).waitFor();
-  assert.equal((await fetch(`${server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+  assert.equal((await fetch(`${ctx.server.base}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
   await page.close();
 });

@@ -3,54 +3,27 @@
 // (it reaches a local SMTP server), grants a voucher within her limit and
 // requests one above it; a lead approves the request in the queue; the
 // ledger and the customer page show both.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
-import { startSmtpSink } from "./smtp-sink.mjs";
+import { join } from "node:path";
+import { login, shot, suite, shots, apiCreate } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser, sink;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  sink = await startSmtpSink();
-  server = await startServer({ AMENDS_SMTP_URL: sink.url, AMENDS_JOB_POLL: "100ms" });
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await sink?.close();
-});
+const ctx = suite({ env: { AMENDS_JOB_POLL: "100ms" }, smtp: true });
 
 async function itemValue(page, name) {
   return page.locator("#gw-item option", { hasText: name }).getAttribute("value");
 }
 
 test("the workbench: SLA, assessment, suggested article, apology, goodwill with approval, ledger and customer page", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await login(page, server.base, "anna");
-  const csrf = await page.locator("input[name=csrf]").first().inputValue();
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(page, ctx.server.base, "anna");
   const tag = Date.now();
-  const cust = await page.request.post(`${server.base}/api/v1/customers`, {
-    headers: { "x-csrf-token": csrf },
-    data: { name: `Greta Kulanz ${tag}`, email: `kulanz.${tag}@example.de`, language: "de", external_id: `GW-${tag}` },
-  });
-  assert.equal(cust.status(), 201);
-  const customerId = (await cust.json()).id;
-  const created = await page.request.post(`${server.base}/api/v1/cases`, {
-    headers: { "x-csrf-token": csrf },
-    data: { customer_id: customerId, subject: `Paket beschädigt ${tag}`, channel: "email" },
-  });
-  assert.equal(created.status(), 201);
-  const caseId = (await created.json()).id;
+  const customerId = (await apiCreate(page, ctx.server.base, "/api/v1/customers", { name: `Greta Kulanz ${tag}`, email: `kulanz.${tag}@example.de`, language: "de", external_id: `GW-${tag}` })).id;
+  const caseId = (await apiCreate(page, ctx.server.base, "/api/v1/cases", { customer_id: customerId, subject: `Paket beschädigt ${tag}`, channel: "email" })).id;
 
   // The SLA countdown, the assessment with its explanation (first failure:
   // the paradox is possible) and a suggested article from the case text.
-  await page.goto(`${server.base}/cases/${caseId}`);
+  await page.goto(`${ctx.server.base}/cases/${caseId}`);
   const countdown = page.locator(".sla[data-due]").first();
   await countdown.waitFor();
   assert.match(await countdown.textContent(), /\d+ (min|h|d)/);
@@ -70,9 +43,9 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
   assert.match(await page.locator("#reply-body").inputValue(), new RegExp(`^Guten Tag Greta Kulanz ${tag},`));
   await page.getByRole("button", { name: /Antwort senden/ }).click();
   await page.waitForURL(new RegExp(`/cases/${caseId}`));
-  const mail = await sink.waitFor((m) => m.includes(`kulanz.${tag}@example.de`) && m.includes("tut uns aufrichtig"));
+  const mail = await ctx.sink.waitFor((m) => m.includes(`kulanz.${tag}@example.de`) && m.includes("tut uns aufrichtig"));
   assert.match(mail, /Guten Tag Greta Kulanz/);
-  await page.goto(`${server.base}/cases/${caseId}`);
+  await page.goto(`${ctx.server.base}/cases/${caseId}`);
   await page.locator(".event-message_out").first().waitFor();
 
   // A blank reason is refused next to the field; nothing is granted.
@@ -100,8 +73,8 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
   await shot(page, { path: join(shots, "goodwill-case-de.png"), fullPage: true });
 
   // The lead approves it in the queue with one click and a reason.
-  const lead = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(lead, server.base, "lena");
+  const lead = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(lead, ctx.server.base, "lena");
   await lead.getByRole("link", { name: "Freigaben" }).click();
   await lead.waitForURL(/\/goodwill\/approvals/);
   const row = lead.getByTestId("approval-row").filter({ hasText: `Paket beschädigt ${tag}` });
@@ -118,7 +91,7 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
   await rows.first().waitFor();
   assert.equal(await rows.count(), 2);
   assert.match(await rows.filter({ hasText: "100,00" }).textContent(), /Stammkundin, einverstanden/);
-  const csv = await lead.request.get(`${server.base}/goodwill/ledger.csv`);
+  const csv = await lead.request.get(`${ctx.server.base}/goodwill/ledger.csv`);
   assert.equal(csv.status(), 200);
   const text = await csv.text();
   assert.match(text, /Paket kam beschädigt an/);
@@ -126,7 +99,7 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
   await shot(lead, { path: join(shots, "goodwill-ledger-de.png"), fullPage: true });
 
   // The customer page shows both grants as received.
-  await page.goto(`${server.base}/customers/${customerId}`);
+  await page.goto(`${ctx.server.base}/customers/${customerId}`);
   const received = page.getByTestId("customer-grant");
   await received.first().waitFor();
   assert.equal(await received.count(), 2);
@@ -134,9 +107,9 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
 });
 
 test("an admin sets the budget and refuses a negative catalog value next to the field", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await login(page, server.base, "admin");
-  await page.goto(`${server.base}/settings/goodwill`);
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(page, ctx.server.base, "admin");
+  await page.goto(`${ctx.server.base}/settings/goodwill`);
   assert.equal(await page.locator("#agent-per_grant").inputValue(), "50");
   await page.locator("#budget-amount").fill("2000");
   await page.getByRole("button", { name: /Speichern|Save/ }).first().click();

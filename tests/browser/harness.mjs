@@ -1,10 +1,13 @@
 // Starts a real amends server (its own SQLite file, port 0, demo data) and a
 // headless Debian chromium driven by playwright-core.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { before, after } from "node:test";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { startSmtpSink } from "./smtp-sink.mjs";
 
 const root = resolve(import.meta.dirname, "..", "..");
 
@@ -52,6 +55,63 @@ export async function login(page, base, user, password = "amends-demo") {
   await page.getByLabel(/Passwort|Password/).fill(password);
   await page.getByRole("button", { name: /Anmelden|Sign in/ }).click();
   await page.waitForURL(/\/inbox/);
+}
+
+// Where the screenshots go.
+export const shots = resolve(import.meta.dirname, "screenshots");
+
+// The two screens every page is checked on.
+export const viewports = [
+  ["desktop", { width: 1440, height: 900 }],
+  ["phone", { width: 390, height: 844 }],
+];
+
+// One server (demo data, `env` added to its environment; with `smtp` a local
+// SMTP sink it sends to) and one browser for the tests of a file, started
+// before the first test and stopped after the last. The returned object is
+// filled in then: `ctx.server.base`, `ctx.browser`, `ctx.sink`.
+export function suite({ env = {}, smtp = false } = {}) {
+  const ctx = { server: null, browser: null, sink: null };
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    if (smtp) ctx.sink = await startSmtpSink();
+    ctx.server = await startServer({ ...(smtp ? { AMENDS_SMTP_URL: ctx.sink.url } : {}), ...env });
+    ctx.browser = await startBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+    await ctx.sink?.close();
+  });
+  return ctx;
+}
+
+// Logs in and switches the UI to `lang` unless it is already in it (the
+// choice is kept in the user's profile).
+export async function loginIn(page, base, user, lang) {
+  await login(page, base, user);
+  if (await page.locator("html").getAttribute("lang") !== lang) {
+    await page.getByLabel(/^(Sprache|Language)$/).first().selectOption(lang);
+    await page.locator(`html[lang="${lang}"]`).waitFor({ state: "attached" });
+  }
+}
+
+// Collects the page's script errors and failed responses (but a missing
+// favicon) into the returned array.
+export function collectErrors(page) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("response", (r) => { if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`); });
+  return errors;
+}
+
+// POSTs JSON to the API as the signed-in user of `page` (with the CSRF token
+// of the page shown), checks it created something (201) and returns it.
+export async function apiCreate(page, base, path, data) {
+  const csrf = await page.locator("input[name=csrf]").first().inputValue();
+  const res = await page.request.post(`${base}${path}`, { headers: { "x-csrf-token": csrf }, data });
+  assert.equal(res.status(), 201, `POST ${path}: ${await res.text()}`);
+  return res.json();
 }
 
 // A screenshot, tried again after a moment if Chromium cannot capture one

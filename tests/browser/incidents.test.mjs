@@ -2,41 +2,22 @@
 // first), uploads the affected customers on the incident page, sees the
 // figures, the per-row problems and the proactive cases, opens one, and
 // resolves the incident with a closing update; an English agent reads it.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { login, shot, suite, shots, apiCreate } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = suite();
 
 test("incident page: declare, upload affected customers, open a proactive case, resolve", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-  await login(page, server.base, "lena");
-  const csrf = await page.locator("input[name=csrf]").first().inputValue();
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 1100 } });
+  await login(page, ctx.server.base, "lena");
   const tag = Date.now();
   for (const [n, lang] of [[1, "de"], [2, "en"]]) {
-    const res = await page.request.post(`${server.base}/api/v1/customers`, {
-      headers: { "x-csrf-token": csrf },
-      data: { name: `Betroffen ${n} ${tag}`, email: `inc${n}.${tag}@example.de`, language: lang, external_id: `INC-${tag}-${n}` },
-    });
-    assert.equal(res.status(), 201);
+    await apiCreate(page, ctx.server.base, "/api/v1/customers", { name: `Betroffen ${n} ${tag}`, email: `inc${n}.${tag}@example.de`, language: lang, external_id: `INC-${tag}-${n}` });
   }
 
   // The demo already has an incident; declare another one, a blank title first.
-  await page.goto(`${server.base}/incidents`);
+  await page.goto(`${ctx.server.base}/incidents`);
   assert.ok((await page.getByTestId("incidents").locator("tbody tr").count()) >= 1, "demo incident listed");
   await page.locator("#inc-kind").selectOption("delay");
   await page.locator("#inc-severity").selectOption("4");
@@ -93,8 +74,8 @@ test("incident page: declare, upload affected customers, open a proactive case, 
   assert.match(await page.getByTestId("incident-status").textContent(), /behoben/);
 
   // An English-speaking agent reads the page in English and cannot manage it.
-  const en = await browser.newPage();
-  await login(en, server.base, "emma");
+  const en = await ctx.browser.newPage();
+  await login(en, ctx.server.base, "emma");
   await en.goto(incidentUrl);
   assert.match(await en.getByTestId("incident-status").textContent(), /resolved/);
   assert.equal(await en.getByTestId("resolve").count(), 0);

@@ -1,26 +1,16 @@
 // Issue 5: an admin switches routing on with the keyboard, a new case left to
 // routing goes to a demo agent with the reason on its timeline, and the
 // customer page draws the sentiment over time as an accessible chart.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { login, suite, apiCreate } from "./harness.mjs";
 
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = suite();
 
 test("routing is switched on and a new case is routed with its reason", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(page, server.base, "admin");
-  await page.goto(`${server.base}/settings/users`);
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(page, ctx.server.base, "admin");
+  await page.goto(`${ctx.server.base}/settings/users`);
   assert.match(await page.getByTestId("routing-state").innerText(), /ausgeschaltet/);
   // The demo agents have profiles.
   assert.ok((await page.getByTestId("routing-row").count()) >= 5);
@@ -29,15 +19,10 @@ test("routing is switched on and a new case is routed with its reason", async ()
   await page.keyboard.press("Enter");
   await page.getByTestId("routing-state").filter({ hasText: "Die Verteilung ist eingeschaltet" }).waitFor();
 
-  const csrf = await page.locator("input[name=csrf]").first().inputValue();
   const tag = Date.now();
-  const cust = await page.request.post(`${server.base}/api/v1/customers`, {
-    headers: { "x-csrf-token": csrf },
-    data: { name: "Rita Verteilt", email: `rita.${tag}@example.de`, language: "de", external_id: `RT-${tag}` },
-  });
-  assert.equal(cust.status(), 201);
+  await apiCreate(page, ctx.server.base, "/api/v1/customers", { name: "Rita Verteilt", email: `rita.${tag}@example.de`, language: "de", external_id: `RT-${tag}` });
 
-  await page.goto(`${server.base}/cases/new`);
+  await page.goto(`${ctx.server.base}/cases/new`);
   assert.equal(await page.locator("#assign").inputValue(), "routing", "preselected while routing is on");
   await page.getByLabel("Kunde").fill(`RT-${tag}`);
   await page.getByLabel("Betreff").fill(`Rechnung doppelt abgebucht ${tag}`);
@@ -53,13 +38,13 @@ test("routing is switched on and a new case is routed with its reason", async ()
 });
 
 test("the customer page draws sentiment over time with a text alternative", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(page, server.base, "emma");
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(page, ctx.server.base, "emma");
   // A demo customer with feedback (the demo sends it through detection).
-  const feedback = await (await page.request.get(`${server.base}/api/v1/feedback?limit=1`)).json();
+  const feedback = await (await page.request.get(`${ctx.server.base}/api/v1/feedback?limit=1`)).json();
   const customer = feedback.items[0]?.customer_id;
   assert.ok(customer, "demo feedback");
-  await page.goto(`${server.base}/customers/${customer}`);
+  await page.goto(`${ctx.server.base}/customers/${customer}`);
   const chart = page.getByRole("img", { name: "Sentiment over time" });
   assert.ok(await chart.isVisible(), "chart shown with its accessible name");
   assert.ok((await page.locator("[data-testid=sentiment-chart] circle").count()) >= 1);

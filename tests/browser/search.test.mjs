@@ -3,30 +3,12 @@
 // German and English, on a desktop (1440×900) and a phone (390×844); the
 // search and customer pages never scroll sideways; a customer is created
 // with an error next to a field first.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { join } from "node:path";
+import { login, shot, suite, viewports, shots } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const sizes = [
-  { name: "1440", viewport: { width: 1440, height: 900 } },
-  { name: "390", viewport: { width: 390, height: 844 } },
-];
+const ctx = suite();
 
 async function noSidewaysScroll(page, what) {
   const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
@@ -43,10 +25,11 @@ async function searchWithSlash(page, text) {
   await page.waitForURL(/\/search\?q=/);
 }
 
-for (const size of sizes) {
+for (const [, viewport] of viewports) {
+  const size = { name: String(viewport.width), viewport };
   test(`German search at ${size.name} px: a customer by last name, a case by a word of a note`, async () => {
-    const page = await browser.newPage({ viewport: size.viewport });
-    await login(page, server.base, "admin");
+    const page = await ctx.browser.newPage({ viewport: size.viewport });
+    await login(page, ctx.server.base, "admin");
     await searchWithSlash(page, "Schulz");
     const customers = page.getByTestId("search-customers");
     await customers.getByRole("heading", { name: /Kund:innen/ }).waitFor();
@@ -60,7 +43,7 @@ for (const size of sizes) {
     await cases.getByRole("link").first().click();
     await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
 
-    await page.goto(`${server.base}/customers?q=schulz`);
+    await page.goto(`${ctx.server.base}/customers?q=schulz`);
     assert.ok((await page.locator("table.cases tbody tr a").count()) > 0, "customers by part of the name");
     await noSidewaysScroll(page, "customers (de)");
     await shot(page, { path: join(shots, `customers-de-${size.name}.png`), fullPage: false });
@@ -68,8 +51,8 @@ for (const size of sizes) {
   });
 
   test(`English search at ${size.name} px: cases, articles, and nothing found`, async () => {
-    const page = await browser.newPage({ viewport: size.viewport });
-    await login(page, server.base, "emma");
+    const page = await ctx.browser.newPage({ viewport: size.viewport });
+    await login(page, ctx.server.base, "emma");
     await searchWithSlash(page, "logistics");
     await page.getByTestId("search-cases").getByRole("heading", { name: /Cases/ }).waitFor();
     await noSidewaysScroll(page, "search (en)");
@@ -82,9 +65,9 @@ for (const size of sizes) {
 }
 
 test("create a customer in English: an error next to the field, then the customer page", async () => {
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  await login(page, server.base, "emma");
-  await page.goto(`${server.base}/customers`);
+  const page = await ctx.browser.newPage({ viewport: { width: 390, height: 844 } });
+  await login(page, ctx.server.base, "emma");
+  await page.goto(`${ctx.server.base}/customers`);
   await page.getByRole("link", { name: "New customer" }).click();
   await page.getByLabel("Name").fill("Jana Testfeld");
   await page.getByLabel("Email").fill("not-an-address");

@@ -2,29 +2,16 @@
 // (an empty title is refused next to the field), finds it by another word
 // form, and a customer finds it in the public help center in English; a
 // lead themes the help center.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { join } from "node:path";
+import { login, shot, suite, shots } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = suite();
 
 test("write an article, find it with a typo, read it in the public help center", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(page, server.base, "emma"); // English UI
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(page, ctx.server.base, "emma"); // English UI
   await page.getByRole("link", { name: "Solutions" }).click();
   await page.waitForURL(/\/solutions/);
   await page.getByRole("link", { name: "New article" }).click();
@@ -41,13 +28,13 @@ test("write an article, find it with a typo, read it in the public help center",
   assert.match(await page.getByTestId("solution-body").innerHTML(), /<strong>Settings → Notifications<\/strong>/);
 
   // Found by another word form and with a typo.
-  await page.goto(`${server.base}/solutions?q=newsleter+unsubscribing&lang=en`);
+  await page.goto(`${ctx.server.base}/solutions?q=newsleter+unsubscribing&lang=en`);
   await page.getByTestId("solutions").getByText("Unsubscribe from the newsletter").waitFor();
   await page.getByTestId("did-you-mean").waitFor();
 
   // The public help center (no login) in English.
-  const customer = await browser.newPage({ viewport: { width: 390, height: 800 }, locale: "en-GB" });
-  await customer.goto(`${server.base}/help`);
+  const customer = await ctx.browser.newPage({ viewport: { width: 390, height: 800 }, locale: "en-GB" });
+  await customer.goto(`${ctx.server.base}/help`);
   await customer.getByRole("heading", { name: "Articles" }).waitFor();
   await customer.getByPlaceholder("How can we help?").fill("newsletter");
   await customer.getByRole("button", { name: "Search" }).click();
@@ -57,9 +44,9 @@ test("write an article, find it with a typo, read it in the public help center",
   await shot(customer, { path: join(shots, "help-article-en.png"), fullPage: true });
 
   // A lead themes it; a bad colour is refused next to the field.
-  const lead = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(lead, server.base, "lena");
-  await lead.goto(`${server.base}/settings/help-center`);
+  const lead = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(lead, ctx.server.base, "lena");
+  await lead.goto(`${ctx.server.base}/settings/help-center`);
   await lead.locator("#help-primary_color").fill("rot");
   await lead.getByRole("button", { name: "Speichern" }).click();
   await lead.locator("#help-primary_color[aria-invalid=true]").waitFor();
@@ -68,8 +55,8 @@ test("write an article, find it with a typo, read it in the public help center",
   await lead.locator("#help-title_de").fill("Kundenhilfe");
   await lead.getByRole("button", { name: "Speichern" }).click();
   await lead.getByText("Gespeichert.").waitFor();
-  const de = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await de.goto(`${server.base}/help?lang=de`);
+  const de = await ctx.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await de.goto(`${ctx.server.base}/help?lang=de`);
   await de.getByText("Kundenhilfe").first().waitFor();
   const bg = await de.locator(".help-top").evaluate((el) => getComputedStyle(el).backgroundColor);
   assert.equal(bg, "rgb(10, 125, 85)");

@@ -1,40 +1,20 @@
 // Issue 5: the reply form on the case page offers the templates in the
 // customer's language; choosing one fills the reply with the text rendered
 // for the case.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBrowser, login } from "./harness.mjs";
+import { login, suite, apiCreate } from "./harness.mjs";
 
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = suite();
 
 test("picking a template fills the reply with the customer's name", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(page, server.base, "anna");
-  const csrf = await page.locator("input[name=csrf]").first().inputValue();
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(page, ctx.server.base, "anna");
   const tag = Date.now();
-  const cust = await page.request.post(`${server.base}/api/v1/customers`, {
-    headers: { "x-csrf-token": csrf },
-    data: { name: "Jonas Vorlage", email: `vorlage.${tag}@example.de`, language: "de", external_id: `TPL-${tag}` },
-  });
-  assert.equal(cust.status(), 201);
-  const created = await page.request.post(`${server.base}/api/v1/cases`, {
-    headers: { "x-csrf-token": csrf },
-    data: { customer_id: (await cust.json()).id, subject: `Paket fehlt ${tag}`, channel: "email" },
-  });
-  assert.equal(created.status(), 201);
-  const caseId = (await created.json()).id;
+  const cust = await apiCreate(page, ctx.server.base, "/api/v1/customers", { name: "Jonas Vorlage", email: `vorlage.${tag}@example.de`, language: "de", external_id: `TPL-${tag}` });
+  const caseId = (await apiCreate(page, ctx.server.base, "/api/v1/cases", { customer_id: cust.id, subject: `Paket fehlt ${tag}`, channel: "email" })).id;
 
-  await page.goto(`${server.base}/cases/${caseId}`);
+  await page.goto(`${ctx.server.base}/cases/${caseId}`);
   const picker = page.getByTestId("template-picker");
   const pick = async (name) =>
     picker.selectOption(await picker.locator("option", { hasText: name }).getAttribute("value"));

@@ -4,41 +4,36 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { join } from "node:path";
+import { login, shot, suite, shots } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser, shop, shopBase;
+const ctx = suite();
+let shop, shopBase;
 let siteKey = "";
 
+// The shop: another origin that embeds the widget (registered below).
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
   shop = createServer((req, res) => {
     if (req.url !== "/") { res.writeHead(404); res.end(); return; }
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.end(`<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Vasen-Shop</title></head>
 <body><h1>Vasen-Shop</h1><p>Schöne Vasen seit 1999.</p>
-<script src="${server.base}/widget.js" data-site-key="${siteKey}" async></script></body></html>`);
+<script src="${ctx.server.base}/widget.js" data-site-key="${siteKey}" async></script></body></html>`);
   });
   await new Promise((ok) => shop.listen(0, "127.0.0.1", ok));
   shopBase = `http://127.0.0.1:${shop.address().port}`;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
   await new Promise((ok) => (shop ? shop.close(ok) : ok()));
 });
 
 test("a German complaint through the widget on another origin opens a case", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await login(page, server.base, "admin");
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await login(page, ctx.server.base, "admin");
 
   // Register the shop in the settings page.
-  await page.goto(`${server.base}/settings/widget`);
+  await page.goto(`${ctx.server.base}/settings/widget`);
   await page.locator("#site-name").fill("Vasen-Shop");
   await page.locator("#site-origins").fill(shopBase);
   await page.locator("#site-q-de").fill("Haben Sie gefunden, was Sie suchen?");
@@ -51,11 +46,11 @@ test("a German complaint through the widget on another origin opens a case", asy
   assert.ok(embed.includes("/widget.js"), embed); // base_url is the configured public URL
 
   // The customer's page on the other origin.
-  const shopPage = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const shopPage = await ctx.browser.newPage({ viewport: { width: 1100, height: 800 } });
   const errors = [];
   shopPage.on("pageerror", (e) => errors.push(String(e)));
   await shopPage.goto(shopBase);
-  assert.notEqual(new URL(shopBase).origin, new URL(server.base).origin);
+  assert.notEqual(new URL(shopBase).origin, new URL(ctx.server.base).origin);
 
   // The micro-survey shows after one second, once per visitor and period.
   const survey = shopPage.getByTestId("amends-survey");
@@ -85,7 +80,7 @@ test("a German complaint through the widget on another origin opens a case", asy
   assert.deepEqual(errors, []);
 
   // It is in the stream, negative, with the rule that fired and a case.
-  await page.goto(`${server.base}/feedback?channel=widget`);
+  await page.goto(`${ctx.server.base}/feedback?channel=widget`);
   const item = page.getByTestId("feedback-item").filter({ hasText: `Bestellung ${stamp}` });
   await item.waitFor();
   assert.match(await item.getByTestId("sentiment").textContent(), /negativ/);
@@ -95,12 +90,12 @@ test("a German complaint through the widget on another origin opens a case", asy
   await page.getByText("Ich kündige mein Abo!").first().waitFor();
 
   // The survey answer is in the stream too, with its question.
-  await page.goto(`${server.base}/feedback?channel=widget`);
+  await page.goto(`${ctx.server.base}/feedback?channel=widget`);
   await page.getByTestId("feedback-item").filter({ hasText: "keine blauen Vasen" }).waitFor();
 
   // An agent sees the case in the inbox.
-  const agent = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(agent, server.base, "anna");
-  await agent.goto(`${server.base}/inbox?state=open&origin=feedback`);
+  const agent = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await login(agent, ctx.server.base, "anna");
+  await agent.goto(`${ctx.server.base}/inbox?state=open&origin=feedback`);
   await agent.getByRole("link", { name: new RegExp(`Bestellung ${stamp}`) }).waitFor();
 });

@@ -1,6 +1,6 @@
 //! Authentication and role checks on every API route.
 
-use crate::support::{Backend, TestApp, csrf_of, get_html, post_form, problem};
+use crate::support::{Backend, TestApp, csrf_of, get_html, html_of, post_form, problem};
 use serde_json::json;
 
 /// Every API route with a body that would be valid, and the lowest role
@@ -30,27 +30,12 @@ fn routes(
         ("GET", "/api/v1/cases".into(), json!(null), "agent"),
         ("GET", format!("/api/v1/cases/{case}"), json!(null), "agent"),
         ("GET", format!("/api/v1/cases/{case}/events"), json!(null), "agent"),
-        (
-            "POST",
-            format!("/api/v1/cases/{case}/notes"),
-            json!({"body": "x"}),
-            "agent",
-        ),
+        ("POST", format!("/api/v1/cases/{case}/notes"), json!({"body": "x"}), "agent"),
         ("GET", "/api/v1/customers".into(), json!(null), "agent"),
         ("GET", format!("/api/v1/customers/{customer}"), json!(null), "agent"),
         ("GET", "/api/v1/accounts".into(), json!(null), "agent"),
-        (
-            "GET",
-            format!("/api/v1/customers/{customer}/overview"),
-            json!(null),
-            "agent",
-        ),
-        (
-            "GET",
-            format!("/api/v1/accounts/{account}/overview"),
-            json!(null),
-            "agent",
-        ),
+        ("GET", format!("/api/v1/customers/{customer}/overview"), json!(null), "agent"),
+        ("GET", format!("/api/v1/accounts/{account}/overview"), json!(null), "agent"),
         ("GET", "/api/v1/feedback".into(), json!(null), "agent"),
         (
             "POST",
@@ -65,18 +50,8 @@ fn routes(
             "agent",
         ),
         ("GET", "/api/v1/detection-rules".into(), json!(null), "agent"),
-        (
-            "POST",
-            "/api/v1/detection-rules".into(),
-            json!({"name": "r", "conditions": {"rating_max": 1}}),
-            "lead",
-        ),
-        (
-            "POST",
-            format!("/api/v1/cases/{case}/replies"),
-            json!({"body": "Hallo"}),
-            "agent",
-        ),
+        ("POST", "/api/v1/detection-rules".into(), json!({"name": "r", "conditions": {"rating_max": 1}}), "lead"),
+        ("POST", format!("/api/v1/cases/{case}/replies"), json!({"body": "Hallo"}), "agent"),
         ("GET", format!("/api/v1/cases/{case}/follow-up"), json!(null), "agent"),
         ("POST", format!("/api/v1/cases/{case}/lead-review"), json!(null), "lead"),
         ("GET", "/api/v1/widget-sites".into(), json!(null), "lead"),
@@ -121,12 +96,7 @@ fn routes(
             json!({"kind": "outage", "title": "Checkout down", "severity": 3, "started_at": "2026-11-23T06:00:00Z"}),
             "lead",
         ),
-        (
-            "GET",
-            format!("/api/v1/incidents/{incident}/affected"),
-            json!(null),
-            "agent",
-        ),
+        ("GET", format!("/api/v1/incidents/{incident}/affected"), json!(null), "agent"),
         (
             "POST",
             format!("/api/v1/incidents/{incident}/affected"),
@@ -139,12 +109,7 @@ fn routes(
             json!({"version": "4", "groupKey": "g", "status": "firing", "alerts": [{"status": "firing", "startsAt": "2026-11-23T06:00:00Z"}]}),
             "lead",
         ),
-        (
-            "POST",
-            format!("/api/v1/incidents/{incident}/resolve"),
-            json!(null),
-            "lead",
-        ),
+        ("POST", format!("/api/v1/incidents/{incident}/resolve"), json!(null), "lead"),
         ("GET", "/api/v1/goodwill/rules".into(), json!(null), "agent"),
         (
             "POST",
@@ -159,43 +124,18 @@ fn routes(
             json!({"name": "t", "purpose": "reply", "language": "de", "body": "Hallo {{customer_name}}"}),
             "lead",
         ),
-        (
-            "GET",
-            format!("/api/v1/templates/{SEED_TEMPLATE}"),
-            json!(null),
-            "agent",
-        ),
+        ("GET", format!("/api/v1/templates/{SEED_TEMPLATE}"), json!(null), "agent"),
         (
             "PUT",
             format!("/api/v1/templates/{SEED_TEMPLATE}"),
             json!({"name": "Antwort", "purpose": "reply", "language": "de", "body": "Hallo {{customer_name}}"}),
             "lead",
         ),
-        (
-            "POST",
-            format!("/api/v1/templates/{SEED_TEMPLATE}/preview"),
-            json!({"case_id": case}),
-            "agent",
-        ),
-        (
-            "DELETE",
-            "/api/v1/templates/0194a000-0000-7000-8000-000000000104".into(),
-            json!(null),
-            "lead",
-        ),
+        ("POST", format!("/api/v1/templates/{SEED_TEMPLATE}/preview"), json!({"case_id": case}), "agent"),
+        ("DELETE", "/api/v1/templates/0194a000-0000-7000-8000-000000000104".into(), json!(null), "lead"),
         ("GET", "/api/v1/solutions".into(), json!(null), "agent"),
-        (
-            "POST",
-            "/api/v1/solutions".into(),
-            json!({"title": "Neu", "body": "Text", "language": "de"}),
-            "agent",
-        ),
-        (
-            "GET",
-            "/api/v1/solutions/search?q=rechnung".into(),
-            json!(null),
-            "agent",
-        ),
+        ("POST", "/api/v1/solutions".into(), json!({"title": "Neu", "body": "Text", "language": "de"}), "agent"),
+        ("GET", "/api/v1/solutions/search?q=rechnung".into(), json!(null), "agent"),
         ("GET", format!("/api/v1/solutions/{solution}"), json!(null), "agent"),
         (
             "PUT",
@@ -203,19 +143,9 @@ fn routes(
             json!({"title": "Rechnung", "body": "Text", "language": "de"}),
             "agent",
         ),
-        (
-            "GET",
-            format!("/api/v1/solutions/{solution}/versions"),
-            json!(null),
-            "agent",
-        ),
+        ("GET", format!("/api/v1/solutions/{solution}/versions"), json!(null), "agent"),
         ("GET", format!("/api/v1/cases/{case}/solutions"), json!(null), "agent"),
-        (
-            "POST",
-            format!("/api/v1/cases/{case}/solutions"),
-            json!({"solution_id": solution}),
-            "agent",
-        ),
+        ("POST", format!("/api/v1/cases/{case}/solutions"), json!({"solution_id": solution}), "agent"),
         ("DELETE", format!("/api/v1/solutions/{solution}"), json!(null), "lead"),
         ("GET", "/api/v1/help-center/theme".into(), json!(null), "agent"),
         (
@@ -235,20 +165,14 @@ fn routes(
         ),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
-        (
-            "POST",
-            "/api/v1/webhooks".into(),
-            json!({"url": "http://127.0.0.1:9/x", "events": ["*"]}),
-            "admin",
-        ),
+        ("POST", "/api/v1/webhooks".into(), json!({"url": "http://127.0.0.1:9/x", "events": ["*"]}), "admin"),
     ]
 }
 
 async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
     let app = TestApp::spawn(b).await;
     let cust = app.customer("CRM-1", "de", "standard").await;
-    let case = app.case(&cust, "Test").await;
-    let case_id = case["id"].as_str().expect("id").to_string();
+    let case_id = app.case_id(&cust, "Test").await;
     let agent = app.token_for("agent1", "agent").await;
     let lead = app.token_for("lead1", "lead").await;
     let incident: serde_json::Value = app
@@ -263,17 +187,13 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
         .expect("json");
     let incident = incident["id"].as_str().expect("id").to_string();
     let solution: serde_json::Value = app
-        .post(
-            "/api/v1/solutions",
-            &app.admin_token,
-            json!({"title": "Rechnung", "body": "Text", "language": "de"}),
-        )
+        .post("/api/v1/solutions", &app.admin_token, json!({"title": "Rechnung", "body": "Text", "language": "de"}))
         .await
         .json()
         .await
         .expect("json");
     let solution = solution["id"].as_str().expect("id").to_string();
-    let me: serde_json::Value = app.get("/api/v1/me", &lead).await.json().await.expect("json");
+    let me = app.get_json("/api/v1/me", &lead).await;
     let user = me["id"].as_str().expect("id").to_string();
     let account: serde_json::Value = app
         .post("/api/v1/accounts", &app.admin_token, json!({"name": "Muster GmbH"}))
@@ -319,28 +239,19 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
         }
     }
     // Admin may create users; the new user's token then works.
-    let res = app
-        .post(
-            "/api/v1/users",
-            &app.admin_token,
-            json!({"username": "emma", "role": "agent", "password": "long enough pw", "language": "en"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    app.post_expect(
+        "/api/v1/users",
+        &app.admin_token,
+        json!({"username": "emma", "role": "agent", "password": "long enough pw", "language": "en"}),
+        201,
+    )
+    .await;
     let weak = app
-        .post(
-            "/api/v1/users",
-            &app.admin_token,
-            json!({"username": "x", "role": "agent", "password": "short"}),
-        )
+        .post("/api/v1/users", &app.admin_token, json!({"username": "x", "role": "agent", "password": "short"}))
         .await;
     assert_eq!(problem(weak, 422).await["field"], "password");
     let bad_role = app
-        .post(
-            "/api/v1/users",
-            &app.admin_token,
-            json!({"username": "y", "role": "boss", "password": "long enough pw"}),
-        )
+        .post("/api/v1/users", &app.admin_token, json!({"username": "y", "role": "boss", "password": "long enough pw"}))
         .await;
     assert_eq!(problem(bad_role, 422).await["field"], "role");
 }
@@ -348,33 +259,20 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
 async fn tokens_can_be_created_and_revoked(b: Backend) {
     let app = TestApp::spawn(b).await;
     let agent = app.token_for("agent1", "agent").await;
-    let res = app.post("/api/v1/tokens", &agent, json!({"name": "crm-sync"})).await;
-    assert_eq!(res.status(), 201);
-    let created: serde_json::Value = res.json().await.expect("json");
+    let created = app.post_json("/api/v1/tokens", &agent, json!({"name": "crm-sync"}), 201).await;
     let token = created["token"].as_str().expect("token").to_string();
     assert!(token.starts_with("amd_"));
     assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
-    let list: serde_json::Value = app.get("/api/v1/tokens", &agent).await.json().await.expect("json");
+    let list = app.get_json("/api/v1/tokens", &agent).await;
     assert!(list.to_string().contains("crm-sync"));
     assert!(!list.to_string().contains(&token), "secrets are never listed");
     let id = created["id"].as_str().expect("id");
-    let del = app
-        .client
-        .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .bearer_auth(&agent)
-        .send()
-        .await
-        .expect("delete");
+    let del = app.delete(&format!("/api/v1/tokens/{id}"), &agent).await;
     assert_eq!(del.status(), 204);
     assert_eq!(app.get("/api/v1/me", &token).await.status(), 401, "revoked");
     // The audit log recorded who did it (leads may read it).
     let lead = app.token_for("lead1", "lead").await;
-    let audit: serde_json::Value = app
-        .get("/api/v1/audit?entity=user", &lead)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let audit = app.get_json("/api/v1/audit?entity=user", &lead).await;
     assert!(audit.to_string().contains("token.revoke"));
 }
 
@@ -382,33 +280,14 @@ async fn session_writes_need_the_csrf_token(b: Backend) {
     let app = TestApp::spawn(b).await;
     let client = app.signed_in("admin").await;
     // Reads with the session cookie work.
-    assert_eq!(
-        client.get(app.url("/api/v1/me")).send().await.expect("me").status(),
-        200
-    );
+    assert_eq!(client.get(app.url("/api/v1/me")).send().await.expect("me").status(), 200);
     // Writes without the CSRF header are refused.
-    let res = client
-        .post(app.url("/api/v1/customers"))
-        .json(&json!({"name": "Via Session"}))
-        .send()
-        .await
-        .expect("post");
+    let res =
+        client.post(app.url("/api/v1/customers")).json(&json!({"name": "Via Session"})).send().await.expect("post");
     problem(res, 403).await;
     // The token is in every page; with it the write works.
-    let html = client
-        .get(app.url("/settings"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf token in page")
-        .to_string();
+    let html = html_of(&client, &app, "/settings").await;
+    let csrf = csrf_of(&html);
     let res = client
         .post(app.url("/api/v1/customers"))
         .header("x-csrf-token", &csrf)
@@ -439,15 +318,7 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
     let app = TestApp::spawn(b).await;
     let agent = app.token_for("agent1", "agent").await;
     let lead = app.token_for("lead1", "lead").await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .expect("openapi")
-        .json()
-        .await
-        .expect("json");
+    let doc: serde_json::Value = app.get_anonymous("/api/openapi.json").await.json().await.expect("json");
     let paths = doc["paths"].as_object().expect("paths");
     let mut operations = Vec::new();
     for (path, item) in paths {
@@ -457,24 +328,13 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
             }
         }
     }
-    assert!(
-        operations.len() >= 100,
-        "only {} operations documented",
-        operations.len()
-    );
-    let missing: Vec<_> = operations
-        .iter()
-        .filter(|(m, p)| api_need(&m.parse().expect("method"), p).is_none())
-        .collect();
+    assert!(operations.len() >= 100, "only {} operations documented", operations.len());
+    let missing: Vec<_> =
+        operations.iter().filter(|(m, p)| api_need(&m.parse().expect("method"), p).is_none()).collect();
     assert!(missing.is_empty(), "operations without a permission entry: {missing:?}");
-    let stale: Vec<_> = API_ROUTES
-        .iter()
-        .filter(|(m, p, _)| !operations.iter().any(|(om, op)| om == m && op == p))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "permission entries for no documented operation: {stale:?}"
-    );
+    let stale: Vec<_> =
+        API_ROUTES.iter().filter(|(m, p, _)| !operations.iter().any(|(om, op)| om == m && op == p)).collect();
+    assert!(stale.is_empty(), "permission entries for no documented operation: {stale:?}");
     let some_id = uuid::Uuid::now_v7().to_string();
     for (method, template) in &operations {
         let path = template
@@ -501,15 +361,9 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
             let status = send(Some(token)).await.expect("request").status().as_u16();
             let allowed = need.missing_for(role).is_none();
             if allowed {
-                assert!(
-                    status != 401 && status != 403,
-                    "{role:?} may {method} {template} but got {status}"
-                );
+                assert!(status != 401 && status != 403, "{role:?} may {method} {template} but got {status}");
             } else {
-                assert_eq!(
-                    status, 403,
-                    "{role:?} must be refused {method} {template} before its input is read"
-                );
+                assert_eq!(status, 403, "{role:?} must be refused {method} {template} before its input is read");
             }
         }
     }
@@ -548,19 +402,12 @@ async fn every_ui_route_enforces_its_permission(b: Backend) {
             if allowed {
                 assert_ne!(status, 403, "{role:?} may {method} {template}");
             } else {
-                assert_eq!(
-                    status, 403,
-                    "{role:?} must be refused {method} {template} before its form is read"
-                );
+                assert_eq!(status, 403, "{role:?} must be refused {method} {template} before its form is read");
             }
             checked += 1;
         }
         // Still signed in: every answer above came to a signed-in user.
-        assert_eq!(
-            get_html(&client, &app, "/inbox").await.0,
-            200,
-            "{username} was signed out"
-        );
+        assert_eq!(get_html(&client, &app, "/inbox").await.0, 200, "{username} was signed out");
     }
     assert!(checked > 150, "checked only {checked} route and role pairs");
 }

@@ -19,12 +19,7 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .expect("spawn amends");
     if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
     } else {
         drop(child.stdin.take());
     }
@@ -36,67 +31,27 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     )
 }
 
+/// `amends --database-url URL ARGS…` off the async runtime.
+async fn run_on(url: &str, args: &[&str], stdin: Option<&'static str>) -> (i32, String, String) {
+    let args: Vec<String> = ["--database-url", url].iter().chain(args).map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || run(&args.iter().map(String::as_str).collect::<Vec<_>>(), stdin))
+        .await
+        .expect("join")
+}
+
 async fn users_and_tokens_from_the_command_line(b: Backend) {
     let db = TestDb::new(b).await;
     let url = db.url.clone();
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || run(&["--database-url", &url, "migrate"], None)
-    })
-    .await
-    .expect("join");
+    let (code, out, err) = run_on(&url, &["migrate"], None).await;
     assert_eq!(code, 0, "{out}{err}");
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || {
-            run(
-                &[
-                    "--database-url",
-                    &url,
-                    "user",
-                    "create",
-                    "--name",
-                    "chef",
-                    "--role",
-                    "admin",
-                    "--password-stdin",
-                ],
-                Some("a long password\n"),
-            )
-        }
-    })
-    .await
-    .expect("join");
+    let create =
+        |name: &'static str, role: &'static str| ["user", "create", "--name", name, "--role", role, "--password-stdin"];
+    let (code, out, err) = run_on(&url, &create("chef", "admin"), Some("a long password\n")).await;
     assert_eq!(code, 0, "{out}{err}");
-    let (code, _, err) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || {
-            run(
-                &[
-                    "--database-url",
-                    &url,
-                    "user",
-                    "create",
-                    "--name",
-                    "chef2",
-                    "--role",
-                    "emperor",
-                    "--password-stdin",
-                ],
-                Some("a long password\n"),
-            )
-        }
-    })
-    .await
-    .expect("join");
+    let (code, _, err) = run_on(&url, &create("chef2", "emperor"), Some("a long password\n")).await;
     assert_ne!(code, 0);
     assert!(err.contains("role must be one of"), "{err}");
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || run(&["--database-url", &url, "token", "create", "--user", "chef"], None)
-    })
-    .await
-    .expect("join");
+    let (code, out, err) = run_on(&url, &["token", "create", "--user", "chef"], None).await;
     assert_eq!(code, 0, "{err}");
     let token = out.lines().last().expect("a line").trim().to_string();
     assert!(token.starts_with("amd_"), "token alone on the last line: {out}");
@@ -107,10 +62,7 @@ async fn users_and_tokens_from_the_command_line(b: Backend) {
         .expect("lookup")
         .expect("the printed token works");
     assert_eq!(user.username, "chef");
-    let (code, _, err) =
-        tokio::task::spawn_blocking(move || run(&["--database-url", &url, "token", "create", "--user", "ghost"], None))
-            .await
-            .expect("join");
+    let (code, _, err) = run_on(&url, &["token", "create", "--user", "ghost"], None).await;
     assert_ne!(code, 0);
     assert!(err.contains("no user named `ghost`"), "{err}");
 }
@@ -145,29 +97,15 @@ fn demo_fills_a_database_reproducibly() {
     let dir = std::env::temp_dir().join(format!("amends-demo-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}", dir.join("demo.db").display());
-    let (code, out, err) = run(
-        &[
-            "--database-url",
-            &url,
-            "demo",
-            "--customers",
-            "30",
-            "--cases",
-            "80",
-            "--seed",
-            "3",
-        ],
-        None,
-    );
+    let (code, out, err) =
+        run(&["--database-url", &url, "demo", "--customers", "30", "--cases", "80", "--seed", "3"], None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("30 customers, 80 cases"), "{out}");
     assert!(out.contains("admin (admin)"), "{out}");
     // The demo agents have routing profiles; routing itself stays off.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (enabled, profiled) = rt.block_on(async {
-        let store = amends_store::Store::connect(&url, amends_store::Durability::Normal)
-            .await
-            .expect("store");
+        let store = amends_store::Store::connect(&url, amends_store::Durability::Normal).await.expect("store");
         let enabled = store.routing_settings().await.expect("settings").enabled;
         let mut profiled: Vec<String> = store
             .list_agent_routing()
@@ -199,30 +137,12 @@ fn text_models_are_trained_evaluated_and_explained() {
     }
     std::fs::write(&data, csv).expect("write");
     let model = dir.join("model.bin");
-    let (code, out, err) = run(
-        &[
-            "text",
-            "train",
-            "--data",
-            data.to_str().expect("path"),
-            "--out",
-            model.to_str().expect("path"),
-        ],
-        None,
-    );
+    let (code, out, err) =
+        run(&["text", "train", "--data", data.to_str().expect("path"), "--out", model.to_str().expect("path")], None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("trained on 60 rows"), "{out}");
-    let (code, out, err) = run(
-        &[
-            "text",
-            "eval",
-            "--data",
-            data.to_str().expect("path"),
-            "--model",
-            model.to_str().expect("path"),
-        ],
-        None,
-    );
+    let (code, out, err) =
+        run(&["text", "eval", "--data", data.to_str().expect("path"), "--model", model.to_str().expect("path")], None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("micro-F1") && out.contains("macro-F1"), "{out}");
     let (code, out, _) = run(&["text", "classify", "Ich kündige, der Anwalt ist informiert!"], None);
@@ -233,17 +153,8 @@ fn text_models_are_trained_evaluated_and_explained() {
     let (code, _, err) = run(&["text", "eval", "--data", bad.to_str().expect("path")], None);
     assert_ne!(code, 0);
     assert!(err.contains("`text` column"), "{err}");
-    let (code, _, err) = run(
-        &[
-            "text",
-            "eval",
-            "--data",
-            data.to_str().expect("path"),
-            "--model",
-            bad.to_str().expect("path"),
-        ],
-        None,
-    );
+    let (code, _, err) =
+        run(&["text", "eval", "--data", data.to_str().expect("path"), "--model", bad.to_str().expect("path")], None);
     assert_ne!(code, 0);
     assert!(err.contains("cannot load the model"), "{err}");
     // The audience of German texts: written to the company or public.
@@ -253,25 +164,12 @@ fn text_models_are_trained_evaluated_and_explained() {
         assert_eq!(code, 0, "{err}");
         assert!(out.contains(label), "{audience}: {out}");
     }
-    let (code, out, err) = run(
-        &[
-            "text",
-            "eval",
-            "--data",
-            data.to_str().expect("path"),
-            "--audience",
-            "direct",
-        ],
-        None,
-    );
+    let (code, out, err) = run(&["text", "eval", "--data", data.to_str().expect("path"), "--audience", "direct"], None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("audience direct"), "{out}");
     let (code, _, err) = run(&["text", "classify", waiting, "--audience", "twitter"], None);
     assert_ne!(code, 0);
-    assert!(
-        err.contains("--audience") && err.contains("`twitter`") && err.contains("direct"),
-        "{err}"
-    );
+    assert!(err.contains("--audience") && err.contains("`twitter`") && err.contains("direct"), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
 

@@ -3,7 +3,7 @@
 //! backends; customers that share an address already are merged by the
 //! migration that makes addresses unique.
 
-use crate::support::{Backend, TestApp, problem};
+use crate::support::{Backend, TestApp};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -35,8 +35,23 @@ async fn spent(app: &TestApp) -> i64 {
 }
 
 async fn put_json(app: &TestApp, path: &str, body: Value) {
-    let res = app.put(path, &app.admin_token, body).await;
-    assert_eq!(res.status(), 200, "PUT {path}");
+    app.put_expect(path, &app.admin_token, body, 200).await;
+}
+
+/// The goodwill limits of agents, in cents.
+async fn agent_limits(app: &TestApp, per_grant: i64, per_case: i64, per_month: i64) {
+    let limits = json!([{"role": "agent", "per_grant_cents": per_grant, "per_case_cents": per_case,
+                         "per_month_cents": per_month}]);
+    put_json(app, "/api/v1/goodwill/limits", limits).await;
+}
+
+/// 32 new cases of `cust`, each to be granted on with `token`.
+async fn cases_for(app: &TestApp, cust: &str, token: &str) -> Vec<(String, String)> {
+    let mut grants = Vec::new();
+    for i in 0..32 {
+        grants.push((token.to_string(), app.case_id(cust, &format!("Fall {i}")).await));
+    }
+    grants
 }
 
 fn granted(states: &[String]) -> usize {
@@ -69,18 +84,9 @@ async fn the_person_and_case_limits_hold_under_concurrency(b: Backend) {
     let app = TestApp::spawn(b).await;
     let cust = app.customer("CRM-C2", "de", "standard").await;
     // Per person: one agent, 32 cases, 100 EUR a month.
-    put_json(
-        &app,
-        "/api/v1/goodwill/limits",
-        json!([{"role": "agent", "per_grant_cents": 5_000, "per_case_cents": 10_000, "per_month_cents": 10 * TEN_EUR}]),
-    )
-    .await;
+    agent_limits(&app, 5_000, 10_000, 10 * TEN_EUR).await;
     let anna = app.token_for("anna", "agent").await;
-    let mut grants = Vec::new();
-    for i in 0..32 {
-        let case = app.case(&cust, &format!("Fall {i}")).await;
-        grants.push((anna.clone(), case["id"].as_str().expect("id").to_string()));
-    }
+    let grants = cases_for(&app, &cust, &anna).await;
     let (statuses, states) = grant_at_once(&app, &grants).await;
     assert!(statuses.iter().all(|s| *s == 201 || *s == 202), "{statuses:?}");
     assert_eq!(granted(&states), 10, "per person: {states:?}");
@@ -95,12 +101,7 @@ async fn the_person_and_case_limits_hold_under_concurrency(b: Backend) {
     }
     let (_, states) = grant_at_once(&app, &grants).await;
     assert_eq!(granted(&states), 10, "per case: {states:?}");
-    let on_case = app
-        .get_json(
-            &format!("/api/v1/goodwill?case_id={case}&state=granted"),
-            &app.admin_token,
-        )
-        .await;
+    let on_case = app.get_json(&format!("/api/v1/goodwill?case_id={case}&state=granted"), &app.admin_token).await;
     assert_eq!(on_case.as_array().expect("grants").len(), 10);
 }
 
@@ -110,18 +111,9 @@ async fn approvals_hold_the_budget_under_concurrency(b: Backend) {
     let app = TestApp::spawn(b).await;
     let cust = app.customer("CRM-C3", "de", "standard").await;
     // Every agent grant waits for approval.
-    put_json(
-        &app,
-        "/api/v1/goodwill/limits",
-        json!([{"role": "agent", "per_grant_cents": 0, "per_case_cents": 0, "per_month_cents": 0}]),
-    )
-    .await;
+    agent_limits(&app, 0, 0, 0).await;
     let anna = app.token_for("anna", "agent").await;
-    let mut grants = Vec::new();
-    for i in 0..32 {
-        let case = app.case(&cust, &format!("Fall {i}")).await;
-        grants.push((anna.clone(), case["id"].as_str().expect("id").to_string()));
-    }
+    let grants = cases_for(&app, &cust, &anna).await;
     let (_, states) = grant_at_once(&app, &grants).await;
     assert!(states.iter().all(|s| s == "pending"), "{states:?}");
     put_json(&app, "/api/v1/goodwill/budget", json!({"amount_cents": 10 * TEN_EUR})).await;
@@ -130,20 +122,13 @@ async fn approvals_hold_the_budget_under_concurrency(b: Backend) {
         leads.push(app.token_for(&format!("lead{i}"), "lead").await);
     }
     let pending = app.get_json("/api/v1/goodwill?state=pending", &app.admin_token).await;
-    let ids: Vec<String> = pending
-        .as_array()
-        .expect("grants")
-        .iter()
-        .map(|g| g["id"].as_str().expect("id").to_string())
-        .collect();
+    let ids: Vec<String> =
+        pending.as_array().expect("grants").iter().map(|g| g["id"].as_str().expect("id").to_string()).collect();
     assert_eq!(ids.len(), 32);
     let approvals = ids.iter().enumerate().map(|(i, id)| {
         let (app, lead) = (&app, &leads[i % leads.len()]);
         async move {
-            app.post(&format!("/api/v1/goodwill/{id}/approve"), lead, json!({"reason": "ok"}))
-                .await
-                .status()
-                .as_u16()
+            app.post(&format!("/api/v1/goodwill/{id}/approve"), lead, json!({"reason": "ok"})).await.status().as_u16()
         }
     });
     let statuses = join_all(approvals).await;
@@ -154,9 +139,7 @@ async fn approvals_hold_the_budget_under_concurrency(b: Backend) {
 
 /// The customers whose email is `address` (compared without case).
 async fn customers_with(app: &TestApp, address: &str) -> Vec<Value> {
-    let page = app
-        .get_json(&format!("/api/v1/customers?q={address}&limit=100"), &app.admin_token)
-        .await;
+    let page = app.get_json(&format!("/api/v1/customers?q={address}&limit=100"), &app.admin_token).await;
     page["items"].as_array().expect("items").clone()
 }
 
@@ -166,11 +149,7 @@ async fn one_new_address_makes_one_customer_under_concurrency(b: Backend) {
     let app = TestApp::spawn(b).await;
     let sent = (0..16).map(|i| {
         let app = &app;
-        let email = if i % 2 == 0 {
-            "neu.kunde@example.de"
-        } else {
-            "Neu.Kunde@Example.DE"
-        };
+        let email = if i % 2 == 0 { "neu.kunde@example.de" } else { "Neu.Kunde@Example.DE" };
         async move {
             app.post(
                 "/api/v1/feedback",
@@ -187,24 +166,15 @@ async fn one_new_address_makes_one_customer_under_concurrency(b: Backend) {
     let found = customers_with(&app, "neu.kunde@example.de").await;
     assert_eq!(found.len(), 1, "one customer: {found:?}");
     let id = found[0]["id"].as_str().expect("id");
-    let items = app
-        .get_json(
-            &format!("/api/v1/feedback?customer_id={id}&limit=100"),
-            &app.admin_token,
-        )
-        .await;
+    let items = app.get_json(&format!("/api/v1/feedback?customer_id={id}&limit=100"), &app.admin_token).await;
     assert_eq!(items["items"].as_array().expect("items").len(), 16);
     // The API refuses a second customer with the address, in any case.
-    let p = problem(
-        app.post(
-            "/api/v1/customers",
-            &app.admin_token,
-            json!({"name": "Doppelt", "email": "NEU.KUNDE@example.de"}),
-        )
-        .await,
-        409,
-    )
-    .await;
+    address_taken(&app, "Doppelt", "NEU.KUNDE@example.de").await;
+}
+
+/// The API refuses a customer with `email`: the address is taken (409 on the field).
+async fn address_taken(app: &TestApp, name: &str, email: &str) {
+    let p = app.post_problem("/api/v1/customers", &app.admin_token, json!({"name": name, "email": email}), 409).await;
     assert_eq!(p["field"], "email", "{p}");
 }
 
@@ -230,12 +200,7 @@ async fn run_sql(app: &TestApp, b: Backend, sql: &str) {
 async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
     let app = TestApp::spawn(b).await;
     // Back to the index before migration 0015, which let duplicates in.
-    run_sql(
-        &app,
-        b,
-        "DROP INDEX customers_email; CREATE INDEX customers_email ON customers (email)",
-    )
-    .await;
+    run_sql(&app, b, "DROP INDEX customers_email; CREATE INDEX customers_email ON customers (email)").await;
     let mut ids = Vec::new();
     for (email, ext, survey) in [
         ("erika@example.de", None, true),
@@ -244,26 +209,24 @@ async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
         ("other@example.de", Some("CRM-9"), true),
     ] {
         app.clock.advance(chrono::Duration::seconds(1));
-        let res = app
-            .post(
+        let c = app
+            .post_json(
                 "/api/v1/customers",
                 &app.admin_token,
                 json!({"name": format!("Erika {ext:?}"), "email": email, "external_id": ext,
                     "consent_survey": survey}),
+                201,
             )
             .await;
-        assert_eq!(res.status(), 201);
-        let c: Value = res.json().await.expect("json");
         let id = c["id"].as_str().expect("id").to_string();
         app.case(&id, "Lieferung kaputt").await;
-        let res = app
-            .post(
-                "/api/v1/feedback",
-                &app.admin_token,
-                json!({"customer_id": id, "channel": "api", "text": "Alles gut"}),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
+        app.post_expect(
+            "/api/v1/feedback",
+            &app.admin_token,
+            json!({"customer_id": id, "channel": "api", "text": "Alles gut"}),
+            201,
+        )
+        .await;
         ids.push(id);
     }
     let migration = match b {
@@ -279,40 +242,15 @@ async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
     assert_eq!(kept["external_id"], "CRM-7", "the oldest duplicate's external id");
     assert_eq!(kept["consent_survey"], false, "consent only where every row gave it");
     for gone in &ids[1..3] {
-        assert_eq!(
-            app.get(&format!("/api/v1/customers/{gone}"), &app.admin_token)
-                .await
-                .status(),
-            404
-        );
+        assert_eq!(app.get(&format!("/api/v1/customers/{gone}"), &app.admin_token).await.status(), 404);
     }
-    let cases = app
-        .get_json(
-            &format!("/api/v1/cases?customer_id={}&limit=100", ids[0]),
-            &app.admin_token,
-        )
-        .await;
+    let cases = app.get_json(&format!("/api/v1/cases?customer_id={}&limit=100", ids[0]), &app.admin_token).await;
     assert_eq!(cases["items"].as_array().expect("items").len(), 3, "{cases}");
-    let feedback = app
-        .get_json(
-            &format!("/api/v1/feedback?customer_id={}&limit=100", ids[0]),
-            &app.admin_token,
-        )
-        .await;
+    let feedback = app.get_json(&format!("/api/v1/feedback?customer_id={}&limit=100", ids[0]), &app.admin_token).await;
     assert_eq!(feedback["items"].as_array().expect("items").len(), 3);
     // The other customer is untouched, and the address is unique now.
     assert_eq!(customers_with(&app, "other@example.de").await.len(), 1);
-    let p = problem(
-        app.post(
-            "/api/v1/customers",
-            &app.admin_token,
-            json!({"name": "Noch eine", "email": "erika@EXAMPLE.de"}),
-        )
-        .await,
-        409,
-    )
-    .await;
-    assert_eq!(p["field"], "email", "{p}");
+    address_taken(&app, "Noch eine", "erika@EXAMPLE.de").await;
 }
 
 crate::both_backends!(

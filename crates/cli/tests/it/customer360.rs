@@ -3,7 +3,7 @@
 //! survey answers, every feedback item; an account's customers, their open
 //! cases, goodwill and value — over the API and in the UI.
 
-use crate::support::{Backend, SmtpSink, TestApp, create_user, problem, wait_for};
+use crate::support::{Backend, SmtpSink, TestApp, create_user, csrf_of, html_of, submit, survey_link, wait_for};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -17,28 +17,14 @@ async fn customer(app: &TestApp, body: Value) -> String {
     c["id"].as_str().expect("id").to_string()
 }
 
-fn survey_link(mail: &str) -> String {
-    let start = mail.find("/survey/").expect("survey link in the mail");
-    mail[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
-        .collect()
-}
-
 async fn customer_and_account_overview(b: Backend) {
     let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(b, move |c| {
-        c.smtp.url = Some(url);
+    let app = TestApp::spawn_with_smtp(b, &sink, |c| {
         c.survey_delay = chrono::Duration::zero();
     })
     .await;
     let agent = app.token_for("agent1", "agent").await;
-    let account = json_of(
-        app.post("/api/v1/accounts", &agent, json!({"name": "Muster GmbH"}))
-            .await,
-    )
-    .await;
+    let account = json_of(app.post("/api/v1/accounts", &agent, json!({"name": "Muster GmbH"})).await).await;
     let account_id = account["id"].as_str().expect("id").to_string();
     let petra = customer(
         &app,
@@ -68,34 +54,21 @@ async fn customer_and_account_overview(b: Backend) {
     )
     .await;
     assert!(f["case_id"].is_string(), "a rule opened a case");
-    let c2 = app.case(&petra, "Rechnung falsch").await;
-    let c2_id = c2["id"].as_str().expect("id").to_string();
-    let g = app
-        .post(
-            &format!("/api/v1/cases/{c2_id}/goodwill"),
-            &agent,
-            json!({"kind": "voucher", "value_cents": 2500, "reason": "Entschuldigung"}),
-        )
-        .await;
-    assert_eq!(g.status(), 201);
-    for to in ["acknowledged", "resolved"] {
-        let res = app
-            .post(&format!("/api/v1/cases/{c2_id}/transitions"), &agent, json!({"to": to}))
-            .await;
-        assert_eq!(res.status(), 200);
-    }
-    let mail = wait_for(30, "survey mail", || async {
-        sink.messages().into_iter().find(|m| m.contains("/survey/"))
-    })
+    let c2_id = app.case_id(&petra, "Rechnung falsch").await;
+    app.post_expect(
+        &format!("/api/v1/cases/{c2_id}/goodwill"),
+        &agent,
+        json!({"kind": "voucher", "value_cents": 2500, "reason": "Entschuldigung"}),
+        201,
+    )
     .await;
+    for to in ["acknowledged", "resolved"] {
+        app.post_expect(&format!("/api/v1/cases/{c2_id}/transitions"), &agent, json!({"to": to}), 200).await;
+    }
+    let mail =
+        wait_for(30, "survey mail", || async { sink.messages().into_iter().find(|m| m.contains("/survey/")) }).await;
     let path = survey_link(&crate::support::decode_qp(&mail));
-    let res = app
-        .client
-        .post(app.url(&path))
-        .form(&[("score", "4"), ("comment", "Gut gelöst."), ("solved", "yes")])
-        .send()
-        .await
-        .expect("answer");
+    let res = submit(&app.client, &app, &path, &[("score", "4"), ("comment", "Gut gelöst."), ("solved", "yes")]).await;
     assert_eq!(res.status(), 200);
     let c3 = app.case(&olaf, "Zugang gesperrt").await;
 
@@ -141,64 +114,32 @@ async fn customer_and_account_overview(b: Backend) {
     assert_eq!(plain["sentiment"], json!([]));
     assert_eq!(plain["sentiment_trend"], "unknown");
     assert_eq!(plain["facts"]["average_csat"], Value::Null);
-    problem(
-        app.get(
-            "/api/v1/customers/0194a000-0000-7000-8000-00000000dead/overview",
-            &agent,
-        )
-        .await,
-        404,
-    )
-    .await;
+    app.get_problem("/api/v1/customers/0194a000-0000-7000-8000-00000000dead/overview", &agent, 404).await;
 
     // The account view over the API.
-    let a = json_of(
-        app.get(&format!("/api/v1/accounts/{account_id}/overview"), &agent)
-            .await,
-    )
-    .await;
+    let a = json_of(app.get(&format!("/api/v1/accounts/{account_id}/overview"), &agent).await).await;
     assert_eq!(a["account"]["name"], "Muster GmbH");
     assert_eq!(
         a["totals"],
         json!({"customers": 2, "open_cases": 2, "total_cases": 3, "goodwill_cents": 2500, "clv_cents": 1_200_000})
     );
-    let names: Vec<&str> = a["customers"]
-        .as_array()
-        .expect("customers")
-        .iter()
-        .map(|c| c["name"].as_str().expect("name"))
-        .collect();
+    let names: Vec<&str> =
+        a["customers"].as_array().expect("customers").iter().map(|c| c["name"].as_str().expect("name")).collect();
     assert_eq!(names, ["Olaf Muster", "Petra Muster"]);
     assert_eq!(a["customers"][1]["goodwill_cents"], 2500);
     assert_eq!(a["customers"][1]["open_cases"], 1);
-    let open: Vec<&str> = a["open_cases"]
-        .as_array()
-        .expect("open cases")
-        .iter()
-        .map(|c| c["id"].as_str().expect("id"))
-        .collect();
+    let open: Vec<&str> =
+        a["open_cases"].as_array().expect("open cases").iter().map(|c| c["id"].as_str().expect("id")).collect();
     assert_eq!(open.len(), 2);
     assert!(open.contains(&c3["id"].as_str().expect("id")));
     assert!(!open.contains(&c2_id.as_str()), "resolved cases are not open");
-    problem(
-        app.get("/api/v1/accounts/0194a000-0000-7000-8000-00000000dead/overview", &agent)
-            .await,
-        404,
-    )
-    .await;
-    problem(app.get("/api/v1/accounts/not-a-uuid/overview", &agent).await, 422).await;
+    app.get_problem("/api/v1/accounts/0194a000-0000-7000-8000-00000000dead/overview", &agent, 404).await;
+    app.get_problem("/api/v1/accounts/not-a-uuid/overview", &agent, 422).await;
 
     // The UI: customer page with the chart and its text alternative.
     create_user(&app.store, "anna", "agent").await;
     let ui = app.signed_in("anna").await;
-    let html = ui
-        .get(app.url(&format!("/customers/{petra}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&ui, &app, &format!("/customers/{petra}")).await;
     assert!(html.contains("data-testid=\"sentiment-chart\""), "chart");
     assert!(html.contains("role=\"img\" aria-labelledby=\"sentiment-svg-title sentiment-svg-desc\""));
     assert!(html.contains("Die Stimmung wird besser."), "trend in words");
@@ -210,80 +151,27 @@ async fn customer_and_account_overview(b: Backend) {
     assert!(html.contains("Gut gelöst."));
     assert!(html.contains("Alles super, vielen Dank"), "feedback item");
     assert_eq!(html.matches("data-testid=\"customer-feedback\"").count(), 2);
-    assert!(
-        html.contains(&format!("href=\"/accounts/{account_id}\"")),
-        "account link"
-    );
+    assert!(html.contains(&format!("href=\"/accounts/{account_id}\"")), "account link");
     // The case page's customer card has the 360 too.
-    let side = ui
-        .get(app.url(&format!("/cases/{}", c3["id"].as_str().expect("id"))))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
-    assert!(
-        side.contains(&format!("href=\"/accounts/{account_id}\"")),
-        "account on the case page"
-    );
-    let side = ui
-        .get(app.url(&format!("/cases/{c2_id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let side = html_of(&ui, &app, &format!("/cases/{}", c3["id"].as_str().expect("id"))).await;
+    assert!(side.contains(&format!("href=\"/accounts/{account_id}\"")), "account on the case page");
+    let side = html_of(&ui, &app, &format!("/cases/{c2_id}")).await;
     assert!(side.contains("data-testid=\"side-goodwill\">Erhaltene Kulanz: 25,00 €<"));
     assert!(side.contains("data-testid=\"side-sentiment\">Die Stimmung wird besser.<"));
     // In English too.
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf")
-        .to_string();
-    let res = ui
-        .post(app.url("/settings/language"))
-        .form(&[("csrf", csrf.as_str()), ("language", "en")])
-        .send()
-        .await
-        .expect("language");
+    let csrf = csrf_of(&html);
+    let res = submit(&ui, &app, "/settings/language", &[("csrf", csrf.as_str()), ("language", "en")]).await;
     assert!(res.status().is_redirection(), "{}", res.status());
-    let en = ui
-        .get(app.url(&format!("/customers/{petra}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let en = html_of(&ui, &app, &format!("/customers/{petra}")).await;
     assert!(en.contains("Sentiment over time") && en.contains("The sentiment is improving."));
     assert!(en.contains("data-testid=\"fact-csat\">4.0 / 5"));
     assert!(en.contains("Failures in the last 12 months"));
-    let en_account = ui
-        .get(app.url(&format!("/accounts/{account_id}")))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let en_account = html_of(&ui, &app, &format!("/accounts/{account_id}")).await;
     assert!(en_account.contains("Business account") && en_account.contains("€12,000.00"));
-    let res = ui
-        .post(app.url("/settings/language"))
-        .form(&[("csrf", csrf.as_str()), ("language", "de")])
-        .send()
-        .await
-        .expect("language");
+    let res = submit(&ui, &app, "/settings/language", &[("csrf", csrf.as_str()), ("language", "de")]).await;
     assert!(res.status().is_redirection());
     // The account page.
-    let res = ui
-        .get(app.url(&format!("/accounts/{account_id}")))
-        .send()
-        .await
-        .expect("get");
+    let res = ui.get(app.url(&format!("/accounts/{account_id}"))).send().await.expect("get");
     assert_eq!(res.status(), 200);
     let html = res.text().await.expect("html");
     assert!(html.contains("Muster GmbH") && html.contains("Geschäftskunde"));
@@ -292,11 +180,7 @@ async fn customer_and_account_overview(b: Backend) {
     assert!(html.contains("data-testid=\"account-open\">2<"));
     assert!(html.contains("Zugang gesperrt"), "open case listed");
     assert!(!html.contains("Nicht im Konto"), "other customers' cases stay out");
-    let res = ui
-        .get(app.url("/accounts/0194a000-0000-7000-8000-00000000dead"))
-        .send()
-        .await
-        .expect("get");
+    let res = ui.get(app.url("/accounts/0194a000-0000-7000-8000-00000000dead")).send().await.expect("get");
     assert_eq!(res.status(), 404);
     // Signed out: to the login page.
     let res = reqwest::Client::builder()

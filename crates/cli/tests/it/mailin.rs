@@ -35,27 +35,17 @@ async fn post_mail(app: &TestApp, raw: Vec<u8>) -> reqwest::Response {
 }
 
 async fn events(app: &TestApp, case: &str) -> Vec<Value> {
-    app.get(&format!("/api/v1/cases/{case}/events"), &app.admin_token)
-        .await
-        .json::<Vec<Value>>()
-        .await
-        .expect("events")
+    app.get(&format!("/api/v1/cases/{case}/events"), &app.admin_token).await.json::<Vec<Value>>().await.expect("events")
 }
 
 async fn email_feedback(app: &TestApp) -> Vec<Value> {
-    let v: Value = app
-        .get("/api/v1/feedback?channel=email", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let v = app.get_json("/api/v1/feedback?channel=email", &app.admin_token).await;
     v["items"].as_array().expect("items").clone()
 }
 
 async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     let sink = SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(b, move |c| c.smtp.url = Some(url)).await;
+    let app = TestApp::spawn_with_smtp(b, &sink, |_| {}).await;
 
     // A complaint from a new sender: feedback through detection, a case, the attachment stored.
     let res = post_mail(&app, complaint_eml("erika@example.de", "first-1@mail.example")).await;
@@ -65,11 +55,8 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(out["attachments"], 1);
     let case = out["case_id"].as_str().expect("a case was opened").to_string();
     // The MTA delivers the same message again: taken once.
-    let again: Value = post_mail(&app, complaint_eml("erika@example.de", "first-1@mail.example"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let again: Value =
+        post_mail(&app, complaint_eml("erika@example.de", "first-1@mail.example")).await.json().await.expect("json");
     assert_eq!(again["outcome"], "duplicate", "{again}");
     let items = email_feedback(&app).await;
     assert_eq!(items.len(), 1);
@@ -81,19 +68,11 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     let ev = events(&app, &case).await;
     let listed = ev.iter().any(|e| e.to_string().contains("beleg.txt"));
     assert!(listed, "the attachment is on the timeline: {ev:?}");
-    let att: Value = app
-        .get(&format!("/api/v1/cases/{case}/attachments"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let att = app.get_json(&format!("/api/v1/cases/{case}/attachments"), &app.admin_token).await;
     assert_eq!(att[0]["filename"], "beleg.txt", "{att}");
     assert_eq!(att[0]["content_type"], "text/plain");
     let bytes = app
-        .get(
-            &format!("/api/v1/attachments/{}", att[0]["id"].as_str().expect("id")),
-            &app.admin_token,
-        )
+        .get(&format!("/api/v1/attachments/{}", att[0]["id"].as_str().expect("id")), &app.admin_token)
         .await
         .bytes()
         .await
@@ -110,21 +89,17 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(out["case_id"], case.as_str());
 
     // An agent's reply goes out with a Message-ID; the answer to it threads too.
-    let res = app
-        .post(
+    let q = app
+        .post_json(
             &format!("/api/v1/cases/{case}/replies"),
             &app.admin_token,
             json!({"body": "Ersatz ist unterwegs."}),
+            202,
         )
         .await;
-    assert_eq!(res.status(), 202);
-    let q: Value = res.json().await.expect("json");
     let mid = q["message_id"].as_str().expect("message id").to_string();
     wait_for(30, "the reply on the timeline", || async {
-        events(&app, &case)
-            .await
-            .into_iter()
-            .find(|e| e["kind"] == "message_out")
+        events(&app, &case).await.into_iter().find(|e| e["kind"] == "message_out")
     })
     .await;
     let answer = format!(
@@ -148,15 +123,9 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(again["outcome"], "duplicate", "{again}");
 
     // A case token in the subject threads without headers.
-    let token_mail = format!(
-        "From: other@example.de\r\nSubject: Nachtrag [#{}]\r\n\r\nNoch ein Foto folgt.\r\n",
-        &case[..8]
-    );
-    let out: Value = post_mail(&app, token_mail.into_bytes())
-        .await
-        .json()
-        .await
-        .expect("json");
+    let token_mail =
+        format!("From: other@example.de\r\nSubject: Nachtrag [#{}]\r\n\r\nNoch ein Foto folgt.\r\n", &case[..8]);
+    let out: Value = post_mail(&app, token_mail.into_bytes()).await.json().await.expect("json");
     assert_eq!(out["outcome"], "threaded", "{out}");
     assert_eq!(out["case_id"], case.as_str());
     assert_eq!(email_feedback(&app).await.len(), 1, "threaded mail is not new feedback");
@@ -170,14 +139,8 @@ async fn auto_replies_and_bounces_open_nothing(b: Backend) {
             format!("From: a@example.de\r\nSubject: Abwesend\r\nAuto-Submitted: auto-replied\r\n\r\n{angry}\r\n"),
             "auto_reply",
         ),
-        (
-            format!("From: b@example.de\r\nSubject: Abwesend\r\nX-Autoreply: yes\r\n\r\n{angry}\r\n"),
-            "auto_reply",
-        ),
-        (
-            format!("From: c@example.de\r\nSubject: News\r\nPrecedence: bulk\r\n\r\n{angry}\r\n"),
-            "auto_reply",
-        ),
+        (format!("From: b@example.de\r\nSubject: Abwesend\r\nX-Autoreply: yes\r\n\r\n{angry}\r\n"), "auto_reply"),
+        (format!("From: c@example.de\r\nSubject: News\r\nPrecedence: bulk\r\n\r\n{angry}\r\n"), "auto_reply"),
         (
             format!(
                 "From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered\r\nContent-Type: multipart/report; \
@@ -197,20 +160,11 @@ async fn auto_replies_and_bounces_open_nothing(b: Backend) {
         assert!(out["case_id"].is_null());
     }
     assert!(email_feedback(&app).await.is_empty());
-    let cases: Value = app
-        .get("/api/v1/cases", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let cases = app.get_json("/api/v1/cases", &app.admin_token).await;
     assert_eq!(cases["items"].as_array().expect("items").len(), 0, "{cases}");
     // Bad input: clear 4xx.
     problem(post_mail(&app, Vec::new()).await, 400).await;
-    let p = problem(
-        post_mail(&app, b"Subject: no sender\r\n\r\nHallo\r\n".to_vec()).await,
-        422,
-    )
-    .await;
+    let p = problem(post_mail(&app, b"Subject: no sender\r\n\r\nHallo\r\n".to_vec()).await, 422).await;
     assert_eq!(p["field"], "from");
     let agent = app.token_for("agent1", "agent").await;
     let res = app
@@ -224,39 +178,35 @@ async fn auto_replies_and_bounces_open_nothing(b: Backend) {
     problem(res, 403).await;
 }
 
+/// `amends --database-url URL mail ingest` with `raw` on stdin (as an MTA pipes it).
+fn mail_ingest(url: String, raw: Vec<u8>) -> tokio::task::JoinHandle<std::process::Output> {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
+            .env_remove("AMENDS_DATABASE_URL")
+            .env("AMENDS_LOG", "warn")
+            .args(["--database-url", &url, "mail", "ingest"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child.stdin.take().expect("stdin").write_all(&raw).expect("write");
+        child.wait_with_output().expect("run")
+    })
+}
+
 async fn mail_ingest_from_the_command_line(b: Backend) {
     let db = TestDb::new(b).await;
-    let run = |input: Vec<u8>| {
-        let url = db.url.clone();
-        tokio::task::spawn_blocking(move || {
-            use std::io::Write;
-            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
-                .env_remove("AMENDS_DATABASE_URL")
-                .env("AMENDS_LOG", "warn")
-                .args(["--database-url", &url, "mail", "ingest"])
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawn");
-            child.stdin.take().expect("stdin").write_all(&input).expect("write");
-            child.wait_with_output().expect("run")
-        })
-    };
-    let out = run(complaint_eml("cli@example.de", "cli-1@mail.example"))
-        .await
-        .expect("join");
+    let run = |input: Vec<u8>| mail_ingest(db.url.clone(), input);
+    let out = run(complaint_eml("cli@example.de", "cli-1@mail.example")).await.expect("join");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("feedback"), "{stdout}");
     assert!(stdout.contains("case"), "{stdout}");
     let out = run(b"\r\n".to_vec()).await.expect("join");
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("empty"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// A plain-text mail with `body` and `parts` attachments.
@@ -294,31 +244,12 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     // Through the MTA pipe, `amends mail ingest`.
     let url = app.db_url();
     let raw = long_eml("lang@example.de", "long-1@mail.example", "", &body, 0);
-    let out = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
-            .env_remove("AMENDS_DATABASE_URL")
-            .env("AMENDS_LOG", "warn")
-            .args(["--database-url", &url, "mail", "ingest"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child.stdin.take().expect("stdin").write_all(&raw).expect("write");
-        child.wait_with_output().expect("run")
-    })
-    .await
-    .expect("join");
+    let out = mail_ingest(url, raw).await.expect("join");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let items = email_feedback(&app).await;
     assert_eq!(items.len(), 1, "{stdout}");
-    assert_eq!(
-        items[0]["text"].as_str(),
-        Some(whole.as_str()),
-        "the whole text is kept"
-    );
+    assert_eq!(items[0]["text"].as_str(), Some(whole.as_str()), "the whole text is kept");
     assert_eq!(items[0]["sentiment"]["label"], "negative");
     let case = items[0]["case_id"].as_str().expect("a case was opened").to_string();
     let c = app.get_json(&format!("/api/v1/cases/{case}"), &app.admin_token).await;
@@ -328,13 +259,7 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     let reply = format!("{body} (Antwort)");
     let res = post_mail(
         &app,
-        long_eml(
-            "lang@example.de",
-            "long-2@mail.example",
-            "In-Reply-To: <long-1@mail.example>\r\n",
-            &reply,
-            0,
-        ),
+        long_eml("lang@example.de", "long-2@mail.example", "In-Reply-To: <long-1@mail.example>\r\n", &reply, 0),
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -351,13 +276,7 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     // 150 attachments: the mail is taken, 20 stored, the source says how many.
     let res = post_mail(
         &app,
-        long_eml(
-            "anhang@example.de",
-            "many-1@mail.example",
-            "",
-            "Die Vase ist kaputt, ich kündige!",
-            150,
-        ),
+        long_eml("anhang@example.de", "many-1@mail.example", "", "Die Vase ist kaputt, ich kündige!", 150),
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -365,10 +284,7 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     assert_eq!(out["outcome"], "feedback", "{out}");
     assert_eq!(out["attachments"], 20, "{out}");
     let items = email_feedback(&app).await;
-    let many = items
-        .iter()
-        .find(|f| f["source"]["from"] == "anhang@example.de")
-        .expect("feedback with attachments");
+    let many = items.iter().find(|f| f["source"]["from"] == "anhang@example.de").expect("feedback with attachments");
     assert_eq!(many["source"]["attachments_total"], 150, "{many}");
     assert!(many["source"].to_string().len() <= 8 * 1024);
 }

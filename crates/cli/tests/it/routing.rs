@@ -4,18 +4,8 @@
 //! paths that route (API, feedback) and the one that does not (incident
 //! fan-out), concurrent creation, and Settings → Users in the UI.
 
-use crate::support::{Backend, TestApp, create_user, problem};
+use crate::support::{Backend, TestApp, create_user, csrf_of, html_of, post_form, problem, submit};
 use serde_json::{Value, json};
-
-async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.client
-        .put(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("put")
-}
 
 async fn json_of(res: reqwest::Response) -> Value {
     res.json().await.expect("json")
@@ -31,11 +21,7 @@ fn assignee(case: &Value) -> Option<String> {
 }
 
 async fn routing_event(app: &TestApp, case_id: &str) -> Option<Value> {
-    let events = json_of(
-        app.get(&format!("/api/v1/cases/{case_id}/events"), &app.admin_token)
-            .await,
-    )
-    .await;
+    let events = json_of(app.get(&format!("/api/v1/cases/{case_id}/events"), &app.admin_token).await).await;
     events
         .as_array()
         .expect("array")
@@ -53,74 +39,36 @@ async fn profiles_pick_and_paths(b: Backend) {
     let lead = app.token_for("lead1", "lead").await;
 
     // Leads read, agents do not; off by default, nobody has a profile.
-    problem(app.get("/api/v1/routing", &agent).await, 403).await;
+    app.get_problem("/api/v1/routing", &agent, 403).await;
     let r = json_of(app.get("/api/v1/routing", &lead).await).await;
     assert_eq!(r["enabled"], false);
     assert!(r["skills"].as_array().expect("skills").iter().any(|s| s == "billing"));
-    assert!(
-        r["agents"]
-            .as_array()
-            .expect("agents")
-            .iter()
-            .all(|a| a["profile"].is_null())
-    );
+    assert!(r["agents"].as_array().expect("agents").iter().all(|a| a["profile"].is_null()));
 
     // Bad input names the field; only admins set profiles.
     let path = |u: &str| format!("/api/v1/routing/agents/{u}");
     let good = json!({"languages": ["de"], "skills": ["billing"], "available": true, "max_open": 2});
-    problem(put(&app, &path(&anna), &lead, good.clone()).await, 403).await;
+    problem(app.put(&path(&anna), &lead, good.clone()).await, 403).await;
     for (body, field) in [
-        (
-            json!({"languages": ["fr"], "available": true, "max_open": 2}),
-            "languages",
-        ),
+        (json!({"languages": ["fr"], "available": true, "max_open": 2}), "languages"),
         (json!({"languages": [], "available": true, "max_open": 2}), "languages"),
-        (
-            json!({"languages": ["de"], "skills": ["cooking"], "available": true, "max_open": 2}),
-            "skills",
-        ),
-        (
-            json!({"languages": ["de"], "tiers": ["gold"], "available": true, "max_open": 2}),
-            "tiers",
-        ),
-        (
-            json!({"languages": ["de"], "available": true, "max_open": 0}),
-            "max_open",
-        ),
-        (
-            json!({"languages": ["de"], "available": true, "max_open": 2, "colour": "red"}),
-            "colour",
-        ),
+        (json!({"languages": ["de"], "skills": ["cooking"], "available": true, "max_open": 2}), "skills"),
+        (json!({"languages": ["de"], "tiers": ["gold"], "available": true, "max_open": 2}), "tiers"),
+        (json!({"languages": ["de"], "available": true, "max_open": 0}), "max_open"),
+        (json!({"languages": ["de"], "available": true, "max_open": 2, "colour": "red"}), "colour"),
     ] {
-        let p = problem(put(&app, &path(&anna), &app.admin_token, body).await, 422).await;
+        let p = problem(app.put(&path(&anna), &app.admin_token, body).await, 422).await;
         assert_eq!(p["field"], field, "{p}");
     }
-    problem(
-        put(
-            &app,
-            &path("0194a000-0000-7000-8000-00000000dead"),
-            &app.admin_token,
-            good.clone(),
-        )
-        .await,
-        404,
-    )
-    .await;
+    problem(app.put(&path("0194a000-0000-7000-8000-00000000dead"), &app.admin_token, good.clone()).await, 404).await;
     // anna: German, billing, at most 2; ben: German and English, no skills;
     // emma: English, premium only.
-    let a = json_of(put(&app, &path(&anna), &app.admin_token, good).await).await;
+    let a = json_of(app.put(&path(&anna), &app.admin_token, good).await).await;
     assert_eq!(a["profile"]["skills"], json!(["billing"]));
     assert_eq!(a["profile"]["tiers"], Value::Null);
-    put(
-        &app,
-        &path(&ben),
-        &app.admin_token,
-        json!({"languages": ["en", "de"], "available": true, "max_open": 10}),
-    )
-    .await;
+    app.put(&path(&ben), &app.admin_token, json!({"languages": ["en", "de"], "available": true, "max_open": 10})).await;
     let e = json_of(
-        put(
-            &app,
+        app.put(
             &path(&emma),
             &app.admin_token,
             json!({"languages": ["en"], "tiers": ["premium"], "available": true, "max_open": 10}),
@@ -139,8 +87,8 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert!(routing_event(&app, c["id"].as_str().expect("id")).await.is_none());
 
     // On (admins only).
-    problem(put(&app, "/api/v1/routing", &lead, json!({"enabled": true})).await, 403).await;
-    let r = json_of(put(&app, "/api/v1/routing", &app.admin_token, json!({"enabled": true})).await).await;
+    problem(app.put("/api/v1/routing", &lead, json!({"enabled": true})).await, 403).await;
+    let r = json_of(app.put("/api/v1/routing", &app.admin_token, json!({"enabled": true})).await).await;
     assert_eq!(r["enabled"], true);
 
     // A billing case goes to anna (skill), with the reason on the timeline.
@@ -153,25 +101,9 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert_eq!(ev["data"]["routing"]["skills"], json!(["billing"]));
     assert_eq!(ev["data"]["routing"]["language"], "de");
     assert_eq!(ev["data"]["routing"]["open_load"], 0);
-    assert!(
-        ev["data"]["explanation"]
-            .as_str()
-            .expect("text")
-            .contains("skills billing")
-    );
-    let audit = json_of(
-        app.get(&format!("/api/v1/audit?entity=case&entity_id={c1_id}"), &lead)
-            .await,
-    )
-    .await;
-    assert!(
-        audit
-            .as_array()
-            .expect("audit")
-            .iter()
-            .any(|a| a["action"] == "case.route"),
-        "{audit}"
-    );
+    assert!(ev["data"]["explanation"].as_str().expect("text").contains("skills billing"));
+    let audit = json_of(app.get(&format!("/api/v1/audit?entity=case&entity_id={c1_id}"), &lead).await).await;
+    assert!(audit.as_array().expect("audit").iter().any(|a| a["action"] == "case.route"), "{audit}");
 
     // No matching skill: the least loaded (ben has none, anna one).
     let c2 = case_for(&app, &de, "Paket nicht angekommen").await;
@@ -179,9 +111,7 @@ async fn profiles_pick_and_paths(b: Backend) {
     // Equal loads (1 and 1): round-robin after ben → anna.
     let c3 = case_for(&app, &de, "Allgemeine Frage").await;
     assert_eq!(assignee(&c3).as_deref(), Some(anna.as_str()));
-    let ev = routing_event(&app, c3["id"].as_str().expect("id"))
-        .await
-        .expect("event");
+    let ev = routing_event(&app, c3["id"].as_str().expect("id")).await.expect("event");
     assert_eq!(ev["data"]["routing"]["tied"], 2);
     // anna is full (2 of 2): billing goes to ben now.
     let c4 = case_for(&app, &de, "Rechnung falsch").await;
@@ -190,20 +120,11 @@ async fn profiles_pick_and_paths(b: Backend) {
     let en_premium = app.customer("CRM-ENP", "en", "premium").await;
     let c5 = case_for(&app, &en_premium, "Late delivery").await;
     assert_eq!(assignee(&c5).as_deref(), Some(emma.as_str()));
-    let ev = routing_event(&app, c5["id"].as_str().expect("id"))
-        .await
-        .expect("event");
+    let ev = routing_event(&app, c5["id"].as_str().expect("id")).await.expect("event");
     assert_eq!(ev["data"]["routing"]["tier"], "premium");
     // Closing a case frees capacity: anna takes billing again.
     for to in ["in_progress", "resolved"] {
-        let res = app
-            .post(
-                &format!("/api/v1/cases/{c1_id}/transitions"),
-                &app.admin_token,
-                json!({"to": to}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
+        app.post_expect(&format!("/api/v1/cases/{c1_id}/transitions"), &app.admin_token, json!({"to": to}), 200).await;
     }
     let c6 = case_for(&app, &de, "Lastschrift doppelt").await;
     assert_eq!(assignee(&c6).as_deref(), Some(anna.as_str()));
@@ -220,43 +141,33 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert!(routing_event(&app, c7["id"].as_str().expect("id")).await.is_none());
 
     // Nobody eligible (English standard: ben away, emma premium only): unassigned.
-    put(
-        &app,
-        &path(&ben),
-        &app.admin_token,
-        json!({"languages": ["en", "de"], "available": false, "max_open": 10}),
-    )
-    .await;
+    app.put(&path(&ben), &app.admin_token, json!({"languages": ["en", "de"], "available": false, "max_open": 10}))
+        .await;
     let en = app.customer("CRM-EN", "en", "standard").await;
     let c8 = case_for(&app, &en, "Question").await;
     assert_eq!(assignee(&c8), None);
     let unassigned = json_of(app.get("/api/v1/cases?assignee=none&state=open", &agent).await).await;
     assert!(
-        unassigned["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .any(|c| c["id"] == c8["id"]),
+        unassigned["items"].as_array().expect("items").iter().any(|c| c["id"] == c8["id"]),
         "in the unassigned view"
     );
 
     // Feedback that opens a case is routed too (anna gets room for it).
-    put(
-        &app,
+    app.put(
         &path(&anna),
         &app.admin_token,
         json!({"languages": ["de"], "skills": ["billing"], "available": true, "max_open": 10}),
     )
     .await;
     let res = app
-        .post(
+        .post_expect(
             "/api/v1/feedback",
             &agent,
             json!({"customer_email": "neu@example.de", "channel": "email", "rating": 1, "language": "de",
                 "text": "Die Rechnung ist falsch, zweimal abgebucht!"}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
     let f = json_of(res).await;
     let fc = f["case_id"].as_str().expect("feedback opened a case");
     let fcase = json_of(app.get(&format!("/api/v1/cases/{fc}"), &agent).await).await;
@@ -279,21 +190,12 @@ async fn profiles_pick_and_paths(b: Backend) {
     let out = json_of(res).await;
     let mc = out["case_id"].as_str().expect("the mail opened a case");
     let mcase = json_of(app.get(&format!("/api/v1/cases/{mc}"), &agent).await).await;
-    assert_eq!(
-        assignee(&mcase).as_deref(),
-        Some(anna.as_str()),
-        "the only German agent available"
-    );
+    assert_eq!(assignee(&mcase).as_deref(), Some(anna.as_str()), "the only German agent available");
     assert!(routing_event(&app, mc).await.is_some());
 
     // Incident fan-out opens cases in bulk: not routed.
-    put(
-        &app,
-        &path(&ben),
-        &app.admin_token,
-        json!({"languages": ["en", "de"], "available": true, "max_open": 100}),
-    )
-    .await;
+    app.put(&path(&ben), &app.admin_token, json!({"languages": ["en", "de"], "available": true, "max_open": 100}))
+        .await;
     let inc = json_of(
         app.post(
             "/api/v1/incidents",
@@ -330,26 +232,22 @@ async fn concurrent_cases_spread_evenly(b: Backend) {
     let mut ids = Vec::new();
     for name in ["a1", "a2", "a3"] {
         let id = create_user(&app.store, name, "agent").await.to_string();
-        let res = put(
-            &app,
-            &format!("/api/v1/routing/agents/{id}"),
-            &app.admin_token,
-            json!({"languages": ["de"], "available": true, "max_open": 50}),
-        )
-        .await;
+        let res = app
+            .put(
+                &format!("/api/v1/routing/agents/{id}"),
+                &app.admin_token,
+                json!({"languages": ["de"], "available": true, "max_open": 50}),
+            )
+            .await;
         assert_eq!(res.status(), 200);
         ids.push(id);
     }
-    put(&app, "/api/v1/routing", &app.admin_token, json!({"enabled": true})).await;
+    app.put("/api/v1/routing", &app.admin_token, json!({"enabled": true})).await;
     let cust = app.customer("CRM-C", "de", "standard").await;
     let mut tasks = Vec::new();
     for i in 0..9 {
-        let (client, url, token, cust) = (
-            app.client.clone(),
-            app.url("/api/v1/cases"),
-            app.admin_token.clone(),
-            cust.clone(),
-        );
+        let (client, url, token, cust) =
+            (app.client.clone(), app.url("/api/v1/cases"), app.admin_token.clone(), cust.clone());
         tasks.push(tokio::spawn(async move {
             let res = client
                 .post(url)
@@ -381,14 +279,6 @@ async fn concurrent_cases_spread_evenly(b: Backend) {
     assert!(r["last_user_id"].is_string());
 }
 
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf in page")
-        .to_string()
-}
-
 async fn settings_page_and_case_timeline(b: Backend) {
     let app = TestApp::spawn(b).await;
     let anna = create_user(&app.store, "anna", "agent").await.to_string();
@@ -398,156 +288,96 @@ async fn settings_page_and_case_timeline(b: Backend) {
     // Agents may not open the page or the form, nor post.
     let res = agent.get(app.url("/settings/users")).send().await.expect("get");
     assert_eq!(res.status(), 403);
-    let res = agent
-        .get(app.url(&format!("/settings/users/{anna}/routing")))
-        .send()
-        .await
-        .expect("get");
+    let res = agent.get(app.url(&format!("/settings/users/{anna}/routing"))).send().await.expect("get");
     assert_eq!(res.status(), 403);
 
     // The users page lists everyone's routing and the switch.
-    let html = admin
-        .get(app.url("/settings/users"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&admin, &app, "/settings/users").await;
     assert!(html.contains("Verteilung neuer Fälle"), "German page");
     assert!(html.contains("Die Verteilung ist ausgeschaltet"));
     assert!(html.contains(&format!("/settings/users/{anna}/routing")));
     let csrf = csrf_of(&html);
-    let res = agent
-        .post(app.url("/settings/routing"))
-        .form(&[("csrf", csrf.as_str()), ("enabled", "true")])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status(), 403);
-    let res = admin
-        .post(app.url("/settings/routing"))
-        .form(&[("csrf", csrf.as_str()), ("enabled", "true")])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status(), 303);
+    assert_eq!(
+        post_form(&agent, &app, "/settings/routing", &[("csrf", csrf.as_str()), ("enabled", "true")]).await.0,
+        403
+    );
+    assert_eq!(
+        post_form(&admin, &app, "/settings/routing", &[("csrf", csrf.as_str()), ("enabled", "true")]).await.0,
+        303
+    );
 
     // The form: errors next to the field, input kept.
     let form_path = format!("/settings/users/{anna}/routing");
-    let html = admin
-        .get(app.url(&form_path))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
-    assert!(
-        html.contains("name=\"languages\" value=\"de\" checked"),
-        "user's language preset: {html}"
-    );
-    let res = admin
-        .post(app.url(&form_path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("skills", "billing"),
-            ("tiers_mode", "all"),
-            ("max_open", "zwei"),
-        ])
-        .send()
-        .await
-        .expect("post");
+    let html = html_of(&admin, &app, &form_path).await;
+    assert!(html.contains("name=\"languages\" value=\"de\" checked"), "user's language preset: {html}");
+    let res = submit(
+        &admin,
+        &app,
+        &form_path,
+        &[("csrf", csrf.as_str()), ("skills", "billing"), ("tiers_mode", "all"), ("max_open", "zwei")],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("html");
-    assert!(
-        html.contains("id=\"max_open-error\""),
-        "max_open error next to the field"
-    );
+    assert!(html.contains("id=\"max_open-error\""), "max_open error next to the field");
     assert!(html.contains("name=\"skills\" value=\"billing\" checked"), "input kept");
-    let res = admin
-        .post(app.url(&form_path))
-        .form(&[("csrf", csrf.as_str()), ("tiers_mode", "all"), ("max_open", "3")])
-        .send()
-        .await
-        .expect("post");
+    let res =
+        submit(&admin, &app, &form_path, &[("csrf", csrf.as_str()), ("tiers_mode", "all"), ("max_open", "3")]).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("html");
     assert!(html.contains("id=\"languages-error\""), "languages error");
     assert!(html.contains("Wählen Sie mindestens eine Sprache."));
-    let res = admin
-        .post(app.url(&form_path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("languages", "de"),
-            ("skills", "billing"),
-            ("skills", "delivery"),
-            ("tiers_mode", "some"),
-            ("tiers", "standard"),
-            ("tiers", "premium"),
-            ("available", "on"),
-            ("max_open", "3"),
-        ])
-        .send()
+    assert_eq!(
+        post_form(
+            &admin,
+            &app,
+            &form_path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("languages", "de"),
+                ("skills", "billing"),
+                ("skills", "delivery"),
+                ("tiers_mode", "some"),
+                ("tiers", "standard"),
+                ("tiers", "premium"),
+                ("available", "on"),
+                ("max_open", "3"),
+            ]
+        )
         .await
-        .expect("post");
-    assert_eq!(res.status(), 303);
-    let a = json_of(
-        app.get(&format!("/api/v1/routing/agents/{anna}"), &app.admin_token)
-            .await,
-    )
-    .await;
+        .0,
+        303
+    );
+    let a = json_of(app.get(&format!("/api/v1/routing/agents/{anna}"), &app.admin_token).await).await;
     assert_eq!(a["profile"]["skills"], json!(["billing", "delivery"]));
     assert_eq!(a["profile"]["tiers"], json!(["standard", "premium"]));
     assert_eq!(a["profile"]["available"], true);
     assert_eq!(a["profile"]["max_open"], 3);
 
     // The new-case form offers routing (preselected while it is on).
-    let html = admin
-        .get(app.url("/cases/new"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
-    assert!(
-        html.contains("<option value=\"routing\" selected>"),
-        "routing preselected"
-    );
+    let html = html_of(&admin, &app, "/cases/new").await;
+    assert!(html.contains("<option value=\"routing\" selected>"), "routing preselected");
     app.customer("CRM-FORM", "de", "standard").await;
-    let res = admin
-        .post(app.url("/cases/new"))
-        .form(&[
+    // The same case through the new-case form, assigned as `assign` says.
+    let new_case = |assign| {
+        let form = [
             ("csrf", csrf.as_str()),
             ("customer", "CRM-FORM"),
             ("subject", "Lastschrift doppelt"),
-            ("description", ""),
             ("channel", "phone"),
             ("priority", "normal"),
-            ("assign", "routing"),
-        ])
-        .send()
-        .await
-        .expect("post");
+            ("assign", assign),
+        ];
+        let (admin, app) = (&admin, &app);
+        async move { submit(admin, app, "/cases/new", &form).await }
+    };
+    let res = new_case("routing").await;
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().expect("location").to_string();
     let routed = json_of(app.get(&format!("/api/v1{location}"), &app.admin_token).await).await;
     assert_eq!(assignee(&routed).as_deref(), Some(anna.as_str()), "manual form routed");
     // "me" keeps the old behaviour: the creator takes it.
-    let res = admin
-        .post(app.url("/cases/new"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("customer", "CRM-FORM"),
-            ("subject", "Lastschrift doppelt"),
-            ("channel", "phone"),
-            ("priority", "normal"),
-            ("assign", "me"),
-        ])
-        .send()
-        .await
-        .expect("post");
+    let res = new_case("me").await;
     let location = res.headers()["location"].to_str().expect("location").to_string();
     let mine = json_of(app.get(&format!("/api/v1{location}"), &app.admin_token).await).await;
     assert_eq!(mine["assignee"]["name"], "admin (test)");
@@ -556,14 +386,7 @@ async fn settings_page_and_case_timeline(b: Backend) {
     let cust = app.customer("CRM-UI", "de", "standard").await;
     let c = app.case(&cust, "Rechnung doppelt").await;
     assert_eq!(assignee(&c).as_deref(), Some(anna.as_str()));
-    let html = agent
-        .get(app.url(&format!("/cases/{}", c["id"].as_str().expect("id"))))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = html_of(&agent, &app, &format!("/cases/{}", c["id"].as_str().expect("id"))).await;
     let reason = html
         .split("data-testid=\"routing-reason\">")
         .nth(1)
@@ -573,8 +396,4 @@ async fn settings_page_and_case_timeline(b: Backend) {
     assert!(reason.contains("spricht de") && reason.contains("Rechnung"), "{reason}");
 }
 
-crate::both_backends!(
-    profiles_pick_and_paths,
-    concurrent_cases_spread_evenly,
-    settings_page_and_case_timeline,
-);
+crate::both_backends!(profiles_pick_and_paths, concurrent_cases_spread_evenly, settings_page_and_case_timeline,);

@@ -14,36 +14,22 @@ async fn search(app: &TestApp, token: &str, q: &str) -> Value {
 
 /// `s` percent-encoded for a query string.
 fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 fn ids(v: &Value, kind: &str) -> Vec<String> {
-    v[kind]
-        .as_array()
-        .expect(kind)
-        .iter()
-        .map(|x| x["id"].as_str().expect("id").to_string())
-        .collect()
+    v[kind].as_array().expect(kind).iter().map(|x| x["id"].as_str().expect("id").to_string()).collect()
 }
 
 async fn named_customer(app: &TestApp, name: &str, email: &str) -> String {
-    let res = app
-        .post(
+    let v = app
+        .post_json(
             "/api/v1/customers",
             &app.admin_token,
             json!({"name": name, "email": email, "language": "de", "tier": "standard"}),
+            201,
         )
         .await;
-    assert_eq!(res.status(), 201);
-    let v: Value = res.json().await.expect("json");
     v["id"].as_str().expect("id").to_string()
 }
 
@@ -56,27 +42,22 @@ async fn finds_every_kind(b: Backend) {
     let case = app.case(&anna, "Rückruf gewünscht").await;
     let case_id = case["id"].as_str().expect("id").to_string();
     let other_case = app.case(&other, "Paket beschädigt").await;
-    let note = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/notes"),
-            &agent,
-            json!({"body": "Kundin meldet eine defekte Kaffeemaschine, Seriennummer XK-4411"}),
-        )
-        .await;
-    assert_eq!(note.status(), 201);
-    let res = app
-        .post("/api/v1/accounts", &agent, json!({"name": "Schulz Logistik GmbH"}))
-        .await;
-    assert_eq!(res.status(), 201);
-    let res = app
-        .post(
-            "/api/v1/solutions",
-            &agent,
-            json!({"title": "Rückerstattung beantragen", "body": "So beantragen Sie eine Rückerstattung.",
+    app.post_expect(
+        &format!("/api/v1/cases/{case_id}/notes"),
+        &agent,
+        json!({"body": "Kundin meldet eine defekte Kaffeemaschine, Seriennummer XK-4411"}),
+        201,
+    )
+    .await;
+    app.post_expect("/api/v1/accounts", &agent, json!({"name": "Schulz Logistik GmbH"}), 201).await;
+    app.post_expect(
+        "/api/v1/solutions",
+        &agent,
+        json!({"title": "Rückerstattung beantragen", "body": "So beantragen Sie eine Rückerstattung.",
                 "language": "de", "tags": ["billing"], "public": true}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+        201,
+    )
+    .await;
 
     // A case by a word of its note (right after the write), by a word
     // prefix, by its subject and by its reference; not the other case.
@@ -93,10 +74,7 @@ async fn finds_every_kind(b: Backend) {
     let v = search(&app, &agent, &case_id).await;
     assert_eq!(ids(&v, "cases"), vec![case_id.clone()]);
     let v = search(&app, &agent, "Paket").await;
-    assert_eq!(
-        ids(&v, "cases"),
-        vec![other_case["id"].as_str().expect("id").to_string()]
-    );
+    assert_eq!(ids(&v, "cases"), vec![other_case["id"].as_str().expect("id").to_string()]);
 
     // Customers by any part of the name, any case; accounts too.
     let v = search(&app, &agent, "schulz").await;
@@ -137,17 +115,10 @@ async fn finds_every_kind(b: Backend) {
     assert_eq!(problem(res, 422).await["field"], "q");
 
     // Signed in only; every role may search.
-    let res = reqwest::Client::new()
-        .get(app.url("/api/v1/search?q=schulz"))
-        .send()
-        .await
-        .expect("send");
+    let res = reqwest::Client::new().get(app.url("/api/v1/search?q=schulz")).send().await.expect("send");
     assert_eq!(res.status(), 401);
     let lead = app.token_for("lead1", "lead").await;
-    assert_eq!(
-        ids(&search(&app, &lead, "Kaffeemaschine").await, "cases"),
-        vec![case_id.clone()]
-    );
+    assert_eq!(ids(&search(&app, &lead, "Kaffeemaschine").await, "cases"), vec![case_id.clone()]);
 
     // The page: grouped results that link to the pages, in both languages.
     let client = app.signed_in("admin").await;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 async fn policies_with_business_hours_set_due_dates(b: Backend) {
     let app = TestApp::spawn(b).await;
     let tok = app.admin_token.clone();
-    let list: Value = app.get("/api/v1/sla-policies", &tok).await.json().await.expect("json");
+    let list = app.get_json("/api/v1/sla-policies", &tok).await;
     assert_eq!(list.as_array().map(Vec::len), Some(12));
     assert!(list.as_array().expect("array").iter().all(|p| p["source"] == "default"));
 
@@ -28,14 +28,8 @@ async fn policies_with_business_hours_set_due_dates(b: Backend) {
     // Monday 23 Nov 2026, 09:00 UTC = 10:00 in Berlin.
     let cust = app.customer("CRM-1", "de", "standard").await;
     let case = app.case(&cust, "Rechnung falsch").await;
-    assert_eq!(
-        case["first_response_due_at"], "2026-11-23T11:00:00Z",
-        "10:00 + 2 open hours, Berlin"
-    );
-    assert_eq!(
-        case["resolution_due_at"], "2026-11-24T09:00:00Z",
-        "7 h on Monday + 1 h on Tuesday"
-    );
+    assert_eq!(case["first_response_due_at"], "2026-11-23T11:00:00Z", "10:00 + 2 open hours, Berlin");
+    assert_eq!(case["resolution_due_at"], "2026-11-24T09:00:00Z", "7 h on Monday + 1 h on Tuesday");
 
     // Bad input: named fields, nothing changed.
     let mut bad_tz = office.clone();
@@ -62,25 +56,18 @@ async fn policies_with_business_hours_set_due_dates(b: Backend) {
     .await;
     assert!(p["detail"].as_str().unwrap_or_default().contains("overlap"), "{p}");
     let p = problem(
-        put(
-            "/api/v1/sla-policies/standard/high",
-            json!({"first_response_minutes": 600, "resolution_minutes": 120}),
-        )
-        .await,
+        put("/api/v1/sla-policies/standard/high", json!({"first_response_minutes": 600, "resolution_minutes": 120}))
+            .await,
         422,
     )
     .await;
     assert_eq!(p["field"], "first_response_minutes");
     problem(
-        put(
-            "/api/v1/sla-policies/gold/high",
-            json!({"first_response_minutes": 1, "resolution_minutes": 2}),
-        )
-        .await,
+        put("/api/v1/sla-policies/gold/high", json!({"first_response_minutes": 1, "resolution_minutes": 2})).await,
         422,
     )
     .await;
-    let list: Value = app.get("/api/v1/sla-policies", &tok).await.json().await.expect("json");
+    let list = app.get_json("/api/v1/sla-policies", &tok).await;
     let high = list
         .as_array()
         .expect("array")
@@ -92,15 +79,13 @@ async fn policies_with_business_hours_set_due_dates(b: Backend) {
 
     // Only admins set policies.
     let agent = app.token_for("agent1", "agent").await;
-    let res = app
-        .client
-        .put(app.url("/api/v1/sla-policies/standard/low"))
-        .bearer_auth(&agent)
-        .json(&json!({"first_response_minutes": 60, "resolution_minutes": 120}))
-        .send()
-        .await
-        .expect("put");
-    assert_eq!(res.status(), 403);
+    app.put_expect(
+        "/api/v1/sla-policies/standard/low",
+        &agent,
+        json!({"first_response_minutes": 60, "resolution_minutes": 120}),
+        403,
+    )
+    .await;
 }
 
 async fn the_sweep_warns_then_escalates_once(b: Backend) {
@@ -108,47 +93,26 @@ async fn the_sweep_warns_then_escalates_once(b: Backend) {
     let cust = app.customer("CRM-2", "de", "enterprise").await;
     let case = app.case(&cust, "Portal down").await;
     let id = case["id"].as_str().expect("id").to_string();
-    assert_eq!(
-        case["first_response_due_at"], "2026-11-23T11:00:00Z",
-        "enterprise/normal: 2 h"
-    );
+    assert_eq!(case["first_response_due_at"], "2026-11-23T11:00:00Z", "enterprise/normal: 2 h");
     let events = |app: &TestApp| {
         let url = format!("/api/v1/cases/{id}/events");
         let req = app.client.get(app.url(&url)).bearer_auth(&app.admin_token);
-        async move {
-            req.send()
-                .await
-                .expect("events")
-                .json::<Vec<Value>>()
-                .await
-                .expect("json")
-        }
+        async move { req.send().await.expect("events").json::<Vec<Value>>().await.expect("json") }
     };
     // 70 minutes before due: nothing yet. 50 minutes before: a warning.
     app.clock.advance(chrono::Duration::minutes(50));
     app.clock.advance(chrono::Duration::minutes(20));
     crate::support::wait_for(30, "SLA warning", || async {
-        events(&app)
-            .await
-            .into_iter()
-            .find(|e| e["kind"] == "sla" && e["data"]["what"] == "warning")
+        events(&app).await.into_iter().find(|e| e["kind"] == "sla" && e["data"]["what"] == "warning")
     })
     .await;
     // Past due: escalated once, priority raised, lead flag set.
     app.clock.advance(chrono::Duration::hours(1));
     crate::support::wait_for(30, "SLA breach", || async {
-        events(&app)
-            .await
-            .into_iter()
-            .find(|e| e["kind"] == "sla" && e["data"]["what"] == "breached")
+        events(&app).await.into_iter().find(|e| e["kind"] == "sla" && e["data"]["what"] == "breached")
     })
     .await;
-    let got: Value = app
-        .get(&format!("/api/v1/cases/{id}"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let got = app.get_json(&format!("/api/v1/cases/{id}"), &app.admin_token).await;
     assert_eq!(got["priority"], "high", "normal → high on breach");
     app.clock.advance(chrono::Duration::minutes(2));
     // Give the next minute's sweep time to run, then count: still one of each.
@@ -180,23 +144,14 @@ async fn attainment_is_reported_per_policy_and_agent(b: Backend) {
     to(&a, "acknowledged").await;
     app.clock.advance(chrono::Duration::hours(9)); // standard/normal: first response within 8 h
     to(&b2, "acknowledged").await;
-    let r: Value = app
-        .get("/api/v1/reports/sla?from=2026-11-01T00:00:00Z", &tok)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let r = app.get_json("/api/v1/reports/sla?from=2026-11-01T00:00:00Z", &tok).await;
     assert_eq!(r["total"]["cases"], 3);
     // All three first responses are judged now (two given, one overdue); one was in time.
     assert_eq!(r["total"]["first_response_met"], 1);
     assert_eq!(r["total"]["first_response_due"], 3);
     // (The sweep may already have raised the overdue case to high priority.)
-    let by_policy: i64 = r["by_policy"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .map(|p| p["cases"].as_i64().unwrap_or(0))
-        .sum();
+    let by_policy: i64 =
+        r["by_policy"].as_array().expect("rows").iter().map(|p| p["cases"].as_i64().unwrap_or(0)).sum();
     assert_eq!(by_policy, 3);
     assert!(
         r["by_policy"]
@@ -205,12 +160,7 @@ async fn attainment_is_reported_per_policy_and_agent(b: Backend) {
             .iter()
             .all(|p| p["label"].as_str().unwrap_or_default().starts_with("standard/"))
     );
-    let bad = app
-        .get(
-            "/api/v1/reports/sla?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z",
-            &tok,
-        )
-        .await;
+    let bad = app.get("/api/v1/reports/sla?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z", &tok).await;
     assert_eq!(problem(bad, 422).await["field"], "to");
     let agent = app.token_for("agent1", "agent").await;
     assert_eq!(app.get("/api/v1/reports/sla", &agent).await.status(), 403);

@@ -56,11 +56,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("amends-test-{tag}"));
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                TestDb {
-                    url: format!("sqlite://{}", dir.join("amends.db").display()),
-                    pg_name: None,
-                    dir: Some(dir),
-                }
+                TestDb { url: format!("sqlite://{}", dir.join("amends.db").display()), pg_name: None, dir: Some(dir) }
             }
             Backend::Postgres => {
                 let admin = pg_admin_url();
@@ -73,11 +69,7 @@ impl TestDb {
                     .await
                     .expect("create test database");
                 let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
-                TestDb {
-                    url: format!("{base}/{name}"),
-                    pg_name: Some(name),
-                    dir: None,
-                }
+                TestDb { url: format!("{base}/{name}"), pg_name: Some(name), dir: None }
             }
         }
     }
@@ -118,9 +110,7 @@ impl Drop for TestDb {
 
 /// The fixed "now" of tests.
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0)
-        .single()
-        .expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).single().expect("valid time")
 }
 
 /// A running app on port 0 with its own database and an admin token.
@@ -153,27 +143,26 @@ impl TestApp {
             ..Config::default()
         };
         configure(&mut config);
-        let app = Application::build_with_store(config, clock.clone(), store.clone())
-            .await
-            .expect("build app");
+        let app = Application::build_with_store(config, clock.clone(), store.clone()).await.expect("build app");
         let base = format!("http://{}", app.local_addr());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run(async move {
             let _ = rx.await;
         }));
         let admin = create_user(&store, "admin", "admin").await;
-        let (_, admin_token) = amends_app::service::create_token(&store, t0(), admin, "test", None)
-            .await
-            .expect("token");
-        TestApp {
-            base,
-            client: reqwest::Client::new(),
-            store,
-            clock,
-            admin_token,
-            shutdown: Some(tx),
-            _db: db,
-        }
+        let (_, admin_token) =
+            amends_app::service::create_token(&store, t0(), admin, "test", None).await.expect("token");
+        TestApp { base, client: reqwest::Client::new(), store, clock, admin_token, shutdown: Some(tx), _db: db }
+    }
+
+    /// Like [`TestApp::spawn_with`], sending mail to `sink`.
+    pub async fn spawn_with_smtp(backend: Backend, sink: &SmtpSink, configure: impl FnOnce(&mut Config)) -> Self {
+        let url = sink.url();
+        Self::spawn_with(backend, move |c| {
+            c.smtp.url = Some(url);
+            configure(c);
+        })
+        .await
     }
 
     /// A cookie-keeping client signed in to the UI as `username` (demo password).
@@ -205,46 +194,106 @@ impl TestApp {
     /// A token for a new user with `role`.
     pub async fn token_for(&self, username: &str, role: &str) -> String {
         let id = create_user(&self.store, username, role).await;
-        amends_app::service::create_token(&self.store, t0(), id, "test", None)
-            .await
-            .expect("token")
-            .1
+        amends_app::service::create_token(&self.store, t0(), id, "test", None).await.expect("token").1
+    }
+
+    /// A request with a token (and a JSON body unless `body` is `None`).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let req = self.client.request(method, self.url(path)).bearer_auth(token);
+        let req = match body {
+            Some(body) => req.json(&body),
+            None => req,
+        };
+        req.send().await.expect("request")
     }
 
     pub async fn post(&self, path: &str, token: &str, body: serde_json::Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.send(reqwest::Method::POST, path, token, Some(body)).await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: serde_json::Value) -> reqwest::Response {
-        self.client
-            .put(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.send(reqwest::Method::PUT, path, token, Some(body)).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request")
+        self.send(reqwest::Method::GET, path, token, None).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: serde_json::Value) -> reqwest::Response {
+        self.send(reqwest::Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
+        self.send(reqwest::Method::DELETE, path, token, None).await
+    }
+
+    /// GET without a token (public pages, assets, the OpenAPI document).
+    pub async fn get_anonymous(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     /// GET with a token and the body as JSON (after checking the status is 200).
     pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
-        let res = self.get(path, token).await;
-        assert_eq!(res.status(), 200, "GET {path}");
-        res.json().await.expect("json")
+        expect_status(self.get(path, token).await, 200, &format!("GET {path}")).await.json().await.expect("json")
+    }
+
+    /// POST with a token; checks the response has `status` and returns it.
+    pub async fn post_expect(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+        status: u16,
+    ) -> reqwest::Response {
+        expect_status(self.post(path, token, body).await, status, &format!("POST {path}")).await
+    }
+
+    /// POST with a token; checks the response has `status` and returns its JSON body.
+    pub async fn post_json(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> serde_json::Value {
+        self.post_expect(path, token, body, status).await.json().await.expect("json")
+    }
+
+    /// PUT with a token; checks the response has `status` and returns it.
+    pub async fn put_expect(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> reqwest::Response {
+        expect_status(self.put(path, token, body).await, status, &format!("PUT {path}")).await
+    }
+
+    /// PUT with a token; checks the response has `status` and returns its JSON body.
+    pub async fn put_json(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> serde_json::Value {
+        self.put_expect(path, token, body, status).await.json().await.expect("json")
+    }
+
+    /// POST with a token that must fail with a problem+json of `status`; returns the problem.
+    pub async fn post_problem(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+        status: u16,
+    ) -> serde_json::Value {
+        problem(self.post(path, token, body).await, status).await
+    }
+
+    /// PUT with a token that must fail with a problem+json of `status`; returns the problem.
+    pub async fn put_problem(
+        &self,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+        status: u16,
+    ) -> serde_json::Value {
+        problem(self.put(path, token, body).await, status).await
+    }
+
+    /// GET with a token that must fail with a problem+json of `status`; returns the problem.
+    pub async fn get_problem(&self, path: &str, token: &str, status: u16) -> serde_json::Value {
+        problem(self.get(path, token).await, status).await
     }
 
     /// Creates a customer through the API and returns its id.
@@ -273,6 +322,12 @@ impl TestApp {
             .await;
         assert_eq!(res.status(), 201, "create case");
         res.json().await.expect("json")
+    }
+
+    /// Creates a case through the API and returns its id.
+    pub async fn case_id(&self, customer_id: &str, subject: &str) -> String {
+        let case = self.case(customer_id, subject).await;
+        case["id"].as_str().expect("id").to_string()
     }
 }
 
@@ -303,15 +358,20 @@ pub async fn create_user(store: &Store, username: &str, role: &str) -> amends_do
     .id
 }
 
+/// Checks a response has `status` (showing the body when it has not).
+pub async fn expect_status(res: reqwest::Response, status: u16, what: &str) -> reqwest::Response {
+    if res.status().as_u16() != status {
+        let got = res.status();
+        let body = res.text().await.unwrap_or_default();
+        panic!("{what}: status {got}, expected {status}: {body}");
+    }
+    res
+}
+
 /// Reads a problem+json response and checks its status and content type.
 pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(res.status().as_u16(), status, "status");
-    let ct = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     assert!(ct.starts_with("application/problem+json"), "content type {ct}");
     res.json().await.expect("problem json")
 }
@@ -342,18 +402,14 @@ impl TestApp {
         wait_for(20, "the job queue to settle", || async {
             let jobs = self.get_json("/api/v1/jobs?limit=500", &self.admin_token).await;
             let now = self.clock.now();
-            let busy = jobs
-                .as_array()
-                .expect("jobs")
-                .iter()
-                .any(|j| match j["state"].as_str() {
-                    Some("running") => true,
-                    Some("queued") => j["run_at"]
-                        .as_str()
-                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                        .is_some_and(|t| t <= now),
-                    _ => false,
-                });
+            let busy = jobs.as_array().expect("jobs").iter().any(|j| match j["state"].as_str() {
+                Some("running") => true,
+                Some("queued") => j["run_at"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| t <= now),
+                _ => false,
+            });
             (!busy).then_some(())
         })
         .await;
@@ -407,11 +463,7 @@ impl SmtpSink {
                                     |n| n.checked_sub(1),
                                 )
                                 .is_ok();
-                            if refuse {
-                                b"451 4.3.0 try again later\r\n"
-                            } else {
-                                b"250 OK\r\n"
-                            }
+                            if refuse { b"451 4.3.0 try again later\r\n" } else { b"250 OK\r\n" }
                         } else if cmd == "DATA" {
                             if w.write_all(b"354 go ahead\r\n").await.is_err() {
                                 return;
@@ -456,12 +508,7 @@ impl SmtpSink {
 
     /// Every message received so far (raw, quoted-printable decoded).
     pub fn messages(&self) -> Vec<String> {
-        self.messages
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(|m| decode_qp(m))
-            .collect()
+        self.messages.lock().expect("lock").iter().map(|m| decode_qp(m)).collect()
     }
 
     /// Waits until at least `n` messages arrived.
@@ -478,6 +525,32 @@ impl SmtpSink {
     }
 }
 
+/// The `/survey/…` path of the survey link in a mail.
+pub fn survey_link(mail: &str) -> String {
+    let start = mail.find("/survey/").expect("survey link in the mail");
+    mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_')).collect()
+}
+
+/// A customer to put straight into the store: number `n`, external id
+/// `{prefix}-{n}`, "Kunde {n}" at `{prefix}{n}@example.de`, created at `at`;
+/// German, standard tier, 100 EUR lifetime value, consent to contact and surveys.
+pub fn new_customer(prefix: &str, n: u32, at: DateTime<Utc>) -> amends_store::NewCustomer {
+    use amends_domain::{CustomerId, Email, Language, NonEmptyText, Tier};
+    amends_store::NewCustomer {
+        id: CustomerId::new_at(at, u128::from(n) * 7919),
+        external_id: Some(format!("{prefix}-{n}")),
+        account_id: None,
+        name: NonEmptyText::parse("name", &format!("Kunde {n}"), 200).expect("name"),
+        email: Some(Email::parse(&format!("{}{n}@example.de", prefix.to_lowercase())).expect("email")),
+        language: Language::De,
+        tier: Tier::Standard,
+        clv_cents: 10_000,
+        consent_contact: true,
+        consent_survey: true,
+        created_at: at,
+    }
+}
+
 /// Decodes quoted-printable soft line breaks and `=XX` escapes (good enough for tests).
 pub fn decode_qp(s: &str) -> String {
     let s = s.replace("=\r\n", "").replace("=\n", "");
@@ -487,9 +560,7 @@ pub fn decode_qp(s: &str) -> String {
     while i < b.len() {
         if b[i] == b'='
             && i + 2 < b.len()
-            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 3;
@@ -513,11 +584,7 @@ pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
 
 /// The CSRF token of the first form in a page.
 pub fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf in page")
-        .to_string()
+    html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf in page").to_string()
 }
 
 /// GET a page with a signed-in client: status and HTML.
@@ -526,8 +593,18 @@ pub async fn get_html(client: &reqwest::Client, app: &TestApp, path: &str) -> (u
     (res.status().as_u16(), res.text().await.expect("text"))
 }
 
+/// GET a page with a signed-in client: its HTML, whatever the status.
+pub async fn html_of(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    get_html(client, app, path).await.1
+}
+
+/// POST a form with a signed-in client: the response.
+pub async fn submit(client: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    client.post(app.url(path)).form(form).send().await.expect("post")
+}
+
 /// POST a form with a signed-in client: status and body.
 pub async fn post_form(client: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let res = client.post(app.url(path)).form(form).send().await.expect("post");
+    let res = submit(client, app, path, form).await;
     (res.status().as_u16(), res.text().await.expect("text"))
 }

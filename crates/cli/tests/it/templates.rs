@@ -8,15 +8,6 @@ use serde_json::{Value, json};
 /// Seeded by migration 0009: the English `reply` template.
 const SEED_REPLY_EN: &str = "0194a000-0000-7000-8000-000000000102";
 
-async fn delete(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
-    app.client
-        .delete(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("delete")
-}
-
 async fn list(app: &TestApp, query: &str, token: &str) -> Vec<Value> {
     let res = app.get(&format!("/api/v1/templates{query}"), token).await;
     assert_eq!(res.status(), 200, "list {query}");
@@ -41,34 +32,25 @@ async fn crud_validation_and_roles(b: Backend) {
     // Agents read but do not change.
     let body = json!({"name": "Kulanz", "purpose": "goodwill_offer", "language": "de",
         "subject": "Für {{case_reference}}", "body": "Hallo {{customer_name}}, wir schenken Ihnen {{goodwill}}."});
-    let res = app.post("/api/v1/templates", &agent, body.clone()).await;
-    problem(res, 403).await;
+    app.post_problem("/api/v1/templates", &agent, body.clone(), 403).await;
 
     // A lead creates, reads, replaces and deletes.
-    let res = app.post("/api/v1/templates", &lead, body).await;
-    assert_eq!(res.status(), 201);
-    let created: Value = res.json().await.expect("json");
+    let created = app.post_json("/api/v1/templates", &lead, body, 201).await;
     let id = created["id"].as_str().expect("id").to_string();
     assert_eq!(created["purpose"], "goodwill_offer");
     assert_eq!(created["active"], true);
-    let got: Value = app
-        .get(&format!("/api/v1/templates/{id}"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let got = app.get_json(&format!("/api/v1/templates/{id}"), &agent).await;
     assert_eq!(got["body"], created["body"]);
 
-    let res = app
-        .put(
+    let updated = app
+        .put_json(
             &format!("/api/v1/templates/{id}"),
             &lead,
             json!({"name": "Kulanz (alt)", "purpose": "goodwill_offer", "language": "de",
             "body": "Hallo {{customer_name}}", "active": false}),
+            200,
         )
         .await;
-    assert_eq!(res.status(), 200);
-    let updated: Value = res.json().await.expect("json");
     assert_eq!(updated["name"], "Kulanz (alt)");
     assert_eq!(updated["active"], false);
     assert_eq!(list(&app, "", &agent).await.len(), 5);
@@ -77,14 +59,14 @@ async fn crud_validation_and_roles(b: Backend) {
     assert!(active.iter().all(|t| t["id"] != id.as_str()));
 
     // Validation: unknown variable, unclosed placeholder, lengths — each names its field.
-    let res = app
-        .post(
+    let p = app
+        .post_problem(
             "/api/v1/templates",
             &lead,
             json!({"name": "x", "purpose": "reply", "language": "en", "body": "Dear {{customer_nam}}"}),
+            422,
         )
         .await;
-    let p = problem(res, 422).await;
     assert_eq!(p["field"], "body");
     assert!(p["detail"].as_str().expect("detail").contains("customer_nam"), "{p}");
     let res = app
@@ -104,49 +86,25 @@ async fn crud_validation_and_roles(b: Backend) {
         .await;
     assert_eq!(problem(res, 422).await["field"], "name");
     let res = app
-        .post(
-            "/api/v1/templates",
-            &lead,
-            json!({"name": "x", "purpose": "reply", "language": "fr", "body": "b"}),
-        )
+        .post("/api/v1/templates", &lead, json!({"name": "x", "purpose": "reply", "language": "fr", "body": "b"}))
         .await;
     assert_eq!(problem(res, 422).await["field"], "language");
     assert_eq!(list(&app, "", &agent).await.len(), 5, "nothing invalid was stored");
 
     // Delete: agents may not, leads may; then it is gone.
-    problem(delete(&app, &format!("/api/v1/templates/{id}"), &agent).await, 403).await;
-    assert_eq!(
-        delete(&app, &format!("/api/v1/templates/{id}"), &lead).await.status(),
-        204
-    );
-    problem(app.get(&format!("/api/v1/templates/{id}"), &agent).await, 404).await;
-    problem(delete(&app, &format!("/api/v1/templates/{id}"), &lead).await, 404).await;
+    problem(app.delete(&format!("/api/v1/templates/{id}"), &agent).await, 403).await;
+    assert_eq!(app.delete(&format!("/api/v1/templates/{id}"), &lead).await.status(), 204);
+    app.get_problem(&format!("/api/v1/templates/{id}"), &agent, 404).await;
+    problem(app.delete(&format!("/api/v1/templates/{id}"), &lead).await, 404).await;
 
     // The routes are in the OpenAPI document.
-    let spec: Value = app
-        .client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .expect("spec")
-        .json()
-        .await
-        .expect("json");
-    for path in [
-        "/api/v1/templates",
-        "/api/v1/templates/{id}",
-        "/api/v1/templates/{id}/preview",
-    ] {
+    let spec: Value = app.get_anonymous("/api/openapi.json").await.json().await.expect("json");
+    for path in ["/api/v1/templates", "/api/v1/templates/{id}", "/api/v1/templates/{id}/preview"] {
         assert!(spec["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
 
     // Every change is in the audit log.
-    let audit: Value = app
-        .get("/api/v1/audit?entity=template", &lead)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let audit = app.get_json("/api/v1/audit?entity=template", &lead).await;
     let text = audit.to_string();
     for action in ["template.create", "template.update", "template.delete"] {
         assert!(text.contains(action), "{action} in {text}");
@@ -161,15 +119,9 @@ async fn preview_renders_the_case(b: Backend) {
     let case_id = case["id"].as_str().expect("id");
     let short = &case_id.replace('-', "")[24..];
 
-    let res = app
-        .post(
-            &format!("/api/v1/templates/{SEED_REPLY_EN}/preview"),
-            &agent,
-            json!({"case_id": case_id}),
-        )
+    let out = app
+        .post_json(&format!("/api/v1/templates/{SEED_REPLY_EN}/preview"), &agent, json!({"case_id": case_id}), 200)
         .await;
-    assert_eq!(res.status(), 200);
-    let out: Value = res.json().await.expect("json");
     let body = out["body"].as_str().expect("body");
     let subject = out["subject"].as_str().expect("subject");
     assert!(body.starts_with("Hello Kunde CRM-7,"), "{body}");
@@ -185,10 +137,7 @@ async fn preview_renders_the_case(b: Backend) {
         .json()
         .await
         .expect("json");
-    assert!(
-        out["body"].as_str().expect("body").starts_with("Hello Jane Doe,"),
-        "{out}"
-    );
+    assert!(out["body"].as_str().expect("body").starts_with("Hello Jane Doe,"), "{out}");
 
     // Goodwill granted on the case: the catalog item's name in the customer's language.
     let offer: Value = app
@@ -208,26 +157,20 @@ async fn preview_renders_the_case(b: Backend) {
         let agent = &agent;
         async move {
             let res = app
-                .post(
-                    &format!("/api/v1/templates/{offer_id}/preview"),
-                    agent,
-                    json!({"case_id": case}),
-                )
+                .post_expect(&format!("/api/v1/templates/{offer_id}/preview"), agent, json!({"case_id": case}), 200)
                 .await;
-            assert_eq!(res.status(), 200);
             res.json::<Value>().await.expect("json")
         }
     };
     let out = preview(case_id.to_string()).await;
     assert_eq!(out["body"], "We give you  ().", "no goodwill yet: empty");
-    let res = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/goodwill"),
-            &app.admin_token,
-            json!({"catalog_item_id": "0194a000-0000-7000-8000-000000000001", "reason": "Paket verloren"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    app.post_expect(
+        &format!("/api/v1/cases/{case_id}/goodwill"),
+        &app.admin_token,
+        json!({"catalog_item_id": "0194a000-0000-7000-8000-000000000001", "reason": "Paket verloren"}),
+        201,
+    )
+    .await;
     let out = preview(case_id.to_string()).await;
     assert_eq!(out["body"], "We give you Voucher EUR 10 ().");
 
@@ -244,45 +187,28 @@ async fn preview_renders_the_case(b: Backend) {
         .await
         .expect("json");
     let incident_id = incident["id"].as_str().expect("id");
-    let res = app
-        .post(
-            &format!("/api/v1/incidents/{incident_id}/affected"),
-            &app.admin_token,
-            json!([{"customer_external_id": "CRM-8", "facts": {"delay_minutes": 95}}]),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let cases: Value = app
-        .get(&format!("/api/v1/cases?incident_id={incident_id}"), &agent)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let incident_case = cases["items"][0]["id"]
-        .as_str()
-        .expect("case of the incident")
-        .to_string();
+    app.post_expect(
+        &format!("/api/v1/incidents/{incident_id}/affected"),
+        &app.admin_token,
+        json!([{"customer_external_id": "CRM-8", "facts": {"delay_minutes": 95}}]),
+        200,
+    )
+    .await;
+    let cases = app.get_json(&format!("/api/v1/cases?incident_id={incident_id}"), &agent).await;
+    let incident_case = cases["items"][0]["id"].as_str().expect("case of the incident").to_string();
     let out = preview(incident_case).await;
     assert_eq!(out["subject"], "Train 42 late");
     assert_eq!(out["body"], "We give you  (95).");
 
     // An unknown case or template is a 404.
-    let res = app
-        .post(
-            &format!("/api/v1/templates/{SEED_REPLY_EN}/preview"),
-            &agent,
-            json!({"case_id": "0194a000-0000-7000-8000-00000000dead"}),
-        )
-        .await;
-    problem(res, 404).await;
-    let res = app
-        .post(
-            "/api/v1/templates/0194a000-0000-7000-8000-00000000dead/preview",
-            &agent,
-            json!({}),
-        )
-        .await;
-    problem(res, 404).await;
+    app.post_problem(
+        &format!("/api/v1/templates/{SEED_REPLY_EN}/preview"),
+        &agent,
+        json!({"case_id": "0194a000-0000-7000-8000-00000000dead"}),
+        404,
+    )
+    .await;
+    app.post_problem("/api/v1/templates/0194a000-0000-7000-8000-00000000dead/preview", &agent, json!({}), 404).await;
 }
 
 async fn settings_page_and_case_picker(b: Backend) {
@@ -302,50 +228,35 @@ async fn settings_page_and_case_picker(b: Backend) {
         &agent,
         &app,
         "/settings/templates",
-        &[
-            ("csrf", &csrf),
-            ("name", "x"),
-            ("purpose", "reply"),
-            ("language", "de"),
-            ("body", "b"),
-        ],
+        &[("csrf", &csrf), ("name", "x"), ("purpose", "reply"), ("language", "de"), ("body", "b")],
     )
     .await;
     assert_eq!(status, 403);
-    assert!(
-        html.contains("your role"),
-        "refused for the role, not the CSRF token: {html}"
-    );
+    assert!(html.contains("your role"), "refused for the role, not the CSRF token: {html}");
 
     // A lead gets the error next to the field, with the variable named.
     let (status, html) = get_html(&lead, &app, "/settings/templates").await;
     assert_eq!(status, 200);
     assert!(html.contains("id=\"template-form\""));
     let csrf = csrf_of(&html);
-    let (status, html) = post_form(
-        &lead,
-        &app,
-        "/settings/templates",
-        &[
-            ("csrf", &csrf),
+    // The follow-up template "Nachfassen" through the form, with `body`.
+    let save = |body| {
+        let form = [
+            ("csrf", csrf.as_str()),
             ("name", "Nachfassen"),
             ("purpose", "follow_up"),
             ("language", "de"),
             ("subject", ""),
-            ("body", "Hallo {{kundenname}}"),
+            ("body", body),
             ("active", "on"),
-        ],
-    )
-    .await;
+        ];
+        let (lead, app) = (&lead, &app);
+        async move { post_form(lead, app, "/settings/templates", &form).await }
+    };
+    let (status, html) = save("Hallo {{kundenname}}").await;
     assert_eq!(status, 422);
-    let error = html
-        .split("id=\"body-error\"")
-        .nth(1)
-        .expect("error next to the body field");
-    assert!(
-        error.split("</small>").next().expect("small").contains("kundenname"),
-        "{error}"
-    );
+    let error = html.split("id=\"body-error\"").nth(1).expect("error next to the body field");
+    assert!(error.split("</small>").next().expect("small").contains("kundenname"), "{error}");
     assert!(html.contains("Hallo {{kundenname}}</textarea>"), "input kept");
     assert!(!html.contains("id=\"name-error\""));
 
@@ -354,34 +265,14 @@ async fn settings_page_and_case_picker(b: Backend) {
         &lead,
         &app,
         "/settings/templates",
-        &[
-            ("csrf", "forged"),
-            ("name", "x"),
-            ("purpose", "reply"),
-            ("language", "de"),
-            ("body", "b"),
-        ],
+        &[("csrf", "forged"), ("name", "x"), ("purpose", "reply"), ("language", "de"), ("body", "b")],
     )
     .await;
     assert_eq!(status, 403);
     assert!(html.contains("expired"), "{html}");
 
     // Valid: saved, listed; edit then delete.
-    let (status, _) = post_form(
-        &lead,
-        &app,
-        "/settings/templates",
-        &[
-            ("csrf", &csrf),
-            ("name", "Nachfassen"),
-            ("purpose", "follow_up"),
-            ("language", "de"),
-            ("subject", ""),
-            ("body", "Hallo {{customer_name}}, ist alles gut?"),
-            ("active", "on"),
-        ],
-    )
-    .await;
+    let (status, _) = save("Hallo {{customer_name}}, ist alles gut?").await;
     assert_eq!(status, 303);
     let lead_token = app.token_for("lead2", "lead").await;
     let created = list(&app, "?purpose=follow_up", &lead_token).await;
@@ -405,29 +296,17 @@ async fn settings_page_and_case_picker(b: Backend) {
     )
     .await;
     assert_eq!(status, 303);
-    let t: Value = app
-        .get(&format!("/api/v1/templates/{id}"), &lead_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let t = app.get_json(&format!("/api/v1/templates/{id}"), &lead_token).await;
     assert_eq!(t["name"], "Nachfassen 2");
     assert_eq!(t["active"], false, "unticked checkbox deactivates");
-    let (status, _) = post_form(
-        &lead,
-        &app,
-        &format!("/settings/templates/{id}/delete"),
-        &[("csrf", &csrf)],
-    )
-    .await;
+    let (status, _) = post_form(&lead, &app, &format!("/settings/templates/{id}/delete"), &[("csrf", &csrf)]).await;
     assert_eq!(status, 303);
     assert!(list(&app, "?purpose=follow_up", &lead_token).await.is_empty());
 
     // The case page offers the active templates in the customer's language,
     // rendered for the case.
     let cust = app.customer("CRM-1", "de", "standard").await;
-    let case = app.case(&cust, "Rechnung doppelt").await;
-    let case_id = case["id"].as_str().expect("id");
+    let case_id = app.case_id(&cust, "Rechnung doppelt").await;
     let (status, html) = get_html(&agent, &app, &format!("/cases/{case_id}")).await;
     assert_eq!(status, 200);
     let picker = html
@@ -436,23 +315,13 @@ async fn settings_page_and_case_picker(b: Backend) {
         .and_then(|s| s.split("</select>").next())
         .expect("template picker");
     assert!(picker.contains("Entschuldigung (Deutsch)"), "{picker}");
-    assert!(
-        picker.contains("Guten Tag Kunde CRM-1,"),
-        "rendered for the customer: {picker}"
-    );
+    assert!(picker.contains("Guten Tag Kunde CRM-1,"), "rendered for the customer: {picker}");
     assert!(!picker.contains("Apology (English)"), "only the customer's language");
     assert!(!picker.contains("{{"), "no raw placeholders: {picker}");
     // Nobody answered yet: the apology comes first, marked as suggested.
     let first = picker.split("<option value=\"").nth(2).expect("first template");
     assert!(first.contains("data-suggested=\"true\""), "{picker}");
-    assert!(
-        first.contains("Entschuldigung (Deutsch)") && first.contains("empfohlen"),
-        "{first}"
-    );
+    assert!(first.contains("Entschuldigung (Deutsch)") && first.contains("empfohlen"), "{first}");
 }
 
-crate::both_backends!(
-    crud_validation_and_roles,
-    preview_renders_the_case,
-    settings_page_and_case_picker,
-);
+crate::both_backends!(crud_validation_and_roles, preview_renders_the_case, settings_page_and_case_picker,);

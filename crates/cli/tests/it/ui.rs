@@ -1,7 +1,7 @@
 //! The web UI over HTTP: login, pages in German and English, forms with
 //! field errors, CSRF, escaping.
 
-use crate::support::{Backend, TestApp, csrf_of, get_html};
+use crate::support::{Backend, TestApp, csrf_of, get_html, submit};
 use amends_devtools::demo::DEMO_PASSWORD;
 
 struct Browser {
@@ -31,40 +31,21 @@ impl Browser {
     }
 
     async fn get(&self, path: &str) -> (u16, String) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("get");
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("get");
         let status = res.status().as_u16();
         (status, res.text().await.expect("text"))
     }
 
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .await
-            .expect("post");
+        let res = self.client.post(format!("{}{path}", self.base)).form(form).send().await.expect("post");
         let status = res.status().as_u16();
-        let loc = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let loc = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         (status, res.text().await.expect("text"), loc)
     }
 
     async fn csrf(&self) -> String {
         let (_, html) = self.get("/settings").await;
-        html.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("csrf in page")
-            .to_string()
+        csrf_of(&html)
     }
 }
 
@@ -77,28 +58,19 @@ async fn login_pages_and_language(b: Backend) {
         .client
         .post(format!("{}/login", br.base))
         .header("sec-fetch-site", "cross-site")
-        .form(&[
-            ("username", "admin"),
-            ("password", amends_devtools::demo::DEMO_PASSWORD),
-        ])
+        .form(&[("username", "admin"), ("password", amends_devtools::demo::DEMO_PASSWORD)])
         .send()
         .await
         .expect("login");
     assert_eq!(cross.status(), 403, "login CSRF is refused");
     let bad = br.login("admin", "wrong password").await;
     assert_eq!(bad.status(), 401);
-    assert!(
-        bad.text()
-            .await
-            .expect("text")
-            .contains("Benutzername oder Passwort ist falsch")
-    );
+    assert!(bad.text().await.expect("text").contains("Benutzername oder Passwort ist falsch"));
     let ok = br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await;
     assert_eq!(ok.status(), 303);
 
     let cust = app.customer("CRM-1", "de", "premium").await;
-    let case = app.case(&cust, "Rechnung doppelt abgebucht").await;
-    let case_id = case["id"].as_str().expect("id").to_string();
+    let case_id = app.case_id(&cust, "Rechnung doppelt abgebucht").await;
     // Every page renders in German…
     for (path, needle) in [
         ("/inbox", "Eingang"),
@@ -115,12 +87,8 @@ async fn login_pages_and_language(b: Backend) {
     }
     // …and after switching, in English.
     let csrf = br.csrf().await;
-    let (status, _, loc) = br
-        .post(
-            "/settings/language",
-            &[("csrf", &csrf), ("language", "en"), ("back", "/inbox")],
-        )
-        .await;
+    let (status, _, loc) =
+        br.post("/settings/language", &[("csrf", &csrf), ("language", "en"), ("back", "/inbox")]).await;
     assert_eq!(status, 303);
     assert_eq!(loc.as_deref(), Some("/inbox"));
     for (path, needle) in [
@@ -138,10 +106,7 @@ async fn login_pages_and_language(b: Backend) {
     assert!(inbox.contains("Rechnung doppelt abgebucht"));
     assert!(inbox.contains("sla-green"), "SLA urgency is shown");
     let (_, filtered) = br.get("/inbox?state=nonsense").await;
-    assert!(
-        filtered.contains("state must be one of"),
-        "bad filters explain themselves"
-    );
+    assert!(filtered.contains("state must be one of"), "bad filters explain themselves");
     let (status, _) = br.get("/cases/01900000-0000-7000-8000-000000000000").await;
     assert_eq!(status, 404);
 }
@@ -172,23 +137,10 @@ async fn case_forms_show_errors_and_work_the_case(b: Backend) {
     assert!(html.contains("value=\"nobody@example.de\""), "input is kept");
 
     // Without the CSRF token: refused, nothing created.
-    let (status, _, _) = br
-        .post(
-            "/cases/new",
-            &[("customer", "CRM-5"), ("subject", "x"), ("channel", "phone")],
-        )
-        .await;
+    let (status, _, _) = br.post("/cases/new", &[("customer", "CRM-5"), ("subject", "x"), ("channel", "phone")]).await;
     assert!(status == 403 || status == 422, "{status}");
     let (status, _, _) = br
-        .post(
-            "/cases/new",
-            &[
-                ("csrf", "forged"),
-                ("customer", "CRM-5"),
-                ("subject", "x"),
-                ("channel", "phone"),
-            ],
-        )
+        .post("/cases/new", &[("csrf", "forged"), ("customer", "CRM-5"), ("subject", "x"), ("channel", "phone")])
         .await;
     assert_eq!(status, 403);
 
@@ -211,31 +163,16 @@ async fn case_forms_show_errors_and_work_the_case(b: Backend) {
     assert!(html.contains("Package &lt;script&gt;alert(1)&lt;"), "escaped");
     assert!(!html.contains("<script>alert(1)</script>"));
 
-    let (status, _, _) = br
-        .post(
-            &format!("{case_path}/transition"),
-            &[("csrf", &csrf), ("to", "acknowledged")],
-        )
-        .await;
+    let (status, _, _) = br.post(&format!("{case_path}/transition"), &[("csrf", &csrf), ("to", "acknowledged")]).await;
     assert_eq!(status, 303);
-    let (status, html, _) = br
-        .post(
-            &format!("{case_path}/transition"),
-            &[("csrf", &csrf), ("to", "followed_up")],
-        )
-        .await;
+    let (status, html, _) =
+        br.post(&format!("{case_path}/transition"), &[("csrf", &csrf), ("to", "followed_up")]).await;
     assert_eq!(status, 409, "invalid transition explained on the page");
     assert!(html.contains("allowed:"));
-    let (status, _, _) = br
-        .post(
-            &format!("{case_path}/note"),
-            &[("csrf", &csrf), ("body", "Called back <b>now</b>")],
-        )
-        .await;
+    let (status, _, _) =
+        br.post(&format!("{case_path}/note"), &[("csrf", &csrf), ("body", "Called back <b>now</b>")]).await;
     assert_eq!(status, 303);
-    let (status, _, _) = br
-        .post(&format!("{case_path}/assign"), &[("csrf", &csrf), ("assignee", "none")])
-        .await;
+    let (status, _, _) = br.post(&format!("{case_path}/assign"), &[("csrf", &csrf), ("assignee", "none")]).await;
     assert_eq!(status, 303);
     let (_, html) = br.get(&case_path).await;
     assert!(html.contains("data-testid=\"case-state\">Bestätigt"));
@@ -243,17 +180,8 @@ async fn case_forms_show_errors_and_work_the_case(b: Backend) {
 
     // Bulk: move the case on from the inbox.
     let id = case_path.trim_start_matches("/cases/");
-    let (status, _, _) = br
-        .post(
-            "/inbox/bulk",
-            &[
-                ("csrf", &csrf),
-                ("ids", id),
-                ("action", "transition"),
-                ("to", "in_progress"),
-            ],
-        )
-        .await;
+    let (status, _, _) =
+        br.post("/inbox/bulk", &[("csrf", &csrf), ("ids", id), ("action", "transition"), ("to", "in_progress")]).await;
     assert_eq!(status, 303);
     let (_, html) = br.get(&case_path).await;
     assert!(html.contains("data-testid=\"case-state\">In Bearbeitung"));
@@ -270,10 +198,7 @@ async fn logins_are_throttled(b: Backend) {
     assert_eq!(statuses[10], 429, "the 11th failure in a minute is refused");
     // The next minute opens again.
     app.clock.advance(chrono::Duration::seconds(61));
-    assert_eq!(
-        br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await.status(),
-        303
-    );
+    assert_eq!(br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await.status(), 303);
 }
 
 async fn team_pages_check_roles(b: Backend) {
@@ -285,10 +210,7 @@ async fn team_pages_check_roles(b: Backend) {
     assert_eq!(agent.get("/settings/users").await.0, 403);
     assert_eq!(agent.get("/audit").await.0, 403);
     let (_, inbox) = agent.get("/inbox").await;
-    assert!(
-        !inbox.contains("href=\"/settings/users\""),
-        "agents do not see the users link"
-    );
+    assert!(!inbox.contains("href=\"/settings/users\""), "agents do not see the users link");
     let csrf = agent.csrf().await;
     let (status, _, _) = agent
         .post(
@@ -322,13 +244,7 @@ async fn team_pages_check_roles(b: Backend) {
     let (status, html, _) = admin
         .post(
             "/settings/users",
-            &[
-                ("csrf", &csrf),
-                ("username", "neu"),
-                ("role", "agent"),
-                ("language", "de"),
-                ("password", "short"),
-            ],
+            &[("csrf", &csrf), ("username", "neu"), ("role", "agent"), ("language", "de"), ("password", "short")],
         )
         .await;
     assert_eq!(status, 422);
@@ -410,19 +326,9 @@ async fn redirect_targets_stay_on_this_site(b: Backend) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    for next in [
-        "/\t/evil.example",
-        "/\n/evil.example",
-        "//evil.example",
-        "https://evil.example/",
-        "/inbox\r\nX: y",
-    ] {
-        let res = plain
-            .post(app.url("/login"))
-            .form(&[("username", "anna"), ("password", DEMO_PASSWORD), ("next", next)])
-            .send()
-            .await
-            .expect("login");
+    for next in ["/\t/evil.example", "/\n/evil.example", "//evil.example", "https://evil.example/", "/inbox\r\nX: y"] {
+        let res =
+            submit(&plain, &app, "/login", &[("username", "anna"), ("password", DEMO_PASSWORD), ("next", next)]).await;
         assert_eq!(res.status(), 303, "login with next={next:?}");
         let location = res.headers()["location"].to_str().expect("location").to_string();
         assert_eq!(location, "/inbox", "next={next:?}");
@@ -430,29 +336,22 @@ async fn redirect_targets_stay_on_this_site(b: Backend) {
     let agent = app.signed_in("anna").await;
     let (_, html) = get_html(&agent, &app, "/inbox").await;
     let csrf = csrf_of(&html);
-    let res = agent
-        .post(app.url("/inbox/bulk"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("action", "assign"),
-            ("assignee", "me"),
-            ("back", "/inbox\r\nX: y"),
-        ])
-        .send()
-        .await
-        .expect("bulk");
+    let res = submit(
+        &agent,
+        &app,
+        "/inbox/bulk",
+        &[("csrf", csrf.as_str()), ("action", "assign"), ("assignee", "me"), ("back", "/inbox\r\nX: y")],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/inbox");
-    let res = agent
-        .post(app.url("/settings/language"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("language", "en"),
-            ("back", "/\t/evil.example"),
-        ])
-        .send()
-        .await
-        .expect("language");
+    let res = submit(
+        &agent,
+        &app,
+        "/settings/language",
+        &[("csrf", csrf.as_str()), ("language", "en"), ("back", "/\t/evil.example")],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/inbox");
 }

@@ -1,7 +1,7 @@
 //! The feedback widget (issue 4): sites, `/widget.js`, the public endpoint
 //! with CORS, origin checks, honeypot and rate limits — on both backends.
 
-use crate::support::{Backend, TestApp, problem};
+use crate::support::{Backend, TestApp, html_of, problem};
 use serde_json::{Value, json};
 
 const SHOP: &str = "http://shop.example:8081";
@@ -15,16 +15,12 @@ async fn site(app: &TestApp, extra: Value) -> Value {
             b.insert(k.clone(), v.clone());
         }
     }
-    let res = app.post("/api/v1/widget-sites", &app.admin_token, body).await;
-    assert_eq!(res.status(), 201);
+    let res = app.post_expect("/api/v1/widget-sites", &app.admin_token, body, 201).await;
     res.json().await.expect("json")
 }
 
 async fn post_public(app: &TestApp, key: &str, origin: Option<&str>, body: Value) -> reqwest::Response {
-    let mut req = app
-        .client
-        .post(app.url(&format!("/api/v1/public/feedback?site_key={key}")))
-        .json(&body);
+    let mut req = app.client.post(app.url(&format!("/api/v1/public/feedback?site_key={key}"))).json(&body);
     if let Some(o) = origin {
         req = req.header("origin", o);
     }
@@ -32,12 +28,7 @@ async fn post_public(app: &TestApp, key: &str, origin: Option<&str>, body: Value
 }
 
 async fn widget_feedback(app: &TestApp) -> Vec<Value> {
-    let list: Value = app
-        .get("/api/v1/feedback?channel=widget", &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list = app.get_json("/api/v1/feedback?channel=widget", &app.admin_token).await;
     list["items"].as_array().expect("items").clone()
 }
 
@@ -52,22 +43,14 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
     let key = s["site_key"].as_str().expect("key");
     assert!(key.starts_with("pk_"), "{s}");
     assert_eq!(s["allowed_origins"], json!([SHOP, "https://www.shop.example"]));
-    assert!(
-        s["embed"]
-            .as_str()
-            .expect("embed")
-            .contains("/widget.js\" data-site-key=\"pk_")
-    );
+    assert!(s["embed"].as_str().expect("embed").contains("/widget.js\" data-site-key=\"pk_"));
     let agent = app.token_for("agent1", "agent").await;
-    problem(app.get("/api/v1/widget-sites", &agent).await, 403).await;
+    app.get_problem("/api/v1/widget-sites", &agent, 403).await;
     let lead = app.token_for("lead1", "lead").await;
     let res = app.get("/api/v1/widget-sites", &lead).await;
     assert_eq!(res.status(), 200);
     for (body, field) in [
-        (
-            json!({"name": "x", "allowed_origins": ["https://x.example/path"]}),
-            "allowed_origins",
-        ),
+        (json!({"name": "x", "allowed_origins": ["https://x.example/path"]}), "allowed_origins"),
         (json!({"name": "x", "allowed_origins": []}), "allowed_origins"),
         (json!({"name": "", "allowed_origins": [SHOP]}), "name"),
         (
@@ -83,14 +66,9 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
         assert_eq!(problem(res, 422).await["field"], field, "{body}");
     }
     // The script and the public configuration.
-    let js = app.client.get(app.url("/widget.js")).send().await.expect("js");
+    let js = app.get_anonymous("/widget.js").await;
     assert_eq!(js.status(), 200);
-    assert!(
-        js.headers()["content-type"]
-            .to_str()
-            .expect("ct")
-            .starts_with("text/javascript")
-    );
+    assert!(js.headers()["content-type"].to_str().expect("ct").starts_with("text/javascript"));
     assert!(js.text().await.expect("text").contains("data-site-key"));
     let cfg = app
         .client
@@ -108,24 +86,11 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
     assert_eq!(cfg["survey"]["period_days"], 7);
     // Disable, then the widget is refused.
     let id = s["id"].as_str().expect("id");
-    let res = app
-        .client
-        .patch(app.url(&format!("/api/v1/widget-sites/{id}")))
-        .bearer_auth(&lead)
-        .json(&json!({"enabled": false}))
-        .send()
-        .await
-        .expect("patch");
+    let res = app.patch(&format!("/api/v1/widget-sites/{id}"), &lead, json!({"enabled": false})).await;
     assert_eq!(res.status(), 200);
     let res = post_public(&app, key, Some(SHOP), json!({"comment": "Hallo"})).await;
     problem(res, 403).await;
-    let res = app
-        .client
-        .delete(app.url(&format!("/api/v1/widget-sites/{id}")))
-        .bearer_auth(&lead)
-        .send()
-        .await
-        .expect("delete");
+    let res = app.delete(&format!("/api/v1/widget-sites/{id}"), &lead).await;
     assert_eq!(res.status(), 204);
     let res = post_public(&app, key, Some(SHOP), json!({"comment": "Hallo"})).await;
     problem(res, 404).await;
@@ -143,21 +108,13 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     problem(res, 404).await;
     let res = post_public(&app, &key, Some("https://evil.example"), json!({"comment": "Hallo"})).await;
     assert!(res.headers().get("access-control-allow-origin").is_none());
-    assert!(
-        problem(res, 403).await["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("not allowed")
-    );
+    assert!(problem(res, 403).await["detail"].as_str().expect("detail").contains("not allowed"));
     problem(post_public(&app, &key, None, json!({"comment": "Hallo"})).await, 403).await;
 
     // The preflight: allowed origin → 204 with CORS headers; others → 403 without.
     let pre = |origin: &'static str| {
         app.client
-            .request(
-                reqwest::Method::OPTIONS,
-                app.url(&format!("/api/v1/public/feedback?site_key={key}")),
-            )
+            .request(reqwest::Method::OPTIONS, app.url(&format!("/api/v1/public/feedback?site_key={key}")))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .header("access-control-request-headers", "content-type")
@@ -166,18 +123,8 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     let ok = pre(SHOP).await.expect("preflight");
     assert_eq!(ok.status(), 204);
     assert_eq!(ok.headers()["access-control-allow-origin"], SHOP);
-    assert!(
-        ok.headers()["access-control-allow-methods"]
-            .to_str()
-            .expect("m")
-            .contains("POST")
-    );
-    assert!(
-        ok.headers()["access-control-allow-headers"]
-            .to_str()
-            .expect("h")
-            .contains("content-type")
-    );
+    assert!(ok.headers()["access-control-allow-methods"].to_str().expect("m").contains("POST"));
+    assert!(ok.headers()["access-control-allow-headers"].to_str().expect("h").contains("content-type"));
     let bad = pre("https://evil.example").await.expect("preflight");
     assert_eq!(bad.status(), 403);
     assert!(bad.headers().get("access-control-allow-origin").is_none());
@@ -202,33 +149,20 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
         .expect("req");
     problem(res, 400).await;
     // A wrong method is problem+json too.
-    let res = app
-        .client
-        .get(app.url("/api/v1/public/feedback"))
-        .send()
-        .await
-        .expect("req");
+    let res = app.get_anonymous("/api/v1/public/feedback").await;
     problem(res, 405).await;
 
     // The honeypot: accepted, but nothing is stored.
-    let res = post_public(
-        &app,
-        &key,
-        Some(SHOP),
-        json!({"comment": "Buy cheap pills", "website": "http://spam.example"}),
-    )
-    .await;
+    let res =
+        post_public(&app, &key, Some(SHOP), json!({"comment": "Buy cheap pills", "website": "http://spam.example"}))
+            .await;
     assert_eq!(res.status(), 202);
     assert!(widget_feedback(&app).await.is_empty());
 
     // HTML is stored as sent; the stream shows it escaped.
-    let res = post_public(
-        &app,
-        &key,
-        Some(SHOP),
-        json!({"comment": "<script>alert('x')</script> Alles gut.", "rating": 4}),
-    )
-    .await;
+    let res =
+        post_public(&app, &key, Some(SHOP), json!({"comment": "<script>alert('x')</script> Alles gut.", "rating": 4}))
+            .await;
     assert_eq!(res.status(), 202);
     assert_eq!(res.headers()["access-control-allow-origin"], SHOP);
     let items = widget_feedback(&app).await;
@@ -251,47 +185,22 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     assert_eq!(f["language"], "de");
     assert_eq!(f["sentiment"]["label"], "negative", "{f}");
     let case_id = f["case_id"].as_str().expect("a case was opened");
-    let case: Value = app
-        .get(&format!("/api/v1/cases/{case_id}"), &app.admin_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let case = app.get_json(&format!("/api/v1/cases/{case_id}"), &app.admin_token).await;
     assert_eq!(case["channel"], "widget");
     assert_eq!(case["state"], "new");
-    let customer: Value = app
-        .get(
-            &format!("/api/v1/customers/{}", f["customer_id"].as_str().expect("customer")),
-            &app.admin_token,
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let customer = app
+        .get_json(&format!("/api/v1/customers/{}", f["customer_id"].as_str().expect("customer")), &app.admin_token)
+        .await;
     assert_eq!(customer["email"], "erika@example.de");
     assert_eq!(f["source"]["page"], "https://www.shop.example/kasse", "{f}");
 
     // The stream page escapes the comment.
     let client = app.signed_in("admin").await;
-    let html = client
-        .get(app.url("/feedback?channel=widget"))
-        .send()
-        .await
-        .expect("stream")
-        .text()
-        .await
-        .expect("text");
+    let html = html_of(&client, &app, "/feedback?channel=widget").await;
     assert!(html.contains("&lt;script&gt;alert("), "escaped");
     assert!(!html.contains("<script>alert("), "never raw");
     // The settings page lists the site with its embed tag.
-    let html = client
-        .get(app.url("/settings/widget"))
-        .send()
-        .await
-        .expect("settings")
-        .text()
-        .await
-        .expect("text");
+    let html = html_of(&client, &app, "/settings/widget").await;
     assert!(html.contains("Webshop"), "{html}");
     assert!(html.contains(&format!("data-site-key=&quot;{key}&quot;")), "{html}");
 }
@@ -306,20 +215,10 @@ async fn a_flood_of_posts_is_rate_limited(b: Backend) {
     let key = s["site_key"].as_str().expect("key").to_string();
     let mut statuses = Vec::new();
     for i in 0..8 {
-        let res = post_public(
-            &app,
-            &key,
-            Some(SHOP),
-            json!({"comment": format!("Alles gut {i}"), "rating": 5}),
-        )
-        .await;
+        let res = post_public(&app, &key, Some(SHOP), json!({"comment": format!("Alles gut {i}"), "rating": 5})).await;
         statuses.push(res.status().as_u16());
         if res.status() == 429 {
-            assert_eq!(
-                res.headers()["access-control-allow-origin"],
-                SHOP,
-                "the page can read the 429"
-            );
+            assert_eq!(res.headers()["access-control-allow-origin"], SHOP, "the page can read the 429");
             let p = problem(res, 429).await;
             assert_eq!(p["type"], "/problems/rate-limited");
         }
@@ -343,11 +242,7 @@ async fn a_flood_of_posts_is_rate_limited(b: Backend) {
         let res = post_public(&app, &key, Some(SHOP), json!({"comment": "Gut", "rating": 5})).await;
         assert_eq!(res.status(), 202);
     }
-    problem(
-        post_public(&app, &key, Some(SHOP), json!({"comment": "Gut", "rating": 5})).await,
-        429,
-    )
-    .await;
+    problem(post_public(&app, &key, Some(SHOP), json!({"comment": "Gut", "rating": 5})).await, 429).await;
 }
 
 crate::both_backends!(
