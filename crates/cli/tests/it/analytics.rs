@@ -81,7 +81,11 @@ fn record(id: CaseId, customer: &NewCustomer, created: DateTime<Utc>, f: Option<
         description: "Karton eingedrückt".into(),
         channel: Channel::Email,
         origin: Origin::Manual,
-        state: if f.is_some() { CaseState::Resolved } else { CaseState::New },
+        state: if f.is_some() {
+            CaseState::Resolved
+        } else {
+            CaseState::New
+        },
         priority: Priority::Normal,
         tier: Tier::Standard,
         assignee_id: None,
@@ -167,7 +171,10 @@ async fn seed(app: &TestApp, agent: UserId) {
 
 fn close(v: &Value, expected: f64, what: &str) {
     let got = v.as_f64().unwrap_or_else(|| panic!("{what}: not a number: {v}"));
-    assert!((got - expected).abs() <= 1e-9 * expected.abs().max(1.0), "{what}: {got} ≠ {expected}");
+    assert!(
+        (got - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+        "{what}: {got} ≠ {expected}"
+    );
 }
 
 fn cell<'a>(report: &'a Value, moderator: &str, level: &str) -> &'a Value {
@@ -181,8 +188,24 @@ fn cell<'a>(report: &'a Value, moderator: &str, level: &str) -> &'a Value {
 
 /// (moderator, level, diff, ci low, ci high, p, q) from SciPy.
 const SATISFACTION: &[(&str, &str, f64, f64, f64, f64, f64)] = &[
-    ("all", "all", -0.375, -0.6105109674204187, -0.13948903257958134, 0.0020657926620529757, 0.0035413588492336726),
-    ("severity", "minor", 0.25, 0.03907199245454801, 0.460928007545452, 0.02080694906464726, 0.02080694906464726),
+    (
+        "all",
+        "all",
+        -0.375,
+        -0.6105109674204187,
+        -0.13948903257958134,
+        0.0020657926620529757,
+        0.0035413588492336726,
+    ),
+    (
+        "severity",
+        "minor",
+        0.25,
+        0.03907199245454801,
+        0.460928007545452,
+        0.02080694906464726,
+        0.02080694906464726,
+    ),
     (
         "severity",
         "severe",
@@ -192,7 +215,15 @@ const SATISFACTION: &[(&str, &str, f64, f64, f64, f64, f64)] = &[
         2.288616878684278e-13,
         5.492680508842267e-13,
     ),
-    ("repeat", "first", 0.25, 0.03907199245454801, 0.460928007545452, 0.02080694906464726, 0.02080694906464726),
+    (
+        "repeat",
+        "first",
+        0.25,
+        0.03907199245454801,
+        0.460928007545452,
+        0.02080694906464726,
+        0.02080694906464726,
+    ),
     (
         "controllable",
         "controllable",
@@ -233,9 +264,33 @@ const SATISFACTION: &[(&str, &str, f64, f64, f64, f64, f64)] = &[
 
 /// (moderator, level, diff in pp, ci low, ci high, p, q) from statsmodels.
 const RETENTION: &[(&str, &str, f64, f64, f64, f64, f64)] = &[
-    ("all", "all", -0.025, -0.13342360406239673, 0.11689225398311992, 0.6875732300778172, 0.6875732300778172),
-    ("severity", "minor", 0.05, -0.0799405741354077, 0.18543938779897143, 0.39590760142202674, 0.5278768018960356),
-    ("repeat", "repeated", -0.1, -0.25946298132909806, 0.06143079997526932, 0.21040645309537154, 0.5049754874288916),
+    (
+        "all",
+        "all",
+        -0.025,
+        -0.13342360406239673,
+        0.11689225398311992,
+        0.6875732300778172,
+        0.6875732300778172,
+    ),
+    (
+        "severity",
+        "minor",
+        0.05,
+        -0.0799405741354077,
+        0.18543938779897143,
+        0.39590760142202674,
+        0.5278768018960356,
+    ),
+    (
+        "repeat",
+        "repeated",
+        -0.1,
+        -0.25946298132909806,
+        0.06143079997526932,
+        0.21040645309537154,
+        0.5049754874288916,
+    ),
     (
         "goodwill",
         "no_goodwill",
@@ -251,10 +306,16 @@ async fn the_paradox_report_has_known_answers(b: Backend) {
     let app = TestApp::spawn(b).await;
     let agent = create_user(&app.store, "agent1", "agent").await;
     seed(&app, agent).await;
-    let report = app.get_json("/api/v1/analytics/paradox?days=90", &app.admin_token).await;
+    let report = app
+        .get_json("/api/v1/analytics/paradox?days=90", &app.admin_token)
+        .await;
     assert_eq!(report["never_failed"]["n"], 40, "{report}");
     close(&report["never_failed"]["value"], 4.5, "never-failed mean");
-    close(&report["never_failed"]["ci"]["low"], 4.3380551186281, "never-failed ci low");
+    close(
+        &report["never_failed"]["ci"]["low"],
+        4.3380551186281,
+        "never-failed ci low",
+    );
     assert_eq!(report["failures"], 115);
     let recovered = cell(&report, "all", "all");
     assert_eq!(recovered["group"], "recovered");
@@ -289,7 +350,9 @@ async fn the_paradox_report_has_known_answers(b: Backend) {
         "{statements:?}"
     );
 
-    let retention = app.get_json("/api/v1/analytics/paradox?days=90&outcome=retention", &app.admin_token).await;
+    let retention = app
+        .get_json("/api/v1/analytics/paradox?days=90&outcome=retention", &app.admin_token)
+        .await;
     assert_eq!(retention["never_failed"]["n"], 40);
     close(&retention["never_failed"]["value"], 90.0, "never-failed retained %");
     close(&retention["never_failed"]["ci"]["low"], 76.9482247724777, "wilson low");
@@ -305,16 +368,25 @@ async fn the_paradox_report_has_known_answers(b: Backend) {
     assert_eq!(cell(&retention, "all", "all")["verdict"], "no_difference");
 
     // Bad input is a problem naming the field.
-    for (query, field) in
-        [("days=0", "days"), ("outcome=loyalty", "outcome"), ("settle_days=999", "settle_days"), ("tier=gold", "tier")]
-    {
-        let p = app.get_problem(&format!("/api/v1/analytics/paradox?{query}"), &app.admin_token, 422).await;
+    for (query, field) in [
+        ("days=0", "days"),
+        ("outcome=loyalty", "outcome"),
+        ("settle_days=999", "settle_days"),
+        ("tier=gold", "tier"),
+    ] {
+        let p = app
+            .get_problem(&format!("/api/v1/analytics/paradox?{query}"), &app.admin_token, 422)
+            .await;
         assert!(p.to_string().contains(field), "{query}: {p}");
     }
     // Churn comes from the CRM: a customer who leaves counts as not retained.
     let id = customer(10).id.0;
     let res = app
-        .patch(&format!("/api/v1/customers/{id}"), &app.admin_token, serde_json::json!({"churned_at": "yesterday"}))
+        .patch(
+            &format!("/api/v1/customers/{id}"),
+            &app.admin_token,
+            serde_json::json!({"churned_at": "yesterday"}),
+        )
         .await;
     assert!(problem(res, 422).await.to_string().contains("churned_at"));
     let res = app
@@ -325,8 +397,14 @@ async fn the_paradox_report_has_known_answers(b: Backend) {
         )
         .await;
     assert_eq!(res.status(), 200);
-    let retention = app.get_json("/api/v1/analytics/paradox?days=90&outcome=retention", &app.admin_token).await;
-    close(&retention["never_failed"]["value"], 87.5, "one more never-failed customer left");
+    let retention = app
+        .get_json("/api/v1/analytics/paradox?days=90&outcome=retention", &app.admin_token)
+        .await;
+    close(
+        &retention["never_failed"]["value"],
+        87.5,
+        "one more never-failed customer left",
+    );
 
     // Agents do not see the team's paradox.
     let agent_token = app.token_for("agent2", "agent").await;
@@ -375,15 +453,27 @@ async fn the_dashboard_has_known_answers(b: Backend) {
     // An agent sees only their own cases, whatever they ask for.
     let token = app.get_json("/api/v1/me", &app.admin_token).await;
     assert!(token.is_object());
-    let agent_token = amends_app::service::create_token(&app.store, t0(), agent, "t", None).await.expect("token").1;
+    let agent_token = amends_app::service::create_token(&app.store, t0(), agent, "t", None)
+        .await
+        .expect("token")
+        .1;
     let mine = app.get_json("/api/v1/analytics/kpis?days=90", &agent_token).await;
     assert_eq!(mine["current"]["cases"], 5, "{mine}");
     let other = uuid::Uuid::now_v7();
-    let mine = app.get_json(&format!("/api/v1/analytics/kpis?days=90&agent={other}"), &agent_token).await;
+    let mine = app
+        .get_json(&format!("/api/v1/analytics/kpis?days=90&agent={other}"), &agent_token)
+        .await;
     assert_eq!(mine["current"]["cases"], 5);
-    let lead = app.get_json(&format!("/api/v1/analytics/kpis?days=90&agent={}", agent.0), &app.admin_token).await;
+    let lead = app
+        .get_json(
+            &format!("/api/v1/analytics/kpis?days=90&agent={}", agent.0),
+            &app.admin_token,
+        )
+        .await;
     assert_eq!(lead["current"]["cases"], 5);
-    let email = app.get_json("/api/v1/analytics/kpis?days=90&channel=phone", &app.admin_token).await;
+    let email = app
+        .get_json("/api/v1/analytics/kpis?days=90&channel=phone", &app.admin_token)
+        .await;
     assert_eq!(email["current"]["cases"], 0);
 }
 
@@ -439,7 +529,10 @@ async fn the_roi_has_known_answers(b: Backend) {
     assert!(r["returns_low"]["roi"].as_f64() < x["roi"].as_f64());
     // What-if inputs change the result and are checked.
     let r = app
-        .get_json("/api/v1/analytics/roi?days=90&hourly_cost_cents=0&acquisition_multiple=25", &app.admin_token)
+        .get_json(
+            "/api/v1/analytics/roi?days=90&hourly_cost_cents=0&acquisition_multiple=25",
+            &app.admin_token,
+        )
         .await;
     close(&r["returns"]["cost_cents"], 20_000.0, "goodwill only");
     for (query, field) in [
@@ -448,7 +541,9 @@ async fn the_roi_has_known_answers(b: Backend) {
         ("minutes_per_case=-1", "minutes_per_case"),
         ("hourly_cost_cents=x", "hourly_cost_cents"),
     ] {
-        let res = app.get(&format!("/api/v1/analytics/roi?{query}"), &app.admin_token).await;
+        let res = app
+            .get(&format!("/api/v1/analytics/roi?{query}"), &app.admin_token)
+            .await;
         assert!(problem(res, 422).await.to_string().contains(field), "{query}");
     }
     create_user(&app.store, "lead1", "lead").await;
@@ -458,7 +553,10 @@ async fn the_roi_has_known_answers(b: Backend) {
     assert!(html.contains("ROI 117"), "German ROI sentence: {html}");
     let (status, html) = crate::support::get_html(&lead, &app, "/analytics/roi?lifetime_months=0").await;
     assert_eq!(status, 200);
-    assert!(html.contains("Die Lebensdauer muss 1 bis 240 Monate betragen"), "{html}");
+    assert!(
+        html.contains("Die Lebensdauer muss 1 bis 240 Monate betragen"),
+        "{html}"
+    );
 }
 
 crate::both_backends!(

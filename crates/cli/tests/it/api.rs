@@ -18,8 +18,14 @@ async fn customers_contract(b: Backend) {
     assert_eq!(c["name"], "Jürgen Weiß");
     assert_eq!(c["tier"], "premium");
 
-    let p =
-        app.post_problem("/api/v1/customers", &tok, json!({"external_id": "CRM-1", "name": "Someone else"}), 409).await;
+    let p = app
+        .post_problem(
+            "/api/v1/customers",
+            &tok,
+            json!({"external_id": "CRM-1", "name": "Someone else"}),
+            409,
+        )
+        .await;
     assert_eq!(p["field"], "external_id");
 
     // PUT by external id updates a known customer and creates an unknown one.
@@ -33,21 +39,35 @@ async fn customers_contract(b: Backend) {
         .await;
     assert_eq!(c["id"], id.as_str());
     assert_eq!(c["tier"], "enterprise");
-    app.put_expect("/api/v1/customers/by-external-id/CRM-2", &tok, json!({"name": "Neue Kundin"}), 201).await;
+    app.put_expect(
+        "/api/v1/customers/by-external-id/CRM-2",
+        &tok,
+        json!({"name": "Neue Kundin"}),
+        201,
+    )
+    .await;
 
     let got = app.get_json(&format!("/api/v1/customers/{id}"), &tok).await;
     assert_eq!(got["language"], "en");
     let patched = app
-        .patch(&format!("/api/v1/customers/{id}"), &tok, json!({"email": "neu@example.de", "clv_cents": 99900}))
+        .patch(
+            &format!("/api/v1/customers/{id}"),
+            &tok,
+            json!({"email": "neu@example.de", "clv_cents": 99900}),
+        )
         .await;
     assert_eq!(patched.status(), 200);
     let list = app.get_json("/api/v1/customers?limit=1", &tok).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     let next = list["next_cursor"].as_str().expect("a second page");
-    let list2 = app.get_json(&format!("/api/v1/customers?limit=1&cursor={next}"), &tok).await;
+    let list2 = app
+        .get_json(&format!("/api/v1/customers?limit=1&cursor={next}"), &tok)
+        .await;
     assert_ne!(list["items"][0]["id"], list2["items"][0]["id"]);
 
-    let acc = app.post_json("/api/v1/accounts", &tok, json!({"name": "Müller Logistik GmbH"}), 201).await;
+    let acc = app
+        .post_json("/api/v1/accounts", &tok, json!({"name": "Müller Logistik GmbH"}), 201)
+        .await;
     app.post_expect(
         "/api/v1/customers",
         &tok,
@@ -87,7 +107,14 @@ async fn cases_contract(b: Backend) {
     assert_eq!(got["subject"], "Lieferung beschädigt");
     assert_eq!(got["allowed_transitions"], json!(["acknowledged", "in_progress"]));
 
-    let p = app.post_problem(&format!("/api/v1/cases/{id}/transitions"), &tok, json!({"to": "closed"}), 409).await;
+    let p = app
+        .post_problem(
+            &format!("/api/v1/cases/{id}/transitions"),
+            &tok,
+            json!({"to": "closed"}),
+            409,
+        )
+        .await;
     assert_eq!(p["type"], "/problems/invalid-transition");
     assert_eq!(p["allowed"], json!(["acknowledged", "in_progress"]));
     let acked = app
@@ -101,20 +128,47 @@ async fn cases_contract(b: Backend) {
     assert_eq!(acked["state"], "acknowledged");
     assert_eq!(acked["sla"]["first_response"]["met_at"], "2026-11-23T09:00:00Z");
 
-    let unknown_state = app.post(&format!("/api/v1/cases/{id}/transitions"), &tok, json!({"to": "teleported"})).await;
+    let unknown_state = app
+        .post(
+            &format!("/api/v1/cases/{id}/transitions"),
+            &tok,
+            json!({"to": "teleported"}),
+        )
+        .await;
     assert_eq!(problem(unknown_state, 422).await["field"], "to");
 
-    app.post_expect(&format!("/api/v1/cases/{id}/notes"), &tok, json!({"body": "Ersatz ist unterwegs"}), 201).await;
+    app.post_expect(
+        &format!("/api/v1/cases/{id}/notes"),
+        &tok,
+        json!({"body": "Ersatz ist unterwegs"}),
+        201,
+    )
+    .await;
     let me = app.get_json("/api/v1/me", &tok).await;
-    app.post_expect(&format!("/api/v1/cases/{id}/assign"), &tok, json!({"assignee_id": me["id"]}), 200).await;
-    let patched = app.patch(&format!("/api/v1/cases/{id}"), &tok, json!({"priority": "urgent"})).await;
+    app.post_expect(
+        &format!("/api/v1/cases/{id}/assign"),
+        &tok,
+        json!({"assignee_id": me["id"]}),
+        200,
+    )
+    .await;
+    let patched = app
+        .patch(&format!("/api/v1/cases/{id}"), &tok, json!({"priority": "urgent"}))
+        .await;
     let patched: Value = patched.json().await.expect("json");
     assert_eq!(patched["priority"], "urgent");
-    assert_eq!(patched["resolution_due_at"], "2026-11-23T21:00:00Z", "premium urgent: 12 h");
+    assert_eq!(
+        patched["resolution_due_at"], "2026-11-23T21:00:00Z",
+        "premium urgent: 12 h"
+    );
 
     let events = app.get_json(&format!("/api/v1/cases/{id}/events"), &tok).await;
-    let kinds: Vec<&str> =
-        events.as_array().expect("array").iter().map(|e| e["kind"].as_str().unwrap_or_default()).collect();
+    let kinds: Vec<&str> = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or_default())
+        .collect();
     assert_eq!(kinds, vec!["created", "state_change", "note", "assignment", "update"]);
     assert_eq!(events[1]["body"], "Entschuldigung");
     assert_eq!(events[1]["author"]["name"], "admin (test)");
@@ -124,10 +178,17 @@ async fn cases_contract(b: Backend) {
     }
     let mine = app.get_json("/api/v1/cases?assignee=me", &tok).await;
     assert_eq!(mine["items"].as_array().map(Vec::len), Some(1));
-    let open = app.get_json(&format!("/api/v1/cases?state=new&customer_id={cust}&limit=3"), &tok).await;
+    let open = app
+        .get_json(&format!("/api/v1/cases?state=new&customer_id={cust}&limit=3"), &tok)
+        .await;
     assert_eq!(open["items"].as_array().map(Vec::len), Some(3));
     let next = open["next_cursor"].as_str().expect("next page");
-    let rest = app.get_json(&format!("/api/v1/cases?state=new&customer_id={cust}&limit=3&cursor={next}"), &tok).await;
+    let rest = app
+        .get_json(
+            &format!("/api/v1/cases?state=new&customer_id={cust}&limit=3&cursor={next}"),
+            &tok,
+        )
+        .await;
     assert_eq!(rest["items"].as_array().map(Vec::len), Some(1));
     assert!(rest["next_cursor"].is_null());
     let bad_filter = app.get("/api/v1/cases?state=sleeping", &tok).await;
@@ -147,21 +208,47 @@ async fn bad_input_is_rejected_and_nothing_is_written(b: Backend) {
     let tok = app.admin_token.clone();
     let cust = app.customer("CRM-9", "en", "standard").await;
     let send_raw = |body: &'static str, ct: &'static str| {
-        let req = app.client.post(app.url("/api/v1/cases")).bearer_auth(&tok).header("content-type", ct).body(body);
+        let req = app
+            .client
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(&tok)
+            .header("content-type", ct)
+            .body(body);
         async move { req.send().await.expect("request") }
     };
     problem(send_raw("{\"customer_id\": ", "application/json").await, 400).await;
     problem(send_raw("subject=x", "application/x-www-form-urlencoded").await, 415).await;
 
     let cases: Vec<(Value, &str)> = vec![
-        (json!({"customer_id": cust, "subject": "x", "channel": "email", "colour": "red"}), "colour"),
-        (json!({"customer_id": cust, "subject": 42, "channel": "email"}), "subject"),
+        (
+            json!({"customer_id": cust, "subject": "x", "channel": "email", "colour": "red"}),
+            "colour",
+        ),
+        (
+            json!({"customer_id": cust, "subject": 42, "channel": "email"}),
+            "subject",
+        ),
         (json!({"customer_id": cust, "channel": "email"}), "subject"),
-        (json!({"customer_id": cust, "subject": "x".repeat(201), "channel": "email"}), "subject"),
-        (json!({"customer_id": cust, "subject": "   ", "channel": "email"}), "subject"),
-        (json!({"customer_id": cust, "subject": "x", "channel": "pigeon"}), "channel"),
-        (json!({"customer_id": cust, "subject": "x", "channel": "email", "priority": "whenever"}), "priority"),
-        (json!({"customer_id": "not-a-uuid", "subject": "x", "channel": "email"}), "customer_id"),
+        (
+            json!({"customer_id": cust, "subject": "x".repeat(201), "channel": "email"}),
+            "subject",
+        ),
+        (
+            json!({"customer_id": cust, "subject": "   ", "channel": "email"}),
+            "subject",
+        ),
+        (
+            json!({"customer_id": cust, "subject": "x", "channel": "pigeon"}),
+            "channel",
+        ),
+        (
+            json!({"customer_id": cust, "subject": "x", "channel": "email", "priority": "whenever"}),
+            "priority",
+        ),
+        (
+            json!({"customer_id": "not-a-uuid", "subject": "x", "channel": "email"}),
+            "customer_id",
+        ),
         (
             json!({"customer_id": "01900000-0000-7000-8000-000000000000", "subject": "x", "channel": "email"}),
             "customer_id",
@@ -184,7 +271,9 @@ async fn bad_input_is_rejected_and_nothing_is_written(b: Backend) {
         let p = app.post_problem("/api/v1/customers", &tok, body.clone(), 422).await;
         assert_eq!(p["field"], field, "body {body}: {p}");
     }
-    let lang = app.post_problem("/api/v1/customers", &tok, json!({"name": "A", "language": "fr"}), 422).await;
+    let lang = app
+        .post_problem("/api/v1/customers", &tok, json!({"name": "A", "language": "fr"}), 422)
+        .await;
     assert!(lang["detail"].as_str().unwrap_or_default().contains("`de` or `en`"));
 
     // Nothing was written by any of these.
@@ -193,7 +282,8 @@ async fn bad_input_is_rejected_and_nothing_is_written(b: Backend) {
     assert_eq!(app.store.count_customers().await.expect("count"), 1);
 
     app.get_problem("/api/v1/cases/not-a-uuid", &tok, 422).await;
-    app.get_problem("/api/v1/cases/01900000-0000-7000-8000-000000000000", &tok, 404).await;
+    app.get_problem("/api/v1/cases/01900000-0000-7000-8000-000000000000", &tok, 404)
+        .await;
     app.get_problem("/api/v1/no-such-route", &tok, 404).await;
     let wrong_method = app.delete("/api/v1/cases", &tok).await;
     problem(wrong_method, 405).await;
@@ -240,27 +330,56 @@ async fn docs_and_probes(b: Backend) {
     };
     let (goodwill, goodwill_schema) = body_schema("/api/v1/goodwill/rules");
     let (detection, detection_schema) = body_schema("/api/v1/detection-rules");
-    assert!(!goodwill.is_empty() && !detection.is_empty(), "both bodies are documented");
+    assert!(
+        !goodwill.is_empty() && !detection.is_empty(),
+        "both bodies are documented"
+    );
     assert_ne!(goodwill, detection, "two bodies share one schema name");
-    assert!(goodwill_schema["properties"]["catalog_item_id"].is_object(), "{goodwill}: {goodwill_schema}");
-    assert!(detection_schema["properties"]["catalog_item_id"].is_null(), "{detection}: {detection_schema}");
+    assert!(
+        goodwill_schema["properties"]["catalog_item_id"].is_object(),
+        "{goodwill}: {goodwill_schema}"
+    );
+    assert!(
+        detection_schema["properties"]["catalog_item_id"].is_null(),
+        "{detection}: {detection_schema}"
+    );
     for sent in [None, Some("wrong-token-0123456789")] {
         let mut req = app.client.get(app.url("/metrics"));
         if let Some(t) = sent {
             req = req.bearer_auth(t);
         }
-        assert_eq!(req.send().await.expect("metrics").status(), 401, "metrics with {sent:?}");
+        assert_eq!(
+            req.send().await.expect("metrics").status(),
+            401,
+            "metrics with {sent:?}"
+        );
     }
-    let metrics = app.client.get(app.url("/metrics")).bearer_auth(token).send().await.expect("metrics");
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("metrics");
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.expect("text");
     assert!(text.contains("http_requests_total"), "{text}");
-    assert!(text.contains("route=\"/readyz\""), "requests are counted by route template");
+    assert!(
+        text.contains("route=\"/readyz\""),
+        "requests are counted by route template"
+    );
     let off = TestApp::spawn(b).await;
-    assert_eq!(off.get_anonymous("/metrics").await.status(), 404, "metrics are off without metrics_token");
+    assert_eq!(
+        off.get_anonymous("/metrics").await.status(),
+        404,
+        "metrics are off without metrics_token"
+    );
     let docs = app.get_anonymous("/api/docs/").await;
     assert_eq!(docs.status(), 200);
-    assert!(docs.text().await.expect("text").contains("swagger"), "docs page is served offline");
+    assert!(
+        docs.text().await.expect("text").contains("swagger"),
+        "docs page is served offline"
+    );
 }
 
 crate::both_backends!(

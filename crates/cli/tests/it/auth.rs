@@ -30,12 +30,27 @@ fn routes(
         ("GET", "/api/v1/cases".into(), json!(null), "agent"),
         ("GET", format!("/api/v1/cases/{case}"), json!(null), "agent"),
         ("GET", format!("/api/v1/cases/{case}/events"), json!(null), "agent"),
-        ("POST", format!("/api/v1/cases/{case}/notes"), json!({"body": "x"}), "agent"),
+        (
+            "POST",
+            format!("/api/v1/cases/{case}/notes"),
+            json!({"body": "x"}),
+            "agent",
+        ),
         ("GET", "/api/v1/customers".into(), json!(null), "agent"),
         ("GET", format!("/api/v1/customers/{customer}"), json!(null), "agent"),
         ("GET", "/api/v1/accounts".into(), json!(null), "agent"),
-        ("GET", format!("/api/v1/customers/{customer}/overview"), json!(null), "agent"),
-        ("GET", format!("/api/v1/accounts/{account}/overview"), json!(null), "agent"),
+        (
+            "GET",
+            format!("/api/v1/customers/{customer}/overview"),
+            json!(null),
+            "agent",
+        ),
+        (
+            "GET",
+            format!("/api/v1/accounts/{account}/overview"),
+            json!(null),
+            "agent",
+        ),
         ("GET", "/api/v1/feedback".into(), json!(null), "agent"),
         (
             "POST",
@@ -50,8 +65,18 @@ fn routes(
             "agent",
         ),
         ("GET", "/api/v1/detection-rules".into(), json!(null), "agent"),
-        ("POST", "/api/v1/detection-rules".into(), json!({"name": "r", "conditions": {"rating_max": 1}}), "lead"),
-        ("POST", format!("/api/v1/cases/{case}/replies"), json!({"body": "Hallo"}), "agent"),
+        (
+            "POST",
+            "/api/v1/detection-rules".into(),
+            json!({"name": "r", "conditions": {"rating_max": 1}}),
+            "lead",
+        ),
+        (
+            "POST",
+            format!("/api/v1/cases/{case}/replies"),
+            json!({"body": "Hallo"}),
+            "agent",
+        ),
         ("GET", format!("/api/v1/cases/{case}/follow-up"), json!(null), "agent"),
         ("POST", format!("/api/v1/cases/{case}/lead-review"), json!(null), "lead"),
         ("GET", "/api/v1/widget-sites".into(), json!(null), "lead"),
@@ -96,7 +121,12 @@ fn routes(
             json!({"kind": "outage", "title": "Checkout down", "severity": 3, "started_at": "2026-11-23T06:00:00Z"}),
             "lead",
         ),
-        ("GET", format!("/api/v1/incidents/{incident}/affected"), json!(null), "agent"),
+        (
+            "GET",
+            format!("/api/v1/incidents/{incident}/affected"),
+            json!(null),
+            "agent",
+        ),
         (
             "POST",
             format!("/api/v1/incidents/{incident}/affected"),
@@ -109,7 +139,12 @@ fn routes(
             json!({"version": "4", "groupKey": "g", "status": "firing", "alerts": [{"status": "firing", "startsAt": "2026-11-23T06:00:00Z"}]}),
             "lead",
         ),
-        ("POST", format!("/api/v1/incidents/{incident}/resolve"), json!(null), "lead"),
+        (
+            "POST",
+            format!("/api/v1/incidents/{incident}/resolve"),
+            json!(null),
+            "lead",
+        ),
         ("GET", "/api/v1/goodwill/rules".into(), json!(null), "agent"),
         (
             "POST",
@@ -124,18 +159,43 @@ fn routes(
             json!({"name": "t", "purpose": "reply", "language": "de", "body": "Hallo {{customer_name}}"}),
             "lead",
         ),
-        ("GET", format!("/api/v1/templates/{SEED_TEMPLATE}"), json!(null), "agent"),
+        (
+            "GET",
+            format!("/api/v1/templates/{SEED_TEMPLATE}"),
+            json!(null),
+            "agent",
+        ),
         (
             "PUT",
             format!("/api/v1/templates/{SEED_TEMPLATE}"),
             json!({"name": "Antwort", "purpose": "reply", "language": "de", "body": "Hallo {{customer_name}}"}),
             "lead",
         ),
-        ("POST", format!("/api/v1/templates/{SEED_TEMPLATE}/preview"), json!({"case_id": case}), "agent"),
-        ("DELETE", "/api/v1/templates/0194a000-0000-7000-8000-000000000104".into(), json!(null), "lead"),
+        (
+            "POST",
+            format!("/api/v1/templates/{SEED_TEMPLATE}/preview"),
+            json!({"case_id": case}),
+            "agent",
+        ),
+        (
+            "DELETE",
+            "/api/v1/templates/0194a000-0000-7000-8000-000000000104".into(),
+            json!(null),
+            "lead",
+        ),
         ("GET", "/api/v1/solutions".into(), json!(null), "agent"),
-        ("POST", "/api/v1/solutions".into(), json!({"title": "Neu", "body": "Text", "language": "de"}), "agent"),
-        ("GET", "/api/v1/solutions/search?q=rechnung".into(), json!(null), "agent"),
+        (
+            "POST",
+            "/api/v1/solutions".into(),
+            json!({"title": "Neu", "body": "Text", "language": "de"}),
+            "agent",
+        ),
+        (
+            "GET",
+            "/api/v1/solutions/search?q=rechnung".into(),
+            json!(null),
+            "agent",
+        ),
         ("GET", format!("/api/v1/solutions/{solution}"), json!(null), "agent"),
         (
             "PUT",
@@ -143,9 +203,19 @@ fn routes(
             json!({"title": "Rechnung", "body": "Text", "language": "de"}),
             "agent",
         ),
-        ("GET", format!("/api/v1/solutions/{solution}/versions"), json!(null), "agent"),
+        (
+            "GET",
+            format!("/api/v1/solutions/{solution}/versions"),
+            json!(null),
+            "agent",
+        ),
         ("GET", format!("/api/v1/cases/{case}/solutions"), json!(null), "agent"),
-        ("POST", format!("/api/v1/cases/{case}/solutions"), json!({"solution_id": solution}), "agent"),
+        (
+            "POST",
+            format!("/api/v1/cases/{case}/solutions"),
+            json!({"solution_id": solution}),
+            "agent",
+        ),
         ("DELETE", format!("/api/v1/solutions/{solution}"), json!(null), "lead"),
         ("GET", "/api/v1/help-center/theme".into(), json!(null), "agent"),
         (
@@ -165,7 +235,12 @@ fn routes(
         ),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
-        ("POST", "/api/v1/webhooks".into(), json!({"url": "http://127.0.0.1:9/x", "events": ["*"]}), "admin"),
+        (
+            "POST",
+            "/api/v1/webhooks".into(),
+            json!({"url": "http://127.0.0.1:9/x", "events": ["*"]}),
+            "admin",
+        ),
     ]
 }
 
@@ -187,7 +262,11 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
         .expect("json");
     let incident = incident["id"].as_str().expect("id").to_string();
     let solution: serde_json::Value = app
-        .post("/api/v1/solutions", &app.admin_token, json!({"title": "Rechnung", "body": "Text", "language": "de"}))
+        .post(
+            "/api/v1/solutions",
+            &app.admin_token,
+            json!({"title": "Rechnung", "body": "Text", "language": "de"}),
+        )
         .await
         .json()
         .await
@@ -247,11 +326,19 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
     )
     .await;
     let weak = app
-        .post("/api/v1/users", &app.admin_token, json!({"username": "x", "role": "agent", "password": "short"}))
+        .post(
+            "/api/v1/users",
+            &app.admin_token,
+            json!({"username": "x", "role": "agent", "password": "short"}),
+        )
         .await;
     assert_eq!(problem(weak, 422).await["field"], "password");
     let bad_role = app
-        .post("/api/v1/users", &app.admin_token, json!({"username": "y", "role": "boss", "password": "long enough pw"}))
+        .post(
+            "/api/v1/users",
+            &app.admin_token,
+            json!({"username": "y", "role": "boss", "password": "long enough pw"}),
+        )
         .await;
     assert_eq!(problem(bad_role, 422).await["field"], "role");
 }
@@ -259,7 +346,9 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
 async fn tokens_can_be_created_and_revoked(b: Backend) {
     let app = TestApp::spawn(b).await;
     let agent = app.token_for("agent1", "agent").await;
-    let created = app.post_json("/api/v1/tokens", &agent, json!({"name": "crm-sync"}), 201).await;
+    let created = app
+        .post_json("/api/v1/tokens", &agent, json!({"name": "crm-sync"}), 201)
+        .await;
     let token = created["token"].as_str().expect("token").to_string();
     assert!(token.starts_with("amd_"));
     assert_eq!(app.get("/api/v1/me", &token).await.status(), 200);
@@ -280,10 +369,17 @@ async fn session_writes_need_the_csrf_token(b: Backend) {
     let app = TestApp::spawn(b).await;
     let client = app.signed_in("admin").await;
     // Reads with the session cookie work.
-    assert_eq!(client.get(app.url("/api/v1/me")).send().await.expect("me").status(), 200);
+    assert_eq!(
+        client.get(app.url("/api/v1/me")).send().await.expect("me").status(),
+        200
+    );
     // Writes without the CSRF header are refused.
-    let res =
-        client.post(app.url("/api/v1/customers")).json(&json!({"name": "Via Session"})).send().await.expect("post");
+    let res = client
+        .post(app.url("/api/v1/customers"))
+        .json(&json!({"name": "Via Session"}))
+        .send()
+        .await
+        .expect("post");
     problem(res, 403).await;
     // The token is in every page; with it the write works.
     let html = html_of(&client, &app, "/settings").await;
@@ -328,13 +424,24 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
             }
         }
     }
-    assert!(operations.len() >= 100, "only {} operations documented", operations.len());
-    let missing: Vec<_> =
-        operations.iter().filter(|(m, p)| api_need(&m.parse().expect("method"), p).is_none()).collect();
+    assert!(
+        operations.len() >= 100,
+        "only {} operations documented",
+        operations.len()
+    );
+    let missing: Vec<_> = operations
+        .iter()
+        .filter(|(m, p)| api_need(&m.parse().expect("method"), p).is_none())
+        .collect();
     assert!(missing.is_empty(), "operations without a permission entry: {missing:?}");
-    let stale: Vec<_> =
-        API_ROUTES.iter().filter(|(m, p, _)| !operations.iter().any(|(om, op)| om == m && op == p)).collect();
-    assert!(stale.is_empty(), "permission entries for no documented operation: {stale:?}");
+    let stale: Vec<_> = API_ROUTES
+        .iter()
+        .filter(|(m, p, _)| !operations.iter().any(|(om, op)| om == m && op == p))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "permission entries for no documented operation: {stale:?}"
+    );
     let some_id = uuid::Uuid::now_v7().to_string();
     for (method, template) in &operations {
         let path = template
@@ -361,9 +468,15 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
             let status = send(Some(token)).await.expect("request").status().as_u16();
             let allowed = need.missing_for(role).is_none();
             if allowed {
-                assert!(status != 401 && status != 403, "{role:?} may {method} {template} but got {status}");
+                assert!(
+                    status != 401 && status != 403,
+                    "{role:?} may {method} {template} but got {status}"
+                );
             } else {
-                assert_eq!(status, 403, "{role:?} must be refused {method} {template} before its input is read");
+                assert_eq!(
+                    status, 403,
+                    "{role:?} must be refused {method} {template} before its input is read"
+                );
             }
         }
     }
@@ -402,12 +515,19 @@ async fn every_ui_route_enforces_its_permission(b: Backend) {
             if allowed {
                 assert_ne!(status, 403, "{role:?} may {method} {template}");
             } else {
-                assert_eq!(status, 403, "{role:?} must be refused {method} {template} before its form is read");
+                assert_eq!(
+                    status, 403,
+                    "{role:?} must be refused {method} {template} before its form is read"
+                );
             }
             checked += 1;
         }
         // Still signed in: every answer above came to a signed-in user.
-        assert_eq!(get_html(&client, &app, "/inbox").await.0, 200, "{username} was signed out");
+        assert_eq!(
+            get_html(&client, &app, "/inbox").await.0,
+            200,
+            "{username} was signed out"
+        );
     }
     assert!(checked > 150, "checked only {checked} route and role pairs");
 }

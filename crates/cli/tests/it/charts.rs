@@ -10,7 +10,11 @@ async fn chart_assets_are_served_as_javascript() {
     for (name, needle) in [("echarts.js", "Apache ECharts"), ("charts.js", "figure.chart")] {
         let res = app.get_anonymous(&format!("/assets/{name}")).await;
         assert_eq!(res.status(), 200, "{name}");
-        assert_eq!(res.headers()["content-type"], "text/javascript; charset=utf-8", "{name}");
+        assert_eq!(
+            res.headers()["content-type"],
+            "text/javascript; charset=utf-8",
+            "{name}"
+        );
         let body = res.text().await.expect("body");
         assert!(body.contains(needle), "{name} is the file it claims to be");
     }
@@ -30,7 +34,10 @@ async fn sla_report_draws_attainment_per_policy(b: Backend) {
     assert!(html.contains(
         r#"<script src="/assets/echarts.js" defer></script><script src="/assets/charts.js" defer></script>"#
     ));
-    assert!(html.contains(r#"<figure class="chart" id="sla-by-policy-chart">"#), "{html}");
+    assert!(
+        html.contains(r#"<figure class="chart" id="sla-by-policy-chart">"#),
+        "{html}"
+    );
     assert!(html.contains("<figcaption>SLA-Erfüllung je Richtlinie</figcaption>"));
     let json = html
         .split(r#"<script type="application/json" class="chart-spec">"#)
@@ -42,12 +49,18 @@ async fn sla_report_draws_attainment_per_policy(b: Backend) {
     assert_eq!(spec["unit"], "percent");
     assert_eq!(spec["decimals"], 1);
     let x = spec["x"].as_array().expect("categories");
-    assert!(x.iter().any(|l| l.as_str().is_some_and(|l| l.starts_with("standard/"))), "{spec}");
+    assert!(
+        x.iter().any(|l| l.as_str().is_some_and(|l| l.starts_with("standard/"))),
+        "{spec}"
+    );
     assert_eq!(spec["series"][0]["name"], "Erste Antwort");
     assert_eq!(spec["series"][1]["name"], "Lösung");
     let first = spec["series"][0]["values"].as_array().expect("values");
     assert_eq!(first.len(), x.len());
-    assert!(first.contains(&serde_json::json!(0.0)), "the overdue first response counts as 0 %: {spec}");
+    assert!(
+        first.contains(&serde_json::json!(0.0)),
+        "the overdue first response counts as 0 %: {spec}"
+    );
     assert!(html.contains(r#"<th scope="col">Richtlinie</th>"#));
     assert!(html.contains("<td>0,0\u{a0}%</td>"), "the table shows German numbers");
 

@@ -19,7 +19,12 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
         .spawn()
         .expect("spawn amends");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
     } else {
         drop(child.stdin.take());
     }
@@ -33,7 +38,11 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
 
 /// `amends --database-url URL ARGS…` off the async runtime.
 async fn run_on(url: &str, args: &[&str], stdin: Option<&'static str>) -> (i32, String, String) {
-    let args: Vec<String> = ["--database-url", url].iter().chain(args).map(|a| a.to_string()).collect();
+    let args: Vec<String> = ["--database-url", url]
+        .iter()
+        .chain(args)
+        .map(|a| a.to_string())
+        .collect();
     tokio::task::spawn_blocking(move || run(&args.iter().map(String::as_str).collect::<Vec<_>>(), stdin))
         .await
         .expect("join")
@@ -97,15 +106,29 @@ fn demo_fills_a_database_reproducibly() {
     let dir = std::env::temp_dir().join(format!("amends-demo-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}", dir.join("demo.db").display());
-    let (code, out, err) =
-        run(&["--database-url", &url, "demo", "--customers", "30", "--cases", "80", "--seed", "3"], None);
+    let (code, out, err) = run(
+        &[
+            "--database-url",
+            &url,
+            "demo",
+            "--customers",
+            "30",
+            "--cases",
+            "80",
+            "--seed",
+            "3",
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("30 customers, 80 cases"), "{out}");
     assert!(out.contains("admin (admin)"), "{out}");
     // The demo agents have routing profiles; routing itself stays off.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (enabled, profiled) = rt.block_on(async {
-        let store = amends_store::Store::connect(&url, amends_store::Durability::Normal).await.expect("store");
+        let store = amends_store::Store::connect(&url, amends_store::Durability::Normal)
+            .await
+            .expect("store");
         let enabled = store.routing_settings().await.expect("settings").enabled;
         let mut profiled: Vec<String> = store
             .list_agent_routing()
@@ -137,12 +160,30 @@ fn text_models_are_trained_evaluated_and_explained() {
     }
     std::fs::write(&data, csv).expect("write");
     let model = dir.join("model.bin");
-    let (code, out, err) =
-        run(&["text", "train", "--data", data.to_str().expect("path"), "--out", model.to_str().expect("path")], None);
+    let (code, out, err) = run(
+        &[
+            "text",
+            "train",
+            "--data",
+            data.to_str().expect("path"),
+            "--out",
+            model.to_str().expect("path"),
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("trained on 60 rows"), "{out}");
-    let (code, out, err) =
-        run(&["text", "eval", "--data", data.to_str().expect("path"), "--model", model.to_str().expect("path")], None);
+    let (code, out, err) = run(
+        &[
+            "text",
+            "eval",
+            "--data",
+            data.to_str().expect("path"),
+            "--model",
+            model.to_str().expect("path"),
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("micro-F1") && out.contains("macro-F1"), "{out}");
     let (code, out, _) = run(&["text", "classify", "Ich kündige, der Anwalt ist informiert!"], None);
@@ -153,8 +194,17 @@ fn text_models_are_trained_evaluated_and_explained() {
     let (code, _, err) = run(&["text", "eval", "--data", bad.to_str().expect("path")], None);
     assert_ne!(code, 0);
     assert!(err.contains("`text` column"), "{err}");
-    let (code, _, err) =
-        run(&["text", "eval", "--data", data.to_str().expect("path"), "--model", bad.to_str().expect("path")], None);
+    let (code, _, err) = run(
+        &[
+            "text",
+            "eval",
+            "--data",
+            data.to_str().expect("path"),
+            "--model",
+            bad.to_str().expect("path"),
+        ],
+        None,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("cannot load the model"), "{err}");
     // The audience of German texts: written to the company or public.
@@ -164,12 +214,25 @@ fn text_models_are_trained_evaluated_and_explained() {
         assert_eq!(code, 0, "{err}");
         assert!(out.contains(label), "{audience}: {out}");
     }
-    let (code, out, err) = run(&["text", "eval", "--data", data.to_str().expect("path"), "--audience", "direct"], None);
+    let (code, out, err) = run(
+        &[
+            "text",
+            "eval",
+            "--data",
+            data.to_str().expect("path"),
+            "--audience",
+            "direct",
+        ],
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("audience direct"), "{out}");
     let (code, _, err) = run(&["text", "classify", waiting, "--audience", "twitter"], None);
     assert_ne!(code, 0);
-    assert!(err.contains("--audience") && err.contains("`twitter`") && err.contains("direct"), "{err}");
+    assert!(
+        err.contains("--audience") && err.contains("`twitter`") && err.contains("direct"),
+        "{err}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 

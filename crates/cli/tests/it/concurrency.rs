@@ -101,7 +101,12 @@ async fn the_person_and_case_limits_hold_under_concurrency(b: Backend) {
     }
     let (_, states) = grant_at_once(&app, &grants).await;
     assert_eq!(granted(&states), 10, "per case: {states:?}");
-    let on_case = app.get_json(&format!("/api/v1/goodwill?case_id={case}&state=granted"), &app.admin_token).await;
+    let on_case = app
+        .get_json(
+            &format!("/api/v1/goodwill?case_id={case}&state=granted"),
+            &app.admin_token,
+        )
+        .await;
     assert_eq!(on_case.as_array().expect("grants").len(), 10);
 }
 
@@ -122,13 +127,20 @@ async fn approvals_hold_the_budget_under_concurrency(b: Backend) {
         leads.push(app.token_for(&format!("lead{i}"), "lead").await);
     }
     let pending = app.get_json("/api/v1/goodwill?state=pending", &app.admin_token).await;
-    let ids: Vec<String> =
-        pending.as_array().expect("grants").iter().map(|g| g["id"].as_str().expect("id").to_string()).collect();
+    let ids: Vec<String> = pending
+        .as_array()
+        .expect("grants")
+        .iter()
+        .map(|g| g["id"].as_str().expect("id").to_string())
+        .collect();
     assert_eq!(ids.len(), 32);
     let approvals = ids.iter().enumerate().map(|(i, id)| {
         let (app, lead) = (&app, &leads[i % leads.len()]);
         async move {
-            app.post(&format!("/api/v1/goodwill/{id}/approve"), lead, json!({"reason": "ok"})).await.status().as_u16()
+            app.post(&format!("/api/v1/goodwill/{id}/approve"), lead, json!({"reason": "ok"}))
+                .await
+                .status()
+                .as_u16()
         }
     });
     let statuses = join_all(approvals).await;
@@ -139,7 +151,9 @@ async fn approvals_hold_the_budget_under_concurrency(b: Backend) {
 
 /// The customers whose email is `address` (compared without case).
 async fn customers_with(app: &TestApp, address: &str) -> Vec<Value> {
-    let page = app.get_json(&format!("/api/v1/customers?q={address}&limit=100"), &app.admin_token).await;
+    let page = app
+        .get_json(&format!("/api/v1/customers?q={address}&limit=100"), &app.admin_token)
+        .await;
     page["items"].as_array().expect("items").clone()
 }
 
@@ -149,7 +163,11 @@ async fn one_new_address_makes_one_customer_under_concurrency(b: Backend) {
     let app = TestApp::spawn(b).await;
     let sent = (0..16).map(|i| {
         let app = &app;
-        let email = if i % 2 == 0 { "neu.kunde@example.de" } else { "Neu.Kunde@Example.DE" };
+        let email = if i % 2 == 0 {
+            "neu.kunde@example.de"
+        } else {
+            "Neu.Kunde@Example.DE"
+        };
         async move {
             app.post(
                 "/api/v1/feedback",
@@ -166,7 +184,12 @@ async fn one_new_address_makes_one_customer_under_concurrency(b: Backend) {
     let found = customers_with(&app, "neu.kunde@example.de").await;
     assert_eq!(found.len(), 1, "one customer: {found:?}");
     let id = found[0]["id"].as_str().expect("id");
-    let items = app.get_json(&format!("/api/v1/feedback?customer_id={id}&limit=100"), &app.admin_token).await;
+    let items = app
+        .get_json(
+            &format!("/api/v1/feedback?customer_id={id}&limit=100"),
+            &app.admin_token,
+        )
+        .await;
     assert_eq!(items["items"].as_array().expect("items").len(), 16);
     // The API refuses a second customer with the address, in any case.
     address_taken(&app, "Doppelt", "NEU.KUNDE@example.de").await;
@@ -174,7 +197,14 @@ async fn one_new_address_makes_one_customer_under_concurrency(b: Backend) {
 
 /// The API refuses a customer with `email`: the address is taken (409 on the field).
 async fn address_taken(app: &TestApp, name: &str, email: &str) {
-    let p = app.post_problem("/api/v1/customers", &app.admin_token, json!({"name": name, "email": email}), 409).await;
+    let p = app
+        .post_problem(
+            "/api/v1/customers",
+            &app.admin_token,
+            json!({"name": name, "email": email}),
+            409,
+        )
+        .await;
     assert_eq!(p["field"], "email", "{p}");
 }
 
@@ -200,7 +230,12 @@ async fn run_sql(app: &TestApp, b: Backend, sql: &str) {
 async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
     let app = TestApp::spawn(b).await;
     // Back to the index before migration 0015, which let duplicates in.
-    run_sql(&app, b, "DROP INDEX customers_email; CREATE INDEX customers_email ON customers (email)").await;
+    run_sql(
+        &app,
+        b,
+        "DROP INDEX customers_email; CREATE INDEX customers_email ON customers (email)",
+    )
+    .await;
     let mut ids = Vec::new();
     for (email, ext, survey) in [
         ("erika@example.de", None, true),
@@ -242,11 +277,26 @@ async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
     assert_eq!(kept["external_id"], "CRM-7", "the oldest duplicate's external id");
     assert_eq!(kept["consent_survey"], false, "consent only where every row gave it");
     for gone in &ids[1..3] {
-        assert_eq!(app.get(&format!("/api/v1/customers/{gone}"), &app.admin_token).await.status(), 404);
+        assert_eq!(
+            app.get(&format!("/api/v1/customers/{gone}"), &app.admin_token)
+                .await
+                .status(),
+            404
+        );
     }
-    let cases = app.get_json(&format!("/api/v1/cases?customer_id={}&limit=100", ids[0]), &app.admin_token).await;
+    let cases = app
+        .get_json(
+            &format!("/api/v1/cases?customer_id={}&limit=100", ids[0]),
+            &app.admin_token,
+        )
+        .await;
     assert_eq!(cases["items"].as_array().expect("items").len(), 3, "{cases}");
-    let feedback = app.get_json(&format!("/api/v1/feedback?customer_id={}&limit=100", ids[0]), &app.admin_token).await;
+    let feedback = app
+        .get_json(
+            &format!("/api/v1/feedback?customer_id={}&limit=100", ids[0]),
+            &app.admin_token,
+        )
+        .await;
     assert_eq!(feedback["items"].as_array().expect("items").len(), 3);
     // The other customer is untouched, and the address is unique now.
     assert_eq!(customers_with(&app, "other@example.de").await.len(), 1);

@@ -24,7 +24,11 @@ async fn customer_and_account_overview(b: Backend) {
     })
     .await;
     let agent = app.token_for("agent1", "agent").await;
-    let account = json_of(app.post("/api/v1/accounts", &agent, json!({"name": "Muster GmbH"})).await).await;
+    let account = json_of(
+        app.post("/api/v1/accounts", &agent, json!({"name": "Muster GmbH"}))
+            .await,
+    )
+    .await;
     let account_id = account["id"].as_str().expect("id").to_string();
     let petra = customer(
         &app,
@@ -63,12 +67,26 @@ async fn customer_and_account_overview(b: Backend) {
     )
     .await;
     for to in ["acknowledged", "resolved"] {
-        app.post_expect(&format!("/api/v1/cases/{c2_id}/transitions"), &agent, json!({"to": to}), 200).await;
+        app.post_expect(
+            &format!("/api/v1/cases/{c2_id}/transitions"),
+            &agent,
+            json!({"to": to}),
+            200,
+        )
+        .await;
     }
-    let mail =
-        wait_for(30, "survey mail", || async { sink.messages().into_iter().find(|m| m.contains("/survey/")) }).await;
+    let mail = wait_for(30, "survey mail", || async {
+        sink.messages().into_iter().find(|m| m.contains("/survey/"))
+    })
+    .await;
     let path = survey_link(&crate::support::decode_qp(&mail));
-    let res = submit(&app.client, &app, &path, &[("score", "4"), ("comment", "Gut gelöst."), ("solved", "yes")]).await;
+    let res = submit(
+        &app.client,
+        &app,
+        &path,
+        &[("score", "4"), ("comment", "Gut gelöst."), ("solved", "yes")],
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let c3 = app.case(&olaf, "Zugang gesperrt").await;
 
@@ -114,27 +132,50 @@ async fn customer_and_account_overview(b: Backend) {
     assert_eq!(plain["sentiment"], json!([]));
     assert_eq!(plain["sentiment_trend"], "unknown");
     assert_eq!(plain["facts"]["average_csat"], Value::Null);
-    app.get_problem("/api/v1/customers/0194a000-0000-7000-8000-00000000dead/overview", &agent, 404).await;
+    app.get_problem(
+        "/api/v1/customers/0194a000-0000-7000-8000-00000000dead/overview",
+        &agent,
+        404,
+    )
+    .await;
 
     // The account view over the API.
-    let a = json_of(app.get(&format!("/api/v1/accounts/{account_id}/overview"), &agent).await).await;
+    let a = json_of(
+        app.get(&format!("/api/v1/accounts/{account_id}/overview"), &agent)
+            .await,
+    )
+    .await;
     assert_eq!(a["account"]["name"], "Muster GmbH");
     assert_eq!(
         a["totals"],
         json!({"customers": 2, "open_cases": 2, "total_cases": 3, "goodwill_cents": 2500, "clv_cents": 1_200_000})
     );
-    let names: Vec<&str> =
-        a["customers"].as_array().expect("customers").iter().map(|c| c["name"].as_str().expect("name")).collect();
+    let names: Vec<&str> = a["customers"]
+        .as_array()
+        .expect("customers")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
     assert_eq!(names, ["Olaf Muster", "Petra Muster"]);
     assert_eq!(a["customers"][1]["goodwill_cents"], 2500);
     assert_eq!(a["customers"][1]["open_cases"], 1);
-    let open: Vec<&str> =
-        a["open_cases"].as_array().expect("open cases").iter().map(|c| c["id"].as_str().expect("id")).collect();
+    let open: Vec<&str> = a["open_cases"]
+        .as_array()
+        .expect("open cases")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
     assert_eq!(open.len(), 2);
     assert!(open.contains(&c3["id"].as_str().expect("id")));
     assert!(!open.contains(&c2_id.as_str()), "resolved cases are not open");
-    app.get_problem("/api/v1/accounts/0194a000-0000-7000-8000-00000000dead/overview", &agent, 404).await;
-    app.get_problem("/api/v1/accounts/not-a-uuid/overview", &agent, 422).await;
+    app.get_problem(
+        "/api/v1/accounts/0194a000-0000-7000-8000-00000000dead/overview",
+        &agent,
+        404,
+    )
+    .await;
+    app.get_problem("/api/v1/accounts/not-a-uuid/overview", &agent, 422)
+        .await;
 
     // The UI: customer page with the chart and its text alternative.
     create_user(&app.store, "anna", "agent").await;
@@ -151,16 +192,28 @@ async fn customer_and_account_overview(b: Backend) {
     assert!(html.contains("Gut gelöst."));
     assert!(html.contains("Alles super, vielen Dank"), "feedback item");
     assert_eq!(html.matches("data-testid=\"customer-feedback\"").count(), 2);
-    assert!(html.contains(&format!("href=\"/accounts/{account_id}\"")), "account link");
+    assert!(
+        html.contains(&format!("href=\"/accounts/{account_id}\"")),
+        "account link"
+    );
     // The case page's customer card has the 360 too.
     let side = html_of(&ui, &app, &format!("/cases/{}", c3["id"].as_str().expect("id"))).await;
-    assert!(side.contains(&format!("href=\"/accounts/{account_id}\"")), "account on the case page");
+    assert!(
+        side.contains(&format!("href=\"/accounts/{account_id}\"")),
+        "account on the case page"
+    );
     let side = html_of(&ui, &app, &format!("/cases/{c2_id}")).await;
     assert!(side.contains("data-testid=\"side-goodwill\">Erhaltene Kulanz: 25,00 €<"));
     assert!(side.contains("data-testid=\"side-sentiment\">Die Stimmung wird besser.<"));
     // In English too.
     let csrf = csrf_of(&html);
-    let res = submit(&ui, &app, "/settings/language", &[("csrf", csrf.as_str()), ("language", "en")]).await;
+    let res = submit(
+        &ui,
+        &app,
+        "/settings/language",
+        &[("csrf", csrf.as_str()), ("language", "en")],
+    )
+    .await;
     assert!(res.status().is_redirection(), "{}", res.status());
     let en = html_of(&ui, &app, &format!("/customers/{petra}")).await;
     assert!(en.contains("Sentiment over time") && en.contains("The sentiment is improving."));
@@ -168,10 +221,20 @@ async fn customer_and_account_overview(b: Backend) {
     assert!(en.contains("Failures in the last 12 months"));
     let en_account = html_of(&ui, &app, &format!("/accounts/{account_id}")).await;
     assert!(en_account.contains("Business account") && en_account.contains("€12,000.00"));
-    let res = submit(&ui, &app, "/settings/language", &[("csrf", csrf.as_str()), ("language", "de")]).await;
+    let res = submit(
+        &ui,
+        &app,
+        "/settings/language",
+        &[("csrf", csrf.as_str()), ("language", "de")],
+    )
+    .await;
     assert!(res.status().is_redirection());
     // The account page.
-    let res = ui.get(app.url(&format!("/accounts/{account_id}"))).send().await.expect("get");
+    let res = ui
+        .get(app.url(&format!("/accounts/{account_id}")))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), 200);
     let html = res.text().await.expect("html");
     assert!(html.contains("Muster GmbH") && html.contains("Geschäftskunde"));
@@ -180,7 +243,11 @@ async fn customer_and_account_overview(b: Backend) {
     assert!(html.contains("data-testid=\"account-open\">2<"));
     assert!(html.contains("Zugang gesperrt"), "open case listed");
     assert!(!html.contains("Nicht im Konto"), "other customers' cases stay out");
-    let res = ui.get(app.url("/accounts/0194a000-0000-7000-8000-00000000dead")).send().await.expect("get");
+    let res = ui
+        .get(app.url("/accounts/0194a000-0000-7000-8000-00000000dead"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), 404);
     // Signed out: to the login page.
     let res = reqwest::Client::builder()

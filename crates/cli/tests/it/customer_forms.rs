@@ -17,7 +17,14 @@ async fn create_edit_and_accounts(b: Backend) {
         &client,
         &app,
         "/customers",
-        &[("csrf", &csrf), ("name", " "), ("email", "no-address"), ("clv", "-3"), ("language", "de"), ("tier", "gold")],
+        &[
+            ("csrf", &csrf),
+            ("name", " "),
+            ("email", "no-address"),
+            ("clv", "-3"),
+            ("language", "de"),
+            ("tier", "gold"),
+        ],
     )
     .await;
     assert_eq!(status, 422);
@@ -103,9 +110,21 @@ async fn create_edit_and_accounts(b: Backend) {
     // Accounts: the list, an error next to the name, a new account.
     let (status, _) = post_form(&client, &app, "/accounts", &[("csrf", &csrf), ("name", "")]).await;
     assert_eq!(status, 422);
-    let (status, _) = post_form(&client, &app, "/accounts", &[("csrf", &csrf), ("name", "Schulz Logistik")]).await;
+    let (status, _) = post_form(
+        &client,
+        &app,
+        "/accounts",
+        &[("csrf", &csrf), ("name", "Schulz Logistik")],
+    )
+    .await;
     assert_eq!(status, 303);
-    let (status, html) = post_form(&client, &app, "/accounts", &[("csrf", &csrf), ("name", "Schulz Logistik")]).await;
+    let (status, html) = post_form(
+        &client,
+        &app,
+        "/accounts",
+        &[("csrf", &csrf), ("name", "Schulz Logistik")],
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(html.contains("id=\"name-error\""));
     let (_, html) = get_html(&client, &app, "/accounts").await;
@@ -113,7 +132,12 @@ async fn create_edit_and_accounts(b: Backend) {
 
     // Every change left its audit entry.
     let audit = app.get_json("/api/v1/audit?limit=50", &app.admin_token).await;
-    let actions: Vec<&str> = audit.as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
     for a in ["customer.create", "customer.update", "account.create"] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }

@@ -23,10 +23,25 @@ async fn feedback_by_api_opens_and_attaches_cases(b: Backend) {
     assert_eq!(f["sentiment"]["label"], "negative", "{f}");
     assert!(f["sentiment"]["score"].as_f64().expect("score") < 0.0);
     assert_eq!(f["language"], "de");
-    assert!(f["topics"].as_array().expect("topics").contains(&json!("delivery")), "{f}");
-    assert!(f["signals"].as_array().expect("signals").contains(&json!("churn_intent")), "{f}");
+    assert!(
+        f["topics"].as_array().expect("topics").contains(&json!("delivery")),
+        "{f}"
+    );
+    assert!(
+        f["signals"]
+            .as_array()
+            .expect("signals")
+            .contains(&json!("churn_intent")),
+        "{f}"
+    );
     assert_eq!(f["rule"]["name"], "Negative with churn intent", "{f}");
-    assert!(f["rule"]["explanation"].as_str().expect("explanation").contains("signal `churn_intent` found"), "{f}");
+    assert!(
+        f["rule"]["explanation"]
+            .as_str()
+            .expect("explanation")
+            .contains("signal `churn_intent` found"),
+        "{f}"
+    );
     let case_id = f["case_id"].as_str().expect("a rule opened a case").to_string();
     let customer_id = f["customer_id"].as_str().expect("customer").to_string();
     let customer = app.get_json(&format!("/api/v1/customers/{customer_id}"), &tok).await;
@@ -77,7 +92,9 @@ async fn feedback_by_api_opens_and_attaches_cases(b: Backend) {
         .await;
     let l: Value = res.json().await.expect("json");
     assert_eq!(l["rule"]["name"], "Legal threat", "{l}");
-    let urgent = app.get_json(&format!("/api/v1/cases/{}", l["case_id"].as_str().expect("case")), &tok).await;
+    let urgent = app
+        .get_json(&format!("/api/v1/cases/{}", l["case_id"].as_str().expect("case")), &tok)
+        .await;
     assert_eq!(urgent["priority"], "urgent");
     assert_eq!(l["customer_name"], "Bob Brown");
 
@@ -105,18 +122,25 @@ async fn feedback_by_api_opens_and_attaches_cases(b: Backend) {
     }
     let p1 = app.get_json("/api/v1/feedback?limit=3", &tok).await;
     let cursor = p1["next_cursor"].as_str().expect("more");
-    let p2 = app.get_json(&format!("/api/v1/feedback?limit=3&cursor={cursor}"), &tok).await;
+    let p2 = app
+        .get_json(&format!("/api/v1/feedback?limit=3&cursor={cursor}"), &tok)
+        .await;
     assert_eq!(p2["items"].as_array().map(Vec::len), Some(1));
     assert!(p2["next_cursor"].is_null());
-    let one = app.get_json(&format!("/api/v1/feedback/{}", f["id"].as_str().expect("id")), &tok).await;
+    let one = app
+        .get_json(&format!("/api/v1/feedback/{}", f["id"].as_str().expect("id")), &tok)
+        .await;
     assert_eq!(one["text"], DE_COMPLAINT);
     app.get_problem("/api/v1/feedback?sentiment=angry", &tok, 422).await;
-    app.get_problem("/api/v1/feedback/01900000-0000-7000-8000-00000000abcd", &tok, 404).await;
+    app.get_problem("/api/v1/feedback/01900000-0000-7000-8000-00000000abcd", &tok, 404)
+        .await;
 
     // Opening a case by hand for the positive item; twice is a conflict.
     let pid = p["id"].as_str().expect("id");
-    app.post_expect(&format!("/api/v1/feedback/{pid}/case"), &tok, json!(null), 201).await;
-    app.post_problem(&format!("/api/v1/feedback/{pid}/case"), &tok, json!(null), 409).await;
+    app.post_expect(&format!("/api/v1/feedback/{pid}/case"), &tok, json!(null), 201)
+        .await;
+    app.post_problem(&format!("/api/v1/feedback/{pid}/case"), &tok, json!(null), 409)
+        .await;
 }
 
 async fn bad_feedback_gets_clear_errors(b: Backend) {
@@ -124,19 +148,47 @@ async fn bad_feedback_gets_clear_errors(b: Backend) {
     let tok = app.admin_token.clone();
     let cust = app.customer("CRM-1", "de", "standard").await;
     let cases = [
-        (json!({"customer_id": cust, "channel": "api", "text": "   "}), 422, "text"),
-        (json!({"customer_id": cust, "channel": "api", "text": "x".repeat(1_000_000)}), 422, "text"),
-        (json!({"customer_id": cust, "channel": "api", "rating": 7, "text": "ok"}), 422, "rating"),
-        (json!({"customer_id": cust, "channel": "fax", "text": "ok"}), 422, "channel"),
+        (
+            json!({"customer_id": cust, "channel": "api", "text": "   "}),
+            422,
+            "text",
+        ),
+        (
+            json!({"customer_id": cust, "channel": "api", "text": "x".repeat(1_000_000)}),
+            422,
+            "text",
+        ),
+        (
+            json!({"customer_id": cust, "channel": "api", "rating": 7, "text": "ok"}),
+            422,
+            "rating",
+        ),
+        (
+            json!({"customer_id": cust, "channel": "fax", "text": "ok"}),
+            422,
+            "channel",
+        ),
         (json!({"channel": "api", "text": "ok"}), 422, "customer_id"),
-        (json!({"customer_email": "not-an-email", "channel": "api", "text": "ok"}), 422, "customer_email"),
+        (
+            json!({"customer_email": "not-an-email", "channel": "api", "text": "ok"}),
+            422,
+            "customer_email",
+        ),
         (
             json!({"customer_id": "01900000-0000-7000-8000-00000000abcd", "channel": "api", "text": "ok"}),
             422,
             "customer_id",
         ),
-        (json!({"customer_id": cust, "channel": "api", "text": "ok", "mood": 1}), 422, "mood"),
-        (json!({"customer_id": cust, "channel": "api", "text": "ok", "source": [1]}), 422, "source"),
+        (
+            json!({"customer_id": cust, "channel": "api", "text": "ok", "mood": 1}),
+            422,
+            "mood",
+        ),
+        (
+            json!({"customer_id": cust, "channel": "api", "text": "ok", "source": [1]}),
+            422,
+            "source",
+        ),
     ];
     for (body, status, field) in cases {
         let res = app.post("/api/v1/feedback", &tok, body).await;
@@ -168,11 +220,17 @@ async fn detection_rules_are_managed_by_leads(b: Backend) {
     let agent = app.token_for("agent1", "agent").await;
     let lead = app.token_for("lead1", "lead").await;
     let rules = app.get_json("/api/v1/detection-rules", &agent).await;
-    let names: Vec<&str> = rules.as_array().expect("list").iter().filter_map(|r| r["name"].as_str()).collect();
+    let names: Vec<&str> = rules
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
     assert_eq!(names, ["Legal threat", "Negative with churn intent", "Low rating"]);
     let body = json!({"name": "Premium unhappy", "conditions": {"tier": "premium", "sentiment": "negative"},
                       "action": "open_case", "priority": "high", "position": 5});
-    app.post_problem("/api/v1/detection-rules", &agent, body.clone(), 403).await;
+    app.post_problem("/api/v1/detection-rules", &agent, body.clone(), 403)
+        .await;
     let rule = app.post_json("/api/v1/detection-rules", &lead, body, 201).await;
     let id = rule["id"].as_str().expect("id").to_string();
     // Premium negative feedback now fires the new rule first.
@@ -182,23 +240,39 @@ async fn detection_rules_are_managed_by_leads(b: Backend) {
     let f = app.post_json("/api/v1/feedback", &agent, complaint.clone(), 201).await;
     assert_eq!(f["rule"]["name"], "Premium unhappy", "{f}");
     // Disabled, it no longer fires.
-    let res = app.patch(&format!("/api/v1/detection-rules/{id}"), &lead, json!({"enabled": false})).await;
+    let res = app
+        .patch(
+            &format!("/api/v1/detection-rules/{id}"),
+            &lead,
+            json!({"enabled": false}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let f = app.post_json("/api/v1/feedback", &agent, complaint.clone(), 201).await;
     assert!(f["rule"].is_null(), "{f}");
     for (body, field) in [
         (json!({"name": "x", "conditions": {}}), "conditions"),
-        (json!({"name": "x", "conditions": {"rating_max": 9}}), "conditions.rating_max"),
-        (json!({"name": "x", "conditions": {"signal": "shouting"}}), "conditions.signal"),
+        (
+            json!({"name": "x", "conditions": {"rating_max": 9}}),
+            "conditions.rating_max",
+        ),
+        (
+            json!({"name": "x", "conditions": {"signal": "shouting"}}),
+            "conditions.signal",
+        ),
         (json!({"name": "", "conditions": {"rating_max": 1}}), "name"),
-        (json!({"name": "x", "conditions": {"rating_max": 1}, "priority": "asap"}), "priority"),
+        (
+            json!({"name": "x", "conditions": {"rating_max": 1}, "priority": "asap"}),
+            "priority",
+        ),
     ] {
         let p = app.post_problem("/api/v1/detection-rules", &lead, body, 422).await;
         assert_eq!(p["field"], field, "{p}");
     }
     let del = app.delete(&format!("/api/v1/detection-rules/{id}"), &lead).await;
     assert_eq!(del.status(), 204);
-    app.get_problem(&format!("/api/v1/detection-rules/{id}"), &lead, 404).await;
+    app.get_problem(&format!("/api/v1/detection-rules/{id}"), &lead, 404)
+        .await;
     let audit = app.get_json("/api/v1/audit?entity=detection_rule", &lead).await;
     assert!(audit.to_string().contains("rule.delete"));
 }
@@ -227,7 +301,12 @@ async fn bulk_feedback_reports_rows_and_keeps_good_ones(b: Backend) {
         .as_array()
         .expect("errors")
         .iter()
-        .map(|e| (e["row"].as_u64().unwrap_or(0), e["field"].as_str().unwrap_or("").to_string()))
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap_or(0),
+                e["field"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         errors,
@@ -257,7 +336,12 @@ async fn bulk_feedback_reports_rows_and_keeps_good_ones(b: Backend) {
     assert_eq!(res.status(), 200);
     let out: Value = res.json().await.expect("json");
     assert_eq!(out["created"], 2, "{out}");
-    let rows: Vec<u64> = out["errors"].as_array().expect("errors").iter().filter_map(|e| e["row"].as_u64()).collect();
+    let rows: Vec<u64> = out["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["row"].as_u64())
+        .collect();
     assert_eq!(rows, [3, 4, 5], "{out}");
     let csv_items = app.get_json("/api/v1/feedback?channel=csv", &tok).await;
     let items = csv_items["items"].as_array().expect("items");
@@ -286,8 +370,9 @@ async fn bulk_feedback_reports_rows_and_keeps_good_ones(b: Backend) {
         .await
         .expect("csv");
     assert_eq!(problem(res, 422).await["field"], "csv");
-    let many: Vec<Value> =
-        (0..10_001).map(|_| json!({"customer_email": "a@example.de", "channel": "api", "text": "x"})).collect();
+    let many: Vec<Value> = (0..10_001)
+        .map(|_| json!({"customer_email": "a@example.de", "channel": "api", "text": "x"}))
+        .collect();
     let p = app.post_problem("/api/v1/feedback/bulk", &tok, json!(many), 422).await;
     assert_eq!(p["field"], "items");
 }
@@ -320,11 +405,19 @@ async fn import_feedback_from_the_command_line(b: Backend) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");
-    assert!(stdout.contains("imported 2 feedback items (1 with a recovery case); 1 rows skipped"), "{stdout}");
+    assert!(
+        stdout.contains("imported 2 feedback items (1 with a recovery case); 1 rows skipped"),
+        "{stdout}"
+    );
     assert!(stderr.contains("row 3: customer_email:"), "{stderr}");
     let store = db.store().await;
-    let page =
-        store.list_feedback(&amends_store::FeedbackFilter { limit: 10, ..Default::default() }).await.expect("list");
+    let page = store
+        .list_feedback(&amends_store::FeedbackFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
     assert_eq!(page.items.len(), 2);
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -334,8 +427,13 @@ async fn stream_and_rules_pages(b: Backend) {
     let tok = app.admin_token.clone();
     let cust = app.customer("CRM-9", "de", "standard").await;
     for text in [DE_COMPLAINT, "<script>alert('pwned')</script> Alles gut.", EN_PRAISE] {
-        app.post_expect("/api/v1/feedback", &tok, json!({"customer_id": cust, "channel": "api", "text": text}), 201)
-            .await;
+        app.post_expect(
+            "/api/v1/feedback",
+            &tok,
+            json!({"customer_id": cust, "channel": "api", "text": text}),
+            201,
+        )
+        .await;
     }
     let client = app.signed_in("admin").await;
     let get = |path: &str| {
@@ -350,7 +448,10 @@ async fn stream_and_rules_pages(b: Backend) {
     assert_eq!(status, 200);
     assert!(html.contains("&lt;script&gt;alert("), "escaped");
     assert!(!html.contains("<script>alert("), "never raw");
-    assert!(html.contains("Regel „Negative with churn intent“ hat ausgelöst"), "{html}");
+    assert!(
+        html.contains("Regel „Negative with churn intent“ hat ausgelöst"),
+        "{html}"
+    );
     assert!(html.contains("Abwanderungsabsicht"));
     assert!(html.contains("Fall eröffnen"), "items without a case offer one");
     let (_, neg) = get("/feedback?sentiment=negative&topic=delivery").await;
@@ -361,11 +462,22 @@ async fn stream_and_rules_pages(b: Backend) {
     // Open a case for an item without one.
     let without = app.get_json("/api/v1/feedback?has_case=no&limit=1", &tok).await;
     let fid = without["items"][0]["id"].as_str().expect("id").to_string();
-    let res = submit(&client, &app, &format!("/feedback/{fid}/case"), &[("csrf", csrf.as_str())]).await;
+    let res = submit(
+        &client,
+        &app,
+        &format!("/feedback/{fid}/case"),
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let loc = res.headers()["location"].to_str().expect("loc").to_string();
     assert!(loc.starts_with("/cases/"), "{loc}");
-    assert_eq!(post_form(&client, &app, &format!("/feedback/{fid}/case"), &[("csrf", "wrong")]).await.0, 403);
+    assert_eq!(
+        post_form(&client, &app, &format!("/feedback/{fid}/case"), &[("csrf", "wrong")])
+            .await
+            .0,
+        403
+    );
 
     // Rules page: create (with a field error first), toggle, delete.
     let (status, rules) = get("/settings/rules").await;
@@ -375,11 +487,21 @@ async fn stream_and_rules_pages(b: Backend) {
         &client,
         &app,
         "/settings/rules",
-        &[("csrf", csrf.as_str()), ("name", "Nothing"), ("action", "open_case"), ("priority", "normal")],
+        &[
+            ("csrf", csrf.as_str()),
+            ("name", "Nothing"),
+            ("action", "open_case"),
+            ("priority", "normal"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.expect("text").contains("Wählen Sie mindestens eine Bedingung."));
+    assert!(
+        res.text()
+            .await
+            .expect("text")
+            .contains("Wählen Sie mindestens eine Bedingung.")
+    );
     assert_eq!(
         post_form(
             &client,
@@ -400,20 +522,41 @@ async fn stream_and_rules_pages(b: Backend) {
         303
     );
     let list = app.get_json("/api/v1/detection-rules", &tok).await;
-    let rule = list.as_array().expect("rules").iter().find(|r| r["name"] == "Billing anger").expect("created").clone();
+    let rule = list
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["name"] == "Billing anger")
+        .expect("created")
+        .clone();
     assert_eq!(rule["conditions"]["clv_min_cents"], 100_050);
     let id = rule["id"].as_str().expect("id");
     assert_eq!(
-        post_form(&client, &app, &format!("/settings/rules/{id}/toggle"), &[("csrf", csrf.as_str())]).await.0,
+        post_form(
+            &client,
+            &app,
+            &format!("/settings/rules/{id}/toggle"),
+            &[("csrf", csrf.as_str())]
+        )
+        .await
+        .0,
         303
     );
     let r = app.get_json(&format!("/api/v1/detection-rules/{id}"), &tok).await;
     assert_eq!(r["enabled"], false);
     assert_eq!(
-        post_form(&client, &app, &format!("/settings/rules/{id}/delete"), &[("csrf", csrf.as_str())]).await.0,
+        post_form(
+            &client,
+            &app,
+            &format!("/settings/rules/{id}/delete"),
+            &[("csrf", csrf.as_str())]
+        )
+        .await
+        .0,
         303
     );
-    app.get_problem(&format!("/api/v1/detection-rules/{id}"), &tok, 404).await;
+    app.get_problem(&format!("/api/v1/detection-rules/{id}"), &tok, 404)
+        .await;
 }
 
 /// German feedback written to the company is labelled for audience

@@ -61,7 +61,13 @@ async fn grant_within_limit_and_approval_above(b: Backend) {
     assert_eq!(count(&app, &lead, "/api/v1/goodwill?state=pending").await, 1);
 
     // The agent cannot approve at all; the lead cannot approve her own request.
-    app.post_problem(&format!("/api/v1/goodwill/{pid}/approve"), &agent, json!({"reason": "ok"}), 403).await;
+    app.post_problem(
+        &format!("/api/v1/goodwill/{pid}/approve"),
+        &agent,
+        json!({"reason": "ok"}),
+        403,
+    )
+    .await;
     // 600 EUR is above the lead's 500 EUR: pending too.
     let own = app
         .post_json(
@@ -72,42 +78,89 @@ async fn grant_within_limit_and_approval_above(b: Backend) {
         )
         .await;
     let own_id = own["id"].as_str().expect("id");
-    let p =
-        app.post_problem(&format!("/api/v1/goodwill/{own_id}/approve"), &lead, json!({"reason": "passt"}), 403).await;
+    let p = app
+        .post_problem(
+            &format!("/api/v1/goodwill/{own_id}/approve"),
+            &lead,
+            json!({"reason": "passt"}),
+            403,
+        )
+        .await;
     assert!(p["detail"].as_str().expect("detail").contains("own"), "{p}");
     // Another lead's limit (500 EUR) does not cover 600 EUR either.
-    let p =
-        app.post_problem(&format!("/api/v1/goodwill/{own_id}/approve"), &lead2, json!({"reason": "passt"}), 403).await;
+    let p = app
+        .post_problem(
+            &format!("/api/v1/goodwill/{own_id}/approve"),
+            &lead2,
+            json!({"reason": "passt"}),
+            403,
+        )
+        .await;
     assert!(p["detail"].as_str().expect("detail").contains("limit"), "{p}");
     let still = app.get_json("/api/v1/goodwill?state=pending", &lead).await;
     assert_eq!(still.as_array().expect("array").len(), 2, "nothing changed");
 
     // The lead approves the agent's request, with a reason; twice is a conflict.
-    let approved =
-        app.post_json(&format!("/api/v1/goodwill/{pid}/approve"), &lead, json!({"reason": "Stammkundin"}), 200).await;
+    let approved = app
+        .post_json(
+            &format!("/api/v1/goodwill/{pid}/approve"),
+            &lead,
+            json!({"reason": "Stammkundin"}),
+            200,
+        )
+        .await;
     assert_eq!(approved["state"], "granted");
     assert_eq!(approved["decision_reason"], "Stammkundin");
-    app.post_problem(&format!("/api/v1/goodwill/{pid}/approve"), &lead2, json!({"reason": "x"}), 409).await;
+    app.post_problem(
+        &format!("/api/v1/goodwill/{pid}/approve"),
+        &lead2,
+        json!({"reason": "x"}),
+        409,
+    )
+    .await;
     // An admin rejects the lead's request.
-    app.post_expect(&format!("/api/v1/goodwill/{own_id}/reject"), &app.admin_token, json!({"reason": "zu hoch"}), 200)
-        .await;
+    app.post_expect(
+        &format!("/api/v1/goodwill/{own_id}/reject"),
+        &app.admin_token,
+        json!({"reason": "zu hoch"}),
+        200,
+    )
+    .await;
 
     // Timeline, ledger (JSON, CSV), budget, customer filter.
     let events = app.get_json(&format!("/api/v1/cases/{case_id}/events"), &agent).await;
-    let gw_events = events.as_array().expect("array").iter().filter(|e| e["kind"] == "goodwill").count();
+    let gw_events = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|e| e["kind"] == "goodwill")
+        .count();
     assert_eq!(gw_events, 5, "granted, requested, requested, approved, rejected");
     app.get_problem("/api/v1/goodwill/ledger", &agent, 403).await;
     let ledger = app.get_json("/api/v1/goodwill/ledger", &lead).await;
     assert_eq!(ledger.as_array().expect("array").len(), 3);
     let csv = app.get("/api/v1/goodwill/ledger?format=csv", &lead).await;
     assert_eq!(csv.status(), 200);
-    assert!(csv.headers()["content-type"].to_str().expect("ct").starts_with("text/csv"));
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/csv")
+    );
     let csv = csv.text().await.expect("text");
     assert!(csv.starts_with("id,created_at,case_id,customer,kind,value_cents"));
     assert!(csv.contains("Stammkundin") && csv.contains("Paket drei Tage zu spät"));
     let budget = app.get_json("/api/v1/goodwill/budget", &agent).await;
     assert_eq!(budget["spent_cents"], 2500 + 8000);
-    assert_eq!(count(&app, &agent, &format!("/api/v1/goodwill?customer_id={cust}&state=granted")).await, 2);
+    assert_eq!(
+        count(
+            &app,
+            &agent,
+            &format!("/api/v1/goodwill?customer_id={cust}&state=granted")
+        )
+        .await,
+        2
+    );
 
     // The agent's per-case limit (100 EUR) counts what the case already got (105 EUR).
     let v = app
@@ -131,12 +184,33 @@ async fn bad_goodwill_input_changes_nothing(b: Backend) {
     let case_id = app.case_id(&cust, "Broken").await;
     let agent = app.token_for("anna", "agent").await;
     let path = format!("/api/v1/cases/{case_id}/goodwill");
-    let p = app.post_problem(&path, &agent, json!({"kind": "voucher", "value_cents": -500, "reason": "x"}), 422).await;
+    let p = app
+        .post_problem(
+            &path,
+            &agent,
+            json!({"kind": "voucher", "value_cents": -500, "reason": "x"}),
+            422,
+        )
+        .await;
     assert_eq!(p["field"], "value_cents");
     assert!(p["detail"].as_str().expect("d").contains("negative"));
-    let p = app.post_problem(&path, &agent, json!({"kind": "voucher", "value_cents": 500, "reason": " "}), 422).await;
+    let p = app
+        .post_problem(
+            &path,
+            &agent,
+            json!({"kind": "voucher", "value_cents": 500, "reason": " "}),
+            422,
+        )
+        .await;
     assert_eq!(p["field"], "reason");
-    let p = app.post_problem(&path, &agent, json!({"kind": "cash", "value_cents": 500, "reason": "x"}), 422).await;
+    let p = app
+        .post_problem(
+            &path,
+            &agent,
+            json!({"kind": "cash", "value_cents": 500, "reason": "x"}),
+            422,
+        )
+        .await;
     assert_eq!(p["field"], "kind");
     let p = app
         .post_problem(
@@ -181,7 +255,11 @@ async fn bad_goodwill_input_changes_nothing(b: Backend) {
     )
     .await;
     let put = |body: Value, path: &'static str| {
-        app.client.put(app.url(path)).bearer_auth(&app.admin_token).json(&body).send()
+        app.client
+            .put(app.url(path))
+            .bearer_auth(&app.admin_token)
+            .json(&body)
+            .send()
     };
     let p = problem(
         put(
@@ -202,13 +280,27 @@ async fn bad_goodwill_input_changes_nothing(b: Backend) {
     .expect("put");
     assert_eq!(res.status(), 200);
     // The new limit applies at once.
-    app.post_expect(&path, &agent, json!({"kind": "voucher", "value_cents": 500, "reason": "x"}), 202).await;
-    let res = put(json!({"amount_cents": 100000}), "/api/v1/goodwill/budget").await.expect("put");
+    app.post_expect(
+        &path,
+        &agent,
+        json!({"kind": "voucher", "value_cents": 500, "reason": "x"}),
+        202,
+    )
+    .await;
+    let res = put(json!({"amount_cents": 100000}), "/api/v1/goodwill/budget")
+        .await
+        .expect("put");
     assert_eq!(res.status(), 200);
     let b: Value = res.json().await.expect("json");
     assert_eq!(b["amount_cents"], 100000);
     assert_eq!(b["remaining_cents"], 100000);
-    let p = problem(put(json!({"amount_cents": -5}), "/api/v1/goodwill/budget").await.expect("put"), 422).await;
+    let p = problem(
+        put(json!({"amount_cents": -5}), "/api/v1/goodwill/budget")
+            .await
+            .expect("put"),
+        422,
+    )
+    .await;
     assert_eq!(p["field"], "amount_cents");
 }
 
@@ -216,17 +308,31 @@ async fn assessment_explains_the_paradox(b: Backend) {
     let app = TestApp::spawn(b).await;
     let cust = app.customer("CRM-G3", "de", "standard").await;
     let id = app.case_id(&cust, "Erster Fehler").await;
-    let a = app.get_json(&format!("/api/v1/cases/{id}/assessment"), &app.admin_token).await;
+    let a = app
+        .get_json(&format!("/api/v1/cases/{id}/assessment"), &app.admin_token)
+        .await;
     assert_eq!(a["assessment"]["repeated"], false);
     assert_eq!(a["assessment"]["paradox_likely"], true);
-    assert!(a["assessment"]["explanation_en"].as_str().expect("text").contains("paradox"));
+    assert!(
+        a["assessment"]["explanation_en"]
+            .as_str()
+            .expect("text")
+            .contains("paradox")
+    );
     let id2 = app.case_id(&cust, "Schon wieder").await;
-    let a2 = app.get_json(&format!("/api/v1/cases/{id2}/assessment"), &app.admin_token).await;
+    let a2 = app
+        .get_json(&format!("/api/v1/cases/{id2}/assessment"), &app.admin_token)
+        .await;
     assert_eq!(a2["assessment"]["repeated"], true);
     assert_eq!(a2["assessment"]["paradox_likely"], false);
     assert_eq!(a2["input"]["prior_failures"], 1);
     assert!(a2["assessment"]["suggested_value_cents"].as_i64() > a["assessment"]["suggested_value_cents"].as_i64());
-    app.get_problem(&format!("/api/v1/cases/{}/assessment", uuid::Uuid::nil()), &app.admin_token, 404).await;
+    app.get_problem(
+        &format!("/api/v1/cases/{}/assessment", uuid::Uuid::nil()),
+        &app.admin_token,
+        404,
+    )
+    .await;
 }
 
 crate::both_backends!(
@@ -251,12 +357,25 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
     let grant = |tok: String, cents: i64| {
         let app = &app;
         let path = format!("/api/v1/cases/{case_id}/goodwill");
-        async move { app.post(&path, &tok, json!({"kind": "voucher", "value_cents": cents, "reason": "Budgettest"})).await }
+        async move {
+            app.post(
+                &path,
+                &tok,
+                json!({"kind": "voucher", "value_cents": cents, "reason": "Budgettest"}),
+            )
+            .await
+        }
     };
     // Without a budget nothing is held back.
     assert_eq!(grant(agent.clone(), 100).await.status(), 201);
     // 5,000 EUR this month; the admin (who owns the budget) spends 4,979 EUR.
-    app.put_expect("/api/v1/goodwill/budget", &app.admin_token, json!({"amount_cents": 500_000}), 200).await;
+    app.put_expect(
+        "/api/v1/goodwill/budget",
+        &app.admin_token,
+        json!({"amount_cents": 500_000}),
+        200,
+    )
+    .await;
     let other = app.case(&cust, "Anderer Fall").await;
     // Admins are not held back by the budget.
     app.post_expect(
@@ -272,19 +391,37 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
     let pending: Value = res.json().await.expect("json");
     assert_eq!(pending["state"], "pending");
     let reason = pending["approval_reason"].as_str().expect("reason");
-    assert!(reason.contains("monthly budget of 5.000,00 € would be exceeded: 4.980,00 € spent"), "{reason}");
+    assert!(
+        reason.contains("monthly budget of 5.000,00 € would be exceeded: 4.980,00 € spent"),
+        "{reason}"
+    );
     // 20 EUR still fits exactly.
     let res = grant(agent.clone(), 2_000).await;
     assert_eq!(res.status(), 201);
     let budget = app.get_json("/api/v1/goodwill/budget", &agent).await;
-    assert_eq!((budget["spent_cents"].as_i64(), budget["remaining_cents"].as_i64()), (Some(500_000), Some(0)));
+    assert_eq!(
+        (budget["spent_cents"].as_i64(), budget["remaining_cents"].as_i64()),
+        (Some(500_000), Some(0))
+    );
     // The lead's approval would exceed the budget: refused, nothing changes.
     let pid = pending["id"].as_str().expect("id").to_string();
-    let p = app.post_problem(&format!("/api/v1/goodwill/{pid}/approve"), &lead, json!({"reason": "ok"}), 403).await;
+    let p = app
+        .post_problem(
+            &format!("/api/v1/goodwill/{pid}/approve"),
+            &lead,
+            json!({"reason": "ok"}),
+            403,
+        )
+        .await;
     let detail = p["detail"].as_str().expect("detail");
-    assert!(detail.contains("monthly budget of 5.000,00 € would be exceeded: 5.000,00 € spent"), "{detail}");
+    assert!(
+        detail.contains("monthly budget of 5.000,00 € would be exceeded: 5.000,00 € spent"),
+        "{detail}"
+    );
     assert!(detail.contains("an admin must approve"), "{detail}");
-    let g = app.get_json(&format!("/api/v1/goodwill?state=pending&case_id={case_id}"), &lead).await;
+    let g = app
+        .get_json(&format!("/api/v1/goodwill?state=pending&case_id={case_id}"), &lead)
+        .await;
     assert_eq!(g.as_array().expect("array").len(), 1, "still pending");
     // In the approvals queue the lead sees why.
     crate::support::create_user(&app.store, "lars", "lead").await;
@@ -299,17 +436,30 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
     )
     .await;
     let html = res.text().await.expect("html");
-    assert!(html.contains("monthly budget of 5.000,00 € would be exceeded"), "{html}");
+    assert!(
+        html.contains("monthly budget of 5.000,00 € would be exceeded"),
+        "{html}"
+    );
     assert!(
         html.contains("Budget diesen Monat: 5.000,00 € von 5.000,00 € vergeben, noch 0,00 € frei"),
         "budget status in the queue: {html}"
     );
     // The admin may exceed it; the timeline and audit say so.
-    app.post_expect(&format!("/api/v1/goodwill/{pid}/approve"), &app.admin_token, json!({"reason": "Ausnahme"}), 200)
-        .await;
+    app.post_expect(
+        &format!("/api/v1/goodwill/{pid}/approve"),
+        &app.admin_token,
+        json!({"reason": "Ausnahme"}),
+        200,
+    )
+    .await;
     let events = app.get_json(&format!("/api/v1/cases/{case_id}/events"), &agent).await;
-    let approved =
-        events.as_array().expect("array").iter().rev().find(|e| e["kind"] == "goodwill").expect("goodwill event");
+    let approved = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "goodwill")
+        .expect("goodwill event");
     assert_eq!(approved["data"]["state"], "granted");
     assert_eq!(approved["data"]["over_budget"], true);
     // Even the smallest grant by an agent now waits.
@@ -353,7 +503,10 @@ async fn leads_are_told_of_a_request_above_the_limit(b: Backend) {
     let mail = crate::support::decode_qp(&mails[0]);
     assert_eq!(crate::support::header(&mails[0], "To"), Some("lisa@example.de"));
     assert!(mail.contains("anna (test) asks for goodwill of"), "{mail}");
-    assert!(mail.contains("Koffer ersetzt") && mail.contains("/goodwill/approvals"), "{mail}");
+    assert!(
+        mail.contains("Koffer ersetzt") && mail.contains("/goodwill/approvals"),
+        "{mail}"
+    );
     // A grant within the limit tells nobody.
     app.post_expect(
         &format!("/api/v1/cases/{case_id}/goodwill"),
@@ -397,7 +550,8 @@ async fn case_rules_grant_when_a_case_opens(b: Backend) {
     assert_eq!(problem(bad, 422).await["field"], "applies_to");
     let rule = json!({"name": "Premium zuerst", "condition": "tier = premium and prior_cases = 0",
         "catalog_item_id": voucher, "applies_to": "case"});
-    app.post_problem("/api/v1/goodwill/rules", &agent, rule.clone(), 403).await;
+    app.post_problem("/api/v1/goodwill/rules", &agent, rule.clone(), 403)
+        .await;
     let created = app.post_json("/api/v1/goodwill/rules", &admin, rule, 201).await;
     assert_eq!(created["applies_to"], "case");
 
@@ -420,15 +574,29 @@ async fn case_rules_grant_when_a_case_opens(b: Backend) {
     assert_eq!(grants[0]["value_cents"], 2500);
     assert!(grants[0]["reason"].as_str().expect("reason").contains("Premium zuerst"));
     let events: Value = app.get_json(&format!("/api/v1/cases/{case_id}/events"), &agent).await;
-    assert!(events.as_array().expect("events").iter().any(|e| e["kind"] == "goodwill"));
+    assert!(
+        events
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["kind"] == "goodwill")
+    );
 
     // Her second case is a repeat (prior_cases = 1): the rule does not match.
     let second = app.case(&premium, "Noch ein Problem").await;
-    assert!(grants_of(second["id"].as_str().expect("id").to_string()).await.is_empty());
+    assert!(
+        grants_of(second["id"].as_str().expect("id").to_string())
+            .await
+            .is_empty()
+    );
     // A standard customer's case does not match either.
     let standard = app.customer("CRM-S1", "de", "standard").await;
     let other = app.case(&standard, "Rechnung falsch").await;
-    assert!(grants_of(other["id"].as_str().expect("id").to_string()).await.is_empty());
+    assert!(
+        grants_of(other["id"].as_str().expect("id").to_string())
+            .await
+            .is_empty()
+    );
 
     // Feedback that opens a case for a new premium customer: granted too.
     let fb = app.customer("CRM-P2", "en", "premium").await;

@@ -57,8 +57,12 @@ fn make_certificates(dir: &std::path::Path) {
             ][..],
         ]
         .concat(),
-        [&["req"][..], &ec[..], &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"][..]]
-            .concat(),
+        [
+            &["req"][..],
+            &ec[..],
+            &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"][..],
+        ]
+        .concat(),
         vec![
             "x509",
             "-req",
@@ -83,7 +87,11 @@ fn make_certificates(dir: &std::path::Path) {
             .current_dir(dir)
             .output()
             .expect("the IMAPS test needs the `openssl` command (.ci/run installs it)");
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -118,8 +126,11 @@ impl Dovecot {
         } else {
             (id(&["-un"]), id(&["-un"]), id(&["-gn"]))
         };
-        let (uid, gid) =
-            if root { (id(&["-u", "dovecot"]), id(&["-g", "dovecot"])) } else { (id(&["-u"]), id(&["-g"])) };
+        let (uid, gid) = if root {
+            (id(&["-u", "dovecot"]), id(&["-g", "dovecot"]))
+        } else {
+            (id(&["-u"]), id(&["-g"]))
+        };
         let uid_n: u32 = uid.parse().expect("uid");
         let gid_n: u32 = gid.parse().expect("gid");
         if root {
@@ -157,7 +168,12 @@ impl Dovecot {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start dovecot");
-        let mut dv = Dovecot { port, tls_port, dir, child };
+        let mut dv = Dovecot {
+            port,
+            tls_port,
+            dir,
+            child,
+        };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
             || std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_err()
@@ -169,7 +185,11 @@ impl Dovecot {
                 }
                 panic!("dovecot exited ({status}): {err} {}", dv.log());
             }
-            assert!(std::time::Instant::now() < deadline, "dovecot did not listen: {}", dv.log());
+            assert!(
+                std::time::Instant::now() < deadline,
+                "dovecot did not listen: {}",
+                dv.log()
+            );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         Some(dv)
@@ -193,10 +213,16 @@ impl Dovecot {
 
     /// A logged-in IMAP session (to put messages in and change flags).
     async fn session(&self) -> async_imap::Session<tokio::net::TcpStream> {
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.expect("connect");
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .expect("connect");
         let mut client = async_imap::Client::new(tcp);
         client.read_response().await.expect("greeting").expect("greeting");
-        let mut s = client.login("amends", "secret").await.map_err(|(e, _)| e).expect("login");
+        let mut s = client
+            .login("amends", "secret")
+            .await
+            .map_err(|(e, _)| e)
+            .expect("login");
         s.select("INBOX").await.expect("select");
         s
     }
@@ -218,8 +244,13 @@ impl Dovecot {
 
     async fn unsee(&self, uid: u32) {
         let mut s = self.session().await;
-        let _: Vec<_> =
-            s.uid_store(uid.to_string(), "-FLAGS (\\Seen)").await.expect("store").try_collect().await.expect("store");
+        let _: Vec<_> = s
+            .uid_store(uid.to_string(), "-FLAGS (\\Seen)")
+            .await
+            .expect("store")
+            .try_collect()
+            .await
+            .expect("store");
         s.logout().await.expect("logout");
     }
 }
@@ -357,22 +388,41 @@ async fn imap_polling_feeds_detection(b: Backend) {
     let de = by_from("erika@example.de");
     assert_eq!(de["language"], "de", "{de}");
     assert_eq!(de["sentiment"]["label"], "negative", "{de}");
-    assert!(de["topics"].as_array().expect("topics").iter().any(|t| t == "delivery"), "{de}");
+    assert!(
+        de["topics"].as_array().expect("topics").iter().any(|t| t == "delivery"),
+        "{de}"
+    );
     let en = by_from("john@example.com");
     assert_eq!(en["language"], "en", "{en}");
     assert_eq!(en["sentiment"]["label"], "negative", "{en}");
-    assert!(en["topics"].as_array().expect("topics").iter().any(|t| t == "billing"), "{en}");
+    assert!(
+        en["topics"].as_array().expect("topics").iter().any(|t| t == "billing"),
+        "{en}"
+    );
     let thanks = by_from("mary@example.com");
     assert_eq!(thanks["sentiment"]["label"], "positive", "{thanks}");
     assert!(thanks["case_id"].is_null(), "praise opens no case: {thanks}");
 
     // The negative ones opened cases that the inbox lists; the auto-reply opened nothing.
-    let de_case = de["case_id"].as_str().expect("German complaint opened a case").to_string();
-    let en_case = en["case_id"].as_str().expect("English complaint opened a case").to_string();
-    let listed: Vec<String> = cases(&app).await.iter().map(|c| c["id"].as_str().expect("id").to_string()).collect();
+    let de_case = de["case_id"]
+        .as_str()
+        .expect("German complaint opened a case")
+        .to_string();
+    let en_case = en["case_id"]
+        .as_str()
+        .expect("English complaint opened a case")
+        .to_string();
+    let listed: Vec<String> = cases(&app)
+        .await
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_string())
+        .collect();
     assert_eq!(listed.len(), 2, "{listed:?}");
     assert!(listed.contains(&de_case) && listed.contains(&en_case), "{listed:?}");
-    assert!(!items.iter().any(|f| f["source"]["from"] == "away@example.de"), "auto-reply is no feedback");
+    assert!(
+        !items.iter().any(|f| f["source"]["from"] == "away@example.de"),
+        "auto-reply is no feedback"
+    );
     // Everything taken is \Seen on the server.
     assert!(dv.search("UNSEEN").await.is_empty());
     assert_eq!(dv.search("SEEN").await.len(), 4);
@@ -389,9 +439,17 @@ async fn imap_polling_feeds_detection(b: Backend) {
     let (ok, out, err) = cli_poll(db_url.clone(), imap_url.clone()).await;
     assert!(ok, "{out}{err}");
     assert!(out.contains("ingested 1 messages"), "{out}");
-    let ev: Vec<Value> =
-        app.get(&format!("/api/v1/cases/{de_case}/events"), &app.admin_token).await.json().await.expect("events");
-    assert!(ev.iter().any(|e| e["kind"] == "message_in" && e["body"] == "Und wann kommt der Ersatz?"), "{ev:?}");
+    let ev: Vec<Value> = app
+        .get(&format!("/api/v1/cases/{de_case}/events"), &app.admin_token)
+        .await
+        .json()
+        .await
+        .expect("events");
+    assert!(
+        ev.iter()
+            .any(|e| e["kind"] == "message_in" && e["body"] == "Und wann kommt der Ersatz?"),
+        "{ev:?}"
+    );
     assert_eq!(email_feedback(&app).await.len(), 3, "a reply is no new feedback");
 
     // A second poll finds nothing new.
@@ -412,14 +470,22 @@ async fn imap_polling_feeds_detection(b: Backend) {
     // Issue 18: a message that cannot be taken (no From) is never marked
     // \Seen — it stays unread in the mailbox for a person — and is counted
     // as rejected at each poll; a mail over 20,000 characters is taken whole.
-    dv.append(&mail("", "nofrom-1@mail.example", "Ohne Absender", "", "Wer bin ich?")).await;
+    dv.append(&mail("", "nofrom-1@mail.example", "Ohne Absender", "", "Wer bin ich?"))
+        .await;
     let mut long =
         String::from("Die Vase kam kaputt an und niemand antwortet. Das ist eine Frechheit, ich kündige!\r\n");
     while long.len() < 30_000 {
         long.push_str("> Die Lieferung war zu spät und kaputt, niemand antwortet.\r\n");
     }
     long.push_str("ENDE DER MAIL");
-    dv.append(&mail("Erika Muster <lang@example.de>", "long-1@mail.example", "Sehr lang", "", &long)).await;
+    dv.append(&mail(
+        "Erika Muster <lang@example.de>",
+        "long-1@mail.example",
+        "Sehr lang",
+        "",
+        &long,
+    ))
+    .await;
     let nofrom = dv.search("UNSEEN").await;
     for _ in 0..2 {
         let (ok, out, err) = cli_poll(db_url.clone(), imap_url.clone()).await;
@@ -428,7 +494,10 @@ async fn imap_polling_feeds_detection(b: Backend) {
         assert_eq!(dv.search("UNSEEN").await, nofrom[..1], "the rejected one stays unseen");
     }
     let items = email_feedback(&app).await;
-    let taken = items.iter().find(|f| f["source"]["from"] == "lang@example.de").expect("the long mail is taken");
+    let taken = items
+        .iter()
+        .find(|f| f["source"]["from"] == "lang@example.de")
+        .expect("the long mail is taken");
     let text = taken["text"].as_str().expect("text");
     assert!(text.len() > 30_000 && text.ends_with("ENDE DER MAIL"), "{}", text.len());
 
@@ -529,4 +598,8 @@ async fn imaps_with_a_company_ca(b: Backend) {
     assert!(err.contains("imap_ca_file") && err.contains("no certificate"), "{err}");
 }
 
-crate::both_backends!(imap_polling_feeds_detection, imap_errors_are_reported_and_retried, imaps_with_a_company_ca);
+crate::both_backends!(
+    imap_polling_feeds_detection,
+    imap_errors_are_reported_and_retried,
+    imaps_with_a_company_ca
+);

@@ -19,8 +19,16 @@ async fn customers(app: &TestApp, n: usize) {
             account_id: None,
             name: NonEmptyText::parse("name", &format!("Kundin {i}"), 200).expect("name"),
             email: Some(Email::parse(&format!("inc{i}@example.de")).expect("email")),
-            language: if i.is_multiple_of(3) { Language::En } else { Language::De },
-            tier: if i.is_multiple_of(10) { Tier::Premium } else { Tier::Standard },
+            language: if i.is_multiple_of(3) {
+                Language::En
+            } else {
+                Language::De
+            },
+            tier: if i.is_multiple_of(10) {
+                Tier::Premium
+            } else {
+                Tier::Standard
+            },
             clv_cents: 10_000,
             consent_contact: true,
             consent_survey: true,
@@ -45,12 +53,15 @@ async fn delay_rules(app: &TestApp) -> (String, String) {
         )
         .await;
     let catalog = app.get_json("/api/v1/goodwill/catalog", &app.admin_token).await;
-    let hundred =
-        catalog.as_array().expect("array").iter().find(|i| i["value_cents"] == 10000).expect("seeded 100 EUR voucher")
-            ["id"]
-            .as_str()
-            .expect("id")
-            .to_string();
+    let hundred = catalog
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|i| i["value_cents"] == 10000)
+        .expect("seeded 100 EUR voucher")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     app.post_expect(
         "/api/v1/goodwill/rules",
         &app.admin_token,
@@ -106,8 +117,12 @@ async fn all_affected(app: &TestApp, incident: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = String::new();
     loop {
-        let page =
-            app.get_json(&format!("/api/v1/incidents/{incident}/affected?limit=400{after}"), &app.admin_token).await;
+        let page = app
+            .get_json(
+                &format!("/api/v1/incidents/{incident}/affected?limit=400{after}"),
+                &app.admin_token,
+            )
+            .await;
         let rows = page.as_array().expect("array").clone();
         let Some(last) = rows.last() else { break };
         after = format!("&after={}", last["customer_id"].as_str().expect("id"));
@@ -118,7 +133,11 @@ async fn all_affected(app: &TestApp, incident: &str) -> Vec<Value> {
 
 /// Notices of an incident, queued or sent (one per contactable customer).
 async fn notices(app: &TestApp, incident: &str) -> i64 {
-    let i = app.store.get_incident(amends_domain::IncidentId(incident.parse().expect("uuid"))).await.expect("incident");
+    let i = app
+        .store
+        .get_incident(amends_domain::IncidentId(incident.parse().expect("uuid")))
+        .await
+        .expect("incident");
     let stats = app.store.incident_stats(&i).await.expect("stats");
     stats.messages_by_state.iter().map(|(_, n)| n).sum()
 }
@@ -129,11 +148,18 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     let (hundred, fifty) = delay_rules(&app).await;
     let lead = app.token_for("lena", "lead").await;
 
-    let first = app.post_json("/api/v1/incidents/alert", &lead, alert("firing"), 200).await;
+    let first = app
+        .post_json("/api/v1/incidents/alert", &lead, alert("firing"), 200)
+        .await;
     assert_eq!(first["created"], true);
     let id = first["incident_id"].as_str().expect("id").to_string();
     // The same group again updates the one incident.
-    let again: Value = app.post("/api/v1/incidents/alert", &lead, alert("firing")).await.json().await.expect("json");
+    let again: Value = app
+        .post("/api/v1/incidents/alert", &lead, alert("firing"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(again["created"], false);
     assert_eq!(again["incident_id"], first["incident_id"]);
     let list = app.get_json("/api/v1/incidents", &lead).await;
@@ -170,10 +196,16 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     assert_eq!(r2["goodwill_granted"], over.len());
 
     // Exactly 1,000 cases from the incident, 1,000 message jobs in the customers' languages.
-    let page = app.get_json(&format!("/api/v1/cases?incident_id={id}&state=open&limit=200"), &lead).await;
+    let page = app
+        .get_json(&format!("/api/v1/cases?incident_id={id}&state=open&limit=200"), &lead)
+        .await;
     let items = page["items"].as_array().expect("items");
     assert_eq!(items.len(), 200, "{page}");
-    assert!(items.iter().all(|c| c["incident_id"] == json!(id) && c["origin"] == "incident"));
+    assert!(
+        items
+            .iter()
+            .all(|c| c["incident_id"] == json!(id) && c["origin"] == "incident")
+    );
     assert!(page["next_cursor"].is_string());
     let by_state = app.store.count_cases_by_state().await.expect("count");
     assert_eq!(by_state.iter().map(|(_, n)| n).sum::<i64>(), 1000, "{by_state:?}");
@@ -211,8 +243,14 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     // The fan-out stores no "created" event; the timeline works it out from
     // the case, its affected row and its grant (with and without goodwill).
     let incident = app.get_json(&format!("/api/v1/incidents/{id}"), &lead).await;
-    let without = rows.iter().find(|r| r["grant_id"].is_null()).expect("a row without goodwill");
-    let with = rows.iter().find(|r| r["grant_id"].is_string()).expect("a row with goodwill");
+    let without = rows
+        .iter()
+        .find(|r| r["grant_id"].is_null())
+        .expect("a row without goodwill");
+    let with = rows
+        .iter()
+        .find(|r| r["grant_id"].is_string())
+        .expect("a row with goodwill");
     for row in [without, with] {
         let case = row["case_id"].as_str().expect("case");
         let events = app.get_json(&format!("/api/v1/cases/{case}/events"), &lead).await;
@@ -249,12 +287,18 @@ async fn alert_then_upload_twice_fans_out_once(b: Backend) {
     );
 
     // A resolved alert marks it mitigated, with its end.
-    let res: Value = app.post("/api/v1/incidents/alert", &lead, alert("resolved")).await.json().await.expect("json");
+    let res: Value = app
+        .post("/api/v1/incidents/alert", &lead, alert("resolved"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(res["status"], "mitigated");
     // Agents may look, not declare.
     let agent = app.token_for("anna", "agent").await;
     assert_eq!(app.get(&format!("/api/v1/incidents/{id}"), &agent).await.status(), 200);
-    app.post_problem("/api/v1/incidents/alert", &agent, alert("firing"), 403).await;
+    app.post_problem("/api/v1/incidents/alert", &agent, alert("firing"), 403)
+        .await;
 }
 
 async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
@@ -263,10 +307,22 @@ async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
     let tok = app.admin_token.clone();
     // Incident validation names the field.
     for (body, field) in [
-        (json!({"kind": "flood", "title": "x", "severity": 2, "started_at": "2026-11-23T06:00:00Z"}), "kind"),
-        (json!({"kind": "delay", "title": " ", "severity": 2, "started_at": "2026-11-23T06:00:00Z"}), "title"),
-        (json!({"kind": "delay", "title": "x", "severity": 5, "started_at": "2026-11-23T06:00:00Z"}), "severity"),
-        (json!({"kind": "delay", "title": "x", "severity": 2, "started_at": "gestern"}), "started_at"),
+        (
+            json!({"kind": "flood", "title": "x", "severity": 2, "started_at": "2026-11-23T06:00:00Z"}),
+            "kind",
+        ),
+        (
+            json!({"kind": "delay", "title": " ", "severity": 2, "started_at": "2026-11-23T06:00:00Z"}),
+            "title",
+        ),
+        (
+            json!({"kind": "delay", "title": "x", "severity": 5, "started_at": "2026-11-23T06:00:00Z"}),
+            "severity",
+        ),
+        (
+            json!({"kind": "delay", "title": "x", "severity": 2, "started_at": "gestern"}),
+            "started_at",
+        ),
         (
             json!({"kind": "delay", "title": "x", "severity": 2, "started_at": "2026-11-23T06:00:00Z",
                 "ended_at": "2026-11-22T06:00:00Z"}),
@@ -288,18 +344,33 @@ async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
     let id = inc["id"].as_str().expect("id").to_string();
 
     // Not an Alertmanager payload.
-    let p = app.post_problem("/api/v1/incidents/alert", &tok, json!({"hello": "world"}), 422).await;
+    let p = app
+        .post_problem("/api/v1/incidents/alert", &tok, json!({"hello": "world"}), 422)
+        .await;
     assert!(p["detail"].as_str().expect("detail").contains("Alertmanager"), "{p}");
     let mut v3 = alert("firing");
     v3["version"] = json!("3");
-    assert_eq!(app.post_problem("/api/v1/incidents/alert", &tok, v3, 422).await["field"], "version");
+    assert_eq!(
+        app.post_problem("/api/v1/incidents/alert", &tok, v3, 422).await["field"],
+        "version"
+    );
 
     // Wrong header: nothing is taken.
-    let p = problem(upload_csv(&app, &tok, &id, "kunde,verspaetung\nINC-0001,10\n".into()).await, 422).await;
+    let p = problem(
+        upload_csv(&app, &tok, &id, "kunde,verspaetung\nINC-0001,10\n".into()).await,
+        422,
+    )
+    .await;
     assert_eq!(p["field"], "header");
     assert!(p["detail"].as_str().expect("detail").contains("customer_external_id"));
     let p = problem(
-        upload_csv(&app, &tok, &id, "customer_external_id,delay_minutes,delay_minutes\nINC-0001,1,2\n".into()).await,
+        upload_csv(
+            &app,
+            &tok,
+            &id,
+            "customer_external_id,delay_minutes,delay_minutes\nINC-0001,1,2\n".into(),
+        )
+        .await,
         422,
     )
     .await;
@@ -314,15 +385,27 @@ async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
                INC-0003,-5,1\n\
                ,5,1\n\
                INC-0004,1,2,3\n";
-    let r: Value = upload_csv(&app, &tok, &id, csv.into()).await.json().await.expect("json");
+    let r: Value = upload_csv(&app, &tok, &id, csv.into())
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(r["rows"], 8, "{r}");
     assert_eq!(r["added"], 2, "{r}");
     assert_eq!(r["rejected"], 6, "{r}");
     let errors = r["errors"].as_array().expect("errors");
     let by_row = |n: u64| errors.iter().find(|e| e["row"] == n).cloned().unwrap_or(Value::Null);
-    assert!(by_row(2)["message"].as_str().expect("msg").contains("no customer"), "{r}");
+    assert!(
+        by_row(2)["message"].as_str().expect("msg").contains("no customer"),
+        "{r}"
+    );
     assert_eq!(by_row(3)["field"], "facts.delay_minutes");
-    assert!(by_row(4)["message"].as_str().expect("msg").contains("duplicate of row 1"));
+    assert!(
+        by_row(4)["message"]
+            .as_str()
+            .expect("msg")
+            .contains("duplicate of row 1")
+    );
     assert_eq!(by_row(6)["field"], "facts.delay_minutes");
     assert_eq!(by_row(7)["field"], "customer_external_id");
     assert_eq!(by_row(8)["field"], "row");
@@ -336,9 +419,13 @@ async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
             .body(body)
             .send()
     };
-    let p =
-        problem(send("{\"customer_external_id\": \"INC-0001\"}".into(), "application/json").await.expect("send"), 400)
-            .await;
+    let p = problem(
+        send("{\"customer_external_id\": \"INC-0001\"}".into(), "application/json")
+            .await
+            .expect("send"),
+        400,
+    )
+    .await;
     assert!(p["detail"].as_str().expect("detail").contains("JSON array"), "{p}");
     problem(
         send(
@@ -389,7 +476,8 @@ async fn bad_input_is_reported_and_nothing_is_made_twice(b: Backend) {
         )
         .await;
     assert_eq!(p["field"], "catalog_item_id");
-    app.get_problem(&format!("/api/v1/incidents/{}", uuid::Uuid::nil()), &tok, 404).await;
+    app.get_problem(&format!("/api/v1/incidents/{}", uuid::Uuid::nil()), &tok, 404)
+        .await;
 }
 
 async fn messages_and_closing_update_go_out_once(b: Backend) {
@@ -412,7 +500,12 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
         .expect("json");
     let hook_id = hook["id"].as_str().expect("hook").to_string();
     // INC-0001 already has an open case: it is updated, not doubled.
-    let c1 = app.store.customers_by_external_ids(&["INC-0001".into()]).await.expect("c")[0].id;
+    let c1 = app
+        .store
+        .customers_by_external_ids(&["INC-0001".into()])
+        .await
+        .expect("c")[0]
+        .id;
     let open = app.case(&c1.to_string(), "Koffer fehlt").await;
     let res = app
         .post(
@@ -422,7 +515,10 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
                    "summary_de": "Ihr Flug startete vier Stunden später.", "summary_en": "Your flight left four hours late."}),
         )
         .await;
-    let id = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string();
+    let id = res.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let r: Value = app
         .post(
             &format!("/api/v1/incidents/{id}/affected"),
@@ -456,13 +552,25 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
     let de2 = crate::support::decode_qp(&to("inc2@example.de"));
     assert!(!de2.contains("gutgeschrieben"), "no goodwill under 180 minutes: {de2}");
     // The open case got the incident on its timeline and the message.
-    let events =
-        app.get_json(&format!("/api/v1/cases/{}/events", open["id"].as_str().expect("id")), &app.admin_token).await;
-    let kinds: Vec<&str> = events.as_array().expect("array").iter().filter_map(|e| e["kind"].as_str()).collect();
+    let events = app
+        .get_json(
+            &format!("/api/v1/cases/{}/events", open["id"].as_str().expect("id")),
+            &app.admin_token,
+        )
+        .await;
+    let kinds: Vec<&str> = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
     assert!(kinds.contains(&"update") && kinds.contains(&"goodwill"), "{kinds:?}");
     wait_for(10, "message_out on the case", || async {
         let ev: Value = app
-            .get(&format!("/api/v1/cases/{}/events", open["id"].as_str().expect("id")), &app.admin_token)
+            .get(
+                &format!("/api/v1/cases/{}/events", open["id"].as_str().expect("id")),
+                &app.admin_token,
+            )
             .await
             .json()
             .await
@@ -482,7 +590,14 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
     )
     .await;
     // Resolving sends the closing update once, even when asked twice.
-    let done = app.post_json(&format!("/api/v1/incidents/{id}/resolve"), &app.admin_token, json!({}), 200).await;
+    let done = app
+        .post_json(
+            &format!("/api/v1/incidents/{id}/resolve"),
+            &app.admin_token,
+            json!({}),
+            200,
+        )
+        .await;
     assert_eq!(done["status"], "resolved");
     assert_eq!(done["totals"]["closing_messages"], 3);
     let again: Value = app
@@ -501,19 +616,37 @@ async fn messages_and_closing_update_go_out_once(b: Backend) {
         .map(|m| crate::support::decode_qp(m))
         .unwrap_or_else(|| panic!("English closing from the template: {mails:?}"));
     assert!(en_closing.contains("(240 minutes for you)"), "{en_closing}");
-    let closing: Vec<&String> = mails.iter().filter(|m| m.contains("behoben") || m.contains("All clear")).collect();
+    let closing: Vec<&String> = mails
+        .iter()
+        .filter(|m| m.contains("behoben") || m.contains("All clear"))
+        .collect();
     assert_eq!(closing.len(), 3);
     // Subscribers heard of it: created, fanned out, updated (resolved, asked twice).
     let events = wait_for(10, "incident webhook deliveries", || async {
-        let list: Value =
-            app.get(&format!("/api/v1/webhooks/{hook_id}/deliveries"), &app.admin_token).await.json().await.ok()?;
-        let mut kinds: Vec<String> =
-            list.as_array()?.iter().filter_map(|d| d["event"].as_str().map(str::to_string)).collect();
+        let list: Value = app
+            .get(&format!("/api/v1/webhooks/{hook_id}/deliveries"), &app.admin_token)
+            .await
+            .json()
+            .await
+            .ok()?;
+        let mut kinds: Vec<String> = list
+            .as_array()?
+            .iter()
+            .filter_map(|d| d["event"].as_str().map(str::to_string))
+            .collect();
         kinds.sort();
         (kinds.len() >= 4).then_some(kinds)
     })
     .await;
-    assert_eq!(events, ["incident.created", "incident.fanned_out", "incident.updated", "incident.updated"]);
+    assert_eq!(
+        events,
+        [
+            "incident.created",
+            "incident.fanned_out",
+            "incident.updated",
+            "incident.updated"
+        ]
+    );
     // A resolved incident takes no more affected customers.
     let p = app
         .post_problem(
@@ -536,7 +669,10 @@ async fn staged_rows_are_resumed_after_a_crash(b: Backend) {
             json!({"kind": "outage", "title": "Checkout down", "severity": 2, "started_at": "2026-11-23T06:00:00Z"}),
         )
         .await;
-    let id = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string();
+    let id = res.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let incident = amends_domain::IncidentId(id.parse().expect("uuid"));
     // An upload that died after staging: rows are pending, its fan-out job is due.
     let ids: Vec<String> = (0..50).map(|i| format!("INC-{i:04}")).collect();
@@ -550,7 +686,13 @@ async fn staged_rows_are_resumed_after_a_crash(b: Backend) {
         case_id: None,
         max_attempts: 3,
     };
-    assert_eq!(app.store.stage_affected(incident, &rows, &job, t0()).await.expect("stage"), 50);
+    assert_eq!(
+        app.store
+            .stage_affected(incident, &rows, &job, t0())
+            .await
+            .expect("stage"),
+        50
+    );
     let done = wait_for(20, "the fan-out job", || async {
         let i = app.store.get_incident(incident).await.ok()?;
         (i.processed_count == 50).then_some(i)
@@ -559,7 +701,13 @@ async fn staged_rows_are_resumed_after_a_crash(b: Backend) {
     assert_eq!(done.cases_created, 50);
     assert_eq!(done.messages_queued, 50);
     // Staging the same rows again adds nothing.
-    assert_eq!(app.store.stage_affected(incident, &rows, &job, t0()).await.expect("stage"), 0);
+    assert_eq!(
+        app.store
+            .stage_affected(incident, &rows, &job, t0())
+            .await
+            .expect("stage"),
+        0
+    );
 }
 
 /// The CSRF token of a signed-in client (from the settings page).
@@ -617,7 +765,13 @@ async fn incident_pages_forms_and_roles(b: Backend) {
         &lead,
         &app,
         &format!("{loc}/affected"),
-        &[("csrf", csrf.as_str()), ("csv", "customer_external_id,delay_minutes\nINC-0000,200\nINC-0001,20\nNOPE,1\n")],
+        &[
+            ("csrf", csrf.as_str()),
+            (
+                "csv",
+                "customer_external_id,delay_minutes\nINC-0000,200\nINC-0001,20\nNOPE,1\n",
+            ),
+        ],
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -626,24 +780,43 @@ async fn incident_pages_forms_and_roles(b: Backend) {
     assert!(html.contains("NOPE"), "the unknown row is listed");
     assert!(html.contains("data-testid=\"total-cases\">2<"), "{html}");
     assert!(html.contains("Zug &lt;ICE 71&gt; fällt aus"), "title escaped");
-    let totals: Value =
-        lead.get(app.url(&format!("{loc}/progress"))).send().await.expect("get").json().await.expect("json");
+    let totals: Value = lead
+        .get(app.url(&format!("{loc}/progress")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(totals["pending"], 0);
     assert_eq!(totals["affected"], 2);
     // A wrong header is shown, nothing taken.
-    let html =
-        submit(&lead, &app, &format!("{loc}/affected"), &[("csrf", csrf.as_str()), ("csv", "kunde\nINC-0002\n")])
-            .await
-            .text()
-            .await
-            .expect("text");
+    let html = submit(
+        &lead,
+        &app,
+        &format!("{loc}/affected"),
+        &[("csrf", csrf.as_str()), ("csv", "kunde\nINC-0002\n")],
+    )
+    .await
+    .text()
+    .await
+    .expect("text");
     assert!(html.contains("data-testid=\"upload-error\""), "{html}");
     // Forged CSRF and agents are refused.
-    assert_eq!(post_form(&lead, &app, &format!("{loc}/resolve"), &[("csrf", "forged")]).await.0, 403);
+    assert_eq!(
+        post_form(&lead, &app, &format!("{loc}/resolve"), &[("csrf", "forged")])
+            .await
+            .0,
+        403
+    );
     let agent = app.signed_in("anna").await;
     let agent_csrf = settings_csrf(&agent, &app).await;
     assert_eq!(agent.get(app.url(&loc)).send().await.expect("get").status(), 200);
-    for path in ["/incidents".to_string(), format!("{loc}/resolve"), format!("{loc}/affected")] {
+    for path in [
+        "/incidents".to_string(),
+        format!("{loc}/resolve"),
+        format!("{loc}/affected"),
+    ] {
         assert_eq!(
             post_form(
                 &agent,
@@ -665,8 +838,17 @@ async fn incident_pages_forms_and_roles(b: Backend) {
         );
     }
     // Resolve through the form.
-    assert_eq!(post_form(&lead, &app, &format!("{loc}/resolve"), &[("csrf", csrf.as_str())]).await.0, 303);
-    let i = app.store.get_incident(amends_domain::IncidentId(id.parse().expect("uuid"))).await.expect("incident");
+    assert_eq!(
+        post_form(&lead, &app, &format!("{loc}/resolve"), &[("csrf", csrf.as_str())])
+            .await
+            .0,
+        303
+    );
+    let i = app
+        .store
+        .get_incident(amends_domain::IncidentId(id.parse().expect("uuid")))
+        .await
+        .expect("incident");
     assert_eq!(i.status.as_str(), "resolved");
     assert_eq!(i.closing_messages, 2);
     // Goodwill rules on the settings page (admins): a bad condition is shown next to the field.

@@ -35,7 +35,11 @@ async fn post_mail(app: &TestApp, raw: Vec<u8>) -> reqwest::Response {
 }
 
 async fn events(app: &TestApp, case: &str) -> Vec<Value> {
-    app.get(&format!("/api/v1/cases/{case}/events"), &app.admin_token).await.json::<Vec<Value>>().await.expect("events")
+    app.get(&format!("/api/v1/cases/{case}/events"), &app.admin_token)
+        .await
+        .json::<Vec<Value>>()
+        .await
+        .expect("events")
 }
 
 async fn email_feedback(app: &TestApp) -> Vec<Value> {
@@ -55,8 +59,11 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(out["attachments"], 1);
     let case = out["case_id"].as_str().expect("a case was opened").to_string();
     // The MTA delivers the same message again: taken once.
-    let again: Value =
-        post_mail(&app, complaint_eml("erika@example.de", "first-1@mail.example")).await.json().await.expect("json");
+    let again: Value = post_mail(&app, complaint_eml("erika@example.de", "first-1@mail.example"))
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(again["outcome"], "duplicate", "{again}");
     let items = email_feedback(&app).await;
     assert_eq!(items.len(), 1);
@@ -68,11 +75,16 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     let ev = events(&app, &case).await;
     let listed = ev.iter().any(|e| e.to_string().contains("beleg.txt"));
     assert!(listed, "the attachment is on the timeline: {ev:?}");
-    let att = app.get_json(&format!("/api/v1/cases/{case}/attachments"), &app.admin_token).await;
+    let att = app
+        .get_json(&format!("/api/v1/cases/{case}/attachments"), &app.admin_token)
+        .await;
     assert_eq!(att[0]["filename"], "beleg.txt", "{att}");
     assert_eq!(att[0]["content_type"], "text/plain");
     let bytes = app
-        .get(&format!("/api/v1/attachments/{}", att[0]["id"].as_str().expect("id")), &app.admin_token)
+        .get(
+            &format!("/api/v1/attachments/{}", att[0]["id"].as_str().expect("id")),
+            &app.admin_token,
+        )
         .await
         .bytes()
         .await
@@ -99,7 +111,10 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
         .await;
     let mid = q["message_id"].as_str().expect("message id").to_string();
     wait_for(30, "the reply on the timeline", || async {
-        events(&app, &case).await.into_iter().find(|e| e["kind"] == "message_out")
+        events(&app, &case)
+            .await
+            .into_iter()
+            .find(|e| e["kind"] == "message_out")
     })
     .await;
     let answer = format!(
@@ -123,9 +138,15 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(again["outcome"], "duplicate", "{again}");
 
     // A case token in the subject threads without headers.
-    let token_mail =
-        format!("From: other@example.de\r\nSubject: Nachtrag [#{}]\r\n\r\nNoch ein Foto folgt.\r\n", &case[..8]);
-    let out: Value = post_mail(&app, token_mail.into_bytes()).await.json().await.expect("json");
+    let token_mail = format!(
+        "From: other@example.de\r\nSubject: Nachtrag [#{}]\r\n\r\nNoch ein Foto folgt.\r\n",
+        &case[..8]
+    );
+    let out: Value = post_mail(&app, token_mail.into_bytes())
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(out["outcome"], "threaded", "{out}");
     assert_eq!(out["case_id"], case.as_str());
     assert_eq!(email_feedback(&app).await.len(), 1, "threaded mail is not new feedback");
@@ -139,8 +160,14 @@ async fn auto_replies_and_bounces_open_nothing(b: Backend) {
             format!("From: a@example.de\r\nSubject: Abwesend\r\nAuto-Submitted: auto-replied\r\n\r\n{angry}\r\n"),
             "auto_reply",
         ),
-        (format!("From: b@example.de\r\nSubject: Abwesend\r\nX-Autoreply: yes\r\n\r\n{angry}\r\n"), "auto_reply"),
-        (format!("From: c@example.de\r\nSubject: News\r\nPrecedence: bulk\r\n\r\n{angry}\r\n"), "auto_reply"),
+        (
+            format!("From: b@example.de\r\nSubject: Abwesend\r\nX-Autoreply: yes\r\n\r\n{angry}\r\n"),
+            "auto_reply",
+        ),
+        (
+            format!("From: c@example.de\r\nSubject: News\r\nPrecedence: bulk\r\n\r\n{angry}\r\n"),
+            "auto_reply",
+        ),
         (
             format!(
                 "From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered\r\nContent-Type: multipart/report; \
@@ -164,7 +191,11 @@ async fn auto_replies_and_bounces_open_nothing(b: Backend) {
     assert_eq!(cases["items"].as_array().expect("items").len(), 0, "{cases}");
     // Bad input: clear 4xx.
     problem(post_mail(&app, Vec::new()).await, 400).await;
-    let p = problem(post_mail(&app, b"Subject: no sender\r\n\r\nHallo\r\n".to_vec()).await, 422).await;
+    let p = problem(
+        post_mail(&app, b"Subject: no sender\r\n\r\nHallo\r\n".to_vec()).await,
+        422,
+    )
+    .await;
     assert_eq!(p["field"], "from");
     let agent = app.token_for("agent1", "agent").await;
     let res = app
@@ -199,14 +230,20 @@ fn mail_ingest(url: String, raw: Vec<u8>) -> tokio::task::JoinHandle<std::proces
 async fn mail_ingest_from_the_command_line(b: Backend) {
     let db = TestDb::new(b).await;
     let run = |input: Vec<u8>| mail_ingest(db.url.clone(), input);
-    let out = run(complaint_eml("cli@example.de", "cli-1@mail.example")).await.expect("join");
+    let out = run(complaint_eml("cli@example.de", "cli-1@mail.example"))
+        .await
+        .expect("join");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("feedback"), "{stdout}");
     assert!(stdout.contains("case"), "{stdout}");
     let out = run(b"\r\n".to_vec()).await.expect("join");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("empty"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A plain-text mail with `body` and `parts` attachments.
@@ -249,7 +286,11 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     let items = email_feedback(&app).await;
     assert_eq!(items.len(), 1, "{stdout}");
-    assert_eq!(items[0]["text"].as_str(), Some(whole.as_str()), "the whole text is kept");
+    assert_eq!(
+        items[0]["text"].as_str(),
+        Some(whole.as_str()),
+        "the whole text is kept"
+    );
     assert_eq!(items[0]["sentiment"]["label"], "negative");
     let case = items[0]["case_id"].as_str().expect("a case was opened").to_string();
     let c = app.get_json(&format!("/api/v1/cases/{case}"), &app.admin_token).await;
@@ -259,7 +300,13 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     let reply = format!("{body} (Antwort)");
     let res = post_mail(
         &app,
-        long_eml("lang@example.de", "long-2@mail.example", "In-Reply-To: <long-1@mail.example>\r\n", &reply, 0),
+        long_eml(
+            "lang@example.de",
+            "long-2@mail.example",
+            "In-Reply-To: <long-1@mail.example>\r\n",
+            &reply,
+            0,
+        ),
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -276,7 +323,13 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     // 150 attachments: the mail is taken, 20 stored, the source says how many.
     let res = post_mail(
         &app,
-        long_eml("anhang@example.de", "many-1@mail.example", "", "Die Vase ist kaputt, ich kündige!", 150),
+        long_eml(
+            "anhang@example.de",
+            "many-1@mail.example",
+            "",
+            "Die Vase ist kaputt, ich kündige!",
+            150,
+        ),
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -284,7 +337,10 @@ async fn long_mails_and_many_attachments_are_kept(b: Backend) {
     assert_eq!(out["outcome"], "feedback", "{out}");
     assert_eq!(out["attachments"], 20, "{out}");
     let items = email_feedback(&app).await;
-    let many = items.iter().find(|f| f["source"]["from"] == "anhang@example.de").expect("feedback with attachments");
+    let many = items
+        .iter()
+        .find(|f| f["source"]["from"] == "anhang@example.de")
+        .expect("feedback with attachments");
     assert_eq!(many["source"]["attachments_total"], 150, "{many}");
     assert!(many["source"].to_string().len() <= 8 * 1024);
 }

@@ -84,11 +84,27 @@ async fn seed(app: &TestApp) {
     let wed = Utc.with_ymd_and_hms(2026, 11, 18, 13, 0, 0).single().expect("time");
     for i in 0..40u32 {
         let at = tue + Duration::seconds(i64::from(i) * 60);
-        b.feedback.push(item(i, &c, Some(ca.id), Channel::Email, at, i < 20, (i < 20).then_some("billing")));
+        b.feedback.push(item(
+            i,
+            &c,
+            Some(ca.id),
+            Channel::Email,
+            at,
+            i < 20,
+            (i < 20).then_some("billing"),
+        ));
     }
     for i in 0..60u32 {
         let at = wed + Duration::seconds(i64::from(i) * 50);
-        b.feedback.push(item(100 + i, &c, Some(cb.id), Channel::Chat, at, i < 10, (i < 10).then_some("delivery")));
+        b.feedback.push(item(
+            100 + i,
+            &c,
+            Some(cb.id),
+            Channel::Chat,
+            at,
+            i < 10,
+            (i < 10).then_some("delivery"),
+        ));
     }
     for i in 0..50u32 {
         let at = t0() - Duration::days(45) + Duration::minutes(i64::from(i));
@@ -99,7 +115,8 @@ async fn seed(app: &TestApp) {
         } else {
             None
         };
-        b.feedback.push(item(200 + i, &c, None, Channel::Web, at, topic.is_some(), topic));
+        b.feedback
+            .push(item(200 + i, &c, None, Channel::Web, at, topic.is_some(), topic));
     }
     b.customers.push(c);
     b.cases.extend([ca, cb]);
@@ -115,7 +132,10 @@ async fn seed(app: &TestApp) {
 
 fn close(v: &Value, expected: f64, what: &str) {
     let got = v.as_f64().unwrap_or_else(|| panic!("{what}: not a number: {v}"));
-    assert!((got - expected).abs() <= 1e-9 * expected.abs().max(1e-12) + 1e-15, "{what}: {got} ≠ {expected}");
+    assert!(
+        (got - expected).abs() <= 1e-9 * expected.abs().max(1e-12) + 1e-15,
+        "{what}: {got} ≠ {expected}"
+    );
 }
 
 fn find<'a>(r: &'a Value, dimension: &str, key: &str, value: &str) -> &'a Value {
@@ -128,12 +148,23 @@ fn find<'a>(r: &'a Value, dimension: &str, key: &str, value: &str) -> &'a Value 
 }
 
 /// (dimension, key, value, observed, trials, expected, (p, q), verdict).
-type KnownCell = (&'static str, &'static str, &'static str, u64, u64, f64, (f64, f64), &'static str);
+type KnownCell = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u64,
+    u64,
+    f64,
+    (f64, f64),
+    &'static str,
+);
 
 async fn the_patterns_report_has_known_answers(b: Backend) {
     let app = TestApp::spawn(b).await;
     seed(&app).await;
-    let r = app.get_json("/api/v1/analytics/patterns?days=30", &app.admin_token).await;
+    let r = app
+        .get_json("/api/v1/analytics/patterns?days=30", &app.admin_token)
+        .await;
     assert_eq!(r["feedback"], 100);
     assert_eq!(r["complaints"], 30);
     // (dimension, key, value, observed, trials, expected, p, q, verdict)
@@ -144,8 +175,26 @@ async fn the_patterns_report_has_known_answers(b: Backend) {
         ("weekday_hour", "weekday", "3", 10, 60, 18.0, weak, "below"),
         ("channel", "channel", "email", 20, 40, 12.0, strong, "above"),
         ("channel", "channel", "chat", 10, 60, 18.0, weak, "below"),
-        ("topic", "topic", "billing", 20, 35, 30.0, (0.2813417246105362, 0.2813417246105362), "no_difference"),
-        ("topic", "topic", "delivery", 10, 30, 40.0, (0.00027720082218384847, 0.001247403699827318), "below"),
+        (
+            "topic",
+            "topic",
+            "billing",
+            20,
+            35,
+            30.0,
+            (0.2813417246105362, 0.2813417246105362),
+            "no_difference",
+        ),
+        (
+            "topic",
+            "topic",
+            "delivery",
+            10,
+            30,
+            40.0,
+            (0.00027720082218384847, 0.001247403699827318),
+            "below",
+        ),
     ];
     for &(dim, key, value, observed, trials, expected, (p, q), verdict) in cases {
         let c = find(&r, dim, key, value);
@@ -159,8 +208,12 @@ async fn the_patterns_report_has_known_answers(b: Backend) {
     }
     assert_eq!(find(&r, "weekday_hour", "weekday", "2")["hour"], 10, "Berlin time");
     // Agents: anna's cases carry the e-mails.
-    let agents: Vec<&Value> =
-        r["cells"].as_array().expect("cells").iter().filter(|c| c["dimension"] == "agent").collect();
+    let agents: Vec<&Value> = r["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter(|c| c["dimension"] == "agent")
+        .collect();
     assert_eq!(agents.len(), 2);
     let anna = agents.iter().find(|c| c["observed"] == 20).expect("anna");
     close(&anna["q_value"], strong.1, "anna q");
@@ -203,20 +256,34 @@ async fn the_patterns_report_has_known_answers(b: Backend) {
 
 async fn bad_input_is_a_422_naming_the_field(b: Backend) {
     let app = TestApp::spawn(b).await;
-    for (q, field) in
-        [("days=0", "days"), ("window_days=61", "window_days"), ("channel=fax", "channel"), ("foo=1", "foo")]
-    {
-        let res = app.get(&format!("/api/v1/analytics/patterns?{q}"), &app.admin_token).await;
+    for (q, field) in [
+        ("days=0", "days"),
+        ("window_days=61", "window_days"),
+        ("channel=fax", "channel"),
+        ("foo=1", "foo"),
+    ] {
+        let res = app
+            .get(&format!("/api/v1/analytics/patterns?{q}"), &app.admin_token)
+            .await;
         assert_eq!(problem(res, 422).await["field"], field, "{q}");
     }
     for (body, field) in [
-        (json!({"kind": "party", "title": "x", "at": "2026-11-01T00:00:00Z"}), "kind"),
-        (json!({"kind": "release", "title": " ", "at": "2026-11-01T00:00:00Z"}), "title"),
+        (
+            json!({"kind": "party", "title": "x", "at": "2026-11-01T00:00:00Z"}),
+            "kind",
+        ),
+        (
+            json!({"kind": "release", "title": " ", "at": "2026-11-01T00:00:00Z"}),
+            "title",
+        ),
         (
             json!({"kind": "release", "title": "x", "component": "c".repeat(101), "at": "2026-11-01T00:00:00Z"}),
             "component",
         ),
-        (json!({"kind": "release", "title": "x", "at": "2030-11-01T00:00:00Z"}), "at"),
+        (
+            json!({"kind": "release", "title": "x", "at": "2030-11-01T00:00:00Z"}),
+            "at",
+        ),
         (json!({"kind": "release", "title": "x", "at": "yesterday"}), "at"),
         (json!({"kind": "release", "title": "x"}), "at"),
     ] {
@@ -247,13 +314,22 @@ async fn the_page_shows_patterns_and_records_changes(b: Backend) {
     assert!(html.contains("Billing 2.4"));
     let (status, html) = get_html(&client, &app, "/analytics/patterns?window_days=0").await;
     assert_eq!(status, 200);
-    assert!(html.contains("Die Tage vor und nach einer Änderung müssen 1 bis 60 sein."), "{html}");
+    assert!(
+        html.contains("Die Tage vor und nach einer Änderung müssen 1 bis 60 sein."),
+        "{html}"
+    );
     let csrf = csrf_of(&html);
     let (status, html) = post_form(
         &client,
         &app,
         "/analytics/patterns/change-events",
-        &[("csrf", &csrf), ("kind", "outage"), ("title", ""), ("component", ""), ("at", "2026-11-20T08:30")],
+        &[
+            ("csrf", &csrf),
+            ("kind", "outage"),
+            ("title", ""),
+            ("component", ""),
+            ("at", "2026-11-20T08:30"),
+        ],
     )
     .await;
     assert_eq!(status, 200);
@@ -273,7 +349,12 @@ async fn the_page_shows_patterns_and_records_changes(b: Backend) {
     .await;
     assert!(status == 200 || status == 303, "{status}");
     let list = app.get_json("/api/v1/change-events", &app.admin_token).await;
-    let outage = list.as_array().expect("list").iter().find(|e| e["title"] == "Login down").expect("saved");
+    let outage = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|e| e["title"] == "Login down")
+        .expect("saved");
     assert_eq!(outage["at"], "2026-11-20T07:30:00Z", "read in Berlin time");
     let audit = app.get_json("/api/v1/audit?limit=50", &app.admin_token).await;
     assert!(audit.to_string().contains("change_event.create"), "audited");
@@ -288,11 +369,15 @@ async fn a_spike_raises_one_alert_and_one_event(b: Backend) {
     let now = t0() + Duration::minutes(15);
     for i in 0..12u32 {
         let at = now - Duration::hours(20) + Duration::minutes(i64::from(i));
-        batch.feedback.push(item(i, &c, None, Channel::Email, at, true, Some("billing")));
+        batch
+            .feedback
+            .push(item(i, &c, None, Channel::Email, at, true, Some("billing")));
     }
     for i in 0..56u32 {
         let at = now - Duration::days(2) - Duration::hours(i64::from(i) * 11);
-        batch.feedback.push(item(100 + i, &c, None, Channel::Email, at, true, Some("billing")));
+        batch
+            .feedback
+            .push(item(100 + i, &c, None, Channel::Email, at, true, Some("billing")));
     }
     batch.customers.push(c);
     app.store.insert_batch(&batch).await.expect("seed");
@@ -306,21 +391,38 @@ async fn a_spike_raises_one_alert_and_one_event(b: Backend) {
     // The next quarter hour queues the sweep; a second one must not repeat it.
     app.clock.advance(Duration::minutes(15));
     let alert = wait_for(20, "the spike alert", || async {
-        let since = app.store.pattern_alerts_since(t0() - Duration::days(1)).await.expect("alerts");
+        let since = app
+            .store
+            .pattern_alerts_since(t0() - Duration::days(1))
+            .await
+            .expect("alerts");
         since.into_iter().next()
     })
     .await;
     assert_eq!(alert.topic, "billing");
     assert_eq!(alert.observed, 12);
     assert!((alert.expected - 2.0).abs() < 1e-12);
-    assert!((alert.p_value - 1.3646151596151931e-06).abs() < 1e-15, "{}", alert.p_value);
+    assert!(
+        (alert.p_value - 1.3646151596151931e-06).abs() < 1e-15,
+        "{}",
+        alert.p_value
+    );
     app.clock.advance(Duration::minutes(15));
     app.jobs_settled().await;
-    let alerts = app.store.pattern_alerts_since(t0() - Duration::days(1)).await.expect("alerts");
+    let alerts = app
+        .store
+        .pattern_alerts_since(t0() - Duration::days(1))
+        .await
+        .expect("alerts");
     assert_eq!(alerts.len(), 1, "one alert per topic and day");
     let jobs = app.get_json("/api/v1/jobs?limit=500", &app.admin_token).await;
     // The only webhook wants `pattern.detected`: one delivery job per event.
-    let deliveries = jobs.as_array().expect("jobs").iter().filter(|j| j["kind"] == "webhook").count();
+    let deliveries = jobs
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .filter(|j| j["kind"] == "webhook")
+        .count();
     assert_eq!(deliveries, 1, "the event goes out once");
     let client = app.signed_in("admin").await;
     let (_, html) = get_html(&client, &app, "/dashboard").await;
@@ -333,20 +435,31 @@ async fn planted_patterns_are_found_and_noise_is_not(b: Backend) {
         amends_devtools::demo::generate(
             &app.store,
             t0(),
-            amends_devtools::demo::DemoOptions { patterns: plant, ..amends_devtools::demo::DemoOptions::default() },
+            amends_devtools::demo::DemoOptions {
+                patterns: plant,
+                ..amends_devtools::demo::DemoOptions::default()
+            },
         )
         .await
         .expect("demo");
-        let r = app.get_json("/api/v1/analytics/patterns?days=90", &app.admin_token).await;
+        let r = app
+            .get_json("/api/v1/analytics/patterns?days=90", &app.admin_token)
+            .await;
         // Alarms are cells with more complaints than their baseline. (Fewer
         // is shown too, but is no alarm: the demo's relationship surveys
         // are never complaints, so that channel is truly below.)
-        let found: Vec<&Value> =
-            r["cells"].as_array().expect("cells").iter().filter(|c| c["verdict"] == "above").collect();
+        let found: Vec<&Value> = r["cells"]
+            .as_array()
+            .expect("cells")
+            .iter()
+            .filter(|c| c["verdict"] == "above")
+            .collect();
         if plant {
             for day in 1..=5 {
                 assert!(
-                    found.iter().any(|c| c["dimension"] == "weekday_hour" && c["weekday"] == day && c["hour"] == 9),
+                    found
+                        .iter()
+                        .any(|c| c["dimension"] == "weekday_hour" && c["weekday"] == day && c["hour"] == 9),
                     "weekday {day} 9–10 found: {found:?}"
                 );
             }
@@ -360,7 +473,10 @@ async fn planted_patterns_are_found_and_noise_is_not(b: Backend) {
             assert!(found.is_empty(), "no pattern in noise: {found:?}");
         }
         let spikes = amends_app::analytics::spikes::detect(
-            &app.store.feedback_facts(t0() - Duration::days(29), t0(), None, None).await.expect("facts"),
+            &app.store
+                .feedback_facts(t0() - Duration::days(29), t0(), None, None)
+                .await
+                .expect("facts"),
             t0(),
         );
         let alerts: Vec<_> = spikes.iter().filter(|s| s.alert).map(|s| s.topic.clone()).collect();

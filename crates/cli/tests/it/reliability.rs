@@ -75,12 +75,21 @@ async fn enqueue_mails(store: &Store, n: usize) {
 
 /// Done mail jobs (the periodic SLA sweep jobs are not counted).
 async fn done_count(store: &Store) -> i64 {
-    store.count_jobs_of_kind("mail").await.expect("count").into_iter().find(|(s, _)| s == "done").map_or(0, |(_, n)| n)
+    store
+        .count_jobs_of_kind("mail")
+        .await
+        .expect("count")
+        .into_iter()
+        .find(|(s, _)| s == "done")
+        .map_or(0, |(_, n)| n)
 }
 
 fn message_ids(sink: &SmtpSink) -> (usize, HashSet<String>) {
     let msgs = sink.messages();
-    let ids = msgs.iter().filter_map(|m| header(m, "Message-ID").map(str::to_string)).collect();
+    let ids = msgs
+        .iter()
+        .filter_map(|m| header(m, "Message-ID").map(str::to_string))
+        .collect();
     (msgs.len(), ids)
 }
 
@@ -93,7 +102,10 @@ async fn postgres_two_instances_run_each_job_once() {
     enqueue_mails(&store, 300).await;
     let _a = Serve::start(&db.url, &sink.url(), &dir);
     let _b = Serve::start(&db.url, &sink.url(), &dir);
-    wait_for(120, "300 jobs done", || async { (done_count(&store).await == 300).then_some(()) }).await;
+    wait_for(120, "300 jobs done", || async {
+        (done_count(&store).await == 300).then_some(())
+    })
+    .await;
     let (total, ids) = message_ids(&sink);
     assert_eq!(ids.len(), 300, "every mail sent");
     assert_eq!(total, 300, "no mail sent twice by two instances");
@@ -117,7 +129,10 @@ async fn postgres_sigkill_while_sending_loses_nothing() {
     let before = sink.messages().len();
     assert!(before < 1000, "killed in the middle ({before} sent)");
     let _second = Serve::start(&db.url, &sink.url(), &dir);
-    wait_for(180, "1000 jobs done", || async { (done_count(&store).await == 1000).then_some(()) }).await;
+    wait_for(180, "1000 jobs done", || async {
+        (done_count(&store).await == 1000).then_some(())
+    })
+    .await;
     let (total, ids) = message_ids(&sink);
     assert_eq!(ids.len(), 1000, "every mail sent after the restart");
     // At most the mails in flight at the kill (one per worker) go out twice.

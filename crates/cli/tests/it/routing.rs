@@ -21,7 +21,11 @@ fn assignee(case: &Value) -> Option<String> {
 }
 
 async fn routing_event(app: &TestApp, case_id: &str) -> Option<Value> {
-    let events = json_of(app.get(&format!("/api/v1/cases/{case_id}/events"), &app.admin_token).await).await;
+    let events = json_of(
+        app.get(&format!("/api/v1/cases/{case_id}/events"), &app.admin_token)
+            .await,
+    )
+    .await;
     events
         .as_array()
         .expect("array")
@@ -43,30 +47,65 @@ async fn profiles_pick_and_paths(b: Backend) {
     let r = json_of(app.get("/api/v1/routing", &lead).await).await;
     assert_eq!(r["enabled"], false);
     assert!(r["skills"].as_array().expect("skills").iter().any(|s| s == "billing"));
-    assert!(r["agents"].as_array().expect("agents").iter().all(|a| a["profile"].is_null()));
+    assert!(
+        r["agents"]
+            .as_array()
+            .expect("agents")
+            .iter()
+            .all(|a| a["profile"].is_null())
+    );
 
     // Bad input names the field; only admins set profiles.
     let path = |u: &str| format!("/api/v1/routing/agents/{u}");
     let good = json!({"languages": ["de"], "skills": ["billing"], "available": true, "max_open": 2});
     problem(app.put(&path(&anna), &lead, good.clone()).await, 403).await;
     for (body, field) in [
-        (json!({"languages": ["fr"], "available": true, "max_open": 2}), "languages"),
+        (
+            json!({"languages": ["fr"], "available": true, "max_open": 2}),
+            "languages",
+        ),
         (json!({"languages": [], "available": true, "max_open": 2}), "languages"),
-        (json!({"languages": ["de"], "skills": ["cooking"], "available": true, "max_open": 2}), "skills"),
-        (json!({"languages": ["de"], "tiers": ["gold"], "available": true, "max_open": 2}), "tiers"),
-        (json!({"languages": ["de"], "available": true, "max_open": 0}), "max_open"),
-        (json!({"languages": ["de"], "available": true, "max_open": 2, "colour": "red"}), "colour"),
+        (
+            json!({"languages": ["de"], "skills": ["cooking"], "available": true, "max_open": 2}),
+            "skills",
+        ),
+        (
+            json!({"languages": ["de"], "tiers": ["gold"], "available": true, "max_open": 2}),
+            "tiers",
+        ),
+        (
+            json!({"languages": ["de"], "available": true, "max_open": 0}),
+            "max_open",
+        ),
+        (
+            json!({"languages": ["de"], "available": true, "max_open": 2, "colour": "red"}),
+            "colour",
+        ),
     ] {
         let p = problem(app.put(&path(&anna), &app.admin_token, body).await, 422).await;
         assert_eq!(p["field"], field, "{p}");
     }
-    problem(app.put(&path("0194a000-0000-7000-8000-00000000dead"), &app.admin_token, good.clone()).await, 404).await;
+    problem(
+        app.put(
+            &path("0194a000-0000-7000-8000-00000000dead"),
+            &app.admin_token,
+            good.clone(),
+        )
+        .await,
+        404,
+    )
+    .await;
     // anna: German, billing, at most 2; ben: German and English, no skills;
     // emma: English, premium only.
     let a = json_of(app.put(&path(&anna), &app.admin_token, good).await).await;
     assert_eq!(a["profile"]["skills"], json!(["billing"]));
     assert_eq!(a["profile"]["tiers"], Value::Null);
-    app.put(&path(&ben), &app.admin_token, json!({"languages": ["en", "de"], "available": true, "max_open": 10})).await;
+    app.put(
+        &path(&ben),
+        &app.admin_token,
+        json!({"languages": ["en", "de"], "available": true, "max_open": 10}),
+    )
+    .await;
     let e = json_of(
         app.put(
             &path(&emma),
@@ -88,7 +127,11 @@ async fn profiles_pick_and_paths(b: Backend) {
 
     // On (admins only).
     problem(app.put("/api/v1/routing", &lead, json!({"enabled": true})).await, 403).await;
-    let r = json_of(app.put("/api/v1/routing", &app.admin_token, json!({"enabled": true})).await).await;
+    let r = json_of(
+        app.put("/api/v1/routing", &app.admin_token, json!({"enabled": true}))
+            .await,
+    )
+    .await;
     assert_eq!(r["enabled"], true);
 
     // A billing case goes to anna (skill), with the reason on the timeline.
@@ -101,9 +144,25 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert_eq!(ev["data"]["routing"]["skills"], json!(["billing"]));
     assert_eq!(ev["data"]["routing"]["language"], "de");
     assert_eq!(ev["data"]["routing"]["open_load"], 0);
-    assert!(ev["data"]["explanation"].as_str().expect("text").contains("skills billing"));
-    let audit = json_of(app.get(&format!("/api/v1/audit?entity=case&entity_id={c1_id}"), &lead).await).await;
-    assert!(audit.as_array().expect("audit").iter().any(|a| a["action"] == "case.route"), "{audit}");
+    assert!(
+        ev["data"]["explanation"]
+            .as_str()
+            .expect("text")
+            .contains("skills billing")
+    );
+    let audit = json_of(
+        app.get(&format!("/api/v1/audit?entity=case&entity_id={c1_id}"), &lead)
+            .await,
+    )
+    .await;
+    assert!(
+        audit
+            .as_array()
+            .expect("audit")
+            .iter()
+            .any(|a| a["action"] == "case.route"),
+        "{audit}"
+    );
 
     // No matching skill: the least loaded (ben has none, anna one).
     let c2 = case_for(&app, &de, "Paket nicht angekommen").await;
@@ -111,7 +170,9 @@ async fn profiles_pick_and_paths(b: Backend) {
     // Equal loads (1 and 1): round-robin after ben → anna.
     let c3 = case_for(&app, &de, "Allgemeine Frage").await;
     assert_eq!(assignee(&c3).as_deref(), Some(anna.as_str()));
-    let ev = routing_event(&app, c3["id"].as_str().expect("id")).await.expect("event");
+    let ev = routing_event(&app, c3["id"].as_str().expect("id"))
+        .await
+        .expect("event");
     assert_eq!(ev["data"]["routing"]["tied"], 2);
     // anna is full (2 of 2): billing goes to ben now.
     let c4 = case_for(&app, &de, "Rechnung falsch").await;
@@ -120,11 +181,19 @@ async fn profiles_pick_and_paths(b: Backend) {
     let en_premium = app.customer("CRM-ENP", "en", "premium").await;
     let c5 = case_for(&app, &en_premium, "Late delivery").await;
     assert_eq!(assignee(&c5).as_deref(), Some(emma.as_str()));
-    let ev = routing_event(&app, c5["id"].as_str().expect("id")).await.expect("event");
+    let ev = routing_event(&app, c5["id"].as_str().expect("id"))
+        .await
+        .expect("event");
     assert_eq!(ev["data"]["routing"]["tier"], "premium");
     // Closing a case frees capacity: anna takes billing again.
     for to in ["in_progress", "resolved"] {
-        app.post_expect(&format!("/api/v1/cases/{c1_id}/transitions"), &app.admin_token, json!({"to": to}), 200).await;
+        app.post_expect(
+            &format!("/api/v1/cases/{c1_id}/transitions"),
+            &app.admin_token,
+            json!({"to": to}),
+            200,
+        )
+        .await;
     }
     let c6 = case_for(&app, &de, "Lastschrift doppelt").await;
     assert_eq!(assignee(&c6).as_deref(), Some(anna.as_str()));
@@ -141,14 +210,22 @@ async fn profiles_pick_and_paths(b: Backend) {
     assert!(routing_event(&app, c7["id"].as_str().expect("id")).await.is_none());
 
     // Nobody eligible (English standard: ben away, emma premium only): unassigned.
-    app.put(&path(&ben), &app.admin_token, json!({"languages": ["en", "de"], "available": false, "max_open": 10}))
-        .await;
+    app.put(
+        &path(&ben),
+        &app.admin_token,
+        json!({"languages": ["en", "de"], "available": false, "max_open": 10}),
+    )
+    .await;
     let en = app.customer("CRM-EN", "en", "standard").await;
     let c8 = case_for(&app, &en, "Question").await;
     assert_eq!(assignee(&c8), None);
     let unassigned = json_of(app.get("/api/v1/cases?assignee=none&state=open", &agent).await).await;
     assert!(
-        unassigned["items"].as_array().expect("items").iter().any(|c| c["id"] == c8["id"]),
+        unassigned["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|c| c["id"] == c8["id"]),
         "in the unassigned view"
     );
 
@@ -190,12 +267,20 @@ async fn profiles_pick_and_paths(b: Backend) {
     let out = json_of(res).await;
     let mc = out["case_id"].as_str().expect("the mail opened a case");
     let mcase = json_of(app.get(&format!("/api/v1/cases/{mc}"), &agent).await).await;
-    assert_eq!(assignee(&mcase).as_deref(), Some(anna.as_str()), "the only German agent available");
+    assert_eq!(
+        assignee(&mcase).as_deref(),
+        Some(anna.as_str()),
+        "the only German agent available"
+    );
     assert!(routing_event(&app, mc).await.is_some());
 
     // Incident fan-out opens cases in bulk: not routed.
-    app.put(&path(&ben), &app.admin_token, json!({"languages": ["en", "de"], "available": true, "max_open": 100}))
-        .await;
+    app.put(
+        &path(&ben),
+        &app.admin_token,
+        json!({"languages": ["en", "de"], "available": true, "max_open": 100}),
+    )
+    .await;
     let inc = json_of(
         app.post(
             "/api/v1/incidents",
@@ -242,12 +327,17 @@ async fn concurrent_cases_spread_evenly(b: Backend) {
         assert_eq!(res.status(), 200);
         ids.push(id);
     }
-    app.put("/api/v1/routing", &app.admin_token, json!({"enabled": true})).await;
+    app.put("/api/v1/routing", &app.admin_token, json!({"enabled": true}))
+        .await;
     let cust = app.customer("CRM-C", "de", "standard").await;
     let mut tasks = Vec::new();
     for i in 0..9 {
-        let (client, url, token, cust) =
-            (app.client.clone(), app.url("/api/v1/cases"), app.admin_token.clone(), cust.clone());
+        let (client, url, token, cust) = (
+            app.client.clone(),
+            app.url("/api/v1/cases"),
+            app.admin_token.clone(),
+            cust.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let res = client
                 .post(url)
@@ -288,7 +378,11 @@ async fn settings_page_and_case_timeline(b: Backend) {
     // Agents may not open the page or the form, nor post.
     let res = agent.get(app.url("/settings/users")).send().await.expect("get");
     assert_eq!(res.status(), 403);
-    let res = agent.get(app.url(&format!("/settings/users/{anna}/routing"))).send().await.expect("get");
+    let res = agent
+        .get(app.url(&format!("/settings/users/{anna}/routing")))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), 403);
 
     // The users page lists everyone's routing and the switch.
@@ -298,31 +392,61 @@ async fn settings_page_and_case_timeline(b: Backend) {
     assert!(html.contains(&format!("/settings/users/{anna}/routing")));
     let csrf = csrf_of(&html);
     assert_eq!(
-        post_form(&agent, &app, "/settings/routing", &[("csrf", csrf.as_str()), ("enabled", "true")]).await.0,
+        post_form(
+            &agent,
+            &app,
+            "/settings/routing",
+            &[("csrf", csrf.as_str()), ("enabled", "true")]
+        )
+        .await
+        .0,
         403
     );
     assert_eq!(
-        post_form(&admin, &app, "/settings/routing", &[("csrf", csrf.as_str()), ("enabled", "true")]).await.0,
+        post_form(
+            &admin,
+            &app,
+            "/settings/routing",
+            &[("csrf", csrf.as_str()), ("enabled", "true")]
+        )
+        .await
+        .0,
         303
     );
 
     // The form: errors next to the field, input kept.
     let form_path = format!("/settings/users/{anna}/routing");
     let html = html_of(&admin, &app, &form_path).await;
-    assert!(html.contains("name=\"languages\" value=\"de\" checked"), "user's language preset: {html}");
+    assert!(
+        html.contains("name=\"languages\" value=\"de\" checked"),
+        "user's language preset: {html}"
+    );
     let res = submit(
         &admin,
         &app,
         &form_path,
-        &[("csrf", csrf.as_str()), ("skills", "billing"), ("tiers_mode", "all"), ("max_open", "zwei")],
+        &[
+            ("csrf", csrf.as_str()),
+            ("skills", "billing"),
+            ("tiers_mode", "all"),
+            ("max_open", "zwei"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("html");
-    assert!(html.contains("id=\"max_open-error\""), "max_open error next to the field");
+    assert!(
+        html.contains("id=\"max_open-error\""),
+        "max_open error next to the field"
+    );
     assert!(html.contains("name=\"skills\" value=\"billing\" checked"), "input kept");
-    let res =
-        submit(&admin, &app, &form_path, &[("csrf", csrf.as_str()), ("tiers_mode", "all"), ("max_open", "3")]).await;
+    let res = submit(
+        &admin,
+        &app,
+        &form_path,
+        &[("csrf", csrf.as_str()), ("tiers_mode", "all"), ("max_open", "3")],
+    )
+    .await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.expect("html");
     assert!(html.contains("id=\"languages-error\""), "languages error");
@@ -348,7 +472,11 @@ async fn settings_page_and_case_timeline(b: Backend) {
         .0,
         303
     );
-    let a = json_of(app.get(&format!("/api/v1/routing/agents/{anna}"), &app.admin_token).await).await;
+    let a = json_of(
+        app.get(&format!("/api/v1/routing/agents/{anna}"), &app.admin_token)
+            .await,
+    )
+    .await;
     assert_eq!(a["profile"]["skills"], json!(["billing", "delivery"]));
     assert_eq!(a["profile"]["tiers"], json!(["standard", "premium"]));
     assert_eq!(a["profile"]["available"], true);
@@ -356,7 +484,10 @@ async fn settings_page_and_case_timeline(b: Backend) {
 
     // The new-case form offers routing (preselected while it is on).
     let html = html_of(&admin, &app, "/cases/new").await;
-    assert!(html.contains("<option value=\"routing\" selected>"), "routing preselected");
+    assert!(
+        html.contains("<option value=\"routing\" selected>"),
+        "routing preselected"
+    );
     app.customer("CRM-FORM", "de", "standard").await;
     // The same case through the new-case form, assigned as `assign` says.
     let new_case = |assign| {
@@ -396,4 +527,8 @@ async fn settings_page_and_case_timeline(b: Backend) {
     assert!(reason.contains("spricht de") && reason.contains("Rechnung"), "{reason}");
 }
 
-crate::both_backends!(profiles_pick_and_paths, concurrent_cases_spread_evenly, settings_page_and_case_timeline,);
+crate::both_backends!(
+    profiles_pick_and_paths,
+    concurrent_cases_spread_evenly,
+    settings_page_and_case_timeline,
+);

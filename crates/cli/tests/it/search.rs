@@ -14,11 +14,24 @@ async fn search(app: &TestApp, token: &str, q: &str) -> Value {
 
 /// `s` percent-encoded for a query string.
 fn encode(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn ids(v: &Value, kind: &str) -> Vec<String> {
-    v[kind].as_array().expect(kind).iter().map(|x| x["id"].as_str().expect("id").to_string()).collect()
+    v[kind]
+        .as_array()
+        .expect(kind)
+        .iter()
+        .map(|x| x["id"].as_str().expect("id").to_string())
+        .collect()
 }
 
 async fn named_customer(app: &TestApp, name: &str, email: &str) -> String {
@@ -49,7 +62,8 @@ async fn finds_every_kind(b: Backend) {
         201,
     )
     .await;
-    app.post_expect("/api/v1/accounts", &agent, json!({"name": "Schulz Logistik GmbH"}), 201).await;
+    app.post_expect("/api/v1/accounts", &agent, json!({"name": "Schulz Logistik GmbH"}), 201)
+        .await;
     app.post_expect(
         "/api/v1/solutions",
         &agent,
@@ -74,7 +88,10 @@ async fn finds_every_kind(b: Backend) {
     let v = search(&app, &agent, &case_id).await;
     assert_eq!(ids(&v, "cases"), vec![case_id.clone()]);
     let v = search(&app, &agent, "Paket").await;
-    assert_eq!(ids(&v, "cases"), vec![other_case["id"].as_str().expect("id").to_string()]);
+    assert_eq!(
+        ids(&v, "cases"),
+        vec![other_case["id"].as_str().expect("id").to_string()]
+    );
 
     // Customers by any part of the name, any case; accounts too.
     let v = search(&app, &agent, "schulz").await;
@@ -115,10 +132,17 @@ async fn finds_every_kind(b: Backend) {
     assert_eq!(problem(res, 422).await["field"], "q");
 
     // Signed in only; every role may search.
-    let res = reqwest::Client::new().get(app.url("/api/v1/search?q=schulz")).send().await.expect("send");
+    let res = reqwest::Client::new()
+        .get(app.url("/api/v1/search?q=schulz"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status(), 401);
     let lead = app.token_for("lead1", "lead").await;
-    assert_eq!(ids(&search(&app, &lead, "Kaffeemaschine").await, "cases"), vec![case_id.clone()]);
+    assert_eq!(
+        ids(&search(&app, &lead, "Kaffeemaschine").await, "cases"),
+        vec![case_id.clone()]
+    );
 
     // The page: grouped results that link to the pages, in both languages.
     let client = app.signed_in("admin").await;

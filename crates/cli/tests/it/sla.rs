@@ -28,8 +28,14 @@ async fn policies_with_business_hours_set_due_dates(b: Backend) {
     // Monday 23 Nov 2026, 09:00 UTC = 10:00 in Berlin.
     let cust = app.customer("CRM-1", "de", "standard").await;
     let case = app.case(&cust, "Rechnung falsch").await;
-    assert_eq!(case["first_response_due_at"], "2026-11-23T11:00:00Z", "10:00 + 2 open hours, Berlin");
-    assert_eq!(case["resolution_due_at"], "2026-11-24T09:00:00Z", "7 h on Monday + 1 h on Tuesday");
+    assert_eq!(
+        case["first_response_due_at"], "2026-11-23T11:00:00Z",
+        "10:00 + 2 open hours, Berlin"
+    );
+    assert_eq!(
+        case["resolution_due_at"], "2026-11-24T09:00:00Z",
+        "7 h on Monday + 1 h on Tuesday"
+    );
 
     // Bad input: named fields, nothing changed.
     let mut bad_tz = office.clone();
@@ -56,14 +62,21 @@ async fn policies_with_business_hours_set_due_dates(b: Backend) {
     .await;
     assert!(p["detail"].as_str().unwrap_or_default().contains("overlap"), "{p}");
     let p = problem(
-        put("/api/v1/sla-policies/standard/high", json!({"first_response_minutes": 600, "resolution_minutes": 120}))
-            .await,
+        put(
+            "/api/v1/sla-policies/standard/high",
+            json!({"first_response_minutes": 600, "resolution_minutes": 120}),
+        )
+        .await,
         422,
     )
     .await;
     assert_eq!(p["field"], "first_response_minutes");
     problem(
-        put("/api/v1/sla-policies/gold/high", json!({"first_response_minutes": 1, "resolution_minutes": 2})).await,
+        put(
+            "/api/v1/sla-policies/gold/high",
+            json!({"first_response_minutes": 1, "resolution_minutes": 2}),
+        )
+        .await,
         422,
     )
     .await;
@@ -93,23 +106,39 @@ async fn the_sweep_warns_then_escalates_once(b: Backend) {
     let cust = app.customer("CRM-2", "de", "enterprise").await;
     let case = app.case(&cust, "Portal down").await;
     let id = case["id"].as_str().expect("id").to_string();
-    assert_eq!(case["first_response_due_at"], "2026-11-23T11:00:00Z", "enterprise/normal: 2 h");
+    assert_eq!(
+        case["first_response_due_at"], "2026-11-23T11:00:00Z",
+        "enterprise/normal: 2 h"
+    );
     let events = |app: &TestApp| {
         let url = format!("/api/v1/cases/{id}/events");
         let req = app.client.get(app.url(&url)).bearer_auth(&app.admin_token);
-        async move { req.send().await.expect("events").json::<Vec<Value>>().await.expect("json") }
+        async move {
+            req.send()
+                .await
+                .expect("events")
+                .json::<Vec<Value>>()
+                .await
+                .expect("json")
+        }
     };
     // 70 minutes before due: nothing yet. 50 minutes before: a warning.
     app.clock.advance(chrono::Duration::minutes(50));
     app.clock.advance(chrono::Duration::minutes(20));
     crate::support::wait_for(30, "SLA warning", || async {
-        events(&app).await.into_iter().find(|e| e["kind"] == "sla" && e["data"]["what"] == "warning")
+        events(&app)
+            .await
+            .into_iter()
+            .find(|e| e["kind"] == "sla" && e["data"]["what"] == "warning")
     })
     .await;
     // Past due: escalated once, priority raised, lead flag set.
     app.clock.advance(chrono::Duration::hours(1));
     crate::support::wait_for(30, "SLA breach", || async {
-        events(&app).await.into_iter().find(|e| e["kind"] == "sla" && e["data"]["what"] == "breached")
+        events(&app)
+            .await
+            .into_iter()
+            .find(|e| e["kind"] == "sla" && e["data"]["what"] == "breached")
     })
     .await;
     let got = app.get_json(&format!("/api/v1/cases/{id}"), &app.admin_token).await;
@@ -144,14 +173,20 @@ async fn attainment_is_reported_per_policy_and_agent(b: Backend) {
     to(&a, "acknowledged").await;
     app.clock.advance(chrono::Duration::hours(9)); // standard/normal: first response within 8 h
     to(&b2, "acknowledged").await;
-    let r = app.get_json("/api/v1/reports/sla?from=2026-11-01T00:00:00Z", &tok).await;
+    let r = app
+        .get_json("/api/v1/reports/sla?from=2026-11-01T00:00:00Z", &tok)
+        .await;
     assert_eq!(r["total"]["cases"], 3);
     // All three first responses are judged now (two given, one overdue); one was in time.
     assert_eq!(r["total"]["first_response_met"], 1);
     assert_eq!(r["total"]["first_response_due"], 3);
     // (The sweep may already have raised the overdue case to high priority.)
-    let by_policy: i64 =
-        r["by_policy"].as_array().expect("rows").iter().map(|p| p["cases"].as_i64().unwrap_or(0)).sum();
+    let by_policy: i64 = r["by_policy"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|p| p["cases"].as_i64().unwrap_or(0))
+        .sum();
     assert_eq!(by_policy, 3);
     assert!(
         r["by_policy"]
@@ -160,7 +195,12 @@ async fn attainment_is_reported_per_policy_and_agent(b: Backend) {
             .iter()
             .all(|p| p["label"].as_str().unwrap_or_default().starts_with("standard/"))
     );
-    let bad = app.get("/api/v1/reports/sla?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z", &tok).await;
+    let bad = app
+        .get(
+            "/api/v1/reports/sla?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z",
+            &tok,
+        )
+        .await;
     assert_eq!(problem(bad, 422).await["field"], "to");
     let agent = app.token_for("agent1", "agent").await;
     assert_eq!(app.get("/api/v1/reports/sla", &agent).await.status(), 403);

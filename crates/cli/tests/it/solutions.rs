@@ -25,7 +25,13 @@ async fn titles(app: &TestApp, token: &str, query: &str) -> (Vec<String>, Value)
 }
 
 async fn transition(app: &TestApp, case: &str, to: &str) {
-    app.post_expect(&format!("/api/v1/cases/{case}/transitions"), &app.admin_token, json!({"to": to}), 200).await;
+    app.post_expect(
+        &format!("/api/v1/cases/{case}/transitions"),
+        &app.admin_token,
+        json!({"to": to}),
+        200,
+    )
+    .await;
 }
 
 async fn crud_search_and_roles(b: Backend) {
@@ -60,7 +66,10 @@ async fn crud_search_and_roles(b: Backend) {
         (json!({"title": "", "body": "x", "language": "de"}), "title"),
         (json!({"title": "t", "body": " ", "language": "de"}), "body"),
         (json!({"title": "t", "body": "x", "language": "fr"}), "language"),
-        (json!({"title": "t", "body": "x", "language": "de", "tags": ["a b"]}), "tags"),
+        (
+            json!({"title": "t", "body": "x", "language": "de", "tags": ["a b"]}),
+            "tags",
+        ),
     ] {
         let res = app.post("/api/v1/solutions", &agent, body).await;
         assert_eq!(problem(res, 422).await["field"], field);
@@ -108,7 +117,9 @@ async fn crud_search_and_roles(b: Backend) {
     assert_eq!(t, vec!["Quittung herunterladen"]);
     let (t, _) = titles(&app, &agent, "q=Rechnungen&lang=de").await;
     assert!(t.is_empty(), "{t:?}");
-    let versions: Value = app.get_json(&format!("/api/v1/solutions/{invoice}/versions"), &agent).await;
+    let versions: Value = app
+        .get_json(&format!("/api/v1/solutions/{invoice}/versions"), &agent)
+        .await;
     let versions = versions.as_array().expect("versions");
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[1]["title"], "Rechnung herunterladen");
@@ -118,7 +129,12 @@ async fn crud_search_and_roles(b: Backend) {
     let page: Value = app.get_json("/api/v1/solutions?language=de&limit=1", &agent).await;
     assert_eq!(page["items"].as_array().expect("items").len(), 1);
     let cursor = page["next_cursor"].as_str().expect("cursor");
-    let page2 = app.get_json(&format!("/api/v1/solutions?language=de&limit=1&cursor={cursor}"), &agent).await;
+    let page2 = app
+        .get_json(
+            &format!("/api/v1/solutions?language=de&limit=1&cursor={cursor}"),
+            &agent,
+        )
+        .await;
     assert_eq!(page2["items"].as_array().expect("items").len(), 1);
     assert_ne!(page["items"][0]["id"], page2["items"][0]["id"]);
 
@@ -130,28 +146,48 @@ async fn crud_search_and_roles(b: Backend) {
         .store
         .delete_solution(
             delay_id,
-            amends_store::ReadVersion { version: current.version - 1, vocabulary: &[] },
+            amends_store::ReadVersion {
+                version: current.version - 1,
+                vocabulary: &[],
+            },
             None,
             amends_app::Clock::System.now(),
         )
         .await
         .expect_err("stale read");
-    assert!(matches!(stale, amends_store::StoreError::Conflict { field: Some("version"), .. }), "{stale:?}");
-    assert_eq!(app.store.get_solution(delay_id).await.expect("still there").version, current.version);
+    assert!(
+        matches!(
+            stale,
+            amends_store::StoreError::Conflict {
+                field: Some("version"),
+                ..
+            }
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(
+        app.store.get_solution(delay_id).await.expect("still there").version,
+        current.version
+    );
 
     // A lead deletes: gone from search and from GET.
     let res = app.delete(&format!("/api/v1/solutions/{delay}"), &lead).await;
     assert_eq!(res.status(), 204);
     let (t, _) = titles(&app, &agent, "q=Lieferverz%C3%B6gerung&lang=de").await;
     assert!(t.is_empty());
-    app.get_problem(&format!("/api/v1/solutions/{delay}"), &agent, 404).await;
+    app.get_problem(&format!("/api/v1/solutions/{delay}"), &agent, 404)
+        .await;
 
     // Theme: leads set it, bad colours are refused, agents may not.
     let theme = json!({"title_de": "Hilfe", "title_en": "Help", "logo_url": "", "primary_color": "#112233",
         "background_color": "#ffffff"});
-    app.put_problem("/api/v1/help-center/theme", &agent, theme.clone(), 403).await;
+    app.put_problem("/api/v1/help-center/theme", &agent, theme.clone(), 403)
+        .await;
     let bad = json!({"title_de": "Hilfe", "title_en": "Help", "primary_color": "red;}", "background_color": "#ffffff"});
-    assert_eq!(app.put_problem("/api/v1/help-center/theme", &lead, bad, 422).await["field"], "primary_color");
+    assert_eq!(
+        app.put_problem("/api/v1/help-center/theme", &lead, bad, 422).await["field"],
+        "primary_color"
+    );
     assert_eq!(app.put("/api/v1/help-center/theme", &lead, theme).await.status(), 200);
 }
 
@@ -165,8 +201,12 @@ async fn case_suggestions_links_and_stats(b: Backend) {
             "language": "de", "tags": ["billing"], "public": false}),
     )
     .await;
-    create(&app, &agent, json!({"title": "Refund a double charge", "body": "We refund the amount.", "language": "en"}))
-        .await;
+    create(
+        &app,
+        &agent,
+        json!({"title": "Refund a double charge", "body": "We refund the amount.", "language": "en"}),
+    )
+    .await;
     let cust = app.customer("CRM-1", "de", "standard").await;
     let old_id = app.case_id(&cust, "Abbuchung doppelt auf dem Konto").await;
     for to in ["acknowledged", "in_progress", "resolved"] {
@@ -177,17 +217,25 @@ async fn case_suggestions_links_and_stats(b: Backend) {
 
     // Suggested from the case text, in the customer's language; the
     // resolved case with the same words is similar.
-    let v: Value = app.get_json(&format!("/api/v1/cases/{case_id}/solutions"), &agent).await;
-    let suggested: Vec<&str> =
-        v["suggested"].as_array().expect("suggested").iter().map(|h| h["title"].as_str().expect("title")).collect();
+    let v: Value = app
+        .get_json(&format!("/api/v1/cases/{case_id}/solutions"), &agent)
+        .await;
+    let suggested: Vec<&str> = v["suggested"]
+        .as_array()
+        .expect("suggested")
+        .iter()
+        .map(|h| h["title"].as_str().expect("title"))
+        .collect();
     assert_eq!(suggested, vec!["Doppelte Abbuchung erstatten"], "{v}");
     assert_eq!(v["similar_cases"][0]["id"], old_id, "{v}");
     assert!(v["linked"].as_array().expect("linked").is_empty());
 
     // Link once (201), again (200); a timeline event; the statistics count it.
     let link = json!({"solution_id": article});
-    app.post_expect(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link.clone(), 201).await;
-    app.post_expect(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link, 200).await;
+    app.post_expect(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link.clone(), 201)
+        .await;
+    app.post_expect(&format!("/api/v1/cases/{case_id}/solutions"), &agent, link, 200)
+        .await;
     // A solution template names the linked article (an internal one has no public address).
     let lead = app.token_for("lead1", "lead").await;
     let template = app
@@ -209,7 +257,10 @@ async fn case_suggestions_links_and_stats(b: Backend) {
         .json()
         .await
         .expect("json");
-    assert_eq!(preview["body"], "Hier steht, wie es geht: Doppelte Abbuchung erstatten <>", "{preview}");
+    assert_eq!(
+        preview["body"], "Hier steht, wie es geht: Doppelte Abbuchung erstatten <>",
+        "{preview}"
+    );
     app.post_problem(
         &format!("/api/v1/cases/{case_id}/solutions"),
         &agent,
@@ -237,7 +288,9 @@ async fn case_suggestions_links_and_stats(b: Backend) {
     let events: Value = app.get_json(&format!("/api/v1/cases/{case_id}/events"), &agent).await;
     let timeline = events.as_array().expect("events");
     assert!(
-        timeline.iter().any(|e| e["kind"] == "solution" && e["body"] == "Doppelte Abbuchung erstatten"),
+        timeline
+            .iter()
+            .any(|e| e["kind"] == "solution" && e["body"] == "Doppelte Abbuchung erstatten"),
         "{timeline:?}"
     );
 }
@@ -257,16 +310,26 @@ async fn editor_case_panel_and_help_center(b: Backend) {
         &agent,
         &app,
         "/solutions",
-        &[("csrf", &csrf), ("title", ""), ("body", "Text"), ("language", "de"), ("tags", "")],
+        &[
+            ("csrf", &csrf),
+            ("title", ""),
+            ("body", "Text"),
+            ("language", "de"),
+            ("tags", ""),
+        ],
     )
     .await;
     assert_eq!(status, 422);
     assert!(html.contains("id=\"title-error\""), "{html}");
     assert!(html.contains("Bitte einen Titel"), "German message: {html}");
     // Forged CSRF refused.
-    let (status, _) =
-        post_form(&agent, &app, "/solutions", &[("csrf", "forged"), ("title", "x"), ("body", "y"), ("language", "de")])
-            .await;
+    let (status, _) = post_form(
+        &agent,
+        &app,
+        "/solutions",
+        &[("csrf", "forged"), ("title", "x"), ("body", "y"), ("language", "de")],
+    )
+    .await;
     assert_eq!(status, 403);
 
     // Created with a script in it: shown escaped, internal → not in /help.
@@ -277,7 +340,10 @@ async fn editor_case_panel_and_help_center(b: Backend) {
         &[
             ("csrf", &csrf),
             ("title", "Passwort zurücksetzen"),
-            ("body", "Klicken Sie auf **Passwort vergessen**. <script>alert(1)</script>"),
+            (
+                "body",
+                "Klicken Sie auf **Passwort vergessen**. <script>alert(1)</script>",
+            ),
             ("language", "de"),
             ("tags", "konto, login"),
             ("public", "on"),
@@ -289,7 +355,12 @@ async fn editor_case_panel_and_help_center(b: Backend) {
         &agent,
         &app,
         "/solutions",
-        &[("csrf", &csrf), ("title", "Interne Passwort-Regeln"), ("body", "Nur für das Team."), ("language", "de")],
+        &[
+            ("csrf", &csrf),
+            ("title", "Interne Passwort-Regeln"),
+            ("body", "Nur für das Team."),
+            ("language", "de"),
+        ],
     )
     .await;
     assert_eq!(status, 303);
@@ -302,11 +373,22 @@ async fn editor_case_panel_and_help_center(b: Backend) {
     let res = anon.get(app.url("/help?lang=de")).send().await.expect("help");
     assert_eq!(res.status(), 200);
     let html = res.text().await.expect("html");
-    assert!(html.contains("Hilfe-Center") && html.contains("Passwort zurücksetzen"), "{html}");
+    assert!(
+        html.contains("Hilfe-Center") && html.contains("Passwort zurücksetzen"),
+        "{html}"
+    );
     assert!(!html.contains("Interne Passwort-Regeln"));
     let html = html_of(&anon, &app, "/help?lang=de&q=passwort").await;
-    assert!(html.contains("Passwort zurücksetzen") && !html.contains("Interne"), "{html}");
-    let id = html.split("/help/articles/").nth(1).and_then(|s| s.split('?').next()).expect("article link").to_string();
+    assert!(
+        html.contains("Passwort zurücksetzen") && !html.contains("Interne"),
+        "{html}"
+    );
+    let id = html
+        .split("/help/articles/")
+        .nth(1)
+        .and_then(|s| s.split('?').next())
+        .expect("article link")
+        .to_string();
     let html = html_of(&anon, &app, &format!("/help/articles/{id}")).await;
     assert!(html.contains("<strong>Passwort vergessen</strong>"), "{html}");
     assert!(!html.contains("<script>alert(1)"), "escaped: {html}");
@@ -347,13 +429,24 @@ async fn editor_case_panel_and_help_center(b: Backend) {
     assert_eq!(status, 200);
     let html = html_of(&anon, &app, "/help?lang=de").await;
     assert!(html.contains("--help-primary: #0a7d55") && html.contains("Kundenhilfe"));
-    assert!(html.contains("class=\"help-logo\"") && html.contains("cdn.example"), "{html}");
+    assert!(
+        html.contains("class=\"help-logo\"") && html.contains("cdn.example"),
+        "{html}"
+    );
 
     // Internal articles are not found under /help; unknown ids neither.
     let (_, list) = get_html(&agent, &app, "/solutions?q=Interne").await;
-    let internal =
-        list.split("data-solution=\"").nth(1).and_then(|s| s.split('"').next()).expect("internal id").to_string();
-    let res = anon.get(app.url(&format!("/help/articles/{internal}"))).send().await.expect("internal");
+    let internal = list
+        .split("data-solution=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("internal id")
+        .to_string();
+    let res = anon
+        .get(app.url(&format!("/help/articles/{internal}")))
+        .send()
+        .await
+        .expect("internal");
     assert_eq!(res.status(), 404);
 
     // The case page suggests the article and links it in one click.
@@ -367,12 +460,20 @@ async fn editor_case_panel_and_help_center(b: Backend) {
         .and_then(|s| s.split("</ul>").next())
         .expect("suggestions");
     assert!(panel.contains("Passwort zurücksetzen"), "{panel}");
-    let (status, _) =
-        post_form(&agent, &app, &format!("/cases/{case_id}/solutions"), &[("csrf", &csrf), ("solution_id", &id)]).await;
+    let (status, _) = post_form(
+        &agent,
+        &app,
+        &format!("/cases/{case_id}/solutions"),
+        &[("csrf", &csrf), ("solution_id", &id)],
+    )
+    .await;
     assert_eq!(status, 303);
     let (_, html) = get_html(&agent, &app, &format!("/cases/{case_id}")).await;
-    let linked =
-        html.split("data-testid=\"linked-solutions\"").nth(1).and_then(|s| s.split("</ul>").next()).expect("linked");
+    let linked = html
+        .split("data-testid=\"linked-solutions\"")
+        .nth(1)
+        .and_then(|s| s.split("</ul>").next())
+        .expect("linked");
     assert!(linked.contains("Passwort zurücksetzen"));
     let (_, html) = get_html(&agent, &app, &format!("/solutions/{id}")).await;
     assert!(html.contains("data-testid=\"times-used\">1<"), "{html}");
@@ -383,7 +484,13 @@ async fn help_search_is_rate_limited(b: Backend) {
     let anon = reqwest::Client::new();
     let mut last = 0;
     for _ in 0..=amends_app::solutions::HELP_SEARCHES_PER_IP_MINUTE {
-        last = anon.get(app.url("/help?q=rechnung")).send().await.expect("search").status().as_u16();
+        last = anon
+            .get(app.url("/help?q=rechnung"))
+            .send()
+            .await
+            .expect("search")
+            .status()
+            .as_u16();
     }
     assert_eq!(last, 429);
     // Browsing without a search is not counted.
@@ -414,7 +521,10 @@ async fn help_center_pages_through_all_articles(b: Backend) {
     .await;
     let anon = reqwest::Client::new();
     let titles_of = |html: &str| -> Vec<String> {
-        html.split("Hilfeartikel Nummer ").skip(1).map(|rest| rest.chars().take(3).collect()).collect()
+        html.split("Hilfeartikel Nummer ")
+            .skip(1)
+            .map(|rest| rest.chars().take(3).collect())
+            .collect()
     };
     let (status, first) = get_html(&anon, &app, "/help?lang=de").await;
     assert_eq!(status, 200);

@@ -17,7 +17,11 @@ fn customer(n: u32, tier: Tier) -> NewCustomer {
         account_id: None,
         name: NonEmptyText::parse("name", &format!("Kundin Nummer {n}"), 200).expect("name"),
         email: Some(Email::parse(&format!("k{n}@example.de")).expect("email")),
-        language: if n.is_multiple_of(2) { Language::De } else { Language::En },
+        language: if n.is_multiple_of(2) {
+            Language::De
+        } else {
+            Language::En
+        },
         tier,
         clv_cents: i64::from(n) * 1000,
         consent_contact: true,
@@ -54,7 +58,10 @@ async fn customers_are_unique_and_pageable(b: Backend) {
     assert_eq!(got.tier, Tier::Premium);
     assert_eq!(s.get_customer(c1.id).await.expect("get").name, "Kundin Nummer 1");
     assert_eq!(s.get_customer_by_external_id("EXT-1").await.expect("by ext").id, c1.id);
-    let found = s.find_customer_by_email(&Email::parse("k1@example.de").expect("email")).await.expect("by email");
+    let found = s
+        .find_customer_by_email(&Email::parse("k1@example.de").expect("email"))
+        .await
+        .expect("by email");
     assert_eq!(found.map(|c| c.id), Some(c1.id));
 
     // Same external id again: a conflict naming the field, nothing written.
@@ -73,18 +80,27 @@ async fn customers_are_unique_and_pageable(b: Backend) {
     assert!(!created);
     assert_eq!(updated.id, c1.id);
     assert_eq!(updated.tier, Tier::Enterprise);
-    let (_, created) = s.upsert_customer_by_external_id(&customer(4, Tier::Standard), None).await.expect("upsert new");
+    let (_, created) = s
+        .upsert_customer_by_external_id(&customer(4, Tier::Standard), None)
+        .await
+        .expect("upsert new");
     assert!(created);
 
     for n in 10..17 {
-        s.insert_customer(&customer(n, Tier::Standard), None).await.expect("insert");
+        s.insert_customer(&customer(n, Tier::Standard), None)
+            .await
+            .expect("insert");
     }
     // 9 customers, pages of 4: 4 + 4 + 1, newest first, no duplicates.
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
         let page = s
-            .list_customers(&CustomerFilter { cursor: cursor.clone(), limit: 4, ..CustomerFilter::default() })
+            .list_customers(&CustomerFilter {
+                cursor: cursor.clone(),
+                limit: 4,
+                ..CustomerFilter::default()
+            })
             .await
             .expect("list");
         seen.extend(page.items.iter().map(|c| c.id));
@@ -98,16 +114,27 @@ async fn customers_are_unique_and_pageable(b: Backend) {
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(seen, sorted, "newest first");
     let by_name = s
-        .list_customers(&CustomerFilter { q: Some("kundin nummer 1".into()), limit: 50, ..CustomerFilter::default() })
+        .list_customers(&CustomerFilter {
+            q: Some("kundin nummer 1".into()),
+            limit: 50,
+            ..CustomerFilter::default()
+        })
         .await
         .expect("search");
     // EXT-1 was renamed to "Kundin Nummer 3" by the upsert; 10..=16 match.
     assert_eq!(by_name.items.len(), 7, "prefix match is case-insensitive");
     let wildcard = s
-        .list_customers(&CustomerFilter { q: Some("%".into()), limit: 50, ..CustomerFilter::default() })
+        .list_customers(&CustomerFilter {
+            q: Some("%".into()),
+            limit: 50,
+            ..CustomerFilter::default()
+        })
         .await
         .expect("search");
-    assert!(wildcard.items.is_empty(), "LIKE wildcards in the query are taken literally");
+    assert!(
+        wildcard.items.is_empty(),
+        "LIKE wildcards in the query are taken literally"
+    );
 }
 
 async fn cases_follow_the_state_machine(b: Backend) {
@@ -123,15 +150,28 @@ async fn cases_follow_the_state_machine(b: Backend) {
     assert_eq!(created.first_response_due_at, t0() + Duration::hours(8));
 
     // Invalid: new -> closed.
-    match s.transition_case(nc.id, CaseState::Closed, Some(agent), None, t0()).await {
+    match s
+        .transition_case(nc.id, CaseState::Closed, Some(agent), None, t0())
+        .await
+    {
         Err(StoreError::Transition(e)) => assert_eq!(e.allowed, vec![CaseState::Acknowledged, CaseState::InProgress]),
         other => panic!("expected transition error, got {other:?}"),
     }
-    assert_eq!(s.get_case(nc.id).await.expect("get").state, CaseState::New, "nothing changed");
+    assert_eq!(
+        s.get_case(nc.id).await.expect("get").state,
+        CaseState::New,
+        "nothing changed"
+    );
 
     let t1 = t0() + Duration::minutes(30);
     let ack = s
-        .transition_case(nc.id, CaseState::Acknowledged, Some(agent), Some("Entschuldigung gesendet"), t1)
+        .transition_case(
+            nc.id,
+            CaseState::Acknowledged,
+            Some(agent),
+            Some("Entschuldigung gesendet"),
+            t1,
+        )
         .await
         .expect("ack");
     assert_eq!(ack.state, CaseState::Acknowledged);
@@ -149,7 +189,10 @@ async fn cases_follow_the_state_machine(b: Backend) {
     assert_eq!(reopened.resolved_at, None);
     assert_eq!(reopened.first_responded_at, Some(t1), "first response stays");
 
-    let assigned = s.assign_case(nc.id, Some(agent), Some(agent), t1 + Duration::hours(2)).await.expect("assign");
+    let assigned = s
+        .assign_case(nc.id, Some(agent), Some(agent), t1 + Duration::hours(2))
+        .await
+        .expect("assign");
     assert_eq!(assigned.assignee(), Some(agent));
     assert_eq!(assigned.assignee_name.as_deref(), Some("agent1 (test)"));
     let note = s
@@ -165,9 +208,19 @@ async fn cases_follow_the_state_machine(b: Backend) {
         )
         .await
         .expect("note");
-    assert_eq!(note.body.as_deref(), Some("Rückruf morgen <b>10 Uhr</b>"), "stored as given");
+    assert_eq!(
+        note.body.as_deref(),
+        Some("Rückruf morgen <b>10 Uhr</b>"),
+        "stored as given"
+    );
 
-    let kinds: Vec<EventKind> = s.list_events(nc.id).await.expect("events").iter().map(|e| e.kind).collect();
+    let kinds: Vec<EventKind> = s
+        .list_events(nc.id)
+        .await
+        .expect("events")
+        .iter()
+        .map(|e| e.kind)
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -179,15 +232,28 @@ async fn cases_follow_the_state_machine(b: Backend) {
             EventKind::Note
         ]
     );
-    let audit = s.list_audit(Some("case"), Some(&nc.id.to_string()), None, 50).await.expect("audit");
-    assert!(audit.iter().any(|a| a.action == "case.transition" && a.actor_id == Some(agent.0)));
+    let audit = s
+        .list_audit(Some("case"), Some(&nc.id.to_string()), None, 50)
+        .await
+        .expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "case.transition" && a.actor_id == Some(agent.0))
+    );
     assert!(audit.iter().any(|a| a.action == "case.create"));
 
     // Unknown ids are not found, not errors.
     let missing = CaseId::new_at(t0(), 1);
     assert!(matches!(s.get_case(missing).await, Err(StoreError::NotFound("case"))));
-    let orphan = NewCase { customer_id: CustomerId::new_at(t0(), 5), ..case(&c, 9, 1, Priority::Low) };
-    assert!(matches!(s.insert_case(&orphan).await, Err(StoreError::NotFound("customer"))));
+    let orphan = NewCase {
+        customer_id: CustomerId::new_at(t0(), 5),
+        ..case(&c, 9, 1, Priority::Low)
+    };
+    assert!(matches!(
+        s.insert_case(&orphan).await,
+        Err(StoreError::NotFound("customer"))
+    ));
 }
 
 async fn waiting_on_the_customer_pauses_the_sla(b: Backend) {
@@ -197,18 +263,38 @@ async fn waiting_on_the_customer_pauses_the_sla(b: Backend) {
     s.insert_customer(&c, None).await.expect("customer");
     let nc = case(&c, 1, 0, Priority::Normal);
     let created = s.insert_case(&nc).await.expect("case");
-    s.transition_case(nc.id, CaseState::InProgress, None, None, t0() + Duration::hours(1)).await.expect("work");
+    s.transition_case(nc.id, CaseState::InProgress, None, None, t0() + Duration::hours(1))
+        .await
+        .expect("work");
     let waiting = s
-        .transition_case(nc.id, CaseState::WaitingOnCustomer, None, None, t0() + Duration::hours(2))
+        .transition_case(
+            nc.id,
+            CaseState::WaitingOnCustomer,
+            None,
+            None,
+            t0() + Duration::hours(2),
+        )
         .await
         .expect("wait");
     assert_eq!(waiting.sla_paused_at, Some(t0() + Duration::hours(2)));
-    assert_eq!(waiting.resolution_due_at, created.resolution_due_at, "due dates stay while paused");
-    let back =
-        s.transition_case(nc.id, CaseState::InProgress, None, None, t0() + Duration::hours(5)).await.expect("resume");
+    assert_eq!(
+        waiting.resolution_due_at, created.resolution_due_at,
+        "due dates stay while paused"
+    );
+    let back = s
+        .transition_case(nc.id, CaseState::InProgress, None, None, t0() + Duration::hours(5))
+        .await
+        .expect("resume");
     assert_eq!(back.sla_paused_at, None);
-    assert_eq!(back.resolution_due_at, created.resolution_due_at + Duration::hours(3), "moved by the pause");
-    assert_eq!(back.first_response_due_at, created.first_response_due_at, "first response was met before");
+    assert_eq!(
+        back.resolution_due_at,
+        created.resolution_due_at + Duration::hours(3),
+        "moved by the pause"
+    );
+    assert_eq!(
+        back.first_response_due_at, created.first_response_due_at,
+        "first response was met before"
+    );
 }
 
 async fn case_lists_filter_and_paginate(b: Backend) {
@@ -222,25 +308,41 @@ async fn case_lists_filter_and_paginate(b: Backend) {
     let mut ids = Vec::new();
     for n in 0..12u32 {
         let cust = if n.is_multiple_of(3) { &prem_c } else { &std_c };
-        let prio = if n.is_multiple_of(4) { Priority::Urgent } else { Priority::Normal };
+        let prio = if n.is_multiple_of(4) {
+            Priority::Urgent
+        } else {
+            Priority::Normal
+        };
         let nc = case(cust, n, i64::from(n) * 10, prio);
         s.insert_case(&nc).await.expect("case");
         ids.push(nc.id);
     }
-    s.transition_case(ids[0], CaseState::Acknowledged, None, None, t0()).await.expect("ack");
+    s.transition_case(ids[0], CaseState::Acknowledged, None, None, t0())
+        .await
+        .expect("ack");
     s.assign_case(ids[1], Some(agent), None, t0()).await.expect("assign");
 
     let list = |f: CaseFilter| {
         let s = s.clone();
         async move { s.list_cases(&f).await.expect("list") }
     };
-    let newest = list(CaseFilter { limit: 5, ..CaseFilter::default() }).await;
+    let newest = list(CaseFilter {
+        limit: 5,
+        ..CaseFilter::default()
+    })
+    .await;
     assert_eq!(newest.items[0].id, ids[11], "newest first");
     // Walk all pages sorted by due date: ascending, complete, no repeats.
     let mut all = Vec::new();
     let mut cursor = None;
     loop {
-        let p = list(CaseFilter { sort: CaseSort::Due, cursor, limit: 5, ..CaseFilter::default() }).await;
+        let p = list(CaseFilter {
+            sort: CaseSort::Due,
+            cursor,
+            limit: 5,
+            ..CaseFilter::default()
+        })
+        .await;
         all.extend(p.items.iter().map(|c| (c.resolution_due_at, c.id)));
         match p.next_cursor {
             Some(c) => cursor = amends_store::Cursor::decode(&c),
@@ -250,17 +352,40 @@ async fn case_lists_filter_and_paginate(b: Backend) {
     assert_eq!(all.len(), 12);
     assert!(all.windows(2).all(|w| w[0] <= w[1]), "ascending by due date");
 
-    let acked = list(CaseFilter { states: vec![CaseState::Acknowledged], limit: 50, ..CaseFilter::default() }).await;
+    let acked = list(CaseFilter {
+        states: vec![CaseState::Acknowledged],
+        limit: 50,
+        ..CaseFilter::default()
+    })
+    .await;
     assert_eq!(acked.items.len(), 1);
-    let mine =
-        list(CaseFilter { assignee: Some(AssigneeFilter::User(agent)), limit: 50, ..CaseFilter::default() }).await;
+    let mine = list(CaseFilter {
+        assignee: Some(AssigneeFilter::User(agent)),
+        limit: 50,
+        ..CaseFilter::default()
+    })
+    .await;
     assert_eq!(mine.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![ids[1]]);
-    let unassigned =
-        list(CaseFilter { assignee: Some(AssigneeFilter::Unassigned), limit: 50, ..CaseFilter::default() }).await;
+    let unassigned = list(CaseFilter {
+        assignee: Some(AssigneeFilter::Unassigned),
+        limit: 50,
+        ..CaseFilter::default()
+    })
+    .await;
     assert_eq!(unassigned.items.len(), 11);
-    let premium = list(CaseFilter { tier: Some(Tier::Premium), limit: 50, ..CaseFilter::default() }).await;
+    let premium = list(CaseFilter {
+        tier: Some(Tier::Premium),
+        limit: 50,
+        ..CaseFilter::default()
+    })
+    .await;
     assert_eq!(premium.items.len(), 4);
-    let of_customer = list(CaseFilter { customer_id: Some(prem_c.id), limit: 50, ..CaseFilter::default() }).await;
+    let of_customer = list(CaseFilter {
+        customer_id: Some(prem_c.id),
+        limit: 50,
+        ..CaseFilter::default()
+    })
+    .await;
     assert_eq!(of_customer.items.len(), 4);
     let window = list(CaseFilter {
         created_from: Some(t0() + Duration::minutes(20)),
@@ -270,8 +395,12 @@ async fn case_lists_filter_and_paginate(b: Backend) {
     })
     .await;
     assert_eq!(window.items.len(), 3, "minutes 20, 30, 40");
-    let due_soon =
-        list(CaseFilter { due_before: Some(t0() + Duration::hours(25)), limit: 50, ..CaseFilter::default() }).await;
+    let due_soon = list(CaseFilter {
+        due_before: Some(t0() + Duration::hours(25)),
+        limit: 50,
+        ..CaseFilter::default()
+    })
+    .await;
     // Urgent cases: standard 72h/4 = 18h, premium 48h/4 = 12h.
     assert_eq!(due_soon.items.len(), 3);
     let counts = s.count_cases_by_state().await.expect("counts");
@@ -299,16 +428,33 @@ async fn users_tokens_and_sessions(b: Backend) {
     assert!(dup.is_err(), "username taken");
     let name = NonEmptyText::parse("name", "crm", 100).expect("name");
     let tok = s.insert_token(u, &name, "hash-1", t0(), Some(u)).await.expect("token");
-    assert_eq!(s.user_by_token_hash("hash-1", t0()).await.expect("lookup").map(|x| x.id), Some(u));
+    assert_eq!(
+        s.user_by_token_hash("hash-1", t0())
+            .await
+            .expect("lookup")
+            .map(|x| x.id),
+        Some(u)
+    );
     assert!(s.user_by_token_hash("hash-2", t0()).await.expect("lookup").is_none());
     s.revoke_token(u, tok.id, t0()).await.expect("revoke");
     assert!(s.user_by_token_hash("hash-1", t0()).await.expect("lookup").is_none());
-    assert!(matches!(s.revoke_token(u, tok.id, t0()).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        s.revoke_token(u, tok.id, t0()).await,
+        Err(StoreError::NotFound(_))
+    ));
 
-    s.insert_session("sess-1", u, "csrf-1", t0(), t0() + Duration::hours(1)).await.expect("session");
+    s.insert_session("sess-1", u, "csrf-1", t0(), t0() + Duration::hours(1))
+        .await
+        .expect("session");
     let live = s.get_session("sess-1", t0()).await.expect("get").expect("live");
     assert_eq!(live.csrf_token, "csrf-1");
-    assert!(s.get_session("sess-1", t0() + Duration::hours(2)).await.expect("get").is_none(), "expired");
+    assert!(
+        s.get_session("sess-1", t0() + Duration::hours(2))
+            .await
+            .expect("get")
+            .is_none(),
+        "expired"
+    );
     assert_eq!(s.purge_sessions(t0() + Duration::hours(2)).await.expect("purge"), 1);
     let lang = s.set_user_language(u, Language::En, t0()).await.expect("language");
     assert_eq!(lang.language, Language::En);
@@ -332,19 +478,39 @@ async fn batches_are_all_or_nothing(b: Backend) {
     .await
     .expect("demo");
     assert_eq!(summary.cases, 200);
-    assert!(summary.events >= 400, "every demo case has a timeline: {}", summary.events);
-    let some = s.list_cases(&CaseFilter { limit: 5, ..CaseFilter::default() }).await.expect("list");
+    assert!(
+        summary.events >= 400,
+        "every demo case has a timeline: {}",
+        summary.events
+    );
+    let some = s
+        .list_cases(&CaseFilter {
+            limit: 5,
+            ..CaseFilter::default()
+        })
+        .await
+        .expect("list");
     for c in &some.items {
         let events = s.list_events(c.id).await.expect("events");
-        assert_eq!(events.first().map(|e| e.kind), Some(EventKind::Created), "timeline starts with `created`");
-        assert!(events.iter().any(|e| e.kind == EventKind::MessageIn), "the customer's message is on it");
+        assert_eq!(
+            events.first().map(|e| e.kind),
+            Some(EventKind::Created),
+            "timeline starts with `created`"
+        );
+        assert!(
+            events.iter().any(|e| e.kind == EventKind::MessageIn),
+            "the customer's message is on it"
+        );
     }
     assert_eq!(s.count_customers().await.expect("count"), 60);
     let counts = s.count_cases_by_state().await.expect("counts");
     assert!(counts.len() >= 6, "demo cases cover the states: {counts:?}");
     // A batch with a duplicate id fails whole: nothing of it stays.
     let c = customer(1, Tier::Standard);
-    let batch = Batch { customers: vec![c.clone(), c], ..Batch::default() };
+    let batch = Batch {
+        customers: vec![c.clone(), c],
+        ..Batch::default()
+    };
     assert!(s.insert_batch(&batch).await.is_err());
     assert_eq!(s.count_customers().await.expect("count"), 60);
 }
@@ -365,8 +531,14 @@ async fn sqlite_and_postgres_schemas_match() {
     let a = TestDb::new(Backend::Sqlite).await;
     let b = TestDb::new(Backend::Postgres).await;
     let (sa, sb) = (a.store().await, b.store().await);
-    assert_eq!(sa.schema_columns().await.expect("sqlite"), sb.schema_columns().await.expect("pg"));
-    assert_eq!(sa.schema_indexes().await.expect("sqlite"), sb.schema_indexes().await.expect("pg"));
+    assert_eq!(
+        sa.schema_columns().await.expect("sqlite"),
+        sb.schema_columns().await.expect("pg")
+    );
+    assert_eq!(
+        sa.schema_indexes().await.expect("sqlite"),
+        sb.schema_indexes().await.expect("pg")
+    );
 }
 
 /// A tier, priority, language or role stored outside the domain's values
@@ -458,9 +630,9 @@ async fn inbox_queries_use_indexes(b: Backend) {
         let plan = s.explain_list_cases(&f).await.expect("plan");
         let full_scan = match b {
             // "SCAN c" without "USING … INDEX" reads the whole cases table.
-            Backend::Sqlite => {
-                plan.lines().any(|l| l.trim() == "SCAN c" || (l.contains("SCAN c ") && !l.contains("INDEX")))
-            }
+            Backend::Sqlite => plan
+                .lines()
+                .any(|l| l.trim() == "SCAN c" || (l.contains("SCAN c ") && !l.contains("INDEX"))),
             Backend::Postgres => plan.contains("Seq Scan on cases"),
         };
         assert!(!full_scan, "{name}: the cases table is scanned in full:\n{plan}");

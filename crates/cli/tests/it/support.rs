@@ -56,7 +56,11 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("amends-test-{tag}"));
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                TestDb { url: format!("sqlite://{}", dir.join("amends.db").display()), pg_name: None, dir: Some(dir) }
+                TestDb {
+                    url: format!("sqlite://{}", dir.join("amends.db").display()),
+                    pg_name: None,
+                    dir: Some(dir),
+                }
             }
             Backend::Postgres => {
                 let admin = pg_admin_url();
@@ -69,7 +73,11 @@ impl TestDb {
                     .await
                     .expect("create test database");
                 let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
-                TestDb { url: format!("{base}/{name}"), pg_name: Some(name), dir: None }
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    pg_name: Some(name),
+                    dir: None,
+                }
             }
         }
     }
@@ -110,7 +118,9 @@ impl Drop for TestDb {
 
 /// The fixed "now" of tests.
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 /// A running app on port 0 with its own database and an admin token.
@@ -143,16 +153,27 @@ impl TestApp {
             ..Config::default()
         };
         configure(&mut config);
-        let app = Application::build_with_store(config, clock.clone(), store.clone()).await.expect("build app");
+        let app = Application::build_with_store(config, clock.clone(), store.clone())
+            .await
+            .expect("build app");
         let base = format!("http://{}", app.local_addr());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run(async move {
             let _ = rx.await;
         }));
         let admin = create_user(&store, "admin", "admin").await;
-        let (_, admin_token) =
-            amends_app::service::create_token(&store, t0(), admin, "test", None).await.expect("token");
-        TestApp { base, client: reqwest::Client::new(), store, clock, admin_token, shutdown: Some(tx), _db: db }
+        let (_, admin_token) = amends_app::service::create_token(&store, t0(), admin, "test", None)
+            .await
+            .expect("token");
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            store,
+            clock,
+            admin_token,
+            shutdown: Some(tx),
+            _db: db,
+        }
     }
 
     /// Like [`TestApp::spawn_with`], sending mail to `sink`.
@@ -194,7 +215,10 @@ impl TestApp {
     /// A token for a new user with `role`.
     pub async fn token_for(&self, username: &str, role: &str) -> String {
         let id = create_user(&self.store, username, role).await;
-        amends_app::service::create_token(&self.store, t0(), id, "test", None).await.expect("token").1
+        amends_app::service::create_token(&self.store, t0(), id, "test", None)
+            .await
+            .expect("token")
+            .1
     }
 
     /// A request with a token (and a JSON body unless `body` is `None`).
@@ -240,7 +264,11 @@ impl TestApp {
 
     /// GET with a token and the body as JSON (after checking the status is 200).
     pub async fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
-        expect_status(self.get(path, token).await, 200, &format!("GET {path}")).await.json().await.expect("json")
+        expect_status(self.get(path, token).await, 200, &format!("GET {path}"))
+            .await
+            .json()
+            .await
+            .expect("json")
     }
 
     /// POST with a token; checks the response has `status` and returns it.
@@ -256,7 +284,11 @@ impl TestApp {
 
     /// POST with a token; checks the response has `status` and returns its JSON body.
     pub async fn post_json(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> serde_json::Value {
-        self.post_expect(path, token, body, status).await.json().await.expect("json")
+        self.post_expect(path, token, body, status)
+            .await
+            .json()
+            .await
+            .expect("json")
     }
 
     /// PUT with a token; checks the response has `status` and returns it.
@@ -266,7 +298,11 @@ impl TestApp {
 
     /// PUT with a token; checks the response has `status` and returns its JSON body.
     pub async fn put_json(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> serde_json::Value {
-        self.put_expect(path, token, body, status).await.json().await.expect("json")
+        self.put_expect(path, token, body, status)
+            .await
+            .json()
+            .await
+            .expect("json")
     }
 
     /// POST with a token that must fail with a problem+json of `status`; returns the problem.
@@ -371,7 +407,12 @@ pub async fn expect_status(res: reqwest::Response, status: u16, what: &str) -> r
 /// Reads a problem+json response and checks its status and content type.
 pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(res.status().as_u16(), status, "status");
-    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     assert!(ct.starts_with("application/problem+json"), "content type {ct}");
     res.json().await.expect("problem json")
 }
@@ -402,14 +443,18 @@ impl TestApp {
         wait_for(20, "the job queue to settle", || async {
             let jobs = self.get_json("/api/v1/jobs?limit=500", &self.admin_token).await;
             let now = self.clock.now();
-            let busy = jobs.as_array().expect("jobs").iter().any(|j| match j["state"].as_str() {
-                Some("running") => true,
-                Some("queued") => j["run_at"]
-                    .as_str()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .is_some_and(|t| t <= now),
-                _ => false,
-            });
+            let busy = jobs
+                .as_array()
+                .expect("jobs")
+                .iter()
+                .any(|j| match j["state"].as_str() {
+                    Some("running") => true,
+                    Some("queued") => j["run_at"]
+                        .as_str()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .is_some_and(|t| t <= now),
+                    _ => false,
+                });
             (!busy).then_some(())
         })
         .await;
@@ -463,7 +508,11 @@ impl SmtpSink {
                                     |n| n.checked_sub(1),
                                 )
                                 .is_ok();
-                            if refuse { b"451 4.3.0 try again later\r\n" } else { b"250 OK\r\n" }
+                            if refuse {
+                                b"451 4.3.0 try again later\r\n"
+                            } else {
+                                b"250 OK\r\n"
+                            }
                         } else if cmd == "DATA" {
                             if w.write_all(b"354 go ahead\r\n").await.is_err() {
                                 return;
@@ -508,7 +557,12 @@ impl SmtpSink {
 
     /// Every message received so far (raw, quoted-printable decoded).
     pub fn messages(&self) -> Vec<String> {
-        self.messages.lock().expect("lock").iter().map(|m| decode_qp(m)).collect()
+        self.messages
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|m| decode_qp(m))
+            .collect()
     }
 
     /// Waits until at least `n` messages arrived.
@@ -528,7 +582,10 @@ impl SmtpSink {
 /// The `/survey/…` path of the survey link in a mail.
 pub fn survey_link(mail: &str) -> String {
     let start = mail.find("/survey/").expect("survey link in the mail");
-    mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_')).collect()
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+        .collect()
 }
 
 /// A customer to put straight into the store: number `n`, external id
@@ -560,7 +617,9 @@ pub fn decode_qp(s: &str) -> String {
     while i < b.len() {
         if b[i] == b'='
             && i + 2 < b.len()
-            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 3;
@@ -584,7 +643,11 @@ pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
 
 /// The CSRF token of the first form in a page.
 pub fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf in page").to_string()
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf in page")
+        .to_string()
 }
 
 /// GET a page with a signed-in client: status and HTML.

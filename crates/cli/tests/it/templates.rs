@@ -86,20 +86,31 @@ async fn crud_validation_and_roles(b: Backend) {
         .await;
     assert_eq!(problem(res, 422).await["field"], "name");
     let res = app
-        .post("/api/v1/templates", &lead, json!({"name": "x", "purpose": "reply", "language": "fr", "body": "b"}))
+        .post(
+            "/api/v1/templates",
+            &lead,
+            json!({"name": "x", "purpose": "reply", "language": "fr", "body": "b"}),
+        )
         .await;
     assert_eq!(problem(res, 422).await["field"], "language");
     assert_eq!(list(&app, "", &agent).await.len(), 5, "nothing invalid was stored");
 
     // Delete: agents may not, leads may; then it is gone.
     problem(app.delete(&format!("/api/v1/templates/{id}"), &agent).await, 403).await;
-    assert_eq!(app.delete(&format!("/api/v1/templates/{id}"), &lead).await.status(), 204);
+    assert_eq!(
+        app.delete(&format!("/api/v1/templates/{id}"), &lead).await.status(),
+        204
+    );
     app.get_problem(&format!("/api/v1/templates/{id}"), &agent, 404).await;
     problem(app.delete(&format!("/api/v1/templates/{id}"), &lead).await, 404).await;
 
     // The routes are in the OpenAPI document.
     let spec: Value = app.get_anonymous("/api/openapi.json").await.json().await.expect("json");
-    for path in ["/api/v1/templates", "/api/v1/templates/{id}", "/api/v1/templates/{id}/preview"] {
+    for path in [
+        "/api/v1/templates",
+        "/api/v1/templates/{id}",
+        "/api/v1/templates/{id}/preview",
+    ] {
         assert!(spec["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
 
@@ -120,7 +131,12 @@ async fn preview_renders_the_case(b: Backend) {
     let short = &case_id.replace('-', "")[24..];
 
     let out = app
-        .post_json(&format!("/api/v1/templates/{SEED_REPLY_EN}/preview"), &agent, json!({"case_id": case_id}), 200)
+        .post_json(
+            &format!("/api/v1/templates/{SEED_REPLY_EN}/preview"),
+            &agent,
+            json!({"case_id": case_id}),
+            200,
+        )
         .await;
     let body = out["body"].as_str().expect("body");
     let subject = out["subject"].as_str().expect("subject");
@@ -137,7 +153,10 @@ async fn preview_renders_the_case(b: Backend) {
         .json()
         .await
         .expect("json");
-    assert!(out["body"].as_str().expect("body").starts_with("Hello Jane Doe,"), "{out}");
+    assert!(
+        out["body"].as_str().expect("body").starts_with("Hello Jane Doe,"),
+        "{out}"
+    );
 
     // Goodwill granted on the case: the catalog item's name in the customer's language.
     let offer: Value = app
@@ -157,7 +176,12 @@ async fn preview_renders_the_case(b: Backend) {
         let agent = &agent;
         async move {
             let res = app
-                .post_expect(&format!("/api/v1/templates/{offer_id}/preview"), agent, json!({"case_id": case}), 200)
+                .post_expect(
+                    &format!("/api/v1/templates/{offer_id}/preview"),
+                    agent,
+                    json!({"case_id": case}),
+                    200,
+                )
                 .await;
             res.json::<Value>().await.expect("json")
         }
@@ -194,8 +218,13 @@ async fn preview_renders_the_case(b: Backend) {
         200,
     )
     .await;
-    let cases = app.get_json(&format!("/api/v1/cases?incident_id={incident_id}"), &agent).await;
-    let incident_case = cases["items"][0]["id"].as_str().expect("case of the incident").to_string();
+    let cases = app
+        .get_json(&format!("/api/v1/cases?incident_id={incident_id}"), &agent)
+        .await;
+    let incident_case = cases["items"][0]["id"]
+        .as_str()
+        .expect("case of the incident")
+        .to_string();
     let out = preview(incident_case).await;
     assert_eq!(out["subject"], "Train 42 late");
     assert_eq!(out["body"], "We give you  (95).");
@@ -208,7 +237,13 @@ async fn preview_renders_the_case(b: Backend) {
         404,
     )
     .await;
-    app.post_problem("/api/v1/templates/0194a000-0000-7000-8000-00000000dead/preview", &agent, json!({}), 404).await;
+    app.post_problem(
+        "/api/v1/templates/0194a000-0000-7000-8000-00000000dead/preview",
+        &agent,
+        json!({}),
+        404,
+    )
+    .await;
 }
 
 async fn settings_page_and_case_picker(b: Backend) {
@@ -228,11 +263,20 @@ async fn settings_page_and_case_picker(b: Backend) {
         &agent,
         &app,
         "/settings/templates",
-        &[("csrf", &csrf), ("name", "x"), ("purpose", "reply"), ("language", "de"), ("body", "b")],
+        &[
+            ("csrf", &csrf),
+            ("name", "x"),
+            ("purpose", "reply"),
+            ("language", "de"),
+            ("body", "b"),
+        ],
     )
     .await;
     assert_eq!(status, 403);
-    assert!(html.contains("your role"), "refused for the role, not the CSRF token: {html}");
+    assert!(
+        html.contains("your role"),
+        "refused for the role, not the CSRF token: {html}"
+    );
 
     // A lead gets the error next to the field, with the variable named.
     let (status, html) = get_html(&lead, &app, "/settings/templates").await;
@@ -255,8 +299,14 @@ async fn settings_page_and_case_picker(b: Backend) {
     };
     let (status, html) = save("Hallo {{kundenname}}").await;
     assert_eq!(status, 422);
-    let error = html.split("id=\"body-error\"").nth(1).expect("error next to the body field");
-    assert!(error.split("</small>").next().expect("small").contains("kundenname"), "{error}");
+    let error = html
+        .split("id=\"body-error\"")
+        .nth(1)
+        .expect("error next to the body field");
+    assert!(
+        error.split("</small>").next().expect("small").contains("kundenname"),
+        "{error}"
+    );
     assert!(html.contains("Hallo {{kundenname}}</textarea>"), "input kept");
     assert!(!html.contains("id=\"name-error\""));
 
@@ -265,7 +315,13 @@ async fn settings_page_and_case_picker(b: Backend) {
         &lead,
         &app,
         "/settings/templates",
-        &[("csrf", "forged"), ("name", "x"), ("purpose", "reply"), ("language", "de"), ("body", "b")],
+        &[
+            ("csrf", "forged"),
+            ("name", "x"),
+            ("purpose", "reply"),
+            ("language", "de"),
+            ("body", "b"),
+        ],
     )
     .await;
     assert_eq!(status, 403);
@@ -299,7 +355,13 @@ async fn settings_page_and_case_picker(b: Backend) {
     let t = app.get_json(&format!("/api/v1/templates/{id}"), &lead_token).await;
     assert_eq!(t["name"], "Nachfassen 2");
     assert_eq!(t["active"], false, "unticked checkbox deactivates");
-    let (status, _) = post_form(&lead, &app, &format!("/settings/templates/{id}/delete"), &[("csrf", &csrf)]).await;
+    let (status, _) = post_form(
+        &lead,
+        &app,
+        &format!("/settings/templates/{id}/delete"),
+        &[("csrf", &csrf)],
+    )
+    .await;
     assert_eq!(status, 303);
     assert!(list(&app, "?purpose=follow_up", &lead_token).await.is_empty());
 
@@ -315,13 +377,23 @@ async fn settings_page_and_case_picker(b: Backend) {
         .and_then(|s| s.split("</select>").next())
         .expect("template picker");
     assert!(picker.contains("Entschuldigung (Deutsch)"), "{picker}");
-    assert!(picker.contains("Guten Tag Kunde CRM-1,"), "rendered for the customer: {picker}");
+    assert!(
+        picker.contains("Guten Tag Kunde CRM-1,"),
+        "rendered for the customer: {picker}"
+    );
     assert!(!picker.contains("Apology (English)"), "only the customer's language");
     assert!(!picker.contains("{{"), "no raw placeholders: {picker}");
     // Nobody answered yet: the apology comes first, marked as suggested.
     let first = picker.split("<option value=\"").nth(2).expect("first template");
     assert!(first.contains("data-suggested=\"true\""), "{picker}");
-    assert!(first.contains("Entschuldigung (Deutsch)") && first.contains("empfohlen"), "{first}");
+    assert!(
+        first.contains("Entschuldigung (Deutsch)") && first.contains("empfohlen"),
+        "{first}"
+    );
 }
 
-crate::both_backends!(crud_validation_and_roles, preview_renders_the_case, settings_page_and_case_picker,);
+crate::both_backends!(
+    crud_validation_and_roles,
+    preview_renders_the_case,
+    settings_page_and_case_picker,
+);

@@ -27,7 +27,10 @@ fn files_below(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
         if path.is_dir() {
-            if !matches!(name.as_str(), "target" | "node_modules" | "tests" | ".git" | "__pycache__" | "screenshots") {
+            if !matches!(
+                name.as_str(),
+                "target" | "node_modules" | "tests" | ".git" | "__pycache__" | "screenshots"
+            ) {
                 files_below(&path, out);
             }
         } else {
@@ -46,7 +49,9 @@ fn source_files(root: &Path) -> Vec<PathBuf> {
         files_below(&root.join(dir), &mut files);
     }
     files.retain(|p| {
-        p.extension().and_then(|e| e.to_str()).is_some_and(|e| SOURCE_EXTENSIONS.contains(&e))
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| SOURCE_EXTENSIONS.contains(&e))
             || p.parent().is_some_and(|d| d.file_name().is_some_and(|n| n == ".ci"))
     });
     files.sort();
@@ -57,14 +62,22 @@ fn source_files(root: &Path) -> Vec<PathBuf> {
 fn no_source_file_outside_tests_is_over_800_lines() {
     let root = workspace_root();
     let files = source_files(&root);
-    assert!(files.len() > 100, "found only {} source files under {}", files.len(), root.display());
+    assert!(
+        files.len() > 100,
+        "found only {} source files under {}",
+        files.len(),
+        root.display()
+    );
     let long: Vec<String> = files
         .iter()
         .map(|p| (p, line_count(p)))
         .filter(|(_, n)| *n > MAX_FILE_LINES)
         .map(|(p, n)| format!("{} ({n} lines)", p.strip_prefix(&root).unwrap_or(p).display()))
         .collect();
-    assert!(long.is_empty(), "split these files (at most {MAX_FILE_LINES} lines outside tests/): {long:?}");
+    assert!(
+        long.is_empty(),
+        "split these files (at most {MAX_FILE_LINES} lines outside tests/): {long:?}"
+    );
 }
 
 /// The crates of the workspace: name → `src` folder.
@@ -92,7 +105,10 @@ fn no_crate_holds_over_40_percent_of_the_code() {
     let sizes: BTreeMap<String, usize> = crates(&root)
         .into_iter()
         .map(|(name, src)| {
-            let lines = rust_files(src.parent().unwrap_or(&src)).iter().map(|p| line_count(p)).sum();
+            let lines = rust_files(src.parent().unwrap_or(&src))
+                .iter()
+                .map(|p| line_count(p))
+                .sum();
             (name, lines)
         })
         .collect();
@@ -125,7 +141,11 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap_or_default();
-        let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let refs = graph.entry(top.clone()).or_default();
         for (i, _) in code.match_indices("crate::") {
             let rest = &code[i + "crate::".len()..];
@@ -148,7 +168,9 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 fn ident_at(s: &str) -> String {
-    s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+    s.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
 }
 
 /// One circle of the graph, if there is any (depth-first search).
@@ -192,7 +214,10 @@ fn no_import_circle_between_top_level_modules() {
     for (name, src) in crates(&root) {
         let graph = module_graph(&src);
         if let Some(circle) = find_circle(&graph) {
-            panic!("crate `{name}`: top-level modules import each other in a circle: {}", circle.join(" -> "));
+            panic!(
+                "crate `{name}`: top-level modules import each other in a circle: {}",
+                circle.join(" -> ")
+            );
         }
     }
 }

@@ -31,15 +31,30 @@ impl Browser {
     }
 
     async fn get(&self, path: &str) -> (u16, String) {
-        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("get");
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("get");
         let status = res.status().as_u16();
         (status, res.text().await.expect("text"))
     }
 
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
-        let res = self.client.post(format!("{}{path}", self.base)).form(form).send().await.expect("post");
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("post");
         let status = res.status().as_u16();
-        let loc = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let loc = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         (status, res.text().await.expect("text"), loc)
     }
 
@@ -58,14 +73,22 @@ async fn login_pages_and_language(b: Backend) {
         .client
         .post(format!("{}/login", br.base))
         .header("sec-fetch-site", "cross-site")
-        .form(&[("username", "admin"), ("password", amends_devtools::demo::DEMO_PASSWORD)])
+        .form(&[
+            ("username", "admin"),
+            ("password", amends_devtools::demo::DEMO_PASSWORD),
+        ])
         .send()
         .await
         .expect("login");
     assert_eq!(cross.status(), 403, "login CSRF is refused");
     let bad = br.login("admin", "wrong password").await;
     assert_eq!(bad.status(), 401);
-    assert!(bad.text().await.expect("text").contains("Benutzername oder Passwort ist falsch"));
+    assert!(
+        bad.text()
+            .await
+            .expect("text")
+            .contains("Benutzername oder Passwort ist falsch")
+    );
     let ok = br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await;
     assert_eq!(ok.status(), 303);
 
@@ -87,8 +110,12 @@ async fn login_pages_and_language(b: Backend) {
     }
     // …and after switching, in English.
     let csrf = br.csrf().await;
-    let (status, _, loc) =
-        br.post("/settings/language", &[("csrf", &csrf), ("language", "en"), ("back", "/inbox")]).await;
+    let (status, _, loc) = br
+        .post(
+            "/settings/language",
+            &[("csrf", &csrf), ("language", "en"), ("back", "/inbox")],
+        )
+        .await;
     assert_eq!(status, 303);
     assert_eq!(loc.as_deref(), Some("/inbox"));
     for (path, needle) in [
@@ -106,7 +133,10 @@ async fn login_pages_and_language(b: Backend) {
     assert!(inbox.contains("Rechnung doppelt abgebucht"));
     assert!(inbox.contains("sla-green"), "SLA urgency is shown");
     let (_, filtered) = br.get("/inbox?state=nonsense").await;
-    assert!(filtered.contains("state must be one of"), "bad filters explain themselves");
+    assert!(
+        filtered.contains("state must be one of"),
+        "bad filters explain themselves"
+    );
     let (status, _) = br.get("/cases/01900000-0000-7000-8000-000000000000").await;
     assert_eq!(status, 404);
 }
@@ -137,10 +167,23 @@ async fn case_forms_show_errors_and_work_the_case(b: Backend) {
     assert!(html.contains("value=\"nobody@example.de\""), "input is kept");
 
     // Without the CSRF token: refused, nothing created.
-    let (status, _, _) = br.post("/cases/new", &[("customer", "CRM-5"), ("subject", "x"), ("channel", "phone")]).await;
+    let (status, _, _) = br
+        .post(
+            "/cases/new",
+            &[("customer", "CRM-5"), ("subject", "x"), ("channel", "phone")],
+        )
+        .await;
     assert!(status == 403 || status == 422, "{status}");
     let (status, _, _) = br
-        .post("/cases/new", &[("csrf", "forged"), ("customer", "CRM-5"), ("subject", "x"), ("channel", "phone")])
+        .post(
+            "/cases/new",
+            &[
+                ("csrf", "forged"),
+                ("customer", "CRM-5"),
+                ("subject", "x"),
+                ("channel", "phone"),
+            ],
+        )
         .await;
     assert_eq!(status, 403);
 
@@ -163,16 +206,31 @@ async fn case_forms_show_errors_and_work_the_case(b: Backend) {
     assert!(html.contains("Package &lt;script&gt;alert(1)&lt;"), "escaped");
     assert!(!html.contains("<script>alert(1)</script>"));
 
-    let (status, _, _) = br.post(&format!("{case_path}/transition"), &[("csrf", &csrf), ("to", "acknowledged")]).await;
+    let (status, _, _) = br
+        .post(
+            &format!("{case_path}/transition"),
+            &[("csrf", &csrf), ("to", "acknowledged")],
+        )
+        .await;
     assert_eq!(status, 303);
-    let (status, html, _) =
-        br.post(&format!("{case_path}/transition"), &[("csrf", &csrf), ("to", "followed_up")]).await;
+    let (status, html, _) = br
+        .post(
+            &format!("{case_path}/transition"),
+            &[("csrf", &csrf), ("to", "followed_up")],
+        )
+        .await;
     assert_eq!(status, 409, "invalid transition explained on the page");
     assert!(html.contains("allowed:"));
-    let (status, _, _) =
-        br.post(&format!("{case_path}/note"), &[("csrf", &csrf), ("body", "Called back <b>now</b>")]).await;
+    let (status, _, _) = br
+        .post(
+            &format!("{case_path}/note"),
+            &[("csrf", &csrf), ("body", "Called back <b>now</b>")],
+        )
+        .await;
     assert_eq!(status, 303);
-    let (status, _, _) = br.post(&format!("{case_path}/assign"), &[("csrf", &csrf), ("assignee", "none")]).await;
+    let (status, _, _) = br
+        .post(&format!("{case_path}/assign"), &[("csrf", &csrf), ("assignee", "none")])
+        .await;
     assert_eq!(status, 303);
     let (_, html) = br.get(&case_path).await;
     assert!(html.contains("data-testid=\"case-state\">Bestätigt"));
@@ -180,8 +238,17 @@ async fn case_forms_show_errors_and_work_the_case(b: Backend) {
 
     // Bulk: move the case on from the inbox.
     let id = case_path.trim_start_matches("/cases/");
-    let (status, _, _) =
-        br.post("/inbox/bulk", &[("csrf", &csrf), ("ids", id), ("action", "transition"), ("to", "in_progress")]).await;
+    let (status, _, _) = br
+        .post(
+            "/inbox/bulk",
+            &[
+                ("csrf", &csrf),
+                ("ids", id),
+                ("action", "transition"),
+                ("to", "in_progress"),
+            ],
+        )
+        .await;
     assert_eq!(status, 303);
     let (_, html) = br.get(&case_path).await;
     assert!(html.contains("data-testid=\"case-state\">In Bearbeitung"));
@@ -198,7 +265,10 @@ async fn logins_are_throttled(b: Backend) {
     assert_eq!(statuses[10], 429, "the 11th failure in a minute is refused");
     // The next minute opens again.
     app.clock.advance(chrono::Duration::seconds(61));
-    assert_eq!(br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await.status(), 303);
+    assert_eq!(
+        br.login("admin", amends_devtools::demo::DEMO_PASSWORD).await.status(),
+        303
+    );
 }
 
 async fn team_pages_check_roles(b: Backend) {
@@ -210,7 +280,10 @@ async fn team_pages_check_roles(b: Backend) {
     assert_eq!(agent.get("/settings/users").await.0, 403);
     assert_eq!(agent.get("/audit").await.0, 403);
     let (_, inbox) = agent.get("/inbox").await;
-    assert!(!inbox.contains("href=\"/settings/users\""), "agents do not see the users link");
+    assert!(
+        !inbox.contains("href=\"/settings/users\""),
+        "agents do not see the users link"
+    );
     let csrf = agent.csrf().await;
     let (status, _, _) = agent
         .post(
@@ -244,7 +317,13 @@ async fn team_pages_check_roles(b: Backend) {
     let (status, html, _) = admin
         .post(
             "/settings/users",
-            &[("csrf", &csrf), ("username", "neu"), ("role", "agent"), ("language", "de"), ("password", "short")],
+            &[
+                ("csrf", &csrf),
+                ("username", "neu"),
+                ("role", "agent"),
+                ("language", "de"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(status, 422);
@@ -326,9 +405,20 @@ async fn redirect_targets_stay_on_this_site(b: Backend) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    for next in ["/\t/evil.example", "/\n/evil.example", "//evil.example", "https://evil.example/", "/inbox\r\nX: y"] {
-        let res =
-            submit(&plain, &app, "/login", &[("username", "anna"), ("password", DEMO_PASSWORD), ("next", next)]).await;
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/inbox\r\nX: y",
+    ] {
+        let res = submit(
+            &plain,
+            &app,
+            "/login",
+            &[("username", "anna"), ("password", DEMO_PASSWORD), ("next", next)],
+        )
+        .await;
         assert_eq!(res.status(), 303, "login with next={next:?}");
         let location = res.headers()["location"].to_str().expect("location").to_string();
         assert_eq!(location, "/inbox", "next={next:?}");
@@ -340,7 +430,12 @@ async fn redirect_targets_stay_on_this_site(b: Backend) {
         &agent,
         &app,
         "/inbox/bulk",
-        &[("csrf", csrf.as_str()), ("action", "assign"), ("assignee", "me"), ("back", "/inbox\r\nX: y")],
+        &[
+            ("csrf", csrf.as_str()),
+            ("action", "assign"),
+            ("assignee", "me"),
+            ("back", "/inbox\r\nX: y"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 303);
@@ -349,7 +444,11 @@ async fn redirect_targets_stay_on_this_site(b: Backend) {
         &agent,
         &app,
         "/settings/language",
-        &[("csrf", csrf.as_str()), ("language", "en"), ("back", "/\t/evil.example")],
+        &[
+            ("csrf", csrf.as_str()),
+            ("language", "en"),
+            ("back", "/\t/evil.example"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 303);

@@ -15,12 +15,17 @@ async fn site(app: &TestApp, extra: Value) -> Value {
             b.insert(k.clone(), v.clone());
         }
     }
-    let res = app.post_expect("/api/v1/widget-sites", &app.admin_token, body, 201).await;
+    let res = app
+        .post_expect("/api/v1/widget-sites", &app.admin_token, body, 201)
+        .await;
     res.json().await.expect("json")
 }
 
 async fn post_public(app: &TestApp, key: &str, origin: Option<&str>, body: Value) -> reqwest::Response {
-    let mut req = app.client.post(app.url(&format!("/api/v1/public/feedback?site_key={key}"))).json(&body);
+    let mut req = app
+        .client
+        .post(app.url(&format!("/api/v1/public/feedback?site_key={key}")))
+        .json(&body);
     if let Some(o) = origin {
         req = req.header("origin", o);
     }
@@ -43,14 +48,22 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
     let key = s["site_key"].as_str().expect("key");
     assert!(key.starts_with("pk_"), "{s}");
     assert_eq!(s["allowed_origins"], json!([SHOP, "https://www.shop.example"]));
-    assert!(s["embed"].as_str().expect("embed").contains("/widget.js\" data-site-key=\"pk_"));
+    assert!(
+        s["embed"]
+            .as_str()
+            .expect("embed")
+            .contains("/widget.js\" data-site-key=\"pk_")
+    );
     let agent = app.token_for("agent1", "agent").await;
     app.get_problem("/api/v1/widget-sites", &agent, 403).await;
     let lead = app.token_for("lead1", "lead").await;
     let res = app.get("/api/v1/widget-sites", &lead).await;
     assert_eq!(res.status(), 200);
     for (body, field) in [
-        (json!({"name": "x", "allowed_origins": ["https://x.example/path"]}), "allowed_origins"),
+        (
+            json!({"name": "x", "allowed_origins": ["https://x.example/path"]}),
+            "allowed_origins",
+        ),
         (json!({"name": "x", "allowed_origins": []}), "allowed_origins"),
         (json!({"name": "", "allowed_origins": [SHOP]}), "name"),
         (
@@ -68,7 +81,12 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
     // The script and the public configuration.
     let js = app.get_anonymous("/widget.js").await;
     assert_eq!(js.status(), 200);
-    assert!(js.headers()["content-type"].to_str().expect("ct").starts_with("text/javascript"));
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/javascript")
+    );
     assert!(js.text().await.expect("text").contains("data-site-key"));
     let cfg = app
         .client
@@ -86,7 +104,9 @@ async fn sites_are_managed_by_leads_and_validated(b: Backend) {
     assert_eq!(cfg["survey"]["period_days"], 7);
     // Disable, then the widget is refused.
     let id = s["id"].as_str().expect("id");
-    let res = app.patch(&format!("/api/v1/widget-sites/{id}"), &lead, json!({"enabled": false})).await;
+    let res = app
+        .patch(&format!("/api/v1/widget-sites/{id}"), &lead, json!({"enabled": false}))
+        .await;
     assert_eq!(res.status(), 200);
     let res = post_public(&app, key, Some(SHOP), json!({"comment": "Hallo"})).await;
     problem(res, 403).await;
@@ -108,13 +128,21 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     problem(res, 404).await;
     let res = post_public(&app, &key, Some("https://evil.example"), json!({"comment": "Hallo"})).await;
     assert!(res.headers().get("access-control-allow-origin").is_none());
-    assert!(problem(res, 403).await["detail"].as_str().expect("detail").contains("not allowed"));
+    assert!(
+        problem(res, 403).await["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("not allowed")
+    );
     problem(post_public(&app, &key, None, json!({"comment": "Hallo"})).await, 403).await;
 
     // The preflight: allowed origin → 204 with CORS headers; others → 403 without.
     let pre = |origin: &'static str| {
         app.client
-            .request(reqwest::Method::OPTIONS, app.url(&format!("/api/v1/public/feedback?site_key={key}")))
+            .request(
+                reqwest::Method::OPTIONS,
+                app.url(&format!("/api/v1/public/feedback?site_key={key}")),
+            )
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .header("access-control-request-headers", "content-type")
@@ -123,8 +151,18 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     let ok = pre(SHOP).await.expect("preflight");
     assert_eq!(ok.status(), 204);
     assert_eq!(ok.headers()["access-control-allow-origin"], SHOP);
-    assert!(ok.headers()["access-control-allow-methods"].to_str().expect("m").contains("POST"));
-    assert!(ok.headers()["access-control-allow-headers"].to_str().expect("h").contains("content-type"));
+    assert!(
+        ok.headers()["access-control-allow-methods"]
+            .to_str()
+            .expect("m")
+            .contains("POST")
+    );
+    assert!(
+        ok.headers()["access-control-allow-headers"]
+            .to_str()
+            .expect("h")
+            .contains("content-type")
+    );
     let bad = pre("https://evil.example").await.expect("preflight");
     assert_eq!(bad.status(), 403);
     assert!(bad.headers().get("access-control-allow-origin").is_none());
@@ -153,16 +191,24 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     problem(res, 405).await;
 
     // The honeypot: accepted, but nothing is stored.
-    let res =
-        post_public(&app, &key, Some(SHOP), json!({"comment": "Buy cheap pills", "website": "http://spam.example"}))
-            .await;
+    let res = post_public(
+        &app,
+        &key,
+        Some(SHOP),
+        json!({"comment": "Buy cheap pills", "website": "http://spam.example"}),
+    )
+    .await;
     assert_eq!(res.status(), 202);
     assert!(widget_feedback(&app).await.is_empty());
 
     // HTML is stored as sent; the stream shows it escaped.
-    let res =
-        post_public(&app, &key, Some(SHOP), json!({"comment": "<script>alert('x')</script> Alles gut.", "rating": 4}))
-            .await;
+    let res = post_public(
+        &app,
+        &key,
+        Some(SHOP),
+        json!({"comment": "<script>alert('x')</script> Alles gut.", "rating": 4}),
+    )
+    .await;
     assert_eq!(res.status(), 202);
     assert_eq!(res.headers()["access-control-allow-origin"], SHOP);
     let items = widget_feedback(&app).await;
@@ -185,11 +231,16 @@ async fn public_posts_check_key_origin_and_honeypot(b: Backend) {
     assert_eq!(f["language"], "de");
     assert_eq!(f["sentiment"]["label"], "negative", "{f}");
     let case_id = f["case_id"].as_str().expect("a case was opened");
-    let case = app.get_json(&format!("/api/v1/cases/{case_id}"), &app.admin_token).await;
+    let case = app
+        .get_json(&format!("/api/v1/cases/{case_id}"), &app.admin_token)
+        .await;
     assert_eq!(case["channel"], "widget");
     assert_eq!(case["state"], "new");
     let customer = app
-        .get_json(&format!("/api/v1/customers/{}", f["customer_id"].as_str().expect("customer")), &app.admin_token)
+        .get_json(
+            &format!("/api/v1/customers/{}", f["customer_id"].as_str().expect("customer")),
+            &app.admin_token,
+        )
         .await;
     assert_eq!(customer["email"], "erika@example.de");
     assert_eq!(f["source"]["page"], "https://www.shop.example/kasse", "{f}");
@@ -215,10 +266,20 @@ async fn a_flood_of_posts_is_rate_limited(b: Backend) {
     let key = s["site_key"].as_str().expect("key").to_string();
     let mut statuses = Vec::new();
     for i in 0..8 {
-        let res = post_public(&app, &key, Some(SHOP), json!({"comment": format!("Alles gut {i}"), "rating": 5})).await;
+        let res = post_public(
+            &app,
+            &key,
+            Some(SHOP),
+            json!({"comment": format!("Alles gut {i}"), "rating": 5}),
+        )
+        .await;
         statuses.push(res.status().as_u16());
         if res.status() == 429 {
-            assert_eq!(res.headers()["access-control-allow-origin"], SHOP, "the page can read the 429");
+            assert_eq!(
+                res.headers()["access-control-allow-origin"],
+                SHOP,
+                "the page can read the 429"
+            );
             let p = problem(res, 429).await;
             assert_eq!(p["type"], "/problems/rate-limited");
         }
@@ -242,7 +303,11 @@ async fn a_flood_of_posts_is_rate_limited(b: Backend) {
         let res = post_public(&app, &key, Some(SHOP), json!({"comment": "Gut", "rating": 5})).await;
         assert_eq!(res.status(), 202);
     }
-    problem(post_public(&app, &key, Some(SHOP), json!({"comment": "Gut", "rating": 5})).await, 429).await;
+    problem(
+        post_public(&app, &key, Some(SHOP), json!({"comment": "Gut", "rating": 5})).await,
+        429,
+    )
+    .await;
 }
 
 crate::both_backends!(
