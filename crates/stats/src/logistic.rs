@@ -66,7 +66,7 @@ pub fn fit_logistic(rows: &[Vec<f64>], labels: &[bool], alpha: f64) -> Option<Lo
 
     let n = rows.len();
     let k = rows.first()?.len();
-    if n != labels.len() || k == 0 || !(alpha >= 0.0) {
+    if n != labels.len() || k == 0 || alpha.is_nan() || alpha < 0.0 {
         return None;
     }
     if rows.iter().any(|r| r.len() != k || r.iter().any(|v| !v.is_finite())) {
@@ -177,8 +177,8 @@ mod tests {
             let labels: Vec<bool> = (0..10).map(|i| i >= 10 - positives).collect();
             let m = fit_logistic(&rows, &labels, 0.1).expect("fits");
             assert!(m.coefficients[0] > 0.0, "{m:?}");
-            assert!(m.predict(&[9.0]).unwrap() > m.predict(&[0.0]).unwrap());
-            assert!(m.odds_ratio_per_unit(0).unwrap() > 1.0);
+            assert!(m.predict(&[9.0]).expect("width") > m.predict(&[0.0]).expect("width"));
+            assert!(m.odds_ratio_per_unit(0).expect("feature") > 1.0);
         }
     }
 

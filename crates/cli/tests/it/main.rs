@@ -7,6 +7,7 @@ mod analytics;
 mod api;
 mod auth;
 mod charts;
+mod churn;
 mod cli;
 mod concurrency;
 mod customer360;
