@@ -54,6 +54,8 @@ pub enum Task {
     SlaSweep,
     /// Looks for spikes of a topic's complaints (every 15 minutes).
     PatternSweep,
+    /// Trains a new version of the churn model (weekly, and on demand).
+    ChurnTrain,
     /// Fans out the pending affected customers of an incident (after a crash
     /// of the upload that staged them).
     IncidentFanOut {
@@ -97,6 +99,7 @@ impl Task {
             Task::Webhook { .. } => "webhook",
             Task::SlaSweep => "sla_sweep",
             Task::PatternSweep => "pattern_sweep",
+            Task::ChurnTrain => "churn_train",
             Task::IncidentFanOut { .. } => "incident_fan_out",
             Task::IncidentMessage(_) => "incident_message",
             Task::IncidentNotices { .. } => "incident_notices",
@@ -112,7 +115,7 @@ impl Task {
             Task::Webhook { delivery_id } => serde_json::to_value(WebhookPayload {
                 delivery_id: *delivery_id,
             }),
-            Task::SlaSweep | Task::PatternSweep => Ok(serde_json::Value::Null),
+            Task::SlaSweep | Task::PatternSweep | Task::ChurnTrain => Ok(serde_json::Value::Null),
             Task::IncidentFanOut { incident_id } => serde_json::to_value(FanOutPayload {
                 incident_id: *incident_id,
             }),
@@ -142,6 +145,7 @@ impl Task {
             },
             "sla_sweep" => Task::SlaSweep,
             "pattern_sweep" => Task::PatternSweep,
+            "churn_train" => Task::ChurnTrain,
             "incident_fan_out" => Task::IncidentFanOut {
                 incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
             },

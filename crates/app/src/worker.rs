@@ -24,6 +24,7 @@ async fn run(state: &App, job: &Job, task: &Task, last_attempt: bool) -> Result<
         Task::Webhook { delivery_id } => crate::webhooks::deliver(state, *delivery_id, last_attempt).await,
         Task::SlaSweep => crate::sla::sweep(state).await,
         Task::PatternSweep => crate::analytics::spikes::sweep(state).await,
+        Task::ChurnTrain => crate::analytics::churn::train_job(state).await,
         Task::IncidentFanOut { incident_id } => crate::incidents::resume_fan_out(state, *incident_id).await,
         Task::IncidentMessage(m) => crate::incidents::send_message(state, job.id, m, last_attempt).await,
         Task::IncidentNotices { incident_id } => {
@@ -93,6 +94,7 @@ pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool
     let notify = state.job_notify();
     let mut swept_minute = i64::MIN;
     let mut swept_quarter = i64::MIN;
+    let mut trained_week = String::new();
     loop {
         if *shutdown.borrow() {
             break;
@@ -118,6 +120,14 @@ pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool
                 if let Err(e) = state.store().enqueue_job(&job, state.now()).await {
                     tracing::warn!(error = %e, "cannot queue the pattern sweep");
                 }
+            }
+            // The churn model is retrained once a week.
+            let week = crate::analytics::churn::week_key(state.now());
+            if trained_week != week {
+                if let Err(e) = crate::analytics::churn::schedule(&state, Some(week.clone())).await {
+                    tracing::warn!(error = %e, "cannot queue the churn training");
+                }
+                trained_week = week;
             }
         }
         match run_one(&state, &name).await {

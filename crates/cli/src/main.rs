@@ -308,6 +308,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "Demo incident: {} affected customers, {} proactive cases, {} goodwill grants.",
                     i.affected_count, i.cases_created, i.goodwill_granted
                 );
+                // The churn model learns from the demo history (the week's training).
+                amends_app::analytics::churn::schedule(
+                    app.state(),
+                    Some(amends_app::analytics::churn::week_key(app.state().now())),
+                )
+                .await?;
             }
             let addr = app.local_addr();
             println!("amends listening on http://{addr}");

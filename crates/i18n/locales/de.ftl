@@ -1068,3 +1068,68 @@ training-q-goodwill = War die Kulanz angemessen? Hätte eine Entschuldigung alle
 training-q-no-goodwill = Es wurde keine Kulanz gewährt. Hätte sie das Ergebnis geändert?
 training-q-explain = Wie würdet ihr dem Kunden in zwei Sätzen erklären, was schiefging?
 training-error-outcome = Wähle beste oder gescheiterte Wiedergutmachungen.
+
+# churn
+nav-churn = Abwanderungsrisiko
+view-churn-risk = Abwanderungsrisiko
+churn-title = Abwanderungsrisiko
+churn-intro = Welche Kundinnen und Kunden mit offenem Fall werden wahrscheinlich gehen, und wie viel Wert steht auf dem Spiel? Eine logistische Regression auf der Vorgeschichte sagt voraus, ob jemand innerhalb von { $days } Tagen geht; offene Fälle sind nach Risiko × Kundenwert geordnet.
+churn-model = Modell
+churn-version = Version { $version }, trainiert am { $at }
+churn-sample = { $train } Zeilen zum Trainieren, { $test } zurückgehalten (Kunden, per Hash ihrer ID beiseitegelegt).
+churn-auc-none = Die zurückgehaltenen Kunden sind alle von einer Art (alle geblieben oder alle gegangen): Die AUC lässt sich nicht berechnen.
+churn-auc-sentence = AUC { $auc }: Von zwei zurückgehaltenen Kunden, von denen einer gegangen ist, stuft das Modell den Gehenden { $percent }-mal von 100 höher ein (0,5 ist Raten, 1 perfekt) — { $quality ->
+    [good] gut.
+    [fair] ordentlich.
+    [weak] schwach.
+   *[none] nicht besser als Raten.
+}
+churn-calibration = Kalibrierung (zurückgehalten)
+churn-calibration-intro = Zurückgehaltene Kunden in zehn Gruppen nach vorhergesagtem Risiko: Ist das Modell gut kalibriert, liegt der beobachtete Anteil der Gegangenen nahe am vorhergesagten Risiko.
+churn-calibration-predicted = Vorhergesagtes Risiko
+churn-calibration-observed = Beobachteter Anteil Gegangener
+churn-calibration-ci = 95-%-Intervall
+churn-calibration-n = Kunden
+churn-decile = Gruppe (nach vorhergesagtem Risiko)
+churn-drivers = Wichtigste Risikotreiber
+churn-driver-raises = { $unit } erhöht die Chance zu gehen um ×{ $factor }
+churn-driver-lowers = { $unit } senkt die Chance zu gehen auf ×{ $factor }
+churn-cases = Offene Fälle nach Risiko × Wert
+churn-case = Fall
+churn-customer = Kunde
+churn-risk = Risiko
+churn-value = Kundenwert
+churn-score = Wert im Risiko
+churn-no-cases = Keine offenen Fälle.
+churn-empty = Es wurde noch kein Abwanderungsmodell trainiert. Es wird wöchentlich aus der Kundenhistorie trainiert, sobald es mindestens { $min } Kundenverläufe mit Gebliebenen und Gegangenen gibt.
+churn-train = Jetzt trainieren
+churn-train-queued = Training eingereiht: Das neue Modell erscheint hier gleich.
+churn-limits = Ein Modell findet Zusammenhänge, keine Ursachen; das Risiko hilft beim Ordnen und ist kein Urteil über einen Kunden.
+churn-feature-failures = Fehler
+churn-feature-repeat-failure = Wiederholter Fehler
+churn-feature-sentiment-mean = Mittlere Stimmung
+churn-feature-sentiment-last = Letzte Stimmung
+churn-feature-sentiment-trend = Stimmungstrend
+churn-feature-wait-hours = Median der Wartezeit auf die erste Antwort
+churn-feature-goodwill = Erhaltene Kulanz
+churn-feature-premium = Stufe Premium
+churn-feature-enterprise = Stufe Enterprise
+churn-feature-tenure-days = Kundendauer
+churn-feature-survey-mean = Mittlere Umfragenote
+churn-feature-low-survey = Umfrageantwort 1–2
+churn-feature-open-cases = Offene Fälle
+churn-feature-days-since-failure = Tage seit dem letzten Fehler
+churn-unit-failures = Jeder weitere Fehler
+churn-unit-repeat-failure = Ein wiederholter Fehler
+churn-unit-sentiment-mean = Jeder Punkt mehr mittlere Stimmung
+churn-unit-sentiment-last = Jeder Punkt mehr letzte Stimmung
+churn-unit-sentiment-trend = Jeder Punkt Stimmungsverbesserung
+churn-unit-wait-hours = Jede Stunde mehr Wartezeit
+churn-unit-goodwill = Jede Einheit Kulanz
+churn-unit-premium = Die Stufe Premium
+churn-unit-enterprise = Die Stufe Enterprise
+churn-unit-tenure-days = Jeder Tag Kundendauer
+churn-unit-survey-mean = Jeder Punkt mehr Umfragenote
+churn-unit-low-survey = Eine Umfrageantwort 1–2
+churn-unit-open-cases = Jeder weitere offene Fall
+churn-unit-days-since-failure = Jeder Tag seit dem letzten Fehler

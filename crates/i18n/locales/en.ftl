@@ -1068,3 +1068,68 @@ training-q-goodwill = Was the goodwill proportionate? Would an apology alone hav
 training-q-no-goodwill = No goodwill was granted. Would it have changed the outcome?
 training-q-explain = How would you explain to the customer what went wrong, in two sentences?
 training-error-outcome = Choose best or failed recoveries.
+
+# churn
+nav-churn = Churn risk
+view-churn-risk = Churn risk
+churn-title = Churn risk
+churn-intro = Which customers with an open case are likely to leave, and how much value is at stake? A logistic regression on each customer's history predicts whether they leave within { $days } days; open cases are ranked by risk × customer value.
+churn-model = Model
+churn-version = Version { $version }, trained { $at }
+churn-sample = { $train } rows for training, { $test } held out (customers put aside by a hash of their id).
+churn-auc-none = The held-out customers are all of one kind (all stayed or all left): the AUC cannot be computed.
+churn-auc-sentence = AUC { $auc }: of two held-out customers of whom one left, the model ranks the leaver higher { $percent } times out of 100 (0.5 is guessing, 1 perfect) — { $quality ->
+    [good] good.
+    [fair] fair.
+    [weak] weak.
+   *[none] no better than guessing.
+}
+churn-calibration = Calibration (held out)
+churn-calibration-intro = Held-out customers in ten groups by predicted risk: where the model is well calibrated, the observed share of leavers lies close to the predicted risk.
+churn-calibration-predicted = Predicted risk
+churn-calibration-observed = Observed share who left
+churn-calibration-ci = 95 % interval
+churn-calibration-n = Customers
+churn-decile = Group (by predicted risk)
+churn-drivers = Top risk drivers
+churn-driver-raises = { $unit } raises the odds of leaving by ×{ $factor }
+churn-driver-lowers = { $unit } lowers the odds of leaving to ×{ $factor }
+churn-cases = Open cases by risk × value
+churn-case = Case
+churn-customer = Customer
+churn-risk = Risk
+churn-value = Customer value
+churn-score = Value at risk
+churn-no-cases = No open cases.
+churn-empty = No churn model has been trained yet. It is trained weekly from the customer history, once there are at least { $min } customer histories with both stayers and leavers.
+churn-train = Train now
+churn-train-queued = Training queued: the new model appears here in a moment.
+churn-limits = A model finds associations, not causes; the risk is a ranking aid, not a verdict on a customer.
+churn-feature-failures = Failures
+churn-feature-repeat-failure = Repeated failure
+churn-feature-sentiment-mean = Mean sentiment
+churn-feature-sentiment-last = Latest sentiment
+churn-feature-sentiment-trend = Sentiment trend
+churn-feature-wait-hours = Median wait for first response
+churn-feature-goodwill = Goodwill received
+churn-feature-premium = Premium tier
+churn-feature-enterprise = Enterprise tier
+churn-feature-tenure-days = Tenure
+churn-feature-survey-mean = Mean survey score
+churn-feature-low-survey = Survey answer 1–2
+churn-feature-open-cases = Open cases
+churn-feature-days-since-failure = Days since the latest failure
+churn-unit-failures = Each further failure
+churn-unit-repeat-failure = A repeated failure
+churn-unit-sentiment-mean = Each point more of mean sentiment
+churn-unit-sentiment-last = Each point more of latest sentiment
+churn-unit-sentiment-trend = Each point of improving sentiment
+churn-unit-wait-hours = Each hour more of waiting
+churn-unit-goodwill = Each unit of goodwill
+churn-unit-premium = The premium tier
+churn-unit-enterprise = The enterprise tier
+churn-unit-tenure-days = Each day of tenure
+churn-unit-survey-mean = Each point more of survey score
+churn-unit-low-survey = A survey answer of 1–2
+churn-unit-open-cases = Each further open case
+churn-unit-days-since-failure = Each day since the latest failure

@@ -10,6 +10,7 @@
 //! `scripts/stats_fixtures.py`.
 
 mod counts;
+mod logistic;
 mod means;
 mod multiple;
 mod proportions;
@@ -17,6 +18,7 @@ mod quantile;
 mod roc;
 
 pub use counts::{binomial_two_sided_p, poisson_upper_p};
+pub use logistic::{CalibrationBin, LogisticModel, calibration, fit_logistic};
 pub use means::{MeanDifference, Summary, mean_interval, welch};
 pub use multiple::{benjamini_hochberg, try_benjamini_hochberg};
 pub use proportions::{ProportionDifference, proportion_difference, wilson};
@@ -38,7 +40,7 @@ pub fn enough(n: u64) -> bool {
 }
 
 /// A closed interval `[low, high]`, e.g. a confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,

@@ -253,3 +253,12 @@ pub struct PatternsQuery {
     /// Days before and after each change event that are compared (1–60, default 7).
     pub window_days: Option<i64>,
 }
+
+/// The churn report's query.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChurnQuery {
+    /// The most open cases to list (1–500, default 50).
+    pub limit: Option<usize>,
+}

@@ -40,6 +40,7 @@ templates!(
     "dashboard.html",
     "paradox.html",
     "patterns.html",
+    "churn.html",
     "analytics_nav.html",
     "roi.html",
     "analytics_filter.html",

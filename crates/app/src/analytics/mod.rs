@@ -3,6 +3,8 @@
 //! functions here turn them into figures with honest statistics
 //! (`amends-stats`), so each figure is tested on known numbers.
 
+pub mod churn;
+pub mod churn_words;
 pub mod kpis;
 pub mod paradox;
 pub mod pattern_words;

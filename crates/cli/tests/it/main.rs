@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod backup;
 mod charts;
+mod churn;
 mod cli;
 mod concurrency;
 mod customer360;

@@ -32,8 +32,9 @@ const RATING_TEXTS: &[(&str, &str)] = &[
 /// Where each customer stands after their failures.
 #[derive(Default)]
 pub struct Outcomes {
-    /// Customer → churn chance after their latest failure, and its resolution.
-    churn: HashMap<CustomerId, (f64, DateTime<Utc>)>,
+    /// Customer → churn chance after their latest failure, its resolution,
+    /// and how many failures they had.
+    churn: HashMap<CustomerId, (f64, DateTime<Utc>, u32)>,
 }
 
 impl Outcomes {
@@ -79,10 +80,12 @@ impl Outcomes {
             (true, false) => 0.14,
             (false, _) => 0.4,
         };
-        // Whether a customer leaves depends on how their latest failure went.
-        let entry = self.churn.entry(customer.id).or_insert((churn_chance, resolved));
+        // Whether a customer leaves depends on how their latest failure went
+        // and on how many they had.
+        let entry = self.churn.entry(customer.id).or_insert((churn_chance, resolved, 0));
+        entry.2 += 1;
         if resolved >= entry.1 {
-            *entry = (churn_chance, resolved);
+            (entry.0, entry.1) = (churn_chance, resolved);
         }
         if !customer.consent_survey || !rng.random_bool(0.65) {
             return;
@@ -140,7 +143,9 @@ impl Outcomes {
         }
         let mut churn: Vec<_> = self.churn.into_iter().collect();
         churn.sort_by_key(|(id, _)| id.0);
-        for (customer, (chance, from)) in churn {
+        for (customer, (chance, from, failures)) in churn {
+            // Each failure after the first makes leaving a quarter likelier.
+            let chance = (chance * (1.0 + f64::from(failures.saturating_sub(1)) / 4.0)).min(0.9);
             if rng.random_bool(chance) {
                 Self::leave_after(rng, customer, from, now, batch);
             }

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod cases;
+pub mod churn;
 pub mod customers;
 pub mod patterns;
 
@@ -82,6 +83,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .merge(analytics::router())
             .merge(patterns::router())
+            .merge(churn::router())
             .merge(cases::router())
             .merge(customers::router())
             .merge(users::router())

@@ -51,6 +51,12 @@ pub const API_ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/analytics/paradox", P(Permission::ReadAudit)),
     ("GET", "/api/v1/analytics/roi", P(Permission::ReadAudit)),
     ("GET", "/api/v1/analytics/patterns", P(Permission::ReadAudit)),
+    ("GET", "/api/v1/analytics/churn", P(Permission::ReadCases)),
+    (
+        "POST",
+        "/api/v1/analytics/churn/train",
+        P(Permission::ManageIntegrations),
+    ),
     ("GET", "/api/v1/change-events", P(Permission::ReadAudit)),
     ("POST", "/api/v1/change-events", P(Permission::ReadAudit)),
     ("GET", "/api/v1/audit", P(Permission::ReadAudit)),
@@ -223,6 +229,12 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("GET", "/analytics/paradox", Some(P(Permission::ReadAudit))),
     ("GET", "/analytics/roi", Some(P(Permission::ReadAudit))),
     ("GET", "/analytics/patterns", Some(P(Permission::ReadAudit))),
+    ("GET", "/analytics/churn", Some(P(Permission::ReadCases))),
+    (
+        "POST",
+        "/analytics/churn/train",
+        Some(P(Permission::ManageIntegrations)),
+    ),
     (
         "POST",
         "/analytics/patterns/change-events",

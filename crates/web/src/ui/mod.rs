@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod assets;
 pub mod cases;
 pub mod chart;
+pub mod churn;
 pub mod customer_forms;
 pub mod customers;
 pub mod feedback;
@@ -58,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .route("/analytics/paradox", get(analytics::paradox_page))
         .route("/analytics/roi", get(analytics::roi_page))
         .route("/analytics/patterns", get(patterns::patterns_page))
+        .route("/analytics/churn", get(churn::churn_page))
+        .route("/analytics/churn/train", post(churn::train))
         .route("/analytics/patterns/change-events", post(patterns::create_change_event))
         .route("/audit", get(admin::audit))
         .route("/training", get(training::list))
