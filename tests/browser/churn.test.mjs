@@ -2,56 +2,28 @@
 // demo, its card (AUC in words, calibration chart with its table, drivers)
 // and the open cases by risk × value, in German and English, on a desktop
 // and a phone; an agent sees only their own cases.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { join } from "node:path";
+import { loginIn, shot, suite, viewports, shots, collectErrors } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const viewports = [
-  ["desktop", { width: 1440, height: 900 }],
-  ["phone", { width: 390, height: 844 }],
-];
+const ctx = suite();
 
 const words = {
   de: { auc: /^AUC 0,\d\d: Von zwei zurückgehaltenen Kunden/, driver: /(erhöht|senkt) die Chance zu gehen/, percent: /\d,\d\s%/ },
   en: { auc: /^AUC 0\.\d\d: of two held-out customers/, driver: /(raises|lowers) the odds of leaving/, percent: /\d\.\d%/ },
 };
 
-async function signIn(page, user, lang) {
-  await login(page, server.base, user);
-  if (await page.locator("html").getAttribute("lang") !== lang) {
-    await page.getByLabel(/^(Sprache|Language)$/).first().selectOption(lang);
-    await page.locator(`html[lang="${lang}"]`).waitFor({ state: "attached" });
-  }
-}
-
 test("the churn page on the demo data", async () => {
   for (const lang of ["de", "en"]) {
     for (const [device, viewport] of viewports) {
-      const page = await browser.newPage({ viewport });
-      const errors = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      page.on("response", (r) => { if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`); });
-      await signIn(page, "lena", lang);
+      const page = await ctx.browser.newPage({ viewport });
+      const errors = collectErrors(page);
+      await loginIn(page, ctx.server.base, "lena", lang);
       const w = words[lang];
       // The demo queues the training; wait for its model.
       for (let i = 0; i < 120; i++) {
-        await page.goto(`${server.base}/analytics/churn`);
+        await page.goto(`${ctx.server.base}/analytics/churn`);
         if (await page.locator("[data-model-card]").count()) break;
         await page.waitForTimeout(500);
       }
@@ -67,7 +39,7 @@ test("the churn page on the demo data", async () => {
       await shot(page, { path: join(shots, `churn-${lang}-${device}.png`), fullPage: true });
 
       // The inbox view leads here.
-      await page.goto(`${server.base}/inbox`);
+      await page.goto(`${ctx.server.base}/inbox`);
       await page.locator('[data-view="churn-risk"]').click();
       await page.waitForURL(/\/analytics\/churn$/);
       assert.deepEqual(errors, []);
@@ -77,17 +49,17 @@ test("the churn page on the demo data", async () => {
 });
 
 test("an agent sees fewer cases than the team and no train button", async () => {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await signIn(page, "anna", "de");
-  await page.goto(`${server.base}/analytics/churn?limit=500`);
+  const page = await ctx.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await loginIn(page, ctx.server.base, "anna", "de");
+  await page.goto(`${ctx.server.base}/analytics/churn?limit=500`);
   await page.locator("[data-model-card]").waitFor();
   assert.equal(await page.locator("[data-train]").count(), 0);
   // The lead's list is the team's; the agent's is a part of it.
   const ids = async (p) => p.locator('[data-report="churn-cases"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.case));
   const own = await ids(page);
-  const lead = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await signIn(lead, "lena", "de");
-  await lead.goto(`${server.base}/analytics/churn?limit=500`);
+  const lead = await ctx.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await loginIn(lead, ctx.server.base, "lena", "de");
+  await lead.goto(`${ctx.server.base}/analytics/churn?limit=500`);
   const team = await ids(lead);
   assert.ok(own.length < team.length, `${own.length} of ${team.length}`);
   await lead.close();

@@ -2,30 +2,12 @@
 // lead opens them, in German and English, on a desktop and on a phone; a
 // case study is anonymised, prints without the navigation and downloads
 // as Markdown.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { startServer, startBrowser, login, shot } from "./harness.mjs";
+import { join } from "node:path";
+import { loginIn, shot, suite, viewports, shots, collectErrors } from "./harness.mjs";
 
-const shots = resolve(import.meta.dirname, "screenshots");
-let server, browser;
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const viewports = [
-  ["desktop", { width: 1440, height: 900 }],
-  ["phone", { width: 390, height: 844 }],
-];
+const ctx = suite();
 
 const words = {
   de: { best: "Beste Wiedergutmachungen", failed: "Gescheiterte Wiedergutmachungen", questions: "Fragen zur Diskussion", customer: "Kunde A", day: /Tag \d+/ },
@@ -35,19 +17,13 @@ const words = {
 test("training cases on the demo data", async () => {
   for (const lang of ["de", "en"]) {
     for (const [device, viewport] of viewports) {
-      const page = await browser.newPage({ viewport });
-      const errors = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      page.on("response", (r) => { if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`); });
-      await login(page, server.base, "lena");
-      if (await page.locator("html").getAttribute("lang") !== lang) {
-        await page.getByLabel(/^(Sprache|Language)$/).first().selectOption(lang);
-        await page.locator(`html[lang="${lang}"]`).waitFor({ state: "attached" });
-      }
+      const page = await ctx.browser.newPage({ viewport });
+      const errors = collectErrors(page);
+      await loginIn(page, ctx.server.base, "lena", lang);
       const w = words[lang];
 
       // Reached from the navigation.
-      await page.goto(`${server.base}/dashboard`);
+      await page.goto(`${ctx.server.base}/dashboard`);
       await page.locator('header.top nav a[href="/training"]').click();
       await page.waitForURL(/\/training$/);
       assert.equal(await page.locator("h2").first().textContent(), w.best);
