@@ -518,7 +518,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_timings(&big.analytics, &small.analytics);
             Ok(())
         }
-        Command::Text(cmd) => text::run(cmd),
+        Command::Text(cmd) => text::run(cmd, &cli).await,
         Command::Import(ImportCommand::Feedback { file, user }) => {
             let config = load_config(&cli, None)?;
             let store = open_store(&config).await?;
