@@ -216,7 +216,7 @@ mod tests {
     }
 
     #[test]
-    fn held_out_is_the_fnv_hash_modulo_four() {
+    fn held_out_is_the_top_two_bits_of_the_fnv_hash() {
         // FNV-1a of 16 zero bytes: 0x88201fb960ff6465 (top bits 10: not held out).
         assert!(!held_out(Uuid::nil()));
         let picked: Vec<u128> = (1..=40).filter(|i| held_out(id(*i))).collect();
