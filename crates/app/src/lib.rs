@@ -13,6 +13,7 @@ pub mod analytics;
 pub mod cases;
 pub mod clock;
 pub mod config;
+pub mod corrections;
 pub mod detection;
 pub mod detection_rules;
 pub mod error;

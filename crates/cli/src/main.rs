@@ -353,7 +353,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(cmd) => bench::run(cmd, cli.database_url.clone(), load_config(&cli, None)?).await,
-        Command::Text(cmd) => text::run(cmd),
+        Command::Text(cmd) => text::run(cmd, &cli).await,
         Command::Import(ImportCommand::Feedback { file, user }) => {
             let config = load_config(&cli, None)?;
             let store = open_store(&config).await?;

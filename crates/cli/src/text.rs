@@ -1,5 +1,6 @@
 //! `amends text …`: classify, train and evaluate sentiment models. Thin
-//! glue over the `amends-text` crate; needs no database.
+//! glue over the `amends-text` crate; only `train --from-corrections`
+//! reads the database (the logic is in `amends_app::corrections`).
 
 use amends_text::{Analyzer, Audience, Language, TrainOptions, cross_validate, evaluate, read_labeled, train};
 use clap::Subcommand;
@@ -23,10 +24,16 @@ pub enum TextCommand {
         #[arg(long, default_value = "public")]
         audience: String,
     },
-    /// Train a sentiment model from labelled CSV/TSV (columns `text` and `sentiment`)
+    /// Train a sentiment model from labelled CSV/TSV (columns `text` and
+    /// `sentiment`) and/or, with --from-corrections, from the corrections in
+    /// the database plus the weak labels of rated feedback
     Train {
+        #[arg(long, required_unless_present = "from_corrections")]
+        data: Option<PathBuf>,
+        /// Also train on the corrections (a held-out quarter is kept for the
+        /// accuracy comparison) and on rated feedback (1–2 negative, 4–5 positive)
         #[arg(long)]
-        data: PathBuf,
+        from_corrections: bool,
         /// Where to write the model file
         #[arg(long)]
         out: PathBuf,
@@ -62,7 +69,7 @@ fn analyzer(model: Option<&Path>, audience: &str) -> anyhow::Result<Analyzer> {
     Ok(analyzer.with_audience(audience))
 }
 
-pub fn run(cmd: &TextCommand) -> anyhow::Result<()> {
+pub async fn run(cmd: &TextCommand, cli: &crate::Cli) -> anyhow::Result<()> {
     match cmd {
         TextCommand::Classify {
             text,
@@ -83,12 +90,22 @@ pub fn run(cmd: &TextCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        TextCommand::Train { data, out, seed } => {
-            let rows = read_labeled(data)?;
+        TextCommand::Train {
+            data,
+            from_corrections,
+            out,
+            seed,
+        } => {
+            let csv = data.as_deref().map(read_labeled).transpose()?.unwrap_or_default();
             let opts = TrainOptions {
                 seed: *seed,
                 ..TrainOptions::default()
             };
+            if *from_corrections {
+                let store = crate::open_store(&crate::load_config(cli, None)?).await?;
+                return train_from_corrections(&store, csv, &opts, out).await;
+            }
+            let rows = csv;
             let model = train(&rows, &opts)?;
             std::fs::write(out, model.to_bytes())
                 .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
@@ -120,4 +137,46 @@ pub fn run(cmd: &TextCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `train --from-corrections`: the training set of `amends_app::corrections`,
+/// the accuracy of the shipped and the new model on the held-out
+/// corrections, then the model file.
+async fn train_from_corrections(
+    store: &amends_store::Store,
+    csv: Vec<amends_text::LabeledRow>,
+    opts: &TrainOptions,
+    out: &Path,
+) -> anyhow::Result<()> {
+    use amends_app::corrections::{accuracy, training_set};
+    let set = training_set(&store.list_corrections().await?, &store.rated_feedback().await?, csv);
+    println!(
+        "held out: {} corrections; training on {} rows ({} corrections, {} CSV rows, {} weak labels from ratings)",
+        set.held_out.len(),
+        set.train.len(),
+        set.n_corrections,
+        set.n_csv,
+        set.n_weak
+    );
+    let model = train(&set.train, opts)?;
+    let shipped = Analyzer::default_model().with_audience(Audience::Direct);
+    let new = Analyzer::default_model().with_model(model.clone());
+    let percent = |a: &Analyzer| {
+        accuracy(&set.held_out, |r| a.sentiment(&r.text, r.language).label).map_or_else(
+            || "n/a (no held-out corrections)".to_owned(),
+            |x| format!("{:.1} %", 100.0 * x),
+        )
+    };
+    println!(
+        "accuracy on the held-out corrections: shipped model {}, new model {}",
+        percent(&shipped),
+        percent(&new)
+    );
+    std::fs::write(out, model.to_bytes()).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
+    println!(
+        "model written to {} (load it with text_model = \"{}\")",
+        out.display(),
+        out.display()
+    );
+    Ok(())
 }

@@ -22,6 +22,7 @@ pub mod backup;
 mod bulk;
 mod cases;
 mod churn;
+mod corrections;
 mod customers;
 mod dialect;
 mod error;
@@ -53,6 +54,7 @@ pub use analytics::{AnalyticsFilter, CaseFact, GoodwillTotals, NeverFailed, Surv
 pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, RatingRecord, SurveyRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
 pub use churn::{ChurnCase, ChurnCustomer, ChurnFacts, ChurnModelRow, ChurnPoint, NewChurnModel};
+pub use corrections::{Correction, NewCorrection, RatedText};
 pub use customers::{CustomerFilter, CustomerPatch, NewCustomer};
 pub use error::StoreError;
 pub use feedback::{Detection, DetectionRule, FEEDBACK_CHUNK, Feedback, FeedbackFilter, NewFeedback, RuleInput};

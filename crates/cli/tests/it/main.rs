@@ -11,6 +11,7 @@ mod charts;
 mod churn;
 mod cli;
 mod concurrency;
+mod corrections;
 mod customer360;
 mod customer_forms;
 mod detection;

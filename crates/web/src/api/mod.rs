@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod cases;
 pub mod churn;
+pub mod corrections;
 pub mod customers;
 pub mod patterns;
 
@@ -88,6 +89,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(customers::router())
             .merge(users::router())
             .merge(feedback::router())
+            .merge(corrections::router())
             .merge(followup::router())
             .merge(sla::router())
             .merge(widget::router())
