@@ -1133,3 +1133,18 @@ churn-unit-survey-mean = Jeder Punkt mehr Umfragenote
 churn-unit-low-survey = Eine Umfrageantwort 1–2
 churn-unit-open-cases = Jeder weitere offene Fall
 churn-unit-days-since-failure = Jeder Tag seit dem letzten Fehler
+
+# corrections
+correction-correct = Korrigieren
+correction-topics = Themen
+correction-save = Korrektur speichern
+correction-by = Korrigiert von { $name }
+corrections-title = Korrekturen
+corrections-csv = Als CSV herunterladen
+corrections-intro = Wo das Team die Stimmung oder die Themen einer Rückmeldung anders liest als die Textanalyse. Die neueste Korrektur einer Rückmeldung gilt; sie sind Trainingsdaten für ein firmeneigenes Modell.
+corrections-text = Rückmeldung
+corrections-analyser = Textanalyse
+corrections-team = Team
+corrections-who = Korrigiert von
+corrections-none = Noch keine Korrekturen. Korrigieren Sie eine Rückmeldung im Feedback-Strom.
+corrections-train = Ein Modell daraus trainieren (mit gewerteten Rückmeldungen als schwachen Labels; gemessen an einem zurückgehaltenen Viertel der Korrekturen):

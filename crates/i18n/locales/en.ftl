@@ -1133,3 +1133,18 @@ churn-unit-survey-mean = Each point more of survey score
 churn-unit-low-survey = A survey answer of 1–2
 churn-unit-open-cases = Each further open case
 churn-unit-days-since-failure = Each day since the latest failure
+
+# corrections
+correction-correct = Correct
+correction-topics = Topics
+correction-save = Save correction
+correction-by = Corrected by { $name }
+corrections-title = Corrections
+corrections-csv = Download as CSV
+corrections-intro = Where the team reads the sentiment or topics of a feedback item differently from the text analytics. The newest correction of an item counts; they are training data for a company model.
+corrections-text = Feedback
+corrections-analyser = Text analytics
+corrections-team = Team
+corrections-who = Corrected by
+corrections-none = No corrections yet. Correct a feedback item in the feedback stream.
+corrections-train = Train a model from them (with rated feedback as weak labels; measured on a held-out quarter of the corrections):

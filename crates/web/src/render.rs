@@ -65,6 +65,7 @@ templates!(
     "routing.html",
     "account.html",
     "training.html",
+    "corrections.html",
     "training_case.html",
 );
 

@@ -305,6 +305,8 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("GET", "/accounts/{id}", Some(P(Permission::ReadCases))),
     ("GET", "/feedback", Some(P(Permission::ReadCases))),
     ("POST", "/feedback/{id}/case", Some(P(Permission::WorkCases))),
+    ("POST", "/feedback/{id}/correct", Some(P(Permission::WorkCases))),
+    ("GET", "/corrections", Some(P(Permission::ReadAudit))),
     ("GET", "/settings/rules", Some(P(Permission::ReadCases))),
     ("POST", "/settings/rules", Some(P(Permission::ManageRules))),
     ("POST", "/settings/rules/{id}/toggle", Some(P(Permission::ManageRules))),

@@ -46,6 +46,7 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
         }
     };
     let page = state.store().list_feedback(&filter).await?;
+    let mut corrected = crate::ui::corrections::by_feedback(&state).await?;
     let items: Vec<Value> = page
         .items
         .into_iter()
@@ -56,8 +57,12 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
             // How German sentiment was read (amends_text::Audience).
             let read_as = (f.language == amends_domain::Language::De)
                 .then(|| amends_app::analysis::audience_of(f.channel).as_str());
+            let correction = corrected.remove(&f.id.0).map(|c| {
+                context! { sentiment => c.sentiment, topics => c.topic_list(), user_name => c.user_name }
+            });
             let out = FeedbackOut::from(f);
             context! {
+                correction => correction,
                 excerpt => excerpt,
                 truncated => long,
                 read_as => read_as,

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod cases;
 pub mod chart;
 pub mod churn;
+pub mod corrections;
 pub mod customer_forms;
 pub mod customers;
 pub mod feedback;
@@ -107,6 +108,8 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{name}", get(assets::serve))
         .route("/feedback", get(feedback::stream))
         .route("/feedback/{id}/case", post(feedback::open_case))
+        .route("/feedback/{id}/correct", post(corrections::correct))
+        .route("/corrections", get(corrections::list))
         .route("/settings/rules", get(feedback::rules_page).post(feedback::create_rule))
         .route("/settings/rules/{id}/toggle", post(feedback::toggle_rule))
         .route("/settings/rules/{id}/delete", post(feedback::delete_rule))

@@ -1,0 +1,69 @@
+//! Corrections of the analyser's labels from the feedback stream: the form
+//! on each item posts here, and `/corrections` lists them as training data
+//! with a CSV download (`GET /api/v1/corrections?format=csv`).
+
+use crate::state::AppState;
+use crate::ui::UiError;
+use crate::ui::forms::CsrfPairs;
+use crate::ui::session::UiUser;
+use amends_app::corrections;
+use amends_domain::Permission;
+use amends_store::Correction;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// "Correct" on a feedback item: sentiment and topics as the agent reads
+/// them; back to the stream at the item.
+pub async fn correct(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    CsrfPairs(ui, pairs): CsrfPairs,
+) -> Result<Response, UiError> {
+    ui.require(Permission::WorkCases)?;
+    let mut sentiment = String::new();
+    let mut topics = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "sentiment" => sentiment = v,
+            "topics" => topics.push(v),
+            _ => {}
+        }
+    }
+    corrections::correct(&state, id, &sentiment, &topics, ui.user.id).await?;
+    Ok(Redirect::to(&format!("/feedback#feedback-{id}")).into_response())
+}
+
+/// The newest correction of each corrected item, by feedback id.
+pub async fn by_feedback(state: &AppState) -> Result<HashMap<Uuid, Correction>, UiError> {
+    Ok(corrections::list(state)
+        .await?
+        .into_iter()
+        .map(|c| (c.feedback_id, c))
+        .collect())
+}
+
+/// `/corrections`: every corrected item, the analyser's label beside the
+/// team's, as training data.
+pub async fn list(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    ui.require(Permission::ReadAudit)?;
+    let rows: Vec<minijinja::Value> = corrections::list(&state)
+        .await?
+        .iter()
+        .map(|c| {
+            context! {
+                feedback_id => c.feedback_id,
+                excerpt => c.text.chars().take(140).collect::<String>(),
+                language => c.language,
+                original => c.original_sentiment,
+                sentiment => c.sentiment,
+                topics => c.topic_list(),
+                user_name => c.user_name,
+                created_at => c.created_at,
+            }
+        })
+        .collect();
+    ui.page(&state, "corrections.html", context! { nav => "feedback", rows => rows })
+}
