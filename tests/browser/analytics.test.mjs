@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loginIn, shot, suite, viewports, shots, collectErrors } from "./harness.mjs";
+import { onEveryScreen, shot, suite, shots } from "./harness.mjs";
 
 const ctx = suite();
 
@@ -15,42 +15,35 @@ const words = {
 };
 
 test("dashboard, recovery paradox and ROI on the demo data", async () => {
-  for (const lang of ["de", "en"]) {
-    for (const [device, viewport] of viewports) {
-      const page = await ctx.browser.newPage({ viewport });
-      const errors = collectErrors(page);
-      await loginIn(page, ctx.server.base, "lena", lang);
-      const w = words[lang];
+  await onEveryScreen(ctx, "lena", async (page, lang, device, viewport) => {
+    const w = words[lang];
 
-      await page.goto(`${ctx.server.base}/dashboard?days=90`);
-      await page.locator('[data-kpi="dashboard-csat"] .tile-value').waitFor();
-      assert.match(await page.locator('[data-kpi="dashboard-sla-first"] .tile-value').textContent(), w.percent);
-      for (const id of ["chart-trend", "chart-csat", "chart-heatmap", "chart-retention"]) {
-        await page.locator(`#${id} .chart-canvas svg`).waitFor({ timeout: 10_000 });
-      }
-      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
-      await shot(page, { path: join(shots, `dashboard-${lang}-${device}.png`), fullPage: true });
-
-      await page.goto(`${ctx.server.base}/analytics/paradox?days=365`);
-      assert.match(await page.locator("[data-finding]").textContent(), w.paradox);
-      await page.locator("#chart-paradox .chart-canvas svg").waitFor({ timeout: 10_000 });
-      assert.ok(await page.locator('table.paradox tr[data-verdict="above"]').count() >= 1);
-      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
-      await shot(page, { path: join(shots, `paradox-${lang}-${device}.png`), fullPage: true });
-
-      await page.goto(`${ctx.server.base}/analytics/roi?days=365`);
-      assert.match(await page.locator("[data-finding]").textContent(), w.pays);
-      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
-      await shot(page, { path: join(shots, `roi-${lang}-${device}.png`), fullPage: true });
-      // The form keeps inputs in range; a link with one out of range is
-      // named on the page, not a raw error.
-      assert.equal(await page.locator('input[name="lifetime_months"]').getAttribute("min"), "1");
-      await page.goto(`${ctx.server.base}/analytics/roi?lifetime_months=0`);
-      assert.equal(await page.locator('p.error[role="alert"]').count(), 1);
-      assert.equal(await page.locator('input[name="lifetime_months"][aria-invalid="true"]').count(), 1);
-
-      assert.deepEqual(errors, []);
-      await page.close();
+    await page.goto(`${ctx.server.base}/dashboard?days=90`);
+    await page.locator('[data-kpi="dashboard-csat"] .tile-value').waitFor();
+    assert.match(await page.locator('[data-kpi="dashboard-sla-first"] .tile-value').textContent(), w.percent);
+    for (const id of ["chart-trend", "chart-csat", "chart-heatmap", "chart-retention"]) {
+      await page.locator(`#${id} .chart-canvas svg`).waitFor({ timeout: 10_000 });
     }
-  }
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
+    await shot(page, { path: join(shots, `dashboard-${lang}-${device}.png`), fullPage: true });
+
+    await page.goto(`${ctx.server.base}/analytics/paradox?days=365`);
+    assert.match(await page.locator("[data-finding]").textContent(), w.paradox);
+    await page.locator("#chart-paradox .chart-canvas svg").waitFor({ timeout: 10_000 });
+    assert.ok(await page.locator('table.paradox tr[data-verdict="above"]').count() >= 1);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
+    await shot(page, { path: join(shots, `paradox-${lang}-${device}.png`), fullPage: true });
+
+    await page.goto(`${ctx.server.base}/analytics/roi?days=365`);
+    assert.match(await page.locator("[data-finding]").textContent(), w.pays);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
+    await shot(page, { path: join(shots, `roi-${lang}-${device}.png`), fullPage: true });
+    // The form keeps inputs in range; a link with one out of range is
+    // named on the page, not a raw error.
+    assert.equal(await page.locator('input[name="lifetime_months"]').getAttribute("min"), "1");
+    await page.goto(`${ctx.server.base}/analytics/roi?lifetime_months=0`);
+    assert.equal(await page.locator('p.error[role="alert"]').count(), 1);
+    assert.equal(await page.locator('input[name="lifetime_months"][aria-invalid="true"]').count(), 1);
+
+  });
 });

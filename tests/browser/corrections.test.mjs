@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loginIn, shot, suite, viewports, shots, collectErrors } from "./harness.mjs";
+import { onEveryScreen, shot, suite, shots } from "./harness.mjs";
 
 const ctx = suite();
 
@@ -15,34 +15,27 @@ const words = {
 };
 
 test("correct a feedback item and find it among the corrections", async () => {
-  for (const lang of ["de", "en"]) {
-    for (const [device, viewport] of viewports) {
-      const page = await ctx.browser.newPage({ viewport });
-      const errors = collectErrors(page);
-      await loginIn(page, ctx.server.base, "lena", lang);
-      const w = words[lang];
+  await onEveryScreen(ctx, "lena", async (page, lang, device, viewport) => {
+    const w = words[lang];
 
-      await page.goto(`${ctx.server.base}/feedback?sentiment=negative`);
-      const item = page.locator('[data-testid="feedback-item"]').first();
-      const id = await item.getAttribute("data-feedback-id");
-      await item.locator("summary", { hasText: w.correct }).click();
-      await item.locator("select[name=sentiment]").selectOption("positive");
-      await item.locator("input[name=topics]").first().check();
-      await item.getByRole("button", { name: w.save }).click();
-      const corrected = page.locator(`#feedback-${id} [data-testid="correction"]`);
-      await corrected.waitFor();
-      assert.match(await corrected.textContent(), w.by);
-      await shot(page, { path: join(shots, `corrections-stream-${lang}-${device}.png`), fullPage: false });
+    await page.goto(`${ctx.server.base}/feedback?sentiment=negative`);
+    const item = page.locator('[data-testid="feedback-item"]').first();
+    const id = await item.getAttribute("data-feedback-id");
+    await item.locator("summary", { hasText: w.correct }).click();
+    await item.locator("select[name=sentiment]").selectOption("positive");
+    await item.locator("input[name=topics]").first().check();
+    await item.getByRole("button", { name: w.save }).click();
+    const corrected = page.locator(`#feedback-${id} [data-testid="correction"]`);
+    await corrected.waitFor();
+    assert.match(await corrected.textContent(), w.by);
+    await shot(page, { path: join(shots, `corrections-stream-${lang}-${device}.png`), fullPage: false });
 
-      await page.goto(`${ctx.server.base}/corrections`);
-      assert.equal(await page.locator("h1").textContent(), w.page);
-      const row = page.locator(`[data-testid="corrections"] a[href="/feedback#feedback-${id}"]`);
-      assert.equal(await row.count(), 1, "the corrected item is listed once");
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
-      assert.ok(width <= viewport.width + 1, `no sideways scrolling (${width} px)`);
-      await shot(page, { path: join(shots, `corrections-${lang}-${device}.png`), fullPage: true });
-      assert.deepEqual(errors, []);
-      await page.close();
-    }
-  }
+    await page.goto(`${ctx.server.base}/corrections`);
+    assert.equal(await page.locator("h1").textContent(), w.page);
+    const row = page.locator(`[data-testid="corrections"] a[href="/feedback#feedback-${id}"]`);
+    assert.equal(await row.count(), 1, "the corrected item is listed once");
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= viewport.width + 1, `no sideways scrolling (${width} px)`);
+    await shot(page, { path: join(shots, `corrections-${lang}-${device}.png`), fullPage: true });
+  });
 });

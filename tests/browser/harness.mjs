@@ -105,6 +105,22 @@ export function collectErrors(page) {
   return errors;
 }
 
+// Runs `check(page, lang, device, viewport)` in German and English on every
+// viewport, on a fresh page signed in as `user`; fails on any script error or
+// failed response the page met.
+export async function onEveryScreen(ctx, user, check) {
+  for (const lang of ["de", "en"]) {
+    for (const [device, viewport] of viewports) {
+      const page = await ctx.browser.newPage({ viewport });
+      const errors = collectErrors(page);
+      await loginIn(page, ctx.server.base, user, lang);
+      await check(page, lang, device, viewport);
+      assert.deepEqual(errors, [], `${lang} ${device}`);
+      await page.close();
+    }
+  }
+}
+
 // POSTs JSON to the API as the signed-in user of `page` (with the CSRF token
 // of the page shown), checks it created something (201) and returns it.
 export async function apiCreate(page, base, path, data) {
