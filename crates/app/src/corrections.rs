@@ -77,6 +77,11 @@ pub async fn list(state: &App) -> AppResult<Vec<Correction>> {
     Ok(state.store().list_corrections().await?)
 }
 
+/// The newest correction of each corrected item with an id in `[low, high]`.
+pub async fn latest_between(state: &App, low: Uuid, high: Uuid) -> AppResult<Vec<Correction>> {
+    Ok(state.store().latest_corrections_between(low, high).await?)
+}
+
 /// The newest correction of one item, if any.
 pub async fn latest(state: &App, feedback: Uuid) -> AppResult<Option<Correction>> {
     Ok(state.store().latest_correction(FeedbackId(feedback)).await?)

@@ -130,6 +130,19 @@ impl Store {
             .await
     }
 
+    /// The newest correction of each corrected item whose id lies in
+    /// `[low, high]` (the items of one page of the feedback stream).
+    pub async fn latest_corrections_between(&self, low: Uuid, high: Uuid) -> Result<Vec<Correction>, StoreError> {
+        let sql = format!("{LATEST} AND c.feedback_id >= $1 AND c.feedback_id <= $2");
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, Correction>(sqlx::AssertSqlSafe(sql))
+                .bind(low)
+                .bind(high)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
     /// Every feedback item that came with a rating, oldest first.
     pub async fn rated_feedback(&self) -> Result<Vec<RatedText>, StoreError> {
         self.all_rows(

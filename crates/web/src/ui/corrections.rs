@@ -36,9 +36,14 @@ pub async fn correct(
     Ok(Redirect::to(&format!("/feedback#feedback-{id}")).into_response())
 }
 
-/// The newest correction of each corrected item, by feedback id.
-pub async fn by_feedback(state: &AppState) -> Result<HashMap<Uuid, Correction>, UiError> {
-    Ok(corrections::list(state)
+/// The newest correction of each corrected item among `ids` (one page of
+/// the stream), by feedback id: one read of the page's id range, not of
+/// every correction.
+pub async fn by_feedback(state: &AppState, ids: &[Uuid]) -> Result<HashMap<Uuid, Correction>, UiError> {
+    let (Some(&low), Some(&high)) = (ids.iter().min(), ids.iter().max()) else {
+        return Ok(HashMap::new());
+    };
+    Ok(corrections::latest_between(state, low, high)
         .await?
         .into_iter()
         .map(|c| (c.feedback_id, c))

@@ -46,7 +46,8 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
         }
     };
     let page = state.store().list_feedback(&filter).await?;
-    let mut corrected = crate::ui::corrections::by_feedback(&state).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|f| f.id.0).collect();
+    let mut corrected = crate::ui::corrections::by_feedback(&state, &ids).await?;
     let items: Vec<Value> = page
         .items
         .into_iter()
