@@ -1,24 +1,12 @@
 //! `amends backup` while amends serves and writes, and `amends restore` of
 //! that backup: the restored database is the backup, table by table.
 
+use crate::cli::run_on;
 use crate::support::{Backend, TestApp};
 use sqlx::Connection;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-async fn amends(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
-            .env_remove("AMENDS_DATABASE_URL")
-            .env("AMENDS_LOG", "warn")
-            .args(&args)
-            .output()
-            .expect("run amends")
-    })
-    .await
-    .expect("join")
-}
 
 /// Row count of every table and the cases themselves.
 async fn contents(path: &Path) -> (Vec<(String, i64)>, Vec<(String, String, String)>) {
@@ -90,14 +78,9 @@ async fn backup_under_write_load_restores_an_identical_database() {
     }
     let dir = Scratch::new();
     let backup = dir.path().join("backup.db");
-    let out = amends(vec![
-        "--database-url".into(),
-        app.db_url(),
-        "backup".into(),
-        backup.display().to_string(),
-    ])
-    .await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let backup_arg = backup.display().to_string();
+    let (code, _, err) = run_on(&app.db_url(), &["backup", &backup_arg], None).await;
+    assert_eq!(code, 0, "{err}");
     let before = written.load(Ordering::SeqCst);
     while written.load(Ordering::SeqCst) < before + 20 {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -114,58 +97,30 @@ async fn backup_under_write_load_restores_an_identical_database() {
         "the backup holds the cases written before it ({} of {total})",
         cases.len()
     );
-    let again = amends(vec![
-        "--database-url".into(),
-        app.db_url(),
-        "backup".into(),
-        backup.display().to_string(),
-    ])
-    .await;
-    assert!(!again.status.success(), "an existing backup is not overwritten");
-    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+    let (code, _, err) = run_on(&app.db_url(), &["backup", &backup_arg], None).await;
+    assert_ne!(code, 0, "an existing backup is not overwritten");
+    assert!(err.contains("exists"), "{err}");
 
     let restored = dir.path().join("restored.db");
-    let restore = |force: bool| {
-        let mut args = vec![
-            "--database-url".to_string(),
-            format!("sqlite://{}", restored.display()),
-            "restore".into(),
-            backup.display().to_string(),
-        ];
-        if force {
-            args.push("--force".into());
-        }
-        amends(args)
-    };
-    let out = restore(false).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let restored_url = format!("sqlite://{}", restored.display());
+    let (code, _, err) = run_on(&restored_url, &["restore", &backup_arg], None).await;
+    assert_eq!(code, 0, "{err}");
     assert_eq!(
         contents(&restored).await,
         (counts.clone(), cases.clone()),
         "restored = backup"
     );
-    let out = restore(false).await;
-    assert!(
-        !out.status.success(),
-        "an existing database is replaced only with --force"
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
-    assert!(restore(true).await.status.success());
+    let (code, _, err) = run_on(&restored_url, &["restore", &backup_arg], None).await;
+    assert_ne!(code, 0, "an existing database is replaced only with --force");
+    assert!(err.contains("--force"), "{err}");
+    let (code, _, err) = run_on(&restored_url, &["restore", &backup_arg, "--force"], None).await;
+    assert_eq!(code, 0, "{err}");
     assert_eq!(contents(&restored).await, (counts, cases));
 
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, b"not a database").expect("write");
-    let out = amends(vec![
-        "--database-url".into(),
-        format!("sqlite://{}", dir.path().join("other.db").display()),
-        "restore".into(),
-        junk.display().to_string(),
-    ])
-    .await;
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not an amends SQLite database"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let other = format!("sqlite://{}", dir.path().join("other.db").display());
+    let (code, _, err) = run_on(&other, &["restore", &junk.display().to_string()], None).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("not an amends SQLite database"), "{err}");
 }

@@ -37,7 +37,7 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
 }
 
 /// `amends --database-url URL ARGS…` off the async runtime.
-async fn run_on(url: &str, args: &[&str], stdin: Option<&'static str>) -> (i32, String, String) {
+pub(crate) async fn run_on(url: &str, args: &[&str], stdin: Option<&'static str>) -> (i32, String, String) {
     let args: Vec<String> = ["--database-url", url]
         .iter()
         .chain(args)
