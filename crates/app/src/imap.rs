@@ -9,7 +9,8 @@
 //! `\Seen` fetches the message again on the next poll; ingest recognises its
 //! Message-ID and takes it once. A message that cannot be taken (not RFC
 //! 822, no From) is never marked `\Seen`: it stays unread in the mailbox for
-//! a person to see, is counted as rejected and logged, and this instance
+//! a person to see, is kept in the mail quarantine (`crate::quarantine`),
+//! is counted as rejected and logged, and this instance
 //! does not fetch it again until it restarts (so it neither comes back every
 //! interval nor holds up the messages after it). An unreachable server or a refused login is
 //! logged, kept in [`ImapStatus`] (Settings → Background jobs, `GET
@@ -21,6 +22,7 @@
 
 use crate::App;
 use crate::error::AppError;
+use crate::quarantine::Taken;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -351,12 +353,20 @@ where
             continue;
         };
         report.fetched += 1;
-        match crate::mailin::ingest(state, raw, None).await {
-            Ok(out) => match out.outcome.as_str() {
+        match crate::quarantine::ingest_or_quarantine(state, raw, crate::quarantine::Source::Imap).await {
+            Ok(Taken::Mail(out)) => match out.outcome.as_str() {
                 "feedback" | "threaded" => report.ingested += 1,
                 "duplicate" => report.duplicates += 1,
                 _ => report.ignored += 1,
             },
+            Ok(Taken::Quarantined { id, reason, .. }) => {
+                // Kept in the quarantine for an admin, and never marked
+                // seen: the message also stays in the mailbox.
+                tracing::warn!(uid, %id, error = %reason, "IMAP message cannot be taken; quarantined and left unseen");
+                report.rejected += 1;
+                held.hold((validity, uid));
+                continue;
+            }
             Err(AppError::BadRequest(e) | AppError::Validation { message: e, .. }) => {
                 // Never marked seen: the message stays in the mailbox.
                 tracing::warn!(uid, error = %e, "IMAP message cannot be taken; left unseen in the mailbox");

@@ -10,6 +10,8 @@ mod text;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use amends_app::error::AppError;
+use amends_app::quarantine::{Source, Taken};
 use amends_app::service::{self, UserInput};
 use amends_app::{Clock, Config, Overrides};
 use amends_devtools::demo::{self, DemoOptions};
@@ -205,10 +207,29 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<TempFail>().is_some() {
+                ExitCode::from(EX_TEMPFAIL)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
+
+/// sysexits' "temporary failure": an MTA keeps the message and retries.
+const EX_TEMPFAIL: u8 = 75;
+
+/// A failure worth retrying (the database is unavailable): exit [`EX_TEMPFAIL`].
+#[derive(Debug)]
+struct TempFail(String);
+
+impl std::fmt::Display for TempFail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (temporary: try again later)", self.0)
+    }
+}
+
+impl std::error::Error for TempFail {}
 
 fn load_config(cli: &Cli, bind: Option<String>) -> anyhow::Result<Config> {
     let overrides = Overrides {
@@ -479,11 +500,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::stdin()
                 .take(amends_app::mailin::MAIL_MAX as u64 + 1)
                 .read_to_end(&mut raw)?;
-            let store = open_store(&config).await?;
-            let state = amends_app::App::new(store, clock, config)?;
-            let out = amends_app::mailin::ingest(&state, &raw, None)
+            let store = open_store(&config)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(|e| anyhow::Error::new(TempFail(format!("{e:#}"))))?;
+            let state = amends_app::App::new(store, clock, config)?;
+            let taken = amends_app::quarantine::ingest_or_quarantine(&state, &raw, Source::Pipe)
+                .await
+                .map_err(|e| match e {
+                    // Nothing was taken: the MTA keeps the message and tries again.
+                    AppError::Internal(_) => anyhow::Error::new(TempFail(e.for_operator())),
+                    e => anyhow::anyhow!("{e}"),
+                })?;
+            let out = match taken {
+                Taken::Mail(out) => out,
+                Taken::Quarantined { id, reason, .. } => {
+                    println!(
+                        "quarantined as {id}: {reason}; an admin releases or deletes it under Settings → Mail quarantine"
+                    );
+                    return Ok(());
+                }
+            };
             match out.outcome.as_str() {
                 "threaded" => println!(
                     "threaded onto case {} ({} attachments)",

@@ -1148,3 +1148,32 @@ corrections-team = Team
 corrections-who = Korrigiert von
 corrections-none = Noch keine Korrekturen. Korrigieren Sie eine Rückmeldung im Feedback-Strom.
 corrections-train = Ein Modell daraus trainieren (mit gewerteten Rückmeldungen als schwachen Labels; gemessen an einem zurückgehaltenen Viertel der Korrekturen):
+quarantine-title = Mail-Quarantäne
+quarantine-intro = Eingehende Mails, die amends nicht übernehmen konnte (kein Absender, keine E-Mail, zu groß). Sie sind vollständig aufbewahrt: Übernehmen Sie sie – bei Bedarf mit der Adresse des Absenders – oder löschen Sie sie.
+quarantine-show-all = Auch erledigte zeigen
+quarantine-show-open = Nur offene zeigen
+quarantine-received = Eingegangen
+quarantine-sender = Absender und Betreff
+quarantine-reason = Grund
+quarantine-actions = Aktion
+quarantine-none = Die Quarantäne ist leer: Jede eingegangene Mail wurde übernommen.
+quarantine-source-pipe = per MTA
+quarantine-source-imap = per IMAP
+quarantine-no-sender = ohne Absender
+quarantine-reason-no_sender = Die Mail nennt keinen Absender.
+quarantine-reason-not_mail = Das ist keine E-Mail (keine Kopfzeilen).
+quarantine-reason-too_large = Die Mail ist größer als 25 MiB; aufbewahrt sind die ersten 25 MiB.
+quarantine-reason-unreadable = Die Mail ließ sich nicht lesen.
+quarantine-sender-field = Absender-Adresse
+quarantine-release = Übernehmen
+quarantine-download = Original herunterladen
+quarantine-delete-confirm = Diese Mail endgültig löschen?
+quarantine-deleted = Gelöscht
+quarantine-released = Übernommen
+quarantine-err-no-sender = Die Mail nennt keinen Absender: Geben Sie seine Adresse an.
+quarantine-err-sender = Bitte eine E-Mail-Adresse wie name@example.de angeben.
+quarantine-cli = Eine Mail von Hand einliefern:
+quarantine-open = { $count ->
+    [one] 1 Mail in Quarantäne
+   *[other] { $count } Mails in Quarantäne
+}

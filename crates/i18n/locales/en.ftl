@@ -1148,3 +1148,32 @@ corrections-team = Team
 corrections-who = Corrected by
 corrections-none = No corrections yet. Correct a feedback item in the feedback stream.
 corrections-train = Train a model from them (with rated feedback as weak labels; measured on a held-out quarter of the corrections):
+quarantine-title = Mail quarantine
+quarantine-intro = Inbound mail amends could not take (no sender, not an email, too large). It is kept whole: take it — with the sender's address where needed — or delete it.
+quarantine-show-all = Show handled ones too
+quarantine-show-open = Show open ones only
+quarantine-received = Received
+quarantine-sender = Sender and subject
+quarantine-reason = Reason
+quarantine-actions = Action
+quarantine-none = The quarantine is empty: every inbound mail was taken.
+quarantine-source-pipe = by MTA
+quarantine-source-imap = by IMAP
+quarantine-no-sender = no sender
+quarantine-reason-no_sender = The mail names no sender.
+quarantine-reason-not_mail = This is not an email (no headers).
+quarantine-reason-too_large = The mail is larger than 25 MiB; its first 25 MiB are kept.
+quarantine-reason-unreadable = The mail could not be read.
+quarantine-sender-field = Sender's address
+quarantine-release = Take it
+quarantine-download = Download the original
+quarantine-delete-confirm = Delete this mail for good?
+quarantine-deleted = Deleted
+quarantine-released = Taken
+quarantine-err-no-sender = The mail names no sender: give their address.
+quarantine-err-sender = Please give an email address such as name@example.com.
+quarantine-cli = To deliver a mail by hand:
+quarantine-open = { $count ->
+    [one] 1 mail in quarantine
+   *[other] { $count } mails in quarantine
+}

@@ -67,6 +67,7 @@ templates!(
     "training.html",
     "corrections.html",
     "training_case.html",
+    "quarantine.html",
 );
 
 #[cfg(test)]

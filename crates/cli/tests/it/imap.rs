@@ -493,6 +493,12 @@ async fn imap_polling_feeds_detection(b: Backend) {
         assert!(out.contains(", 1 rejected)"), "{out}");
         assert_eq!(dv.search("UNSEEN").await, nofrom[..1], "the rejected one stays unseen");
     }
+    // ...and is kept once in the mail quarantine for an admin.
+    let kept = app.get_json("/api/v1/mail/quarantine", &app.admin_token).await;
+    let kept = kept.as_array().expect("list");
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0]["source"], "imap");
+    assert_eq!(kept[0]["reason_code"], "no_sender");
     let items = email_feedback(&app).await;
     let taken = items
         .iter()

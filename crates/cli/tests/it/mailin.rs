@@ -210,7 +210,7 @@ async fn auto_replies_and_bounces_open_nothing(b: Backend) {
 }
 
 /// `amends --database-url URL mail ingest` with `raw` on stdin (as an MTA pipes it).
-fn mail_ingest(url: String, raw: Vec<u8>) -> tokio::task::JoinHandle<std::process::Output> {
+pub(crate) fn mail_ingest(url: String, raw: Vec<u8>) -> tokio::task::JoinHandle<std::process::Output> {
     tokio::task::spawn_blocking(move || {
         use std::io::Write;
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amends"))

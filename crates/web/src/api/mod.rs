@@ -13,6 +13,7 @@ pub mod goodwill;
 pub mod incidents;
 pub mod json;
 pub mod mail;
+pub mod quarantine;
 
 pub mod routing;
 pub mod search;
@@ -94,6 +95,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(sla::router())
             .merge(widget::router())
             .merge(mail::router())
+            .merge(quarantine::router())
             .merge(goodwill::router())
             .merge(incidents::router())
             .merge(templates::router())

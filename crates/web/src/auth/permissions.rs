@@ -137,6 +137,22 @@ pub const API_ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/jobs/{id}/retry", P(Permission::ManageIntegrations)),
     ("GET", "/api/v1/mail/imap", P(Permission::ManageIntegrations)),
     ("POST", "/api/v1/mail/inbound", P(Permission::ManageIntegrations)),
+    ("GET", "/api/v1/mail/quarantine", P(Permission::ManageIntegrations)),
+    (
+        "GET",
+        "/api/v1/mail/quarantine/{id}/raw",
+        P(Permission::ManageIntegrations),
+    ),
+    (
+        "POST",
+        "/api/v1/mail/quarantine/{id}/release",
+        P(Permission::ManageIntegrations),
+    ),
+    (
+        "DELETE",
+        "/api/v1/mail/quarantine/{id}",
+        P(Permission::ManageIntegrations),
+    ),
     ("GET", "/api/v1/me", SignedIn),
     ("GET", "/api/v1/reports/sla", P(Permission::ReadAudit)),
     ("GET", "/api/v1/routing", P(Permission::ReadAudit)),
@@ -312,6 +328,17 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("POST", "/settings/rules/{id}/toggle", Some(P(Permission::ManageRules))),
     ("POST", "/settings/rules/{id}/delete", Some(P(Permission::ManageRules))),
     ("GET", "/settings/jobs", Some(P(Permission::ManageIntegrations))),
+    ("GET", "/settings/mail", Some(P(Permission::ManageIntegrations))),
+    (
+        "POST",
+        "/settings/mail/{id}/release",
+        Some(P(Permission::ManageIntegrations)),
+    ),
+    (
+        "POST",
+        "/settings/mail/{id}/delete",
+        Some(P(Permission::ManageIntegrations)),
+    ),
     (
         "POST",
         "/settings/jobs/{id}/retry",

@@ -18,6 +18,7 @@ pub mod goodwill;
 pub mod inbox;
 pub mod incidents;
 pub mod patterns;
+pub mod quarantine;
 pub mod routing;
 pub mod search;
 pub mod session;
@@ -118,6 +119,9 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/personal-note", post(followup::personal_note_done))
         .route("/settings/jobs", get(followup::jobs_page))
         .route("/settings/jobs/{id}/retry", post(followup::retry_job))
+        .route("/settings/mail", get(quarantine::page))
+        .route("/settings/mail/{id}/release", post(quarantine::release))
+        .route("/settings/mail/{id}/delete", post(quarantine::delete))
         .route(
             "/settings/webhooks",
             get(followup::webhooks_page).post(followup::webhook_create),

@@ -18,7 +18,13 @@ async fn render(
     error: Option<String>,
 ) -> Result<Response, UiError> {
     let tokens = state.store().list_tokens(ui.user.id).await?;
+    let quarantined = if ui.user.role.can(amends_domain::Permission::ManageIntegrations) {
+        state.store().count_open_quarantine().await?
+    } else {
+        0
+    };
     ui.page(state, "settings.html", context! {
+            quarantined => quarantined,
             nav => "settings",
             tokens => Value::from_serialize(&tokens),
             new_token => new_token,
