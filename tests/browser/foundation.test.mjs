@@ -66,7 +66,8 @@ test("an agent works a case in English, with the keyboard", async () => {
   await page.getByRole("button", { name: "Create case" }).click();
   await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
   assert.equal(await page.getByTestId("case-state").textContent(), "New");
-  await page.goto(`${ctx.server.base}/inbox`);
+  // Newest first: the "All" view.
+  await page.goto(`${ctx.server.base}/inbox?view=all`);
   await page.getByRole("link", { name: subject }).click();
   await page.getByRole("button", { name: "Acknowledged" }).click();
   await page.waitForLoadState("load");

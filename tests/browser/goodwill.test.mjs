@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { login, shot, suite, shots, apiCreate } from "./harness.mjs";
+import { login, shot, suite, shots, apiCreate, followNav } from "./harness.mjs";
 
 const ctx = suite({ env: { AMENDS_JOB_POLL: "100ms" }, smtp: true });
 
@@ -26,7 +26,7 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
   await page.goto(`${ctx.server.base}/cases/${caseId}`);
   const countdown = page.locator(".sla[data-due]").first();
   await countdown.waitFor();
-  assert.match(await countdown.textContent(), /\d+ (min|h|d)/);
+  assert.match(await countdown.textContent(), /^(in \d+ (Min\.|Std\.|Tagen)|seit \d+ (Min\.|Std\.|Tagen) überfällig)$/);
   const assessment = page.getByTestId("assessment");
   await assessment.waitFor();
   assert.match(await assessment.textContent(), /Service-Recovery-Paradox/);
@@ -85,7 +85,7 @@ test("the workbench: SLA, assessment, suggested article, apology, goodwill with 
   assert.equal(await lead.getByTestId("approval-row").filter({ hasText: `Paket beschädigt ${tag}` }).count(), 0);
 
   // The ledger shows both, with who approved; the CSV has them too.
-  await lead.getByRole("link", { name: "Journal" }).click();
+  await followNav(lead, "/goodwill/ledger");
   await lead.waitForURL(/\/goodwill\/ledger/);
   const rows = lead.getByTestId("ledger-row").filter({ hasText: `Paket beschädigt ${tag}` });
   await rows.first().waitFor();

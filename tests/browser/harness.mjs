@@ -145,3 +145,13 @@ export async function shot(page, options) {
     }
   }
 }
+
+// Follows the navigation link to `href` as a user would: on a desktop from
+// the bar or its "More" list, on a phone from the menu button.
+export async function followNav(page, href) {
+  const wide = page.locator(".nav-wide");
+  const scope = (await wide.isVisible()) ? wide : page.locator("details.nav-menu");
+  const link = scope.locator(`a[href="${href}"]`);
+  if (!(await link.isVisible())) await scope.locator("summary").first().click();
+  await link.click();
+}

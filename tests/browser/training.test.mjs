@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { onEveryScreen, shot, suite, shots } from "./harness.mjs";
+import { onEveryScreen, shot, suite, shots, followNav } from "./harness.mjs";
 
 const ctx = suite();
 
@@ -20,7 +20,7 @@ test("training cases on the demo data", async () => {
 
     // Reached from the navigation.
     await page.goto(`${ctx.server.base}/dashboard`);
-    await page.locator('header.top nav a[href="/training"]').click();
+    await followNav(page, "/training");
     await page.waitForURL(/\/training$/);
     assert.equal(await page.locator("h2").first().textContent(), w.best);
     const best = await page.locator('table[data-report="training"] tbody tr').count();

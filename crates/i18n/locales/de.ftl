@@ -1177,3 +1177,58 @@ quarantine-open = { $count ->
     [one] 1 Mail in Quarantäne
    *[other] { $count } Mails in Quarantäne
 }
+# Inbox triage (issue 17)
+col-priority = Priorität
+col-sentiment = Stimmung
+sentiment-none = Keine Rückmeldung zu diesem Fall
+inbox-count-more = mehr als { $count } Fälle
+inbox-filters = Filter
+inbox-sort-view = wie die Ansicht
+inbox-pages = Seiten
+previous-page = Vorherige Seite
+inbox-view-open = Offen
+inbox-view-mine = Meine
+inbox-view-unassigned = Nicht zugewiesen
+inbox-view-soon = SLA bald fällig
+inbox-view-overdue = Überfällig
+inbox-view-premium = Premium
+inbox-view-enterprise = Enterprise
+inbox-view-all = Alle
+inbox-confirm-assign = { $count } ausgewählte Fälle zuweisen?
+inbox-confirm-move = Status von { $count } ausgewählten Fällen ändern?
+inbox-select-first = Bitte wählen Sie zuerst Fälle aus.
+inbox-assigning-me = Wird Ihnen zugewiesen …
+inbox-done-assigned-me = { $count ->
+    [one] 1 Fall wurde Ihnen zugewiesen.
+   *[other] { $count } Fälle wurden Ihnen zugewiesen.
+}
+inbox-done-assigned = { $count ->
+    [one] 1 Fall wurde neu zugewiesen.
+   *[other] { $count } Fälle wurden neu zugewiesen.
+}
+inbox-done-moved = { $count ->
+    [0] Kein Fall konnte in diesen Status wechseln.
+    [one] 1 Fall hat den Status gewechselt.
+   *[other] { $count } Fälle haben den Status gewechselt.
+}
+sla-in-days = in { $n } Tagen
+sla-in-hours = in { $n } Std.
+sla-in-minutes = in { $n } Min.
+sla-over-days = seit { $n } Tagen überfällig
+sla-over-hours = seit { $n } Std. überfällig
+sla-over-minutes = seit { $n } Min. überfällig
+ago-days = vor { $n } Tagen
+ago-hours = vor { $n } Std.
+ago-minutes = vor { $n } Min.
+dur-days = { $n ->
+    [one] 1 Tag
+   *[other] { $n } Tage
+}
+dur-hours = { $n } Std.
+dur-minutes = { $n } Min.
+nav-menu = Menü
+case-jump-reply = Antworten
+case-jump-goodwill = Kulanz gewähren
+case-description-changed = Beschreibung geändert
+sla-met-late-at = verspätet erfüllt am
+nav-more = Mehr

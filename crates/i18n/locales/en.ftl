@@ -1177,3 +1177,58 @@ quarantine-open = { $count ->
     [one] 1 mail in quarantine
    *[other] { $count } mails in quarantine
 }
+# Inbox triage (issue 17)
+col-priority = Priority
+col-sentiment = Sentiment
+sentiment-none = No feedback on this case
+inbox-count-more = more than { $count } cases
+inbox-filters = Filters
+inbox-sort-view = as the view
+inbox-pages = Pages
+previous-page = Previous page
+inbox-view-open = Open
+inbox-view-mine = Mine
+inbox-view-unassigned = Unassigned
+inbox-view-soon = SLA due soon
+inbox-view-overdue = Overdue
+inbox-view-premium = Premium
+inbox-view-enterprise = Enterprise
+inbox-view-all = All
+inbox-confirm-assign = Assign { $count } selected cases?
+inbox-confirm-move = Change the status of { $count } selected cases?
+inbox-select-first = Select cases first.
+inbox-assigning-me = Assigning to you …
+inbox-done-assigned-me = { $count ->
+    [one] 1 case assigned to you.
+   *[other] { $count } cases assigned to you.
+}
+inbox-done-assigned = { $count ->
+    [one] 1 case reassigned.
+   *[other] { $count } cases reassigned.
+}
+inbox-done-moved = { $count ->
+    [0] No case could move to this status.
+    [one] 1 case changed status.
+   *[other] { $count } cases changed status.
+}
+sla-in-days = in { $n } days
+sla-in-hours = in { $n } h
+sla-in-minutes = in { $n } min
+sla-over-days = overdue by { $n } days
+sla-over-hours = overdue by { $n } h
+sla-over-minutes = overdue by { $n } min
+ago-days = { $n } days ago
+ago-hours = { $n } h ago
+ago-minutes = { $n } min ago
+dur-days = { $n ->
+    [one] 1 day
+   *[other] { $n } days
+}
+dur-hours = { $n } h
+dur-minutes = { $n } min
+nav-menu = Menu
+case-jump-reply = Reply
+case-jump-goodwill = Grant goodwill
+case-description-changed = Description changed
+sla-met-late-at = met late on
+nav-more = More

@@ -25,6 +25,34 @@ pub fn human_duration(secs: i64) -> String {
     }
 }
 
+/// The one unit a countdown or an age is read in, and how many of it:
+/// days from two days on, hours from one hour on, else minutes (at least 1).
+#[must_use]
+pub fn countdown_unit(secs: i64) -> (&'static str, i64) {
+    let secs = secs.abs();
+    if secs >= 2 * 86_400 {
+        ("days", secs / 86_400)
+    } else if secs >= 3600 {
+        ("hours", secs / 3600)
+    } else {
+        ("minutes", (secs / 60).max(1))
+    }
+}
+
+/// The whole days, hours and minutes of a duration, parts that are zero
+/// left out (`0` is "0 minutes").
+#[must_use]
+pub fn duration_parts(secs: i64) -> Vec<(&'static str, i64)> {
+    let secs = secs.abs();
+    let parts = [
+        ("days", secs / 86_400),
+        ("hours", (secs % 86_400) / 3600),
+        ("minutes", (secs % 3600) / 60),
+    ];
+    let out: Vec<_> = parts.into_iter().filter(|(_, n)| *n > 0).collect();
+    if out.is_empty() { vec![("minutes", 0)] } else { out }
+}
+
 /// `1.234,50 €` in German, `€1,234.50` in English.
 #[must_use]
 pub fn format_money(cents: i64, lang: Language) -> String {

@@ -3,7 +3,7 @@
 //! dates, money, ages and SLA countdowns.
 
 use crate::catalog::I18n;
-use crate::format::{format_decimal, format_money, format_percent, human_duration};
+use crate::format::{countdown_unit, duration_parts, format_decimal, format_money, format_percent};
 use amends_domain::Language;
 use chrono::{DateTime, Utc};
 use fluent_bundle::FluentValue;
@@ -102,8 +102,18 @@ impl Renderer {
             let Some(t) = parse_time(&v) else {
                 return String::new();
             };
-            let d = human_duration((now_of(state) - t).num_seconds());
-            i.t(lang_of(state), "time-ago", &[("d", FluentValue::from(d))])
+            let (unit, n) = countdown_unit((now_of(state) - t).num_seconds());
+            i.t(lang_of(state), &format!("ago-{unit}"), &[("n", FluentValue::from(n))])
+        });
+        // `{{ minutes|minutes }}` → `6 Tage`, `1 Std. 30 Min.` / `6 days`, `1 h 30 min`.
+        let i = i18n.clone();
+        env.add_filter("minutes", move |state: &State, v: i64| -> String {
+            let lang = lang_of(state);
+            duration_parts(v.saturating_mul(60))
+                .into_iter()
+                .map(|(unit, n)| i.t(lang, &format!("dur-{unit}"), &[("n", FluentValue::from(n))]))
+                .collect::<Vec<_>>()
+                .join(" ")
         });
         let i = i18n.clone();
         env.add_filter("countdown", move |state: &State, v: Value| -> String {
@@ -111,9 +121,13 @@ impl Renderer {
                 return String::new();
             };
             let secs = (due - now_of(state)).num_seconds();
-            let d = FluentValue::from(human_duration(secs));
-            let key = if secs >= 0 { "sla-left" } else { "sla-overdue" };
-            i.t(lang_of(state), key, &[("d", d)])
+            let (unit, n) = countdown_unit(secs);
+            let key = if secs >= 0 {
+                format!("sla-in-{unit}")
+            } else {
+                format!("sla-over-{unit}")
+            };
+            i.t(lang_of(state), &key, &[("n", FluentValue::from(n))])
         });
         env.add_filter("iso", |v: Value| -> String {
             parse_time(&v).map(|t| t.to_rfc3339()).unwrap_or_default()

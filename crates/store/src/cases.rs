@@ -73,6 +73,8 @@ pub struct CaseFilter {
     pub created_to: Option<DateTime<Utc>>,
     /// Resolution due before this time.
     pub due_before: Option<DateTime<Utc>>,
+    /// Resolution due at or after this time.
+    pub due_from: Option<DateTime<Utc>>,
     pub sort: CaseSort,
     pub cursor: Option<Cursor>,
     pub limit: usize,
@@ -94,6 +96,51 @@ where
     for<'a> Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     for<'a> DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    push_case_where(q, f);
+    match (f.sort, &f.cursor) {
+        (CaseSort::Newest, Some(c)) => {
+            q.push(" AND c.id < ").push_bind(c.id);
+        }
+        (CaseSort::Due, Some(c)) => {
+            let at = c.at.unwrap_or_default();
+            q.push(" AND (c.resolution_due_at > ").push_bind(at);
+            q.push(" OR (c.resolution_due_at = ").push_bind(at);
+            q.push(" AND c.id > ").push_bind(c.id).push("))");
+        }
+        (_, None) => {}
+    }
+    q.push(match f.sort {
+        CaseSort::Newest => " ORDER BY c.id DESC",
+        CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
+    });
+    q.push(" LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(201));
+}
+
+/// Appends a capped count of the cases matching `f` (cursor and sort
+/// ignored): at most `cap + 1` rows are read, through the same indexes the
+/// list uses, so a count never scans more than a page of a large table does.
+fn push_case_count<DB>(q: &mut sqlx::QueryBuilder<DB>, f: &CaseFilter, cap: i64)
+where
+    DB: sqlx::Database,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push("SELECT COUNT(*) FROM (SELECT 1 FROM cases c");
+    push_case_where(q, f);
+    q.push(" LIMIT ").push_bind(cap.saturating_add(1));
+    q.push(") AS capped");
+}
+
+/// The WHERE clause of a case list: every filter of `f` but the cursor.
+fn push_case_where<DB>(q: &mut sqlx::QueryBuilder<DB>, f: &CaseFilter)
+where
+    DB: sqlx::Database,
+    for<'a> &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    for<'a> DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     q.push(" WHERE 1=1");
     let open_states: Vec<CaseState> = CaseState::ALL.iter().copied().filter(|s| s.is_open()).collect();
@@ -146,23 +193,9 @@ where
     if let Some(d) = f.due_before {
         q.push(" AND c.resolution_due_at < ").push_bind(d);
     }
-    match (f.sort, &f.cursor) {
-        (CaseSort::Newest, Some(c)) => {
-            q.push(" AND c.id < ").push_bind(c.id);
-        }
-        (CaseSort::Due, Some(c)) => {
-            let at = c.at.unwrap_or_default();
-            q.push(" AND (c.resolution_due_at > ").push_bind(at);
-            q.push(" OR (c.resolution_due_at = ").push_bind(at);
-            q.push(" AND c.id > ").push_bind(c.id).push("))");
-        }
-        (_, None) => {}
+    if let Some(d) = f.due_from {
+        q.push(" AND c.resolution_due_at >= ").push_bind(d);
     }
-    q.push(match f.sort {
-        CaseSort::Newest => " ORDER BY c.id DESC",
-        CaseSort::Due => " ORDER BY c.resolution_due_at ASC, c.id ASC",
-    });
-    q.push(" LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(201));
 }
 
 crate::backend_trait! {
@@ -318,6 +351,45 @@ impl Store {
             push_case_filter(&mut q, f, limit);
             Ok(pool.plan_text(q).await?)
         })
+    }
+
+    /// How many cases match `f` (its cursor ignored), counted up to `cap`:
+    /// `cap + 1` means "more than `cap`".
+    pub async fn count_cases(&self, f: &CaseFilter, cap: i64) -> Result<i64, StoreError> {
+        let n: i64 = with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new("");
+            push_case_count(&mut q, f, cap);
+            q.build_query_scalar::<i64>().fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+
+    /// The database's plan for [`Store::count_cases`], as text (see
+    /// [`Store::explain_list_cases`]).
+    pub async fn explain_count_cases(&self, f: &CaseFilter, cap: i64) -> Result<String, StoreError> {
+        with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(pool.explain_prefix());
+            push_case_count(&mut q, f, cap);
+            Ok(pool.plan_text(q).await?)
+        })
+    }
+
+    /// The sentiment of the latest feedback item of each case in `ids` that
+    /// was opened from or linked to feedback (`negative`, `neutral`, `positive`).
+    pub async fn case_sentiments(&self, ids: &[CaseId]) -> Result<Vec<(CaseId, String)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(Uuid, String)> = with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new("SELECT case_id, sentiment FROM feedback WHERE case_id IN (");
+            let mut sep = q.separated(", ");
+            for id in ids {
+                sep.push_bind(id.0);
+            }
+            q.push(") ORDER BY id");
+            q.build_query_as::<(Uuid, String)>().fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(id, s)| (CaseId(id), s)).collect())
     }
 
     /// Moves a case to `to` if the state machine allows it, recording the

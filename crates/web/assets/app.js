@@ -5,25 +5,15 @@
   var serverNow = Date.parse(document.body.getAttribute("data-now") || "") || Date.now();
   var skew = Date.now() - serverNow;
 
-  function human(secs) {
-    secs = Math.abs(secs);
-    var d = Math.floor(secs / 86400), h = Math.floor((secs % 86400) / 3600), m = Math.floor((secs % 3600) / 60);
-    if (d > 0) return h > 0 ? d + " d " + h + " h" : d + " d";
-    if (h > 0) return m > 0 ? h + " h " + m + " min" : h + " h";
-    return Math.max(m, 1) + " min";
-  }
-
   // Live SLA countdowns (the server renders the first value).
   function tick() {
     var now = Date.now() - skew;
     document.querySelectorAll("[data-due]").forEach(function (el) {
       var due = Date.parse(el.getAttribute("data-due"));
       if (isNaN(due)) return;
-      var secs = Math.round((due - now) / 1000);
-      var txt = secs >= 0 ? (lang === "de" ? "noch " + human(secs) : human(secs) + " left")
-                          : (lang === "de" ? human(secs) + " überfällig" : "overdue by " + human(secs));
-      el.textContent = txt;
-      if (secs < 0) { el.className = "sla sla-breached"; }
+      // The text is the server's (in the user's language); the live refresh
+      // renews it. Here a clock that ran out turns to "breached".
+      if (due - now < 0) { el.className = "sla sla-breached"; }
     });
   }
   setInterval(tick, 30000);
@@ -52,6 +42,20 @@
       target.focus();
     });
   });
+
+  // Bulk actions in the inbox ask first, naming how many cases they touch
+  // (the keyboard's "assign to me" has said what it does already).
+  var bulk = document.getElementById("bulk");
+  if (bulk) {
+    bulk.addEventListener("submit", function (e) {
+      if (bulk.getAttribute("data-confirmed") === "1") { bulk.removeAttribute("data-confirmed"); return; }
+      var n = document.querySelectorAll("input[name=ids]:checked").length;
+      if (n === 0) { window.alert(bulk.getAttribute("data-bulk-none")); e.preventDefault(); return; }
+      var move = e.submitter && e.submitter.value === "transition";
+      var text = bulk.getAttribute(move ? "data-bulk-confirm-move" : "data-bulk-confirm-assign").replace("{n}", n);
+      if (!window.confirm(text)) e.preventDefault();
+    });
+  }
 
   // Language switch submits on change.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
@@ -99,6 +103,12 @@
       var any = document.querySelector("input[name=ids]:checked");
       if (!any) { var b = r[current].querySelector("input[name=ids]"); if (b) b.checked = true; }
       form.querySelector("select[name=assignee]").value = "me";
+      var status = document.querySelector("[data-kbd-status]");
+      if (status) {
+        status.textContent = form.getAttribute("data-assigning");
+        status.className = "notice";
+      }
+      form.setAttribute("data-confirmed", "1");
       var btn = form.querySelector("button[value=assign]");
       if (btn) btn.click();
     }

@@ -271,6 +271,30 @@ pub struct CaseList {
     pub next_cursor: Option<String>,
 }
 
+/// The number of cases in one saved view.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViewCountOut {
+    /// The view, as the `view` parameter of `GET /cases` takes it.
+    pub view: String,
+    /// Cases in the view, at most 1,000.
+    pub count: i64,
+    /// True when the view holds more than `count` cases.
+    pub more: bool,
+}
+
+impl ViewCountOut {
+    /// From a count capped at [`crate::views::COUNT_CAP`] (one more means "more").
+    #[must_use]
+    pub fn new(view: &str, n: i64) -> Self {
+        let cap = crate::views::COUNT_CAP;
+        Self {
+            view: view.to_string(),
+            count: n.min(cap),
+            more: n > cap,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventOut {
     pub id: Uuid,

@@ -16,6 +16,7 @@ pub mod query;
 pub mod render;
 pub mod state;
 pub mod ui;
+pub mod views;
 pub mod widget;
 
 pub use amends_app::{App, Clock, Config, Overrides};

@@ -101,6 +101,11 @@ pub struct FeedbackQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseQuery {
+    /// A saved view: `open` (open cases, due first), `mine`, `unassigned`,
+    /// `soon` (open, not yet overdue, resolution due within the SLA warning
+    /// window), `overdue`, `premium`, `enterprise`, `all` (newest first).
+    /// Other parameters narrow it further.
+    pub view: Option<String>,
     /// Comma-separated states, or `open` for all unresolved states.
     pub state: Option<String>,
     /// A user id, `me`, or `none` for unassigned.

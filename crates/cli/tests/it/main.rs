@@ -18,6 +18,7 @@ mod detection;
 mod followup;
 mod goodwill;
 mod imap;
+mod inbox;
 mod incidents;
 mod mailin;
 mod outbound;

@@ -5,16 +5,18 @@ use amends_app::cases::{self, CasePatch};
 
 use crate::api::json::ApiJson;
 use crate::auth::Actor;
-use crate::dto::{AssignIn, CaseIn, CaseList, CaseOut, CasePatchIn, EventOut, NoteIn, TransitionIn};
+use crate::dto::{AssignIn, CaseIn, CaseList, CaseOut, CasePatchIn, EventOut, NoteIn, TransitionIn, ViewCountOut};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
+use crate::views::{CaseView, Explicit};
 use amends_app::service::{self, CaseInput};
 use amends_domain::{CaseId, CaseState, CustomerId, Origin, Permission, UserId};
 use amends_store::{AssigneeFilter, CaseFilter, CaseSort};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -22,6 +24,7 @@ use uuid::Uuid;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_case, list_cases))
+        .routes(routes!(view_counts))
         .routes(routes!(get_case, patch_case))
         .routes(routes!(transition_case))
         .routes(routes!(assign_case))
@@ -120,6 +123,21 @@ async fn add_note(
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 
+/// How many cases each saved view of the inbox holds for the caller
+/// (counted up to 1,000; `more` says there are more).
+#[utoipa::path(get, path = "/cases/views", tag = "cases",
+    responses((status = 200, body = Vec<ViewCountOut>)))]
+async fn view_counts(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<ViewCountOut>>> {
+    actor.require(Permission::ReadCases)?;
+    let counts = crate::views::view_counts(&state, actor.user.id).await?;
+    Ok(Json(
+        counts
+            .into_iter()
+            .map(|(v, n)| ViewCountOut::new(v.as_str(), n))
+            .collect(),
+    ))
+}
+
 /// The case timeline, oldest first.
 #[utoipa::path(get, path = "/cases/{id}/events", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<EventOut>), (status = 404, body = Problem)))]
@@ -135,8 +153,25 @@ async fn list_events(
 }
 
 impl CaseQuery {
-    /// Turns the query into a store filter; `me` is the calling user.
-    pub fn to_filter(&self, me: UserId) -> ApiResult<CaseFilter> {
+    /// Turns the query into a store filter; `me` is the calling user, `now`
+    /// and `warn` (the SLA warning window) place the view's due window.
+    pub fn to_filter(&self, me: UserId, now: DateTime<Utc>, warn: Duration) -> ApiResult<CaseFilter> {
+        let mut f = self.plain_filter(me)?;
+        if let Some(v) = self.view.as_deref().filter(|v| !v.trim().is_empty()) {
+            let given = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+            let explicit = Explicit {
+                state: given(&self.state),
+                assignee: given(&self.assignee),
+                tier: given(&self.tier),
+                sort: given(&self.sort),
+            };
+            CaseView::parse(v)?.apply(&mut f, explicit, me, now, warn);
+        }
+        Ok(f)
+    }
+
+    /// The filter of the query's parameters without its view.
+    fn plain_filter(&self, me: UserId) -> ApiResult<CaseFilter> {
         let states = match self.state.as_deref().map(str::trim) {
             None | Some("") | Some("all") => Vec::new(),
             Some("open") => CaseState::ALL.iter().copied().filter(|s| s.is_open()).collect(),
@@ -182,6 +217,7 @@ impl CaseQuery {
             created_from: self.created_from,
             created_to: self.created_to,
             due_before: self.due_before,
+            due_from: None,
             sort,
             cursor: parse_cursor(self.cursor.as_deref())?,
             limit: self.limit.unwrap_or(50),
@@ -198,7 +234,7 @@ async fn list_cases(
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> ApiResult<Json<CaseList>> {
     actor.require(Permission::ReadCases)?;
-    let filter = q.to_filter(actor.user.id)?;
+    let filter = q.to_filter(actor.user.id, state.now(), state.config().sla_warn_before)?;
     let page = state.store().list_cases(&filter).await?;
     let now = state.now();
     Ok(Json(CaseList {

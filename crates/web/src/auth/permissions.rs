@@ -63,6 +63,7 @@ pub const API_ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/cases", P(Permission::ReadCases)),
     ("GET", "/api/v1/corrections", P(Permission::ReadAudit)),
     ("POST", "/api/v1/cases", P(Permission::WorkCases)),
+    ("GET", "/api/v1/cases/views", P(Permission::ReadCases)),
     ("GET", "/api/v1/cases/{id}", P(Permission::ReadCases)),
     ("PATCH", "/api/v1/cases/{id}", P(Permission::WorkCases)),
     ("GET", "/api/v1/cases/{id}/assessment", P(Permission::ReadCases)),

@@ -3,11 +3,12 @@
 
 use crate::dto::CaseOut;
 use crate::query::CaseQuery;
-use crate::query::{next_page_link, parse_or_default};
+use crate::query::parse_or_default;
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
+use crate::views::{COUNT_CAP, CaseView};
 use amends_app::AppError;
 use amends_app::cases;
 use amends_domain::{CaseId, CaseState, UserId};
@@ -26,29 +27,88 @@ pub fn row(c: Case, now: chrono::DateTime<chrono::Utc>) -> Value {
 
 pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) -> Result<Response, UiError> {
     let raw = raw.unwrap_or_default();
-    let (query, error) = parse_or_default::<CaseQuery>(&raw);
-    let (filter, error) = match query.to_filter(ui.user.id) {
+    // The page's own parameters: the trail of earlier pages' cursors (for
+    // "previous page") and the outcome of a bulk action.
+    let mut trail: Vec<String> = Vec::new();
+    let mut done: Option<(String, i64)> = None;
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for (k, v) in form_urlencoded::parse(raw.as_bytes()).into_owned() {
+        match k.as_str() {
+            "trail" => trail = v.split('.').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+            "done" => done = Some((v, done.map_or(0, |d| d.1))),
+            "n" => done = Some((done.map(|d| d.0).unwrap_or_default(), v.parse().unwrap_or(0))),
+            _ => kept.push((k, v)),
+        }
+    }
+    let query_text = encode(&kept);
+    let (mut query, error) = parse_or_default::<CaseQuery>(&query_text);
+    // No view and no filter chosen: the triage default, open cases due first.
+    let filtered = kept.iter().any(|(k, _)| k != "cursor");
+    if !filtered {
+        query.view = Some(CaseView::Open.as_str().into());
+    }
+    let now = state.now();
+    let warn = state.config().sla_warn_before;
+    let (filter, error) = match query.to_filter(ui.user.id, now, warn) {
         Ok(f) => (f, error),
-        Err(e) => (
-            CaseQuery::default().to_filter(ui.user.id).map_err(UiError::from)?,
-            Some(e.to_string()),
-        ),
+        Err(e) => {
+            let fallback = CaseQuery {
+                view: Some(CaseView::Open.as_str().into()),
+                ..CaseQuery::default()
+            };
+            (
+                fallback.to_filter(ui.user.id, now, warn).map_err(UiError::from)?,
+                Some(e.to_string()),
+            )
+        }
     };
     let page_data = state.store().list_cases(&filter).await?;
-    let now = state.now();
-    let rows: Vec<Value> = page_data.items.into_iter().map(|c| row(c, now)).collect();
+    let ids: Vec<CaseId> = page_data.items.iter().map(|c| c.id).collect();
+    let sentiments: std::collections::HashMap<CaseId, String> =
+        state.store().case_sentiments(&ids).await?.into_iter().collect();
+    let rows: Vec<Value> = page_data
+        .items
+        .into_iter()
+        .map(|c| {
+            let sentiment = sentiments.get(&c.id).cloned();
+            let r = row(c, now);
+            context! { sentiment => sentiment, ..r }
+        })
+        .collect();
     let users = state.store().list_users().await?;
-    let counts = state.store().count_cases_by_state().await?;
-    let open: i64 = counts.iter().filter(|(s, _)| s.is_open()).map(|(_, n)| n).sum();
-    // The link to the next page keeps every filter and replaces the cursor.
-    let next_link = page_data.next_cursor.map(|c| next_page_link("/inbox", &raw, c));
+    let total = state.store().count_cases(&filter, COUNT_CAP).await?;
+    let counts = crate::views::view_counts(state, ui.user.id).await?;
+    let view = query.view.clone().unwrap_or_default();
+    // Paging: the next link adds this page's cursor to the trail, the
+    // previous link takes the last one off it.
+    let base: Vec<(String, String)> = kept.iter().filter(|(k, _)| k != "cursor").cloned().collect();
+    let this_cursor = query.cursor.clone();
+    let next_link = page_data.next_cursor.map(|c| {
+        let mut t = trail.clone();
+        t.push(this_cursor.clone().unwrap_or_else(|| "-".into()));
+        page_link(&base, Some(c), &t)
+    });
+    let prev_link = trail.split_last().map(|(last, rest)| {
+        let cursor = (last != "-").then(|| last.clone());
+        page_link(&base, cursor, rest)
+    });
     let states: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
-    let soon = (now + chrono::Duration::hours(4)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let back = if query_text.is_empty() {
+        "/inbox".to_string()
+    } else {
+        format!("/inbox?{query_text}")
+    };
     ui.page(state, "inbox.html", context! {
             nav => "inbox",
             rows => rows,
             next_link => next_link,
+            prev_link => prev_link,
             error => error,
+            view => view,
+            views => counts.iter().map(|(v, n)| context! { id => v.as_str(), count => n.min(&COUNT_CAP), more => *n > COUNT_CAP }).collect::<Vec<_>>(),
+            total => total.min(COUNT_CAP),
+            total_more => total > COUNT_CAP,
+            done => done.map(|(what, n)| context! { what => what, n => n }),
             q => context! {
                 state => query.state,
                 assignee => query.assignee,
@@ -57,12 +117,34 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) ->
                 due_before => query.due_before,
                 incident_id => query.incident_id,
             },
-            raw_query => raw,
+            back => back,
             states => states,
             users => users.iter().filter(|u| u.active).map(|u| context!{ id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
-            open_count => open,
-            soon => soon,
         })
+}
+
+/// `/inbox` with the filters `base`, the page's `cursor` and the trail of
+/// the cursors of the pages before it ("-" is the first page).
+fn page_link(base: &[(String, String)], cursor: Option<String>, trail: &[String]) -> String {
+    let mut pairs = base.to_vec();
+    if let Some(c) = cursor {
+        pairs.push(("cursor".into(), c));
+    }
+    if !trail.is_empty() {
+        pairs.push(("trail".into(), trail.join(".")));
+    }
+    let qs = encode(&pairs);
+    if qs.is_empty() {
+        "/inbox".into()
+    } else {
+        format!("/inbox?{qs}")
+    }
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 pub async fn page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
@@ -106,20 +188,35 @@ pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs
                     id.parse().map_err(|_| UiError::BadRequest("bad user id".into()))?,
                 )),
             };
-            for id in ids {
-                cases::assign(&state, CaseId(id), target, ui.user.id).await?;
+            for id in &ids {
+                cases::assign(&state, CaseId(*id), target, ui.user.id).await?;
             }
+            let what = if target == Some(ui.user.id) {
+                "assigned-me"
+            } else {
+                "assigned"
+            };
+            Ok(Redirect::to(&with_outcome(&back, what, ids.len())).into_response())
         }
         "transition" => {
+            let mut moved = 0;
             for id in ids {
                 // A case that may not make this move keeps its state.
                 match cases::transition(&state, CaseId(id), &to, None, ui.user.id).await {
-                    Ok(_) | Err(AppError::Conflict { .. }) => {}
+                    Ok(_) => moved += 1,
+                    Err(AppError::Conflict { .. }) => {}
                     Err(e) => return Err(e.into()),
                 }
             }
+            Ok(Redirect::to(&with_outcome(&back, "moved", moved)).into_response())
         }
-        _ => return Err(UiError::BadRequest("choose an action".into())),
+        _ => Err(UiError::BadRequest("choose an action".into())),
     }
-    Ok(Redirect::to(&back).into_response())
+}
+
+/// The inbox address `back` with the outcome of a bulk action for the
+/// page's confirmation (`done`, `n`).
+fn with_outcome(back: &str, what: &str, n: usize) -> String {
+    let sep = if back.contains('?') { '&' } else { '?' };
+    format!("{back}{sep}done={what}&n={n}")
 }
