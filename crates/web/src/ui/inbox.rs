@@ -13,7 +13,7 @@ use amends_app::cases;
 use amends_domain::{CaseId, CaseState, UserId};
 use amends_store::Case;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 
 /// A case as the inbox shows it.
@@ -121,5 +121,5 @@ pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs
         }
         _ => return Err(UiError::BadRequest("choose an action".into())),
     }
-    Ok(Redirect::to(&back).into_response())
+    Ok(crate::ui::flash::to(&back, "flash-saved"))
 }
