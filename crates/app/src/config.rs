@@ -23,7 +23,12 @@ pub struct Config {
     /// Address to listen on, e.g. `127.0.0.1:8080`; port 0 picks a free port.
     pub bind: String,
     /// The public base URL (links in mails; `https` makes cookies `Secure`).
+    /// Unset, it follows the address the server actually bound (`--bind`,
+    /// port 0 included).
     pub base_url: String,
+    /// True when `base_url` was not set: the server then names the address it bound.
+    #[serde(skip)]
+    pub base_url_from_bind: bool,
     /// `normal` (survives a process crash) or `full` (fsync per commit).
     pub durability: Durability,
     /// Language of new users and of the login page.
@@ -128,6 +133,7 @@ impl Default for Config {
             database_url: "sqlite://amends.db".into(),
             bind: "127.0.0.1:8080".into(),
             base_url: "http://127.0.0.1:8080".into(),
+            base_url_from_bind: true,
             durability: Durability::Normal,
             default_language: Language::De,
             timezone: chrono_tz::Europe::Berlin,
@@ -177,7 +183,7 @@ impl Config {
         if file.is_some() && !path.exists() {
             return Err(format!("config file `{}` does not exist", path.display()));
         }
-        let cfg: Config = Figment::from(Serialized::defaults(Config::default()))
+        let given = Figment::new()
             .merge(Toml::file(path))
             .merge(Env::prefixed("AMENDS_").filter_map(|k| {
                 let k = k.as_str().to_ascii_lowercase();
@@ -188,9 +194,13 @@ impl Config {
                     _ => None,
                 }
             }))
-            .merge(Serialized::defaults(overrides))
+            .merge(Serialized::defaults(overrides));
+        let base_url_from_bind = given.find_value("base_url").is_err();
+        let mut cfg: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(given)
             .extract()
             .map_err(|e| describe(&e))?;
+        cfg.base_url_from_bind = base_url_from_bind;
         cfg.check()?;
         Ok(cfg)
     }
@@ -467,6 +477,11 @@ mod tests {
         )
         .expect("flags override");
         assert_eq!(ok.bind, "127.0.0.1:0");
+        assert!(ok.base_url_from_bind, "no base_url given: it follows the bound address");
+        std::fs::write(&file, "base_url = \"https://help.example.com\"\n").expect("write");
+        let set = Config::load(Some(file.as_path()), &Overrides::default()).expect("base_url set");
+        assert!(!set.base_url_from_bind, "an explicit base_url is kept");
+        assert_eq!(set.base_url, "https://help.example.com");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

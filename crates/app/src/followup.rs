@@ -142,7 +142,8 @@ fn delivery_failed(case: CaseId, purpose: &str, to: &str, error: &str) -> (CaseI
             kind: EventKind::DeliveryFailed,
             author: None,
             body: None,
-            data: json!({"purpose": purpose, "to": to, "error": error}),
+            data: json!({"purpose": purpose, "to": to, "error": error,
+                         "reason": crate::delivery::reason_code(error), "internal": crate::delivery::is_internal(purpose)}),
             at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
         },
     )
@@ -250,7 +251,14 @@ pub async fn send_mail_task(state: &App, m: &MailTask, last: bool) -> Result<Job
                 c,
                 json!({"what": "assignee_notified", "to": m.mail.to, "message_id": m.mail.message_id}),
             ));
-        } else {
+        } else if crate::delivery::is_internal(&m.purpose) {
+            // A mail to a colleague: marked internal, never a message to the customer.
+            fx.events.push(follow_up_event(
+                c,
+                json!({"what": "internal_mail_sent", "purpose": m.purpose, "to": m.mail.to,
+                       "message_id": m.mail.message_id, "internal": true}),
+            ));
+        } else if !m.recorded {
             fx.events
                 .push(message_out(c, m.author_id.map(UserId), &m.mail, &m.purpose));
         }
@@ -437,21 +445,26 @@ pub async fn enqueue_reply(
     .map_err(AppError::internal)?;
     // Default: "Re: <case subject>"; a template's subject (or the agent's) replaces it.
     let subject = own_subject.unwrap_or_else(|| format!("{subject} {}", case.subject));
+    let mail = OutgoingMail {
+        to,
+        subject,
+        text,
+        html,
+        message_id: message_id.clone(),
+        in_reply_to,
+    };
+    // The reply is on the timeline at once; its delivery state comes from the job.
+    let (_, mut event) = message_out(case_id, Some(actor), &mail, "reply");
+    event.at = now;
     let task = Task::Mail(MailTask {
         case_id: Some(case_id),
         purpose: "reply".into(),
         author_id: Some(actor.0),
-        mail: OutgoingMail {
-            to,
-            subject,
-            text,
-            html,
-            message_id: message_id.clone(),
-            in_reply_to,
-        },
+        mail,
+        recorded: true,
     });
     let job = task.job(state, now, Some(dedupe.clone()), Some(case_id));
-    let queued = state.store().enqueue_job(&job, now).await?;
+    let queued = state.store().enqueue_message(&job, case_id, &event, now).await?;
     state.wake_workers();
     match queued {
         Some(job_id) => Ok(QueuedReply {
@@ -590,6 +603,7 @@ async fn notify_assignee(
             message_id: state.mailer().new_message_id(new_row_id(now)),
             in_reply_to: None,
         },
+        recorded: false,
     });
     Ok(Some(task.job(state, now, None, Some(case_id))))
 }

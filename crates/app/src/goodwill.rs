@@ -144,6 +144,7 @@ async fn notify_approvers(state: &App, grant: &Grant, by: &User) -> AppResult<()
                 message_id: state.mailer().new_message_id(job_id),
                 in_reply_to: None,
             },
+            recorded: false,
         });
         let job = task.job(
             state,

@@ -30,10 +30,14 @@ pub struct DomainEvent {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MailTask {
     pub case_id: Option<CaseId>,
-    /// reply, notify
+    /// reply; internal (to colleagues): notify, approval (see [`crate::delivery::is_internal`])
     pub purpose: String,
     pub author_id: Option<Uuid>,
     pub mail: OutgoingMail,
+    /// The message is on the case timeline since it was queued (replies):
+    /// sending it adds no second entry.
+    #[serde(default)]
+    pub recorded: bool,
 }
 
 /// Every kind of background job.

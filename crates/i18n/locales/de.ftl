@@ -1232,3 +1232,36 @@ case-jump-goodwill = Kulanz gewähren
 case-description-changed = Beschreibung geändert
 sla-met-late-at = verspätet erfüllt am
 nav-more = Mehr
+
+## Zustellung ausgehender Nachrichten, Bestätigungen, Freigaben-Zähler
+delivery-queued = in der Warteschlange
+delivery-sent = gesendet
+delivery-retry = Erneut senden
+delivery-reason-no_smtp = Es ist kein SMTP-Server eingerichtet: Die Nachricht wartet in der Warteschlange und geht raus, sobald der Versand eingerichtet ist (smtp.url).
+delivery-reason-rejected = Der Mailserver hat die Nachricht abgelehnt (Adresse prüfen).
+delivery-reason-temporary = Der Mailserver bittet um einen späteren Versuch.
+delivery-reason-unreachable = Der Mailserver ist nicht erreichbar.
+delivery-reason-other = Die Nachricht konnte nicht gesendet werden.
+purpose-approval = Freigabeanfrage
+purpose-digest = Zusammenfassung
+mail-internal = intern
+follow-up-internal_mail_sent = Interne E-Mail gesendet
+outbox-customer = Nachrichten an die Kundschaft
+outbox-internal = Interne E-Mails (an das Team)
+nav-approvals-pending = { $count ->
+    [one] { $count } Anfrage wartet auf Freigabe
+   *[other] { $count } Anfragen warten auf Freigabe
+}
+flash-saved = Gespeichert.
+flash-deleted = Gelöscht.
+flash-language = Sprache geändert.
+flash-case-created = Fall angelegt.
+flash-state-changed = Status geändert.
+flash-note-saved = Notiz gespeichert.
+flash-assigned = Zuweisung gespeichert.
+flash-reply-queued = Antwort steht im Verlauf und wird gesendet.
+flash-retry = Die Nachricht wird erneut gesendet.
+flash-goodwill-granted = Kulanz gewährt.
+flash-goodwill-pending = Kulanz beantragt: Sie wartet auf Freigabe.
+flash-approved = Freigegeben.
+flash-rejected = Abgelehnt.

@@ -1232,3 +1232,36 @@ case-jump-goodwill = Grant goodwill
 case-description-changed = Description changed
 sla-met-late-at = met late on
 nav-more = More
+
+## Delivery of outgoing messages, confirmations, approvals count
+delivery-queued = queued
+delivery-sent = sent
+delivery-retry = Send again
+delivery-reason-no_smtp = No SMTP server is configured: the message waits in the queue and goes out once sending is set up (smtp.url).
+delivery-reason-rejected = The mail server refused the message (check the address).
+delivery-reason-temporary = The mail server asked to try again later.
+delivery-reason-unreachable = The mail server cannot be reached.
+delivery-reason-other = The message could not be sent.
+purpose-approval = Approval request
+purpose-digest = Digest
+mail-internal = internal
+follow-up-internal_mail_sent = Internal email sent
+outbox-customer = Messages to the customer
+outbox-internal = Internal emails (to the team)
+nav-approvals-pending = { $count ->
+    [one] { $count } request waiting for approval
+   *[other] { $count } requests waiting for approval
+}
+flash-saved = Saved.
+flash-deleted = Deleted.
+flash-language = Language changed.
+flash-case-created = Case created.
+flash-state-changed = Status changed.
+flash-note-saved = Note saved.
+flash-assigned = Assignment saved.
+flash-reply-queued = Reply is on the timeline and being sent.
+flash-retry = The message is being sent again.
+flash-goodwill-granted = Goodwill granted.
+flash-goodwill-pending = Goodwill requested: it waits for approval.
+flash-approved = Approved.
+flash-rejected = Rejected.

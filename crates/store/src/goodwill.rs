@@ -649,6 +649,16 @@ impl Store {
         })
     }
 
+    /// How many grants wait for approval (the badge next to "Approvals").
+    pub async fn count_pending_grants(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM goodwill_grants WHERE state = 'pending'")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n)
+    }
+
     /// How many other cases the customer had opened in `[from, before]`,
     /// i.e. prior failures of `case` (opened at `before`).
     pub async fn count_prior_cases(

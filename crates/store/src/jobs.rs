@@ -13,6 +13,7 @@ use crate::audit::{Audit, CommitAudited, new_id};
 use crate::dialect::{BeginWrite, Dialect};
 use crate::followup::FollowUps;
 use crate::outbox::{NewJob, Outbox};
+use crate::rows::Exists;
 use crate::{NewEvent, Store, StoreError, with_pool};
 use amends_domain::{CaseId, CustomerId, Language, UserId};
 use chrono::{DateTime, Duration, Utc};
@@ -176,13 +177,81 @@ fn claim_sql(d: Dialect) -> String {
 impl Store {
     /// Enqueues one job in its own transaction; `None` if its dedupe key was used already.
     pub async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> Result<Option<Uuid>, StoreError> {
-        let key = job.dedupe_key.clone();
         let inserted = with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let new = tx.insert_job(job, now).await?;
             tx.commit().await?;
             new
         });
+        self.new_job_id(job, inserted).await
+    }
+
+    /// Enqueues a message's job and puts the message on the case timeline
+    /// at once, in one transaction (the timeline shows its delivery state
+    /// from the job). `None` if the job's dedupe key was used already:
+    /// then nothing is written.
+    pub async fn enqueue_message(
+        &self,
+        job: &NewJob,
+        case: CaseId,
+        ev: &NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let inserted = with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            tx.require_row("SELECT id FROM cases WHERE id = $1", case.0, "case")
+                .await?;
+            if !tx.insert_job(job, now).await? {
+                return Ok(None);
+            }
+            let event = tx.insert_event(case.0, ev).await?;
+            sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(case.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit_audited(Audit {
+                actor: ev.author,
+                action: "case.message",
+                entity: "case",
+                entity_id: case.to_string(),
+                detail: serde_json::json!({"kind": ev.kind, "event_id": event}),
+                at: now,
+            })
+            .await?;
+            true
+        });
+        self.new_job_id(job, inserted).await
+    }
+
+    /// Runs a queued job (waiting for its next attempt) now; `false` if it is not queued.
+    pub async fn run_job_now(&self, id: Uuid, actor: Option<UserId>, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query("UPDATE jobs SET run_at = $1, updated_at = $1 WHERE id = $2 AND state = 'queued'")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            tx.commit_audited(Audit {
+                actor,
+                action: "job.run_now",
+                entity: "job",
+                entity_id: id.to_string(),
+                detail: serde_json::Value::Null,
+                at: now,
+            })
+            .await?;
+            Ok::<bool, StoreError>(true)
+        })
+    }
+
+    /// The id of a job just inserted (`None` if it was not).
+    async fn new_job_id(&self, job: &NewJob, inserted: bool) -> Result<Option<Uuid>, StoreError> {
+        let key = job.dedupe_key.clone();
         if !inserted {
             return Ok(None);
         }

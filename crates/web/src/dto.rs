@@ -305,6 +305,42 @@ pub struct EventOut {
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// Outgoing messages (`message_out`) sent through the outbox: queued,
+    /// sent or failed, with the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<amends_app::delivery::Delivery>,
+}
+
+impl EventOut {
+    /// A case's events with the delivery state of its outgoing messages.
+    pub async fn timeline(
+        state: &amends_app::App,
+        case: amends_domain::CaseId,
+    ) -> Result<Vec<Self>, amends_app::AppError> {
+        let events = state.store().list_events(case).await?;
+        let deliveries = amends_app::delivery::by_message_id(state, case).await?;
+        Ok(Self::with_delivery(events, deliveries))
+    }
+
+    /// Events with the delivery state of each outgoing message (by Message-ID).
+    #[must_use]
+    pub fn with_delivery(
+        events: Vec<CaseEvent>,
+        mut deliveries: std::collections::HashMap<String, amends_app::delivery::Delivery>,
+    ) -> Vec<Self> {
+        events
+            .into_iter()
+            .map(|e| {
+                let mut out = EventOut::from(e);
+                if out.kind == "message_out"
+                    && let Some(mid) = out.data["message_id"].as_str()
+                {
+                    out.delivery = deliveries.remove(mid);
+                }
+                out
+            })
+            .collect()
+    }
 }
 
 impl From<CaseEvent> for EventOut {
@@ -320,6 +356,7 @@ impl From<CaseEvent> for EventOut {
             body: e.body,
             data,
             created_at: e.created_at,
+            delivery: None,
         }
     }
 }

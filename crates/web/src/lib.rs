@@ -69,6 +69,18 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// The base URL of links when none is configured: the address actually
+/// bound (an unspecified address such as `0.0.0.0` is named by its loopback).
+#[must_use]
+pub fn bound_base_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(v4) if v4.is_unspecified() => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        std::net::IpAddr::V6(v6) if v6.is_unspecified() => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
 /// Unknown paths: problem+json under `/api/`, an HTML page elsewhere.
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::IntoResponse;
@@ -93,11 +105,14 @@ impl Application {
         Self::build_with_store(config, clock, store).await
     }
 
-    pub async fn build_with_store(config: Config, clock: Clock, store: Store) -> anyhow::Result<Self> {
+    pub async fn build_with_store(mut config: Config, clock: Clock, store: Store) -> anyhow::Result<Self> {
         let addr: SocketAddr = config.bind.parse()?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}; choose another address with --bind"))?;
+        if config.base_url_from_bind {
+            config.base_url = bound_base_url(listener.local_addr()?);
+        }
         let app = App::new(store, clock, config)?;
         metrics::handle();
         app.init_secrets().await?;

@@ -32,6 +32,7 @@ mod solutions;
 mod storage;
 mod templates;
 mod tidy;
+mod timeline;
 mod training;
 mod ui;
 mod widget;

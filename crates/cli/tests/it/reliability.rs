@@ -60,6 +60,7 @@ async fn enqueue_mails(store: &Store, n: usize) {
                 message_id: format!("bulk-{i}@amends.test"),
                 in_reply_to: None,
             },
+            recorded: false,
         };
         let job = NewJob {
             kind: "mail".into(),

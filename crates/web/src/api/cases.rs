@@ -138,7 +138,9 @@ async fn view_counts(State(state): State<AppState>, actor: Actor) -> ApiResult<J
     ))
 }
 
-/// The case timeline, oldest first.
+/// The case timeline, oldest first. Outgoing messages are on it from the
+/// moment they are queued; `delivery` tells whether each is queued, sent or
+/// failed (with the reason).
 #[utoipa::path(get, path = "/cases/{id}/events", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<EventOut>), (status = 404, body = Problem)))]
 async fn list_events(
@@ -148,8 +150,7 @@ async fn list_events(
 ) -> ApiResult<Json<Vec<EventOut>>> {
     actor.require(Permission::ReadCases)?;
     state.store().get_case(CaseId(id)).await?;
-    let events = state.store().list_events(CaseId(id)).await?;
-    Ok(Json(events.into_iter().map(Into::into).collect()))
+    Ok(Json(EventOut::timeline(state.app(), CaseId(id)).await?))
 }
 
 impl CaseQuery {

@@ -22,6 +22,7 @@ use uuid::Uuid;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(send_reply))
+        .routes(routes!(retry_message))
         .routes(routes!(follow_up_status))
         .routes(routes!(lead_review))
         .routes(routes!(personal_note_done))
@@ -67,6 +68,22 @@ async fn send_reply(
     )
     .await?;
     Ok((StatusCode::ACCEPTED, Json(q)))
+}
+
+/// Send an outgoing message of the case again: a failed one gets fresh
+/// attempts, one waiting for its next attempt is tried now. 409 for a
+/// message that is sent or being sent.
+#[utoipa::path(post, path = "/cases/{id}/messages/{job_id}/retry", tag = "follow-up",
+    params(("id" = Uuid, Path), ("job_id" = Uuid, Path, description = "`delivery.job_id` of the message on the timeline")),
+    responses((status = 202, body = amends_app::delivery::Delivery), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn retry_message(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, job_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<(StatusCode, Json<amends_app::delivery::Delivery>)> {
+    actor.require(Permission::WorkCases)?;
+    let d = amends_app::delivery::retry(&state, CaseId(id), job_id, actor.user.id).await?;
+    Ok((StatusCode::ACCEPTED, Json(d)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

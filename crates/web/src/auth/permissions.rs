@@ -80,6 +80,11 @@ pub const API_ROUTES: &[(&str, &str, Need)] = &[
         P(Permission::WorkCases),
     ),
     ("POST", "/api/v1/cases/{id}/replies", P(Permission::WorkCases)),
+    (
+        "POST",
+        "/api/v1/cases/{id}/messages/{job_id}/retry",
+        P(Permission::WorkCases),
+    ),
     ("GET", "/api/v1/cases/{id}/solutions", P(Permission::ReadCases)),
     ("POST", "/api/v1/cases/{id}/solutions", P(Permission::WorkCases)),
     ("POST", "/api/v1/cases/{id}/transitions", P(Permission::WorkCases)),
@@ -272,6 +277,11 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("POST", "/cases/{id}/assign", Some(P(Permission::WorkCases))),
     ("POST", "/cases/{id}/goodwill", Some(P(Permission::WorkCases))),
     ("POST", "/cases/{id}/reply", Some(P(Permission::WorkCases))),
+    (
+        "POST",
+        "/cases/{id}/messages/{job_id}/retry",
+        Some(P(Permission::WorkCases)),
+    ),
     ("POST", "/cases/{id}/lead-review", Some(P(Permission::ReadAudit))),
     ("POST", "/cases/{id}/personal-note", Some(P(Permission::WorkCases))),
     ("POST", "/cases/{id}/solutions", Some(P(Permission::WorkCases))),

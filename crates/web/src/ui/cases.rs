@@ -12,7 +12,7 @@ use amends_domain::{CaseId, Channel, Email, Origin, Priority, UserId, Validation
 use amends_store::CaseFilter;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -143,7 +143,10 @@ pub async fn create(
     match input.validate() {
         Ok(valid) if errors.is_empty() => {
             let case = service::open_case(&state, valid, Origin::Manual, Some(ui.user.id)).await?;
-            Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response())
+            Ok(crate::ui::flash::to(
+                &format!("/cases/{}", case.id),
+                "flash-case-created",
+            ))
         }
         Ok(_) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -181,7 +184,8 @@ pub async fn page_with_field_error(
     let customer = state.store().get_customer(case.customer_id).await?;
     let raw_events = state.store().list_events(case.id).await?;
     let personal_note_open = amends_app::followup::personal_note_open(&raw_events);
-    let events: Vec<EventOut> = raw_events.into_iter().map(Into::into).collect();
+    let deliveries = amends_app::delivery::by_message_id(state, case.id).await?;
+    let events = EventOut::with_delivery(raw_events, deliveries);
     let others = state
         .store()
         .list_cases(&CaseFilter {
@@ -262,7 +266,7 @@ pub async fn transition(
     CsrfForm(ui, form): CsrfForm<TransitionForm>,
 ) -> Result<Response, UiError> {
     match cases::transition(&state, CaseId(id), &form.to, Some(&form.note), ui.user.id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Ok(_) => Ok(crate::ui::flash::to(&format!("/cases/{id}"), "flash-state-changed")),
         Err(e @ (AppError::Conflict { .. } | AppError::Validation { .. })) => {
             page_handler(&state, &ui, id, Some(e.to_string())).await
         }
@@ -285,7 +289,10 @@ pub async fn note(
         Err(AppError::Validation { message, .. }) => return page_handler(&state, &ui, id, Some(message)).await,
         Err(e) => return Err(e.into()),
     }
-    Ok(Redirect::to(&format!("/cases/{id}#timeline-end")).into_response())
+    Ok(crate::ui::flash::to(
+        &format!("/cases/{id}#timeline-end"),
+        "flash-note-saved",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -306,7 +313,7 @@ pub async fn assign(
         )),
     };
     match cases::assign(&state, CaseId(id), target, ui.user.id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Ok(_) => Ok(crate::ui::flash::to(&format!("/cases/{id}"), "flash-assigned")),
         Err(e @ (AppError::Conflict { .. } | AppError::Validation { .. })) => {
             page_handler(&state, &ui, id, Some(e.to_string())).await
         }

@@ -10,7 +10,7 @@ use amends_app::corrections;
 use amends_domain::Permission;
 use amends_store::Correction;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::context;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -33,7 +33,7 @@ pub async fn correct(
         }
     }
     corrections::correct(&state, id, &sentiment, &topics, ui.user.id).await?;
-    Ok(Redirect::to(&format!("/feedback#feedback-{id}")).into_response())
+    Ok(crate::ui::flash::to(&format!("/feedback#feedback-{id}"), "flash-saved"))
 }
 
 /// The newest correction of each corrected item among `ids` (one page of

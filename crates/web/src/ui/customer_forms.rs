@@ -13,7 +13,7 @@ use amends_domain::{CustomerId, Language, Tier, ValidationError};
 use amends_store::{Customer, CustomerPatch};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -244,7 +244,7 @@ pub async fn create(
     }
     if errors.is_empty() {
         match service::create_customer(&state, &input, Some(ui.user.id)).await {
-            Ok(c) => return Ok(Redirect::to(&format!("/customers/{}", c.id)).into_response()),
+            Ok(c) => return Ok(crate::ui::flash::to(&format!("/customers/{}", c.id), "flash-saved")),
             Err(e) => errors = save_error(e)?,
         }
     }
@@ -290,7 +290,7 @@ pub async fn update(
             }),
         };
         match service::update_customer(&state, current.id, &patch, ui.user.id).await {
-            Ok(c) => return Ok(Redirect::to(&format!("/customers/{}", c.id)).into_response()),
+            Ok(c) => return Ok(crate::ui::flash::to(&format!("/customers/{}", c.id), "flash-saved")),
             Err(e) => errors = save_error(e)?,
         }
     }
@@ -327,7 +327,7 @@ pub async fn create_account(
     CsrfForm(ui, form): CsrfForm<AccountForm>,
 ) -> Result<Response, UiError> {
     match service::create_account(&state, &form.name, ui.user.id).await {
-        Ok(a) => Ok(Redirect::to(&format!("/accounts/{}", a.id)).into_response()),
+        Ok(a) => Ok(crate::ui::flash::to(&format!("/accounts/{}", a.id), "flash-saved")),
         Err(AppError::Validation { .. }) => render_accounts(&state, &ui, &form.name, Some("account-err-name")).await,
         Err(AppError::Conflict { .. }) => {
             render_accounts(&state, &ui, &form.name, Some("account-err-name-taken")).await

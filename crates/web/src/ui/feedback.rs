@@ -108,7 +108,7 @@ pub async fn open_case(
 ) -> Result<Response, UiError> {
     ui.require(Permission::WorkCases)?;
     match detection::open_case_for(&state, FeedbackId(id), Some(ui.user.id)).await {
-        Ok(case) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
+        Ok(case) => Ok(crate::ui::flash::to(&format!("/cases/{case}"), "flash-case-created")),
         Err(AppError::Conflict { .. }) => {
             let f = state.store().get_feedback(FeedbackId(id)).await?;
             let to = f
@@ -248,7 +248,7 @@ pub async fn create_rule(
         Err(e) => Err(e.into()),
     };
     match created {
-        Ok(_) => Ok(Redirect::to("/settings/rules").into_response()),
+        Ok(_) => Ok(crate::ui::flash::to("/settings/rules", "flash-saved")),
         Err(AppError::Validation { field, .. }) => {
             let field = field.trim_start_matches("conditions.").to_string();
             let key = match field.as_str() {
@@ -280,7 +280,7 @@ pub async fn toggle_rule(
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageRules)?;
     detection_rules::toggle(&state, RuleId(id), ui.user.id).await?;
-    Ok(Redirect::to("/settings/rules").into_response())
+    Ok(crate::ui::flash::to("/settings/rules", "flash-saved"))
 }
 
 pub async fn delete_rule(
@@ -290,5 +290,5 @@ pub async fn delete_rule(
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageRules)?;
     detection_rules::delete(&state, RuleId(id), ui.user.id).await?;
-    Ok(Redirect::to("/settings/rules").into_response())
+    Ok(crate::ui::flash::to("/settings/rules", "flash-deleted"))
 }

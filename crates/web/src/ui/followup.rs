@@ -14,7 +14,7 @@ use amends_store::AnswerOutcome;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -139,9 +139,27 @@ pub async fn reply(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#outbox")).into_response()),
+        Ok(_) => Ok(crate::ui::flash::to(
+            &format!("/cases/{id}#outbox"),
+            "flash-reply-queued",
+        )),
         Err(amends_app::AppError::Validation { message, .. }) => {
             crate::ui::cases::page_handler(&state, &ui, id, Some(message)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends a message of the case again (failed, or waiting for its next attempt).
+pub async fn retry_message(
+    State(state): State<AppState>,
+    Path((id, job_id)): Path<(Uuid, Uuid)>,
+    CsrfForm(ui, _): CsrfForm<EmptyForm>,
+) -> Result<Response, UiError> {
+    match amends_app::delivery::retry(&state, CaseId(id), job_id, ui.user.id).await {
+        Ok(_) => Ok(crate::ui::flash::to(&format!("/cases/{id}#timeline"), "flash-retry")),
+        Err(e @ amends_app::AppError::Conflict { .. }) => {
+            crate::ui::cases::page_handler(&state, &ui, id, Some(e.to_string())).await
         }
         Err(e) => Err(e.into()),
     }
@@ -156,7 +174,7 @@ pub async fn lead_review(
         return Err(UiError::Forbidden("only leads review flagged cases".into()));
     }
     amends_app::followup::lead_reviewed(&state, CaseId(id), ui.user.id).await?;
-    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+    Ok(crate::ui::flash::to(&format!("/cases/{id}"), "flash-saved"))
 }
 
 /// Marks the case's personal-note task done.
@@ -166,7 +184,7 @@ pub async fn personal_note_done(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     amends_app::followup::complete_personal_note(&state, CaseId(id), ui.user.id).await?;
-    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+    Ok(crate::ui::flash::to(&format!("/cases/{id}"), "flash-saved"))
 }
 
 pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
@@ -188,7 +206,7 @@ pub async fn retry_job(
 ) -> Result<Response, UiError> {
     admin(&ui)?;
     amends_app::jobs::retry(&state, id, ui.user.id).await?;
-    Ok(Redirect::to("/settings/jobs").into_response())
+    Ok(crate::ui::flash::to("/settings/jobs", "flash-retry"))
 }
 
 async fn webhooks_render(
@@ -259,19 +277,43 @@ pub async fn webhook_delete(
 ) -> Result<Response, UiError> {
     admin(&ui)?;
     amends_app::webhooks::deactivate(&state, id, ui.user.id).await?;
-    Ok(Redirect::to("/settings/webhooks").into_response())
+    Ok(crate::ui::flash::to("/settings/webhooks", "flash-deleted"))
 }
 
 /// The follow-up panel data for the case page.
 pub async fn case_panel(state: &AppState, case: CaseId) -> Result<Value, UiError> {
     let f = state.store().case_follow_up(case).await?;
     let surveys = state.store().list_case_surveys(case).await?;
-    let outbox = state.store().list_case_jobs(case).await?;
+    let smtp = state.mailer().configured();
+    let (mut outbox, mut internal) = (Vec::new(), Vec::new());
+    for job in state.store().list_case_jobs(case).await? {
+        let mail = (job.kind == "mail")
+            .then(|| serde_json::from_str::<amends_app::jobs::MailTask>(&job.payload).ok())
+            .flatten();
+        let row = context! {
+            kind => job.kind.clone(), state => job.state.clone(), attempts => job.attempts, run_at => job.run_at,
+            last_error => job.last_error.clone(),
+            reason => job.last_error.as_deref().map(amends_app::delivery::reason_code)
+                .or((!smtp && job.state == "queued" && mail.is_some()).then_some("no_smtp")),
+            purpose => mail.as_ref().map(|m| m.purpose.clone()),
+            to => mail.as_ref().map(|m| m.mail.to.clone()),
+        };
+        if mail
+            .as_ref()
+            .is_some_and(|m| amends_app::delivery::is_internal(&m.purpose))
+        {
+            internal.push(row);
+        } else {
+            outbox.push(row);
+        }
+    }
     Ok(context! {
         lead_attention => f.lead_attention,
         follow_up_at => f.follow_up_at,
         surveys => Value::from_serialize(&surveys),
-        outbox => Value::from_serialize(&outbox),
+        outbox => outbox,
+        internal => internal,
+        smtp => smtp,
         reply_key => Uuid::new_v4().simple().to_string(),
     })
 }

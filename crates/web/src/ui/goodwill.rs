@@ -12,7 +12,7 @@ use amends_domain::goodwill::GrantState;
 use amends_domain::{CaseId, Permission};
 use amends_store::GrantFilter;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -62,7 +62,14 @@ pub async fn grant(
         ..GrantRequest::default()
     };
     match gw::grant(&state, CaseId(id), req, &ui.user).await {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#goodwill")).into_response()),
+        Ok(g) => Ok(crate::ui::flash::to(
+            &format!("/cases/{id}#goodwill"),
+            if g.state == GrantState::Pending {
+                "flash-goodwill-pending"
+            } else {
+                "flash-goodwill-granted"
+            },
+        )),
         Err(AppError::Validation { field, message }) => {
             // Errors about the item (kind, value, limits) belong to the picker.
             let field = if field == "reason" {
@@ -118,7 +125,10 @@ pub async fn decide(
     }
     let approve = form.decision == "approve";
     match gw::decide(&state, id, approve, &form.reason, &ui.user).await {
-        Ok(_) => Ok(Redirect::to("/goodwill/approvals").into_response()),
+        Ok(_) => Ok(crate::ui::flash::to(
+            "/goodwill/approvals",
+            if approve { "flash-approved" } else { "flash-rejected" },
+        )),
         Err(AppError::Validation { message, .. } | AppError::Forbidden(message)) => {
             approvals_page(&state, &ui, Some(message)).await
         }
@@ -280,7 +290,7 @@ pub async fn catalog_create(
         active: true,
     };
     match amends_app::goodwill::create_catalog_item(&state, &input, ui.user.id).await {
-        Ok(_) => Ok(Redirect::to("/settings/goodwill").into_response()),
+        Ok(_) => Ok(crate::ui::flash::to("/settings/goodwill", "flash-saved")),
         Err(AppError::Validation { field, message }) => {
             let field = if field == "value_cents" { "value".into() } else { field };
             settings_page(&state, &ui, Some((field, message))).await
@@ -296,7 +306,7 @@ pub async fn catalog_toggle(
 ) -> Result<Response, UiError> {
     goodwill_admin(&ui)?;
     amends_app::goodwill::toggle_catalog_item(&state, id, ui.user.id).await?;
-    Ok(Redirect::to("/settings/goodwill").into_response())
+    Ok(crate::ui::flash::to("/settings/goodwill", "flash-saved"))
 }
 
 #[derive(Deserialize)]
@@ -329,7 +339,7 @@ pub async fn limit_set(
     match parsed {
         Ok(limit) => {
             amends_app::goodwill::set_limits(&state, &[(role, limit)], ui.user.id).await?;
-            Ok(Redirect::to("/settings/goodwill").into_response())
+            Ok(crate::ui::flash::to("/settings/goodwill", "flash-saved"))
         }
         Err(e) => settings_page(&state, &ui, Some((e.field, e.message))).await,
     }
@@ -349,7 +359,7 @@ pub async fn budget_set(
     match amount {
         Ok(a) => {
             amends_app::goodwill::set_budget(&state, state.now(), a, "EUR", ui.user.id).await?;
-            Ok(Redirect::to("/settings/goodwill").into_response())
+            Ok(crate::ui::flash::to("/settings/goodwill", "flash-saved"))
         }
         Err(e) => settings_page(&state, &ui, Some((e.field, e.message))).await,
     }

@@ -15,7 +15,7 @@ use amends_domain::incident::{IncidentKind, IncidentStatus};
 use amends_domain::{IncidentId, Permission};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -132,7 +132,7 @@ pub async fn create(
         }
         Ok(draft) => {
             let i = inc::declare(&state, &draft, "manual", ui.user.id).await?;
-            Ok(Redirect::to(&format!("/incidents/{}", i.id.0)).into_response())
+            Ok(crate::ui::flash::to(&format!("/incidents/{}", i.id.0), "flash-saved"))
         }
     }
 }
@@ -238,7 +238,7 @@ pub async fn set_status(
         .parse()
         .map_err(|e: amends_domain::ValidationError| UiError::BadRequest(e.message))?;
     inc::set_status(&state, IncidentId(id), status, ui.user.id).await?;
-    Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+    Ok(crate::ui::flash::to(&format!("/incidents/{id}"), "flash-saved"))
 }
 
 pub async fn resolve(
@@ -248,7 +248,7 @@ pub async fn resolve(
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageIncidents)?;
     inc::resolve(&state, IncidentId(id), ui.user.id).await?;
-    Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
+    Ok(crate::ui::flash::to(&format!("/incidents/{id}"), "flash-saved"))
 }
 
 // ------------------------------------------------------------ goodwill rules
@@ -281,7 +281,7 @@ pub async fn rule_create(
         applies_to: Some(f.applies_to),
     };
     match goodwill_rules::create(&state, &body, ui.user.id).await {
-        Ok(_) => Ok(Redirect::to("/settings/goodwill#rules").into_response()),
+        Ok(_) => Ok(crate::ui::flash::to("/settings/goodwill#rules", "flash-saved")),
         Err(AppError::Validation { field, .. }) if field == "catalog_item_id" => {
             crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id").await
         }
@@ -299,7 +299,7 @@ pub async fn rule_toggle(
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageGoodwill)?;
     goodwill_rules::toggle(&state, id, ui.user.id).await?;
-    Ok(Redirect::to("/settings/goodwill#rules").into_response())
+    Ok(crate::ui::flash::to("/settings/goodwill#rules", "flash-saved"))
 }
 
 pub async fn rule_delete(
@@ -309,5 +309,5 @@ pub async fn rule_delete(
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageGoodwill)?;
     goodwill_rules::delete(&state, id, ui.user.id).await?;
-    Ok(Redirect::to("/settings/goodwill#rules").into_response())
+    Ok(crate::ui::flash::to("/settings/goodwill#rules", "flash-deleted"))
 }

@@ -12,6 +12,7 @@ pub mod corrections;
 pub mod customer_forms;
 pub mod customers;
 pub mod feedback;
+pub mod flash;
 pub mod followup;
 pub mod forms;
 pub mod goodwill;
@@ -143,6 +144,8 @@ pub fn router(state: AppState) -> Router {
         .route("/help", get(solutions::help_home))
         .route("/help/articles/{id}", get(solutions::help_article))
         .route("/survey/{token}", get(followup::survey_get).post(followup::survey_post))
+        .route("/cases/{id}/messages/{job_id}/retry", post(followup::retry_message))
+        .layer(axum::middleware::from_fn(flash::clear))
         .with_state(state)
 }
 
@@ -270,8 +273,10 @@ pub fn page(
             id => u.user.id,
             name => u.user.display_name.clone(),
             role => u.user.role.as_str(),
+            pending_approvals => u.pending_approvals,
         }),
         csrf => user.map(|u| u.csrf.clone()),
+        flash => user.and_then(|u| u.flash.clone()),
         ..extra
     };
     Ok(Html(state.ui().render(template, ctx)?))

@@ -16,7 +16,7 @@ use amends_app::analytics::spikes::{self, CHANGE_KINDS, ChangeEventInput};
 use amends_domain::{Channel, Language, Permission, Tier};
 use amends_i18n::format::format_decimal;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -265,7 +265,7 @@ pub async fn create_change_event(
         at: local_time(&state, &form.at),
     };
     match spikes::create_change_event(&state, &input, ui.user.id).await {
-        Ok(_) => Ok(Redirect::to("/analytics/patterns#change-events").into_response()),
+        Ok(_) => Ok(crate::ui::flash::to("/analytics/patterns#change-events", "flash-saved")),
         Err(amends_app::AppError::Validation { field, .. }) => {
             let q = PatternsQuery::default();
             render(&state, &ui, &q, None, &form, Some(field)).await

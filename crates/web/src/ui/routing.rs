@@ -12,7 +12,7 @@ use amends_domain::{Permission, Tier, UserId};
 use amends_store::AgentRouting;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -142,7 +142,7 @@ pub async fn save(
         match parse_profile(&state, &input) {
             Ok(p) => {
                 set_profile(&state, id, &p, ui.user.id).await?;
-                return Ok(Redirect::to("/settings/users#routing").into_response());
+                return Ok(crate::ui::flash::to("/settings/users#routing", "flash-saved"));
             }
             Err(AppError::Validation { field, .. }) => {
                 errors.insert(field.clone(), error_key(&field).to_string());
@@ -163,7 +163,7 @@ pub async fn toggle(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPai
         .map(|(_, v)| v == "true")
         .ok_or_else(|| UiError::BadRequest("enabled must be true or false".into()))?;
     amends_app::routing::set_enabled(&state, enabled, ui.user.id).await?;
-    Ok(Redirect::to("/settings/users#routing").into_response())
+    Ok(crate::ui::flash::to("/settings/users#routing", "flash-saved"))
 }
 
 #[cfg(test)]

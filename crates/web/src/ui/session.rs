@@ -7,7 +7,7 @@ use crate::ui::forms::{CsrfForm, EmptyForm};
 use crate::ui::{UiError, page};
 use amends_app::password;
 use amends_app::secret::same_secret;
-use amends_domain::Language;
+use amends_domain::{Language, Permission};
 use amends_store::User;
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
 use axum::http::request::Parts;
@@ -26,6 +26,10 @@ pub struct UiUser {
     pub user: User,
     pub csrf: String,
     pub session_hash: String,
+    /// The confirmation of the form post that led here ([`crate::ui::flash`]).
+    pub flash: Option<String>,
+    /// Goodwill requests waiting for approval (leads and admins; 0 for others).
+    pub pending_approvals: i64,
 }
 
 impl UiUser {
@@ -81,10 +85,24 @@ impl FromRequestParts<AppState> for UiUser {
                     return Err(UiError::Forbidden("cross-site request refused".into()).into_response());
                 }
                 check_route(parts, &s.user).map_err(IntoResponse::into_response)?;
+                let pending_approvals =
+                    if parts.method == axum::http::Method::GET && s.user.role.can(Permission::ApproveGoodwill) {
+                        state
+                            .store()
+                            .count_pending_grants()
+                            .await
+                            .map_err(|e| UiError::from(e).into_response())?
+                    } else {
+                        0
+                    };
                 Ok(UiUser {
+                    pending_approvals,
                     user: s.user,
                     csrf: s.csrf_token,
                     session_hash: hash,
+                    flash: (parts.method == axum::http::Method::GET)
+                        .then(|| crate::ui::flash::read(&parts.headers))
+                        .flatten(),
                 })
             }
             None => {
@@ -268,7 +286,7 @@ pub async fn set_language(
         .and_then(|r| r.parse::<axum::http::Uri>().ok())
         .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()));
     let back = form.back.or(referer_path);
-    Ok(Redirect::to(&safe_next(back.as_deref())).into_response())
+    Ok(crate::ui::flash::to(&safe_next(back.as_deref()), "flash-language"))
 }
 
 #[cfg(test)]

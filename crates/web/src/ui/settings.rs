@@ -7,7 +7,7 @@ use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
 use amends_app::service;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -60,5 +60,5 @@ pub async fn revoke_token(
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
     amends_app::service::revoke_token(&state, ui.user.id, amends_domain::TokenId(id)).await?;
-    Ok(axum::response::Redirect::to("/settings").into_response())
+    Ok(crate::ui::flash::to("/settings", "flash-deleted"))
 }

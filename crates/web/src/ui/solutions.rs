@@ -14,7 +14,7 @@ use amends_domain::{CaseId, Language, Permission, ValidationError};
 use amends_store::{Case, Cursor, SolutionFilter, StoreError};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -205,7 +205,7 @@ async fn save(state: &AppState, ui: &UiUser, id: Option<Uuid>, f: SolutionForm) 
         }
     };
     match solutions::save(state.store(), id, &draft, Some(ui.user.id), state.now()).await {
-        Ok(s) => Ok(Redirect::to(&format!("/solutions/{}", s.id)).into_response()),
+        Ok(s) => Ok(crate::ui::flash::to(&format!("/solutions/{}", s.id), "flash-saved")),
         Err(StoreError::NotFound(_)) => Err(UiError::NotFound),
         Err(e) => Err(e.into()),
     }
@@ -256,7 +256,7 @@ pub async fn delete(
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageSolutions)?;
     solutions::delete(state.store(), id, Some(ui.user.id), state.now()).await?;
-    Ok(Redirect::to("/solutions").into_response())
+    Ok(crate::ui::flash::to("/solutions", "flash-deleted"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -277,7 +277,7 @@ pub async fn link(
         .parse()
         .map_err(|_| UiError::BadRequest("solution_id must be a UUID".into()))?;
     solutions::link(state.store(), CaseId(id), solution, Some(ui.user.id), state.now()).await?;
-    Ok(Redirect::to(&format!("/cases/{id}#solutions")).into_response())
+    Ok(crate::ui::flash::to(&format!("/cases/{id}#solutions"), "flash-saved"))
 }
 
 /// The case page's panel: linked articles, suggestions and similar cases.

@@ -14,7 +14,7 @@ use amends_domain::{Language, Permission};
 use amends_store::{Case, ReplyTemplate, TemplateFilter};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -157,7 +157,7 @@ pub async fn save(State(state): State<AppState>, CsrfForm(ui, f): CsrfForm<Templ
         }
     };
     templates::save(&state, id, &draft, ui.user.id).await?;
-    Ok(Redirect::to("/settings/templates").into_response())
+    Ok(crate::ui::flash::to("/settings/templates", "flash-saved"))
 }
 
 /// `POST /settings/templates/{id}/delete`.
@@ -168,7 +168,7 @@ pub async fn delete(
 ) -> Result<Response, UiError> {
     ui.require(Permission::ManageTemplates)?;
     templates::delete(&state, id, ui.user.id).await?;
-    Ok(Redirect::to("/settings/templates").into_response())
+    Ok(crate::ui::flash::to("/settings/templates", "flash-deleted"))
 }
 
 /// The case page's template picker: active templates in the customer's

@@ -9,7 +9,7 @@ use amends_app::widget_sites::{self as widget, SiteFields};
 use amends_domain::Permission;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -116,7 +116,7 @@ pub async fn create(
         survey_period_days: period,
     };
     match widget::create_site(&state, fields, ui.user.id).await {
-        Ok(_) => Ok(Redirect::to("/settings/widget").into_response()),
+        Ok(_) => Ok(crate::ui::flash::to("/settings/widget", "flash-saved")),
         Err(amends_app::AppError::Validation { field, message }) => {
             render(&state, &ui, &form, Some(format!("{field}: {message}"))).await
         }
@@ -136,7 +136,7 @@ pub async fn toggle(
         ..SiteFields::default()
     };
     widget::update_site(&state, id, fields, ui.user.id).await?;
-    Ok(Redirect::to("/settings/widget").into_response())
+    Ok(crate::ui::flash::to("/settings/widget", "flash-saved"))
 }
 
 pub async fn delete(
@@ -146,5 +146,5 @@ pub async fn delete(
 ) -> Result<Response, UiError> {
     manage(&ui)?;
     widget::delete_site(&state, id, ui.user.id).await?;
-    Ok(Redirect::to("/settings/widget").into_response())
+    Ok(crate::ui::flash::to("/settings/widget", "flash-deleted"))
 }
