@@ -3,7 +3,7 @@
 use crate::query::{CaseQuery, parse_cursor};
 use amends_app::cases::{self, CasePatch};
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::dto::{AssignIn, CaseIn, CaseList, CaseOut, CasePatchIn, EventOut, NoteIn, TransitionIn};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -14,7 +14,6 @@ use amends_domain::{CaseId, CaseState, CustomerId, Origin, UserId};
 use amends_store::{AssigneeFilter, CaseFilter, CaseSort};
 use axum::Json;
 use axum::extract::Path;
-use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -32,10 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// customer's tier and the priority.
 #[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseIn,
     responses((status = 201, body = CaseOut), (status = 422, body = Problem)))]
-async fn create_case(
-    Ctx { state, actor }: Ctx,
-    ApiJson(body): ApiJson<CaseIn>,
-) -> ApiResult<(StatusCode, Json<CaseOut>)> {
+async fn create_case(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<CaseIn>) -> ApiResult<Created<CaseOut>> {
     let input = CaseInput {
         customer_id: Some(body.customer_id),
         subject: body.subject,
@@ -46,7 +42,7 @@ async fn create_case(
     };
     let valid = input.validate().map_err(service::first_error)?;
     let case = service::open_case(&state, valid, Origin::Api, Some(actor.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(CaseOut::new(case, state.now()))))
+    Ok(Created(CaseOut::new(case, state.now())))
 }
 
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
@@ -104,9 +100,9 @@ async fn add_note(
     Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<NoteIn>,
-) -> ApiResult<(StatusCode, Json<EventOut>)> {
+) -> ApiResult<Created<EventOut>> {
     let e = cases::add_note(&state, CaseId(id), &body.body, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(e.into())))
+    Ok(Created(e.into()))
 }
 
 /// The case timeline, oldest first.

@@ -3,7 +3,7 @@
 //! `GET /api/v1/corrections` (leads, admins), as JSON or as the
 //! `text,sentiment,language` CSV that `amends text train --data` reads.
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -11,7 +11,7 @@ use crate::state::AppState;
 use amends_app::corrections;
 use axum::Json;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -49,9 +49,9 @@ async fn correct(
     Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<CorrectionIn>,
-) -> ApiResult<(StatusCode, Json<CorrectionCreated>)> {
+) -> ApiResult<Created<CorrectionCreated>> {
     let id = corrections::correct(&state, id, &body.sentiment, &body.topics, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(CorrectionCreated { id })))
+    Ok(Created(CorrectionCreated { id }))
 }
 
 /// `json` (default) or `csv`.

@@ -1,6 +1,6 @@
 //! `/api/v1/customers` and `/api/v1/accounts`.
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::dto::{CustomerIn, CustomerList, CustomerOut, CustomerPatchIn};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -37,9 +37,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn create_customer(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<CustomerIn>,
-) -> ApiResult<(StatusCode, Json<CustomerOut>)> {
+) -> ApiResult<Created<CustomerOut>> {
     let c = service::create_customer(&state, &body.into(), Some(actor.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(c.into())))
+    Ok(Created(c.into()))
 }
 
 /// Create or update the customer with this external id.
@@ -191,9 +191,9 @@ impl From<Account> for AccountOut {
 async fn create_account(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<AccountIn>,
-) -> ApiResult<(StatusCode, Json<AccountOut>)> {
+) -> ApiResult<Created<AccountOut>> {
     let a = service::create_account(&state, &body.name, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(a.into())))
+    Ok(Created(a.into()))
 }
 
 /// List accounts by name (at most 1000).

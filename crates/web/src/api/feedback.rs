@@ -3,7 +3,7 @@
 use crate::dto::FeedbackOut;
 use crate::query::{FeedbackQuery, parse_cursor};
 
-use crate::api::json::{ApiJson, content_type, parse_json};
+use crate::api::json::{ApiJson, Created, content_type, parse_json};
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -95,10 +95,10 @@ pub struct FeedbackList {
 async fn create_feedback(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<FeedbackIn>,
-) -> ApiResult<(StatusCode, Json<FeedbackOut>)> {
+) -> ApiResult<Created<FeedbackOut>> {
     let done = detection::ingest_one(&state, body.into(), Some(actor.user.id)).await?;
     let f = state.store().get_feedback(done.id).await?;
-    Ok((StatusCode::CREATED, Json(f.into())))
+    Ok(Created(f.into()))
 }
 
 #[utoipa::path(get, path = "/feedback/{id}", tag = "feedback", params(("id" = Uuid, Path)),
@@ -115,9 +115,9 @@ pub struct OpenedCaseOut {
 /// Open a recovery case for an item that has none (409 if it has one).
 #[utoipa::path(post, path = "/feedback/{id}/case", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 201, body = OpenedCaseOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
-async fn open_case(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<(StatusCode, Json<OpenedCaseOut>)> {
+async fn open_case(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Created<OpenedCaseOut>> {
     let case = detection::open_case_for(&state, FeedbackId(id), Some(actor.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(OpenedCaseOut { case_id: case.0 })))
+    Ok(Created(OpenedCaseOut { case_id: case.0 }))
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -340,10 +340,7 @@ async fn get_rule(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Jso
 /// Add a detection rule (leads and admins).
 #[utoipa::path(post, path = "/detection-rules", tag = "feedback", request_body = RuleIn,
     responses((status = 201, body = RuleOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn create_rule(
-    Ctx { state, actor }: Ctx,
-    ApiJson(body): ApiJson<RuleIn>,
-) -> ApiResult<(StatusCode, Json<RuleOut>)> {
+async fn create_rule(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<RuleIn>) -> ApiResult<Created<RuleOut>> {
     let fields = RuleFields {
         name: body.name,
         position: body.position,
@@ -353,7 +350,7 @@ async fn create_rule(
         priority: body.priority,
     };
     let rule = detection_rules::create(&state, fields, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(rule.into())))
+    Ok(Created(rule.into()))
 }
 
 /// Change a rule, e.g. `{"enabled": false}` (leads and admins).

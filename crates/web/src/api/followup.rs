@@ -1,7 +1,7 @@
 //! Follow-up API: replies through the outbox, a case's follow-up status,
 //! the job queue (dead jobs and retry) and webhooks with their delivery log.
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -173,9 +173,9 @@ async fn lead_review(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResu
 async fn personal_note_done(
     Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
-) -> ApiResult<(StatusCode, Json<crate::dto::EventOut>)> {
+) -> ApiResult<Created<crate::dto::EventOut>> {
     let ev = amends_app::followup::complete_personal_note(&state, CaseId(id), actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(ev.into())))
+    Ok(Created(ev.into()))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -263,9 +263,9 @@ async fn list_webhooks(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<WebhookOut>
 async fn create_webhook(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<WebhookIn>,
-) -> ApiResult<(StatusCode, Json<WebhookOut>)> {
+) -> ApiResult<Created<WebhookOut>> {
     let (hook, secret) = amends_app::webhooks::create(&state, &body.url, &body.events, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(WebhookOut::new(&hook, Some(secret)))))
+    Ok(Created(WebhookOut::new(&hook, Some(secret))))
 }
 
 #[utoipa::path(delete, path = "/webhooks/{id}", tag = "follow-up", params(("id" = Uuid, Path)),

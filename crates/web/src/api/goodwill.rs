@@ -1,7 +1,7 @@
 //! `/api/v1/goodwill`: catalog, empowerment limits, budget, grants on a
 //! case, the approvals queue, the ledger, and the case assessment.
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -50,9 +50,9 @@ async fn list_catalog(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<CatalogEntry
 async fn create_catalog_item(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<CatalogIn>,
-) -> ApiResult<(StatusCode, Json<CatalogEntry>)> {
+) -> ApiResult<Created<CatalogEntry>> {
     let saved = gw::create_catalog_item(&state, &body, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok(Created(saved))
 }
 
 /// Replace a catalog item (admins); `active: false` retires it.

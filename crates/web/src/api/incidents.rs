@@ -2,7 +2,7 @@
 //! upload affected customers (streamed JSON or CSV), follow the fan-out,
 //! resolve with a closing update; `/api/v1/goodwill/rules`: automatic goodwill.
 
-use crate::api::json::{ApiJson, content_type};
+use crate::api::json::{ApiJson, Created, content_type};
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -81,9 +81,9 @@ async fn list_incidents(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<ListQuery>
 async fn create_incident(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<IncidentIn>,
-) -> ApiResult<(StatusCode, Json<IncidentOut>)> {
+) -> ApiResult<Created<IncidentOut>> {
     let i = inc::create(&state, &body, "api", actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(out(i, None))))
+    Ok(Created(out(i, None)))
 }
 
 /// One incident with totals (`affected`, `cases_created`, `messages_queued`,
@@ -253,12 +253,9 @@ async fn list_rules(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<GoodwillRule>>
 /// Add an automatic goodwill rule (admins).
 #[utoipa::path(post, path = "/goodwill/rules", tag = "goodwill", request_body = RuleIn,
     responses((status = 201, body = Object), (status = 422, body = Problem)))]
-async fn create_rule(
-    Ctx { state, actor }: Ctx,
-    ApiJson(body): ApiJson<RuleIn>,
-) -> ApiResult<(StatusCode, Json<GoodwillRule>)> {
+async fn create_rule(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<RuleIn>) -> ApiResult<Created<GoodwillRule>> {
     let r = goodwill_rules::create(&state, &body, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(r)))
+    Ok(Created(r))
 }
 
 #[utoipa::path(get, path = "/goodwill/rules/{id}", tag = "goodwill", params(("id" = Uuid, Path)),

@@ -2,7 +2,7 @@
 //! complaints come more often than their baseline, and the releases,
 //! outages and price changes they are compared around (leads and admins).
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::query::{ApiQuery, PatternsQuery};
@@ -11,7 +11,6 @@ use amends_app::analytics::pattern_words::{self, Names};
 use amends_app::analytics::patterns::{self, ChangeEventOut, PatternReport};
 use amends_app::analytics::spikes::{self, ChangeEventInput};
 use axum::Json;
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -104,7 +103,7 @@ pub struct ChangeEventIn {
 async fn create_change_event(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<ChangeEventIn>,
-) -> ApiResult<(StatusCode, Json<ChangeEventOut>)> {
+) -> ApiResult<Created<ChangeEventOut>> {
     let input = ChangeEventInput {
         kind: body.kind,
         title: body.title,
@@ -112,5 +111,5 @@ async fn create_change_event(
         at: Some(body.at),
     };
     let e = spikes::create_change_event(&state, &input, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(ChangeEventOut::from(&e))))
+    Ok(Created(ChangeEventOut::from(&e)))
 }

@@ -2,7 +2,7 @@
 //! German and English stemming and typo correction), their use on cases
 //! and statistics; `/api/v1/help-center`: the public help center's theme.
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -133,10 +133,10 @@ async fn list_solutions(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<ListQuery>
 async fn create_solution(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<SolutionIn>,
-) -> ApiResult<(StatusCode, Json<Solution>)> {
+) -> ApiResult<Created<Solution>> {
     let draft = body.validate()?;
     let s = solutions::save(state.store(), None, &draft, Some(actor.user.id), state.now()).await?;
-    Ok((StatusCode::CREATED, Json(s)))
+    Ok(Created(s))
 }
 
 /// Full-text search with German and English stemming ("Rechnungen" finds

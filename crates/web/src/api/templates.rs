@@ -1,7 +1,7 @@
 //! `/api/v1/templates`: reply templates per purpose and language with
 //! `{{variable}}` placeholders, and a preview rendered with a case's values.
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::query::ApiQuery;
@@ -102,10 +102,10 @@ async fn list_templates(
 async fn create_template(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<TemplateIn>,
-) -> ApiResult<(StatusCode, Json<ReplyTemplate>)> {
+) -> ApiResult<Created<ReplyTemplate>> {
     let draft = body.validate()?;
     let t = templates::save(&state, None, &draft, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(t)))
+    Ok(Created(t))
 }
 
 #[utoipa::path(get, path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path)),

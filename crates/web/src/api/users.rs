@@ -1,6 +1,6 @@
 //! `/api/v1/me`, `/api/v1/users`, `/api/v1/tokens`, `/api/v1/audit`.
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::{Actor, Ctx};
 use crate::dto::{AuditOut, PersonRef, TokenCreated, TokenIn, UserIn, UserOut};
 use crate::error::{ApiResult, Problem};
@@ -43,10 +43,7 @@ async fn list_users(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<UserOut>>> {
 /// Create a user (admins only).
 #[utoipa::path(post, path = "/users", tag = "users", request_body = UserIn,
     responses((status = 201, body = UserOut), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn create_user(
-    Ctx { state, actor }: Ctx,
-    ApiJson(body): ApiJson<UserIn>,
-) -> ApiResult<(StatusCode, Json<UserOut>)> {
+async fn create_user(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<UserIn>) -> ApiResult<Created<UserOut>> {
     let input = UserInput {
         username: body.username,
         display_name: body.display_name,
@@ -56,7 +53,7 @@ async fn create_user(
         password: body.password,
     };
     let user = service::create_user(state.store(), state.now(), input, Some(actor.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(user.into())))
+    Ok(Created(user.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -71,10 +68,7 @@ pub struct TokenOut {
 /// Create an API token for yourself. The token is in the response only.
 #[utoipa::path(post, path = "/tokens", tag = "users", request_body = TokenIn,
     responses((status = 201, body = TokenCreated), (status = 422, body = Problem)))]
-async fn create_token(
-    Ctx { state, actor }: Ctx,
-    ApiJson(body): ApiJson<TokenIn>,
-) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
+async fn create_token(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<TokenIn>) -> ApiResult<Created<TokenCreated>> {
     let (rec, token) = service::create_token(
         state.store(),
         state.now(),
@@ -83,14 +77,11 @@ async fn create_token(
         Some(actor.user.id),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TokenCreated {
-            id: rec.id.0,
-            name: rec.name,
-            token,
-        }),
-    ))
+    Ok(Created(TokenCreated {
+        id: rec.id.0,
+        name: rec.name,
+        token,
+    }))
 }
 
 /// Your API tokens (without the secrets).

@@ -1,6 +1,6 @@
 //! `/api/v1/widget-sites`: the sites that embed the feedback widget (leads and admins).
 
-use crate::api::json::ApiJson;
+use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
@@ -86,12 +86,9 @@ async fn list_sites(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<WidgetSiteOut>
 async fn create_site(
     Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<SiteFields>,
-) -> ApiResult<(StatusCode, Json<WidgetSiteOut>)> {
+) -> ApiResult<Created<WidgetSiteOut>> {
     let site = widget::create_site(&state, body, actor.user.id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(WidgetSiteOut::new(site, &state.config().base_url)),
-    ))
+    Ok(Created(WidgetSiteOut::new(site, &state.config().base_url)))
 }
 
 #[utoipa::path(get, path = "/widget-sites/{id}", tag = "feedback", params(("id" = Uuid, Path)),
