@@ -35,7 +35,6 @@ fn topic_ids(state: &AppState) -> Vec<String> {
 }
 
 pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let raw = raw.unwrap_or_default();
     let (query, mut error) = parse_or_default::<FeedbackQuery>(&raw);
     let filter = match query.to_filter() {
@@ -106,7 +105,6 @@ pub async fn open_case(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::WorkCases)?;
     match detection::open_case_for(&state, FeedbackId(id), Some(ui.user.id)).await {
         Ok(case) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
         Err(AppError::Conflict { .. }) => {
@@ -219,7 +217,6 @@ async fn render_rules(
 }
 
 pub async fn rules_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let form = RuleForm {
         action: "open_case".into(),
         priority: "normal".into(),
@@ -232,7 +229,6 @@ pub async fn create_rule(
     State(state): State<AppState>,
     CsrfForm(ui, form): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageRules)?;
     let created = match form.conditions() {
         Ok(conditions) => {
             let fields = RuleFields {
@@ -278,7 +274,6 @@ pub async fn toggle_rule(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageRules)?;
     detection_rules::toggle(&state, RuleId(id), ui.user.id).await?;
     Ok(Redirect::to("/settings/rules").into_response())
 }
@@ -288,7 +283,6 @@ pub async fn delete_rule(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageRules)?;
     detection_rules::delete(&state, RuleId(id), ui.user.id).await?;
     Ok(Redirect::to("/settings/rules").into_response())
 }

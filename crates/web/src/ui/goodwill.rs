@@ -262,7 +262,6 @@ pub async fn catalog_create(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<CatalogForm>,
 ) -> Result<Response, UiError> {
-    goodwill_admin(&ui)?;
     let value = match parse_major("value", &f.value) {
         Ok(v) => v,
         Err(e) => return settings_page(&state, &ui, Some((e.field, e.message))).await,
@@ -294,7 +293,6 @@ pub async fn catalog_toggle(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    goodwill_admin(&ui)?;
     amends_app::goodwill::toggle_catalog_item(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill").into_response())
 }
@@ -314,7 +312,6 @@ pub async fn limit_set(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<LimitForm>,
 ) -> Result<Response, UiError> {
-    goodwill_admin(&ui)?;
     let role: amends_domain::Role = f
         .role
         .parse()
@@ -344,7 +341,6 @@ pub async fn budget_set(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<BudgetForm>,
 ) -> Result<Response, UiError> {
-    goodwill_admin(&ui)?;
     let amount = parse_major("amount", &f.amount).and_then(|v| amends_domain::goodwill::parse_value_cents("amount", v));
     match amount {
         Ok(a) => {

@@ -84,7 +84,6 @@ async fn list_page(
 }
 
 pub async fn list(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let form = IncidentForm {
         kind: "outage".into(),
         severity: "3".into(),
@@ -112,7 +111,6 @@ pub async fn create(
     State(state): State<AppState>,
     CsrfForm(ui, form): CsrfForm<IncidentForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIncidents)?;
     let input = IncidentIn {
         kind: form.kind.clone(),
         title: form.title.clone(),
@@ -197,8 +195,7 @@ pub async fn page(
 }
 
 /// The totals while the fan-out runs (polled by the incident page).
-pub async fn progress(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
+pub async fn progress(State(state): State<AppState>, _: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
     let i = state.store().get_incident(IncidentId(id)).await?;
     Ok(Json(Totals::of(&i)).into_response())
 }
@@ -213,7 +210,6 @@ pub async fn upload(
     Path(id): Path<Uuid>,
     CsrfForm(ui, f): CsrfForm<UploadForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIncidents)?;
     let reader = std::io::Cursor::new(f.csv.into_bytes());
     match inc::upload(&state, IncidentId(id), UploadFormat::Csv, reader, ui.user.id).await {
         Ok(report) => detail_page(&state, &ui, id, None, Some(&report), None).await,
@@ -232,7 +228,6 @@ pub async fn set_status(
     Path(id): Path<Uuid>,
     CsrfForm(ui, f): CsrfForm<StatusForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIncidents)?;
     let status: IncidentStatus = f
         .status
         .parse()
@@ -246,7 +241,6 @@ pub async fn resolve(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIncidents)?;
     inc::resolve(&state, IncidentId(id), ui.user.id).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
@@ -267,7 +261,6 @@ pub async fn rule_create(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageGoodwill)?;
     let Ok(item) = f.catalog_item_id.parse::<Uuid>() else {
         return crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id: ?")
             .await;
@@ -297,7 +290,6 @@ pub async fn rule_toggle(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageGoodwill)?;
     goodwill_rules::toggle(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill#rules").into_response())
 }
@@ -307,7 +299,6 @@ pub async fn rule_delete(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageGoodwill)?;
     goodwill_rules::delete(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill#rules").into_response())
 }

@@ -6,21 +6,12 @@ use crate::ui::forms::CsrfForm;
 use crate::ui::forms::EmptyForm;
 use crate::ui::session::UiUser;
 use amends_app::widget_sites::{self as widget, SiteFields};
-use amends_domain::Permission;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-fn manage(ui: &UiUser) -> Result<(), UiError> {
-    if ui.user.role.can(Permission::ManageRules) {
-        Ok(())
-    } else {
-        Err(UiError::Forbidden("only leads and admins manage widget sites".into()))
-    }
-}
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct SiteForm {
@@ -72,7 +63,6 @@ async fn render(state: &AppState, ui: &UiUser, form: &SiteForm, error: Option<St
 }
 
 pub async fn page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    manage(&ui)?;
     render(&state, &ui, &SiteForm::default(), None).await
 }
 
@@ -90,7 +80,6 @@ pub async fn create(
     State(state): State<AppState>,
     CsrfForm(ui, form): CsrfForm<SiteForm>,
 ) -> Result<Response, UiError> {
-    manage(&ui)?;
     let nums = number("survey_after_seconds", &form.survey_after_seconds)
         .and_then(|a| number("survey_period_days", &form.survey_period_days).map(|p| (a, p)));
     let (after, period) = match nums {
@@ -129,7 +118,6 @@ pub async fn toggle(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    manage(&ui)?;
     let cur = state.store().get_widget_site(id).await?;
     let fields = SiteFields {
         enabled: Some(!cur.enabled),
@@ -144,7 +132,6 @@ pub async fn delete(
     Path(id): Path<Uuid>,
     CsrfForm(ui, _): CsrfForm<EmptyForm>,
 ) -> Result<Response, UiError> {
-    manage(&ui)?;
     widget::delete_site(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/widget").into_response())
 }
