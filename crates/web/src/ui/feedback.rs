@@ -5,7 +5,8 @@ use crate::query::FeedbackQuery;
 use crate::query::{next_page_link, parse_or_default};
 use crate::state::AppState;
 use crate::ui::UiError;
-use crate::ui::forms::{CsrfForm, EmptyForm};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::detection::{self, RuleFields};
@@ -13,7 +14,7 @@ use amends_app::detection_rules;
 use amends_domain::detection::Conditions;
 use amends_domain::feedback::{Rating, SentimentLabel};
 use amends_domain::{Channel, FeedbackId, Permission, Priority, RuleId, Tier};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -100,11 +101,7 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
 }
 
 /// "Open case" on an item without one: opens it and shows the case.
-pub async fn open_case(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn open_case(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     match detection::open_case_for(&state, FeedbackId(id), Some(ui.user.id)).await {
         Ok(case) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
         Err(AppError::Conflict { .. }) => {
@@ -269,20 +266,12 @@ pub async fn create_rule(
     }
 }
 
-pub async fn toggle_rule(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn toggle_rule(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     detection_rules::toggle(&state, RuleId(id), ui.user.id).await?;
     Ok(Redirect::to("/settings/rules").into_response())
 }
 
-pub async fn delete_rule(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn delete_rule(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     detection_rules::delete(&state, RuleId(id), ui.user.id).await?;
     Ok(Redirect::to("/settings/rules").into_response())
 }

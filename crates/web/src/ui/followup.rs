@@ -5,7 +5,7 @@
 use crate::state::AppState;
 use crate::ui::forms::CsrfForm;
 use crate::ui::forms::CsrfPairs;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::followup::{self, LinkProblem};
@@ -147,11 +147,7 @@ pub async fn reply(
     }
 }
 
-pub async fn lead_review(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn lead_review(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     if !ui.user.role.can(Permission::ReadAudit) {
         return Err(UiError::Forbidden("only leads review flagged cases".into()));
     }
@@ -160,11 +156,7 @@ pub async fn lead_review(
 }
 
 /// Marks the case's personal-note task done.
-pub async fn personal_note_done(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn personal_note_done(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     amends_app::followup::complete_personal_note(&state, CaseId(id), ui.user.id).await?;
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
 }
@@ -180,11 +172,7 @@ pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Resp
     )
 }
 
-pub async fn retry_job(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn retry_job(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     amends_app::jobs::retry(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/jobs").into_response())
 }
@@ -249,11 +237,7 @@ pub async fn webhook_create(
     }
 }
 
-pub async fn webhook_delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn webhook_delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     amends_app::webhooks::deactivate(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/webhooks").into_response())
 }

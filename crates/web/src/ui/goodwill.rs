@@ -4,7 +4,7 @@
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::goodwill::{self as gw, GrantRequest};
@@ -288,11 +288,7 @@ pub async fn catalog_create(
     }
 }
 
-pub async fn catalog_toggle(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn catalog_toggle(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     amends_app::goodwill::toggle_catalog_item(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill").into_response())
 }

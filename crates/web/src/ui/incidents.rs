@@ -6,7 +6,7 @@
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::goodwill_rules;
@@ -236,11 +236,7 @@ pub async fn set_status(
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
 
-pub async fn resolve(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn resolve(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     inc::resolve(&state, IncidentId(id), ui.user.id).await?;
     Ok(Redirect::to(&format!("/incidents/{id}")).into_response())
 }
@@ -285,20 +281,12 @@ pub async fn rule_create(
     }
 }
 
-pub async fn rule_toggle(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn rule_toggle(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     goodwill_rules::toggle(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill#rules").into_response())
 }
 
-pub async fn rule_delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn rule_delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     goodwill_rules::delete(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/goodwill#rules").into_response())
 }

@@ -5,7 +5,7 @@
 
 use crate::state::AppState;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::solutions::{self, HELP_SEARCHES_PER_IP_MINUTE, Search};
@@ -245,11 +245,7 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid
 }
 
 /// `POST /solutions/{id}/delete` (leads and admins).
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     solutions::delete(state.store(), id, Some(ui.user.id), state.now()).await?;
     Ok(Redirect::to("/solutions").into_response())
 }

@@ -6,7 +6,7 @@
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::templates::{self, render_template, values_for_case};
 use amends_domain::template::{PlaceholderProblem, TemplateDraft, TemplatePurpose, VARIABLES, problem};
@@ -158,11 +158,7 @@ pub async fn save(State(state): State<AppState>, CsrfForm(ui, f): CsrfForm<Templ
 }
 
 /// `POST /settings/templates/{id}/delete`.
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     templates::delete(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/templates").into_response())
 }

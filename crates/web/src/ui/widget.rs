@@ -3,15 +3,14 @@
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::widget_sites::{self as widget, SiteFields};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct SiteForm {
@@ -113,11 +112,7 @@ pub async fn create(
     }
 }
 
-pub async fn toggle(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn toggle(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     let cur = state.store().get_widget_site(id).await?;
     let fields = SiteFields {
         enabled: Some(!cur.enabled),
@@ -127,11 +122,7 @@ pub async fn toggle(
     Ok(Redirect::to("/settings/widget").into_response())
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     widget::delete_site(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/settings/widget").into_response())
 }
