@@ -74,7 +74,7 @@ pub fn hot_filters(agent: UserId, customer: CustomerId, now: DateTime<Utc>) -> V
 }
 
 pub use crate::timing::QueryTiming;
-use crate::timing::percentile;
+use crate::timing::elapsed_ms;
 
 #[derive(Debug, Clone)]
 pub struct InboxBench {
@@ -130,7 +130,7 @@ pub async fn inbox(
         for _ in 0..iterations.max(1) {
             let t = Instant::now();
             let page = store.list_cases(&filter).await?;
-            samples.push(t.elapsed().as_secs_f64() * 1000.0);
+            samples.push(elapsed_ms(t));
             rows = page.items.len();
             if let Some(next) = page.next_cursor {
                 let second = CaseFilter {
@@ -139,16 +139,10 @@ pub async fn inbox(
                 };
                 let t = Instant::now();
                 store.list_cases(&second).await?;
-                samples.push(t.elapsed().as_secs_f64() * 1000.0);
+                samples.push(elapsed_ms(t));
             }
         }
-        samples.sort_by(f64::total_cmp);
-        timings.push(QueryTiming {
-            name,
-            p50_ms: percentile(&samples, 0.5),
-            p99_ms: percentile(&samples, 0.99),
-            rows,
-        });
+        timings.push(QueryTiming::from_samples(name, samples, rows));
     }
     // The inbox page also counts its view and every view's chip: one
     // capped count (≤ 1,001 index entries) per hot filter.
@@ -160,15 +154,13 @@ pub async fn inbox(
         for (_, f) in &filters {
             rows = usize::try_from(store.count_cases(f, 1000).await?).unwrap_or(0);
         }
-        samples.push(t.elapsed().as_secs_f64() * 1000.0);
+        samples.push(elapsed_ms(t));
     }
-    samples.sort_by(f64::total_cmp);
-    timings.push(QueryTiming {
-        name: "counts of every hot filter, capped at 1,000",
-        p50_ms: percentile(&samples, 0.5),
-        p99_ms: percentile(&samples, 0.99),
+    timings.push(QueryTiming::from_samples(
+        "counts of every hot filter, capped at 1,000",
+        samples,
         rows,
-    });
+    ));
     let analytics = crate::bench_analytics::analytics(store, now, iterations.min(20)).await?;
     Ok(InboxBench {
         cases,

@@ -2,7 +2,7 @@
 //! data set the inbox benchmark has just loaded, through the same `App`
 //! functions the API calls.
 
-use crate::timing::{QueryTiming, percentile};
+use crate::timing::{QueryTiming, elapsed_ms};
 use amends_app::analytics::{Scope, kpis, paradox, roi};
 use amends_app::{App, Clock, Config};
 use amends_store::{AnalyticsFilter, Store};
@@ -35,15 +35,9 @@ pub async fn analytics(store: &Store, now: DateTime<Utc>, iterations: usize) -> 
                         .cases as usize
                 }
             };
-            samples.push(t.elapsed().as_secs_f64() * 1000.0);
+            samples.push(elapsed_ms(t));
         }
-        samples.sort_by(f64::total_cmp);
-        out.push(QueryTiming {
-            name,
-            p50_ms: percentile(&samples, 0.5),
-            p99_ms: percentile(&samples, 0.99),
-            rows,
-        });
+        out.push(QueryTiming::from_samples(name, samples, rows));
     }
     Ok(out)
 }

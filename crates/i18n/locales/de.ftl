@@ -1265,3 +1265,4 @@ flash-goodwill-granted = Kulanz gewährt.
 flash-goodwill-pending = Kulanz beantragt: Sie wartet auf Freigabe.
 flash-approved = Freigegeben.
 flash-rejected = Abgelehnt.
+flash-mail-released = Die Mail wurde übernommen.

@@ -1265,3 +1265,4 @@ flash-goodwill-granted = Goodwill granted.
 flash-goodwill-pending = Goodwill requested: it waits for approval.
 flash-approved = Approved.
 flash-rejected = Rejected.
+flash-mail-released = The mail was taken.

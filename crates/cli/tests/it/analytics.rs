@@ -5,9 +5,9 @@
 //! `statsmodels` Newcombe interval and pooled z-test,
 //! `scipy.stats.false_discovery_control(method="bh")`).
 
-use crate::support::{Backend, TestApp, create_user, new_customer, problem, t0};
+use crate::support::{Backend, TestApp, case_record, create_user, new_customer, problem, t0};
 use amends_domain::goodwill::GoodwillKind;
-use amends_domain::{CaseId, CaseState, Channel, Language, Origin, Priority, Tier, UserId};
+use amends_domain::{CaseId, CaseState, Language, Tier, UserId};
 use amends_store::{Batch, CaseRecord, GrantRecord, NewCustomer, RatingRecord, SurveyRecord};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -75,32 +75,19 @@ fn failures() -> Vec<Failure> {
 
 fn record(id: CaseId, customer: &NewCustomer, created: DateTime<Utc>, f: Option<&Failure>) -> CaseRecord {
     CaseRecord {
-        id,
-        customer_id: customer.id.0,
-        subject: "Lieferung beschädigt".into(),
-        description: "Karton eingedrückt".into(),
-        channel: Channel::Email,
-        origin: Origin::Manual,
         state: if f.is_some() {
             CaseState::Resolved
         } else {
             CaseState::New
         },
-        priority: Priority::Normal,
         tier: Tier::Standard,
-        assignee_id: None,
-        first_response_due_at: created + Duration::hours(1),
         resolution_due_at: created + Duration::hours(if f.is_some_and(|f| f.late) { 1 } else { 4 }),
         first_responded_at: f.map(|_| created + Duration::minutes(30)),
         resolved_at: f.map(|_| created + Duration::hours(2)),
-        closed_at: None,
-        sla_paused_at: None,
         severity: f.map(|f| f.severity),
         repeat_failure: f.map(|f| f.repeat),
         controllable: f.map(|f| f.controllable),
-        created_at: created,
-        updated_at: created,
-        incident_id: None,
+        ..case_record(id, customer, created, "Lieferung beschädigt", "Karton eingedrückt")
     }
 }
 

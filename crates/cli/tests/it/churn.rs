@@ -3,9 +3,9 @@
 //! open cases ranked by risk × value. The logistic fit itself is checked
 //! against scikit-learn in `crates/stats/tests/churn.rs`.
 
-use crate::support::{Backend, TestApp, create_user, problem, t0, wait_for};
+use crate::support::{Backend, TestApp, case_record, create_user, problem, t0, wait_for};
 use amends_app::analytics::churn::held_out;
-use amends_domain::{CaseId, CaseState, Channel, CustomerId, Language, NonEmptyText, Origin, Priority, Tier, UserId};
+use amends_domain::{CaseId, CaseState, CustomerId, Language, NonEmptyText, Tier, UserId};
 use amends_store::{Batch, CaseRecord, NewCustomer};
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -30,33 +30,18 @@ fn customer(n: u32, tier: Tier) -> NewCustomer {
 }
 
 fn case(n: u32, c: &NewCustomer, created: chrono::DateTime<chrono::Utc>, agent: UserId, open: bool) -> CaseRecord {
+    let id = CaseId::new_at(created, u128::from(n) + 17);
     CaseRecord {
-        id: CaseId::new_at(created, u128::from(n) + 17),
-        customer_id: c.id.0,
-        subject: format!("Störung {n}"),
-        description: "Geht nicht".into(),
-        channel: Channel::Email,
-        origin: Origin::Manual,
         state: if open {
             CaseState::InProgress
         } else {
             CaseState::Resolved
         },
-        priority: Priority::Normal,
-        tier: c.tier,
         assignee_id: Some(agent),
-        first_response_due_at: created + Duration::hours(1),
         resolution_due_at: created + Duration::hours(24),
         first_responded_at: Some(created + Duration::hours(2)),
         resolved_at: (!open).then(|| created + Duration::days(2)),
-        closed_at: None,
-        sla_paused_at: None,
-        severity: None,
-        repeat_failure: None,
-        controllable: None,
-        created_at: created,
-        updated_at: created,
-        incident_id: None,
+        ..case_record(id, c, created, &format!("Störung {n}"), "Geht nicht")
     }
 }
 

@@ -6,9 +6,9 @@
 //! demo patterns are found, and a demo without them reports none.
 
 use crate::support::{
-    Backend, TestApp, create_user, csrf_of, get_html, new_customer, post_form, problem, t0, wait_for,
+    Backend, TestApp, case_record, create_user, csrf_of, get_html, new_customer, post_form, problem, t0, wait_for,
 };
-use amends_domain::{CaseId, CaseState, Channel, Language, Origin, Priority, Tier};
+use amends_domain::{CaseId, Channel, Language};
 use amends_store::{Batch, CaseRecord, FeedbackRecord, NewCustomer};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -20,28 +20,14 @@ fn customer(n: u32) -> NewCustomer {
 fn case(n: u32, c: &NewCustomer, agent: amends_domain::UserId) -> CaseRecord {
     let created = t0() - Duration::days(40);
     CaseRecord {
-        id: CaseId::new_at(created, u128::from(n)),
-        customer_id: c.id.0,
-        subject: "Rechnung".into(),
-        description: "Rechnung falsch".into(),
-        channel: Channel::Email,
-        origin: Origin::Manual,
-        state: CaseState::New,
-        priority: Priority::Normal,
-        tier: Tier::Standard,
         assignee_id: Some(agent),
-        first_response_due_at: created + Duration::hours(1),
-        resolution_due_at: created + Duration::hours(4),
-        first_responded_at: None,
-        resolved_at: None,
-        closed_at: None,
-        sla_paused_at: None,
-        severity: None,
-        repeat_failure: None,
-        controllable: None,
-        created_at: created,
-        updated_at: created,
-        incident_id: None,
+        ..case_record(
+            CaseId::new_at(created, u128::from(n)),
+            c,
+            created,
+            "Rechnung",
+            "Rechnung falsch",
+        )
     }
 }
 

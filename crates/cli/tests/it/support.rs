@@ -271,6 +271,20 @@ impl TestApp {
             .expect("json")
     }
 
+    /// A request with a token and a JSON body; checks the response has
+    /// `status` and returns it.
+    async fn send_expect(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+        status: u16,
+    ) -> reqwest::Response {
+        let what = format!("{method} {path}");
+        expect_status(self.send(method, path, token, Some(body)).await, status, &what).await
+    }
+
     /// POST with a token; checks the response has `status` and returns it.
     pub async fn post_expect(
         &self,
@@ -279,7 +293,7 @@ impl TestApp {
         body: serde_json::Value,
         status: u16,
     ) -> reqwest::Response {
-        expect_status(self.post(path, token, body).await, status, &format!("POST {path}")).await
+        self.send_expect(reqwest::Method::POST, path, token, body, status).await
     }
 
     /// POST with a token; checks the response has `status` and returns its JSON body.
@@ -293,7 +307,7 @@ impl TestApp {
 
     /// PUT with a token; checks the response has `status` and returns it.
     pub async fn put_expect(&self, path: &str, token: &str, body: serde_json::Value, status: u16) -> reqwest::Response {
-        expect_status(self.put(path, token, body).await, status, &format!("PUT {path}")).await
+        self.send_expect(reqwest::Method::PUT, path, token, body, status).await
     }
 
     /// PUT with a token; checks the response has `status` and returns its JSON body.
@@ -605,6 +619,46 @@ pub fn new_customer(prefix: &str, n: u32, at: DateTime<Utc>) -> amends_store::Ne
         consent_contact: true,
         consent_survey: true,
         created_at: at,
+    }
+}
+
+/// A case to put straight into the store for `customer`, created at
+/// `created`: new, by email, normal priority, the customer's tier,
+/// unassigned, first response due in 1 h and resolution in 4 h, nothing
+/// answered yet. A test sets what it is about with
+/// `CaseRecord { state: …, ..case_record(…) }`.
+pub fn case_record(
+    id: amends_domain::CaseId,
+    customer: &amends_store::NewCustomer,
+    created: DateTime<Utc>,
+    subject: &str,
+    description: &str,
+) -> amends_store::CaseRecord {
+    use amends_domain::{CaseState, Channel, Origin, Priority};
+    use chrono::Duration;
+    amends_store::CaseRecord {
+        id,
+        customer_id: customer.id.0,
+        subject: subject.into(),
+        description: description.into(),
+        channel: Channel::Email,
+        origin: Origin::Manual,
+        state: CaseState::New,
+        priority: Priority::Normal,
+        tier: customer.tier,
+        assignee_id: None,
+        first_response_due_at: created + Duration::hours(1),
+        resolution_due_at: created + Duration::hours(4),
+        first_responded_at: None,
+        resolved_at: None,
+        closed_at: None,
+        sla_paused_at: None,
+        severity: None,
+        repeat_failure: None,
+        controllable: None,
+        created_at: created,
+        updated_at: created,
+        incident_id: None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! recovery paradox. Agents see their own cases only; leads and admins the
 //! team, optionally narrowed to one agent.
 
-use crate::auth::Actor;
+use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::query::{AnalyticsQuery, ApiQuery, RoiQuery};
 use crate::state::AppState;
@@ -10,7 +10,6 @@ use amends_app::analytics::kpis::{self, Dashboard};
 use amends_app::analytics::paradox::{self, ParadoxReport};
 use amends_app::analytics::statement;
 use axum::Json;
-use axum::extract::State;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -27,11 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// never-failed, recovered and not recovered customers.
 #[utoipa::path(get, path = "/analytics/kpis", tag = "analytics", params(AnalyticsQuery),
     responses((status = 200, body = Dashboard), (status = 422, body = Problem)))]
-async fn get_kpis(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<AnalyticsQuery>,
-) -> ApiResult<Json<Dashboard>> {
+async fn get_kpis(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<AnalyticsQuery>) -> ApiResult<Json<Dashboard>> {
     let scope = q.scope(state.now(), &actor.user)?;
     Ok(Json(kpis::dashboard(&state, &scope, q.settle_days).await?))
 }
@@ -54,11 +49,7 @@ pub struct ParadoxOut {
 /// (retention), Benjamini–Hochberg over the cells, and n everywhere.
 #[utoipa::path(get, path = "/analytics/paradox", tag = "analytics", params(AnalyticsQuery),
     responses((status = 200, body = ParadoxOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn get_paradox(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<AnalyticsQuery>,
-) -> ApiResult<Json<ParadoxOut>> {
+async fn get_paradox(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<AnalyticsQuery>) -> ApiResult<Json<ParadoxOut>> {
     let scope = q.scope(state.now(), &actor.user)?;
     let report = paradox::report(&state, &scope, q.outcome.unwrap_or_default(), q.settle_days).await?;
     let lang = actor.user.language;
@@ -82,8 +73,7 @@ async fn get_paradox(
 #[utoipa::path(get, path = "/analytics/roi", tag = "analytics", params(RoiQuery),
     responses((status = 200, body = amends_app::analytics::roi::RoiReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn get_roi(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiQuery(q): ApiQuery<RoiQuery>,
 ) -> ApiResult<Json<amends_app::analytics::roi::RoiReport>> {
     let scope = q.analytics().scope(state.now(), &actor.user)?;

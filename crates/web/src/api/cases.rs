@@ -3,19 +3,18 @@
 use crate::query::{CaseQuery, parse_cursor};
 use amends_app::cases::{self, CasePatch};
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::dto::{AssignIn, CaseIn, CaseList, CaseOut, CasePatchIn, EventOut, NoteIn, TransitionIn, ViewCountOut};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use crate::views::{CaseView, Explicit};
 use amends_app::service::{self, CaseInput};
-use amends_domain::{CaseId, CaseState, CustomerId, Origin, Permission, UserId};
+use amends_domain::{CaseId, CaseState, CustomerId, Origin, UserId};
 use amends_store::{AssigneeFilter, CaseFilter, CaseSort};
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::Path;
 use chrono::{DateTime, Duration, Utc};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -35,12 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// customer's tier and the priority.
 #[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseIn,
     responses((status = 201, body = CaseOut), (status = 422, body = Problem)))]
-async fn create_case(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiJson(body): ApiJson<CaseIn>,
-) -> ApiResult<(StatusCode, Json<CaseOut>)> {
-    actor.require(Permission::WorkCases)?;
+async fn create_case(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<CaseIn>) -> ApiResult<Created<CaseOut>> {
     let input = CaseInput {
         customer_id: Some(body.customer_id),
         subject: body.subject,
@@ -51,13 +45,12 @@ async fn create_case(
     };
     let valid = input.validate().map_err(service::first_error)?;
     let case = service::open_case(&state, valid, Origin::Api, Some(actor.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(CaseOut::new(case, state.now()))))
+    Ok(Created(CaseOut::new(case, state.now())))
 }
 
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseOut), (status = 404, body = Problem)))]
-async fn get_case(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<CaseOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_case(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<CaseOut>> {
     let case = state.store().get_case(CaseId(id)).await?;
     Ok(Json(CaseOut::new(case, state.now())))
 }
@@ -66,12 +59,10 @@ async fn get_case(State(state): State<AppState>, actor: Actor, Path(id): Path<Uu
 #[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = Uuid, Path)), request_body = CasePatchIn,
     responses((status = 200, body = CaseOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn patch_case(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<CasePatchIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    actor.require(Permission::WorkCases)?;
     let patch = CasePatch {
         subject: body.subject,
         description: body.description,
@@ -85,12 +76,10 @@ async fn patch_case(
 #[utoipa::path(post, path = "/cases/{id}/transitions", tag = "cases", params(("id" = Uuid, Path)), request_body = TransitionIn,
     responses((status = 200, body = CaseOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn transition_case(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<TransitionIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    actor.require(Permission::WorkCases)?;
     let case = cases::transition(&state, CaseId(id), &body.to, body.note.as_deref(), actor.user.id).await?;
     Ok(Json(CaseOut::new(case, state.now())))
 }
@@ -99,12 +88,10 @@ async fn transition_case(
 #[utoipa::path(post, path = "/cases/{id}/assign", tag = "cases", params(("id" = Uuid, Path)), request_body = AssignIn,
     responses((status = 200, body = CaseOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn assign_case(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<AssignIn>,
 ) -> ApiResult<Json<CaseOut>> {
-    actor.require(Permission::WorkCases)?;
     let case = cases::assign(&state, CaseId(id), body.assignee_id.map(UserId), actor.user.id).await?;
     Ok(Json(CaseOut::new(case, state.now())))
 }
@@ -113,22 +100,19 @@ async fn assign_case(
 #[utoipa::path(post, path = "/cases/{id}/notes", tag = "cases", params(("id" = Uuid, Path)), request_body = NoteIn,
     responses((status = 201, body = EventOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn add_note(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<NoteIn>,
-) -> ApiResult<(StatusCode, Json<EventOut>)> {
-    actor.require(Permission::WorkCases)?;
+) -> ApiResult<Created<EventOut>> {
     let e = cases::add_note(&state, CaseId(id), &body.body, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(e.into())))
+    Ok(Created(e.into()))
 }
 
 /// How many cases each saved view of the inbox holds for the caller
 /// (counted up to 1,000; `more` says there are more).
 #[utoipa::path(get, path = "/cases/views", tag = "cases",
     responses((status = 200, body = Vec<ViewCountOut>)))]
-async fn view_counts(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<ViewCountOut>>> {
-    actor.require(Permission::ReadCases)?;
+async fn view_counts(Ctx { state, actor }: Ctx) -> ApiResult<Json<Vec<ViewCountOut>>> {
     let counts = crate::views::view_counts(&state, actor.user.id).await?;
     Ok(Json(
         counts
@@ -143,12 +127,7 @@ async fn view_counts(State(state): State<AppState>, actor: Actor) -> ApiResult<J
 /// failed (with the reason).
 #[utoipa::path(get, path = "/cases/{id}/events", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<EventOut>), (status = 404, body = Problem)))]
-async fn list_events(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<Vec<EventOut>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_events(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<EventOut>>> {
     state.store().get_case(CaseId(id)).await?;
     Ok(Json(EventOut::timeline(state.app(), CaseId(id)).await?))
 }
@@ -229,12 +208,7 @@ impl CaseQuery {
 /// List cases with filters, by cursor pagination.
 #[utoipa::path(get, path = "/cases", tag = "cases", params(CaseQuery),
     responses((status = 200, body = CaseList), (status = 422, body = Problem)))]
-async fn list_cases(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<CaseQuery>,
-) -> ApiResult<Json<CaseList>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_cases(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<CaseQuery>) -> ApiResult<Json<CaseList>> {
     let filter = q.to_filter(actor.user.id, state.now(), state.config().sla_warn_before)?;
     let page = state.store().list_cases(&filter).await?;
     let now = state.now();

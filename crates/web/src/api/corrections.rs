@@ -3,16 +3,15 @@
 //! `GET /api/v1/corrections` (leads, admins), as JSON or as the
 //! `text,sentiment,language` CSV that `amends text train --data` reads.
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::corrections;
-use amends_domain::Permission;
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::extract::Path;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,14 +46,12 @@ pub struct CorrectionCreated {
     request_body = CorrectionIn,
     responses((status = 201, body = CorrectionCreated), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn correct(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<CorrectionIn>,
-) -> ApiResult<(StatusCode, Json<CorrectionCreated>)> {
-    actor.require(Permission::WorkCases)?;
+) -> ApiResult<Created<CorrectionCreated>> {
     let id = corrections::correct(&state, id, &body.sentiment, &body.topics, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(CorrectionCreated { id })))
+    Ok(Created(CorrectionCreated { id }))
 }
 
 /// `json` (default) or `csv`.
@@ -72,12 +69,7 @@ pub struct CorrectionsQuery {
 #[utoipa::path(get, path = "/corrections", tag = "feedback", params(CorrectionsQuery),
     responses((status = 200, body = Vec<Object>, description = "JSON, or text/csv with `?format=csv`"),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn list(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<CorrectionsQuery>,
-) -> ApiResult<Response> {
-    actor.require(Permission::ReadAudit)?;
+async fn list(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<CorrectionsQuery>) -> ApiResult<Response> {
     let rows = corrections::list(&state).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(rows).into_response()),

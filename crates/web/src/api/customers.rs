@@ -1,17 +1,17 @@
 //! `/api/v1/customers` and `/api/v1/accounts`.
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::dto::{CustomerIn, CustomerList, CustomerOut, CustomerPatchIn};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::query::parse_cursor;
 use crate::state::AppState;
 use amends_app::service::{self, CustomerInput, NAME_MAX};
-use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Permission, Tier};
+use amends_domain::{AccountId, CustomerId, Email, Language, NonEmptyText, Tier};
 use amends_store::{Account, CustomerFilter, CustomerPatch};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -35,13 +35,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/customers", tag = "customers", request_body = CustomerIn,
     responses((status = 201, body = CustomerOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_customer(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<CustomerIn>,
-) -> ApiResult<(StatusCode, Json<CustomerOut>)> {
-    actor.require(Permission::WorkCases)?;
+) -> ApiResult<Created<CustomerOut>> {
     let c = service::create_customer(&state, &body.into(), Some(actor.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(c.into())))
+    Ok(Created(c.into()))
 }
 
 /// Create or update the customer with this external id.
@@ -49,12 +47,10 @@ async fn create_customer(
     params(("external_id" = String, Path)),
     responses((status = 200, description = "updated", body = CustomerOut), (status = 201, description = "created", body = CustomerOut), (status = 422, body = Problem)))]
 async fn upsert_customer(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(external_id): Path<String>,
     ApiJson(body): ApiJson<CustomerIn>,
 ) -> ApiResult<(StatusCode, Json<CustomerOut>)> {
-    actor.require(Permission::WorkCases)?;
     if body
         .external_id
         .as_deref()
@@ -74,12 +70,7 @@ async fn upsert_customer(
 
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerOut), (status = 404, body = Problem)))]
-async fn get_customer(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<CustomerOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_customer(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<CustomerOut>> {
     Ok(Json(state.store().get_customer(CustomerId(id)).await?.into()))
 }
 
@@ -87,12 +78,10 @@ async fn get_customer(
 #[utoipa::path(patch, path = "/customers/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = CustomerPatchIn,
     responses((status = 200, body = CustomerOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn patch_customer(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<CustomerPatchIn>,
 ) -> ApiResult<Json<CustomerOut>> {
-    actor.require(Permission::WorkCases)?;
     let patch = CustomerPatch {
         name: body
             .name
@@ -157,12 +146,7 @@ pub struct CustomerQuery {
 /// List customers, newest first.
 #[utoipa::path(get, path = "/customers", tag = "customers", params(CustomerQuery),
     responses((status = 200, body = CustomerList), (status = 422, body = Problem)))]
-async fn list_customers(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<CustomerQuery>,
-) -> ApiResult<Json<CustomerList>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_customers(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<CustomerQuery>) -> ApiResult<Json<CustomerList>> {
     let filter = CustomerFilter {
         account_id: q.account_id.map(AccountId),
         tier: q.tier.as_deref().map(str::parse).transpose()?,
@@ -205,27 +189,23 @@ impl From<Account> for AccountOut {
 #[utoipa::path(post, path = "/accounts", tag = "customers", request_body = AccountIn,
     responses((status = 201, body = AccountOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_account(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<AccountIn>,
-) -> ApiResult<(StatusCode, Json<AccountOut>)> {
-    actor.require(Permission::WorkCases)?;
+) -> ApiResult<Created<AccountOut>> {
     let a = service::create_account(&state, &body.name, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(a.into())))
+    Ok(Created(a.into()))
 }
 
 /// List accounts by name (at most 1000).
 #[utoipa::path(get, path = "/accounts", tag = "customers", responses((status = 200, body = Vec<AccountOut>)))]
-async fn list_accounts(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<AccountOut>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_accounts(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<AccountOut>>> {
     let list = state.store().list_accounts(1000).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
 #[utoipa::path(get, path = "/accounts/{id}", tag = "customers", params(("id" = Uuid, Path)),
     responses((status = 200, body = AccountOut), (status = 404, body = Problem)))]
-async fn get_account(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<AccountOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_account(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<AccountOut>> {
     Ok(Json(state.store().get_account(AccountId(id)).await?.into()))
 }
 
@@ -291,12 +271,7 @@ pub struct CustomerOverviewOut {
 /// feedback: `GET /feedback?customer_id=`; goodwill: `GET /goodwill?customer_id=`.
 #[utoipa::path(get, path = "/customers/{id}/overview", tag = "customers", params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerOverviewOut), (status = 404, body = Problem)))]
-async fn customer_overview(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<CustomerOverviewOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn customer_overview(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<CustomerOverviewOut>> {
     let o = amends_app::overview::customer_overview(&state, CustomerId(id)).await?;
     let f = o.facts;
     Ok(Json(CustomerOverviewOut {
@@ -384,12 +359,7 @@ pub struct AccountOverviewOut {
 /// received and value, their open cases, and totals.
 #[utoipa::path(get, path = "/accounts/{id}/overview", tag = "customers", params(("id" = Uuid, Path)),
     responses((status = 200, body = AccountOverviewOut), (status = 404, body = Problem)))]
-async fn account_overview(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<AccountOverviewOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn account_overview(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<AccountOverviewOut>> {
     let o = amends_app::overview::account_overview(&state, AccountId(id)).await?;
     Ok(Json(AccountOverviewOut {
         account: o.account.into(),

@@ -3,19 +3,19 @@
 use crate::dto::FeedbackOut;
 use crate::query::{FeedbackQuery, parse_cursor};
 
-use crate::api::json::{ApiJson, content_type, parse_json};
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created, content_type, parse_json};
+use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::detection::{self, FeedbackInput, RowError, RuleFields};
 use amends_app::detection_rules::{self, RulePatch};
 use amends_domain::detection::Conditions;
-use amends_domain::{CustomerId, FeedbackId, Permission, RuleId};
+use amends_domain::{CustomerId, FeedbackId, RuleId};
 use amends_store::{DetectionRule, FeedbackFilter};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -93,24 +93,17 @@ pub struct FeedbackList {
 #[utoipa::path(post, path = "/feedback", tag = "feedback", request_body = FeedbackIn,
     responses((status = 201, body = FeedbackOut), (status = 422, body = Problem)))]
 async fn create_feedback(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<FeedbackIn>,
-) -> ApiResult<(StatusCode, Json<FeedbackOut>)> {
-    actor.require(Permission::WorkCases)?;
+) -> ApiResult<Created<FeedbackOut>> {
     let done = detection::ingest_one(&state, body.into(), Some(actor.user.id)).await?;
     let f = state.store().get_feedback(done.id).await?;
-    Ok((StatusCode::CREATED, Json(f.into())))
+    Ok(Created(f.into()))
 }
 
 #[utoipa::path(get, path = "/feedback/{id}", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 200, body = FeedbackOut), (status = 404, body = Problem)))]
-async fn get_feedback(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<FeedbackOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_feedback(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<FeedbackOut>> {
     Ok(Json(state.store().get_feedback(FeedbackId(id)).await?.into()))
 }
 
@@ -122,14 +115,9 @@ pub struct OpenedCaseOut {
 /// Open a recovery case for an item that has none (409 if it has one).
 #[utoipa::path(post, path = "/feedback/{id}/case", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 201, body = OpenedCaseOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
-async fn open_case(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<(StatusCode, Json<OpenedCaseOut>)> {
-    actor.require(Permission::WorkCases)?;
+async fn open_case(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Created<OpenedCaseOut>> {
     let case = detection::open_case_for(&state, FeedbackId(id), Some(actor.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(OpenedCaseOut { case_id: case.0 })))
+    Ok(Created(OpenedCaseOut { case_id: case.0 }))
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -172,12 +160,7 @@ impl FeedbackQuery {
 /// The feedback stream, newest first, with filters and a cursor.
 #[utoipa::path(get, path = "/feedback", tag = "feedback", params(FeedbackQuery),
     responses((status = 200, body = FeedbackList), (status = 422, body = Problem)))]
-async fn list_feedback(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<FeedbackQuery>,
-) -> ApiResult<Json<FeedbackList>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_feedback(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<FeedbackQuery>) -> ApiResult<Json<FeedbackList>> {
     let page = state.store().list_feedback(&q.to_filter()?).await?;
     Ok(Json(FeedbackList {
         items: page.items.into_iter().map(Into::into).collect(),
@@ -211,12 +194,10 @@ pub struct BulkOut {
         description = "JSON array, or text/csv with a header row"),
     responses((status = 200, body = BulkOut), (status = 400, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 async fn bulk_feedback(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<BulkOut>> {
-    actor.require(Permission::WorkCases)?;
     let limit = format!("{} MiB", BULK_BODY_MAX / (1024 * 1024));
     let body = body.map_err(|e| ApiError::unreadable_body(&e, &limit, "; split the file"))?;
     let ct = content_type(&headers);
@@ -344,8 +325,7 @@ pub struct RulePatchIn {
 
 #[utoipa::path(get, path = "/detection-rules", tag = "feedback",
     responses((status = 200, body = Vec<RuleOut>)))]
-async fn list_rules(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<RuleOut>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_rules(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<RuleOut>>> {
     Ok(Json(
         state.store().list_rules().await?.into_iter().map(Into::into).collect(),
     ))
@@ -353,20 +333,14 @@ async fn list_rules(State(state): State<AppState>, actor: Actor) -> ApiResult<Js
 
 #[utoipa::path(get, path = "/detection-rules/{id}", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 200, body = RuleOut), (status = 404, body = Problem)))]
-async fn get_rule(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<RuleOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_rule(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<RuleOut>> {
     Ok(Json(state.store().get_rule(RuleId(id)).await?.into()))
 }
 
 /// Add a detection rule (leads and admins).
 #[utoipa::path(post, path = "/detection-rules", tag = "feedback", request_body = RuleIn,
     responses((status = 201, body = RuleOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn create_rule(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiJson(body): ApiJson<RuleIn>,
-) -> ApiResult<(StatusCode, Json<RuleOut>)> {
-    actor.require(Permission::ManageRules)?;
+async fn create_rule(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<RuleIn>) -> ApiResult<Created<RuleOut>> {
     let fields = RuleFields {
         name: body.name,
         position: body.position,
@@ -376,19 +350,17 @@ async fn create_rule(
         priority: body.priority,
     };
     let rule = detection_rules::create(&state, fields, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(rule.into())))
+    Ok(Created(rule.into()))
 }
 
 /// Change a rule, e.g. `{"enabled": false}` (leads and admins).
 #[utoipa::path(patch, path = "/detection-rules/{id}", tag = "feedback", params(("id" = Uuid, Path)), request_body = RulePatchIn,
     responses((status = 200, body = RuleOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn patch_rule(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<RulePatchIn>,
 ) -> ApiResult<Json<RuleOut>> {
-    actor.require(Permission::ManageRules)?;
     let patch = RulePatch {
         name: body.name,
         position: body.position,
@@ -404,8 +376,7 @@ async fn patch_rule(
 /// Delete a rule (leads and admins). Feedback keeps the name of the rule that fired.
 #[utoipa::path(delete, path = "/detection-rules/{id}", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn delete_rule(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    actor.require(Permission::ManageRules)?;
+async fn delete_rule(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     detection_rules::delete(&state, RuleId(id), actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

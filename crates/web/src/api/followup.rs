@@ -1,16 +1,16 @@
 //! Follow-up API: replies through the outbox, a case's follow-up status,
 //! the job queue (dead jobs and retry) and webhooks with their delivery log.
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::followup::{self, QueuedReply};
-use amends_domain::{CaseId, Permission};
+use amends_domain::CaseId;
 use amends_store::{Job, Survey, WebhookDelivery};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -50,13 +50,11 @@ pub struct ReplyIn {
 #[utoipa::path(post, path = "/cases/{id}/replies", tag = "follow-up", params(("id" = Uuid, Path)), request_body = ReplyIn,
     responses((status = 202, body = QueuedReply), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn send_reply(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ReplyIn>,
 ) -> ApiResult<(StatusCode, Json<QueuedReply>)> {
-    actor.require(Permission::WorkCases)?;
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let q = followup::enqueue_reply(
         &state,
@@ -77,11 +75,9 @@ async fn send_reply(
     params(("id" = Uuid, Path), ("job_id" = Uuid, Path, description = "`delivery.job_id` of the message on the timeline")),
     responses((status = 202, body = amends_app::delivery::Delivery), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn retry_message(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path((id, job_id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<(StatusCode, Json<amends_app::delivery::Delivery>)> {
-    actor.require(Permission::WorkCases)?;
     let d = amends_app::delivery::retry(&state, CaseId(id), job_id, actor.user.id).await?;
     Ok((StatusCode::ACCEPTED, Json(d)))
 }
@@ -165,12 +161,7 @@ pub struct FollowUpOut {
 /// The follow-up of a case: surveys, lead flag, and its outbox with delivery errors.
 #[utoipa::path(get, path = "/cases/{id}/follow-up", tag = "follow-up", params(("id" = Uuid, Path)),
     responses((status = 200, body = FollowUpOut), (status = 404, body = Problem)))]
-async fn follow_up_status(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<FollowUpOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn follow_up_status(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<FollowUpOut>> {
     let f = state.store().case_follow_up(CaseId(id)).await?;
     let surveys = state.store().list_case_surveys(CaseId(id)).await?;
     let jobs = state.store().list_case_jobs(CaseId(id)).await?;
@@ -185,8 +176,7 @@ async fn follow_up_status(
 /// A lead has reviewed the case after a negative answer: clears the flag.
 #[utoipa::path(post, path = "/cases/{id}/lead-review", tag = "follow-up", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn lead_review(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    actor.require(Permission::ReadAudit)?;
+async fn lead_review(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     amends_app::followup::lead_reviewed(&state, CaseId(id), actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -196,13 +186,11 @@ async fn lead_review(State(state): State<AppState>, actor: Actor, Path(id): Path
 #[utoipa::path(post, path = "/cases/{id}/personal-note/done", tag = "follow-up", params(("id" = Uuid, Path)),
     responses((status = 201, body = crate::dto::EventOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn personal_note_done(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
-) -> ApiResult<(StatusCode, Json<crate::dto::EventOut>)> {
-    actor.require(Permission::WorkCases)?;
+) -> ApiResult<Created<crate::dto::EventOut>> {
     let ev = amends_app::followup::complete_personal_note(&state, CaseId(id), actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(ev.into())))
+    Ok(Created(ev.into()))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -218,12 +206,7 @@ pub struct JobQuery {
 /// Background jobs, newest first (admin). `?state=dead` lists the ones that gave up.
 #[utoipa::path(get, path = "/jobs", tag = "follow-up", params(JobQuery),
     responses((status = 200, body = Vec<JobOut>), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn list_jobs(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<JobQuery>,
-) -> ApiResult<Json<Vec<JobOut>>> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn list_jobs(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<JobQuery>) -> ApiResult<Json<Vec<JobOut>>> {
     let st = q
         .state
         .as_deref()
@@ -244,8 +227,7 @@ async fn list_jobs(
 /// Put a dead job back into the queue (admin).
 #[utoipa::path(post, path = "/jobs/{id}/retry", tag = "follow-up", params(("id" = Uuid, Path)),
     responses((status = 200, body = JobOut), (status = 404, body = Problem), (status = 409, body = Problem)))]
-async fn retry_job(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<JobOut>> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn retry_job(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<JobOut>> {
     let job = amends_app::jobs::retry(&state, id, actor.user.id).await?;
     Ok(Json(job.into()))
 }
@@ -285,8 +267,7 @@ impl WebhookOut {
 
 #[utoipa::path(get, path = "/webhooks", tag = "follow-up",
     responses((status = 200, body = Vec<WebhookOut>), (status = 403, body = Problem)))]
-async fn list_webhooks(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<WebhookOut>>> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn list_webhooks(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<WebhookOut>>> {
     let hooks = state.store().list_webhooks().await?;
     Ok(Json(hooks.iter().map(|h| WebhookOut::new(h, None)).collect()))
 }
@@ -295,19 +276,16 @@ async fn list_webhooks(State(state): State<AppState>, actor: Actor) -> ApiResult
 #[utoipa::path(post, path = "/webhooks", tag = "follow-up", request_body = WebhookIn,
     responses((status = 201, body = WebhookOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn create_webhook(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<WebhookIn>,
-) -> ApiResult<(StatusCode, Json<WebhookOut>)> {
-    actor.require(Permission::ManageIntegrations)?;
+) -> ApiResult<Created<WebhookOut>> {
     let (hook, secret) = amends_app::webhooks::create(&state, &body.url, &body.events, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(WebhookOut::new(&hook, Some(secret)))))
+    Ok(Created(WebhookOut::new(&hook, Some(secret))))
 }
 
 #[utoipa::path(delete, path = "/webhooks/{id}", tag = "follow-up", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn delete_webhook(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn delete_webhook(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     amends_app::webhooks::deactivate(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -345,12 +323,7 @@ impl From<WebhookDelivery> for DeliveryOut {
 /// The delivery log of one webhook, newest first.
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "follow-up", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<DeliveryOut>), (status = 404, body = Problem)))]
-async fn list_deliveries(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<Vec<DeliveryOut>>> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn list_deliveries(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<DeliveryOut>>> {
     state.store().get_webhook(id).await?;
     let list = state.store().list_deliveries(Some(id), 200).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))

@@ -1,8 +1,8 @@
 //! `/api/v1/goodwill`: catalog, empowerment limits, budget, grants on a
 //! case, the approvals queue, the ledger, and the case assessment.
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
@@ -11,10 +11,10 @@ use amends_app::goodwill::{BudgetOut, CatalogIn, budget_for, eur};
 use amends_domain::goodwill::{
     Assessment, AssessmentInput, EmpowermentLimit, GrantState, parse_currency, parse_value_cents,
 };
-use amends_domain::{CaseId, CustomerId, Permission, Role};
+use amends_domain::{CaseId, CustomerId, Role};
 use amends_store::{CatalogEntry, Grant, GrantFilter, RoleLimit, month_of};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -40,8 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The catalog (all items, active or not).
 #[utoipa::path(get, path = "/goodwill/catalog", tag = "goodwill",
     responses((status = 200, body = Vec<Object>)))]
-async fn list_catalog(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<CatalogEntry>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_catalog(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<CatalogEntry>>> {
     Ok(Json(state.store().list_catalog(false).await?))
 }
 
@@ -49,25 +48,21 @@ async fn list_catalog(State(state): State<AppState>, actor: Actor) -> ApiResult<
 #[utoipa::path(post, path = "/goodwill/catalog", tag = "goodwill", request_body = CatalogIn,
     responses((status = 201, body = Object), (status = 422, body = Problem)))]
 async fn create_catalog_item(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<CatalogIn>,
-) -> ApiResult<(StatusCode, Json<CatalogEntry>)> {
-    actor.require(Permission::ManageGoodwill)?;
+) -> ApiResult<Created<CatalogEntry>> {
     let saved = gw::create_catalog_item(&state, &body, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok(Created(saved))
 }
 
 /// Replace a catalog item (admins); `active: false` retires it.
 #[utoipa::path(put, path = "/goodwill/catalog/{id}", tag = "goodwill", params(("id" = Uuid, Path)), request_body = CatalogIn,
     responses((status = 200, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_catalog_item(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<CatalogIn>,
 ) -> ApiResult<Json<CatalogEntry>> {
-    actor.require(Permission::ManageGoodwill)?;
     Ok(Json(gw::update_catalog_item(&state, id, &body, actor.user.id).await?))
 }
 
@@ -84,8 +79,7 @@ pub struct LimitIn {
 
 /// Empowerment limits per role.
 #[utoipa::path(get, path = "/goodwill/limits", tag = "goodwill", responses((status = 200, body = Vec<Object>)))]
-async fn list_limits(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<RoleLimit>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_limits(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<RoleLimit>>> {
     Ok(Json(state.store().list_limits().await?))
 }
 
@@ -93,11 +87,9 @@ async fn list_limits(State(state): State<AppState>, actor: Actor) -> ApiResult<J
 #[utoipa::path(put, path = "/goodwill/limits", tag = "goodwill", request_body = Vec<LimitIn>,
     responses((status = 200, body = Vec<Object>), (status = 422, body = Problem)))]
 async fn set_limits(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<Vec<LimitIn>>,
 ) -> ApiResult<Json<Vec<RoleLimit>>> {
-    actor.require(Permission::ManageGoodwill)?;
     let mut valid = Vec::new();
     for (i, l) in body.iter().enumerate() {
         let role: Role = l
@@ -138,12 +130,7 @@ fn parse_month(s: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> ApiResult
 /// The goodwill budget of a month with the live spend.
 #[utoipa::path(get, path = "/goodwill/budget", tag = "goodwill", params(BudgetQuery),
     responses((status = 200, body = BudgetOut)))]
-async fn get_budget(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<BudgetQuery>,
-) -> ApiResult<Json<BudgetOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_budget(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<BudgetQuery>) -> ApiResult<Json<BudgetOut>> {
     let at = parse_month(q.month.as_deref(), state.now())?;
     Ok(Json(budget_for(&state, at).await?))
 }
@@ -161,12 +148,7 @@ pub struct BudgetIn {
 /// Set a month's budget (admins).
 #[utoipa::path(put, path = "/goodwill/budget", tag = "goodwill", request_body = BudgetIn,
     responses((status = 200, body = BudgetOut), (status = 422, body = Problem)))]
-async fn set_budget(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiJson(body): ApiJson<BudgetIn>,
-) -> ApiResult<Json<BudgetOut>> {
-    actor.require(Permission::ManageGoodwill)?;
+async fn set_budget(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<BudgetIn>) -> ApiResult<Json<BudgetOut>> {
     let at = parse_month(body.month.as_deref(), state.now())?;
     let amount = parse_value_cents("amount_cents", body.amount_cents)?;
     let currency = parse_currency("currency", &body.currency)?;
@@ -191,12 +173,10 @@ pub struct GrantIn {
 #[utoipa::path(post, path = "/cases/{id}/goodwill", tag = "goodwill", params(("id" = Uuid, Path)), request_body = GrantIn,
     responses((status = 201, body = Object), (status = 202, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn grant_goodwill(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<GrantIn>,
 ) -> ApiResult<(StatusCode, Json<Grant>)> {
-    actor.require(Permission::WorkCases)?;
     let g = gw::grant(
         &state,
         CaseId(id),
@@ -229,12 +209,10 @@ pub struct DecisionIn {
 #[utoipa::path(post, path = "/goodwill/{id}/approve", tag = "goodwill", params(("id" = Uuid, Path)), request_body = DecisionIn,
     responses((status = 200, body = Object), (status = 403, body = Problem), (status = 409, body = Problem)))]
 async fn approve(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<DecisionIn>,
 ) -> ApiResult<Json<Grant>> {
-    actor.require(Permission::ApproveGoodwill)?;
     Ok(Json(gw::decide(&state, id, true, &body.reason, &actor.user).await?))
 }
 
@@ -242,12 +220,10 @@ async fn approve(
 #[utoipa::path(post, path = "/goodwill/{id}/reject", tag = "goodwill", params(("id" = Uuid, Path)), request_body = DecisionIn,
     responses((status = 200, body = Object), (status = 403, body = Problem), (status = 409, body = Problem)))]
 async fn reject(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<DecisionIn>,
 ) -> ApiResult<Json<Grant>> {
-    actor.require(Permission::ApproveGoodwill)?;
     Ok(Json(gw::decide(&state, id, false, &body.reason, &actor.user).await?))
 }
 
@@ -287,12 +263,7 @@ impl GrantQuery {
 /// Grants, newest first; `?state=pending` is the approvals queue.
 #[utoipa::path(get, path = "/goodwill", tag = "goodwill", params(GrantQuery),
     responses((status = 200, body = Vec<Object>), (status = 422, body = Problem)))]
-async fn list_grants(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<GrantQuery>,
-) -> ApiResult<Json<Vec<Grant>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_grants(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) -> ApiResult<Json<Vec<Grant>>> {
     Ok(Json(state.store().list_grants(&q.filter(state.now(), 500)?).await?))
 }
 
@@ -300,8 +271,7 @@ async fn list_grants(
 /// downloads it as CSV. Leads and admins.
 #[utoipa::path(get, path = "/goodwill/ledger", tag = "goodwill", params(GrantQuery),
     responses((status = 200, body = Vec<Object>), (status = 403, body = Problem)))]
-async fn ledger(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<GrantQuery>) -> ApiResult<Response> {
-    actor.require(Permission::ApproveGoodwill)?;
+async fn ledger(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) -> ApiResult<Response> {
     let grants = state.store().list_grants(&q.filter(state.now(), 10_000)?).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(grants).into_response()),
@@ -336,12 +306,7 @@ pub struct AssessmentOut {
 /// with the reasons (service recovery paradox research).
 #[utoipa::path(get, path = "/cases/{id}/assessment", tag = "goodwill", params(("id" = Uuid, Path)),
     responses((status = 200, body = AssessmentOut), (status = 404, body = Problem)))]
-async fn assessment(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<AssessmentOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn assessment(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<AssessmentOut>> {
     let (assessment, input) = gw::assess(&state, CaseId(id)).await?;
     Ok(Json(AssessmentOut { assessment, input }))
 }

@@ -2,19 +2,19 @@
 //! upload affected customers (streamed JSON or CSV), follow the fan-out,
 //! resolve with a closing update; `/api/v1/goodwill/rules`: automatic goodwill.
 
-use crate::api::json::{ApiJson, content_type};
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created, content_type};
+use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::goodwill_rules::{self, RuleIn};
 use amends_app::incidents::{self as inc, AlertOutcome, IncidentIn, Totals, UploadFormat, UploadReport};
+use amends_domain::IncidentId;
 use amends_domain::incident::IncidentStatus;
-use amends_domain::{IncidentId, Permission};
 use amends_store::{AffectedRow, GoodwillRule, Incident, IncidentStats};
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -69,12 +69,7 @@ pub struct ListQuery {
 /// Incidents, newest first.
 #[utoipa::path(get, path = "/incidents", tag = "incidents", params(ListQuery),
     responses((status = 200, body = Vec<IncidentOut>), (status = 422, body = Problem)))]
-async fn list_incidents(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Vec<IncidentOut>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_incidents(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Vec<IncidentOut>>> {
     let status = q.status.as_deref().map(str::parse::<IncidentStatus>).transpose()?;
     let list = state.store().list_incidents(status, q.limit.unwrap_or(50)).await?;
     Ok(Json(list.into_iter().map(|i| out(i, None)).collect()))
@@ -84,13 +79,11 @@ async fn list_incidents(
 #[utoipa::path(post, path = "/incidents", tag = "incidents", request_body = IncidentIn,
     responses((status = 201, body = IncidentOut), (status = 422, body = Problem)))]
 async fn create_incident(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<IncidentIn>,
-) -> ApiResult<(StatusCode, Json<IncidentOut>)> {
-    actor.require(Permission::ManageIncidents)?;
+) -> ApiResult<Created<IncidentOut>> {
     let i = inc::create(&state, &body, "api", actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(out(i, None))))
+    Ok(Created(out(i, None)))
 }
 
 /// One incident with totals (`affected`, `cases_created`, `messages_queued`,
@@ -98,12 +91,7 @@ async fn create_incident(
 /// feedback from affected customers, CSAT).
 #[utoipa::path(get, path = "/incidents/{id}", tag = "incidents", params(("id" = Uuid, Path)),
     responses((status = 200, body = IncidentOut), (status = 404, body = Problem)))]
-async fn get_incident(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<IncidentOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_incident(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<IncidentOut>> {
     let i = state.store().get_incident(IncidentId(id)).await?;
     let stats = state.store().incident_stats(&i).await?;
     Ok(Json(out(i, Some(stats))))
@@ -115,12 +103,10 @@ async fn get_incident(
 #[utoipa::path(put, path = "/incidents/{id}", tag = "incidents", params(("id" = Uuid, Path)), request_body = IncidentIn,
     responses((status = 200, body = IncidentOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_incident(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<IncidentIn>,
 ) -> ApiResult<Json<IncidentOut>> {
-    actor.require(Permission::ManageIncidents)?;
     let i = inc::update(&state, IncidentId(id), &body, actor.user.id).await?;
     Ok(Json(out(i, None)))
 }
@@ -129,12 +115,7 @@ async fn update_incident(
 /// customer who may be contacted (in their language, once).
 #[utoipa::path(post, path = "/incidents/{id}/resolve", tag = "incidents", params(("id" = Uuid, Path)),
     responses((status = 200, body = IncidentOut), (status = 404, body = Problem)))]
-async fn resolve_incident(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<IncidentOut>> {
-    actor.require(Permission::ManageIncidents)?;
+async fn resolve_incident(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<IncidentOut>> {
     let i = inc::resolve(&state, IncidentId(id), actor.user.id).await?;
     Ok(Json(out(i, None)))
 }
@@ -150,8 +131,7 @@ async fn resolve_incident(
 #[utoipa::path(post, path = "/incidents/alert", tag = "incidents", request_body(content = Object,
         description = "Alertmanager webhook payload, version 4"),
     responses((status = 200, body = AlertOutcome), (status = 400, body = Problem), (status = 422, body = Problem)))]
-async fn alert(State(state): State<AppState>, actor: Actor, body: Bytes) -> ApiResult<Json<AlertOutcome>> {
-    actor.require(Permission::ManageIncidents)?;
+async fn alert(Ctx { state, actor }: Ctx, body: Bytes) -> ApiResult<Json<AlertOutcome>> {
     Ok(Json(inc::alert(&state, &body, actor.user.id).await?))
 }
 
@@ -218,13 +198,11 @@ fn body_reader(body: Body) -> BodyReader {
     responses((status = 200, body = UploadReport), (status = 400, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 async fn upload_affected(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<UploadReport>> {
-    actor.require(Permission::ManageIncidents)?;
     let ct = content_type(&headers);
     let format = if ct.starts_with("text/csv") {
         UploadFormat::Csv
@@ -253,12 +231,10 @@ pub struct AffectedQuery {
 #[utoipa::path(get, path = "/incidents/{id}/affected", tag = "incidents", params(("id" = Uuid, Path), AffectedQuery),
     responses((status = 200, body = Vec<Object>), (status = 404, body = Problem)))]
 async fn list_affected(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, .. }: Ctx,
     Path(id): Path<Uuid>,
     ApiQuery(q): ApiQuery<AffectedQuery>,
 ) -> ApiResult<Json<Vec<AffectedRow>>> {
-    actor.require(Permission::ReadCases)?;
     state.store().get_incident(IncidentId(id)).await?;
     Ok(Json(
         state
@@ -270,28 +246,21 @@ async fn list_affected(
 
 /// Automatic goodwill rules, in the order they are tried.
 #[utoipa::path(get, path = "/goodwill/rules", tag = "goodwill", responses((status = 200, body = Vec<Object>)))]
-async fn list_rules(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<GoodwillRule>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_rules(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<GoodwillRule>>> {
     Ok(Json(state.store().list_goodwill_rules(false).await?))
 }
 
 /// Add an automatic goodwill rule (admins).
 #[utoipa::path(post, path = "/goodwill/rules", tag = "goodwill", request_body = RuleIn,
     responses((status = 201, body = Object), (status = 422, body = Problem)))]
-async fn create_rule(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiJson(body): ApiJson<RuleIn>,
-) -> ApiResult<(StatusCode, Json<GoodwillRule>)> {
-    actor.require(Permission::ManageGoodwill)?;
+async fn create_rule(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<RuleIn>) -> ApiResult<Created<GoodwillRule>> {
     let r = goodwill_rules::create(&state, &body, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(r)))
+    Ok(Created(r))
 }
 
 #[utoipa::path(get, path = "/goodwill/rules/{id}", tag = "goodwill", params(("id" = Uuid, Path)),
     responses((status = 200, body = Object), (status = 404, body = Problem)))]
-async fn get_rule(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<GoodwillRule>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_rule(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<GoodwillRule>> {
     Ok(Json(state.store().get_goodwill_rule(id).await?))
 }
 
@@ -299,20 +268,17 @@ async fn get_rule(State(state): State<AppState>, actor: Actor, Path(id): Path<Uu
 #[utoipa::path(put, path = "/goodwill/rules/{id}", tag = "goodwill", params(("id" = Uuid, Path)), request_body = RuleIn,
     responses((status = 200, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_rule(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<RuleIn>,
 ) -> ApiResult<Json<GoodwillRule>> {
-    actor.require(Permission::ManageGoodwill)?;
     Ok(Json(goodwill_rules::update(&state, id, &body, actor.user.id).await?))
 }
 
 /// Delete an automatic goodwill rule (admins); grants it made stay.
 #[utoipa::path(delete, path = "/goodwill/rules/{id}", tag = "goodwill", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn delete_rule(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    actor.require(Permission::ManageGoodwill)?;
+async fn delete_rule(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     goodwill_rules::delete(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

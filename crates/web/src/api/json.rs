@@ -6,12 +6,24 @@
 
 use crate::error::ApiError;
 use crate::query::field_from_message;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub struct ApiJson<T>(pub T);
+
+/// A 201 Created answer with `T` as its JSON body.
+pub struct Created<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        (StatusCode::CREATED, Json(self.0)).into_response()
+    }
+}
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where

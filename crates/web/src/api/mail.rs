@@ -1,15 +1,15 @@
 //! `POST /api/v1/mail/inbound`: a raw RFC 822 message (admins; for an MTA or a mail gateway).
 
-use crate::auth::Actor;
+use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 use amends_app::imap::ImapStatus;
 use amends_app::mailin::{self, MailOutcome};
-use amends_domain::{CaseId, Permission};
+use amends_domain::CaseId;
 use amends_store::Attachment;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -30,12 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The attachments of inbound mail on a case (without their bytes).
 #[utoipa::path(get, path = "/cases/{id}/attachments", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<AttachmentOut>)))]
-async fn case_attachments(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<Vec<AttachmentOut>>> {
-    actor.require(Permission::ReadCases)?;
+async fn case_attachments(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<AttachmentOut>>> {
     let list = state.store().list_case_attachments(CaseId(id)).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
@@ -43,8 +38,7 @@ async fn case_attachments(
 /// An attachment's bytes (always as a download, never shown inline).
 #[utoipa::path(get, path = "/attachments/{id}", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = Problem)))]
-async fn download(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Response> {
-    actor.require(Permission::ReadCases)?;
+async fn download(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Response> {
     let (a, bytes) = state.store().get_attachment(id).await?;
     let name: String = a
         .filename
@@ -102,11 +96,9 @@ impl From<Attachment> for AttachmentOut {
     request_body(content = String, content_type = "message/rfc822", description = "the raw message"),
     responses((status = 200, body = MailOutcome), (status = 400, body = Problem), (status = 403, body = Problem)))]
 async fn inbound(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<MailOutcome>)> {
-    actor.require(Permission::ManageIntegrations)?;
     let body = body.map_err(|e| ApiError::bad_request(format!("could not read the message: {e}")))?;
     let out = mailin::ingest(&state, &body, Some(actor.user.id)).await?;
     Ok((StatusCode::OK, Json(out)))
@@ -116,7 +108,6 @@ async fn inbound(
 /// password), the last poll, its outcome or error.
 #[utoipa::path(get, path = "/mail/imap", tag = "feedback",
     responses((status = 200, body = ImapStatus), (status = 403, body = Problem)))]
-async fn imap_status(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<ImapStatus>> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn imap_status(Ctx { state, .. }: Ctx) -> ApiResult<Json<ImapStatus>> {
     Ok(Json(state.imap_status().get()))
 }

@@ -2,18 +2,15 @@
 //! complaints come more often than their baseline, and the releases,
 //! outages and price changes they are compared around (leads and admins).
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::query::{ApiQuery, PatternsQuery};
 use crate::state::AppState;
 use amends_app::analytics::pattern_words::{self, Names};
 use amends_app::analytics::patterns::{self, ChangeEventOut, PatternReport};
 use amends_app::analytics::spikes::{self, ChangeEventInput};
-use amends_domain::Permission;
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -42,12 +39,7 @@ pub struct PatternsOut {
 /// judged.
 #[utoipa::path(get, path = "/analytics/patterns", tag = "analytics", params(PatternsQuery),
     responses((status = 200, body = PatternsOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn get_patterns(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<PatternsQuery>,
-) -> ApiResult<Json<PatternsOut>> {
-    actor.require(Permission::ReadAudit)?;
+async fn get_patterns(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<PatternsQuery>) -> ApiResult<Json<PatternsOut>> {
     let report = patterns::report(&state, q.days, q.channel, q.tier, q.window_days).await?;
     let names = Names {
         agents: state
@@ -86,11 +78,9 @@ pub struct ChangeEventsQuery {
 #[utoipa::path(get, path = "/change-events", tag = "analytics", params(ChangeEventsQuery),
     responses((status = 200, body = Vec<ChangeEventOut>), (status = 422, body = Problem)))]
 async fn list_change_events(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, .. }: Ctx,
     ApiQuery(q): ApiQuery<ChangeEventsQuery>,
 ) -> ApiResult<Json<Vec<ChangeEventOut>>> {
-    actor.require(Permission::ReadAudit)?;
     let list = spikes::list_change_events(&state, q.limit).await?;
     Ok(Json(list.iter().map(ChangeEventOut::from).collect()))
 }
@@ -111,11 +101,9 @@ pub struct ChangeEventIn {
 #[utoipa::path(post, path = "/change-events", tag = "analytics", request_body = ChangeEventIn,
     responses((status = 201, body = ChangeEventOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn create_change_event(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<ChangeEventIn>,
-) -> ApiResult<(StatusCode, Json<ChangeEventOut>)> {
-    actor.require(Permission::ReadAudit)?;
+) -> ApiResult<Created<ChangeEventOut>> {
     let input = ChangeEventInput {
         kind: body.kind,
         title: body.title,
@@ -123,5 +111,5 @@ async fn create_change_event(
         at: Some(body.at),
     };
     let e = spikes::create_change_event(&state, &input, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(ChangeEventOut::from(&e))))
+    Ok(Created(ChangeEventOut::from(&e)))
 }

@@ -2,16 +2,15 @@
 //! kept whole; release it (with a sender where it had none) or delete it.
 
 use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::mailin::MailOutcome;
 use amends_app::quarantine;
-use amends_domain::Permission;
 use amends_store::QuarantinedMail;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -80,12 +79,7 @@ pub struct QuarantineQuery {
 /// The quarantined messages, newest first (at most 500): open ones, or all.
 #[utoipa::path(get, path = "/mail/quarantine", tag = "feedback", params(QuarantineQuery),
     responses((status = 200, body = Vec<QuarantineOut>), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn list(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<QuarantineQuery>,
-) -> ApiResult<Json<Vec<QuarantineOut>>> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn list(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<QuarantineQuery>) -> ApiResult<Json<Vec<QuarantineOut>>> {
     let rows = quarantine::list(&state, !q.all.unwrap_or(false)).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
@@ -93,8 +87,7 @@ async fn list(
 /// The raw message as it arrived (`message/rfc822`, a download).
 #[utoipa::path(get, path = "/mail/quarantine/{id}/raw", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "message/rfc822"), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn raw(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Response> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn raw(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Response> {
     let (_, bytes) = state.store().get_quarantined(id).await?;
     Ok((
         [
@@ -126,12 +119,10 @@ pub struct ReleaseIn {
     responses((status = 200, body = MailOutcome), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn release(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<ReleaseIn>,
 ) -> ApiResult<Json<MailOutcome>> {
-    actor.require(Permission::ManageIntegrations)?;
     Ok(Json(
         quarantine::release(&state, id, body.sender.as_deref(), actor.user.id).await?,
     ))
@@ -140,8 +131,7 @@ async fn release(
 /// Delete a quarantined message (its bytes are dropped, the row stays as a record).
 #[utoipa::path(delete, path = "/mail/quarantine/{id}", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-async fn delete(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    actor.require(Permission::ManageIntegrations)?;
+async fn delete(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     quarantine::delete(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

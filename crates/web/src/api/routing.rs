@@ -4,15 +4,15 @@
 //! (`amends_store::routing`).
 
 use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
 use amends_app::routing::{ProfileIn, known_skills, parse_profile, set_profile};
+use amends_domain::UserId;
 use amends_domain::routing::RoutingProfile;
-use amends_domain::{Permission, UserId};
 use amends_store::{AgentRouting, RoutingSettings};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -117,20 +117,14 @@ async fn routing_out(state: &AppState) -> ApiResult<RoutingOut> {
 /// Routing settings and every active user's profile and load (leads, admins).
 #[utoipa::path(get, path = "/routing", tag = "routing",
     responses((status = 200, body = RoutingOut), (status = 403, body = Problem)))]
-async fn get_routing(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<RoutingOut>> {
-    actor.require(Permission::ReadAudit)?;
+async fn get_routing(Ctx { state, .. }: Ctx) -> ApiResult<Json<RoutingOut>> {
     Ok(Json(routing_out(&state).await?))
 }
 
 /// Switch routing of new cases on or off (admins).
 #[utoipa::path(put, path = "/routing", tag = "routing", request_body = RoutingIn,
     responses((status = 200, body = RoutingOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn set_routing(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiJson(body): ApiJson<RoutingIn>,
-) -> ApiResult<Json<RoutingOut>> {
-    actor.require(Permission::ManageUsers)?;
+async fn set_routing(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<RoutingIn>) -> ApiResult<Json<RoutingOut>> {
     amends_app::routing::set_enabled(&state, body.enabled, actor.user.id).await?;
     Ok(Json(routing_out(&state).await?))
 }
@@ -139,8 +133,7 @@ async fn set_routing(
 #[utoipa::path(get, path = "/routing/agents/{id}", tag = "routing",
     params(("id" = Uuid, Path, description = "user id")),
     responses((status = 200, body = AgentOut), (status = 404, body = Problem)))]
-async fn get_agent(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<AgentOut>> {
-    actor.require(Permission::ReadAudit)?;
+async fn get_agent(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<AgentOut>> {
     Ok(Json(state.store().get_agent_routing(UserId(id)).await?.into()))
 }
 
@@ -150,12 +143,10 @@ async fn get_agent(State(state): State<AppState>, actor: Actor, Path(id): Path<U
     responses((status = 200, body = AgentOut), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 async fn set_agent(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<ProfileIn>,
 ) -> ApiResult<Json<AgentOut>> {
-    actor.require(Permission::ManageUsers)?;
     let p = parse_profile(&state, &body)?;
     Ok(Json(set_profile(&state, id, &p, actor.user.id).await?.into()))
 }

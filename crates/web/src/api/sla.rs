@@ -1,14 +1,14 @@
 //! `/api/v1/sla-policies`: SLA targets and calendars per tier and priority.
 
 use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
 use amends_app::sla::{EffectivePolicy, effective_policies, set_policy};
 use amends_domain::calendar::CalendarSpec;
-use amends_domain::{Permission, Priority, Tier};
+use amends_domain::{Priority, Tier};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,8 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The twelve SLA policies (tier × priority), stored or built in.
 #[utoipa::path(get, path = "/sla-policies", tag = "cases", responses((status = 200, body = Vec<EffectivePolicy>)))]
-async fn list_policies(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<EffectivePolicy>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_policies(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<EffectivePolicy>>> {
     Ok(Json(effective_policies(&state).await?))
 }
 
@@ -46,12 +45,10 @@ pub struct PolicyIn {
     params(("tier" = String, Path), ("priority" = String, Path)),
     responses((status = 200, body = EffectivePolicy), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn put_policy(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path((tier, priority)): Path<(String, String)>,
     ApiJson(body): ApiJson<PolicyIn>,
 ) -> ApiResult<Json<EffectivePolicy>> {
-    actor.require(Permission::ManageSla)?;
     let tier: Tier = tier.parse()?;
     let priority: Priority = priority.parse()?;
     set_policy(
@@ -87,11 +84,9 @@ pub struct ReportQuery {
 #[utoipa::path(get, path = "/reports/sla", tag = "cases", params(ReportQuery),
     responses((status = 200, body = amends_app::sla::SlaReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn sla_report(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, .. }: Ctx,
     crate::query::ApiQuery(q): crate::query::ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<amends_app::sla::SlaReport>> {
-    actor.require(Permission::ReadAudit)?;
     let to = q.to.unwrap_or_else(|| state.now());
     let from = q.from.unwrap_or(to - chrono::Duration::days(30));
     Ok(Json(amends_app::sla::report(&state, from, to).await?))

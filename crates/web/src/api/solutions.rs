@@ -2,17 +2,17 @@
 //! German and English stemming and typo correction), their use on cases
 //! and statistics; `/api/v1/help-center`: the public help center's theme.
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::solutions::{self, CaseSolutions, Search, SearchResult};
 use amends_domain::solution::{HelpTheme, SolutionDraft, SolutionStats};
-use amends_domain::{CaseId, Language, Permission};
+use amends_domain::{CaseId, Language};
 use amends_store::{Cursor, Page, Solution, SolutionFilter, SolutionVersion};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -109,12 +109,7 @@ fn language(field: &str, raw: Option<&str>) -> ApiResult<Option<Language>> {
 /// Articles, newest first (keyset pagination).
 #[utoipa::path(get, path = "/solutions", tag = "solutions", params(ListQuery),
     responses((status = 200, body = Object), (status = 422, body = Problem)))]
-async fn list_solutions(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Page<Solution>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_solutions(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Page<Solution>>> {
     let cursor = match q.cursor.as_deref() {
         Some(c) => Some(Cursor::decode(c).ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))?),
         None => None,
@@ -136,14 +131,12 @@ async fn list_solutions(
 #[utoipa::path(post, path = "/solutions", tag = "solutions", request_body = SolutionIn,
     responses((status = 201, body = Object), (status = 422, body = Problem)))]
 async fn create_solution(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<SolutionIn>,
-) -> ApiResult<(StatusCode, Json<Solution>)> {
-    actor.require(Permission::WorkCases)?;
+) -> ApiResult<Created<Solution>> {
     let draft = body.validate()?;
     let s = solutions::save(state.store(), None, &draft, Some(actor.user.id), state.now()).await?;
-    Ok((StatusCode::CREATED, Json(s)))
+    Ok(Created(s))
 }
 
 /// Full-text search with German and English stemming ("Rechnungen" finds
@@ -152,12 +145,7 @@ async fn create_solution(
 /// after a write.
 #[utoipa::path(get, path = "/solutions/search", tag = "solutions", params(SearchQuery),
     responses((status = 200, body = SearchResult), (status = 422, body = Problem)))]
-async fn search_solutions(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<SearchQuery>,
-) -> ApiResult<Json<SearchResult>> {
-    actor.require(Permission::ReadCases)?;
+async fn search_solutions(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<SearchQuery>) -> ApiResult<Json<SearchResult>> {
     let query = q.q.trim();
     if query.is_empty() || query.chars().count() > 500 {
         return Err(ApiError::validation("q", "q must have 1 to 500 characters"));
@@ -177,12 +165,7 @@ async fn search_solutions(
 
 #[utoipa::path(get, path = "/solutions/{id}", tag = "solutions", params(("id" = Uuid, Path)),
     responses((status = 200, body = SolutionOut), (status = 404, body = Problem)))]
-async fn get_solution(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<SolutionOut>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_solution(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<SolutionOut>> {
     let solution = state.store().get_solution(id).await?;
     let stats = state.store().solution_stats(id).await?;
     Ok(Json(SolutionOut { solution, stats }))
@@ -192,12 +175,10 @@ async fn get_solution(
 #[utoipa::path(put, path = "/solutions/{id}", tag = "solutions", params(("id" = Uuid, Path)), request_body = SolutionIn,
     responses((status = 200, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_solution(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<SolutionIn>,
 ) -> ApiResult<Json<Solution>> {
-    actor.require(Permission::WorkCases)?;
     let draft = body.validate()?;
     Ok(Json(
         solutions::save(state.store(), Some(id), &draft, Some(actor.user.id), state.now()).await?,
@@ -207,8 +188,7 @@ async fn update_solution(
 /// Delete an article with its versions and links (leads and admins).
 #[utoipa::path(delete, path = "/solutions/{id}", tag = "solutions", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn delete_solution(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    actor.require(Permission::ManageSolutions)?;
+async fn delete_solution(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     solutions::delete(state.store(), id, Some(actor.user.id), state.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -216,24 +196,14 @@ async fn delete_solution(State(state): State<AppState>, actor: Actor, Path(id): 
 /// Every version of an article, newest first.
 #[utoipa::path(get, path = "/solutions/{id}/versions", tag = "solutions", params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<Object>), (status = 404, body = Problem)))]
-async fn solution_versions(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<Vec<SolutionVersion>>> {
-    actor.require(Permission::ReadCases)?;
+async fn solution_versions(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<SolutionVersion>>> {
     state.store().get_solution(id).await?;
     Ok(Json(state.store().solution_versions(id).await?))
 }
 
 #[utoipa::path(get, path = "/cases/{id}/solutions", tag = "solutions", params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseSolutions), (status = 404, body = Problem)))]
-async fn case_solutions(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<CaseSolutions>> {
-    actor.require(Permission::ReadCases)?;
+async fn case_solutions(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<CaseSolutions>> {
     let case = state.store().get_case(CaseId(id)).await?;
     Ok(Json(solutions::for_case(state.store(), &case).await?))
 }
@@ -249,12 +219,10 @@ pub struct LinkIn {
     responses((status = 201, description = "linked"), (status = 200, description = "was linked already"),
         (status = 404, body = Problem)))]
 async fn link_solution(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<LinkIn>,
 ) -> ApiResult<StatusCode> {
-    actor.require(Permission::WorkCases)?;
     let created = solutions::link(
         state.store(),
         CaseId(id),
@@ -295,20 +263,14 @@ impl From<HelpTheme> for ThemeIo {
 
 #[utoipa::path(get, path = "/help-center/theme", tag = "solutions",
     responses((status = 200, body = ThemeIo)))]
-async fn get_theme(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<ThemeIo>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_theme(Ctx { state, .. }: Ctx) -> ApiResult<Json<ThemeIo>> {
     Ok(Json(state.store().help_theme().await?.into()))
 }
 
 /// Set the help center's titles, logo and colours (leads and admins).
 #[utoipa::path(put, path = "/help-center/theme", tag = "solutions", request_body = ThemeIo,
     responses((status = 200, body = ThemeIo), (status = 422, body = Problem)))]
-async fn put_theme(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiJson(body): ApiJson<ThemeIo>,
-) -> ApiResult<Json<ThemeIo>> {
-    actor.require(Permission::ManageSolutions)?;
+async fn put_theme(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<ThemeIo>) -> ApiResult<Json<ThemeIo>> {
     let theme = HelpTheme::parse(
         &body.title_de,
         &body.title_en,

@@ -1,17 +1,17 @@
 //! `/api/v1/templates`: reply templates per purpose and language with
 //! `{{variable}}` placeholders, and a preview rendered with a case's values.
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::templates::{self, PreviewOut, render_template, values_for_case};
 use amends_domain::template::{TemplateDraft, TemplatePurpose, TemplateValues};
-use amends_domain::{CaseId, Language, Permission};
+use amends_domain::{CaseId, Language};
 use amends_store::{ReplyTemplate, TemplateFilter};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -85,11 +85,9 @@ pub struct PreviewIn {
 #[utoipa::path(get, path = "/templates", tag = "templates", params(ListQuery),
     responses((status = 200, body = Vec<Object>), (status = 422, body = Problem)))]
 async fn list_templates(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, .. }: Ctx,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<ReplyTemplate>>> {
-    actor.require(Permission::ReadCases)?;
     let filter = TemplateFilter {
         purpose: q.purpose.as_deref().map(str::parse::<TemplatePurpose>).transpose()?,
         language: q.language.as_deref().map(str::parse::<Language>).transpose()?,
@@ -102,24 +100,17 @@ async fn list_templates(
 #[utoipa::path(post, path = "/templates", tag = "templates", request_body = TemplateIn,
     responses((status = 201, body = Object), (status = 422, body = Problem)))]
 async fn create_template(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<TemplateIn>,
-) -> ApiResult<(StatusCode, Json<ReplyTemplate>)> {
-    actor.require(Permission::ManageTemplates)?;
+) -> ApiResult<Created<ReplyTemplate>> {
     let draft = body.validate()?;
     let t = templates::save(&state, None, &draft, actor.user.id).await?;
-    Ok((StatusCode::CREATED, Json(t)))
+    Ok(Created(t))
 }
 
 #[utoipa::path(get, path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path)),
     responses((status = 200, body = Object), (status = 404, body = Problem)))]
-async fn get_template(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path(id): Path<Uuid>,
-) -> ApiResult<Json<ReplyTemplate>> {
-    actor.require(Permission::ReadCases)?;
+async fn get_template(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<ReplyTemplate>> {
     Ok(Json(state.store().get_template(id).await?))
 }
 
@@ -127,12 +118,10 @@ async fn get_template(
 #[utoipa::path(put, path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path)), request_body = TemplateIn,
     responses((status = 200, body = Object), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update_template(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<TemplateIn>,
 ) -> ApiResult<Json<ReplyTemplate>> {
-    actor.require(Permission::ManageTemplates)?;
     let draft = body.validate()?;
     Ok(Json(templates::save(&state, Some(id), &draft, actor.user.id).await?))
 }
@@ -140,8 +129,7 @@ async fn update_template(
 /// Delete a reply template (leads and admins).
 #[utoipa::path(delete, path = "/templates/{id}", tag = "templates", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn delete_template(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    actor.require(Permission::ManageTemplates)?;
+async fn delete_template(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     templates::delete(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -152,12 +140,10 @@ async fn delete_template(State(state): State<AppState>, actor: Actor, Path(id): 
     request_body = PreviewIn,
     responses((status = 200, body = PreviewOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn preview_template(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<PreviewIn>,
 ) -> ApiResult<Json<PreviewOut>> {
-    actor.require(Permission::ReadCases)?;
     let t = state.store().get_template(id).await?;
     let values = match body.case_id {
         Some(case_id) => {

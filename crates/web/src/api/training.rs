@@ -2,14 +2,14 @@
 //! picked by outcome (best or failed recoveries); one study as JSON or,
 //! with `?format=markdown`, as a Markdown file. Leads and admins.
 
-use crate::auth::Actor;
+use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::training::{self, CaseStudy, TrainingList, TrainingQuery};
-use amends_domain::{CaseId, Permission};
+use amends_domain::CaseId;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -27,12 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// clearest first, at most 50; anonymised, amounts rounded.
 #[utoipa::path(get, path = "/training/cases", tag = "analytics", params(TrainingQuery),
     responses((status = 200, body = TrainingList), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn list_cases(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<TrainingQuery>,
-) -> ApiResult<Json<TrainingList>> {
-    actor.require(Permission::ReadAudit)?;
+async fn list_cases(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<TrainingQuery>) -> ApiResult<Json<TrainingList>> {
     let lang = actor.user.language;
     Ok(Json(training::list(&state, state.ui().i18n(), lang, &q).await?))
 }
@@ -54,12 +49,10 @@ pub struct StudyQuery {
     responses((status = 200, body = CaseStudy, description = "JSON, or text/markdown with `?format=markdown`"),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn get_case(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiQuery(q): ApiQuery<StudyQuery>,
 ) -> ApiResult<Response> {
-    actor.require(Permission::ReadAudit)?;
     let lang = actor.user.language;
     let i18n = state.ui().i18n();
     let study = training::study(&state, i18n, lang, CaseId(id)).await?;

@@ -1,15 +1,15 @@
 //! `/api/v1/me`, `/api/v1/users`, `/api/v1/tokens`, `/api/v1/audit`.
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::{Actor, Ctx};
 use crate::dto::{AuditOut, PersonRef, TokenCreated, TokenIn, UserIn, UserOut};
 use crate::error::{ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::service::{self, UserInput};
-use amends_domain::{Permission, TokenId};
+use amends_domain::TokenId;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -34,8 +34,7 @@ async fn me(actor: Actor) -> Json<UserOut> {
 
 /// All users (for assignment pickers).
 #[utoipa::path(get, path = "/users", tag = "users", responses((status = 200, body = Vec<UserOut>)))]
-async fn list_users(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<UserOut>>> {
-    actor.require(Permission::ReadCases)?;
+async fn list_users(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<UserOut>>> {
     Ok(Json(
         state.store().list_users().await?.into_iter().map(Into::into).collect(),
     ))
@@ -44,12 +43,7 @@ async fn list_users(State(state): State<AppState>, actor: Actor) -> ApiResult<Js
 /// Create a user (admins only).
 #[utoipa::path(post, path = "/users", tag = "users", request_body = UserIn,
     responses((status = 201, body = UserOut), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn create_user(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiJson(body): ApiJson<UserIn>,
-) -> ApiResult<(StatusCode, Json<UserOut>)> {
-    actor.require(Permission::ManageUsers)?;
+async fn create_user(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<UserIn>) -> ApiResult<Created<UserOut>> {
     let input = UserInput {
         username: body.username,
         display_name: body.display_name,
@@ -59,7 +53,7 @@ async fn create_user(
         password: body.password,
     };
     let user = service::create_user(state.store(), state.now(), input, Some(actor.user.id)).await?;
-    Ok((StatusCode::CREATED, Json(user.into())))
+    Ok(Created(user.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,11 +68,7 @@ pub struct TokenOut {
 /// Create an API token for yourself. The token is in the response only.
 #[utoipa::path(post, path = "/tokens", tag = "users", request_body = TokenIn,
     responses((status = 201, body = TokenCreated), (status = 422, body = Problem)))]
-async fn create_token(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiJson(body): ApiJson<TokenIn>,
-) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
+async fn create_token(Ctx { state, actor }: Ctx, ApiJson(body): ApiJson<TokenIn>) -> ApiResult<Created<TokenCreated>> {
     let (rec, token) = service::create_token(
         state.store(),
         state.now(),
@@ -87,19 +77,16 @@ async fn create_token(
         Some(actor.user.id),
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TokenCreated {
-            id: rec.id.0,
-            name: rec.name,
-            token,
-        }),
-    ))
+    Ok(Created(TokenCreated {
+        id: rec.id.0,
+        name: rec.name,
+        token,
+    }))
 }
 
 /// Your API tokens (without the secrets).
 #[utoipa::path(get, path = "/tokens", tag = "users", responses((status = 200, body = Vec<TokenOut>)))]
-async fn list_tokens(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<TokenOut>>> {
+async fn list_tokens(Ctx { state, actor }: Ctx) -> ApiResult<Json<Vec<TokenOut>>> {
     let list = state.store().list_tokens(actor.user.id).await?;
     Ok(Json(
         list.into_iter()
@@ -117,7 +104,7 @@ async fn list_tokens(State(state): State<AppState>, actor: Actor) -> ApiResult<J
 /// Revoke one of your API tokens.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn revoke_token(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+async fn revoke_token(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     amends_app::service::revoke_token(&state, actor.user.id, TokenId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -137,12 +124,7 @@ pub struct AuditQuery {
 /// The audit log, newest first (leads and admins).
 #[utoipa::path(get, path = "/audit", tag = "users", params(AuditQuery),
     responses((status = 200, body = Vec<AuditOut>), (status = 403, body = Problem)))]
-async fn list_audit(
-    State(state): State<AppState>,
-    actor: Actor,
-    ApiQuery(q): ApiQuery<AuditQuery>,
-) -> ApiResult<Json<Vec<AuditOut>>> {
-    actor.require(Permission::ReadAudit)?;
+async fn list_audit(Ctx { state, actor: _ }: Ctx, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<Vec<AuditOut>>> {
     let list = state
         .store()
         .list_audit(

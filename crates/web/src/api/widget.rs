@@ -1,15 +1,14 @@
 //! `/api/v1/widget-sites`: the sites that embed the feedback widget (leads and admins).
 
-use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::api::json::{ApiJson, Created};
+use crate::auth::Ctx;
 use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
 use amends_app::widget_sites::embed_tag;
 use amends_app::widget_sites::{self as widget, SiteFields};
-use amends_domain::Permission;
 use amends_store::WidgetSite;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -68,8 +67,7 @@ impl WidgetSiteOut {
 
 #[utoipa::path(get, path = "/widget-sites", tag = "feedback",
     responses((status = 200, body = Vec<WidgetSiteOut>), (status = 403, body = Problem)))]
-async fn list_sites(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<WidgetSiteOut>>> {
-    actor.require(Permission::ManageRules)?;
+async fn list_sites(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<WidgetSiteOut>>> {
     let base = state.config().base_url.clone();
     Ok(Json(
         state
@@ -86,22 +84,16 @@ async fn list_sites(State(state): State<AppState>, actor: Actor) -> ApiResult<Js
 #[utoipa::path(post, path = "/widget-sites", tag = "feedback", request_body = SiteFields,
     responses((status = 201, body = WidgetSiteOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn create_site(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     ApiJson(body): ApiJson<SiteFields>,
-) -> ApiResult<(StatusCode, Json<WidgetSiteOut>)> {
-    actor.require(Permission::ManageRules)?;
+) -> ApiResult<Created<WidgetSiteOut>> {
     let site = widget::create_site(&state, body, actor.user.id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(WidgetSiteOut::new(site, &state.config().base_url)),
-    ))
+    Ok(Created(WidgetSiteOut::new(site, &state.config().base_url)))
 }
 
 #[utoipa::path(get, path = "/widget-sites/{id}", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 200, body = WidgetSiteOut), (status = 404, body = Problem)))]
-async fn get_site(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<Json<WidgetSiteOut>> {
-    actor.require(Permission::ManageRules)?;
+async fn get_site(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<WidgetSiteOut>> {
     let site = state.store().get_widget_site(id).await?;
     Ok(Json(WidgetSiteOut::new(site, &state.config().base_url)))
 }
@@ -110,20 +102,17 @@ async fn get_site(State(state): State<AppState>, actor: Actor, Path(id): Path<Uu
 #[utoipa::path(patch, path = "/widget-sites/{id}", tag = "feedback", params(("id" = Uuid, Path)), request_body = SiteFields,
     responses((status = 200, body = WidgetSiteOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn patch_site(
-    State(state): State<AppState>,
-    actor: Actor,
+    Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<SiteFields>,
 ) -> ApiResult<Json<WidgetSiteOut>> {
-    actor.require(Permission::ManageRules)?;
     let site = widget::update_site(&state, id, body, actor.user.id).await?;
     Ok(Json(WidgetSiteOut::new(site, &state.config().base_url)))
 }
 
 #[utoipa::path(delete, path = "/widget-sites/{id}", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn delete_site(State(state): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
-    actor.require(Permission::ManageRules)?;
+async fn delete_site(Ctx { state, actor }: Ctx, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
     widget::delete_site(&state, id, actor.user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -41,6 +41,27 @@ impl Actor {
     }
 }
 
+/// The application state and the authenticated caller of an API route, in
+/// one extractor: the caller's permission for the route is checked (by
+/// [`Actor`]) before any later extractor reads the request.
+#[derive(Clone)]
+pub struct Ctx {
+    pub state: AppState,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let actor = Actor::from_request_parts(parts, state).await?;
+        Ok(Ctx {
+            state: state.clone(),
+            actor,
+        })
+    }
+}
+
 fn is_unsafe(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }

@@ -3,4 +3,4 @@
 pub mod extract;
 pub mod permissions;
 
-pub use extract::{Actor, AuthVia};
+pub use extract::{Actor, AuthVia, Ctx};

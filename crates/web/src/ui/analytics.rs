@@ -306,7 +306,6 @@ pub async fn dashboard(
     ui: UiUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let (q, mut error) = read_query::<AnalyticsQuery>(raw.as_deref());
     let scope = match q.scope(state.now(), &ui.user) {
         Ok(s) => s,
@@ -364,7 +363,6 @@ pub async fn paradox_page(
     ui: UiUser,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ReadAudit)?;
     let (q, mut error) = read_query::<AnalyticsQuery>(raw.as_deref());
     let days = q.days.unwrap_or(180);
     let q = AnalyticsQuery { days: Some(days), ..q };
@@ -436,7 +434,6 @@ fn outcome_key(o: paradox::Outcome) -> &'static str {
 /// The ROI calculator (leads and admins): the period's facts, the what-if
 /// inputs as a form, and the returns with the formula written out.
 pub async fn roi_page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
-    ui.require(Permission::ReadAudit)?;
     let (q, mut error) = read_query::<RoiQuery>(raw.as_deref());
     let aq = q.analytics();
     let report = match aq.scope(state.now(), &ui.user) {

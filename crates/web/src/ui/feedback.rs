@@ -5,7 +5,8 @@ use crate::query::FeedbackQuery;
 use crate::query::{next_page_link, parse_or_default};
 use crate::state::AppState;
 use crate::ui::UiError;
-use crate::ui::forms::{CsrfForm, EmptyForm};
+use crate::ui::forms::CsrfForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::detection::{self, RuleFields};
@@ -13,7 +14,7 @@ use amends_app::detection_rules;
 use amends_domain::detection::Conditions;
 use amends_domain::feedback::{Rating, SentimentLabel};
 use amends_domain::{Channel, FeedbackId, Permission, Priority, RuleId, Tier};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,6 @@ fn topic_ids(state: &AppState) -> Vec<String> {
 }
 
 pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let raw = raw.unwrap_or_default();
     let (query, mut error) = parse_or_default::<FeedbackQuery>(&raw);
     let filter = match query.to_filter() {
@@ -101,12 +101,7 @@ pub async fn stream(State(state): State<AppState>, ui: UiUser, RawQuery(raw): Ra
 }
 
 /// "Open case" on an item without one: opens it and shows the case.
-pub async fn open_case(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::WorkCases)?;
+pub async fn open_case(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     match detection::open_case_for(&state, FeedbackId(id), Some(ui.user.id)).await {
         Ok(case) => Ok(crate::ui::flash::to(&format!("/cases/{case}"), "flash-case-created")),
         Err(AppError::Conflict { .. }) => {
@@ -219,7 +214,6 @@ async fn render_rules(
 }
 
 pub async fn rules_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let form = RuleForm {
         action: "open_case".into(),
         priority: "normal".into(),
@@ -232,7 +226,6 @@ pub async fn create_rule(
     State(state): State<AppState>,
     CsrfForm(ui, form): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageRules)?;
     let created = match form.conditions() {
         Ok(conditions) => {
             let fields = RuleFields {
@@ -273,22 +266,12 @@ pub async fn create_rule(
     }
 }
 
-pub async fn toggle_rule(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::ManageRules)?;
+pub async fn toggle_rule(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     detection_rules::toggle(&state, RuleId(id), ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/rules", "flash-saved"))
 }
 
-pub async fn delete_rule(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::ManageRules)?;
+pub async fn delete_rule(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     detection_rules::delete(&state, RuleId(id), ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/rules", "flash-deleted"))
 }

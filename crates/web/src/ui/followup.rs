@@ -6,6 +6,7 @@ use crate::state::AppState;
 use crate::ui::forms::CsrfForm;
 use crate::ui::forms::CsrfPairs;
 use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::followup::{self, LinkProblem};
@@ -165,11 +166,7 @@ pub async fn retry_message(
     }
 }
 
-pub async fn lead_review(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn lead_review(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     if !ui.user.role.can(Permission::ReadAudit) {
         return Err(UiError::Forbidden("only leads review flagged cases".into()));
     }
@@ -178,17 +175,12 @@ pub async fn lead_review(
 }
 
 /// Marks the case's personal-note task done.
-pub async fn personal_note_done(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
+pub async fn personal_note_done(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     amends_app::followup::complete_personal_note(&state, CaseId(id), ui.user.id).await?;
     Ok(crate::ui::flash::to(&format!("/cases/{id}"), "flash-saved"))
 }
 
 pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    admin(&ui)?;
     let dead = state.store().list_jobs(Some("dead"), 200).await?;
     let counts = state.store().count_jobs().await?;
     ui.page(
@@ -199,12 +191,7 @@ pub async fn jobs_page(State(state): State<AppState>, ui: UiUser) -> Result<Resp
     )
 }
 
-pub async fn retry_job(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    admin(&ui)?;
+pub async fn retry_job(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     amends_app::jobs::retry(&state, id, ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/jobs", "flash-retry"))
 }
@@ -243,7 +230,6 @@ async fn webhooks_render(
 }
 
 pub async fn webhooks_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    admin(&ui)?;
     webhooks_render(&state, &ui, None, None).await
 }
 
@@ -270,12 +256,7 @@ pub async fn webhook_create(
     }
 }
 
-pub async fn webhook_delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    admin(&ui)?;
+pub async fn webhook_delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     amends_app::webhooks::deactivate(&state, id, ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/webhooks", "flash-deleted"))
 }

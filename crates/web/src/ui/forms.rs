@@ -10,9 +10,10 @@ use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::session::UiUser;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 /// The signed-in user and the checked form.
 pub struct CsrfForm<T>(pub UiUser, pub T);
@@ -43,6 +44,31 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let form = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| UiError::BadRequest(format!("the form is incomplete or malformed: {e}")).into_response())?;
         Ok(CsrfForm(ui, form))
+    }
+}
+
+/// A button on a resource's page: the resource id from the path, then the
+/// signed-in user and the CSRF check of the form, which carries nothing else.
+pub struct IdButton {
+    pub state: AppState,
+    pub id: Uuid,
+    pub ui: UiUser,
+}
+
+impl FromRequest<AppState> for IdButton {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Path(id) = Path::<Uuid>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let CsrfForm(ui, EmptyForm {}) = CsrfForm::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(IdButton {
+            state: state.clone(),
+            id,
+            ui,
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::goodwill::{self as gw, GrantRequest};
@@ -272,7 +272,6 @@ pub async fn catalog_create(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<CatalogForm>,
 ) -> Result<Response, UiError> {
-    goodwill_admin(&ui)?;
     let value = match parse_major("value", &f.value) {
         Ok(v) => v,
         Err(e) => return settings_page(&state, &ui, Some((e.field, e.message))).await,
@@ -299,12 +298,7 @@ pub async fn catalog_create(
     }
 }
 
-pub async fn catalog_toggle(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    goodwill_admin(&ui)?;
+pub async fn catalog_toggle(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     amends_app::goodwill::toggle_catalog_item(&state, id, ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/goodwill", "flash-saved"))
 }
@@ -324,7 +318,6 @@ pub async fn limit_set(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<LimitForm>,
 ) -> Result<Response, UiError> {
-    goodwill_admin(&ui)?;
     let role: amends_domain::Role = f
         .role
         .parse()
@@ -354,7 +347,6 @@ pub async fn budget_set(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<BudgetForm>,
 ) -> Result<Response, UiError> {
-    goodwill_admin(&ui)?;
     let amount = parse_major("amount", &f.amount).and_then(|v| amends_domain::goodwill::parse_value_cents("amount", v));
     match amount {
         Ok(a) => {

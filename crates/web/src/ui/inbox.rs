@@ -14,7 +14,7 @@ use amends_app::cases;
 use amends_domain::{CaseId, CaseState, UserId};
 use amends_store::Case;
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 
 /// A case as the inbox shows it.

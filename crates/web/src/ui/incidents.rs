@@ -6,7 +6,7 @@
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::goodwill_rules;
@@ -84,7 +84,6 @@ async fn list_page(
 }
 
 pub async fn list(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let form = IncidentForm {
         kind: "outage".into(),
         severity: "3".into(),
@@ -112,7 +111,6 @@ pub async fn create(
     State(state): State<AppState>,
     CsrfForm(ui, form): CsrfForm<IncidentForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIncidents)?;
     let input = IncidentIn {
         kind: form.kind.clone(),
         title: form.title.clone(),
@@ -197,8 +195,7 @@ pub async fn page(
 }
 
 /// The totals while the fan-out runs (polled by the incident page).
-pub async fn progress(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
+pub async fn progress(State(state): State<AppState>, _: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
     let i = state.store().get_incident(IncidentId(id)).await?;
     Ok(Json(Totals::of(&i)).into_response())
 }
@@ -213,7 +210,6 @@ pub async fn upload(
     Path(id): Path<Uuid>,
     CsrfForm(ui, f): CsrfForm<UploadForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIncidents)?;
     let reader = std::io::Cursor::new(f.csv.into_bytes());
     match inc::upload(&state, IncidentId(id), UploadFormat::Csv, reader, ui.user.id).await {
         Ok(report) => detail_page(&state, &ui, id, None, Some(&report), None).await,
@@ -232,7 +228,6 @@ pub async fn set_status(
     Path(id): Path<Uuid>,
     CsrfForm(ui, f): CsrfForm<StatusForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIncidents)?;
     let status: IncidentStatus = f
         .status
         .parse()
@@ -241,12 +236,7 @@ pub async fn set_status(
     Ok(crate::ui::flash::to(&format!("/incidents/{id}"), "flash-saved"))
 }
 
-pub async fn resolve(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIncidents)?;
+pub async fn resolve(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     inc::resolve(&state, IncidentId(id), ui.user.id).await?;
     Ok(crate::ui::flash::to(&format!("/incidents/{id}"), "flash-saved"))
 }
@@ -267,7 +257,6 @@ pub async fn rule_create(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageGoodwill)?;
     let Ok(item) = f.catalog_item_id.parse::<Uuid>() else {
         return crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id: ?")
             .await;
@@ -292,22 +281,12 @@ pub async fn rule_create(
     }
 }
 
-pub async fn rule_toggle(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::ManageGoodwill)?;
+pub async fn rule_toggle(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     goodwill_rules::toggle(&state, id, ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/goodwill#rules", "flash-saved"))
 }
 
-pub async fn rule_delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::ManageGoodwill)?;
+pub async fn rule_delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     goodwill_rules::delete(&state, id, ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/goodwill#rules", "flash-deleted"))
 }

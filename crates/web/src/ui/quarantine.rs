@@ -4,11 +4,11 @@
 
 use crate::state::AppState;
 use crate::ui::UiError;
-use crate::ui::forms::{CsrfForm, EmptyForm};
+use crate::ui::flash;
+use crate::ui::forms::{CsrfForm, IdButton};
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::quarantine;
-use amends_domain::Permission;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,7 +24,6 @@ struct FieldError {
 }
 
 pub async fn page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIntegrations)?;
     let all = raw.as_deref() == Some("all=1");
     render(&state, &ui, all, None).await
 }
@@ -63,9 +62,9 @@ pub async fn release(
     Path(id): Path<Uuid>,
     CsrfForm(ui, form): CsrfForm<ReleaseForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIntegrations)?;
     match quarantine::release(&state, id, Some(&form.sender), ui.user.id).await {
-        Ok(_) | Err(AppError::Conflict { .. }) => Ok(Redirect::to("/settings/mail").into_response()),
+        Ok(_) => Ok(flash::to("/settings/mail", "flash-mail-released")),
+        Err(AppError::Conflict { .. }) => Ok(Redirect::to("/settings/mail").into_response()),
         Err(AppError::Validation { .. }) => {
             let key = if form.sender.trim().is_empty() {
                 "quarantine-err-no-sender"
@@ -84,14 +83,10 @@ pub async fn release(
 }
 
 /// "Delete": drop the message's bytes; the record stays.
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::ManageIntegrations)?;
+pub async fn delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     match quarantine::delete(&state, id, ui.user.id).await {
-        Ok(()) | Err(AppError::Conflict { .. }) => Ok(Redirect::to("/settings/mail").into_response()),
+        Ok(()) => Ok(flash::to("/settings/mail", "flash-deleted")),
+        Err(AppError::Conflict { .. }) => Ok(Redirect::to("/settings/mail").into_response()),
         Err(e) => Err(e.into()),
     }
 }

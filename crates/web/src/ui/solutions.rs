@@ -5,7 +5,7 @@
 
 use crate::state::AppState;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use crate::ui::{UiError, page as render_page};
 use amends_app::solutions::{self, HELP_SEARCHES_PER_IP_MINUTE, Search};
@@ -72,7 +72,6 @@ async fn search(
 
 /// `GET /solutions`: newest articles, or search results for `q`.
 pub async fn list(State(state): State<AppState>, ui: UiUser, Query(p): Query<ListParams>) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let lang = lang_param(&p.lang);
     let q = p.q.trim();
     let (articles, next_cursor, search) = if q.is_empty() {
@@ -155,7 +154,6 @@ async fn render_editor(
 
 /// `GET /solutions/new`.
 pub async fn new_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    ui.require(Permission::WorkCases)?;
     let form = SolutionForm {
         language: ui.lang().code().into(),
         ..SolutionForm::default()
@@ -165,7 +163,6 @@ pub async fn new_page(State(state): State<AppState>, ui: UiUser) -> Result<Respo
 
 /// `GET /solutions/{id}/edit`.
 pub async fn edit_page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
-    ui.require(Permission::WorkCases)?;
     let s = state.store().get_solution(id).await?;
     let form = SolutionForm {
         title: s.title,
@@ -230,7 +227,6 @@ pub async fn update(
 
 /// `GET /solutions/{id}`: the article, its statistics and versions.
 pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let s = state.store().get_solution(id).await?;
     let stats = state.store().solution_stats(id).await?;
     let versions = state.store().solution_versions(id).await?;
@@ -249,12 +245,7 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid
 }
 
 /// `POST /solutions/{id}/delete` (leads and admins).
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::ManageSolutions)?;
+pub async fn delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     solutions::delete(state.store(), id, Some(ui.user.id), state.now()).await?;
     Ok(crate::ui::flash::to("/solutions", "flash-deleted"))
 }
@@ -270,7 +261,6 @@ pub async fn link(
     Path(id): Path<Uuid>,
     CsrfForm(ui, f): CsrfForm<LinkForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::WorkCases)?;
     let solution: Uuid = f
         .solution_id
         .trim()
@@ -329,7 +319,6 @@ async fn render_theme(
 
 /// `GET /settings/help-center`.
 pub async fn theme_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    ui.require(Permission::ManageSolutions)?;
     let t = state.store().help_theme().await?;
     let form = ThemeForm {
         title_de: t.title_de,
@@ -346,7 +335,6 @@ pub async fn theme_save(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<ThemeForm>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ManageSolutions)?;
     match HelpTheme::parse(
         &f.title_de,
         &f.title_en,

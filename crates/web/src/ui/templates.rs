@@ -6,7 +6,7 @@
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::templates::{self, render_template, values_for_case};
 use amends_domain::template::{PlaceholderProblem, TemplateDraft, TemplatePurpose, VARIABLES, problem};
@@ -113,20 +113,17 @@ async fn render(
 
 /// `GET /settings/templates`: the list and an empty form.
 pub async fn page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     render(&state, &ui, &TemplateForm::empty(), &BTreeMap::new(), StatusCode::OK).await
 }
 
 /// `GET /settings/templates/{id}`: the list and the form filled for editing.
 pub async fn edit(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
-    ui.require(Permission::ReadCases)?;
     let t = state.store().get_template(id).await?;
     render(&state, &ui, &TemplateForm::of(&t), &BTreeMap::new(), StatusCode::OK).await
 }
 
 /// `POST /settings/templates`: create, or replace when the form has an id.
 pub async fn save(State(state): State<AppState>, CsrfForm(ui, f): CsrfForm<TemplateForm>) -> Result<Response, UiError> {
-    ui.require(Permission::ManageTemplates)?;
     let id = if f.id.trim().is_empty() {
         None
     } else {
@@ -161,12 +158,7 @@ pub async fn save(State(state): State<AppState>, CsrfForm(ui, f): CsrfForm<Templ
 }
 
 /// `POST /settings/templates/{id}/delete`.
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    ui.require(Permission::ManageTemplates)?;
+pub async fn delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     templates::delete(&state, id, ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/templates", "flash-deleted"))
 }

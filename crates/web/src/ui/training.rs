@@ -7,7 +7,7 @@ use super::session::UiUser;
 use super::{UiError, page};
 use crate::state::AppState;
 use amends_app::training::{self, TrainingQuery};
-use amends_domain::{CaseId, Permission};
+use amends_domain::CaseId;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
@@ -15,7 +15,6 @@ use uuid::Uuid;
 
 /// The list of best or failed recoveries of a period.
 pub async fn list(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
-    ui.require(Permission::ReadAudit)?;
     let (q, mut error) = read_query::<TrainingQuery>(raw.as_deref());
     let lang = ui.lang();
     let i18n = state.ui().i18n();
@@ -46,7 +45,6 @@ pub async fn page_handler(
     ui: UiUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response, UiError> {
-    ui.require(Permission::ReadAudit)?;
     let lang = ui.lang();
     let study = training::study(&state, state.ui().i18n(), lang, CaseId(id)).await?;
     let html = page(

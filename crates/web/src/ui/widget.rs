@@ -3,24 +3,14 @@
 use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfForm;
-use crate::ui::forms::EmptyForm;
+use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::widget_sites::{self as widget, SiteFields};
-use amends_domain::Permission;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-fn manage(ui: &UiUser) -> Result<(), UiError> {
-    if ui.user.role.can(Permission::ManageRules) {
-        Ok(())
-    } else {
-        Err(UiError::Forbidden("only leads and admins manage widget sites".into()))
-    }
-}
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct SiteForm {
@@ -72,7 +62,6 @@ async fn render(state: &AppState, ui: &UiUser, form: &SiteForm, error: Option<St
 }
 
 pub async fn page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    manage(&ui)?;
     render(&state, &ui, &SiteForm::default(), None).await
 }
 
@@ -90,7 +79,6 @@ pub async fn create(
     State(state): State<AppState>,
     CsrfForm(ui, form): CsrfForm<SiteForm>,
 ) -> Result<Response, UiError> {
-    manage(&ui)?;
     let nums = number("survey_after_seconds", &form.survey_after_seconds)
         .and_then(|a| number("survey_period_days", &form.survey_period_days).map(|p| (a, p)));
     let (after, period) = match nums {
@@ -124,12 +112,7 @@ pub async fn create(
     }
 }
 
-pub async fn toggle(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    manage(&ui)?;
+pub async fn toggle(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     let cur = state.store().get_widget_site(id).await?;
     let fields = SiteFields {
         enabled: Some(!cur.enabled),
@@ -139,12 +122,7 @@ pub async fn toggle(
     Ok(crate::ui::flash::to("/settings/widget", "flash-saved"))
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    CsrfForm(ui, _): CsrfForm<EmptyForm>,
-) -> Result<Response, UiError> {
-    manage(&ui)?;
+pub async fn delete(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     widget::delete_site(&state, id, ui.user.id).await?;
     Ok(crate::ui::flash::to("/settings/widget", "flash-deleted"))
 }
