@@ -30,6 +30,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         queries: usize,
     },
+    /// The request figures over real HTTP: starts `amends serve` on a
+    /// scratch database (temporary SQLite file, or a new database next to
+    /// --database-url when it is a postgres:// URL), drives it over loopback
+    /// with CONCURRENCY client tasks for SECONDS per figure (create a case,
+    /// send feedback, read a case, list new cases), and runs plain one-row
+    /// commits on the same disk in the same run for the ratio.
+    Http {
+        /// Client tasks sending at once (each on its keep-alive connection)
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Seconds per figure
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
     /// Inbox and customer-page queries at scale, against a small reference
     /// database. Uses scratch databases: temporary SQLite files, or new
     /// databases next to --database-url when it is a postgres:// URL.
@@ -52,6 +66,17 @@ pub enum BenchCommand {
 pub async fn run(cmd: &BenchCommand, database_url: Option<String>, config: Config) -> anyhow::Result<()> {
     let clock = Clock::System;
     match cmd {
+        BenchCommand::Http { concurrency, seconds } => {
+            let base = database_url.unwrap_or_else(|| "sqlite://amends.db".into());
+            crate::bench_http::run(
+                &base,
+                crate::bench_http::Load {
+                    concurrency: *concurrency,
+                    seconds: *seconds,
+                },
+            )
+            .await
+        }
         BenchCommand::Incidents { affected } => {
             let base = database_url.clone().unwrap_or_else(|| "sqlite://amends.db".into());
             let url = amends_store::scratch::create(&base, "amends_bench_incidents").await?;

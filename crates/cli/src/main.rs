@@ -2,6 +2,7 @@
 //! calls into the server crate; nothing clever lives here.
 
 mod bench;
+mod bench_http;
 mod text;
 
 /// mimalloc instead of the C library's allocator: the fan-out and the

@@ -323,6 +323,41 @@ pub mod scratch {
         Ok(format!("{base}/{name}"))
     }
 
+    /// The disk's plain speed for the benchmarks' ratios: one-row
+    /// autocommit inserts on one connection for `seconds` into a table of
+    /// the database at `url` (made by [`create`]) — SQLite in WAL with
+    /// `synchronous = NORMAL`, PostgreSQL as configured. Rows per second.
+    pub async fn one_row_commits(url: &str, seconds: f64) -> Result<f64, StoreError> {
+        const CREATE: &str = "CREATE TABLE baseline (id BIGINT PRIMARY KEY, body TEXT NOT NULL)";
+        const INSERT: &str = "INSERT INTO baseline (id, body) VALUES ($1, $2)";
+        let body = "Die Lieferung kam zwei Wochen zu spät und niemand antwortet.";
+        let until = std::time::Duration::from_secs_f64(seconds.max(0.1));
+        let started = std::time::Instant::now();
+        let mut rows: i64 = 0;
+        if url.starts_with("sqlite:") {
+            use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+            use std::str::FromStr;
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal);
+            let mut conn = sqlx::SqliteConnection::connect_with(&opts).await?;
+            sqlx::query(CREATE).execute(&mut conn).await?;
+            while started.elapsed() < until {
+                sqlx::query(INSERT).bind(rows).bind(body).execute(&mut conn).await?;
+                rows += 1;
+            }
+        } else {
+            let mut conn = sqlx::PgConnection::connect(url).await?;
+            sqlx::query(CREATE).execute(&mut conn).await?;
+            while started.elapsed() < until {
+                sqlx::query(INSERT).bind(rows).bind(body).execute(&mut conn).await?;
+                rows += 1;
+            }
+        }
+        Ok(rows as f64 / started.elapsed().as_secs_f64())
+    }
+
     /// Removes a database made by [`create`].
     pub async fn drop(base_url: &str, name: &str, url: &str) -> Result<(), StoreError> {
         if let Some(path) = url.strip_prefix("sqlite://") {

@@ -76,7 +76,7 @@ async fn users_and_tokens_from_the_command_line(b: Backend) {
     assert!(err.contains("no user named `ghost`"), "{err}");
 }
 
-crate::both_backends!(users_and_tokens_from_the_command_line);
+crate::both_backends!(users_and_tokens_from_the_command_line, bench_http_runs_every_figure);
 
 #[test]
 fn bad_configuration_stops_with_a_message_naming_the_key() {
@@ -248,4 +248,39 @@ fn logs_to_a_pipe_carry_no_colour_codes() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("INFO"), "an info line is logged: {err}");
     assert!(!err.contains('\u{1b}'), "escape codes in piped logs: {err:?}");
+}
+
+/// `amends bench http` at a small size (a smoke test: no timing asserted):
+/// it starts the real server, every figure answers without errors, and the
+/// baseline of the same run is printed.
+async fn bench_http_runs_every_figure(b: Backend) {
+    let base = match b {
+        Backend::Sqlite => "sqlite://amends.db".to_string(),
+        Backend::Postgres => crate::support::pg_admin_url(),
+    };
+    let (code, out, err) = run_on(
+        &base,
+        &["bench", "http", "--seconds", "0.3", "--concurrency", "2"],
+        None,
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    for figure in [
+        "POST /api/v1/cases",
+        "POST /api/v1/feedback",
+        "GET /api/v1/cases/{id}",
+        "GET /api/v1/cases?state=new&limit=50",
+    ] {
+        let row = out
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{figure}` |")))
+            .unwrap_or_else(|| panic!("{figure} in {out}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert!(
+            cells[3].parse::<f64>().is_ok_and(|r| r > 0.0),
+            "requests per second in {row}"
+        );
+        assert_eq!(cells[6], "0", "no errors in {row}");
+    }
+    assert!(out.contains("plain one-row commits/s"), "{out}");
 }
