@@ -18,6 +18,7 @@ mod detection;
 mod followup;
 mod goodwill;
 mod imap;
+mod imports;
 mod incidents;
 mod mailin;
 mod outbound;
