@@ -5,13 +5,15 @@
 use crate::App;
 use crate::analysis::{audience_of, from_text_lang, from_text_sentiment, to_text_lang};
 use crate::error::{AppError, AppResult};
+use amends_domain::calendar::Calendar;
 use amends_domain::detection::{self, Conditions, Facts, RuleAction};
 use amends_domain::feedback::{Rating, SentimentLabel, analysed_part, feedback_text, whole_feedback_text};
 use amends_domain::sla::{DueDates, SlaTargets};
 use amends_domain::{
-    CaseId, Channel, CustomerId, Email, FeedbackId, Language, NonEmptyText, Origin, Priority, UserId, ValidationError,
+    CaseId, Channel, CustomerId, Email, FeedbackId, Language, NonEmptyText, Origin, Priority, Tier, UserId,
+    ValidationError,
 };
-use amends_store::{Customer, Detection, DetectionRule, NewCase, NewFeedback, RouteRequest, RuleInput, StoreError};
+use amends_store::{Customer, Detection, DetectionRule, NewCase, NewFeedback, RouteRequest, RuleInput, Written};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -109,6 +111,285 @@ impl FeedbackInput {
 /// One numbered input row: the item, or why it could not be read.
 pub type Row = (usize, Result<FeedbackInput, ValidationError>);
 
+/// One numbered input row with its import key (see [`ingest_keyed`]).
+#[derive(Debug)]
+pub struct KeyedRow {
+    pub row: usize,
+    pub key: Option<Vec<u8>>,
+    pub input: Result<FeedbackInput, ValidationError>,
+}
+
+/// A valid item with its analysis, waiting for its customer.
+struct Analysed {
+    row: usize,
+    key: Option<Vec<u8>>,
+    v: ValidFeedback,
+    analysis: amends_text::Analysis,
+    language: Language,
+}
+
+/// Items a chunk analyses on one thread before it uses more.
+const ANALYSE_PER_THREAD: usize = 64;
+
+/// Analyses the texts of `valid` (on all cores for a long chunk).
+async fn analyse(
+    analyzer: &amends_text::Analyzer,
+    valid: Vec<(usize, Option<Vec<u8>>, ValidFeedback)>,
+) -> AppResult<Vec<Analysed>> {
+    fn one(analyzer: &amends_text::Analyzer, (row, key, v): (usize, Option<Vec<u8>>, ValidFeedback)) -> Analysed {
+        let analysis = analyzer
+            .clone()
+            .with_audience(audience_of(v.channel))
+            .analyze(analysed_part(&v.text), v.language.map(to_text_lang));
+        let language = v.language.unwrap_or_else(|| from_text_lang(analysis.language));
+        Analysed {
+            row,
+            key,
+            v,
+            analysis,
+            language,
+        }
+    }
+    if valid.len() <= ANALYSE_PER_THREAD {
+        return Ok(valid.into_iter().map(|x| one(analyzer, x)).collect());
+    }
+    let analyzer = analyzer.clone();
+    tokio::task::spawn_blocking(move || {
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let valid_len = valid.len();
+        let parts = chunks(valid, valid_len.div_ceil(threads).max(ANALYSE_PER_THREAD));
+        std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    let analyzer = &analyzer;
+                    s.spawn(move || part.into_iter().map(|x| one(analyzer, x)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        })
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
+/// Works through chunks of items: validation, analysis, customers (found
+/// or created in bulk), detection rules and SLA due dates.
+pub struct Ingest<'a> {
+    state: &'a App,
+    rules: Vec<DetectionRule>,
+    compiled: Vec<detection::Rule>,
+    /// SLA targets and calendar per tier and priority, read once.
+    sla: HashMap<(Tier, Priority), (SlaTargets, Calendar)>,
+    actor: Option<UserId>,
+}
+
+/// A row error from an [`AppError`] a row caused; other errors stop the batch.
+fn row_error(row: usize, e: AppError) -> Result<RowError, AppError> {
+    match e {
+        AppError::Validation { field, message } => Ok(RowError { row, field, message }),
+        AppError::NotFound(what) => Ok(RowError {
+            row,
+            field: String::new(),
+            message: format!("{what} not found"),
+        }),
+        AppError::Conflict { detail, field, .. } => Ok(RowError {
+            row,
+            field: field.unwrap_or_default(),
+            message: detail,
+        }),
+        e => Err(e),
+    }
+}
+
+impl<'a> Ingest<'a> {
+    /// Reads the detection rules.
+    pub async fn new(state: &'a App, actor: Option<UserId>) -> AppResult<Self> {
+        let rules = state.store().list_rules().await?;
+        let compiled = rules.iter().map(DetectionRule::to_rule).collect();
+        Ok(Self {
+            state,
+            rules,
+            compiled,
+            sla: HashMap::new(),
+            actor,
+        })
+    }
+
+    /// Due dates of a case of this tier and priority opened `now`.
+    async fn due(&mut self, tier: Tier, priority: Priority, now: chrono::DateTime<chrono::Utc>) -> AppResult<DueDates> {
+        if !self.sla.contains_key(&(tier, priority)) {
+            let policy = crate::service::sla_policy(self.state, tier, priority).await?;
+            self.sla.insert((tier, priority), policy);
+        }
+        let (targets, calendar) = &self.sla[&(tier, priority)];
+        // A calendar that never opens again falls back to 24/7 (as `service::due_dates`).
+        Ok(DueDates::on_calendar(now, *targets, calendar).unwrap_or_else(|| DueDates::from_start(now, *targets)))
+    }
+
+    /// The customers of `items` by id or lower-case email; customers named
+    /// by an unknown email are created (in one transaction). Items naming
+    /// an unknown id become row errors.
+    async fn customers(&self, items: &[Analysed]) -> AppResult<HashMap<String, Customer>> {
+        let mut ids: Vec<Uuid> = Vec::new();
+        let mut emails: Vec<String> = Vec::new();
+        for a in items {
+            match &a.v.customer {
+                CustomerRef::Id(id) => ids.push(id.0),
+                CustomerRef::Email(e) => emails.push(e.as_str().to_lowercase()),
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        emails.sort_unstable();
+        emails.dedup();
+        let store = self.state.store();
+        let mut found: HashMap<String, Customer> = HashMap::new();
+        for c in store.customers_by_ids(&ids).await? {
+            found.insert(c.id.to_string(), c);
+        }
+        for c in store.customers_by_emails(&emails).await? {
+            if let Some(e) = &c.email {
+                found.insert(e.to_lowercase(), c);
+            }
+        }
+        let mut new = Vec::new();
+        let mut planned: HashMap<String, ()> = HashMap::new();
+        for a in items {
+            let CustomerRef::Email(email) = &a.v.customer else {
+                continue;
+            };
+            let key = email.as_str().to_lowercase();
+            if found.contains_key(&key) || planned.insert(key, ()).is_some() {
+                continue;
+            }
+            let name = a.v.customer_name.as_ref().map_or_else(
+                || email.as_str().split('@').next().unwrap_or("customer").to_string(),
+                |n| n.as_str().to_string(),
+            );
+            let input = crate::service::CustomerInput {
+                name,
+                email: Some(email.as_str().to_string()),
+                language: Some(a.language.code().to_string()),
+                ..crate::service::CustomerInput::default()
+            };
+            if let Ok(c) = input.validate(self.state) {
+                new.push(c);
+            }
+        }
+        if !new.is_empty() {
+            for c in store.find_or_create_customers_by_email(&new, self.actor).await? {
+                if let Some(e) = &c.email {
+                    found.insert(e.to_lowercase(), c);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Validates, analyses and runs the rules on a chunk of rows. Gives
+    /// the items to store and the rows that could not be taken.
+    pub async fn prepare(&mut self, rows: Vec<KeyedRow>) -> AppResult<(Vec<(usize, NewFeedback)>, Vec<RowError>)> {
+        let mut errors = Vec::new();
+        let mut valid = Vec::with_capacity(rows.len());
+        for KeyedRow { row, key, input } in rows {
+            match input.and_then(FeedbackInput::validate) {
+                Ok(v) => valid.push((row, key, v)),
+                Err(e) => errors.push(row_error(row, e.into())?),
+            }
+        }
+        let analysed = analyse(self.state.analyzer(), valid).await?;
+        let customers = self.customers(&analysed).await?;
+        let mut ready = Vec::with_capacity(analysed.len());
+        for a in analysed {
+            let key = match &a.v.customer {
+                CustomerRef::Id(id) => id.to_string(),
+                CustomerRef::Email(e) => e.as_str().to_lowercase(),
+            };
+            let Some(customer) = customers.get(&key) else {
+                let e = match &a.v.customer {
+                    CustomerRef::Id(id) => AppError::validation(
+                        "customer_id",
+                        format!("no customer with id {id}; use customer_email to create customers on the fly"),
+                    ),
+                    CustomerRef::Email(e) => AppError::validation(
+                        "customer_email",
+                        format!("no customer could be created for `{}`", e.as_str()),
+                    ),
+                };
+                errors.push(row_error(a.row, e)?);
+                continue;
+            };
+            let row = a.row;
+            ready.push((row, self.item(a, customer).await?));
+        }
+        Ok((ready, errors))
+    }
+
+    /// The item of `a` from `customer`, with what its rule asks for.
+    async fn item(&mut self, a: Analysed, customer: &Customer) -> AppResult<NewFeedback> {
+        let Analysed {
+            key,
+            v,
+            analysis,
+            language,
+            ..
+        } = a;
+        let now = self.state.now();
+        let sentiment = from_text_sentiment(analysis.sentiment.label);
+        let signals: Vec<String> = analysis.signals.iter().map(|s| s.as_str().to_string()).collect();
+        let facts = Facts {
+            rating: v.rating,
+            sentiment,
+            topics: &analysis.topics,
+            signals: &signals,
+            tier: customer.tier,
+            clv_cents: customer.clv_cents,
+            channel: v.channel,
+        };
+        let matched = detection::evaluate(&self.compiled, &facts);
+        let detection = match matched {
+            Some(m) => {
+                let rule = &self.rules[m.index];
+                let (rule_id, rule_name, action, priority) = (rule.id, rule.name.clone(), rule.action, rule.priority);
+                let due = self.due(customer.tier, priority, now).await?;
+                Some(Detection {
+                    rule_id,
+                    rule_name,
+                    reasons: m.reasons,
+                    action,
+                    case: FeedbackCase {
+                        text: &v.text,
+                        channel: v.channel,
+                        priority,
+                        topics: analysis.topics.clone(),
+                    }
+                    .new_case(now, customer, due, self.actor),
+                })
+            }
+            None => None,
+        };
+        Ok(NewFeedback {
+            // The store's ids keep the order of items made in the same millisecond.
+            id: FeedbackId(amends_store::new_row_id(now)),
+            customer_id: customer.id,
+            channel: v.channel,
+            rating: v.rating,
+            text: v.text,
+            language,
+            sentiment,
+            sentiment_score: f64::from(analysis.sentiment.score),
+            topics: analysis.topics,
+            signals,
+            source: v.source,
+            created_at: now,
+            author: self.actor,
+            detection,
+            import_key: key,
+        })
+    }
+}
+
 /// What happened to one item.
 #[derive(Debug, Clone)]
 pub struct Ingested {
@@ -123,14 +404,6 @@ pub struct RowError {
     pub row: usize,
     pub field: String,
     pub message: String,
-}
-
-/// Works through a batch: per-item preparation, then chunked inserts.
-struct Ingest<'a> {
-    state: &'a App,
-    rules: Vec<DetectionRule>,
-    customers: HashMap<String, Customer>,
-    actor: Option<UserId>,
 }
 
 /// What a case opened from a feedback item takes from it.
@@ -188,152 +461,54 @@ fn subject_of(text: &str, channel: Channel) -> NonEmptyText {
     })
 }
 
-impl<'a> Ingest<'a> {
-    async fn new(state: &'a App, actor: Option<UserId>) -> AppResult<Self> {
-        Ok(Self {
-            state,
-            rules: state.store().list_rules().await?,
-            customers: HashMap::new(),
-            actor,
-        })
-    }
-
-    async fn customer(&mut self, v: &ValidFeedback, detected: Language) -> AppResult<Customer> {
-        let key = match &v.customer {
-            CustomerRef::Id(id) => id.to_string(),
-            CustomerRef::Email(e) => e.as_str().to_lowercase(),
-        };
-        if let Some(c) = self.customers.get(&key) {
-            return Ok(c.clone());
-        }
-        let c = match &v.customer {
-            CustomerRef::Id(id) => self.state.store().get_customer(*id).await.map_err(|e| match e {
-                StoreError::NotFound(_) => AppError::validation(
-                    "customer_id",
-                    format!("no customer with id {id}; use customer_email to create customers on the fly"),
-                ),
-                e => e.into(),
-            })?,
-            CustomerRef::Email(email) => match self.state.store().find_customer_by_email(email).await? {
-                Some(c) => c,
-                None => {
-                    let name = v.customer_name.as_ref().map_or_else(
-                        || email.as_str().split('@').next().unwrap_or("customer").to_string(),
-                        |n| n.as_str().to_string(),
-                    );
-                    let input = crate::service::CustomerInput {
-                        name,
-                        email: Some(email.as_str().to_string()),
-                        language: Some(v.language.unwrap_or(detected).code().to_string()),
-                        ..crate::service::CustomerInput::default()
-                    };
-                    let new = input.validate(self.state).map_err(crate::service::first_error)?;
-                    // Atomic: items sent at once from one new address make one customer.
-                    let (c, _) = self
-                        .state
-                        .store()
-                        .find_or_create_customer_by_email(&new, self.actor)
-                        .await?;
-                    c
-                }
-            },
-        };
-        self.customers.insert(key, c.clone());
-        Ok(c)
-    }
-
-    /// Validates, analyses and runs the rules on one item.
-    async fn prepare(&mut self, input: FeedbackInput) -> AppResult<NewFeedback> {
-        let v = input.validate()?;
-        let analysis = self
-            .state
-            .analyzer()
-            .clone()
-            .with_audience(audience_of(v.channel))
-            .analyze(analysed_part(&v.text), v.language.map(to_text_lang));
-        let language = v.language.unwrap_or_else(|| from_text_lang(analysis.language));
-        let customer = self.customer(&v, language).await?;
-        let now = self.state.now();
-        let sentiment = from_text_sentiment(analysis.sentiment.label);
-        let signals: Vec<String> = analysis.signals.iter().map(|s| s.as_str().to_string()).collect();
-        let facts = Facts {
-            rating: v.rating,
-            sentiment,
-            topics: &analysis.topics,
-            signals: &signals,
-            tier: customer.tier,
-            clv_cents: customer.clv_cents,
-            channel: v.channel,
-        };
-        let rules: Vec<detection::Rule> = self.rules.iter().map(DetectionRule::to_rule).collect();
-        let matched = detection::evaluate(&rules, &facts);
-        let due = match &matched {
-            Some(m) => {
-                Some(crate::service::due_dates(self.state, customer.tier, self.rules[m.index].priority, now).await?)
-            }
-            None => None,
-        };
-        let detection = matched.map(|m| {
-            let rule = &self.rules[m.index];
-            let due =
-                due.unwrap_or_else(|| DueDates::from_start(now, SlaTargets::default_for(customer.tier, rule.priority)));
-            Detection {
-                rule_id: rule.id,
-                rule_name: rule.name.clone(),
-                reasons: m.reasons,
-                action: rule.action,
-                case: FeedbackCase {
-                    text: &v.text,
-                    channel: v.channel,
-                    priority: rule.priority,
-                    topics: analysis.topics.clone(),
-                }
-                .new_case(now, &customer, due, self.actor),
-            }
-        });
-        Ok(NewFeedback {
-            // The store's ids keep the order of items made in the same millisecond.
-            id: FeedbackId(amends_store::new_row_id(now)),
-            customer_id: customer.id,
-            channel: v.channel,
-            rating: v.rating,
-            text: v.text,
-            language,
-            sentiment,
-            sentiment_score: f64::from(analysis.sentiment.score),
-            topics: analysis.topics,
-            signals,
-            source: v.source,
-            created_at: now,
-            author: self.actor,
-            detection,
-        })
-    }
-}
-
 /// Takes one feedback item: stores it and opens or attaches a case if a rule says so.
 pub async fn ingest_one(state: &App, input: FeedbackInput, actor: Option<UserId>) -> AppResult<Ingested> {
     let mut ingest = Ingest::new(state, actor).await?;
-    let item = ingest.prepare(input).await?;
+    let (mut ready, errors) = ingest
+        .prepare(vec![KeyedRow {
+            row: 1,
+            key: None,
+            input: Ok(input),
+        }])
+        .await?;
+    if let Some(e) = errors.into_iter().next() {
+        return Err(AppError::validation(e.field, e.message));
+    }
+    let Some((_, item)) = ready.pop() else {
+        return Err(AppError::internal("a prepared item went missing"));
+    };
     let id = item.id;
-    let cases = state.store().insert_feedback(std::slice::from_ref(&item)).await?;
-    crate::goodwill::after_cases_opened(state, cases.iter().flatten().copied()).await;
-    Ok(Ingested {
-        id,
-        case_id: cases.into_iter().next().flatten(),
-    })
+    let written = state.store().insert_feedback(std::slice::from_ref(&item)).await?;
+    let case_id = match written.first() {
+        Some(Written::Stored(case)) => *case,
+        _ => None,
+    };
+    crate::goodwill::after_cases_opened(state, case_id).await;
+    Ok(Ingested { id, case_id })
 }
 
 /// The outcome of a bulk request or an import.
 #[derive(Debug, Clone, Default)]
 pub struct BulkOutcome {
     pub items: Vec<(usize, Ingested)>,
+    /// Rows whose import key was stored already (nothing written).
+    pub duplicates: Vec<usize>,
     pub errors: Vec<RowError>,
 }
 
 /// Takes many items; rows with problems are reported and skipped, the
 /// good rows are stored (in chunks, each chunk one transaction).
 pub async fn ingest_many(state: &App, rows: Vec<Row>, actor: Option<UserId>) -> AppResult<BulkOutcome> {
+    let rows = rows
+        .into_iter()
+        .map(|(row, input)| KeyedRow { row, key: None, input })
+        .collect();
+    ingest_keyed(state, rows, actor).await
+}
+
+/// [`ingest_many`] for rows with import keys: a row whose key is stored
+/// already is counted in `duplicates` and written not again.
+pub async fn ingest_keyed(state: &App, rows: Vec<KeyedRow>, actor: Option<UserId>) -> AppResult<BulkOutcome> {
     if rows.len() > BULK_MAX_ROWS {
         return Err(AppError::validation(
             "items",
@@ -345,34 +520,45 @@ pub async fn ingest_many(state: &App, rows: Vec<Row>, actor: Option<UserId>) -> 
     }
     let mut ingest = Ingest::new(state, actor).await?;
     let mut out = BulkOutcome::default();
-    let mut ready: Vec<(usize, NewFeedback)> = Vec::new();
-    for (row, input) in rows {
-        let prepared = match input {
-            Ok(input) => ingest.prepare(input).await,
-            Err(e) => Err(e.into()),
-        };
-        match prepared {
-            Ok(item) => ready.push((row, item)),
-            Err(AppError::Validation { field, message }) => out.errors.push(RowError { row, field, message }),
-            Err(AppError::NotFound(what)) => out.errors.push(RowError {
-                row,
-                field: String::new(),
-                message: format!("{what} not found"),
-            }),
-            Err(AppError::Conflict { detail, field, .. }) => out.errors.push(RowError {
-                row,
-                field: field.unwrap_or_default(),
-                message: detail,
-            }),
-            Err(e) => return Err(e),
+    for chunk in chunks(rows, amends_store::FEEDBACK_CHUNK) {
+        let (ready, errors) = ingest.prepare(chunk).await?;
+        out.errors.extend(errors);
+        let part = write_prepared(state, ready).await?;
+        out.items.extend(part.items);
+        out.duplicates.extend(part.duplicates);
+    }
+    out.errors.sort_by_key(|e| e.row);
+    Ok(out)
+}
+
+/// `rows` in parts of at most `size`.
+pub(crate) fn chunks<T>(rows: Vec<T>, size: usize) -> Vec<Vec<T>> {
+    let mut out = Vec::with_capacity(rows.len().div_ceil(size.max(1)));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        out.push(rows.by_ref().take(size.max(1)).collect());
+    }
+    out
+}
+
+/// Stores prepared items (one store call: transactions of
+/// [`amends_store::FEEDBACK_CHUNK`] items) and runs the automatic goodwill
+/// of the cases they opened.
+pub async fn write_prepared(state: &App, ready: Vec<(usize, NewFeedback)>) -> AppResult<BulkOutcome> {
+    let items: Vec<NewFeedback> = ready.iter().map(|(_, f)| f.clone()).collect();
+    let written = state.store().insert_feedback(&items).await?;
+    let mut out = BulkOutcome::default();
+    for ((row, f), w) in ready.into_iter().zip(written) {
+        match w {
+            Written::Stored(case_id) => out.items.push((row, Ingested { id: f.id, case_id })),
+            Written::Duplicate => out.duplicates.push(row),
         }
     }
-    let items: Vec<NewFeedback> = ready.iter().map(|(_, f)| f.clone()).collect();
-    let cases = state.store().insert_feedback(&items).await?;
-    crate::goodwill::after_cases_opened(state, cases.iter().flatten().copied()).await;
-    for ((row, f), case_id) in ready.into_iter().zip(cases) {
-        out.items.push((row, Ingested { id: f.id, case_id }));
-    }
+    // The cases the items opened or were added to, each once.
+    let mut cases: Vec<CaseId> = out.items.iter().filter_map(|(_, i)| i.case_id).collect();
+    cases.sort_unstable_by_key(|c| c.0);
+    cases.dedup();
+    crate::goodwill::after_cases_opened(state, cases).await;
     Ok(out)
 }
 
@@ -430,115 +616,4 @@ impl RuleFields {
             priority,
         })
     }
-}
-
-/// Reads feedback rows from CSV (a header row names the columns:
-/// `customer_id`, `customer_email`, `customer_name`, `channel`, `rating`,
-/// `text`, `language`; other columns go into the item's `source`). A row
-/// with a problem becomes an error for that row only. Reading stops after
-/// `max_rows + 1` rows (so the caller can refuse too long files).
-pub fn parse_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Row>, ValidationError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(bytes);
-    let headers: Vec<String> = rdr
-        .byte_headers()
-        .map_err(|e| ValidationError::new("csv", format!("cannot read the CSV header: {e}")))?
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_ascii_lowercase()
-        })
-        .collect();
-    if !headers.iter().any(|h| h == "text") {
-        return Err(ValidationError::new(
-            "csv",
-            "the CSV header must name a `text` column (and `customer_email` or `customer_id`)",
-        ));
-    }
-    if !headers.iter().any(|h| h == "customer_email" || h == "customer_id") {
-        return Err(ValidationError::new(
-            "csv",
-            "the CSV header must name a `customer_email` or `customer_id` column",
-        ));
-    }
-    let mut rows = Vec::new();
-    for (i, rec) in rdr.byte_records().enumerate() {
-        let row = i + 1;
-        if rows.len() > max_rows {
-            break;
-        }
-        let parsed = rec
-            .map_err(|e| ValidationError::new("", format!("cannot read this row: {e}")))
-            .and_then(|rec| csv_row(&headers, &rec));
-        rows.push((row, parsed));
-    }
-    Ok(rows)
-}
-
-fn csv_row(headers: &[String], rec: &csv::ByteRecord) -> Result<FeedbackInput, ValidationError> {
-    if rec.len() != headers.len() {
-        return Err(ValidationError::new(
-            "",
-            format!("the row has {} fields, the header {}", rec.len(), headers.len()),
-        ));
-    }
-    let mut input = FeedbackInput {
-        channel: "csv".into(),
-        ..FeedbackInput::default()
-    };
-    let mut source = serde_json::Map::new();
-    for (h, raw) in headers.iter().zip(rec.iter()) {
-        let v = std::str::from_utf8(raw)
-            .map_err(|_| ValidationError::new(h.clone(), format!("{h} is not valid UTF-8")))?
-            .trim();
-        let some = || (!v.is_empty()).then(|| v.to_string());
-        match h.as_str() {
-            "customer_id" => {
-                input.customer_id = some().map(|s| s.parse::<Uuid>()).transpose().map_err(|_| {
-                    ValidationError::new("customer_id", format!("customer_id must be a UUID, got `{v}`"))
-                })?;
-            }
-            "customer_email" => input.customer_email = some(),
-            "customer_name" => input.customer_name = some(),
-            "channel" => {
-                if let Some(c) = some() {
-                    input.channel = c;
-                }
-            }
-            "rating" => {
-                input.rating = some().map(|s| s.parse::<Rating>().map(i64::from)).transpose()?;
-            }
-            "text" => input.text = v.to_string(),
-            "language" => input.language = some(),
-            other if !other.is_empty() && !v.is_empty() => {
-                source.insert(
-                    other.to_string(),
-                    serde_json::Value::String(v.chars().take(500).collect()),
-                );
-            }
-            _ => {}
-        }
-    }
-    source.insert("import".into(), serde_json::Value::String("csv".into()));
-    input.source = Some(serde_json::Value::Object(source));
-    Ok(input)
-}
-
-/// Imports a CSV file of any length (the CLI): batches of
-/// [`BULK_MAX_ROWS`] rows, row numbers counted over the whole file.
-pub async fn import_csv(state: &App, bytes: &[u8], actor: Option<UserId>) -> AppResult<BulkOutcome> {
-    let rows = parse_csv(bytes, usize::MAX - 1)?;
-    let mut total = BulkOutcome::default();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<_> = rows.by_ref().take(BULK_MAX_ROWS).collect();
-        let out = ingest_many(state, batch, actor).await?;
-        total.items.extend(out.items);
-        total.errors.extend(out.errors);
-    }
-    Ok(total)
 }

@@ -22,6 +22,7 @@ pub mod followup;
 pub mod goodwill;
 pub mod goodwill_rules;
 pub mod imap;
+pub mod import;
 pub mod incidents;
 pub mod jobs;
 pub mod mail;

@@ -17,6 +17,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         affected: usize,
     },
+    /// Feedback import: a generated CSV of N rows (German and English) into
+    /// a scratch database through `amends import feedback`, then the same
+    /// file again (adds nothing). Prints rows/s, wall time and peak RSS.
+    Import {
+        /// Rows of the generated file
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
     /// Solution search at scale: N generated articles (German and English),
     /// timed searches through the API's search path (p50/p95/p99), against a
     /// reference database of N/100 articles. Uses scratch databases
@@ -81,12 +89,7 @@ pub async fn run(cmd: &BenchCommand, database_url: Option<String>, config: Confi
             let base = database_url.clone().unwrap_or_else(|| "sqlite://amends.db".into());
             let url = amends_store::scratch::create(&base, "amends_bench_incidents").await?;
             let result = async {
-                let store = Store::connect(&url, amends_store::Durability::Normal).await?;
-                store.migrate().await?;
-                let mut config = config.clone();
-                config.database_url = url.clone();
-                config.job_workers = 0;
-                let state = amends_app::App::new(store.clone(), clock, config)?;
+                let (store, state) = scratch_app(&url, &config, clock).await?;
                 let r = amends_devtools::bench::incident_fan_out(&state, Clock::System.now(), (*affected).max(1)).await;
                 store.close().await;
                 r
@@ -94,11 +97,7 @@ pub async fn run(cmd: &BenchCommand, database_url: Option<String>, config: Confi
             .await;
             amends_store::scratch::drop(&base, "amends_bench_incidents", &url).await?;
             let b = result?;
-            let backend = if base.starts_with("postgres") {
-                "PostgreSQL"
-            } else {
-                "SQLite"
-            };
+            let backend = backend_name(&base);
             println!("incident fan-out on {backend}: {} affected customers", b.affected);
             println!(
                 "upload → committed: {:.2} s ({:.0} customers/s): {} cases, {} queued messages, {} goodwill grants",
@@ -123,13 +122,10 @@ pub async fn run(cmd: &BenchCommand, database_url: Option<String>, config: Confi
             }
             Ok(())
         }
+        BenchCommand::Import { rows } => bench_import(database_url, config, (*rows).max(1)).await,
         BenchCommand::Solutions { articles, queries } => {
             let base = database_url.clone().unwrap_or_else(|| "sqlite://amends.db".into());
-            let backend = if base.starts_with("postgres") {
-                "PostgreSQL"
-            } else {
-                "SQLite"
-            };
+            let backend = backend_name(&base);
             let small = bench_search_on(
                 &base,
                 "amends_bench_search_small",
@@ -175,11 +171,7 @@ pub async fn run(cmd: &BenchCommand, database_url: Option<String>, config: Confi
             )
             .await?;
             let big = bench_inbox_on(&base, "amends_bench_large", *customers, *cases, *iterations).await?;
-            let backend = if base.starts_with("postgres") {
-                "PostgreSQL"
-            } else {
-                "SQLite"
-            };
+            let backend = backend_name(&base);
             println!(
                 "inbox benchmark on {backend}: {} cases / {} customers vs. {} cases reference",
                 big.cases, big.customers, small.cases
@@ -256,4 +248,76 @@ async fn bench_search_on(
     .await;
     amends_store::scratch::drop(base, name, &url).await?;
     result
+}
+
+/// `amends bench import`: generate, import, import again; print the figures.
+async fn bench_import(database_url: Option<String>, config: Config, rows: usize) -> anyhow::Result<()> {
+    let base = database_url.unwrap_or_else(|| "sqlite://amends.db".into());
+    let dir = std::env::temp_dir().join(format!("amends-bench-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("feedback.csv");
+    let bytes = amends_devtools::bench_import::write_feedback_csv(&file, rows)?;
+    eprintln!(
+        "generated {rows} rows ({:.0} MB) in {}",
+        bytes as f64 / 1e6,
+        file.display()
+    );
+    let url = amends_store::scratch::create(&base, "amends_bench_import").await?;
+    let result = async {
+        let (store, state) = scratch_app(&url, &config, Clock::System).await?;
+        let started = std::time::Instant::now();
+        let first = crate::import::import_feedback(&state, &file, None).await?;
+        let first_secs = started.elapsed().as_secs_f64();
+        let rss_first = amends_devtools::bench_import::peak_rss_mib();
+        let started = std::time::Instant::now();
+        let again = crate::import::import_feedback(&state, &file, None).await?;
+        let again_secs = started.elapsed().as_secs_f64();
+        store.close().await;
+        anyhow::Ok((first, first_secs, rss_first, again, again_secs))
+    }
+    .await;
+    amends_store::scratch::drop(&base, "amends_bench_import", &url).await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let (first, first_secs, rss_first, again, again_secs) = result?;
+    let backend = backend_name(&base);
+    let rss = |r: Option<f64>| r.map_or_else(|| "unknown".into(), |m| format!("{m:.0} MiB"));
+    println!("feedback import on {backend}: {rows} rows");
+    println!(
+        "first run: {:.1} s ({:.0} rows/s): {} added, {} with a recovery case, {} skipped; peak RSS {}",
+        first_secs,
+        rows as f64 / first_secs.max(1e-9),
+        first.added,
+        first.with_case,
+        first.error_count,
+        rss(rss_first)
+    );
+    println!(
+        "same file again: {:.1} s ({:.0} rows/s): {} added, {} imported before; peak RSS {}",
+        again_secs,
+        rows as f64 / again_secs.max(1e-9),
+        again.added,
+        again.duplicates,
+        rss(amends_devtools::bench_import::peak_rss_mib())
+    );
+    Ok(())
+}
+
+/// The backend a database URL names.
+fn backend_name(url: &str) -> &'static str {
+    if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
+}
+
+/// The migrated scratch database at `url` and an `App` on it without job workers.
+async fn scratch_app(url: &str, config: &Config, clock: Clock) -> anyhow::Result<(Store, amends_app::App)> {
+    let store = Store::connect(url, amends_store::Durability::Normal).await?;
+    store.migrate().await?;
+    let mut config = config.clone();
+    config.database_url = url.to_string();
+    config.job_workers = 0;
+    let state = amends_app::App::new(store.clone(), clock, config)?;
+    Ok((store, state))
 }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_http;
+mod import;
 mod text;
 
 /// mimalloc instead of the C library's allocator: the fan-out and the
@@ -108,7 +109,10 @@ enum ImportCommand {
     /// customer_id, optional customer_name, channel (default csv), rating
     /// (1-5), language (de|en); other columns are kept as source metadata.
     /// Text analytics and detection rules run on every row; rows with
-    /// problems are listed (row, field, message) and skipped.
+    /// problems are listed (row, field, message) and skipped. The file is
+    /// streamed in chunks; progress (rows/s, ETA) goes to standard error.
+    /// Running it again with the same file adds nothing twice: each row's
+    /// key is its external_id column, else a hash of its content.
     Feedback {
         /// The CSV file (`-` reads standard input)
         file: PathBuf,
@@ -389,40 +393,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 None => None,
             };
-            let bytes = if file.as_os_str() == "-" {
-                let mut b = Vec::new();
-                std::io::stdin().read_to_end(&mut b)?;
-                b
-            } else {
-                std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", file.display()))?
-            };
             let state = amends_app::App::new(store, clock, config)?;
-            let out = amends_app::detection::import_csv(&state, &bytes, actor)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            for e in &out.errors {
-                eprintln!(
-                    "row {}: {}{}",
-                    e.row,
-                    if e.field.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{}: ", e.field)
-                    },
-                    e.message
-                );
-            }
-            let cases = out.items.iter().filter(|(_, i)| i.case_id.is_some()).count();
-            println!(
-                "imported {} feedback items ({} with a recovery case); {} rows skipped",
-                out.items.len(),
-                cases,
-                out.errors.len()
-            );
-            if out.items.is_empty() && !out.errors.is_empty() {
-                anyhow::bail!("no row could be imported; fix the rows listed above");
-            }
-            Ok(())
+            import::import_feedback(&state, file, actor).await.map(|_| ())
         }
         Command::Import(ImportCommand::Affected {
             incident,

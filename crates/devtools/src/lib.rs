@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod bench_analytics;
+pub mod bench_import;
 pub mod bench_search;
 pub mod demo;
 mod timing;

@@ -167,6 +167,36 @@ crate::backend_trait! {
             Ok(())
         }
 
+        /// Inserts customers in multi-row statements; `on_conflict` (empty,
+        /// or a clause) goes before `RETURNING id`. Gives the ids inserted.
+        async fn insert_customer_records(&mut self, records: &[&NewCustomer], on_conflict: &str) -> Result<Vec<Uuid>, StoreError> {
+            let mut ids = Vec::with_capacity(records.len());
+            for chunk in records.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO customers (id, external_id, account_id, name, email, language, tier, clv_cents, \
+                     consent_contact, consent_survey, created_at, updated_at) ",
+                );
+                q.push_values(chunk, |mut r, c| {
+                    r.push_bind(c.id.0)
+                        .push_bind(c.external_id.clone())
+                        .push_bind(c.account_id.map(|a| a.0))
+                        .push_bind(c.name.as_str().to_string())
+                        .push_bind(c.email.as_ref().map(|e| e.as_str().to_string()))
+                        .push_bind(c.language.code())
+                        .push_bind(c.tier.as_str())
+                        .push_bind(c.clv_cents)
+                        .push_bind(c.consent_contact)
+                        .push_bind(c.consent_survey)
+                        .push_bind(c.created_at)
+                        .push_bind(c.created_at);
+                });
+                q.push(on_conflict).push(" RETURNING id");
+                let rows: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *self).await?;
+                ids.extend(rows.into_iter().map(|(id,)| id));
+            }
+            Ok(ids)
+        }
+
         /// Inserts timeline records in multi-row statements.
         async fn insert_event_records(&mut self, records: &[EventRecord]) -> Result<(), StoreError> {
             for chunk in records.chunks(CHUNK) {
@@ -201,27 +231,8 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            for chunk in b.customers.chunks(CHUNK) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO customers (id, external_id, account_id, name, email, language, tier, clv_cents, \
-                     consent_contact, consent_survey, created_at, updated_at) ",
-                );
-                q.push_values(chunk, |mut r, c| {
-                    r.push_bind(c.id.0)
-                        .push_bind(c.external_id.clone())
-                        .push_bind(c.account_id.map(|a| a.0))
-                        .push_bind(c.name.as_str().to_string())
-                        .push_bind(c.email.as_ref().map(|e| e.as_str().to_string()))
-                        .push_bind(c.language.code())
-                        .push_bind(c.tier.as_str())
-                        .push_bind(c.clv_cents)
-                        .push_bind(c.consent_contact)
-                        .push_bind(c.consent_survey)
-                        .push_bind(c.created_at)
-                        .push_bind(c.created_at);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            let customers: Vec<&NewCustomer> = b.customers.iter().collect();
+            tx.insert_customer_records(&customers, "").await?;
             tx.insert_case_records(&b.cases).await?;
             tx.insert_event_records(&b.events).await?;
             for chunk in b.surveys.chunks(CHUNK) {

@@ -49,7 +49,7 @@ pub struct CustomerFilter {
     pub limit: usize,
 }
 
-const CUSTOMER_COLUMNS: &str = "id, external_id, account_id, name, email, language, tier, clv_cents, consent_contact, \
+pub(crate) const CUSTOMER_COLUMNS: &str = "id, external_id, account_id, name, email, language, tier, clv_cents, consent_contact, \
      consent_survey, created_at, updated_at, churned_at";
 
 fn external_id_taken(ext: &Option<String>) -> String {
@@ -82,7 +82,7 @@ fn by_email_sql() -> String {
 }
 
 /// The audit entry of a customer created from `c`.
-fn customer_created(c: &NewCustomer, actor: Option<UserId>) -> Audit<'static> {
+pub(crate) fn customer_created(c: &NewCustomer, actor: Option<UserId>) -> Audit<'static> {
     Audit {
         actor,
         action: "customer.create",

@@ -4,7 +4,7 @@
 //! to the customer's open case) and the audit entries are written in one
 //! transaction; imports write chunks of items per transaction.
 
-use crate::audit::{Audit, AuditLog, CommitAudited, Removal, new_id};
+use crate::audit::{Audit, CommitAudited, Removal, new_id};
 use crate::cases::CaseWrites;
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
@@ -35,6 +35,9 @@ pub struct NewFeedback {
     pub author: Option<UserId>,
     /// What the rule that fired asks for, if one did.
     pub detection: Option<Detection>,
+    /// The import key (16 bytes): an item whose key is stored already is
+    /// not stored again (see `Store::insert_feedback`).
+    pub import_key: Option<Vec<u8>>,
 }
 
 /// The rule that fired for an item and the case it asks for.
@@ -181,9 +184,6 @@ const FEEDBACK_SELECT: &str = "SELECT f.id, f.customer_id, f.case_id, f.channel,
 
 const RULE_COLUMNS: &str = "id, name, position, enabled, conditions, action, priority, created_at, updated_at";
 
-/// Items per transaction in [`Store::insert_feedback`].
-pub const FEEDBACK_CHUNK: usize = 500;
-
 /// The removal of one row of this module (see `Store::remove_audited`).
 const DELETE_RULE: Removal = Removal {
     sql: "DELETE FROM detection_rules WHERE id = $1",
@@ -199,111 +199,6 @@ impl Store {
             let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM feedback").fetch_one(pool).await?;
             Ok(n)
         })
-    }
-
-    /// Inserts feedback items with what their rules asked for, in chunks
-    /// of [`FEEDBACK_CHUNK`] per transaction. Returns, per item, the case
-    /// it was linked to (a new one or the customer's open case).
-    pub async fn insert_feedback(&self, items: &[NewFeedback]) -> Result<Vec<Option<CaseId>>, StoreError> {
-        let mut out = Vec::with_capacity(items.len());
-        for chunk in items.chunks(FEEDBACK_CHUNK) {
-            let ids =
-                with_pool!(self, |pool| {
-                    let mut tx = pool.begin_write().await?;
-                    let mut ids = Vec::with_capacity(chunk.len());
-                    for f in chunk {
-                        let mut case_id: Option<CaseId> = None;
-                        if let Some(d) = &f.detection {
-                            if d.action == RuleAction::AttachOrOpen {
-                                let open: Option<(Uuid,)> = sqlx::query_as(
-                                "SELECT id FROM cases WHERE customer_id = $1 AND open = TRUE ORDER BY id DESC LIMIT 1",
-                            )
-                            .bind(f.customer_id.0)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                                case_id = open.map(|(id,)| CaseId(id));
-                            }
-                            let attached = case_id.is_some();
-                            if case_id.is_none() {
-                                let c = &d.case;
-                                tx.insert_new_case(c, json!({"feedback_id": f.id, "rule": d.rule_name}))
-                                    .await?;
-                                case_id = Some(c.id);
-                            }
-                            if let Some(case) = case_id {
-                                let ev = NewEvent {
-                                    kind: EventKind::MessageIn,
-                                    author: None,
-                                    body: Some(f.text.clone()),
-                                    data: json!({"feedback_id": f.id, "channel": f.channel,
-                                    "rating": f.rating.map(Rating::get), "rule": d.rule_name}),
-                                    at: f.created_at,
-                                };
-                                tx.insert_event(case.0, &ev).await?;
-                                if attached {
-                                    sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-                                        .bind(f.created_at)
-                                        .bind(case.0)
-                                        .execute(&mut *tx)
-                                        .await?;
-                                }
-                            }
-                        }
-                        sqlx::query(
-                        "INSERT INTO feedback (id, customer_id, case_id, channel, rating, text, language, sentiment, \
-                         sentiment_score, topics, signals, rule_id, rule_name, rule_reasons, source, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                    )
-                    .bind(f.id.0)
-                    .bind(f.customer_id.0)
-                    .bind(case_id.map(|c| c.0))
-                    .bind(f.channel.as_str())
-                    .bind(f.rating.map(|r| i32::from(r.get())))
-                    .bind(&f.text)
-                    .bind(f.language.code())
-                    .bind(f.sentiment.as_str())
-                    .bind(f.sentiment_score)
-                    .bind(serde_json::to_string(&f.topics).unwrap_or_else(|_| "[]".into()))
-                    .bind(serde_json::to_string(&f.signals).unwrap_or_else(|_| "[]".into()))
-                    .bind(f.detection.as_ref().map(|d| d.rule_id.0))
-                    .bind(f.detection.as_ref().map(|d| d.rule_name.clone()))
-                    .bind(f.detection.as_ref().map(|d| serde_json::to_string(&d.reasons).unwrap_or_default()))
-                    .bind(f.source.as_ref().map(ToString::to_string))
-                    .bind(f.created_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| match &e {
-                        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("customer"),
-                        _ => StoreError::Database(e),
-                    })?;
-                        let mut topics = f.topics.clone();
-                        topics.sort();
-                        topics.dedup();
-                        for t in &topics {
-                            sqlx::query("INSERT INTO feedback_topics (topic, feedback_id) VALUES ($1, $2)")
-                                .bind(t)
-                                .bind(f.id.0)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                        tx.record_audit(Audit {
-                            actor: f.author,
-                            action: "feedback.create",
-                            entity: "feedback",
-                            entity_id: f.id.to_string(),
-                            detail: json!({"customer_id": f.customer_id, "channel": f.channel,
-                                "case_id": case_id, "rule": f.detection.as_ref().map(|d| &d.rule_name)}),
-                            at: f.created_at,
-                        })
-                        .await?;
-                        ids.push(case_id);
-                    }
-                    tx.commit().await?;
-                    ids
-                });
-            out.extend(ids);
-        }
-        Ok(out)
     }
 
     pub async fn get_feedback(&self, id: FeedbackId) -> Result<Feedback, StoreError> {

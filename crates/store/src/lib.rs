@@ -30,6 +30,7 @@ mod feedback;
 mod followup;
 mod goodwill;
 mod goodwill_rules;
+mod imports;
 mod incidents;
 mod jobs;
 mod mail;
@@ -58,10 +59,11 @@ pub use churn::{ChurnCase, ChurnCustomer, ChurnFacts, ChurnModelRow, ChurnPoint,
 pub use corrections::{Correction, NewCorrection, RatedText};
 pub use customers::{CustomerFilter, CustomerPatch, NewCustomer};
 pub use error::StoreError;
-pub use feedback::{Detection, DetectionRule, FEEDBACK_CHUNK, Feedback, FeedbackFilter, NewFeedback, RuleInput};
+pub use feedback::{Detection, DetectionRule, Feedback, FeedbackFilter, NewFeedback, RuleInput};
 pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, WebhookDelivery};
 pub use goodwill::{Budget, CatalogEntry, CatalogInput, Grant, GrantFilter, NewGrant, RoleLimit, Spend, month_of};
 pub use goodwill_rules::{GoodwillRule, GoodwillRuleInput};
+pub use imports::{FEEDBACK_CHUNK, Written};
 pub use incidents::{
     AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, Incident, IncidentStats,
     PendingAffected, QueuedNotice, UploadChunk, UploadLookup,

@@ -390,21 +390,8 @@ async fn import_feedback_from_the_command_line(b: Backend) {
          broken,3,x,de\n",
     )
     .expect("write");
-    let url = db.url.clone();
-    let path = file.display().to_string();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
-            .env_remove("AMENDS_DATABASE_URL")
-            .env("AMENDS_LOG", "warn")
-            .args(["--database-url", &url, "import", "feedback", &path])
-            .output()
-            .expect("run")
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}{stderr}");
+    let (ok, stdout, stderr) = crate::imports::import(&db.url, &file).await;
+    assert!(ok, "{stdout}{stderr}");
     assert!(
         stdout.contains("imported 2 feedback items (1 with a recovery case); 1 rows skipped"),
         "{stdout}"

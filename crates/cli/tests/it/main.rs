@@ -19,6 +19,7 @@ mod followup;
 mod goodwill;
 mod imap;
 mod inbox;
+mod imports;
 mod incidents;
 mod mailin;
 mod outbound;

@@ -8,7 +8,7 @@ use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
-use amends_app::detection::{self, FeedbackInput, RowError, RuleFields};
+use amends_app::detection::{self, FeedbackInput, KeyedRow, RowError, RuleFields};
 use amends_app::detection_rules::{self, RulePatch};
 use amends_domain::detection::Conditions;
 use amends_domain::{CustomerId, FeedbackId, RuleId};
@@ -182,6 +182,9 @@ pub struct BulkOut {
     /// Items that opened or joined a case.
     pub with_case: usize,
     pub items: Vec<BulkItemOut>,
+    /// Rows stored before (same import key: the same CSV row, or the same
+    /// `external_id`), skipped without a change.
+    pub duplicates: Vec<usize>,
     /// Rows that were skipped, with the reason.
     pub errors: Vec<RowError>,
 }
@@ -189,7 +192,10 @@ pub struct BulkOut {
 /// Take many items at once: a JSON array of feedback objects, or CSV
 /// (`Content-Type: text/csv`) with a header row. At most 10,000 items;
 /// rows with problems are reported in `errors` (row, field, message) and
-/// the good rows are stored.
+/// the good rows are stored. Idempotent: every CSV row has an import key
+/// (its `external_id` column, else its content), a JSON item one when it
+/// has an `external_id`; a row whose key is stored already is listed in
+/// `duplicates` and not stored again (also when two requests run at once).
 #[utoipa::path(post, path = "/feedback/bulk", tag = "feedback", request_body(content = Vec<FeedbackIn>,
         description = "JSON array, or text/csv with a header row"),
     responses((status = 200, body = BulkOut), (status = 400, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
@@ -202,7 +208,7 @@ async fn bulk_feedback(
     let body = body.map_err(|e| ApiError::unreadable_body(&e, &limit, "; split the file"))?;
     let ct = content_type(&headers);
     let rows = if ct.starts_with("text/csv") {
-        detection::parse_csv(&body, detection::BULK_MAX_ROWS)?
+        amends_app::import::parse_csv(&body, detection::BULK_MAX_ROWS)?
     } else if ct.starts_with("application/json") {
         let items: Vec<serde_json::Value> = parse_json(&body)?;
         if items.len() > detection::BULK_MAX_ROWS {
@@ -218,7 +224,13 @@ async fn bulk_feedback(
         items
             .into_iter()
             .enumerate()
-            .map(|(i, v)| {
+            .map(|(i, mut v)| {
+                let key = match v.as_object_mut().and_then(|o| o.remove("external_id")) {
+                    Some(serde_json::Value::String(id)) if !id.trim().is_empty() => {
+                        Some(amends_app::import::key_of_external_id(&id))
+                    }
+                    _ => None,
+                };
                 let parsed = serde_json::from_value::<FeedbackIn>(v)
                     .map(FeedbackInput::from)
                     .map_err(|e| {
@@ -230,7 +242,11 @@ async fn bulk_feedback(
                             .to_string();
                         amends_domain::ValidationError::new(field, msg)
                     });
-                (i + 1, parsed)
+                KeyedRow {
+                    row: i + 1,
+                    key,
+                    input: parsed,
+                }
             })
             .collect()
     } else {
@@ -239,7 +255,7 @@ async fn bulk_feedback(
             if ct.is_empty() { "nothing" } else { &ct }
         )));
     };
-    let out = detection::ingest_many(&state, rows, Some(actor.user.id)).await?;
+    let out = detection::ingest_keyed(&state, rows, Some(actor.user.id)).await?;
     let with_case = out.items.iter().filter(|(_, i)| i.case_id.is_some()).count();
     Ok(Json(BulkOut {
         created: out.items.len(),
@@ -253,6 +269,7 @@ async fn bulk_feedback(
                 case_id: i.case_id.map(|c| c.0),
             })
             .collect(),
+        duplicates: out.duplicates,
         errors: out.errors,
     }))
 }

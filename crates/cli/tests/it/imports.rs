@@ -1,0 +1,226 @@
+//! Streaming feedback imports (issue 19): the CLI and the bulk API store
+//! each row once — on a re-run, and when imports of one file run at once —
+//! keep the good rows next to a malformed one, and refuse a bad file with a
+//! hint.
+
+use crate::support::{Backend, TestApp, TestDb};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// Data rows of the generated file: more than one import chunk.
+const ROWS: usize = 4_500;
+/// The row with a rating that is no number.
+const BAD_ROW: usize = 7;
+
+/// A feedback CSV of [`ROWS`] rows from 40 customers (every fifth row rated
+/// 1, so the "Low rating" rule opens or joins a case), row [`BAD_ROW`]
+/// malformed, and a last row that repeats the first.
+fn feedback_csv(dir: &Path) -> PathBuf {
+    let mut csv = String::from("customer_email,rating,text,language,order_id\n");
+    for i in 1..=ROWS {
+        let rating = if i == BAD_ROW {
+            "nine".to_string()
+        } else {
+            (i % 5 + 1).to_string()
+        };
+        let (text, lang) = if i % 2 == 0 {
+            (format!("Lieferung {i} kam zu spät, der Karton war beschädigt."), "de")
+        } else {
+            (format!("Order {i} arrived on time, thank you."), "en")
+        };
+        csv.push_str(&format!(
+            "kunde{}@example.de,{rating},\"{text}\",{lang},A-{i}\n",
+            i % 40
+        ));
+    }
+    let first = csv.lines().nth(1).expect("first row").to_string();
+    csv.push_str(&first);
+    csv.push('\n');
+    let file = dir.join("feedback.csv");
+    std::fs::write(&file, csv).expect("write csv");
+    file
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("amends-imports-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+/// Runs `amends import feedback FILE` on `url`: exit success, stdout, stderr.
+pub async fn import(url: &str, file: &Path) -> (bool, String, String) {
+    let (url, path) = (url.to_string(), file.display().to_string());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_amends"))
+            .env_remove("AMENDS_DATABASE_URL")
+            .env("AMENDS_LOG", "warn")
+            .args(["--database-url", &url, "import", "feedback", &path])
+            .output()
+            .expect("run")
+    })
+    .await
+    .expect("join");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// One number from `sql` on the database at `url`.
+async fn count(url: &str, sql: &str) -> i64 {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.expect("count")
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::query_scalar(sql).fetch_one(&mut c).await.expect("count")
+    }
+}
+
+/// Each stored item once, with one audit entry and (when it has a case)
+/// one message on its case; one customer per address.
+async fn assert_each_row_once(url: &str, items: i64) {
+    assert_eq!(count(url, "SELECT COUNT(*) FROM feedback").await, items);
+    assert_eq!(
+        count(url, "SELECT COUNT(DISTINCT import_key) FROM feedback").await,
+        items
+    );
+    assert_eq!(
+        count(url, "SELECT COUNT(*) FROM audit_log WHERE action = 'feedback.create'").await,
+        items
+    );
+    let with_case = count(url, "SELECT COUNT(*) FROM feedback WHERE case_id IS NOT NULL").await;
+    assert!(with_case > 0, "the low ratings opened or joined cases");
+    assert_eq!(
+        count(url, "SELECT COUNT(*) FROM case_events WHERE kind = 'message_in'").await,
+        with_case
+    );
+    assert_eq!(count(url, "SELECT COUNT(*) FROM customers").await, 40);
+    assert_eq!(
+        count(url, "SELECT COUNT(*) FROM audit_log WHERE action = 'customer.create'").await,
+        40
+    );
+    // "Low rating" attaches to the open case: one case per customer at most.
+    assert_eq!(
+        count(
+            url,
+            "SELECT COUNT(*) FROM (SELECT customer_id FROM cases GROUP BY customer_id HAVING COUNT(*) > 1) x"
+        )
+        .await,
+        0
+    );
+}
+
+async fn a_reimport_adds_nothing_and_concurrent_imports_add_each_row_once(b: Backend) {
+    let db = TestDb::new(b).await;
+    drop(db.store().await);
+    let dir = temp_dir();
+    let file = feedback_csv(&dir);
+    let good = i64::try_from(ROWS - 1).expect("rows");
+
+    // Three imports of the file at once.
+    let runs = futures_util::future::join_all((0..3).map(|_| import(&db.url, &file))).await;
+    let mut added = 0;
+    for (ok, stdout, stderr) in &runs {
+        assert!(ok, "{stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!("row {BAD_ROW}: rating:")),
+            "the malformed row is named: {stderr}"
+        );
+        let n: i64 = stdout
+            .strip_prefix("imported ")
+            .and_then(|s| s.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{stdout}"));
+        added += n;
+    }
+    assert_eq!(added, good, "each row was added by exactly one run: {runs:?}");
+    assert_each_row_once(&db.url, good).await;
+
+    // Once more: nothing new, every good row (and the repeated one) known.
+    let (ok, stdout, stderr) = import(&db.url, &file).await;
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "imported 0 feedback items (0 with a recovery case); 1 rows skipped; {} rows imported before",
+            ROWS
+        )),
+        "{stdout}"
+    );
+    assert_each_row_once(&db.url, good).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn a_bad_file_fails_with_a_hint(b: Backend) {
+    let db = TestDb::new(b).await;
+    let dir = temp_dir();
+    let file = dir.join("notes.csv");
+    std::fs::write(&file, "email;comment\nanna@example.de;Schlecht\n").expect("write");
+    let (ok, stdout, stderr) = import(&db.url, &file).await;
+    assert!(!ok, "{stdout}{stderr}");
+    assert!(stderr.contains("`text` column"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    let (ok, _, stderr) = import(&db.url, &dir.join("missing.csv")).await;
+    assert!(!ok);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn bulk_requests_at_once_store_each_row_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tok = app.admin_token.clone();
+    let dir = temp_dir();
+    let body = std::fs::read_to_string(feedback_csv(&dir)).expect("csv");
+    let _ = std::fs::remove_dir_all(dir);
+    let send = || async {
+        let res = app
+            .client
+            .post(app.url("/api/v1/feedback/bulk"))
+            .bearer_auth(&tok)
+            .header("content-type", "text/csv")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.expect("json")
+    };
+    let outs = futures_util::future::join_all((0..4).map(|_| send())).await;
+    let created: u64 = outs.iter().map(|o| o["created"].as_u64().unwrap_or(0)).sum();
+    let good = u64::try_from(ROWS - 1).expect("rows");
+    assert_eq!(created, good, "{outs:?}");
+    for o in &outs {
+        let rows: Vec<u64> = o["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["row"].as_u64())
+            .collect();
+        assert_eq!(rows, [BAD_ROW as u64], "{o}");
+    }
+    let again = send().await;
+    assert_eq!(again["created"], 0, "{again}");
+    assert_eq!(again["duplicates"].as_array().map(Vec::len), Some(ROWS));
+    assert_each_row_once(&app.db_url(), i64::try_from(good).expect("good")).await;
+
+    // JSON items are keyed by their external_id.
+    let items = json!([
+        {"external_id": "ticket-1", "customer_email": "kunde1@example.de", "channel": "api", "text": "Alles gut."},
+        {"external_id": "ticket-2", "customer_email": "kunde2@example.de", "channel": "api", "text": "Passt."},
+        {"customer_email": "kunde3@example.de", "channel": "api", "text": "Ohne Schlüssel."},
+    ]);
+    let first = app.post_json("/api/v1/feedback/bulk", &tok, items.clone(), 200).await;
+    assert_eq!(first["created"], 3, "{first}");
+    let second = app.post_json("/api/v1/feedback/bulk", &tok, items, 200).await;
+    assert_eq!(second["created"], 1, "only the item without a key is new: {second}");
+    assert_eq!(second["duplicates"], json!([1, 2]), "{second}");
+}
+
+crate::both_backends!(
+    a_reimport_adds_nothing_and_concurrent_imports_add_each_row_once,
+    a_bad_file_fails_with_a_hint,
+    bulk_requests_at_once_store_each_row_once,
+);
