@@ -28,6 +28,7 @@ pub mod mailin;
 pub mod outbound;
 pub mod overview;
 pub mod password;
+pub mod privacy;
 pub mod routing;
 pub mod search;
 pub mod secret;

@@ -22,6 +22,7 @@ mod incidents;
 mod mailin;
 mod outbound;
 mod patterns;
+mod privacy;
 mod reliability;
 mod routing;
 mod search;

@@ -18,6 +18,7 @@ pub mod goodwill;
 pub mod inbox;
 pub mod incidents;
 pub mod patterns;
+pub mod privacy;
 pub mod routing;
 pub mod search;
 pub mod session;
@@ -104,6 +105,8 @@ pub fn router(state: AppState) -> Router {
             "/accounts",
             get(customer_forms::accounts).post(customer_forms::create_account),
         )
+        .route("/customers/{id}/export", get(privacy::export))
+        .route("/customers/{id}/erase", get(privacy::confirm_page).post(privacy::erase))
         .route("/accounts/{id}", get(customers::account_page))
         .route("/assets/{name}", get(assets::serve))
         .route("/feedback", get(feedback::stream))
