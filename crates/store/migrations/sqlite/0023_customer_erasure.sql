@@ -7,5 +7,3 @@
 -- nothing.
 ALTER TABLE customers ADD COLUMN erased_at TEXT;
 
--- Closed cases whose texts the retention job replaced.
-ALTER TABLE cases ADD COLUMN anonymised_at TEXT;
