@@ -30,6 +30,7 @@ pub mod mailin;
 pub mod outbound;
 pub mod overview;
 pub mod password;
+pub mod privacy;
 pub mod quarantine;
 pub mod routing;
 pub mod search;

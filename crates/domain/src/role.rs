@@ -44,6 +44,12 @@ pub enum Permission {
     /// Delete solution articles and theme the public help center (writing
     /// articles is part of working cases).
     ManageSolutions,
+    /// Export everything stored about a customer (GDPR access and
+    /// portability requests).
+    ExportPersonalData,
+    /// Erase a customer's personal data (GDPR erasure requests); cannot be
+    /// undone.
+    ErasePersonalData,
 }
 
 impl Role {
@@ -55,8 +61,9 @@ impl Role {
             Permission::ManageUsers
             | Permission::ManageIntegrations
             | Permission::ManageSla
-            | Permission::ManageGoodwill => matches!(self, Role::Admin),
-            Permission::ApproveGoodwill => matches!(self, Role::Lead | Role::Admin),
+            | Permission::ManageGoodwill
+            | Permission::ErasePersonalData => matches!(self, Role::Admin),
+            Permission::ApproveGoodwill | Permission::ExportPersonalData => matches!(self, Role::Lead | Role::Admin),
             Permission::ManageRules
             | Permission::ManageIncidents
             | Permission::ManageTemplates
@@ -89,5 +96,9 @@ mod tests {
         assert!(!Role::Agent.can(Permission::ManageTemplates));
         assert!(Role::Lead.can(Permission::ManageSolutions));
         assert!(!Role::Agent.can(Permission::ManageSolutions));
+        assert!(Role::Lead.can(Permission::ExportPersonalData));
+        assert!(!Role::Agent.can(Permission::ExportPersonalData));
+        assert!(Role::Admin.can(Permission::ErasePersonalData));
+        assert!(!Role::Lead.can(Permission::ErasePersonalData));
     }
 }

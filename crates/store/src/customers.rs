@@ -50,7 +50,7 @@ pub struct CustomerFilter {
 }
 
 pub(crate) const CUSTOMER_COLUMNS: &str = "id, external_id, account_id, name, email, language, tier, clv_cents, consent_contact, \
-     consent_survey, created_at, updated_at, churned_at";
+     consent_survey, created_at, updated_at, churned_at, erased_at";
 
 fn external_id_taken(ext: &Option<String>) -> String {
     format!(
@@ -100,7 +100,7 @@ crate::backend_trait! {
         /// with `DO NOTHING` there is no row when the conflict hit.
         async fn insert_customer_row(&mut self, c: &NewCustomer, on_conflict: &str) -> Result<Option<Customer>, sqlx::Error> {
             sqlx::query_as::<_, Customer>(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULL) \
+                "INSERT INTO customers ({CUSTOMER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, NULL, NULL) \
                  {on_conflict}RETURNING {CUSTOMER_COLUMNS}"
             )))
             .bind(c.id.0)

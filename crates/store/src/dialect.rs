@@ -384,6 +384,27 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// The statements that bring the search index of the cases `scope`
+    /// selects (a subquery of case ids with `$1`) up to date after their
+    /// texts were replaced (erasure, retention): on SQLite every FTS5 row of
+    /// those cases goes and one row with their present texts comes back (the
+    /// triggers only ever add rows); PostgreSQL's expression indexes follow
+    /// the rows by themselves.
+    pub(crate) fn case_index_rebuild(self, scope: &str) -> Vec<String> {
+        match self {
+            Dialect::Sqlite => vec![
+                format!("DELETE FROM cases_fts WHERE case_id IN ({scope})"),
+                format!(
+                    "INSERT INTO cases_fts (case_id, text) SELECT id, lower(substr(hex(id), 25, 8)) || ' ' || subject \
+                     || ' ' || description FROM cases WHERE id IN ({scope})"
+                ),
+            ],
+            Dialect::Postgres => Vec::new(),
+        }
+    }
+}
+
 // ------------------------------------------------------------ query plans
 
 /// Reading the plan the database chose for a query, as text (tests and

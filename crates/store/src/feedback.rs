@@ -178,7 +178,7 @@ pub struct RuleInput {
     pub priority: Priority,
 }
 
-const FEEDBACK_SELECT: &str = "SELECT f.id, f.customer_id, f.case_id, f.channel, f.rating, f.text, f.language, \
+pub(crate) const FEEDBACK_SELECT: &str = "SELECT f.id, f.customer_id, f.case_id, f.channel, f.rating, f.text, f.language, \
      f.sentiment, f.sentiment_score, f.topics, f.signals, f.rule_id, f.rule_name, f.rule_reasons, f.source, \
      f.created_at, cu.name AS customer_name FROM feedback f JOIN customers cu ON cu.id = f.customer_id";
 

@@ -77,7 +77,7 @@ pub struct Survey {
     pub negative: Option<bool>,
 }
 
-const SURVEY_COLUMNS: &str = "id, case_id, customer_id, language, state, created_at, sent_at, expires_at, answered_at, \
+pub(crate) const SURVEY_COLUMNS: &str = "id, case_id, customer_id, language, state, created_at, sent_at, expires_at, answered_at, \
      score, comment, solved, negative";
 
 /// A validated survey answer.

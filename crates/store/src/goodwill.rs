@@ -92,7 +92,7 @@ pub struct Grant {
     pub granted_at: Option<DateTime<Utc>>,
 }
 
-const GRANT_SELECT: &str = "SELECT g.id, g.case_id, c.subject AS case_subject, g.customer_id, cu.name AS customer_name, \
+pub(crate) const GRANT_SELECT: &str = "SELECT g.id, g.case_id, c.subject AS case_subject, g.customer_id, cu.name AS customer_name, \
      g.catalog_item_id, g.kind, g.value_cents, g.currency, g.reason, g.state, g.approval_reason, g.requested_by, \
      ru.display_name AS requested_by_name, g.decided_by, du.display_name AS decided_by_name, g.decision_reason, \
      g.created_at, g.decided_at, g.granted_at FROM goodwill_grants g JOIN cases c ON c.id = g.case_id \

@@ -40,7 +40,7 @@ pub struct Job {
     pub updated_at: DateTime<Utc>,
 }
 
-const JOB_COLUMNS: &str = "id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+pub(crate) const JOB_COLUMNS: &str = "id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
      last_error, locked_by, locked_until, created_at, updated_at";
 
 /// A survey to create.

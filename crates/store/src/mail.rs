@@ -44,7 +44,7 @@ pub struct InboundMail {
     pub at: DateTime<Utc>,
 }
 
-const ATT_COLUMNS: &str = "id, case_id, feedback_id, message_id, filename, content_type, size, created_at";
+pub(crate) const ATT_COLUMNS: &str = "id, case_id, feedback_id, message_id, filename, content_type, size, created_at";
 
 /// `%` and `_` are wildcards of LIKE: escape them (with `\`).
 fn like_escape(s: &str) -> String {

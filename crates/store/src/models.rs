@@ -33,6 +33,8 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub churned_at: Option<DateTime<Utc>>,
+    /// When the personal data was erased (the name is a pseudonym since).
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl Customer {

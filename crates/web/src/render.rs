@@ -32,6 +32,8 @@ templates!(
     "customers.html",
     "search.html",
     "customer_form.html",
+    "customer_erase.html",
+    "customer_privacy.html",
     "accounts.html",
     "settings.html",
     "users.html",

@@ -24,6 +24,7 @@ mod incidents;
 mod mailin;
 mod outbound;
 mod patterns;
+mod privacy;
 mod quarantine;
 mod reliability;
 mod routing;

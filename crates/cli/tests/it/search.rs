@@ -13,7 +13,7 @@ async fn search(app: &TestApp, token: &str, q: &str) -> Value {
 }
 
 /// `s` percent-encoded for a query string.
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() {

@@ -6,6 +6,7 @@ pub mod churn;
 pub mod corrections;
 pub mod customers;
 pub mod patterns;
+pub mod privacy;
 
 pub mod feedback;
 pub mod followup;
@@ -88,6 +89,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(churn::router())
             .merge(cases::router())
             .merge(customers::router())
+            .merge(privacy::router())
             .merge(users::router())
             .merge(feedback::router())
             .merge(corrections::router())

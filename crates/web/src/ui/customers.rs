@@ -7,7 +7,7 @@ use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::inbox::row;
 use crate::ui::session::UiUser;
-use amends_domain::CustomerId;
+use amends_domain::{CustomerId, Permission};
 use amends_store::{CaseFilter, CustomerFilter};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -51,6 +51,8 @@ pub async fn list(State(state): State<AppState>, ui: UiUser, Query(q): Query<Lis
 #[derive(Deserialize)]
 pub struct CustomerQuery {
     cursor: Option<String>,
+    /// `erased` or `erased-before` after an erasure (the notice to show).
+    privacy: Option<String>,
 }
 
 pub async fn page(
@@ -60,7 +62,10 @@ pub async fn page(
     Query(q): Query<CustomerQuery>,
 ) -> Result<Response, UiError> {
     let overview = amends_app::overview::customer_overview(&state, CustomerId(id)).await?;
-    let customer = overview.customer.clone();
+    let mut customer = overview.customer.clone();
+    if customer.erased_at.is_some() {
+        customer.name = amends_app::privacy::pseudonym(customer.id, ui.lang())?;
+    }
     let account = overview.account.clone();
     let feedback = state
         .store()
@@ -112,6 +117,13 @@ pub async fn page(
             sentiment => Value::from_serialize(&overview.sentiment),
             trend => overview.trend.as_str(),
             chart => Value::from_serialize(sentiment_chart(&overview.sentiment)),
+            can_export => ui.user.role.can(Permission::ExportPersonalData),
+            can_erase => ui.user.role.can(Permission::ErasePersonalData),
+            privacy_notice => match q.privacy.as_deref() {
+                Some("erased") => Some("privacy-erased-notice"),
+                Some("erased-before") => Some("privacy-erased-already"),
+                _ => None,
+            },
         })
 }
 

@@ -19,6 +19,7 @@ pub mod goodwill;
 pub mod inbox;
 pub mod incidents;
 pub mod patterns;
+pub mod privacy;
 pub mod quarantine;
 pub mod routing;
 pub mod search;
@@ -106,6 +107,8 @@ pub fn router(state: AppState) -> Router {
             "/accounts",
             get(customer_forms::accounts).post(customer_forms::create_account),
         )
+        .route("/customers/{id}/export", get(privacy::export))
+        .route("/customers/{id}/erase", get(privacy::confirm_page).post(privacy::erase))
         .route("/accounts/{id}", get(customers::account_page))
         .route("/assets/{name}", get(assets::serve))
         .route("/feedback", get(feedback::stream))
