@@ -5,7 +5,7 @@
 //!
 //! An item may carry an import key (see migration 0020); a key stored
 //! already makes the item a duplicate, written not again. On PostgreSQL the
-//! chunk transactions of all writers take turns on an advisory lock, so two
+//! chunk transactions that carry keys take turns on an advisory lock, so two
 //! imports of one file at once store each row once; SQLite has one writer
 //! at a time anyway.
 
@@ -277,7 +277,10 @@ impl Store {
         for chunk in items.chunks(FEEDBACK_CHUNK) {
             let written = with_pool!(self, |pool| {
                 let mut tx = pool.begin_write().await?;
-                if let Some(lock) = lock {
+                // Only writers of keyed items need to take turns (an item
+                // without a key is never a duplicate): single items from the
+                // API, the widget and mail keep writing side by side.
+                if let Some(lock) = lock.filter(|_| chunk.iter().any(|i| i.import_key.is_some())) {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
                 let written = tx.write_feedback_chunk(chunk).await?;
