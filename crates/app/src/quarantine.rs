@@ -106,8 +106,8 @@ pub async fn release(state: &App, id: Uuid, sender: Option<&str>, actor: UserId)
     let now = state.now();
     let store = state.store();
     store.claim_quarantined(id, actor, now).await?;
-    let taken = match store.get_quarantined(id).await {
-        Ok((_, raw)) => {
+    let taken = match store.quarantined_raw(id).await {
+        Ok(raw) => {
             let raw = match sender {
                 Some(s) => with_sender(&raw, s),
                 None => raw,

@@ -115,19 +115,12 @@ impl Store {
         Ok(n)
     }
 
-    /// One quarantined message with its raw bytes.
-    pub async fn get_quarantined(&self, id: Uuid) -> Result<(QuarantinedMail, Vec<u8>), StoreError> {
-        let mail: QuarantinedMail = self
-            .row_by(
-                &format!("SELECT {COLUMNS} FROM mail_quarantine WHERE id = $1"),
-                id,
-                "quarantined mail",
-            )
-            .await?;
+    /// The raw bytes of a quarantined message (empty once it was deleted).
+    pub async fn quarantined_raw(&self, id: Uuid) -> Result<Vec<u8>, StoreError> {
         let (raw,): (Vec<u8>,) = self
             .row_by("SELECT raw FROM mail_quarantine WHERE id = $1", id, "quarantined mail")
             .await?;
-        Ok((mail, raw))
+        Ok(raw)
     }
 
     /// Claims an open quarantined message for release: of concurrent

@@ -88,7 +88,7 @@ async fn list(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<QuarantineQuery>) ->
 #[utoipa::path(get, path = "/mail/quarantine/{id}/raw", tag = "feedback", params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "message/rfc822"), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn raw(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Response> {
-    let (_, bytes) = state.store().get_quarantined(id).await?;
+    let bytes = state.store().quarantined_raw(id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "message/rfc822".to_string()),
