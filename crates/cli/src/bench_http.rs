@@ -5,6 +5,7 @@
 //! (one-row commits on one connection) in the same run for the ratio.
 
 use amends_app::service::{self, UserInput};
+use amends_devtools::percentile;
 use amends_store::{Durability, Store, scratch};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -265,19 +266,13 @@ where
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
-    let at = |p: f64| {
-        latencies
-            .get(((latencies.len().saturating_sub(1)) as f64 * p).round() as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
     Measured {
         name,
         requests: latencies.len() as u64,
         errors,
         per_second: latencies.len() as f64 / elapsed,
-        p50_ms: at(0.50),
-        p99_ms: at(0.99),
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
     }
 }
 

@@ -10,3 +10,5 @@ pub mod bench_import;
 pub mod bench_search;
 pub mod demo;
 mod timing;
+
+pub use timing::percentile;

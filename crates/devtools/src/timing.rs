@@ -29,7 +29,7 @@ pub(crate) fn elapsed_ms(start: std::time::Instant) -> f64 {
 }
 
 /// The value at fraction `p` of sorted samples (nearest rank).
-pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
