@@ -12,8 +12,7 @@ use amends_app::service::{self, CustomerInput};
 use amends_domain::{CustomerId, Language, Tier, ValidationError};
 use amends_store::{Customer, CustomerPatch};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -215,12 +214,7 @@ async fn render_form(
             tiers => [Tier::Standard, Tier::Premium, Tier::Enterprise].iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         },
     )?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, html).into_response())
+    Ok(crate::ui::form_response(html, !errors.is_empty()))
 }
 
 pub async fn new_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
@@ -310,12 +304,7 @@ async fn render_accounts(state: &AppState, ui: &UiUser, name: &str, error: Optio
         "accounts.html",
         context! { nav => "customers", accounts => Value::from_serialize(&accounts), name => name, error => error },
     )?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, html).into_response())
+    Ok(crate::ui::form_response(html, error.is_some()))
 }
 
 pub async fn accounts(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {

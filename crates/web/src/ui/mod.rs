@@ -261,6 +261,17 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
+/// A form page as the answer to its post: 422 when it shows an input
+/// error (`failed`), else 200.
+pub fn form_response(html: Html<String>, failed: bool) -> Response {
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (status, html).into_response()
+}
+
 /// Renders a full page with the common context (language, user, CSRF token, now).
 pub fn page(
     state: &AppState,

@@ -12,7 +12,7 @@ use amends_app::{AppError, privacy};
 use amends_domain::CustomerId;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -77,10 +77,5 @@ async fn render(
             error => error,
         },
     )?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, html).into_response())
+    Ok(crate::ui::form_response(html, error.is_some()))
 }

@@ -10,7 +10,6 @@ use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::quarantine;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -30,11 +29,6 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQ
 
 async fn render(state: &AppState, ui: &UiUser, all: bool, error: Option<FieldError>) -> Result<Response, UiError> {
     let rows = quarantine::list(state, !all).await?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let html = ui.render(
         state,
         "quarantine.html",
@@ -47,7 +41,7 @@ async fn render(state: &AppState, ui: &UiUser, all: bool, error: Option<FieldErr
             error_sender => error.as_ref().map(|e| e.sender.clone()),
         },
     )?;
-    Ok((status, html).into_response())
+    Ok(crate::ui::form_response(html, error.is_some()))
 }
 
 #[derive(Debug, Default, Deserialize)]
