@@ -4,7 +4,7 @@
 #   2. the real-browser tests (Debian chromium + playwright-core) against the built binary.
 # On a fresh Debian machine it first installs what the tests need (chromium,
 # dovecot-imapd for the IMAP tests, openssl for the IMAPS test's certificates,
-# PostgreSQL if none answers, cargo-nextest) and starts PostgreSQL; it says
+# PostgreSQL if none answers, cargo-nextest, cargo-deny) and starts PostgreSQL; it says
 # what it installs and stops with a message if it cannot (nothing is skipped
 # silently). PostgreSQL is used at $AMENDS_TEST_POSTGRES_URL (default
 # postgres://postgres@127.0.0.1:5432/test, trust auth).
@@ -51,6 +51,10 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   echo "== installing cargo-nextest"
   cargo install cargo-nextest --locked
 fi
+if ! cargo deny --version >/dev/null 2>&1; then
+  echo "== installing cargo-deny"
+  cargo install cargo-deny --locked
+fi
 
 export AMENDS_TEST_POSTGRES_URL="${AMENDS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 log=$(mktemp)
@@ -59,6 +63,19 @@ trap 'rm -f "$log"' EXIT
 # A failing step must not stop the next one: every step runs, then the
 # script fails if any did.
 set +e
+echo "== Supply chain: cargo deny (licences, bans and duplicate versions, sources; deny.toml)"
+cargo deny check licenses bans sources
+deny_status=$?
+# The advisory database comes from github.com: checked when it can be
+# fetched (or a copy exists), otherwise said loudly, never skipped silently.
+if timeout 120 cargo deny fetch db >/dev/null 2>&1; then
+  cargo deny --offline check advisories
+  deny_status=$((deny_status | $?))
+else
+  echo "!! advisories NOT checked: the RustSec advisory database (github.com/RustSec/advisory-db) cannot be fetched here;"
+  echo "!! run \`cargo deny check advisories\` on a machine that reaches github.com"
+fi
+
 echo "== Rust tests (unit, storage suite, HTTP, CLI) on SQLite and PostgreSQL"
 cargo nextest run --workspace --no-fail-fast 2>&1 | tee -a "$log"
 rust_status=${PIPESTATUS[0]}
@@ -83,6 +100,6 @@ rust_fail=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || ec
 node_pass=$(grep -E '^# pass ' "$log" | tail -1 | awk '{print $3}' || echo 0)
 node_fail=$(grep -E '^# fail ' "$log" | tail -1 | awk '{print $3}' || echo 0)
 echo "total: $((rust_pass + ${node_pass:-0})) passed, $((rust_fail + ${node_fail:-0})) failed"
-if [ "$rust_status" -ne 0 ] || [ "$browser_status" -ne 0 ]; then
+if [ "$rust_status" -ne 0 ] || [ "$browser_status" -ne 0 ] || [ "$deny_status" -ne 0 ]; then
   exit 1
 fi
