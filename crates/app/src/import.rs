@@ -7,14 +7,18 @@
 //! whose key is stored already is a duplicate and adds nothing, so running
 //! an import again (or two imports of one file at once) stores each row
 //! once. Identical rows of one file count once.
+//!
+//! Encodings (UTF-8, UTF-16 with BOM, Windows-1252) and delimiters (comma,
+//! semicolon, tab) are found by [`crate::csv_source`].
 
 use crate::App;
+use crate::csv_source::{self, Utf8Source, field_text};
 use crate::detection::{BulkOutcome, FeedbackInput, Ingest, KeyedRow, RowError, write_prepared};
 use crate::error::{AppError, AppResult};
 use amends_domain::feedback::Rating;
 use amends_domain::{UserId, ValidationError};
 use sha2::{Digest, Sha256};
-use std::io::Read;
+use std::io::{BufReader, Read};
 use uuid::Uuid;
 
 /// Rows read, analysed and written together by [`import_csv`].
@@ -27,7 +31,7 @@ pub const KEY_COLUMN: &str = "external_id";
 
 /// A CSV stream of feedback rows (see [`parse_csv`] for the columns).
 pub struct CsvFeedback<R: Read> {
-    rdr: csv::Reader<R>,
+    rdr: csv::Reader<BufReader<Utf8Source<R>>>,
     headers: Vec<String>,
     /// Header positions in name order (the order the row key hashes them in).
     hash_order: Vec<usize>,
@@ -39,26 +43,29 @@ pub struct CsvFeedback<R: Read> {
 impl<R: Read> CsvFeedback<R> {
     /// Reads and checks the header row.
     pub fn new(reader: R) -> Result<Self, ValidationError> {
+        let input = csv_source::open(reader)
+            .map_err(|e| ValidationError::new("csv", format!("cannot read the CSV file: {e}")))?;
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
+            .delimiter(input.delimiter)
             .buffer_capacity(1 << 16)
-            .from_reader(reader);
+            .from_reader(input.reader);
         let headers: Vec<String> = rdr
             .byte_headers()
             .map_err(|e| ValidationError::new("csv", format!("cannot read the CSV header: {e}")))?
             .iter()
-            .map(|h| {
-                String::from_utf8_lossy(h)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_ascii_lowercase()
-            })
+            .map(|h| field_text(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect();
         if !headers.iter().any(|h| h == "text") {
             return Err(ValidationError::new(
                 "csv",
-                "the CSV header must name a `text` column (and `customer_email` or `customer_id`)",
+                format!(
+                    "the CSV header must name a `text` column (and `customer_email` or `customer_id`); \
+                     line 1 has the columns `{}` (separated by `{}`)",
+                    amends_domain::validate::truncate(&headers.join("`, `"), 200),
+                    char::from(input.delimiter).escape_default()
+                ),
             ));
         }
         if !headers.iter().any(|h| h == "customer_email" || h == "customer_id") {
@@ -103,10 +110,13 @@ impl<R: Read> CsvFeedback<R> {
             Err(e) => {
                 self.row = row;
                 // A broken quote can swallow the rest of the file: say where.
+                let line = e
+                    .position()
+                    .map_or(String::new(), |p| format!(" (line {} of the file)", p.line()));
                 Some(KeyedRow {
                     row,
                     key: None,
-                    input: Err(ValidationError::new("", format!("cannot read this row: {e}"))),
+                    input: Err(ValidationError::new("", format!("cannot read this row{line}: {e}"))),
                 })
             }
         }
@@ -172,9 +182,8 @@ fn csv_row(headers: &[String], rec: &csv::ByteRecord) -> Result<FeedbackInput, V
     };
     let mut source = serde_json::Map::new();
     for (h, raw) in headers.iter().zip(rec.iter()) {
-        let v = std::str::from_utf8(raw)
-            .map_err(|_| ValidationError::new(h.clone(), format!("{h} is not valid UTF-8")))?
-            .trim();
+        let text = field_text(raw);
+        let v = text.trim();
         let some = || (!v.is_empty()).then(|| v.to_string());
         match h.as_str() {
             "customer_id" => {

@@ -14,6 +14,7 @@ pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod corrections;
+pub mod csv_source;
 pub mod delivery;
 pub mod detection;
 pub mod detection_rules;

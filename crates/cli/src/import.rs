@@ -97,8 +97,8 @@ pub async fn import_feedback(state: &App, file: &Path, actor: Option<UserId>) ->
     reporter.finish();
     let out = out.map_err(|e| {
         anyhow::anyhow!(
-            "cannot import `{}`: {e}\nhint: the file must be CSV (comma-separated, UTF-8) whose first row names the \
-             columns: `text` and `customer_email` or `customer_id`, optionally customer_name, channel, rating, \
+            "cannot import `{}`: {e}\nhint: the file must be CSV (separated by commas, semicolons or tabs; UTF-8, UTF-16 or \
+             Windows-1252) whose first row names the columns: `text` and `customer_email` or `customer_id`, optionally customer_name, channel, rating, \
              language, external_id (see docs/IMPORT.md)",
             file.display()
         )

@@ -219,7 +219,81 @@ async fn bulk_requests_at_once_store_each_row_once(b: Backend) {
     assert_eq!(second["duplicates"], json!([1, 2]), "{second}");
 }
 
+/// The three rows of an encoding test file for `tag`, with `sep` between
+/// the columns; the third has a bad rating.
+fn rows_of(tag: &str, sep: char) -> String {
+    let mut csv = format!("customer_email{sep}rating{sep}text{sep}language\n");
+    for (i, rating) in ["2", "4", "neun"].iter().enumerate() {
+        csv.push_str(&format!(
+            "{tag}{i}@example.de{sep}{rating}{sep}\"Größe {tag} {i} falsch; Kosten 30 €, ärgerlich\"{sep}de\n"
+        ));
+    }
+    csv
+}
+
+fn utf16(text: &str, little_endian: bool) -> Vec<u8> {
+    let mut out = if little_endian {
+        vec![0xFF, 0xFE]
+    } else {
+        vec![0xFE, 0xFF]
+    };
+    for unit in text.encode_utf16() {
+        out.extend(if little_endian {
+            unit.to_le_bytes()
+        } else {
+            unit.to_be_bytes()
+        });
+    }
+    out
+}
+
+/// Windows-1252 bytes of `text` (every character used here has one byte).
+fn windows_1252(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| match c {
+            '€' => 0x80,
+            c => u8::try_from(u32::from(c)).expect("a Latin-1 character"),
+        })
+        .collect()
+}
+
+/// Files as Excel and other tools write them (issue 18, finding 8): each
+/// is read with its umlauts and euro sign intact, its bad row named.
+async fn files_of_every_encoding_and_separator_are_read(b: Backend) {
+    let db = TestDb::new(b).await;
+    drop(db.store().await);
+    let dir = temp_dir();
+    let files: [(&str, Vec<u8>); 5] = [
+        ("utf8comma", rows_of("utf8comma", ',').into_bytes()),
+        (
+            "bomsemi",
+            [&[0xEF, 0xBB, 0xBF][..], rows_of("bomsemi", ';').as_bytes()].concat(),
+        ),
+        ("latinsemi", windows_1252(&rows_of("latinsemi", ';'))),
+        ("utf16le", utf16(&rows_of("utf16le", '\t'), true)),
+        ("utf16be", utf16(&rows_of("utf16be", ';'), false)),
+    ];
+    for (tag, bytes) in files {
+        let file = dir.join(format!("{tag}.csv"));
+        std::fs::write(&file, bytes).expect("write");
+        let (ok, stdout, stderr) = import(&db.url, &file).await;
+        assert!(ok, "{tag}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("row 3: rating"),
+            "{tag}: the bad row is named: {stderr}"
+        );
+        for i in 0..2 {
+            let text = format!("Größe {tag} {i} falsch; Kosten 30 €, ärgerlich");
+            let sql = format!("SELECT COUNT(*) FROM feedback WHERE text = '{text}'");
+            assert_eq!(count(&db.url, &sql).await, 1, "{tag}: `{text}` stored as written");
+        }
+    }
+    assert_eq!(count(&db.url, "SELECT COUNT(*) FROM feedback").await, 10);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 crate::both_backends!(
+    files_of_every_encoding_and_separator_are_read,
     a_reimport_adds_nothing_and_concurrent_imports_add_each_row_once,
     a_bad_file_fails_with_a_hint,
     bulk_requests_at_once_store_each_row_once,
