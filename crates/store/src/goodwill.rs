@@ -204,35 +204,39 @@ crate::backend_trait! {
             .bind(case)
             .fetch_one(&mut *self)
             .await?;
+            let budget = self.month_budget(from, to).await?;
+            Ok(Spend {
+                month_cents: m.unwrap_or(0),
+                case_cents: c.unwrap_or(0),
+                budget,
+            })
+        }
+
+        /// The budget of the month `[from, to)` with everyone's granted
+        /// spend in it; `None` when no budget is set for the month.
+        async fn month_budget(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Option<MonthBudget>, StoreError> {
             let (_, _, label) = month_of(from);
             let budget: Option<(i64, String)> =
                 sqlx::query_as("SELECT amount_cents, currency FROM goodwill_budgets WHERE month = $1")
                     .bind(&label)
                     .fetch_optional(&mut *self)
                     .await?;
-            let budget = match budget {
-                None => None,
-                Some((amount_cents, currency)) => {
-                    let (all,): (Option<i64>,) = sqlx::query_as(
-                        "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' \
-                         AND granted_at >= $1 AND granted_at < $2",
-                    )
-                    .bind(from)
-                    .bind(to)
-                    .fetch_one(&mut *self)
-                    .await?;
-                    Some(MonthBudget {
-                        amount_cents,
-                        currency,
-                        spent_cents: all.unwrap_or(0),
-                    })
-                }
+            let Some((amount_cents, currency)) = budget else {
+                return Ok(None);
             };
-            Ok(Spend {
-                month_cents: m.unwrap_or(0),
-                case_cents: c.unwrap_or(0),
-                budget,
-            })
+            let (all,): (Option<i64>,) = sqlx::query_as(
+                "SELECT CAST(SUM(value_cents) AS BIGINT) FROM goodwill_grants WHERE state = 'granted' \
+                 AND granted_at >= $1 AND granted_at < $2",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(&mut *self)
+            .await?;
+            Ok(Some(MonthBudget {
+                amount_cents,
+                currency,
+                spent_cents: all.unwrap_or(0),
+            }))
         }
 
         /// Records the grant's timeline event, audit entry and (when granted)

@@ -229,6 +229,7 @@ impl Planner {
                     reason: format!("Automatic goodwill «{}» for incident «{}»", r.rule.name, i.title),
                     rule_id: r.rule.id,
                     requested_by: self.actor.0,
+                    pending_reason: None,
                 });
             }
             let message = a.reachable;

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::App;
+use crate::csv_source::field_text;
 use crate::error::{AppError, AppResult};
 use amends_domain::incident::{self as inc, Facts, IncidentStatus};
 use amends_domain::{IncidentId, UserId, ValidationError};
@@ -175,11 +176,22 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
     };
     match format {
         UploadFormat::Csv => {
+            let input = match crate::csv_source::open(reader) {
+                Ok(input) => input,
+                Err(e) => {
+                    let _ = tx.blocking_send(Parsed::Fatal(AppError::validation(
+                        "header",
+                        format!("the CSV file cannot be read: {e}"),
+                    )));
+                    return;
+                }
+            };
             let mut r = csv::ReaderBuilder::new()
                 .flexible(true)
                 .trim(csv::Trim::All)
-                .from_reader(reader);
-            let headers = match r.headers() {
+                .delimiter(input.delimiter)
+                .from_reader(input.reader);
+            let headers = match r.byte_headers() {
                 Ok(h) => h.clone(),
                 Err(e) => {
                     let _ = tx.blocking_send(Parsed::Fatal(AppError::validation(
@@ -191,7 +203,7 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
             };
             let names: Vec<String> = headers
                 .iter()
-                .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+                .map(|h| field_text(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
                 .collect();
             let Some(id_col) = names.iter().position(|h| h == "customer_external_id") else {
                 let _ = tx.blocking_send(Parsed::Fatal(AppError::validation(
@@ -219,17 +231,20 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
                     return;
                 }
             }
-            let mut record = csv::StringRecord::new();
+            let mut record = csv::ByteRecord::new();
             let mut n = 0_u64;
             loop {
-                match r.read_record(&mut record) {
+                match r.read_byte_record(&mut record) {
                     Ok(false) => break,
                     Ok(true) => {
                         n += 1;
                         if record.len() != names.len() {
                             errors.push(RowError {
                                 row: n,
-                                customer_external_id: record.get(id_col).map(str::to_string).filter(|s| !s.is_empty()),
+                                customer_external_id: record
+                                    .get(id_col)
+                                    .map(|c| field_text(c).into_owned())
+                                    .filter(|s| !s.is_empty()),
                                 field: "row".into(),
                                 message: format!("the row has {} fields, the header {}", record.len(), names.len()),
                             });
@@ -240,7 +255,7 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
                                 if i == id_col {
                                     continue;
                                 }
-                                match inc::fact_from_text(&names[i], cell) {
+                                match inc::fact_from_text(&names[i], &field_text(cell)) {
                                     Ok(Some(f)) => {
                                         facts.insert(names[i].clone(), f);
                                     }
@@ -252,7 +267,13 @@ fn parse_upload(reader: impl Read, format: UploadFormat, tx: &tokio::sync::mpsc:
                                 }
                             }
                             let facts = bad.map_or(Ok(facts), Err);
-                            accept(n, record[id_col].to_string(), facts, &mut rows, &mut errors);
+                            accept(
+                                n,
+                                field_text(&record[id_col]).into_owned(),
+                                facts,
+                                &mut rows,
+                                &mut errors,
+                            );
                         }
                     }
                     Err(e) => {
@@ -339,7 +360,7 @@ async fn write_chunk(
     id: IncidentId,
     chunk: &[(String, String)],
     found: &UploadLookup,
-    plan: &FanOutPlan,
+    plan: &mut FanOutPlan,
     planner: &Planner,
     actor: UserId,
     now: DateTime<Utc>,
@@ -459,7 +480,7 @@ pub async fn upload<R: Read + Send + 'static>(
         timings.lookup += t.elapsed();
         let t = std::time::Instant::now();
         let now = state.now();
-        let plan = planner.plan(&found.pending, now);
+        let mut plan = planner.plan(&found.pending, now);
         timings.plan += t.elapsed();
         let t = std::time::Instant::now();
         if let Some(w) = writing.take() {
@@ -472,7 +493,7 @@ pub async fn upload<R: Read + Send + 'static>(
         };
         writing = Some(tokio::spawn(async move {
             let started = std::time::Instant::now();
-            let written = write_chunk(&state2, &mut held, id, &chunk, &found, &plan, &planner2, actor, now).await;
+            let written = write_chunk(&state2, &mut held, id, &chunk, &found, &mut plan, &planner2, actor, now).await;
             (
                 held,
                 written.map(|(added, known)| Written {

@@ -303,7 +303,95 @@ async fn the_migration_merges_customers_that_share_an_address(b: Backend) {
     address_taken(&app, "Noch eine", "erika@EXAMPLE.de").await;
 }
 
+/// An incident's fan-out grants 10 EUR to each of 24 affected customers
+/// while 16 agents grant 10 EUR each on their own cases, all at once,
+/// against a monthly budget of 100 EUR: automatic and manual grants take
+/// turns on the ledger, exactly 10 are granted, the rest wait for approval.
+async fn incident_goodwill_holds_the_budget_beside_manual_grants(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    put_json(&app, "/api/v1/goodwill/budget", json!({"amount_cents": 10 * TEN_EUR})).await;
+    let item = app
+        .post_json(
+            "/api/v1/goodwill/catalog",
+            &app.admin_token,
+            json!({"kind": "voucher", "name_de": "Gutschein 10 €", "name_en": "Voucher EUR 10", "value_cents": TEN_EUR}),
+            201,
+        )
+        .await;
+    app.post_expect(
+        "/api/v1/goodwill/rules",
+        &app.admin_token,
+        json!({"name": "Jede Verspätung", "condition": "kind = delay", "catalog_item_id": item["id"]}),
+        201,
+    )
+    .await;
+    let incident = app
+        .post_json(
+            "/api/v1/incidents",
+            &app.admin_token,
+            json!({"kind": "delay", "title": "Lager Süd verspätet", "severity": 2, "started_at": "2026-11-23T06:00:00Z",
+                "summary_de": "Ihre Lieferung kommt später.", "summary_en": "Your delivery is late."}),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mut csv = String::from("customer_external_id,delay_minutes\n");
+    for i in 0..24 {
+        app.customer(&format!("LATE-{i}"), "de", "standard").await;
+        csv.push_str(&format!("LATE-{i},90\n"));
+    }
+    let cust = app.customer("CRM-M1", "de", "standard").await;
+    let mut grants = Vec::new();
+    for i in 0..16 {
+        let case = app.case_id(&cust, &format!("Fall {i}")).await;
+        grants.push((app.token_for(&format!("agent{i}"), "agent").await, case));
+    }
+    let upload = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{incident}/affected")))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send();
+    let (uploaded, (statuses, _)) = tokio::join!(upload, grant_at_once(&app, &grants));
+    let uploaded = uploaded.expect("upload");
+    assert_eq!(uploaded.status(), 200);
+    let totals: Value = uploaded.json().await.expect("json");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 202), "{statuses:?}");
+    assert_eq!(spent(&app).await, 10 * TEN_EUR, "never over the budget");
+    let all = app.get_json("/api/v1/goodwill?limit=500", &app.admin_token).await;
+    let all = all.as_array().expect("grants");
+    assert_eq!(all.len(), 40, "every grant is recorded");
+    let states: Vec<String> = all
+        .iter()
+        .map(|g| g["state"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(granted(&states), 10, "{states:?}");
+    let automatic = |g: &&Value| {
+        g["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("Automatic goodwill"))
+    };
+    assert_eq!(
+        all.iter().filter(automatic).count(),
+        24,
+        "one automatic grant per affected customer"
+    );
+    let held = all.iter().filter(automatic).filter(|g| g["state"] == "pending").count();
+    assert!(
+        all.iter()
+            .filter(automatic)
+            .filter(|g| g["state"] == "pending")
+            .all(|g| g["approval_reason"].as_str().is_some_and(|r| r.contains("budget"))),
+        "held back for the budget"
+    );
+    assert_eq!(totals["goodwill_granted"].as_i64(), Some(24 - held as i64), "{totals}");
+}
+
 crate::both_backends!(
+    incident_goodwill_holds_the_budget_beside_manual_grants,
     the_monthly_budget_holds_under_concurrency,
     the_person_and_case_limits_hold_under_concurrency,
     approvals_hold_the_budget_under_concurrency,

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::budget::FanOutBudget;
 use super::lookup::{
     UploadLookup, UploadLookups, external_ids_json, lookup_plan_hint, newest_open_case, upload_lookup_sql,
 };
@@ -181,6 +182,7 @@ impl Store {
     {
         let d = self.dialect();
         let (lock, lookup, hint) = (incident_lock(d), upload_lookup_sql(d), lookup_plan_hint(d));
+        let ledger = d.lock_goodwill_ledger();
         let ids = external_ids_json(rows);
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -204,7 +206,8 @@ impl Store {
             if pending.is_empty() {
                 return Ok(out);
             }
-            let p = plan(&pending);
+            let mut p = plan(&pending);
+            tx.hold_over_budget(ledger, &mut p, now).await?;
             tx.write_plan_rows(&p, incident, now).await?;
             let row_facts = facts_of_outcomes(&pending, &p.outcomes);
             tx.insert_done_rows(incident, &p.outcomes, &row_facts, now).await?;
@@ -239,7 +242,7 @@ impl Store {
              AS open_case_id FROM incident_affected a{pending_index} JOIN customers cu ON cu.id = a.customer_id \
              WHERE a.incident_id = $1 AND a.state = 'pending' LIMIT $2{lock}"
         );
-        let hint = lookup_plan_hint(d);
+        let (hint, ledger) = (lookup_plan_hint(d), d.lock_goodwill_ledger());
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             if let Some(hint) = hint {
@@ -253,7 +256,8 @@ impl Store {
             if pending.is_empty() {
                 return Ok(0);
             }
-            let p = plan(&pending);
+            let mut p = plan(&pending);
+            tx.hold_over_budget(ledger, &mut p, now).await?;
             tx.write_plan_rows(&p, incident, now).await?;
             for chunk in p.outcomes.chunks(crate::bulk::CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
@@ -319,11 +323,12 @@ impl WriteSession {
         &mut self,
         incident: IncidentId,
         pending: &[PendingAffected],
-        p: &FanOutPlan,
+        p: &mut FanOutPlan,
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let lock = incident_lock(self.store.dialect());
+        let ledger = self.store.dialect().lock_goodwill_ledger();
         let written = with_session!(self, |conn| {
             let mut tx = conn.begin_write().await?;
             if let Some(lock) = lock {
@@ -333,6 +338,7 @@ impl WriteSession {
                     .await?;
             }
             let written: Result<(), StoreError> = async {
+                tx.hold_over_budget(ledger, p, now).await?;
                 tx.write_plan_rows(p, incident, now).await?;
                 let row_facts = facts_of_outcomes(pending, &p.outcomes);
                 tx.insert_done_rows(incident, &p.outcomes, &row_facts, now).await?;

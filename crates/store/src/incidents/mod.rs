@@ -21,6 +21,7 @@
 //! - `notices`: the notice outbox (queued notices, recording sent ones,
 //!   the closing update).
 
+mod budget;
 mod fan_out;
 mod lookup;
 mod notices;

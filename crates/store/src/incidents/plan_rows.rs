@@ -29,6 +29,9 @@ pub struct AutoGrant {
     pub reason: String,
     pub rule_id: Uuid,
     pub requested_by: Uuid,
+    /// Set by the store when the grant would exceed the month's budget:
+    /// it is written pending approval, with this reason.
+    pub pending_reason: Option<String>,
 }
 
 /// What became of one affected customer.
@@ -91,14 +94,20 @@ crate::backend_trait! {
         /// rising ids append to the indexes. Grants of one rule that disagree
         /// (not made by the fan-out's planner) take the plain multi-row insert.
         async fn insert_auto_grants(&mut self, grants: &[AutoGrant], now: DateTime<Utc>) -> Result<(), StoreError> {
-            let rules = grant_rules(grants);
+            // Grants held back by the budget take the plain insert (their state varies).
+            let rules = if grants.iter().any(|g| g.pending_reason.is_some()) {
+                None
+            } else {
+                grant_rules(grants)
+            };
             for chunk in grants.chunks(crate::bulk::CHUNK) {
                 let Some(rules) = &rules else {
                     let mut q = sqlx::QueryBuilder::new(
                         "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
-                         currency, reason, state, requested_by, created_at, granted_at, rule_id) ",
+                         currency, reason, state, approval_reason, requested_by, created_at, granted_at, rule_id) ",
                     );
                     q.push_values(chunk, |mut r, g| {
+                        let held = g.pending_reason.is_some();
                         r.push_bind(g.id)
                             .push_bind(g.case_id)
                             .push_bind(g.customer_id)
@@ -107,10 +116,11 @@ crate::backend_trait! {
                             .push_bind(g.value_cents)
                             .push_bind(g.currency.as_str())
                             .push_bind(g.reason.as_str())
-                            .push_bind("granted")
+                            .push_bind(if held { "pending" } else { "granted" })
+                            .push_bind(g.pending_reason.as_deref())
                             .push_bind(g.requested_by)
                             .push_bind(now)
-                            .push_bind(now)
+                            .push_bind((!held).then_some(now))
                             .push_bind(g.rule_id);
                     });
                     q.build().execute(&mut *self).await?;
@@ -393,8 +403,13 @@ impl Tally {
             created: count(p.new_cases.len()),
             updated: count(p.outcomes.iter().filter(|o| !o.case_created).count()),
             messages: count(p.outcomes.iter().filter(|o| o.message_job_id.is_some()).count()),
-            grants: count(p.grants.len()),
-            cents: p.grants.iter().map(|g| g.value_cents).sum(),
+            grants: count(p.grants.iter().filter(|g| g.pending_reason.is_none()).count()),
+            cents: p
+                .grants
+                .iter()
+                .filter(|g| g.pending_reason.is_none())
+                .map(|g| g.value_cents)
+                .sum(),
         }
     }
 }
