@@ -34,7 +34,11 @@ pub enum AppError {
     /// A rate limit was hit.
     #[error("too many requests; try again in a minute")]
     TooManyRequests,
-    /// Our fault (database down, a bug); the cause is for logs only.
+    /// The database cannot be reached now (restarting, down); trying
+    /// again shortly may succeed. The cause is for logs only.
+    #[error("the service is unavailable for a moment; try again shortly")]
+    Unavailable(String),
+    /// Our fault (a bug, a broken row); the cause is for logs only.
     #[error("internal error")]
     Internal(String),
 }
@@ -57,6 +61,7 @@ impl AppError {
     pub fn for_operator(&self) -> String {
         match self {
             AppError::Internal(cause) => format!("internal error: {cause}"),
+            AppError::Unavailable(cause) => format!("the database is unavailable: {cause}"),
             e => e.to_string(),
         }
     }
@@ -91,6 +96,7 @@ impl From<StoreError> for AppError {
                 allowed: None,
             },
             StoreError::Transition(t) => t.into(),
+            other if other.is_unavailable() => AppError::Unavailable(other.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -26,6 +26,30 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database cannot be reached now (down, restarting,
+    /// refusing connections, the connection cut): the request may succeed
+    /// when tried again shortly, and the pool reconnects by itself.
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            // PostgreSQL: connection exceptions (08…), operator intervention
+            // (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot
+            // connect now), too many connections, and a database that does
+            // not accept connections for a while.
+            sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+                c.starts_with("08")
+                    || c.starts_with("57P")
+                    || c == "53300"
+                    || (c == "55000" && db.message().contains("not currently accepting connections"))
+            }),
+            _ => false,
+        }
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Conflict`].
     pub(crate) fn unique(e: sqlx::Error, field: &'static str, detail: impl FnOnce() -> String) -> Self {
         match &e {

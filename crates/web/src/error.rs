@@ -112,6 +112,7 @@ impl ApiError {
             }
             AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests"),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -146,6 +147,9 @@ impl ApiError {
                 p.detail = format!("something went wrong on our side; quote error id {id} when reporting it");
                 p.error_id = Some(id);
             }
+            ApiError::App(AppError::Unavailable(cause)) => {
+                tracing::warn!(%cause, "database unavailable");
+            }
             _ => {}
         }
         p
@@ -160,6 +164,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if matches!(self, ApiError::App(AppError::Unavailable(_))) {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         if matches!(self, ApiError::Unauthorized) {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

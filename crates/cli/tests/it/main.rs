@@ -12,6 +12,7 @@ mod churn;
 mod cli;
 mod concurrency;
 mod corrections;
+mod crash;
 mod customer360;
 mod customer_forms;
 mod detection;

@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings", get(settings::page_handler))
         .route("/settings/language", post(session::set_language))
         .route("/settings/tokens", post(settings::create_token))
+        .route("/settings/retention", post(settings::set_retention))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/settings/users", get(admin::users).post(admin::create_user))
         .route("/settings/users/{id}/routing", get(routing::edit).post(routing::save))
@@ -159,6 +160,8 @@ pub enum UiError {
     Forbidden(String),
     BadRequest(String),
     TooManyRequests,
+    /// The database cannot be reached now.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -168,6 +171,7 @@ impl From<AppError> for UiError {
             AppError::NotFound(_) => UiError::NotFound,
             AppError::Forbidden(m) => UiError::Forbidden(m),
             AppError::Internal(m) => UiError::Internal(m),
+            AppError::Unavailable(m) => UiError::Unavailable(m),
             AppError::TooManyRequests => UiError::TooManyRequests,
             other => UiError::BadRequest(other.to_string()),
         }
@@ -202,6 +206,10 @@ impl IntoResponse for UiError {
             UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "error-forbidden", m.clone()),
             UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "error-bad-request", m.clone()),
             UiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "error-too-many", String::new()),
+            UiError::Unavailable(m) => {
+                tracing::warn!(cause = %m, "database unavailable (UI)");
+                (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable", String::new())
+            }
             UiError::Internal(m) => {
                 let id = uuid::Uuid::new_v4().simple().to_string();
                 tracing::error!(error_id = %id, cause = %m, "internal error in UI");
@@ -230,6 +238,7 @@ fn i18n_title_de(key: &str) -> &'static str {
         "error-forbidden" => "Nicht erlaubt",
         "error-bad-request" => "Ungültige Anfrage",
         "error-too-many" => "Zu viele Versuche – bitte in einer Minute erneut",
+        "error-unavailable" => "Gerade nicht erreichbar – bitte gleich noch einmal versuchen",
         _ => "Interner Fehler",
     }
 }
@@ -240,6 +249,7 @@ fn i18n_title_en(key: &str) -> &'static str {
         "error-forbidden" => "Not allowed",
         "error-bad-request" => "Bad request",
         "error-too-many" => "Too many attempts – try again in a minute",
+        "error-unavailable" => "Unavailable for a moment – please try again shortly",
         _ => "Internal error",
     }
 }
