@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_http;
+mod customers;
 mod import;
 mod text;
 
@@ -77,6 +78,9 @@ enum Command {
     /// Manage API tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// A customer's data-protection rights: export and erase their data
+    #[command(subcommand)]
+    Customers(customers::CustomersCommand),
     /// Run benchmarks and print figures and ratios (see docs/BENCHMARKS.md)
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -380,6 +384,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(cmd) => bench::run(cmd, cli.database_url.clone(), load_config(&cli, None)?).await,
         Command::Text(cmd) => text::run(cmd, &cli).await,
+        Command::Customers(cmd) => {
+            let config = load_config(&cli, None)?;
+            let store = open_store(&config).await?;
+            customers::run(cmd, &amends_app::App::new(store, clock, config)?).await
+        }
         Command::Import(ImportCommand::Feedback { file, user }) => {
             let config = load_config(&cli, None)?;
             let store = open_store(&config).await?;
@@ -481,7 +490,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| match e {
                     // Nothing was taken: the MTA keeps the message and tries again.
-                    AppError::Internal(_) => anyhow::Error::new(TempFail(e.for_operator())),
+                    AppError::Internal(_) | AppError::Unavailable(_) => anyhow::Error::new(TempFail(e.for_operator())),
                     e => anyhow::anyhow!("{e}"),
                 })?;
             let out = match taken {

@@ -441,7 +441,100 @@ async fn erase_in_the_ui(b: Backend) {
     );
 }
 
+/// `amends customers export|erase`: the same rights from the command line,
+/// audited under `--user`, refused with a hint on bad input.
+async fn export_and_erase_from_the_command_line(b: Backend) {
+    use crate::cli::run_on;
+    let app = TestApp::spawn(b).await;
+    let c = app.customer("CLI-GDPR", "de", "standard").await;
+    app.case(&c, "Toaster Funkenflug").await;
+    for (name, role) in [("ada", "admin"), ("lena", "lead"), ("anton", "agent")] {
+        create_user(&app.store, name, role).await;
+    }
+    let url = app.db_url();
+    let (code, out, err) = run_on(&url, &["customers", "export", &c, "--user", "lena"], None).await;
+    assert_eq!(code, 0, "{err}");
+    let x: Value = serde_json::from_str(&out).expect("the export is JSON on stdout");
+    assert_eq!(x["customer"]["name"], "Kunde CLI-GDPR");
+    assert_eq!(x["cases"][0]["subject"], "Toaster Funkenflug");
+    let dir = std::env::temp_dir().join(format!("amends-cli-gdpr-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("export.json");
+    let path = file.display().to_string();
+    let args = ["customers", "export", &c, "--user", "lena", "--out", &path];
+    let (code, _, err) = run_on(&url, &args, None).await;
+    assert_eq!(code, 0, "{err}");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).expect("file")).expect("json");
+    assert_eq!(saved["customer"]["id"], c.as_str());
+    let (code, _, err) = run_on(&url, &args, None).await;
+    assert_ne!(code, 0, "an existing file is not overwritten");
+    assert!(err.contains("cannot create"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+
+    let (code, _, err) = run_on(&url, &["customers", "export", &c, "--user", "anton"], None).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("may not export"), "{err}");
+    let (code, _, err) = run_on(&url, &["customers", "export", "kunde-7", "--user", "lena"], None).await;
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("not a customer id") && err.contains("GET /api/v1/customers"),
+        "{err}"
+    );
+    let nobody = "0194a000-0000-7000-8000-00000000dead";
+    let (code, _, err) = run_on(&url, &["customers", "export", nobody, "--user", "lena"], None).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("no customer"), "{err}");
+
+    let erase = |confirm: &'static str, user: &'static str| {
+        let c = c.clone();
+        let url = url.clone();
+        async move {
+            run_on(
+                &url,
+                &["customers", "erase", &c, "--confirm", confirm, "--user", user],
+                None,
+            )
+            .await
+        }
+    };
+    let (code, _, err) = erase("Kunde CLI-GDPR", "lena").await;
+    assert_ne!(code, 0);
+    assert!(err.contains("may not erase"), "{err}");
+    let (code, _, err) = erase("Jemand anders", "ada").await;
+    assert_ne!(code, 0);
+    assert!(err.contains("neither the customer's name nor their id"), "{err}");
+    let (code, out, err) = erase("kunde cli-gdpr", "ada").await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("erased customer"), "{out}");
+    let (code, out, _) = erase("kunde cli-gdpr", "ada").await;
+    assert_eq!(code, 0);
+    assert!(out.contains("erased before"), "{out}");
+    let now = app.get_json(&format!("/api/v1/customers/{c}"), &app.admin_token).await;
+    assert!(
+        now["name"].as_str().expect("name").starts_with("Gelöschte Person "),
+        "{now}"
+    );
+    let audit = app
+        .get_json(
+            &format!("/api/v1/audit?entity=customer&entity_id={c}"),
+            &app.admin_token,
+        )
+        .await;
+    let by = |action: &str| {
+        audit
+            .as_array()
+            .expect("audit")
+            .iter()
+            .filter(|e| e["action"] == action)
+            .map(|e| e["actor"]["name"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by("customer.erase"), ["ada (test)"], "{audit}");
+    assert_eq!(by("customer.export").len(), 2, "{audit}");
+}
+
 crate::both_backends!(
+    export_and_erase_from_the_command_line,
     export_holds_every_table_of_one_customer,
     erase_removes_personal_data_and_keeps_the_figures,
     concurrent_erasures_take_turns,
