@@ -49,3 +49,21 @@ test("export and erase a customer's personal data", async () => {
     await shot(page, { path: join(shots, `privacy-erased-${lang}-${device}.png`), fullPage: false });
   });
 });
+
+test("set the retention of closed cases", async () => {
+  const on = {
+    de: "An: Abgeschlossene Fälle werden 24 Monate nach dem Abschluss anonymisiert.",
+    en: "On: closed cases are anonymised 24 months after they were closed.",
+  };
+  await onEveryScreen(ctx, "admin", async (page, lang, device, viewport) => {
+    await page.goto(`${ctx.server.base}/settings`);
+    await page.locator("#retention").scrollIntoViewIfNeeded();
+    await page.fill("#retention-months", "24");
+    await page.locator("#retention button[type=submit]").click();
+    await page.locator('[data-testid="retention-state"]').waitFor();
+    assert.equal((await page.locator('[data-testid="retention-state"]').textContent()).trim(), on[lang]);
+    await page.locator("#retention").scrollIntoViewIfNeeded();
+    await noSideways(page, viewport);
+    await shot(page, { path: join(shots, `privacy-retention-${lang}-${device}.png`), fullPage: false });
+  });
+});

@@ -60,6 +60,8 @@ pub enum Task {
     PatternSweep,
     /// Trains a new version of the churn model (weekly, and on demand).
     ChurnTrain,
+    /// Anonymises closed cases past the retention setting (daily).
+    RetentionSweep,
     /// Fans out the pending affected customers of an incident (after a crash
     /// of the upload that staged them).
     IncidentFanOut {
@@ -104,6 +106,7 @@ impl Task {
             Task::SlaSweep => "sla_sweep",
             Task::PatternSweep => "pattern_sweep",
             Task::ChurnTrain => "churn_train",
+            Task::RetentionSweep => "retention_sweep",
             Task::IncidentFanOut { .. } => "incident_fan_out",
             Task::IncidentMessage(_) => "incident_message",
             Task::IncidentNotices { .. } => "incident_notices",
@@ -119,7 +122,9 @@ impl Task {
             Task::Webhook { delivery_id } => serde_json::to_value(WebhookPayload {
                 delivery_id: *delivery_id,
             }),
-            Task::SlaSweep | Task::PatternSweep | Task::ChurnTrain => Ok(serde_json::Value::Null),
+            Task::SlaSweep | Task::PatternSweep | Task::ChurnTrain | Task::RetentionSweep => {
+                Ok(serde_json::Value::Null)
+            }
             Task::IncidentFanOut { incident_id } => serde_json::to_value(FanOutPayload {
                 incident_id: *incident_id,
             }),
@@ -150,6 +155,7 @@ impl Task {
             "sla_sweep" => Task::SlaSweep,
             "pattern_sweep" => Task::PatternSweep,
             "churn_train" => Task::ChurnTrain,
+            "retention_sweep" => Task::RetentionSweep,
             "incident_fan_out" => Task::IncidentFanOut {
                 incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
             },

@@ -33,6 +33,7 @@ pub mod overview;
 pub mod password;
 pub mod privacy;
 pub mod quarantine;
+pub mod retention;
 pub mod routing;
 pub mod search;
 pub mod secret;

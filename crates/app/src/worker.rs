@@ -25,6 +25,7 @@ async fn run(state: &App, job: &Job, task: &Task, last_attempt: bool) -> Result<
         Task::SlaSweep => crate::sla::sweep(state).await,
         Task::PatternSweep => crate::analytics::spikes::sweep(state).await,
         Task::ChurnTrain => crate::analytics::churn::train_job(state).await,
+        Task::RetentionSweep => crate::retention::sweep_job(state).await,
         Task::IncidentFanOut { incident_id } => crate::incidents::resume_fan_out(state, *incident_id).await,
         Task::IncidentMessage(m) => crate::incidents::send_message(state, job.id, m, last_attempt).await,
         Task::IncidentNotices { incident_id } => {
@@ -95,6 +96,7 @@ pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool
     let mut swept_minute = i64::MIN;
     let mut swept_quarter = i64::MIN;
     let mut trained_week = String::new();
+    let mut retention_day = String::new();
     loop {
         if *shutdown.borrow() {
             break;
@@ -128,6 +130,15 @@ pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool
                     tracing::warn!(error = %e, "cannot queue the churn training");
                 }
                 trained_week = week;
+            }
+            // Closed cases past the retention are anonymised once a day.
+            let day = crate::retention::day_key(state.now());
+            if retention_day != day {
+                let job = Task::RetentionSweep.job(&state, state.now(), Some(day.clone()), None);
+                if let Err(e) = state.store().enqueue_job(&job, state.now()).await {
+                    tracing::warn!(error = %e, "cannot queue the retention sweep");
+                }
+                retention_day = day;
             }
         }
         match run_one(&state, &name).await {

@@ -17,6 +17,7 @@ pub mod goodwill_rule;
 pub mod ids;
 pub mod incident;
 pub mod outbound;
+pub mod retention;
 pub mod role;
 pub mod routing;
 pub mod sla;

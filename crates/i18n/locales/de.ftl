@@ -1278,3 +1278,13 @@ privacy-erase-err-confirm = Das ist weder der Name noch die ID dieser Person.
 privacy-erased-notice = Die personenbezogenen Daten wurden gelöscht.
 privacy-erased-already = Die personenbezogenen Daten dieser Person wurden bereits gelöscht.
 privacy-erased-on = Personenbezogene Daten gelöscht am { $date }
+retention-title = Aufbewahrung abgeschlossener Fälle
+retention-hint = Abgeschlossene Fälle werden nach der eingestellten Zahl von Monaten anonymisiert: Texte, Nachrichten, Anhänge und Adressen werden entfernt, Status, Zeiten, Bewertungen und Kulanzbeträge bleiben für die Auswertungen erhalten. Wer danach nur noch anonymisierte Fälle hat, wird ebenfalls gelöscht. Die Prüfung läuft einmal täglich.
+retention-months = Anonymisieren nach (Monaten)
+retention-months-help = 1 bis 240 Monate; leer lassen, um abgeschlossene Fälle unbegrenzt aufzubewahren.
+retention-off = Aus: Abgeschlossene Fälle werden unbegrenzt aufbewahrt.
+retention-on = { $months ->
+    [one] An: Abgeschlossene Fälle werden einen Monat nach dem Abschluss anonymisiert.
+   *[other] An: Abgeschlossene Fälle werden { $months } Monate nach dem Abschluss anonymisiert.
+}
+retention-err-months = Bitte eine ganze Zahl von 1 bis 240 eingeben oder das Feld leer lassen.

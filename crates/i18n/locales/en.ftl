@@ -1278,3 +1278,13 @@ privacy-erase-err-confirm = This is neither the name nor the id of this person.
 privacy-erased-notice = The personal data has been erased.
 privacy-erased-already = The personal data of this person was erased before.
 privacy-erased-on = Personal data erased on { $date }
+retention-title = Retention of closed cases
+retention-hint = Closed cases are anonymised after the number of months set here: texts, messages, attachments and addresses are removed; states, times, ratings and goodwill amounts stay for the analytics. A customer left with nothing but anonymised cases is erased as well. The check runs once a day.
+retention-months = Anonymise after (months)
+retention-months-help = 1 to 240 months; leave empty to keep closed cases indefinitely.
+retention-off = Off: closed cases are kept indefinitely.
+retention-on = { $months ->
+    [one] On: closed cases are anonymised one month after they were closed.
+   *[other] On: closed cases are anonymised { $months } months after they were closed.
+}
+retention-err-months = Enter a whole number from 1 to 240, or leave the field empty.

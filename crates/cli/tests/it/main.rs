@@ -28,6 +28,7 @@ mod patterns;
 mod privacy;
 mod quarantine;
 mod reliability;
+mod retention;
 mod routing;
 mod search;
 mod sla;

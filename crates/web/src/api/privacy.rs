@@ -1,9 +1,10 @@
 //! The data-protection routes of a customer:
 //! `GET /api/v1/customers/{id}/export` (leads, admins) and
-//! `POST /api/v1/customers/{id}/erase` (admins).
+//! `POST /api/v1/customers/{id}/erase` (admins), and the retention
+//! setting `GET|PUT /api/v1/privacy/retention` (admins).
 
 use crate::api::json::ApiJson;
-use crate::auth::Actor;
+use crate::auth::{Actor, Ctx};
 use crate::error::{ApiResult, Problem};
 use crate::state::AppState;
 use amends_app::privacy;
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(export_customer))
         .routes(routes!(erase_customer))
+        .routes(routes!(get_retention, set_retention))
 }
 
 /// Everything amends holds about the customer as one JSON document (a
@@ -81,4 +83,59 @@ async fn erase_customer(
         erased_now: out.erased_now,
         erased_at: out.erased_at,
     }))
+}
+
+/// The retention of closed cases.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetentionOut {
+    /// Closed cases are anonymised this many months after they were
+    /// closed (a daily job); `null`: off, cases are kept.
+    #[schema(minimum = 1, maximum = 240)]
+    pub months: Option<i32>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A new retention setting.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionIn {
+    /// 1 to 240 months, or `null` to keep closed cases (off).
+    pub months: Option<i64>,
+}
+
+impl From<amends_store::RetentionSetting> for RetentionOut {
+    fn from(s: amends_store::RetentionSetting) -> Self {
+        Self {
+            months: s.months,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// The retention setting: after how many months closed cases are
+/// anonymised (admins).
+#[utoipa::path(get, path = "/privacy/retention", tag = "customers",
+    responses((status = 200, body = RetentionOut), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn get_retention(Ctx { state, .. }: Ctx) -> ApiResult<Json<RetentionOut>> {
+    Ok(Json(amends_app::retention::setting(&state).await?.into()))
+}
+
+/// Set the retention: a daily job anonymises closed cases this many
+/// months after closing, like an erasure at case level (texts,
+/// attachments and message addresses go; states, times, ratings and
+/// amounts stay). A customer left with nothing but anonymised cases is
+/// erased too. `null` switches it off. Recorded as
+/// `privacy.retention.set`; each anonymised case as `case.anonymise`. Admins.
+#[utoipa::path(put, path = "/privacy/retention", tag = "customers", request_body = RetentionIn,
+    responses((status = 200, body = RetentionOut), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+async fn set_retention(
+    Ctx { state, actor }: Ctx,
+    ApiJson(body): ApiJson<RetentionIn>,
+) -> ApiResult<Json<RetentionOut>> {
+    Ok(Json(
+        amends_app::retention::set(&state, body.months, actor.user.id)
+            .await?
+            .into(),
+    ))
 }
