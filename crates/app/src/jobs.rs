@@ -60,6 +60,10 @@ pub enum Task {
     PatternSweep,
     /// Trains a new version of the churn model (weekly, and on demand).
     ChurnTrain,
+    /// Trains a new version of the company sentiment model (on demand).
+    TextTrain {
+        trained_by: Option<UserId>,
+    },
     /// Fans out the pending affected customers of an incident (after a crash
     /// of the upload that staged them).
     IncidentFanOut {
@@ -88,6 +92,10 @@ struct FanOutPayload {
     incident_id: amends_domain::IncidentId,
 }
 #[derive(Serialize, Deserialize)]
+struct TextTrainPayload {
+    trained_by: Option<UserId>,
+}
+#[derive(Serialize, Deserialize)]
 struct WebhookPayload {
     delivery_id: Uuid,
 }
@@ -104,6 +112,7 @@ impl Task {
             Task::SlaSweep => "sla_sweep",
             Task::PatternSweep => "pattern_sweep",
             Task::ChurnTrain => "churn_train",
+            Task::TextTrain { .. } => "text_train",
             Task::IncidentFanOut { .. } => "incident_fan_out",
             Task::IncidentMessage(_) => "incident_message",
             Task::IncidentNotices { .. } => "incident_notices",
@@ -120,6 +129,9 @@ impl Task {
                 delivery_id: *delivery_id,
             }),
             Task::SlaSweep | Task::PatternSweep | Task::ChurnTrain => Ok(serde_json::Value::Null),
+            Task::TextTrain { trained_by } => serde_json::to_value(TextTrainPayload {
+                trained_by: *trained_by,
+            }),
             Task::IncidentFanOut { incident_id } => serde_json::to_value(FanOutPayload {
                 incident_id: *incident_id,
             }),
@@ -150,6 +162,9 @@ impl Task {
             "sla_sweep" => Task::SlaSweep,
             "pattern_sweep" => Task::PatternSweep,
             "churn_train" => Task::ChurnTrain,
+            "text_train" => Task::TextTrain {
+                trained_by: serde_json::from_str::<TextTrainPayload>(p).map_err(bad)?.trained_by,
+            },
             "incident_fan_out" => Task::IncidentFanOut {
                 incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
             },
