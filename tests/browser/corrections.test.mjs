@@ -41,8 +41,8 @@ test("correct a feedback item and find it among the corrections", async () => {
 });
 
 const model = {
-  de: { queued: /Training eingeplant/, inUse: /eigenen Modell, Version \d+/, percent: /\d+,\d %/ },
-  en: { queued: /Training queued/, inUse: /company model version \d+/, percent: /\d+\.\d%/ },
+  de: { queued: /Training eingeplant/, inUse: /eigenen Modell, Version \d+/, percent: /\d+,\d\s%/ },
+  en: { queued: /Training queued/, inUse: /company model version \d+/, percent: /\d+\.\d\s?%/ },
 };
 
 test("an admin trains a company model, reads its held-out accuracy and switches it on", async () => {
@@ -77,6 +77,6 @@ test("an admin trains a company model, reads its held-out accuracy and switches 
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= viewport.width + 1, `no sideways scrolling (${width} px)`);
     await page.locator("#text-models").scrollIntoViewIfNeeded();
-    await shot(page, { path: join(shots, `corrections-model-${lang}-${device}.png`), fullPage: true });
+    await shot(page, { path: join(shots, `corrections-model-${lang}-${device}.png`), fullPage: false });
   });
 });

@@ -81,27 +81,7 @@ async fn corrections_are_stored_validated_and_exported(b: Backend) {
 
 async fn train_from_corrections_holds_out_a_known_quarter(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let mut held_out = 0;
-    for i in 0..12 {
-        let negative = i % 2 == 0;
-        let text = if negative {
-            format!("Paket {i} kam kaputt an, schlechter Service")
-        } else {
-            format!("Paket {i} kam schnell, danke, super Service")
-        };
-        let id = feedback(&app, &text, None).await;
-        let label = if negative { "negative" } else { "positive" };
-        app.post_json(
-            &format!("/api/v1/feedback/{id}/corrections"),
-            &app.admin_token,
-            json!({"sentiment": label, "topics": []}),
-            201,
-        )
-        .await;
-        if amends_app::corrections::held_out(id.parse().expect("uuid")) {
-            held_out += 1;
-        }
-    }
+    let held_out = plant_corrections(&app, 12).await;
     // Rated feedback: 1, 2 and 5 are weak labels, 3 is none.
     for (rating, text) in [(1, "Furchtbar"), (2, "Schlecht"), (3, "Geht so"), (5, "Wunderbar")] {
         feedback(&app, text, Some(rating)).await;
