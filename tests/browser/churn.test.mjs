@@ -34,9 +34,15 @@ test("the churn page on the demo data", async () => {
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width, "no sideways scroll");
     await shot(page, { path: join(shots, `churn-${lang}-${device}.png`), fullPage: true });
 
-    // The inbox view leads here.
+    // The inbox's churn view lists the same cases in the same order and leads here.
+    const ranked = await page.locator('[data-report="churn-cases"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.case));
     await page.goto(`${ctx.server.base}/inbox`);
-    await page.locator('[data-view="churn-risk"]').click();
+    await page.locator('[data-view="churn"]').click();
+    await page.waitForURL(/view=churn/);
+    const inbox = await page.locator("[data-case-row]").evaluateAll((rows) => rows.map((r) => r.dataset.href.split("/").pop()));
+    assert.deepEqual(inbox.slice(0, 5), ranked.slice(0, 5));
+    await shot(page, { path: join(shots, `inbox-churn-${lang}-${device}.png`), fullPage: true });
+    await page.locator('[data-testid="churn-view-note"] a').click();
     await page.waitForURL(/\/analytics\/churn$/);
   });
 });

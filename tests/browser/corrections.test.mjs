@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { onEveryScreen, shot, suite, shots } from "./harness.mjs";
+import { apiCreate, onEveryScreen, shot, suite, shots } from "./harness.mjs";
 
 const ctx = suite();
 
@@ -37,5 +37,46 @@ test("correct a feedback item and find it among the corrections", async () => {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= viewport.width + 1, `no sideways scrolling (${width} px)`);
     await shot(page, { path: join(shots, `corrections-${lang}-${device}.png`), fullPage: true });
+  });
+});
+
+const model = {
+  de: { queued: /Training eingeplant/, inUse: /eigenen Modell, Version \d+/, percent: /\d+,\d\s%/ },
+  en: { queued: /Training queued/, inUse: /company model version \d+/, percent: /\d+\.\d\s?%/ },
+};
+
+test("an admin trains a company model, reads its held-out accuracy and switches it on", async () => {
+  await onEveryScreen(ctx, "admin", async (page, lang, device, viewport) => {
+    const w = model[lang];
+    await page.goto(`${ctx.server.base}/corrections`);
+    const versions = page.locator("[data-text-models] [data-version]");
+    if ((await versions.count()) === 0) {
+      // The team corrects 40 items as they read them (a quarter is held out).
+      const feedback = await (await page.request.get(`${ctx.server.base}/api/v1/feedback?limit=40`)).json();
+      for (const f of feedback.items) {
+        await apiCreate(page, ctx.server.base, `/api/v1/feedback/${f.id}/corrections`, { sentiment: f.rating >= 4 ? "positive" : "negative", topics: [] });
+      }
+      await page.locator("[data-text-train]").click();
+      await page.waitForURL(/\/corrections/);
+      assert.match(await page.locator("body").textContent(), w.queued);
+      for (let i = 0; i < 240 && (await versions.count()) === 0; i++) {
+        await page.waitForTimeout(500);
+        await page.reload();
+      }
+    }
+    const row = versions.first();
+    // Both accuracies on the held-out corrections, in the page's locale.
+    assert.match(await row.locator("td").nth(3).textContent(), w.percent);
+    assert.match(await row.locator("td").nth(4).textContent(), w.percent);
+    if ((await row.locator("[data-active]").count()) === 0) {
+      await row.locator("[data-activate]").click();
+      await page.waitForURL(/\/corrections/);
+    }
+    await page.locator("[data-text-models] [data-active]").waitFor();
+    assert.match(await page.locator("[data-in-use]").textContent(), w.inUse);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= viewport.width + 1, `no sideways scrolling (${width} px)`);
+    await page.locator("#text-models").scrollIntoViewIfNeeded();
+    await shot(page, { path: join(shots, `corrections-model-${lang}-${device}.png`), fullPage: false });
   });
 });

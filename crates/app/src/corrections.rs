@@ -7,7 +7,7 @@
 use crate::{App, AppError, AppResult};
 use amends_domain::feedback::SentimentLabel;
 use amends_domain::{FeedbackId, UserId};
-use amends_store::{Correction, NewCorrection, RatedText, StoreError};
+use amends_store::{Correction, Cursor, NewCorrection, Page, RatedText, StoreError};
 use amends_text::LabeledRow;
 use uuid::Uuid;
 
@@ -53,7 +53,8 @@ fn valid_topics(state: &App, topics: &[String]) -> AppResult<Vec<String>> {
             format!("at most {TOPICS_MAX} topics, got {}", topics.len()),
         ));
     }
-    let taxonomy = state.analyzer().taxonomy();
+    let analyzer = state.analyzer();
+    let taxonomy = analyzer.taxonomy();
     if let Some(bad) = topics.iter().find(|t| !taxonomy.ids().any(|id| id == t.trim())) {
         let known: Vec<&str> = taxonomy.ids().collect();
         return Err(AppError::validation(
@@ -75,6 +76,11 @@ fn valid_topics(state: &App, topics: &[String]) -> AppResult<Vec<String>> {
 /// The newest correction of every corrected item, newest first.
 pub async fn list(state: &App) -> AppResult<Vec<Correction>> {
     Ok(state.store().list_corrections().await?)
+}
+
+/// A page of [`list`] after `cursor`, at most `limit`.
+pub async fn page(state: &App, cursor: Option<&Cursor>, limit: usize) -> AppResult<Page<Correction>> {
+    Ok(state.store().page_corrections(cursor, limit).await?)
 }
 
 /// The newest correction of each corrected item with an id in `[low, high]`.

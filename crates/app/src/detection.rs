@@ -298,7 +298,7 @@ impl<'a> Ingest<'a> {
                 Err(e) => errors.push(row_error(row, e.into())?),
             }
         }
-        let analysed = analyse(self.state.analyzer(), valid).await?;
+        let analysed = analyse(&self.state.analyzer(), valid).await?;
         let customers = self.customers(&analysed).await?;
         let mut ready = Vec::with_capacity(analysed.len());
         for a in analysed {

@@ -62,6 +62,10 @@ pub enum Task {
     ChurnTrain,
     /// Anonymises closed cases past the retention setting (daily).
     RetentionSweep,
+    /// Trains a new version of the company sentiment model (on demand).
+    TextTrain {
+        trained_by: Option<UserId>,
+    },
     /// Fans out the pending affected customers of an incident (after a crash
     /// of the upload that staged them).
     IncidentFanOut {
@@ -90,6 +94,10 @@ struct FanOutPayload {
     incident_id: amends_domain::IncidentId,
 }
 #[derive(Serialize, Deserialize)]
+struct TextTrainPayload {
+    trained_by: Option<UserId>,
+}
+#[derive(Serialize, Deserialize)]
 struct WebhookPayload {
     delivery_id: Uuid,
 }
@@ -107,6 +115,7 @@ impl Task {
             Task::PatternSweep => "pattern_sweep",
             Task::ChurnTrain => "churn_train",
             Task::RetentionSweep => "retention_sweep",
+            Task::TextTrain { .. } => "text_train",
             Task::IncidentFanOut { .. } => "incident_fan_out",
             Task::IncidentMessage(_) => "incident_message",
             Task::IncidentNotices { .. } => "incident_notices",
@@ -125,6 +134,9 @@ impl Task {
             Task::SlaSweep | Task::PatternSweep | Task::ChurnTrain | Task::RetentionSweep => {
                 Ok(serde_json::Value::Null)
             }
+            Task::TextTrain { trained_by } => serde_json::to_value(TextTrainPayload {
+                trained_by: *trained_by,
+            }),
             Task::IncidentFanOut { incident_id } => serde_json::to_value(FanOutPayload {
                 incident_id: *incident_id,
             }),
@@ -156,6 +168,9 @@ impl Task {
             "pattern_sweep" => Task::PatternSweep,
             "churn_train" => Task::ChurnTrain,
             "retention_sweep" => Task::RetentionSweep,
+            "text_train" => Task::TextTrain {
+                trained_by: serde_json::from_str::<TextTrainPayload>(p).map_err(bad)?.trained_by,
+            },
             "incident_fan_out" => Task::IncidentFanOut {
                 incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
             },

@@ -42,6 +42,7 @@ pub mod sla;
 pub mod solutions;
 mod state;
 pub mod templates;
+pub mod text_models;
 pub mod training;
 pub mod webhooks;
 pub mod widget_sites;

@@ -18,12 +18,22 @@ struct Inner {
     clock: Clock,
     config: Config,
     mail_renderer: Renderer,
-    analyzer: amends_text::Analyzer,
+    /// The analyser of the configuration (the shipped model or `text_model`).
+    base_analyzer: amends_text::Analyzer,
+    /// The analyser in use and the company model version it holds (none:
+    /// `base_analyzer`); swapped by `text_models::sync`.
+    analyzer: std::sync::RwLock<InUse>,
     mailer: crate::mail::Mailer,
     http: reqwest::Client,
     job_notify: Arc<tokio::sync::Notify>,
     survey_key: std::sync::OnceLock<Vec<u8>>,
     imap_status: crate::imap::StatusCell,
+}
+
+/// The analyser in use and its company model version.
+struct InUse {
+    version: Option<i64>,
+    analyzer: amends_text::Analyzer,
 }
 
 impl App {
@@ -51,7 +61,11 @@ impl App {
                 clock,
                 config,
                 mail_renderer,
-                analyzer,
+                base_analyzer: analyzer.clone(),
+                analyzer: std::sync::RwLock::new(InUse {
+                    version: None,
+                    analyzer,
+                }),
                 mailer,
                 http,
                 job_notify: Arc::new(tokio::sync::Notify::new()),
@@ -87,10 +101,44 @@ impl App {
         &self.inner.mail_renderer
     }
 
-    /// The text analyser (shared; cheap to use from many requests).
+    /// The text analyser in use (a cheap clone of shared parts): the active
+    /// company model's, else the configuration's.
     #[must_use]
-    pub fn analyzer(&self) -> &amends_text::Analyzer {
-        &self.inner.analyzer
+    pub fn analyzer(&self) -> amends_text::Analyzer {
+        self.in_use().analyzer.clone()
+    }
+
+    /// The company model version the analyser uses (none: the configuration's model).
+    #[must_use]
+    pub fn text_model_version(&self) -> Option<i64> {
+        self.in_use().version
+    }
+
+    fn in_use(&self) -> std::sync::RwLockReadGuard<'_, InUse> {
+        self.inner
+            .analyzer
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Uses company model `version` with `model` from now on, or (`None`)
+    /// the configuration's analyser again.
+    pub fn use_text_model(&self, version: Option<(i64, amends_text::TrainedModel)>) {
+        let next = match version {
+            Some((version, model)) => InUse {
+                version: Some(version),
+                analyzer: self.inner.base_analyzer.clone().with_model(model),
+            },
+            None => InUse {
+                version: None,
+                analyzer: self.inner.base_analyzer.clone(),
+            },
+        };
+        *self
+            .inner
+            .analyzer
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
     }
 
     /// What the IMAP poller of this instance did last.

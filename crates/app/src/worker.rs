@@ -14,6 +14,9 @@ use chrono::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+/// How often a worker checks which company text model is active.
+const TEXT_MODEL_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs one task; `dead` tells the failure handler whether this was the last attempt.
 async fn run(state: &App, job: &Job, task: &Task, last_attempt: bool) -> Result<JobEffects, Failure> {
     match task {
@@ -26,6 +29,7 @@ async fn run(state: &App, job: &Job, task: &Task, last_attempt: bool) -> Result<
         Task::PatternSweep => crate::analytics::spikes::sweep(state).await,
         Task::ChurnTrain => crate::analytics::churn::train_job(state).await,
         Task::RetentionSweep => crate::retention::sweep_job(state).await,
+        Task::TextTrain { trained_by } => crate::text_models::train_job(state, *trained_by).await,
         Task::IncidentFanOut { incident_id } => crate::incidents::resume_fan_out(state, *incident_id).await,
         Task::IncidentMessage(m) => crate::incidents::send_message(state, job.id, m, last_attempt).await,
         Task::IncidentNotices { incident_id } => {
@@ -97,9 +101,17 @@ pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool
     let mut swept_quarter = i64::MIN;
     let mut trained_week = String::new();
     let mut retention_day = String::new();
+    let mut text_model_checked: Option<std::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             break;
+        }
+        // Follow the active company text model (switched on any instance).
+        if text_model_checked.is_none_or(|t| t.elapsed() >= TEXT_MODEL_CHECK) {
+            text_model_checked = Some(std::time::Instant::now());
+            if let Err(e) = crate::text_models::sync(&state).await {
+                tracing::warn!(error = %e, "cannot load the active text model");
+            }
         }
         // Once a minute some worker of some instance queues the SLA sweep;
         // the dedupe key makes it one job per minute across all instances.

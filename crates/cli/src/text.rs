@@ -35,8 +35,12 @@ pub enum TextCommand {
         #[arg(long)]
         from_corrections: bool,
         /// Where to write the model file
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "save")]
+        out: Option<PathBuf>,
+        /// With --from-corrections: store the model as a new (inactive)
+        /// version in the database, with its held-out accuracy
+        #[arg(long, requires = "from_corrections")]
+        save: bool,
         /// Random seed (same data and seed give the same model)
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -94,6 +98,7 @@ pub async fn run(cmd: &TextCommand, cli: &crate::Cli) -> anyhow::Result<()> {
             data,
             from_corrections,
             out,
+            save,
             seed,
         } => {
             let csv = data.as_deref().map(read_labeled).transpose()?.unwrap_or_default();
@@ -103,19 +108,14 @@ pub async fn run(cmd: &TextCommand, cli: &crate::Cli) -> anyhow::Result<()> {
             };
             if *from_corrections {
                 let store = crate::open_store(&crate::load_config(cli, None)?).await?;
-                return train_from_corrections(&store, csv, &opts, out).await;
+                return train_from_corrections(&store, csv, &opts, out.as_deref(), *save).await;
             }
-            let rows = csv;
-            let model = train(&rows, &opts)?;
-            std::fs::write(out, model.to_bytes())
-                .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
-            println!(
-                "trained on {} rows; model written to {} (load it with text_model = \"{}\")",
-                rows.len(),
-                out.display(),
-                out.display()
-            );
-            Ok(())
+            let model = train(&csv, &opts)?;
+            println!("trained on {} rows", csv.len());
+            let out = out
+                .as_deref()
+                .ok_or_else(|| anyhow::anyhow!("--out is needed without --save"))?;
+            write_model(&model, out)
         }
         TextCommand::Eval {
             data,
@@ -141,15 +141,19 @@ pub async fn run(cmd: &TextCommand, cli: &crate::Cli) -> anyhow::Result<()> {
 
 /// `train --from-corrections`: the training set of `amends_app::corrections`,
 /// the accuracy of the shipped and the new model on the held-out
-/// corrections, then the model file.
+/// corrections, then the model file and, with `--save`, a new (inactive)
+/// version in the database.
 async fn train_from_corrections(
     store: &amends_store::Store,
     csv: Vec<amends_text::LabeledRow>,
     opts: &TrainOptions,
-    out: &Path,
+    out: Option<&Path>,
+    save: bool,
 ) -> anyhow::Result<()> {
-    use amends_app::corrections::{accuracy, training_set};
-    let set = training_set(&store.list_corrections().await?, &store.rated_feedback().await?, csv);
+    use amends_app::text_models::{load_set, train_on};
+    let set = load_set(store, csv)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
     println!(
         "held out: {} corrections; training on {} rows ({} corrections, {} CSV rows, {} weak labels from ratings)",
         set.held_out.len(),
@@ -158,20 +162,35 @@ async fn train_from_corrections(
         set.n_csv,
         set.n_weak
     );
-    let model = train(&set.train, opts)?;
-    let shipped = Analyzer::default_model().with_audience(Audience::Direct);
-    let new = Analyzer::default_model().with_model(model.clone());
-    let percent = |a: &Analyzer| {
-        accuracy(&set.held_out, |r| a.sentiment(&r.text, r.language).label).map_or_else(
+    let (model, figures) = train_on(&set, opts).map_err(|e| anyhow::anyhow!(e.for_operator()))?;
+    let percent = |x: Option<f64>| {
+        x.map_or_else(
             || "n/a (no held-out corrections)".to_owned(),
             |x| format!("{:.1} %", 100.0 * x),
         )
     };
     println!(
         "accuracy on the held-out corrections: shipped model {}, new model {}",
-        percent(&shipped),
-        percent(&new)
+        percent(figures.shipped_accuracy),
+        percent(figures.new_accuracy)
     );
+    if let Some(out) = out {
+        write_model(&model, out)?;
+    }
+    if save {
+        let now = amends_app::clock::Clock::System.now();
+        let version = amends_app::text_models::save(store, &model, &set, &figures, None, now)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.for_operator()))?;
+        println!(
+            "saved as version {version} (inactive; switch it on under Corrections or with POST /api/v1/text/models/{version}/activate)"
+        );
+    }
+    Ok(())
+}
+
+/// Writes a model file and says how to load it.
+fn write_model(model: &amends_text::TrainedModel, out: &Path) -> anyhow::Result<()> {
     std::fs::write(out, model.to_bytes()).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", out.display()))?;
     println!(
         "model written to {} (load it with text_model = \"{}\")",

@@ -324,6 +324,22 @@ impl Store {
             .await
     }
 
+    /// The cases with the ids `ids` (any order; unknown ids are left out).
+    pub async fn cases_by_ids(&self, ids: &[CaseId]) -> Result<Vec<Case>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(format!("{CASE_SELECT} WHERE c.id IN ("));
+            let mut sep = q.separated(", ");
+            for id in ids {
+                sep.push_bind(id.0);
+            }
+            q.push(")");
+            Ok(q.build_query_as::<Case>().fetch_all(pool).await?)
+        })
+    }
+
     /// One page of cases matching `f`, by keyset pagination.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<Page<Case>, StoreError> {
         let limit = f.limit.clamp(1, 200);

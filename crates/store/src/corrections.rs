@@ -5,6 +5,7 @@
 use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::rows::Exists;
+use crate::{Cursor, Page};
 use crate::{Store, StoreError, with_pool};
 use amends_domain::feedback::SentimentLabel;
 use amends_domain::{FeedbackId, UserId};
@@ -122,6 +123,26 @@ impl Store {
     /// The newest correction of every corrected item, newest first.
     pub async fn list_corrections(&self) -> Result<Vec<Correction>, StoreError> {
         self.all_rows(&format!("{LATEST} ORDER BY c.id DESC")).await
+    }
+
+    /// One page of [`Store::list_corrections`]: newest first, after `cursor`,
+    /// at most `limit` (1–200).
+    pub async fn page_corrections(
+        &self,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page<Correction>, StoreError> {
+        let limit = limit.clamp(1, 200);
+        let fetch = i64::try_from(limit + 1).unwrap_or(201);
+        let rows = with_pool!(self, |pool| {
+            let mut q = sqlx::QueryBuilder::new(LATEST);
+            if let Some(c) = cursor {
+                q.push(" AND c.id < ").push_bind(c.id);
+            }
+            q.push(" ORDER BY c.id DESC LIMIT ").push_bind(fetch);
+            q.build_query_as::<Correction>().fetch_all(pool).await?
+        });
+        Ok(Page::from_rows(rows, limit, |r| Cursor { id: r.id, at: None }))
     }
 
     /// The newest correction of one item, if it has one.

@@ -249,6 +249,14 @@ impl Store {
         })
     }
 
+    /// The job queued with `key`, if any.
+    pub async fn job_id_by_dedupe_key(&self, key: &str) -> Result<Option<Uuid>, StoreError> {
+        let row: Option<(Uuid,)> = self
+            .find_row("SELECT id FROM jobs WHERE dedupe_key = $1", key.to_owned())
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
     /// The id of a job just inserted (`None` if it was not).
     async fn new_job_id(&self, job: &NewJob, inserted: bool) -> Result<Option<Uuid>, StoreError> {
         let key = job.dedupe_key.clone();

@@ -49,6 +49,7 @@ mod search;
 mod sla;
 mod solutions;
 mod templates;
+mod text_models;
 mod training;
 mod users;
 mod widget;
@@ -88,6 +89,7 @@ pub use solutions::{
     SolutionVersion, Tags,
 };
 pub use templates::{ReplyTemplate, TemplateFilter};
+pub use text_models::{NewTextModel, TextModelRow};
 pub use training::TrainingFacts;
 pub use users::{NewUser, SessionRecord};
 pub use widget::{WidgetSite, WidgetSiteInput};

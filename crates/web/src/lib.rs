@@ -116,6 +116,9 @@ impl Application {
         let app = App::new(store, clock, config)?;
         metrics::handle();
         app.init_secrets().await?;
+        if let Err(e) = amends_app::text_models::sync(&app).await {
+            tracing::warn!(error = %e, "cannot load the active text model; using the configured one");
+        }
         let state = AppState::new(app)?;
         Ok(Self { listener, state })
     }

@@ -104,7 +104,9 @@ pub struct CaseQuery {
     /// A saved view: `open` (open cases, due first), `mine`, `unassigned`,
     /// `soon` (open, not yet overdue, resolution due within the SLA warning
     /// window), `overdue`, `premium`, `enterprise`, `all` (newest first).
-    /// Other parameters narrow it further.
+    /// Other parameters narrow it further — except for `churn`: the open
+    /// cases ranked by churn risk × customer value (agents: their own), the
+    /// top `limit` in one page.
     pub view: Option<String>,
     /// Comma-separated states, or `open` for all unresolved states.
     pub state: Option<String>,

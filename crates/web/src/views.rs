@@ -3,8 +3,8 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use amends_domain::{CaseState, Tier, UserId};
-use amends_store::{AssigneeFilter, CaseFilter, CaseSort, StoreError};
+use amends_domain::{CaseState, Permission, Tier, UserId};
+use amends_store::{AssigneeFilter, Case, CaseFilter, CaseSort, StoreError, User};
 use chrono::{DateTime, Duration, Utc};
 
 /// Counts stop here: the inbox shows "1,000+" beyond it, so a count reads
@@ -31,11 +31,14 @@ pub enum CaseView {
     Enterprise,
     /// Every case, open or not, newest first.
     All,
+    /// Open cases ranked by churn risk × customer value (agents: their
+    /// own); one ranked page, see [`churn_cases`].
+    Churn,
 }
 
 impl CaseView {
     /// The views in the order the inbox lists them.
-    pub const ALL: [CaseView; 8] = [
+    pub const ALL: [CaseView; 9] = [
         CaseView::Open,
         CaseView::Mine,
         CaseView::Unassigned,
@@ -43,6 +46,7 @@ impl CaseView {
         CaseView::Overdue,
         CaseView::Premium,
         CaseView::Enterprise,
+        CaseView::Churn,
         CaseView::All,
     ];
 
@@ -57,6 +61,7 @@ impl CaseView {
             CaseView::Premium => "premium",
             CaseView::Enterprise => "enterprise",
             CaseView::All => "all",
+            CaseView::Churn => "churn",
         }
     }
 
@@ -120,15 +125,37 @@ pub struct Explicit {
     pub sort: bool,
 }
 
-/// The capped count of each view for user `me` (no further filters).
-pub async fn view_counts(state: &AppState, me: UserId) -> Result<Vec<(CaseView, i64)>, StoreError> {
+/// The capped count of each view for `user` (no further filters). The
+/// churn view counts the open cases it ranks (agents: their own; none
+/// without a churn model).
+pub async fn view_counts(state: &AppState, user: &User) -> Result<Vec<(CaseView, i64)>, StoreError> {
     let now = state.now();
     let warn = state.config().sla_warn_before;
     let mut out = Vec::with_capacity(CaseView::ALL.len());
     for v in CaseView::ALL {
         let mut f = CaseFilter::default();
-        v.apply(&mut f, Explicit::default(), me, now, warn);
+        v.apply(&mut f, Explicit::default(), user.id, now, warn);
+        if v == CaseView::Churn {
+            if state.store().active_churn_model().await?.is_none() {
+                out.push((v, 0));
+                continue;
+            }
+            f.assignee = churn_owner(user).map(|me| AssigneeFilter::User(UserId(me)));
+        }
         out.push((v, state.store().count_cases(&f, COUNT_CAP).await?));
     }
     Ok(out)
+}
+
+/// Whose cases the churn view ranks: agents their own (as on
+/// `/analytics/churn`), leads and admins everyone's (`None`).
+#[must_use]
+pub fn churn_owner(user: &User) -> Option<uuid::Uuid> {
+    (!user.role.can(Permission::ReadAudit)).then_some(user.id.0)
+}
+
+/// The churn view's cases: open cases by churn risk × customer value, at
+/// most `limit` (1–200), one page.
+pub async fn churn_cases(state: &AppState, user: &User, limit: usize) -> ApiResult<Vec<Case>> {
+    Ok(amends_app::analytics::churn::open_cases_by_risk(state, churn_owner(user), limit.clamp(1, 200)).await?)
 }

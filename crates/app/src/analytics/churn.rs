@@ -13,6 +13,7 @@
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::jobs::Failure;
+use amends_domain::CaseId;
 use amends_stats::{LogisticModel, calibration, fit_logistic, roc_auc};
 use amends_store::{ChurnCase, ChurnFacts, ChurnModelRow, ChurnPoint, JobEffects, NewChurnModel};
 use chrono::{DateTime, Duration, Utc};
@@ -477,6 +478,26 @@ pub async fn report(state: &App, assignee: Option<Uuid>, limit: Option<usize>) -
         model: Some(card),
         cases: rank(&facts, &model.fit, now, assignee, limit),
     })
+}
+
+/// The open cases (of `assignee` only, if given) ranked by risk × value,
+/// at most `limit`, as case rows (the inbox's `churn` view); none without
+/// an active model.
+pub async fn open_cases_by_risk(
+    state: &App,
+    assignee: Option<Uuid>,
+    limit: usize,
+) -> AppResult<Vec<amends_store::Case>> {
+    let ranked = report(state, assignee, Some(limit.clamp(1, MAX_LIMIT))).await?.cases;
+    let ids: Vec<CaseId> = ranked.iter().map(|r| CaseId(r.case_id)).collect();
+    let mut by_id: HashMap<CaseId, amends_store::Case> = state
+        .store()
+        .cases_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// The open cases of customers who have not left, by risk × value.

@@ -449,6 +449,7 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
             .replace("{priority}", "normal")
             .replace("{external_id}", "CRM-nobody")
             .replace("{id}", &some_id)
+            .replace("{version}", "1")
             .replace("{job_id}", &some_id);
         assert!(!path.contains('{'), "fill the parameters of {template}");
         let m: reqwest::Method = method.parse().expect("method");
@@ -506,7 +507,7 @@ async fn every_ui_route_enforces_its_permission(b: Backend) {
             if *template == "/logout" {
                 continue;
             }
-            let path = template.replace("{id}", &some_id);
+            let path = template.replace("{id}", &some_id).replace("{version}", "1");
             let status = if *method == "GET" {
                 get_html(&client, &app, &path).await.0
             } else {

@@ -214,6 +214,34 @@ async fn churn_model_is_trained_versioned_and_ranks_open_cases(backend: Backend)
     problem(app.post("/api/v1/analytics/churn/train", &lead, json!({})).await, 403).await;
     problem(app.get("/api/v1/analytics/churn?limit=0", &lead).await, 422).await;
 
+    // The inbox's churn view: the same cases in the same order, one page;
+    // agents see their own; the views' count says how many.
+    let ids = |v: &Value, key: &str| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|c| c[key].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let view = app.get_json("/api/v1/cases?view=churn&limit=10", &lead).await;
+    assert_eq!(ids(&view["items"], "id"), ids(&r["cases"], "case_id"), "{view}");
+    assert_eq!(view["next_cursor"], Value::Null);
+    let top = app.get_json("/api/v1/cases?view=churn&limit=1", &lead).await;
+    assert_eq!(ids(&top["items"], "id"), ids(&r["cases"], "case_id")[..1].to_vec());
+    let own_view = app.get_json("/api/v1/cases?view=churn", &anna).await;
+    assert_eq!(ids(&own_view["items"], "id"), ids(&json!(own), "case_id"));
+    let count = |views: Value| {
+        views
+            .as_array()
+            .expect("views")
+            .iter()
+            .find(|v| v["view"] == "churn")
+            .expect("churn view")["count"]
+            .clone()
+    };
+    assert_eq!(count(app.get_json("/api/v1/cases/views", &lead).await), 3);
+    assert_eq!(count(app.get_json("/api/v1/cases/views", &anna).await), 2);
+
     // Training again makes version 2 the active one.
     let r2 = train_and_wait(&app, 2).await;
     assert_eq!(r2["model"]["version"], 2);

@@ -41,7 +41,7 @@ async fn corrections_are_stored_validated_and_exported(b: Backend) {
     )
     .await;
     let list = app.get_json("/api/v1/corrections", &lead).await;
-    let items = list.as_array().expect("list");
+    let items = list["items"].as_array().expect("list");
     assert_eq!(items.len(), 1, "{list}");
     assert_eq!(items[0]["feedback_id"], id.as_str());
     assert_eq!(items[0]["sentiment"], "neutral");
@@ -81,27 +81,7 @@ async fn corrections_are_stored_validated_and_exported(b: Backend) {
 
 async fn train_from_corrections_holds_out_a_known_quarter(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let mut held_out = 0;
-    for i in 0..12 {
-        let negative = i % 2 == 0;
-        let text = if negative {
-            format!("Paket {i} kam kaputt an, schlechter Service")
-        } else {
-            format!("Paket {i} kam schnell, danke, super Service")
-        };
-        let id = feedback(&app, &text, None).await;
-        let label = if negative { "negative" } else { "positive" };
-        app.post_json(
-            &format!("/api/v1/feedback/{id}/corrections"),
-            &app.admin_token,
-            json!({"sentiment": label, "topics": []}),
-            201,
-        )
-        .await;
-        if amends_app::corrections::held_out(id.parse().expect("uuid")) {
-            held_out += 1;
-        }
-    }
+    let held_out = plant_corrections(&app, 12).await;
     // Rated feedback: 1, 2 and 5 are weak labels, 3 is none.
     for (rating, text) in [(1, "Furchtbar"), (2, "Schlecht"), (3, "Geht so"), (5, "Wunderbar")] {
         feedback(&app, text, Some(rating)).await;
@@ -120,6 +100,7 @@ async fn train_from_corrections_holds_out_a_known_quarter(b: Backend) {
                 "text",
                 "train",
                 "--from-corrections",
+                "--save",
                 "--out",
                 &out_arg,
             ])
@@ -141,10 +122,207 @@ async fn train_from_corrections_holds_out_a_known_quarter(b: Backend) {
         "{stdout}"
     );
     assert!(out.exists(), "the model file is written");
+    assert!(stdout.contains("saved as version 1 (inactive"), "{stdout}");
+    let saved = app.store.list_text_models(10).await.expect("versions");
+    assert_eq!(saved.len(), 1);
+    assert_eq!(
+        (saved[0].trained_by, saved[0].active, saved[0].n_held_out),
+        (None, false, i64::try_from(held_out).expect("small"))
+    );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Corrects `n` items: even ones about "Zorblax" negative, odd ones
+/// about "Quibble" positive (words no shipped lexicon knows); the number
+/// of them in the held-out quarter.
+async fn plant_corrections(app: &TestApp, n: usize) -> usize {
+    let mut held_out = 0;
+    for i in 0..n {
+        let (text, label) = if i % 2 == 0 {
+            (format!("Zorblax {i} zorblax zorblax"), "negative")
+        } else {
+            (format!("Quibble {i} quibble quibble"), "positive")
+        };
+        let id = feedback(app, &text, None).await;
+        app.post_json(
+            &format!("/api/v1/feedback/{id}/corrections"),
+            &app.admin_token,
+            json!({"sentiment": label, "topics": []}),
+            201,
+        )
+        .await;
+        if amends_app::corrections::held_out(id.parse().expect("uuid")) {
+            held_out += 1;
+        }
+    }
+    held_out
+}
+
+async fn versions(app: &TestApp) -> serde_json::Value {
+    app.get_json("/api/v1/text/models", &app.admin_token).await
+}
+
+async fn company_model_is_trained_once_compared_and_switched(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    // Nothing to train on yet.
+    let p = app
+        .post_problem("/api/v1/text/models", &app.admin_token, json!({}), 422)
+        .await;
+    assert_eq!(p["field"], "corrections", "{p}");
+    let held_out = plant_corrections(&app, 24).await;
+    let agent = app.token_for("anna", "agent").await;
+    let lead = app.token_for("lena", "lead").await;
+    app.post_problem("/api/v1/text/models", &agent, json!({}), 403).await;
+    app.post_problem("/api/v1/text/models", &lead, json!({}), 403).await;
+    app.get_problem("/api/v1/text/models", &agent, 403).await;
+
+    // Many requests at once: one job, one version.
+    let answers = futures_util::future::join_all(
+        (0..8).map(|_| app.post_json("/api/v1/text/models", &app.admin_token, json!({}), 202)),
+    )
+    .await;
+    assert_eq!(answers.iter().filter(|a| a["queued"] == true).count(), 1, "{answers:?}");
+    let job = &answers[0]["job_id"];
+    assert!(
+        job.is_string() && answers.iter().all(|a| &a["job_id"] == job),
+        "{answers:?}"
+    );
+    let list = crate::support::wait_for(60, "the text model to be trained", || async {
+        let v = versions(&app).await;
+        (v["items"].as_array().expect("items").len() == 1).then_some(v)
+    })
+    .await;
+    app.jobs_settled().await;
+    assert_eq!(
+        versions(&app).await["items"].as_array().expect("items").len(),
+        1,
+        "one version"
+    );
+    let m = &list["items"][0];
+    assert_eq!(m["version"], 1);
+    assert_eq!(m["active"], false);
+    assert_eq!(list["in_use"], serde_json::Value::Null);
+    assert_eq!(m["n_held_out"], held_out);
+    assert_eq!(m["n_corrections"], 24 - held_out);
+    assert_eq!(m["n_train"], 24 - held_out);
+    assert!(
+        held_out > 0,
+        "the planted ids put some corrections in the held-out quarter"
+    );
+    // The held-out items are ours: the shipped model knows neither word
+    // (neutral, wrong on every one), the new model learnt both.
+    assert_eq!(m["shipped_accuracy"], 0.0, "{m}");
+    assert_eq!(m["new_accuracy"], 1.0, "{m}");
+    assert_eq!(m["better"], true);
+    let classes = m["per_class"].as_array().expect("per class");
+    assert_eq!(
+        classes.iter().map(|c| c["n"].as_u64().expect("n")).sum::<u64>(),
+        held_out as u64
+    );
+    let admin = app.get_json("/api/v1/me", &app.admin_token).await;
+    assert_eq!(m["trained_by"], admin["id"], "{m}");
+
+    // Before: the shipped model reads a new Zorblax text as neutral.
+    let before = app
+        .post_json(
+            "/api/v1/feedback",
+            &app.admin_token,
+            json!({"customer_email": "z@example.de", "channel": "api", "text": "Zorblax zorblax", "language": "de"}),
+            201,
+        )
+        .await;
+    assert_eq!(before["sentiment"]["label"], "neutral", "{before}");
+    let on = app
+        .post_json("/api/v1/text/models/1/activate", &app.admin_token, json!({}), 200)
+        .await;
+    assert_eq!(on["active"], true);
+    assert_eq!(versions(&app).await["in_use"], 1);
+    let after = app
+        .post_json(
+            "/api/v1/feedback",
+            &app.admin_token,
+            json!({"customer_email": "z@example.de", "channel": "api", "text": "Zorblax zorblax", "language": "de"}),
+            201,
+        )
+        .await;
+    assert_eq!(after["sentiment"]["label"], "negative", "{after}");
+    app.post_problem("/api/v1/text/models/9/activate", &app.admin_token, json!({}), 404)
+        .await;
+    app.post_problem("/api/v1/text/models/x/activate", &app.admin_token, json!({}), 400)
+        .await;
+    app.post_problem("/api/v1/text/models/1/activate", &lead, json!({}), 403)
+        .await;
+    let off = app
+        .post("/api/v1/text/models/deactivate", &app.admin_token, json!({}))
+        .await;
+    assert_eq!(off.status(), 204);
+    assert_eq!(versions(&app).await["in_use"], serde_json::Value::Null);
+
+    // Switched on elsewhere (another instance writes the row): the
+    // workers of this one follow within seconds.
+    app.store
+        .set_active_text_model(Some(1), None, app.clock.now())
+        .await
+        .expect("activate");
+    crate::support::wait_for(20, "the instance to follow the active model", || async {
+        (versions(&app).await["in_use"] == 1).then_some(())
+    })
+    .await;
+
+    let audit = app
+        .store
+        .list_audit(Some("text_model"), None, None, 10)
+        .await
+        .expect("audit");
+    let mut actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    actions.sort_unstable();
+    assert_eq!(
+        actions,
+        vec![
+            "text_model.activate",
+            "text_model.activate",
+            "text_model.deactivate",
+            "text_model.train"
+        ]
+    );
+}
+
+async fn corrections_are_paged_by_cursor(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    plant_corrections(&app, 3).await;
+    let first = app.get_json("/api/v1/corrections?limit=2", &app.admin_token).await;
+    assert_eq!(first["items"].as_array().expect("items").len(), 2);
+    let cursor = first["next_cursor"].as_str().expect("cursor");
+    let second = app
+        .get_json(
+            &format!("/api/v1/corrections?limit=2&cursor={cursor}"),
+            &app.admin_token,
+        )
+        .await;
+    let items = second["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(second["next_cursor"], serde_json::Value::Null);
+    // Newest first, no item twice.
+    let ids: Vec<&str> = first["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .chain(items)
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(ids, sorted);
+    for bad in ["limit=0", "limit=201", "cursor=nonsense"] {
+        app.get_problem(&format!("/api/v1/corrections?{bad}"), &app.admin_token, 422)
+            .await;
+    }
 }
 
 crate::both_backends!(
     corrections_are_stored_validated_and_exported,
     train_from_corrections_holds_out_a_known_quarter,
+    company_model_is_trained_once_compared_and_switched,
+    corrections_are_paged_by_cursor,
 );

@@ -113,7 +113,7 @@ async fn add_note(
 #[utoipa::path(get, path = "/cases/views", tag = "cases",
     responses((status = 200, body = Vec<ViewCountOut>)))]
 async fn view_counts(Ctx { state, actor }: Ctx) -> ApiResult<Json<Vec<ViewCountOut>>> {
-    let counts = crate::views::view_counts(&state, actor.user.id).await?;
+    let counts = crate::views::view_counts(&state, &actor.user).await?;
     Ok(Json(
         counts
             .into_iter()
@@ -148,6 +148,12 @@ impl CaseQuery {
             CaseView::parse(v)?.apply(&mut f, explicit, me, now, warn);
         }
         Ok(f)
+    }
+
+    /// Whether the query asks for the churn view (one ranked page).
+    #[must_use]
+    pub fn is_churn_view(&self) -> bool {
+        self.view.as_deref().map(str::trim) == Some(CaseView::Churn.as_str())
     }
 
     /// The filter of the query's parameters without its view.
@@ -210,7 +216,14 @@ impl CaseQuery {
     responses((status = 200, body = CaseList), (status = 422, body = Problem)))]
 async fn list_cases(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<CaseQuery>) -> ApiResult<Json<CaseList>> {
     let filter = q.to_filter(actor.user.id, state.now(), state.config().sla_warn_before)?;
-    let page = state.store().list_cases(&filter).await?;
+    let page = if q.is_churn_view() {
+        amends_store::Page {
+            items: crate::views::churn_cases(&state, &actor.user, filter.limit).await?,
+            next_cursor: None,
+        }
+    } else {
+        state.store().list_cases(&filter).await?
+    };
     let now = state.now();
     Ok(Json(CaseList {
         items: page.items.into_iter().map(|c| CaseOut::new(c, now)).collect(),

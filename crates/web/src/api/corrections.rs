@@ -6,9 +6,10 @@
 use crate::api::json::{ApiJson, Created};
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::query::ApiQuery;
+use crate::query::{ApiQuery, parse_cursor};
 use crate::state::AppState;
 use amends_app::corrections;
+use amends_store::Correction;
 use axum::Json;
 use axum::extract::Path;
 use axum::http::header;
@@ -54,31 +55,100 @@ async fn correct(
     Ok(Created(CorrectionCreated { id }))
 }
 
-/// `json` (default) or `csv`.
+/// The format and, for JSON, the page.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CorrectionsQuery {
-    /// `json` (default) or `csv` (`text,sentiment,language`).
+    /// `json` (default, paged) or `csv` (`text,sentiment,language`, every
+    /// corrected item in one file).
     pub format: Option<String>,
+    /// `next_cursor` of the previous page (JSON only).
+    pub cursor: Option<String>,
+    /// Items per page, 1–200, default 50 (JSON only).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<usize>,
+}
+
+/// The newest correction of a corrected feedback item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionOut {
+    pub id: Uuid,
+    pub feedback_id: Uuid,
+    /// Who corrected it.
+    pub user_id: Uuid,
+    pub user_name: String,
+    /// The team's sentiment: `negative`, `neutral` or `positive`.
+    pub sentiment: String,
+    /// The team's topic ids.
+    pub topics: Vec<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The feedback text.
+    pub text: String,
+    /// `de` or `en`.
+    pub language: String,
+    /// The analyser's sentiment.
+    pub original_sentiment: String,
+    /// The analyser's topic ids.
+    pub original_topics: Vec<String>,
+}
+
+impl From<Correction> for CorrectionOut {
+    fn from(c: Correction) -> Self {
+        CorrectionOut {
+            topics: c.topic_list(),
+            original_topics: c.original_topic_list(),
+            id: c.id,
+            feedback_id: c.feedback_id,
+            user_id: c.user_id,
+            user_name: c.user_name,
+            sentiment: c.sentiment,
+            created_at: c.created_at,
+            text: c.text,
+            language: c.language,
+            original_sentiment: c.original_sentiment,
+        }
+    }
+}
+
+/// One page of corrections.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionList {
+    pub items: Vec<CorrectionOut>,
+    /// Pass as `cursor` for the next page; none on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The newest correction of every corrected item, newest first, with the
-/// item's text and the analyser's original labels; `?format=csv` gives
-/// training rows. Leads and admins.
+/// item's text and the analyser's original labels, by cursor pagination;
+/// `?format=csv` gives every item as training rows. Leads and admins.
 #[utoipa::path(get, path = "/corrections", tag = "feedback", params(CorrectionsQuery),
-    responses((status = 200, body = Vec<Object>, description = "JSON, or text/csv with `?format=csv`"),
+    responses((status = 200, description = "A page of corrections, or with `?format=csv` the training rows",
+            content((CorrectionList = "application/json"), (String = "text/csv"))),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<CorrectionsQuery>) -> ApiResult<Response> {
-    let rows = corrections::list(&state).await?;
     match q.format.as_deref() {
-        None | Some("json") => Ok(Json(rows).into_response()),
+        None | Some("json") => {
+            let limit = q.limit.unwrap_or(50);
+            if !(1..=200).contains(&limit) {
+                return Err(ApiError::validation(
+                    "limit",
+                    format!("limit must be 1 to 200, got {limit}"),
+                ));
+            }
+            let page = corrections::page(&state, parse_cursor(q.cursor.as_deref())?.as_ref(), limit).await?;
+            Ok(Json(CorrectionList {
+                items: page.items.into_iter().map(CorrectionOut::from).collect(),
+                next_cursor: page.next_cursor,
+            })
+            .into_response())
+        }
         Some("csv") => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (header::CONTENT_DISPOSITION, "attachment; filename=\"corrections.csv\""),
             ],
-            corrections::to_csv(&rows)?,
+            corrections::to_csv(&corrections::list(&state).await?)?,
         )
             .into_response()),
         Some(other) => Err(ApiError::validation(

@@ -21,6 +21,7 @@ pub mod search;
 pub mod sla;
 pub mod solutions;
 pub mod templates;
+pub mod text_models;
 pub mod training;
 pub mod users;
 pub mod widget;
@@ -93,6 +94,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(users::router())
             .merge(feedback::router())
             .merge(corrections::router())
+            .merge(text_models::router())
             .merge(followup::router())
             .merge(sla::router())
             .merge(widget::router())

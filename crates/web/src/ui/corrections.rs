@@ -6,7 +6,10 @@ use crate::state::AppState;
 use crate::ui::UiError;
 use crate::ui::forms::CsrfPairs;
 use crate::ui::session::UiUser;
+use amends_app::AppError;
 use amends_app::corrections;
+use amends_app::text_models;
+use amends_domain::Permission;
 use amends_store::Correction;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -49,7 +52,8 @@ pub async fn by_feedback(state: &AppState, ids: &[Uuid]) -> Result<HashMap<Uuid,
 }
 
 /// `/corrections`: every corrected item, the analyser's label beside the
-/// team's, as training data.
+/// team's, as training data; the company model versions with their
+/// held-out accuracy, and (admins) training and switching them.
 pub async fn list(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
     let rows: Vec<minijinja::Value> = corrections::list(&state)
         .await?
@@ -67,5 +71,44 @@ pub async fn list(State(state): State<AppState>, ui: UiUser) -> Result<Response,
             }
         })
         .collect();
-    ui.page(&state, "corrections.html", context! { nav => "feedback", rows => rows })
+    let models = text_models::list(&state).await?;
+    ui.page(
+        &state,
+        "corrections.html",
+        context! {
+            nav => "feedback",
+            rows => rows,
+            models => minijinja::Value::from_serialize(&models),
+            in_use => state.text_model_version(),
+            can_manage => ui.user.role.can(Permission::ManageIntegrations),
+        },
+    )
+}
+
+/// "Train a company model" (admins): queues the training, or says one is
+/// queued already or that there is nothing to train on yet.
+pub async fn train(State(state): State<AppState>, CsrfPairs(ui, _): CsrfPairs) -> Result<Response, UiError> {
+    let key = match text_models::schedule(&state, ui.user.id).await {
+        Ok(s) if s.queued => "flash-text-train-queued",
+        Ok(_) => "flash-text-train-pending",
+        Err(AppError::Validation { .. }) => "flash-text-train-empty",
+        Err(e) => return Err(e.into()),
+    };
+    Ok(crate::ui::flash::to("/corrections#text-models", key))
+}
+
+/// Switches a version on (admins).
+pub async fn activate(
+    State(state): State<AppState>,
+    Path(version): Path<i64>,
+    CsrfPairs(ui, _): CsrfPairs,
+) -> Result<Response, UiError> {
+    text_models::activate(&state, Some(version), ui.user.id).await?;
+    Ok(crate::ui::flash::to("/corrections#text-models", "flash-text-model-on"))
+}
+
+/// Back to the shipped model (admins).
+pub async fn deactivate(State(state): State<AppState>, CsrfPairs(ui, _): CsrfPairs) -> Result<Response, UiError> {
+    text_models::activate(&state, None, ui.user.id).await?;
+    Ok(crate::ui::flash::to("/corrections#text-models", "flash-text-model-off"))
 }

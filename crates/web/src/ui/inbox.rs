@@ -62,7 +62,14 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) ->
             )
         }
     };
-    let page_data = state.store().list_cases(&filter).await?;
+    let page_data = if query.is_churn_view() {
+        amends_store::Page {
+            items: crate::views::churn_cases(state, &ui.user, filter.limit).await?,
+            next_cursor: None,
+        }
+    } else {
+        state.store().list_cases(&filter).await?
+    };
     let ids: Vec<CaseId> = page_data.items.iter().map(|c| c.id).collect();
     let sentiments: std::collections::HashMap<CaseId, String> =
         state.store().case_sentiments(&ids).await?.into_iter().collect();
@@ -76,8 +83,14 @@ pub async fn page_handler(state: &AppState, ui: &UiUser, raw: Option<String>) ->
         })
         .collect();
     let users = state.store().list_users().await?;
-    let total = state.store().count_cases(&filter, COUNT_CAP).await?;
-    let counts = crate::views::view_counts(state, ui.user.id).await?;
+    let counts = crate::views::view_counts(state, &ui.user).await?;
+    let total = match counts
+        .iter()
+        .find(|(v, _)| query.is_churn_view() && *v == CaseView::Churn)
+    {
+        Some((_, n)) => *n,
+        None => state.store().count_cases(&filter, COUNT_CAP).await?,
+    };
     let view = query.view.clone().unwrap_or_default();
     // Paging: the next link adds this page's cursor to the trail, the
     // previous link takes the last one off it.
