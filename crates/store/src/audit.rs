@@ -1,5 +1,6 @@
 //! The audit log: who changed what, written in the same transaction as the change.
 
+use crate::write_turn::WriteTx;
 use crate::{AuditEntry, Store, StoreError, with_pool};
 use amends_domain::UserId;
 use amends_domain::ids::uuid_v7_at;
@@ -77,14 +78,14 @@ pub(crate) trait CommitAudited {
     async fn commit_audited(self, a: Audit<'_>) -> Result<(), StoreError>;
 }
 
-impl CommitAudited for sqlx::Transaction<'_, sqlx::Sqlite> {
+impl CommitAudited for WriteTx<'_, sqlx::Sqlite> {
     async fn commit_audited(mut self, a: Audit<'_>) -> Result<(), StoreError> {
         self.record_audit(a).await?;
         Ok(self.commit().await?)
     }
 }
 
-impl CommitAudited for sqlx::Transaction<'_, sqlx::Postgres> {
+impl CommitAudited for WriteTx<'_, sqlx::Postgres> {
     async fn commit_audited(mut self, a: Audit<'_>) -> Result<(), StoreError> {
         self.record_audit(a).await?;
         Ok(self.commit().await?)

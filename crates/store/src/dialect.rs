@@ -9,6 +9,7 @@
 //! cache and WAL checkpoints around a bulk write (`write_session`), and the
 //! migrations (one directory per backend, compared by a test).
 
+use crate::write_turn::{SessionSqlite, Turns, WriteTx};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres, QueryBuilder, Sqlite, SqlitePool};
 
@@ -46,23 +47,28 @@ impl crate::Store {
 const SQLITE_BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 /// Starts a write transaction on a pool: `BEGIN IMMEDIATE` on SQLite (see
-/// [`SQLITE_BEGIN_WRITE`]), a plain `BEGIN` on PostgreSQL.
+/// [`SQLITE_BEGIN_WRITE`]) once it is this process's turn to write
+/// (`write_turn`), a plain `BEGIN` on PostgreSQL.
 pub(crate) trait BeginWrite {
     type Db: sqlx::Database;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+    async fn begin_write(&self) -> Result<WriteTx<'static, Self::Db>, sqlx::Error>;
 }
 
 impl BeginWrite for SqlitePool {
     type Db = Sqlite;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
-        self.begin_with(SQLITE_BEGIN_WRITE).await
+    async fn begin_write(&self) -> Result<WriteTx<'static, Sqlite>, sqlx::Error> {
+        let turn = match Turns::of(self) {
+            Some(turns) => turns.wait().await,
+            None => None,
+        };
+        Ok(WriteTx::new(self.begin_with(SQLITE_BEGIN_WRITE).await?, turn))
     }
 }
 
 impl BeginWrite for PgPool {
     type Db = Postgres;
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
-        self.begin().await
+    async fn begin_write(&self) -> Result<WriteTx<'static, Postgres>, sqlx::Error> {
+        Ok(WriteTx::new(self.begin().await?, None))
     }
 }
 
@@ -92,20 +98,25 @@ impl BeginRead for PgPool {
 /// [`BeginWrite`] does on a pool.
 pub(crate) trait BeginWriteOn {
     type Db: sqlx::Database;
-    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Self::Db>, sqlx::Error>;
+    async fn begin_write(&mut self) -> Result<WriteTx<'_, Self::Db>, sqlx::Error>;
 }
 
-impl BeginWriteOn for PoolConnection<Sqlite> {
+impl BeginWriteOn for SessionSqlite {
     type Db = Sqlite;
-    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Sqlite>, sqlx::Error> {
-        sqlx::Connection::begin_with(&mut **self, SQLITE_BEGIN_WRITE).await
+    async fn begin_write(&mut self) -> Result<WriteTx<'_, Sqlite>, sqlx::Error> {
+        let turn = match &self.turns {
+            Some(turns) => turns.wait().await,
+            None => None,
+        };
+        let tx = sqlx::Connection::begin_with(&mut *self.conn, SQLITE_BEGIN_WRITE).await?;
+        Ok(WriteTx::new(tx, turn))
     }
 }
 
 impl BeginWriteOn for PoolConnection<Postgres> {
     type Db = Postgres;
-    async fn begin_write(&mut self) -> Result<sqlx::Transaction<'_, Postgres>, sqlx::Error> {
-        sqlx::Connection::begin(&mut **self).await
+    async fn begin_write(&mut self) -> Result<WriteTx<'_, Postgres>, sqlx::Error> {
+        Ok(WriteTx::new(sqlx::Connection::begin(&mut **self).await?, None))
     }
 }
 

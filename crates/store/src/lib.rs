@@ -54,6 +54,7 @@ mod training;
 mod users;
 mod widget;
 mod write_session;
+mod write_turn;
 
 pub use analytics::{AnalyticsFilter, CaseFact, GoodwillTotals, NeverFailed, SurveyFact};
 pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, RatingRecord, SurveyRecord};

@@ -11,9 +11,10 @@
 //! connection back as it was; a session dropped without `finish` (an error
 //! path) closes its connection instead of returning it changed.
 
+use crate::write_turn::{SessionSqlite, Turns};
 use crate::{Backend, Store, StoreError};
 use sqlx::pool::PoolConnection;
-use sqlx::{Postgres, Sqlite};
+use sqlx::Postgres;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -31,7 +32,7 @@ const COMMITS_PER_CHECKPOINT: u32 = 8;
 pub(crate) const POOL_AUTOCHECKPOINT_PAGES: i64 = 2_500;
 
 pub(crate) enum SessionConn {
-    Sqlite(PoolConnection<Sqlite>),
+    Sqlite(SessionSqlite),
     Postgres(PoolConnection<Postgres>),
     /// An in-memory SQLite database lives in its pool's only connection,
     /// which the upload's lookups need too: each write takes it from the
@@ -52,7 +53,7 @@ pub struct WriteSession {
 }
 
 /// Runs `$body` with `$conn` bound to the session's concrete connection
-/// (`&mut PoolConnection<Sqlite>`, `&mut PoolConnection<Postgres>`, or the
+/// (`&mut SessionSqlite`, `&mut PoolConnection<Postgres>`, or the
 /// one-connection pool of an in-memory database); `$conn.begin_write()`
 /// works on each (with `dialect::BeginWrite` and `BeginWriteOn` in scope).
 macro_rules! with_session {
@@ -80,7 +81,10 @@ impl Store {
                     .execute(&mut *c)
                     .await?;
                 sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *c).await?;
-                SessionConn::Sqlite(c)
+                SessionConn::Sqlite(SessionSqlite {
+                    conn: c,
+                    turns: Turns::of(pool),
+                })
             }
             Backend::Postgres(pool) => SessionConn::Postgres(pool.acquire().await?),
         };
@@ -133,7 +137,7 @@ impl WriteSession {
 
     /// Gives the connection back to the pool with its usual settings.
     pub async fn finish(mut self) -> Result<(), StoreError> {
-        if let SessionConn::Sqlite(c) = &mut self.conn {
+        if let SessionConn::Sqlite(SessionSqlite { conn: c, .. }) = &mut self.conn {
             sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{POOL_CACHE_KIB}")))
                 .execute(&mut **c)
                 .await?;
@@ -155,7 +159,7 @@ impl Drop for WriteSession {
             return;
         }
         match &mut self.conn {
-            SessionConn::Sqlite(c) => c.close_on_drop(),
+            SessionConn::Sqlite(s) => s.conn.close_on_drop(),
             SessionConn::Postgres(c) => c.close_on_drop(),
             SessionConn::SqliteShared(_) => {}
         }
