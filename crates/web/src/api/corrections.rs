@@ -60,6 +60,7 @@ async fn correct(
 #[into_params(parameter_in = Query)]
 pub struct CorrectionsQuery {
     /// `json` (default) or `csv` (`text,sentiment,language`).
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -67,7 +68,8 @@ pub struct CorrectionsQuery {
 /// item's text and the analyser's original labels; `?format=csv` gives
 /// training rows. Leads and admins.
 #[utoipa::path(get, path = "/corrections", tag = "feedback", params(CorrectionsQuery),
-    responses((status = 200, body = Vec<Object>, description = "JSON, or text/csv with `?format=csv`"),
+    responses((status = 200, description = "JSON, or text/csv with `?format=csv`",
+        content((Vec<Object> = "application/json"), (String = "text/csv"))),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<CorrectionsQuery>) -> ApiResult<Response> {
     let rows = corrections::list(&state).await?;
