@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of amends:
 #   1. Rust unit and integration tests (SQLite and PostgreSQL) with cargo-nextest,
-#   2. the real-browser tests (Debian chromium + playwright-core) against the built binary.
+#   2. the real-browser tests (Debian chromium + playwright-core) against the built binary,
+#   3. the API contract: schemathesis against the built binary on both backends
+#      (scripts/schemathesis.sh).
 # On a fresh Debian machine it first installs what the tests need (chromium,
 # dovecot-imapd for the IMAP tests, openssl for the IMAPS test's certificates,
 # PostgreSQL if none answers, cargo-nextest, cargo-deny) and starts PostgreSQL; it says
@@ -18,6 +20,7 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (Debian)"
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
@@ -92,6 +95,10 @@ export AMENDS_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/amends"
 ) 2>&1 | tee -a "$log"
 browser_status=${PIPESTATUS[0]}
 
+echo "== API contract (schemathesis on SQLite and PostgreSQL)"
+./scripts/schemathesis.sh 2>&1 | tee -a "$log"
+contract_status=${PIPESTATUS[0]}
+
 # From nextest's closing "Summary" line ("N tests run: N passed (K flaky), N failed, …"):
 # a test that failed once and passed on retry counts as passed (and flaky).
 summary=$(grep -E '^ *Summary \[' "$log" | tail -1 || true)
@@ -100,6 +107,9 @@ rust_fail=$(echo "$summary" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || ec
 node_pass=$(grep -E '^# pass ' "$log" | tail -1 | awk '{print $3}' || echo 0)
 node_fail=$(grep -E '^# fail ' "$log" | tail -1 | awk '{print $3}' || echo 0)
 echo "total: $((rust_pass + ${node_pass:-0})) passed, $((rust_fail + ${node_fail:-0})) failed"
-if [ "$rust_status" -ne 0 ] || [ "$browser_status" -ne 0 ] || [ "$deny_status" -ne 0 ]; then
+if [ "$contract_status" -ne 0 ]; then
+  echo "API contract: schemathesis failed (see above)"
+fi
+if [ "$rust_status" -ne 0 ] || [ "$browser_status" -ne 0 ] || [ "$deny_status" -ne 0 ] || [ "$contract_status" -ne 0 ]; then
   exit 1
 fi

@@ -15,12 +15,23 @@ string_enum!(
     }
 );
 
-/// Customer lifetime value in minor units (cents); never negative.
+/// The largest customer value accepted (10 billion in major units), so
+/// that the sums over a million customers stay within 64 bits.
+pub const MAX_CLV_CENTS: i64 = 1_000_000_000_000;
+
+/// Customer lifetime value in minor units (cents); never negative, at most
+/// [`MAX_CLV_CENTS`].
 pub fn parse_clv_cents(field: &str, value: i64) -> Result<i64, ValidationError> {
     if value < 0 {
         return Err(ValidationError::new(
             field,
             format!("{field} must not be negative, got {value}"),
+        ));
+    }
+    if value > MAX_CLV_CENTS {
+        return Err(ValidationError::new(
+            field,
+            format!("{field} must be at most {MAX_CLV_CENTS} (minor units), got {value}"),
         ));
     }
     Ok(value)
@@ -116,6 +127,11 @@ mod tests {
         assert_eq!("premium".parse::<Tier>().expect("ok"), Tier::Premium);
         assert!("gold".parse::<Tier>().is_err());
         assert!(parse_clv_cents("clv", -1).is_err());
+        assert_eq!(parse_clv_cents("clv", MAX_CLV_CENTS), Ok(MAX_CLV_CENTS));
+        assert!(
+            parse_clv_cents("clv", MAX_CLV_CENTS + 1).is_err(),
+            "sums over customers must not overflow"
+        );
     }
 
     fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {

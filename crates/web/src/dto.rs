@@ -20,13 +20,13 @@ pub struct CustomerIn {
     #[schema(example = "anna.schmidt@example.de")]
     pub email: Option<String>,
     /// `de` (default) or `en`.
-    #[schema(example = "de")]
+    #[schema(example = "de", value_type = Option<crate::vocab::Language>)]
     pub language: Option<String>,
     /// `standard` (default), `premium` or `enterprise`.
-    #[schema(example = "premium")]
+    #[schema(example = "premium", value_type = Option<crate::vocab::Tier>)]
     pub tier: Option<String>,
-    /// Customer lifetime value in cents.
-    #[schema(example = 125000)]
+    /// Customer lifetime value in cents (0 to 1,000,000,000,000).
+    #[schema(example = 125000, minimum = 0, maximum = 1e12)]
     pub clv_cents: Option<i64>,
     pub account_id: Option<Uuid>,
     pub consent_contact: Option<bool>,
@@ -55,8 +55,11 @@ impl From<CustomerIn> for amends_app::service::CustomerInput {
 pub struct CustomerPatchIn {
     pub name: Option<String>,
     pub email: Option<String>,
+    #[schema(value_type = Option<crate::vocab::Language>)]
     pub language: Option<String>,
+    #[schema(value_type = Option<crate::vocab::Tier>)]
     pub tier: Option<String>,
+    #[schema(minimum = 0, maximum = 1e12)]
     pub clv_cents: Option<i64>,
     pub consent_contact: Option<bool>,
     pub consent_survey: Option<bool>,
@@ -113,14 +116,20 @@ pub struct CustomerList {
 #[serde(deny_unknown_fields)]
 pub struct CaseIn {
     pub customer_id: Uuid,
-    #[schema(example = "Lieferung kam beschädigt an")]
+    /// 1 to 200 characters.
+    #[schema(
+        example = "Lieferung kam beschädigt an",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub subject: String,
     #[schema(example = "Der Karton war eingedrückt, die Vase zerbrochen.")]
     pub description: Option<String>,
-    /// email, phone, chat, web, widget, survey, social, api, in_person, other
-    #[schema(example = "email")]
+    #[schema(example = "email", value_type = crate::vocab::Channel)]
     pub channel: String,
     /// low, normal (default), high, urgent
+    #[schema(value_type = Option<crate::vocab::Priority>)]
     pub priority: Option<String>,
     pub assignee_id: Option<Uuid>,
 }
@@ -132,6 +141,7 @@ pub struct CasePatchIn {
     pub subject: Option<String>,
     pub description: Option<String>,
     /// low, normal, high, urgent — recomputes the SLA due dates.
+    #[schema(value_type = Option<crate::vocab::Priority>)]
     pub priority: Option<String>,
 }
 
@@ -302,7 +312,8 @@ pub struct EventOut {
     pub kind: String,
     pub author: Option<PersonRef>,
     pub body: Option<String>,
-    #[schema(value_type = Object)]
+    /// Details of the event by kind; `null` for kinds without any.
+    #[schema(value_type = Option<Object>)]
     pub data: serde_json::Value,
     pub created_at: DateTime<Utc>,
     /// Outgoing messages (`message_out`) sent through the outbox: queued,
@@ -392,8 +403,9 @@ pub struct UserIn {
     pub username: String,
     pub display_name: Option<String>,
     pub email: Option<String>,
-    /// agent, lead or admin
+    #[schema(value_type = crate::vocab::Role)]
     pub role: String,
+    #[schema(value_type = Option<crate::vocab::Language>)]
     pub language: Option<String>,
     pub password: String,
 }
@@ -420,7 +432,8 @@ pub struct AuditOut {
     pub action: String,
     pub entity: String,
     pub entity_id: String,
-    #[schema(value_type = Object)]
+    /// What changed, by action; `null` for actions without details.
+    #[schema(value_type = Option<Object>)]
     pub detail: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }

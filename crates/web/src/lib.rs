@@ -17,6 +17,7 @@ pub mod render;
 pub mod state;
 pub mod ui;
 pub mod views;
+pub mod vocab;
 pub mod widget;
 
 pub use amends_app::{App, Clock, Config, Overrides};

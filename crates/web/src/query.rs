@@ -76,8 +76,10 @@ fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FeedbackQuery {
+    #[param(value_type = Option<crate::vocab::Channel>)]
     pub channel: Option<String>,
     /// negative, neutral, positive
+    #[param(pattern = "^(negative|neutral|positive)$")]
     pub sentiment: Option<String>,
     /// A topic id, e.g. `delivery`.
     pub topic: Option<String>,
@@ -94,6 +96,7 @@ pub struct FeedbackQuery {
     pub created_to: Option<DateTime<Utc>>,
     pub cursor: Option<String>,
     /// 1–200, default 50
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
@@ -111,6 +114,7 @@ pub struct CaseQuery {
     /// Comma-separated states, or `open` for all unresolved states.
     pub state: Option<String>,
     /// A user id, `me`, or `none` for unassigned.
+    #[param(pattern = "^(me|none|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$")]
     pub assignee: Option<String>,
     pub customer_id: Option<Uuid>,
     /// standard, premium, enterprise
@@ -129,6 +133,7 @@ pub struct CaseQuery {
     pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1–200, default 50
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
@@ -151,19 +156,21 @@ pub fn parse_cursor(raw: Option<&str>) -> ApiResult<Option<Cursor>> {
 #[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
     /// The last N days up to now (1–366, default 30).
+    #[param(minimum = 1, maximum = 366)]
     pub days: Option<i64>,
     /// Only cases that came in on this channel.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<crate::vocab::Channel>)]
     pub channel: Option<amends_domain::Channel>,
     /// Only cases of customers of this tier.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<crate::vocab::Tier>)]
     pub tier: Option<amends_domain::Tier>,
     /// Only cases assigned to this agent (leads and admins; agents always see their own).
     pub agent: Option<uuid::Uuid>,
     /// Days after the resolution at which a customer must still be a customer to count as retained (0–365, default 30).
+    #[param(minimum = 0, maximum = 365)]
     pub settle_days: Option<i64>,
     /// `satisfaction` (default) or `retention` (paradox only).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(satisfaction|retention)$")]
     pub outcome: Option<amends_app::analytics::paradox::Outcome>,
 }
 
@@ -196,24 +203,30 @@ impl AnalyticsQuery {
 #[into_params(parameter_in = Query)]
 pub struct RoiQuery {
     /// The last N days up to now (1–366, default 180).
+    #[param(minimum = 1, maximum = 366)]
     pub days: Option<i64>,
     /// Only cases that came in on this channel.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<crate::vocab::Channel>)]
     pub channel: Option<amends_domain::Channel>,
     /// Only cases of customers of this tier.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<crate::vocab::Tier>)]
     pub tier: Option<amends_domain::Tier>,
     /// Only cases assigned to this agent.
     pub agent: Option<uuid::Uuid>,
     /// Days after the resolution at which a customer must still be a customer to count as retained (0–365, default 30).
+    #[param(minimum = 0, maximum = 365)]
     pub settle_days: Option<i64>,
     /// Cost of one agent hour in cents (0–1,000,000).
+    #[param(minimum = 0, maximum = 1_000_000)]
     pub hourly_cost_cents: Option<i64>,
     /// Handling time per case in minutes (0–10,000).
+    #[param(minimum = 0, maximum = 10_000)]
     pub minutes_per_case: Option<i64>,
     /// Winning a new customer costs this many times keeping one (1–100; research: 5–25).
+    #[param(minimum = 1, maximum = 100)]
     pub acquisition_multiple: Option<f64>,
     /// Months over which a customer's lifetime value is earned (1–240).
+    #[param(minimum = 1, maximum = 240)]
     pub lifetime_months: Option<i64>,
 }
 
@@ -250,14 +263,16 @@ impl RoiQuery {
 #[into_params(parameter_in = Query)]
 pub struct PatternsQuery {
     /// The last N days up to now (1–366, default 90).
+    #[param(minimum = 1, maximum = 366)]
     pub days: Option<i64>,
     /// Only feedback that came in on this channel.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<crate::vocab::Channel>)]
     pub channel: Option<amends_domain::Channel>,
     /// Only feedback of customers of this tier.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<crate::vocab::Tier>)]
     pub tier: Option<amends_domain::Tier>,
     /// Days before and after each change event that are compared (1–60, default 7).
+    #[param(minimum = 1, maximum = 60)]
     pub window_days: Option<i64>,
 }
 
@@ -267,5 +282,6 @@ pub struct PatternsQuery {
 #[into_params(parameter_in = Query)]
 pub struct ChurnQuery {
     /// The most open cases to list (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }

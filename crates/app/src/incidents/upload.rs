@@ -29,6 +29,7 @@ pub enum UploadFormat {
 
 /// A row that was not taken, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = AffectedRowError)]
 pub struct RowError {
     /// 1-based: the n-th record (CSV: not counting the header).
     pub row: u64,

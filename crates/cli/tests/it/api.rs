@@ -388,3 +388,78 @@ crate::both_backends!(
     bad_input_is_rejected_and_nothing_is_written,
     docs_and_probes,
 );
+
+/// Every `(path, method, operation)` of the OpenAPI document.
+fn operations(spec: &Value) -> Vec<(String, String, Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if ["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                ops.push((path.clone(), method.clone(), op.clone()));
+            }
+        }
+    }
+    ops
+}
+
+/// The cheap half of `scripts/schemathesis.sh`: the document states the
+/// errors every operation can answer, as problem+json, and puts each
+/// parameter where the server reads it.
+#[test]
+fn openapi_contract() {
+    let spec = serde_json::to_value(amends_web::api::openapi()).expect("document");
+    let ops = operations(&spec);
+    assert!(ops.len() > 100, "{} operations", ops.len());
+    let mut wrong = Vec::new();
+    for (path, method, op) in &ops {
+        let at = format!("{} {path}", method.to_uppercase());
+        let responses = op["responses"].as_object().expect("responses");
+        let mut needed = vec!["401", "403"];
+        if path.contains('{') {
+            needed.push("404");
+        }
+        if op.get("requestBody").is_some() {
+            needed.extend(["400", "415", "422"]);
+        }
+        for status in needed {
+            if !responses.contains_key(status) {
+                wrong.push(format!("{at}: no {status}"));
+            }
+        }
+        for (status, response) in responses {
+            if status.starts_with('4') || status.starts_with('5') {
+                let types: Vec<&String> = response["content"]
+                    .as_object()
+                    .map(|c| c.keys().collect())
+                    .unwrap_or_default();
+                if types != ["application/problem+json"] {
+                    wrong.push(format!("{at}: {status} is {types:?}, not problem+json"));
+                }
+            }
+        }
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            let name = p["name"].as_str().unwrap_or_default();
+            let placeholder = format!("{{{name}}}");
+            match p["in"].as_str() {
+                Some("path") if !path.contains(&placeholder) => {
+                    wrong.push(format!("{at}: `{name}` is not in the path"));
+                }
+                Some("query") if p["schema"].to_string().contains("\"null\"") => {
+                    wrong.push(format!("{at}: query parameter `{name}` may be null"));
+                }
+                _ => {}
+            }
+        }
+        for placeholder in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
+            let declared = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["name"] == placeholder && p["in"] == "path");
+            if !declared {
+                wrong.push(format!("{at}: path parameter `{placeholder}` undeclared"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} problems:\n{}", wrong.len(), wrong.join("\n"));
+}

@@ -364,3 +364,71 @@ fn the_store_write_finder_finds_writes_across_lines() {
     let code = "let s = state\n    .store()\n    .delete_session(&h)\n    .await?;\n// state.store().insert_case(x)\nstate.store().get_case(id);\nlet insert_case = 1;";
     assert_eq!(store_writes_called(code, &writes), vec!["delete_session".to_string()]);
 }
+
+/// The OpenAPI schema names that `code` declares: every type deriving
+/// `ToSchema`, under its `#[schema(as = …)]` name if it has one.
+fn schema_names(code: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut lines = code.lines();
+    while let Some(line) = lines.next() {
+        if !(line.contains("derive(") && line.contains("ToSchema")) {
+            continue;
+        }
+        let mut alias = None;
+        for next in lines.by_ref() {
+            let next = next.trim();
+            if let Some(rest) = next.strip_prefix("#[schema(as = ") {
+                alias = rest.split([')', ',']).next().map(|s| s.trim().to_string());
+            }
+            let decl = [
+                "pub struct ",
+                "pub enum ",
+                "struct ",
+                "enum ",
+                "pub(crate) struct ",
+                "pub(crate) enum ",
+            ]
+            .iter()
+            .find_map(|k| next.strip_prefix(k));
+            if let Some(rest) = decl {
+                let ident = ident_at(rest);
+                names.push(alias.take().unwrap_or(ident));
+                break;
+            }
+        }
+    }
+    names
+}
+
+/// Two types with one schema name make the OpenAPI document describe one
+/// of them twice (the goodwill rules once documented the detection rules'
+/// body, and valid requests got 422).
+#[test]
+fn no_two_api_schemas_share_a_name() {
+    let root = workspace_root();
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for krate in ["web", "app", "domain", "store"] {
+        for file in rust_files(&root.join("crates").join(krate).join("src")) {
+            let code = std::fs::read_to_string(&file).unwrap_or_default();
+            for name in schema_names(&code) {
+                let at = file.strip_prefix(&root).unwrap_or(&file).display().to_string();
+                seen.entry(name).or_default().push(at);
+            }
+        }
+    }
+    let shared: Vec<_> = seen.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(
+        shared.is_empty(),
+        "schema names declared twice; give one `#[schema(as = NewName)]`: {shared:?}"
+    );
+    assert!(
+        seen.contains_key("Problem") && seen.contains_key("DetectionRuleIn"),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn the_schema_name_finder_reads_aliases() {
+    let code = "#[derive(Debug, Deserialize, ToSchema)]\n#[serde(deny_unknown_fields)]\n#[schema(as = RuleIn2)]\npub struct RuleIn {\n}\n#[derive(utoipa::ToSchema)]\nenum Kind { A }\n#[derive(Debug)]\nstruct Other;";
+    assert_eq!(schema_names(code), vec!["RuleIn2".to_string(), "Kind".to_string()]);
+}

@@ -27,7 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_case, patch_case))
         .routes(routes!(transition_case))
         .routes(routes!(assign_case))
-        .routes(routes!(add_note, list_events))
+        .routes(routes!(add_note))
+        .routes(routes!(list_events))
 }
 
 /// Open a recovery case for a customer. SLA due dates follow from the

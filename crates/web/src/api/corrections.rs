@@ -62,6 +62,7 @@ async fn correct(
 pub struct CorrectionsQuery {
     /// `json` (default, paged) or `csv` (`text,sentiment,language`, every
     /// corrected item in one file).
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
     /// `next_cursor` of the previous page (JSON only).
     pub cursor: Option<String>,

@@ -136,10 +136,12 @@ fn parse_churned_at(s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, cr
 pub struct CustomerQuery {
     /// Exact email, external id, or name prefix.
     q: Option<String>,
+    #[param(value_type = Option<crate::vocab::Tier>)]
     tier: Option<String>,
     account_id: Option<Uuid>,
     cursor: Option<String>,
     /// 1–200, default 50
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<usize>,
 }
 

@@ -50,15 +50,21 @@ pub struct FeedbackIn {
     #[schema(example = "anna.schmidt@example.de")]
     pub customer_email: Option<String>,
     pub customer_name: Option<String>,
-    /// widget, survey, email, api, csv, chat, phone, web, social, in_person, other
-    #[schema(example = "api")]
+    #[schema(example = "api", value_type = crate::vocab::Channel)]
     pub channel: String,
     /// 1–5
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 1, maximum = 5)]
     pub rating: Option<i64>,
-    #[schema(example = "Die Lieferung kam zu spät und die Vase war kaputt. Ich kündige!")]
+    /// At most 20,000 characters.
+    #[schema(
+        example = "Die Lieferung kam zu spät und die Vase war kaputt. Ich kündige!",
+        min_length = 1,
+        max_length = 20_000,
+        pattern = r"\S"
+    )]
     pub text: String,
     /// `de` or `en`; detected when absent.
+    #[schema(value_type = Option<crate::vocab::Language>)]
     pub language: Option<String>,
     /// Channel-specific facts (page URL, order id, …), a JSON object up to 8 KiB.
     #[schema(value_type = Option<Object>)]

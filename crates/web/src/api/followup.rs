@@ -116,6 +116,7 @@ impl From<Job> for JobOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CaseSurveyOut)]
 pub struct SurveyOut {
     pub id: Uuid,
     /// scheduled, sent, answered, skipped
@@ -198,8 +199,10 @@ async fn personal_note_done(
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// queued, running, done, dead (default: all)
+    #[param(pattern = "^(queued|running|done|dead)$")]
     pub state: Option<String>,
     /// 1–500, default 100
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 

@@ -113,6 +113,7 @@ async fn set_limits(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct BudgetQuery {
     /// `YYYY-MM`; default the current month.
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
 }
 
@@ -139,6 +140,7 @@ async fn get_budget(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<BudgetQuery>) 
 #[serde(deny_unknown_fields)]
 pub struct BudgetIn {
     /// `YYYY-MM`; default the current month.
+    #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
     pub amount_cents: i64,
     #[serde(default = "eur")]
@@ -230,12 +232,15 @@ async fn reject(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct GrantQuery {
     /// granted, pending or rejected
+    #[param(pattern = "^(granted|pending|rejected)$")]
     pub state: Option<String>,
     pub case_id: Option<Uuid>,
     pub customer_id: Option<Uuid>,
     /// `csv` for the ledger export.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
     /// `YYYY-MM`: only this month (ledger).
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
 }
 
@@ -270,7 +275,8 @@ async fn list_grants(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) 
 /// The ledger of every grant (who, when, why, approved by); `?format=csv`
 /// downloads it as CSV. Leads and admins.
 #[utoipa::path(get, path = "/goodwill/ledger", tag = "goodwill", params(GrantQuery),
-    responses((status = 200, body = Vec<Object>), (status = 403, body = Problem)))]
+    responses((status = 200, description = "JSON, or text/csv with `?format=csv`",
+        content((Vec<Object> = "application/json"), (String = "text/csv"))), (status = 403, body = Problem)))]
 async fn ledger(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) -> ApiResult<Response> {
     let grants = state.store().list_grants(&q.filter(state.now(), 10_000)?).await?;
     match q.format.as_deref() {

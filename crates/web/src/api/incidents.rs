@@ -62,6 +62,7 @@ fn out(incident: Incident, stats: Option<IncidentStats>) -> IncidentOut {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// open, mitigated, resolved
+    #[param(pattern = "^(open|mitigated|resolved)$")]
     pub status: Option<String>,
     pub limit: Option<usize>,
 }

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod cases;
 pub mod churn;
+pub mod contract;
 pub mod corrections;
 pub mod customers;
 pub mod patterns;
@@ -77,7 +78,8 @@ impl Modify for BearerAuth {
 /// The OpenAPI document, generated from the handlers.
 #[must_use]
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = api_router().split_for_parts();
+    let (_, mut api) = api_router().split_for_parts();
+    contract::complete(&mut api);
     api
 }
 
@@ -112,7 +114,8 @@ fn api_router() -> OpenApiRouter<AppState> {
 
 /// `/api/v1/*`, `/api/openapi.json` and `/api/docs`.
 pub fn router(state: AppState) -> Router {
-    let (router, api) = api_router().split_for_parts();
+    let (router, mut api) = api_router().split_for_parts();
+    contract::complete(&mut api);
     let router = router
         .layer(axum::middleware::from_fn(crate::error::problem_for_plain_errors))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

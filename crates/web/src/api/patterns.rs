@@ -71,6 +71,7 @@ async fn get_patterns(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<PatternsQ
 #[into_params(parameter_in = Query)]
 pub struct ChangeEventsQuery {
     /// 1–500, default 100
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -26,8 +26,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct SearchAllQuery {
     /// 1–200 characters: words, a case reference (`#3f9a12c4`) or id, an
     /// email address or an external id.
+    #[param(required = true, min_length = 1, max_length = 200, pattern = r"\S")]
     q: Option<String>,
     /// Results per kind, 1–50, default 10.
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<usize>,
 }
 

@@ -74,6 +74,7 @@ pub struct SolutionOut {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `de` or `en`.
+    #[param(value_type = Option<crate::vocab::Language>)]
     pub language: Option<String>,
     /// Only public articles.
     pub public: Option<bool>,
@@ -81,6 +82,7 @@ pub struct ListQuery {
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
@@ -88,12 +90,15 @@ pub struct ListQuery {
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// Words to find (1–500 characters).
+    #[param(min_length = 1, max_length = 500, pattern = r"\S")]
     pub q: String,
     /// `de` or `en`; both when absent.
+    #[param(value_type = Option<crate::vocab::Language>)]
     pub lang: Option<String>,
     /// Only public articles (what the help center shows).
     pub public: Option<bool>,
     /// 1–50, default 20.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<usize>,
 }
 

@@ -29,8 +29,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {
     /// `reply`, `apology`, `solution`, `goodwill_offer`, `follow_up`, `incident_notice`, `incident_closing`.
+    #[param(pattern = "^(reply|apology|solution|goodwill_offer|follow_up|incident_notice|incident_closing)$")]
     pub purpose: Option<String>,
     /// `de` or `en`.
+    #[param(value_type = Option<crate::vocab::Language>)]
     pub language: Option<String>,
     /// Only active templates (default false: all).
     #[serde(default)]

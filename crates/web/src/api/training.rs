@@ -38,6 +38,7 @@ async fn list_cases(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<TrainingQue
 #[into_params(parameter_in = Query)]
 pub struct StudyQuery {
     /// `json` (default) or `markdown` (a `.md` download).
+    #[param(pattern = "^(json|markdown)$")]
     pub format: Option<String>,
 }
 
@@ -46,7 +47,8 @@ pub struct StudyQuery {
 /// discussion, in the caller's language; no name, contact detail or id of
 /// the customer. 404 for a case that is still open.
 #[utoipa::path(get, path = "/training/cases/{id}", tag = "analytics", params(("id" = Uuid, Path), StudyQuery),
-    responses((status = 200, body = CaseStudy, description = "JSON, or text/markdown with `?format=markdown`"),
+    responses((status = 200, description = "JSON, or text/markdown with `?format=markdown`",
+        content((CaseStudy = "application/json"), (String = "text/markdown"))),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn get_case(
     Ctx { state, actor }: Ctx,

@@ -3,7 +3,7 @@
 use crate::api::json::{ApiJson, Created};
 use crate::auth::{Actor, Ctx};
 use crate::dto::{AuditOut, PersonRef, TokenCreated, TokenIn, UserIn, UserOut};
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::query::ApiQuery;
 use crate::state::AppState;
 use amends_app::service::{self, UserInput};
@@ -118,6 +118,8 @@ pub struct AuditQuery {
     entity_id: Option<String>,
     /// Entries older than this entry id.
     before: Option<Uuid>,
+    /// 1–500, default 100
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<usize>,
 }
 
@@ -125,14 +127,16 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/audit", tag = "users", params(AuditQuery),
     responses((status = 200, body = Vec<AuditOut>), (status = 403, body = Problem)))]
 async fn list_audit(Ctx { state, actor: _ }: Ctx, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<Vec<AuditOut>>> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::validation(
+            "limit",
+            format!("limit must be 1 to 500, got {limit}"),
+        ));
+    }
     let list = state
         .store()
-        .list_audit(
-            q.entity.as_deref(),
-            q.entity_id.as_deref(),
-            q.before,
-            q.limit.unwrap_or(100),
-        )
+        .list_audit(q.entity.as_deref(), q.entity_id.as_deref(), q.before, limit)
         .await?;
     Ok(Json(
         list.into_iter()
