@@ -53,7 +53,7 @@ mod users;
 mod widget;
 mod write_session;
 
-pub use analytics::{AnalyticsFilter, CaseFact, GoodwillTotals, NeverFailed, SurveyFact};
+pub use analytics::{AnalyticsFilter, CaseFact, DailyScores, GoodwillTotals, NeverFailed, SurveyGroup};
 pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, RatingRecord, SurveyRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
 pub use churn::{ChurnCase, ChurnCustomer, ChurnFacts, ChurnModelRow, ChurnPoint, NewChurnModel};
