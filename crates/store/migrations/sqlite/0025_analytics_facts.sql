@@ -32,30 +32,9 @@ CREATE INDEX cases_analytics ON cases (
     resolution_due_at, open, customer_id
 );
 
--- The survey facts of the surveys matching the condition (repeated in each
--- trigger: SQLite has no procedures).
-UPDATE surveys SET
-    fact_channel = c.channel, fact_tier = c.tier, fact_assignee_id = c.assignee_id, fact_severity = c.severity,
-    fact_repeat = c.repeat_failure, fact_controllable = c.controllable,
-    fact_response_seconds = CAST(ROUND((julianday(c.first_responded_at) - julianday(c.created_at)) * 86400000) / 1000 AS INTEGER),
-    fact_goodwill = EXISTS (SELECT 1 FROM goodwill_grants g WHERE g.case_id = c.id AND g.state = 'granted' AND g.value_cents > 0),
-    fact_anchor_at = COALESCE(c.resolved_at, surveys.answered_at),
-    fact_churn_after_seconds = CAST(ROUND((julianday(k.churned_at) - julianday(COALESCE(c.resolved_at, surveys.answered_at))) * 86400000) / 1000 AS INTEGER)
-FROM cases c, customers k WHERE c.id = surveys.case_id AND k.id = surveys.customer_id;
-
--- Kept current: by the survey itself, its case, its customer, the case's goodwill.
-CREATE TRIGGER surveys_facts_insert AFTER INSERT ON surveys
-BEGIN
-    UPDATE surveys SET
-        fact_channel = c.channel, fact_tier = c.tier, fact_assignee_id = c.assignee_id, fact_severity = c.severity,
-        fact_repeat = c.repeat_failure, fact_controllable = c.controllable,
-        fact_response_seconds = CAST(ROUND((julianday(c.first_responded_at) - julianday(c.created_at)) * 86400000) / 1000 AS INTEGER),
-        fact_goodwill = EXISTS (SELECT 1 FROM goodwill_grants g WHERE g.case_id = c.id AND g.state = 'granted' AND g.value_cents > 0),
-        fact_anchor_at = COALESCE(c.resolved_at, surveys.answered_at),
-        fact_churn_after_seconds = CAST(ROUND((julianday(k.churned_at) - julianday(COALESCE(c.resolved_at, surveys.answered_at))) * 86400000) / 1000 AS INTEGER)
-    FROM cases c, customers k WHERE c.id = surveys.case_id AND k.id = surveys.customer_id AND surveys.id = NEW.id;
-END;
-
+-- Kept current: a survey's facts are computed when it is written; a change
+-- of its case, its customer or the case's goodwill touches the survey
+-- (`answered_at = answered_at`), which computes them again.
 CREATE TRIGGER surveys_facts_update AFTER UPDATE OF state, score, solved, answered_at, case_id, customer_id ON surveys
 BEGIN
     UPDATE surveys SET
@@ -68,62 +47,36 @@ BEGIN
     FROM cases c, customers k WHERE c.id = surveys.case_id AND k.id = surveys.customer_id AND surveys.id = NEW.id;
 END;
 
-CREATE TRIGGER cases_survey_facts AFTER UPDATE OF channel, tier, assignee_id, severity, repeat_failure, controllable, created_at, first_responded_at, resolved_at ON cases
+CREATE TRIGGER surveys_facts_insert AFTER INSERT ON surveys
 BEGIN
-    UPDATE surveys SET
-        fact_channel = c.channel, fact_tier = c.tier, fact_assignee_id = c.assignee_id, fact_severity = c.severity,
-        fact_repeat = c.repeat_failure, fact_controllable = c.controllable,
-        fact_response_seconds = CAST(ROUND((julianday(c.first_responded_at) - julianday(c.created_at)) * 86400000) / 1000 AS INTEGER),
-        fact_goodwill = EXISTS (SELECT 1 FROM goodwill_grants g WHERE g.case_id = c.id AND g.state = 'granted' AND g.value_cents > 0),
-        fact_anchor_at = COALESCE(c.resolved_at, surveys.answered_at),
-        fact_churn_after_seconds = CAST(ROUND((julianday(k.churned_at) - julianday(COALESCE(c.resolved_at, surveys.answered_at))) * 86400000) / 1000 AS INTEGER)
-    FROM cases c, customers k WHERE c.id = surveys.case_id AND k.id = surveys.customer_id AND surveys.case_id = NEW.id;
+    UPDATE surveys SET answered_at = answered_at WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER cases_survey_facts AFTER UPDATE OF channel, tier, assignee_id, severity, repeat_failure, controllable,
+    created_at, first_responded_at, resolved_at ON cases
+BEGIN
+    UPDATE surveys SET answered_at = answered_at WHERE case_id = NEW.id;
 END;
 
 CREATE TRIGGER customers_survey_facts AFTER UPDATE OF churned_at ON customers
 BEGIN
-    UPDATE surveys SET
-        fact_channel = c.channel, fact_tier = c.tier, fact_assignee_id = c.assignee_id, fact_severity = c.severity,
-        fact_repeat = c.repeat_failure, fact_controllable = c.controllable,
-        fact_response_seconds = CAST(ROUND((julianday(c.first_responded_at) - julianday(c.created_at)) * 86400000) / 1000 AS INTEGER),
-        fact_goodwill = EXISTS (SELECT 1 FROM goodwill_grants g WHERE g.case_id = c.id AND g.state = 'granted' AND g.value_cents > 0),
-        fact_anchor_at = COALESCE(c.resolved_at, surveys.answered_at),
-        fact_churn_after_seconds = CAST(ROUND((julianday(k.churned_at) - julianday(COALESCE(c.resolved_at, surveys.answered_at))) * 86400000) / 1000 AS INTEGER)
-    FROM cases c, customers k WHERE c.id = surveys.case_id AND k.id = surveys.customer_id AND surveys.customer_id = NEW.id;
+    UPDATE surveys SET answered_at = answered_at WHERE customer_id = NEW.id;
 END;
 
 CREATE TRIGGER goodwill_survey_facts_insert AFTER INSERT ON goodwill_grants
 BEGIN
-    UPDATE surveys SET
-        fact_channel = c.channel, fact_tier = c.tier, fact_assignee_id = c.assignee_id, fact_severity = c.severity,
-        fact_repeat = c.repeat_failure, fact_controllable = c.controllable,
-        fact_response_seconds = CAST(ROUND((julianday(c.first_responded_at) - julianday(c.created_at)) * 86400000) / 1000 AS INTEGER),
-        fact_goodwill = EXISTS (SELECT 1 FROM goodwill_grants g WHERE g.case_id = c.id AND g.state = 'granted' AND g.value_cents > 0),
-        fact_anchor_at = COALESCE(c.resolved_at, surveys.answered_at),
-        fact_churn_after_seconds = CAST(ROUND((julianday(k.churned_at) - julianday(COALESCE(c.resolved_at, surveys.answered_at))) * 86400000) / 1000 AS INTEGER)
-    FROM cases c, customers k WHERE c.id = surveys.case_id AND k.id = surveys.customer_id AND surveys.case_id = NEW.case_id;
+    UPDATE surveys SET answered_at = answered_at WHERE case_id = NEW.case_id;
 END;
 
 CREATE TRIGGER goodwill_survey_facts_update AFTER UPDATE OF state, value_cents, case_id ON goodwill_grants
 BEGIN
-    UPDATE surveys SET
-        fact_channel = c.channel, fact_tier = c.tier, fact_assignee_id = c.assignee_id, fact_severity = c.severity,
-        fact_repeat = c.repeat_failure, fact_controllable = c.controllable,
-        fact_response_seconds = CAST(ROUND((julianday(c.first_responded_at) - julianday(c.created_at)) * 86400000) / 1000 AS INTEGER),
-        fact_goodwill = EXISTS (SELECT 1 FROM goodwill_grants g WHERE g.case_id = c.id AND g.state = 'granted' AND g.value_cents > 0),
-        fact_anchor_at = COALESCE(c.resolved_at, surveys.answered_at),
-        fact_churn_after_seconds = CAST(ROUND((julianday(k.churned_at) - julianday(COALESCE(c.resolved_at, surveys.answered_at))) * 86400000) / 1000 AS INTEGER)
-    FROM cases c, customers k WHERE c.id = surveys.case_id AND k.id = surveys.customer_id AND surveys.case_id IN (NEW.case_id, OLD.case_id);
+    UPDATE surveys SET answered_at = answered_at WHERE case_id IN (NEW.case_id, OLD.case_id);
 END;
 
 CREATE TRIGGER goodwill_survey_facts_delete AFTER DELETE ON goodwill_grants
 BEGIN
-    UPDATE surveys SET
-        fact_channel = c.channel, fact_tier = c.tier, fact_assignee_id = c.assignee_id, fact_severity = c.severity,
-        fact_repeat = c.repeat_failure, fact_controllable = c.controllable,
-        fact_response_seconds = CAST(ROUND((julianday(c.first_responded_at) - julianday(c.created_at)) * 86400000) / 1000 AS INTEGER),
-        fact_goodwill = EXISTS (SELECT 1 FROM goodwill_grants g WHERE g.case_id = c.id AND g.state = 'granted' AND g.value_cents > 0),
-        fact_anchor_at = COALESCE(c.resolved_at, surveys.answered_at),
-        fact_churn_after_seconds = CAST(ROUND((julianday(k.churned_at) - julianday(COALESCE(c.resolved_at, surveys.answered_at))) * 86400000) / 1000 AS INTEGER)
-    FROM cases c, customers k WHERE c.id = surveys.case_id AND k.id = surveys.customer_id AND surveys.case_id = OLD.case_id;
+    UPDATE surveys SET answered_at = answered_at WHERE case_id = OLD.case_id;
 END;
+
+-- The surveys there are.
+UPDATE surveys SET answered_at = answered_at;
