@@ -38,6 +38,28 @@ impl Summary {
         Summary { n: n as u64, mean, sd }
     }
 
+    /// Summarises a sample given as (value, how often it occurs) pairs,
+    /// e.g. counts of each rating: the same two passes as [`Summary::of`]
+    /// on the sample written out.
+    pub fn of_counts(counts: &[(f64, u64)]) -> Summary {
+        let n: u64 = counts.iter().map(|(_, c)| c).sum();
+        if n == 0 {
+            return Summary {
+                n: 0,
+                mean: 0.0,
+                sd: 0.0,
+            };
+        }
+        let mean = counts.iter().map(|(x, c)| x * *c as f64).sum::<f64>() / n as f64;
+        let sd = if n < 2 {
+            0.0
+        } else {
+            let ss: f64 = counts.iter().map(|(x, c)| *c as f64 * (x - mean) * (x - mean)).sum();
+            (ss / (n - 1) as f64).sqrt()
+        };
+        Summary { n, mean, sd }
+    }
+
     /// The sample variance `sd²`.
     pub fn variance(&self) -> f64 {
         self.sd * self.sd
@@ -124,6 +146,18 @@ mod tests {
 
     fn s(n: u64, mean: f64, sd: f64) -> Summary {
         Summary { n, mean, sd }
+    }
+
+    #[test]
+    fn counts_summarise_like_the_sample_written_out() {
+        let sample = [1.0, 2.0, 2.0, 5.0, 5.0, 5.0, 4.0];
+        let by_counts = Summary::of_counts(&[(1.0, 1), (2.0, 2), (5.0, 3), (4.0, 1), (3.0, 0)]);
+        let direct = Summary::of(&sample);
+        assert_eq!(by_counts.n, 7);
+        assert!((by_counts.mean - direct.mean).abs() < 1e-12);
+        assert!((by_counts.sd - direct.sd).abs() < 1e-12);
+        assert_eq!(Summary::of_counts(&[]), s(0, 0.0, 0.0));
+        assert_eq!(Summary::of_counts(&[(4.5, 1)]), s(1, 4.5, 0.0));
     }
 
     #[test]

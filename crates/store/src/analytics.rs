@@ -29,8 +29,14 @@ impl AnalyticsFilter {
 
 /// The case filter as SQL over the alias `c`, with the binds at `$n`…`$n+2`.
 fn case_filter_sql(n: usize) -> String {
+    filter_sql(n, ["c.channel", "c.tier", "c.assignee_id"])
+}
+
+/// The filter as SQL over the given channel, tier and assignee columns,
+/// with the binds at `$n`…`$n+2`.
+fn filter_sql(n: usize, [channel, tier, assignee]: [&str; 3]) -> String {
     format!(
-        "(${a} IS NULL OR c.channel = ${a}) AND (${b} IS NULL OR c.tier = ${b}) AND (${d} IS NULL OR c.assignee_id = ${d})",
+        "(${a} IS NULL OR {channel} = ${a}) AND (${b} IS NULL OR {tier} = ${b}) AND (${d} IS NULL OR {assignee} = ${d})",
         a = n,
         b = n + 1,
         d = n + 2
@@ -44,6 +50,7 @@ enum Lead {
     /// The lowest case id of a period, from its start: `c.id >= $n`
     /// walks the primary key from there (ids are UUIDv7 of the creation).
     FirstId(DateTime<Utc>),
+    Int(i64),
 }
 
 impl Store {
@@ -57,6 +64,7 @@ impl Store {
                 q = match value {
                     Lead::Time(t) => q.bind(t),
                     Lead::FirstId(t) => q.bind(amends_domain::ids::uuid_v7_at(t, 0)),
+                    Lead::Int(n) => q.bind(n),
                 };
             }
             Ok(q.bind(channel).bind(tier).bind(assignee).fetch_all(pool).await?)
@@ -81,22 +89,33 @@ pub struct CaseFact {
     pub open: bool,
 }
 
-/// One answered survey of a case: the answer, the failure's moderators and
-/// whether the customer is still a customer.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
-pub struct SurveyFact {
-    pub answered_at: DateTime<Utc>,
+/// Survey answers on failure cases that share every value the analytics
+/// split them by, and how many they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SurveyGroup {
     pub score: i32,
     pub solved: Option<bool>,
-    pub case_created_at: DateTime<Utc>,
-    pub first_responded_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
     pub severity: Option<i32>,
     pub repeat_failure: Option<bool>,
     pub controllable: Option<bool>,
-    /// Goodwill granted on the case.
-    pub goodwill_cents: i64,
-    pub churned_at: Option<DateTime<Utc>>,
+    /// From the case's creation to its first response: 0 within an hour,
+    /// 1 within a day, 2 later; none without a response.
+    pub response_band: Option<i32>,
+    /// Goodwill was granted on the case.
+    pub goodwill: bool,
+    /// Still a customer `settle` after the anchor (the resolution, else
+    /// the answer); none while that time has not come.
+    pub retained: Option<bool>,
+    pub answers: i64,
+}
+
+/// The survey answers of one day of a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct DailyScores {
+    /// Whole days since the start of the period.
+    pub day: i64,
+    pub answers: i64,
+    pub score_sum: i64,
 }
 
 /// Customers who never had a case: their ratings in the period and how
@@ -203,23 +222,54 @@ impl Store {
         Ok(n)
     }
 
-    /// The surveys answered in `[from, to)` on cases matching the filter.
-    pub async fn survey_facts(
+    /// The surveys answered in `[from, to)` on cases matching the filter,
+    /// grouped by what the analytics split them by (their facts are kept
+    /// beside each answer by the triggers of migration 0025). Retention is
+    /// judged at `now` after `settle`.
+    pub async fn survey_groups(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
-    ) -> Result<Vec<SurveyFact>, StoreError> {
+        now: DateTime<Utc>,
+        settle: chrono::Duration,
+    ) -> Result<Vec<SurveyGroup>, StoreError> {
         let sql = format!(
-            "SELECT s.answered_at, s.score, s.solved, c.created_at AS case_created_at, c.first_responded_at, \
-             c.resolved_at, c.severity, c.repeat_failure, c.controllable, \
-             (SELECT CAST(COALESCE(SUM(g.value_cents), 0) AS BIGINT) FROM goodwill_grants g \
-              WHERE g.case_id = c.id AND g.state = 'granted') AS goodwill_cents, \
-             k.churned_at \
-             FROM surveys s JOIN cases c ON c.id = s.case_id JOIN customers k ON k.id = s.customer_id \
-             WHERE s.state = 'answered' AND s.score IS NOT NULL AND s.answered_at >= $1 AND s.answered_at < $2 \
-             AND {}",
-            case_filter_sql(3)
+            "SELECT s.score, s.solved, s.fact_severity AS severity, s.fact_repeat AS repeat_failure, \
+             s.fact_controllable AS controllable, \
+             CASE WHEN s.fact_response_seconds <= 3600 THEN 0 WHEN s.fact_response_seconds <= 86400 THEN 1 WHEN s.fact_response_seconds IS NOT NULL THEN 2 END AS response_band, \
+             s.fact_goodwill AS goodwill, \
+             CASE WHEN s.fact_anchor_at > $3 THEN NULL \
+                  WHEN s.fact_churn_after_seconds IS NULL OR s.fact_churn_after_seconds >= $4 THEN TRUE \
+                  ELSE FALSE END AS retained, \
+             COUNT(*) AS answers \
+             FROM surveys s WHERE s.state = 'answered' AND s.score IS NOT NULL \
+             AND s.answered_at >= $1 AND s.answered_at < $2 AND {} \
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+            filter_sql(5, ["s.fact_channel", "s.fact_tier", "s.fact_assignee_id"])
+        );
+        let lead = [
+            Lead::Time(from),
+            Lead::Time(to),
+            Lead::Time(now - settle),
+            Lead::Int(settle.num_seconds()),
+        ];
+        self.filtered(&sql, &lead, filter).await
+    }
+
+    /// The survey answers of `[from, to)` per day since `from`.
+    pub async fn daily_scores(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<Vec<DailyScores>, StoreError> {
+        let day = self.dialect().days_since("s.answered_at", "$1");
+        let sql = format!(
+            "SELECT {day} AS day, COUNT(*) AS answers, CAST(SUM(s.score) AS BIGINT) AS score_sum \
+             FROM surveys s WHERE s.state = 'answered' AND s.score IS NOT NULL \
+             AND s.answered_at >= $1 AND s.answered_at < $2 AND {} GROUP BY 1",
+            filter_sql(3, ["s.fact_channel", "s.fact_tier", "s.fact_assignee_id"])
         );
         self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }

@@ -463,6 +463,20 @@ impl ExplainPlan for PgPool {
 
 impl Dialect {
     /// `(table, column)` rows for every column of every amends table, from
+    /// Whole days from the timestamp `start` to the timestamp `column`
+    /// (both SQL expressions), rounded down: the trend bucket of a row.
+    pub(crate) fn days_since(self, column: &str, start: &str) -> String {
+        match self {
+            // Whole milliseconds first, so that exactly one day is 1, not 0.999….
+            Dialect::Sqlite => {
+                format!("CAST(ROUND((julianday({column}) - julianday({start})) * 86400000) / 86400000 AS INTEGER)")
+            }
+            Dialect::Postgres => {
+                format!("CAST(FLOOR(EXTRACT(EPOCH FROM ({column} - {start})) / 86400) AS BIGINT)")
+            }
+        }
+    }
+
     /// SQLite's `sqlite_master` or PostgreSQL's `information_schema`
     /// (without sqlx's migration table and the search index, which differs
     /// by design).

@@ -56,7 +56,7 @@ mod widget;
 mod write_session;
 mod write_turn;
 
-pub use analytics::{AnalyticsFilter, CaseFact, GoodwillTotals, NeverFailed, SurveyFact};
+pub use analytics::{AnalyticsFilter, CaseFact, DailyScores, GoodwillTotals, NeverFailed, SurveyGroup};
 pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, RatingRecord, SurveyRecord};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
 pub use churn::{ChurnCase, ChurnCustomer, ChurnFacts, ChurnModelRow, ChurnPoint, NewChurnModel};

@@ -4,11 +4,11 @@
 //!
 //! Times are wall-clock hours (business calendars are not applied here).
 
-use super::paradox::{self, Outcome, Unit};
+use super::paradox::{self, Outcome, Unit, answers};
 use super::{Scope, hours, percent};
 use crate::App;
 use crate::error::AppResult;
-use amends_store::{CaseFact, GoodwillTotals, SurveyFact};
+use amends_store::{CaseFact, DailyScores, GoodwillTotals};
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -130,19 +130,17 @@ pub fn figures(
 ) -> Figures {
     let first = Clock::of(cases, now, |c| (c.first_responded_at, c.first_response_due_at));
     let resolution = Clock::of(cases, now, |c| (c.resolved_at, c.resolution_due_at));
-    let scores: Vec<f64> = surveys.iter().map(|u| f64::from(u.score)).collect();
-    let high = surveys.iter().filter(|u| u.score >= 4).count() as u64;
-    let judged: Vec<&Unit> = surveys.iter().filter(|u| u.retained.is_some()).collect();
-    let recovered = judged
-        .iter()
-        .filter(|u| u.score >= 4 && u.retained == Some(true))
-        .count() as u64;
+    let scores: Vec<(f64, u64)> = surveys.iter().map(|u| (f64::from(u.score), u.count)).collect();
+    let answered = answers(surveys);
+    let high = answers(surveys.iter().filter(|u| u.score >= 4));
+    let judged = answers(surveys.iter().filter(|u| u.retained.is_some()));
+    let recovered = answers(surveys.iter().filter(|u| u.score >= 4 && u.retained == Some(true)));
     let goodwill_cases = u64::try_from(goodwill.cases).unwrap_or(0);
     Figures {
         cases: cases.len() as u64,
-        csat_answers: scores.len() as u64,
-        csat_mean: (!scores.is_empty()).then(|| amends_stats::Summary::of(&scores).mean),
-        csat_high_pct: percent(high, scores.len() as u64),
+        csat_answers: answered,
+        csat_mean: (answered > 0).then(|| amends_stats::Summary::of_counts(&scores).mean),
+        csat_high_pct: percent(high, answered),
         first_response_median_hours: quantile_hours(&first.hours, 0.5),
         first_response_p90_hours: quantile_hours(&first.hours, 0.9),
         resolution_median_hours: quantile_hours(&resolution.hours, 0.5),
@@ -151,8 +149,8 @@ pub fn figures(
         sla_resolution_pct: percent(resolution.met, resolution.judged),
         reopened,
         reopen_rate_pct: percent(reopened, exits),
-        recovery_judged: judged.len() as u64,
-        recovery_rate_pct: percent(recovered, judged.len() as u64),
+        recovery_judged: judged,
+        recovery_rate_pct: percent(recovered, judged),
         goodwill_cents: goodwill.cents,
         goodwill_cases,
         goodwill_per_case_cents: (goodwill_cases > 0).then(|| goodwill.cents / goodwill.cases),
@@ -190,7 +188,7 @@ pub fn bucket_length(scope: &Scope) -> Duration {
 pub fn trend(
     scope: &Scope,
     cases: &[CaseFact],
-    surveys: &[SurveyFact],
+    scores: &[DailyScores],
     exits: &[DateTime<Utc>],
     open_now: i64,
 ) -> Vec<TrendPoint> {
@@ -205,17 +203,23 @@ pub fn trend(
             .count() as u64;
         let created_since = cases.iter().filter(|c| c.created_at >= end).count() as i64;
         let exits_since = exits.iter().filter(|e| **e >= end).count() as i64;
-        let scores: Vec<f64> = surveys
+        // Whole days since the start; the last bucket takes the rest.
+        let last = if end >= scope.to {
+            i64::MAX
+        } else {
+            (end - scope.from).num_days()
+        };
+        let days = (start - scope.from).num_days()..last;
+        let (answers, sum) = scores
             .iter()
-            .filter(|s| s.answered_at >= start && s.answered_at < end)
-            .map(|s| f64::from(s.score))
-            .collect();
+            .filter(|d| days.contains(&d.day))
+            .fold((0, 0), |(n, sum), d| (n + d.answers, sum + d.score_sum));
         out.push(TrendPoint {
             start,
             created,
             backlog: open_now - created_since + exits_since,
-            csat_mean: (!scores.is_empty()).then(|| amends_stats::Summary::of(&scores).mean),
-            csat_answers: scores.len() as u64,
+            csat_mean: (answers > 0).then(|| sum as f64 / answers as f64),
+            csat_answers: u64::try_from(answers).unwrap_or(0),
         });
         start = end;
     }
@@ -226,7 +230,7 @@ pub fn trend(
 struct Period {
     figures: Figures,
     cases: Vec<CaseFact>,
-    surveys: Vec<SurveyFact>,
+    scores: Vec<DailyScores>,
     units: Vec<Unit>,
     /// When cases left the backlog, from the period's start until now.
     exits: Vec<DateTime<Utc>>,
@@ -236,13 +240,12 @@ async fn period(app: &App, scope: &Scope, settle: Duration) -> AppResult<Period>
     let store = app.store();
     let now = app.now();
     let cases = store.case_facts(scope.from, scope.to, &scope.filter).await?;
-    let surveys = store.survey_facts(scope.from, scope.to, &scope.filter).await?;
-    let units: Vec<Unit> = surveys.iter().map(|f| Unit::from_fact(f, now, settle)).collect();
+    let units = paradox::units(app, scope, settle).await?;
     let reopened = store.reopened_count(scope.from, scope.to, &scope.filter).await?;
     let exits = store.backlog_exits(scope.from, &scope.filter).await?;
     let exits_in_period = exits.iter().filter(|e| **e < scope.to).count() as u64;
     let goodwill = store.goodwill_totals(scope.from, scope.to, &scope.filter).await?;
-    let retained_with_goodwill = units.iter().filter(|u| u.goodwill && u.retained == Some(true)).count() as u64;
+    let retained_with_goodwill = answers(units.iter().filter(|u| u.goodwill && u.retained == Some(true)));
     let figures = figures(
         &cases,
         &units,
@@ -255,7 +258,7 @@ async fn period(app: &App, scope: &Scope, settle: Duration) -> AppResult<Period>
     Ok(Period {
         figures,
         cases,
-        surveys,
+        scores: store.daily_scores(scope.from, scope.to, &scope.filter).await?,
         units,
         exits,
     })
@@ -287,7 +290,7 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
         from: scope.from,
         to: scope.to,
         settle_days,
-        trend: trend(scope, &current.cases, &current.surveys, &current.exits, open_now),
+        trend: trend(scope, &current.cases, &current.scores, &current.exits, open_now),
         heatmap: heatmap(&current.cases, app.config().timezone),
         current: current.figures,
         previous,

@@ -6,17 +6,17 @@
 //! a test against the never-failed customers and n for every cell, and the
 //! Benjamini–Hochberg correction over the cells.
 //!
-//! One unit is one answered survey on a failure case (a customer with two
+//! One answer is one answered survey on a failure case (a customer with two
 //! failures counts twice; the `repeat` moderator shows them). Recovered
 //! means the customer said the problem was solved (or, without that
 //! answer, rated 4–5).
 
 pub use super::{FDR, Verdict};
-use super::{Scope, hours, settle_days};
+use super::{Scope, settle_days};
 use crate::App;
 use crate::error::{AppError, AppResult};
 use amends_stats::{Interval, Summary};
-use amends_store::{NeverFailed, SurveyFact};
+use amends_store::{NeverFailed, SurveyGroup};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +36,16 @@ pub enum Outcome {
     Retention,
 }
 
-/// One survey answer on a failure, reduced to what the report splits by.
+/// How soon a failure got its first response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Response {
+    WithinHour,
+    WithinDay,
+    AfterDay,
+}
+
+/// Survey answers on failures that share everything the report splits by,
+/// and how many they are.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Unit {
     pub score: u8,
@@ -46,28 +55,50 @@ pub struct Unit {
     pub severity: Option<u8>,
     pub repeated: Option<bool>,
     pub controllable: Option<bool>,
-    pub response_hours: Option<f64>,
+    pub response: Option<Response>,
     pub goodwill: bool,
+    /// Answers with these values (at least 1).
+    pub count: u64,
 }
 
 impl Unit {
-    /// `now` and `settle` decide whether retention can be judged yet.
+    /// The store groups answers by these values already.
     #[must_use]
-    pub fn from_fact(f: &SurveyFact, now: DateTime<Utc>, settle: Duration) -> Unit {
-        let score = u8::try_from(f.score.clamp(1, 5)).unwrap_or(1);
-        let anchor = f.resolved_at.unwrap_or(f.answered_at);
-        let retained = (anchor + settle <= now).then(|| f.churned_at.is_none_or(|c| c >= anchor + settle));
+    pub fn from_group(g: &SurveyGroup) -> Unit {
+        let score = u8::try_from(g.score.clamp(1, 5)).unwrap_or(1);
         Unit {
             score,
-            recovered: f.solved.unwrap_or(score >= 4),
-            retained,
-            severity: f.severity.and_then(|s| u8::try_from(s).ok()),
-            repeated: f.repeat_failure,
-            controllable: f.controllable,
-            response_hours: f.first_responded_at.map(|r| hours(r - f.case_created_at)),
-            goodwill: f.goodwill_cents > 0,
+            recovered: g.solved.unwrap_or(score >= 4),
+            retained: g.retained,
+            severity: g.severity.and_then(|s| u8::try_from(s).ok()),
+            repeated: g.repeat_failure,
+            controllable: g.controllable,
+            response: g.response_band.and_then(|b| match b {
+                0 => Some(Response::WithinHour),
+                1 => Some(Response::WithinDay),
+                2 => Some(Response::AfterDay),
+                _ => None,
+            }),
+            goodwill: g.goodwill,
+            count: u64::try_from(g.answers).unwrap_or(0),
         }
     }
+}
+
+/// The answers of a period on failures (grouped) as of `now`, whose
+/// retention is judged `settle` after the resolution.
+pub async fn units(app: &App, scope: &Scope, settle: Duration) -> AppResult<Vec<Unit>> {
+    let groups = app
+        .store()
+        .survey_groups(scope.from, scope.to, &scope.filter, app.now(), settle)
+        .await?;
+    Ok(groups.iter().map(Unit::from_group).collect())
+}
+
+/// How many answers `units` stand for.
+#[must_use]
+pub fn answers<'a>(units: impl IntoIterator<Item = &'a Unit>) -> u64 {
+    units.into_iter().map(|u| u.count).sum()
 }
 
 /// A moderator level: which units of a group a cell holds.
@@ -114,9 +145,9 @@ impl Level {
             Level::Repeated => first == Some(false),
             Level::Uncontrollable => uncontrollable == Some(true),
             Level::Controllable => uncontrollable == Some(false),
-            Level::WithinHour => u.response_hours.is_some_and(|h| h <= 1.0),
-            Level::WithinDay => u.response_hours.is_some_and(|h| h > 1.0 && h <= 24.0),
-            Level::AfterDay => u.response_hours.is_some_and(|h| h > 24.0),
+            Level::WithinHour => u.response == Some(Response::WithinHour),
+            Level::WithinDay => u.response == Some(Response::WithinDay),
+            Level::AfterDay => u.response == Some(Response::AfterDay),
             Level::Goodwill => u.goodwill,
             Level::NoGoodwill => !u.goodwill,
             Level::ParadoxProfile => minor == Some(true) && first == Some(true) && uncontrollable == Some(true),
@@ -229,8 +260,8 @@ fn figure_of(b: Baseline) -> Figure {
 fn measure(units: &[&Unit], outcome: Outcome, base: Baseline) -> (Baseline, Option<Comparison>) {
     match (outcome, base) {
         (Outcome::Satisfaction, Baseline::Mean(b)) => {
-            let scores: Vec<f64> = units.iter().map(|u| f64::from(u.score)).collect();
-            let s = Summary::of(&scores);
+            let scores: Vec<(f64, u64)> = units.iter().map(|u| (f64::from(u.score), u.count)).collect();
+            let s = Summary::of_counts(&scores);
             let cmp = amends_stats::welch(&s, &b, CONFIDENCE).map(|d| Comparison {
                 diff: d.diff,
                 ci: d.ci,
@@ -240,9 +271,8 @@ fn measure(units: &[&Unit], outcome: Outcome, base: Baseline) -> (Baseline, Opti
             (Baseline::Mean(s), cmp)
         }
         (Outcome::Retention, Baseline::Share(k0, n0)) => {
-            let judged: Vec<bool> = units.iter().filter_map(|u| u.retained).collect();
-            let n = judged.len() as u64;
-            let k = judged.iter().filter(|r| **r).count() as u64;
+            let n = answers(units.iter().copied().filter(|u| u.retained.is_some()));
+            let k = answers(units.iter().copied().filter(|u| u.retained == Some(true)));
             let cmp = amends_stats::proportion_difference(k, n, k0, n0, CONFIDENCE).map(|d| Comparison {
                 diff: 100.0 * d.diff,
                 ci: Interval {
@@ -316,7 +346,7 @@ pub fn analyse(
         outcome,
         settle_days,
         never_failed: figure_of(base),
-        failures: units.len() as u64,
+        failures: answers(units),
         cells,
     }
 }
@@ -333,8 +363,7 @@ pub async fn report(app: &App, scope: &Scope, outcome: Outcome, settle: Option<i
         ));
     }
     let store = app.store();
-    let facts = store.survey_facts(scope.from, scope.to, &scope.filter).await?;
-    let units: Vec<Unit> = facts.iter().map(|f| Unit::from_fact(f, now, settle)).collect();
+    let units = units(app, scope, settle).await?;
     let nf = store
         .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
         .await?;

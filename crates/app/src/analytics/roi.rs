@@ -144,24 +144,18 @@ pub async fn report(app: &App, scope: &Scope, w: WhatIf, settle: Option<i64>) ->
     w.validate()?;
     let settle_days = settle_days(settle)?;
     let store = app.store();
-    let facts_rows = store.survey_facts(scope.from, scope.to, &scope.filter).await?;
-    let now = app.now();
-    let units: Vec<paradox::Unit> = facts_rows
-        .iter()
-        .map(|f| paradox::Unit::from_fact(f, now, Duration::days(settle_days)))
-        .collect();
-    let recovered = units.iter().filter(|u| u.recovered).count();
+    let units = paradox::units(app, scope, Duration::days(settle_days)).await?;
+    let recovered = paradox::answers(units.iter().filter(|u| u.recovered));
     let (customers, clv_sum) = store.failed_customers(scope.from, scope.to, &scope.filter).await?;
     let cases = u64::try_from(store.count_cases_created(scope.from, scope.to, &scope.filter).await?).unwrap_or(0);
     let goodwill = store.goodwill_totals(scope.from, scope.to, &scope.filter).await?;
     // Retained of those whose settle time is over, per group.
     let retained = |recovered: bool| {
-        let judged: Vec<bool> = units
-            .iter()
-            .filter(|u| u.recovered == recovered)
-            .filter_map(|u| u.retained)
-            .collect();
-        (judged.iter().filter(|r| **r).count() as u64, judged.len() as u64)
+        let group = || units.iter().filter(move |u| u.recovered == recovered);
+        (
+            paradox::answers(group().filter(|u| u.retained == Some(true))),
+            paradox::answers(group().filter(|u| u.retained.is_some())),
+        )
     };
     let ((kr, nr), (kn, nn)) = (retained(true), retained(false));
     let difference = (amends_stats::enough(nr) && amends_stats::enough(nn))
@@ -176,10 +170,9 @@ pub async fn report(app: &App, scope: &Scope, w: WhatIf, settle: Option<i64>) ->
         } else {
             0.0
         },
-        recovered_share: if units.is_empty() {
-            0.0
-        } else {
-            recovered as f64 / units.len() as f64
+        recovered_share: match paradox::answers(&units) {
+            0 => 0.0,
+            all => recovered as f64 / all as f64,
         },
         retention_uplift: uplift,
         retention_uplift_ci: ci,
