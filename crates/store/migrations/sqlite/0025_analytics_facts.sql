@@ -26,12 +26,6 @@ CREATE INDEX surveys_analytics ON surveys (
     fact_controllable, fact_response_seconds, fact_goodwill, fact_anchor_at, fact_churn_after_seconds
 ) WHERE state = 'answered' AND score IS NOT NULL;
 
--- The cases of a period by creation, with what the dashboard counts.
-CREATE INDEX cases_analytics ON cases (
-    created_at, channel, tier, assignee_id, first_responded_at, first_response_due_at, resolved_at,
-    resolution_due_at, open, customer_id
-);
-
 -- Kept current: a survey's facts are computed when it is written; a change
 -- of its case, its customer or the case's goodwill touches the survey
 -- (`answered_at = answered_at`), which computes them again.
