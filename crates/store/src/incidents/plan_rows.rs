@@ -26,7 +26,10 @@ pub struct AutoGrant {
     pub kind: GoodwillKind,
     pub value_cents: i64,
     pub currency: String,
+    /// In English (older readers, logs).
     pub reason: String,
+    /// The same as a code and its parameters, as JSON.
+    pub reason_details: String,
     pub rule_id: Uuid,
     pub requested_by: Uuid,
 }
@@ -96,7 +99,7 @@ crate::backend_trait! {
                 let Some(rules) = &rules else {
                     let mut q = sqlx::QueryBuilder::new(
                         "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
-                         currency, reason, state, requested_by, created_at, granted_at, rule_id) ",
+                         currency, reason, state, requested_by, created_at, granted_at, rule_id, reason_details) ",
                     );
                     q.push_values(chunk, |mut r, g| {
                         r.push_bind(g.id)
@@ -111,13 +114,14 @@ crate::backend_trait! {
                             .push_bind(g.requested_by)
                             .push_bind(now)
                             .push_bind(now)
-                            .push_bind(g.rule_id);
+                            .push_bind(g.rule_id)
+                            .push_bind(g.reason_details.as_str());
                     });
                     q.build().execute(&mut *self).await?;
                     continue;
                 };
                 let mut q = sqlx::QueryBuilder::new(
-                    "WITH r (rule_id, catalog_item_id, kind, value_cents, currency, reason, requested_by) AS (",
+                    "WITH r (rule_id, catalog_item_id, kind, value_cents, currency, reason, requested_by, reason_details) AS (",
                 );
                 q.push_values(rules, |mut b, g| {
                     b.push_bind(g.rule_id)
@@ -126,7 +130,8 @@ crate::backend_trait! {
                         .push_bind(g.value_cents)
                         .push_bind(g.currency.as_str())
                         .push_bind(g.reason.as_str())
-                        .push_bind(g.requested_by);
+                        .push_bind(g.requested_by)
+                        .push_bind(g.reason_details.as_str());
                 });
                 q.push("), v (id, case_id, customer_id, rule_id) AS (");
                 q.push_values(chunk, |mut b, g| {
@@ -137,14 +142,14 @@ crate::backend_trait! {
                 });
                 q.push(
                     ") INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
-                     currency, reason, state, requested_by, created_at, granted_at, rule_id) \
+                     currency, reason, state, requested_by, created_at, granted_at, rule_id, reason_details) \
                      SELECT v.id, v.case_id, v.customer_id, r.catalog_item_id, r.kind, r.value_cents, r.currency, \
                      r.reason, 'granted', r.requested_by, ",
                 )
                 .push_bind(now)
                 .push(", ")
                 .push_bind(now)
-                .push(", v.rule_id FROM v CROSS JOIN r WHERE r.rule_id = v.rule_id");
+                .push(", v.rule_id, r.reason_details FROM v CROSS JOIN r WHERE r.rule_id = v.rule_id");
                 q.build().execute(&mut *self).await?;
             }
             Ok(())
