@@ -133,10 +133,9 @@ pub struct NewGrant {
 #[serde(transparent)]
 pub struct Coded<T>(pub Option<T>);
 
-impl<T: serde::de::DeserializeOwned> TryFrom<Option<String>> for Coded<T> {
-    type Error = std::convert::Infallible;
-    fn try_from(s: Option<String>) -> Result<Self, Self::Error> {
-        Ok(Coded(s.and_then(|s| serde_json::from_str(&s).ok())))
+impl<T: serde::de::DeserializeOwned> From<Option<String>> for Coded<T> {
+    fn from(s: Option<String>) -> Self {
+        Coded(s.and_then(|s| serde_json::from_str(&s).ok()))
     }
 }
 

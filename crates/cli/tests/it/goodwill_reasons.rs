@@ -159,7 +159,7 @@ async fn a_free_amount_from_the_case_page(b: Backend) {
                 .next()
                 .map(str::to_string)
         })
-        .filter_map(|v| v.replace('.', "").replace(',', "").parse().ok())
+        .filter_map(|v| v.replace(['.', ','], "").parse().ok())
         .collect();
     assert!(values.len() >= 3, "catalog options: {values:?}");
     assert!(values.is_sorted(), "cheapest first: {values:?}");
