@@ -6,7 +6,7 @@ use crate::App;
 use crate::error::{AppError, AppResult};
 use amends_domain::assessment::{self, Assessment, AssessmentInput};
 use amends_domain::goodwill::{
-    Decision, EmpowermentLimit, GoodwillKind, GrantState, decide_approval_in_budget, decide_grant_in_budget,
+    Decision, EmpowermentLimit, GoodwillKind, GrantState, Refusal, decide_approval_in_budget, decide_grant_in_budget,
     parse_currency, parse_value_cents,
 };
 use amends_domain::{CaseId, Priority, Role, UserId};
@@ -90,6 +90,7 @@ pub async fn grant(state: &App, case: CaseId, req: GrantRequest, by: &User) -> A
         requested_by: by.id,
         at: state.now(),
         rule_id: None,
+        automatic: None,
     };
     let grant = state
         .store()
@@ -97,11 +98,41 @@ pub async fn grant(state: &App, case: CaseId, req: GrantRequest, by: &User) -> A
             decide_grant_in_budget(role, &limit, value, s.month_cents, s.case_cents, s.budget.as_ref())
         })
         .await?
-        .map_err(|r| AppError::validation("value_cents", r))?;
+        .map_err(|r| AppError::validation("value_cents", r.to_string()))?;
     if grant.state == GrantState::Pending {
         notify_approvers(state, &grant, by).await?;
     }
     Ok(grant)
+}
+
+/// Why `g` was given, in `lang`: the person's words, or the rule's reason.
+#[must_use]
+pub fn grant_reason(i18n: &amends_i18n::I18n, lang: amends_domain::Language, g: &Grant) -> String {
+    g.automatic.0.as_ref().map_or_else(
+        || g.reason.clone(),
+        |r| amends_i18n::reasons::automatic_text(i18n, lang, r),
+    )
+}
+
+/// Why `g` waits (or waited) for approval, in `lang` (empty when it did not).
+#[must_use]
+pub fn approval_reason(i18n: &amends_i18n::I18n, lang: amends_domain::Language, g: &Grant) -> String {
+    g.approval.0.as_ref().map_or_else(
+        || g.approval_reason.clone().unwrap_or_default(),
+        |r| amends_i18n::reasons::approval_text(i18n, lang, r),
+    )
+}
+
+/// `grants` with their reasons (`reason` of a rule's grant,
+/// `approval_reason`) rendered in `lang`; the codes stay in `automatic`
+/// and `approval`.
+pub fn localize(i18n: &amends_i18n::I18n, lang: amends_domain::Language, grants: &mut [Grant]) {
+    for g in grants {
+        g.reason = grant_reason(i18n, lang, g);
+        if g.approval.0.is_some() {
+            g.approval_reason = Some(approval_reason(i18n, lang, g));
+        }
+    }
 }
 
 /// Tells every active lead and admin with an email address (except the
@@ -125,8 +156,8 @@ async fn notify_approvers(state: &App, grant: &Grant, by: &User) -> AppResult<()
                 requester => by.display_name.clone(),
                 value => amends_i18n::format::format_money(grant.value_cents, u.language),
                 case_subject => grant.case_subject.clone(),
-                reason => grant.reason.clone(),
-                why => grant.approval_reason.clone().unwrap_or_default(),
+                reason => grant_reason(state.mail_renderer().i18n(), u.language, grant),
+                why => approval_reason(state.mail_renderer().i18n(), u.language, grant),
                 link => link.clone(),
             },
         )
@@ -162,6 +193,20 @@ async fn notify_approvers(state: &App, grant: &Grant, by: &User) -> AppResult<()
 /// an approver's own limit must cover the grant, and a lead's approval must
 /// keep the month within its budget (admins may exceed it).
 pub async fn decide(state: &App, id: Uuid, approve: bool, reason_text: &str, by: &User) -> AppResult<Grant> {
+    decide_or_refuse(state, id, approve, reason_text, by)
+        .await?
+        .map_err(|r| AppError::Forbidden(r.to_string()))
+}
+
+/// [`decide`], with a refusal as its code (pages show it in the reader's
+/// language).
+pub async fn decide_or_refuse(
+    state: &App,
+    id: Uuid,
+    approve: bool,
+    reason_text: &str,
+    by: &User,
+) -> AppResult<Result<Grant, Refusal>> {
     let reason = reason("reason", reason_text)?;
     let limit = state.store().limit_for(by.role).await?;
     let (role, me) = (by.role, by.id);
@@ -181,14 +226,14 @@ pub async fn decide(state: &App, id: Uuid, approve: bool, reason_text: &str, by:
                 )
             } else if own {
                 Decision::Rejected {
-                    reason: "you cannot decide your own goodwill request; another lead must".into(),
+                    reason: Refusal::OwnRequest,
                 }
             } else {
                 Decision::GrantNow
             }
         })
-        .await?
-        .map_err(AppError::Forbidden)
+        .await
+        .map_err(AppError::from)
 }
 
 /// The assessment of a case from its stored facts.
@@ -297,23 +342,28 @@ async fn apply_case_rules(state: &App, case: CaseId, rules: &[GoodwillRule]) -> 
             continue;
         };
         let kind: GoodwillKind = r.item_kind.parse()?;
+        let why = amends_domain::goodwill::AutomaticReason::CaseRule {
+            rule: r.name.clone(),
+            condition: r.condition.clone(),
+        };
         let new = NewGrant {
             case_id: case,
             catalog_item_id: Some(r.catalog_item_id),
             kind,
             value_cents: r.value_cents,
             currency: r.currency.clone(),
-            reason: format!("{} ({})", r.name, r.condition),
+            reason: why.to_string(),
             requested_by: amends_domain::UserId(owner),
             at: state.now(),
             rule_id: Some(r.id),
+            automatic: Some(why),
         };
         let grant = state
             .store()
             .grant_goodwill(&new, |s| {
                 match s.budget.as_ref().and_then(|b| b.exceeded(r.value_cents)) {
                     Some(breach) => Decision::NeedsApproval {
-                        reason: breach.to_string(),
+                        reason: amends_domain::goodwill::ApprovalReason::budget(r.value_cents, breach),
                     },
                     None => Decision::GrantNow,
                 }

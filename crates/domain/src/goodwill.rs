@@ -16,6 +16,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use crate::assessment::{Assessment, AssessmentInput, GoodwillLevel, HIGH_CLV_CENTS, RecommendedAction, assess};
+pub use crate::goodwill_reason::{ApprovalCode, ApprovalReason, AutomaticReason, BudgetBreach, LimitBreach, Refusal};
 
 string_enum!(
     /// What kind of compensation.
@@ -154,39 +155,6 @@ impl EmpowermentLimit {
     }
 }
 
-/// Which limit a grant would break.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "limit", rename_all = "snake_case")]
-pub enum LimitBreach {
-    PerGrant { max: i64 },
-    PerCase { max: i64, spent: i64 },
-    PerMonth { max: i64, spent: i64 },
-}
-
-impl fmt::Display for LimitBreach {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LimitBreach::PerGrant { max } => write!(f, "above the limit per grant of {}", money(*max)),
-            LimitBreach::PerCase { max, spent } => write!(
-                f,
-                "above the limit per case of {} ({} already granted on this case)",
-                money(*max),
-                money(*spent)
-            ),
-            LimitBreach::PerMonth { max, spent } => write!(
-                f,
-                "above the monthly limit of {} ({} already granted this month)",
-                money(*max),
-                money(*spent)
-            ),
-        }
-    }
-}
-
-fn money(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, (cents % 100).abs())
-}
-
 /// What the engine decides about a grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
@@ -194,9 +162,9 @@ pub enum Decision {
     /// Within the granter's limit: granted at once.
     GrantNow,
     /// Above the limit: a lead (or admin) must approve.
-    NeedsApproval { reason: String },
+    NeedsApproval { reason: ApprovalReason },
     /// Not allowed at all.
-    Rejected { reason: String },
+    Rejected { reason: Refusal },
 }
 
 /// Decides a new grant by `role` with `limit`, given what this person
@@ -211,14 +179,14 @@ pub fn decide_grant(
 ) -> Decision {
     if value_cents < 0 {
         return Decision::Rejected {
-            reason: format!("a goodwill value must not be negative, got {value_cents}"),
+            reason: Refusal::NegativeValue { value_cents },
         };
     }
     let _ = role;
     match limit.exceeded(value_cents, month_spent, case_spent) {
         None => Decision::GrantNow,
         Some(b) => Decision::NeedsApproval {
-            reason: format!("{} needs approval by a lead: {b}", money(value_cents)),
+            reason: ApprovalReason::limit(value_cents, b),
         },
     }
 }
@@ -236,23 +204,23 @@ pub fn decide_approval(
 ) -> Decision {
     if approver_is_requester {
         return Decision::Rejected {
-            reason: "you cannot approve your own goodwill request; another lead must decide".into(),
+            reason: Refusal::OwnRequest,
         };
     }
     if approver_role == Role::Agent {
         return Decision::Rejected {
-            reason: "only leads and admins approve goodwill".into(),
+            reason: Refusal::NotAnApprover,
         };
     }
     if value_cents < 0 {
         return Decision::Rejected {
-            reason: "a goodwill value must not be negative".into(),
+            reason: Refusal::NegativeValue { value_cents },
         };
     }
     match limit.exceeded(value_cents, month_spent, case_spent) {
         None => Decision::GrantNow,
-        Some(b) => Decision::Rejected {
-            reason: format!("your own limit does not cover this grant ({b}); an admin must approve it"),
+        Some(breach) => Decision::Rejected {
+            reason: Refusal::ApproverLimit { breach },
         },
     }
 }
@@ -266,14 +234,6 @@ pub struct MonthBudget {
     pub spent_cents: i64,
 }
 
-/// A grant would push the month's spend over the budget.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BudgetBreach {
-    pub amount_cents: i64,
-    pub spent_cents: i64,
-    pub currency: String,
-}
-
 impl MonthBudget {
     /// The breach if granting `value` would take the spend above the amount.
     #[must_use]
@@ -284,34 +244,6 @@ impl MonthBudget {
             currency: self.currency.clone(),
         })
     }
-}
-
-impl fmt::Display for BudgetBreach {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "monthly budget of {} would be exceeded: {} spent",
-            budget_money(self.amount_cents, &self.currency),
-            budget_money(self.spent_cents, &self.currency)
-        )
-    }
-}
-
-/// Money as budgets are shown in the ledger: `5.000,00 €` (other
-/// currencies by code: `5.000,00 USD`).
-fn budget_money(cents: i64, currency: &str) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let c = cents.unsigned_abs();
-    let digits = (c / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(ch);
-    }
-    let symbol = if currency == "EUR" { "€" } else { currency };
-    format!("{sign}{grouped},{:02} {symbol}", c % 100)
 }
 
 /// [`decide_grant`], and then the month's budget: a grant that would take
@@ -335,10 +267,10 @@ pub fn decide_grant_in_budget(
     };
     match (decision, breach) {
         (Decision::GrantNow, Some(b)) => Decision::NeedsApproval {
-            reason: format!("{} needs approval by an admin: {b}", money(value_cents)),
+            reason: ApprovalReason::budget(value_cents, b),
         },
         (Decision::NeedsApproval { reason }, Some(b)) => Decision::NeedsApproval {
-            reason: format!("{reason}; {b}"),
+            reason: reason.and_budget(b),
         },
         (d, _) => d,
     }
@@ -369,8 +301,8 @@ pub fn decide_approval_in_budget(
         return decision;
     }
     match budget.and_then(|b| b.exceeded(value_cents)) {
-        Some(b) => Decision::Rejected {
-            reason: format!("{b}; an admin must approve it (or raise the budget)"),
+        Some(breach) => Decision::Rejected {
+            reason: Refusal::Budget { breach },
         },
         None => decision,
     }
@@ -403,7 +335,7 @@ mod tests {
             (5_000, 95_001, 0, "monthly"),
         ] {
             match decide_grant(Role::Agent, &AGENT, v, m, c) {
-                Decision::NeedsApproval { reason } => assert!(reason.contains(word), "{reason}"),
+                Decision::NeedsApproval { reason } => assert!(reason.to_string().contains(word), "{reason}"),
                 d => panic!("expected approval, got {d:?}"),
             }
         }
@@ -442,7 +374,9 @@ mod tests {
         };
         assert!(matches!(
             decide_approval(Role::Lead, true, &lead, 1_000, 0, 0),
-            Decision::Rejected { reason } if reason.contains("own")
+            Decision::Rejected {
+                reason: Refusal::OwnRequest
+            }
         ));
         assert!(matches!(
             decide_approval(Role::Agent, false, &AGENT, 1_000, 0, 0),
@@ -454,7 +388,7 @@ mod tests {
         );
         assert!(matches!(
             decide_approval(Role::Lead, false, &lead, 60_000, 0, 0),
-            Decision::Rejected { reason } if reason.contains("admin")
+            Decision::Rejected { reason } if reason.to_string().contains("admin")
         ));
         assert_eq!(
             decide_approval(Role::Admin, false, &EmpowermentLimit::UNLIMITED, 60_000, 0, 0),
@@ -485,7 +419,7 @@ mod tests {
         // Over it: approval, with the budget and the spend in the reason.
         match decide_grant_in_budget(Role::Agent, &AGENT, 2_001, 0, 0, Some(&b)) {
             Decision::NeedsApproval { reason } => assert_eq!(
-                reason,
+                reason.to_string(),
                 "20.01 needs approval by an admin: monthly budget of 5.000,00 € would be exceeded: 4.980,00 € spent"
             ),
             other => panic!("{other:?}"),
@@ -493,6 +427,7 @@ mod tests {
         // Over a limit and the budget: both reasons.
         match decide_grant_in_budget(Role::Agent, &AGENT, 6_000, 0, 0, Some(&b)) {
             Decision::NeedsApproval { reason } => {
+                let reason = reason.to_string();
                 assert!(
                     reason.contains("limit per grant") && reason.contains("monthly budget"),
                     "{reason}"
@@ -543,6 +478,7 @@ mod tests {
         let b = budget(500_000, 498_000);
         match decide_approval_in_budget(Role::Lead, false, &lead, 3_000, 0, 0, Some(&b)) {
             Decision::Rejected { reason } => {
+                let reason = reason.to_string();
                 assert!(
                     reason.starts_with("monthly budget of 5.000,00 € would be exceeded: 4.980,00 € spent"),
                     "{reason}"

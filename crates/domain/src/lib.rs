@@ -13,6 +13,7 @@ pub mod error;
 pub mod feedback;
 pub mod followup;
 pub mod goodwill;
+pub mod goodwill_reason;
 pub mod goodwill_rule;
 pub mod ids;
 pub mod incident;

@@ -144,8 +144,8 @@ token-active = aktiv
 token-revoked = widerrufen
 no-tokens = Noch keine Tokens.
 last-used = Zuletzt benutzt
-err-customer-missing = Bitte geben Sie einen Kunden an.
-err-customer-unknown = Kein Kunde mit dieser ID, E-Mail-Adresse oder externen ID. Legen Sie den Kunden zuerst an.
+err-customer-missing = Bitte geben Sie an, um wen es geht (Kundschaft).
+err-customer-unknown = Niemand in der Kundschaft hat diese ID, E-Mail-Adresse oder externe ID. Legen Sie den Eintrag zuerst an.
 err-subject = Bitte geben Sie einen Betreff an (höchstens 200 Zeichen).
 err-description = Die Beschreibung darf höchstens 20.000 Zeichen lang sein.
 err-channel = Bitte wählen Sie einen Kanal aus der Liste.
@@ -361,7 +361,7 @@ mail-checkin-subject = Ist jetzt alles in Ordnung?
 mail-checkin-body = vor ein paar Tagen haben wir „{ $subject }“ für Sie gelöst. Wir möchten nachfragen: Funktioniert alles wie gewünscht? Antworten Sie einfach auf diese E-Mail, falls noch etwas nicht stimmt.
 mail-notify-subject = Negative Umfrage-Antwort – Fall wieder geöffnet
 mail-notify-body = die Kundin/der Kunde hat den Fall „{ $subject }“ mit { $score } von 5 Sternen bewertet. Der Fall wurde wieder geöffnet und für die Teamleitung markiert.
-follow-up-personal_note_task = Persönliche, handgeschriebene Notiz an den Kunden schreiben (hoher Kundenwert)
+follow-up-personal_note_task = Persönliche, handgeschriebene Notiz an die Kundschaft schreiben (hoher Kundenwert)
 follow-up-personal_note_done = Persönliche Notiz geschrieben
 task = Aufgabe
 personal-note-done = Notiz ist geschrieben
@@ -1036,15 +1036,15 @@ training-who-system = System
 training-step-survey = Umfrage beantwortet: { $score } von 5
 training-step-goodwill = Kulanz gewährt: { $kind }, { $amount }
 training-step-goodwill-requested = Kulanz beantragt: { $kind }, { $amount }
-training-outcome-best = Beste Wiedergutmachung: ein Fehler, der mit einem zufriedenen Kunden endete, der geblieben ist.
-training-outcome-failed = Gescheiterte Wiedergutmachung: schlechte Bewertung, wiedereröffnet oder der Kunde ist gegangen.
+training-outcome-best = Beste Wiedergutmachung: ein Fehler, nach dem die Kundschaft zufrieden war und geblieben ist.
+training-outcome-failed = Gescheiterte Wiedergutmachung: schlechte Bewertung, wiedereröffnet oder die Kundschaft ist gegangen.
 training-outcome-other = Weder ein klarer Erfolg noch ein klares Scheitern.
 training-situation = Situation
 training-channel = Kanal
 training-tier = Tarif
 training-repeat = Wiederholter Fehler
 training-subject = Betreff
-training-customer-words = In den Worten des Kunden
+training-customer-words = In eigenen Worten der Kundschaft
 training-done = Was getan wurde
 training-ending = Ergebnis
 training-survey = Umfrage (CSAT)
@@ -1056,17 +1056,17 @@ training-questions = Fragen zur Diskussion
 training-print = Drucken
 training-markdown = Markdown herunterladen
 training-back = Alle Schulungsfälle
-training-q-best = Welcher Schritt hat für den Kunden den Unterschied gemacht, und kann er im Team zur Gewohnheit werden?
+training-q-best = Welcher Schritt hat für die Kundschaft den Unterschied gemacht, und kann er im Team zur Gewohnheit werden?
 training-q-failed = Was würdet ihr bei der ersten Antwort anders machen?
 training-q-other = Was hat entschieden, wie dieser Fall ausging?
-training-q-severe = Der Fehler war schwer. Wie wurde sein Gewicht dem Kunden gegenüber anerkannt?
+training-q-severe = Der Fehler war schwer. Wie wurde sein Gewicht gegenüber der Kundschaft anerkannt?
 training-q-late = Die erste Antwort kam nach ihrer Frist. Was hätte geholfen, früher zu antworten?
-training-q-repeat = Der Kunde hatte schon einmal einen Fehler erlebt. Wie sollte ein wiederholter Fehler anders behandelt werden?
+training-q-repeat = Hier war schon einmal etwas schiefgegangen. Wie sollte ein wiederholter Fehler anders behandelt werden?
 training-q-reopened = Der Fall wurde wiedereröffnet. Was hat die erste Lösung übersehen?
-training-q-churned = Der Kunde ist danach gegangen. Welche Anzeichen gab es, und wann?
+training-q-churned = Die Kundschaft ist danach gegangen. Welche Anzeichen gab es, und wann?
 training-q-goodwill = War die Kulanz angemessen? Hätte eine Entschuldigung allein gereicht?
 training-q-no-goodwill = Es wurde keine Kulanz gewährt. Hätte sie das Ergebnis geändert?
-training-q-explain = Wie würdet ihr dem Kunden in zwei Sätzen erklären, was schiefging?
+training-q-explain = Wie würdet ihr der Kundschaft in zwei Sätzen erklären, was schiefging?
 training-error-outcome = Wähle beste oder gescheiterte Wiedergutmachungen.
 
 # churn
@@ -1315,3 +1315,51 @@ flash-text-model-off = Neues Feedback wird wieder mit dem mitgelieferten Modell 
 inbox-view-churn = Abwanderungsrisiko
 inbox-churn-note = Offene Fälle nach Abwanderungsrisiko × Kundenwert, höchster zuerst. Modell, Güte und Risikowerte:
 job-kind-text_train = Training des eigenen Textmodells
+why-limit-per-grant = mehr als die Grenze je Gewährung von { $max }
+why-limit-per-case = mehr als die Grenze je Fall von { $max } ({ $spent } in diesem Fall schon gewährt)
+why-limit-per-month = mehr als die Monatsgrenze von { $max } ({ $spent } in diesem Monat schon gewährt)
+why-budget = das Monatsbudget von { $amount } würde überschritten ({ $spent } ausgegeben)
+why-approval = { $value } braucht eine Freigabe
+why-approval-limit = { $value } braucht die Freigabe einer Teamleitung: { $limit }
+why-approval-budget = { $value } braucht die Freigabe der Administration: { $budget }
+why-approval-limit-and-budget = { $value } braucht die Freigabe einer Teamleitung: { $limit }; { $budget }
+why-refused-negative = Ein Kulanzwert darf nicht negativ sein: Kulanz wird gegeben, nie genommen.
+why-refused-own = Die eigene Anfrage entscheidet eine andere Teamleitung.
+why-refused-not-approver = Kulanz geben nur Teamleitungen und die Administration frei.
+why-refused-approver-limit = Ihre eigene Grenze deckt diese Kulanz nicht ({ $limit }); die Administration muss sie freigeben.
+why-refused-budget = { $budget }; die Administration muss freigeben (oder das Budget erhöhen).
+why-refused-rule-once = Diese Regel hat in diesem Fall schon Kulanz gewährt.
+why-automatic-incident = Automatische Kulanz „{ $rule }“ für die Störung „{ $incident }“
+why-automatic-case = Automatische Kulanz „{ $rule }“ ({ $condition })
+goodwill-decision-reason-required = Bitte begründen Sie die Entscheidung (höchstens 2000 Zeichen); die Begründung steht im Kulanz-Journal.
+goodwill-decided-meanwhile = Diese Anfrage wurde inzwischen entschieden; die Liste ist neu geladen.
+err-case-transition = Dieser Statuswechsel ist nicht möglich; von hier aus geht: { $allowed }.
+err-case-changed = Der Fall wurde inzwischen geändert; bitte die Seite neu laden und noch einmal versuchen.
+err-case-text = Bitte einen Text eingeben (höchstens 20.000 Zeichen).
+err-case-assignee = Diese Person ist nicht mehr aktiv; bitte jemand anderen wählen.
+goodwill-free-amount-option = Freier Betrag (unten eingeben)
+goodwill-free-amount = Freier Betrag
+goodwill-amount-eur = Betrag (EUR)
+goodwill-your-limit = Ihr Limit je Gewährung: { $max }.
+err-goodwill-reason = Bitte begründen Sie die Kulanz (höchstens 2000 Zeichen); die Begründung steht im Kulanz-Journal.
+err-goodwill-kind = Bitte eine Art aus der Liste wählen.
+err-goodwill-amount = Bitte einen Betrag wie 25 oder 12,50 eingeben (nicht negativ, höchstens 10.000.000).
+err-goodwill-item = Bitte einen angebotenen Katalogeintrag oder „Freier Betrag“ wählen.
+inbox-confirm-title = Sammelaktion bestätigen
+inbox-confirm-move-to = { $count ->
+    [one] Den folgenden Fall auf „{ $state }“ setzen?
+   *[other] Die folgenden { $count } Fälle auf „{ $state }“ setzen? Fälle, die diesen Wechsel nicht erlauben, bleiben, wie sie sind.
+}
+inbox-confirm-assign-to = { $count ->
+    [one] Den folgenden Fall { $name } zuweisen?
+   *[other] Die folgenden { $count } Fälle { $name } zuweisen?
+}
+inbox-confirm-unassign = { $count ->
+    [one] Die Zuweisung des folgenden Falls aufheben?
+   *[other] Die Zuweisung der folgenden { $count } Fälle aufheben?
+}
+inbox-confirm-yes = Ja, ausführen
+inbox-bulk-too-many = Bitte höchstens 200 Fälle auf einmal auswählen.
+inbox-bulk-invalid = Diese Sammelaktion ist unvollständig; bitte im Posteingang neu auswählen.
+solution-preview = Vorschau
+solution-preview-hint = So sehen Lesende den Artikel; gespeichert ist noch nichts.

@@ -1315,3 +1315,51 @@ flash-text-model-off = New feedback is analysed with the shipped model again.
 inbox-view-churn = Churn risk
 inbox-churn-note = Open cases ranked by the customer's churn risk × customer value, highest first. The model, its accuracy and the risk figures:
 job-kind-text_train = Training of the company text model
+why-limit-per-grant = above the limit per grant of { $max }
+why-limit-per-case = above the limit per case of { $max } ({ $spent } already granted on this case)
+why-limit-per-month = above the monthly limit of { $max } ({ $spent } already granted this month)
+why-budget = the monthly budget of { $amount } would be exceeded ({ $spent } spent)
+why-approval = { $value } needs approval
+why-approval-limit = { $value } needs approval by a lead: { $limit }
+why-approval-budget = { $value } needs approval by an admin: { $budget }
+why-approval-limit-and-budget = { $value } needs approval by a lead: { $limit }; { $budget }
+why-refused-negative = A goodwill value must not be negative: goodwill is given, never taken.
+why-refused-own = Another lead decides your own request.
+why-refused-not-approver = Only leads and admins approve goodwill.
+why-refused-approver-limit = Your own limit does not cover this goodwill ({ $limit }); an admin must approve it.
+why-refused-budget = { $budget }; an admin must approve it (or raise the budget).
+why-refused-rule-once = This rule granted goodwill on this case already.
+why-automatic-incident = Automatic goodwill “{ $rule }” for incident “{ $incident }”
+why-automatic-case = Automatic goodwill “{ $rule }” ({ $condition })
+goodwill-decision-reason-required = Please give a reason for the decision (at most 2000 characters); it goes into the goodwill ledger.
+goodwill-decided-meanwhile = This request was decided meanwhile; the list is reloaded.
+err-case-transition = This change of state is not possible; from here the case can go to: { $allowed }.
+err-case-changed = The case was changed meanwhile; please reload the page and try again.
+err-case-text = Please enter a text (at most 20,000 characters).
+err-case-assignee = This person is no longer active; please choose someone else.
+goodwill-free-amount-option = Free amount (enter below)
+goodwill-free-amount = Free amount
+goodwill-amount-eur = Amount (EUR)
+goodwill-your-limit = Your limit per grant: { $max }.
+err-goodwill-reason = Please give a reason for the goodwill (at most 2000 characters); it goes into the goodwill ledger.
+err-goodwill-kind = Please choose a kind from the list.
+err-goodwill-amount = Please enter an amount such as 25 or 12.50 (not negative, at most 10,000,000).
+err-goodwill-item = Please choose an item on offer or “Free amount”.
+inbox-confirm-title = Confirm the bulk action
+inbox-confirm-move-to = { $count ->
+    [one] Set the following case to “{ $state }”?
+   *[other] Set the following { $count } cases to “{ $state }”? Cases that do not allow this change stay as they are.
+}
+inbox-confirm-assign-to = { $count ->
+    [one] Assign the following case to { $name }?
+   *[other] Assign the following { $count } cases to { $name }?
+}
+inbox-confirm-unassign = { $count ->
+    [one] Unassign the following case?
+   *[other] Unassign the following { $count } cases?
+}
+inbox-confirm-yes = Yes, do it
+inbox-bulk-too-many = Please select at most 200 cases at once.
+inbox-bulk-invalid = This bulk action is incomplete; please select again in the inbox.
+solution-preview = Preview
+solution-preview-hint = This is how readers will see the article; nothing is saved yet.

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod format;
+pub mod reasons;
 pub mod renderer;
 
 pub use catalog::I18n;

@@ -4,7 +4,9 @@
 
 use crate::catalog::I18n;
 use crate::format::{countdown_unit, duration_parts, format_decimal, format_money, format_percent};
+use crate::reasons;
 use amends_domain::Language;
+use amends_domain::goodwill::{ApprovalReason, AutomaticReason};
 use chrono::{DateTime, Utc};
 use fluent_bundle::FluentValue;
 use minijinja::value::Kwargs;
@@ -28,6 +30,21 @@ fn lang_of(state: &State) -> Language {
 fn parse_time(v: &Value) -> Option<DateTime<Utc>> {
     let s = v.as_str()?;
     DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+}
+
+/// The attribute `name` of `v` as a `T` (a reason's code and parameters).
+fn coded<T: serde::de::DeserializeOwned>(v: &Value, name: &str) -> Option<T> {
+    let attr = v.get_attr(name).ok().filter(|a| !a.is_undefined() && !a.is_none())?;
+    serde_json::to_value(&attr)
+        .ok()
+        .and_then(|j| serde_json::from_value(j).ok())
+}
+
+fn text_attr(v: &Value, name: &str) -> String {
+    v.get_attr(name)
+        .ok()
+        .and_then(|a| a.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn now_of(state: &State) -> DateTime<Utc> {
@@ -128,6 +145,21 @@ impl Renderer {
                 format!("sla-over-{unit}")
             };
             i.t(lang_of(state), &key, &[("n", FluentValue::from(n))])
+        });
+        // `{{ g|approval_why }}`, `{{ g|grant_why }}`: a grant's reasons in the reader's language.
+        let i = i18n.clone();
+        env.add_filter("approval_why", move |state: &State, g: Value| -> String {
+            match coded::<ApprovalReason>(&g, "approval") {
+                Some(r) => reasons::approval_text(&i, lang_of(state), &r),
+                None => text_attr(&g, "approval_reason"),
+            }
+        });
+        let i = i18n.clone();
+        env.add_filter("grant_why", move |state: &State, g: Value| -> String {
+            match coded::<AutomaticReason>(&g, "automatic") {
+                Some(r) => reasons::automatic_text(&i, lang_of(state), &r),
+                None => text_attr(&g, "reason"),
+            }
         });
         env.add_filter("iso", |v: Value| -> String {
             parse_time(&v).map(|t| t.to_rfc3339()).unwrap_or_default()

@@ -4,7 +4,9 @@ use crate::audit::{Audit, AuditLog, CommitAudited, new_id};
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
-use amends_domain::goodwill::{Decision, EmpowermentLimit, GoodwillKind, GrantState, MonthBudget};
+use amends_domain::goodwill::{
+    ApprovalReason, AutomaticReason, Decision, EmpowermentLimit, GoodwillKind, GrantState, MonthBudget, Refusal,
+};
 use amends_domain::{CaseId, CustomerId, Role, UserId};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Serialize;
@@ -81,7 +83,16 @@ pub struct Grant {
     pub reason: String,
     #[sqlx(try_from = "String")]
     pub state: GrantState,
+    /// Why it waits for approval, in English (older readers, logs).
     pub approval_reason: Option<String>,
+    /// The same as a code and its parameters (`None` when granted at once,
+    /// or for an old request whose text could not be converted).
+    #[sqlx(try_from = "Option<String>")]
+    pub approval: Coded<ApprovalReason>,
+    /// Why a rule granted it, as a code and its parameters (`None` for a
+    /// person's grant; `reason` holds the English text).
+    #[sqlx(try_from = "Option<String>")]
+    pub automatic: Coded<AutomaticReason>,
     pub requested_by: Uuid,
     pub requested_by_name: String,
     pub decided_by: Option<Uuid>,
@@ -93,7 +104,8 @@ pub struct Grant {
 }
 
 pub(crate) const GRANT_SELECT: &str = "SELECT g.id, g.case_id, c.subject AS case_subject, g.customer_id, cu.name AS customer_name, \
-     g.catalog_item_id, g.kind, g.value_cents, g.currency, g.reason, g.state, g.approval_reason, g.requested_by, \
+     g.catalog_item_id, g.kind, g.value_cents, g.currency, g.reason, g.state, g.approval_reason, \
+     g.approval_details AS approval, g.reason_details AS automatic, g.requested_by, \
      ru.display_name AS requested_by_name, g.decided_by, du.display_name AS decided_by_name, g.decision_reason, \
      g.created_at, g.decided_at, g.granted_at FROM goodwill_grants g JOIN cases c ON c.id = g.case_id \
      JOIN customers cu ON cu.id = g.customer_id JOIN users ru ON ru.id = g.requested_by \
@@ -112,6 +124,24 @@ pub struct NewGrant {
     pub at: DateTime<Utc>,
     /// The automatic goodwill rule that made it (at most once per rule and case).
     pub rule_id: Option<Uuid>,
+    /// Why the rule granted it.
+    pub automatic: Option<AutomaticReason>,
+}
+
+/// A JSON column read as `T` (`None` when empty or unreadable).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Coded<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned> From<Option<String>> for Coded<T> {
+    fn from(s: Option<String>) -> Self {
+        Coded(s.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+}
+
+/// `value` as the JSON text of a column.
+pub(crate) fn coded_json<T: Serialize>(value: Option<&T>) -> Option<String> {
+    value.and_then(|v| serde_json::to_string(v).ok())
 }
 
 /// Filter of the grant list and ledger.
@@ -462,7 +492,7 @@ impl Store {
         &self,
         g: &NewGrant,
         decide: impl FnOnce(Spend) -> Decision,
-    ) -> Result<Result<Grant, String>, StoreError> {
+    ) -> Result<Result<Grant, Refusal>, StoreError> {
         let case = self.get_case(g.case_id).await?;
         let (from, to, _) = month_of(g.at);
         let id = new_id(g.at);
@@ -478,7 +508,7 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 if done.is_some() {
-                    return Ok(Err("this rule granted goodwill on this case already".to_string()));
+                    return Ok(Err(Refusal::RuleAlreadyGranted));
                 }
             }
             let spend = tx.spend(g.requested_by.0, g.case_id.0, from, to).await?;
@@ -494,8 +524,8 @@ impl Store {
             let granted = state == GrantState::Granted;
             sqlx::query(
                 "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, currency, \
-                 reason, state, approval_reason, requested_by, created_at, granted_at, rule_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                 reason, state, approval_reason, requested_by, created_at, granted_at, rule_id, approval_details, \
+                 reason_details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             )
             .bind(id)
             .bind(g.case_id.0)
@@ -506,15 +536,18 @@ impl Store {
             .bind(&g.currency)
             .bind(&g.reason)
             .bind(state.as_str())
-            .bind(approval_reason.as_deref())
+            .bind(approval_reason.as_ref().map(ToString::to_string))
             .bind(g.requested_by.0)
             .bind(g.at)
             .bind(granted.then_some(g.at))
             .bind(g.rule_id)
+            .bind(coded_json(approval_reason.as_ref()))
+            .bind(coded_json(g.automatic.as_ref()))
             .execute(&mut *tx)
             .await?;
             let data = json!({"grant_id": id.to_string(), "state": state, "kind": g.kind, "value_cents": g.value_cents,
-                "currency": g.currency, "customer_id": case.customer_id, "approval_reason": approval_reason,
+                "currency": g.currency, "customer_id": case.customer_id,
+                "approval": approval_reason,
                 "over_budget": over_budget, "rule_id": g.rule_id});
             tx.record_grant_effects(GrantEffects {
                 case: g.case_id,
@@ -527,7 +560,7 @@ impl Store {
             })
             .await?;
             tx.commit().await?;
-            Ok::<Result<(), String>, StoreError>(Ok(()))
+            Ok::<Result<(), Refusal>, StoreError>(Ok(()))
         })?;
         self.grant_unless_refused(id, written).await
     }
@@ -542,7 +575,7 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
         decide: impl FnOnce(&Grant, Spend) -> Decision,
-    ) -> Result<Result<Grant, String>, StoreError> {
+    ) -> Result<Result<Grant, Refusal>, StoreError> {
         let grant = self.get_grant(id).await?;
         if grant.state != GrantState::Pending {
             return Err(StoreError::Conflict {
@@ -605,7 +638,7 @@ impl Store {
             })
             .await?;
             tx.commit().await?;
-            Ok::<Result<(), String>, StoreError>(Ok(()))
+            Ok::<Result<(), Refusal>, StoreError>(Ok(()))
         })?;
         self.grant_unless_refused(id, written).await
     }
@@ -614,8 +647,8 @@ impl Store {
     async fn grant_unless_refused(
         &self,
         id: Uuid,
-        written: Result<(), String>,
-    ) -> Result<Result<Grant, String>, StoreError> {
+        written: Result<(), Refusal>,
+    ) -> Result<Result<Grant, Refusal>, StoreError> {
         match written {
             Ok(()) => Ok(Ok(self.get_grant(id).await?)),
             Err(reason) => Ok(Err(reason)),

@@ -65,7 +65,9 @@ pub use customers::{CustomerFilter, CustomerPatch, NewCustomer};
 pub use error::StoreError;
 pub use feedback::{Detection, DetectionRule, Feedback, FeedbackFilter, NewFeedback, RuleInput};
 pub use followup::{AnswerOutcome, CaseFollowUp, Survey, SurveyAnswer, Webhook, WebhookDelivery};
-pub use goodwill::{Budget, CatalogEntry, CatalogInput, Grant, GrantFilter, NewGrant, RoleLimit, Spend, month_of};
+pub use goodwill::{
+    Budget, CatalogEntry, CatalogInput, Coded, Grant, GrantFilter, NewGrant, RoleLimit, Spend, month_of,
+};
 pub use goodwill_rules::{GoodwillRule, GoodwillRuleInput};
 pub use imports::{FEEDBACK_CHUNK, Written};
 pub use incidents::{

@@ -47,13 +47,20 @@
   // (the keyboard's "assign to me" has said what it does already).
   var bulk = document.getElementById("bulk");
   if (bulk) {
+    // Said yes here: the server does not ask again (without a script it
+    // answers with a page that asks).
+    var confirmed = function () {
+      var c = bulk.querySelector("input[name=confirmed]");
+      if (!c) { c = document.createElement("input"); c.type = "hidden"; c.name = "confirmed"; bulk.appendChild(c); }
+      c.value = "1";
+    };
     bulk.addEventListener("submit", function (e) {
-      if (bulk.getAttribute("data-confirmed") === "1") { bulk.removeAttribute("data-confirmed"); return; }
+      if (bulk.getAttribute("data-confirmed") === "1") { bulk.removeAttribute("data-confirmed"); confirmed(); return; }
       var n = document.querySelectorAll("input[name=ids]:checked").length;
       if (n === 0) { window.alert(bulk.getAttribute("data-bulk-none")); e.preventDefault(); return; }
       var move = e.submitter && e.submitter.value === "transition";
       var text = bulk.getAttribute(move ? "data-bulk-confirm-move" : "data-bulk-confirm-assign").replace("{n}", n);
-      if (!window.confirm(text)) e.preventDefault();
+      if (window.confirm(text)) confirmed(); else e.preventDefault();
     });
   }
 

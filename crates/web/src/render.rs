@@ -26,6 +26,7 @@ templates!(
     "case_rows.html",
     "login.html",
     "inbox.html",
+    "inbox_confirm.html",
     "case.html",
     "case_new.html",
     "customer.html",

@@ -218,6 +218,10 @@ impl Planner {
                 }
             };
             if let (Some(r), Some(gid)) = (rule, grant_id) {
+                let why = amends_domain::goodwill::AutomaticReason::IncidentRule {
+                    rule: r.rule.name.clone(),
+                    incident: i.title.clone(),
+                };
                 p.grants.push(AutoGrant {
                     id: gid,
                     case_id,
@@ -226,10 +230,12 @@ impl Planner {
                     kind: r.kind,
                     value_cents: r.rule.value_cents,
                     currency: r.rule.currency.clone(),
-                    reason: format!("Automatic goodwill «{}» for incident «{}»", r.rule.name, i.title),
+                    reason: why.to_string(),
+                    reason_details: serde_json::to_string(&why).unwrap_or_default(),
                     rule_id: r.rule.id,
                     requested_by: self.actor.0,
                     pending_reason: None,
+                    pending_details: None,
                 });
             }
             let message = a.reachable;

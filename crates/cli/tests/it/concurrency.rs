@@ -3,7 +3,7 @@
 //! backends; customers that share an address already are merged by the
 //! migration that makes addresses unique.
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TestApp, run_sql};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -206,22 +206,6 @@ async fn address_taken(app: &TestApp, name: &str, email: &str) {
         )
         .await;
     assert_eq!(p["field"], "email", "{p}");
-}
-
-/// Runs `sql` (several statements) on the test's database.
-async fn run_sql(app: &TestApp, b: Backend, sql: &str) {
-    use sqlx::Connection;
-    let sql = sqlx::AssertSqlSafe(sql.to_string());
-    match b {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(&app.db_url()).await.expect("connect");
-            sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql");
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(&app.db_url()).await.expect("connect");
-            sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql");
-        }
-    }
 }
 
 /// A database with customers that share an address (made before the

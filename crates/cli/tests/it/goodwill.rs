@@ -56,7 +56,12 @@ async fn grant_within_limit_and_approval_above(b: Backend) {
         )
         .await;
     assert_eq!(pending["state"], "pending");
-    assert!(pending["approval_reason"].as_str().expect("why").contains("per grant"));
+    assert_eq!(pending["approval"]["code"], "limit", "{pending}");
+    assert_eq!(pending["approval"]["limit"], json!({"limit": "per_grant", "max": 5000}));
+    assert_eq!(
+        pending["approval_reason"],
+        "80,00 € braucht die Freigabe einer Teamleitung: mehr als die Grenze je Gewährung von 50,00 €"
+    );
     let pid = pending["id"].as_str().expect("id").to_string();
     assert_eq!(count(&app, &lead, "/api/v1/goodwill?state=pending").await, 1);
 
@@ -171,7 +176,8 @@ async fn grant_within_limit_and_approval_above(b: Backend) {
             202,
         )
         .await;
-    assert!(v["approval_reason"].as_str().expect("why").contains("per case"));
+    assert_eq!(v["approval"]["limit"]["limit"], "per_case", "{v}");
+    assert!(v["approval_reason"].as_str().expect("why").contains("je Fall"));
 
     // Audit entries for the grants.
     let audit = app.get_json("/api/v1/audit?entity=goodwill", &lead).await;
@@ -390,9 +396,11 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
     assert_eq!(res.status(), 202);
     let pending: Value = res.json().await.expect("json");
     assert_eq!(pending["state"], "pending");
+    assert_eq!(pending["approval"]["code"], "budget", "{pending}");
+    assert_eq!(pending["approval"]["budget"]["spent_cents"], 498_000);
     let reason = pending["approval_reason"].as_str().expect("reason");
     assert!(
-        reason.contains("monthly budget of 5.000,00 € would be exceeded: 4.980,00 € spent"),
+        reason.contains("das Monatsbudget von 5.000,00 € würde überschritten (4.980,00 € ausgegeben)"),
         "{reason}"
     );
     // 20 EUR still fits exactly.
@@ -437,8 +445,8 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
     .await;
     let html = res.text().await.expect("html");
     assert!(
-        html.contains("monthly budget of 5.000,00 € would be exceeded"),
-        "{html}"
+        html.contains("das Monatsbudget von 5.000,00 € würde überschritten (5.000,00 € ausgegeben); die Administration muss freigeben"),
+        "the refusal in German: {html}"
     );
     assert!(
         html.contains("Budget diesen Monat: 5.000,00 € von 5.000,00 € vergeben, noch 0,00 € frei"),
@@ -466,7 +474,10 @@ async fn the_monthly_budget_is_enforced(b: Backend) {
     assert_eq!(grant(agent.clone(), 1).await.status(), 202);
     // The case page shows the reason next to the pending grant.
     let html = html_of(&ui, &app, &format!("/cases/{case_id}")).await;
-    assert!(html.contains("monthly budget of 5.000,00 €"), "reason on the case page");
+    assert!(
+        html.contains("braucht die Freigabe der Administration: das Monatsbudget von 5.000,00 €"),
+        "reason on the case page, in German"
+    );
     assert!(
         html.contains("Budget diesen Monat: 5.025,00 € von 5.000,00 € vergeben, noch -25,00 € frei"),
         "budget status on the case page"

@@ -153,6 +153,29 @@ async fn views_mean_what_they_say(b: Backend) {
         ("back", "/inbox?view=open"),
     ];
     form.extend(ids.iter().map(|id| ("ids", id.as_str())));
+    // Without a script the server asks first, naming the cases, and
+    // changes nothing yet.
+    let ask = agent
+        .post(app.url("/inbox/bulk"))
+        .form(&form)
+        .send()
+        .await
+        .expect("bulk");
+    assert_eq!(ask.status(), 200);
+    let ask = ask.text().await.expect("page");
+    assert!(ask.contains("data-testid=\"bulk-confirm\""), "{ask}");
+    assert!(ask.contains("Die folgenden 2 Fälle"), "the question names the count");
+    assert_eq!(ask.matches("name=\"ids\"").count(), 2, "the selection is posted again");
+    assert!(ask.contains(r#"name="confirmed" value="1""#));
+    for id in &ids {
+        let c = app.get_json(&format!("/api/v1/cases/{id}"), &app.admin_token).await;
+        assert_ne!(
+            c["assignee_id"].as_str(),
+            Some(agent_id.0.to_string().as_str()),
+            "nothing assigned before the yes"
+        );
+    }
+    form.push(("confirmed", "1"));
     let res = agent
         .post(app.url("/inbox/bulk"))
         .form(&form)

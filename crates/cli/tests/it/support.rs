@@ -725,3 +725,19 @@ pub async fn post_form(client: &reqwest::Client, app: &TestApp, path: &str, form
     let res = submit(client, app, path, form).await;
     (res.status().as_u16(), res.text().await.expect("text"))
 }
+
+/// Runs `sql` (several statements) on the test's database.
+pub async fn run_sql(app: &TestApp, b: Backend, sql: &str) {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match b {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&app.db_url()).await.expect("connect");
+            sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql");
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&app.db_url()).await.expect("connect");
+            sqlx::raw_sql(sql).execute(&mut conn).await.expect("sql");
+        }
+    }
+}

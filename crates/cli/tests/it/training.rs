@@ -325,8 +325,8 @@ async fn training_cases_pick_best_and_failed_recoveries_anonymised(b: Backend) {
     assert_eq!(
         s["questions"],
         serde_json::json!([
-            "Welcher Schritt hat für den Kunden den Unterschied gemacht, und kann er im Team zur Gewohnheit werden?",
-            "Der Fehler war schwer. Wie wurde sein Gewicht dem Kunden gegenüber anerkannt?",
+            "Welcher Schritt hat für die Kundschaft den Unterschied gemacht, und kann er im Team zur Gewohnheit werden?",
+            "Der Fehler war schwer. Wie wurde sein Gewicht gegenüber der Kundschaft anerkannt?",
             "War die Kulanz angemessen? Hätte eine Entschuldigung allein gereicht?"
         ])
     );

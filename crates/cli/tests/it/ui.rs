@@ -220,7 +220,11 @@ async fn case_forms_show_errors_and_work_the_case(b: Backend) {
         )
         .await;
     assert_eq!(status, 409, "invalid transition explained on the page");
-    assert!(html.contains("allowed:"));
+    assert!(
+        html.contains("Dieser Statuswechsel ist nicht möglich; von hier aus geht: In Bearbeitung"),
+        "in German, with the states that are allowed"
+    );
+    assert!(!html.contains("allowed:"), "no English on the German page");
     let (status, _, _) = br
         .post(
             &format!("{case_path}/note"),
@@ -246,6 +250,7 @@ async fn case_forms_show_errors_and_work_the_case(b: Backend) {
                 ("ids", id),
                 ("action", "transition"),
                 ("to", "in_progress"),
+                ("confirmed", "1"),
             ],
         )
         .await;

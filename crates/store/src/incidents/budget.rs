@@ -35,7 +35,9 @@ crate::backend_trait! {
                 match budget.exceeded(g.value_cents) {
                     None => budget.spent_cents = budget.spent_cents.saturating_add(g.value_cents),
                     Some(breach) => {
-                        g.pending_reason = Some(breach.to_string());
+                        let why = amends_domain::goodwill_reason::ApprovalReason::budget(g.value_cents, breach);
+                        g.pending_reason = Some(why.to_string());
+                        g.pending_details = serde_json::to_string(&why).ok();
                         held.insert(g.id);
                     }
                 }

@@ -26,12 +26,17 @@ pub struct AutoGrant {
     pub kind: GoodwillKind,
     pub value_cents: i64,
     pub currency: String,
+    /// In English (older readers, logs).
     pub reason: String,
+    /// The same as a code and its parameters, as JSON.
+    pub reason_details: String,
     pub rule_id: Uuid,
     pub requested_by: Uuid,
     /// Set by the store when the grant would exceed the month's budget:
     /// it is written pending approval, with this reason.
     pub pending_reason: Option<String>,
+    /// The same as a code and its parameters, as JSON.
+    pub pending_details: Option<String>,
 }
 
 /// What became of one affected customer.
@@ -104,7 +109,8 @@ crate::backend_trait! {
                 let Some(rules) = &rules else {
                     let mut q = sqlx::QueryBuilder::new(
                         "INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
-                         currency, reason, state, approval_reason, requested_by, created_at, granted_at, rule_id) ",
+                         currency, reason, state, approval_reason, requested_by, created_at, granted_at, rule_id, \
+                         reason_details, approval_details) ",
                     );
                     q.push_values(chunk, |mut r, g| {
                         let held = g.pending_reason.is_some();
@@ -121,13 +127,15 @@ crate::backend_trait! {
                             .push_bind(g.requested_by)
                             .push_bind(now)
                             .push_bind((!held).then_some(now))
-                            .push_bind(g.rule_id);
+                            .push_bind(g.rule_id)
+                            .push_bind(g.reason_details.as_str())
+                            .push_bind(g.pending_details.as_deref());
                     });
                     q.build().execute(&mut *self).await?;
                     continue;
                 };
                 let mut q = sqlx::QueryBuilder::new(
-                    "WITH r (rule_id, catalog_item_id, kind, value_cents, currency, reason, requested_by) AS (",
+                    "WITH r (rule_id, catalog_item_id, kind, value_cents, currency, reason, requested_by, reason_details) AS (",
                 );
                 q.push_values(rules, |mut b, g| {
                     b.push_bind(g.rule_id)
@@ -136,7 +144,8 @@ crate::backend_trait! {
                         .push_bind(g.value_cents)
                         .push_bind(g.currency.as_str())
                         .push_bind(g.reason.as_str())
-                        .push_bind(g.requested_by);
+                        .push_bind(g.requested_by)
+                        .push_bind(g.reason_details.as_str());
                 });
                 q.push("), v (id, case_id, customer_id, rule_id) AS (");
                 q.push_values(chunk, |mut b, g| {
@@ -147,14 +156,14 @@ crate::backend_trait! {
                 });
                 q.push(
                     ") INSERT INTO goodwill_grants (id, case_id, customer_id, catalog_item_id, kind, value_cents, \
-                     currency, reason, state, requested_by, created_at, granted_at, rule_id) \
+                     currency, reason, state, requested_by, created_at, granted_at, rule_id, reason_details) \
                      SELECT v.id, v.case_id, v.customer_id, r.catalog_item_id, r.kind, r.value_cents, r.currency, \
                      r.reason, 'granted', r.requested_by, ",
                 )
                 .push_bind(now)
                 .push(", ")
                 .push_bind(now)
-                .push(", v.rule_id FROM v CROSS JOIN r WHERE r.rule_id = v.rule_id");
+                .push(", v.rule_id, r.reason_details FROM v CROSS JOIN r WHERE r.rule_id = v.rule_id");
                 q.build().execute(&mut *self).await?;
             }
             Ok(())

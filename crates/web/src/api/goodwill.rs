@@ -197,7 +197,7 @@ async fn grant_goodwill(
     } else {
         StatusCode::ACCEPTED
     };
-    Ok((status, Json(g)))
+    Ok((status, Json(localized(&state, &actor, g))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -215,7 +215,8 @@ async fn approve(
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<DecisionIn>,
 ) -> ApiResult<Json<Grant>> {
-    Ok(Json(gw::decide(&state, id, true, &body.reason, &actor.user).await?))
+    let g = gw::decide(&state, id, true, &body.reason, &actor.user).await?;
+    Ok(Json(localized(&state, &actor, g)))
 }
 
 /// Reject a pending request (leads and admins; never one's own).
@@ -226,7 +227,8 @@ async fn reject(
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<DecisionIn>,
 ) -> ApiResult<Json<Grant>> {
-    Ok(Json(gw::decide(&state, id, false, &body.reason, &actor.user).await?))
+    let g = gw::decide(&state, id, false, &body.reason, &actor.user).await?;
+    Ok(Json(localized(&state, &actor, g)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -268,8 +270,20 @@ impl GrantQuery {
 /// Grants, newest first; `?state=pending` is the approvals queue.
 #[utoipa::path(get, path = "/goodwill", tag = "goodwill", params(GrantQuery),
     responses((status = 200, body = Vec<Object>), (status = 422, body = Problem)))]
-async fn list_grants(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) -> ApiResult<Json<Vec<Grant>>> {
-    Ok(Json(state.store().list_grants(&q.filter(state.now(), 500)?).await?))
+async fn list_grants(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) -> ApiResult<Json<Vec<Grant>>> {
+    let mut grants = state.store().list_grants(&q.filter(state.now(), 500)?).await?;
+    gw::localize(state.ui().i18n(), actor.user.language, &mut grants);
+    Ok(Json(grants))
+}
+
+/// A grant as the API answers it: `reason` (of a rule's grant) and
+/// `approval_reason` in the caller's language, their codes and parameters
+/// in `automatic` and `approval`.
+fn localized(state: &crate::state::AppState, actor: &crate::auth::Actor, g: Grant) -> Grant {
+    let mut one = [g];
+    gw::localize(state.ui().i18n(), actor.user.language, &mut one);
+    let [g] = one;
+    g
 }
 
 /// The ledger of every grant (who, when, why, approved by); `?format=csv`
@@ -277,8 +291,9 @@ async fn list_grants(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) 
 #[utoipa::path(get, path = "/goodwill/ledger", tag = "goodwill", params(GrantQuery),
     responses((status = 200, description = "JSON, or text/csv with `?format=csv`",
         content((Vec<Object> = "application/json"), (String = "text/csv"))), (status = 403, body = Problem)))]
-async fn ledger(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) -> ApiResult<Response> {
-    let grants = state.store().list_grants(&q.filter(state.now(), 10_000)?).await?;
+async fn ledger(Ctx { state, actor }: Ctx, ApiQuery(q): ApiQuery<GrantQuery>) -> ApiResult<Response> {
+    let mut grants = state.store().list_grants(&q.filter(state.now(), 10_000)?).await?;
+    gw::localize(state.ui().i18n(), actor.user.language, &mut grants);
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(grants).into_response()),
         Some("csv") => Ok((

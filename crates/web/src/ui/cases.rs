@@ -215,7 +215,7 @@ pub async fn page_with_field_error(
     };
     let users = state.store().list_users().await?;
     let followup = crate::ui::followup::case_panel(state, case.id).await?;
-    let goodwill = crate::ui::goodwill::case_panel(state, case.id).await?;
+    let goodwill = crate::ui::goodwill::case_panel(state, case.id, ui.user.role).await?;
     let reply_templates = crate::ui::templates::case_picker(state, ui, &case).await?;
     let solutions = crate::ui::solutions::case_panel(state, &case).await?;
     let now = state.now();
@@ -268,9 +268,39 @@ pub async fn transition(
     match cases::transition(&state, CaseId(id), &form.to, Some(&form.note), ui.user.id).await {
         Ok(_) => Ok(crate::ui::flash::to(&format!("/cases/{id}"), "flash-state-changed")),
         Err(e @ (AppError::Conflict { .. } | AppError::Validation { .. })) => {
-            page_handler(&state, &ui, id, Some(e.to_string())).await
+            page_handler(&state, &ui, id, Some(action_error(&state, &ui, &e))).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// An action on the case page that could not be done, in the user's
+/// language: a state change the case does not allow (with the states it
+/// does), a text too long or empty, an assignee who is gone.
+pub fn action_error(state: &AppState, ui: &UiUser, e: &AppError) -> String {
+    let (i18n, lang) = (state.ui().i18n(), ui.lang());
+    match e {
+        AppError::Conflict {
+            allowed: Some(allowed), ..
+        } => {
+            let allowed = allowed
+                .iter()
+                .map(|s| i18n.t(lang, &format!("state-{s}"), &[]))
+                .collect::<Vec<_>>()
+                .join(", ");
+            i18n.t(lang, "err-case-transition", &[("allowed", allowed.into())])
+        }
+        AppError::Conflict { .. } => i18n.t(lang, "err-case-changed", &[]),
+        AppError::Validation { field, .. } => {
+            let key = match field.as_str() {
+                "note" | "body" => "err-case-text",
+                "subject" => "err-subject",
+                "assignee_id" => "err-case-assignee",
+                _ => "err-invalid",
+            };
+            i18n.t(lang, key, &[])
+        }
+        _ => i18n.t(lang, "err-invalid", &[]),
     }
 }
 
@@ -286,7 +316,9 @@ pub async fn note(
 ) -> Result<Response, UiError> {
     match cases::add_note(&state, CaseId(id), &form.body, ui.user.id).await {
         Ok(_) => {}
-        Err(AppError::Validation { message, .. }) => return page_handler(&state, &ui, id, Some(message)).await,
+        Err(e @ AppError::Validation { .. }) => {
+            return page_handler(&state, &ui, id, Some(action_error(&state, &ui, &e))).await;
+        }
         Err(e) => return Err(e.into()),
     }
     Ok(crate::ui::flash::to(
@@ -315,7 +347,7 @@ pub async fn assign(
     match cases::assign(&state, CaseId(id), target, ui.user.id).await {
         Ok(_) => Ok(crate::ui::flash::to(&format!("/cases/{id}"), "flash-assigned")),
         Err(e @ (AppError::Conflict { .. } | AppError::Validation { .. })) => {
-            page_handler(&state, &ui, id, Some(e.to_string())).await
+            page_handler(&state, &ui, id, Some(action_error(&state, &ui, &e))).await
         }
         Err(e) => Err(e.into()),
     }

@@ -144,8 +144,9 @@ pub async fn reply(
             &format!("/cases/{id}#outbox"),
             "flash-reply-queued",
         )),
-        Err(amends_app::AppError::Validation { message, .. }) => {
-            crate::ui::cases::page_handler(&state, &ui, id, Some(message)).await
+        Err(e @ amends_app::AppError::Validation { .. }) => {
+            let text = crate::ui::cases::action_error(&state, &ui, &e);
+            crate::ui::cases::page_handler(&state, &ui, id, Some(text)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -8,7 +8,7 @@ use crate::ui::forms::IdButton;
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::goodwill::{self as gw, GrantRequest};
-use amends_domain::goodwill::GrantState;
+use amends_domain::goodwill::{GoodwillKind, GrantState};
 use amends_domain::{CaseId, Permission};
 use amends_store::GrantFilter;
 use axum::extract::{Path, State};
@@ -17,10 +17,17 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// What the case page shows in its goodwill panel.
-pub async fn case_panel(state: &AppState, case: CaseId) -> Result<Value, UiError> {
+/// What the case page shows in its goodwill panel: the assessment, the
+/// catalog (by value), the grants, the month's budget and the limits of
+/// the reader's role.
+pub async fn case_panel(state: &AppState, case: CaseId, role: amends_domain::Role) -> Result<Value, UiError> {
     let (assessment, _) = gw::assess(state, case).await.map_err(api_to_ui)?;
-    let catalog = state.store().list_catalog(true).await?;
+    let mut catalog = state.store().list_catalog(true).await?;
+    catalog.sort_by(|a, b| {
+        a.value_cents
+            .cmp(&b.value_cents)
+            .then_with(|| a.name_de.cmp(&b.name_de))
+    });
     let grants = state
         .store()
         .list_grants(&GrantFilter {
@@ -30,11 +37,14 @@ pub async fn case_panel(state: &AppState, case: CaseId) -> Result<Value, UiError
         })
         .await?;
     let budget = amends_app::goodwill::budget_for(state, state.now()).await?;
+    let limit = state.store().limit_for(role).await?;
     Ok(context! {
         assessment => Value::from_serialize(&assessment),
         catalog => Value::from_serialize(&catalog),
         grants => Value::from_serialize(&grants),
         budget => Value::from_serialize(&budget),
+        limit => Value::from_serialize(limit),
+        kinds => GoodwillKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
     })
 }
 
@@ -44,10 +54,27 @@ fn api_to_ui(e: AppError) -> UiError {
 
 #[derive(Deserialize)]
 pub struct GrantForm {
+    /// A catalog item, or `free` for a free amount of `kind`.
     #[serde(default)]
     catalog_item_id: String,
     #[serde(default)]
+    kind: String,
+    /// The free amount in euros (`25`, `12,50`).
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
     reason: String,
+}
+
+/// The field of the goodwill form an error belongs to, and its text.
+fn grant_error(state: &AppState, ui: &UiUser, field: &str) -> (String, String) {
+    let (field, key) = match field {
+        "reason" => ("reason", "err-goodwill-reason"),
+        "kind" => ("kind", "err-goodwill-kind"),
+        "value_cents" | "amount" | "currency" => ("amount", "err-goodwill-amount"),
+        _ => ("catalog_item_id", "err-goodwill-item"),
+    };
+    (field.into(), state.ui().i18n().t(ui.lang(), key, &[]))
 }
 
 pub async fn grant(
@@ -55,11 +82,28 @@ pub async fn grant(
     Path(id): Path<Uuid>,
     CsrfForm(ui, form): CsrfForm<GrantForm>,
 ) -> Result<Response, UiError> {
-    let item = form.catalog_item_id.trim().parse::<Uuid>().ok();
-    let req = GrantRequest {
-        catalog_item_id: item,
-        reason: form.reason,
-        ..GrantRequest::default()
+    let req = if form.catalog_item_id.trim() == "free" {
+        let value = match parse_major("amount", &form.amount) {
+            Ok(v) => v,
+            Err(e) => {
+                let err = grant_error(&state, &ui, &e.field);
+                return crate::ui::cases::page_with_field_error(&state, &ui, id, None, Some(err)).await;
+            }
+        };
+        GrantRequest {
+            kind: Some(form.kind.trim().to_string()),
+            value_cents: Some(value),
+            currency: Some("EUR".into()),
+            reason: form.reason,
+            ..GrantRequest::default()
+        }
+    } else {
+        GrantRequest {
+            // Not an id: no such item (the error names the picker).
+            catalog_item_id: Some(form.catalog_item_id.trim().parse::<Uuid>().unwrap_or_default()),
+            reason: form.reason,
+            ..GrantRequest::default()
+        }
     };
     match gw::grant(&state, CaseId(id), req, &ui.user).await {
         Ok(g) => Ok(crate::ui::flash::to(
@@ -70,14 +114,9 @@ pub async fn grant(
                 "flash-goodwill-granted"
             },
         )),
-        Err(AppError::Validation { field, message }) => {
-            // Errors about the item (kind, value, limits) belong to the picker.
-            let field = if field == "reason" {
-                field
-            } else {
-                "catalog_item_id".into()
-            };
-            crate::ui::cases::page_with_field_error(&state, &ui, id, None, Some((field, message))).await
+        Err(AppError::Validation { field, .. }) => {
+            let err = grant_error(&state, &ui, &field);
+            crate::ui::cases::page_with_field_error(&state, &ui, id, None, Some(err)).await
         }
         Err(e) => Err(api_to_ui(e)),
     }
@@ -124,15 +163,28 @@ pub async fn decide(
         return Err(UiError::Forbidden("only leads and admins approve goodwill".into()));
     }
     let approve = form.decision == "approve";
-    match gw::decide(&state, id, approve, &form.reason, &ui.user).await {
-        Ok(_) => Ok(crate::ui::flash::to(
+    let i18n = state.ui().i18n();
+    let lang = ui.lang();
+    match gw::decide_or_refuse(&state, id, approve, &form.reason, &ui.user).await {
+        Ok(Ok(_)) => Ok(crate::ui::flash::to(
             "/goodwill/approvals",
             if approve { "flash-approved" } else { "flash-rejected" },
         )),
-        Err(AppError::Validation { message, .. } | AppError::Forbidden(message)) => {
-            approvals_page(&state, &ui, Some(message)).await
+        Ok(Err(refusal)) => {
+            let text = amends_i18n::reasons::refusal_text(i18n, lang, &refusal);
+            approvals_page(&state, &ui, Some(text)).await
         }
-        Err(AppError::Conflict { detail, .. }) => approvals_page(&state, &ui, Some(detail)).await,
+        Err(AppError::Validation { .. }) => {
+            approvals_page(
+                &state,
+                &ui,
+                Some(i18n.t(lang, "goodwill-decision-reason-required", &[])),
+            )
+            .await
+        }
+        Err(AppError::Conflict { .. }) => {
+            approvals_page(&state, &ui, Some(i18n.t(lang, "goodwill-decided-meanwhile", &[]))).await
+        }
         Err(e) => Err(api_to_ui(e)),
     }
 }

@@ -164,23 +164,25 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQ
     page_handler(&state, &ui, raw).await
 }
 
-/// Bulk actions from the inbox: assign selected cases or move them to a state.
-/// Cases that cannot move are skipped and counted.
+/// Bulk actions from the inbox: assign selected cases or move them to a
+/// state. Without `confirmed=1` (the browser's script adds it once the
+/// user said yes) the answer is a page that names the cases and asks
+/// first, so the confirmation works without JavaScript too. Cases that
+/// cannot move are skipped and counted.
 pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs) -> Result<Response, UiError> {
     let mut ids = Vec::new();
     let mut action = String::new();
     let mut assignee = String::new();
     let mut to = String::new();
     let mut back = String::from("/inbox");
+    let mut confirmed = false;
     for (k, v) in pairs {
         match k.as_str() {
-            "ids" => ids.push(
-                v.parse::<uuid::Uuid>()
-                    .map_err(|_| UiError::BadRequest("bad case id".into()))?,
-            ),
+            "ids" => ids.push(v.parse::<uuid::Uuid>().map_err(|_| bad_request(&state, &ui))?),
             "action" => action = v,
             "assignee" => assignee = v,
             "to" => to = v,
+            "confirmed" => confirmed = v == "1",
             "back" => {
                 if let Some(path) = crate::ui::session::same_site_path(&v).filter(|p| p.starts_with("/inbox")) {
                     back = path;
@@ -190,17 +192,30 @@ pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs
         }
     }
     if ids.len() > 200 {
-        return Err(UiError::BadRequest("select at most 200 cases at once".into()));
+        return Err(UiError::BadRequest(state.ui().i18n().t(
+            ui.lang(),
+            "inbox-bulk-too-many",
+            &[],
+        )));
+    }
+    let target = match (action.as_str(), assignee.as_str()) {
+        ("assign", "" | "none") => None,
+        ("assign", "me") => Some(ui.user.id),
+        ("assign", id) => Some(UserId(id.parse().map_err(|_| bad_request(&state, &ui))?)),
+        _ => None,
+    };
+    if !confirmed && !ids.is_empty() {
+        let form = BulkForm {
+            ids: &ids,
+            action: &action,
+            assignee: &assignee,
+            to: &to,
+            back: &back,
+        };
+        return confirm_page(&state, &ui, &form, target).await;
     }
     match action.as_str() {
         "assign" => {
-            let target = match assignee.as_str() {
-                "" | "none" => None,
-                "me" => Some(ui.user.id),
-                id => Some(UserId(
-                    id.parse().map_err(|_| UiError::BadRequest("bad user id".into()))?,
-                )),
-            };
             for id in &ids {
                 cases::assign(&state, CaseId(*id), target, ui.user.id).await?;
             }
@@ -223,8 +238,48 @@ pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs
             }
             Ok(Redirect::to(&with_outcome(&back, "moved", moved)).into_response())
         }
-        _ => Err(UiError::BadRequest("choose an action".into())),
+        _ => Err(bad_request(&state, &ui)),
     }
+}
+
+fn bad_request(state: &AppState, ui: &UiUser) -> UiError {
+    UiError::BadRequest(state.ui().i18n().t(ui.lang(), "inbox-bulk-invalid", &[]))
+}
+
+/// A bulk action as posted, to post again once confirmed.
+struct BulkForm<'a> {
+    ids: &'a [uuid::Uuid],
+    action: &'a str,
+    assignee: &'a str,
+    to: &'a str,
+    back: &'a str,
+}
+
+/// The page that asks before a bulk action: what will happen to which cases.
+async fn confirm_page(
+    state: &AppState,
+    ui: &UiUser,
+    form: &BulkForm<'_>,
+    target: Option<UserId>,
+) -> Result<Response, UiError> {
+    let mut cases = Vec::with_capacity(form.ids.len());
+    for id in form.ids {
+        let c = state.store().get_case(CaseId(*id)).await?;
+        cases.push(
+            context! { id => c.id, reference => c.id.short(), subject => c.subject.clone(),
+            customer => c.customer_name.clone(), state => c.state.as_str() },
+        );
+    }
+    let assignee_name = match target {
+        Some(u) => Some(state.store().get_user(u).await?.display_name),
+        None => None,
+    };
+    ui.page(
+        state,
+        "inbox_confirm.html",
+        context! { nav => "inbox", cases => cases, ids => form.ids, action => form.action, assignee => form.assignee,
+        assignee_name => assignee_name, to => form.to, back => form.back },
+    )
 }
 
 /// The inbox address `back` with the outcome of a bulk action for the

@@ -128,6 +128,9 @@ pub struct SolutionForm {
     /// A checkbox: present when ticked.
     #[serde(default)]
     pub public: Option<String>,
+    /// The "Preview" button: show the text as readers will see it, save nothing.
+    #[serde(default, skip_serializing)]
+    pub preview: Option<String>,
 }
 
 async fn render_editor(
@@ -138,12 +141,19 @@ async fn render_editor(
     errors: &BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, UiError> {
+    // The preview is the article page's own rendering (raw HTML escaped,
+    // unsafe link targets dropped).
+    let preview = form
+        .preview
+        .is_some()
+        .then(|| Value::from_safe_string(solutions::render_markdown(&form.body)));
     let html = ui.render(
         state,
         "solution_edit.html",
         context! {
             nav => "solutions",
             id => id,
+            preview => preview,
             form => Value::from_serialize(form),
             errors => Value::from_serialize(errors),
             languages => Language::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
@@ -170,6 +180,7 @@ pub async fn edit_page(State(state): State<AppState>, ui: UiUser, Path(id): Path
         language: s.language.code().into(),
         tags: s.tags.0.join(", "),
         public: s.public.then(|| "on".into()),
+        preview: None,
     };
     render_editor(&state, &ui, Some(id), &form, &BTreeMap::new(), StatusCode::OK).await
 }
@@ -187,6 +198,9 @@ fn error_key(e: &ValidationError) -> &'static str {
 
 async fn save(state: &AppState, ui: &UiUser, id: Option<Uuid>, f: SolutionForm) -> Result<Response, UiError> {
     ui.require(Permission::WorkCases)?;
+    if f.preview.is_some() {
+        return render_editor(state, ui, id, &f, &BTreeMap::new(), StatusCode::OK).await;
+    }
     let draft = match SolutionDraft::parse(
         &f.title,
         &f.body,
