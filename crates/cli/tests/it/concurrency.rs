@@ -353,11 +353,7 @@ async fn incident_goodwill_holds_the_budget_beside_manual_grants(b: Backend) {
         .map(|g| g["state"].as_str().unwrap_or_default().to_string())
         .collect();
     assert_eq!(granted(&states), 10, "{states:?}");
-    let automatic = |g: &&Value| {
-        g["reason"]
-            .as_str()
-            .is_some_and(|r| r.starts_with("Automatic goodwill"))
-    };
+    let automatic = |g: &&Value| g["automatic"].is_object();
     assert_eq!(
         all.iter().filter(automatic).count(),
         24,
@@ -368,7 +364,7 @@ async fn incident_goodwill_holds_the_budget_beside_manual_grants(b: Backend) {
         all.iter()
             .filter(automatic)
             .filter(|g| g["state"] == "pending")
-            .all(|g| g["approval_reason"].as_str().is_some_and(|r| r.contains("budget"))),
+            .all(|g| g["approval"]["code"] == "budget" && g["approval"]["budget"].is_object()),
         "held back for the budget"
     );
     assert_eq!(totals["goodwill_granted"].as_i64(), Some(24 - held as i64), "{totals}");
