@@ -13,8 +13,8 @@
 
 use crate::write_turn::{SessionSqlite, Turns};
 use crate::{Backend, Store, StoreError};
-use sqlx::pool::PoolConnection;
 use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -70,7 +70,11 @@ impl Turns {
         }
         let file = pool.connect_options().get_filename().to_path_buf();
         let mut all = TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Some(all.entry(file).or_insert_with(|| Turns(Arc::new(Semaphore::new(1)))).clone())
+        Some(
+            all.entry(file)
+                .or_insert_with(|| Turns(Arc::new(Semaphore::new(1))))
+                .clone(),
+        )
     }
 
     /// Waits for the turn (first come, first served).
