@@ -100,6 +100,7 @@ pub struct RetentionOut {
 #[serde(deny_unknown_fields)]
 pub struct RetentionIn {
     /// 1 to 240 months, or `null` to keep closed cases (off).
+    #[schema(minimum = 1, maximum = 240)]
     pub months: Option<i64>,
 }
 

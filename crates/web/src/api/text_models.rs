@@ -4,7 +4,7 @@
 //! on or off (back to the shipped model).
 
 use crate::auth::Ctx;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 use amends_app::text_models::{self, Scheduled, TextModel};
 use axum::Json;
@@ -58,9 +58,11 @@ async fn train(Ctx { state, actor }: Ctx) -> ApiResult<(StatusCode, Json<Schedul
 /// Switches a version on: the analyser uses it for new feedback (this
 /// instance at once, the others within seconds). Admins.
 #[utoipa::path(post, path = "/text/models/{version}/activate", tag = "feedback",
-    params(("version" = i64, Path, description = "The model version")),
+    params(("version" = i64, Path, minimum = 1, maximum = 2147483647, description = "The model version")),
     responses((status = 200, body = TextModel), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn activate(Ctx { state, actor }: Ctx, Path(version): Path<i64>) -> ApiResult<Json<TextModel>> {
+async fn activate(Ctx { state, actor }: Ctx, Path(version): Path<String>) -> ApiResult<Json<TextModel>> {
+    // Not a version number: no such version (404), not a malformed request.
+    let version: i64 = version.parse().map_err(|_| ApiError::not_found("text model"))?;
     text_models::activate(&state, Some(version), actor.user.id).await?;
     Ok(Json(text_models::get(&state, version).await?))
 }
