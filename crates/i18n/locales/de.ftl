@@ -1363,3 +1363,5 @@ inbox-bulk-too-many = Bitte höchstens 200 Fälle auf einmal auswählen.
 inbox-bulk-invalid = Diese Sammelaktion ist unvollständig; bitte im Posteingang neu auswählen.
 solution-preview = Vorschau
 solution-preview-hint = So sehen Lesende den Artikel; gespeichert ist noch nichts.
+err-catalog-name = Bitte einen Namen eingeben (höchstens 200 Zeichen).
+err-currency = Bitte einen Währungscode aus drei Buchstaben eingeben, zum Beispiel EUR.

@@ -1363,3 +1363,5 @@ inbox-bulk-too-many = Please select at most 200 cases at once.
 inbox-bulk-invalid = This bulk action is incomplete; please select again in the inbox.
 solution-preview = Preview
 solution-preview-hint = This is how readers will see the article; nothing is saved yet.
+err-catalog-name = Please enter a name (at most 200 characters).
+err-currency = Please enter a three-letter currency code such as EUR.

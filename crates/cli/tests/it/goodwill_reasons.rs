@@ -216,8 +216,49 @@ async fn a_free_amount_from_the_case_page(b: Backend) {
     assert!(html.contains("Please enter an amount such as 25 or 12.50"), "{html}");
 }
 
+/// Input errors on the goodwill settings page (catalogue, limits, budget)
+/// are shown in the admin's language, not as the validator's English.
+async fn goodwill_settings_errors_in_the_admins_language(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    crate::support::create_user(&app.store, "adam", "admin").await;
+    let adam = app.signed_in("adam").await;
+    let (_, html) = get_html(&adam, &app, "/settings/goodwill").await;
+    let csrf = csrf_of(&html);
+    let catalog = |value: &'static str, currency: &'static str| {
+        let csrf = csrf.clone();
+        let (adam, app) = (&adam, &app);
+        async move {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("kind", "voucher"),
+                ("name_de", "Gutschein"),
+                ("name_en", "Voucher"),
+                ("value", value),
+                ("currency", currency),
+            ];
+            post_form(adam, app, "/settings/goodwill/catalog", &form).await.1
+        }
+    };
+    let html = catalog("zwölf", "EUR").await;
+    assert!(html.contains("Bitte einen Betrag wie 25 oder 12,50 eingeben"), "{html}");
+    assert!(!html.contains("must be"), "no English validator text: {html}");
+    let html = catalog("12", "EURO").await;
+    assert!(
+        html.contains("Bitte einen Währungscode aus drei Buchstaben eingeben"),
+        "{html}"
+    );
+    let form = [("csrf", csrf.as_str()), ("amount", "-5")];
+    let html = post_form(&adam, &app, "/settings/goodwill/budget", &form).await.1;
+    assert!(html.contains("id=\"budget-error\""), "{html}");
+    assert!(html.contains("Bitte einen Betrag wie 25 oder 12,50 eingeben"), "{html}");
+    let form = [("csrf", csrf.as_str()), ("role", "agent"), ("per_grant", "viel")];
+    let html = post_form(&adam, &app, "/settings/goodwill/limits", &form).await.1;
+    assert!(html.contains("Bitte einen Betrag wie 25 oder 12,50 eingeben"), "{html}");
+}
+
 crate::both_backends!(
     reasons_are_codes_in_the_readers_language,
     old_english_reasons_become_codes,
     a_free_amount_from_the_case_page,
+    goodwill_settings_errors_in_the_admins_language,
 );

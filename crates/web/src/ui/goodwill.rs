@@ -265,6 +265,10 @@ async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, Str
     let limits = state.store().list_limits().await?;
     let budget = amends_app::goodwill::budget_for(state, state.now()).await?;
     let (error_field, error) = error.unzip();
+    let error = match (error_field.as_deref().and_then(settings_error_key), error) {
+        (Some(key), Some(_)) => Some(state.ui().i18n().t(ui.lang(), key, &[])),
+        (_, error) => error,
+    };
     ui.page(
         state,
         "goodwill_settings.html",
@@ -278,6 +282,22 @@ async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, Str
             error_field => error_field,
         },
     )
+}
+
+/// The catalogue key of an input error on the goodwill settings page, in the
+/// user's language; `None` where the page shows the detail itself (a rule's
+/// condition names the token it could not read).
+fn settings_error_key(field: &str) -> Option<&'static str> {
+    match field {
+        "amount" | "value" => Some("err-goodwill-amount"),
+        f if f.ends_with("-per_grant") || f.ends_with("-per_case") || f.ends_with("-per_month") => {
+            Some("err-goodwill-amount")
+        }
+        "name_de" | "name_en" => Some("err-catalog-name"),
+        "currency" => Some("err-currency"),
+        "kind" => Some("err-goodwill-kind"),
+        _ => None,
+    }
 }
 
 fn opt_cents(field: &str, s: &str) -> Result<Option<i64>, amends_domain::ValidationError> {
