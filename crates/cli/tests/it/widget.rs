@@ -1,7 +1,7 @@
 //! The feedback widget (issue 4): sites, `/widget.js`, the public endpoint
 //! with CORS, origin checks, honeypot and rate limits — on both backends.
 
-use crate::support::{Backend, TestApp, html_of, problem};
+use crate::support::{Backend, TestApp, csrf_of, html_of, post_form, problem};
 use serde_json::{Value, json};
 
 const SHOP: &str = "http://shop.example:8081";
@@ -310,8 +310,55 @@ async fn a_flood_of_posts_is_rate_limited(b: Backend) {
     .await;
 }
 
+/// The widget and token forms show their input errors in the user's
+/// language, not the validator's English.
+async fn site_and_token_errors_in_the_users_language(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let client = app.signed_in("admin").await;
+    let csrf = csrf_of(&html_of(&client, &app, "/settings/widget").await);
+    let site = |origins: &'static str, after: &'static str| {
+        let csrf = csrf.clone();
+        let (client, app) = (&client, &app);
+        async move {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("name", "Webshop"),
+                ("allowed_origins", origins),
+                ("survey_trigger", "after_seconds"),
+                ("survey_question_de", "Wie war es?"),
+                ("survey_after_seconds", after),
+            ];
+            post_form(client, app, "/settings/widget", &form).await
+        }
+    };
+    let (status, html) = site("kein ursprung", "10").await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("Bitte die erlaubten Ursprünge wie https:"), "{html}");
+    let (_, html) = site("https://shop.example", "zehn").await;
+    assert!(
+        html.contains("Bitte die Sekunden bis zur Umfrage als ganze Zahl"),
+        "{html}"
+    );
+    assert!(!html.contains("not a whole number"), "{html}");
+    let (_, html) = site("https://shop.example", "99999").await;
+    assert!(
+        html.contains("Bitte die Sekunden bis zur Umfrage als ganze Zahl"),
+        "{html}"
+    );
+    let csrf = csrf_of(&html_of(&client, &app, "/settings").await);
+    let (_, html) = post_form(
+        &client,
+        &app,
+        "/settings/tokens",
+        &[("csrf", csrf.as_str()), ("name", " ")],
+    )
+    .await;
+    assert!(html.contains("Bitte dem Token einen Namen geben"), "{html}");
+}
+
 crate::both_backends!(
     sites_are_managed_by_leads_and_validated,
+    site_and_token_errors_in_the_users_language,
     public_posts_check_key_origin_and_honeypot,
     a_flood_of_posts_is_rate_limited,
 );

@@ -67,7 +67,8 @@ pub async fn create_token(
 ) -> Result<Response, UiError> {
     match service::create_token(state.store(), state.now(), ui.user.id, &form.name, Some(ui.user.id)).await {
         Ok((_, token)) => render(&state, &ui, Some(token), None, RetentionField::default()).await,
-        Err(amends_app::AppError::Validation { message, .. }) => {
+        Err(amends_app::AppError::Validation { .. }) => {
+            let message = state.ui().i18n().t(ui.lang(), "err-token-name", &[]);
             render(&state, &ui, None, Some(message), RetentionField::default()).await
         }
         Err(e) => Err(e.into()),

@@ -65,14 +65,29 @@ pub async fn page(State(state): State<AppState>, ui: UiUser) -> Result<Response,
     render(&state, &ui, &SiteForm::default(), None).await
 }
 
-fn number(field: &str, raw: &str) -> Result<Option<i32>, String> {
+/// The catalogue key of an input error of the site form, by its field.
+fn error_key(field: &str) -> &'static str {
+    match field {
+        "name" => "err-widget-name",
+        "allowed_origins" => "err-widget-origins",
+        "survey_after_seconds" => "err-widget-after",
+        "survey_period_days" => "err-widget-period",
+        "survey_question_de" | "survey_question_en" => "err-widget-question",
+        _ => "err-invalid",
+    }
+}
+
+/// An input error of the site form in the user's language.
+fn error_text(state: &AppState, ui: &UiUser, field: &str) -> String {
+    state.ui().i18n().t(ui.lang(), error_key(field), &[])
+}
+
+fn number(field: &'static str, raw: &str) -> Result<Option<i32>, &'static str> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    raw.parse::<i32>()
-        .map(Some)
-        .map_err(|_| format!("{field}: `{raw}` is not a whole number"))
+    raw.parse::<i32>().map(Some).map_err(|_| field)
 }
 
 pub async fn create(
@@ -83,7 +98,7 @@ pub async fn create(
         .and_then(|a| number("survey_period_days", &form.survey_period_days).map(|p| (a, p)));
     let (after, period) = match nums {
         Ok(v) => v,
-        Err(e) => return render(&state, &ui, &form, Some(e)).await,
+        Err(field) => return render(&state, &ui, &form, Some(error_text(&state, &ui, field))).await,
     };
     let fields = SiteFields {
         name: Some(form.name.clone()),
@@ -105,8 +120,8 @@ pub async fn create(
     };
     match widget::create_site(&state, fields, ui.user.id).await {
         Ok(_) => Ok(crate::ui::flash::to("/settings/widget", "flash-saved")),
-        Err(amends_app::AppError::Validation { field, message }) => {
-            render(&state, &ui, &form, Some(format!("{field}: {message}"))).await
+        Err(amends_app::AppError::Validation { field, .. }) => {
+            render(&state, &ui, &form, Some(error_text(&state, &ui, &field))).await
         }
         Err(e) => Err(e.into()),
     }
