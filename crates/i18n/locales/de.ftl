@@ -1371,3 +1371,5 @@ err-widget-after = Bitte die Sekunden bis zur Umfrage als ganze Zahl von 1 bis 3
 err-widget-period = Bitte den Abstand zwischen zwei Umfragen als ganze Zahl von 1 bis 3650 Tagen angeben.
 err-widget-question = Bitte eine Umfragefrage angeben (Deutsch oder Englisch, höchstens 300 Zeichen).
 err-token-name = Bitte dem Token einen Namen geben (höchstens 100 Zeichen).
+err-webhook-url = Bitte die http://- oder https://-Adresse eines öffentlich erreichbaren Empfängers angeben; interne Adressen (localhost, private Netze, Metadaten-Dienste) sind gesperrt, außer sie stehen in der Einstellung webhook_allow.
+err-webhook-events = Bitte mindestens ein Ereignis wählen.

@@ -1371,3 +1371,5 @@ err-widget-after = Please give the seconds before the survey as a whole number f
 err-widget-period = Please give the days between two surveys as a whole number from 1 to 3650.
 err-widget-question = Please give a survey question (German or English, at most 300 characters).
 err-token-name = Please give the token a name (at most 100 characters).
+err-webhook-url = Please give the http:// or https:// address of a publicly reachable receiver; internal addresses (localhost, private networks, metadata services) are refused unless the webhook_allow setting lists them.
+err-webhook-events = Please choose at least one event.

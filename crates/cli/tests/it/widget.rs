@@ -354,6 +354,18 @@ async fn site_and_token_errors_in_the_users_language(b: Backend) {
     )
     .await;
     assert!(html.contains("Bitte dem Token einen Namen geben"), "{html}");
+    // Webhooks: an inward address is refused in words the admin reads.
+    let csrf = csrf_of(&html_of(&client, &app, "/settings/webhooks").await);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("url", "http://169.254.169.254/latest"),
+        ("events", "*"),
+    ];
+    let (_, html) = post_form(&client, &app, "/settings/webhooks", &form).await;
+    assert!(html.contains("interne Adressen (localhost, private Netze"), "{html}");
+    let form = [("csrf", csrf.as_str()), ("url", "https://hooks.example.com/x")];
+    let (_, html) = post_form(&client, &app, "/settings/webhooks", &form).await;
+    assert!(html.contains("Bitte mindestens ein Ereignis wählen."), "{html}");
 }
 
 crate::both_backends!(

@@ -250,7 +250,13 @@ pub async fn webhook_create(
     admin(&ui)?;
     match amends_app::webhooks::create(&state, &url, &events, ui.user.id).await {
         Ok((hook, secret)) => webhooks_render(&state, &ui, Some((hook.url, secret)), None).await,
-        Err(amends_app::AppError::Validation { message, .. }) => {
+        Err(amends_app::AppError::Validation { field, .. }) => {
+            let key = if field == "events" {
+                "err-webhook-events"
+            } else {
+                "err-webhook-url"
+            };
+            let message = state.ui().i18n().t(ui.lang(), key, &[]);
             webhooks_render(&state, &ui, None, Some(message)).await
         }
         Err(e) => Err(e.into()),
