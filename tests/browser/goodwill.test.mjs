@@ -121,6 +121,6 @@ test("an admin sets the budget and refuses a negative catalog value next to the 
   await page.locator("#cat-value").fill("-5");
   await page.getByRole("button", { name: /In den Katalog aufnehmen|Add to catalog/ }).click();
   await page.locator("#cat-value[aria-invalid=true]").waitFor();
-  assert.match(await page.locator(".field-error").textContent(), /negative/);
+  assert.match(await page.locator(".field-error").textContent(), /nicht negativ/);
   assert.equal(await page.locator("table tbody tr").count(), before, "nothing was added");
 });
