@@ -7,6 +7,7 @@
 pub mod assessment;
 pub mod calendar;
 pub mod case;
+pub mod condition_problem;
 pub mod customer;
 pub mod detection;
 pub mod error;

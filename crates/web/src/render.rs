@@ -25,6 +25,7 @@ templates!(
     "macros.html",
     "case_rows.html",
     "login.html",
+    "error.html",
     "inbox.html",
     "inbox_confirm.html",
     "case.html",

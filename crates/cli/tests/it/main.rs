@@ -16,6 +16,7 @@ mod crash;
 mod customer360;
 mod customer_forms;
 mod detection;
+mod error_pages;
 mod followup;
 mod german_pages;
 mod goodwill;
