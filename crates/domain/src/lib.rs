@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod calendar;
 pub mod case;
 pub mod customer;
+pub mod customer_merge;
 pub mod detection;
 pub mod error;
 pub mod feedback;
