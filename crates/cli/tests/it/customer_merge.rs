@@ -255,14 +255,10 @@ async fn concurrent_merges_one_wins_per_pair(b: Backend) {
         async move { int(&facts(app, &id).await, "total_cases") }
     };
     assert_eq!(total(ids[0].clone()).await, 6);
-    let survivor = if crossing[0] == 200 { &ids[2] } else { &ids[3] };
+    // Even calls kept ids[2], odd ones ids[3].
+    let won = crossing.iter().position(|c| *c == 200).unwrap_or_default();
+    let survivor = if won % 2 == 0 { &ids[2] } else { &ids[3] };
     assert_eq!(total(survivor.clone()).await, 6, "{crossing:?}");
-    let customers = app.get_json("/api/v1/customers?q=PAIR", &lead).await;
-    assert_eq!(
-        customers["items"].as_array().map(Vec::len),
-        Some(0),
-        "names are Kunde …"
-    );
     let all = app.get_json("/api/v1/customers?limit=200", &lead).await;
     assert_eq!(all["items"].as_array().map(Vec::len), Some(2), "{all}");
 }
