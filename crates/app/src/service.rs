@@ -128,6 +128,15 @@ pub async fn create_account(state: &App, name: &str, actor: UserId) -> AppResult
     Ok(state.store().insert_account(id, &name, now, Some(actor)).await?)
 }
 
+/// Renames account `id` to `name`.
+pub async fn rename_account(state: &App, id: AccountId, name: &str, actor: UserId) -> AppResult<Account> {
+    let name = NonEmptyText::parse("name", name, NAME_MAX)?;
+    Ok(state
+        .store()
+        .rename_account(id, &name, state.now(), Some(actor))
+        .await?)
+}
+
 /// Raw case fields as a client sent them.
 #[derive(Debug, Clone, Default)]
 pub struct CaseInput {

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod case;
 pub mod condition_problem;
 pub mod customer;
+pub mod customer_merge;
 pub mod detection;
 pub mod error;
 pub mod feedback;

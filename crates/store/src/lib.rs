@@ -23,6 +23,7 @@ mod bulk;
 mod cases;
 mod churn;
 mod corrections;
+mod customer_merge;
 mod customers;
 mod dialect;
 mod error;
@@ -61,6 +62,7 @@ pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, Rati
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
 pub use churn::{ChurnCase, ChurnCustomer, ChurnFacts, ChurnModelRow, ChurnPoint, NewChurnModel};
 pub use corrections::{Correction, NewCorrection, RatedText};
+pub use customer_merge::{CustomerMerge, DuplicatePair, MergeCounts};
 pub use customers::{CustomerFilter, CustomerPatch, NewCustomer};
 pub use error::StoreError;
 pub use feedback::{Detection, DetectionRule, Feedback, FeedbackFilter, NewFeedback, RuleInput};

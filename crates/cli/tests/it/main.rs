@@ -15,6 +15,7 @@ mod corrections;
 mod crash;
 mod customer360;
 mod customer_forms;
+mod customer_merge;
 mod detection;
 mod error_pages;
 mod followup;

@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_customer, patch_customer))
         .routes(routes!(upsert_customer))
         .routes(routes!(create_account, list_accounts))
-        .routes(routes!(get_account))
+        .routes(routes!(get_account, rename_account))
         .routes(routes!(customer_overview))
         .routes(routes!(account_overview))
 }
@@ -71,7 +71,11 @@ async fn upsert_customer(
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerOut), (status = 404, body = Problem)))]
 async fn get_customer(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<CustomerOut>> {
-    Ok(Json(state.store().get_customer(CustomerId(id)).await?.into()))
+    Ok(Json(
+        amends_app::customer_merge::customer(&state, CustomerId(id))
+            .await?
+            .into(),
+    ))
 }
 
 /// Change a customer's fields.
@@ -209,6 +213,19 @@ async fn list_accounts(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<AccountOut>
     responses((status = 200, body = AccountOut), (status = 404, body = Problem)))]
 async fn get_account(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<AccountOut>> {
     Ok(Json(state.store().get_account(AccountId(id)).await?.into()))
+}
+
+/// Rename an account.
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = AccountIn,
+    responses((status = 200, body = AccountOut), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn rename_account(
+    Ctx { state, actor }: Ctx,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<AccountIn>,
+) -> ApiResult<Json<AccountOut>> {
+    let a = service::rename_account(&state, AccountId(id), &body.name, actor.user.id).await?;
+    Ok(Json(a.into()))
 }
 
 /// One month of a customer's sentiment.

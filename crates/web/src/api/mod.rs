@@ -5,6 +5,7 @@ pub mod cases;
 pub mod churn;
 pub mod contract;
 pub mod corrections;
+pub mod customer_merge;
 pub mod customers;
 pub mod patterns;
 pub mod privacy;
@@ -92,6 +93,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(churn::router())
             .merge(cases::router())
             .merge(customers::router())
+            .merge(customer_merge::router())
             .merge(privacy::router())
             .merge(users::router())
             .merge(feedback::router())

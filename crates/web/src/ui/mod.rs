@@ -10,6 +10,7 @@ pub mod chart;
 pub mod churn;
 pub mod corrections;
 pub mod customer_forms;
+pub mod customer_merge;
 pub mod customers;
 pub mod error_page;
 pub mod feedback;
@@ -100,6 +101,11 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::page))
         .route("/customers", get(customers::list).post(customer_forms::create))
         .route("/customers/new", get(customer_forms::new_page))
+        .route("/customers/duplicates", get(customer_merge::duplicates))
+        .route(
+            "/customers/{id}/merge",
+            get(customer_merge::merge_page).post(customer_merge::merge),
+        )
         .route("/customers/{id}", get(customers::page))
         .route(
             "/customers/{id}/edit",
@@ -112,6 +118,10 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/export", get(privacy::export))
         .route("/customers/{id}/erase", get(privacy::confirm_page).post(privacy::erase))
         .route("/accounts/{id}", get(customers::account_page))
+        .route(
+            "/accounts/{id}/edit",
+            get(customer_forms::edit_account_page).post(customer_forms::update_account),
+        )
         .route("/assets/{name}", get(assets::serve))
         .route("/feedback", get(feedback::stream))
         .route("/feedback/{id}/case", post(feedback::open_case))
