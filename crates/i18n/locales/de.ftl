@@ -1372,7 +1372,6 @@ err-widget-question = Bitte eine Umfragefrage angeben (Deutsch oder Englisch, h�
 err-token-name = Bitte dem Token einen Namen geben (höchstens 100 Zeichen).
 err-webhook-url = Bitte die http://- oder https://-Adresse eines öffentlich erreichbaren Empfängers angeben; interne Adressen (localhost, private Netze, Metadaten-Dienste) sind gesperrt, außer sie stehen in der Einstellung webhook_allow.
 err-webhook-events = Bitte mindestens ein Ereignis wählen.
-<<<<<<< HEAD
 error-not-found = Nicht gefunden
 error-forbidden = Nicht erlaubt
 error-bad-request = Ungültige Anfrage
@@ -1400,7 +1399,6 @@ cond-unknown-value = „{ $value }“ ist kein Wert von { $field }; möglich sin
 cond-not-for-cases = Eine Fall-Regel kann „{ $field }“ nicht verwenden; möglich sind: { $allowed }.
 cond-not-number = „{ $field }“ wird mit Zahlen verglichen.
 cond-not-bool = „{ $field }“ ist true oder false.
-=======
 account-edit = Firmenkonto bearbeiten
 duplicates-title = Mögliche Dubletten
 duplicates-hint = Kund:innen mit gleichem Namen (ohne Groß- und Kleinschreibung). Führen Sie ein Paar zusammen, wenn beide dieselbe Person sind: Der ältere Eintrag behält seine ID und übernimmt alles vom anderen.
@@ -1427,4 +1425,3 @@ merge-err-self = Ein Eintrag kann nicht mit sich selbst zusammengeführt werden.
 merge-err-pick = Bitte wählen Sie die andere Kund:in aus den Suchergebnissen.
 merge-err-conflict = Diese Zusammenführung ist nicht mehr möglich: Einer der beiden Einträge wurde inzwischen zusammengeführt oder seine Daten wurden gelöscht.
 flash-merged = Die Kund:innen wurden zusammengeführt.
->>>>>>> merge-customers

@@ -1372,7 +1372,6 @@ err-widget-question = Please give a survey question (German or English, at most 
 err-token-name = Please give the token a name (at most 100 characters).
 err-webhook-url = Please give the http:// or https:// address of a publicly reachable receiver; internal addresses (localhost, private networks, metadata services) are refused unless the webhook_allow setting lists them.
 err-webhook-events = Please choose at least one event.
-<<<<<<< HEAD
 error-not-found = Not found
 error-forbidden = Not allowed
 error-bad-request = Bad request
@@ -1400,7 +1399,6 @@ cond-unknown-value = “{ $value }” is not a value of { $field }; possible: { 
 cond-not-for-cases = A case rule cannot use “{ $field }”; possible: { $allowed }.
 cond-not-number = “{ $field }” compares numbers.
 cond-not-bool = “{ $field }” is true or false.
-=======
 account-edit = Edit account
 duplicates-title = Possible duplicates
 duplicates-hint = Customers of the same name (ignoring upper and lower case). Merge a pair when both are one person: the older customer keeps its id and takes everything of the other.
@@ -1427,4 +1425,3 @@ merge-err-self = A customer cannot be merged into itself. Please choose another 
 merge-err-pick = Please choose the other customer from the search results.
 merge-err-conflict = This merge is no longer possible: one of the two was merged meanwhile or their data was erased.
 flash-merged = The customers were merged.
->>>>>>> merge-customers
