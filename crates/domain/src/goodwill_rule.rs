@@ -377,6 +377,34 @@ impl Condition {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_problem_has_its_code_and_parameters() {
+        let p = |text: &str, scope| Condition::problem(text, scope).expect("a problem");
+        assert_eq!(p(" ", RuleScope::Incident), ConditionProblem::Empty);
+        assert_eq!(p("tier premium", RuleScope::Incident).key(), "cond-no-comparison");
+        assert_eq!(p("tier =", RuleScope::Incident).key(), "cond-missing-side");
+        let bad_kind = p("kind = flood", RuleScope::Incident);
+        assert_eq!(bad_kind.key(), "cond-unknown-value");
+        assert!(bad_kind.args().contains(&("value", "flood".into())));
+        assert_eq!(
+            bad_kind.to_string(),
+            "kind must be one of outage, delay, delivery, billing_error, defective_release, other, got `flood`"
+        );
+        assert_eq!(p("channel = fax", RuleScope::Case).key(), "cond-unknown-value");
+        assert_eq!(p("delay_minutes > 3", RuleScope::Case).key(), "cond-not-for-cases");
+        assert_eq!(p("severity = high", RuleScope::Case).key(), "cond-not-number");
+        assert_eq!(p("controllable = 1", RuleScope::Case).key(), "cond-not-bool");
+        assert_eq!(p("delay-minutes = 1", RuleScope::Incident).key(), "cond-bad-name");
+        assert_eq!(
+            p("tier >= gold", RuleScope::Incident),
+            ConditionProblem::NumbersOnly {
+                clause: "tier >= gold".into(),
+                op: ">="
+            }
+        );
+        assert_eq!(Condition::problem("delay_minutes > 3", RuleScope::Incident), None);
+    }
+
     use super::*;
     use crate::{Language, Priority, Tier};
 

@@ -45,7 +45,7 @@ async fn create_customer(
 /// Create or update the customer with this external id.
 #[utoipa::path(put, path = "/customers/by-external-id/{external_id}", tag = "customers", request_body = CustomerIn,
     params(("external_id" = String, Path)),
-    responses((status = 200, description = "updated", body = CustomerOut), (status = 201, description = "created", body = CustomerOut), (status = 422, body = Problem)))]
+    responses((status = 200, description = "updated", body = CustomerOut), (status = 201, description = "created", body = CustomerOut), (status = 409, description = "Another customer has this email address.", body = Problem), (status = 422, body = Problem)))]
 async fn upsert_customer(
     Ctx { state, actor }: Ctx,
     Path(external_id): Path<String>,
