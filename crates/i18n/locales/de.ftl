@@ -1379,3 +1379,6 @@ dashboard-resolution-business = Lösung (Median, Geschäftszeit)
 dashboard-resolution-p90-business = Lösung (p90, Geschäftszeit)
 dashboard-hours-note-business = Zeiten ohne „Geschäftszeit“ sind Stunden nach der Uhr ab Anlage des Falls. Geschäftszeit zählt nur, solange der Kalender der SLA-Richtlinie des Falls geöffnet war (Richtlinien ohne Kalender zählen rund um die Uhr).
 dashboard-hours-note-wall = Zeiten sind Stunden nach der Uhr ab Anlage des Falls; keine SLA-Richtlinie hat einen Geschäftszeiten-Kalender.
+patterns-dim-component = Produktkomponenten
+patterns-baseline-component = dem Beschwerdeanteil am Feedback zu allen Komponenten
+feedback-component = Produktkomponente

@@ -1379,3 +1379,6 @@ dashboard-resolution-business = Resolution (median, business hours)
 dashboard-resolution-p90-business = Resolution (p90, business hours)
 dashboard-hours-note-business = Times without “business hours” are wall-clock hours from creation. Business hours count only the time the calendar of the case’s SLA policy was open (policies without a calendar count round the clock).
 dashboard-hours-note-wall = Times are wall-clock hours from creation; no SLA policy has a business calendar.
+patterns-dim-component = Product components
+patterns-baseline-component = the complaint share of the feedback on all components
+feedback-component = Product component

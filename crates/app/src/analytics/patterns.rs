@@ -40,6 +40,10 @@ pub enum Dimension {
     /// A change event: complaints per day in the `window_days` after it
     /// against the `window_days` before it, in all and per topic.
     ChangeEvent,
+    /// The product component (the feedback's own, else its case's
+    /// incident's; compared case-insensitively): the complaint share of its
+    /// feedback against the share over all feedback with a component.
+    Component,
 }
 
 /// One cell: its complaints against what its baseline expects.
@@ -55,6 +59,8 @@ pub struct PatternCell {
     /// The topic; for a change event, none means all complaints.
     pub topic: Option<String>,
     pub change_event_id: Option<Uuid>,
+    /// The product component, in lower case.
+    pub component: Option<String>,
     /// Complaints in the cell.
     pub observed: u64,
     /// Trials of the binomial test: the cell's feedback (shares), or the
@@ -146,6 +152,7 @@ fn blank(dimension: Dimension) -> PatternCell {
         channel: None,
         topic: None,
         change_event_id: None,
+        component: None,
         observed: 0,
         trials: 0,
         expected: 0.0,
@@ -255,6 +262,28 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
         let mut c = blank(Dimension::Channel);
         c.channel = Some(channel.to_string());
         cells.push(share_cell(c, ck, cn, p0));
+    }
+
+    // Product components, among the feedback with one.
+    let mut components: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for f in &in_period {
+        if let Some(name) = f
+            .component
+            .as_deref()
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty())
+        {
+            let e = components.entry(name).or_default();
+            e.0 += u64::from(f.negative);
+            e.1 += 1;
+        }
+    }
+    let (ck_all, cn_all) = components.values().fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
+    let component_p0 = share(ck_all, cn_all);
+    for (component, (ck, cn)) in components {
+        let mut c = blank(Dimension::Component);
+        c.component = Some(component);
+        cells.push(share_cell(c, ck, cn, component_p0));
     }
 
     // Topics: this period against the previous one, per feedback item.
