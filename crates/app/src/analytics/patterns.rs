@@ -197,6 +197,36 @@ fn share(k: u64, n: u64) -> Option<f64> {
     (n > 0 && k < n && k > 0).then(|| k as f64 / n as f64)
 }
 
+/// The share cells of a dimension whose baseline is the feedback that has
+/// a value of it (agents: assigned cases; components: named ones): per
+/// value `key` gives, its complaints among its feedback against the
+/// complaint share of all feedback with a value. `set` labels the cell.
+fn among_named<K: Ord>(
+    items: &[&FeedbackFact],
+    dimension: Dimension,
+    key: impl Fn(&FeedbackFact) -> Option<K>,
+    set: impl Fn(&mut PatternCell, K),
+) -> Vec<PatternCell> {
+    let mut groups: BTreeMap<K, (u64, u64)> = BTreeMap::new();
+    for f in items {
+        if let Some(k) = key(f) {
+            let e = groups.entry(k).or_default();
+            e.0 += u64::from(f.negative);
+            e.1 += 1;
+        }
+    }
+    let (k_all, n_all) = groups.values().fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
+    let p0 = share(k_all, n_all);
+    groups
+        .into_iter()
+        .map(|(k, (ck, cn))| {
+            let mut c = blank(dimension);
+            set(&mut c, k);
+            share_cell(c, ck, cn, p0)
+        })
+        .collect()
+}
+
 /// The report. Pure: every cell is tested on known numbers.
 #[must_use]
 pub fn analyse(input: &Input<'_>) -> PatternReport {
@@ -235,21 +265,14 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
     }
 
     // Agents, among the feedback on assigned cases.
-    let mut agents: BTreeMap<Uuid, (u64, u64)> = BTreeMap::new();
-    for f in &in_period {
-        if let Some(a) = f.assignee_id {
-            let e = agents.entry(a).or_default();
-            e.0 += u64::from(f.negative);
-            e.1 += 1;
-        }
-    }
-    let (ak, an) = agents.values().fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
-    let agent_p0 = share(ak, an);
-    for (agent, (ck, cn)) in agents {
-        let mut c = blank(Dimension::Agent);
-        c.agent_id = Some(agent);
-        cells.push(share_cell(c, ck, cn, agent_p0));
-    }
+    cells.extend(among_named(
+        &in_period,
+        Dimension::Agent,
+        |f| f.assignee_id,
+        |c, a| {
+            c.agent_id = Some(a);
+        },
+    ));
 
     // Channels.
     let mut channels: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
@@ -265,26 +288,15 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
     }
 
     // Product components, among the feedback with one.
-    let mut components: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for f in &in_period {
-        if let Some(name) = f
-            .component
+    let component = |f: &FeedbackFact| {
+        f.component
             .as_deref()
             .map(|c| c.trim().to_lowercase())
             .filter(|c| !c.is_empty())
-        {
-            let e = components.entry(name).or_default();
-            e.0 += u64::from(f.negative);
-            e.1 += 1;
-        }
-    }
-    let (ck_all, cn_all) = components.values().fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
-    let component_p0 = share(ck_all, cn_all);
-    for (component, (ck, cn)) in components {
-        let mut c = blank(Dimension::Component);
-        c.component = Some(component);
-        cells.push(share_cell(c, ck, cn, component_p0));
-    }
+    };
+    cells.extend(among_named(&in_period, Dimension::Component, component, |c, name| {
+        c.component = Some(name);
+    }));
 
     // Topics: this period against the previous one, per feedback item.
     let prev_from = from - (to - from);
