@@ -32,6 +32,9 @@ pub struct FeedbackInput {
     pub text: String,
     pub language: Option<String>,
     pub source: Option<serde_json::Value>,
+    /// The product component the item is about (at most 100 characters),
+    /// when the source knows it.
+    pub component: Option<String>,
     /// Keep the text whole however long (email): analysis reads its first
     /// `FEEDBACK_TEXT_MAX` characters. Otherwise a longer text is refused.
     pub whole_text: bool,
@@ -50,6 +53,7 @@ struct ValidFeedback {
     text: String,
     language: Option<Language>,
     source: Option<serde_json::Value>,
+    component: Option<String>,
 }
 
 impl FeedbackInput {
@@ -96,6 +100,8 @@ impl FeedbackInput {
                 ));
             }
         };
+        let component = amends_domain::validate::optional_text("component", self.component.as_deref(), 100)?
+            .map(|c| c.as_str().to_string());
         Ok(ValidFeedback {
             customer,
             customer_name,
@@ -104,6 +110,7 @@ impl FeedbackInput {
             text,
             language,
             source,
+            component,
         })
     }
 }
@@ -382,6 +389,7 @@ impl<'a> Ingest<'a> {
             topics: analysis.topics,
             signals,
             source: v.source,
+            component: v.component,
             created_at: now,
             author: self.actor,
             detection,

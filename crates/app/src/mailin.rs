@@ -286,6 +286,7 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
         text,
         language: None,
         source: Some(source),
+        component: None,
         whole_text: true,
     };
     let done = detection::ingest_one(state, input, actor).await?;

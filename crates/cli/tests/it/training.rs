@@ -202,6 +202,7 @@ async fn seed(app: &TestApp, agent: UserId) -> Vec<CaseId> {
                 language: Language::De,
                 sentiment: "negative",
                 topics: vec!["delivery".into()],
+                component: None,
                 created_at: created,
             });
         }

@@ -69,6 +69,10 @@ pub struct FeedbackIn {
     /// Channel-specific facts (page URL, order id, …), a JSON object up to 8 KiB.
     #[schema(value_type = Option<Object>)]
     pub source: Option<serde_json::Value>,
+    /// The product component the item is about (e.g. `checkout`), for the
+    /// patterns report; at most 100 characters.
+    #[schema(example = "checkout", max_length = 100)]
+    pub component: Option<String>,
 }
 
 impl From<FeedbackIn> for FeedbackInput {
@@ -82,6 +86,7 @@ impl From<FeedbackIn> for FeedbackInput {
             text: f.text,
             language: f.language,
             source: f.source,
+            component: f.component,
             whole_text: false,
         }
     }
