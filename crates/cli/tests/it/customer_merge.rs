@@ -47,6 +47,7 @@ fn history(
             language: Language::De,
             sentiment: "negative",
             topics: vec![],
+            component: None,
             created_at: at,
         });
         b.grants.push(GrantRecord {
