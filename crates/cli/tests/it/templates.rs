@@ -274,7 +274,7 @@ async fn settings_page_and_case_picker(b: Backend) {
     .await;
     assert_eq!(status, 403);
     assert!(
-        html.contains("your role"),
+        html.contains("Ihre Rolle darf diese Seite nicht öffnen") && !html.contains("Formular ist abgelaufen"),
         "refused for the role, not the CSRF token: {html}"
     );
 
@@ -325,7 +325,7 @@ async fn settings_page_and_case_picker(b: Backend) {
     )
     .await;
     assert_eq!(status, 403);
-    assert!(html.contains("expired"), "{html}");
+    assert!(html.contains("Das Formular ist abgelaufen"), "{html}");
 
     // Valid: saved, listed; edit then delete.
     let (status, _) = save("Hallo {{customer_name}}, ist alles gut?").await;
