@@ -1373,3 +1373,36 @@ err-widget-question = Bitte eine Umfragefrage angeben (Deutsch oder Englisch, h�
 err-token-name = Bitte dem Token einen Namen geben (höchstens 100 Zeichen).
 err-webhook-url = Bitte die http://- oder https://-Adresse eines öffentlich erreichbaren Empfängers angeben; interne Adressen (localhost, private Netze, Metadaten-Dienste) sind gesperrt, außer sie stehen in der Einstellung webhook_allow.
 err-webhook-events = Bitte mindestens ein Ereignis wählen.
+
+# Feedback an passende Fälle hängen; aufteilen und zusammenführen
+attach-reason-reference = Angehängt: Die Nachricht nennt diesen Fall.
+attach-reason-reply = Angehängt: Antwort auf diesen Fall.
+attach-reason-topic = Angehängt: gleiches Thema „{ $topic }“ innerhalb von { $days } Tagen.
+attach-window = Zeitfenster zum Anhängen
+attach-window-intro = Feedback, das eine Regel mit der Aktion „anhängen oder eröffnen“ behandelt, kommt nur dann zu einem offenen Fall der Kund:in, wenn es den Fall nennt (seine Referenz, z. B. #3f9a12c4) oder dasselbe Thema hat und innerhalb so vieler Tage nach der letzten Nachricht der Kund:in im Fall eintrifft. Sonst eröffnet es einen eigenen Fall. 0 = nie über das Thema.
+attach-window-days = Tage (0 bis 365)
+err-attach-window = Bitte die Tage als ganze Zahl von 0 bis 365 angeben.
+event-split = Abgetrennt
+event-merge = Zusammengeführt
+split-button = Als eigenen Fall abtrennen…
+split-confirm = Diese Nachricht (mit ihrem Feedback) in einen neuen, eigenen Fall verschieben?
+split-yes = Ja, abtrennen
+split-event-to = Nachricht in den neuen Fall verschoben
+split-event-from = Abgetrennt aus Fall
+merge-link = Mit anderem Fall zusammenführen…
+merge-title = Mit anderem Fall zusammenführen
+merge-intro = Referenz des Falls (derselben Kund:in) angeben, in den dieser Fall übernommen werden soll.
+merge-reference = Referenz des Zielfalls
+merge-next = Weiter
+merge-confirm = Fall #{ $source } in Fall #{ $target } zusammenführen?
+merge-hint = Nachrichten, Notizen, Feedback, Kulanz und Anhänge wandern dorthin; dieser Fall wird als zusammengeführt geschlossen. Das lässt sich nicht rückgängig machen.
+merge-yes = Ja, zusammenführen
+merge-err-reference = Kein Fall dieser Kund:in hat diese Referenz (8 Zeichen, z. B. #3f9a12c4).
+merge-err-same = Ein Fall kann nicht mit sich selbst zusammengeführt werden.
+merge-err-closed = Einer der Fälle ist geschlossen; geschlossene Fälle lassen sich nicht zusammenführen.
+merge-err-customer = Nur Fälle derselben Kund:in lassen sich zusammenführen.
+merge-event-into = Zusammengeführt in Fall
+merge-event-from = Übernommen: Fall
+case-merged-into = Dieser Fall wurde zusammengeführt in Fall
+flash-split = Die Nachricht hat jetzt einen eigenen Fall.
+flash-merged = Die Fälle wurden zusammengeführt.

@@ -1373,3 +1373,36 @@ err-widget-question = Please give a survey question (German or English, at most 
 err-token-name = Please give the token a name (at most 100 characters).
 err-webhook-url = Please give the http:// or https:// address of a publicly reachable receiver; internal addresses (localhost, private networks, metadata services) are refused unless the webhook_allow setting lists them.
 err-webhook-events = Please choose at least one event.
+
+# Attaching feedback to related cases; split and merge
+attach-reason-reference = Attached: the message names this case.
+attach-reason-reply = Attached: reply to this case.
+attach-reason-topic = Attached: same topic “{ $topic }” within { $days } days.
+attach-window = Attach window
+attach-window-intro = Feedback that a rule with the action “attach or open” handles joins one of the customer's open cases only when it names the case (its reference, e.g. #3f9a12c4) or shares a topic with it and arrives within this many days after the case's last customer message. Otherwise it opens its own case. 0 = never by topic.
+attach-window-days = Days (0 to 365)
+err-attach-window = Please give the days as a whole number from 0 to 365.
+event-split = Split
+event-merge = Merged
+split-button = Split into its own case…
+split-confirm = Move this message (and its feedback) into a new case of its own?
+split-yes = Yes, split
+split-event-to = Message moved to the new case
+split-event-from = Split out of case
+merge-link = Merge into another case…
+merge-title = Merge into another case
+merge-intro = Give the reference of the case (of the same customer) this one should be merged into.
+merge-reference = Reference of the case to merge into
+merge-next = Next
+merge-confirm = Merge case #{ $source } into case #{ $target }?
+merge-hint = Its messages, notes, feedback, goodwill and attachments move there; this case is closed as merged. This cannot be undone.
+merge-yes = Yes, merge
+merge-err-reference = No case of this customer has this reference (8 characters, e.g. #3f9a12c4).
+merge-err-same = A case cannot be merged into itself.
+merge-err-closed = One of the cases is closed; closed cases cannot be merged.
+merge-err-customer = Only cases of the same customer can be merged.
+merge-event-into = Merged into case
+merge-event-from = Merged in: case
+case-merged-into = This case was merged into case
+flash-split = The message has its own case now.
+flash-merged = The cases were merged.

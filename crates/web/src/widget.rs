@@ -314,6 +314,7 @@ async fn handle_post(
         text,
         language: None,
         source: Some(source),
+        case_reference: None,
         whole_text: false,
     };
     let res = detection::ingest_one(state, input, None).await;

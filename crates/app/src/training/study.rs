@@ -168,7 +168,12 @@ fn event_step(
             );
             (agent(), what, text)
         }
-        EventKind::Assignment | EventKind::Solution | EventKind::Sla | EventKind::DeliveryFailed => {
+        EventKind::Assignment
+        | EventKind::Solution
+        | EventKind::Sla
+        | EventKind::DeliveryFailed
+        | EventKind::Split
+        | EventKind::Merge => {
             (agent(), label(e.kind.as_str()), None)
         }
         EventKind::SurveyAnswered => {
