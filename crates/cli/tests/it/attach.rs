@@ -268,9 +268,10 @@ async fn merging_both_ways_at_once_loses_nothing(b: Backend) {
                 .await;
         }
         let before = events(&app, &a).await.len() + events(&app, &bb).await.len();
+        let (into_a, into_b) = (format!("/api/v1/cases/{a}/merge"), format!("/api/v1/cases/{bb}/merge"));
         let (x, y) = tokio::join!(
-            app.post(&format!("/api/v1/cases/{a}/merge"), &app.admin_token, json!({"source_case_id": bb})),
-            app.post(&format!("/api/v1/cases/{bb}/merge"), &app.admin_token, json!({"source_case_id": a})),
+            app.post(&into_a, &app.admin_token, json!({"source_case_id": bb})),
+            app.post(&into_b, &app.admin_token, json!({"source_case_id": a})),
         );
         let mut statuses = [x.status().as_u16(), y.status().as_u16()];
         statuses.sort_unstable();
