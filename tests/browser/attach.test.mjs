@@ -17,14 +17,14 @@ const SEARCH = "Die Suche auf der Website findet keine Produkte, die App zeigt n
 const words = {
   de: {
     attached: /Angehängt: gleiches Thema „Lieferung“ innerhalb von 14 Tagen/,
-    split: "Als eigenen Fall abtrennen…", splitYes: "Ja, abtrennen", moved: /Abgetrennt aus Fall/,
+    split: "Als eigenen Fall abtrennen…", splitYes: "Ja, abtrennen", moved: /^aus Fall/,
     merge: "Mit anderem Fall zusammenführen…", next: "Weiter", mergeYes: "Ja, zusammenführen",
     merged: /Übernommen: Fall/, wrong: /Kein Fall dieser Kund:in hat diese Referenz/,
     window: "Tage (0 bis 365)", windowError: /Bitte die Tage als ganze Zahl von 0 bis 365 angeben/,
   },
   en: {
     attached: /Attached: same topic “Delivery” within 14 days/,
-    split: "Split into its own case…", splitYes: "Yes, split", moved: /Split out of case/,
+    split: "Split into its own case…", splitYes: "Yes, split", moved: /^out of case/,
     merge: "Merge into another case…", next: "Next", mergeYes: "Yes, merge",
     merged: /Merged in: case/, wrong: /No case of this customer has this reference/,
     window: "Days (0 to 365)", windowError: /Please give the days as a whole number from 0 to 365/,

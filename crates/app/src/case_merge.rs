@@ -41,12 +41,19 @@ pub async fn split(state: &App, case: CaseId, event: EventId, actor: UserId) -> 
         });
     }
     let data = ev.data_json();
-    let feedback = match data.get("feedback_id").and_then(|f| f.as_str()).and_then(|f| f.parse().ok()) {
+    let feedback = match data
+        .get("feedback_id")
+        .and_then(|f| f.as_str())
+        .and_then(|f| f.parse().ok())
+    {
         Some(id) => Some(store.get_feedback(FeedbackId(id)).await?),
         None => None,
     };
     let channel = feedback.as_ref().map_or(source.channel, |f| f.channel);
-    let topics = feedback.as_ref().map(amends_store::Feedback::topic_list).unwrap_or_default();
+    let topics = feedback
+        .as_ref()
+        .map(amends_store::Feedback::topic_list)
+        .unwrap_or_default();
     let text = ev.body.clone().unwrap_or_else(|| source.subject.clone());
     let customer = store.get_customer(source.customer_id).await?;
     let now = state.now();
@@ -74,7 +81,10 @@ pub async fn split(state: &App, case: CaseId, event: EventId, actor: UserId) -> 
 /// closed as merged. Gives the target and what moved.
 pub async fn merge(state: &App, target: CaseId, source: CaseId, actor: UserId) -> AppResult<(Case, Merged)> {
     if target == source {
-        return Err(AppError::validation("source_case_id", "a case cannot be merged into itself"));
+        return Err(AppError::validation(
+            "source_case_id",
+            "a case cannot be merged into itself",
+        ));
     }
     let store = state.store();
     let t = store.get_case(target).await?;

@@ -12,8 +12,8 @@ use crate::bulk::CHUNK;
 use crate::dialect::{BeginWrite, Dialect};
 use crate::{Store, StoreError, with_pool};
 use amends_domain::CaseId;
-use amends_domain::attach::OpenCase;
 use amends_domain::UserId;
+use amends_domain::attach::OpenCase;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -110,7 +110,7 @@ crate::backend_trait! {
                 });
             }
             for list in out.values_mut() {
-                list.sort_by(|a, b| b.id.0.cmp(&a.id.0));
+                list.sort_by_key(|c| std::cmp::Reverse(c.id.0));
             }
             Ok(out)
         }

@@ -19,7 +19,13 @@ use uuid::Uuid;
 
 /// The tables whose rows follow a case when it is merged into another
 /// (`case_solutions` is handled apart: its key includes the case).
-const MOVED_WITH_CASE: [&str; 5] = ["case_events", "feedback", "goodwill_grants", "mail_attachments", "surveys"];
+const MOVED_WITH_CASE: [&str; 5] = [
+    "case_events",
+    "feedback",
+    "goodwill_grants",
+    "mail_attachments",
+    "surveys",
+];
 
 /// A split asked for.
 #[derive(Debug, Clone)]
@@ -103,12 +109,21 @@ impl Store {
             let (kind, data) = ev.ok_or(StoreError::NotFound("message"))?;
             let data: serde_json::Value = data.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
             if kind != EventKind::MessageIn.as_str() {
-                return Err(conflict("event_id", "only a customer message can be split out of a case"));
+                return Err(conflict(
+                    "event_id",
+                    "only a customer message can be split out of a case",
+                ));
             }
-            let feedback = data.get("feedback_id").and_then(|f| f.as_str()).and_then(|f| f.parse::<Uuid>().ok());
+            let feedback = data
+                .get("feedback_id")
+                .and_then(|f| f.as_str())
+                .and_then(|f| f.parse::<Uuid>().ok());
             let from_ref = s.case_id.short();
-            tx.insert_new_case(&s.new_case, json!({"split_from": s.case_id, "split_from_ref": from_ref}))
-                .await?;
+            tx.insert_new_case(
+                &s.new_case,
+                json!({"split_from": s.case_id, "split_from_ref": from_ref}),
+            )
+            .await?;
             sqlx::query("UPDATE case_events SET case_id = $1 WHERE id = $2")
                 .bind(new_id.0)
                 .bind(s.event_id.0)
@@ -183,7 +198,10 @@ impl Store {
             let rows = tx.lock_cases(dialect, &[target.0, source.0]).await?;
             let ((t_customer, t_state), (s_customer, s_state)) = (&rows[0], &rows[1]);
             if t_customer != s_customer {
-                return Err(conflict("source_case_id", "only cases of the same customer can be merged"));
+                return Err(conflict(
+                    "source_case_id",
+                    "only cases of the same customer can be merged",
+                ));
             }
             if t_state == "closed" {
                 return Err(conflict("case_id", "the case to merge into is closed"));
@@ -197,11 +215,13 @@ impl Store {
                 .await?;
             let mut feedback = 0;
             for table in MOVED_WITH_CASE {
-                let done = sqlx::query(AssertSqlSafe(format!("UPDATE {table} SET case_id = $1 WHERE case_id = $2")))
-                    .bind(target.0)
-                    .bind(source.0)
-                    .execute(&mut *tx)
-                    .await?;
+                let done = sqlx::query(AssertSqlSafe(format!(
+                    "UPDATE {table} SET case_id = $1 WHERE case_id = $2"
+                )))
+                .bind(target.0)
+                .bind(source.0)
+                .execute(&mut *tx)
+                .await?;
                 if table == "feedback" {
                     feedback = done.rows_affected();
                 }
@@ -259,7 +279,10 @@ impl Store {
             .await?;
             tx.reindex(dialect, &[target.0, source.0]).await?;
             tx.commit().await?;
-            Ok(Merged { events: moved, feedback })
+            Ok(Merged {
+                events: moved,
+                feedback,
+            })
         })
     }
 }

@@ -21,12 +21,20 @@ async fn feedback(app: &TestApp, customer: &str, text: &str, extra: Value) -> Va
 }
 
 fn case_of(f: &Value) -> String {
-    f["case_id"].as_str().unwrap_or_else(|| panic!("a case: {f}")).to_string()
+    f["case_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a case: {f}"))
+        .to_string()
 }
 
 async fn events(app: &TestApp, case: &str) -> Vec<Value> {
-    let v = app.get_json(&format!("/api/v1/cases/{case}/events"), &app.admin_token).await;
-    v.as_array().cloned().or_else(|| v["items"].as_array().cloned()).expect("events")
+    let v = app
+        .get_json(&format!("/api/v1/cases/{case}/events"), &app.admin_token)
+        .await;
+    v.as_array()
+        .cloned()
+        .or_else(|| v["items"].as_array().cloned())
+        .expect("events")
 }
 
 /// The `attach` data of the message of feedback `f` on its case.
@@ -42,12 +50,24 @@ async fn feedback_joins_an_open_case_only_when_it_belongs_there(b: Backend) {
     let app = TestApp::spawn(b).await;
     let cust = app.customer("ATT-1", "de", "standard").await;
     let parcel = feedback(&app, &cust, PARCEL, json!({})).await;
-    assert!(parcel["topics"].as_array().expect("topics").contains(&json!("delivery")), "{parcel}");
+    assert!(
+        parcel["topics"]
+            .as_array()
+            .expect("topics")
+            .contains(&json!("delivery")),
+        "{parcel}"
+    );
     let a = case_of(&parcel);
 
     // Another topic: its own case, although the customer has an open one.
     let search = feedback(&app, &cust, SEARCH, json!({})).await;
-    assert!(!search["topics"].as_array().expect("topics").contains(&json!("delivery")), "{search}");
+    assert!(
+        !search["topics"]
+            .as_array()
+            .expect("topics")
+            .contains(&json!("delivery")),
+        "{search}"
+    );
     let s = case_of(&search);
     assert_ne!(s, a, "an unrelated complaint opens its own case");
     assert!(attach_reason(&app, &search).await.is_null());
@@ -61,10 +81,22 @@ async fn feedback_joins_an_open_case_only_when_it_belongs_there(b: Backend) {
     );
 
     // A reference in the text or in the field attaches whatever the topic.
-    let by_text = feedback(&app, &cust, &format!("Zu Fall #{}: {SEARCH}", &s[s.len() - 8..]), json!({})).await;
+    let by_text = feedback(
+        &app,
+        &cust,
+        &format!("Zu Fall #{}: {SEARCH}", &s[s.len() - 8..]),
+        json!({}),
+    )
+    .await;
     assert_eq!(case_of(&by_text), s);
     assert_eq!(attach_reason(&app, &by_text).await, json!({"reason": "reference"}));
-    let by_field = feedback(&app, &cust, PARCEL, json!({"case_reference": format!("#{}", &s[s.len() - 8..])})).await;
+    let by_field = feedback(
+        &app,
+        &cust,
+        PARCEL,
+        json!({"case_reference": format!("#{}", &s[s.len() - 8..])}),
+    )
+    .await;
     assert_eq!(case_of(&by_field), s);
     let bad = app
         .post_problem(
@@ -79,22 +111,36 @@ async fn feedback_joins_an_open_case_only_when_it_belongs_there(b: Backend) {
     // Window 0: never by topic.
     let agent = app.token_for("agent1", "agent").await;
     assert_eq!(
-        app.put("/api/v1/settings/attach-window", &agent, json!({"days": 3})).await.status(),
+        app.put("/api/v1/settings/attach-window", &agent, json!({"days": 3}))
+            .await
+            .status(),
         403,
         "agents may not change it"
     );
     let w = app
-        .put_json("/api/v1/settings/attach-window", &app.admin_token, json!({"days": 0}), 200)
+        .put_json(
+            "/api/v1/settings/attach-window",
+            &app.admin_token,
+            json!({"days": 0}),
+            200,
+        )
         .await;
     assert_eq!(w["days"], 0);
     let bad = app
-        .put_problem("/api/v1/settings/attach-window", &app.admin_token, json!({"days": 366}), 422)
+        .put_problem(
+            "/api/v1/settings/attach-window",
+            &app.admin_token,
+            json!({"days": 366}),
+            422,
+        )
         .await;
     assert_eq!(bad["field"], "days", "{bad}");
     assert_eq!(app.get_json("/api/v1/settings/attach-window", &agent).await["days"], 0);
     let third = feedback(&app, &cust, PARCEL_AGAIN, json!({})).await;
     assert_ne!(case_of(&third), a, "window 0 attaches by reference only");
-    let audit = app.get_json("/api/v1/audit?entity=detection_settings", &app.admin_token).await;
+    let audit = app
+        .get_json("/api/v1/audit?entity=detection_settings", &app.admin_token)
+        .await;
     assert!(audit.to_string().contains("detection.attach_window.set"), "{audit}");
 }
 
@@ -146,7 +192,11 @@ async fn related_feedback_at_once_ends_in_one_case(b: Backend) {
         .get_json(&format!("/api/v1/cases?customer_id={cust}"), &app.admin_token)
         .await;
     assert_eq!(list["items"].as_array().expect("items").len(), 1, "{list}");
-    let msgs = events(&app, &cases[0]).await.into_iter().filter(|e| e["kind"] == "message_in").count();
+    let msgs = events(&app, &cases[0])
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "message_in")
+        .count();
     assert_eq!(msgs, 12);
 }
 
@@ -165,7 +215,12 @@ async fn a_message_is_split_into_its_own_case(b: Backend) {
     let ev_id = ev["id"].as_str().expect("id");
     let agent = app.token_for("agent1", "agent").await;
     let new = app
-        .post_json(&format!("/api/v1/cases/{case}/messages/{ev_id}/split"), &agent, json!(null), 201)
+        .post_json(
+            &format!("/api/v1/cases/{case}/messages/{ev_id}/split"),
+            &agent,
+            json!(null),
+            201,
+        )
         .await;
     let new_id = new["id"].as_str().expect("id").to_string();
     assert_ne!(new_id, case);
@@ -173,28 +228,53 @@ async fn a_message_is_split_into_its_own_case(b: Backend) {
     assert_eq!(new["priority"], "normal");
     assert_eq!(new["state"], "new");
     let moved = events(&app, &new_id).await;
-    assert!(moved.iter().any(|e| e["id"] == ev["id"]), "the message moved: {moved:?}");
-    let from = moved.iter().find(|e| e["kind"] == "split").expect("split entry on the new case");
+    assert!(
+        moved.iter().any(|e| e["id"] == ev["id"]),
+        "the message moved: {moved:?}"
+    );
+    let from = moved
+        .iter()
+        .find(|e| e["kind"] == "split")
+        .expect("split entry on the new case");
     assert_eq!(from["data"]["from"], case.as_str());
     let left = events(&app, &case).await;
     assert!(!left.iter().any(|e| e["id"] == ev["id"]));
-    let to = left.iter().find(|e| e["kind"] == "split").expect("split entry on the old case");
+    let to = left
+        .iter()
+        .find(|e| e["kind"] == "split")
+        .expect("split entry on the old case");
     assert_eq!(to["data"]["to"], new_id.as_str());
     let f = app
-        .get_json(&format!("/api/v1/feedback/{}", second["id"].as_str().expect("id")), &agent)
+        .get_json(
+            &format!("/api/v1/feedback/{}", second["id"].as_str().expect("id")),
+            &agent,
+        )
         .await;
     assert_eq!(f["case_id"], new_id.as_str(), "the feedback link moved");
     // Splitting again from the old case: it is not there any more.
     let gone = app
-        .post_problem(&format!("/api/v1/cases/{case}/messages/{ev_id}/split"), &agent, json!(null), 404)
+        .post_problem(
+            &format!("/api/v1/cases/{case}/messages/{ev_id}/split"),
+            &agent,
+            json!(null),
+            404,
+        )
         .await;
     assert!(gone["detail"].as_str().is_some(), "{gone}");
     // A note is no customer message.
     let note = app
-        .post_json(&format!("/api/v1/cases/{case}/notes"), &agent, json!({"body": "intern"}), 201)
+        .post_json(
+            &format!("/api/v1/cases/{case}/notes"),
+            &agent,
+            json!({"body": "intern"}),
+            201,
+        )
         .await;
     app.post_problem(
-        &format!("/api/v1/cases/{case}/messages/{}/split", note["id"].as_str().expect("id")),
+        &format!(
+            "/api/v1/cases/{case}/messages/{}/split",
+            note["id"].as_str().expect("id")
+        ),
         &agent,
         json!(null),
         409,
@@ -213,8 +293,13 @@ async fn two_cases_are_merged(b: Backend) {
     let source = case_of(&source_f);
     assert_ne!(source, target);
     let tok = app.token_for("agent1", "agent").await;
-    app.post_json(&format!("/api/v1/cases/{source}/notes"), &tok, json!({"body": "Notiz B"}), 201)
-        .await;
+    app.post_json(
+        &format!("/api/v1/cases/{source}/notes"),
+        &tok,
+        json!({"body": "Notiz B"}),
+        201,
+    )
+    .await;
     let foreign = app.case_id(&other, "Fremd").await;
     let merge = |t: &str| format!("/api/v1/cases/{t}/merge");
     let p = app
@@ -240,17 +325,26 @@ async fn two_cases_are_merged(b: Backend) {
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted, "the timeline stays in time order");
-    assert!(t_events.iter().any(|e| e["kind"] == "merge" && e["data"]["from"] == source.as_str()));
+    assert!(
+        t_events
+            .iter()
+            .any(|e| e["kind"] == "merge" && e["data"]["from"] == source.as_str())
+    );
     let s_events = events(&app, &source).await;
     assert_eq!(s_events.len(), 1, "only the merge entry is left: {s_events:?}");
     assert_eq!(s_events[0]["data"]["into"], target.as_str());
     let f = app
-        .get_json(&format!("/api/v1/feedback/{}", source_f["id"].as_str().expect("id")), &tok)
+        .get_json(
+            &format!("/api/v1/feedback/{}", source_f["id"].as_str().expect("id")),
+            &tok,
+        )
         .await;
     assert_eq!(f["case_id"], target.as_str());
     // The source is closed now: neither way again.
-    app.post_problem(&merge(&source), &tok, json!({"source_case_id": target}), 409).await;
-    app.post_problem(&merge(&target), &tok, json!({"source_case_id": source}), 409).await;
+    app.post_problem(&merge(&source), &tok, json!({"source_case_id": target}), 409)
+        .await;
+    app.post_problem(&merge(&target), &tok, json!({"source_case_id": source}), 409)
+        .await;
     let audit = app.get_json("/api/v1/audit?entity=case", &app.admin_token).await;
     assert!(audit.to_string().contains("case.merge"), "{audit}");
 }
@@ -264,8 +358,13 @@ async fn merging_both_ways_at_once_loses_nothing(b: Backend) {
         let a = app.case_id(&cust, &format!("A{round}")).await;
         let bb = app.case_id(&cust, &format!("B{round}")).await;
         for (c, n) in [(&a, "note A"), (&bb, "note B")] {
-            app.post_json(&format!("/api/v1/cases/{c}/notes"), &app.admin_token, json!({"body": n}), 201)
-                .await;
+            app.post_json(
+                &format!("/api/v1/cases/{c}/notes"),
+                &app.admin_token,
+                json!({"body": n}),
+                201,
+            )
+            .await;
         }
         let before = events(&app, &a).await.len() + events(&app, &bb).await.len();
         let (into_a, into_b) = (format!("/api/v1/cases/{a}/merge"), format!("/api/v1/cases/{bb}/merge"));
@@ -279,7 +378,11 @@ async fn merging_both_ways_at_once_loses_nothing(b: Backend) {
         let (ea, eb) = (events(&app, &a).await, events(&app, &bb).await);
         let (survivor, merged) = if ea.len() > eb.len() { (ea, eb) } else { (eb, ea) };
         assert_eq!(merged.len(), 1, "only the merge entry is left");
-        assert_eq!(survivor.len() + merged.len(), before + 2, "two merge entries, nothing lost");
+        assert_eq!(
+            survivor.len() + merged.len(),
+            before + 2,
+            "two merge entries, nothing lost"
+        );
         let text = serde_json::to_string(&survivor).expect("json");
         assert!(text.contains("note A") && text.contains("note B"));
     }
@@ -314,7 +417,10 @@ async fn split_and_merge_from_the_case_page(b: Backend) {
     .await;
     assert_eq!(status, 303);
     let f = app
-        .get_json(&format!("/api/v1/feedback/{}", second["id"].as_str().expect("id")), &app.admin_token)
+        .get_json(
+            &format!("/api/v1/feedback/{}", second["id"].as_str().expect("id")),
+            &app.admin_token,
+        )
         .await;
     let split = f["case_id"].as_str().expect("case").to_string();
     assert_ne!(split, a);
@@ -322,11 +428,23 @@ async fn split_and_merge_from_the_case_page(b: Backend) {
     // Merge the split case back into A: a wrong reference, then the
     // confirmation, then the merge.
     let merge = format!("/cases/{split}/merge");
-    let (status, html) = post_form(&client, &app, &merge, &[("csrf", csrf.as_str()), ("reference", "#00000000")]).await;
+    let (status, html) = post_form(
+        &client,
+        &app,
+        &merge,
+        &[("csrf", csrf.as_str()), ("reference", "#00000000")],
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(html.contains("Kein Fall dieser Kund:in hat diese Referenz"), "{html}");
     let reference = format!("#{}", &a[a.len() - 8..]);
-    let (status, html) = post_form(&client, &app, &merge, &[("csrf", csrf.as_str()), ("reference", &reference)]).await;
+    let (status, html) = post_form(
+        &client,
+        &app,
+        &merge,
+        &[("csrf", csrf.as_str()), ("reference", &reference)],
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(html.contains("data-testid=\"merge-confirm\""), "{html}");
     let (status, _) = post_form(
@@ -343,12 +461,30 @@ async fn split_and_merge_from_the_case_page(b: Backend) {
     assert!(page.contains("data-testid=\"merged-into\""), "{page}");
 
     // The attach window on the rules page.
-    let (status, html) = post_form(&client, &app, "/settings/attach-window", &[("csrf", csrf.as_str()), ("days", "vierzehn")]).await;
+    let (status, html) = post_form(
+        &client,
+        &app,
+        "/settings/attach-window",
+        &[("csrf", csrf.as_str()), ("days", "vierzehn")],
+    )
+    .await;
     assert_eq!(status, 422);
-    assert!(html.contains("Bitte die Tage als ganze Zahl von 0 bis 365 angeben."), "{html}");
-    let (status, _) = post_form(&client, &app, "/settings/attach-window", &[("csrf", csrf.as_str()), ("days", "30")]).await;
+    assert!(
+        html.contains("Bitte die Tage als ganze Zahl von 0 bis 365 angeben."),
+        "{html}"
+    );
+    let (status, _) = post_form(
+        &client,
+        &app,
+        "/settings/attach-window",
+        &[("csrf", csrf.as_str()), ("days", "30")],
+    )
+    .await;
     assert_eq!(status, 303);
-    assert_eq!(app.get_json("/api/v1/settings/attach-window", &app.admin_token).await["days"], 30);
+    assert_eq!(
+        app.get_json("/api/v1/settings/attach-window", &app.admin_token).await["days"],
+        30
+    );
 }
 
 crate::both_backends!(

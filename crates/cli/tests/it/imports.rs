@@ -116,8 +116,16 @@ async fn assert_each_row_once(url: &str, items: i64) {
         0
     );
     assert_eq!(
-        count(url, "SELECT COUNT(DISTINCT case_id) FROM feedback WHERE language = 'en'").await,
-        count(url, "SELECT COUNT(*) FROM feedback WHERE language = 'en' AND case_id IS NOT NULL").await,
+        count(
+            url,
+            "SELECT COUNT(DISTINCT case_id) FROM feedback WHERE language = 'en'"
+        )
+        .await,
+        count(
+            url,
+            "SELECT COUNT(*) FROM feedback WHERE language = 'en' AND case_id IS NOT NULL"
+        )
+        .await,
     );
 }
 

@@ -313,7 +313,11 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("POST", "/cases/{id}/lead-review", Some(P(Permission::ReadAudit))),
     ("POST", "/cases/{id}/personal-note", Some(P(Permission::WorkCases))),
     ("POST", "/cases/{id}/solutions", Some(P(Permission::WorkCases))),
-    ("POST", "/cases/{id}/messages/{event_id}/split", Some(P(Permission::WorkCases))),
+    (
+        "POST",
+        "/cases/{id}/messages/{event_id}/split",
+        Some(P(Permission::WorkCases)),
+    ),
     ("GET", "/cases/{id}/merge", Some(P(Permission::WorkCases))),
     ("POST", "/cases/{id}/merge", Some(P(Permission::WorkCases))),
     ("GET", "/goodwill/approvals", Some(P(Permission::ApproveGoodwill))),
