@@ -10,7 +10,7 @@ import { onEveryScreen, shot, suite, shots, followNav } from "./harness.mjs";
 const ctx = suite();
 
 const words = {
-  de: { best: "Beste Wiedergutmachungen", failed: "Gescheiterte Wiedergutmachungen", questions: "Fragen zur Diskussion", customer: "Kunde A", day: /Tag \d+/ },
+  de: { best: "Beste Wiedergutmachungen", failed: "Gescheiterte Wiedergutmachungen", questions: "Fragen zur Diskussion", customer: "Kund:in A", day: /Tag \d+/ },
   en: { best: "Best recoveries", failed: "Failed recoveries", questions: "Questions for discussion", customer: "Customer A", day: /day \d+/ },
 };
 

@@ -32,6 +32,9 @@ pub struct FeedbackInput {
     pub text: String,
     pub language: Option<String>,
     pub source: Option<serde_json::Value>,
+    /// The product component the item is about (at most 100 characters),
+    /// when the source knows it.
+    pub component: Option<String>,
     /// Keep the text whole however long (email): analysis reads its first
     /// `FEEDBACK_TEXT_MAX` characters. Otherwise a longer text is refused.
     pub whole_text: bool,
@@ -55,6 +58,7 @@ struct ValidFeedback {
     language: Option<Language>,
     source: Option<serde_json::Value>,
     reference: Option<String>,
+    component: Option<String>,
 }
 
 impl FeedbackInput {
@@ -105,6 +109,8 @@ impl FeedbackInput {
             Some(r) if !r.is_empty() => Some(amends_domain::attach::parse_reference("case_reference", r)?),
             _ => amends_domain::attach::reference_in(&text),
         };
+        let component = amends_domain::validate::optional_text("component", self.component.as_deref(), 100)?
+            .map(|c| c.as_str().to_string());
         Ok(ValidFeedback {
             customer,
             customer_name,
@@ -114,6 +120,7 @@ impl FeedbackInput {
             language,
             source,
             reference,
+            component,
         })
     }
 }
@@ -392,6 +399,7 @@ impl<'a> Ingest<'a> {
             topics: analysis.topics,
             signals,
             source: v.source,
+            component: v.component,
             created_at: now,
             author: self.actor,
             detection,

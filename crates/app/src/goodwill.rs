@@ -9,7 +9,7 @@ use amends_domain::goodwill::{
     Decision, EmpowermentLimit, GoodwillKind, GrantState, Refusal, decide_approval_in_budget, decide_grant_in_budget,
     parse_currency, parse_value_cents,
 };
-use amends_domain::{CaseId, Priority, Role, UserId};
+use amends_domain::{CaseId, NonEmptyText, Priority, Role, UserId};
 use amends_store::{CatalogEntry, CatalogInput, GoodwillRule, Grant, NewGrant, User, month_of, new_row_id};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,21 +31,16 @@ pub struct GrantRequest {
 /// Prior cases of the customer within this window count as prior failures.
 pub const PRIOR_FAILURE_WINDOW_DAYS: i64 = 365;
 
+/// A reason for the ledger: not blank, at most [`REASON_MAX`] characters,
+/// no control characters.
 fn reason(field: &str, text: &str) -> AppResult<String> {
-    let t = text.trim();
-    if t.is_empty() {
+    if text.trim().is_empty() {
         return Err(AppError::validation(
             field,
             format!("{field} is required: say why (it goes into the ledger)"),
         ));
     }
-    if t.chars().count() > REASON_MAX {
-        return Err(AppError::validation(
-            field,
-            format!("{field} must be at most {REASON_MAX} characters"),
-        ));
-    }
-    Ok(t.to_string())
+    Ok(NonEmptyText::parse(field, text, REASON_MAX)?.into_inner())
 }
 
 /// Grants goodwill on a case (or requests approval above the limit).

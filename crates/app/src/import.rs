@@ -160,7 +160,7 @@ pub fn key_of_external_id(id: &str) -> Vec<u8> {
 
 /// Reads feedback rows from CSV (a header row names the columns:
 /// `customer_id`, `customer_email`, `customer_name`, `channel`, `rating`,
-/// `text`, `language`, `external_id`; other columns go into the item's
+/// `text`, `language`, `component`, `external_id`; other columns go into the item's
 /// `source`). A row with a problem becomes an error for that row only.
 /// Reading stops after `max_rows + 1` rows (so the caller can refuse too
 /// long files).
@@ -193,6 +193,7 @@ fn csv_row(headers: &[String], rec: &csv::ByteRecord) -> Result<FeedbackInput, V
             }
             "customer_email" => input.customer_email = some(),
             "customer_name" => input.customer_name = some(),
+            "component" => input.component = some(),
             "channel" => {
                 if let Some(c) = some() {
                     input.channel = c;

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod corrections;
 pub mod csv_source;
+pub mod customer_merge;
 pub mod delivery;
 pub mod detection;
 pub mod detection_rules;

@@ -287,6 +287,7 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
         language: None,
         source: Some(source),
         case_reference: None,
+        component: None,
         whole_text: true,
     };
     let done = detection::ingest_one(state, input, actor).await?;

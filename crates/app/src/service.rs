@@ -128,6 +128,15 @@ pub async fn create_account(state: &App, name: &str, actor: UserId) -> AppResult
     Ok(state.store().insert_account(id, &name, now, Some(actor)).await?)
 }
 
+/// Renames account `id` to `name`.
+pub async fn rename_account(state: &App, id: AccountId, name: &str, actor: UserId) -> AppResult<Account> {
+    let name = NonEmptyText::parse("name", name, NAME_MAX)?;
+    Ok(state
+        .store()
+        .rename_account(id, &name, state.now(), Some(actor))
+        .await?)
+}
+
 /// Raw case fields as a client sent them.
 #[derive(Debug, Clone, Default)]
 pub struct CaseInput {
@@ -253,7 +262,7 @@ pub async fn sla_policy(
     tier: Tier,
     priority: Priority,
 ) -> AppResult<(SlaTargets, amends_domain::calendar::Calendar)> {
-    use amends_domain::calendar::{Calendar, CalendarSpec};
+    use amends_domain::calendar::Calendar;
     match state.store().get_sla_policy(tier, priority).await? {
         None => Ok((SlaTargets::default_for(tier, priority), Calendar::AlwaysOpen)),
         Some(p) => {
@@ -261,14 +270,7 @@ pub async fn sla_policy(
                 first_response: chrono::Duration::minutes(p.first_response_minutes),
                 resolution: chrono::Duration::minutes(p.resolution_minutes),
             };
-            let calendar = match p.calendar.as_deref() {
-                None => Calendar::AlwaysOpen,
-                Some(json) => serde_json::from_str::<CalendarSpec>(json)
-                    .map_err(AppError::internal)?
-                    .build()
-                    .map_err(|e| AppError::internal(format!("stored SLA calendar {tier}/{priority}: {e}")))?,
-            };
-            Ok((targets, calendar))
+            Ok((targets, crate::sla::stored_calendar(&p)?))
         }
     }
 }

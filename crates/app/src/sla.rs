@@ -2,8 +2,8 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use amends_domain::calendar::CalendarSpec;
-use amends_domain::sla::SlaTargets;
+use amends_domain::calendar::{Calendar, CalendarSpec};
+use amends_domain::sla::{PolicyCalendars, SlaTargets};
 use amends_domain::{Priority, Tier, UserId};
 use amends_store::SlaPolicy;
 use serde::Serialize;
@@ -51,6 +51,26 @@ pub async fn effective_policies(state: &App) -> AppResult<Vec<EffectivePolicy>> 
             };
             out.push(p);
         }
+    }
+    Ok(out)
+}
+
+/// The calendar of a stored policy (around the clock without one).
+pub(crate) fn stored_calendar(p: &SlaPolicy) -> AppResult<Calendar> {
+    match p.calendar.as_deref() {
+        None => Ok(Calendar::AlwaysOpen),
+        Some(json) => serde_json::from_str::<CalendarSpec>(json)
+            .map_err(AppError::internal)?
+            .build()
+            .map_err(|e| AppError::internal(format!("stored SLA calendar {}/{}: {e}", p.tier, p.priority))),
+    }
+}
+
+/// The calendars of all stored policies, for measuring business time.
+pub async fn policy_calendars(state: &App) -> AppResult<PolicyCalendars> {
+    let mut out = PolicyCalendars::default();
+    for p in state.store().list_sla_policies().await? {
+        out.insert(p.tier, p.priority, stored_calendar(&p)?);
     }
     Ok(out)
 }

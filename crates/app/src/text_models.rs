@@ -195,15 +195,21 @@ pub struct Scheduled {
     pub queued: bool,
 }
 
+/// At most this many failed trainings after one version are skipped over
+/// when a new request looks for its job's key (see [`schedule`]).
+const MAX_FAILED_TRAININGS: u32 = 1000;
+
 /// Queues a training by `actor`. The job's dedupe key names the newest
-/// version, so requests at once (on any instance) queue one training, and
-/// the next one is possible once it stored its version. 422 when there is
-/// nothing to train on.
+/// version and how many trainings after it failed for good
+/// (`text-train:after-N`, then `…:retry-1`, `…:retry-2`), so requests at
+/// once (on any instance) queue one training, the next one is possible
+/// once it stored its version, and a training that failed does not block
+/// the next request. 422 when there is nothing to train on.
 pub async fn schedule(state: &App, actor: UserId) -> AppResult<Scheduled> {
     let set = load_set(state.store(), Vec::new()).await?;
     trainable(&set.train)?;
     let latest = state.store().latest_text_model_version().await?.unwrap_or(0);
-    let key = format!("text-train:after-{latest}");
+    let key = training_key(state, latest).await?;
     let now = state.now();
     let job = Task::TextTrain {
         trained_by: Some(actor),
@@ -221,6 +227,27 @@ pub async fn schedule(state: &App, actor: UserId) -> AppResult<Scheduled> {
             queued: false,
         },
     })
+}
+
+/// The dedupe key of the next training after version `latest`: the first of
+/// `text-train:after-N`, `…:retry-1`, … whose job is not dead (a dead job
+/// failed for good; one an admin retries is queued again and keeps its key).
+async fn training_key(state: &App, latest: i64) -> AppResult<String> {
+    let base = format!("text-train:after-{latest}");
+    for failed in 0..MAX_FAILED_TRAININGS {
+        let key = if failed == 0 {
+            base.clone()
+        } else {
+            format!("{base}:retry-{failed}")
+        };
+        if state.store().job_state_by_dedupe_key(&key).await?.as_deref() != Some("dead") {
+            return Ok(key);
+        }
+    }
+    Err(AppError::validation(
+        "corrections",
+        format!("{MAX_FAILED_TRAININGS} trainings failed since version {latest}; see the job list for why"),
+    ))
 }
 
 /// 422 unless `rows` has at least 3 rows of at least two classes.

@@ -1,11 +1,12 @@
-//! `amends customers export|erase`: the data-protection rights of a
+//! `amends customers export|erase|merge`: the data-protection rights of a
 //! customer (GDPR Art. 15, 17, 20) from the command line, for requests
-//! that reach the operator rather than the UI. Both are audited under the
-//! user named by `--user`, who needs the same permission as in the UI
-//! (export: lead or admin; erase: admin).
+//! that reach the operator rather than the UI, and the merge of a
+//! duplicate customer. Each is audited under the user named by `--user`,
+//! who needs the same permission as in the UI (export and merge: lead or
+//! admin; erase: admin).
 
 use amends_app::App;
-use amends_app::privacy;
+use amends_app::{customer_merge, privacy};
 use amends_domain::{CustomerId, Permission, UserId};
 use clap::Subcommand;
 use std::io::Write;
@@ -39,6 +40,19 @@ pub enum CustomersCommand {
         #[arg(long)]
         user: String,
     },
+    /// Merge the customer DUPLICATE_ID into KEEP_ID (the same as
+    /// `POST /api/v1/customers/{KEEP_ID}/merge`): its cases, feedback,
+    /// surveys, goodwill, incident rows and messages move to KEEP_ID, which
+    /// keeps its id; DUPLICATE_ID is deleted. Cannot be undone
+    Merge {
+        /// The customer that stays
+        keep_id: String,
+        /// The customer merged into it
+        duplicate_id: String,
+        /// Record the merge as done by this user (login name; lead or admin)
+        #[arg(long)]
+        user: String,
+    },
 }
 
 /// The customer id in `text`, or an error that says where to find one.
@@ -65,6 +79,9 @@ async fn actor(state: &App, name: &str, permission: Permission, what: &str) -> a
 /// A use case's error in words for the operator.
 fn explained(e: amends_app::AppError) -> anyhow::Error {
     match e {
+        amends_app::AppError::NotFound(what) if what == "customer" => {
+            anyhow::anyhow!("no customer with this id; find one with GET /api/v1/customers?q=NAME")
+        }
         amends_app::AppError::NotFound(what) => anyhow::anyhow!("no {what} with this id"),
         e => anyhow::anyhow!(e.for_operator()),
     }
@@ -116,6 +133,22 @@ pub async fn run(cmd: &CustomersCommand, state: &App) -> anyhow::Result<()> {
             } else {
                 println!("customer {id} was erased before; nothing changed");
             }
+            Ok(())
+        }
+        CustomersCommand::Merge {
+            keep_id,
+            duplicate_id,
+            user,
+        } => {
+            let keep = customer_id(keep_id)?;
+            let dup = customer_id(duplicate_id)?;
+            let who = actor(state, user, Permission::MergeCustomers, "merge customers").await?;
+            let (c, n) = customer_merge::merge(state, keep, dup, who).await.map_err(explained)?;
+            println!(
+                "merged customer {dup} into {keep} ({}): moved {} cases, {} feedback, {} surveys, \
+                 {} goodwill grants, {} incident rows, {} outbox jobs",
+                c.name, n.cases, n.feedback, n.surveys, n.grants, n.incidents, n.jobs
+            );
             Ok(())
         }
     }

@@ -8,6 +8,7 @@
 //! facts) or a [`CaseSubject`] (a case as it is opened).
 
 use crate::case::string_enum;
+use crate::condition_problem::ConditionProblem;
 use crate::error::ValidationError;
 use crate::incident::{Fact, Facts, IncidentKind, check_name};
 use crate::validate::truncate;
@@ -69,31 +70,53 @@ impl FromStr for Condition {
     type Err = ValidationError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |m: String| ValidationError::new("condition", m);
+        Self::parse(s).map_err(|p| ValidationError::new("condition", p.to_string()))
+    }
+}
+
+/// The values of a closed list, for a problem's text.
+fn allowed<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> String {
+    all.iter().map(|v| name(*v)).collect::<Vec<_>>().join(", ")
+}
+
+/// `Some(problem)` when `value` is not one of `all` (by name).
+fn unknown<T: Copy>(field: &str, value: &str, all: &[T], name: impl Fn(T) -> &'static str) -> Option<ConditionProblem> {
+    (!all.iter().any(|v| name(*v) == value)).then(|| ConditionProblem::UnknownValue {
+        field: field.to_string(),
+        value: truncate(value, 60).to_string(),
+        allowed: allowed(all, name),
+    })
+}
+
+impl Condition {
+    /// Reads a condition; the problem says why it cannot be read.
+    pub fn parse(s: &str) -> Result<Self, ConditionProblem> {
+        let clause_of = |part: &str| truncate(part, 60).to_string();
         let text = s.trim();
         if text.is_empty() {
-            return Err(err(
-                "condition must not be empty; e.g. `kind = delay and delay_minutes > 180`".into(),
-            ));
+            return Err(ConditionProblem::Empty);
         }
         if text.len() > 500 {
-            return Err(err("condition must be at most 500 characters".into()));
+            return Err(ConditionProblem::TooLong);
         }
         let mut clauses = Vec::new();
         for part in split_and(text) {
             let part = part.trim();
-            let (pos, op) = find_op(part).ok_or_else(|| {
-                err(format!(
-                    "`{}` has no comparison; use field = value, !=, >, >=, < or <=",
-                    truncate(part, 60)
-                ))
+            let (pos, op) = find_op(part).ok_or_else(|| ConditionProblem::NoComparison {
+                clause: clause_of(part),
             })?;
             let field = part[..pos].trim().to_ascii_lowercase();
             let raw = part[pos + op.as_str().len()..].trim();
             if field.is_empty() || raw.is_empty() {
-                return Err(err(format!("`{}` needs a field and a value", truncate(part, 60))));
+                return Err(ConditionProblem::MissingSide {
+                    clause: clause_of(part),
+                });
             }
-            check_name(&field).map_err(|e| err(e.message))?;
+            if check_name(&field).is_err() {
+                return Err(ConditionProblem::BadName {
+                    field: truncate(&field, 40).to_string(),
+                });
+            }
             let raw = raw.trim_matches(|c| c == '"' || c == '\'');
             let value = match (raw.parse::<i64>(), raw.parse::<f64>(), raw) {
                 (Ok(i), _, _) => Fact::Int(i),
@@ -103,24 +126,76 @@ impl FromStr for Condition {
                 _ => Fact::Text(raw.to_string()),
             };
             if matches!(op, Op::Gt | Op::Ge | Op::Lt | Op::Le) && value.as_f64().is_none() {
-                return Err(err(format!(
-                    "`{}`: {} compares numbers only",
-                    truncate(part, 60),
-                    op.as_str()
-                )));
+                return Err(ConditionProblem::NumbersOnly {
+                    clause: clause_of(part),
+                    op: op.as_str(),
+                });
             }
-            match field.as_str() {
-                "kind" => {
-                    value.to_string().parse::<IncidentKind>().map_err(|e| err(e.message))?;
-                }
-                "tier" => {
-                    value.to_string().parse::<crate::Tier>().map_err(|e| err(e.message))?;
-                }
-                _ => {}
+            let v = value.to_string();
+            let problem = match field.as_str() {
+                "kind" => unknown(&field, &v, IncidentKind::ALL, IncidentKind::as_str),
+                "tier" => unknown(&field, &v, crate::Tier::ALL, crate::Tier::as_str),
+                _ => None,
+            };
+            if let Some(p) = problem {
+                return Err(p);
             }
             clauses.push(Clause { field, op, value });
         }
         Ok(Condition { clauses })
+    }
+
+    /// What is wrong with the text of a condition for a rule of `scope`, if anything.
+    #[must_use]
+    pub fn problem(text: &str, scope: RuleScope) -> Option<ConditionProblem> {
+        match Self::parse(text) {
+            Ok(c) => c.scope_problem(scope),
+            Err(p) => Some(p),
+        }
+    }
+
+    /// The first way the condition does not fit what its rule applies to:
+    /// a case rule may only name [`CASE_CONDITION_FIELDS`], with values of their kind.
+    #[must_use]
+    pub fn scope_problem(&self, scope: RuleScope) -> Option<ConditionProblem> {
+        if scope == RuleScope::Incident {
+            return None;
+        }
+        self.clauses.iter().find_map(|c| {
+            let field = c.field.as_str();
+            if !CASE_CONDITION_FIELDS.contains(&field) {
+                return Some(ConditionProblem::NotForCases {
+                    field: field.to_string(),
+                    allowed: CASE_CONDITION_FIELDS.join(", "),
+                });
+            }
+            let v = c.value.to_string();
+            match field {
+                "origin" => unknown(field, &v, crate::Origin::ALL, crate::Origin::as_str),
+                "channel" => unknown(field, &v, crate::Channel::ALL, crate::Channel::as_str),
+                "priority" => unknown(field, &v, crate::Priority::ALL, crate::Priority::as_str),
+                "language" => unknown(field, &v, &crate::Language::ALL, crate::Language::code),
+                "severity" | "clv_cents" | "prior_cases" if c.value.as_f64().is_none() => {
+                    Some(ConditionProblem::NotNumber {
+                        field: field.to_string(),
+                    })
+                }
+                "repeat_failure" | "controllable" if !matches!(c.value, Fact::Bool(_)) => {
+                    Some(ConditionProblem::NotBool {
+                        field: field.to_string(),
+                    })
+                }
+                _ => None,
+            }
+        })
+    }
+
+    /// [`Condition::scope_problem`] as a validation error of the field `condition`.
+    pub fn check_scope(&self, scope: RuleScope) -> Result<(), ValidationError> {
+        match self.scope_problem(scope) {
+            None => Ok(()),
+            Some(p) => Err(ValidationError::new("condition", p.to_string())),
+        }
     }
 }
 
@@ -273,47 +348,6 @@ impl Condition {
         self.holds(|field| s.get(field))
     }
 
-    /// Checks that a condition fits what its rule applies to: a case rule
-    /// may only name [`CASE_CONDITION_FIELDS`], with values of their kind.
-    pub fn check_scope(&self, scope: RuleScope) -> Result<(), ValidationError> {
-        if scope == RuleScope::Incident {
-            return Ok(());
-        }
-        let err = |m: String| ValidationError::new("condition", m);
-        for c in &self.clauses {
-            if !CASE_CONDITION_FIELDS.contains(&c.field.as_str()) {
-                return Err(err(format!(
-                    "a case rule cannot use `{}`; use {}",
-                    c.field,
-                    CASE_CONDITION_FIELDS.join(", ")
-                )));
-            }
-            let v = c.value.to_string();
-            match c.field.as_str() {
-                "origin" => {
-                    let _: crate::Origin = v.parse().map_err(|e: ValidationError| err(e.message))?;
-                }
-                "channel" => {
-                    let _: crate::Channel = v.parse().map_err(|e: ValidationError| err(e.message))?;
-                }
-                "priority" => {
-                    let _: crate::Priority = v.parse().map_err(|e: ValidationError| err(e.message))?;
-                }
-                "language" => {
-                    let _: crate::Language = v.parse().map_err(|e: ValidationError| err(e.message))?;
-                }
-                "severity" | "clv_cents" | "prior_cases" if c.value.as_f64().is_none() => {
-                    return Err(err(format!("`{}` compares numbers", c.field)));
-                }
-                "repeat_failure" | "controllable" if !matches!(c.value, Fact::Bool(_)) => {
-                    return Err(err(format!("`{}` is true or false", c.field)));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
     fn holds(&self, get: impl Fn(&str) -> Option<Fact>) -> bool {
         self.clauses.iter().all(|c| {
             let Some(actual) = get(&c.field) else {
@@ -343,6 +377,34 @@ impl Condition {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_problem_has_its_code_and_parameters() {
+        let p = |text: &str, scope| Condition::problem(text, scope).expect("a problem");
+        assert_eq!(p(" ", RuleScope::Incident), ConditionProblem::Empty);
+        assert_eq!(p("tier premium", RuleScope::Incident).key(), "cond-no-comparison");
+        assert_eq!(p("tier =", RuleScope::Incident).key(), "cond-missing-side");
+        let bad_kind = p("kind = flood", RuleScope::Incident);
+        assert_eq!(bad_kind.key(), "cond-unknown-value");
+        assert!(bad_kind.args().contains(&("value", "flood".into())));
+        assert_eq!(
+            bad_kind.to_string(),
+            "kind must be one of outage, delay, delivery, billing_error, defective_release, other, got `flood`"
+        );
+        assert_eq!(p("channel = fax", RuleScope::Case).key(), "cond-unknown-value");
+        assert_eq!(p("delay_minutes > 3", RuleScope::Case).key(), "cond-not-for-cases");
+        assert_eq!(p("severity = high", RuleScope::Case).key(), "cond-not-number");
+        assert_eq!(p("controllable = 1", RuleScope::Case).key(), "cond-not-bool");
+        assert_eq!(p("delay-minutes = 1", RuleScope::Incident).key(), "cond-bad-name");
+        assert_eq!(
+            p("tier >= gold", RuleScope::Incident),
+            ConditionProblem::NumbersOnly {
+                clause: "tier >= gold".into(),
+                op: ">="
+            }
+        );
+        assert_eq!(Condition::problem("delay_minutes > 3", RuleScope::Incident), None);
+    }
+
     use super::*;
     use crate::{Language, Priority, Tier};
 

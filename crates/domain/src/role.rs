@@ -50,6 +50,8 @@ pub enum Permission {
     /// Erase a customer's personal data (GDPR erasure requests); cannot be
     /// undone.
     ErasePersonalData,
+    /// Merge a duplicate customer into another (cannot be undone).
+    MergeCustomers,
 }
 
 impl Role {
@@ -63,7 +65,9 @@ impl Role {
             | Permission::ManageSla
             | Permission::ManageGoodwill
             | Permission::ErasePersonalData => matches!(self, Role::Admin),
-            Permission::ApproveGoodwill | Permission::ExportPersonalData => matches!(self, Role::Lead | Role::Admin),
+            Permission::ApproveGoodwill | Permission::ExportPersonalData | Permission::MergeCustomers => {
+                matches!(self, Role::Lead | Role::Admin)
+            }
             Permission::ManageRules
             | Permission::ManageIncidents
             | Permission::ManageTemplates

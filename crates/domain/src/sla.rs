@@ -89,6 +89,40 @@ impl DueDates {
     }
 }
 
+/// The calendars of the SLA policies by tier × priority, for measuring how
+/// long the clock ran. A tier × priority without a calendar runs round the
+/// clock (24/7), as its due dates do.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyCalendars {
+    calendars: std::collections::BTreeMap<(Tier, Priority), crate::calendar::Calendar>,
+}
+
+impl PolicyCalendars {
+    /// Sets the calendar of `tier` × `priority`.
+    pub fn insert(&mut self, tier: Tier, priority: Priority, calendar: crate::calendar::Calendar) {
+        self.calendars.insert((tier, priority), calendar);
+    }
+
+    /// True if some policy counts business hours only.
+    #[must_use]
+    pub fn any_business_hours(&self) -> bool {
+        self.calendars
+            .values()
+            .any(|c| matches!(c, crate::calendar::Calendar::BusinessHours(_)))
+    }
+
+    /// The time the SLA clock of a `tier` × `priority` case ran between
+    /// `start` and `end`: the open time of its policy's calendar, else the
+    /// wall-clock time. Zero if `end` is not after `start`.
+    #[must_use]
+    pub fn elapsed(&self, tier: Tier, priority: Priority, start: DateTime<Utc>, end: DateTime<Utc>) -> Duration {
+        match self.calendars.get(&(tier, priority)) {
+            Some(calendar) => calendar.open_between(start, end),
+            None => (end - start).max(Duration::zero()),
+        }
+    }
+}
+
 /// Which SLA clock an escalation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -198,6 +232,46 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0)
             .single()
             .expect("valid time")
+    }
+
+    #[test]
+    fn policy_calendars_count_business_time_where_a_policy_has_a_calendar() {
+        use crate::calendar::CalendarSpec;
+        use chrono_tz::Europe::Berlin;
+        let berlin = |d: u32, h: u32, m: u32| {
+            Berlin
+                .with_ymd_and_hms(2026, 11, d, h, m, 0)
+                .single()
+                .expect("valid time")
+                .with_timezone(&Utc)
+        };
+        let office = CalendarSpec::office_hours("Europe/Berlin").build().expect("calendar");
+        let mut cals = PolicyCalendars::default();
+        assert!(!cals.any_business_hours());
+        cals.insert(Tier::Standard, Priority::Normal, office);
+        assert!(cals.any_business_hours());
+        let el = |tier, start, end| cals.elapsed(tier, Priority::Normal, start, end);
+        // Friday 20 Nov 17:00 → Monday 23 Nov 09:30: 30 business minutes.
+        let (fri, mon) = (berlin(20, 17, 0), berlin(23, 9, 30));
+        assert_eq!(el(Tier::Standard, fri, mon), Duration::minutes(30));
+        // Without a calendar the clock runs round the clock: 64.5 hours.
+        assert_eq!(el(Tier::Premium, fri, mon), Duration::minutes(64 * 60 + 30));
+        // Friday 16:00 → Monday 10:00: 1 h + 1 h.
+        assert_eq!(
+            el(Tier::Standard, berlin(20, 16, 0), berlin(23, 10, 0)),
+            Duration::hours(2)
+        );
+        // Saturday to Sunday: nothing; backwards: zero.
+        assert_eq!(
+            el(Tier::Standard, berlin(21, 8, 0), berlin(22, 20, 0)),
+            Duration::zero()
+        );
+        assert_eq!(el(Tier::Premium, mon, fri), Duration::zero());
+        // Monday 9:00 → Wednesday 12:00: 8 + 8 + 3 hours.
+        assert_eq!(
+            el(Tier::Standard, berlin(23, 9, 0), berlin(25, 12, 0)),
+            Duration::hours(19)
+        );
     }
 
     #[test]

@@ -117,7 +117,9 @@ impl fmt::Display for Language {
     }
 }
 
-/// Text that is not blank after trimming and at most `max` characters long.
+/// Text that is not blank after trimming, at most `max` characters long as
+/// sent, without control characters but tab and line breaks (the API
+/// document states the same: `web/src/api/contract.rs`, `TEXT_FIELDS`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct NonEmptyText(String);
@@ -129,7 +131,8 @@ impl NonEmptyText {
         if s.is_empty() {
             return Err(ValidationError::new(field, format!("{field} must not be empty")));
         }
-        let len = s.chars().count();
+        // The sent length counts: what a schema's `maxLength` says.
+        let len = raw.chars().count();
         if len > max {
             return Err(ValidationError::new(
                 field,
@@ -223,6 +226,8 @@ mod tests {
         assert_eq!(e.field, "subject");
         assert!(e.message.contains("at most 5"));
         assert!(NonEmptyText::parse("subject", "a\u{0}b", 5).is_err());
+        // The length as sent counts, as the API document says (`maxLength`).
+        assert!(NonEmptyText::parse("subject", "  hi    ", 5).is_err());
         assert_eq!(optional_text("x", Some("  "), 3).expect("ok"), None);
     }
 }

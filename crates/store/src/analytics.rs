@@ -5,7 +5,7 @@
 
 use crate::rows::Row;
 use crate::{Store, StoreError, with_pool};
-use amends_domain::{Channel, Tier, UserId};
+use amends_domain::{Channel, Priority, Tier, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -87,6 +87,11 @@ pub struct CaseFact {
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolution_due_at: DateTime<Utc>,
     pub open: bool,
+    /// Tier and priority: which SLA policy (and calendar) the case is under.
+    #[sqlx(try_from = "String")]
+    pub tier: Tier,
+    #[sqlx(try_from = "String")]
+    pub priority: Priority,
 }
 
 /// Survey answers on failure cases that share every value the analytics
@@ -152,7 +157,7 @@ impl Store {
     ) -> Result<Vec<CaseFact>, StoreError> {
         let sql = format!(
             "SELECT c.created_at, c.first_responded_at, c.first_response_due_at, c.resolved_at, \
-             c.resolution_due_at, c.open FROM cases c \
+             c.resolution_due_at, c.open, c.tier, c.priority FROM cases c \
              WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
             case_filter_sql(4)
         );

@@ -90,6 +90,8 @@ pub struct FeedbackRecord {
     /// negative, neutral, positive
     pub sentiment: &'static str,
     pub topics: Vec<String>,
+    /// The product component, if the source named one.
+    pub component: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -284,7 +286,7 @@ impl Store {
             for chunk in b.feedback.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO feedback (id, customer_id, case_id, channel, rating, text, language, sentiment, \
-                     sentiment_score, topics, signals, created_at) ",
+                     sentiment_score, topics, signals, component, created_at) ",
                 );
                 q.push_values(chunk, |mut r, f| {
                     let score = match f.sentiment {
@@ -303,6 +305,7 @@ impl Store {
                         .push_bind(score)
                         .push_bind(serde_json::to_string(&f.topics).unwrap_or_else(|_| "[]".into()))
                         .push_bind("[]")
+                        .push_bind(f.component.clone())
                         .push_bind(f.created_at);
                 });
                 q.build().execute(&mut *tx).await?;

@@ -4,6 +4,7 @@
 //! in `amends_app::analytics::churn`.
 
 use crate::dialect::BeginWrite;
+use crate::rows::Row;
 use crate::{Store, StoreError, with_pool};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -83,56 +84,93 @@ pub struct NewChurnModel {
 
 const MODEL_COLUMNS: &str = "version, trained_at, model, n_train, n_test, auc, calibration, active";
 
+/// The statements of [`ChurnFacts`]: each binds `until` at `$1`; `{of}`
+/// is where the customer filter of [`Store::churn_facts_of`] goes.
+const FACT_QUERIES: [&str; 5] = [
+    "SELECT id, name, tier, clv_cents, created_at, churned_at FROM customers \
+     WHERE created_at < $1{of_id} ORDER BY id",
+    "SELECT id, customer_id, subject, state, open, assignee_id, repeat_failure, created_at, \
+     first_responded_at, COALESCE(resolved_at, closed_at) AS ended_at FROM cases \
+     WHERE created_at < $1{of} ORDER BY id",
+    "SELECT customer_id, created_at AS at, sentiment_score AS value FROM feedback \
+     WHERE created_at < $1{of} ORDER BY created_at, id",
+    "SELECT customer_id, answered_at AS at, CAST(score AS DOUBLE PRECISION) AS value FROM surveys \
+     WHERE answered_at IS NOT NULL AND score IS NOT NULL AND answered_at < $1{of} ORDER BY answered_at, id",
+    "SELECT customer_id, granted_at AS at, CAST(value_cents AS DOUBLE PRECISION) AS value \
+     FROM goodwill_grants WHERE state = 'granted' AND granted_at IS NOT NULL AND granted_at < $1{of} \
+     ORDER BY granted_at, id",
+];
+
 impl Store {
     /// The customers created before `until` and their cases, feedback
     /// sentiment, survey scores and granted goodwill before `until`.
     pub async fn churn_facts(&self, until: DateTime<Utc>) -> Result<ChurnFacts, StoreError> {
-        with_pool!(self, |pool| {
-            let customers = sqlx::query_as::<_, ChurnCustomer>(
-                "SELECT id, name, tier, clv_cents, created_at, churned_at FROM customers \
-                 WHERE created_at < $1 ORDER BY id",
-            )
-            .bind(until)
-            .fetch_all(pool)
-            .await?;
-            let cases = sqlx::query_as::<_, ChurnCase>(
-                "SELECT id, customer_id, subject, state, open, assignee_id, repeat_failure, created_at, \
-                 first_responded_at, COALESCE(resolved_at, closed_at) AS ended_at FROM cases \
-                 WHERE created_at < $1 ORDER BY id",
-            )
-            .bind(until)
-            .fetch_all(pool)
-            .await?;
-            let sentiments = sqlx::query_as::<_, ChurnPoint>(
-                "SELECT customer_id, created_at AS at, sentiment_score AS value FROM feedback \
-                 WHERE created_at < $1 ORDER BY created_at, id",
-            )
-            .bind(until)
-            .fetch_all(pool)
-            .await?;
-            let surveys = sqlx::query_as::<_, ChurnPoint>(
-                "SELECT customer_id, answered_at AS at, CAST(score AS DOUBLE PRECISION) AS value FROM surveys \
-                 WHERE answered_at IS NOT NULL AND score IS NOT NULL AND answered_at < $1 ORDER BY answered_at, id",
-            )
-            .bind(until)
-            .fetch_all(pool)
-            .await?;
-            let goodwill = sqlx::query_as::<_, ChurnPoint>(
-                "SELECT customer_id, granted_at AS at, CAST(value_cents AS DOUBLE PRECISION) AS value \
-                 FROM goodwill_grants WHERE state = 'granted' AND granted_at IS NOT NULL AND granted_at < $1 \
-                 ORDER BY granted_at, id",
-            )
-            .bind(until)
-            .fetch_all(pool)
-            .await?;
-            Ok(ChurnFacts {
-                customers,
-                cases,
-                sentiments,
-                surveys,
-                goodwill,
-            })
+        self.facts_of(until, None).await
+    }
+
+    /// [`Store::churn_facts`] of the given customers only (a page of them:
+    /// one bound parameter each).
+    pub async fn churn_facts_of(&self, customers: &[Uuid], until: DateTime<Utc>) -> Result<ChurnFacts, StoreError> {
+        if customers.is_empty() {
+            return Ok(ChurnFacts::default());
+        }
+        self.facts_of(until, Some(customers)).await
+    }
+
+    async fn facts_of(&self, until: DateTime<Utc>, customers: Option<&[Uuid]>) -> Result<ChurnFacts, StoreError> {
+        let ids = customers.unwrap_or_default();
+        let list = (2..2 + ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = |i: usize| {
+            let (of_id, of) = match customers {
+                Some(_) => (format!(" AND id IN ({list})"), format!(" AND customer_id IN ({list})")),
+                None => (String::new(), String::new()),
+            };
+            FACT_QUERIES[i].replace("{of_id}", &of_id).replace("{of}", &of)
+        };
+        Ok(ChurnFacts {
+            customers: self.fetch_of(&sql(0), until, ids).await?,
+            cases: self.fetch_of(&sql(1), until, ids).await?,
+            sentiments: self.fetch_of(&sql(2), until, ids).await?,
+            surveys: self.fetch_of(&sql(3), until, ids).await?,
+            goodwill: self.fetch_of(&sql(4), until, ids).await?,
         })
+    }
+
+    /// The rows of `sql` with `until` at `$1` and `ids` from `$2` on.
+    async fn fetch_of<T: Row>(&self, sql: &str, until: DateTime<Utc>, ids: &[Uuid]) -> Result<Vec<T>, StoreError> {
+        with_pool!(self, |pool| {
+            let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_owned())).bind(until);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            Ok(q.fetch_all(pool).await?)
+        })
+    }
+
+    /// A page of the customers who have not left and have an open case (of
+    /// `assignee`, if given): at most `limit` ids after `after`, by id.
+    pub async fn churn_open_customers(
+        &self,
+        assignee: Option<Uuid>,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let rows: Vec<(Uuid,)> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT k.id FROM customers k WHERE k.churned_at IS NULL AND ($1 IS NULL OR k.id > $1) \
+                 AND EXISTS (SELECT 1 FROM cases c WHERE c.customer_id = k.id AND c.open = TRUE \
+                 AND ($2 IS NULL OR c.assignee_id = $2)) ORDER BY k.id LIMIT $3",
+            )
+            .bind(after)
+            .bind(assignee)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Stores a newly trained model as the next version and makes it the

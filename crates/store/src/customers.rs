@@ -365,6 +365,39 @@ impl Store {
         })
     }
 
+    /// Renames account `id` (audited as `account.update` with both names).
+    pub async fn rename_account(
+        &self,
+        id: AccountId,
+        name: &NonEmptyText,
+        now: DateTime<Utc>,
+        actor: Option<UserId>,
+    ) -> Result<Account, StoreError> {
+        let before = self.get_account(id).await?;
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row = sqlx::query_as::<_, Account>(
+                "UPDATE accounts SET name = $2 WHERE id = $1 RETURNING id, name, created_at",
+            )
+            .bind(id.0)
+            .bind(name.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "name", || format!("an account named `{name}` exists already")))?
+            .ok_or(StoreError::NotFound("account"))?;
+            tx.commit_audited(Audit {
+                actor,
+                action: "account.update",
+                entity: "account",
+                entity_id: id.to_string(),
+                detail: json!({"before": {"name": before.name}, "after": {"name": name.as_str()}}),
+                at: now,
+            })
+            .await?;
+            Ok(row)
+        })
+    }
+
     pub async fn get_account(&self, id: AccountId) -> Result<Account, StoreError> {
         self.row_by(
             "SELECT id, name, created_at FROM accounts WHERE id = $1",

@@ -31,6 +31,8 @@ pub struct NewFeedback {
     pub topics: Vec<String>,
     pub signals: Vec<String>,
     pub source: Option<serde_json::Value>,
+    /// The product component the item is about, if the source said.
+    pub component: Option<String>,
     pub created_at: DateTime<Utc>,
     pub author: Option<UserId>,
     /// What the rule that fired asks for, if one did.
@@ -82,6 +84,7 @@ pub struct Feedback {
     pub rule_reasons: Option<String>,
     /// JSON object text.
     pub source: Option<String>,
+    pub component: Option<String>,
     pub created_at: DateTime<Utc>,
     /// Joined from the customer.
     pub customer_name: String,
@@ -184,7 +187,7 @@ pub struct RuleInput {
 
 pub(crate) const FEEDBACK_SELECT: &str = "SELECT f.id, f.customer_id, f.case_id, f.channel, f.rating, f.text, f.language, \
      f.sentiment, f.sentiment_score, f.topics, f.signals, f.rule_id, f.rule_name, f.rule_reasons, f.source, \
-     f.created_at, cu.name AS customer_name FROM feedback f JOIN customers cu ON cu.id = f.customer_id";
+     f.component, f.created_at, cu.name AS customer_name FROM feedback f JOIN customers cu ON cu.id = f.customer_id";
 
 const RULE_COLUMNS: &str = "id, name, position, enabled, conditions, action, priority, created_at, updated_at";
 

@@ -168,7 +168,7 @@ crate::backend_trait! {
             for part in rows.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO feedback (id, customer_id, case_id, channel, rating, text, language, sentiment, \
-                     sentiment_score, topics, signals, rule_id, rule_name, rule_reasons, source, created_at, import_key) ",
+                     sentiment_score, topics, signals, rule_id, rule_name, rule_reasons, source, component, created_at, import_key) ",
                 );
                 q.push_values(part, |mut r, (f, case_id)| {
                     r.push_bind(f.id.0)
@@ -186,6 +186,7 @@ crate::backend_trait! {
                         .push_bind(f.detection.as_ref().map(|d| d.rule_name.clone()))
                         .push_bind(f.detection.as_ref().map(|d| serde_json::to_string(&d.reasons).unwrap_or_default()))
                         .push_bind(f.source.as_ref().map(ToString::to_string))
+                        .push_bind(f.component.clone())
                         .push_bind(f.created_at)
                         .push_bind(f.import_key.clone());
                 });

@@ -257,6 +257,14 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 
+    /// The state of the job queued with `key` (queued, running, done, dead), if any.
+    pub async fn job_state_by_dedupe_key(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = self
+            .find_row("SELECT state FROM jobs WHERE dedupe_key = $1", key.to_owned())
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
     /// The id of a job just inserted (`None` if it was not).
     async fn new_job_id(&self, job: &NewJob, inserted: bool) -> Result<Option<Uuid>, StoreError> {
         let key = job.dedupe_key.clone();

@@ -24,6 +24,9 @@ pub struct FeedbackFact {
     pub assignee_id: Option<Uuid>,
     /// JSON array of topic ids.
     pub topics: String,
+    /// The product component: the item's own, else that of the incident
+    /// its case came from.
+    pub component: Option<String>,
 }
 
 impl FeedbackFact {
@@ -89,8 +92,10 @@ impl Store {
         let tier = tier.map(|t| t.as_str());
         with_pool!(self, |pool| {
             Ok(sqlx::query_as::<_, FeedbackFact>(
-                "SELECT f.created_at, f.channel, (f.sentiment = 'negative') AS negative, c.assignee_id, f.topics \
+                "SELECT f.created_at, f.channel, (f.sentiment = 'negative') AS negative, c.assignee_id, f.topics, \
+                 COALESCE(f.component, i.component) AS component \
                  FROM feedback f JOIN customers k ON k.id = f.customer_id LEFT JOIN cases c ON c.id = f.case_id \
+                 LEFT JOIN incidents i ON i.id = c.incident_id \
                  WHERE f.created_at >= $1 AND f.created_at < $2 AND ($3 IS NULL OR f.channel = $3) \
                  AND ($4 IS NULL OR k.tier = $4)",
             )

@@ -8,6 +8,7 @@
   var script = document.currentScript || document.querySelector("script[data-site-key]");
   if (!script) return;
   var key = script.getAttribute("data-site-key");
+  var component = script.getAttribute("data-component");
   if (!key || window["__amendsWidget_" + key]) return;
   window["__amendsWidget_" + key] = true;
   var base = new URL(script.src, location.href).origin;
@@ -116,6 +117,7 @@
           page: location.href.slice(0, 500), website: hp.value };
         if (rating) body.rating = rating;
         if (opts.question) body.survey_question = opts.question;
+        if (component) body.component = component.slice(0, 100);
         fetch(base + "/api/v1/public/feedback" + q, {
           method: "POST", mode: "cors", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
         }).then(function (r) {

@@ -468,6 +468,8 @@ pub struct FeedbackOut {
     pub rule: Option<FiredRuleOut>,
     #[schema(value_type = Option<Object>)]
     pub source: Option<serde_json::Value>,
+    /// The product component the item is about, if its source named one.
+    pub component: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -496,6 +498,7 @@ impl From<Feedback> for FeedbackOut {
             signals: f.signal_list(),
             rule,
             source: f.source_json(),
+            component: f.component.clone(),
             created_at: f.created_at,
             text: f.text,
         }

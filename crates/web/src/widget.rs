@@ -184,6 +184,8 @@ struct PublicFeedback {
     page: Option<String>,
     /// The micro-survey question this comment answers.
     survey_question: Option<String>,
+    /// The product component of the page (the script's `data-component`).
+    component: Option<String>,
     #[serde(default)]
     website: String,
 }
@@ -315,6 +317,10 @@ async fn handle_post(
         language: None,
         source: Some(source),
         case_reference: None,
+        component: p
+            .component
+            .filter(|s| !s.trim().is_empty())
+            .map(|c| c.chars().take(100).collect()),
         whole_text: false,
     };
     let res = detection::ingest_one(state, input, None).await;

@@ -472,12 +472,59 @@ pub async fn report(state: &App, assignee: Option<Uuid>, limit: Option<usize>) -
             cases: Vec::new(),
         });
     }
-    let now = state.now();
-    let facts = state.store().churn_facts(now).await?;
     Ok(ChurnReport {
         model: Some(card),
-        cases: rank(&facts, &model.fit, now, assignee, limit),
+        cases: rank_paged(state, &model.fit, assignee, limit, RANK_PAGE).await?,
     })
+}
+
+/// Customers whose history the ranking reads at a time.
+pub const RANK_PAGE: usize = 100;
+
+/// [`rank`] without reading every history: the customers with an open case
+/// (of `assignee`, if given) a page of `page` at a time, by id; each page's
+/// histories are read, its cases ranked and merged into the best `limit`
+/// so far. The same ranking as [`rank`] over all facts, in memory bounded
+/// by `page` customers and `limit` cases.
+pub async fn rank_paged(
+    state: &App,
+    fit: &LogisticModel,
+    assignee: Option<Uuid>,
+    limit: usize,
+    page: usize,
+) -> AppResult<Vec<RiskCase>> {
+    let now = state.now();
+    let page = page.max(1);
+    let mut best: Vec<RiskCase> = Vec::new();
+    let mut after = None;
+    loop {
+        let ids = state
+            .store()
+            .churn_open_customers(assignee, after, i64::try_from(page).unwrap_or(i64::MAX))
+            .await?;
+        let Some(last) = ids.last().copied() else {
+            break;
+        };
+        let facts = state.store().churn_facts_of(&ids, now).await?;
+        best.extend(rank(&facts, fit, now, assignee, limit));
+        by_score(&mut best);
+        best.truncate(limit);
+        if ids.len() < page {
+            break;
+        }
+        after = Some(last);
+    }
+    Ok(best)
+}
+
+/// Highest score first; ties by risk, then by case id.
+fn by_score(cases: &mut [RiskCase]) {
+    cases.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.risk.total_cmp(&a.risk))
+            .then(a.case_id.cmp(&b.case_id))
+    });
 }
 
 /// The open cases (of `assignee` only, if given) ranked by risk × value,
@@ -549,12 +596,7 @@ pub fn rank(
             link: format!("/cases/{}", case.id),
         });
     }
-    out.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(b.risk.total_cmp(&a.risk))
-            .then(a.case_id.cmp(&b.case_id))
-    });
+    by_score(&mut out);
     out.truncate(limit);
     out
 }

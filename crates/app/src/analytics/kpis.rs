@@ -2,12 +2,15 @@
 //! the trend of new cases, backlog and CSAT, and when complaints come in
 //! (weekday × hour in the configured time zone).
 //!
-//! Times are wall-clock hours (business calendars are not applied here).
+//! Times are given twice: wall-clock hours, and business hours — the time
+//! the case's SLA clock ran under its policy's calendar (the same as
+//! wall-clock hours where the policy has no calendar).
 
 use super::paradox::{self, Outcome, Unit, answers};
 use super::{Scope, hours, percent};
 use crate::App;
 use crate::error::AppResult;
+use amends_domain::sla::PolicyCalendars;
 use amends_store::{CaseFact, DailyScores, GoodwillTotals};
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use chrono_tz::Tz;
@@ -27,6 +30,13 @@ pub struct Figures {
     pub first_response_p90_hours: Option<f64>,
     pub resolution_median_hours: Option<f64>,
     pub resolution_p90_hours: Option<f64>,
+    /// The same four times in business hours: only the time the calendar of
+    /// the case's SLA policy (tier × priority) was open; a policy without a
+    /// calendar counts round the clock.
+    pub first_response_median_business_hours: Option<f64>,
+    pub first_response_p90_business_hours: Option<f64>,
+    pub resolution_median_business_hours: Option<f64>,
+    pub resolution_p90_business_hours: Option<f64>,
     /// First responses in time of those that can be judged (given, or overdue).
     pub sla_first_response_pct: Option<f64>,
     pub sla_resolution_pct: Option<f64>,
@@ -69,6 +79,9 @@ pub struct Dashboard {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub settle_days: i64,
+    /// True if some SLA policy has a business calendar, so that business
+    /// hours can differ from wall-clock hours.
+    pub business_calendars: bool,
     pub current: Figures,
     pub previous: Figures,
     pub trend: Vec<TrendPoint>,
@@ -87,6 +100,8 @@ fn quantile_hours(values: &[f64], q: f64) -> Option<f64> {
 struct Clock {
     /// Hours from creation to when it was done, of the cases where it was.
     hours: Vec<f64>,
+    /// The same in business hours of the case's policy calendar.
+    business: Vec<f64>,
     /// Cases that can be judged: done, or overdue.
     judged: u64,
     /// Cases done in time.
@@ -97,11 +112,13 @@ impl Clock {
     /// `clock` gives a case's (done at, due at).
     fn of(
         cases: &[CaseFact],
+        calendars: &PolicyCalendars,
         now: DateTime<Utc>,
         clock: impl Fn(&CaseFact) -> (Option<DateTime<Utc>>, DateTime<Utc>),
     ) -> Clock {
         let mut c = Clock {
             hours: Vec::new(),
+            business: Vec::new(),
             judged: 0,
             met: 0,
         };
@@ -109,6 +126,8 @@ impl Clock {
             let (done, due) = clock(case);
             if let Some(d) = done {
                 c.hours.push(hours(d - case.created_at));
+                c.business
+                    .push(hours(calendars.elapsed(case.tier, case.priority, case.created_at, d)));
             }
             c.judged += u64::from(done.is_some() || due < now);
             c.met += u64::from(done.is_some_and(|d| d <= due));
@@ -119,8 +138,10 @@ impl Clock {
 
 /// The figures of one period from its facts. Pure.
 #[must_use]
+#[allow(clippy::too_many_arguments)]
 pub fn figures(
     cases: &[CaseFact],
+    calendars: &PolicyCalendars,
     surveys: &[Unit],
     reopened: u64,
     exits: u64,
@@ -128,8 +149,10 @@ pub fn figures(
     retained_with_goodwill: u64,
     now: DateTime<Utc>,
 ) -> Figures {
-    let first = Clock::of(cases, now, |c| (c.first_responded_at, c.first_response_due_at));
-    let resolution = Clock::of(cases, now, |c| (c.resolved_at, c.resolution_due_at));
+    let first = Clock::of(cases, calendars, now, |c| {
+        (c.first_responded_at, c.first_response_due_at)
+    });
+    let resolution = Clock::of(cases, calendars, now, |c| (c.resolved_at, c.resolution_due_at));
     let scores: Vec<(f64, u64)> = surveys.iter().map(|u| (f64::from(u.score), u.count)).collect();
     let answered = answers(surveys);
     let high = answers(surveys.iter().filter(|u| u.score >= 4));
@@ -145,6 +168,10 @@ pub fn figures(
         first_response_p90_hours: quantile_hours(&first.hours, 0.9),
         resolution_median_hours: quantile_hours(&resolution.hours, 0.5),
         resolution_p90_hours: quantile_hours(&resolution.hours, 0.9),
+        first_response_median_business_hours: quantile_hours(&first.business, 0.5),
+        first_response_p90_business_hours: quantile_hours(&first.business, 0.9),
+        resolution_median_business_hours: quantile_hours(&resolution.business, 0.5),
+        resolution_p90_business_hours: quantile_hours(&resolution.business, 0.9),
         sla_first_response_pct: percent(first.met, first.judged),
         sla_resolution_pct: percent(resolution.met, resolution.judged),
         reopened,
@@ -236,7 +263,7 @@ struct Period {
     exits: Vec<DateTime<Utc>>,
 }
 
-async fn period(app: &App, scope: &Scope, settle: Duration) -> AppResult<Period> {
+async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCalendars) -> AppResult<Period> {
     let store = app.store();
     let now = app.now();
     let cases = store.case_facts(scope.from, scope.to, &scope.filter).await?;
@@ -248,6 +275,7 @@ async fn period(app: &App, scope: &Scope, settle: Duration) -> AppResult<Period>
     let retained_with_goodwill = answers(units.iter().filter(|u| u.goodwill && u.retained == Some(true)));
     let figures = figures(
         &cases,
+        calendars,
         &units,
         u64::try_from(reopened).unwrap_or(0),
         exits_in_period,
@@ -269,8 +297,9 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
     let settle_days = super::settle_days(settle)?;
     let settle = Duration::days(settle_days);
     let store = app.store();
-    let current = period(app, scope, settle).await?;
-    let previous = period(app, &scope.previous(), settle).await?.figures;
+    let calendars = crate::sla::policy_calendars(app).await?;
+    let current = period(app, scope, settle, &calendars).await?;
+    let previous = period(app, &scope.previous(), settle, &calendars).await?.figures;
     let open_now = store.open_case_count(&scope.filter).await?;
     let nf = store
         .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
@@ -290,6 +319,7 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
         from: scope.from,
         to: scope.to,
         settle_days,
+        business_calendars: calendars.any_business_hours(),
         trend: trend(scope, &current.cases, &current.scores, &current.exits, open_now),
         heatmap: heatmap(&current.cases, app.config().timezone),
         current: current.figures,

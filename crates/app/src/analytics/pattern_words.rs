@@ -56,6 +56,7 @@ pub fn label(i18n: &I18n, lang: Language, report: &PatternReport, names: &Names,
             .map(|ch| i18n.t(lang, &format!("channel-{ch}"), &[]))
             .unwrap_or_default(),
         Dimension::Topic => topic(i18n, lang, c.topic.as_deref().unwrap_or("")),
+        Dimension::Component => c.component.clone().unwrap_or_default(),
         Dimension::ChangeEvent => {
             let ev = report.change_events.iter().find(|e| Some(e.id) == c.change_event_id);
             let event = ev.map_or_else(String::new, |e| {
@@ -110,6 +111,7 @@ fn baseline_key(d: Dimension) -> &'static str {
         Dimension::Channel => "patterns-baseline-channel",
         Dimension::Topic => "patterns-baseline-topic",
         Dimension::ChangeEvent => "patterns-baseline-change-event",
+        Dimension::Component => "patterns-baseline-component",
     }
 }
 

@@ -40,6 +40,10 @@ pub enum Dimension {
     /// A change event: complaints per day in the `window_days` after it
     /// against the `window_days` before it, in all and per topic.
     ChangeEvent,
+    /// The product component (the feedback's own, else its case's
+    /// incident's; compared case-insensitively): the complaint share of its
+    /// feedback against the share over all feedback with a component.
+    Component,
 }
 
 /// One cell: its complaints against what its baseline expects.
@@ -55,6 +59,8 @@ pub struct PatternCell {
     /// The topic; for a change event, none means all complaints.
     pub topic: Option<String>,
     pub change_event_id: Option<Uuid>,
+    /// The product component, in lower case.
+    pub component: Option<String>,
     /// Complaints in the cell.
     pub observed: u64,
     /// Trials of the binomial test: the cell's feedback (shares), or the
@@ -146,6 +152,7 @@ fn blank(dimension: Dimension) -> PatternCell {
         channel: None,
         topic: None,
         change_event_id: None,
+        component: None,
         observed: 0,
         trials: 0,
         expected: 0.0,
@@ -190,6 +197,36 @@ fn share(k: u64, n: u64) -> Option<f64> {
     (n > 0 && k < n && k > 0).then(|| k as f64 / n as f64)
 }
 
+/// The share cells of a dimension whose baseline is the feedback that has
+/// a value of it (agents: assigned cases; components: named ones): per
+/// value `key` gives, its complaints among its feedback against the
+/// complaint share of all feedback with a value. `set` labels the cell.
+fn among_named<K: Ord>(
+    items: &[&FeedbackFact],
+    dimension: Dimension,
+    key: impl Fn(&FeedbackFact) -> Option<K>,
+    set: impl Fn(&mut PatternCell, K),
+) -> Vec<PatternCell> {
+    let mut groups: BTreeMap<K, (u64, u64)> = BTreeMap::new();
+    for f in items {
+        if let Some(k) = key(f) {
+            let e = groups.entry(k).or_default();
+            e.0 += u64::from(f.negative);
+            e.1 += 1;
+        }
+    }
+    let (k_all, n_all) = groups.values().fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
+    let p0 = share(k_all, n_all);
+    groups
+        .into_iter()
+        .map(|(k, (ck, cn))| {
+            let mut c = blank(dimension);
+            set(&mut c, k);
+            share_cell(c, ck, cn, p0)
+        })
+        .collect()
+}
+
 /// The report. Pure: every cell is tested on known numbers.
 #[must_use]
 pub fn analyse(input: &Input<'_>) -> PatternReport {
@@ -228,21 +265,14 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
     }
 
     // Agents, among the feedback on assigned cases.
-    let mut agents: BTreeMap<Uuid, (u64, u64)> = BTreeMap::new();
-    for f in &in_period {
-        if let Some(a) = f.assignee_id {
-            let e = agents.entry(a).or_default();
-            e.0 += u64::from(f.negative);
-            e.1 += 1;
-        }
-    }
-    let (ak, an) = agents.values().fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
-    let agent_p0 = share(ak, an);
-    for (agent, (ck, cn)) in agents {
-        let mut c = blank(Dimension::Agent);
-        c.agent_id = Some(agent);
-        cells.push(share_cell(c, ck, cn, agent_p0));
-    }
+    cells.extend(among_named(
+        &in_period,
+        Dimension::Agent,
+        |f| f.assignee_id,
+        |c, a| {
+            c.agent_id = Some(a);
+        },
+    ));
 
     // Channels.
     let mut channels: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
@@ -256,6 +286,17 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
         c.channel = Some(channel.to_string());
         cells.push(share_cell(c, ck, cn, p0));
     }
+
+    // Product components, among the feedback with one.
+    let component = |f: &FeedbackFact| {
+        f.component
+            .as_deref()
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty())
+    };
+    cells.extend(among_named(&in_period, Dimension::Component, component, |c, name| {
+        c.component = Some(name);
+    }));
 
     // Topics: this period against the previous one, per feedback item.
     let prev_from = from - (to - from);

@@ -201,6 +201,7 @@ mod tests {
 
     fn fact(at: DateTime<Utc>, topic: &str, negative: bool) -> FeedbackFact {
         FeedbackFact {
+            component: None,
             created_at: at,
             channel: "email".into(),
             negative,

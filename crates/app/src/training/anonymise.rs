@@ -1,5 +1,5 @@
 //! Deterministic anonymisation of a case for a training case study: the
-//! customer's and the agents' names become pseudonyms ("Kunde A",
+//! customer's and the agents' names become pseudonyms ("Kund:in A",
 //! "Agent 1"), e-mail addresses, phone numbers, links, ids, order numbers
 //! and dates in free text become placeholders, amounts are rounded (to 5 €
 //! below 100 €, else to 10 €). Pure: the same input gives the same output.
@@ -11,7 +11,7 @@ use amends_i18n::format::format_decimal;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Words {
     pub lang: Language,
-    /// The customer's pseudonym ("Kunde A").
+    /// The customer's pseudonym ("Kund:in A").
     pub customer: String,
     /// The agents' pseudonym before the number ("Agent").
     pub agent: String,
@@ -32,7 +32,7 @@ impl Words {
         let w = |de: &str, en: &str| (if lang == Language::De { de } else { en }).to_string();
         Words {
             lang,
-            customer: w("Kunde A", "Customer A"),
+            customer: w("Kund:in A", "Customer A"),
             agent: "Agent".into(),
             email: w("[E-Mail]", "[email]"),
             phone: w("[Telefon]", "[phone]"),
@@ -407,7 +407,7 @@ mod tests {
                     am 12.03.2025, siehe https://shop.example.com/o/48213. Jonas Weber sagte, Mia ruft an.";
         assert_eq!(
             a.text(text),
-            "Hallo Frau Kunde A, Kunde A hier: Bestellung [Bestellnr.] (Nr. [Bestellnr.]) kam nicht. \
+            "Hallo Frau Kund:in A, Kund:in A hier: Bestellung [Bestellnr.] (Nr. [Bestellnr.]) kam nicht. \
              Mail: [E-Mail], Tel. [Telefon]. Ich habe ca. 50 € bezahlt \
              am [Datum], siehe [Link]. Agent 1 sagte, Agent 2 ruft an."
         );
@@ -460,11 +460,11 @@ mod tests {
         assert_eq!(a.agent("Mia Braun"), "Agent 1");
         assert_eq!(a.agent("Jonas Weber"), "Agent 2");
         assert_eq!(a.agent("Someone"), "Agent");
-        assert_eq!(a.text("Kim Lee"), "Kunde A");
+        assert_eq!(a.text("Kim Lee"), "Kund:in A");
         let a = a.hide("K-1042", "[ID]").hide("kim@example.org", "[E-Mail]");
         assert_eq!(
             a.text("Kunde K-1042 (kim@example.org) und KIM."),
-            "Kunde [ID] ([E-Mail]) und Kunde A."
+            "Kunde [ID] ([E-Mail]) und Kund:in A."
         );
     }
 }

@@ -35,7 +35,7 @@ pub struct Step {
     pub day: i64,
     /// "Tag 1, nach 2 h 15 min".
     pub when: String,
-    /// A pseudonym ("Agent 1", "Kunde A") or "System".
+    /// A pseudonym ("Agent 1", "Kund:in A") or "System".
     pub who: String,
     pub what: String,
     /// Anonymised text, if the step has one.

@@ -491,6 +491,92 @@ async fn the_analytics_pages_render_in_both_languages(b: Backend) {
     assert_eq!(status, 403);
 }
 
+/// Berlin wall-clock time in November 2026 as UTC (UTC+1).
+fn berlin(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(2026, 11, day, hour, minute, 0)
+        .single()
+        .expect("valid time")
+        - Duration::hours(1)
+}
+
+/// Standard/normal has office hours (Mon–Fri 9–17 Berlin); premium/normal
+/// runs round the clock. Three resolved cases (Thursday 19 to Monday 23
+/// November 2026), their times in business and wall-clock hours:
+///
+/// | case | created | first response | resolved | first (bh / wall) | resolution (bh / wall) |
+/// |---|---|---|---|---|---|
+/// | standard | Fri 17:00 | Mon 9:30 | Mon 9:45 | 0.5 / 64.5 | 0.75 / 64.75 |
+/// | standard | Thu 16:00 | Fri 10:00 | Fri 16:00 | 2 / 18 | 8 / 24 |
+/// | premium | Sat 12:00 | Sat 13:00 | Sun 12:00 | 1 / 1 | 24 / 24 |
+///
+/// Quantiles interpolate linearly: p90 of three sorted values a ≤ b ≤ c is b + 0.8 (c − b).
+async fn the_dashboard_counts_business_hours_of_the_policy_calendar(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let wall = app.get_json("/api/v1/analytics/kpis?days=30", &app.admin_token).await;
+    assert_eq!(wall["business_calendars"], false, "{wall}");
+    app.put_json(
+        "/api/v1/sla-policies/standard/normal",
+        &app.admin_token,
+        serde_json::json!({"first_response_minutes": 240, "resolution_minutes": 960,
+            "calendar": {"timezone": "Europe/Berlin",
+                "week": {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]], "wed": [["09:00", "17:00"]],
+                         "thu": [["09:00", "17:00"]], "fri": [["09:00", "17:00"]]}}}),
+        200,
+    )
+    .await;
+    let mut batch = Batch::default();
+    let cases = [
+        (Tier::Standard, berlin(20, 17, 0), berlin(23, 9, 30), berlin(23, 9, 45)),
+        (Tier::Standard, berlin(19, 16, 0), berlin(20, 10, 0), berlin(20, 16, 0)),
+        (Tier::Premium, berlin(21, 12, 0), berlin(21, 13, 0), berlin(22, 12, 0)),
+    ];
+    for (n, (tier, created, first, resolved)) in (0u32..).zip(cases) {
+        let c = NewCustomer {
+            tier,
+            ..customer(2000 + n)
+        };
+        let id = CaseId::new_at(created, u128::from(n));
+        batch.cases.push(CaseRecord {
+            state: CaseState::Resolved,
+            first_responded_at: Some(first),
+            resolved_at: Some(resolved),
+            updated_at: resolved,
+            ..case_record(id, &c, created, "Warten", "Seit Tagen keine Antwort")
+        });
+        batch.customers.push(c);
+    }
+    app.store.insert_batch(&batch).await.expect("seed");
+    let d = app.get_json("/api/v1/analytics/kpis?days=30", &app.admin_token).await;
+    assert_eq!(d["business_calendars"], true, "{d}");
+    let cur = &d["current"];
+    assert_eq!(cur["cases"], 3, "{d}");
+    close(&cur["first_response_median_business_hours"], 1.0, "first median bh");
+    close(&cur["first_response_p90_business_hours"], 1.8, "first p90 bh");
+    close(&cur["resolution_median_business_hours"], 8.0, "resolution median bh");
+    close(&cur["resolution_p90_business_hours"], 20.8, "resolution p90 bh");
+    close(&cur["first_response_median_hours"], 18.0, "first median wall");
+    close(&cur["first_response_p90_hours"], 55.2, "first p90 wall");
+    close(&cur["resolution_median_hours"], 24.0, "resolution median wall");
+    close(&cur["resolution_p90_hours"], 56.6, "resolution p90 wall");
+    assert!(d["previous"]["first_response_median_business_hours"].is_null());
+
+    let lead_id = create_user(&app.store, "lead1", "lead").await;
+    let lead = app.signed_in("lead1").await;
+    let (status, html) = crate::support::get_html(&lead, &app, "/dashboard").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Lösung (p90, Geschäftszeit)"), "{html}");
+    assert!(html.contains("20,8 h"), "German business p90: {html}");
+    assert!(html.contains("Geschäftszeit zählt nur"), "the note says which is which");
+    app.store
+        .set_user_language(lead_id, Language::En, t0())
+        .await
+        .expect("language");
+    let (_, html) = crate::support::get_html(&lead, &app, "/dashboard").await;
+    assert!(html.contains("Resolution (p90, business hours)"), "{html}");
+    assert!(html.contains("20.8 h"), "English business p90: {html}");
+}
+
 async fn the_roi_has_known_answers(b: Backend) {
     let app = TestApp::spawn(b).await;
     let agent = create_user(&app.store, "agent1", "agent").await;
@@ -551,4 +637,5 @@ crate::both_backends!(
     the_dashboard_has_known_answers,
     the_analytics_pages_render_in_both_languages,
     the_roi_has_known_answers,
+    the_dashboard_counts_business_hours_of_the_policy_calendar,
 );

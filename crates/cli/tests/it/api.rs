@@ -410,6 +410,15 @@ fn openapi_contract() {
     let spec = serde_json::to_value(amends_web::api::openapi()).expect("document");
     let ops = operations(&spec);
     assert!(ops.len() > 100, "{} operations", ops.len());
+    for (schema, field, max) in amends_web::api::contract::TEXT_FIELDS {
+        let p = &spec["components"]["schemas"][schema]["properties"][field];
+        assert_eq!(p["maxLength"], *max, "{schema}.{field}");
+        assert_eq!(
+            p["pattern"],
+            amends_web::api::contract::TEXT_PATTERN,
+            "{schema}.{field}"
+        );
+    }
     let mut wrong = Vec::new();
     for (path, method, op) in &ops {
         let at = format!("{} {path}", method.to_uppercase());

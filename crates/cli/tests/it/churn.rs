@@ -254,4 +254,63 @@ async fn churn_model_is_trained_versioned_and_ranks_open_cases(backend: Backend)
     assert_eq!(r2["model"]["auc"], m["auc"]);
 }
 
-crate::both_backends!(churn_model_is_trained_versioned_and_ranks_open_cases);
+/// On the demo's data, the ranking read a page of customers at a time
+/// (`GET /api/v1/analytics/churn`) is the ranking of every history read at
+/// once (`rank` over `churn_facts`), for the team and for one agent.
+async fn the_paged_ranking_is_the_ranking_of_all_histories(backend: Backend) {
+    use amends_app::analytics::churn::{RANK_PAGE, StoredModel, rank};
+    let app = TestApp::spawn(backend).await;
+    app.jobs_settled().await;
+    amends_devtools::demo::generate(
+        &app.store,
+        t0(),
+        amends_devtools::demo::DemoOptions {
+            stream: 2_000,
+            ..amends_devtools::demo::DemoOptions::default()
+        },
+    )
+    .await
+    .expect("demo");
+    train_and_wait(&app, 1).await;
+    let row = app.store.active_churn_model().await.expect("model").expect("a model");
+    let model: StoredModel = serde_json::from_str(&row.model).expect("model json");
+    let facts = app.store.churn_facts(t0()).await.expect("facts");
+    let all = rank(&facts, &model.fit, t0(), None, 500);
+    let customers: std::collections::HashSet<_> = all.iter().map(|c| c.customer_id).collect();
+    assert!(
+        customers.len() > RANK_PAGE,
+        "more than one page: {} customers",
+        customers.len()
+    );
+    let compare = |paged: &Value, expected: &[amends_app::analytics::churn::RiskCase]| {
+        let paged = paged["cases"].as_array().expect("cases");
+        assert_eq!(paged.len(), expected.len());
+        for (p, e) in paged.iter().zip(expected) {
+            assert_eq!(p["case_id"], e.case_id.to_string());
+            let score = p["score"].as_f64().expect("score");
+            assert!((score - e.score).abs() <= 1e-9 * e.score.abs().max(1.0), "{p} vs {e:?}");
+        }
+    };
+    compare(
+        &app.get_json("/api/v1/analytics/churn?limit=500", &app.admin_token)
+            .await,
+        &all,
+    );
+    compare(
+        &app.get_json("/api/v1/analytics/churn?limit=7", &app.admin_token).await,
+        &all[..7],
+    );
+    let agent = all.iter().find_map(|c| c.assignee_id).expect("an assigned case");
+    let mine = rank(&facts, &model.fit, t0(), Some(agent), 500);
+    assert!(!mine.is_empty());
+    let token = amends_app::service::create_token(&app.store, t0(), UserId(agent), "t", None)
+        .await
+        .expect("token")
+        .1;
+    compare(&app.get_json("/api/v1/analytics/churn?limit=500", &token).await, &mine);
+}
+
+crate::both_backends!(
+    churn_model_is_trained_versioned_and_ranks_open_cases,
+    the_paged_ranking_is_the_ranking_of_all_histories,
+);

@@ -162,6 +162,21 @@ async fn versions(app: &TestApp) -> serde_json::Value {
     app.get_json("/api/v1/text/models", &app.admin_token).await
 }
 
+/// Eight training requests at once: one queues the job, all name it.
+async fn train_at_once(app: &TestApp) -> serde_json::Value {
+    let answers = futures_util::future::join_all(
+        (0..8).map(|_| app.post_json("/api/v1/text/models", &app.admin_token, json!({}), 202)),
+    )
+    .await;
+    assert_eq!(answers.iter().filter(|a| a["queued"] == true).count(), 1, "{answers:?}");
+    let job = answers[0]["job_id"].clone();
+    assert!(
+        job.is_string() && answers.iter().all(|a| a["job_id"] == job),
+        "{answers:?}"
+    );
+    job
+}
+
 async fn company_model_is_trained_once_compared_and_switched(b: Backend) {
     let app = TestApp::spawn(b).await;
     // Nothing to train on yet.
@@ -177,16 +192,7 @@ async fn company_model_is_trained_once_compared_and_switched(b: Backend) {
     app.get_problem("/api/v1/text/models", &agent, 403).await;
 
     // Many requests at once: one job, one version.
-    let answers = futures_util::future::join_all(
-        (0..8).map(|_| app.post_json("/api/v1/text/models", &app.admin_token, json!({}), 202)),
-    )
-    .await;
-    assert_eq!(answers.iter().filter(|a| a["queued"] == true).count(), 1, "{answers:?}");
-    let job = &answers[0]["job_id"];
-    assert!(
-        job.is_string() && answers.iter().all(|a| &a["job_id"] == job),
-        "{answers:?}"
-    );
+    train_at_once(&app).await;
     let list = crate::support::wait_for(60, "the text model to be trained", || async {
         let v = versions(&app).await;
         (v["items"].as_array().expect("items").len() == 1).then_some(v)
@@ -316,8 +322,51 @@ async fn corrections_are_paged_by_cursor(b: Backend) {
     }
 }
 
+/// A training that failed for good (nothing to train on when it ran) does
+/// not block the next request: eight requests at once then queue one new
+/// job, which trains the version.
+async fn a_failed_training_does_not_block_the_next_request(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let failing = amends_app::jobs::Task::TextTrain { trained_by: None }.job_with_attempts(
+        1,
+        crate::support::t0(),
+        Some("text-train:after-0".into()),
+        None,
+    );
+    let dead = app
+        .store
+        .enqueue_job(&failing, crate::support::t0())
+        .await
+        .expect("enqueue")
+        .expect("a new job");
+    crate::support::wait_for(60, "the training to fail for good", || async {
+        (app.store.get_job(dead).await.expect("job").state == "dead").then_some(())
+    })
+    .await;
+    plant_corrections(&app, 24).await;
+    let job = train_at_once(&app).await;
+    assert_ne!(
+        job.as_str(),
+        Some(dead.to_string().as_str()),
+        "a new job, not the dead one"
+    );
+    crate::support::wait_for(60, "the text model to be trained", || async {
+        let v = versions(&app).await;
+        (v["items"].as_array().expect("items").len() == 1).then_some(())
+    })
+    .await;
+    app.jobs_settled().await;
+    assert_eq!(versions(&app).await["items"].as_array().expect("items").len(), 1);
+    assert_eq!(
+        app.store.get_job(dead).await.expect("job").state,
+        "dead",
+        "the failure stays on record"
+    );
+}
+
 crate::both_backends!(
     corrections_are_stored_validated_and_exported,
+    a_failed_training_does_not_block_the_next_request,
     train_from_corrections_holds_out_a_known_quarter,
     company_model_is_trained_once_compared_and_switched,
     corrections_are_paged_by_cursor,

@@ -51,6 +51,7 @@ fn item(
         language: Language::De,
         sentiment: if negative { "negative" } else { "positive" },
         topics: topic.map(|t| vec![t.to_string()]).unwrap_or_default(),
+        component: None,
         created_at: at,
     }
 }
@@ -415,6 +416,121 @@ async fn a_spike_raises_one_alert_and_one_event(b: Backend) {
     assert!(html.contains("data-spike=\"billing\""), "banner on the dashboard");
 }
 
+/// Product components in the 30 days before t0, one item per hour so that
+/// no weekday × hour cell has enough to be judged: "Checkout" 40 items (20
+/// complaints; "checkout" and "Checkout" are one component), "search" 60
+/// (10 complaints; one of them named by the incident of its case, not by
+/// itself), five items without a component. Baseline 30 of 100 = 0.3:
+/// checkout 20 of 40, expected 12, p = 0.008815400443342825; search 10 of
+/// 60, expected 18, p = 0.02383873156510627; the e-mail channel (30 of 105 at
+/// its own share) has p = 1. BH over the three: q = 0.026446201330028476,
+/// 0.03575809734765939 (SciPy 1.17, as the unit tests of the cells).
+async fn complaints_by_product_component_have_known_answers(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let incident = app
+        .post_json(
+            "/api/v1/incidents",
+            &app.admin_token,
+            json!({"kind": "other", "title": "Suche langsam", "severity": 2, "controllable": true,
+                   "started_at": "2026-10-30T06:00:00+01:00", "component": "search"}),
+            201,
+        )
+        .await;
+    let incident_id = incident["id"]
+        .as_str()
+        .and_then(|s| s.parse::<uuid::Uuid>().ok())
+        .expect("incident id");
+    let c = customer(7);
+    let mut batch = Batch::default();
+    let start = t0() - Duration::days(29);
+    let incident_case = CaseRecord {
+        incident_id: Some(incident_id),
+        ..case_record(CaseId::new_at(start, 7), &c, start, "Suche", "Suche findet nichts")
+    };
+    for i in 0..105u32 {
+        let at = start + Duration::hours(i64::from(i) * 5);
+        let (component, negative) = match i {
+            0..20 => (Some(if i % 2 == 0 { "Checkout" } else { "checkout" }), true),
+            20..40 => (Some("checkout"), false),
+            40..50 => (Some("search"), true),
+            50..100 => (Some("search"), false),
+            _ => (None, false),
+        };
+        let mut f = item(i, &c, None, Channel::Email, at, negative, None);
+        if i == 40 {
+            // Named by the incident its case came from.
+            f.case_id = Some(incident_case.id);
+        } else {
+            f.component = component.map(str::to_string);
+        }
+        batch.feedback.push(f);
+    }
+    batch.customers.push(c);
+    batch.cases.push(incident_case);
+    app.store.insert_batch(&batch).await.expect("seed");
+    let r = app
+        .get_json("/api/v1/analytics/patterns?days=30", &app.admin_token)
+        .await;
+    let judged: Vec<&Value> = r["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter(|c| c["verdict"] != "too_small")
+        .collect();
+    assert_eq!(judged.len(), 3, "two components and the channel: {judged:?}");
+    let checkout = find(&r, "component", "component", "checkout");
+    assert_eq!(checkout["observed"], 20, "{checkout}");
+    assert_eq!(checkout["trials"], 40);
+    close(&checkout["expected"], 12.0, "checkout expected");
+    close(&checkout["p_value"], 0.008815400443342825, "checkout p");
+    close(&checkout["q_value"], 0.026446201330028476, "checkout q");
+    assert_eq!(checkout["verdict"], "above");
+    let search = find(&r, "component", "component", "search");
+    assert_eq!(search["observed"], 10, "{search}");
+    assert_eq!(search["trials"], 60);
+    close(&search["expected"], 18.0, "search expected");
+    close(&search["q_value"], 0.03575809734765939, "search q");
+    assert_eq!(search["verdict"], "below");
+
+    // The page shows the component chart and its sentence, in both languages.
+    let lead_id = create_user(&app.store, "lead1", "lead").await;
+    let lead = app.signed_in("lead1").await;
+    let (status, html) = get_html(&lead, &app, "/analytics/patterns?days=30").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Produktkomponenten"), "{html}");
+    assert!(html.contains("chart-patterns-component"), "{html}");
+    assert!(
+        html.contains("dem Beschwerdeanteil am Feedback zu allen Komponenten"),
+        "{html}"
+    );
+    app.store
+        .set_user_language(lead_id, Language::En, t0())
+        .await
+        .expect("language");
+    let (_, html) = get_html(&lead, &app, "/analytics/patterns?days=30").await;
+    assert!(html.contains("Product components"), "{html}");
+
+    // The API takes a component with the feedback, and refuses a long one.
+    let posted = app
+        .post_json(
+            "/api/v1/feedback",
+            &app.admin_token,
+            json!({"customer_email": "kasse@example.de", "channel": "api", "text": "Die Kasse hängt", "component": " checkout "}),
+            201,
+        )
+        .await;
+    assert_eq!(posted["component"], "checkout", "{posted}");
+    let p = app
+        .post_problem(
+            "/api/v1/feedback",
+            &app.admin_token,
+            json!({"customer_email": "kasse@example.de", "channel": "api", "text": "x", "component": "c".repeat(101)}),
+            422,
+        )
+        .await;
+    assert_eq!(p["field"], "component", "{p}");
+}
+
 async fn planted_patterns_are_found_and_noise_is_not(b: Backend) {
     for plant in [true, false] {
         let app = TestApp::spawn(b).await;
@@ -455,6 +571,14 @@ async fn planted_patterns_are_found_and_noise_is_not(b: Backend) {
                     .any(|c| c["dimension"] == "change_event" && c["topic"] == "billing" && c["verdict"] == "above"),
                 "billing after the release: {found:?}"
             );
+            // The faulty checkout (a product component), and no other component.
+            let components: Vec<&Value> = found
+                .iter()
+                .filter(|c| c["dimension"] == "component")
+                .copied()
+                .collect();
+            assert_eq!(components.len(), 1, "{components:?}");
+            assert_eq!(components[0]["component"], "checkout");
         } else {
             assert!(found.is_empty(), "no pattern in noise: {found:?}");
         }
@@ -480,4 +604,5 @@ crate::both_backends!(
     the_page_shows_patterns_and_records_changes,
     a_spike_raises_one_alert_and_one_event,
     planted_patterns_are_found_and_noise_is_not,
+    complaints_by_product_component_have_known_answers,
 );

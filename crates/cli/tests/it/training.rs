@@ -202,6 +202,7 @@ async fn seed(app: &TestApp, agent: UserId) -> Vec<CaseId> {
                 language: Language::De,
                 sentiment: "negative",
                 topics: vec!["delivery".into()],
+                component: None,
                 created_at: created,
             });
         }
@@ -303,25 +304,25 @@ async fn training_cases_pick_best_and_failed_recoveries_anonymised(b: Backend) {
     assert_eq!(s["ending"]["resolved_after"], "1 d 2 h");
     assert_eq!(
         s["situation"]["subject"],
-        "Bestellung [Bestellnr.] von Kunde A beschädigt"
+        "Bestellung [Bestellnr.] von Kund:in A beschädigt"
     );
     assert_eq!(
         s["situation"]["customer_words"][0],
-        "Ich bin Kunde A ([E-Mail], Tel. [Telefon]). Meine Kundennummer ist [ID]. \
+        "Ich bin Kund:in A ([E-Mail], Tel. [Telefon]). Meine Kundennummer ist [ID]. \
          Ich habe ca. 50 € bezahlt, siehe [Link]."
     );
     let steps = s["steps"].as_array().expect("steps");
     assert_eq!(steps[0]["when"], "Tag 1, nach 10 min", "{s}");
-    assert_eq!(steps[0]["who"], "Kunde A");
-    assert_eq!(steps[0]["text"], "Hallo, hier Kunde A, bitte rufen Sie [Telefon] an.");
+    assert_eq!(steps[0]["who"], "Kund:in A");
+    assert_eq!(steps[0]["text"], "Hallo, hier Kund:in A, bitte rufen Sie [Telefon] an.");
     assert_eq!(steps[1]["when"], "Tag 1, nach 2 h 15 min");
     assert_eq!(steps[1]["who"], "Agent 1");
     assert_eq!(
         steps[1]["text"],
-        "Liebe Frau Kunde A, wir erstatten Ihnen ca. 50 €. Ihr Agent 1"
+        "Liebe Frau Kund:in A, wir erstatten Ihnen ca. 50 €. Ihr Agent 1"
     );
     assert_eq!(steps[2]["what"], "Kulanz gewährt: Gutschein, ca. 50 €");
-    assert_eq!(steps[2]["text"], "Entschuldigung an Kunde A");
+    assert_eq!(steps[2]["text"], "Entschuldigung an Kund:in A");
     assert_eq!(
         s["questions"],
         serde_json::json!([
@@ -406,7 +407,7 @@ async fn training_pages_in_german_and_english(b: Backend) {
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("Fragen zur Diskussion"), "{html}");
     assert!(
-        html.contains("Liebe Frau Kunde A, wir erstatten Ihnen ca. 50 €."),
+        html.contains("Liebe Frau Kund:in A, wir erstatten Ihnen ca. 50 €."),
         "{html}"
     );
     assert!(html.contains("?format=markdown"), "a Markdown download");

@@ -122,6 +122,7 @@ pub async fn feedback(state: &amends_app::App, items: usize) -> anyhow::Result<u
                 language: Some(lang.into()),
                 source: Some(json!({"demo": true})),
                 case_reference: None,
+                component: None,
                 whole_text: false,
             }),
         ));

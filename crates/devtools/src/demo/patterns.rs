@@ -4,7 +4,13 @@
 //! - waiting-time complaints are three times as frequent on weekday
 //!   mornings 9–10 (the hour from 09:00, configured time zone): there, a
 //!   fifth of the other feedback becomes a waiting-time complaint (8 % → 24 %);
-//! - a release two days ago triples the billing complaints from then on.
+//! - a release two days ago triples the billing complaints from then on;
+//! - the checkout (a product component) draws the complaints: three in ten
+//!   complaints name it whatever minute they came (its complaint share
+//!   20 % → 32 %; the number of complaints does not change).
+//!
+//! Feedback on the web, the widget and in chat names its product
+//! component (checkout, billing, account, search — by the minute it came).
 //!
 //! Everything else is stationary noise: a fifth of the feedback are
 //! complaints (topics: waiting time 40 %, billing 20 %, delivery 20 %,
@@ -50,6 +56,20 @@ const COMPLAINTS: &[(&str, &str, &str)] = &[
 ];
 /// Weights of the complaint topics above (out of 10).
 const WEIGHTS: [u32; 5] = [4, 2, 2, 1, 1];
+
+/// The product components feedback is about, by the minute of the hour
+/// (not by the random stream, so the rest of the demo stays as it was).
+const COMPONENTS: [&str; 4] = ["checkout", "billing", "account", "search"];
+
+/// The component of an item at `at`; with the plant, three in ten
+/// complaints come from the checkout (by the second they came).
+fn component_at(at: DateTime<Utc>, complaint: bool, plant: bool) -> &'static str {
+    if plant && complaint && at.timestamp().rem_euclid(10) < 3 {
+        return "checkout";
+    }
+    let minute = usize::try_from(at.timestamp().rem_euclid(3600) / 60).unwrap_or(0);
+    COMPONENTS[minute % COMPONENTS.len()]
+}
 
 const OTHERS: &[(&str, &str, &str, i32)] = &[
     ("positive", "Schnelle Hilfe, danke!", "Quick help, thank you!", 5),
@@ -148,11 +168,17 @@ pub fn stream(
                 (s, if german { de } else { en }, r, Vec::new())
             }
         };
+        // The order of the draws is that of the stream before components.
+        let id = amends_domain::ids::uuid_v7_at(at, rng.random());
+        let channel = *channels.choose(rng).unwrap_or(&Channel::Email);
         out.push(FeedbackRecord {
-            id: amends_domain::ids::uuid_v7_at(at, rng.random()),
+            id,
             customer_id,
             case_id,
-            channel: *channels.choose(rng).unwrap_or(&Channel::Email),
+            channel,
+            // Web, widget and chat know the page the customer was on.
+            component: matches!(channel, Channel::Web | Channel::Widget | Channel::Chat)
+                .then(|| component_at(at, complaint.is_some(), plant).to_string()),
             rating: Some(rating),
             text: text.to_string(),
             language: if german { Language::De } else { Language::En },

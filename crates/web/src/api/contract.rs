@@ -9,7 +9,10 @@
 //!   a parameter or it takes a body (an unknown id), 400 and 415 when it
 //!   takes a body (malformed JSON, too large, wrong media type);
 //! - a parameter declared `in: path` that the path does not name is a query
-//!   parameter (axum only has path parameters that the route names).
+//!   parameter (axum only has path parameters that the route names);
+//! - the text fields of [`TEXT_FIELDS`] state the rules of
+//!   `amends_domain::NonEmptyText`: not blank, a maximum length, no control
+//!   characters but tab and line breaks.
 //!
 //! `scripts/schemathesis.sh` checks the result against the running server;
 //! `openapi_contract` in `crates/cli/tests/it/api.rs` checks it cheaply.
@@ -24,6 +27,18 @@ use utoipa::openapi::{Content, OpenApi, Ref, RefOr, Required, Schema};
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Request fields read as `NonEmptyText` (schema, field, maximum length).
+pub const TEXT_FIELDS: &[(&str, &str, usize)] = &[
+    ("NoteIn", "body", amends_app::service::NOTE_MAX),
+    ("TokenIn", "name", 100),
+    ("AccountIn", "name", amends_app::service::NAME_MAX),
+    ("DecisionIn", "reason", amends_app::goodwill::REASON_MAX),
+];
+
+/// Text with a character that is not white space, and no control
+/// character but tab, line feed and carriage return (Rust's `char::is_control`).
+pub const TEXT_PATTERN: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
+
 /// Applies the rules of this module to every operation of `api`.
 pub fn complete(api: &mut OpenApi) {
     let components = api.components.get_or_insert_with(Default::default);
@@ -31,6 +46,9 @@ pub fn complete(api: &mut OpenApi) {
         .schemas
         .entry("Problem".into())
         .or_insert_with(Problem::schema);
+    for (schema, field, max) in TEXT_FIELDS {
+        text_field(components, schema, field, *max);
+    }
     for (path, item) in &mut api.paths.paths {
         let ops = [
             &mut item.get,
@@ -86,6 +104,23 @@ fn complete_operation(path: &str, op: &mut Operation) {
         {
             problem_content(r);
         }
+    }
+}
+
+/// States the rules of a `NonEmptyText` on `schema.field`. A missing field
+/// is a programming error, found by the contract test.
+fn text_field(components: &mut utoipa::openapi::Components, schema: &str, field: &str, max: usize) {
+    let found = components.schemas.get_mut(schema).and_then(|s| match s {
+        RefOr::T(Schema::Object(o)) => o.properties.get_mut(field),
+        _ => None,
+    });
+    match found {
+        Some(RefOr::T(Schema::Object(p))) => {
+            p.min_length = Some(1);
+            p.max_length = Some(max);
+            p.pattern = Some(TEXT_PATTERN.to_string());
+        }
+        _ => tracing::error!(schema, field, "TEXT_FIELDS names no string field"),
     }
 }
 

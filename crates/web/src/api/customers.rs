@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_customer, patch_customer))
         .routes(routes!(upsert_customer))
         .routes(routes!(create_account, list_accounts))
-        .routes(routes!(get_account))
+        .routes(routes!(get_account, rename_account))
         .routes(routes!(customer_overview))
         .routes(routes!(account_overview))
 }
@@ -45,7 +45,7 @@ async fn create_customer(
 /// Create or update the customer with this external id.
 #[utoipa::path(put, path = "/customers/by-external-id/{external_id}", tag = "customers", request_body = CustomerIn,
     params(("external_id" = String, Path)),
-    responses((status = 200, description = "updated", body = CustomerOut), (status = 201, description = "created", body = CustomerOut), (status = 422, body = Problem)))]
+    responses((status = 200, description = "updated", body = CustomerOut), (status = 201, description = "created", body = CustomerOut), (status = 409, description = "Another customer has this email address.", body = Problem), (status = 422, body = Problem)))]
 async fn upsert_customer(
     Ctx { state, actor }: Ctx,
     Path(external_id): Path<String>,
@@ -71,7 +71,11 @@ async fn upsert_customer(
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerOut), (status = 404, body = Problem)))]
 async fn get_customer(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<CustomerOut>> {
-    Ok(Json(state.store().get_customer(CustomerId(id)).await?.into()))
+    Ok(Json(
+        amends_app::customer_merge::customer(&state, CustomerId(id))
+            .await?
+            .into(),
+    ))
 }
 
 /// Change a customer's fields.
@@ -209,6 +213,19 @@ async fn list_accounts(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<AccountOut>
     responses((status = 200, body = AccountOut), (status = 404, body = Problem)))]
 async fn get_account(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult<Json<AccountOut>> {
     Ok(Json(state.store().get_account(AccountId(id)).await?.into()))
+}
+
+/// Rename an account.
+#[utoipa::path(patch, path = "/accounts/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = AccountIn,
+    responses((status = 200, body = AccountOut), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+async fn rename_account(
+    Ctx { state, actor }: Ctx,
+    Path(id): Path<Uuid>,
+    ApiJson(body): ApiJson<AccountIn>,
+) -> ApiResult<Json<AccountOut>> {
+    let a = service::rename_account(&state, AccountId(id), &body.name, actor.user.id).await?;
+    Ok(Json(a.into()))
 }
 
 /// One month of a customer's sentiment.

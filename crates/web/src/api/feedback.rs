@@ -76,6 +76,10 @@ pub struct FeedbackIn {
     /// window (`/settings/attach-window`).
     #[schema(example = "#3f9a12c4", pattern = r"^#?[0-9a-fA-F]{8}$")]
     pub case_reference: Option<String>,
+    /// The product component the item is about (e.g. `checkout`), for the
+    /// patterns report; at most 100 characters.
+    #[schema(example = "checkout", max_length = 100)]
+    pub component: Option<String>,
 }
 
 impl From<FeedbackIn> for FeedbackInput {
@@ -89,6 +93,7 @@ impl From<FeedbackIn> for FeedbackInput {
             text: f.text,
             language: f.language,
             source: f.source,
+            component: f.component,
             whole_text: false,
             case_reference: f.case_reference,
         }

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod churn;
 pub mod contract;
 pub mod corrections;
+pub mod customer_merge;
 pub mod customers;
 pub mod patterns;
 pub mod privacy;
@@ -94,6 +95,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(cases::router())
             .merge(case_merge::router())
             .merge(customers::router())
+            .merge(customer_merge::router())
             .merge(privacy::router())
             .merge(users::router())
             .merge(feedback::router())

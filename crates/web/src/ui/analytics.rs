@@ -7,7 +7,7 @@ use super::chart::{Chart, HeatmapSpec, Series, SeriesSpec, Spec, Unit};
 use super::session::UiUser;
 use crate::query::{AnalyticsQuery, RoiQuery};
 use crate::state::AppState;
-use amends_app::analytics::kpis::{self, Dashboard, Figures};
+use amends_app::analytics::kpis::{self, Dashboard};
 use amends_app::analytics::paradox::{self, ParadoxReport};
 use amends_app::analytics::{roi, statement};
 use amends_domain::{Channel, Language, Permission, Tier};
@@ -183,13 +183,15 @@ fn dashboard_charts(state: &AppState, d: &Dashboard, lang: Language) -> Vec<Char
 }
 
 /// The tiles: (label key, current, previous, unit) with unit `n`, `num2`, `pct`, `h` or `money`.
-fn tiles(cur: &Figures, prev: &Figures, backlog: i64, incidents: i64) -> Vec<Value> {
+/// The times in business hours are shown where some SLA policy has a calendar.
+fn tiles(d: &Dashboard) -> Vec<Value> {
+    let (cur, prev) = (&d.current, &d.previous);
     let f = |key: &str, c: Option<f64>, p: Option<f64>, unit: &str| {
         context! { key => key, current => c, previous => p, unit => unit }
     };
     let n = |v: u64| Some(v as f64);
     let money = |v: Option<i64>| v.map(|c| c as f64);
-    vec![
+    let mut out = vec![
         f("dashboard-cases", n(cur.cases), n(prev.cases), "n"),
         f("dashboard-csat", cur.csat_mean, prev.csat_mean, "num2"),
         f("dashboard-csat-high", cur.csat_high_pct, prev.csat_high_pct, "pct"),
@@ -217,6 +219,36 @@ fn tiles(cur: &Figures, prev: &Figures, backlog: i64, incidents: i64) -> Vec<Val
             prev.resolution_p90_hours,
             "h",
         ),
+    ];
+    if d.business_calendars {
+        out.extend([
+            f(
+                "dashboard-first-response-business",
+                cur.first_response_median_business_hours,
+                prev.first_response_median_business_hours,
+                "h",
+            ),
+            f(
+                "dashboard-first-response-p90-business",
+                cur.first_response_p90_business_hours,
+                prev.first_response_p90_business_hours,
+                "h",
+            ),
+            f(
+                "dashboard-resolution-business",
+                cur.resolution_median_business_hours,
+                prev.resolution_median_business_hours,
+                "h",
+            ),
+            f(
+                "dashboard-resolution-p90-business",
+                cur.resolution_p90_business_hours,
+                prev.resolution_p90_business_hours,
+                "h",
+            ),
+        ]);
+    }
+    out.extend([
         f(
             "dashboard-sla-first",
             cur.sla_first_response_pct,
@@ -259,9 +291,10 @@ fn tiles(cur: &Figures, prev: &Figures, backlog: i64, incidents: i64) -> Vec<Val
             money(prev.goodwill_per_retained_cents),
             "money",
         ),
-        f("dashboard-backlog", Some(backlog as f64), None, "n"),
-        f("dashboard-incidents", Some(incidents as f64), None, "n"),
-    ]
+        f("dashboard-backlog", Some(d.backlog_now as f64), None, "n"),
+        f("dashboard-incidents", Some(d.open_incidents as f64), None, "n"),
+    ]);
+    out
 }
 
 /// The complaint spikes of the last 24 hours (leads and admins), in words.
@@ -331,7 +364,7 @@ pub async fn dashboard(
             error => error,
             filter => filter_context(&state, &ui, &q, scope.days()).await?,
             d => Value::from_serialize(&d),
-            tiles => tiles(&d.current, &d.previous, d.backlog_now, d.open_incidents),
+            tiles => tiles(&d),
             spikes => spike_banners(&state, &ui, lang).await?,
             charts => Value::from_serialize(dashboard_charts(&state, &d, lang)),
         },

@@ -9,7 +9,7 @@ use crate::ui::forms::CsrfForm;
 use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::service::{self, CustomerInput};
-use amends_domain::{CustomerId, Language, Tier, ValidationError};
+use amends_domain::{AccountId, CustomerId, Language, Tier, ValidationError};
 use amends_store::{Customer, CustomerPatch};
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -317,11 +317,53 @@ pub async fn create_account(
 ) -> Result<Response, UiError> {
     match service::create_account(&state, &form.name, ui.user.id).await {
         Ok(a) => Ok(crate::ui::flash::to(&format!("/accounts/{}", a.id), "flash-saved")),
-        Err(AppError::Validation { .. }) => render_accounts(&state, &ui, &form.name, Some("account-err-name")).await,
-        Err(AppError::Conflict { .. }) => {
-            render_accounts(&state, &ui, &form.name, Some("account-err-name-taken")).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => render_accounts(&state, &ui, &form.name, Some(account_error(e)?)).await,
+    }
+}
+
+/// A refused account name as the catalogue key shown at the field.
+fn account_error(e: AppError) -> Result<&'static str, UiError> {
+    match e {
+        AppError::Validation { .. } => Ok("account-err-name"),
+        AppError::Conflict { .. } => Ok("account-err-name-taken"),
+        e => Err(e.into()),
+    }
+}
+
+/// The rename form of account `account`, with `error` (a catalogue key) at the name.
+async fn render_account_form(
+    state: &AppState,
+    ui: &UiUser,
+    account: &amends_store::Account,
+    name: &str,
+    error: Option<&str>,
+) -> Result<Response, UiError> {
+    let html = ui.render(
+        state,
+        "account_form.html",
+        context! { nav => "customers", account => Value::from_serialize(account), name => name, error => error },
+    )?;
+    Ok(crate::ui::form_response(html, error.is_some()))
+}
+
+pub async fn edit_account_page(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response, UiError> {
+    let a = state.store().get_account(AccountId(id)).await?;
+    render_account_form(&state, &ui, &a, &a.name, None).await
+}
+
+pub async fn update_account(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    CsrfForm(ui, form): CsrfForm<AccountForm>,
+) -> Result<Response, UiError> {
+    let current = state.store().get_account(AccountId(id)).await?;
+    match service::rename_account(&state, current.id, &form.name, ui.user.id).await {
+        Ok(a) => Ok(crate::ui::flash::to(&format!("/accounts/{}", a.id), "flash-saved")),
+        Err(e) => render_account_form(&state, &ui, &current, &form.name, Some(account_error(e)?)).await,
     }
 }
 

@@ -61,7 +61,10 @@ pub async fn page(
     Path(id): Path<Uuid>,
     Query(q): Query<CustomerQuery>,
 ) -> Result<Response, UiError> {
-    let overview = amends_app::overview::customer_overview(&state, CustomerId(id)).await?;
+    let overview = match amends_app::overview::customer_overview(&state, CustomerId(id)).await {
+        Err(amends_app::AppError::NotFound(_)) => return crate::ui::customer_merge::gone(&state, CustomerId(id)).await,
+        other => other?,
+    };
     let mut customer = overview.customer.clone();
     if customer.erased_at.is_some() {
         customer.name = amends_app::privacy::pseudonym(customer.id, ui.lang())?;
@@ -119,6 +122,7 @@ pub async fn page(
             chart => Value::from_serialize(sentiment_chart(&overview.sentiment)),
             can_export => ui.user.role.can(Permission::ExportPersonalData),
             can_erase => ui.user.role.can(Permission::ErasePersonalData),
+            can_merge => ui.user.role.can(Permission::MergeCustomers),
             privacy_notice => match q.privacy.as_deref() {
                 Some("erased") => Some("privacy-erased-notice"),
                 Some("erased-before") => Some("privacy-erased-already"),

@@ -24,7 +24,7 @@ fn admin(ui: &UiUser) -> Result<(), UiError> {
     if ui.user.role.can(Permission::ManageIntegrations) {
         Ok(())
     } else {
-        Err(UiError::Forbidden("only admins manage integrations".into()))
+        Err(UiError::Refused("error-role-admin"))
     }
 }
 
@@ -169,7 +169,7 @@ pub async fn retry_message(
 
 pub async fn lead_review(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {
     if !ui.user.role.can(Permission::ReadAudit) {
-        return Err(UiError::Forbidden("only leads review flagged cases".into()));
+        return Err(UiError::Refused("error-role-lead"));
     }
     amends_app::followup::lead_reviewed(&state, CaseId(id), ui.user.id).await?;
     Ok(crate::ui::flash::to(&format!("/cases/{id}"), "flash-saved"))

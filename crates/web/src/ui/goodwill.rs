@@ -128,7 +128,7 @@ pub async fn approvals(State(state): State<AppState>, ui: UiUser) -> Result<Resp
 
 async fn approvals_page(state: &AppState, ui: &UiUser, error: Option<String>) -> Result<Response, UiError> {
     if !ui.user.role.can(Permission::ApproveGoodwill) {
-        return Err(UiError::Forbidden("only leads and admins approve goodwill".into()));
+        return Err(UiError::Refused("error-role-approve"));
     }
     let pending = state
         .store()
@@ -160,7 +160,7 @@ pub async fn decide(
     CsrfForm(ui, form): CsrfForm<DecideForm>,
 ) -> Result<Response, UiError> {
     if !ui.user.role.can(Permission::ApproveGoodwill) {
-        return Err(UiError::Forbidden("only leads and admins approve goodwill".into()));
+        return Err(UiError::Refused("error-role-approve"));
     }
     let approve = form.decision == "approve";
     let i18n = state.ui().i18n();
@@ -191,9 +191,7 @@ pub async fn decide(
 
 async fn all_grants(state: &AppState, ui: &UiUser) -> Result<Vec<amends_store::Grant>, UiError> {
     if !ui.user.role.can(Permission::ApproveGoodwill) {
-        return Err(UiError::Forbidden(
-            "only leads and admins see the goodwill ledger".into(),
-        ));
+        return Err(UiError::Refused("error-role-approve"));
     }
     Ok(state
         .store()
@@ -240,25 +238,40 @@ fn goodwill_admin(ui: &UiUser) -> Result<(), UiError> {
     if ui.user.role.can(Permission::ManageGoodwill) {
         Ok(())
     } else {
-        Err(UiError::Forbidden("only admins configure goodwill".into()))
+        Err(UiError::Refused("error-role-admin"))
     }
 }
 
 pub async fn settings(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    settings_page(&state, &ui, None).await
+    settings_page(&state, &ui, None, None).await
 }
 
-/// The settings page with a problem shown next to `field`.
+/// What an admin typed into the new-rule form, shown again beside its error.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct RuleDraft {
+    pub name: String,
+    pub condition: String,
+    pub applies_to: String,
+    pub catalog_item_id: String,
+}
+
+/// The settings page with a problem of the new-rule form shown next to `field`.
 pub async fn settings_with_error(
     state: &AppState,
     ui: &UiUser,
     field: &str,
     message: &str,
+    draft: &RuleDraft,
 ) -> Result<Response, UiError> {
-    settings_page(state, ui, Some((field.to_string(), message.to_string()))).await
+    settings_page(state, ui, Some((field.to_string(), message.to_string())), Some(draft)).await
 }
 
-async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, String)>) -> Result<Response, UiError> {
+async fn settings_page(
+    state: &AppState,
+    ui: &UiUser,
+    error: Option<(String, String)>,
+    draft: Option<&RuleDraft>,
+) -> Result<Response, UiError> {
     goodwill_admin(ui)?;
     let catalog = state.store().list_catalog(false).await?;
     let rules = state.store().list_goodwill_rules(false).await?;
@@ -269,7 +282,8 @@ async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, Str
         (Some(key), Some(_)) => Some(state.ui().i18n().t(ui.lang(), key, &[])),
         (_, error) => error,
     };
-    ui.page(
+    let failed = error.is_some();
+    let html = ui.render(
         state,
         "goodwill_settings.html",
         context! {
@@ -280,8 +294,10 @@ async fn settings_page(state: &AppState, ui: &UiUser, error: Option<(String, Str
             budget => Value::from_serialize(&budget),
             error => error,
             error_field => error_field,
+            rule => draft.map(Value::from_serialize),
         },
-    )
+    )?;
+    Ok(crate::ui::form_response(html, failed))
 }
 
 /// The catalogue key of an input error on the goodwill settings page, in the
@@ -346,7 +362,7 @@ pub async fn catalog_create(
 ) -> Result<Response, UiError> {
     let value = match parse_major("value", &f.value) {
         Ok(v) => v,
-        Err(e) => return settings_page(&state, &ui, Some((e.field, e.message))).await,
+        Err(e) => return settings_page(&state, &ui, Some((e.field, e.message)), None).await,
     };
     let input = amends_app::goodwill::CatalogIn {
         kind: f.kind,
@@ -364,7 +380,7 @@ pub async fn catalog_create(
         Ok(_) => Ok(crate::ui::flash::to("/settings/goodwill", "flash-saved")),
         Err(AppError::Validation { field, message }) => {
             let field = if field == "value_cents" { "value".into() } else { field };
-            settings_page(&state, &ui, Some((field, message))).await
+            settings_page(&state, &ui, Some((field, message)), None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -406,7 +422,7 @@ pub async fn limit_set(
             amends_app::goodwill::set_limits(&state, &[(role, limit)], ui.user.id).await?;
             Ok(crate::ui::flash::to("/settings/goodwill", "flash-saved"))
         }
-        Err(e) => settings_page(&state, &ui, Some((e.field, e.message))).await,
+        Err(e) => settings_page(&state, &ui, Some((e.field, e.message)), None).await,
     }
 }
 
@@ -425,7 +441,7 @@ pub async fn budget_set(
             amends_app::goodwill::set_budget(&state, state.now(), a, "EUR", ui.user.id).await?;
             Ok(crate::ui::flash::to("/settings/goodwill", "flash-saved"))
         }
-        Err(e) => settings_page(&state, &ui, Some((e.field, e.message))).await,
+        Err(e) => settings_page(&state, &ui, Some((e.field, e.message)), None).await,
     }
 }
 

@@ -192,7 +192,7 @@ pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs
         }
     }
     if ids.len() > 200 {
-        return Err(UiError::BadRequest(state.ui().i18n().t(
+        return Err(UiError::Invalid(state.ui().i18n().t(
             ui.lang(),
             "inbox-bulk-too-many",
             &[],
@@ -243,7 +243,7 @@ pub async fn bulk(State(state): State<AppState>, CsrfPairs(ui, pairs): CsrfPairs
 }
 
 fn bad_request(state: &AppState, ui: &UiUser) -> UiError {
-    UiError::BadRequest(state.ui().i18n().t(ui.lang(), "inbox-bulk-invalid", &[]))
+    UiError::Invalid(state.ui().i18n().t(ui.lang(), "inbox-bulk-invalid", &[]))
 }
 
 /// A bulk action as posted, to post again once confirmed.

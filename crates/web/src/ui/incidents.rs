@@ -11,8 +11,10 @@ use crate::ui::session::UiUser;
 use amends_app::AppError;
 use amends_app::goodwill_rules;
 use amends_app::incidents::{self as inc, IncidentIn, Totals, UploadFormat, UploadReport};
+use amends_domain::goodwill_rule::{Condition, RuleScope};
 use amends_domain::incident::{IncidentKind, IncidentStatus};
 use amends_domain::{IncidentId, Permission};
+use amends_i18n::FluentValue;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -257,9 +259,14 @@ pub async fn rule_create(
     State(state): State<AppState>,
     CsrfForm(ui, f): CsrfForm<RuleForm>,
 ) -> Result<Response, UiError> {
+    let draft = crate::ui::goodwill::RuleDraft {
+        name: f.name.clone(),
+        condition: f.condition.clone(),
+        applies_to: f.applies_to.clone(),
+        catalog_item_id: f.catalog_item_id.clone(),
+    };
     let Ok(item) = f.catalog_item_id.parse::<Uuid>() else {
-        return crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id: ?")
-            .await;
+        return crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "", &draft).await;
     };
     let body = amends_app::goodwill_rules::RuleIn {
         name: f.name,
@@ -271,14 +278,28 @@ pub async fn rule_create(
     };
     match goodwill_rules::create(&state, &body, ui.user.id).await {
         Ok(_) => Ok(crate::ui::flash::to("/settings/goodwill#rules", "flash-saved")),
-        Err(AppError::Validation { field, .. }) if field == "catalog_item_id" => {
-            crate::ui::goodwill::settings_with_error(&state, &ui, "rule_catalog_item_id", "catalog_item_id").await
-        }
         Err(AppError::Validation { field, message }) => {
-            crate::ui::goodwill::settings_with_error(&state, &ui, &format!("rule_{field}"), &message).await
+            let message = if field == "condition" {
+                condition_problem_text(&state, &ui, &draft.condition, &draft.applies_to).unwrap_or(message)
+            } else {
+                message
+            };
+            crate::ui::goodwill::settings_with_error(&state, &ui, &format!("rule_{field}"), &message, &draft).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Why a rule's condition cannot be used, in the user's language.
+fn condition_problem_text(state: &AppState, ui: &UiUser, condition: &str, applies_to: &str) -> Option<String> {
+    let scope = applies_to.parse().unwrap_or(RuleScope::Incident);
+    let problem = Condition::problem(condition, scope)?;
+    let args: Vec<(&str, FluentValue<'_>)> = problem
+        .args()
+        .into_iter()
+        .map(|(k, v)| (k, FluentValue::from(v)))
+        .collect();
+    Some(state.ui().i18n().t(ui.lang(), problem.key(), &args))
 }
 
 pub async fn rule_toggle(IdButton { state, id, ui }: IdButton) -> Result<Response, UiError> {

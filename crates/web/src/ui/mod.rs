@@ -11,7 +11,9 @@ pub mod chart;
 pub mod churn;
 pub mod corrections;
 pub mod customer_forms;
+pub mod customer_merge;
 pub mod customers;
+pub mod error_page;
 pub mod feedback;
 pub mod flash;
 pub mod followup;
@@ -100,6 +102,11 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::page))
         .route("/customers", get(customers::list).post(customer_forms::create))
         .route("/customers/new", get(customer_forms::new_page))
+        .route("/customers/duplicates", get(customer_merge::duplicates))
+        .route(
+            "/customers/{id}/merge",
+            get(customer_merge::merge_page).post(customer_merge::merge),
+        )
         .route("/customers/{id}", get(customers::page))
         .route(
             "/customers/{id}/edit",
@@ -112,6 +119,10 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/export", get(privacy::export))
         .route("/customers/{id}/erase", get(privacy::confirm_page).post(privacy::erase))
         .route("/accounts/{id}", get(customers::account_page))
+        .route(
+            "/accounts/{id}/edit",
+            get(customer_forms::edit_account_page).post(customer_forms::update_account),
+        )
         .route("/assets/{name}", get(assets::serve))
         .route("/feedback", get(feedback::stream))
         .route("/feedback/{id}/case", post(feedback::open_case))
@@ -157,15 +168,26 @@ pub fn router(state: AppState) -> Router {
         .route("/survey/{token}", get(followup::survey_get).post(followup::survey_post))
         .route("/cases/{id}/messages/{job_id}/retry", post(followup::retry_message))
         .layer(axum::middleware::from_fn(flash::clear))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error_page::localize,
+        ))
         .with_state(state)
 }
 
-/// Errors of UI pages: rendered as a page in the default language.
+/// Errors of UI pages. The response carries an [`error_page::ErrorPage`];
+/// the [`error_page::localize`] layer renders it in the reader's language.
 #[derive(Debug)]
 pub enum UiError {
     NotFound,
+    /// Refused; the detail is developer English, shown to English readers only.
     Forbidden(String),
+    /// Refused, with the reason as a catalogue key.
+    Refused(&'static str),
+    /// Bad input; the detail is developer English, shown to English readers only.
     BadRequest(String),
+    /// Bad input, with a message already in the reader's language.
+    Invalid(String),
     TooManyRequests,
     /// The database cannot be reached now.
     Unavailable(String),
@@ -188,7 +210,7 @@ impl From<AppError> for UiError {
 impl From<ApiError> for UiError {
     fn from(e: ApiError) -> Self {
         match e {
-            ApiError::Unauthorized => UiError::Forbidden("please sign in".into()),
+            ApiError::Unauthorized => UiError::Refused("error-sign-in"),
             ApiError::App(e) => e.into(),
         }
     }
@@ -208,56 +230,25 @@ impl From<minijinja::Error> for UiError {
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
-        let (status, key, detail) = match &self {
-            UiError::NotFound => (StatusCode::NOT_FOUND, "error-not-found", String::new()),
-            UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "error-forbidden", m.clone()),
-            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "error-bad-request", m.clone()),
-            UiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "error-too-many", String::new()),
+        use error_page::{Detail, ErrorPage};
+        let (status, key, detail) = match self {
+            UiError::NotFound => (StatusCode::NOT_FOUND, "error-not-found", Detail::None),
+            UiError::Forbidden(m) => (StatusCode::FORBIDDEN, "error-forbidden", Detail::English(m)),
+            UiError::Refused(k) => (StatusCode::FORBIDDEN, "error-forbidden", Detail::Key(k)),
+            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "error-bad-request", Detail::English(m)),
+            UiError::Invalid(m) => (StatusCode::BAD_REQUEST, "error-bad-request", Detail::Text(m)),
+            UiError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "error-too-many", Detail::None),
             UiError::Unavailable(m) => {
                 tracing::warn!(cause = %m, "database unavailable (UI)");
-                (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable", String::new())
+                (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable", Detail::None)
             }
             UiError::Internal(m) => {
                 let id = uuid::Uuid::new_v4().simple().to_string();
                 tracing::error!(error_id = %id, cause = %m, "internal error in UI");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "error-internal",
-                    format!("error id {id}"),
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, "error-internal", Detail::ErrorId(id))
             }
         };
-        // A tiny self-contained page: rendering must not fail here.
-        let body = format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{status}</title>\
-             <link rel=\"stylesheet\" href=\"/assets/app.css\"></head><body class=\"error-page\"><main>\
-             <h1>{}</h1><p>{}</p><p><a href=\"/inbox\">amends</a></p></main></body></html>",
-            html_escape(&format!("{} · {}", i18n_title_de(key), i18n_title_en(key))),
-            html_escape(&detail)
-        );
-        (status, Html(body)).into_response()
-    }
-}
-
-fn i18n_title_de(key: &str) -> &'static str {
-    match key {
-        "error-not-found" => "Nicht gefunden",
-        "error-forbidden" => "Nicht erlaubt",
-        "error-bad-request" => "Ungültige Anfrage",
-        "error-too-many" => "Zu viele Versuche – bitte in einer Minute erneut",
-        "error-unavailable" => "Gerade nicht erreichbar – bitte gleich noch einmal versuchen",
-        _ => "Interner Fehler",
-    }
-}
-
-fn i18n_title_en(key: &str) -> &'static str {
-    match key {
-        "error-not-found" => "Not found",
-        "error-forbidden" => "Not allowed",
-        "error-bad-request" => "Bad request",
-        "error-too-many" => "Too many attempts – try again in a minute",
-        "error-unavailable" => "Unavailable for a moment – please try again shortly",
-        _ => "Internal error",
+        ErrorPage { status, key, detail }.into_response()
     }
 }
 

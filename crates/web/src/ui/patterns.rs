@@ -109,6 +109,7 @@ fn charts(state: &AppState, lang: Language, r: &PatternReport, names: &Names) ->
         (Dimension::Agent, "agent"),
         (Dimension::Channel, "channel"),
         (Dimension::Topic, "topic"),
+        (Dimension::Component, "component"),
         (Dimension::ChangeEvent, "change_event"),
     ] {
         let cells: Vec<&PatternCell> = r.cells.iter().filter(|c| c.dimension == dim).collect();

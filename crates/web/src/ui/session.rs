@@ -38,9 +38,7 @@ impl UiUser {
         if same_secret(sent, &self.csrf) {
             Ok(())
         } else {
-            Err(UiError::Forbidden(
-                "The form has expired or was sent from another site. Reload the page and try again.".into(),
-            ))
+            Err(UiError::Refused("error-csrf"))
         }
     }
 
@@ -49,10 +47,7 @@ impl UiUser {
         if self.user.role.can(p) {
             Ok(())
         } else {
-            Err(UiError::Forbidden(format!(
-                "your role `{}` may not open this page",
-                self.user.role
-            )))
+            Err(UiError::Refused("error-role"))
         }
     }
 
@@ -82,7 +77,7 @@ impl FromRequestParts<AppState> for UiUser {
         match found {
             Some((s, hash)) => {
                 if parts.method != axum::http::Method::GET && cross_site(parts) {
-                    return Err(UiError::Forbidden("cross-site request refused".into()).into_response());
+                    return Err(UiError::Refused("error-cross-site").into_response());
                 }
                 check_route(parts, &s.user).map_err(IntoResponse::into_response)?;
                 let pending_approvals =
@@ -121,10 +116,7 @@ fn check_route(parts: &Parts, user: &User) -> Result<(), UiError> {
     match route.and_then(|r| permissions::ui_need(&parts.method, r)) {
         Some(need) => match need.and_then(|n| n.missing_for(user.role)) {
             None => Ok(()),
-            Some(_) => Err(UiError::Forbidden(format!(
-                "your role `{}` may not open this page",
-                user.role
-            ))),
+            Some(_) => Err(UiError::Refused("error-role")),
         },
         None => {
             tracing::error!(route = ?route, method = %parts.method, "UI route without a permission entry");
@@ -208,7 +200,7 @@ pub async fn login_submit(
 ) -> Result<Response, UiError> {
     // Login CSRF: another site must not sign a visitor in to our site.
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
-        return Err(UiError::Forbidden("cross-site login refused".into()));
+        return Err(UiError::Refused("error-cross-site"));
     }
     let now = state.now();
     let lang = form

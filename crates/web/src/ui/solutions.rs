@@ -13,7 +13,7 @@ use amends_domain::solution::{HelpTheme, SolutionDraft};
 use amends_domain::{CaseId, Language, Permission, ValidationError};
 use amends_store::{Case, Cursor, SolutionFilter, StoreError};
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -395,16 +395,7 @@ fn public_lang(state: &AppState, param: &str, headers: &HeaderMap) -> Language {
     if let Some(l) = lang_param(param) {
         return l;
     }
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',')
-                .filter_map(|part| part.split(';').next())
-                .filter_map(|tag| tag.trim().get(..2))
-                .find_map(|code| code.to_ascii_lowercase().parse::<Language>().ok())
-        })
-        .unwrap_or(state.config().default_language)
+    crate::ui::error_page::browser_language(headers).unwrap_or(state.config().default_language)
 }
 
 async fn help_page(state: &AppState, lang: Language, extra: Value, status: StatusCode) -> Result<Response, UiError> {
