@@ -44,14 +44,14 @@ async fn split_message(
 /// The case to merge into this one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MergeIn {
+pub struct CaseMergeIn {
     /// A case of the same customer, not closed.
     pub source_case_id: Uuid,
 }
 
 /// What a merge did.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MergeOut {
+pub struct CaseMergeOut {
     /// The case merged into (this one).
     pub case: CaseOut,
     /// The case merged, now closed with `merged_into` set.
@@ -69,16 +69,16 @@ pub struct MergeOut {
 /// `case.merge`. 422 for the same case or a case of another customer, 409
 /// when either case is closed.
 #[utoipa::path(post, path = "/cases/{id}/merge", tag = "cases", params(("id" = Uuid, Path)),
-    request_body = MergeIn,
-    responses((status = 200, body = MergeOut), (status = 404, body = Problem), (status = 409, body = Problem),
+    request_body = CaseMergeIn,
+    responses((status = 200, body = CaseMergeOut), (status = 404, body = Problem), (status = 409, body = Problem),
         (status = 422, body = Problem)))]
 async fn merge_case(
     Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
-    ApiJson(body): ApiJson<MergeIn>,
-) -> ApiResult<Json<MergeOut>> {
+    ApiJson(body): ApiJson<CaseMergeIn>,
+) -> ApiResult<Json<CaseMergeOut>> {
     let (case, moved) = case_merge::merge(&state, CaseId(id), CaseId(body.source_case_id), actor.user.id).await?;
-    Ok(Json(MergeOut {
+    Ok(Json(CaseMergeOut {
         case: CaseOut::new(case, state.now()),
         source_case_id: body.source_case_id,
         events_moved: moved.events,

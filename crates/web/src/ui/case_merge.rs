@@ -61,7 +61,10 @@ pub async fn merge(
         return render(&state, &ui, id, &form, Some(&target), None).await;
     }
     match case_merge::merge(&state, target.id, source.id, ui.user.id).await {
-        Ok(_) => Ok(crate::ui::flash::to(&format!("/cases/{}", target.id), "flash-cases-merged")),
+        Ok(_) => Ok(crate::ui::flash::to(
+            &format!("/cases/{}", target.id),
+            "flash-cases-merged",
+        )),
         Err(AppError::Conflict { .. }) => render(&state, &ui, id, &form, None, Some("merge-err-closed")).await,
         Err(AppError::Validation { .. }) => render(&state, &ui, id, &form, None, Some("merge-err-customer")).await,
         Err(e) => Err(e.into()),
