@@ -38,6 +38,10 @@ pub struct FeedbackInput {
     /// Keep the text whole however long (email): analysis reads its first
     /// `FEEDBACK_TEXT_MAX` characters. Otherwise a longer text is refused.
     pub whole_text: bool,
+    /// The open case this item is about (`#3f9a12c4` or `3f9a12c4`): an
+    /// `attach_or_open` rule adds it there. Without it a reference in the
+    /// text counts.
+    pub case_reference: Option<String>,
 }
 
 enum CustomerRef {
@@ -53,6 +57,7 @@ struct ValidFeedback {
     text: String,
     language: Option<Language>,
     source: Option<serde_json::Value>,
+    reference: Option<String>,
     component: Option<String>,
 }
 
@@ -100,6 +105,10 @@ impl FeedbackInput {
                 ));
             }
         };
+        let reference = match self.case_reference.as_deref().map(str::trim) {
+            Some(r) if !r.is_empty() => Some(amends_domain::attach::parse_reference("case_reference", r)?),
+            _ => amends_domain::attach::reference_in(&text),
+        };
         let component = amends_domain::validate::optional_text("component", self.component.as_deref(), 100)?
             .map(|c| c.as_str().to_string());
         Ok(ValidFeedback {
@@ -110,6 +119,7 @@ impl FeedbackInput {
             text,
             language,
             source,
+            reference,
             component,
         })
     }
@@ -394,6 +404,7 @@ impl<'a> Ingest<'a> {
             author: self.actor,
             detection,
             import_key: key,
+            reference: v.reference,
         })
     }
 }
@@ -450,6 +461,25 @@ impl FeedbackCase<'_> {
             }),
         }
     }
+}
+
+/// A new case for a customer message split out of another case (see
+/// `case_merge::split`): subject and description from the text, routed by
+/// the customer's language and the message's topics.
+pub(crate) fn case_for_message(
+    text: &str,
+    channel: Channel,
+    priority: Priority,
+    topics: Vec<String>,
+    (now, customer, due, author): (chrono::DateTime<chrono::Utc>, &Customer, DueDates, Option<UserId>),
+) -> NewCase {
+    FeedbackCase {
+        text,
+        channel,
+        priority,
+        topics,
+    }
+    .new_case(now, customer, due, author)
 }
 
 /// A case subject from feedback: the first line, at most 120 characters.

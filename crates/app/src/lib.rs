@@ -10,6 +10,7 @@
 
 pub mod analysis;
 pub mod analytics;
+pub mod case_merge;
 pub mod cases;
 pub mod clock;
 pub mod config;

@@ -246,7 +246,7 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
             author: None,
             body: Some(text),
             data: json!({"channel": "email", "message_id": message_id, "from": from_addr, "subject": subject,
-                "attachments": listed}),
+                "attachments": listed, "attach": amends_domain::attach::AttachReason::Reply}),
             at: now,
         };
         state
@@ -286,6 +286,7 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
         text,
         language: None,
         source: Some(source),
+        case_reference: None,
         component: None,
         whole_text: true,
     };

@@ -14,9 +14,9 @@ use std::str::FromStr;
 
 string_enum!(
     /// What a rule does when it fires: `open_case` opens a new recovery
-    /// case (origin `feedback`); `attach_or_open` adds the feedback to the
-    /// customer's newest open case as an incoming message, or opens a case
-    /// if there is none.
+    /// case (origin `feedback`); `attach_or_open` adds the feedback to an
+    /// open case of the customer it belongs to (see [`crate::attach`]) as
+    /// an incoming message, or opens a case if there is none.
     RuleAction, "action" {
         OpenCase => "open_case",
         AttachOrOpen => "attach_or_open",

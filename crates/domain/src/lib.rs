@@ -5,6 +5,7 @@
 //! types; the types prove that a value was validated at the edge.
 
 pub mod assessment;
+pub mod attach;
 pub mod calendar;
 pub mod case;
 pub mod condition_problem;

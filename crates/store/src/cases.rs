@@ -83,7 +83,7 @@ pub struct CaseFilter {
 pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.customer_id, c.subject, c.description, c.channel, c.origin, \
      c.state, c.priority, c.tier, c.assignee_id, c.first_response_due_at, c.resolution_due_at, c.first_responded_at, \
      c.resolved_at, c.closed_at, c.sla_paused_at, c.severity, c.repeat_failure, c.controllable, c.created_at, c.updated_at, c.version, \
-     c.incident_id, cu.name AS customer_name, cu.clv_cents AS customer_clv_cents, cu.language AS customer_language, \
+     c.incident_id, c.merged_into, cu.name AS customer_name, cu.clv_cents AS customer_clv_cents, cu.language AS customer_language, \
      u.display_name AS assignee_name \
      FROM cases c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = c.assignee_id";
 

@@ -134,6 +134,18 @@ impl Dialect {
         }
     }
 
+    /// The end of a `SELECT` that locks its rows like
+    /// [`Dialect::lock_rows`] (` FOR NO KEY UPDATE`), but neither waits
+    /// for nor blocks writers that only insert rows referring to them
+    /// (foreign keys take `KEY SHARE`), so they never deadlock with it.
+    /// `None` on SQLite.
+    pub(crate) fn lock_rows_no_key(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some(" FOR NO KEY UPDATE"),
+            Dialect::Sqlite => None,
+        }
+    }
+
     /// The end of a `SELECT` whose rows the transaction claims: on
     /// PostgreSQL ` FOR UPDATE [OF alias] SKIP LOCKED`, which locks the rows
     /// it reads (those of the table `of` only, if given) and passes over
@@ -409,6 +421,30 @@ impl Dialect {
                 format!(
                     "INSERT INTO cases_fts (case_id, text) SELECT id, lower(substr(hex(id), 25, 8)) || ' ' || subject \
                      || ' ' || description FROM cases WHERE id IN ({scope})"
+                ),
+            ],
+            Dialect::Postgres => Vec::new(),
+        }
+    }
+}
+
+impl Dialect {
+    /// The statements that rebuild the search index of the case `$1`
+    /// (`scope` names the parameter) after timeline entries moved to or
+    /// from it (split, merge): on SQLite its FTS5 rows go and come back
+    /// from its present reference, subject, description and event texts;
+    /// PostgreSQL's expression indexes follow the rows by themselves.
+    pub(crate) fn case_index_refresh(self, param: &str) -> Vec<String> {
+        match self {
+            Dialect::Sqlite => vec![
+                format!("DELETE FROM cases_fts WHERE case_id = {param}"),
+                format!(
+                    "INSERT INTO cases_fts (case_id, text) SELECT id, lower(substr(hex(id), 25, 8)) || ' ' || subject \
+                     || ' ' || description FROM cases WHERE id = {param}"
+                ),
+                format!(
+                    "INSERT INTO cases_fts (case_id, text) SELECT case_id, body FROM case_events \
+                     WHERE case_id = {param} AND body IS NOT NULL AND body <> ''"
                 ),
             ],
             Dialect::Postgres => Vec::new(),

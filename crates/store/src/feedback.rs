@@ -40,6 +40,10 @@ pub struct NewFeedback {
     /// The import key (16 bytes): an item whose key is stored already is
     /// not stored again (see `Store::insert_feedback`).
     pub import_key: Option<Vec<u8>>,
+    /// The case reference the item names (8 hex digits, from a field or
+    /// its text): it joins that case if it is one of the customer's open
+    /// cases (`attach_or_open` only).
+    pub reference: Option<String>,
 }
 
 /// The rule that fired for an item and the case it asks for.

@@ -9,12 +9,14 @@
 //! imports of one file at once store each row once; SQLite has one writer
 //! at a time anyway.
 
+use crate::attach::AttachFacts;
 use crate::audit::{Audit, new_id};
 use crate::bulk::{BulkWrites, CHUNK, EventRecord};
 use crate::cases::CaseWrites;
 use crate::customers::{CUSTOMER_COLUMNS, customer_created};
-use crate::dialect::BeginWrite;
+use crate::dialect::{BeginWrite, Dialect};
 use crate::{Customer, EventKind, NewCustomer, NewFeedback, Store, StoreError, with_pool};
+use amends_domain::attach;
 use amends_domain::detection::RuleAction;
 use amends_domain::feedback::Rating;
 use amends_domain::{CaseId, Email, UserId};
@@ -63,28 +65,9 @@ crate::backend_trait! {
             Ok(found)
         }
 
-        /// The newest open case of each of `customers` that has one.
-        async fn open_cases_of(&mut self, customers: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, StoreError> {
-            let mut open: HashMap<Uuid, Uuid> = HashMap::new();
-            for part in customers.chunks(CHUNK) {
-                let mut q = sqlx::QueryBuilder::new("SELECT customer_id, id FROM cases WHERE open = TRUE AND customer_id IN (");
-                let mut sep = q.separated(", ");
-                for c in part {
-                    sep.push_bind(*c);
-                }
-                q.push(")");
-                let rows: Vec<(Uuid, Uuid)> = q.build_query_as().fetch_all(&mut *self).await?;
-                for (customer, case) in rows {
-                    let newest = open.entry(customer).or_insert(case);
-                    *newest = (*newest).max(case);
-                }
-            }
-            Ok(open)
-        }
-
         /// Writes one chunk of items in the open transaction (see the module
         /// documentation).
-        async fn write_feedback_chunk(&mut self, chunk: &[NewFeedback]) -> Result<Vec<Written>, StoreError> {
+        async fn write_feedback_chunk(&mut self, dialect: Dialect, chunk: &[NewFeedback]) -> Result<Vec<Written>, StoreError> {
             let keys: Vec<&[u8]> = chunk.iter().filter_map(|f| f.import_key.as_deref()).collect();
             let mut seen = self.stored_import_keys(&keys).await?;
             let mut attach: Vec<Uuid> = chunk
@@ -94,7 +77,12 @@ crate::backend_trait! {
                 .collect();
             attach.sort_unstable();
             attach.dedup();
-            let mut open = self.open_cases_of(&attach).await?;
+            let (mut open, window) = if attach.is_empty() {
+                (HashMap::new(), 0)
+            } else {
+                self.lock_customers(dialect, &attach).await?;
+                (self.open_cases_of(&attach).await?, self.attach_window().await?)
+            };
             let mut out = Vec::with_capacity(chunk.len());
             let mut rows: Vec<(&NewFeedback, Option<CaseId>)> = Vec::with_capacity(chunk.len());
             let mut events = Vec::new();
@@ -108,28 +96,51 @@ crate::backend_trait! {
                 }
                 let mut case_id: Option<CaseId> = None;
                 if let Some(d) = &f.detection {
+                    let mut reason = None;
+                    let cases = open.entry(f.customer_id.0).or_default();
                     if d.action == RuleAction::AttachOrOpen {
-                        case_id = open.get(&f.customer_id.0).copied().map(CaseId);
+                        let item = attach::Item {
+                            reference: f.reference.as_deref(),
+                            topics: &f.topics,
+                            at: f.created_at,
+                        };
+                        if let Some((case, why)) = attach::decide(&item, cases, window) {
+                            case_id = Some(case);
+                            reason = Some(why);
+                        }
                     }
                     let attached = case_id.is_some();
                     if !attached {
                         self.insert_new_case(&d.case, json!({"feedback_id": f.id, "rule": d.rule_name}))
                             .await?;
-                        open.insert(f.customer_id.0, d.case.id.0);
                         case_id = Some(d.case.id);
+                        cases.insert(0, attach::OpenCase {
+                            id: d.case.id,
+                            topics: Vec::new(),
+                            last_customer_message_at: f.created_at,
+                        });
                     }
                     if let Some(case) = case_id {
+                        if let Some(c) = cases.iter_mut().find(|c| c.id == case) {
+                            c.last_customer_message_at = c.last_customer_message_at.max(f.created_at);
+                            for t in &f.topics {
+                                if !c.topics.contains(t) {
+                                    c.topics.push(t.clone());
+                                }
+                            }
+                        }
+                        let mut data = json!({"feedback_id": f.id, "channel": f.channel,
+                            "rating": f.rating.map(Rating::get), "rule": d.rule_name});
+                        if let Some(why) = &reason {
+                            data["attach"] = json!(why);
+                        }
                         events.push(EventRecord {
                             id: new_id(f.created_at),
                             case_id: case,
                             kind: EventKind::MessageIn,
                             author_id: None,
                             body: Some(f.text.clone()),
-                            data: Some(
-                                json!({"feedback_id": f.id, "channel": f.channel,
-                                    "rating": f.rating.map(Rating::get), "rule": d.rule_name})
-                                .to_string(),
-                            ),
+                            data: Some(data.to_string()),
                             created_at: f.created_at,
                         });
                         if attached {
@@ -274,6 +285,7 @@ impl Store {
     /// was linked to, or that its import key was stored already.
     pub async fn insert_feedback(&self, items: &[NewFeedback]) -> Result<Vec<Written>, StoreError> {
         let lock = feedback_lock(self);
+        let dialect = self.dialect();
         let mut out = Vec::with_capacity(items.len());
         for chunk in items.chunks(FEEDBACK_CHUNK) {
             let written = with_pool!(self, |pool| {
@@ -284,7 +296,7 @@ impl Store {
                 if let Some(lock) = lock.filter(|_| chunk.iter().any(|i| i.import_key.is_some())) {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
-                let written = tx.write_feedback_chunk(chunk).await?;
+                let written = tx.write_feedback_chunk(dialect, chunk).await?;
                 tx.commit().await?;
                 written
             });

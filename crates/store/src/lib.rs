@@ -17,9 +17,11 @@
 //! this crate writes SQL.
 
 mod analytics;
+mod attach;
 mod audit;
 pub mod backup;
 mod bulk;
+mod case_merge;
 mod cases;
 mod churn;
 mod corrections;
@@ -58,7 +60,9 @@ mod write_session;
 mod write_turn;
 
 pub use analytics::{AnalyticsFilter, CaseFact, DailyScores, GoodwillTotals, NeverFailed, SurveyGroup};
+pub use attach::AttachSetting;
 pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, RatingRecord, SurveyRecord};
+pub use case_merge::{Merged, Split};
 pub use cases::{AssigneeFilter, CaseFilter, CaseSort, NewCase, NewEvent};
 pub use churn::{ChurnCase, ChurnCustomer, ChurnFacts, ChurnModelRow, ChurnPoint, NewChurnModel};
 pub use corrections::{Correction, NewCorrection, RatedText};

@@ -109,6 +109,9 @@ pub struct Case {
     pub version: i64,
     /// The incident that opened the case or was linked to it.
     pub incident_id: Option<Uuid>,
+    /// The case this one was merged into (it is closed then).
+    #[sqlx(default)]
+    pub merged_into: Option<Uuid>,
     /// Joined from the customer.
     pub customer_name: String,
     pub customer_clv_cents: i64,
@@ -148,6 +151,10 @@ pub enum EventKind {
     Goodwill,
     /// A solution article was linked to the case (data: solution_id, version).
     Solution,
+    /// A message was split out into its own case (data: from, to, event_id).
+    Split,
+    /// Two cases were merged (data: into or from, with their references).
+    Merge,
 }
 
 impl EventKind {
@@ -167,6 +174,8 @@ impl EventKind {
             EventKind::DeliveryFailed => "delivery_failed",
             EventKind::Goodwill => "goodwill",
             EventKind::Solution => "solution",
+            EventKind::Split => "split",
+            EventKind::Merge => "merge",
         }
     }
 }

@@ -220,6 +220,8 @@ pub struct CaseOut {
     pub version: i64,
     /// The incident that opened the case or was linked to it.
     pub incident_id: Option<Uuid>,
+    /// The case this one was merged into (it is closed then).
+    pub merged_into: Option<Uuid>,
 }
 
 impl CaseOut {
@@ -270,6 +272,7 @@ impl CaseOut {
             closed_at: c.closed_at,
             version: c.version,
             incident_id: c.incident_id,
+            merged_into: c.merged_into,
         }
     }
 }
@@ -308,7 +311,11 @@ impl ViewCountOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventOut {
     pub id: Uuid,
-    /// created, note, message_in, message_out, state_change, assignment, update
+    /// created, note, message_in, message_out, state_change, assignment,
+    /// update, … split (a message moved to or from another case), merge
+    /// (`data.into` or `data.from`). A `message_in` that joined an open case
+    /// says why in `data.attach`: `{"reason": "reference"}`, `{"reason":
+    /// "reply"}` or `{"reason": "topic", "topic": …, "days": …}`.
     pub kind: String,
     pub author: Option<PersonRef>,
     pub body: Option<String>,

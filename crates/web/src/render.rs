@@ -35,6 +35,7 @@ templates!(
     "search.html",
     "customer_form.html",
     "customer_erase.html",
+    "case_merge.html",
     "customer_privacy.html",
     "accounts.html",
     "account_form.html",

@@ -316,6 +316,7 @@ async fn handle_post(
         text,
         language: None,
         source: Some(source),
+        case_reference: None,
         component: p
             .component
             .filter(|s| !s.trim().is_empty())

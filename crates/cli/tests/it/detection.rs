@@ -68,12 +68,14 @@ async fn feedback_by_api_opens_and_attaches_cases(b: Backend) {
     assert!(p["case_id"].is_null(), "{p}");
     assert!(p["rule"].is_null());
 
-    // A low rating attaches to the customer's open case.
+    // A low rating naming the case attaches to it (another topic without
+    // the reference would open its own case: tests/it/attach.rs).
     let a = app
         .post_json(
             "/api/v1/feedback",
             &tok,
-            json!({"customer_email": "erika.muster@example.de", "channel": "survey", "rating": 2, "text": "Immer noch keine Antwort."}),
+            json!({"customer_email": "erika.muster@example.de", "channel": "survey", "rating": 2, "text": "Immer noch keine Antwort.",
+                   "case_reference": &case_id[case_id.len() - 8..]}),
             201,
         )
         .await;

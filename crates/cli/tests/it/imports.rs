@@ -103,14 +103,29 @@ async fn assert_each_row_once(url: &str, items: i64) {
         count(url, "SELECT COUNT(*) FROM audit_log WHERE action = 'customer.create'").await,
         40
     );
-    // "Low rating" attaches to the open case: one case per customer at most.
+    // "Low rating" attaches to the open case on the same topic: the German
+    // delivery complaints of a customer end in one case; the English rows
+    // (no topic) are related to nothing and each open their own.
     assert_eq!(
         count(
             url,
-            "SELECT COUNT(*) FROM (SELECT customer_id FROM cases GROUP BY customer_id HAVING COUNT(*) > 1) x"
+            "SELECT COUNT(*) FROM (SELECT customer_id FROM feedback WHERE case_id IS NOT NULL AND language = 'de' \
+             GROUP BY customer_id HAVING COUNT(DISTINCT case_id) > 1) x"
         )
         .await,
         0
+    );
+    assert_eq!(
+        count(
+            url,
+            "SELECT COUNT(DISTINCT case_id) FROM feedback WHERE language = 'en'"
+        )
+        .await,
+        count(
+            url,
+            "SELECT COUNT(*) FROM feedback WHERE language = 'en' AND case_id IS NOT NULL"
+        )
+        .await,
     );
 }
 

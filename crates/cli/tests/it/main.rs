@@ -5,6 +5,7 @@ mod support;
 
 mod analytics;
 mod api;
+mod attach;
 mod auth;
 mod backup;
 mod charts;

@@ -121,6 +121,7 @@ pub async fn feedback(state: &amends_app::App, items: usize) -> anyhow::Result<u
                 text: text.into(),
                 language: Some(lang.into()),
                 source: Some(json!({"demo": true})),
+                case_reference: None,
                 component: None,
                 whole_text: false,
             }),

@@ -69,6 +69,13 @@ pub struct FeedbackIn {
     /// Channel-specific facts (page URL, order id, …), a JSON object up to 8 KiB.
     #[schema(value_type = Option<Object>)]
     pub source: Option<serde_json::Value>,
+    /// The reference of the customer's open case this is about
+    /// (`#3f9a12c4`): a rule with action `attach_or_open` adds the item
+    /// there. Without it, a reference in the text counts; otherwise the
+    /// item joins an open case only on a shared topic within the attach
+    /// window (`/settings/attach-window`).
+    #[schema(example = "#3f9a12c4", pattern = r"^#?[0-9a-fA-F]{8}$")]
+    pub case_reference: Option<String>,
     /// The product component the item is about (e.g. `checkout`), for the
     /// patterns report; at most 100 characters.
     #[schema(example = "checkout", max_length = 100)]
@@ -88,6 +95,7 @@ impl From<FeedbackIn> for FeedbackInput {
             source: f.source,
             component: f.component,
             whole_text: false,
+            case_reference: f.case_reference,
         }
     }
 }

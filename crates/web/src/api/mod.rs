@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, its OpenAPI document and docs page.
 
 pub mod analytics;
+pub mod case_merge;
 pub mod cases;
 pub mod churn;
 pub mod contract;
@@ -92,6 +93,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(patterns::router())
             .merge(churn::router())
             .merge(cases::router())
+            .merge(case_merge::router())
             .merge(customers::router())
             .merge(customer_merge::router())
             .merge(privacy::router())

@@ -176,13 +176,23 @@ impl RuleForm {
     }
 }
 
-async fn render_rules(
+/// The rules page; `window` is the attach window form typed back with its
+/// error key when it was refused.
+pub(crate) async fn render_rules(
     state: &AppState,
     ui: &UiUser,
     form: &RuleForm,
     errors: &BTreeMap<String, String>,
+    window: Option<(&str, &str)>,
 ) -> Result<Response, UiError> {
     let rules = state.store().list_rules().await?;
+    let (window_days, window_error) = match window {
+        Some((typed, error)) => (typed.to_string(), Some(error)),
+        None => (
+            amends_app::case_merge::attach_setting(state).await?.days.to_string(),
+            None,
+        ),
+    };
     let rules: Vec<Value> = rules
         .into_iter()
         .map(|r| {
@@ -209,17 +219,24 @@ async fn render_rules(
             signals => amends_domain::feedback::SIGNALS,
             tiers => Tier::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
             topics => topics,
+            window_days => window_days,
+            window_error => window_error,
         },
     )
 }
 
-pub async fn rules_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    let form = RuleForm {
+/// The new-rule form as the page first shows it.
+pub(crate) fn blank_rule_form() -> RuleForm {
+    RuleForm {
         action: "open_case".into(),
         priority: "normal".into(),
         ..RuleForm::default()
-    };
-    render_rules(&state, &ui, &form, &BTreeMap::new()).await
+    }
+}
+
+pub async fn rules_page(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+    let form = blank_rule_form();
+    render_rules(&state, &ui, &form, &BTreeMap::new(), None).await
 }
 
 pub async fn create_rule(
@@ -258,7 +275,7 @@ pub async fn create_rule(
             };
             let mut errors = BTreeMap::new();
             errors.insert(field, key.to_string());
-            let mut res = render_rules(&state, &ui, &form, &errors).await?;
+            let mut res = render_rules(&state, &ui, &form, &errors, None).await?;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod analytics;
 pub mod assets;
+pub mod case_merge;
 pub mod cases;
 pub mod chart;
 pub mod churn;
@@ -133,6 +134,9 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/rules", get(feedback::rules_page).post(feedback::create_rule))
         .route("/settings/rules/{id}/toggle", post(feedback::toggle_rule))
         .route("/settings/rules/{id}/delete", post(feedback::delete_rule))
+        .route("/settings/attach-window", post(case_merge::set_window))
+        .route("/cases/{id}/messages/{event_id}/split", post(case_merge::split))
+        .route("/cases/{id}/merge", get(case_merge::merge_page).post(case_merge::merge))
         .route("/cases/{id}/reply", post(followup::reply))
         .route("/cases/{id}/lead-review", post(followup::lead_review))
         .route("/cases/{id}/personal-note", post(followup::personal_note_done))
