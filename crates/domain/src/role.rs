@@ -50,6 +50,9 @@ pub enum Permission {
     /// Erase a customer's personal data (GDPR erasure requests); cannot be
     /// undone.
     ErasePersonalData,
+    /// Create, change and deactivate recovery playbooks (checking off a
+    /// case's steps is part of working cases).
+    ManagePlaybooks,
 }
 
 impl Role {
@@ -67,7 +70,8 @@ impl Role {
             Permission::ManageRules
             | Permission::ManageIncidents
             | Permission::ManageTemplates
-            | Permission::ManageSolutions => {
+            | Permission::ManageSolutions
+            | Permission::ManagePlaybooks => {
                 matches!(self, Role::Lead | Role::Admin)
             }
         }
@@ -96,6 +100,8 @@ mod tests {
         assert!(!Role::Agent.can(Permission::ManageTemplates));
         assert!(Role::Lead.can(Permission::ManageSolutions));
         assert!(!Role::Agent.can(Permission::ManageSolutions));
+        assert!(Role::Lead.can(Permission::ManagePlaybooks));
+        assert!(!Role::Agent.can(Permission::ManagePlaybooks));
         assert!(Role::Lead.can(Permission::ExportPersonalData));
         assert!(!Role::Agent.can(Permission::ExportPersonalData));
         assert!(Role::Admin.can(Permission::ErasePersonalData));
