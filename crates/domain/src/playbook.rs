@@ -274,18 +274,52 @@ mod tests {
         let severe_delivery = m(Some("delivery"), None, 3, 4);
         let billing = m(Some("billing"), None, 1, 4);
         let c = [
-            Candidate { id: id(1), position: 10, matching: &any_delivery },
-            Candidate { id: id(2), position: 20, matching: &severe_delivery },
-            Candidate { id: id(3), position: 0, matching: &billing },
+            Candidate {
+                id: id(1),
+                position: 10,
+                matching: &any_delivery,
+            },
+            Candidate {
+                id: id(2),
+                position: 20,
+                matching: &severe_delivery,
+            },
+            Candidate {
+                id: id(3),
+                position: 0,
+                matching: &billing,
+            },
         ];
         let topics = vec!["delivery".to_string()];
-        let severe = CaseProfile { topics: &topics, incident_kind: None, severity: Some(4) };
+        let severe = CaseProfile {
+            topics: &topics,
+            incident_kind: None,
+            severity: Some(4),
+        };
         assert_eq!(pick(&c, &severe), Some(id(2)), "narrowed severity beats any severity");
-        let mild = CaseProfile { severity: Some(1), ..severe };
-        assert_eq!(pick(&c, &mild), Some(id(1)), "the severe playbook does not match severity 1");
-        let unknown = CaseProfile { severity: None, ..severe };
-        assert_eq!(pick(&c, &unknown), Some(id(1)), "no severity: only all-severity playbooks");
-        let none = CaseProfile { topics: &[], incident_kind: None, severity: Some(2) };
+        let mild = CaseProfile {
+            severity: Some(1),
+            ..severe
+        };
+        assert_eq!(
+            pick(&c, &mild),
+            Some(id(1)),
+            "the severe playbook does not match severity 1"
+        );
+        let unknown = CaseProfile {
+            severity: None,
+            ..severe
+        };
+        assert_eq!(
+            pick(&c, &unknown),
+            Some(id(1)),
+            "no severity: only all-severity playbooks"
+        );
+        let none = CaseProfile {
+            topics: &[],
+            incident_kind: None,
+            severity: Some(2),
+        };
         assert_eq!(pick(&c, &none), None);
     }
 
@@ -294,15 +328,30 @@ mod tests {
         let outage = m(None, Some(IncidentKind::Outage), 1, 4);
         let both = m(Some("app_website"), Some(IncidentKind::Outage), 1, 4);
         let c = [
-            Candidate { id: id(1), position: 1, matching: &outage },
-            Candidate { id: id(2), position: 2, matching: &both },
+            Candidate {
+                id: id(1),
+                position: 1,
+                matching: &outage,
+            },
+            Candidate {
+                id: id(2),
+                position: 2,
+                matching: &both,
+            },
         ];
         let topics = vec!["app_website".to_string()];
-        let case = CaseProfile { topics: &topics, incident_kind: Some(IncidentKind::Outage), severity: Some(2) };
+        let case = CaseProfile {
+            topics: &topics,
+            incident_kind: Some(IncidentKind::Outage),
+            severity: Some(2),
+        };
         assert_eq!(pick(&c, &case), Some(id(2)));
         let other = CaseProfile { topics: &[], ..case };
         assert_eq!(pick(&c, &other), Some(id(1)));
-        let delay = CaseProfile { incident_kind: Some(IncidentKind::Delay), ..case };
+        let delay = CaseProfile {
+            incident_kind: Some(IncidentKind::Delay),
+            ..case
+        };
         assert_eq!(pick(&c, &delay), None);
     }
 
@@ -311,15 +360,35 @@ mod tests {
         let a = m(Some("billing"), None, 1, 4);
         let b = m(Some("billing"), None, 1, 4);
         let topics = vec!["billing".to_string()];
-        let case = CaseProfile { topics: &topics, incident_kind: None, severity: Some(2) };
+        let case = CaseProfile {
+            topics: &topics,
+            incident_kind: None,
+            severity: Some(2),
+        };
         let c = [
-            Candidate { id: id(1), position: 20, matching: &a },
-            Candidate { id: id(2), position: 10, matching: &b },
+            Candidate {
+                id: id(1),
+                position: 20,
+                matching: &a,
+            },
+            Candidate {
+                id: id(2),
+                position: 10,
+                matching: &b,
+            },
         ];
         assert_eq!(pick(&c, &case), Some(id(2)));
         let same = [
-            Candidate { id: id(5), position: 10, matching: &a },
-            Candidate { id: id(4), position: 10, matching: &b },
+            Candidate {
+                id: id(5),
+                position: 10,
+                matching: &a,
+            },
+            Candidate {
+                id: id(4),
+                position: 10,
+                matching: &b,
+            },
         ];
         assert_eq!(pick(&same, &case), Some(id(4)));
     }
@@ -350,16 +419,44 @@ mod tests {
         assert_eq!(d.matching.incident_kind, None);
         let bad = |r: RawPlaybook<'_>| PlaybookDraft::parse(&r).unwrap_err().field;
         assert_eq!(bad(RawPlaybook { name_en: " ", ..raw() }), "name_en");
-        assert_eq!(bad(RawPlaybook { topic: Some("Lieferung!"), ..raw() }), "topic");
-        assert_eq!(bad(RawPlaybook { incident_kind: Some("flood"), ..raw() }), "incident_kind");
-        assert_eq!(bad(RawPlaybook { severity_min: 0, ..raw() }), "severity_min");
-        assert_eq!(bad(RawPlaybook { severity_min: 3, severity_max: 2, ..raw() }), "severity_max");
+        assert_eq!(
+            bad(RawPlaybook {
+                topic: Some("Lieferung!"),
+                ..raw()
+            }),
+            "topic"
+        );
+        assert_eq!(
+            bad(RawPlaybook {
+                incident_kind: Some("flood"),
+                ..raw()
+            }),
+            "incident_kind"
+        );
+        assert_eq!(
+            bad(RawPlaybook {
+                severity_min: 0,
+                ..raw()
+            }),
+            "severity_min"
+        );
+        assert_eq!(
+            bad(RawPlaybook {
+                severity_min: 3,
+                severity_max: 2,
+                ..raw()
+            }),
+            "severity_max"
+        );
         assert_eq!(bad(RawPlaybook { steps: vec![], ..raw() }), "steps");
         let mut late = raw();
         late.steps[0].due_minutes = -1;
         assert_eq!(bad(late), "steps[0].due_minutes");
         let mut untitled = raw();
-        untitled.steps.push(RawStep { title_de: "x", ..RawStep::default() });
+        untitled.steps.push(RawStep {
+            title_de: "x",
+            ..RawStep::default()
+        });
         assert_eq!(bad(untitled), "steps[1].title_en");
     }
 }

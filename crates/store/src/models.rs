@@ -148,6 +148,8 @@ pub enum EventKind {
     Goodwill,
     /// A solution article was linked to the case (data: solution_id, version).
     Solution,
+    /// A playbook step checked off or taken back (data: what, playbook_id, version, step, title_de, title_en).
+    Playbook,
 }
 
 impl EventKind {
@@ -167,6 +169,7 @@ impl EventKind {
             EventKind::DeliveryFailed => "delivery_failed",
             EventKind::Goodwill => "goodwill",
             EventKind::Solution => "solution",
+            EventKind::Playbook => "playbook",
         }
     }
 }

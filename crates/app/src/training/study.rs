@@ -168,9 +168,11 @@ fn event_step(
             );
             (agent(), what, text)
         }
-        EventKind::Assignment | EventKind::Solution | EventKind::Sla | EventKind::DeliveryFailed => {
-            (agent(), label(e.kind.as_str()), None)
-        }
+        EventKind::Assignment
+        | EventKind::Solution
+        | EventKind::Sla
+        | EventKind::DeliveryFailed
+        | EventKind::Playbook => (agent(), label(e.kind.as_str()), None),
         EventKind::SurveyAnswered => {
             let score = e.data_json()["score"].as_i64().unwrap_or_default();
             let what = i18n.t(lang, "training-step-survey", &[("score", score.into())]);
