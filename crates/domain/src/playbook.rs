@@ -414,10 +414,10 @@ mod tests {
 
     #[test]
     fn a_draft_is_checked_field_by_field() {
-        let d = PlaybookDraft::parse(&raw()).unwrap();
+        let d = PlaybookDraft::parse(&raw()).expect("valid");
         assert_eq!(d.steps[0].checklist, ["Sendung prüfen", "Termin nennen"]);
         assert_eq!(d.matching.incident_kind, None);
-        let bad = |r: RawPlaybook<'_>| PlaybookDraft::parse(&r).unwrap_err().field;
+        let bad = |r: RawPlaybook<'_>| PlaybookDraft::parse(&r).expect_err("invalid").field;
         assert_eq!(bad(RawPlaybook { name_en: " ", ..raw() }), "name_en");
         assert_eq!(
             bad(RawPlaybook {

@@ -46,7 +46,8 @@ pub fn figures(
     now: DateTime<Utc>,
     settle: Duration,
 ) -> Vec<PlaybookFigures> {
-    let mut groups: BTreeMap<(Uuid, i32), (Vec<&PlaybookCaseFact>, Vec<i32>)> = BTreeMap::new();
+    type Group<'a> = (Vec<&'a PlaybookCaseFact>, Vec<i32>);
+    let mut groups: BTreeMap<(Uuid, i32), Group<'_>> = BTreeMap::new();
     for f in facts {
         groups.entry((f.playbook_id, f.version)).or_default().0.push(f);
     }
@@ -111,7 +112,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).single().expect("a time")
     }
 
     #[test]

@@ -22,7 +22,18 @@ type Step = (
     i64,
 );
 
-const PLAYBOOKS: &[(&str, &str, &str, Option<&str>, Option<&str>, i64, &[Step])] = &[
+/// Names (de, en), owner team, topic, incident kind, lowest severity, steps.
+type Demo = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    i64,
+    &'static [Step],
+);
+
+const PLAYBOOKS: &[Demo] = &[
     (
         "Lieferverzug",
         "Late delivery",
