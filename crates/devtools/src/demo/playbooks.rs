@@ -3,6 +3,7 @@
 
 use amends_app::App;
 use amends_app::playbooks::{self, ChecklistItem, PlaybookIn, StepIn};
+use amends_domain::CaseState;
 use amends_store::CaseFilter;
 use uuid::Uuid;
 
@@ -193,8 +194,7 @@ fn uuid(s: Option<&str>) -> Option<Uuid> {
 }
 
 /// Saves the demo playbooks as the lead `lena` and checks off steps on up
-/// to 40 of the newest cases they fit (all steps on resolved cases, the
-/// first on open ones). Gives (playbooks, cases with progress).
+/// to 30 finished cases they fit (all steps) and 12 open ones (the first). Gives (playbooks, cases with progress).
 pub async fn playbooks(app: &App) -> anyhow::Result<(usize, usize)> {
     let lead = app.store().get_user_by_username("lena").await?.id;
     for (name_de, name_en, team, topic, kind, severity_min, steps) in PLAYBOOKS {
@@ -220,26 +220,39 @@ pub async fn playbooks(app: &App) -> anyhow::Result<(usize, usize)> {
         };
         playbooks::create(app, &input.draft()?, lead).await?;
     }
-    let cases = app
-        .store()
-        .list_cases(&CaseFilter {
-            limit: 200,
-            ..CaseFilter::default()
-        })
-        .await?;
+    // Finished cases first (their figures fill the effectiveness table), then open ones.
+    let finished = [CaseState::Resolved, CaseState::FollowedUp, CaseState::Closed];
     let mut worked = 0;
-    for case in cases.items {
-        if worked >= 40 {
-            break;
+    for (states, limit) in [(finished.to_vec(), 30), (Vec::new(), 12)] {
+        let cases = app
+            .store()
+            .list_cases(&CaseFilter {
+                states,
+                limit: 300,
+                ..CaseFilter::default()
+            })
+            .await?;
+        let mut here = 0;
+        for case in cases.items {
+            if here >= limit {
+                break;
+            }
+            if !case.state.is_open() && limit == 12 {
+                continue;
+            }
+            let Some(pb) = playbooks::for_case(app, case.id).await? else {
+                continue;
+            };
+            if pb.started_at.is_some() {
+                continue;
+            }
+            let steps = if case.state.is_open() { 1 } else { pb.total };
+            for step in 1..=steps {
+                playbooks::mark_step(app, case.id, i32::try_from(step)?, true, lead).await?;
+            }
+            here += 1;
         }
-        let Some(pb) = playbooks::for_case(app, case.id).await? else {
-            continue;
-        };
-        let steps = if case.state.is_open() { 1 } else { pb.total };
-        for step in 1..=steps {
-            playbooks::mark_step(app, case.id, i32::try_from(step)?, true, lead).await?;
-        }
-        worked += 1;
+        worked += here;
     }
     Ok((PLAYBOOKS.len(), worked))
 }

@@ -143,7 +143,10 @@ async fn render_form(
 
 /// Minutes as the form shows them: hours, with a decimal comma where needed.
 fn due_hours(minutes: i64) -> String {
-    if minutes % 60 == 0 {
+    if minutes < 0 {
+        // Not a number as typed: the field's error says so.
+        String::new()
+    } else if minutes % 60 == 0 {
         (minutes / 60).to_string()
     } else {
         format!("{:.2}", minutes as f64 / 60.0).replace('.', ",")
