@@ -118,10 +118,20 @@ async fn case_playbook(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResul
 #[utoipa::path(post, path = "/cases/{id}/playbook/steps/{step}/done", tag = "playbooks",
     params(("id" = Uuid, Path), ("step" = i32, Path, minimum = 1, maximum = 30)),
     responses((status = 200, body = CasePlaybookOut), (status = 404, body = Problem)))]
-async fn step_done(Ctx { state, actor }: Ctx, Path((id, step)): Path<(Uuid, i32)>) -> ApiResult<Json<CasePlaybookOut>> {
+async fn step_done(
+    Ctx { state, actor }: Ctx,
+    Path((id, step)): Path<(Uuid, String)>,
+) -> ApiResult<Json<CasePlaybookOut>> {
     Ok(Json(
-        playbooks::mark_step(&state, CaseId(id), step, true, actor.user.id).await?,
+        playbooks::mark_step(&state, CaseId(id), step_number(&step)?, true, actor.user.id).await?,
     ))
+}
+
+/// A step number of the path; anything else is no such step (404), not a
+/// malformed request.
+fn step_number(raw: &str) -> ApiResult<i32> {
+    raw.parse()
+        .map_err(|_| amends_app::AppError::NotFound("step".into()).into())
 }
 
 /// Take back the tick of a step (it lands on the timeline too).
@@ -130,10 +140,10 @@ async fn step_done(Ctx { state, actor }: Ctx, Path((id, step)): Path<(Uuid, i32)
     responses((status = 200, body = CasePlaybookOut), (status = 404, body = Problem)))]
 async fn step_undone(
     Ctx { state, actor }: Ctx,
-    Path((id, step)): Path<(Uuid, i32)>,
+    Path((id, step)): Path<(Uuid, String)>,
 ) -> ApiResult<Json<CasePlaybookOut>> {
     Ok(Json(
-        playbooks::mark_step(&state, CaseId(id), step, false, actor.user.id).await?,
+        playbooks::mark_step(&state, CaseId(id), step_number(&step)?, false, actor.user.id).await?,
     ))
 }
 
