@@ -33,6 +33,7 @@ pub mod mailin;
 pub mod outbound;
 pub mod overview;
 pub mod password;
+pub mod playbooks;
 pub mod privacy;
 pub mod quarantine;
 pub mod retention;

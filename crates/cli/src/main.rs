@@ -295,6 +295,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "Demo incident: {} affected customers, {} proactive cases, {} goodwill grants.",
                     i.affected_count, i.cases_created, i.goodwill_granted
                 );
+                let (p, worked) = demo::playbooks(app.state()).await?;
+                eprintln!("Demo playbooks: {p}, with progress on {worked} cases (see /playbooks).");
                 // The churn model learns from the demo history (the week's training).
                 amends_app::analytics::churn::schedule(
                     app.state(),

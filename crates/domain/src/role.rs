@@ -52,6 +52,9 @@ pub enum Permission {
     ErasePersonalData,
     /// Merge a duplicate customer into another (cannot be undone).
     MergeCustomers,
+    /// Create, change and deactivate recovery playbooks (checking off a
+    /// case's steps is part of working cases).
+    ManagePlaybooks,
 }
 
 impl Role {
@@ -71,7 +74,8 @@ impl Role {
             Permission::ManageRules
             | Permission::ManageIncidents
             | Permission::ManageTemplates
-            | Permission::ManageSolutions => {
+            | Permission::ManageSolutions
+            | Permission::ManagePlaybooks => {
                 matches!(self, Role::Lead | Role::Admin)
             }
         }
@@ -100,6 +104,8 @@ mod tests {
         assert!(!Role::Agent.can(Permission::ManageTemplates));
         assert!(Role::Lead.can(Permission::ManageSolutions));
         assert!(!Role::Agent.can(Permission::ManageSolutions));
+        assert!(Role::Lead.can(Permission::ManagePlaybooks));
+        assert!(!Role::Agent.can(Permission::ManagePlaybooks));
         assert!(Role::Lead.can(Permission::ExportPersonalData));
         assert!(!Role::Agent.can(Permission::ExportPersonalData));
         assert!(Role::Admin.can(Permission::ErasePersonalData));

@@ -155,6 +155,8 @@ pub enum EventKind {
     Split,
     /// Two cases were merged (data: into or from, with their references).
     Merge,
+    /// A playbook step checked off or taken back (data: what, playbook_id, version, step, title_de, title_en).
+    Playbook,
 }
 
 impl EventKind {
@@ -176,6 +178,7 @@ impl EventKind {
             EventKind::Solution => "solution",
             EventKind::Split => "split",
             EventKind::Merge => "merge",
+            EventKind::Playbook => "playbook",
         }
     }
 }

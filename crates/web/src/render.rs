@@ -65,6 +65,8 @@ templates!(
     "incidents.html",
     "incident.html",
     "templates.html",
+    "playbooks.html",
+    "playbook_edit.html",
     "solutions.html",
     "solution.html",
     "solution_edit.html",

@@ -9,6 +9,7 @@ pub mod kpis;
 pub mod paradox;
 pub mod pattern_words;
 pub mod patterns;
+pub mod playbooks;
 pub mod roi;
 pub mod spikes;
 pub mod statement;

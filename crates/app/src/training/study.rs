@@ -173,7 +173,8 @@ fn event_step(
         | EventKind::Sla
         | EventKind::DeliveryFailed
         | EventKind::Split
-        | EventKind::Merge => (agent(), label(e.kind.as_str()), None),
+        | EventKind::Merge
+        | EventKind::Playbook => (agent(), label(e.kind.as_str()), None),
         EventKind::SurveyAnswered => {
             let score = e.data_json()["score"].as_i64().unwrap_or_default();
             let what = i18n.t(lang, "training-step-survey", &[("score", score.into())]);

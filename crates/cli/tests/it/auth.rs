@@ -450,6 +450,7 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
             .replace("{external_id}", "CRM-nobody")
             .replace("{id}", &some_id)
             .replace("{version}", "1")
+            .replace("{step}", "1")
             .replace("{job_id}", &some_id)
             .replace("{event_id}", &some_id);
         assert!(!path.contains('{'), "fill the parameters of {template}");

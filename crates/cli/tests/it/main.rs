@@ -30,6 +30,7 @@ mod incidents;
 mod mailin;
 mod outbound;
 mod patterns;
+mod playbooks;
 mod privacy;
 mod quarantine;
 mod reliability;

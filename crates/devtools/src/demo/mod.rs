@@ -17,10 +17,12 @@ mod feedback;
 mod incident;
 mod outcomes;
 pub mod patterns;
+mod playbooks;
 mod solutions;
 
 pub use feedback::feedback;
 pub use incident::incident;
+pub use playbooks::playbooks;
 pub use solutions::solutions;
 
 /// The password of every demo user (printed at start-up).

@@ -9,6 +9,7 @@ pub mod corrections;
 pub mod customer_merge;
 pub mod customers;
 pub mod patterns;
+pub mod playbooks;
 pub mod privacy;
 
 pub mod feedback;
@@ -58,6 +59,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "incidents", description = "Proactive recovery: incidents, Alertmanager webhook, affected customers, fan-out, closing update"),
         (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
         (name = "solutions", description = "Solution database: versioned articles, stemmed full-text search, suggestions and similar cases, statistics, help center theme"),
+        (name = "playbooks", description = "Playbooks: recovery prepared per failure type, in versions; a case's playbook, its progress and checked-off steps"),
         (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
         (name = "search", description = "One search over cases, customers, accounts and solution articles"),
         (name = "analytics", description = "Measure and learn: the dashboard's key figures and the service recovery paradox"),
@@ -91,6 +93,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .merge(analytics::router())
             .merge(patterns::router())
+            .merge(playbooks::router())
             .merge(churn::router())
             .merge(cases::router())
             .merge(case_merge::router())

@@ -180,6 +180,25 @@ pub async fn page_with_field_error(
     error: Option<String>,
     field_error: Option<(String, String)>,
 ) -> Result<Response, UiError> {
+    render_case(state, ui, id, error, field_error, &Prefill::default()).await
+}
+
+/// What a link into the case page fills in: a playbook step's reply
+/// template and recommended goodwill.
+#[derive(Debug, Default, Deserialize)]
+pub struct Prefill {
+    template: Option<Uuid>,
+    goodwill: Option<Uuid>,
+}
+
+async fn render_case(
+    state: &AppState,
+    ui: &UiUser,
+    id: Uuid,
+    error: Option<String>,
+    field_error: Option<(String, String)>,
+    prefill: &Prefill,
+) -> Result<Response, UiError> {
     let case = state.store().get_case(CaseId(id)).await?;
     let customer = state.store().get_customer(case.customer_id).await?;
     let raw_events = state.store().list_events(case.id).await?;
@@ -217,6 +236,8 @@ pub async fn page_with_field_error(
     let followup = crate::ui::followup::case_panel(state, case.id).await?;
     let goodwill = crate::ui::goodwill::case_panel(state, case.id, ui.user.role).await?;
     let reply_templates = crate::ui::templates::case_picker(state, ui, &case).await?;
+    let playbook = amends_app::playbooks::for_case(state, case.id).await?;
+    let template = crate::ui::templates::prefilled(state, &reply_templates, prefill.template).await?;
     let solutions = crate::ui::solutions::case_panel(state, &case).await?;
     let now = state.now();
     let out = CaseOut::new(case, now);
@@ -245,12 +266,20 @@ pub async fn page_with_field_error(
             reply_templates => reply_templates,
             solutions => solutions,
             field_error => field_error.map(|(f, m)| context! { field => f, message => m }),
+            playbook => Value::from_serialize(&playbook),
+            prefill_template => template,
+            prefill_goodwill => prefill.goodwill.map(|g| g.to_string()),
         })?;
     Ok((status, html).into_response())
 }
 
-pub async fn page(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
-    page_handler(&state, &ui, id, None).await
+pub async fn page(
+    State(state): State<AppState>,
+    ui: UiUser,
+    Path(id): Path<Uuid>,
+    Query(prefill): Query<Prefill>,
+) -> Result<Response, UiError> {
+    render_case(&state, &ui, id, None, None, &prefill).await
 }
 
 #[derive(Deserialize)]

@@ -22,6 +22,7 @@ pub mod goodwill;
 pub mod inbox;
 pub mod incidents;
 pub mod patterns;
+pub mod playbooks;
 pub mod privacy;
 pub mod quarantine;
 pub mod routing;
@@ -60,6 +61,11 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/routing", post(routing::toggle))
         .route("/settings/sla", get(sla::page).post(sla::save))
         .route("/settings/templates", get(templates::page).post(templates::save))
+        .route("/playbooks", get(playbooks::list).post(playbooks::save))
+        .route("/playbooks/new", get(playbooks::new))
+        .route("/playbooks/{id}", get(playbooks::show))
+        .route("/playbooks/{id}/active", post(playbooks::set_active))
+        .route("/cases/{id}/playbook/steps/{step}", post(playbooks::mark_step))
         .route("/settings/templates/{id}", get(templates::edit))
         .route("/settings/templates/{id}/delete", post(templates::delete))
         .route("/reports/sla", get(sla::report))

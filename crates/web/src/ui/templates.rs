@@ -192,6 +192,26 @@ pub async fn case_picker(state: &AppState, ui: &UiUser, case: &Case) -> Result<V
         .collect())
 }
 
+/// The picker entry a link asked for (`?template=`): that template if the
+/// picker has it (the customer's language), else the first of the same
+/// purpose in the customer's language.
+pub async fn prefilled(state: &AppState, picker: &[Value], asked: Option<Uuid>) -> Result<Option<Value>, UiError> {
+    let Some(asked) = asked else { return Ok(None) };
+    let id_of = |v: &Value| v.get_attr("id").ok().map(|i| i.to_string());
+    if let Some(v) = picker.iter().find(|v| id_of(v) == Some(asked.to_string())) {
+        return Ok(Some(v.clone()));
+    }
+    let purpose = match state.store().get_template(asked).await {
+        Ok(t) => t.purpose.as_str(),
+        Err(amends_store::StoreError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(picker
+        .iter()
+        .find(|v| v.get_attr("purpose").ok().is_some_and(|p| p.as_str() == Some(purpose)))
+        .cloned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::field_error;
