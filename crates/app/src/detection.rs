@@ -105,8 +105,17 @@ impl FeedbackInput {
                 ));
             }
         };
-        let reference = match self.case_reference.as_deref().map(str::trim) {
-            Some(r) if !r.is_empty() => Some(amends_domain::attach::parse_reference("case_reference", r)?),
+        // As the API document says: empty or `#` and 8 hex digits, nothing around them.
+        let reference = match self.case_reference.as_deref() {
+            Some(r) if !r.is_empty() && r.trim() == r => {
+                Some(amends_domain::attach::parse_reference("case_reference", r)?)
+            }
+            Some(r) if !r.is_empty() => {
+                return Err(amends_domain::ValidationError::new(
+                    "case_reference",
+                    "a case reference is 8 hexadecimal digits, e.g. #3f9a12c4",
+                ));
+            }
             _ => amends_domain::attach::reference_in(&text),
         };
         let component = amends_domain::validate::optional_text("component", self.component.as_deref(), 100)?

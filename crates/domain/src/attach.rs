@@ -103,7 +103,8 @@ pub fn reference_in(text: &str) -> Option<String> {
 
 /// A case reference given in a field: 8 hex digits, a leading `#` allowed.
 pub fn parse_reference(field: &'static str, s: &str) -> Result<String, ValidationError> {
-    let r = s.trim().trim_start_matches('#');
+    let r = s.trim();
+    let r = r.strip_prefix('#').unwrap_or(r);
     if r.len() == 8 && r.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(r.to_ascii_lowercase())
     } else {

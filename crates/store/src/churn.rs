@@ -178,6 +178,9 @@ impl Store {
     pub async fn insert_churn_model(&self, m: &NewChurnModel) -> Result<ChurnModelRow, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            if let Some(lock) = self.dialect().lock_versions("churn_models") {
+                sqlx::query(sqlx::AssertSqlSafe(lock)).execute(&mut *tx).await?;
+            }
             let (last,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM churn_models")
                 .fetch_one(&mut *tx)
                 .await?;

@@ -176,6 +176,17 @@ impl Dialect {
             Dialect::Sqlite => None,
         }
     }
+
+    /// Taken before a new version number is read from `table` (`MAX(version) + 1`):
+    /// two trainings at once on PostgreSQL would otherwise read the same
+    /// maximum and one would fail on the unique version. SQLite's write
+    /// transaction is alone already.
+    pub(crate) fn lock_versions(self, table: &str) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some(format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")),
+            Dialect::Sqlite => None,
+        }
+    }
 }
 
 // ------------------------------------------------------------ planner hints

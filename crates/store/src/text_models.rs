@@ -57,6 +57,9 @@ impl Store {
     pub async fn insert_text_model(&self, m: &NewTextModel) -> Result<i64, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            if let Some(lock) = self.dialect().lock_versions("text_models") {
+                sqlx::query(sqlx::AssertSqlSafe(lock)).execute(&mut *tx).await?;
+            }
             let (last,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM text_models")
                 .fetch_one(&mut *tx)
                 .await?;

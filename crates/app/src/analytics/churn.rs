@@ -340,7 +340,10 @@ pub async fn train_job(state: &App) -> Result<JobEffects, Failure> {
     match train(state).await {
         Ok(Some(_)) => {}
         Ok(None) => tracing::info!("not enough customer history to train the churn model"),
-        Err(e) => return Err(Failure::new(e.to_string())),
+        Err(e) => {
+            tracing::error!(cause = ?e, "churn training failed");
+            return Err(Failure::new(e.to_string()));
+        }
     }
     Ok(JobEffects::default())
 }

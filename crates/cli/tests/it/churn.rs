@@ -310,7 +310,30 @@ async fn the_paged_ranking_is_the_ranking_of_all_histories(backend: Backend) {
     compare(&app.get_json("/api/v1/analytics/churn?limit=500", &token).await, &mine);
 }
 
+/// Trainings that finish at once each get their own version (on
+/// PostgreSQL two used to read the same `MAX(version)` and one failed).
+async fn trainings_at_once_get_their_own_versions(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let model = amends_store::NewChurnModel {
+        trained_at: t0(),
+        model: "{}".into(),
+        n_train: 10,
+        n_test: 5,
+        auc: Some(0.7),
+        calibration: "[]".into(),
+    };
+    let runs = (0..8).map(|_| app.store.insert_churn_model(&model));
+    let mut versions: Vec<i64> = futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .map(|r| r.expect("a version").version)
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions, (1..=8).collect::<Vec<_>>());
+}
+
 crate::both_backends!(
+    trainings_at_once_get_their_own_versions,
     churn_model_is_trained_versioned_and_ranks_open_cases,
     the_paged_ranking_is_the_ranking_of_all_histories,
 );

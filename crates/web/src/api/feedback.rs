@@ -74,7 +74,7 @@ pub struct FeedbackIn {
     /// there. Without it, a reference in the text counts; otherwise the
     /// item joins an open case only on a shared topic within the attach
     /// window (`/settings/attach-window`).
-    #[schema(example = "#3f9a12c4", pattern = r"^#?[0-9a-fA-F]{8}$")]
+    #[schema(example = "#3f9a12c4", pattern = r"^(#?[0-9a-fA-F]{8})?$")]
     pub case_reference: Option<String>,
     /// The product component the item is about (e.g. `checkout`), for the
     /// patterns report; at most 100 characters.
