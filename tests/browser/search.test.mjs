@@ -1,7 +1,8 @@
 // Issue 17 (search and customers): the search box in the navigation, reached
 // with "/", finds customers by last name and cases by a word of a note, in
 // German and English, on a desktop (1440×900) and a phone (390×844); the
-// search and customer pages never scroll sideways; a customer is created
+// search and customer pages never scroll sideways; a case is found by a
+// word of its message and an article by a typo; a customer is created
 // with an error next to a field first.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -42,6 +43,16 @@ for (const [, viewport] of viewports) {
     await cases.getByRole("heading", { name: /Fälle/ }).waitFor();
     await cases.getByRole("link").first().click();
     await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
+
+    // A case by a word of the customer's message, an article by a typo.
+    await searchWithSlash(page, "Anschlussflug");
+    await page.getByTestId("search-cases").getByRole("link").first().waitFor();
+    assert.ok((await page.getByTestId("search-cases").getByRole("link").count()) > 0, "a case by a word of its message");
+    await searchWithSlash(page, "Erstatung");
+    const articles = page.getByTestId("search-articles");
+    await articles.getByRole("link", { name: /Erstattung/ }).first().waitFor();
+    assert.match(await articles.textContent(), /Erstattung/, "an article by a typo");
+    await shot(page, { path: join(shots, `search-typo-de-${size.name}.png`), fullPage: false });
 
     await page.goto(`${ctx.server.base}/customers?q=schulz`);
     assert.ok((await page.locator("table.cases tbody tr a").count()) > 0, "customers by part of the name");

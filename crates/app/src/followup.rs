@@ -439,12 +439,14 @@ pub async fn enqueue_reply(
         state,
         customer.language,
         "reply",
-        context! { name => customer.name.clone(), case_subject => case.subject.clone(), body => body.as_str(), reference => case.id.to_string()[..8].to_string(),
+        context! { name => customer.name.clone(), case_subject => case.subject.clone(), body => body.as_str(), reference => case.id.short(),
                    greet => !has_salutation(body.as_str()) },
     )
     .map_err(AppError::internal)?;
-    // Default: "Re: <case subject>"; a template's subject (or the agent's) replaces it.
-    let subject = own_subject.unwrap_or_else(|| format!("{subject} {}", case.subject));
+    // Default: "Re: <case subject> [#3f9a12c4]" (the reference the case page
+    // shows, so a reply threads even without its headers); a template's
+    // subject (or the agent's) replaces it.
+    let subject = own_subject.unwrap_or_else(|| format!("{subject} {} [#{}]", case.subject, case.id.short()));
     let mail = OutgoingMail {
         to,
         subject,

@@ -1,15 +1,16 @@
 //! Email in: one function for the MTA pipe (`amends mail ingest <
 //! message.eml`) and `POST /api/v1/mail/inbound`. A reply threads onto its
 //! case (In-Reply-To/References matching a Message-ID on the case's
-//! timeline, or `[#<8-hex reference>]` in the subject); other mail becomes
+//! timeline, or `[#<8-hex reference>]` in the subject, the reference the case
+//! page shows, among the sender's own cases); other mail becomes
 //! feedback (channel email) that runs through detection. Auto-replies and
 //! bounces never open cases. Attachments are stored.
 
 use crate::App;
 use crate::detection::{self, FeedbackInput};
 use crate::error::{AppError, AppResult};
-use amends_domain::UserId;
-use amends_store::{EventKind, InboundMail, NewAttachment, NewEvent};
+use amends_domain::{CaseId, UserId, validate::Email};
+use amends_store::{CaseFilter, EventKind, InboundMail, NewAttachment, NewEvent};
 use mail_parser::{MessageParser, MimeHeaders};
 use serde::Serialize;
 use serde_json::json;
@@ -86,6 +87,25 @@ fn subject_reference(subject: &str) -> Option<String> {
         rest = tail;
     }
     None
+}
+
+/// The case with the short reference `reference` among the cases of the
+/// customer who sent the mail: a reference alone lets nobody else write
+/// into a customer's case.
+async fn senders_case(state: &App, from: &str, reference: &str) -> AppResult<Option<CaseId>> {
+    let Ok(email) = Email::parse(from) else {
+        return Ok(None);
+    };
+    let Some(customer) = state.store().find_customer_by_email(&email).await? else {
+        return Ok(None);
+    };
+    let filter = CaseFilter {
+        customer_id: Some(customer.id),
+        limit: 200,
+        ..CaseFilter::default()
+    };
+    let cases = state.store().list_cases(&filter).await?;
+    Ok(cases.items.into_iter().map(|c| c.id).find(|id| id.short() == reference))
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -236,7 +256,7 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
     if case.is_none()
         && let Some(r) = subject_reference(&subject)
     {
-        case = state.store().find_case_by_reference(&r).await?;
+        case = senders_case(state, &from_addr, &r).await?;
     }
     let n_attachments = attachments.len();
     if let Some(case_id) = case {

@@ -115,28 +115,6 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// The one case whose id starts with these 8 hex digits (the reference in mail subjects).
-    pub async fn find_case_by_reference(&self, reference: &str) -> Result<Option<CaseId>, StoreError> {
-        if reference.len() != 8 || !reference.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Ok(None);
-        }
-        let lo = Uuid::parse_str(&format!("{}000000000000000000000000", reference.to_ascii_lowercase()))
-            .map_err(|e| StoreError::Config(e.to_string()))?;
-        let hi = Uuid::parse_str(&format!("{}ffffffffffffffffffffffff", reference.to_ascii_lowercase()))
-            .map_err(|e| StoreError::Config(e.to_string()))?;
-        let rows: Vec<(Uuid,)> = with_pool!(self, |pool| {
-            sqlx::query_as("SELECT id FROM cases WHERE id >= $1 AND id <= $2 LIMIT 2")
-                .bind(lo)
-                .bind(hi)
-                .fetch_all(pool)
-                .await?
-        });
-        Ok(match rows.as_slice() {
-            [(id,)] => Some(CaseId(*id)),
-            _ => None,
-        })
-    }
-
     /// Stores the attachments and the timeline event of an inbound mail in one transaction.
     pub async fn record_inbound_mail(&self, m: &InboundMail) -> Result<(), StoreError> {
         with_pool!(self, |pool| {

@@ -150,8 +150,8 @@ async fn a_mail_reply_says_it_was_attached_as_reply(b: Backend) {
     let cust = app.customer("ATT-2", "de", "standard").await;
     let f = feedback(&app, &cust, PARCEL, json!({})).await;
     let case = case_of(&f);
-    // The mail token of a case is the first 8 hex digits of its id.
-    let subject = format!("Re: Ihr Anliegen [#{}]", &case[..8]);
+    // The mail token of a case is its reference: the last 8 hex digits of its id.
+    let subject = format!("Re: Ihr Anliegen [#{}]", &case[case.len() - 8..]);
     let mail = format!(
         "From: Kunde <att-2@example.de>\r\nTo: support@example.com\r\nSubject: {subject}\r\nMessage-ID: <r1@example.de>\r\n\r\nDanke, aber die Suche geht immer noch nicht.\r\n"
     );

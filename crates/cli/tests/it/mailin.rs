@@ -137,11 +137,19 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     .expect("json");
     assert_eq!(again["outcome"], "duplicate", "{again}");
 
-    // A case token in the subject threads without headers.
-    let token_mail = format!(
-        "From: other@example.de\r\nSubject: Nachtrag [#{}]\r\n\r\nNoch ein Foto folgt.\r\n",
-        &case[..8]
-    );
+    // The reply went out with the reference the case page shows.
+    let short = &case[case.len() - 8..];
+    let sent = events(&app, &case).await;
+    let out_subject = sent
+        .iter()
+        .find(|e| e["kind"] == "message_out")
+        .and_then(|e| e["data"]["subject"].as_str())
+        .expect("the reply's subject")
+        .to_string();
+    assert!(out_subject.ends_with(&format!("[#{short}]")), "{out_subject}");
+
+    // That reference in the subject threads the customer's own mail without headers.
+    let token_mail = format!("From: erika@example.de\r\nSubject: Nachtrag [#{short}]\r\n\r\nNoch ein Foto folgt.\r\n");
     let out: Value = post_mail(&app, token_mail.into_bytes())
         .await
         .json()
@@ -150,6 +158,18 @@ async fn mail_in_opens_cases_and_threads_replies(b: Backend) {
     assert_eq!(out["outcome"], "threaded", "{out}");
     assert_eq!(out["case_id"], case.as_str());
     assert_eq!(email_feedback(&app).await.len(), 1, "threaded mail is not new feedback");
+
+    // A stranger who knows the reference does not write into the case.
+    let stranger = format!("From: other@example.de\r\nSubject: Nachtrag [#{short}]\r\n\r\nIch bin jemand anderes.\r\n");
+    let out: Value = post_mail(&app, stranger.into_bytes()).await.json().await.expect("json");
+    assert_eq!(out["outcome"], "feedback", "{out}");
+    assert_ne!(out["case_id"], case.as_str(), "{out}");
+    let ev = events(&app, &case).await;
+    assert!(
+        !ev.iter()
+            .any(|e| e["body"].as_str().is_some_and(|b| b.contains("jemand anderes"))),
+        "{ev:?}"
+    );
 }
 
 async fn auto_replies_and_bounces_open_nothing(b: Backend) {
