@@ -25,6 +25,7 @@ pub mod playbook;
 pub mod retention;
 pub mod role;
 pub mod routing;
+pub mod service_report;
 pub mod sla;
 pub mod solution;
 pub mod template;

@@ -1530,3 +1530,22 @@ err-playbook-checklist = Höchstens 20 Checklistenpunkte mit je höchstens 200 Z
 err-playbook-due = Geben Sie die Stunden als Zahl von 0 bis 720 an (z. B. 2 oder 1,5).
 err-playbook-template = Diese Antwortvorlage gibt es nicht mehr; wählen Sie eine andere.
 err-playbook-goodwill = Diesen Katalogeintrag gibt es nicht mehr; wählen Sie einen anderen.
+mail-service_report-subject = Was wir für Sie getan haben
+mail-service_report-intro = Ihr Anliegen „{ $subject }“ ist gelöst. Hier sehen Sie, was wir dafür getan haben:
+mail-service_report-outro = Wenn noch etwas offen ist, antworten Sie einfach auf diese Nachricht.
+report-heading = Was wir für Sie getan haben:
+report-proactive = Wir haben Sie über die Störung informiert, bevor Sie sich melden mussten.
+report-messages = { $count ->
+    [one] Wir haben Ihnen einmal geschrieben.
+   *[other] Wir haben Ihnen { $count }-mal geschrieben.
+}
+report-goodwill = Als Entschuldigung: { $item }
+report-goodwill-value = Als Entschuldigung: { $item } im Wert von { $value }
+report-resolved-in = Gelöst nach { $duration }
+purpose-service_report = Leistungsbericht
+service-report = Leistungsbericht
+service-report-hint = So erhält die Kund:in den Bericht – mit der Umfrage nach der Lösung oder einzeln:
+service-report-send = Bericht jetzt senden
+service-report-not-yet = Der Bericht entsteht, sobald der Fall gelöst ist.
+flash-service-report-sent = Der Leistungsbericht ist in der Warteschlange.
+flash-service-report-again = Der Leistungsbericht zu dieser Lösung wurde schon gesendet.

@@ -1530,3 +1530,22 @@ err-playbook-checklist = At most 20 checklist items of at most 200 characters ea
 err-playbook-due = Give the hours as a number from 0 to 720 (e.g. 2 or 1,5).
 err-playbook-template = This reply template no longer exists; choose another.
 err-playbook-goodwill = This catalog item no longer exists; choose another.
+mail-service_report-subject = What we did for you
+mail-service_report-intro = Your request "{ $subject }" is resolved. Here is what we did:
+mail-service_report-outro = If anything is still open, simply reply to this message.
+report-heading = What we did for you:
+report-proactive = We told you about the disruption before you had to contact us.
+report-messages = { $count ->
+    [one] We wrote to you once.
+   *[other] We wrote to you { $count } times.
+}
+report-goodwill = As an apology: { $item }
+report-goodwill-value = As an apology: { $item } worth { $value }
+report-resolved-in = Resolved after { $duration }
+purpose-service_report = Service report
+service-report = Service report
+service-report-hint = This is the report the customer receives, with the survey after the resolution or on its own:
+service-report-send = Send the report now
+service-report-not-yet = The report is ready once the case is resolved.
+flash-service-report-sent = The service report is queued.
+flash-service-report-again = The service report of this resolution was sent already.

@@ -69,9 +69,11 @@ fn visible_text(html: &str) -> String {
         text.push_str(&rest[..i]);
         text.push(' ');
         let tag = &rest[i..];
-        let skip_to = ["<script", "<style"]
+        let head = tag.split('>').next().unwrap_or_default();
+        // A preview in the customer's language says so (`<pre lang="en">`).
+        let skip_to = ["<script", "<style", "<pre"]
             .iter()
-            .find(|t| tag.starts_with(*t))
+            .find(|t| tag.starts_with(*t) && (**t != "<pre" || head.contains("lang=\"en\"")))
             .map(|t| format!("</{}>", &t[1..]));
         rest = match skip_to {
             Some(end) => tag.find(&end).map_or("", |j| &tag[j + end.len()..]),

@@ -37,6 +37,7 @@ mod reliability;
 mod retention;
 mod routing;
 mod search;
+mod service_report;
 mod sla;
 mod solutions;
 mod storage;

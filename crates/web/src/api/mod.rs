@@ -11,6 +11,7 @@ pub mod customers;
 pub mod patterns;
 pub mod playbooks;
 pub mod privacy;
+pub mod service_report;
 
 pub mod feedback;
 pub mod followup;
@@ -105,6 +106,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(corrections::router())
             .merge(text_models::router())
             .merge(followup::router())
+            .merge(service_report::router())
             .merge(sla::router())
             .merge(widget::router())
             .merge(mail::router())

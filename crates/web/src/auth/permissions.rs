@@ -69,6 +69,8 @@ pub const API_ROUTES: &[(&str, &str, Need)] = &[
         P(Permission::ManagePlaybooks),
     ),
     ("GET", "/api/v1/cases/{id}/playbook", P(Permission::ReadCases)),
+    ("GET", "/api/v1/cases/{id}/service-report", P(Permission::ReadCases)),
+    ("POST", "/api/v1/cases/{id}/service-report", P(Permission::WorkCases)),
     (
         "POST",
         "/api/v1/cases/{id}/playbook/steps/{step}/done",
@@ -316,6 +318,7 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
         "/cases/{id}/playbook/steps/{step}",
         Some(P(Permission::WorkCases)),
     ),
+    ("POST", "/cases/{id}/service-report", Some(P(Permission::WorkCases))),
     ("GET", "/dashboard", Some(P(Permission::ReadCases))),
     ("GET", "/analytics/paradox", Some(P(Permission::ReadAudit))),
     ("GET", "/analytics/roi", Some(P(Permission::ReadAudit))),

@@ -295,7 +295,9 @@ pub async fn case_panel(state: &AppState, case: CaseId) -> Result<Value, UiError
             outbox.push(row);
         }
     }
+    let report = amends_app::followup::service_report::get(state, case).await?;
     Ok(context! {
+        report => Value::from_serialize(&report),
         lead_attention => f.lead_attention,
         follow_up_at => f.follow_up_at,
         surveys => Value::from_serialize(&surveys),
@@ -304,4 +306,19 @@ pub async fn case_panel(state: &AppState, case: CaseId) -> Result<Value, UiError
         smtp => smtp,
         reply_key => Uuid::new_v4().simple().to_string(),
     })
+}
+
+/// `POST /cases/{id}/service-report`: sends the report on its own.
+pub async fn send_service_report(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    CsrfForm(ui, EmptyForm {}): CsrfForm<EmptyForm>,
+) -> Result<Response, UiError> {
+    let q = amends_app::followup::service_report::send(&state, CaseId(id), ui.user.id).await?;
+    let key = if q.queued {
+        "flash-service-report-sent"
+    } else {
+        "flash-service-report-again"
+    };
+    Ok(crate::ui::flash::to(&format!("/cases/{id}#service-report"), key))
 }

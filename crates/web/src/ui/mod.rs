@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/playbooks/{id}", get(playbooks::show))
         .route("/playbooks/{id}/active", post(playbooks::set_active))
         .route("/cases/{id}/playbook/steps/{step}", post(playbooks::mark_step))
+        .route("/cases/{id}/service-report", post(followup::send_service_report))
         .route("/settings/templates/{id}", get(templates::edit))
         .route("/settings/templates/{id}/delete", post(templates::delete))
         .route("/reports/sla", get(sla::report))

@@ -7,6 +7,8 @@
 //! fails the MAC check, and single use and expiry are enforced by the
 //! survey row.
 
+pub mod service_report;
+
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{DomainEvent, Failure, MailTask, Task};
@@ -301,11 +303,15 @@ pub async fn send_survey(state: &App, survey_id: Uuid, last: bool) -> Result<Job
         state.config().base_url.trim_end_matches('/'),
         survey_token(state, survey_id)
     );
+    // The survey carries the service report: what was done, then the question.
+    let report = service_report::report_of(state, &case)
+        .await
+        .map_err(|e| Failure::new(e.to_string()))?;
     let (subject, text, html) = render_mail(
         state,
         lang,
         "survey",
-        context! { name => customer.name.clone(), case_subject => case.subject.clone(), link => link },
+        context! { name => customer.name.clone(), case_subject => case.subject.clone(), link => link, report => report },
     )
     .map_err(|e| Failure {
         error: e,
