@@ -458,46 +458,60 @@ pub async fn enqueue_reply(
         subject,
         text,
         html,
-        message_id: message_id.clone(),
+        message_id,
         in_reply_to,
     };
-    // The reply is on the timeline at once; its delivery state comes from the job.
-    let (_, mut event) = message_out(case_id, Some(actor), &mail, "reply");
+    queue_customer_mail(state, case_id, actor, mail, "reply", &dedupe).await
+}
+
+/// Queues `mail` of `purpose` to the customer of `case_id` through the
+/// outbox, on the timeline at once (its delivery state comes from the
+/// job). A `dedupe` key queued before queues nothing new: the answer names
+/// the earlier job and its Message-ID, with `queued` false.
+pub async fn queue_customer_mail(
+    state: &App,
+    case_id: CaseId,
+    actor: UserId,
+    mail: OutgoingMail,
+    purpose: &str,
+    dedupe: &str,
+) -> AppResult<QueuedReply> {
+    let now = state.now();
+    let message_id = mail.message_id.clone();
+    let (_, mut event) = message_out(case_id, Some(actor), &mail, purpose);
     event.at = now;
     let task = Task::Mail(MailTask {
         case_id: Some(case_id),
-        purpose: "reply".into(),
+        purpose: purpose.into(),
         author_id: Some(actor.0),
         mail,
         recorded: true,
     });
-    let job = task.job(state, now, Some(dedupe.clone()), Some(case_id));
+    let job = task.job(state, now, Some(dedupe.to_string()), Some(case_id));
     let queued = state.store().enqueue_message(&job, case_id, &event, now).await?;
     state.wake_workers();
-    match queued {
-        Some(job_id) => Ok(QueuedReply {
+    if let Some(job_id) = queued {
+        return Ok(QueuedReply {
             job_id,
             message_id,
             queued: true,
-        }),
-        None => {
-            let existing = state
-                .store()
-                .list_case_jobs(case_id)
-                .await?
-                .into_iter()
-                .find(|j| j.dedupe_key.as_deref() == Some(dedupe.as_str()))
-                .ok_or_else(|| AppError::internal("deduplicated job vanished"))?;
-            let mid = serde_json::from_str::<MailTask>(&existing.payload)
-                .map(|m| m.mail.message_id)
-                .unwrap_or_default();
-            Ok(QueuedReply {
-                job_id: existing.id,
-                message_id: mid,
-                queued: false,
-            })
-        }
+        });
     }
+    let existing = state
+        .store()
+        .list_case_jobs(case_id)
+        .await?
+        .into_iter()
+        .find(|j| j.dedupe_key.as_deref() == Some(dedupe))
+        .ok_or_else(|| AppError::internal("deduplicated job vanished"))?;
+    let mid = serde_json::from_str::<MailTask>(&existing.payload)
+        .map(|m| m.mail.message_id)
+        .unwrap_or_default();
+    Ok(QueuedReply {
+        job_id: existing.id,
+        message_id: mid,
+        queued: false,
+    })
 }
 
 /// Why a survey link cannot be answered.

@@ -4,10 +4,9 @@
 //! the API; sent to the customer with the satisfaction survey, or on its
 //! own through the outbox (once per resolution).
 
-use super::{message_out, render_mail};
+use super::{queue_customer_mail, render_mail};
 use crate::App;
 use crate::error::{AppError, AppResult};
-use crate::jobs::{MailTask, Task};
 use amends_domain::service_report::{GrantFact, ReportFacts, ServiceReport, build};
 use amends_domain::{CaseId, CaseState, UserId};
 use amends_store::{Case, GrantFilter, new_row_id};
@@ -157,32 +156,9 @@ pub async fn send(app: &App, id: CaseId, actor: UserId) -> AppResult<ReportQueue
         message_id: app.mailer().new_message_id(new_row_id(now)),
         in_reply_to: None,
     };
-    let (_, mut event) = message_out(id, Some(actor), &mail, "service_report");
-    event.at = now;
-    let task = Task::Mail(MailTask {
-        case_id: Some(id),
-        purpose: "service_report".into(),
-        author_id: Some(actor.0),
-        mail,
-        recorded: true,
-    });
-    let job = task.job(app, now, Some(dedupe.clone()), Some(id));
-    let queued = app.store().enqueue_message(&job, id, &event, now).await?;
-    app.wake_workers();
-    match queued {
-        Some(job_id) => Ok(ReportQueued { job_id, queued: true }),
-        None => {
-            let existing = app
-                .store()
-                .list_case_jobs(id)
-                .await?
-                .into_iter()
-                .find(|j| j.dedupe_key.as_deref() == Some(dedupe.as_str()))
-                .ok_or_else(|| AppError::internal("deduplicated job vanished"))?;
-            Ok(ReportQueued {
-                job_id: existing.id,
-                queued: false,
-            })
-        }
-    }
+    let q = queue_customer_mail(app, id, actor, mail, "service_report", &dedupe).await?;
+    Ok(ReportQueued {
+        job_id: q.job_id,
+        queued: q.queued,
+    })
 }

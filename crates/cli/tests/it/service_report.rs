@@ -12,16 +12,19 @@ async fn app_with_smtp(b: Backend, sink: &SmtpSink) -> TestApp {
     .await
 }
 
+async fn events(app: &TestApp, case: &str) -> Vec<Value> {
+    app.get(&format!("/api/v1/cases/{case}/events"), &app.admin_token)
+        .await
+        .json::<Vec<Value>>()
+        .await
+        .expect("events")
+}
+
 /// Waits until the case's message of `purpose` is delivered.
 async fn sent(app: &TestApp, case: &str, purpose: &str) {
     wait_for(30, &format!("the {purpose} sent"), || async {
-        let events = app
-            .get(&format!("/api/v1/cases/{case}/events"), &app.admin_token)
+        events(app, case)
             .await
-            .json::<Vec<Value>>()
-            .await
-            .expect("events");
-        events
             .iter()
             .any(|e| e["data"]["purpose"] == purpose && e["delivery"]["state"] == "sent")
             .then_some(())
@@ -144,12 +147,7 @@ async fn sending_the_report_queues_one_mail_per_resolution(b: Backend) {
     })
     .await;
     assert!(mail.contains("Gutschein im Wert von 20,00"), "{mail}");
-    let events = app
-        .get(&format!("/api/v1/cases/{case}/events"), &app.admin_token)
-        .await
-        .json::<Vec<Value>>()
-        .await
-        .expect("events");
+    let events = events(&app, &case).await;
     let reports: Vec<&Value> = events
         .iter()
         .filter(|e| e["kind"] == "message_out" && e["data"]["purpose"] == "service_report")
