@@ -25,8 +25,8 @@ pub struct AreaCounts {
     pub cases: i64,
     /// Goodwill granted on those cases before the period's end.
     pub goodwill_cents: i64,
-    /// Customers of the failures who left at or after their first failure
-    /// of the area, before the period's end.
+    /// Customers of the failures who left at or after a failure of the
+    /// area and less than `churn_days` after it, before the period's end.
     pub churned: i64,
     /// The sum of their lifetime values.
     pub churned_cents: i64,
@@ -106,7 +106,8 @@ fn with_failures(d: Dialect, kind: AreaKind) -> String {
 }
 
 /// The statement of [`Store::risk_areas`], binding `from` at `$1` and `to` at `$2`.
-fn areas_sql(d: Dialect, kind: AreaKind) -> String {
+fn areas_sql(d: Dialect, kind: AreaKind, churn_days: i64) -> String {
+    let within = d.days_since("l.churned_at", "w.at");
     format!(
         "{}SELECT area, CAST(SUM(items) AS BIGINT) AS items, CAST(SUM(failures) AS BIGINT) AS failures, \
              CAST(SUM(cases) AS BIGINT) AS cases, CAST(SUM(goodwill_cents) AS BIGINT) AS goodwill_cents, \
@@ -122,9 +123,9 @@ fn areas_sql(d: Dialect, kind: AreaKind) -> String {
                WHERE g.state = 'granted' AND g.granted_at < $2 GROUP BY x.area \
              UNION ALL \
                SELECT x.area, 0, 0, 0, 0, COUNT(*), CAST(SUM(k.clv_cents) AS BIGINT) \
-               FROM (SELECT area, customer_id, MIN(at) AS first_at FROM failed GROUP BY area, customer_id) x \
-               JOIN customers k ON k.id = x.customer_id \
-               WHERE k.churned_at >= x.first_at AND k.churned_at < $2 GROUP BY x.area \
+               FROM (SELECT DISTINCT w.area, w.customer_id FROM failed w JOIN customers l ON l.id = w.customer_id \
+                     WHERE l.churned_at >= w.at AND l.churned_at < $2 AND {within} < {churn_days}) x \
+               JOIN customers k ON k.id = x.customer_id GROUP BY x.area \
              ) parts GROUP BY area ORDER BY area",
         with_failures(d, kind)
     )
@@ -132,14 +133,17 @@ fn areas_sql(d: Dialect, kind: AreaKind) -> String {
 
 impl Store {
     /// The counts of every area of `kind` with a feedback item or a
-    /// failure in `[from, to)`, by area.
+    /// failure in `[from, to)`, by area; a customer counts as lost to an
+    /// area when they left less than `churn_days` after one of its failures.
     pub async fn risk_areas(
         &self,
         kind: AreaKind,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        churn_days: i64,
     ) -> Result<Vec<AreaCounts>, StoreError> {
-        self.risk_rows(&areas_sql(self.dialect(), kind), from, to).await
+        self.risk_rows(&areas_sql(self.dialect(), kind, churn_days), from, to)
+            .await
     }
 
     /// The database's plan for [`Store::risk_areas`], as text (a test
@@ -150,8 +154,9 @@ impl Store {
         kind: AreaKind,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        churn_days: i64,
     ) -> Result<String, StoreError> {
-        let sql = areas_sql(self.dialect(), kind);
+        let sql = areas_sql(self.dialect(), kind, churn_days);
         with_pool!(self, |pool| {
             let mut q = sqlx::QueryBuilder::new(pool.explain_prefix());
             // Each `$1` and `$2` becomes a bound parameter of its own.

@@ -8,12 +8,14 @@
 //! - failure rate = complaints ÷ feedback items of the area, with its
 //!   Wilson 95 % interval;
 //! - cost = goodwill granted on the failures' cases + the lifetime value of
-//!   the failures' customers who left afterwards;
+//!   the failures' customers who left within the churn model's horizon
+//!   ([`HORIZON_DAYS`]) after one;
 //! - score = rate × cost (in cents): the cost weighted by how reliably the
 //!   area fails;
 //! - trend: the rate against the period of the same length before
 //!   (Newcombe's interval of the difference).
 
+use super::churn::HORIZON_DAYS;
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::playbooks::IncidentKindName;
@@ -118,7 +120,8 @@ pub struct RiskArea {
     pub judged: bool,
     /// Goodwill granted on the cases of the failures.
     pub goodwill_cents: i64,
-    /// Customers of the failures who left afterwards (before the period's end).
+    /// Customers of the failures who left less than 30 days
+    /// ([`HORIZON_DAYS`]) after one (before the period's end).
     pub churned_customers: u64,
     /// Their lifetime value.
     pub churned_cents: i64,
@@ -370,8 +373,8 @@ pub async fn register(app: &App, period: Period, kind: Option<AreaKind>) -> AppR
         facts.push((
             *k,
             KindFacts {
-                now: store.risk_areas(*k, period.from, period.to).await?,
-                before: store.risk_areas(*k, before.from, before.to).await?,
+                now: store.risk_areas(*k, period.from, period.to, HORIZON_DAYS).await?,
+                before: store.risk_areas(*k, before.from, before.to, HORIZON_DAYS).await?,
                 mix: store.risk_area_mix(*k, period.from, period.to).await?,
             },
         ));

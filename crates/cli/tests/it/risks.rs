@@ -52,14 +52,16 @@ fn grant(
 /// The planted period (the 90 days before t0) and the one before it:
 ///
 /// - waiting time: 40 items, 20 complaints (10 on case A of c1); 15 € +
-///   5 € goodwill on A; c1 (CLV 500 €) left after complaining, c3 left
-///   before: cost 520 €, rate 50 %, score 260 €. Before: 20 of 40.
+///   5 € goodwill on A; c1 (CLV 500 €) left 10 days after complaining, c3
+///   35 days after (beyond the churn horizon of 30): cost 520 €, rate
+///   50 %, score 260 €. Before: 20 of 40.
 /// - delivery: 50 items, 10 complaints on case B of c4, 100 € goodwill;
 ///   10 of them (5 complaints) name the component checkout. Before: 25 of
 ///   50 — the rate fell. A playbook covers delivery.
 /// - an outage (component api-gateway, release 5.2) opened three cases
-///   (c5, c6, c5): 30 € goodwill, c6 (CLV 200 €) left; one complaint on
-///   its case, without a topic: rate 100 %, cost 230 €.
+///   (c5, c6, c5): 30 € goodwill, c6 (CLV 200 €) left a week later, c5
+///   before; one complaint on its case, without a topic: rate 100 %, cost
+///   230 €.
 async fn seed(app: &TestApp) {
     let agent = crate::support::create_user(&app.store, "agent1", "agent").await;
     let joined = t0() - Duration::days(400);
@@ -176,8 +178,11 @@ async fn seed(app: &TestApp) {
     // Granted after the period's end: not counted.
     b.grants
         .push(grant(5, case_a, &cs[0], 99_900, t0() + Duration::days(1), agent));
-    b.churned.push((cs[0].id, day(5)));
-    b.churned.push((cs[2].id, day(60)));
+    // c1 leaves 10 days after complaining, c3 35 days after (too late to
+    // count), c5 before their failures, c6 a week after the outage.
+    b.churned.push((cs[0].id, day(40)));
+    b.churned.push((cs[2].id, day(15)));
+    b.churned.push((cs[4].id, day(20)));
     b.churned.push((cs[5].id, day(2)));
     app.store.insert_batch(&b).await.expect("feedback, grants, churn");
 }
@@ -220,7 +225,7 @@ async fn known_answers(b: Backend) {
 
     let w = area(&r, "topic", "waiting_time");
     assert_eq!(figures(w), (40, 20, 1, 2_000, 50_000, 52_000), "{w}");
-    assert_eq!(w["churned_customers"], 1, "c3 left before complaining");
+    assert_eq!(w["churned_customers"], 1, "c3 left too long after complaining");
     assert_eq!(w["rate"], 0.5);
     assert_eq!(w["score_cents"], 26_000.0);
     let ci = &w["rate_ci"];
@@ -389,7 +394,7 @@ async fn query_reads_the_period_by_index(b: Backend) {
     for kind in amends_domain::risk::AreaKind::ALL {
         let plan = app
             .store
-            .explain_risk_areas(*kind, t0() - Duration::days(90), t0())
+            .explain_risk_areas(*kind, t0() - Duration::days(90), t0(), 30)
             .await
             .expect("plan");
         // SQLite names the table's alias (`SCAN f`); PostgreSQL the table.

@@ -158,6 +158,7 @@ pub async fn page(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQ
             without_playbook => register.without_playbook,
             rows => rows,
             min_group => amends_stats::MIN_GROUP,
+            churn_days => amends_app::analytics::churn::HORIZON_DAYS,
             can_manage => ui.user.role.can(amends_domain::Permission::ManagePlaybooks),
         },
     )
