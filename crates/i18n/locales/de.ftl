@@ -1557,10 +1557,14 @@ risks-col-playbook = Playbook
 risks-failures-of = { $failures } von { $items }
 risks-cases = { $count ->
     [one] 1 Fall
-   *[other] { $count } Fälle
+   *[other] { $shown } Fälle
 }
 risks-few = unter { $min } Rückmeldungen
-risks-cost-parts = Kulanz { $goodwill } · Abwanderung { $churned }
+risks-goodwill = Kulanz { $money }
+risks-churned = { $count ->
+    [one] Abwanderung { $money } (1 Kund:in)
+   *[other] Abwanderung { $money } ({ $count } Kund:innen)
+}
 risks-trend-rising = ↑ steigt
 risks-trend-falling = ↓ sinkt
 risks-trend-steady = → gleich

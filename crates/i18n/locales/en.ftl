@@ -1557,10 +1557,14 @@ risks-col-playbook = Playbook
 risks-failures-of = { $failures } of { $items }
 risks-cases = { $count ->
     [one] 1 case
-   *[other] { $count } cases
+   *[other] { $shown } cases
 }
 risks-few = under { $min } feedback items
-risks-cost-parts = goodwill { $goodwill } · churn { $churned }
+risks-goodwill = goodwill { $money }
+risks-churned = { $count ->
+    [one] churn { $money } (1 customer)
+   *[other] churn { $money } ({ $count } customers)
+}
 risks-trend-rising = ↑ rising
 risks-trend-falling = ↓ falling
 risks-trend-steady = → steady

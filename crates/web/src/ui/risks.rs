@@ -9,8 +9,9 @@ use crate::state::AppState;
 use amends_app::analytics::pattern_words;
 use amends_app::analytics::risks::{self, Period, RiskArea, RiskRegister, Trend};
 use amends_domain::Language;
+use amends_i18n::FluentValue;
 use amends_domain::risk::AreaKind;
-use amends_i18n::format::{format_money, format_percent};
+use amends_i18n::format::{format_decimal, format_money, format_percent};
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use minijinja::{Value, context};
@@ -73,14 +74,18 @@ fn row(state: &AppState, lang: Language, rank: usize, a: &RiskArea) -> Value {
         .map(|c| format!("{} – {}", pct(c.low, lang), pct(c.high, lang)));
     let change = a.rate_change.map(|d| {
         let points = signed_points(100.0 * d, lang);
-        state.ui().i18n().t(
-            lang,
-            "risks-change",
-            &[("points", amends_i18n::FluentValue::from(points))],
-        )
+        state
+            .ui()
+            .i18n()
+            .t(lang, "risks-change", &[("points", FluentValue::from(points))])
     });
+    let n = |v: u64| FluentValue::from(format_decimal(v as f64, 0, lang));
+    let tr = |key: &str, args: &[(&str, FluentValue<'_>)]| state.ui().i18n().t(lang, key, args);
     context! {
         rank => rank,
+        failures_of => tr("risks-failures-of", &[("failures", n(a.failures)), ("items", n(a.items))]),
+        cases_text => (a.cases > 0).then(|| tr("risks-cases", &[("count", FluentValue::from(a.cases)), ("shown", n(a.cases))])),
+        churned_text => tr("risks-churned", &[("count", FluentValue::from(a.churned_customers)), ("money", FluentValue::from(format_money(a.churned_cents, lang)))]),
         kind => a.kind.as_str(),
         kind_label => t(&format!("risks-kind-{}", a.kind.as_str())),
         area => a.area.clone(),
@@ -93,6 +98,7 @@ fn row(state: &AppState, lang: Language, rank: usize, a: &RiskArea) -> Value {
         judged => a.judged,
         cost => format_money(a.cost_cents, lang),
         goodwill => format_money(a.goodwill_cents, lang),
+        has_goodwill => a.goodwill_cents > 0,
         churned => format_money(a.churned_cents, lang),
         churned_customers => a.churned_customers,
         score => a.score_cents.map(|s| money(s, lang)),
@@ -109,7 +115,7 @@ fn row(state: &AppState, lang: Language, rank: usize, a: &RiskArea) -> Value {
 
 /// A signed number of percentage points (`+4,2`, `−1,0`).
 fn signed_points(points: f64, lang: Language) -> String {
-    let n = amends_i18n::format::format_decimal(points.abs(), 1, lang);
+    let n = format_decimal(points.abs(), 1, lang);
     if points > 0.0 {
         format!("+{n}")
     } else if points < 0.0 {
