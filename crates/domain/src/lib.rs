@@ -23,6 +23,7 @@ pub mod incident;
 pub mod outbound;
 pub mod playbook;
 pub mod retention;
+pub mod risk;
 pub mod role;
 pub mod routing;
 pub mod service_report;

@@ -1549,3 +1549,54 @@ service-report-send = Bericht jetzt senden
 service-report-not-yet = Der Bericht entsteht, sobald der Fall gelöst ist.
 flash-service-report-sent = Der Leistungsbericht ist in der Warteschlange.
 flash-service-report-again = Der Leistungsbericht zu dieser Lösung wurde schon gesendet.
+nav-risks = Risikoregister
+risks-title = Risikoregister
+risks-intro = Wo Fehler am häufigsten passieren und am meisten kosten: Themen, Komponenten, Störungsarten und Releases, gereiht nach Fehlerquote × Kosten. Für die schwächsten Stellen sollte ein Playbook als Plan B bereitliegen.
+risks-kind = Art des Bereichs
+risks-kind-all = Alle Arten
+risks-kind-topic = Thema
+risks-kind-component = Komponente
+risks-kind-incident_kind = Störungsart
+risks-kind-release = Release
+risks-period = { $from } – { $to }, verglichen mit { $previous } – { $from }
+risks-unplanned = { $count ->
+    [one] 1 Bereich mit Fehlern hat kein Playbook.
+   *[other] { $count } Bereiche mit Fehlern haben kein Playbook.
+}
+risks-all-planned = Jeder Bereich mit Fehlern hat ein Playbook.
+risks-caption = Bereiche nach Risikowert, der höchste zuerst
+risks-col-rank = Rang
+risks-col-area = Bereich
+risks-col-failures = Beschwerden
+risks-col-rate = Fehlerquote
+risks-col-cost = Kosten
+risks-col-score = Risikowert
+risks-col-trend = Trend
+risks-col-playbook = Playbook
+risks-failures-of = { $failures } von { $items }
+risks-cases = { $count ->
+    [one] 1 Fall
+   *[other] { $shown } Fälle
+}
+risks-few = unter { $min } Rückmeldungen
+risks-goodwill = Kulanz { $money }
+risks-churned = { $count ->
+    [one] Abwanderung { $money } (1 Kund:in)
+   *[other] Abwanderung { $money } ({ $count } Kund:innen)
+}
+risks-trend-rising = ↑ steigt
+risks-trend-falling = ↓ sinkt
+risks-trend-steady = → gleich
+risks-trend-too_few = zu wenig Daten
+risks-change = { $points } Prozentpunkte
+risks-before = vorher { $rate }
+risks-no-playbook = Kein Playbook
+risks-create-playbook = Playbook anlegen
+risks-none = In diesem Zeitraum gibt es keine Rückmeldungen und keine Fälle aus Störungen.
+risks-how = So wird gerechnet
+risks-how-rate = Fehlerquote: Beschwerden (negative Stimmung oder Bewertung 1–2) geteilt durch alle Rückmeldungen des Bereichs, mit dem 95-%-Intervall nach Wilson.
+risks-how-cost = Kosten: gewährte Kulanz auf den Fällen der Beschwerden und der Störungen des Bereichs plus der Kundenwert der Kund:innen, die binnen { $days } Tagen nach einem solchen Fehler abgewandert sind (wie im Abwanderungsmodell).
+risks-how-score = Risikowert: Fehlerquote × Kosten. Ein Bereich, der selten scheitert, zählt weniger als einer, der bei gleichen Kosten fast immer scheitert. Ein Bereich ohne Rückmeldungen hat keinen Wert und steht nach seinen Kosten am Ende.
+risks-how-trend = Trend: die Fehlerquote gegen den gleich langen Zeitraum davor; „steigt“ oder „sinkt“ nur, wenn das 95-%-Intervall des Unterschieds die Null nicht enthält, und erst ab { $min } Rückmeldungen in beiden Zeiträumen.
+risks-how-playbook = Playbook: das aktive Playbook, das ein schwerer Fehler dieses Bereichs bekäme – bei Komponenten und Releases nach dem häufigsten Thema und der häufigsten Störungsart ihrer Fehler. Ein Playbook für jeden Fall ohne Thema und Störungsart zählt nicht als Plan für einen Bereich.
+analytics-error-kind = Diese Art von Bereich gibt es nicht; alle Arten werden gezeigt.

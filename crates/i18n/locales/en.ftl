@@ -1549,3 +1549,54 @@ service-report-send = Send the report now
 service-report-not-yet = The report is ready once the case is resolved.
 flash-service-report-sent = The service report is queued.
 flash-service-report-again = The service report of this resolution was sent already.
+nav-risks = Risk register
+risks-title = Risk register
+risks-intro = Where failures happen most and cost most: topics, components, incident kinds and releases, ranked by failure rate × cost. The weakest points should have a playbook ready as plan B.
+risks-kind = Kind of area
+risks-kind-all = All kinds
+risks-kind-topic = Topic
+risks-kind-component = Component
+risks-kind-incident_kind = Incident kind
+risks-kind-release = Release
+risks-period = { $from } – { $to }, compared with { $previous } – { $from }
+risks-unplanned = { $count ->
+    [one] 1 area with failures has no playbook.
+   *[other] { $count } areas with failures have no playbook.
+}
+risks-all-planned = Every area with failures has a playbook.
+risks-caption = Areas by risk score, highest first
+risks-col-rank = Rank
+risks-col-area = Area
+risks-col-failures = Complaints
+risks-col-rate = Failure rate
+risks-col-cost = Cost
+risks-col-score = Risk score
+risks-col-trend = Trend
+risks-col-playbook = Playbook
+risks-failures-of = { $failures } of { $items }
+risks-cases = { $count ->
+    [one] 1 case
+   *[other] { $shown } cases
+}
+risks-few = under { $min } feedback items
+risks-goodwill = goodwill { $money }
+risks-churned = { $count ->
+    [one] churn { $money } (1 customer)
+   *[other] churn { $money } ({ $count } customers)
+}
+risks-trend-rising = ↑ rising
+risks-trend-falling = ↓ falling
+risks-trend-steady = → steady
+risks-trend-too_few = too little data
+risks-change = { $points } percentage points
+risks-before = before { $rate }
+risks-no-playbook = No playbook
+risks-create-playbook = Create playbook
+risks-none = There is no feedback and no case from an incident in this period.
+risks-how = How it is computed
+risks-how-rate = Failure rate: complaints (negative sentiment or a rating of 1–2) divided by all feedback items of the area, with the Wilson 95 % interval.
+risks-how-cost = Cost: goodwill granted on the cases of the area's complaints and incidents, plus the lifetime value of the customers who left within { $days } days after such a failure (as in the churn model).
+risks-how-score = Risk score: failure rate × cost. An area that rarely fails counts less than one that nearly always fails at the same cost. An area without feedback has no score and comes last, by its cost.
+risks-how-trend = Trend: the failure rate against the period of the same length before; "rising" or "falling" only when the difference's 95 % interval leaves out zero, and only with { $min } feedback items in both periods.
+risks-how-playbook = Playbook: the active playbook a severe failure of this area would get — for components and releases by the most frequent topic and incident kind of their failures. A playbook for any case, without a topic or incident kind, does not count as a plan for an area.
+analytics-error-kind = There is no such kind of area; all kinds are shown.

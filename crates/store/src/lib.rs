@@ -46,6 +46,7 @@ mod playbooks;
 mod privacy;
 mod quarantine;
 mod retention;
+mod risks;
 mod routing;
 mod rows;
 pub mod schema;
@@ -92,6 +93,7 @@ pub use playbooks::{CasePlaybook, PlaybookCaseFact, PlaybookRow, PlaybookScore, 
 pub use privacy::{AffectedRecord, CustomerDossier, ErasedCounts, Erasure, StoredAttachment};
 pub use quarantine::{NewQuarantined, QuarantinedMail};
 pub use retention::{Expiry, RetentionSetting};
+pub use risks::{AreaCounts, AreaMix};
 pub use routing::{AgentRouting, RouteRequest, RoutingSettings};
 pub use search::{CaseHit, SEARCH_WORDS_MAX, search_words};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};

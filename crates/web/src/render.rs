@@ -49,6 +49,7 @@ templates!(
     "paradox.html",
     "patterns.html",
     "churn.html",
+    "risks.html",
     "analytics_nav.html",
     "roi.html",
     "analytics_filter.html",

@@ -10,6 +10,7 @@ pub mod paradox;
 pub mod pattern_words;
 pub mod patterns;
 pub mod playbooks;
+pub mod risks;
 pub mod roi;
 pub mod spikes;
 pub mod statement;

@@ -18,7 +18,9 @@ pub struct Names {
     pub agents: HashMap<Uuid, String>,
 }
 
-fn topic(i18n: &I18n, lang: Language, t: &str) -> String {
+/// The topic's name in `lang`, else its id.
+#[must_use]
+pub fn topic(i18n: &I18n, lang: Language, t: &str) -> String {
     let key = format!("topic-{t}");
     let s = i18n.t(lang, &key, &[]);
     if s == key { t.to_string() } else { s }

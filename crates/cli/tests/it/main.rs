@@ -35,6 +35,7 @@ mod privacy;
 mod quarantine;
 mod reliability;
 mod retention;
+mod risks;
 mod routing;
 mod search;
 mod service_report;

@@ -80,5 +80,69 @@ pub async fn incident(state: &amends_app::App, affected: usize) -> anyhow::Resul
     )
     .await
     .map_err(|e| anyhow::anyhow!("demo incident: {e}"))?;
+    replies(state, incident.id.0).await?;
     Ok(store.get_incident(incident.id).await?)
+}
+
+/// What affected customers wrote back on their cases (German, English):
+/// some thank for the early notice, some complain all the same.
+const REPLIES: &[(bool, &str, &str)] = &[
+    (
+        false,
+        "Danke für die frühe Nachricht.",
+        "Thanks for letting me know early.",
+    ),
+    (
+        true,
+        "Schon wieder zu spät, das ärgert mich.",
+        "Late again, this is annoying.",
+    ),
+    (false, "Gut, dass Sie sich gemeldet haben.", "Good that you told me."),
+    (
+        true,
+        "Ich brauche die Lieferung heute, nicht irgendwann.",
+        "I need the delivery today, not some day.",
+    ),
+    (
+        false,
+        "Kein Problem, danke für den Gutschein.",
+        "No problem, thanks for the voucher.",
+    ),
+];
+
+/// Replies on the first twelve cases of the incident (the risk register
+/// reads the failure rate of an incident kind from them).
+async fn replies(state: &amends_app::App, incident: uuid::Uuid) -> anyhow::Result<()> {
+    use amends_domain::{Channel, Language};
+    let cases = state
+        .store()
+        .list_cases(&amends_store::CaseFilter {
+            incident_id: Some(incident),
+            limit: 12,
+            ..amends_store::CaseFilter::default()
+        })
+        .await?
+        .items;
+    let mut batch = amends_store::Batch::default();
+    for (i, c) in cases.iter().enumerate() {
+        let (complaint, de, en) = REPLIES[i % REPLIES.len()];
+        // Right after the fan-out (its cases are opened now).
+        let at = state.now().max(c.created_at);
+        let german = c.customer_language == Language::De;
+        batch.feedback.push(amends_store::FeedbackRecord {
+            id: amends_domain::ids::uuid_v7_at(at, i as u128),
+            customer_id: c.customer_id,
+            case_id: Some(c.id),
+            channel: Channel::Email,
+            rating: Some(if complaint { 2 } else { 4 }),
+            text: if german { de } else { en }.into(),
+            language: if german { Language::De } else { Language::En },
+            sentiment: if complaint { "negative" } else { "positive" },
+            topics: vec!["delivery".into()],
+            component: None,
+            created_at: at,
+        });
+    }
+    state.store().insert_batch(&batch).await?;
+    Ok(())
 }

@@ -14,7 +14,10 @@
 //!
 //! Everything else is stationary noise: a fifth of the feedback are
 //! complaints (topics: waiting time 40 %, billing 20 %, delivery 20 %,
-//! product defect and staff 10 % each), channels and cases drawn at random.
+//! product defect and staff 10 % each), channels and cases drawn at random;
+//! the praise names topics too (see [`PRAISE`]), so that the risk register
+//! finds waiting time the most failure-prone topic — one without a
+//! playbook.
 
 use amends_domain::{CaseId, Channel, CustomerId, Language};
 use amends_store::{FeedbackRecord, NewChangeEvent, NewCustomer};
@@ -69,6 +72,42 @@ fn component_at(at: DateTime<Utc>, complaint: bool, plant: bool) -> &'static str
     }
     let minute = usize::try_from(at.timestamp().rem_euclid(3600) / 60).unwrap_or(0);
     COMPONENTS[minute % COMPONENTS.len()]
+}
+
+/// Praise and remarks about a topic: the other feedback names one by the
+/// second it came (out of 20: delivery 5, billing 4, waiting time 2,
+/// product and staff 1 each, none 7), so each topic has a failure rate of
+/// its own (waiting time about 50 %, billing and delivery about 20 %).
+const PRAISE: &[(&str, &str, &str)] = &[
+    ("delivery", "Die Lieferung kam pünktlich.", "The delivery came on time."),
+    (
+        "billing",
+        "Die Rechnung war korrekt und verständlich.",
+        "The invoice was correct and clear.",
+    ),
+    (
+        "waiting_time",
+        "Kaum Wartezeit an der Hotline.",
+        "Hardly any waiting time on the hotline.",
+    ),
+    (
+        "product_defect",
+        "Das Gerät läuft einwandfrei.",
+        "The device works perfectly.",
+    ),
+    ("staff_behaviour", "Sehr freundliche Beratung.", "Very friendly advice."),
+];
+
+/// The praise topic of an item at `at` (an index of [`PRAISE`]), if any.
+fn praise_at(at: DateTime<Utc>) -> Option<usize> {
+    match at.timestamp().rem_euclid(20) {
+        0..=4 => Some(0),
+        5..=8 => Some(1),
+        9 | 10 => Some(2),
+        11 => Some(3),
+        12 => Some(4),
+        _ => None,
+    }
 }
 
 const OTHERS: &[(&str, &str, &str, i32)] = &[
@@ -165,7 +204,13 @@ pub fn stream(
             }
             None => {
                 let (s, de, en, r) = *OTHERS.choose(rng).unwrap_or(&OTHERS[0]);
-                (s, if german { de } else { en }, r, Vec::new())
+                match praise_at(at) {
+                    Some(i) => {
+                        let (topic, de, en) = PRAISE[i];
+                        (s, if german { de } else { en }, r, vec![topic.to_string()])
+                    }
+                    None => (s, if german { de } else { en }, r, Vec::new()),
+                }
             }
         };
         // The order of the draws is that of the stream before components.

@@ -20,6 +20,7 @@ pub mod incidents;
 pub mod json;
 pub mod mail;
 pub mod quarantine;
+pub mod risks;
 
 pub mod routing;
 pub mod search;
@@ -63,7 +64,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "playbooks", description = "Playbooks: recovery prepared per failure type, in versions; a case's playbook, its progress and checked-off steps"),
         (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
         (name = "search", description = "One search over cases, customers, accounts and solution articles"),
-        (name = "analytics", description = "Measure and learn: the dashboard's key figures and the service recovery paradox"),
+        (name = "analytics", description = "Measure and learn: the dashboard's key figures, the service recovery paradox, patterns, churn risk and the risk register"),
     )
 )]
 struct ApiDoc;
@@ -95,6 +96,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(analytics::router())
             .merge(patterns::router())
             .merge(playbooks::router())
+            .merge(risks::router())
             .merge(churn::router())
             .merge(cases::router())
             .merge(case_merge::router())

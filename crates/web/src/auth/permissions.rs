@@ -54,6 +54,7 @@ pub const API_ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/analytics/patterns", P(Permission::ReadAudit)),
     ("GET", "/api/v1/analytics/churn", P(Permission::ReadCases)),
     ("GET", "/api/v1/analytics/playbooks", P(Permission::ReadAudit)),
+    ("GET", "/api/v1/risks", P(Permission::ReadAudit)),
     ("GET", "/api/v1/playbooks", P(Permission::ReadCases)),
     ("POST", "/api/v1/playbooks", P(Permission::ManagePlaybooks)),
     ("GET", "/api/v1/playbooks/{id}", P(Permission::ReadCases)),
@@ -324,6 +325,7 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("GET", "/analytics/roi", Some(P(Permission::ReadAudit))),
     ("GET", "/analytics/patterns", Some(P(Permission::ReadAudit))),
     ("GET", "/analytics/churn", Some(P(Permission::ReadCases))),
+    ("GET", "/risks", Some(P(Permission::ReadAudit))),
     (
         "POST",
         "/analytics/churn/train",

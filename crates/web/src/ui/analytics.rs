@@ -42,6 +42,7 @@ pub(super) fn error_field(field: &str) -> String {
         "acquisition_multiple",
         "lifetime_months",
         "window_days",
+        "kind",
     ];
     if KNOWN.contains(&field) {
         field.to_string()

@@ -25,6 +25,7 @@ pub mod patterns;
 pub mod playbooks;
 pub mod privacy;
 pub mod quarantine;
+pub mod risks;
 pub mod routing;
 pub mod search;
 pub mod session;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/analytics/patterns", get(patterns::patterns_page))
         .route("/analytics/churn", get(churn::churn_page))
         .route("/analytics/churn/train", post(churn::train))
+        .route("/risks", get(risks::page))
         .route("/analytics/patterns/change-events", post(patterns::create_change_event))
         .route("/audit", get(admin::audit))
         .route("/training", get(training::list))

@@ -12,7 +12,7 @@ use amends_app::{AppError, AppResult};
 use amends_domain::incident::IncidentKind;
 use amends_domain::{CaseId, Permission};
 use amends_store::TemplateFilter;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
@@ -55,9 +55,20 @@ pub async fn list(State(state): State<AppState>, ui: UiUser) -> Result<Response,
     )
 }
 
-/// `GET /playbooks/new`: an empty form.
-pub async fn new(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
+/// What `GET /playbooks/new` may be prefilled with (the risk register's
+/// "create playbook" link); values outside the lists are left out.
+#[derive(Debug, Default, Deserialize)]
+pub struct Prefill {
+    topic: Option<String>,
+    incident_kind: Option<String>,
+}
+
+/// `GET /playbooks/new`: an empty form, or one for a topic and incident kind.
+pub async fn new(State(state): State<AppState>, ui: UiUser, RawQuery(raw): RawQuery) -> Result<Response, UiError> {
+    let prefill: Prefill = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
     let blank = PlaybookIn {
+        topic: prefill.topic.filter(|t| TOPICS.contains(&t.as_str())),
+        incident_kind: prefill.incident_kind.filter(|k| k.parse::<IncidentKind>().is_ok()),
         severity_min: Some(1),
         severity_max: Some(4),
         ..PlaybookIn::default()
