@@ -21,7 +21,7 @@ impl Email {
         if s.is_empty() {
             return Err(ValidationError::new("email", "email must not be empty"));
         }
-        if s.len() > 254 {
+        if s.chars().count() > 254 {
             return Err(err("email must be at most 254 characters"));
         }
         if s.chars()
@@ -139,7 +139,7 @@ impl NonEmptyText {
                 format!("{field} must be at most {max} characters, got {len}"),
             ));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        if raw.chars().any(forbidden_control) {
             return Err(ValidationError::new(
                 field,
                 format!("{field} must not contain control characters"),
@@ -165,12 +165,20 @@ impl fmt::Display for NonEmptyText {
     }
 }
 
-/// Optional text: blank becomes `None`, otherwise the same rules as [`NonEmptyText`].
+/// Optional text: blank (white space only, at most `max` characters)
+/// becomes `None`, otherwise the same rules as [`NonEmptyText`]. The API
+/// document states the same (`web/src/api/contract.rs`, `OPTIONAL_TEXT_FIELDS`).
 pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<NonEmptyText>, ValidationError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
+    match raw {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(forbidden_control) => Ok(None),
         Some(s) => NonEmptyText::parse(field, s, max).map(Some),
     }
+}
+
+/// A control character other than tab, line feed and carriage return.
+fn forbidden_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\r' && c != '\t'
 }
 
 /// The first `max` characters of `s`, for quoting bad input in messages.

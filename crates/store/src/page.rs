@@ -1,7 +1,5 @@
 //! Keyset pagination: an opaque cursor holds the sort key of the last row.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,16 +15,44 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// What every cursor looks like: the id as 32 lower-case hex digits,
+    /// then, when sorting by time, `.` and the time in nanoseconds since
+    /// 1970. Any text of this form is a cursor (the API document states it).
+    pub const PATTERN: &'static str = "^[0-9a-f]{32}(\\.-?[0-9]{1,18})?$";
+
     #[must_use]
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+        let id = self.id.simple();
+        match self.at.and_then(|at| at.timestamp_nanos_opt()) {
+            Some(nanos) => format!("{id}.{nanos}"),
+            None => id.to_string(),
+        }
     }
 
-    /// `None` when the text is not a cursor this server made.
+    /// `None` when the text is not of the form [`Cursor::PATTERN`].
     #[must_use]
     pub fn decode(s: &str) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD.decode(s.trim()).ok()?;
-        serde_json::from_slice(&bytes).ok()
+        let (id, at) = match s.split_once('.') {
+            Some((id, nanos)) => (id, Some(nanos)),
+            None => (s, None),
+        };
+        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return None;
+        }
+        let at = match at {
+            None => None,
+            Some(n) => {
+                let digits = n.strip_prefix('-').unwrap_or(n);
+                if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                Some(DateTime::<Utc>::from_timestamp_nanos(n.parse().ok()?))
+            }
+        };
+        Some(Self {
+            id: Uuid::parse_str(id).ok()?,
+            at,
+        })
     }
 }
 
@@ -66,7 +92,21 @@ mod tests {
             at: None,
         };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        let timed = Cursor {
+            id: Uuid::from_u128(8),
+            at: DateTime::from_timestamp(1_780_000_000, 123_456_789),
+        };
+        assert_eq!(Cursor::decode(&timed.encode()), Some(timed));
         assert_eq!(Cursor::decode("not a cursor"), None);
+        for bad in [
+            "",
+            ".",
+            "0000000000000000000000000000000A",
+            "00000000000000000000000000000007.",
+            "00000000000000000000000000000007.1234567890123456789",
+        ] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
         let p = Page::from_rows(vec![1, 2, 3], 2, |n| Cursor {
             id: Uuid::from_u128(*n as u128),
             at: None,
