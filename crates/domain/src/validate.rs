@@ -25,9 +25,11 @@ impl Email {
             return Err(err("email must be at most 254 characters"));
         }
         if s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
         {
-            return Err(err("email must not contain spaces, commas or angle brackets"));
+            return Err(err(
+                "email must not contain spaces, commas, semicolons, quotes or angle brackets",
+            ));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
             return Err(err("email must look like name@example.com"));
@@ -212,10 +214,15 @@ mod tests {
             "an na@example.com",
             "a@b@c.de",
             "a@-x.de",
+            "a;b@c.de",
+            "\"a\"@c.de",
         ] {
             let e = Email::parse(bad).expect_err(bad);
             assert_eq!(e.field, "email");
         }
+        // At most 254 characters, as the document's `maxLength` counts.
+        assert!(Email::parse(&format!("{}@example.de", "ä".repeat(130))).is_ok());
+        assert!(Email::parse(&format!("{}@example.de", "a".repeat(244))).is_err());
     }
 
     #[test]
@@ -237,5 +244,9 @@ mod tests {
         // The length as sent counts, as the API document says (`maxLength`).
         assert!(NonEmptyText::parse("subject", "  hi    ", 5).is_err());
         assert_eq!(optional_text("x", Some("  "), 3).expect("ok"), None);
+        assert_eq!(optional_text("x", Some("\t\n"), 3).expect("ok"), None);
+        // A control character is refused even where trimming would drop it.
+        assert!(optional_text("x", Some("\u{85}"), 3).is_err());
+        assert!(NonEmptyText::parse("subject", "\u{85}hi", 5).is_err());
     }
 }

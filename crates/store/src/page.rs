@@ -16,38 +16,40 @@ pub struct Cursor {
 
 impl Cursor {
     /// What every cursor looks like: the id as 32 lower-case hex digits,
-    /// then, when sorting by time, `.` and the time in nanoseconds since
-    /// 1970. Any text of this form is a cursor (the API document states it).
-    pub const PATTERN: &'static str = "^[0-9a-f]{32}(\\.-?[0-9]{1,18})?$";
+    /// then, when sorting by time, `_`, the seconds since 1970, `_` and the
+    /// nanoseconds (no `.`: the inbox joins cursors with it). Any text of
+    /// this form is a cursor (the API document states it).
+    pub const PATTERN: &'static str = "^[0-9a-f]{32}(_-?[0-9]{1,12}_[0-9]{1,9})?$";
 
     #[must_use]
     pub fn encode(&self) -> String {
         let id = self.id.simple();
-        match self.at.and_then(|at| at.timestamp_nanos_opt()) {
-            Some(nanos) => format!("{id}.{nanos}"),
-            None => id.to_string(),
+        match self.at {
+            Some(at) if at.timestamp().unsigned_abs() < 1_000_000_000_000 => {
+                format!("{id}_{}_{}", at.timestamp(), at.timestamp_subsec_nanos())
+            }
+            _ => id.to_string(),
         }
     }
 
     /// `None` when the text is not of the form [`Cursor::PATTERN`].
     #[must_use]
     pub fn decode(s: &str) -> Option<Self> {
-        let (id, at) = match s.split_once('.') {
-            Some((id, nanos)) => (id, Some(nanos)),
-            None => (s, None),
-        };
+        let mut parts = s.splitn(3, '_');
+        let id = parts.next()?;
         if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return None;
         }
-        let at = match at {
-            None => None,
-            Some(n) => {
-                let digits = n.strip_prefix('-').unwrap_or(n);
-                if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                Some(DateTime::<Utc>::from_timestamp_nanos(n.parse().ok()?))
+        let digits = |n: &str, max: usize| !n.is_empty() && n.len() <= max && n.bytes().all(|b| b.is_ascii_digit());
+        let at = match (parts.next(), parts.next()) {
+            (None, None) => None,
+            (Some(secs), Some(nanos)) if digits(secs.strip_prefix('-').unwrap_or(secs), 12) && digits(nanos, 9) => {
+                Some(DateTime::<Utc>::from_timestamp(
+                    secs.parse().ok()?,
+                    nanos.parse().ok()?,
+                )?)
             }
+            _ => return None,
         };
         Some(Self {
             id: Uuid::parse_str(id).ok()?,
@@ -97,13 +99,23 @@ mod tests {
             at: DateTime::from_timestamp(1_780_000_000, 123_456_789),
         };
         assert_eq!(Cursor::decode(&timed.encode()), Some(timed));
+        let early = Cursor {
+            id: Uuid::from_u128(9),
+            at: DateTime::from_timestamp(-1, 5),
+        };
+        assert_eq!(Cursor::decode(&early.encode()), Some(early));
         assert_eq!(Cursor::decode("not a cursor"), None);
         for bad in [
             "",
-            ".",
+            "_",
             "0000000000000000000000000000000A",
-            "00000000000000000000000000000007.",
-            "00000000000000000000000000000007.1234567890123456789",
+            "00000000000000000000000000000007_",
+            "00000000000000000000000000000007_1",
+            "00000000000000000000000000000007_1_",
+            "00000000000000000000000000000007_1234567890123_0",
+            "00000000000000000000000000000007_1_1234567890",
+            "00000000000000000000000000000007_1_1_1",
+            "00000000000000000000000000000007.1.1",
         ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }

@@ -74,6 +74,7 @@ pub const EMAIL_FIELDS: &[(&str, &str)] = &[
     ("CustomerPatchIn", "email"),
     ("FeedbackIn", "customer_email"),
     ("UserIn", "email"),
+    ("ReleaseIn", "sender"),
 ];
 
 /// Array fields whose items match a pattern (schema, field, pattern).
@@ -101,14 +102,14 @@ pub const OPTIONAL_TEXT_PATTERN: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7
 
 /// `amends_domain::Email` (one `@` with a name before it, a dotted domain
 /// whose labels neither start nor end with `-`, no white space, control
-/// characters, commas or angle brackets), or nothing; white space around
+/// characters, commas, semicolons, quotes or angle brackets), or nothing; white space around
 /// it is trimmed. `[^\S\x1c-\x1f]` is what Rust trims: Python's `\s`
 /// but the four separators, which are control characters.
 pub const EMAIL_PATTERN: &str = concat!(
     "^[^\\S\\x1c-\\x1f]*(?:",
-    "[^\\s<>,@\\x00-\\x1f\\x7f-\\x9f]+@",
-    "(?:[^\\s<>,@.\\x00-\\x1f\\x7f-\\x9f-](?:[^\\s<>,@.\\x00-\\x1f\\x7f-\\x9f]*[^\\s<>,@.\\x00-\\x1f\\x7f-\\x9f-])?\\.)+",
-    "[^\\s<>,@.\\x00-\\x1f\\x7f-\\x9f-](?:[^\\s<>,@.\\x00-\\x1f\\x7f-\\x9f]*[^\\s<>,@.\\x00-\\x1f\\x7f-\\x9f-])?",
+    "[^\\s<>,;\"@\\x00-\\x1f\\x7f-\\x9f]+@",
+    "(?:[^\\s<>,;\"@.\\x00-\\x1f\\x7f-\\x9f-](?:[^\\s<>,;\"@.\\x00-\\x1f\\x7f-\\x9f]*[^\\s<>,;\"@.\\x00-\\x1f\\x7f-\\x9f-])?\\.)+",
+    "[^\\s<>,;\"@.\\x00-\\x1f\\x7f-\\x9f-](?:[^\\s<>,;\"@.\\x00-\\x1f\\x7f-\\x9f]*[^\\s<>,;\"@.\\x00-\\x1f\\x7f-\\x9f-])?",
     ")?[^\\S\\x1c-\\x1f]*$"
 );
 
