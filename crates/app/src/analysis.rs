@@ -37,3 +37,10 @@ pub fn from_text_sentiment(l: amends_text::SentimentLabel) -> SentimentLabel {
         amends_text::SentimentLabel::Positive => SentimentLabel::Positive,
     }
 }
+
+/// The topic ids of the taxonomy the analyser uses (the built-in one), in
+/// taxonomy order.
+#[must_use]
+pub fn topic_ids() -> Vec<String> {
+    amends_text::Taxonomy::default().ids().map(str::to_string).collect()
+}

@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 /// Most items in one bulk request or import call.
 pub const BULK_MAX_ROWS: usize = 10_000;
+/// The longest customer name a feedback item may bring.
+pub const CUSTOMER_NAME_MAX: usize = 200;
 
 /// Raw feedback fields as a client sent them.
 #[derive(Debug, Clone, Default)]
@@ -63,11 +65,14 @@ struct ValidFeedback {
 
 impl FeedbackInput {
     fn validate(self) -> Result<ValidFeedback, ValidationError> {
-        let customer = match (self.customer_id, self.customer_email.as_deref().map(str::trim)) {
+        // A given address must be one, even where `customer_id` names the customer.
+        let email = match self.customer_email.as_deref().map(str::trim) {
+            Some(e) if !e.is_empty() => Some(Email::parse(e).map_err(|e| e.for_field("customer_email"))?),
+            _ => None,
+        };
+        let customer = match (self.customer_id, email) {
             (Some(id), _) => CustomerRef::Id(CustomerId(id)),
-            (None, Some(e)) if !e.is_empty() => {
-                CustomerRef::Email(Email::parse(e).map_err(|e| e.for_field("customer_email"))?)
-            }
+            (None, Some(e)) => CustomerRef::Email(e),
             _ => {
                 return Err(ValidationError::new(
                     "customer_id",
@@ -76,7 +81,7 @@ impl FeedbackInput {
             }
         };
         let customer_name =
-            amends_domain::validate::optional_text("customer_name", self.customer_name.as_deref(), 200)?;
+            amends_domain::validate::optional_text("customer_name", self.customer_name.as_deref(), CUSTOMER_NAME_MAX)?;
         let channel = self.channel.parse::<Channel>()?;
         let rating = self.rating.map(Rating::new).transpose()?;
         let text = if self.whole_text {

@@ -424,16 +424,25 @@ pub fn ledger_csv(grants: &[Grant]) -> AppResult<String> {
 #[serde(deny_unknown_fields)]
 pub struct CatalogIn {
     /// voucher, discount, refund, upgrade, waived_fee, sla_credit, gift, handwritten_note
+    #[schema(pattern = "^(voucher|discount|refund|upgrade|waived_fee|sla_credit|gift|handwritten_note)$")]
     pub kind: String,
+    /// 1 to 200 characters.
     pub name_de: String,
+    /// 1 to 200 characters.
     pub name_en: String,
-    /// Minor units (cents), never negative.
+    /// Minor units (cents), 0 to 1,000,000,000.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub value_cents: i64,
+    /// ISO 4217, e.g. `EUR` (default).
+    #[schema(pattern = "^[A-Za-z]{3}$")]
     #[serde(default = "eur")]
     pub currency: String,
     #[serde(default = "yes")]
     pub active: bool,
 }
+
+/// The longest name of a catalog item, in either language.
+pub const CATALOG_NAME_MAX: usize = 200;
 
 pub fn eur() -> String {
     "EUR".into()
@@ -445,13 +454,8 @@ fn yes() -> bool {
 
 impl CatalogIn {
     pub fn validate(&self) -> AppResult<CatalogInput> {
-        let name = |f: &str, v: &str| {
-            let t = v.trim();
-            if t.is_empty() || t.chars().count() > 200 {
-                Err(AppError::validation(f, format!("{f} must have 1 to 200 characters")))
-            } else {
-                Ok(t.to_string())
-            }
+        let name = |f: &str, v: &str| -> AppResult<String> {
+            Ok(amends_domain::NonEmptyText::parse(f, v, CATALOG_NAME_MAX)?.into_inner())
         };
         Ok(CatalogInput {
             kind: self.kind.parse::<GoodwillKind>()?,

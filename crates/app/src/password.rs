@@ -11,6 +11,8 @@ fn hasher() -> Argon2<'static> {
 
 /// Passwords shorter than this are refused.
 pub const MIN_LEN: usize = 10;
+/// Passwords longer than this are refused.
+pub const MAX_LEN: usize = 1024;
 
 pub fn check_strength(password: &str) -> Result<(), amends_domain::ValidationError> {
     if password.chars().count() < MIN_LEN {
@@ -19,10 +21,10 @@ pub fn check_strength(password: &str) -> Result<(), amends_domain::ValidationErr
             format!("password must be at least {MIN_LEN} characters long"),
         ));
     }
-    if password.len() > 1024 {
+    if password.chars().count() > MAX_LEN {
         return Err(amends_domain::ValidationError::new(
             "password",
-            "password must be at most 1024 bytes long",
+            format!("password must be at most {MAX_LEN} characters long"),
         ));
     }
     Ok(())

@@ -15,8 +15,10 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct ProfileIn {
     /// At least one of `de`, `en`.
+    #[schema(min_items = 1)]
     pub languages: Vec<String>,
-    /// Topic ids (see `skills` of `GET /routing`); may be empty.
+    /// Topic ids (see `skills` of `GET /routing`), at most 50; may be empty.
+    #[schema(max_items = 50)]
     #[serde(default)]
     pub skills: Vec<String>,
     /// Tiers served (`standard`, `premium`, `enterprise`); absent, `null` or empty = all.
@@ -24,6 +26,7 @@ pub struct ProfileIn {
     pub tiers: Option<Vec<String>>,
     pub available: bool,
     /// 1 to 10,000.
+    #[schema(minimum = 1, maximum = 10_000)]
     pub max_open: i64,
 }
 

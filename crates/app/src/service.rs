@@ -17,6 +17,7 @@ pub const DESCRIPTION_MAX: usize = 20_000;
 pub const NOTE_MAX: usize = 20_000;
 pub const NAME_MAX: usize = 200;
 pub const EXTERNAL_ID_MAX: usize = 100;
+pub const USERNAME_MAX: usize = 64;
 
 /// `raw` parsed, or `default` where it is absent or blank.
 pub(crate) fn parse_or<T: std::str::FromStr>(raw: Option<&str>, default: T) -> Result<T, T::Err> {
@@ -167,8 +168,10 @@ impl CaseInput {
                 .ok_or_else(|| ValidationError::new("customer_id", "customer_id is required")),
         );
         let subject = keep(&mut errors, NonEmptyText::parse("subject", &self.subject, SUBJECT_MAX));
-        let description = self.description.as_deref().unwrap_or_default().trim().to_string();
-        if description.chars().count() > DESCRIPTION_MAX {
+        let raw_description = self.description.as_deref().unwrap_or_default();
+        let description = raw_description.trim().to_string();
+        // The sent length counts, as the document's `maxLength` says.
+        if raw_description.chars().count() > DESCRIPTION_MAX {
             errors.push(ValidationError::new(
                 "description",
                 format!("description must be at most {DESCRIPTION_MAX} characters"),
@@ -305,7 +308,7 @@ pub async fn create_user(
     input: UserInput,
     actor: Option<UserId>,
 ) -> AppResult<amends_store::User> {
-    let username = NonEmptyText::parse("username", &input.username, 64)?;
+    let username = NonEmptyText::parse("username", &input.username, USERNAME_MAX)?;
     if !username
         .as_str()
         .chars()

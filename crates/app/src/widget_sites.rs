@@ -27,7 +27,8 @@ pub struct SiteFields {
     pub survey_trigger: Option<String>,
     /// Seconds on a page before the survey shows (trigger after_seconds).
     pub survey_after_seconds: Option<i32>,
-    /// At most one survey per visitor per this many days (default 30).
+    /// At most one survey per visitor per this many days (1 to 3,650, default 30).
+    #[schema(minimum = 1, maximum = 3650)]
     pub survey_period_days: Option<i32>,
 }
 

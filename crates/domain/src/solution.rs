@@ -10,6 +10,8 @@ pub const TITLE_MAX: usize = 200;
 pub const BODY_MAX: usize = 100_000;
 pub const TAGS_MAX: usize = 20;
 pub const TAG_MAX: usize = 40;
+/// The longest help center title, in either language.
+pub const THEME_TITLE_MAX: usize = 100;
 
 /// A validated article, ready to store as a new version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -121,12 +123,12 @@ impl HelpTheme {
         primary_color: &str,
         background_color: &str,
     ) -> Result<Self, ValidationError> {
-        let title_de = NonEmptyText::parse("title_de", title_de, 100)?.into_inner();
-        let title_en = NonEmptyText::parse("title_en", title_en, 100)?.into_inner();
+        let title_de = NonEmptyText::parse("title_de", title_de, THEME_TITLE_MAX)?.into_inner();
+        let title_en = NonEmptyText::parse("title_en", title_en, THEME_TITLE_MAX)?.into_inner();
         let logo_url = logo_url.trim().to_string();
         if !logo_url.is_empty()
             && (!(logo_url.starts_with("https://") || logo_url.starts_with("http://"))
-                || logo_url.len() > 500
+                || logo_url.chars().count() > 500
                 || logo_url
                     .chars()
                     .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '\\')))

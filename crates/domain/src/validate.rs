@@ -21,13 +21,15 @@ impl Email {
         if s.is_empty() {
             return Err(ValidationError::new("email", "email must not be empty"));
         }
-        if s.len() > 254 {
+        if s.chars().count() > 254 {
             return Err(err("email must be at most 254 characters"));
         }
         if s.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
         {
-            return Err(err("email must not contain spaces, commas or angle brackets"));
+            return Err(err(
+                "email must not contain spaces, commas, semicolons, quotes or angle brackets",
+            ));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
             return Err(err("email must look like name@example.com"));
@@ -139,7 +141,7 @@ impl NonEmptyText {
                 format!("{field} must be at most {max} characters, got {len}"),
             ));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        if raw.chars().any(forbidden_control) {
             return Err(ValidationError::new(
                 field,
                 format!("{field} must not contain control characters"),
@@ -165,12 +167,20 @@ impl fmt::Display for NonEmptyText {
     }
 }
 
-/// Optional text: blank becomes `None`, otherwise the same rules as [`NonEmptyText`].
+/// Optional text: blank (white space only, at most `max` characters)
+/// becomes `None`, otherwise the same rules as [`NonEmptyText`]. The API
+/// document states the same (`web/src/api/contract.rs`, `OPTIONAL_TEXT_FIELDS`).
 pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<NonEmptyText>, ValidationError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
+    match raw {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(forbidden_control) => Ok(None),
         Some(s) => NonEmptyText::parse(field, s, max).map(Some),
     }
+}
+
+/// A control character other than tab, line feed and carriage return.
+fn forbidden_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\r' && c != '\t'
 }
 
 /// The first `max` characters of `s`, for quoting bad input in messages.
@@ -204,10 +214,15 @@ mod tests {
             "an na@example.com",
             "a@b@c.de",
             "a@-x.de",
+            "a;b@c.de",
+            "\"a\"@c.de",
         ] {
             let e = Email::parse(bad).expect_err(bad);
             assert_eq!(e.field, "email");
         }
+        // At most 254 characters, as the document's `maxLength` counts.
+        assert!(Email::parse(&format!("{}@example.de", "ä".repeat(130))).is_ok());
+        assert!(Email::parse(&format!("{}@example.de", "a".repeat(244))).is_err());
     }
 
     #[test]
@@ -229,5 +244,9 @@ mod tests {
         // The length as sent counts, as the API document says (`maxLength`).
         assert!(NonEmptyText::parse("subject", "  hi    ", 5).is_err());
         assert_eq!(optional_text("x", Some("  "), 3).expect("ok"), None);
+        assert_eq!(optional_text("x", Some("\t\n"), 3).expect("ok"), None);
+        // A control character is refused even where trimming would drop it.
+        assert!(optional_text("x", Some("\u{85}"), 3).is_err());
+        assert!(NonEmptyText::parse("subject", "\u{85}hi", 5).is_err());
     }
 }

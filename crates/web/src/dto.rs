@@ -64,9 +64,26 @@ pub struct CustomerPatchIn {
     pub consent_contact: Option<bool>,
     pub consent_survey: Option<bool>,
     /// When the customer left (RFC 3339, e.g. from the CRM); an empty string: still a customer.
-    #[schema(example = "2026-11-30T00:00:00Z")]
+    #[schema(example = "2026-11-30T00:00:00Z", value_type = Option<ChurnedAt>)]
     pub churned_at: Option<String>,
 }
+
+/// A time (RFC 3339), or an empty string.
+pub struct ChurnedAt;
+
+impl utoipa::PartialSchema for ChurnedAt {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String).format(Some(
+                utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime),
+            )))
+            .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some([""])))
+            .into()
+    }
+}
+
+impl ToSchema for ChurnedAt {}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerOut {
@@ -117,13 +134,9 @@ pub struct CustomerList {
 pub struct CaseIn {
     pub customer_id: Uuid,
     /// 1 to 200 characters.
-    #[schema(
-        example = "Lieferung kam beschädigt an",
-        min_length = 1,
-        max_length = 200,
-        pattern = r"\S"
-    )]
+    #[schema(example = "Lieferung kam beschädigt an")]
     pub subject: String,
+    /// At most 20,000 characters.
     #[schema(example = "Der Karton war eingedrückt, die Vase zerbrochen.")]
     pub description: Option<String>,
     #[schema(example = "email", value_type = crate::vocab::Channel)]
@@ -139,6 +152,7 @@ pub struct CaseIn {
 #[serde(deny_unknown_fields)]
 pub struct CasePatchIn {
     pub subject: Option<String>,
+    /// At most 20,000 characters.
     pub description: Option<String>,
     /// low, normal, high, urgent — recomputes the SLA due dates.
     #[schema(value_type = Option<crate::vocab::Priority>)]
@@ -149,7 +163,7 @@ pub struct CasePatchIn {
 #[serde(deny_unknown_fields)]
 pub struct TransitionIn {
     /// The target state, e.g. `acknowledged`.
-    #[schema(example = "acknowledged")]
+    #[schema(example = "acknowledged", value_type = crate::vocab::CaseState)]
     pub to: String,
     /// Optional note shown on the timeline with the change.
     pub note: Option<String>,
@@ -407,6 +421,8 @@ impl From<User> for UserOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserIn {
+    /// Letters a–z, digits and `.` `_` `-` `@`; at most 64.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._@-]+$")]
     pub username: String,
     pub display_name: Option<String>,
     pub email: Option<String>,
@@ -414,6 +430,8 @@ pub struct UserIn {
     pub role: String,
     #[schema(value_type = Option<crate::vocab::Language>)]
     pub language: Option<String>,
+    /// 10 to 1,024 characters.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
 }
 

@@ -21,7 +21,41 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
-        parse_query(q).map(ApiQuery)
+        let parsed = parse_query(q)?;
+        refuse_blank(q)?;
+        Ok(ApiQuery(parsed))
+    }
+}
+
+/// An API query parameter is absent or has a value: `state=` (or only
+/// white space) is refused with the parameter named, as the document says
+/// (`contract.rs` gives every string parameter `minLength` 1 and
+/// [`crate::api::contract::VISIBLE_PATTERN`]). Pages keep reading such a
+/// value as absent, so links like `/inbox?state=` still work.
+pub fn refuse_blank(q: &str) -> Result<(), ApiError> {
+    match form_urlencoded_parse(q).find(|(_, v)| v.chars().all(|c| c.is_whitespace() || c.is_control())) {
+        Some((name, _)) => Err(ApiError::validation(
+            name.to_string(),
+            format!("query parameter `{name}` is empty; leave it out for the default"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads a list's `limit`: absent, or from 1 to `MAX` (what the document
+/// states as `minimum` and `maximum`); anything else is refused, not
+/// clamped.
+pub fn page_limit<'de, D, const MAX: usize>(d: D) -> Result<Option<usize>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let n = usize::deserialize(d)?;
+    if (1..=MAX).contains(&n) {
+        Ok(Some(n))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "limit must be from 1 to {MAX}, got {n}"
+        )))
     }
 }
 
@@ -81,14 +115,18 @@ pub struct FeedbackQuery {
     /// negative, neutral, positive
     #[param(pattern = "^(negative|neutral|positive)$")]
     pub sentiment: Option<String>,
-    /// A topic id, e.g. `delivery`.
+    /// A topic id, e.g. `delivery` (at most 64 characters).
+    #[param(max_length = 64)]
     pub topic: Option<String>,
     /// 1–5
+    #[param(pattern = "^[+]?0*[1-5]$")]
     pub rating: Option<String>,
     /// de, en
+    #[param(value_type = Option<crate::vocab::Language>)]
     pub language: Option<String>,
     pub customer_id: Option<Uuid>,
     /// `yes` for items with a case, `no` for items without.
+    #[param(pattern = "^(yes|no|true|false)$")]
     pub has_case: Option<String>,
     /// Created at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,
@@ -97,6 +135,7 @@ pub struct FeedbackQuery {
     pub cursor: Option<String>,
     /// 1–200, default 50
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "page_limit::<_, 200>")]
     pub limit: Option<usize>,
 }
 
@@ -110,16 +149,22 @@ pub struct CaseQuery {
     /// Other parameters narrow it further — except for `churn`: the open
     /// cases ranked by churn risk × customer value (agents: their own), the
     /// top `limit` in one page.
+    #[param(value_type = Option<crate::vocab::CaseView>)]
     pub view: Option<String>,
-    /// Comma-separated states, or `open` for all unresolved states.
+    /// Comma-separated states, `open` for all unresolved states, or `all`.
+    /// (`contract.rs` states the pattern from the domain's states.)
     pub state: Option<String>,
-    /// A user id, `me`, or `none` for unassigned.
-    #[param(pattern = "^(me|none|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$")]
+    /// A user id, `me`, `none` for unassigned, or `all`.
+    #[param(
+        pattern = "^(me|none|all|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32})$"
+    )]
     pub assignee: Option<String>,
     pub customer_id: Option<Uuid>,
     /// standard, premium, enterprise
+    #[param(value_type = Option<crate::vocab::Tier>)]
     pub tier: Option<String>,
     /// manual, api, feedback, email, incident
+    #[param(value_type = Option<crate::vocab::Origin>)]
     pub origin: Option<String>,
     /// Cases of this incident.
     pub incident_id: Option<Uuid>,
@@ -130,10 +175,12 @@ pub struct CaseQuery {
     /// Resolution due before (RFC 3339).
     pub due_before: Option<DateTime<Utc>>,
     /// `newest` (default) or `due`.
+    #[param(pattern = "^(newest|due)$")]
     pub sort: Option<String>,
     pub cursor: Option<String>,
     /// 1–200, default 50
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "page_limit::<_, 200>")]
     pub limit: Option<usize>,
 }
 

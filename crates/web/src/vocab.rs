@@ -9,7 +9,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 /// A string schema with exactly `values`.
-fn one_of(description: &str, values: impl IntoIterator<Item = &'static str>) -> RefOr<Schema> {
+fn one_of<V: Into<serde_json::Value>>(description: &str, values: impl IntoIterator<Item = V>) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(description))
@@ -44,4 +44,32 @@ vocab! {
     Language = "A language: `de` or `en`.", amends_domain::Language::ALL.iter().map(|v| v.code());
     /// A user's role.
     Role = "A user's role.", amends_domain::Role::ALL.iter().map(|v| v.as_str());
+    /// A case's state.
+    CaseState = "Where a case stands.", amends_domain::CaseState::ALL.iter().map(|v| v.as_str());
+    /// How a case was opened.
+    Origin = "How the case was opened.", amends_domain::Origin::ALL.iter().map(|v| v.as_str());
+    /// A saved view of the inbox.
+    CaseView = "A saved view of the inbox.", crate::views::CaseView::ALL.iter().map(|v| v.as_str());
+    /// A kind of goodwill.
+    GoodwillKind = "A kind of goodwill.",
+        amends_domain::goodwill::GoodwillKind::ALL.iter().map(|v| v.as_str());
+    /// A grant's state.
+    GrantState = "A grant's state.", amends_domain::goodwill::GrantState::ALL.iter().map(|v| v.as_str());
+    /// A sentiment label.
+    Sentiment = "A sentiment label.",
+        amends_domain::feedback::SentimentLabel::ALL.iter().map(|v| v.as_str());
+    /// What a reply template is for.
+    TemplatePurpose = "What the template is for.",
+        amends_domain::template::TemplatePurpose::ALL.iter().map(|v| v.as_str());
+    /// A kind of incident.
+    IncidentKind = "A kind of incident.", amends_domain::incident::IncidentKind::ALL.iter().map(|v| v.as_str());
+    /// An incident's status.
+    IncidentStatus = "An incident's status.",
+        amends_domain::incident::IncidentStatus::ALL.iter().map(|v| v.as_str());
+    /// A kind of change event.
+    ChangeKind = "A kind of change.", amends_app::analytics::spikes::CHANGE_KINDS;
+    /// A topic of the text analyser's taxonomy.
+    Topic = "A topic id of the taxonomy.", amends_app::analysis::topic_ids();
+    /// An event a webhook may subscribe to.
+    WebhookEvent = "An event a webhook may subscribe to.", amends_app::webhooks::EVENTS;
 }

@@ -35,6 +35,7 @@ pub struct IncidentIn {
     pub kind: String,
     pub title: String,
     /// 1 (minor) to 4 (critical)
+    #[schema(minimum = 1, maximum = 4)]
     pub severity: i64,
     /// Whether the company caused it (as opposed to weather, strikes, …).
     #[serde(default = "yes")]

@@ -50,9 +50,10 @@ const SCAN_LIMIT: i64 = 5_000;
 #[into_params(parameter_in = Query)]
 pub struct TrainingQuery {
     /// `best` (default) or `failed`.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(best|failed)$")]
     pub outcome: Option<TrainingOutcome>,
     /// Cases resolved in the last N days up to now (1–366, default 180).
+    #[param(minimum = 1, maximum = 366)]
     pub days: Option<i64>,
 }
 

@@ -12,6 +12,7 @@ mod charts;
 mod churn;
 mod cli;
 mod concurrency;
+mod contract;
 mod corrections;
 mod crash;
 mod customer360;

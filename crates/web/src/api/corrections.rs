@@ -29,8 +29,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct CorrectionIn {
     /// `negative`, `neutral` or `positive`.
+    #[schema(value_type = crate::vocab::Sentiment)]
     pub sentiment: String,
-    /// Topic ids of the taxonomy (as in a feedback item's `topics`).
+    /// Topic ids of the taxonomy (as in a feedback item's `topics`), at most 20.
+    #[schema(value_type = Vec<crate::vocab::Topic>, max_items = 20)]
     #[serde(default)]
     pub topics: Vec<String>,
 }

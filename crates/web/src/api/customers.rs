@@ -80,7 +80,9 @@ async fn get_customer(Ctx { state, .. }: Ctx, Path(id): Path<Uuid>) -> ApiResult
 
 /// Change a customer's fields.
 #[utoipa::path(patch, path = "/customers/{id}", tag = "customers", params(("id" = Uuid, Path)), request_body = CustomerPatchIn,
-    responses((status = 200, body = CustomerOut), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = CustomerOut), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Another customer has this email address."),
+        (status = 422, body = Problem)))]
 async fn patch_customer(
     Ctx { state, actor }: Ctx,
     Path(id): Path<Uuid>,
@@ -118,10 +120,10 @@ async fn patch_customer(
 
 /// `churned_at` of a patch: a time, or empty for "still a customer".
 fn parse_churned_at(s: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::ApiError> {
-    if s.trim().is_empty() {
+    if s.is_empty() {
         return Ok(None);
     }
-    chrono::DateTime::parse_from_rfc3339(s.trim())
+    chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| Some(t.with_timezone(&chrono::Utc)))
         .map_err(|_| {
             crate::error::ApiError::validation(
@@ -146,6 +148,7 @@ pub struct CustomerQuery {
     cursor: Option<String>,
     /// 1–200, default 50
     #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "crate::query::page_limit::<_, 200>")]
     limit: Option<usize>,
 }
 

@@ -157,7 +157,7 @@ impl FeedbackQuery {
             }
         };
         let topic = nonempty(&self.topic).map(str::to_string);
-        if topic.as_ref().is_some_and(|t| t.len() > 64) {
+        if topic.as_ref().is_some_and(|t| t.chars().count() > 64) {
             return Err(ApiError::validation("topic", "topic must be at most 64 characters"));
         }
         Ok(FeedbackFilter {

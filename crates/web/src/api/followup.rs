@@ -203,6 +203,7 @@ pub struct JobQuery {
     pub state: Option<String>,
     /// 1–500, default 100
     #[param(minimum = 1, maximum = 500)]
+    #[serde(default, deserialize_with = "crate::query::page_limit::<_, 500>")]
     pub limit: Option<usize>,
 }
 

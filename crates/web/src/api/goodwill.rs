@@ -70,10 +70,14 @@ async fn update_catalog_item(
 #[serde(deny_unknown_fields)]
 pub struct LimitIn {
     /// agent, lead or admin
+    #[schema(value_type = crate::vocab::Role)]
     pub role: String,
-    /// `null` means unlimited.
+    /// `null` means unlimited; 0 to 1,000,000,000 cents.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub per_grant_cents: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub per_case_cents: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub per_month_cents: Option<i64>,
 }
 
@@ -142,7 +146,11 @@ pub struct BudgetIn {
     /// `YYYY-MM`; default the current month.
     #[schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
+    /// 0 to 1,000,000,000 cents.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub amount_cents: i64,
+    /// ISO 4217, e.g. `EUR` (default).
+    #[schema(pattern = "^[A-Za-z]{3}$")]
     #[serde(default = "eur")]
     pub currency: String,
 }
@@ -248,6 +256,17 @@ pub struct GrantQuery {
 
 impl GrantQuery {
     fn filter(&self, now: chrono::DateTime<chrono::Utc>, limit: usize) -> ApiResult<GrantFilter> {
+        if let Some(f) = self.format.as_deref()
+            && !matches!(f, "json" | "csv")
+        {
+            return Err(ApiError::validation(
+                "format",
+                format!(
+                    "format must be `json` or `csv`, got `{}`",
+                    amends_domain::validate::truncate(f, 20)
+                ),
+            ));
+        }
         let state = self.state.as_deref().map(str::parse::<GrantState>).transpose()?;
         let (from, to) = match &self.month {
             Some(m) => {

@@ -56,10 +56,14 @@ pub fn content_type(headers: &axum::http::HeaderMap) -> String {
         .to_ascii_lowercase()
 }
 
-/// Parses JSON, mapping serde errors to field-naming API errors.
+/// Parses JSON, mapping serde errors to field-naming API errors. A number
+/// with a zero fraction (`5.0`) is the integer it equals, as JSON Schema
+/// says of `type: integer`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    whole_numbers_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         use serde_json::error::Category;
@@ -85,6 +89,39 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     })
+}
+
+/// Rewrites every number with a zero fraction that fits an `i64` or `u64`
+/// as that integer, so `"days": 30.0` reads like `"days": 30`.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+            {
+                // The casts saturate; the round trip tells whether `f` fits.
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    clippy::cast_precision_loss
+                )]
+                let whole = if (f as i64) as f64 == f {
+                    Some(serde_json::Number::from(f as i64))
+                } else if (f as u64) as f64 == f {
+                    Some(serde_json::Number::from(f as u64))
+                } else {
+                    None
+                };
+                if let Some(w) = whole {
+                    *n = w;
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -113,6 +150,9 @@ mod tests {
         assert_eq!(field(parse_json(br#"{"subject": "x", "colour": 1}"#)), "colour");
         assert_eq!(field(parse_json(br#"{"subject": 5}"#)), "subject");
         assert_eq!(field(parse_json(br#"{"subject": "x", "rating": 900}"#)), "rating");
+        assert_eq!(field(parse_json(br#"{"subject": "x", "rating": 2.5}"#)), "rating");
+        let whole: In = parse_json(br#"{"subject": "x", "rating": 4.0}"#).expect("a whole float is an integer");
+        assert_eq!(whole.rating, Some(4));
         assert!(matches!(
             parse_json::<In>(b"{not json"),
             Err(ApiError::App(AppError::BadRequest(_)))

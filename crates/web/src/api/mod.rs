@@ -50,7 +50,16 @@ use utoipa_swagger_ui::SwaggerUi;
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(Problem)),
+    // Word lists that only query parameters name (bodies register theirs).
+    components(schemas(
+        Problem,
+        crate::vocab::Origin,
+        crate::vocab::CaseView,
+        crate::vocab::Language,
+        crate::vocab::Tier,
+        crate::vocab::Topic,
+        crate::vocab::IncidentKind
+    )),
     tags(
         (name = "cases", description = "Recovery cases and their timelines"),
         (name = "customers", description = "Customers and B2B accounts"),

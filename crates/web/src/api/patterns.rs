@@ -91,6 +91,7 @@ async fn list_change_events(
 #[serde(deny_unknown_fields)]
 pub struct ChangeEventIn {
     /// release, outage, price_change, other
+    #[schema(value_type = crate::vocab::ChangeKind)]
     pub kind: String,
     pub title: String,
     pub component: Option<String>,

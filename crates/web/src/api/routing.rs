@@ -147,6 +147,37 @@ async fn set_agent(
     Path(id): Path<Uuid>,
     ApiJson(body): ApiJson<ProfileIn>,
 ) -> ApiResult<Json<AgentOut>> {
+    every_item_a_value(&body)?;
     let p = parse_profile(&state, &body)?;
     Ok(Json(set_profile(&state, id, &p, actor.user.id).await?.into()))
+}
+
+/// Each list item of the API body is one value, as the document says (the
+/// profile form may leave blank ones, which are skipped); `skills` holds at
+/// most 50 items as sent.
+fn every_item_a_value(body: &ProfileIn) -> ApiResult<()> {
+    let none = Vec::new();
+    for (field, items) in [
+        ("languages", &body.languages),
+        ("skills", &body.skills),
+        ("tiers", body.tiers.as_ref().unwrap_or(&none)),
+    ] {
+        if items.iter().any(|s| s.trim() != s || s.is_empty()) {
+            return Err(crate::error::ApiError::validation(
+                field,
+                format!("every item of {field} must be one value, without blanks or white space around it"),
+            ));
+        }
+    }
+    if body.skills.len() > amends_domain::routing::MAX_SKILLS {
+        return Err(crate::error::ApiError::validation(
+            "skills",
+            format!(
+                "at most {} skills, got {}",
+                amends_domain::routing::MAX_SKILLS,
+                body.skills.len()
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -30,9 +30,11 @@ async fn list_policies(Ctx { state, .. }: Ctx) -> ApiResult<Json<Vec<EffectivePo
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyIn {
-    #[schema(example = 240)]
+    /// 1 to 525,600 minutes (a year), at most `resolution_minutes`.
+    #[schema(example = 240, minimum = 1, maximum = 525_600)]
     first_response_minutes: i64,
-    #[schema(example = 2880)]
+    /// 1 to 525,600 minutes (a year).
+    #[schema(example = 2880, minimum = 1, maximum = 525_600)]
     resolution_minutes: i64,
     /// Business hours, e.g. `{"timezone":"Europe/Berlin","week":{"mon":[["09:00","17:00"]]},"holidays":["2026-12-25"]}`;
     /// `null` or absent: around the clock.
@@ -42,7 +44,7 @@ pub struct PolicyIn {
 
 /// Set the policy of one tier and priority (admins). New cases use it at once.
 #[utoipa::path(put, path = "/sla-policies/{tier}/{priority}", tag = "cases", request_body = PolicyIn,
-    params(("tier" = String, Path), ("priority" = String, Path)),
+    params(("tier" = crate::vocab::Tier, Path), ("priority" = crate::vocab::Priority, Path)),
     responses((status = 200, body = EffectivePolicy), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn put_policy(
     Ctx { state, actor }: Ctx,

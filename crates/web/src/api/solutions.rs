@@ -37,10 +37,13 @@ pub struct SolutionIn {
     /// 1 to 200 characters.
     pub title: String,
     /// Markdown, 1 to 100,000 characters. Raw HTML is shown as text.
+    #[schema(min_length = 1, max_length = 100_000, pattern = "[\\S\\x1c-\\x1f]")]
     pub body: String,
     /// `de` or `en`.
+    #[schema(value_type = crate::vocab::Language)]
     pub language: String,
-    /// Up to 20 tags (letters, digits, `-`, `_`).
+    /// Up to 20 tags, each 1 to 40 letters, digits, `-` or `_`.
+    #[schema(max_items = 20)]
     #[serde(default)]
     pub tags: Vec<String>,
     /// Shown in the public help center.
@@ -50,6 +53,28 @@ pub struct SolutionIn {
 
 impl SolutionIn {
     fn validate(&self) -> ApiResult<SolutionDraft> {
+        // A form field may hold several tags; an API item is one.
+        if self.tags.len() > amends_domain::solution::TAGS_MAX {
+            return Err(ApiError::validation(
+                "tags",
+                format!(
+                    "at most {} tags, got {}",
+                    amends_domain::solution::TAGS_MAX,
+                    self.tags.len()
+                ),
+            ));
+        }
+        if let Some(bad) = self.tags.iter().find(|t| {
+            let n = t.chars().count();
+            n == 0
+                || n > amends_domain::solution::TAG_MAX
+                || !t.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        }) {
+            return Err(ApiError::validation(
+                "tags",
+                format!("tag `{bad}` must have 1 to 40 letters, digits, `-` or `_`"),
+            ));
+        }
         Ok(SolutionDraft::parse(
             &self.title,
             &self.body,
@@ -243,14 +268,23 @@ async fn link_solution(
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ThemeIo {
+    /// 1 to 100 characters.
     pub title_de: String,
+    /// 1 to 100 characters.
     pub title_en: String,
-    /// `https://…` address of a logo, or empty.
+    /// `https://…` address of a logo (at most 500 characters, no white
+    /// space, quotes, angle brackets or backslashes), or empty.
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\S\\x1c-\\x1f]*(?:https?://(?:[^\\s\"'<>\\\\]|[\\x1c-\\x1f])*)?[^\\S\\x1c-\\x1f]*$"
+    )]
     #[serde(default)]
     pub logo_url: String,
     /// `#rrggbb`.
+    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
     pub primary_color: String,
     /// `#rrggbb`.
+    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
     pub background_color: String,
 }
 

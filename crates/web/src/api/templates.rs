@@ -45,8 +45,10 @@ pub struct TemplateIn {
     /// 1 to 100 characters.
     pub name: String,
     /// `reply`, `apology`, `solution`, `goodwill_offer`, `follow_up`, `incident_notice`, `incident_closing`.
+    #[schema(value_type = crate::vocab::TemplatePurpose)]
     pub purpose: String,
     /// `de` or `en`.
+    #[schema(value_type = crate::vocab::Language)]
     pub language: String,
     /// At most 200 characters; may use variables.
     #[serde(default)]
