@@ -13,7 +13,10 @@ use amends_domain::{
     CaseId, Channel, CustomerId, Email, FeedbackId, Language, NonEmptyText, Origin, Priority, Tier, UserId,
     ValidationError,
 };
-use amends_store::{Customer, Detection, DetectionRule, NewCase, NewFeedback, RouteRequest, RuleInput, Written};
+use amends_store::{
+    Customer, Detection, DetectionRule, NewCase, NewCustomer, NewFeedback, RouteRequest, RuleInput, WriteSession,
+    Written,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -213,6 +216,49 @@ pub struct Ingest<'a> {
     /// SLA targets and calendar per tier and priority, read once.
     sla: HashMap<(Tier, Priority), (SlaTargets, Calendar)>,
     actor: Option<UserId>,
+    /// The customers planned by the chunk before, by lower-case address:
+    /// while that chunk is written, the next one does not find them yet.
+    planned: HashMap<String, NewCustomer>,
+}
+
+/// What an item's rules and its case need to know of its customer.
+#[derive(Debug, Clone)]
+struct ItemCustomer {
+    id: CustomerId,
+    tier: Tier,
+    clv_cents: i64,
+    language: Language,
+}
+
+impl From<&Customer> for ItemCustomer {
+    fn from(c: &Customer) -> Self {
+        Self {
+            id: c.id,
+            tier: c.tier,
+            clv_cents: c.clv_cents,
+            language: c.language,
+        }
+    }
+}
+
+impl From<&NewCustomer> for ItemCustomer {
+    fn from(c: &NewCustomer) -> Self {
+        Self {
+            id: c.id,
+            tier: c.tier,
+            clv_cents: c.clv_cents,
+            language: c.language,
+        }
+    }
+}
+
+/// A chunk of items ready to store: the customers to create for it (see
+/// `amends_store::Store::insert_feedback`) and the items by row number.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub customers: Vec<NewCustomer>,
+    pub items: Vec<(usize, NewFeedback)>,
+    pub actor: Option<UserId>,
 }
 
 /// A row error from an [`AppError`] a row caused; other errors stop the batch.
@@ -244,6 +290,7 @@ impl<'a> Ingest<'a> {
             compiled,
             sla: HashMap::new(),
             actor,
+            planned: HashMap::new(),
         })
     }
 
@@ -258,10 +305,11 @@ impl<'a> Ingest<'a> {
         Ok(DueDates::on_calendar(now, *targets, calendar).unwrap_or_else(|| DueDates::from_start(now, *targets)))
     }
 
-    /// The customers of `items` by id or lower-case email; customers named
-    /// by an unknown email are created (in one transaction). Items naming
-    /// an unknown id become row errors.
-    async fn customers(&self, items: &[Analysed]) -> AppResult<HashMap<String, Customer>> {
+    /// The customers of `items` by id or lower-case email, and the
+    /// customers to create for addresses not found (planned here, created
+    /// with the items; a customer planned by the chunk before is planned
+    /// again). Items naming an unknown id become row errors.
+    async fn customers(&mut self, items: &[Analysed]) -> AppResult<(HashMap<String, ItemCustomer>, Vec<NewCustomer>)> {
         let mut ids: Vec<Uuid> = Vec::new();
         let mut emails: Vec<String> = Vec::new();
         for a in items {
@@ -275,52 +323,54 @@ impl<'a> Ingest<'a> {
         emails.sort_unstable();
         emails.dedup();
         let store = self.state.store();
-        let mut found: HashMap<String, Customer> = HashMap::new();
+        let mut found: HashMap<String, ItemCustomer> = HashMap::new();
         for c in store.customers_by_ids(&ids).await? {
-            found.insert(c.id.to_string(), c);
+            found.insert(c.id.to_string(), ItemCustomer::from(&c));
         }
-        for c in store.customers_by_emails(&emails).await? {
-            if let Some(e) = &c.email {
-                found.insert(e.to_lowercase(), c);
+        if !emails.is_empty() {
+            for c in store.customers_by_emails(&emails).await? {
+                if let Some(e) = &c.email {
+                    found.insert(e.to_lowercase(), ItemCustomer::from(&c));
+                }
             }
         }
-        let mut new = Vec::new();
-        let mut planned: HashMap<String, ()> = HashMap::new();
+        let mut before = std::mem::take(&mut self.planned);
         for a in items {
             let CustomerRef::Email(email) = &a.v.customer else {
                 continue;
             };
             let key = email.as_str().to_lowercase();
-            if found.contains_key(&key) || planned.insert(key, ()).is_some() {
+            if found.contains_key(&key) {
                 continue;
             }
-            let name = a.v.customer_name.as_ref().map_or_else(
-                || email.as_str().split('@').next().unwrap_or("customer").to_string(),
-                |n| n.as_str().to_string(),
-            );
-            let input = crate::service::CustomerInput {
-                name,
-                email: Some(email.as_str().to_string()),
-                language: Some(a.language.code().to_string()),
-                ..crate::service::CustomerInput::default()
-            };
-            if let Ok(c) = input.validate(self.state) {
-                new.push(c);
-            }
-        }
-        if !new.is_empty() {
-            for c in store.find_or_create_customers_by_email(&new, self.actor).await? {
-                if let Some(e) = &c.email {
-                    found.insert(e.to_lowercase(), c);
+            let planned = match before.remove(&key) {
+                Some(c) => c,
+                None => {
+                    let name = a.v.customer_name.as_ref().map_or_else(
+                        || email.as_str().split('@').next().unwrap_or("customer").to_string(),
+                        |n| n.as_str().to_string(),
+                    );
+                    let input = crate::service::CustomerInput {
+                        name,
+                        email: Some(email.as_str().to_string()),
+                        language: Some(a.language.code().to_string()),
+                        ..crate::service::CustomerInput::default()
+                    };
+                    let Ok(c) = input.validate(self.state) else {
+                        continue;
+                    };
+                    c
                 }
-            }
+            };
+            found.insert(key.clone(), ItemCustomer::from(&planned));
+            self.planned.insert(key, planned);
         }
-        Ok(found)
+        Ok((found, self.planned.values().cloned().collect()))
     }
 
     /// Validates, analyses and runs the rules on a chunk of rows. Gives
     /// the items to store and the rows that could not be taken.
-    pub async fn prepare(&mut self, rows: Vec<KeyedRow>) -> AppResult<(Vec<(usize, NewFeedback)>, Vec<RowError>)> {
+    pub async fn prepare(&mut self, rows: Vec<KeyedRow>) -> AppResult<(Prepared, Vec<RowError>)> {
         let mut errors = Vec::new();
         let mut valid = Vec::with_capacity(rows.len());
         for KeyedRow { row, key, input } in rows {
@@ -330,7 +380,7 @@ impl<'a> Ingest<'a> {
             }
         }
         let analysed = analyse(&self.state.analyzer(), valid).await?;
-        let customers = self.customers(&analysed).await?;
+        let (customers, planned) = self.customers(&analysed).await?;
         let mut ready = Vec::with_capacity(analysed.len());
         for a in analysed {
             let key = match &a.v.customer {
@@ -352,13 +402,21 @@ impl<'a> Ingest<'a> {
                 continue;
             };
             let row = a.row;
-            ready.push((row, self.item(a, customer).await?));
+            let customer = customer.clone();
+            ready.push((row, self.item(a, &customer).await?));
         }
-        Ok((ready, errors))
+        Ok((
+            Prepared {
+                customers: planned,
+                items: ready,
+                actor: self.actor,
+            },
+            errors,
+        ))
     }
 
     /// The item of `a` from `customer`, with what its rule asks for.
-    async fn item(&mut self, a: Analysed, customer: &Customer) -> AppResult<NewFeedback> {
+    async fn item(&mut self, a: Analysed, customer: &ItemCustomer) -> AppResult<NewFeedback> {
         let Analysed {
             key,
             v,
@@ -452,7 +510,7 @@ impl FeedbackCase<'_> {
     fn new_case(
         self,
         now: chrono::DateTime<chrono::Utc>,
-        customer: &Customer,
+        customer: &ItemCustomer,
         due: DueDates,
         author: Option<UserId>,
     ) -> NewCase {
@@ -493,7 +551,7 @@ pub(crate) fn case_for_message(
         priority,
         topics,
     }
-    .new_case(now, customer, due, author)
+    .new_case(now, &ItemCustomer::from(customer), due, author)
 }
 
 /// A case subject from feedback: the first line, at most 120 characters.
@@ -526,11 +584,14 @@ pub async fn ingest_one(state: &App, input: FeedbackInput, actor: Option<UserId>
     if let Some(e) = errors.into_iter().next() {
         return Err(AppError::validation(e.field, e.message));
     }
-    let Some((_, item)) = ready.pop() else {
+    let Some((_, item)) = ready.items.pop() else {
         return Err(AppError::internal("a prepared item went missing"));
     };
     let id = item.id;
-    let written = state.store().insert_feedback(std::slice::from_ref(&item)).await?;
+    let written = state
+        .store()
+        .insert_feedback(&ready.customers, &mut [item], actor)
+        .await?;
     let case_id = match written.first() {
         Some(Written::Stored(case)) => *case,
         _ => None,
@@ -575,7 +636,7 @@ pub async fn ingest_keyed(state: &App, rows: Vec<KeyedRow>, actor: Option<UserId
     for chunk in chunks(rows, amends_store::FEEDBACK_CHUNK) {
         let (ready, errors) = ingest.prepare(chunk).await?;
         out.errors.extend(errors);
-        let part = write_prepared(state, ready).await?;
+        let part = write_prepared(state, ready, None).await?;
         out.items.extend(part.items);
         out.duplicates.extend(part.duplicates);
     }
@@ -593,14 +654,25 @@ pub(crate) fn chunks<T>(rows: Vec<T>, size: usize) -> Vec<Vec<T>> {
     out
 }
 
-/// Stores prepared items (one store call: transactions of
-/// [`amends_store::FEEDBACK_CHUNK`] items) and runs the automatic goodwill
-/// of the cases they opened.
-pub async fn write_prepared(state: &App, ready: Vec<(usize, NewFeedback)>) -> AppResult<BulkOutcome> {
-    let items: Vec<NewFeedback> = ready.iter().map(|(_, f)| f.clone()).collect();
-    let written = state.store().insert_feedback(&items).await?;
+/// Stores prepared items in one transaction (on `session` when given)
+/// and runs the automatic goodwill of the cases they opened.
+pub async fn write_prepared(
+    state: &App,
+    ready: Prepared,
+    session: Option<&mut WriteSession>,
+) -> AppResult<BulkOutcome> {
+    let Prepared {
+        customers,
+        items: ready,
+        actor,
+    } = ready;
+    let (rows, mut items): (Vec<usize>, Vec<NewFeedback>) = ready.into_iter().unzip();
+    let written = match session {
+        Some(s) => s.insert_feedback(&customers, &mut items, actor).await?,
+        None => state.store().insert_feedback(&customers, &mut items, actor).await?,
+    };
     let mut out = BulkOutcome::default();
-    for ((row, f), w) in ready.into_iter().zip(written) {
+    for ((row, f), w) in rows.into_iter().zip(items).zip(written) {
         match w {
             Written::Stored(case_id) => out.items.push((row, Ingested { id: f.id, case_id })),
             Written::Duplicate => out.duplicates.push(row),
@@ -631,7 +703,7 @@ pub async fn open_case_for(state: &App, id: FeedbackId, actor: Option<UserId>) -
         priority,
         topics: serde_json::from_str(&f.topics).unwrap_or_default(),
     }
-    .new_case(now, &customer, due, actor);
+    .new_case(now, &ItemCustomer::from(&customer), due, actor);
     let case = state.store().open_case_for_feedback(id, &case).await?;
     crate::goodwill::after_cases_opened(state, [case]).await;
     Ok(case)

@@ -17,6 +17,7 @@ use crate::detection::{BulkOutcome, FeedbackInput, Ingest, KeyedRow, RowError, w
 use crate::error::{AppError, AppResult};
 use amends_domain::feedback::Rating;
 use amends_domain::{UserId, ValidationError};
+use amends_store::WriteSession;
 use sha2::{Digest, Sha256};
 use std::io::{BufReader, Read};
 use uuid::Uuid;
@@ -275,41 +276,71 @@ impl ImportOutcome {
 /// Imports feedback from a CSV stream of any length (see the module
 /// documentation); `progress` hears after every chunk. Rows with problems
 /// are counted and the first [`ERRORS_KEPT`] kept; a bad header is an error.
+///
+/// The chunks are written one after the other through one write session
+/// (a warm page cache on SQLite) while the next chunk is read and
+/// analysed. Rows stored before are skipped unanalysed: their keys are
+/// looked up before the analysis as long as the lookups find some (a file
+/// imported again); a new file's keys are checked only in the writing
+/// transaction, which it does anyway.
 pub async fn import_csv<R: Read>(
     state: &App,
     reader: R,
     actor: Option<UserId>,
     mut progress: impl FnMut(&Progress),
 ) -> AppResult<ImportOutcome> {
+    type Writing = tokio::task::JoinHandle<(WriteSession, AppResult<BulkOutcome>)>;
     let mut csv = CsvFeedback::new(reader)?;
     let mut ingest = Ingest::new(state, actor).await?;
     let mut out = ImportOutcome::default();
-    let mut writing: Option<tokio::task::JoinHandle<AppResult<BulkOutcome>>> = None;
+    let mut session = Some(state.store().import_session().await?);
+    let mut writing: Option<Writing> = None;
+    let mut look_up_first = true;
     loop {
         let chunk = csv.next_chunk(IMPORT_CHUNK);
         if chunk.is_empty() {
             break;
         }
         out.rows += chunk.len();
-        // Rows stored before are skipped unanalysed; the write checks again
-        // inside its transaction (a concurrent import, or the chunk before).
-        let keys: Vec<&[u8]> = chunk.iter().filter_map(|r| r.key.as_deref()).collect();
-        let stored = state.store().stored_import_keys(&keys).await?;
-        let (known, fresh): (Vec<KeyedRow>, Vec<KeyedRow>) = chunk
-            .into_iter()
-            .partition(|r| r.input.is_ok() && r.key.as_ref().is_some_and(|k| stored.contains(k)));
-        out.duplicates += known.len();
+        let fresh = if look_up_first {
+            let keys: Vec<&[u8]> = chunk.iter().filter_map(|r| r.key.as_deref()).collect();
+            let stored = state.store().stored_import_keys(&keys).await?;
+            look_up_first = !stored.is_empty();
+            let (known, fresh): (Vec<KeyedRow>, Vec<KeyedRow>) = chunk
+                .into_iter()
+                .partition(|r| r.input.is_ok() && r.key.as_ref().is_some_and(|k| stored.contains(k)));
+            out.duplicates += known.len();
+            fresh
+        } else {
+            chunk
+        };
         let (ready, errors) = ingest.prepare(fresh).await?;
         out.add_errors(errors);
         if let Some(w) = writing.take() {
-            out.add(w.await.map_err(AppError::internal)??);
+            let (s, part) = w.await.map_err(AppError::internal)?;
+            session = Some(s);
+            let part = part?;
+            // Rows stored meanwhile (another import of the file): look again.
+            look_up_first |= !part.duplicates.is_empty();
+            out.add(part);
             progress(&out.progress(out.rows, csv.bytes_read()));
         }
+        let mut s = session
+            .take()
+            .ok_or_else(|| AppError::internal("the import's write session is gone"))?;
         let state = state.clone();
-        writing = Some(tokio::spawn(async move { write_prepared(&state, ready).await }));
+        writing = Some(tokio::spawn(async move {
+            let part = write_prepared(&state, ready, Some(&mut s)).await;
+            (s, part)
+        }));
     }
     if let Some(w) = writing.take() {
-        out.add(w.await.map_err(AppError::internal)??);
+        let (s, part) = w.await.map_err(AppError::internal)?;
+        session = Some(s);
+        out.add(part?);
+    }
+    if let Some(s) = session {
+        s.finish().await?;
     }
     progress(&out.progress(out.rows, csv.bytes_read()));
     out.errors.sort_by_key(|e| e.row);

@@ -69,6 +69,26 @@ crate::backend_trait! {
             .await?;
             Ok(())
         }
+
+        /// Audit entries in multi-row statements.
+        async fn insert_audit_rows(&mut self, audits: &[Audit<'_>]) -> Result<(), StoreError> {
+            for part in audits.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO audit_log (id, actor_id, action, entity, entity_id, detail, created_at) ",
+                );
+                q.push_values(part, |mut r, a| {
+                    r.push_bind(new_id(a.at))
+                        .push_bind(a.actor.map(|u| u.0))
+                        .push_bind(a.action.to_string())
+                        .push_bind(a.entity.to_string())
+                        .push_bind(a.entity_id.clone())
+                        .push_bind((!a.detail.is_null()).then(|| a.detail.to_string()))
+                        .push_bind(a.at);
+                });
+                q.build().execute(&mut *self).await?;
+            }
+            Ok(())
+        }
     }
 }
 

@@ -1,7 +1,13 @@
-//! Bulk writes of feedback (imports, the bulk API, single items): the
-//! customers of a chunk found or created by email in one transaction, and
-//! a chunk of feedback items with the cases their rules asked for in
-//! another, in multi-row statements.
+//! Bulk writes of feedback (imports, the bulk API, single items): one
+//! transaction per chunk creates the customers its items name by a new
+//! address, stores the items, and opens the cases their rules asked for
+//! or adds the items to open cases (`case_batch`), in multi-row statements.
+//!
+//! The caller plans a customer (with its id) for each address it did not
+//! find; the transaction inserts them with `ON CONFLICT DO NOTHING` on the
+//! unique address, so writers at once make one customer per address, and
+//! an item whose planned customer lost that race is stored for the
+//! customer who won it.
 //!
 //! An item may carry an import key (see migration 0020); a key stored
 //! already makes the item a duplicate, written not again. On PostgreSQL the
@@ -10,22 +16,23 @@
 //! at a time anyway.
 
 use crate::attach::AttachFacts;
-use crate::audit::{Audit, new_id};
+use crate::audit::{Audit, AuditLog, new_id};
 use crate::bulk::{BulkWrites, CHUNK, EventRecord};
-use crate::cases::CaseWrites;
+use crate::case_batch::{CaseBatch, CaseBatchWrites};
 use crate::customers::{CUSTOMER_COLUMNS, customer_created};
-use crate::dialect::{BeginWrite, Dialect};
+use crate::dialect::{BeginWrite, BeginWriteOn, Dialect};
+use crate::write_session::{WriteSession, with_session};
 use crate::{Customer, EventKind, NewCustomer, NewFeedback, Store, StoreError, with_pool};
 use amends_domain::attach;
 use amends_domain::detection::RuleAction;
 use amends_domain::feedback::Rating;
-use amends_domain::{CaseId, Email, UserId};
+use amends_domain::{CaseId, CustomerId, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// Items per transaction in [`Store::insert_feedback`].
+/// Items per transaction of the bulk API (`ingest_keyed` in the app).
 pub const FEEDBACK_CHUNK: usize = 2_000;
 
 /// What became of one item given to [`Store::insert_feedback`].
@@ -40,10 +47,10 @@ pub enum Written {
 
 /// The statement that makes feedback writers take turns on PostgreSQL: a
 /// transaction-level advisory lock ("amends" in ASCII, then 2).
-fn feedback_lock(store: &Store) -> Option<&'static str> {
-    match store.dialect() {
-        crate::dialect::Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(27423355152134914)"),
-        crate::dialect::Dialect::Sqlite => None,
+fn feedback_lock(dialect: Dialect) -> Option<&'static str> {
+    match dialect {
+        Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(27423355152134914)"),
+        Dialect::Sqlite => None,
     }
 }
 
@@ -65,6 +72,83 @@ crate::backend_trait! {
             Ok(found)
         }
 
+        /// Writes a chunk in the open transaction (see the module
+        /// documentation): the planned customers, then the items.
+        async fn write_feedback(
+            &mut self,
+            dialect: Dialect,
+            planned: &[NewCustomer],
+            items: &mut [NewFeedback],
+            actor: Option<UserId>,
+        ) -> Result<Vec<Written>, StoreError> {
+            // Only writers of keyed items need to take turns (an item
+            // without a key is never a duplicate): single items from the
+            // API, the widget and mail keep writing side by side.
+            if let Some(lock) = feedback_lock(dialect).filter(|_| items.iter().any(|i| i.import_key.is_some())) {
+                sqlx::query(lock).execute(&mut *self).await?;
+            }
+            let won = self.create_planned_customers(planned, actor).await?;
+            if !won.is_empty() {
+                for f in items.iter_mut() {
+                    if let Some(to) = won.get(&f.customer_id.0) {
+                        f.customer_id = CustomerId(*to);
+                        if let Some(d) = &mut f.detection {
+                            d.case.customer_id = CustomerId(*to);
+                        }
+                    }
+                }
+            }
+            self.write_feedback_chunk(dialect, items).await
+        }
+
+        /// Inserts the planned customers whose addresses are free (each with
+        /// its audit entry), in address order: concurrent PostgreSQL
+        /// transactions then wait for each other instead of deadlocking.
+        /// Gives, for each planned customer whose address is taken by
+        /// another, the other's id.
+        async fn create_planned_customers(&mut self, planned: &[NewCustomer], actor: Option<UserId>) -> Result<HashMap<Uuid, Uuid>, StoreError> {
+            let mut new: Vec<(String, &NewCustomer)> = planned
+                .iter()
+                .filter_map(|c| c.email.as_ref().map(|e| (e.as_str().to_lowercase(), c)))
+                .collect();
+            if new.is_empty() {
+                return Ok(HashMap::new());
+            }
+            new.sort_by(|a, b| a.0.cmp(&b.0));
+            new.dedup_by(|a, b| a.0 == b.0);
+            let records: Vec<&NewCustomer> = new.iter().map(|(_, c)| *c).collect();
+            let created: HashSet<Uuid> = self
+                .insert_customer_records(&records, " ON CONFLICT DO NOTHING")
+                .await?
+                .into_iter()
+                .collect();
+            let audits: Vec<Audit<'static>> = records
+                .iter()
+                .filter(|c| created.contains(&c.id.0))
+                .map(|c| customer_created(c, actor))
+                .collect();
+            self.insert_audit_rows(&audits).await?;
+            let lost: Vec<(String, Uuid)> = new
+                .into_iter()
+                .filter(|(_, c)| !created.contains(&c.id.0))
+                .map(|(e, c)| (e, c.id.0))
+                .collect();
+            if lost.is_empty() {
+                return Ok(HashMap::new());
+            }
+            let emails: Vec<String> = lost.iter().map(|(e, _)| e.clone()).collect();
+            let holders: HashMap<String, Uuid> = self
+                .customers_with_emails(&emails)
+                .await?
+                .into_iter()
+                .filter_map(|c| c.email.map(|e| (e.to_lowercase(), c.id.0)))
+                .collect();
+            Ok(lost
+                .into_iter()
+                .filter_map(|(e, id)| holders.get(&e).filter(|h| **h != id).map(|h| (id, *h)))
+                .collect())
+        }
+
         /// Writes one chunk of items in the open transaction (see the module
         /// documentation).
         async fn write_feedback_chunk(&mut self, dialect: Dialect, chunk: &[NewFeedback]) -> Result<Vec<Written>, StoreError> {
@@ -81,11 +165,11 @@ crate::backend_trait! {
                 (HashMap::new(), 0)
             } else {
                 self.lock_customers(dialect, &attach).await?;
-                (self.open_cases_of(&attach).await?, self.attach_window().await?)
+                (self.open_cases_of(dialect, &attach).await?, self.attach_window().await?)
             };
             let mut out = Vec::with_capacity(chunk.len());
             let mut rows: Vec<(&NewFeedback, Option<CaseId>)> = Vec::with_capacity(chunk.len());
-            let mut events = Vec::new();
+            let mut batch = CaseBatch::new();
             let mut touched: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
             for f in chunk {
                 if let Some(k) = &f.import_key
@@ -111,8 +195,10 @@ crate::backend_trait! {
                     }
                     let attached = case_id.is_some();
                     if !attached {
-                        self.insert_new_case(&d.case, json!({"feedback_id": f.id, "rule": d.rule_name}))
-                            .await?;
+                        if batch.needs_router(&d.case) {
+                            self.read_router(&mut batch).await?;
+                        }
+                        batch.open(&d.case, &json!({"feedback_id": f.id, "rule": d.rule_name}));
                         case_id = Some(d.case.id);
                         cases.insert(0, attach::OpenCase {
                             id: d.case.id,
@@ -134,7 +220,7 @@ crate::backend_trait! {
                         if let Some(why) = &reason {
                             data["attach"] = json!(why);
                         }
-                        events.push(EventRecord {
+                        batch.events.push(EventRecord {
                             id: new_id(f.created_at),
                             case_id: case,
                             kind: EventKind::MessageIn,
@@ -151,7 +237,7 @@ crate::backend_trait! {
                 rows.push((f, case_id));
                 out.push(Written::Stored(case_id));
             }
-            self.insert_event_records(&events).await?;
+            self.write_case_batch(&batch).await?;
             for (case, at) in touched {
                 sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
                     .bind(at)
@@ -225,26 +311,6 @@ crate::backend_trait! {
             Ok(())
         }
 
-        /// Audit entries in multi-row statements.
-        async fn insert_audit_rows(&mut self, audits: &[Audit<'_>]) -> Result<(), StoreError> {
-            for part in audits.chunks(CHUNK) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO audit_log (id, actor_id, action, entity, entity_id, detail, created_at) ",
-                );
-                q.push_values(part, |mut r, a| {
-                    r.push_bind(new_id(a.at))
-                        .push_bind(a.actor.map(|u| u.0))
-                        .push_bind(a.action.to_string())
-                        .push_bind(a.entity.to_string())
-                        .push_bind(a.entity_id.clone())
-                        .push_bind((!a.detail.is_null()).then(|| a.detail.to_string()))
-                        .push_bind(a.at);
-                });
-                q.build().execute(&mut *self).await?;
-            }
-            Ok(())
-        }
-
         /// The customers with these ids (those that exist).
         async fn customers_with_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Customer>, StoreError> {
             let mut found = Vec::with_capacity(ids.len());
@@ -280,29 +346,24 @@ crate::backend_trait! {
 }
 
 impl Store {
-    /// Inserts feedback items with what their rules asked for, in chunks
-    /// of [`FEEDBACK_CHUNK`] per transaction. Gives, per item, the case it
-    /// was linked to, or that its import key was stored already.
-    pub async fn insert_feedback(&self, items: &[NewFeedback]) -> Result<Vec<Written>, StoreError> {
-        let lock = feedback_lock(self);
+    /// Stores a chunk of feedback items in one transaction (see the module
+    /// documentation): first the `planned` customers, then the items with
+    /// what their rules asked for. Gives, per item, the case it was linked
+    /// to, or that its import key was stored already. An item stored for
+    /// another customer than planned carries that customer's id afterwards.
+    pub async fn insert_feedback(
+        &self,
+        planned: &[NewCustomer],
+        items: &mut [NewFeedback],
+        actor: Option<UserId>,
+    ) -> Result<Vec<Written>, StoreError> {
         let dialect = self.dialect();
-        let mut out = Vec::with_capacity(items.len());
-        for chunk in items.chunks(FEEDBACK_CHUNK) {
-            let written = with_pool!(self, |pool| {
-                let mut tx = pool.begin_write().await?;
-                // Only writers of keyed items need to take turns (an item
-                // without a key is never a duplicate): single items from the
-                // API, the widget and mail keep writing side by side.
-                if let Some(lock) = lock.filter(|_| chunk.iter().any(|i| i.import_key.is_some())) {
-                    sqlx::query(lock).execute(&mut *tx).await?;
-                }
-                let written = tx.write_feedback_chunk(dialect, chunk).await?;
-                tx.commit().await?;
-                written
-            });
-            out.extend(written);
-        }
-        Ok(out)
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let written = tx.write_feedback(dialect, planned, items, actor).await?;
+            tx.commit().await?;
+            Ok(written)
+        })
     }
 
     /// Which of `keys` are stored already (read outside a transaction:
@@ -329,53 +390,24 @@ impl Store {
             conn.customers_with_emails(emails).await
         })
     }
+}
 
-    /// The customers with the addresses of `new` (compared without case),
-    /// each created from its entry when there is none, in one transaction:
-    /// `INSERT … ON CONFLICT DO NOTHING` on the unique index of the address,
-    /// so concurrent imports make one customer per address. Each customer
-    /// created gets its audit entry. Entries without an address are ignored.
-    pub async fn find_or_create_customers_by_email(
-        &self,
-        new: &[NewCustomer],
+impl WriteSession {
+    /// [`Store::insert_feedback`] on the session's connection.
+    pub async fn insert_feedback(
+        &mut self,
+        planned: &[NewCustomer],
+        items: &mut [NewFeedback],
         actor: Option<UserId>,
-    ) -> Result<Vec<Customer>, StoreError> {
-        let mut new: Vec<(String, &NewCustomer)> = new
-            .iter()
-            .filter_map(|c| c.email.as_ref().map(|e| (Email::as_str(e).to_lowercase(), c)))
-            .collect();
-        // One order for every writer: concurrent PostgreSQL transactions
-        // then wait for each other instead of deadlocking.
-        new.sort_by(|a, b| a.0.cmp(&b.0));
-        new.dedup_by(|a, b| a.0 == b.0);
-        let emails: Vec<String> = new.iter().map(|(e, _)| e.clone()).collect();
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let known: HashSet<String> = tx
-                .customers_with_emails(&emails)
-                .await?
-                .into_iter()
-                .filter_map(|c| c.email.map(|e| e.to_lowercase()))
-                .collect();
-            let missing: Vec<&NewCustomer> = new
-                .iter()
-                .filter(|(e, _)| !known.contains(e))
-                .map(|(_, c)| *c)
-                .collect();
-            let created: HashSet<Uuid> = tx
-                .insert_customer_records(&missing, " ON CONFLICT (lower(email)) DO NOTHING")
-                .await?
-                .into_iter()
-                .collect();
-            let audits: Vec<Audit<'static>> = missing
-                .iter()
-                .filter(|c| created.contains(&c.id.0))
-                .map(|c| customer_created(c, actor))
-                .collect();
-            tx.insert_audit_rows(&audits).await?;
-            let found = tx.customers_with_emails(&emails).await?;
+    ) -> Result<Vec<Written>, StoreError> {
+        let dialect = self.store.dialect();
+        let written = with_session!(self, |conn| {
+            let mut tx = conn.begin_write().await?;
+            let written = tx.write_feedback(dialect, planned, items, actor).await?;
             tx.commit().await?;
-            Ok(found)
-        })
+            written
+        });
+        self.committed();
+        Ok(written)
     }
 }

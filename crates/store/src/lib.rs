@@ -21,6 +21,7 @@ mod attach;
 mod audit;
 pub mod backup;
 mod bulk;
+mod case_batch;
 mod case_merge;
 mod cases;
 mod churn;

@@ -87,5 +87,32 @@ crate::backend_trait! {
             .await?;
             Ok(done.rows_affected() == 1)
         }
+
+        /// Inserts jobs (each with its id) in multi-row statements; a job
+        /// whose dedupe key is used already is left out.
+        async fn insert_job_rows(&mut self, jobs: &[(Uuid, NewJob)]) -> Result<(), StoreError> {
+            for part in jobs.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO jobs (id, kind, payload, dedupe_key, case_id, state, run_at, attempts, max_attempts, \
+                     created_at, updated_at) ",
+                );
+                q.push_values(part, |mut r, (id, j)| {
+                    r.push_bind(*id)
+                        .push_bind(j.kind.as_str())
+                        .push_bind(j.payload.to_string())
+                        .push_bind(j.dedupe_key.as_deref())
+                        .push_bind(j.case_id.map(|c| c.0))
+                        .push_bind("queued")
+                        .push_bind(j.run_at)
+                        .push_bind(0_i32)
+                        .push_bind(j.max_attempts)
+                        .push_bind(j.run_at)
+                        .push_bind(j.run_at);
+                });
+                q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+                q.build().execute(&mut *self).await?;
+            }
+            Ok(())
+        }
     }
 }

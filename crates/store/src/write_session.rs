@@ -21,6 +21,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The page cache of the session's SQLite connection (KiB, as `cache_size`
 /// takes it when negative): room for the indexes of a 100,000-case upload.
 const SESSION_CACHE_KIB: i64 = 256 * 1024;
+/// The page cache of a feedback import's session (KiB): room for the
+/// indexes a million-row import adds to all over (customer, import key),
+/// within the import's memory budget.
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 /// The normal page cache of a pool connection (KiB); see `Store::connect`.
 pub(crate) const POOL_CACHE_KIB: i64 = 32 * 1024;
 /// Commits of a session between two checkpoints beside it. A 10,000-row
@@ -71,13 +75,22 @@ impl Store {
     /// Reserves a connection for a series of write transactions (see the
     /// module documentation).
     pub async fn write_session(&self) -> Result<WriteSession, StoreError> {
+        self.session_with_cache(SESSION_CACHE_KIB).await
+    }
+
+    /// A write session for a feedback import (a smaller page cache).
+    pub async fn import_session(&self) -> Result<WriteSession, StoreError> {
+        self.session_with_cache(IMPORT_CACHE_KIB).await
+    }
+
+    async fn session_with_cache(&self, cache_kib: i64) -> Result<WriteSession, StoreError> {
         let conn = match &self.backend {
             Backend::Sqlite(pool) if pool.options().get_max_connections() <= 1 => {
                 SessionConn::SqliteShared(pool.clone())
             }
             Backend::Sqlite(pool) => {
                 let mut c = pool.acquire().await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{SESSION_CACHE_KIB}")))
+                sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = -{cache_kib}")))
                     .execute(&mut *c)
                     .await?;
                 sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *c).await?;

@@ -3,7 +3,7 @@
 //! keep the good rows next to a malformed one, and refuse a bad file with a
 //! hint.
 
-use crate::support::{Backend, TestApp, TestDb};
+use crate::support::{Backend, TestApp, TestDb, create_user};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -307,8 +307,122 @@ async fn files_of_every_encoding_and_separator_are_read(b: Backend) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The span from a case's creation to its due date `field`.
+fn due_in(case: &Value, field: &str) -> chrono::Duration {
+    let at = |f: &str| {
+        case[f]
+            .as_str()
+            .and_then(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok())
+            .unwrap_or_else(|| panic!("{f} of {case}"))
+    };
+    at(field) - at("created_at")
+}
+
+/// A chunk opens its cases as single items do: each routed in turn (so
+/// the loads spread evenly), with the same due dates, the same timeline,
+/// job and audit entries; two rows of one new customer make one customer.
+async fn a_chunk_opens_cases_as_single_items_do(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let tok = app.admin_token.clone();
+    for name in ["r1", "r2", "r3"] {
+        let id = create_user(&app.store, name, "agent").await;
+        let res = app
+            .put(
+                &format!("/api/v1/routing/agents/{id}"),
+                &tok,
+                json!({"languages": ["de"], "available": true, "max_open": 50}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    app.put("/api/v1/routing", &tok, json!({"enabled": true})).await;
+    let single = app
+        .post_json(
+            "/api/v1/feedback",
+            &tok,
+            json!({"customer_email": "einzeln@example.de", "channel": "api", "rating": 1,
+                   "text": "Die Rechnung ist falsch.", "language": "de"}),
+            201,
+        )
+        .await;
+    let single_id = single["case_id"].as_str().expect("a case").to_string();
+    let single_case = app.get_json(&format!("/api/v1/cases/{single_id}"), &tok).await;
+    let kinds = |events: &Value| -> Vec<String> {
+        events
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let single_kinds = kinds(&app.get_json(&format!("/api/v1/cases/{single_id}/events"), &tok).await);
+    // As a case opened by itself: created, routed, then the customer's message.
+    assert_eq!(
+        single_kinds[..3],
+        ["created", "assignment", "message_in"],
+        "{single_kinds:?}"
+    );
+
+    let mut csv = String::from("customer_email,rating,text,language\n");
+    for i in 0..8 {
+        csv.push_str(&format!("neu{i}@example.de,1,Die Rechnung {i} ist falsch.,de\n"));
+    }
+    csv.push_str("doppelt@example.de,5,Alles bestens.,de\nDoppelt@Example.de,4,Wieder gut.,de\n");
+    let res = app
+        .client
+        .post(app.url("/api/v1/feedback/bulk"))
+        .bearer_auth(&tok)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.expect("json");
+    assert_eq!(out["created"], 10, "{out}");
+    let cases: Vec<String> = out["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["case_id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(cases.len(), 8, "each low rating opened its own case: {out}");
+    for id in &cases {
+        let case = app.get_json(&format!("/api/v1/cases/{id}"), &tok).await;
+        assert!(case["assignee"]["id"].is_string(), "routed: {case}");
+        for due in ["first_response_due_at", "resolution_due_at"] {
+            assert_eq!(due_in(&case, due), due_in(&single_case, due), "{due} of {case}");
+        }
+        let events = app.get_json(&format!("/api/v1/cases/{id}/events"), &tok).await;
+        assert_eq!(kinds(&events), single_kinds, "{events}");
+    }
+    let routing = app.get_json("/api/v1/routing", &tok).await;
+    let loads: Vec<i64> = routing["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .filter(|a| !a["profile"].is_null())
+        .map(|a| a["open_load"].as_i64().expect("load"))
+        .collect();
+    assert_eq!(loads, [3, 3, 3], "{routing}");
+    let url = app.db_url();
+    for (sql, n) in [
+        ("SELECT COUNT(*) FROM audit_log WHERE action = 'case.create'", 9),
+        ("SELECT COUNT(*) FROM audit_log WHERE action = 'case.route'", 9),
+        ("SELECT COUNT(*) FROM jobs WHERE payload LIKE '%\"case.created\"%'", 9),
+        (
+            "SELECT COUNT(*) FROM customers WHERE lower(email) = 'doppelt@example.de'",
+            1,
+        ),
+        ("SELECT COUNT(*) FROM audit_log WHERE action = 'customer.create'", 10),
+    ] {
+        assert_eq!(count(&url, sql).await, n, "{sql}");
+    }
+}
+
 crate::both_backends!(
     files_of_every_encoding_and_separator_are_read,
+    a_chunk_opens_cases_as_single_items_do,
     a_reimport_adds_nothing_and_concurrent_imports_add_each_row_once,
     a_bad_file_fails_with_a_hint,
     bulk_requests_at_once_store_each_row_once,
