@@ -22,7 +22,11 @@ fn item(n: u32, c: &NewCustomer, at: DateTime<Utc>, complaint: bool, topic: Opti
         text: if complaint { "Schlecht" } else { "Gut" }.into(),
         language: Language::De,
         // Every other complaint says so only by its rating.
-        sentiment: if complaint && n.is_multiple_of(2) { "negative" } else { "neutral" },
+        sentiment: if complaint && n.is_multiple_of(2) {
+            "negative"
+        } else {
+            "neutral"
+        },
         topics: topic.map(|t| vec![t.to_string()]).unwrap_or_default(),
         component: None,
         created_at: at,
