@@ -39,6 +39,7 @@ pub mod quarantine;
 pub mod retention;
 pub mod routing;
 pub mod search;
+pub mod self_service;
 pub mod secret;
 pub mod service;
 pub mod sla;

@@ -333,9 +333,20 @@ pub async fn ingest(state: &App, raw: &[u8], actor: Option<UserId>) -> AppResult
             })
             .await?;
     }
+    // Automatic answers never hold up taking the mail; one may open the case.
+    let mut case_id = done.case_id;
+    match crate::self_service::after_inbound_mail(state, done.id, message_id.clone()).await {
+        Ok(outcome) => {
+            tracing::debug!(feedback = %done.id.0, ?outcome, "automatic answer");
+            if case_id.is_none() {
+                case_id = state.store().get_feedback(done.id).await?.case_id.map(CaseId);
+            }
+        }
+        Err(e) => tracing::warn!(feedback = %done.id.0, error = %e, "automatic answer failed"),
+    }
     Ok(MailOutcome {
         outcome: "feedback".into(),
-        case_id: done.case_id.map(|c| c.0),
+        case_id: case_id.map(|c| c.0),
         feedback_id: Some(done.id.0),
         attachments: n_attachments,
     })

@@ -52,6 +52,7 @@ mod routing;
 mod rows;
 pub mod schema;
 mod search;
+mod self_service;
 mod sla;
 mod solutions;
 mod templates;
@@ -97,6 +98,7 @@ pub use retention::{Expiry, RetentionSetting};
 pub use risks::{AreaCounts, AreaMix};
 pub use routing::{AgentRouting, RouteRequest, RoutingSettings};
 pub use search::{CaseHit, SEARCH_WORDS_MAX, search_words};
+pub use self_service::{AutoAnswerSetting, DeflectionRow, NewDeflection};
 pub use sla::{SlaCandidate, SlaPolicy, SlaStat};
 pub use solutions::{
     IndexTerms, LinkedSolution, ReadVersion, ResolvedCase, Solution, SolutionFilter, SolutionHit, SolutionQuery,

@@ -19,6 +19,7 @@ pub mod ui;
 pub mod views;
 pub mod vocab;
 pub mod widget;
+pub mod widget_answers;
 
 pub use amends_app::{App, Clock, Config, Overrides};
 pub use state::AppState;

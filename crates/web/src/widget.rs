@@ -36,6 +36,14 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/public/feedback",
             axum::routing::post(post_feedback).options(preflight),
         )
+        .route(
+            "/api/v1/public/suggestions",
+            get(crate::widget_answers::suggestions).options(preflight),
+        )
+        .route(
+            "/api/v1/public/deflection",
+            axum::routing::post(crate::widget_answers::deflection).options(preflight),
+        )
         .layer(axum::middleware::from_fn(crate::error::problem_for_plain_errors))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX))
         .with_state(state)
@@ -55,9 +63,11 @@ async fn widget_js() -> Response {
 #[derive(Debug, Deserialize)]
 pub struct KeyQuery {
     site_key: Option<String>,
+    /// The suggestion and deflection endpoints name the site key `key`.
+    key: Option<String>,
 }
 
-fn origin_of(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn origin_of(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
@@ -66,7 +76,7 @@ fn origin_of(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Adds the CORS headers for an allowed origin.
-fn with_cors(mut res: Response, origin: Option<&str>) -> Response {
+pub(crate) fn with_cors(mut res: Response, origin: Option<&str>) -> Response {
     let h = res.headers_mut();
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     if let Some(o) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
@@ -76,7 +86,7 @@ fn with_cors(mut res: Response, origin: Option<&str>) -> Response {
 }
 
 /// The enabled site for `key` whose allowed origins contain `origin`.
-async fn site_for(state: &AppState, key: Option<&str>, origin: Option<&str>) -> ApiResult<WidgetSite> {
+pub(crate) async fn site_for(state: &AppState, key: Option<&str>, origin: Option<&str>) -> ApiResult<WidgetSite> {
     let key = key
         .map(str::trim)
         .filter(|k| !k.is_empty())
@@ -109,7 +119,7 @@ async fn site_for(state: &AppState, key: Option<&str>, origin: Option<&str>) -> 
 /// CORS preflight: 204 with the CORS headers for an allowed origin, else 403.
 async fn preflight(State(state): State<AppState>, Query(q): Query<KeyQuery>, headers: HeaderMap) -> Response {
     let origin = origin_of(&headers);
-    match site_for(&state, q.site_key.as_deref(), origin.as_deref()).await {
+    match site_for(&state, q.site_key.or(q.key).as_deref(), origin.as_deref()).await {
         Ok(_) => {
             let mut res = with_cors(StatusCode::NO_CONTENT.into_response(), origin.as_deref());
             let h = res.headers_mut();

@@ -39,6 +39,7 @@ mod retention;
 mod risks;
 mod routing;
 mod search;
+mod self_service;
 mod service_report;
 mod sla;
 mod solutions;

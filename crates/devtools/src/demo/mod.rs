@@ -18,11 +18,13 @@ mod incident;
 mod outcomes;
 pub mod patterns;
 mod playbooks;
+mod self_service;
 mod solutions;
 
 pub use feedback::feedback;
 pub use incident::incident;
 pub use playbooks::playbooks;
+pub use self_service::self_service;
 pub use solutions::solutions;
 
 /// The password of every demo user (printed at start-up).

@@ -24,6 +24,7 @@ pub mod risks;
 
 pub mod routing;
 pub mod search;
+pub mod self_service;
 pub mod sla;
 pub mod solutions;
 pub mod templates;
@@ -128,6 +129,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(solutions::router())
             .merge(routing::router())
             .merge(search::router())
+            .merge(self_service::router())
             .merge(training::router()),
     )
 }

@@ -54,6 +54,9 @@ pub const API_ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/analytics/patterns", P(Permission::ReadAudit)),
     ("GET", "/api/v1/analytics/churn", P(Permission::ReadCases)),
     ("GET", "/api/v1/analytics/playbooks", P(Permission::ReadAudit)),
+    ("GET", "/api/v1/analytics/deflection", P(Permission::ReadAudit)),
+    ("GET", "/api/v1/settings/auto-answer", P(Permission::ReadAudit)),
+    ("PUT", "/api/v1/settings/auto-answer", P(Permission::ManageIntegrations)),
     ("GET", "/api/v1/risks", P(Permission::ReadAudit)),
     ("GET", "/api/v1/playbooks", P(Permission::ReadCases)),
     ("POST", "/api/v1/playbooks", P(Permission::ManagePlaybooks)),
@@ -326,6 +329,8 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("GET", "/analytics/patterns", Some(P(Permission::ReadAudit))),
     ("GET", "/analytics/churn", Some(P(Permission::ReadCases))),
     ("GET", "/risks", Some(P(Permission::ReadAudit))),
+    ("GET", "/analytics/deflection", Some(P(Permission::ReadAudit))),
+    ("POST", "/settings/auto-answer", Some(P(Permission::ManageIntegrations))),
     (
         "POST",
         "/analytics/churn/train",

@@ -28,6 +28,7 @@ pub mod quarantine;
 pub mod risks;
 pub mod routing;
 pub mod search;
+pub mod self_service;
 pub mod session;
 pub mod settings;
 pub mod sla;
@@ -172,6 +173,8 @@ pub fn router(state: AppState) -> Router {
             "/settings/help-center",
             get(solutions::theme_page).post(solutions::theme_save),
         )
+        .route("/analytics/deflection", get(self_service::page))
+        .route("/settings/auto-answer", post(self_service::save))
         .route("/help", get(solutions::help_home))
         .route("/help/articles/{id}", get(solutions::help_article))
         .route("/survey/{token}", get(followup::survey_get).post(followup::survey_post))

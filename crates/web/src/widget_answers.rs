@@ -1,0 +1,154 @@
+//! Self-service answers of the widget: `GET /api/v1/public/suggestions`
+//! (public articles for what the visitor types) and `POST
+//! /api/v1/public/deflection` (what the visitor did with them), keyed by
+//! the widget site key, with the widget's CORS and rate limits per client
+//! IP.
+
+use crate::api::json::content_type;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::widget::{origin_of, site_for, with_cors};
+use amends_app::self_service::{self, DeflectionEvent, Suggestion};
+use amends_domain::Language;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use uuid::Uuid;
+
+/// Suggestion queries per client IP and minute (per instance): typing
+/// asks again after each pause.
+pub const SUGGESTIONS_PER_IP_MINUTE: u32 = 60;
+/// Deflection events per client IP and minute (per instance).
+pub const DEFLECTION_EVENTS_PER_IP_MINUTE: u32 = 120;
+
+#[derive(Debug, Deserialize)]
+pub struct SuggestQuery {
+    q: Option<String>,
+    key: Option<String>,
+    site_key: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Suggestions {
+    language: String,
+    suggestions: Vec<Suggestion>,
+}
+
+/// The language asked for, else the site's.
+fn language_of(raw: Option<&str>, site: Language) -> ApiResult<Language> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(site),
+        Some(l) => l
+            .parse()
+            .map_err(|_| ApiError::validation("lang", "lang must be `de` or `en`")),
+    }
+}
+
+fn limited(state: &AppState, what: &str, ip: std::net::IpAddr, limit: u32) -> ApiResult<()> {
+    if state.widget_limiter().allow(&format!("{what}:{ip}"), state.now(), limit) {
+        Ok(())
+    } else {
+        Err(amends_app::AppError::TooManyRequests.into())
+    }
+}
+
+/// `GET /api/v1/public/suggestions?q=&key=&lang=`: up to three public articles.
+pub async fn suggestions(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<SuggestQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let origin = origin_of(&headers);
+    let key = q.key.clone().or(q.site_key.clone());
+    let res = async {
+        let site = site_for(&state, key.as_deref(), origin.as_deref()).await?;
+        limited(&state, "suggest", peer.ip(), SUGGESTIONS_PER_IP_MINUTE)?;
+        let lang = language_of(q.lang.as_deref(), site.language)?;
+        let text = q.q.as_deref().unwrap_or_default();
+        let suggestions = self_service::suggest(&state, text, lang).await?;
+        Ok::<_, ApiError>(
+            axum::Json(Suggestions {
+                language: lang.code().into(),
+                suggestions,
+            })
+            .into_response(),
+        )
+    }
+    .await;
+    match res {
+        Ok(r) => with_cors(r, origin.as_deref()),
+        Err(e) => {
+            // An allowed page may read why (422, 429); others learn nothing.
+            let allowed = site_for(&state, key.as_deref(), origin.as_deref()).await.is_ok();
+            with_cors(e.into_response(), origin.as_deref().filter(|_| allowed))
+        }
+    }
+}
+
+/// A deflection event of the widget.
+#[derive(Debug, Deserialize)]
+struct DeflectionIn {
+    key: Option<String>,
+    site_key: Option<String>,
+    session: Option<String>,
+    event: Option<String>,
+    article_id: Option<String>,
+    lang: Option<String>,
+}
+
+/// `POST /api/v1/public/deflection`: 201 when recorded, 200 when it was before.
+pub async fn deflection(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<SuggestQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let origin = origin_of(&headers);
+    let mut cors = None;
+    let res = record(&state, peer, q, origin.as_deref(), &headers, body, &mut cors).await;
+    let res = res.unwrap_or_else(IntoResponse::into_response);
+    with_cors(res, cors.as_deref())
+}
+
+async fn record(
+    state: &AppState,
+    peer: SocketAddr,
+    q: SuggestQuery,
+    origin: Option<&str>,
+    headers: &HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    cors: &mut Option<String>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|e| ApiError::unreadable_body(&e, "32 KiB", ""))?;
+    let ct = content_type(headers);
+    if !(ct.starts_with("application/json") || ct.starts_with("text/plain")) {
+        return Err(ApiError::unsupported_media_type(
+            "send the event as JSON (application/json)",
+        ));
+    }
+    let p: DeflectionIn = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not the widget's JSON: {e}")))?;
+    let key = q.key.or(q.site_key).or(p.key).or(p.site_key);
+    let site = site_for(state, key.as_deref(), origin).await?;
+    *cors = origin.map(str::to_string);
+    limited(state, "deflect", peer.ip(), DEFLECTION_EVENTS_PER_IP_MINUTE)?;
+    let session = p
+        .session
+        .ok_or_else(|| ApiError::validation("session", "give the widget's session token"))?;
+    let event = DeflectionEvent::parse(p.event.as_deref().unwrap_or_default())?;
+    let article = p
+        .article_id
+        .as_deref()
+        .and_then(|a| Uuid::parse_str(a.trim()).ok())
+        .ok_or_else(|| ApiError::validation("article_id", "article_id must be the id of a suggested article"))?;
+    let lang = language_of(p.lang.as_deref(), site.language)?;
+    let new = self_service::record(state, site.id, &session, article, event, lang).await?;
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(serde_json::json!({"recorded": new}))).into_response())
+}
