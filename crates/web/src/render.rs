@@ -79,6 +79,7 @@ templates!(
     "corrections.html",
     "training_case.html",
     "quarantine.html",
+    "deflection.html",
 );
 
 #[cfg(test)]

@@ -235,6 +235,9 @@ fn routes(
         ),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
+        ("GET", "/api/v1/analytics/deflection".into(), json!(null), "lead"),
+        ("GET", "/api/v1/settings/auto-answer".into(), json!(null), "lead"),
+        ("PUT", "/api/v1/settings/auto-answer".into(), json!([]), "admin"),
         (
             "POST",
             "/api/v1/webhooks".into(),
