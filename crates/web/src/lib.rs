@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router(state.clone()))
         .merge(api::router(state.clone()))
         .merge(widget::router(state.clone()))
+        .merge(widget_answers::router(state.clone()))
         .merge(ui::router(state))
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn(metrics::track))

@@ -36,14 +36,6 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/public/feedback",
             axum::routing::post(post_feedback).options(preflight),
         )
-        .route(
-            "/api/v1/public/suggestions",
-            get(crate::widget_answers::suggestions).options(preflight),
-        )
-        .route(
-            "/api/v1/public/deflection",
-            axum::routing::post(crate::widget_answers::deflection).options(preflight),
-        )
         .layer(axum::middleware::from_fn(crate::error::problem_for_plain_errors))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX))
         .with_state(state)
@@ -64,7 +56,7 @@ async fn widget_js() -> Response {
 pub struct KeyQuery {
     site_key: Option<String>,
     /// The suggestion and deflection endpoints name the site key `key`.
-    key: Option<String>,
+    pub(crate) key: Option<String>,
 }
 
 pub(crate) fn origin_of(headers: &HeaderMap) -> Option<String> {
@@ -117,7 +109,7 @@ pub(crate) async fn site_for(state: &AppState, key: Option<&str>, origin: Option
 }
 
 /// CORS preflight: 204 with the CORS headers for an allowed origin, else 403.
-async fn preflight(State(state): State<AppState>, Query(q): Query<KeyQuery>, headers: HeaderMap) -> Response {
+pub(crate) async fn preflight(State(state): State<AppState>, Query(q): Query<KeyQuery>, headers: HeaderMap) -> Response {
     let origin = origin_of(&headers);
     match site_for(&state, q.site_key.or(q.key).as_deref(), origin.as_deref()).await {
         Ok(_) => {

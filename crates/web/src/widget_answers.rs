@@ -7,7 +7,7 @@
 use crate::api::json::content_type;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::widget::{origin_of, site_for, with_cors};
+use crate::widget::{origin_of, preflight, site_for, with_cors};
 use amends_app::self_service::{self, DeflectionEvent, Suggestion};
 use amends_domain::Language;
 use axum::body::Bytes;
@@ -17,6 +17,26 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use uuid::Uuid;
+
+/// `/api/v1/public/suggestions` and `/api/v1/public/deflection` (with the
+/// widget's CORS preflight).
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/api/v1/public/suggestions",
+            axum::routing::get(suggestions).options(preflight),
+        )
+        .route(
+            "/api/v1/public/deflection",
+            axum::routing::post(deflection).options(preflight),
+        )
+        .layer(axum::middleware::from_fn(crate::error::problem_for_plain_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX))
+        .with_state(state)
+}
+
+/// Largest accepted body of a deflection event.
+const BODY_MAX: usize = 4 * 1024;
 
 /// Suggestion queries per client IP and minute (per instance): typing
 /// asks again after each pause.
@@ -125,7 +145,7 @@ async fn record(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
     cors: &mut Option<String>,
 ) -> ApiResult<Response> {
-    let body = body.map_err(|e| ApiError::unreadable_body(&e, "32 KiB", ""))?;
+    let body = body.map_err(|e| ApiError::unreadable_body(&e, "4 KiB", ""))?;
     let ct = content_type(headers);
     if !(ct.starts_with("application/json") || ct.starts_with("text/plain")) {
         return Err(ApiError::unsupported_media_type(
