@@ -297,6 +297,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 let (p, worked) = demo::playbooks(app.state()).await?;
                 eprintln!("Demo playbooks: {p}, with progress on {worked} cases (see /playbooks).");
+                let f = demo::fair(app.state()).await?;
+                eprintln!(
+                    "Demo fairness: {} answers (see /analytics/fairness), {} tier offers (/offers), {} panel members (/panel).",
+                    f.answers, f.offers, f.members
+                );
                 // The churn model learns from the demo history (the week's training).
                 amends_app::analytics::churn::schedule(
                     app.state(),
