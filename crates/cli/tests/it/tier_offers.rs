@@ -133,7 +133,7 @@ async fn offer_only_at_the_good_moment(b: Backend) {
     assert_eq!(offer["case_id"].as_str(), Some(c.as_str()));
     let mail = crate::support::wait_for(30, "offer mail", || async { offer_mails(&sink).into_iter().next() }).await;
     assert!(
-        mail.contains("Ein Angebot für Sie: Premium") && mail.contains("crm-7@example.de"),
+        mail.contains("Mit Premium bekommen Sie schnellere Antworten") && mail.contains("crm-7@example.de"),
         "{mail}"
     );
 
