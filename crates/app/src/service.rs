@@ -115,10 +115,13 @@ pub async fn upsert_customer(state: &App, input: &CustomerInput, actor: UserId) 
 
 /// Changes the fields of customer `id` that `patch` names.
 pub async fn update_customer(state: &App, id: CustomerId, patch: &CustomerPatch, actor: UserId) -> AppResult<Customer> {
-    Ok(state
+    let c = state
         .store()
         .update_customer(id, patch, Some(actor), state.now())
-        .await?)
+        .await?;
+    // An accepted tier offer whose tier the customer now has is converted.
+    state.store().convert_tier_offers(id, state.now()).await?;
+    Ok(c)
 }
 
 /// Creates a B2B account (company) named `name`.

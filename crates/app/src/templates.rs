@@ -93,6 +93,8 @@ pub async fn values_for_case(
         incident_title,
         delay_minutes,
         goodwill,
+        // Made by the caller, which holds the key that signs the link.
+        fair_url: None,
     })
 }
 

@@ -299,6 +299,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("Demo playbooks: {p}, with progress on {worked} cases (see /playbooks).");
                 let d = demo::self_service(app.state()).await?;
                 eprintln!("Demo self-service: {d} widget sessions with suggested articles (see /analytics/deflection).");
+                let f = demo::fair(app.state()).await?;
+                eprintln!(
+                    "Demo fairness: {} answers (see /analytics/fairness), {} tier offers (/offers), {} panel members (/panel).",
+                    f.answers, f.offers, f.members
+                );
                 // The churn model learns from the demo history (the week's training).
                 amends_app::analytics::churn::schedule(
                     app.state(),

@@ -13,6 +13,7 @@ pub mod customer;
 pub mod customer_merge;
 pub mod detection;
 pub mod error;
+pub mod fair;
 pub mod feedback;
 pub mod followup;
 pub mod goodwill;
@@ -30,6 +31,7 @@ pub mod service_report;
 pub mod sla;
 pub mod solution;
 pub mod template;
+pub mod tier_offer;
 pub mod validate;
 
 pub use case::{CaseFacts, CaseState, Channel, Origin, Priority, TransitionChange, TransitionError, TransitionRefused};

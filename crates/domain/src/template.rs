@@ -46,6 +46,7 @@ pub const VARIABLES: &[&str] = &[
     "goodwill",
     "solution_title",
     "solution_url",
+    "fair_url",
 ];
 
 pub const NAME_MAX: usize = 100;
@@ -213,6 +214,9 @@ pub struct TemplateValues {
     pub solution_title: Option<String>,
     /// Its address in the public help center (public articles only).
     pub solution_url: Option<String>,
+    /// The customer's page to say what they would consider fair.
+    #[serde(default)]
+    pub fair_url: Option<String>,
 }
 
 impl TemplateValues {
@@ -229,6 +233,7 @@ impl TemplateValues {
             "goodwill" => self.goodwill.as_deref(),
             "solution_title" => self.solution_title.as_deref(),
             "solution_url" => self.solution_url.as_deref(),
+            "fair_url" => self.fair_url.as_deref(),
             _ => None,
         }
     }
@@ -254,6 +259,7 @@ impl TemplateValues {
                 .into(),
             ),
             solution_url: Some("https://help.example.com/help/articles/0194a000-0000-7000-8000-000000000001".into()),
+            fair_url: Some("https://help.example.com/fair/AZSgAAAAAHAAgAAAAAAAAQ".into()),
         }
     }
 }

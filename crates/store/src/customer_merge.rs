@@ -257,6 +257,25 @@ impl Store {
             .await?
             .rows_affected();
             n.jobs = i64::try_from(jobs).unwrap_or(i64::MAX);
+            // Tier offers follow the customer; a panel membership too, unless the survivor has one.
+            sqlx::query("UPDATE tier_offers SET customer_id = $1 WHERE customer_id = $2")
+                .bind(keep_id)
+                .bind(dup_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "DELETE FROM panel_members WHERE customer_id = $2 \
+                 AND EXISTS (SELECT 1 FROM panel_members p WHERE p.customer_id = $1)",
+            )
+            .bind(keep_id)
+            .bind(dup_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE panel_members SET customer_id = $1 WHERE customer_id = $2")
+                .bind(keep_id)
+                .bind(dup_id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("UPDATE customer_merges SET survivor_id = $1 WHERE survivor_id = $2")
                 .bind(keep_id)
                 .bind(dup_id)

@@ -157,6 +157,8 @@ pub enum EventKind {
     Merge,
     /// A playbook step checked off or taken back (data: what, playbook_id, version, step, title_de, title_en).
     Playbook,
+    /// What the customer considers fair, answered or typed in (data: choice, amount_cents, source; body: note).
+    FairExpectation,
 }
 
 impl EventKind {
@@ -179,6 +181,7 @@ impl EventKind {
             EventKind::Split => "split",
             EventKind::Merge => "merge",
             EventKind::Playbook => "playbook",
+            EventKind::FairExpectation => "fair_expectation",
         }
     }
 }

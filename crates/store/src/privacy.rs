@@ -297,6 +297,14 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            // What the customer said would be fair, in their words.
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE fair_expectations SET note = $2 WHERE case_id IN ({CUSTOMER_CASES}) AND note IS NOT NULL"
+            )))
+            .bind(id)
+            .bind(ph)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("UPDATE incident_affected SET facts = '{}' WHERE customer_id = $1")
                 .bind(id)
                 .execute(&mut *tx)

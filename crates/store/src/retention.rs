@@ -69,6 +69,7 @@ crate::backend_trait! {
                  WHERE case_id = $1",
                 "UPDATE feedback SET text = $2, source = NULL WHERE case_id = $1",
                 "UPDATE surveys SET comment = $2 WHERE case_id = $1 AND comment IS NOT NULL",
+                "UPDATE fair_expectations SET note = $2 WHERE case_id = $1 AND note IS NOT NULL",
                 "UPDATE goodwill_grants SET reason = $2, \
                  decision_reason = CASE WHEN decision_reason IS NULL THEN NULL ELSE $2 END WHERE case_id = $1",
             ];

@@ -5,6 +5,7 @@
 
 pub mod churn;
 pub mod churn_words;
+pub mod fairness;
 pub mod kpis;
 pub mod paradox;
 pub mod pattern_words;

@@ -586,6 +586,18 @@ pub async fn answer(
             e => e.into(),
         })?;
     state.wake_workers();
+    // A recovery rated 4–5 may be the moment for a tier offer; the answer stands either way.
+    if score.get() >= 4
+        && let Err(e) = crate::tier_offers::on_survey_answer(
+            state,
+            amends_domain::CustomerId(survey.customer_id),
+            Some(CaseId(survey.case_id)),
+            i32::from(score.get()),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "tier offer after a survey answer");
+    }
     Ok(outcome)
 }
 

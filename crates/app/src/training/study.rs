@@ -180,7 +180,11 @@ fn event_step(
             let what = i18n.t(lang, "training-step-survey", &[("score", score.into())]);
             (anon.customer().to_string(), what, text)
         }
-        EventKind::Created | EventKind::Update | EventKind::FollowUp | EventKind::Goodwill => return None,
+        EventKind::Created
+        | EventKind::Update
+        | EventKind::FollowUp
+        | EventKind::Goodwill
+        | EventKind::FairExpectation => return None,
     };
     let (day, when) = when(i18n, lang, start, e.created_at);
     Some(Step {

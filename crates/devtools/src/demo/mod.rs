@@ -13,6 +13,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
+mod fair;
 mod feedback;
 mod incident;
 mod outcomes;
@@ -21,6 +22,7 @@ mod playbooks;
 mod self_service;
 mod solutions;
 
+pub use fair::{FairDemo, fair};
 pub use feedback::feedback;
 pub use incident::incident;
 pub use playbooks::playbooks;

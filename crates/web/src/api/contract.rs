@@ -58,6 +58,7 @@ pub const OPTIONAL_TEXT_FIELDS: &[(&str, &str, usize)] = &[
     ("CustomerIn", "external_id", amends_app::service::EXTERNAL_ID_MAX),
     ("FeedbackIn", "customer_name", amends_app::detection::CUSTOMER_NAME_MAX),
     ("TransitionIn", "note", amends_app::service::NOTE_MAX),
+    ("FairExpectationIn", "note", amends_domain::fair::NOTE_MAX),
 ];
 
 /// Free text of at most a maximum length, counted as sent (schema, field,

@@ -8,6 +8,8 @@ pub mod contract;
 pub mod corrections;
 pub mod customer_merge;
 pub mod customers;
+pub mod fair;
+pub mod panel;
 pub mod patterns;
 pub mod playbooks;
 pub mod privacy;
@@ -29,6 +31,7 @@ pub mod sla;
 pub mod solutions;
 pub mod templates;
 pub mod text_models;
+pub mod tier_offers;
 pub mod training;
 pub mod users;
 pub mod widget;
@@ -106,6 +109,9 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(analytics::router())
             .merge(patterns::router())
             .merge(playbooks::router())
+            .merge(fair::router())
+            .merge(tier_offers::router())
+            .merge(panel::router())
             .merge(risks::router())
             .merge(churn::router())
             .merge(cases::router())

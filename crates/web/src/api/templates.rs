@@ -152,7 +152,10 @@ async fn preview_template(
     let values = match body.case_id {
         Some(case_id) => {
             let case = state.store().get_case(CaseId(case_id)).await?;
-            values_for_case(state.store(), &state.config().base_url, &case, &actor.user.display_name).await?
+            let mut v =
+                values_for_case(state.store(), &state.config().base_url, &case, &actor.user.display_name).await?;
+            v.fair_url = Some(amends_app::fair::link(&state, case.id));
+            v
         }
         None => TemplateValues::sample(t.language),
     };

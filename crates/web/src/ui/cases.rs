@@ -239,6 +239,7 @@ async fn render_case(
     let playbook = amends_app::playbooks::for_case(state, case.id).await?;
     let template = crate::ui::templates::prefilled(state, &reply_templates, prefill.template).await?;
     let solutions = crate::ui::solutions::case_panel(state, &case).await?;
+    let fair = crate::ui::fair::case_panel(state, case.id).await?;
     let now = state.now();
     let out = CaseOut::new(case, now);
     let status = if field_error.is_some() {
@@ -265,6 +266,7 @@ async fn render_case(
             goodwill => goodwill,
             reply_templates => reply_templates,
             solutions => solutions,
+            fair => fair,
             field_error => field_error.map(|(f, m)| context! { field => f, message => m }),
             playbook => Value::from_serialize(&playbook),
             prefill_template => template,

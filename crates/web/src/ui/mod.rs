@@ -14,6 +14,7 @@ pub mod customer_forms;
 pub mod customer_merge;
 pub mod customers;
 pub mod error_page;
+pub mod fair;
 pub mod feedback;
 pub mod flash;
 pub mod followup;
@@ -21,6 +22,7 @@ pub mod forms;
 pub mod goodwill;
 pub mod inbox;
 pub mod incidents;
+pub mod panel;
 pub mod patterns;
 pub mod playbooks;
 pub mod privacy;
@@ -34,6 +36,7 @@ pub mod settings;
 pub mod sla;
 pub mod solutions;
 pub mod templates;
+pub mod tier_offers;
 pub mod training;
 pub mod widget;
 
@@ -178,6 +181,19 @@ pub fn router(state: AppState) -> Router {
         .route("/help", get(solutions::help_home))
         .route("/help/articles/{id}", get(solutions::help_article))
         .route("/survey/{token}", get(followup::survey_get).post(followup::survey_post))
+        .route("/fair/{token}", get(fair::public_get).post(fair::public_post))
+        .route("/cases/{id}/fair-expectation", post(fair::case_post))
+        .route("/analytics/fairness", get(fair::report_page))
+        .route(
+            "/offer/{token}",
+            get(tier_offers::public_get).post(tier_offers::public_post),
+        )
+        .route("/offers", get(tier_offers::page))
+        .route("/offers/settings", post(tier_offers::save_settings))
+        .route("/panel", get(panel::page))
+        .route("/panel/export.csv", get(panel::export))
+        .route("/panel/invitations", post(panel::invite))
+        .route("/panel/join/{token}", get(panel::join))
         .route("/cases/{id}/messages/{job_id}/retry", post(followup::retry_message))
         .layer(axum::middleware::from_fn(flash::clear))
         .layer(axum::middleware::from_fn_with_state(

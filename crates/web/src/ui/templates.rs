@@ -177,7 +177,8 @@ pub async fn case_picker(state: &AppState, ui: &UiUser, case: &Case) -> Result<V
     if templates.is_empty() {
         return Ok(Vec::new());
     }
-    let values = values_for_case(state.store(), &state.config().base_url, case, &ui.user.display_name).await?;
+    let mut values = values_for_case(state.store(), &state.config().base_url, case, &ui.user.display_name).await?;
+    values.fair_url = Some(amends_app::fair::link(state, case.id));
     // The suggested purpose first (stable order otherwise), marked as such.
     let suggested = amends_domain::template::suggested_purpose(case.state, case.first_responded_at.is_some());
     let mut templates = templates;
