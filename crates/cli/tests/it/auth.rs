@@ -233,6 +233,14 @@ fn routes(
             json!({"languages": ["de"], "available": false, "max_open": 5}),
             "admin",
         ),
+        ("GET", "/api/v1/teams".into(), json!(null), "lead"),
+        (
+            "POST",
+            "/api/v1/teams".into(),
+            json!({"name": "Logistik", "rules": [{"kind": "topic", "value": "delivery"}]}),
+            "lead",
+        ),
+        ("GET", "/api/v1/insights".into(), json!(null), "lead"),
         ("GET", "/api/v1/jobs".into(), json!(null), "admin"),
         ("GET", "/api/v1/webhooks".into(), json!(null), "admin"),
         (

@@ -17,11 +17,13 @@ mod feedback;
 mod incident;
 mod outcomes;
 pub mod patterns;
+mod insights;
 mod playbooks;
 mod solutions;
 
 pub use feedback::feedback;
 pub use incident::incident;
+pub use insights::{fixed_loop, teams};
 pub use playbooks::playbooks;
 pub use solutions::solutions;
 
