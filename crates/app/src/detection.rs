@@ -588,14 +588,19 @@ pub async fn ingest_one(state: &App, input: FeedbackInput, actor: Option<UserId>
         return Err(AppError::internal("a prepared item went missing"));
     };
     let id = item.id;
+    let mut items = [item];
     let written = state
         .store()
-        .insert_feedback(&ready.customers, &mut [item], actor)
+        .insert_feedback(&ready.customers, &mut items, actor)
         .await?;
+    let [item_copy] = items;
     let case_id = match written.first() {
         Some(Written::Stored(case)) => *case,
         _ => None,
     };
+    if let Some(Written::Stored(case)) = written.first() {
+        crate::insights::route_feedback(state, vec![insight_report(&item_copy, *case)]).await;
+    }
     crate::goodwill::after_cases_opened(state, case_id).await;
     Ok(Ingested { id, case_id })
 }
@@ -672,9 +677,13 @@ pub async fn write_prepared(
         None => state.store().insert_feedback(&customers, &mut items, actor).await?,
     };
     let mut out = BulkOutcome::default();
+    let mut reports = Vec::new();
     for ((row, f), w) in rows.into_iter().zip(items).zip(written) {
         match w {
-            Written::Stored(case_id) => out.items.push((row, Ingested { id: f.id, case_id })),
+            Written::Stored(case_id) => {
+                reports.push(insight_report(&f, case_id));
+                out.items.push((row, Ingested { id: f.id, case_id }));
+            }
             Written::Duplicate => out.duplicates.push(row),
         }
     }
@@ -682,8 +691,24 @@ pub async fn write_prepared(
     let mut cases: Vec<CaseId> = out.items.iter().filter_map(|(_, i)| i.case_id).collect();
     cases.sort_unstable_by_key(|c| c.0);
     cases.dedup();
+    crate::insights::route_feedback(state, reports).await;
     crate::goodwill::after_cases_opened(state, cases).await;
     Ok(out)
+}
+
+/// A stored item as the insight routing reads it.
+fn insight_report(f: &NewFeedback, case_id: Option<CaseId>) -> crate::insights::Report {
+    crate::insights::Report {
+        source: "feedback",
+        source_id: f.id.0,
+        customer_id: f.customer_id.0,
+        case_id: case_id.map(|c| c.0),
+        topics: f.topics.clone(),
+        signals: f.signals.clone(),
+        component: f.component.clone(),
+        at: Some(f.created_at),
+        ..crate::insights::Report::default()
+    }
 }
 
 /// Opens a case by hand for a feedback item that has none.

@@ -79,6 +79,19 @@ pub enum Task {
     IncidentNotices {
         incident_id: amends_domain::IncidentId,
     },
+    /// The digest mails of the teams whose period ended (daily).
+    InsightDigest,
+    /// A post to a team's channel webhook.
+    TeamPost {
+        team_id: Uuid,
+        text: String,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct TeamPostPayload {
+    team_id: Uuid,
+    text: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -119,6 +132,8 @@ impl Task {
             Task::IncidentFanOut { .. } => "incident_fan_out",
             Task::IncidentMessage(_) => "incident_message",
             Task::IncidentNotices { .. } => "incident_notices",
+            Task::InsightDigest => "insight_digest",
+            Task::TeamPost { .. } => "team_post",
         }
     }
 
@@ -131,7 +146,7 @@ impl Task {
             Task::Webhook { delivery_id } => serde_json::to_value(WebhookPayload {
                 delivery_id: *delivery_id,
             }),
-            Task::SlaSweep | Task::PatternSweep | Task::ChurnTrain | Task::RetentionSweep => {
+            Task::SlaSweep | Task::PatternSweep | Task::ChurnTrain | Task::RetentionSweep | Task::InsightDigest => {
                 Ok(serde_json::Value::Null)
             }
             Task::TextTrain { trained_by } => serde_json::to_value(TextTrainPayload {
@@ -143,6 +158,10 @@ impl Task {
             Task::IncidentMessage(m) => serde_json::to_value(m),
             Task::IncidentNotices { incident_id } => serde_json::to_value(FanOutPayload {
                 incident_id: *incident_id,
+            }),
+            Task::TeamPost { team_id, text } => serde_json::to_value(TeamPostPayload {
+                team_id: *team_id,
+                text: text.clone(),
             }),
         };
         v.unwrap_or(serde_json::Value::Null)
@@ -178,6 +197,14 @@ impl Task {
             "incident_notices" => Task::IncidentNotices {
                 incident_id: serde_json::from_str::<FanOutPayload>(p).map_err(bad)?.incident_id,
             },
+            "insight_digest" => Task::InsightDigest,
+            "team_post" => {
+                let p = serde_json::from_str::<TeamPostPayload>(p).map_err(bad)?;
+                Task::TeamPost {
+                    team_id: p.team_id,
+                    text: p.text,
+                }
+            }
             other => return Err(format!("unknown job kind `{other}`")),
         })
     }

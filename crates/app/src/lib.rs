@@ -28,6 +28,7 @@ pub mod goodwill_rules;
 pub mod imap;
 pub mod import;
 pub mod incidents;
+pub mod insights;
 pub mod jobs;
 pub mod mail;
 pub mod mailin;

@@ -18,7 +18,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 /// Events a webhook may subscribe to (`*` means all).
-pub const EVENTS: [&str; 8] = [
+pub const EVENTS: [&str; 10] = [
     "case.created",
     "case.state_changed",
     "survey.answered",
@@ -27,6 +27,8 @@ pub const EVENTS: [&str; 8] = [
     "incident.updated",
     "incident.fanned_out",
     "pattern.detected",
+    "insight.created",
+    "insight.fixed",
 ];
 
 /// `sha256=<hex>` of `body` under `secret`.

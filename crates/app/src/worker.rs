@@ -20,7 +20,11 @@ const TEXT_MODEL_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
 /// Runs one task; `dead` tells the failure handler whether this was the last attempt.
 async fn run(state: &App, job: &Job, task: &Task, last_attempt: bool) -> Result<JobEffects, Failure> {
     match task {
-        Task::Event(e) => followup::on_event(state, job, e).await,
+        Task::Event(e) => {
+            let mut fx = followup::on_event(state, job, e).await?;
+            crate::insights::on_event(state, job, e, &mut fx).await?;
+            Ok(fx)
+        }
         Task::Mail(m) => followup::send_mail_task(state, m, last_attempt).await,
         Task::Survey { survey_id } => followup::send_survey(state, *survey_id, last_attempt).await,
         Task::CheckIn { case_id } => followup::send_check_in(state, job, *case_id, last_attempt).await,
@@ -35,6 +39,8 @@ async fn run(state: &App, job: &Job, task: &Task, last_attempt: bool) -> Result<
         Task::IncidentNotices { incident_id } => {
             crate::incidents::send_notices(state, job, *incident_id, last_attempt).await
         }
+        Task::InsightDigest => crate::insights::digest::sweep(state).await,
+        Task::TeamPost { team_id, text } => crate::insights::digest::post(state, *team_id, text).await,
     }
 }
 
@@ -149,6 +155,12 @@ pub async fn worker(state: App, name: String, mut shutdown: watch::Receiver<bool
                 let job = Task::RetentionSweep.job(&state, state.now(), Some(day.clone()), None);
                 if let Err(e) = state.store().enqueue_job(&job, state.now()).await {
                     tracing::warn!(error = %e, "cannot queue the retention sweep");
+                }
+                // The teams' insight digests of the period that ended.
+                let now = state.now();
+                let job = Task::InsightDigest.job(&state, now, Some(crate::insights::digest::day_key(now)), None);
+                if let Err(e) = state.store().enqueue_job(&job, now).await {
+                    tracing::warn!(error = %e, "cannot queue the insight digest");
                 }
                 retention_day = day;
             }

@@ -286,6 +286,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let app = Application::build_with_store(config, clock, store).await?;
             if fresh_demo {
+                let t = demo::teams(app.state()).await?;
+                eprintln!("Demo teams: {t} with rules (see /teams); the feedback below is routed to them.");
                 let n = demo::feedback(app.state(), 60).await?;
                 eprintln!("Demo feedback: {n} items through text analytics and detection rules.");
                 let a = demo::solutions(app.state().store(), app.state().now()).await?;
@@ -304,6 +306,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "Demo fairness: {} answers (see /analytics/fairness), {} tier offers (/offers), {} panel members (/panel).",
                     f.answers, f.offers, f.members
                 );
+                let (ins, told) = demo::fixed_loop(app.state()).await?;
+                eprintln!("Demo insights: {ins}; one fixed in release 2.4.1, {told} reporters told (see /insights).");
                 // The churn model learns from the demo history (the week's training).
                 amends_app::analytics::churn::schedule(
                     app.state(),

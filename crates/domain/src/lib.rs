@@ -21,6 +21,7 @@ pub mod goodwill_reason;
 pub mod goodwill_rule;
 pub mod ids;
 pub mod incident;
+pub mod insight;
 pub mod outbound;
 pub mod playbook;
 pub mod retention;

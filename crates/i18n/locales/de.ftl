@@ -1773,3 +1773,103 @@ tier-panel-joined = Willkommen im Panel!
 tier-panel-joined-text = Danke. Wir fragen Sie ab und zu nach neuen Funktionen.
 tier-panel-invalid = Diese Einladung ist ungültig
 tier-panel-invalid-en = This invitation is not valid
+## Insight routing: teams, insight inbox, fixed in a release (ins-, team-)
+ins-nav = Erkenntnisse
+ins-title = Erkenntnisse
+ins-intro = Rückmeldungen und gelöste Fälle, die zu den Regeln eines Teams passen, landen hier – gebündelt nach Ursache, damit das Team sie an der Wurzel beheben kann.
+ins-filter = Erkenntnisse filtern
+ins-team = Team
+ins-team-all = Alle Teams
+ins-state = Stand
+ins-state-all = Jeder Stand
+ins-state-open = Offen
+ins-state-acknowledged = Gesehen
+ins-state-fixed = Behoben
+ins-apply = Anzeigen
+ins-kind-topic = Thema
+ins-kind-component = Komponente
+ins-kind-signal = Signal
+ins-kind-incident_kind = Störungsart
+ins-kind-incident = Störung
+ins-signal-churn_intent = Kündigungsabsicht
+ins-signal-urgency = Dringlichkeit
+ins-signal-legal_threat = Rechtliche Drohung
+ins-reports = { $count ->
+    [one] 1 Meldung
+   *[other] { $count } Meldungen
+}
+ins-customers = { $count ->
+    [one] 1 Kund:in
+   *[other] { $count } Kund:innen
+}
+ins-notified-count = { $count ->
+    [one] 1 Kund:in benachrichtigt
+   *[other] { $count } Kund:innen benachrichtigt
+}
+ins-fixed-in = Behoben in Version { $release }
+ins-seen = Zuerst gemeldet { $first }, zuletzt { $last }
+ins-none = Noch keine Erkenntnisse. Legen Sie Teams mit Regeln an; passende Rückmeldungen erscheinen dann hier.
+ins-col-reports = Meldungen
+ins-col-customers = Kund:innen
+ins-col-notified = Benachrichtigt
+ins-actions = Bearbeiten
+ins-error-release = Bitte geben Sie die Version an (1 bis 60 Zeichen, z. B. 2.4.1).
+ins-error-summary_de = Die deutsche Zusammenfassung darf höchstens 500 Zeichen lang sein.
+ins-error-summary_en = Die englische Zusammenfassung darf höchstens 500 Zeichen lang sein.
+ins-error-to = Diese Änderung ist nicht möglich.
+ins-acknowledge = Als gesehen markieren
+ins-release = Behoben in Version
+ins-summary-de = Was behoben wurde (Deutsch, für die Kund:innen)
+ins-summary-en = Was behoben wurde (Englisch, für die Kund:innen)
+ins-mark-fixed = Als behoben markieren
+ins-notify-offer = { $count ->
+    [one] 1 Kund:in hat das gemeldet. Soll amends sie oder ihn in ihrer Sprache informieren?
+   *[other] { $count } Kund:innen haben das gemeldet. Soll amends sie in ihrer jeweiligen Sprache informieren?
+}
+ins-notify = Meldende Kund:innen informieren
+ins-notify-rules = Jede Person erhält die Nachricht höchstens einmal; ohne Einwilligung, ohne Adresse oder nach Löschung wird niemand angeschrieben.
+ins-notify-done = { $count ->
+    [one] 1 Kund:in wird informiert.
+   *[other] { $count } Kund:innen werden informiert.
+}
+ins-notify-already = { $count ->
+    [one] 1 war bereits informiert.
+   *[other] { $count } waren bereits informiert.
+}
+ins-notify-skipped = { $count ->
+    [one] 1 wurde ausgelassen (Einwilligung, Adresse oder Kontaktgrenze).
+   *[other] { $count } wurden ausgelassen (Einwilligung, Adresse oder Kontaktgrenze).
+}
+ins-quotes = Was Kund:innen gesagt haben
+ins-source-feedback = Rückmeldung
+ins-source-case = Gelöster Fall
+ins-open-case = Fall öffnen
+ins-mail-subject = Behoben in Version { $release }
+ins-mail-body = Sie hatten uns auf ein Problem hingewiesen: { $summary }. Mit Version { $release } ist es behoben. Vielen Dank, dass Sie sich die Zeit genommen haben – Ihre Meldung hat geholfen.
+team-title = Teams
+team-intro = Teams beheben Ursachen. Ihre Regeln (Thema, Komponente, Signal, Störungsart oder eine Störung) entscheiden, welche Rückmeldungen und gelösten Fälle bei ihnen landen.
+team-digest = Zusammenfassung per E-Mail
+team-digest-off = Keine Zusammenfassung
+team-digest-daily = Tägliche Zusammenfassung
+team-digest-weekly = Wöchentliche Zusammenfassung
+team-language = Sprache des Kanals
+team-language-de = Deutsch
+team-language-en = Englisch
+team-has-webhook = Kanal verbunden
+team-webhook = Adresse des Kanals (Slack oder Teams, optional)
+team-rules = Regeln
+team-rules-hint = Eine Regel pro Zeile, z. B. „topic: delivery“, „component: checkout“, „signal: churn_intent“, „incident_kind: outage“.
+team-members = Mitglieder
+team-none = Noch keine Teams.
+team-add = Team anlegen
+team-name = Name
+team-save = Team speichern
+team-error = Bitte prüfen Sie das Feld „{ $field }“:
+ins-digest-subject = { $team }: { $count ->
+    [one] 1 neue Erkenntnis
+   *[other] { $count } neue Erkenntnisse
+}
+ins-digest-intro = Neue Erkenntnisse für das Team { $team } ({ $count }):
+ins-digest-line = { $cause }: { $reports } Meldungen von { $customers } Kund:innen
+ins-post-created = Neue Erkenntnis für { $team }: { $cause } ({ $customers } Kund:innen)
+ins-post-fixed = Behoben in Version { $release }: { $cause } ({ $customers } Kund:innen haben es gemeldet)

@@ -1773,3 +1773,103 @@ tier-panel-joined = Welcome to the panel!
 tier-panel-joined-text = Thank you. We will ask you about new features now and then.
 tier-panel-invalid = Diese Einladung ist ungültig
 tier-panel-invalid-en = This invitation is not valid
+## Insight routing: teams, insight inbox, fixed in a release (ins-, team-)
+ins-nav = Insights
+ins-title = Insights
+ins-intro = Feedback and resolved cases that match a team's rules land here, grouped by cause, so the team can fix it at the root.
+ins-filter = Filter insights
+ins-team = Team
+ins-team-all = All teams
+ins-state = State
+ins-state-all = Any state
+ins-state-open = Open
+ins-state-acknowledged = Acknowledged
+ins-state-fixed = Fixed
+ins-apply = Show
+ins-kind-topic = Topic
+ins-kind-component = Component
+ins-kind-signal = Signal
+ins-kind-incident_kind = Incident kind
+ins-kind-incident = Incident
+ins-signal-churn_intent = Churn intent
+ins-signal-urgency = Urgency
+ins-signal-legal_threat = Legal threat
+ins-reports = { $count ->
+    [one] 1 report
+   *[other] { $count } reports
+}
+ins-customers = { $count ->
+    [one] 1 customer
+   *[other] { $count } customers
+}
+ins-notified-count = { $count ->
+    [one] 1 customer notified
+   *[other] { $count } customers notified
+}
+ins-fixed-in = Fixed in release { $release }
+ins-seen = First reported { $first }, last { $last }
+ins-none = No insights yet. Add teams with rules; matching feedback then shows up here.
+ins-col-reports = Reports
+ins-col-customers = Customers
+ins-col-notified = Notified
+ins-actions = Work on it
+ins-error-release = Please name the release (1 to 60 characters, e.g. 2.4.1).
+ins-error-summary_de = The German summary may have at most 500 characters.
+ins-error-summary_en = The English summary may have at most 500 characters.
+ins-error-to = This change is not possible.
+ins-acknowledge = Mark as acknowledged
+ins-release = Fixed in release
+ins-summary-de = What was fixed (German, for customers)
+ins-summary-en = What was fixed (English, for customers)
+ins-mark-fixed = Mark as fixed
+ins-notify-offer = { $count ->
+    [one] 1 customer reported this. Shall amends tell them, in their language?
+   *[other] { $count } customers reported this. Shall amends tell each of them, in their language?
+}
+ins-notify = Notify reporting customers
+ins-notify-rules = Each person gets the message at most once; nobody without consent, without an address or after erasure is written to.
+ins-notify-done = { $count ->
+    [one] 1 customer is being notified.
+   *[other] { $count } customers are being notified.
+}
+ins-notify-already = { $count ->
+    [one] 1 had been notified before.
+   *[other] { $count } had been notified before.
+}
+ins-notify-skipped = { $count ->
+    [one] 1 was left out (consent, address or contact limit).
+   *[other] { $count } were left out (consent, address or contact limit).
+}
+ins-quotes = What customers said
+ins-source-feedback = Feedback
+ins-source-case = Resolved case
+ins-open-case = Open case
+ins-mail-subject = Fixed in release { $release }
+ins-mail-body = You told us about a problem: { $summary }. It is fixed in release { $release }. Thank you for taking the time – your report helped.
+team-title = Teams
+team-intro = Teams fix causes. Their rules (topic, component, signal, incident kind or one incident) decide which feedback and resolved cases land with them.
+team-digest = Digest by email
+team-digest-off = No digest
+team-digest-daily = Daily digest
+team-digest-weekly = Weekly digest
+team-language = Channel language
+team-language-de = German
+team-language-en = English
+team-has-webhook = Channel connected
+team-webhook = Channel address (Slack or Teams, optional)
+team-rules = Rules
+team-rules-hint = One rule per line, e.g. "topic: delivery", "component: checkout", "signal: churn_intent", "incident_kind: outage".
+team-members = Members
+team-none = No teams yet.
+team-add = Add a team
+team-name = Name
+team-save = Save team
+team-error = Please check the field "{ $field }":
+ins-digest-subject = { $team }: { $count ->
+    [one] 1 new insight
+   *[other] { $count } new insights
+}
+ins-digest-intro = New insights for the team { $team } ({ $count }):
+ins-digest-line = { $cause }: { $reports } reports from { $customers } customers
+ins-post-created = New insight for { $team }: { $cause } ({ $customers } customers)
+ins-post-fixed = Fixed in release { $release }: { $cause } ({ $customers } customers reported it)

@@ -37,6 +37,7 @@ mod goodwill;
 mod goodwill_rules;
 mod imports;
 mod incidents;
+mod insights;
 mod jobs;
 mod mail;
 mod models;
@@ -84,6 +85,7 @@ pub use goodwill::{
 };
 pub use goodwill_rules::{GoodwillRule, GoodwillRuleInput};
 pub use imports::{FEEDBACK_CHUNK, Written};
+pub use insights::{CaseFeedbackFacts, Fix, InsightFilter, InsightReportRow, InsightRow, NewReport, TeamMemberRow, TeamRow, TeamRuleRow};
 pub use incidents::{
     AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, Incident, IncidentStats,
     PendingAffected, QueuedNotice, UploadChunk, UploadLookup,

@@ -29,6 +29,7 @@ mod imap;
 mod imports;
 mod inbox;
 mod incidents;
+mod insights;
 mod mailin;
 mod outbound;
 mod panel;

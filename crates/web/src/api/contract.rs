@@ -49,6 +49,9 @@ pub const TEXT_FIELDS: &[(&str, &str, usize)] = &[
     ("ThemeIo", "title_de", amends_domain::solution::THEME_TITLE_MAX),
     ("ThemeIo", "title_en", amends_domain::solution::THEME_TITLE_MAX),
     ("UserIn", "display_name", amends_app::service::NAME_MAX),
+    ("TeamIn", "name", 80),
+    ("TeamPatch", "name", 80),
+    ("FixedIn", "release", 60),
 ];
 
 /// Request fields read as `optional_text`: absent, blank (then as if
@@ -59,6 +62,8 @@ pub const OPTIONAL_TEXT_FIELDS: &[(&str, &str, usize)] = &[
     ("FeedbackIn", "customer_name", amends_app::detection::CUSTOMER_NAME_MAX),
     ("TransitionIn", "note", amends_app::service::NOTE_MAX),
     ("FairExpectationIn", "note", amends_domain::fair::NOTE_MAX),
+    ("FixedIn", "summary_de", 500),
+    ("FixedIn", "summary_en", 500),
 ];
 
 /// Free text of at most a maximum length, counted as sent (schema, field,

@@ -19,6 +19,7 @@ pub mod feedback;
 pub mod followup;
 pub mod goodwill;
 pub mod incidents;
+pub mod insights;
 pub mod json;
 pub mod mail;
 pub mod quarantine;
@@ -75,6 +76,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "templates", description = "Reply templates per purpose and language with variables, and their preview"),
         (name = "solutions", description = "Solution database: versioned articles, stemmed full-text search, suggestions and similar cases, statistics, help center theme"),
         (name = "playbooks", description = "Playbooks: recovery prepared per failure type, in versions; a case's playbook, its progress and checked-off steps"),
+        (name = "insights", description = "Insight routing: teams with rules, their insight inboxes, fixed in a release, telling the reporters"),
         (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
         (name = "search", description = "One search over cases, customers, accounts and solution articles"),
         (name = "analytics", description = "Measure and learn: the dashboard's key figures, the service recovery paradox, patterns, churn risk and the risk register"),
@@ -113,6 +115,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             .merge(tier_offers::router())
             .merge(panel::router())
             .merge(risks::router())
+            .merge(insights::router())
             .merge(churn::router())
             .merge(cases::router())
             .merge(case_merge::router())

@@ -21,6 +21,7 @@ pub mod followup;
 pub mod forms;
 pub mod goodwill;
 pub mod inbox;
+pub mod insights;
 pub mod incidents;
 pub mod panel;
 pub mod patterns;
@@ -82,6 +83,11 @@ pub fn router(state: AppState) -> Router {
         .route("/analytics/churn", get(churn::churn_page))
         .route("/analytics/churn/train", post(churn::train))
         .route("/risks", get(risks::page))
+        .route("/insights", get(insights::list))
+        .route("/insights/{id}", get(insights::show))
+        .route("/insights/{id}/state", post(insights::set_state))
+        .route("/insights/{id}/notify", post(insights::notify))
+        .route("/teams", get(insights::teams).post(insights::add_team))
         .route("/analytics/patterns/change-events", post(patterns::create_change_event))
         .route("/audit", get(admin::audit))
         .route("/training", get(training::list))
