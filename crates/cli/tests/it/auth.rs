@@ -343,14 +343,16 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
             if !body.is_null() {
                 req = req.json(&body);
             }
-            let status = req.send().await.expect("request").status().as_u16();
+            let res = req.send().await.expect("request");
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
             let allowed = match min_role {
                 "agent" => true,
                 "lead" => role == "lead",
                 _ => false,
             };
             if allowed {
-                assert!(status < 400, "{role} should be allowed {method} {path}, got {status}");
+                assert!(status < 400, "{role} should be allowed {method} {path}, got {status}: {text}");
             } else {
                 assert_eq!(status, 403, "{role} must be refused {method} {path}");
             }
