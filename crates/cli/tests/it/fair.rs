@@ -73,10 +73,7 @@ async fn public_page_token_and_last_answer(b: Backend) {
     .await;
     assert_eq!(status, 422);
     assert!(html.contains("data-testid=\"fair-amount-error\""), "{html}");
-    assert!(
-        html.contains("&lt;b&gt;x") && !html.contains("<b>x</b>"),
-        "escaped"
-    );
+    assert!(html.contains("&lt;b&gt;x") && !html.contains("<b>x</b>"), "escaped");
     let (status, html) = public_post(&app, &token, &[("choice", "other"), ("amount", ""), ("note", " ")]).await;
     assert_eq!(status, 422);
     assert!(html.contains("data-testid=\"fair-note-error\""));
