@@ -50,6 +50,15 @@ async fn offers(app: &TestApp) -> Value {
     app.get_json("/api/v1/tier-offers", &app.admin_token).await
 }
 
+/// The path of the link starting with `prefix` in a mail.
+pub fn link_path(mail: &str, prefix: &str) -> String {
+    let start = mail.find(prefix).expect("a link in the mail");
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+        .collect()
+}
+
 fn offer_mails(sink: &SmtpSink) -> Vec<String> {
     sink.messages().into_iter().filter(|m| m.contains("/offer/")).collect()
 }
@@ -144,11 +153,7 @@ async fn offer_only_at_the_good_moment(b: Backend) {
     assert_eq!(offers(&app).await["offered"], 1, "cooldown");
 
     // The link: opened on view, then accepted; a changed tier converts it.
-    let start = mail.find("/offer/").expect("link");
-    let path: String = mail[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
-        .collect();
+    let path = link_path(&mail, "/offer/");
     let page = app.get_anonymous(&path).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("html").contains("Ja, ich habe Interesse"));
