@@ -9,12 +9,9 @@
 
 use crate::App;
 use crate::error::AppResult;
-use crate::jobs::{MailTask, Task};
-use crate::mail::OutgoingMail;
 use amends_domain::followup::may_survey;
 use amends_domain::{CustomerId, Language, Tier, UserId};
-use amends_i18n::FluentValue;
-use amends_store::{PanelCandidate, PanelFilter, new_row_id};
+use amends_store::{PanelCandidate, PanelFilter};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -196,46 +193,21 @@ pub fn verify(app: &App, token: &str) -> Option<CustomerId> {
 }
 
 fn invitation(app: &App, c: &PanelCandidate, now: DateTime<Utc>) -> Option<amends_store::NewJob> {
-    let to = c.email.clone()?;
-    let lang = c.language.parse::<Language>().unwrap_or(Language::De);
-    let i18n = app.mail_renderer().i18n();
-    let link = format!(
-        "{}/panel/join/{}",
-        app.config().base_url.trim_end_matches('/'),
-        token(app, c.customer_id)
-    );
-    let subject = i18n.t(lang, "tier-panel-mail-subject", &[]);
-    let greeting = i18n.t(lang, "mail-greeting", &[("name", FluentValue::from(c.name.clone()))]);
-    let body = i18n.t(lang, "tier-panel-mail-body", &[]);
-    let button = i18n.t(lang, "tier-panel-mail-button", &[]);
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
+    let mail = crate::tier_offers::LinkMail {
+        to: c.email.clone()?,
+        name: &c.name,
+        lang: c.language.parse::<Language>().unwrap_or(Language::De),
+        prefix: "tier-panel-mail",
+        args: &[],
+        link: format!(
+            "{}/panel/join/{}",
+            app.config().base_url.trim_end_matches('/'),
+            token(app, c.customer_id)
+        ),
+        purpose: "panel",
+        dedupe: format!("panel:{}", c.customer_id),
     };
-    let task = Task::Mail(MailTask {
-        case_id: None,
-        purpose: "panel".into(),
-        author_id: None,
-        mail: OutgoingMail {
-            to,
-            subject,
-            text: format!("{greeting}\n\n{body}\n\n{button}: {link}\n"),
-            html: format!(
-                "<!doctype html><html lang=\"{}\"><body><p>{}</p><p>{}</p><p><a href=\"{}\">{}</a></p></body></html>",
-                lang.code(),
-                esc(&greeting),
-                esc(&body),
-                esc(&link),
-                esc(&button)
-            ),
-            message_id: app.mailer().new_message_id(new_row_id(now)),
-            in_reply_to: None,
-        },
-        recorded: false,
-    });
-    Some(task.job(app, now, Some(format!("panel:{}", c.customer_id)), None))
+    Some(mail.job(app, now))
 }
 
 /// Invites the customers of `input` who may be invited; tells why the others were not.

@@ -45,52 +45,85 @@ pub async fn open(app: &App, token: &str) -> Option<TierOfferRow> {
     app.store().get_tier_offer(id).await.ok()
 }
 
+/// A short mail to a customer (`name` at `to`, in `lang`): a greeting, the
+/// catalogue texts `{prefix}-subject`, `{prefix}-body` and `{prefix}-button`
+/// (with `args`) and the link, as a job of the outbox for `purpose`
+/// deduplicated by `dedupe`.
+pub(crate) struct LinkMail<'a> {
+    pub to: String,
+    pub name: &'a str,
+    pub lang: amends_domain::Language,
+    pub prefix: &'a str,
+    pub args: &'a [(&'a str, FluentValue<'a>)],
+    pub link: String,
+    pub purpose: &'a str,
+    pub dedupe: String,
+}
+
+impl LinkMail<'_> {
+    pub(crate) fn job(self, app: &App, now: DateTime<Utc>) -> amends_store::NewJob {
+        let (i18n, lang, p) = (app.mail_renderer().i18n(), self.lang, self.prefix);
+        let subject = i18n.t(lang, &format!("{p}-subject"), self.args);
+        let greeting = i18n.t(
+            lang,
+            "mail-greeting",
+            &[("name", FluentValue::from(self.name.to_string()))],
+        );
+        let body = i18n.t(lang, &format!("{p}-body"), self.args);
+        let button = i18n.t(lang, &format!("{p}-button"), self.args);
+        let link = self.link;
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        };
+        let html = format!(
+            "<!doctype html><html lang=\"{}\"><body><p>{}</p><p>{}</p><p><a href=\"{}\">{}</a></p></body></html>",
+            lang.code(),
+            esc(&greeting),
+            esc(&body),
+            esc(&link),
+            esc(&button)
+        );
+        let task = Task::Mail(MailTask {
+            case_id: None,
+            purpose: self.purpose.into(),
+            author_id: None,
+            mail: OutgoingMail {
+                to: self.to,
+                subject,
+                text: format!("{greeting}\n\n{body}\n\n{button}: {link}\n"),
+                html,
+                message_id: app.mailer().new_message_id(new_row_id(now)),
+                in_reply_to: None,
+            },
+            recorded: false,
+        });
+        task.job(app, now, Some(self.dedupe), None)
+    }
+}
+
 /// The mail of an offer to `c` (none without an address or contact consent).
 fn offer_mail(app: &App, id: Uuid, to: Tier, c: &Customer, now: DateTime<Utc>) -> Option<amends_store::NewJob> {
     let address = c.email.clone().filter(|_| c.consent_contact && c.erased_at.is_none())?;
-    let lang = c.language;
-    let i18n = app.mail_renderer().i18n();
-    let tier = i18n.t(lang, &format!("tier-{to}"), &[]);
-    let link = format!(
-        "{}/offer/{}",
-        app.config().base_url.trim_end_matches('/'),
-        token(app, id)
-    );
-    let args = [("tier", FluentValue::from(tier.clone()))];
-    let subject = i18n.t(lang, "tier-offer-mail-subject", &args);
-    let greeting = i18n.t(lang, "mail-greeting", &[("name", FluentValue::from(c.name.clone()))]);
-    let body = i18n.t(lang, "tier-offer-mail-body", &args);
-    let button = i18n.t(lang, "tier-offer-mail-button", &args);
-    let text = format!("{greeting}\n\n{body}\n\n{button}: {link}\n");
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
+    let tier = app.mail_renderer().i18n().t(c.language, &format!("tier-{to}"), &[]);
+    let args = [("tier", FluentValue::from(tier))];
+    let mail = LinkMail {
+        to: address,
+        name: &c.name,
+        lang: c.language,
+        prefix: "tier-offer-mail",
+        args: &args,
+        link: format!(
+            "{}/offer/{}",
+            app.config().base_url.trim_end_matches('/'),
+            token(app, id)
+        ),
+        purpose: "tier_offer",
+        dedupe: format!("tier_offer:{id}"),
     };
-    let html = format!(
-        "<!doctype html><html lang=\"{}\"><body><p>{}</p><p>{}</p><p><a href=\"{}\">{}</a></p></body></html>",
-        lang.code(),
-        esc(&greeting),
-        esc(&body),
-        esc(&link),
-        esc(&button)
-    );
-    let task = Task::Mail(MailTask {
-        case_id: None,
-        purpose: "tier_offer".into(),
-        author_id: None,
-        mail: OutgoingMail {
-            to: address,
-            subject,
-            text,
-            html,
-            message_id: app.mailer().new_message_id(new_row_id(now)),
-            in_reply_to: None,
-        },
-        recorded: false,
-    });
-    Some(task.job(app, now, Some(format!("tier_offer:{id}")), None))
+    Some(mail.job(app, now))
 }
 
 /// A survey of `case` was answered with `score`: makes an offer if this is

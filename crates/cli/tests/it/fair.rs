@@ -73,10 +73,7 @@ async fn public_page_token_and_last_answer(b: Backend) {
     .await;
     assert_eq!(status, 422);
     assert!(html.contains("data-testid=\"fair-amount-error\""), "{html}");
-    assert!(
-        html.contains("&lt;b&gt;x") && !html.contains("<b>x</b>"),
-        "escaped"
-    );
+    assert!(html.contains("&lt;b&gt;x") && !html.contains("<b>x</b>"), "escaped");
     let (status, html) = public_post(&app, &token, &[("choice", "other"), ("amount", ""), ("note", " ")]).await;
     assert_eq!(status, 422);
     assert!(html.contains("data-testid=\"fair-note-error\""));
@@ -164,6 +161,30 @@ async fn agent_answer_api_and_page(b: Backend) {
     let cust = app.customer("CRM-1", "de", "standard").await;
     let case = app.case_id(&cust, "Lieferung verspätet").await;
     let path = format!("/api/v1/cases/{case}/fair-expectation");
+
+    // A reply template carries the case's link; it opens the case's page.
+    let t = app
+        .post_json(
+            "/api/v1/templates",
+            &app.admin_token,
+            json!({"name": "Was ist fair", "purpose": "apology", "language": "de",
+                "body": "Was wäre für Sie fair? {{fair_url}}"}),
+            201,
+        )
+        .await;
+    let preview = app
+        .post_json(
+            &format!("/api/v1/templates/{}/preview", t["id"].as_str().expect("id")),
+            &agent,
+            json!({"case_id": case}),
+            200,
+        )
+        .await;
+    let body = preview["body"].as_str().expect("body");
+    let token = body.rsplit_once("/fair/").expect("the link in the reply").1;
+    let page = app.get_anonymous(&format!("/fair/{token}")).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("html").contains("Lieferung verspätet"));
 
     for (body, field) in [
         (json!({"choice": "cash"}), "choice"),

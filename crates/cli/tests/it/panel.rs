@@ -127,11 +127,7 @@ async fn segment_consent_fatigue_and_invitations(b: Backend) {
         mail.contains("Helfen Sie uns, besser zu werden?") && mail.contains("crm-a@example.de"),
         "{mail}"
     );
-    let start = mail.find("/panel/join/").expect("link");
-    let path: String = mail[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
-        .collect();
+    let path = crate::tier_offers::link_path(mail, "/panel/join/");
     let res = app.get_anonymous(&path).await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.expect("html").contains("Willkommen im Panel!"));

@@ -4,7 +4,7 @@
 //! accepted), conversion when the tier changes, and eight concurrent
 //! survey answers making one offer.
 
-use crate::support::{Backend, SmtpSink, TestApp, submit, survey_link};
+use crate::support::{Backend, SmtpSink, TestApp, csrf_of, get_html, post_form, submit, survey_link};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -48,6 +48,15 @@ async fn answer(app: &TestApp, path: &str, score: &str) {
 
 async fn offers(app: &TestApp) -> Value {
     app.get_json("/api/v1/tier-offers", &app.admin_token).await
+}
+
+/// The path of the link starting with `prefix` in a mail.
+pub fn link_path(mail: &str, prefix: &str) -> String {
+    let start = mail.find(prefix).expect("a link in the mail");
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+        .collect()
 }
 
 fn offer_mails(sink: &SmtpSink) -> Vec<String> {
@@ -96,6 +105,45 @@ async fn settings_roles_and_validation(b: Backend) {
         (list["offered"].as_i64(), list["conversion_pct"].clone()),
         (Some(0), Value::Null)
     );
+
+    // The page: admins change the rule by a CSRF-checked form, errors in German.
+    let admin = app.signed_in("admin").await;
+    let (status, html) = get_html(&admin, &app, "/offers").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Regel speichern"), "{html}");
+    let csrf = csrf_of(&html);
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("enabled", "on"),
+        ("up_standard", "premium"),
+        ("up_premium", ""),
+        ("min_failures", "0"),
+        ("window_days", "90"),
+        ("cooldown_days", "30"),
+    ];
+    let (status, html) = post_form(&admin, &app, "/offers/settings", &form).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Geben Sie die nötigen Fälle"), "{html}");
+    form[4] = ("min_failures", "4");
+    assert_eq!(submit(&admin, &app, "/offers/settings", &form).await.status(), 303);
+    let s = app.get_json("/api/v1/settings/tier-offers", &lead).await;
+    assert_eq!(
+        (
+            s["min_failures"].as_i64(),
+            s["cooldown_days"].as_i64(),
+            s["upgrades"].clone()
+        ),
+        (Some(4), Some(30), json!({"standard": "premium"}))
+    );
+    form.remove(0);
+    assert_ne!(
+        submit(&admin, &app, "/offers/settings", &form).await.status(),
+        303,
+        "CSRF"
+    );
+    let lead_ui = app.signed_in("lead1").await;
+    let (_, html) = get_html(&lead_ui, &app, "/offers").await;
+    assert!(html.contains("Mindestens 4 Fälle in 90 Tagen") && !html.contains("Regel speichern"));
 }
 
 async fn offer_only_at_the_good_moment(b: Backend) {
@@ -144,11 +192,7 @@ async fn offer_only_at_the_good_moment(b: Backend) {
     assert_eq!(offers(&app).await["offered"], 1, "cooldown");
 
     // The link: opened on view, then accepted; a changed tier converts it.
-    let start = mail.find("/offer/").expect("link");
-    let path: String = mail[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
-        .collect();
+    let path = link_path(&mail, "/offer/");
     let page = app.get_anonymous(&path).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("html").contains("Ja, ich habe Interesse"));

@@ -68,6 +68,8 @@ pub async fn fair(app: &App) -> anyhow::Result<FairDemo> {
             .add_fair_expectation(case.id, &answer, source, author, now)
             .await?;
         answers += 1;
+    }
+    for case in &finished.items {
         customers.insert(case.customer_id);
     }
 
@@ -80,7 +82,10 @@ pub async fn fair(app: &App) -> anyhow::Result<FairDemo> {
         cooldown_days: 180,
     };
     let mut offers = Vec::new();
-    for customer in customers.iter().take(24) {
+    for customer in &customers {
+        if offers.len() >= 12 {
+            break;
+        }
         let draft = OfferDraft {
             id: new_row_id(app.now()),
             customer: *customer,
@@ -92,16 +97,16 @@ pub async fn fair(app: &App) -> anyhow::Result<FairDemo> {
         }
     }
     for (i, o) in offers.iter().enumerate() {
-        let step = match i % 6 {
-            0 | 1 => Some(OfferState::Opened),
-            2 | 3 => Some(OfferState::Accepted),
-            4 => Some(OfferState::Declined),
+        let step = match i % 4 {
+            0 => Some(OfferState::Opened),
+            1 | 3 => Some(OfferState::Accepted),
+            _ if i % 8 == 2 => Some(OfferState::Declined),
             _ => None,
         };
         if let Some(s) = step {
             app.store().step_tier_offer(o.id, s, now).await?;
         }
-        if i % 6 == 2 {
+        if i % 4 == 1 {
             let to: Tier = o.to_tier.parse()?;
             let patch = CustomerPatch {
                 tier: Some(to),
