@@ -34,11 +34,7 @@ async fn article(app: &TestApp, title: &str, body: &str, language: &str, public:
 }
 
 async fn suggest(app: &TestApp, key: &str, query: &str, origin: Option<&str>) -> reqwest::Response {
-    let url = format!(
-        "{}?key={key}&{}",
-        app.url("/api/v1/public/suggestions"),
-        query
-    );
+    let url = format!("{}?key={key}&{}", app.url("/api/v1/public/suggestions"), query);
     let mut req = app.client.get(url);
     if let Some(o) = origin {
         req = req.header("origin", o);
@@ -63,16 +59,32 @@ fn titles(v: &Value) -> Vec<(String, String)> {
 async fn suggestions_rank_prefer_the_language_and_are_limited(b: Backend) {
     let app = TestApp::spawn(b).await;
     let key = site(&app).await;
-    let box_de = article(&app, "Amends Box einrichten", "Stecken Sie die Box ein und warten Sie.", "de", true).await;
+    let box_de = article(
+        &app,
+        "Amends Box einrichten",
+        "Stecken Sie die Box ein und warten Sie.",
+        "de",
+        true,
+    )
+    .await;
     article(&app, "Set up the Amends Box", "Plug the box in and wait.", "en", true).await;
     article(&app, "Amends Box intern zurücksetzen", "Nur für das Team.", "de", false).await;
-    article(&app, "Lieferung verfolgen", "Die Box kommt mit der Post; den Stand sehen Sie im Konto.", "de", true).await;
+    article(
+        &app,
+        "Lieferung verfolgen",
+        "Die Box kommt mit der Post; den Stand sehen Sie im Konto.",
+        "de",
+        true,
+    )
+    .await;
 
     // German first: the title match before the body match; the internal article never.
     let res = suggest(&app, &key, "q=amends+box+einrichten&lang=de", Some(SHOP)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
-        res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
         Some(SHOP)
     );
     let v: Value = res.json().await.expect("json");
@@ -140,7 +152,14 @@ async fn post_event(app: &TestApp, key: &str, body: Value) -> reqwest::Response 
 async fn deflection_events_once_and_the_report(b: Backend) {
     let app = TestApp::spawn(b).await;
     let key = site(&app).await;
-    let a = article(&app, "Passwort zurücksetzen", "Klicken Sie auf *Passwort vergessen*.", "de", true).await;
+    let a = article(
+        &app,
+        "Passwort zurücksetzen",
+        "Klicken Sie auf *Passwort vergessen*.",
+        "de",
+        true,
+    )
+    .await;
     let bb = article(&app, "Rechnung herunterladen", "Unter Konto → Rechnungen.", "de", true).await;
     let d = article(&app, "Reset your password", "Click *Forgot password*.", "en", true).await;
     let internal = article(&app, "Intern", "Nur intern.", "de", false).await;
@@ -217,7 +236,12 @@ async fn deflection_events_once_and_the_report(b: Backend) {
     let first = &r["per_article"][0];
     assert_eq!(first["title"], "Passwort zurücksetzen");
     assert_eq!(
-        (&first["suggested"], &first["clicked"], &first["sent_anyway"], &first["deflected"]),
+        (
+            &first["suggested"],
+            &first["clicked"],
+            &first["sent_anyway"],
+            &first["deflected"]
+        ),
         (&json!(3), &json!(1), &json!(2), &json!(1)),
         "{first}"
     );
@@ -327,7 +351,10 @@ async fn automatic_answers_to_mail(b: Backend) {
     let case = out["case_id"].as_str().expect("the case opens").to_string();
     let sent = sink.wait_for(1).await;
     let text = crate::support::decode_qp(&sent[0]);
-    assert!(text.contains("anna@example.de") && text.contains("/help/articles/"), "{text}");
+    assert!(
+        text.contains("anna@example.de") && text.contains("/help/articles/"),
+        "{text}"
+    );
     assert!(crate::support::decode_qp(&sent[0]).contains("Passwort zurücksetzen"));
     assert_eq!(purposes(&app, &case).await, vec!["auto_answer".to_string()]);
     let c = app.get_json(&format!("/api/v1/cases/{case}"), &app.admin_token).await;
@@ -369,7 +396,11 @@ async fn automatic_answers_to_mail(b: Backend) {
          Content-Type: text/plain; charset=utf-8\r\n\r\nDas hat nicht geholfen, wie kann ich mein Passwort zur\u{fc}cksetzen?\r\n"
     );
     let again = mail_in(&app, reply.into_bytes()).await;
-    assert_eq!((again["outcome"].as_str(), again["case_id"].as_str()), (Some("threaded"), Some(case.as_str())), "{again}");
+    assert_eq!(
+        (again["outcome"].as_str(), again["case_id"].as_str()),
+        (Some("threaded"), Some(case.as_str())),
+        "{again}"
+    );
     app.jobs_settled().await;
     assert_eq!(sink.messages().len(), 1, "one automatic answer only");
     assert_eq!(purposes(&app, &case).await, vec!["auto_answer".to_string()]);

@@ -44,7 +44,7 @@ fn setting_rows(settings: &[AutoAnswer]) -> Vec<Value> {
         .iter()
         .map(|s| {
             context! { language => s.language.code(), enabled => s.enabled,
-                       percent => (s.threshold * 100.0).round() as i64 }
+            percent => (s.threshold * 100.0).round() as i64 }
         })
         .collect()
 }
@@ -122,7 +122,10 @@ fn percent(raw: &str) -> Option<f64> {
 }
 
 /// `POST /settings/auto-answer` (admins): saves both languages.
-pub async fn save(State(state): State<AppState>, CsrfForm(ui, form): CsrfForm<AutoAnswerForm>) -> Result<Response, UiError> {
+pub async fn save(
+    State(state): State<AppState>,
+    CsrfForm(ui, form): CsrfForm<AutoAnswerForm>,
+) -> Result<Response, UiError> {
     let (Some(de), Some(en)) = (percent(&form.threshold_de), percent(&form.threshold_en)) else {
         return render(&state, &ui, 30, None, Some("ss-err-threshold")).await;
     };
