@@ -4,7 +4,7 @@
 //! known answers, and automatic answers to inbound mail (sent, or left out
 //! for legal threats and churn risk) — on both backends.
 
-use crate::support::{Backend, SmtpSink, TestApp, get_html, problem};
+use crate::support::{Backend, SmtpSink, TestApp, get_html, post_form, problem};
 use serde_json::{Value, json};
 
 const SHOP: &str = "http://shop.example:8081";
@@ -253,6 +253,64 @@ async fn deflection_events_once_and_the_report(b: Backend) {
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("Abwendungsquote") && html.contains("50,0"), "German page");
     assert!(html.contains("data-value=\"2\""));
+    // Leads see the auto-answer setting; only admins change it (CSRF-checked form).
+    assert!(html.contains("data-testid=\"auto-answer\"") && !html.contains("action=\"/settings/auto-answer\""));
+    let csrf = crate::support::csrf_of(&html);
+    let (status, _) = post_form(
+        &lead_de,
+        &app,
+        "/settings/auto-answer",
+        &[
+            ("csrf", &csrf),
+            ("enabled_de", "on"),
+            ("threshold_de", "80"),
+            ("threshold_en", "70"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let admin = app.signed_in("admin").await;
+    let (_, html) = get_html(&admin, &app, "/analytics/deflection").await;
+    let csrf = crate::support::csrf_of(&html);
+    let (status, html) = post_form(
+        &admin,
+        &app,
+        "/settings/auto-answer",
+        &[
+            ("csrf", &csrf),
+            ("enabled_de", "on"),
+            ("threshold_de", "180"),
+            ("threshold_en", "70"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("ganze Zahl von 0 bis 100"), "German error");
+    let res = crate::support::submit(
+        &admin,
+        &app,
+        "/settings/auto-answer",
+        &[
+            ("csrf", &csrf),
+            ("enabled_de", "on"),
+            ("threshold_de", "80"),
+            ("threshold_en", "70"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let s = app.get_json("/api/v1/settings/auto-answer", &app.admin_token).await;
+    assert_eq!(s[0], json!({"language": "de", "enabled": true, "threshold": 0.8}));
+    assert_eq!(s[1]["enabled"], false);
+    // Without the token nothing changes.
+    let res = crate::support::submit(
+        &admin,
+        &app,
+        "/settings/auto-answer",
+        &[("threshold_de", "10"), ("threshold_en", "10")],
+    )
+    .await;
+    assert_ne!(res.status(), 303);
 }
 
 async fn set_auto_answer(app: &TestApp, token: &str, body: Value, status: u16) -> Value {
@@ -357,6 +415,12 @@ async fn automatic_answers_to_mail(b: Backend) {
     );
     assert!(crate::support::decode_qp(&sent[0]).contains("Passwort zurücksetzen"));
     assert_eq!(purposes(&app, &case).await, vec!["auto_answer".to_string()]);
+    let admin = app.signed_in("admin").await;
+    let (_, html) = get_html(&admin, &app, &format!("/cases/{case}")).await;
+    assert!(
+        html.contains("Automatische Antwort mit Artikeln"),
+        "marked on the timeline"
+    );
     let c = app.get_json(&format!("/api/v1/cases/{case}"), &app.admin_token).await;
     assert_ne!(c["state"], "resolved", "{c}");
 
