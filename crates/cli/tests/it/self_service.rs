@@ -118,6 +118,17 @@ async fn suggestions_rank_prefer_the_language_and_are_limited(b: Backend) {
     assert_eq!(titles(&v)[0].1, "de", "{v}");
     assert_eq!(titles(&v).last().map(|x| x.1.clone()), Some("en".into()), "{v}");
 
+    // The help center's search box asks the same, without a key.
+    let v: Value = app
+        .get_anonymous("/help/suggest?q=amends+box+einrichten&lang=de")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(titles(&v)[0].0, "Amends Box einrichten", "{v}");
+    let (_, help) = get_html(&app.client, &app, "/help?lang=de").await;
+    assert!(help.contains("data-testid=\"help-suggestions\"") && help.contains("Vielleicht hilft das:"));
+
     // Bad input names the field; unknown keys and foreign origins are refused.
     let long = "a".repeat(501);
     let e = problem(suggest(&app, &key, &format!("q={long}"), Some(SHOP)).await, 422).await;

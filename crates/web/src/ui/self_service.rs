@@ -144,3 +144,35 @@ pub async fn save(
     self_service::save_settings(&state, &items, ui.user.id).await?;
     Ok(crate::ui::flash::to("/analytics/deflection#auto-answer", "flash-saved"))
 }
+
+/// The query of the help center's suggestions.
+#[derive(Debug, Default, Deserialize)]
+pub struct HelpSuggestQuery {
+    #[serde(default)]
+    q: String,
+    lang: Option<String>,
+}
+
+/// `GET /help/suggest?q=&lang=` (public, the help center's search box
+/// while typing): the same up to three public articles as the widget's
+/// suggestions, as JSON; limited per client IP like the help search.
+pub async fn help_suggest(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::Query(q): axum::extract::Query<HelpSuggestQuery>,
+) -> Result<Response, UiError> {
+    let key = format!("help:{}", peer.ip());
+    if !state
+        .widget_limiter()
+        .allow(&key, state.now(), amends_app::solutions::HELP_SEARCHES_PER_IP_MINUTE)
+    {
+        return Err(UiError::TooManyRequests);
+    }
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(|l| l.parse::<Language>().ok())
+        .unwrap_or_default();
+    let suggestions = self_service::suggest(&state, &q.q, lang).await?;
+    Ok(axum::Json(serde_json::json!({ "language": lang.code(), "suggestions": suggestions })).into_response())
+}
