@@ -104,3 +104,24 @@ test("a visitor shown an article who does not send counts as deflected", async (
     }
   }
 });
+
+test("the help center suggests articles while the customer types", async () => {
+  for (const lang of ["de", "en"]) {
+    for (const [device, viewport] of viewports) {
+      const q = QUESTION[lang];
+      const page = await ctx.browser.newPage({ viewport });
+      const errors = collectErrors(page);
+      await page.goto(`${ctx.server.base}/help?lang=${lang}`);
+      await page.locator("#help-q").pressSequentially(q.text, { delay: 10 });
+      const box = page.getByTestId("help-suggestions");
+      await box.waitFor({ state: "visible" });
+      assert.match(await box.textContent(), new RegExp(q.help.replace(/[.:]/g, "\\$&")));
+      await box.getByRole("link", { name: q.article }).waitFor();
+      await shot(page, { path: join(shots, `self-service-help-${lang}-${device}.png`) });
+      await box.getByRole("link", { name: q.article }).click();
+      await page.locator("h1", { hasText: q.article }).waitFor();
+      assert.deepEqual(errors, [], `${lang} ${device}`);
+      await page.close();
+    }
+  }
+});

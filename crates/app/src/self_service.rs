@@ -299,7 +299,9 @@ pub struct DeflectionReport {
 fn session_flags(rows: &[DeflectionRow]) -> BTreeMap<&str, (bool, bool, bool, bool, &str)> {
     let mut s: BTreeMap<&str, (bool, bool, bool, bool, &str)> = BTreeMap::new();
     for r in rows {
-        let e = s.entry(r.session.as_str()).or_insert((false, false, false, false, r.language.as_str()));
+        let e = s
+            .entry(r.session.as_str())
+            .or_insert((false, false, false, false, r.language.as_str()));
         e.0 |= r.suggested;
         e.1 |= r.clicked;
         e.2 |= r.sent_anyway;
@@ -331,7 +333,9 @@ pub fn summarise(rows: &[DeflectionRow], days: i64, from: DateTime<Utc>, to: Dat
     let mut articles: BTreeMap<Uuid, (String, DeflectionCounts)> = BTreeMap::new();
     for r in rows {
         let sent = sessions.get(r.session.as_str()).is_some_and(|s| s.2);
-        let a = articles.entry(r.article_id).or_insert_with(|| (r.title.clone(), DeflectionCounts::default()));
+        let a = articles
+            .entry(r.article_id)
+            .or_insert_with(|| (r.title.clone(), DeflectionCounts::default()));
         count(&mut a.1, r.suggested, r.clicked, sent, r.clicked || r.resolved);
     }
     let mut per_article: Vec<ArticleDeflection> = articles
@@ -486,7 +490,7 @@ pub async fn after_inbound_mail(
     let renderer = app.mail_renderer();
     let subject = renderer.t(lang, "ss-mail-subject");
     let ctx = context! { lang => lang.code(), purpose => "auto_answer", subject => subject.clone(),
-                         name => customer.name.clone(), articles => &articles, reference => c.id.short() };
+    name => customer.name.clone(), articles => &articles, reference => c.id.short() };
     let text = renderer
         .render("mail.txt", ctx.clone())
         .map_err(|e| AppError::internal(format!("mail template: {e:#}")))?;
@@ -550,20 +554,37 @@ mod tests {
             row("s4", 2, [true, false, false, true]),
         ];
         let r = summarise(&rows, 30, t, t);
-        assert_eq!((r.total.suggested, r.total.clicked, r.total.sent_anyway, r.total.deflected), (4, 2, 1, 2));
+        assert_eq!(
+            (
+                r.total.suggested,
+                r.total.clicked,
+                r.total.sent_anyway,
+                r.total.deflected
+            ),
+            (4, 2, 1, 2)
+        );
         assert_eq!(r.total.rate, Some(0.5));
         // Wilson 95 % for 2 of 4: 0.150 … 0.850 (scipy binomtest ci method wilson).
         assert!((r.total.rate_low.unwrap_or(0.0) - 0.1500).abs() < 1e-3);
         assert!((r.total.rate_high.unwrap_or(0.0) - 0.8500).abs() < 1e-3);
         let a1 = r.per_article.iter().find(|a| a.title == "A1").map(|a| a.counts.clone());
-        assert_eq!(a1.map(|c| (c.suggested, c.clicked, c.sent_anyway, c.deflected)), Some((2, 2, 1, 1)));
+        assert_eq!(
+            a1.map(|c| (c.suggested, c.clicked, c.sent_anyway, c.deflected)),
+            Some((2, 2, 1, 1))
+        );
     }
 
     #[test]
     fn the_title_weighs_more_than_the_body() {
         let terms = query_terms("reset my password please", amends_text::Language::En);
         let title = score(&terms, "Reset your password", "Open the login page.", &[], Language::En);
-        let body = score(&terms, "Login help", "To reset the password open the page.", &[], Language::En);
+        let body = score(
+            &terms,
+            "Login help",
+            "To reset the password open the page.",
+            &[],
+            Language::En,
+        );
         assert!(title > body, "{title} vs {body}");
         assert!(title >= CONFIDENT_SCORE);
     }

@@ -300,7 +300,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let (p, worked) = demo::playbooks(app.state()).await?;
                 eprintln!("Demo playbooks: {p}, with progress on {worked} cases (see /playbooks).");
                 let d = demo::self_service(app.state()).await?;
-                eprintln!("Demo self-service: {d} widget sessions with suggested articles (see /analytics/deflection).");
+                eprintln!(
+                    "Demo self-service: {d} widget sessions with suggested articles (see /analytics/deflection)."
+                );
                 let f = demo::fair(app.state()).await?;
                 eprintln!(
                     "Demo fairness: {} answers (see /analytics/fairness), {} tier offers (/offers), {} panel members (/panel).",

@@ -1629,6 +1629,7 @@ ss-mail-subject = Diese Artikel helfen Ihnen vielleicht schon
 ss-mail-intro = vielen Dank für Ihre Nachricht, wir haben sie erhalten. Diese Artikel beantworten Ihre Frage vielleicht schon:
 ss-mail-outro = Falls nicht, müssen Sie nichts weiter tun: Jemand aus unserem Team antwortet Ihnen.
 ss-mail-reference = Ihre Referenz: #{ $reference }
+ss-help-suggest = Vielleicht hilft das:
 purpose-auto_answer = Automatische Antwort mit Artikeln
 ## Was ist fair (fair-), Tarif-Angebote und Feedback-Panel (tier-)
 fair-title = Was wäre für Sie fair?

@@ -1629,6 +1629,7 @@ ss-mail-subject = These articles may help you already
 ss-mail-intro = thank you for your message, we have received it. These articles may answer your question already:
 ss-mail-outro = If they do not help, there is nothing you need to do: a member of our team will reply to you.
 ss-mail-reference = Your reference: #{ $reference }
+ss-help-suggest = This might help:
 purpose-auto_answer = Automatic answer with articles
 ## What is fair (fair-), tier offers and the feature panel (tier-)
 fair-title = What would you consider fair?

@@ -86,7 +86,11 @@ impl Store {
 
     /// Per widget session and article, which events happened between
     /// `from` and `to` (the session's first event decides the period).
-    pub async fn deflection_rows(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<DeflectionRow>, StoreError> {
+    pub async fn deflection_rows(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DeflectionRow>, StoreError> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as::<_, DeflectionRow>(
                 "SELECT d.session, d.article_id, s.title, MIN(d.language) AS language, \
@@ -108,10 +112,8 @@ impl Store {
 
     /// The automatic answer settings that were saved (a language without a row is off).
     pub async fn auto_answer_settings(&self) -> Result<Vec<AutoAnswerSetting>, StoreError> {
-        self.all_rows(
-            "SELECT language, enabled, threshold, updated_at FROM auto_answer_settings ORDER BY language",
-        )
-        .await
+        self.all_rows("SELECT language, enabled, threshold, updated_at FROM auto_answer_settings ORDER BY language")
+            .await
     }
 
     /// Saves the setting of `language`, audited as `auto_answer.set`.

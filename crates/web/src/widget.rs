@@ -109,7 +109,11 @@ pub(crate) async fn site_for(state: &AppState, key: Option<&str>, origin: Option
 }
 
 /// CORS preflight: 204 with the CORS headers for an allowed origin, else 403.
-pub(crate) async fn preflight(State(state): State<AppState>, Query(q): Query<KeyQuery>, headers: HeaderMap) -> Response {
+pub(crate) async fn preflight(
+    State(state): State<AppState>,
+    Query(q): Query<KeyQuery>,
+    headers: HeaderMap,
+) -> Response {
     let origin = origin_of(&headers);
     match site_for(&state, q.site_key.or(q.key).as_deref(), origin.as_deref()).await {
         Ok(_) => {

@@ -69,7 +69,10 @@ fn language_of(raw: Option<&str>, site: Language) -> ApiResult<Language> {
 }
 
 fn limited(state: &AppState, what: &str, ip: std::net::IpAddr, limit: u32) -> ApiResult<()> {
-    if state.widget_limiter().allow(&format!("{what}:{ip}"), state.now(), limit) {
+    if state
+        .widget_limiter()
+        .allow(&format!("{what}:{ip}"), state.now(), limit)
+    {
         Ok(())
     } else {
         Err(amends_app::AppError::TooManyRequests.into())

@@ -4,7 +4,7 @@
 //! known answers, and automatic answers to inbound mail (sent, or left out
 //! for legal threats and churn risk) — on both backends.
 
-use crate::support::{Backend, SmtpSink, TestApp, get_html, problem};
+use crate::support::{Backend, SmtpSink, TestApp, get_html, post_form, problem};
 use serde_json::{Value, json};
 
 const SHOP: &str = "http://shop.example:8081";
@@ -34,11 +34,7 @@ async fn article(app: &TestApp, title: &str, body: &str, language: &str, public:
 }
 
 async fn suggest(app: &TestApp, key: &str, query: &str, origin: Option<&str>) -> reqwest::Response {
-    let url = format!(
-        "{}?key={key}&{}",
-        app.url("/api/v1/public/suggestions"),
-        query
-    );
+    let url = format!("{}?key={key}&{}", app.url("/api/v1/public/suggestions"), query);
     let mut req = app.client.get(url);
     if let Some(o) = origin {
         req = req.header("origin", o);
@@ -63,16 +59,32 @@ fn titles(v: &Value) -> Vec<(String, String)> {
 async fn suggestions_rank_prefer_the_language_and_are_limited(b: Backend) {
     let app = TestApp::spawn(b).await;
     let key = site(&app).await;
-    let box_de = article(&app, "Amends Box einrichten", "Stecken Sie die Box ein und warten Sie.", "de", true).await;
+    let box_de = article(
+        &app,
+        "Amends Box einrichten",
+        "Stecken Sie die Box ein und warten Sie.",
+        "de",
+        true,
+    )
+    .await;
     article(&app, "Set up the Amends Box", "Plug the box in and wait.", "en", true).await;
     article(&app, "Amends Box intern zurücksetzen", "Nur für das Team.", "de", false).await;
-    article(&app, "Lieferung verfolgen", "Die Box kommt mit der Post; den Stand sehen Sie im Konto.", "de", true).await;
+    article(
+        &app,
+        "Lieferung verfolgen",
+        "Die Box kommt mit der Post; den Stand sehen Sie im Konto.",
+        "de",
+        true,
+    )
+    .await;
 
     // German first: the title match before the body match; the internal article never.
     let res = suggest(&app, &key, "q=amends+box+einrichten&lang=de", Some(SHOP)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
-        res.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
         Some(SHOP)
     );
     let v: Value = res.json().await.expect("json");
@@ -105,6 +117,17 @@ async fn suggestions_rank_prefer_the_language_and_are_limited(b: Backend) {
         .expect("json");
     assert_eq!(titles(&v)[0].1, "de", "{v}");
     assert_eq!(titles(&v).last().map(|x| x.1.clone()), Some("en".into()), "{v}");
+
+    // The help center's search box asks the same, without a key.
+    let v: Value = app
+        .get_anonymous("/help/suggest?q=amends+box+einrichten&lang=de")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(titles(&v)[0].0, "Amends Box einrichten", "{v}");
+    let (_, help) = get_html(&app.client, &app, "/help?lang=de").await;
+    assert!(help.contains("data-testid=\"help-suggestions\"") && help.contains("Vielleicht hilft das:"));
 
     // Bad input names the field; unknown keys and foreign origins are refused.
     let long = "a".repeat(501);
@@ -140,7 +163,14 @@ async fn post_event(app: &TestApp, key: &str, body: Value) -> reqwest::Response 
 async fn deflection_events_once_and_the_report(b: Backend) {
     let app = TestApp::spawn(b).await;
     let key = site(&app).await;
-    let a = article(&app, "Passwort zurücksetzen", "Klicken Sie auf *Passwort vergessen*.", "de", true).await;
+    let a = article(
+        &app,
+        "Passwort zurücksetzen",
+        "Klicken Sie auf *Passwort vergessen*.",
+        "de",
+        true,
+    )
+    .await;
     let bb = article(&app, "Rechnung herunterladen", "Unter Konto → Rechnungen.", "de", true).await;
     let d = article(&app, "Reset your password", "Click *Forgot password*.", "en", true).await;
     let internal = article(&app, "Intern", "Nur intern.", "de", false).await;
@@ -217,7 +247,12 @@ async fn deflection_events_once_and_the_report(b: Backend) {
     let first = &r["per_article"][0];
     assert_eq!(first["title"], "Passwort zurücksetzen");
     assert_eq!(
-        (&first["suggested"], &first["clicked"], &first["sent_anyway"], &first["deflected"]),
+        (
+            &first["suggested"],
+            &first["clicked"],
+            &first["sent_anyway"],
+            &first["deflected"]
+        ),
         (&json!(3), &json!(1), &json!(2), &json!(1)),
         "{first}"
     );
@@ -229,6 +264,64 @@ async fn deflection_events_once_and_the_report(b: Backend) {
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("Abwendungsquote") && html.contains("50,0"), "German page");
     assert!(html.contains("data-value=\"2\""));
+    // Leads see the auto-answer setting; only admins change it (CSRF-checked form).
+    assert!(html.contains("data-testid=\"auto-answer\"") && !html.contains("action=\"/settings/auto-answer\""));
+    let csrf = crate::support::csrf_of(&html);
+    let (status, _) = post_form(
+        &lead_de,
+        &app,
+        "/settings/auto-answer",
+        &[
+            ("csrf", &csrf),
+            ("enabled_de", "on"),
+            ("threshold_de", "80"),
+            ("threshold_en", "70"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    let admin = app.signed_in("admin").await;
+    let (_, html) = get_html(&admin, &app, "/analytics/deflection").await;
+    let csrf = crate::support::csrf_of(&html);
+    let (status, html) = post_form(
+        &admin,
+        &app,
+        "/settings/auto-answer",
+        &[
+            ("csrf", &csrf),
+            ("enabled_de", "on"),
+            ("threshold_de", "180"),
+            ("threshold_en", "70"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("ganze Zahl von 0 bis 100"), "German error");
+    let res = crate::support::submit(
+        &admin,
+        &app,
+        "/settings/auto-answer",
+        &[
+            ("csrf", &csrf),
+            ("enabled_de", "on"),
+            ("threshold_de", "80"),
+            ("threshold_en", "70"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let s = app.get_json("/api/v1/settings/auto-answer", &app.admin_token).await;
+    assert_eq!(s[0], json!({"language": "de", "enabled": true, "threshold": 0.8}));
+    assert_eq!(s[1]["enabled"], false);
+    // Without the token nothing changes.
+    let res = crate::support::submit(
+        &admin,
+        &app,
+        "/settings/auto-answer",
+        &[("threshold_de", "10"), ("threshold_en", "10")],
+    )
+    .await;
+    assert_ne!(res.status(), 303);
 }
 
 async fn set_auto_answer(app: &TestApp, token: &str, body: Value, status: u16) -> Value {
@@ -327,9 +420,18 @@ async fn automatic_answers_to_mail(b: Backend) {
     let case = out["case_id"].as_str().expect("the case opens").to_string();
     let sent = sink.wait_for(1).await;
     let text = crate::support::decode_qp(&sent[0]);
-    assert!(text.contains("anna@example.de") && text.contains("/help/articles/"), "{text}");
+    assert!(
+        text.contains("anna@example.de") && text.contains("/help/articles/"),
+        "{text}"
+    );
     assert!(crate::support::decode_qp(&sent[0]).contains("Passwort zurücksetzen"));
     assert_eq!(purposes(&app, &case).await, vec!["auto_answer".to_string()]);
+    let admin = app.signed_in("admin").await;
+    let (_, html) = get_html(&admin, &app, &format!("/cases/{case}")).await;
+    assert!(
+        html.contains("Automatische Antwort mit Artikeln"),
+        "marked on the timeline"
+    );
     let c = app.get_json(&format!("/api/v1/cases/{case}"), &app.admin_token).await;
     assert_ne!(c["state"], "resolved", "{c}");
 
@@ -369,7 +471,11 @@ async fn automatic_answers_to_mail(b: Backend) {
          Content-Type: text/plain; charset=utf-8\r\n\r\nDas hat nicht geholfen, wie kann ich mein Passwort zur\u{fc}cksetzen?\r\n"
     );
     let again = mail_in(&app, reply.into_bytes()).await;
-    assert_eq!((again["outcome"].as_str(), again["case_id"].as_str()), (Some("threaded"), Some(case.as_str())), "{again}");
+    assert_eq!(
+        (again["outcome"].as_str(), again["case_id"].as_str()),
+        (Some("threaded"), Some(case.as_str())),
+        "{again}"
+    );
     app.jobs_settled().await;
     assert_eq!(sink.messages().len(), 1, "one automatic answer only");
     assert_eq!(purposes(&app, &case).await, vec!["auto_answer".to_string()]);

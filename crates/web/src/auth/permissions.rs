@@ -307,6 +307,7 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("GET", "/assets/{name}", None),
     ("GET", "/help", None),
     ("GET", "/help/articles/{id}", None),
+    ("GET", "/help/suggest", None),
     ("GET", "/survey/{token}", None),
     ("POST", "/survey/{token}", None),
     ("GET", "/fair/{token}", None),

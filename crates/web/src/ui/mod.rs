@@ -183,6 +183,7 @@ pub fn router(state: AppState) -> Router {
             get(solutions::theme_page).post(solutions::theme_save),
         )
         .route("/analytics/deflection", get(self_service::page))
+        .route("/help/suggest", get(self_service::help_suggest))
         .route("/settings/auto-answer", post(self_service::save))
         .route("/help", get(solutions::help_home))
         .route("/help/articles/{id}", get(solutions::help_article))

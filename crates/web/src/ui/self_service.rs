@@ -44,7 +44,7 @@ fn setting_rows(settings: &[AutoAnswer]) -> Vec<Value> {
         .iter()
         .map(|s| {
             context! { language => s.language.code(), enabled => s.enabled,
-                       percent => (s.threshold * 100.0).round() as i64 }
+            percent => (s.threshold * 100.0).round() as i64 }
         })
         .collect()
 }
@@ -122,7 +122,10 @@ fn percent(raw: &str) -> Option<f64> {
 }
 
 /// `POST /settings/auto-answer` (admins): saves both languages.
-pub async fn save(State(state): State<AppState>, CsrfForm(ui, form): CsrfForm<AutoAnswerForm>) -> Result<Response, UiError> {
+pub async fn save(
+    State(state): State<AppState>,
+    CsrfForm(ui, form): CsrfForm<AutoAnswerForm>,
+) -> Result<Response, UiError> {
     let (Some(de), Some(en)) = (percent(&form.threshold_de), percent(&form.threshold_en)) else {
         return render(&state, &ui, 30, None, Some("ss-err-threshold")).await;
     };
@@ -140,4 +143,36 @@ pub async fn save(State(state): State<AppState>, CsrfForm(ui, form): CsrfForm<Au
     ];
     self_service::save_settings(&state, &items, ui.user.id).await?;
     Ok(crate::ui::flash::to("/analytics/deflection#auto-answer", "flash-saved"))
+}
+
+/// The query of the help center's suggestions.
+#[derive(Debug, Default, Deserialize)]
+pub struct HelpSuggestQuery {
+    #[serde(default)]
+    q: String,
+    lang: Option<String>,
+}
+
+/// `GET /help/suggest?q=&lang=` (public, the help center's search box
+/// while typing): the same up to three public articles as the widget's
+/// suggestions, as JSON; limited per client IP like the help search.
+pub async fn help_suggest(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::Query(q): axum::extract::Query<HelpSuggestQuery>,
+) -> Result<Response, UiError> {
+    let key = format!("help:{}", peer.ip());
+    if !state
+        .widget_limiter()
+        .allow(&key, state.now(), amends_app::solutions::HELP_SEARCHES_PER_IP_MINUTE)
+    {
+        return Err(UiError::TooManyRequests);
+    }
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(|l| l.parse::<Language>().ok())
+        .unwrap_or_default();
+    let suggestions = self_service::suggest(&state, &q.q, lang).await?;
+    Ok(axum::Json(serde_json::json!({ "language": lang.code(), "suggestions": suggestions })).into_response())
 }
