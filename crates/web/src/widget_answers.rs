@@ -4,8 +4,7 @@
 //! the widget site key, with the widget's CORS and rate limits per client
 //! IP.
 
-use crate::api::json::content_type;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 use crate::widget::{origin_of, preflight, site_for, with_cors};
 use amends_app::self_service::{self, DeflectionEvent, Suggestion};
@@ -52,11 +51,22 @@ pub struct SuggestQuery {
     lang: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// Public articles for what a widget visitor types.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PublicSuggestions)]
 struct Suggestions {
+    /// The language the articles were looked up in.
+    #[schema(example = "de")]
     language: String,
+    /// At most three, best first.
     suggestions: Vec<Suggestion>,
 }
+
+/// The paths of the widget's self-service endpoints for the OpenAPI
+/// document (`security: []`: keyed by the widget site key, no token).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(suggestions, deflection))]
+pub struct PublicDoc;
 
 /// The language asked for, else the site's.
 fn language_of(raw: Option<&str>, site: Language) -> ApiResult<Language> {
@@ -79,7 +89,17 @@ fn limited(state: &AppState, what: &str, ip: std::net::IpAddr, limit: u32) -> Ap
     }
 }
 
-/// `GET /api/v1/public/suggestions?q=&key=&lang=`: up to three public articles.
+/// Up to three public articles for what a widget visitor types (public,
+/// keyed by the widget site key; CORS for the site's origins; at most
+/// 60 queries per client IP and minute).
+#[utoipa::path(get, path = "/api/v1/public/suggestions", tag = "public",
+    params(
+        ("q" = String, Query, description = "What the visitor typed so far", max_length = 2000),
+        ("key" = String, Query, description = "The widget site key (`site_key` is accepted too)"),
+        ("lang" = Option<String>, Query, description = "`de` or `en`; default the site's language", pattern = "^(de|en)$"),
+    ),
+    responses((status = 200, body = Suggestions), (status = 403, description = "The site is disabled or the origin is not allowed", body = Problem),
+        (status = 404, description = "No site has this key", body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn suggestions(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -114,17 +134,38 @@ pub async fn suggestions(
 }
 
 /// A deflection event of the widget.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct DeflectionIn {
+    /// The widget site key (or `site_key`, or in the query).
     key: Option<String>,
     site_key: Option<String>,
+    /// The widget's session token (one visit).
     session: Option<String>,
+    /// `suggested`, `clicked`, `sent_anyway` or `resolved_without_sending`.
+    #[schema(value_type = Option<DeflectionEvent>)]
     event: Option<String>,
+    /// The suggested article.
+    #[schema(format = Uuid)]
     article_id: Option<String>,
+    /// `de` or `en`; default the site's language.
     lang: Option<String>,
 }
 
-/// `POST /api/v1/public/deflection`: 201 when recorded, 200 when it was before.
+/// Whether an event was new.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Recorded {
+    /// False when the same session, article and event were recorded before.
+    recorded: bool,
+}
+
+/// What a widget visitor did with a suggested article (public, keyed by
+/// the widget site key; each session, article and event counts once:
+/// 201 when recorded, 200 when it was before; at most 120 events per
+/// client IP and minute). JSON, also sent as `text/plain` by `sendBeacon`.
+#[utoipa::path(post, path = "/api/v1/public/deflection", tag = "public", request_body = DeflectionIn,
+    responses((status = 201, body = Recorded), (status = 200, body = Recorded), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn deflection(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -149,7 +190,11 @@ async fn record(
     cors: &mut Option<String>,
 ) -> ApiResult<Response> {
     let body = body.map_err(|e| ApiError::unreadable_body(&e, "4 KiB", ""))?;
-    let ct = content_type(headers);
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if !(ct.starts_with("application/json") || ct.starts_with("text/plain")) {
         return Err(ApiError::unsupported_media_type(
             "send the event as JSON (application/json)",
@@ -173,5 +218,5 @@ async fn record(
     let lang = language_of(p.lang.as_deref(), site.language)?;
     let new = self_service::record(state, site.id, &session, article, event, lang).await?;
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, axum::Json(serde_json::json!({"recorded": new}))).into_response())
+    Ok((status, axum::Json(Recorded { recorded: new })).into_response())
 }

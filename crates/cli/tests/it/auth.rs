@@ -451,19 +451,43 @@ async fn session_writes_need_the_csrf_token(b: Backend) {
 /// the input), a role with it is never refused.
 async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
     use amends_domain::Role;
-    use amends_web::auth::permissions::{API_ROUTES, api_need};
+    use amends_web::auth::permissions::{API_ROUTES, PUBLIC_API_ROUTES, api_need};
     let app = TestApp::spawn(b).await;
     let agent = app.token_for("agent1", "agent").await;
     let lead = app.token_for("lead1", "lead").await;
     let doc: serde_json::Value = app.get_anonymous("/api/openapi.json").await.json().await.expect("json");
     let paths = doc["paths"].as_object().expect("paths");
     let mut operations = Vec::new();
+    let mut public = Vec::new();
     for (path, item) in paths {
         for method in ["get", "post", "put", "patch", "delete"] {
-            if item.get(method).is_some() {
-                operations.push((method.to_uppercase(), path.clone()));
+            let Some(op) = item.get(method) else { continue };
+            let m = method.to_uppercase();
+            if op["security"] == json!([]) {
+                public.push((m, path.clone()));
+            } else {
+                operations.push((m, path.clone()));
             }
         }
+    }
+    // The operations that take no token are exactly the listed public ones,
+    // and they answer without a token (the widget key decides).
+    let listed: Vec<_> = PUBLIC_API_ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_string(), (*p).to_string()))
+        .collect();
+    public.sort();
+    let mut expected = listed.clone();
+    expected.sort();
+    assert_eq!(public, expected, "operations documented without a token");
+    for (method, path) in &listed {
+        let m: reqwest::Method = method.parse().expect("method");
+        let mut req = app.client.request(m.clone(), app.url(&format!("{path}?key=no-such-key")));
+        if m != reqwest::Method::GET {
+            req = req.json(&json!({}));
+        }
+        let status = req.send().await.expect("request").status().as_u16();
+        assert_eq!(status, 404, "{method} {path} without a token and with an unknown key");
     }
     assert!(
         operations.len() >= 100,

@@ -80,6 +80,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "routing", description = "Routing of new cases to agents by language, tier, skill and load"),
         (name = "search", description = "One search over cases, customers, accounts and solution articles"),
         (name = "analytics", description = "Measure and learn: the dashboard's key figures, the service recovery paradox, patterns, churn risk and the risk register"),
+        (name = "public", description = "Public endpoints of the feedback widget's self-service answers, keyed by the widget site key instead of a token"),
     )
 )]
 struct ApiDoc;
@@ -99,7 +100,20 @@ impl Modify for BearerAuth {
 /// The OpenAPI document, generated from the handlers.
 #[must_use]
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut api) = api_router().split_for_parts();
+    let (_, api) = api_router().split_for_parts();
+    document(api)
+}
+
+/// The document of the token-protected routes, completed with the
+/// widget's public self-service endpoints (which take no token).
+fn document(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut public = crate::widget_answers::PublicDoc::openapi();
+    for item in public.paths.paths.values_mut() {
+        for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+            op.security = Some(Vec::new());
+        }
+    }
+    api.merge(public);
     contract::complete(&mut api);
     api
 }
@@ -145,8 +159,8 @@ fn api_router() -> OpenApiRouter<AppState> {
 
 /// `/api/v1/*`, `/api/openapi.json` and `/api/docs`.
 pub fn router(state: AppState) -> Router {
-    let (router, mut api) = api_router().split_for_parts();
-    contract::complete(&mut api);
+    let (router, api) = api_router().split_for_parts();
+    let api = document(api);
     let router = router
         .layer(axum::middleware::from_fn(crate::error::problem_for_plain_errors))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

@@ -40,6 +40,14 @@ fn lookup<T: Copy>(table: &[(&str, &str, T)], method: &Method, path: &str) -> Op
         .map(|(_, _, n)| *n)
 }
 
+/// `(method, route as in the OpenAPI document)` of the operations that
+/// take no token (`security: []` in the document): the widget's
+/// self-service endpoints, keyed by the widget site key.
+pub const PUBLIC_API_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/v1/public/suggestions"),
+    ("POST", "/api/v1/public/deflection"),
+];
+
 /// `(method, route as in the OpenAPI document, need)`.
 pub const API_ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/accounts", P(Permission::ReadCases)),
