@@ -189,7 +189,7 @@ impl Store {
     pub async fn team_members(&self, team: Option<Uuid>) -> Result<Vec<TeamMemberRow>, StoreError> {
         with_pool!(self, |pool| Ok(sqlx::query_as(
             "SELECT m.team_id, m.user_id, u.display_name AS name, u.email, u.language FROM team_members m \
-             JOIN users u ON u.id = m.user_id WHERE $1 IS NULL OR m.team_id = $1 ORDER BY u.name, u.id"
+             JOIN users u ON u.id = m.user_id WHERE $1 IS NULL OR m.team_id = $1 ORDER BY u.display_name, u.id"
         )
         .bind(team)
         .fetch_all(pool)
