@@ -514,13 +514,19 @@ impl Store {
         .await
     }
 
-    /// How many fix notices `customer` was sent since `since`.
-    pub async fn count_recent_insight_notices(&self, customer: CustomerId, since: DateTime<Utc>) -> Result<i64, StoreError> {
+    /// How many notices of fixes other than `insight`'s `customer` was sent since `since`.
+    pub async fn count_recent_insight_notices(
+        &self,
+        customer: CustomerId,
+        insight: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
         let (n,): (i64,) = with_pool!(self, |pool| sqlx::query_as(
-            "SELECT COUNT(*) FROM insight_notices WHERE customer_id = $1 AND created_at >= $2"
+            "SELECT COUNT(*) FROM insight_notices WHERE customer_id = $1 AND insight_id <> $3 AND created_at >= $2"
         )
         .bind(customer.0)
         .bind(since)
+        .bind(insight)
         .fetch_one(pool)
         .await?);
         Ok(n)

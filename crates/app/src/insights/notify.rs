@@ -81,7 +81,7 @@ pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult
         };
         let recent = state
             .store()
-            .count_recent_insight_notices(customer.id, state.now() - cfg.survey_period)
+            .count_recent_insight_notices(customer.id, id, state.now() - cfg.survey_period)
             .await?;
         if !may_survey(recent, cfg.survey_max_per_period) {
             out.skipped += 1;
