@@ -283,7 +283,9 @@ async fn pages_in_both_languages(b: Backend) {
     assert!(html.contains("Erkenntnisse") && html.contains("1 Meldung"), "{html}");
     assert!(html.contains("Lieferung"), "the topic in German: {html}");
     let id = insights(&app, "").await[0]["id"].as_str().unwrap().to_string();
-    let (_, page) = get_html(&lead, &app, &format!("/insights/{id}")).await;
+    let (status, page) = get_html(&lead, &app, &format!("/insights/{id}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Als behoben markieren"), "{page}");
     let csrf = csrf_of(&page);
     let (status, html) = post_form(
         &lead,

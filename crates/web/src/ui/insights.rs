@@ -144,7 +144,7 @@ pub async fn show(
     let done = num("notified").map(|n| {
         context! { notified => n, already => num("already").unwrap_or(0), skipped => num("skipped").unwrap_or(0) }
     });
-    render_detail(&state, &ui, &d, context! { done => done }, StatusCode::OK).await
+    render_detail(&state, &ui, &d, context! { done => done, form => context! {} }, StatusCode::OK).await
 }
 
 /// `POST /insights/{id}/state`: acknowledge, or fixed in a release.
