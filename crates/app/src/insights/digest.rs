@@ -146,7 +146,12 @@ pub fn day_key(now: DateTime<Utc>) -> String {
 /// After `insight.created` or `insight.fixed`: the post to the team's
 /// channel, when it has one.
 pub async fn channel_post(state: &App, job_id: Uuid, e: &DomainEvent) -> Result<Option<amends_store::NewJob>, Failure> {
-    let Some(id) = e.data.get("insight_id").and_then(|v| v.as_str()).and_then(|v| v.parse::<Uuid>().ok()) else {
+    let Some(id) = e
+        .data
+        .get("insight_id")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.parse::<Uuid>().ok())
+    else {
         return Ok(None);
     };
     let insight = state.store().get_insight(id).await?;
@@ -158,7 +163,10 @@ pub async fn channel_post(state: &App, job_id: Uuid, e: &DomainEvent) -> Result<
     let args = [
         ("team", FluentValue::from(team.name.clone())),
         ("cause", FluentValue::from(insight.cause_key.clone())),
-        ("release", FluentValue::from(insight.release.clone().unwrap_or_default())),
+        (
+            "release",
+            FluentValue::from(insight.release.clone().unwrap_or_default()),
+        ),
         ("customers", FluentValue::from(insight.customers)),
     ];
     let key = if e.kind == "insight.fixed" {
@@ -167,11 +175,13 @@ pub async fn channel_post(state: &App, job_id: Uuid, e: &DomainEvent) -> Result<
         "ins-post-created"
     };
     let text = state.mail_renderer().i18n().t(lang, key, &args);
-    let task = Task::TeamPost {
-        team_id: team.id,
-        text,
-    };
-    Ok(Some(task.job(state, state.now(), Some(format!("team-post:{job_id}")), None)))
+    let task = Task::TeamPost { team_id: team.id, text };
+    Ok(Some(task.job(
+        state,
+        state.now(),
+        Some(format!("team-post:{job_id}")),
+        None,
+    )))
 }
 
 /// Posts `{"text": …}` to the team's channel; a refused address fails for
@@ -201,7 +211,10 @@ pub async fn post(state: &App, team_id: Uuid, text: &str) -> Result<JobEffects, 
         .await;
     match res {
         Ok(r) if r.status().is_success() => Ok(JobEffects::default()),
-        Ok(r) => Err(Failure::new(format!("the channel answered HTTP {}", r.status().as_u16()))),
+        Ok(r) => Err(Failure::new(format!(
+            "the channel answered HTTP {}",
+            r.status().as_u16()
+        ))),
         Err(e) => Err(Failure::new(format!("request failed: {e}"))),
     }
 }
@@ -212,16 +225,16 @@ mod tests {
 
     #[test]
     fn periods_end_where_the_day_starts() {
-        let mon = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let tue = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        assert_eq!(
-            period(Digest::Daily, tue),
-            Some(("day-2026-11-30".into(), mon))
-        );
+        let mon = NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid");
+        let tue = NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid");
+        assert_eq!(period(Digest::Daily, tue), Some(("day-2026-11-30".into(), mon)));
         assert_eq!(period(Digest::Weekly, tue), None);
         assert_eq!(
             period(Digest::Weekly, mon),
-            Some(("week-2026-W48".into(), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()))
+            Some((
+                "week-2026-W48".into(),
+                NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid")
+            ))
         );
         assert_eq!(period(Digest::Off, mon), None);
     }

@@ -107,8 +107,8 @@ impl TeamIn {
 
 /// A team's channel webhook, checked the way webhook subscriptions are.
 fn check_webhook(state: &App, url: &str) -> AppResult<String> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| AppError::validation("webhook_url", format!("not a URL: {e}")))?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| AppError::validation("webhook_url", format!("not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || url.len() > 2000 {
         return Err(AppError::validation("webhook_url", "an http:// or https:// address"));
     }

@@ -121,7 +121,17 @@ pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult
         let queued = queue_customer_mail(state, CaseId(case_id), actor, mail, "insight_fixed", &dedupe).await?;
         let recorded = state
             .store()
-            .record_insight_notice(id, customer.id, case_id, queued.job_id, &release, Some(actor), now)
+            .record_insight_notice(
+                &amends_store::InsightNotice {
+                    insight: id,
+                    customer: customer.id,
+                    case_id,
+                    job_id: queued.job_id,
+                    release: &release,
+                },
+                Some(actor),
+                now,
+            )
             .await?;
         if queued.queued && recorded {
             out.notified += 1;

@@ -15,9 +15,9 @@ use serde_json::json;
 
 mod feedback;
 mod incident;
+mod insights;
 mod outcomes;
 pub mod patterns;
-mod insights;
 mod playbooks;
 mod solutions;
 
