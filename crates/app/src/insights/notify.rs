@@ -119,7 +119,9 @@ pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult
         };
         let dedupe = format!("insight:{id}:{customer_id}");
         let queued = queue_customer_mail(state, CaseId(case_id), actor, mail, "insight_fixed", &dedupe).await?;
-        let recorded = state
+        // The mail's deduplication key decides who sends it; the notice
+        // row (whichever request writes it) only records it.
+        state
             .store()
             .record_insight_notice(
                 &amends_store::InsightNotice {
@@ -133,7 +135,7 @@ pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult
                 now,
             )
             .await?;
-        if queued.queued && recorded {
+        if queued.queued {
             out.notified += 1;
         } else {
             out.already += 1;
