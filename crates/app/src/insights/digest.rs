@@ -6,15 +6,12 @@
 //! `{"text": …}`) when an insight is made or fixed, retried like any job.
 
 use crate::App;
-use crate::followup::render_mail;
 use crate::jobs::{DomainEvent, Failure, MailTask, Task};
-use crate::mail::OutgoingMail;
 use amends_domain::insight::Digest;
 use amends_domain::validate::Language;
 use amends_i18n::FluentValue;
-use amends_store::{InsightFilter, JobEffects, new_row_id};
+use amends_store::{InsightFilter, JobEffects};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use minijinja::context;
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -104,25 +101,11 @@ pub async fn sweep(state: &App) -> Result<JobEffects, Failure> {
                     ("count", FluentValue::from(new.len())),
                 ],
             );
-            let (_, text, html) = render_mail(
-                state,
-                lang,
-                "reply",
-                context! { name => member.name.clone(), greet => true, body => body },
-            )
-            .map_err(|e| Failure {
+            let mail = super::letter(state, lang, (to, member.name.clone()), subject, body).map_err(|e| Failure {
                 error: e,
                 permanent: true,
                 fx: JobEffects::default(),
             })?;
-            let mail = OutgoingMail {
-                to,
-                subject,
-                text,
-                html,
-                message_id: state.mailer().new_message_id(new_row_id(now)),
-                in_reply_to: None,
-            };
             let task = Task::Mail(MailTask {
                 case_id: None,
                 purpose: "insight_digest".into(),

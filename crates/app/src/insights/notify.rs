@@ -8,14 +8,11 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use crate::followup::{queue_customer_mail, render_mail};
-use crate::mail::OutgoingMail;
+use crate::followup::queue_customer_mail;
 use amends_domain::followup::may_survey;
 use amends_domain::validate::Language;
 use amends_domain::{CaseId, CustomerId, UserId};
 use amends_i18n::FluentValue;
-use amends_store::new_row_id;
-use minijinja::context;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -101,22 +98,9 @@ pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult
         ];
         let body = i18n.t(lang, "ins-mail-body", &args);
         let subject = i18n.t(lang, "ins-mail-subject", &args);
-        let (_, text, html) = render_mail(
-            state,
-            lang,
-            "reply",
-            context! { name => customer.name.clone(), greet => true, body => body },
-        )
-        .map_err(AppError::internal)?;
         let now = state.now();
-        let mail = OutgoingMail {
-            to,
-            subject,
-            text,
-            html,
-            message_id: state.mailer().new_message_id(new_row_id(now)),
-            in_reply_to: None,
-        };
+        let mail =
+            super::letter(state, lang, (to, customer.name.clone()), subject, body).map_err(AppError::internal)?;
         let dedupe = format!("insight:{id}:{customer_id}");
         let queued = queue_customer_mail(state, CaseId(case_id), actor, mail, "insight_fixed", &dedupe).await?;
         // The mail's deduplication key decides who sends it; the notice
