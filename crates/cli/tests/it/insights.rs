@@ -517,6 +517,41 @@ async fn daily_digest_once_per_day(b: Backend) {
     assert_eq!(digests(sink.messages()), 1);
 }
 
+/// A team's channel hears of a new insight in the team's language; a
+/// failed post is retried.
+async fn the_channel_hears_of_new_insights(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (url, seen) = crate::followup::receiver().await;
+    app.post_json(
+        "/api/v1/teams",
+        &app.admin_token,
+        json!({"name": "Logistik", "webhook_url": url, "language": "de",
+               "rules": [{"kind": "topic", "value": "delivery"}]}),
+        201,
+    )
+    .await;
+    feedback(&app, "w@example.de", "de", DE_DELIVERY, None).await;
+    wait_for(20, "the first post", || async {
+        (!seen.lock().expect("lock").is_empty()).then_some(())
+    })
+    .await;
+    // The receiver answered 500 the first time: the job tries again later.
+    for _ in 0..20 {
+        if seen.lock().expect("lock").len() >= 2 {
+            break;
+        }
+        app.clock.advance(chrono::Duration::minutes(5));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let posts = seen.lock().expect("lock").clone();
+    assert_eq!(posts.len(), 2, "one retry");
+    let body: Value = serde_json::from_str(&posts[1].1).expect("json");
+    assert_eq!(
+        body["text"], "Neue Erkenntnis für Logistik: topic:delivery (1 Kund:in)",
+        "{body}"
+    );
+}
+
 crate::both_backends!(
     teams_rules_and_roles,
     feedback_is_grouped_by_cause,
@@ -525,4 +560,5 @@ crate::both_backends!(
     fixed_in_a_release_tells_each_reporter_once,
     pages_in_both_languages,
     daily_digest_once_per_day,
+    the_channel_hears_of_new_insights,
 );
