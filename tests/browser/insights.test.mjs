@@ -73,6 +73,13 @@ test("a team lead marks an insight fixed in 2.4.1 and notifies its reporters", a
     assert.deepEqual(await axeViolations(page), [], `${lang} ${device}: axe on the insight`);
     await shot(page, { path: join(shots, `insight-notified-${lang}-${device}.png`), fullPage: true });
 
+    // The teams page lists the team with its rule.
+    await page.goto(`${base}/teams`);
+    assert.match(await page.locator(`[data-team="Produkt ${lang} ${device}"]`).innerText(), new RegExp(component));
+    assert.ok(await noSidewaysScroll(page), `${lang} ${device}: the teams page fits`);
+    await shot(page, { path: join(shots, `teams-${lang}-${device}.png`), fullPage: true });
+    await page.goBack();
+
     // A second click tells nobody twice.
     await page.getByTestId("insight-notify").click();
     await page.waitForURL(/notified=0/);

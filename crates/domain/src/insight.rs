@@ -102,7 +102,9 @@ impl TeamRule {
             }
             RuleKind::IncidentKind => match v.parse::<IncidentKind>() {
                 Ok(k) => k.as_str().to_string(),
-                Err(_) => return bad("an incident kind: outage, delay, delivery, billing_error, defective_release or other"),
+                Err(_) => {
+                    return bad("an incident kind: outage, delay, delivery, billing_error, defective_release or other");
+                }
             },
             RuleKind::Incident => match Uuid::parse_str(v) {
                 Ok(id) => id.to_string(),
@@ -137,7 +139,9 @@ pub fn cause_of(rules: &[TeamRule], f: &ReportFacts<'_>) -> Option<String> {
     };
     rules.iter().find_map(|r| match r.kind {
         RuleKind::Topic => f.topics.contains(&r.value).then(|| format!("topic:{}", r.value)),
-        RuleKind::Component => (component.as_deref() == Some(r.value.as_str())).then(|| format!("component:{}", r.value)),
+        RuleKind::Component => {
+            (component.as_deref() == Some(r.value.as_str())).then(|| format!("component:{}", r.value))
+        }
         RuleKind::Signal => f
             .signals
             .contains(&r.value)
@@ -253,7 +257,10 @@ pub fn parse_rules(raw: &[(&str, &str)]) -> Result<Vec<TeamRule>, ValidationErro
     for (i, (k, v)) in raw.iter().enumerate() {
         let r = TeamRule::parse(i, k, v)?;
         if out.contains(&r) {
-            return Err(ValidationError::new(format!("rules[{i}].value"), "this rule is there already"));
+            return Err(ValidationError::new(
+                format!("rules[{i}].value"),
+                "this rule is there already",
+            ));
         }
         out.push(r);
     }
@@ -272,17 +279,34 @@ mod tests {
     fn rules(list: &[(&str, &str)]) -> Vec<TeamRule> {
         list.iter()
             .enumerate()
-            .map(|(i, (k, v))| TeamRule::parse(i, k, v).unwrap())
+            .map(|(i, (k, v))| TeamRule::parse(i, k, v).expect("valid"))
             .collect()
     }
 
     #[test]
     fn rules_are_read_once_and_errors_name_the_field() {
-        assert_eq!(TeamRule::parse(0, "component", " Checkout ").unwrap().value, "checkout");
-        assert_eq!(TeamRule::parse(2, "colour", "x").unwrap_err().field, "rules[2].kind");
-        assert_eq!(TeamRule::parse(1, "signal", "angry").unwrap_err().field, "rules[1].value");
-        assert_eq!(TeamRule::parse(0, "topic", "Delivery!").unwrap_err().field, "rules[0].value");
-        assert_eq!(TeamRule::parse(0, "incident_kind", "flood").unwrap_err().field, "rules[0].value");
+        assert_eq!(
+            TeamRule::parse(0, "component", " Checkout ").expect("valid").value,
+            "checkout"
+        );
+        assert_eq!(
+            TeamRule::parse(2, "colour", "x").expect_err("an error").field,
+            "rules[2].kind"
+        );
+        assert_eq!(
+            TeamRule::parse(1, "signal", "angry").expect_err("an error").field,
+            "rules[1].value"
+        );
+        assert_eq!(
+            TeamRule::parse(0, "topic", "Delivery!").expect_err("an error").field,
+            "rules[0].value"
+        );
+        assert_eq!(
+            TeamRule::parse(0, "incident_kind", "flood")
+                .expect_err("an error")
+                .field,
+            "rules[0].value"
+        );
         assert!(TeamRule::parse(0, "incident", "not-a-uuid").is_err());
         assert!(TeamRule::parse(0, "incident_kind", "outage").is_ok());
     }
@@ -345,8 +369,8 @@ mod tests {
         assert!(!Fixed.may_become(Open));
         assert!(!Fixed.may_become(Fixed));
         assert!(!Acknowledged.may_become(Acknowledged));
-        assert_eq!(parse_release(" 2.4.1 ").unwrap(), "2.4.1");
-        assert_eq!(parse_release("").unwrap_err().field, "release");
-        assert_eq!(Digest::parse("hourly").unwrap_err().field, "digest");
+        assert_eq!(parse_release(" 2.4.1 ").expect("valid"), "2.4.1");
+        assert_eq!(parse_release("").expect_err("an error").field, "release");
+        assert_eq!(Digest::parse("hourly").expect_err("an error").field, "digest");
     }
 }

@@ -1872,5 +1872,8 @@ ins-digest-subject = { $team }: { $count ->
 }
 ins-digest-intro = Neue Erkenntnisse für das Team { $team } ({ $count }):
 ins-digest-line = { $cause }: { $reports } Meldungen von { $customers } Kund:innen
-ins-post-created = Neue Erkenntnis für { $team }: { $cause } ({ $customers } Kund:innen)
+ins-post-created = Neue Erkenntnis für { $team }: { $cause } ({ $customers ->
+    [one] 1 Kund:in
+   *[other] { $customers } Kund:innen
+})
 ins-post-fixed = Behoben in Version { $release }: { $cause } ({ $customers } Kund:innen haben es gemeldet)

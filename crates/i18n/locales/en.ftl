@@ -1872,5 +1872,8 @@ ins-digest-subject = { $team }: { $count ->
 }
 ins-digest-intro = New insights for the team { $team } ({ $count }):
 ins-digest-line = { $cause }: { $reports } reports from { $customers } customers
-ins-post-created = New insight for { $team }: { $cause } ({ $customers } customers)
+ins-post-created = New insight for { $team }: { $cause } ({ $customers ->
+    [one] 1 customer
+   *[other] { $customers } customers
+})
 ins-post-fixed = Fixed in release { $release }: { $cause } ({ $customers } customers reported it)

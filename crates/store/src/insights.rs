@@ -101,6 +101,17 @@ pub struct Fix<'a> {
     pub summary_en: Option<&'a str>,
 }
 
+/// A reporter told about a fix: the insight, the customer, the case the
+/// mail is on, its job and the release.
+#[derive(Debug, Clone, Copy)]
+pub struct InsightNotice<'a> {
+    pub insight: Uuid,
+    pub customer: CustomerId,
+    pub case_id: Uuid,
+    pub job_id: Uuid,
+    pub release: &'a str,
+}
+
 /// Filter of the insight inbox.
 #[derive(Debug, Clone, Default)]
 pub struct InsightFilter {
@@ -189,7 +200,7 @@ impl Store {
     pub async fn team_members(&self, team: Option<Uuid>) -> Result<Vec<TeamMemberRow>, StoreError> {
         with_pool!(self, |pool| Ok(sqlx::query_as(
             "SELECT m.team_id, m.user_id, u.display_name AS name, u.email, u.language FROM team_members m \
-             JOIN users u ON u.id = m.user_id WHERE $1 IS NULL OR m.team_id = $1 ORDER BY u.name, u.id"
+             JOIN users u ON u.id = m.user_id WHERE $1 IS NULL OR m.team_id = $1 ORDER BY u.display_name, u.id"
         )
         .bind(team)
         .fetch_all(pool)
@@ -197,7 +208,12 @@ impl Store {
     }
 
     /// Adds a team with its members and rules.
-    pub async fn create_team(&self, d: &TeamDraft, actor: Option<UserId>, now: DateTime<Utc>) -> Result<Uuid, StoreError> {
+    pub async fn create_team(
+        &self,
+        d: &TeamDraft,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, StoreError> {
         let id = crate::audit::new_id(now);
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -230,7 +246,13 @@ impl Store {
     }
 
     /// Replaces a team's settings, members and rules.
-    pub async fn update_team(&self, id: Uuid, d: &TeamDraft, actor: Option<UserId>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn update_team(
+        &self,
+        id: Uuid,
+        d: &TeamDraft,
+        actor: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
@@ -277,7 +299,10 @@ impl Store {
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).execute(&mut *tx).await?;
             }
-            let done = sqlx::query("DELETE FROM teams WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let done = sqlx::query("DELETE FROM teams WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound("team"));
             }
@@ -338,7 +363,8 @@ impl Store {
                 .await?;
                 if inserted {
                     let data = json!({"insight_id": id, "team_id": r.team_id, "cause": r.cause_key});
-                    tx.insert_job(&NewJob::event("insight.created", None, data.clone(), now), now).await?;
+                    tx.insert_job(&NewJob::event("insight.created", None, data.clone(), now), now)
+                        .await?;
                     tx.record_audit(Audit {
                         actor: None,
                         action: "insight.create",
@@ -371,7 +397,8 @@ impl Store {
     }
 
     pub async fn get_insight(&self, id: Uuid) -> Result<InsightRow, StoreError> {
-        self.row_by(&format!("{INSIGHT_SELECT} WHERE i.id = $1"), id, "insight").await
+        self.row_by(&format!("{INSIGHT_SELECT} WHERE i.id = $1"), id, "insight")
+            .await
     }
 
     /// The reports of an insight, newest first.
@@ -428,11 +455,16 @@ impl Store {
             }
             let data = json!({"insight_id": id, "state": next.as_str(), "release": release});
             if next == InsightState::Fixed {
-                tx.insert_job(&NewJob::event("insight.fixed", None, data.clone(), now), now).await?;
+                tx.insert_job(&NewJob::event("insight.fixed", None, data.clone(), now), now)
+                    .await?;
             }
             tx.commit_audited(Audit {
                 actor,
-                action: if next == InsightState::Fixed { "insight.fixed" } else { "insight.acknowledge" },
+                action: if next == InsightState::Fixed {
+                    "insight.fixed"
+                } else {
+                    "insight.acknowledge"
+                },
                 entity: "insight",
                 entity_id: id.to_string(),
                 detail: data,
@@ -447,38 +479,34 @@ impl Store {
     /// mail job `job_id` on `case_id`); `false` when they were already.
     pub async fn record_insight_notice(
         &self,
-        insight: Uuid,
-        customer: CustomerId,
-        case_id: Uuid,
-        job_id: Uuid,
-        release: &str,
+        n: &InsightNotice<'_>,
         actor: Option<UserId>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let n = sqlx::query(
+            let inserted = sqlx::query(
                 "INSERT INTO insight_notices (insight_id, customer_id, case_id, job_id, release, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
             )
-            .bind(insight)
-            .bind(customer.0)
-            .bind(case_id)
-            .bind(job_id)
-            .bind(release)
+            .bind(n.insight)
+            .bind(n.customer.0)
+            .bind(n.case_id)
+            .bind(n.job_id)
+            .bind(n.release)
             .bind(now)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if n == 0 {
+            if inserted == 0 {
                 return Ok(false);
             }
             tx.commit_audited(Audit {
                 actor,
                 action: "insight.notify",
                 entity: "insight",
-                entity_id: insight.to_string(),
-                detail: json!({"customer_id": customer.0, "case_id": case_id, "job_id": job_id, "release": release}),
+                entity_id: n.insight.to_string(),
+                detail: json!({"customer_id": n.customer.0, "case_id": n.case_id, "job_id": n.job_id, "release": n.release}),
                 at: now,
             })
             .await?;
@@ -489,7 +517,10 @@ impl Store {
     /// The customers told about the fix of `insight`.
     pub async fn insight_notified(&self, insight: Uuid) -> Result<Vec<Uuid>, StoreError> {
         let rows: Vec<(Uuid,)> = self
-            .rows_by("SELECT customer_id FROM insight_notices WHERE insight_id = $1 ORDER BY customer_id", insight)
+            .rows_by(
+                "SELECT customer_id FROM insight_notices WHERE insight_id = $1 ORDER BY customer_id",
+                insight,
+            )
             .await?;
         Ok(rows.into_iter().map(|(c,)| c).collect())
     }
@@ -514,13 +545,19 @@ impl Store {
         .await
     }
 
-    /// How many fix notices `customer` was sent since `since`.
-    pub async fn count_recent_insight_notices(&self, customer: CustomerId, since: DateTime<Utc>) -> Result<i64, StoreError> {
+    /// How many notices of fixes other than `insight`'s `customer` was sent since `since`.
+    pub async fn count_recent_insight_notices(
+        &self,
+        customer: CustomerId,
+        insight: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
         let (n,): (i64,) = with_pool!(self, |pool| sqlx::query_as(
-            "SELECT COUNT(*) FROM insight_notices WHERE customer_id = $1 AND created_at >= $2"
+            "SELECT COUNT(*) FROM insight_notices WHERE customer_id = $1 AND insight_id <> $3 AND created_at >= $2"
         )
         .bind(customer.0)
         .bind(since)
+        .bind(insight)
         .fetch_one(pool)
         .await?);
         Ok(n)

@@ -85,10 +85,13 @@ pub use goodwill::{
 };
 pub use goodwill_rules::{GoodwillRule, GoodwillRuleInput};
 pub use imports::{FEEDBACK_CHUNK, Written};
-pub use insights::{CaseFeedbackFacts, Fix, InsightFilter, InsightReportRow, InsightRow, NewReport, TeamMemberRow, TeamRow, TeamRuleRow};
 pub use incidents::{
     AffectedFeedback, AffectedOutcome, AffectedRow, AutoGrant, CustomerRef, FanOutPlan, Incident, IncidentStats,
     PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
+};
+pub use insights::{
+    CaseFeedbackFacts, Fix, InsightFilter, InsightNotice, InsightReportRow, InsightRow, NewReport, TeamMemberRow,
+    TeamRow, TeamRuleRow,
 };
 pub use jobs::{DeliveryUpdate, Job, JobEffects, NewDelivery, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};

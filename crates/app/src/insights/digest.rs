@@ -6,15 +6,12 @@
 //! `{"text": …}`) when an insight is made or fixed, retried like any job.
 
 use crate::App;
-use crate::followup::render_mail;
 use crate::jobs::{DomainEvent, Failure, MailTask, Task};
-use crate::mail::OutgoingMail;
 use amends_domain::insight::Digest;
 use amends_domain::validate::Language;
 use amends_i18n::FluentValue;
-use amends_store::{InsightFilter, JobEffects, new_row_id};
+use amends_store::{InsightFilter, JobEffects};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use minijinja::context;
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -104,25 +101,11 @@ pub async fn sweep(state: &App) -> Result<JobEffects, Failure> {
                     ("count", FluentValue::from(new.len())),
                 ],
             );
-            let (_, text, html) = render_mail(
-                state,
-                lang,
-                "reply",
-                context! { name => member.name.clone(), greet => true, body => body },
-            )
-            .map_err(|e| Failure {
+            let mail = super::letter(state, lang, (to, member.name.clone()), subject, body).map_err(|e| Failure {
                 error: e,
                 permanent: true,
                 fx: JobEffects::default(),
             })?;
-            let mail = OutgoingMail {
-                to,
-                subject,
-                text,
-                html,
-                message_id: state.mailer().new_message_id(new_row_id(now)),
-                in_reply_to: None,
-            };
             let task = Task::Mail(MailTask {
                 case_id: None,
                 purpose: "insight_digest".into(),
@@ -146,7 +129,12 @@ pub fn day_key(now: DateTime<Utc>) -> String {
 /// After `insight.created` or `insight.fixed`: the post to the team's
 /// channel, when it has one.
 pub async fn channel_post(state: &App, job_id: Uuid, e: &DomainEvent) -> Result<Option<amends_store::NewJob>, Failure> {
-    let Some(id) = e.data.get("insight_id").and_then(|v| v.as_str()).and_then(|v| v.parse::<Uuid>().ok()) else {
+    let Some(id) = e
+        .data
+        .get("insight_id")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.parse::<Uuid>().ok())
+    else {
         return Ok(None);
     };
     let insight = state.store().get_insight(id).await?;
@@ -158,7 +146,10 @@ pub async fn channel_post(state: &App, job_id: Uuid, e: &DomainEvent) -> Result<
     let args = [
         ("team", FluentValue::from(team.name.clone())),
         ("cause", FluentValue::from(insight.cause_key.clone())),
-        ("release", FluentValue::from(insight.release.clone().unwrap_or_default())),
+        (
+            "release",
+            FluentValue::from(insight.release.clone().unwrap_or_default()),
+        ),
         ("customers", FluentValue::from(insight.customers)),
     ];
     let key = if e.kind == "insight.fixed" {
@@ -167,11 +158,13 @@ pub async fn channel_post(state: &App, job_id: Uuid, e: &DomainEvent) -> Result<
         "ins-post-created"
     };
     let text = state.mail_renderer().i18n().t(lang, key, &args);
-    let task = Task::TeamPost {
-        team_id: team.id,
-        text,
-    };
-    Ok(Some(task.job(state, state.now(), Some(format!("team-post:{job_id}")), None)))
+    let task = Task::TeamPost { team_id: team.id, text };
+    Ok(Some(task.job(
+        state,
+        state.now(),
+        Some(format!("team-post:{job_id}")),
+        None,
+    )))
 }
 
 /// Posts `{"text": …}` to the team's channel; a refused address fails for
@@ -201,7 +194,10 @@ pub async fn post(state: &App, team_id: Uuid, text: &str) -> Result<JobEffects, 
         .await;
     match res {
         Ok(r) if r.status().is_success() => Ok(JobEffects::default()),
-        Ok(r) => Err(Failure::new(format!("the channel answered HTTP {}", r.status().as_u16()))),
+        Ok(r) => Err(Failure::new(format!(
+            "the channel answered HTTP {}",
+            r.status().as_u16()
+        ))),
         Err(e) => Err(Failure::new(format!("request failed: {e}"))),
     }
 }
@@ -212,16 +208,16 @@ mod tests {
 
     #[test]
     fn periods_end_where_the_day_starts() {
-        let mon = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let tue = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        assert_eq!(
-            period(Digest::Daily, tue),
-            Some(("day-2026-11-30".into(), mon))
-        );
+        let mon = NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid");
+        let tue = NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid");
+        assert_eq!(period(Digest::Daily, tue), Some(("day-2026-11-30".into(), mon)));
         assert_eq!(period(Digest::Weekly, tue), None);
         assert_eq!(
             period(Digest::Weekly, mon),
-            Some(("week-2026-W48".into(), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()))
+            Some((
+                "week-2026-W48".into(),
+                NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid")
+            ))
         );
         assert_eq!(period(Digest::Off, mon), None);
     }

@@ -19,6 +19,31 @@ use std::str::FromStr;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// A mail of `body` (already in `lang`) to `to`, greeting `name`, in the
+/// frame of every mail to a person.
+pub(crate) fn letter(
+    state: &App,
+    lang: Language,
+    (to, name): (String, String),
+    subject: String,
+    body: String,
+) -> Result<crate::mail::OutgoingMail, String> {
+    let (_, text, html) = crate::followup::render_mail(
+        state,
+        lang,
+        "reply",
+        minijinja::context! { name => name, greet => true, body => body },
+    )?;
+    Ok(crate::mail::OutgoingMail {
+        to,
+        subject,
+        text,
+        html,
+        message_id: state.mailer().new_message_id(amends_store::new_row_id(state.now())),
+        in_reply_to: None,
+    })
+}
+
 /// One rule of a team.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -107,8 +132,8 @@ impl TeamIn {
 
 /// A team's channel webhook, checked the way webhook subscriptions are.
 fn check_webhook(state: &App, url: &str) -> AppResult<String> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| AppError::validation("webhook_url", format!("not a URL: {e}")))?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| AppError::validation("webhook_url", format!("not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || url.len() > 2000 {
         return Err(AppError::validation("webhook_url", "an http:// or https:// address"));
     }

@@ -8,14 +8,11 @@
 
 use crate::App;
 use crate::error::{AppError, AppResult};
-use crate::followup::{queue_customer_mail, render_mail};
-use crate::mail::OutgoingMail;
+use crate::followup::queue_customer_mail;
 use amends_domain::followup::may_survey;
 use amends_domain::validate::Language;
 use amends_domain::{CaseId, CustomerId, UserId};
 use amends_i18n::FluentValue;
-use amends_store::new_row_id;
-use minijinja::context;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -81,7 +78,7 @@ pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult
         };
         let recent = state
             .store()
-            .count_recent_insight_notices(customer.id, state.now() - cfg.survey_period)
+            .count_recent_insight_notices(customer.id, id, state.now() - cfg.survey_period)
             .await?;
         if !may_survey(recent, cfg.survey_max_per_period) {
             out.skipped += 1;
@@ -101,29 +98,28 @@ pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult
         ];
         let body = i18n.t(lang, "ins-mail-body", &args);
         let subject = i18n.t(lang, "ins-mail-subject", &args);
-        let (_, text, html) = render_mail(
-            state,
-            lang,
-            "reply",
-            context! { name => customer.name.clone(), greet => true, body => body },
-        )
-        .map_err(AppError::internal)?;
         let now = state.now();
-        let mail = OutgoingMail {
-            to,
-            subject,
-            text,
-            html,
-            message_id: state.mailer().new_message_id(new_row_id(now)),
-            in_reply_to: None,
-        };
+        let mail =
+            super::letter(state, lang, (to, customer.name.clone()), subject, body).map_err(AppError::internal)?;
         let dedupe = format!("insight:{id}:{customer_id}");
         let queued = queue_customer_mail(state, CaseId(case_id), actor, mail, "insight_fixed", &dedupe).await?;
-        let recorded = state
+        // The mail's deduplication key decides who sends it; the notice
+        // row (whichever request writes it) only records it.
+        state
             .store()
-            .record_insight_notice(id, customer.id, case_id, queued.job_id, &release, Some(actor), now)
+            .record_insight_notice(
+                &amends_store::InsightNotice {
+                    insight: id,
+                    customer: customer.id,
+                    case_id,
+                    job_id: queued.job_id,
+                    release: &release,
+                },
+                Some(actor),
+                now,
+            )
             .await?;
-        if queued.queued && recorded {
+        if queued.queued {
             out.notified += 1;
         } else {
             out.already += 1;

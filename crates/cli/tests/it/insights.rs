@@ -64,7 +64,12 @@ async fn teams_rules_and_roles(b: Backend) {
         .await;
     assert_eq!(e["field"], "rules[1].value", "{e}");
     let e = app
-        .post_problem("/api/v1/teams", &lead, json!({"name": "X", "rules": [{"kind": "colour", "value": "red"}]}), 422)
+        .post_problem(
+            "/api/v1/teams",
+            &lead,
+            json!({"name": "X", "rules": [{"kind": "colour", "value": "red"}]}),
+            422,
+        )
         .await;
     assert_eq!(e["field"], "rules[0].kind", "{e}");
     let e = app
@@ -73,12 +78,21 @@ async fn teams_rules_and_roles(b: Backend) {
     assert_eq!(e["field"], "digest", "{e}");
     // The channel webhook keeps the outbound rules: no internal addresses.
     let e = app
-        .post_problem("/api/v1/teams", &lead, json!({"name": "X", "webhook_url": "http://10.1.2.3/hook"}), 422)
+        .post_problem(
+            "/api/v1/teams",
+            &lead,
+            json!({"name": "X", "webhook_url": "http://10.1.2.3/hook"}),
+            422,
+        )
         .await;
     assert_eq!(e["field"], "webhook_url", "{e}");
     let id = t["id"].as_str().expect("id");
     let res = app
-        .patch(&format!("/api/v1/teams/{id}"), &lead, json!({"rules": [{"kind": "component", "value": "Checkout"}]}))
+        .patch(
+            &format!("/api/v1/teams/{id}"),
+            &lead,
+            json!({"rules": [{"kind": "component", "value": "Checkout"}]}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let t: Value = res.json().await.expect("json");
@@ -87,7 +101,10 @@ async fn teams_rules_and_roles(b: Backend) {
     assert_eq!(app.delete(&format!("/api/v1/teams/{id}"), &agent).await.status(), 403);
     assert_eq!(app.delete(&format!("/api/v1/teams/{id}"), &lead).await.status(), 204);
     app.get_problem(&format!("/api/v1/teams/{id}"), &lead, 404).await;
-    let audit = app.get_json("/api/v1/audit?entity=team", &app.admin_token).await.to_string();
+    let audit = app
+        .get_json("/api/v1/audit?entity=team", &app.admin_token)
+        .await
+        .to_string();
     for action in ["team.create", "team.update", "team.delete"] {
         assert!(audit.contains(action), "{action} in {audit}");
     }
@@ -97,25 +114,44 @@ async fn feedback_is_grouped_by_cause(b: Backend) {
     let app = TestApp::spawn(b).await;
     let tok = app.admin_token.clone();
     let logistics = team(&app, &tok, "Logistik", json!([{"kind": "topic", "value": "delivery"}])).await;
-    let product = team(&app, &tok, "Produkt", json!([{"kind": "component", "value": "checkout"}])).await;
+    let product = team(
+        &app,
+        &tok,
+        "Produkt",
+        json!([{"kind": "component", "value": "checkout"}]),
+    )
+    .await;
     feedback(&app, "a@example.de", "de", DE_DELIVERY, None).await;
     feedback(&app, "b@example.com", "en", EN_DELIVERY, Some("Checkout")).await;
     let third = feedback(&app, "a@example.de", "de", DE_DELIVERY, None).await;
     // Feedback no rule matches goes nowhere.
-    feedback(&app, "c@example.com", "en", "The app crashes when I open my invoices.", None).await;
+    feedback(
+        &app,
+        "c@example.com",
+        "en",
+        "The app crashes when I open my invoices.",
+        None,
+    )
+    .await;
 
     let all = insights(&app, "").await;
     assert_eq!(all.len(), 2, "{all:?}");
-    let l = insights(&app, &format!("?team_id={}", logistics["id"].as_str().unwrap())).await;
+    let l = insights(&app, &format!("?team_id={}", logistics["id"].as_str().expect("valid"))).await;
     assert_eq!(l.len(), 1);
     assert_eq!(l[0]["cause"], "topic:delivery");
-    assert_eq!((l[0]["reports"].as_i64(), l[0]["customers"].as_i64()), (Some(3), Some(2)));
+    assert_eq!(
+        (l[0]["reports"].as_i64(), l[0]["customers"].as_i64()),
+        (Some(3), Some(2))
+    );
     assert_eq!(l[0]["state"], "open");
-    let p = insights(&app, &format!("?team_id={}", product["id"].as_str().unwrap())).await;
+    let p = insights(&app, &format!("?team_id={}", product["id"].as_str().expect("valid"))).await;
     assert_eq!(p[0]["cause"], "component:checkout");
     assert_eq!(p[0]["reports"], 1);
     let detail = app
-        .get_json(&format!("/api/v1/insights/{}", l[0]["id"].as_str().unwrap()), &tok)
+        .get_json(
+            &format!("/api/v1/insights/{}", l[0]["id"].as_str().expect("valid")),
+            &tok,
+        )
         .await;
     let reports = detail["reports"].as_array().expect("reports");
     assert_eq!(reports.len(), 3);
@@ -128,7 +164,13 @@ async fn feedback_is_grouped_by_cause(b: Backend) {
 
 async fn ten_at_once_make_one_insight(b: Backend) {
     let app = TestApp::spawn(b).await;
-    team(&app, &app.admin_token, "Logistik", json!([{"kind": "topic", "value": "delivery"}])).await;
+    team(
+        &app,
+        &app.admin_token,
+        "Logistik",
+        json!([{"kind": "topic", "value": "delivery"}]),
+    )
+    .await;
     let posts = (0..10).map(|i| {
         let app = &app;
         async move {
@@ -138,23 +180,33 @@ async fn ten_at_once_make_one_insight(b: Backend) {
     futures_util::future::join_all(posts).await;
     let all = insights(&app, "").await;
     assert_eq!(all.len(), 1, "{all:?}");
-    assert_eq!((all[0]["reports"].as_i64(), all[0]["customers"].as_i64()), (Some(10), Some(10)));
+    assert_eq!(
+        (all[0]["reports"].as_i64(), all[0]["customers"].as_i64()),
+        (Some(10), Some(10))
+    );
     // The same item filed again adds nothing (as when an import is re-run
     // or an event is retried).
     let detail = app
-        .get_json(&format!("/api/v1/insights/{}", all[0]["id"].as_str().unwrap()), &app.admin_token)
+        .get_json(
+            &format!("/api/v1/insights/{}", all[0]["id"].as_str().expect("valid")),
+            &app.admin_token,
+        )
         .await;
     let r = &detail["reports"][0];
     let again = amends_store::NewReport {
-        team_id: all[0]["team_id"].as_str().unwrap().parse().unwrap(),
+        team_id: all[0]["team_id"].as_str().expect("valid").parse().expect("valid"),
         cause_key: "topic:delivery".into(),
         source: "feedback",
-        source_id: r["source_id"].as_str().unwrap().parse().unwrap(),
-        customer_id: amends_domain::CustomerId(r["customer_id"].as_str().unwrap().parse().unwrap()),
+        source_id: r["source_id"].as_str().expect("valid").parse().expect("valid"),
+        customer_id: amends_domain::CustomerId(r["customer_id"].as_str().expect("valid").parse().expect("valid")),
         case_id: None,
         reported_at: crate::support::t0(),
     };
-    let made = app.store.file_reports(&[again.clone(), again], crate::support::t0()).await.expect("file");
+    let made = app
+        .store
+        .file_reports(&[again.clone(), again], crate::support::t0())
+        .await
+        .expect("file");
     assert!(made.is_empty());
     let all = insights(&app, "").await;
     assert_eq!((all.len(), all[0]["reports"].as_i64()), (1, Some(10)));
@@ -168,8 +220,13 @@ async fn resolved_cases_are_routed(b: Backend) {
     let f = feedback(&app, "r@example.de", "de", DE_DELIVERY, None).await;
     let case = f["case_id"].as_str().expect("a rule opened a case").to_string();
     for to in ["in_progress", "resolved"] {
-        app.post_json(&format!("/api/v1/cases/{case}/transitions"), &tok, json!({"to": to}), 200)
-            .await;
+        app.post_json(
+            &format!("/api/v1/cases/{case}/transitions"),
+            &tok,
+            json!({"to": to}),
+            200,
+        )
+        .await;
     }
     let i = wait_for(20, "the resolved case filed", || async {
         let all = insights(&app, "").await;
@@ -194,7 +251,7 @@ async fn fixed_in_a_release_tells_each_reporter_once(b: Backend) {
     let quiet = feedback(&app, "quiet@example.com", "en", EN_DELIVERY, None).await;
     let res = app
         .patch(
-            &format!("/api/v1/customers/{}", quiet["customer_id"].as_str().unwrap()),
+            &format!("/api/v1/customers/{}", quiet["customer_id"].as_str().expect("valid")),
             &tok,
             json!({"consent_contact": false}),
         )
@@ -205,12 +262,27 @@ async fn fixed_in_a_release_tells_each_reporter_once(b: Backend) {
     let id = insights(&app, "").await[0]["id"].as_str().expect("id").to_string();
 
     // Not fixed yet: nothing to tell.
-    app.post_problem(&format!("/api/v1/insights/{id}/notify-reporters"), &lead, json!(null), 409)
-        .await;
-    app.post_problem(&format!("/api/v1/insights/{id}/fixed"), &agent, json!({"release": "2.4.1"}), 403)
-        .await;
+    app.post_problem(
+        &format!("/api/v1/insights/{id}/notify-reporters"),
+        &lead,
+        json!(null),
+        409,
+    )
+    .await;
+    app.post_problem(
+        &format!("/api/v1/insights/{id}/fixed"),
+        &agent,
+        json!({"release": "2.4.1"}),
+        403,
+    )
+    .await;
     let e = app
-        .post_problem(&format!("/api/v1/insights/{id}/fixed"), &lead, json!({"release": "  "}), 422)
+        .post_problem(
+            &format!("/api/v1/insights/{id}/fixed"),
+            &lead,
+            json!({"release": "  "}),
+            422,
+        )
         .await;
     assert_eq!(e["field"], "release", "{e}");
     let a = app
@@ -225,9 +297,17 @@ async fn fixed_in_a_release_tells_each_reporter_once(b: Backend) {
             200,
         )
         .await;
-    assert_eq!((f["state"].as_str(), f["release"].as_str()), (Some("fixed"), Some("2.4.1")));
+    assert_eq!(
+        (f["state"].as_str(), f["release"].as_str()),
+        (Some("fixed"), Some("2.4.1"))
+    );
     let e = app
-        .post_problem(&format!("/api/v1/insights/{id}/fixed"), &lead, json!({"release": "2.4.2"}), 409)
+        .post_problem(
+            &format!("/api/v1/insights/{id}/fixed"),
+            &lead,
+            json!({"release": "2.4.2"}),
+            409,
+        )
         .await;
     assert!(e["detail"].as_str().unwrap_or_default().contains("fixed"), "{e}");
 
@@ -235,46 +315,92 @@ async fn fixed_in_a_release_tells_each_reporter_once(b: Backend) {
     let clicks = (0..8).map(|_| {
         let (app, lead, id) = (&app, &lead, &id);
         async move {
-            app.post_json(&format!("/api/v1/insights/{id}/notify-reporters"), lead, json!(null), 200)
-                .await
+            app.post_json(
+                &format!("/api/v1/insights/{id}/notify-reporters"),
+                lead,
+                json!(null),
+                200,
+            )
+            .await
         }
     });
     let outs = futures_util::future::join_all(clicks).await;
     let notified: u64 = outs.iter().map(|o| o["notified"].as_u64().expect("notified")).sum();
     assert_eq!(notified, 2, "{outs:?}");
-    assert!(outs.iter().all(|o| o["customers"] == 3 && o["notified_total"] == 2), "{outs:?}");
-    assert_eq!(outs.iter().map(|o| o["skipped"].as_u64().unwrap()).max(), Some(1), "no consent");
+    assert!(
+        outs.iter().all(|o| o["customers"] == 3 && o["notified_total"] == 2),
+        "{outs:?}"
+    );
+    assert_eq!(
+        outs.iter().map(|o| o["skipped"].as_u64().expect("valid")).max(),
+        Some(1),
+        "no consent"
+    );
     sink.wait_for(before + 2).await;
     app.jobs_settled().await;
     let mails = &sink.messages()[before..];
     assert_eq!(mails.len(), 2, "{mails:?}");
-    let to_erika = mails.iter().find(|m| m.contains("erika@example.de")).expect("German mail");
+    let to_erika = mails
+        .iter()
+        .find(|m| m.contains("erika@example.de"))
+        .expect("German mail");
     let text = crate::support::decode_qp(to_erika);
-    assert!(text.contains("Version 2.4.1") && text.contains("verspätete Lieferungen"), "{text}");
-    let to_john = mails.iter().find(|m| m.contains("john@example.com")).expect("English mail");
+    assert!(
+        text.contains("Version 2.4.1") && text.contains("verspätete Lieferungen"),
+        "{text}"
+    );
+    let to_john = mails
+        .iter()
+        .find(|m| m.contains("john@example.com"))
+        .expect("English mail");
     let text = crate::support::decode_qp(to_john);
-    assert!(text.contains("release 2.4.1") && text.contains("late deliveries"), "{text}");
+    assert!(
+        text.contains("release 2.4.1") && text.contains("late deliveries"),
+        "{text}"
+    );
     assert!(!mails.iter().any(|m| m.contains("quiet@example.com")));
     // The customer's case shows the notice; the insight counts it.
     let case = de["case_id"].as_str().expect("case");
-    let events = app.get_json(&format!("/api/v1/cases/{case}/events"), &tok).await.to_string();
+    let events = app
+        .get_json(&format!("/api/v1/cases/{case}/events"), &tok)
+        .await
+        .to_string();
     assert!(events.contains("insight_fixed"), "{events}");
     let i = app.get_json(&format!("/api/v1/insights/{id}"), &tok).await;
     assert_eq!(i["insight"]["notified"], 2);
     // Another click later: nobody twice.
     let again = app
-        .post_json(&format!("/api/v1/insights/{id}/notify-reporters"), &lead, json!(null), 200)
+        .post_json(
+            &format!("/api/v1/insights/{id}/notify-reporters"),
+            &lead,
+            json!(null),
+            200,
+        )
         .await;
-    assert_eq!((again["notified"].as_u64(), again["already"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(
+        (again["notified"].as_u64(), again["already"].as_u64()),
+        (Some(0), Some(2))
+    );
     let audit = app.get_json("/api/v1/audit?entity=insight", &tok).await.to_string();
-    for action in ["insight.create", "insight.acknowledge", "insight.fixed", "insight.notify"] {
+    for action in [
+        "insight.create",
+        "insight.acknowledge",
+        "insight.fixed",
+        "insight.notify",
+    ] {
         assert!(audit.contains(action), "{action} in {audit}");
     }
 }
 
 async fn pages_in_both_languages(b: Backend) {
     let app = TestApp::spawn(b).await;
-    team(&app, &app.admin_token, "Logistik", json!([{"kind": "topic", "value": "delivery"}])).await;
+    team(
+        &app,
+        &app.admin_token,
+        "Logistik",
+        json!([{"kind": "topic", "value": "delivery"}]),
+    )
+    .await;
     feedback(&app, "p@example.de", "de", DE_DELIVERY, None).await;
     crate::support::create_user(&app.store, "lead1", "lead").await;
     let lead = app.signed_in("lead1").await;
@@ -282,8 +408,10 @@ async fn pages_in_both_languages(b: Backend) {
     assert_eq!(status, 200);
     assert!(html.contains("Erkenntnisse") && html.contains("1 Meldung"), "{html}");
     assert!(html.contains("Lieferung"), "the topic in German: {html}");
-    let id = insights(&app, "").await[0]["id"].as_str().unwrap().to_string();
-    let (_, page) = get_html(&lead, &app, &format!("/insights/{id}")).await;
+    let id = insights(&app, "").await[0]["id"].as_str().expect("valid").to_string();
+    let (status, page) = get_html(&lead, &app, &format!("/insights/{id}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Als behoben markieren"), "{page}");
     let csrf = csrf_of(&page);
     let (status, html) = post_form(
         &lead,
@@ -321,10 +449,19 @@ async fn pages_in_both_languages(b: Backend) {
     assert_eq!(status, 422);
     assert!(html.contains("rules[0].value"), "{html}");
     // English.
-    let res = crate::support::submit(&lead, &app, "/settings/language", &[("csrf", &csrf), ("language", "en")]).await;
+    let res = crate::support::submit(
+        &lead,
+        &app,
+        "/settings/language",
+        &[("csrf", &csrf), ("language", "en")],
+    )
+    .await;
     assert!(res.status().is_redirection());
     let (_, html) = get_html(&lead, &app, "/insights").await;
-    assert!(html.contains("Insights") && html.contains("Fixed in release 2.4.1"), "{html}");
+    assert!(
+        html.contains("Insights") && html.contains("Fixed in release 2.4.1"),
+        "{html}"
+    );
     // Agents do not see the inbox.
     crate::support::create_user(&app.store, "agent1", "agent").await;
     let agent = app.signed_in("agent1").await;
@@ -361,8 +498,15 @@ async fn daily_digest_once_per_day(b: Backend) {
     let digests = |msgs: Vec<String>| msgs.into_iter().filter(|m| m.contains("lisa@example.com")).count();
     assert_eq!(digests(sink.messages()), 0, "nothing before the day is over");
     app.clock.advance(chrono::Duration::days(1));
-    wait_for(20, "the digest", || async { (digests(sink.messages()) == 1).then_some(()) }).await;
-    let mail = sink.messages().into_iter().find(|m| m.contains("lisa@example.com")).expect("digest");
+    wait_for(20, "the digest", || async {
+        (digests(sink.messages()) == 1).then_some(())
+    })
+    .await;
+    let mail = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("lisa@example.com"))
+        .expect("digest");
     let text = crate::support::decode_qp(&mail);
     assert!(text.contains("1 new insight"), "{text}");
     assert!(text.contains("topic:delivery: 2 reports from 2 customers"), "{text}");
@@ -373,6 +517,41 @@ async fn daily_digest_once_per_day(b: Backend) {
     assert_eq!(digests(sink.messages()), 1);
 }
 
+/// A team's channel hears of a new insight in the team's language; a
+/// failed post is retried.
+async fn the_channel_hears_of_new_insights(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (url, seen) = crate::followup::receiver().await;
+    app.post_json(
+        "/api/v1/teams",
+        &app.admin_token,
+        json!({"name": "Logistik", "webhook_url": url, "language": "de",
+               "rules": [{"kind": "topic", "value": "delivery"}]}),
+        201,
+    )
+    .await;
+    feedback(&app, "w@example.de", "de", DE_DELIVERY, None).await;
+    wait_for(20, "the first post", || async {
+        (!seen.lock().expect("lock").is_empty()).then_some(())
+    })
+    .await;
+    // The receiver answered 500 the first time: the job tries again later.
+    for _ in 0..20 {
+        if seen.lock().expect("lock").len() >= 2 {
+            break;
+        }
+        app.clock.advance(chrono::Duration::minutes(5));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let posts = seen.lock().expect("lock").clone();
+    assert_eq!(posts.len(), 2, "one retry");
+    let body: Value = serde_json::from_str(&posts[1].1).expect("json");
+    assert_eq!(
+        body["text"], "Neue Erkenntnis für Logistik: topic:delivery (1 Kund:in)",
+        "{body}"
+    );
+}
+
 crate::both_backends!(
     teams_rules_and_roles,
     feedback_is_grouped_by_cause,
@@ -381,4 +560,5 @@ crate::both_backends!(
     fixed_in_a_release_tells_each_reporter_once,
     pages_in_both_languages,
     daily_digest_once_per_day,
+    the_channel_hears_of_new_insights,
 );

@@ -4,21 +4,40 @@
 //! its reporters told.
 
 use amends_app::App;
-use amends_app::insights::{self, FixedIn, RuleIn, TeamIn};
 use amends_app::insights::notify;
+use amends_app::insights::{self, FixedIn, RuleIn, TeamIn};
 
 /// Name, digest, rules `(kind, value)`, member usernames.
-type Team = (&'static str, &'static str, &'static [(&'static str, &'static str)], &'static [&'static str]);
+type Team = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+);
 
 const TEAMS: &[Team] = &[
     (
         "Produkt",
         "weekly",
-        &[("topic", "product_defect"), ("component", "app"), ("incident_kind", "defective_release")],
+        &[
+            ("topic", "product_defect"),
+            ("component", "app"),
+            ("incident_kind", "defective_release"),
+        ],
         &["lena"],
     ),
-    ("Logistik", "daily", &[("topic", "delivery"), ("incident_kind", "delivery")], &["lena"]),
-    ("Abrechnung", "weekly", &[("topic", "billing"), ("signal", "legal_threat")], &["lena"]),
+    (
+        "Logistik",
+        "daily",
+        &[("topic", "delivery"), ("incident_kind", "delivery")],
+        &["lena"],
+    ),
+    (
+        "Abrechnung",
+        "weekly",
+        &[("topic", "billing"), ("signal", "legal_threat")],
+        &["lena"],
+    ),
 ];
 
 /// Saves the demo teams as the lead `lena`. Gives how many.

@@ -5,7 +5,7 @@
 -- A team that can fix causes (product, logistics, billing, …).
 CREATE TABLE teams (
     id BLOB PRIMARY KEY NOT NULL,
-    name TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
     -- off, daily or weekly; the digest mail goes to the members.
     digest TEXT NOT NULL,
     -- The language of messages to the team's channel (de, en).
@@ -16,6 +16,7 @@ CREATE TABLE teams (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE UNIQUE INDEX teams_name ON teams (name);
 
 CREATE TABLE team_members (
     team_id BLOB NOT NULL REFERENCES teams (id),
@@ -50,9 +51,9 @@ CREATE TABLE insights (
     fixed_at TEXT,
     fixed_by BLOB REFERENCES users (id),
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (team_id, cause_key)
+    updated_at TEXT NOT NULL
 );
+CREATE UNIQUE INDEX insights_cause ON insights (team_id, cause_key);
 CREATE INDEX insights_state ON insights (state, id);
 
 -- A report of an insight: a feedback item or a resolved case, each once.

@@ -92,7 +92,10 @@ pub struct InsightsQuery {
 /// many reporters were told.
 #[utoipa::path(get, path = "/insights", tag = "insights", params(InsightsQuery),
     responses((status = 200, body = Vec<InsightOut>), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn list_insights(Ctx { state, .. }: Ctx, ApiQuery(q): ApiQuery<InsightsQuery>) -> ApiResult<Json<Vec<InsightOut>>> {
+async fn list_insights(
+    Ctx { state, .. }: Ctx,
+    ApiQuery(q): ApiQuery<InsightsQuery>,
+) -> ApiResult<Json<Vec<InsightOut>>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=200).contains(&limit) {
         return Err(amends_app::AppError::validation("limit", "limit must be 1 to 200").into());

@@ -7,8 +7,8 @@ use super::session::UiUser;
 use crate::state::AppState;
 use crate::ui::forms::CsrfPairs;
 use amends_app::AppError;
-use amends_app::insights::{self, FixedIn, InsightDetail, InsightOut, RuleIn, TeamIn};
 use amends_app::insights::notify::{self, NotifyOut};
+use amends_app::insights::{self, FixedIn, InsightDetail, InsightOut, RuleIn, TeamIn};
 use amends_domain::insight::InsightState;
 use amends_domain::{Language, Permission};
 use amends_i18n::FluentValue;
@@ -48,12 +48,7 @@ fn cause_label(state: &AppState, lang: Language, cause: &str) -> (String, String
 
 fn insight_value(state: &AppState, lang: Language, i: &InsightOut, quote: Option<String>) -> Value {
     let (kind_label, label) = cause_label(state, lang, &i.cause);
-    let n = |key: &str, count: i64| {
-        state
-            .ui()
-            .i18n()
-            .t(lang, key, &[("count", FluentValue::from(count))])
-    };
+    let n = |key: &str, count: i64| state.ui().i18n().t(lang, key, &[("count", FluentValue::from(count))]);
     context! {
         id => i.id, team => i.team_name.clone(), team_id => i.team_id, state => i.state.clone(),
         kind_label => kind_label, label => label, release => i.release.clone(),
@@ -144,7 +139,14 @@ pub async fn show(
     let done = num("notified").map(|n| {
         context! { notified => n, already => num("already").unwrap_or(0), skipped => num("skipped").unwrap_or(0) }
     });
-    render_detail(&state, &ui, &d, context! { done => done }, StatusCode::OK).await
+    render_detail(
+        &state,
+        &ui,
+        &d,
+        context! { done => done, form => context! {} },
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /insights/{id}/state`: acknowledge, or fixed in a release.
@@ -266,7 +268,14 @@ pub async fn add_team(State(state): State<AppState>, CsrfPairs(ui, form): CsrfPa
     };
     match insights::create_team(&state, &body, ui.user.id).await {
         Ok(_) => Ok(Redirect::to("/teams").into_response()),
-        Err(AppError::Validation { field, message } | AppError::Conflict { field: Some(field), detail: message, .. }) => {
+        Err(
+            AppError::Validation { field, message }
+            | AppError::Conflict {
+                field: Some(field),
+                detail: message,
+                ..
+            },
+        ) => {
             let form_values = context! {
                 name => body.name.clone(), digest => body.digest.clone(), language => body.language.clone(),
                 webhook_url => body.webhook_url.clone(), rules => value(&form, "rules"),
