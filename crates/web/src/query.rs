@@ -332,3 +332,12 @@ pub struct ChurnQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
+
+/// The request's media type, lower case ("" if none).
+pub fn content_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}

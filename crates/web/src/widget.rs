@@ -4,8 +4,8 @@
 //! `/api/v1/public/feedback`) with CORS limited to a site's origins, a
 //! honeypot and rate limits per client IP and per site key.
 
-use crate::api::json::content_type;
 use crate::error::{ApiError, ApiResult};
+use crate::query::content_type;
 use crate::state::AppState;
 use amends_app::detection::{self, FeedbackInput};
 use amends_store::WidgetSite;

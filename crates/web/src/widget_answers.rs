@@ -5,6 +5,7 @@
 //! IP.
 
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::query::content_type;
 use crate::state::AppState;
 use crate::widget::{origin_of, preflight, site_for, with_cors};
 use amends_app::self_service::{self, DeflectionEvent, Suggestion};
@@ -190,11 +191,7 @@ async fn record(
     cors: &mut Option<String>,
 ) -> ApiResult<Response> {
     let body = body.map_err(|e| ApiError::unreadable_body(&e, "4 KiB", ""))?;
-    let ct = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let ct = content_type(headers);
     if !(ct.starts_with("application/json") || ct.starts_with("text/plain")) {
         return Err(ApiError::unsupported_media_type(
             "send the event as JSON (application/json)",

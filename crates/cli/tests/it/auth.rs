@@ -352,7 +352,10 @@ async fn every_route_needs_a_token_and_the_right_role(b: Backend) {
                 _ => false,
             };
             if allowed {
-                assert!(status < 400, "{role} should be allowed {method} {path}, got {status}: {text}");
+                assert!(
+                    status < 400,
+                    "{role} should be allowed {method} {path}, got {status}: {text}"
+                );
             } else {
                 assert_eq!(status, 403, "{role} must be refused {method} {path}");
             }
@@ -482,7 +485,9 @@ async fn every_openapi_operation_has_an_enforced_permission(b: Backend) {
     assert_eq!(public, expected, "operations documented without a token");
     for (method, path) in &listed {
         let m: reqwest::Method = method.parse().expect("method");
-        let mut req = app.client.request(m.clone(), app.url(&format!("{path}?key=no-such-key")));
+        let mut req = app
+            .client
+            .request(m.clone(), app.url(&format!("{path}?key=no-such-key")));
         if m != reqwest::Method::GET {
             req = req.json(&json!({}));
         }

@@ -9,7 +9,7 @@ use crate::query::field_from_message;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -47,14 +47,7 @@ where
     }
 }
 
-/// The request's media type, lower case ("" if none).
-pub fn content_type(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-}
+pub use crate::query::content_type;
 
 /// Parses JSON, mapping serde errors to field-naming API errors. A number
 /// with a zero fraction (`5.0`) is the integer it equals, as JSON Schema
