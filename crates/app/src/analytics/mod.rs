@@ -3,6 +3,7 @@
 //! functions here turn them into figures with honest statistics
 //! (`amends-stats`), so each figure is tested on known numbers.
 
+pub mod case_stats;
 pub mod churn;
 pub mod churn_words;
 pub mod kpis;
