@@ -262,13 +262,17 @@ async fn bench_analytics(
     let small = small?;
     let store = Store::connect(url, amends_store::Durability::Normal).await?;
     store.migrate().await?;
-    let existing = store.count_cases(&amends_store::CaseFilter::default(), i64::MAX).await?;
+    let existing = store
+        .count_cases(&amends_store::CaseFilter::default(), i64::MAX)
+        .await?;
     if existing == 0 {
         eprintln!("generating {cases} cases for {customers} customers in {url} …");
         let seconds = amends_devtools::bench::load(&store, now, customers.max(1), cases).await?;
         eprintln!("loaded in {seconds:.1} s");
     }
-    let total = store.count_cases(&amends_store::CaseFilter::default(), i64::MAX).await?;
+    let total = store
+        .count_cases(&amends_store::CaseFilter::default(), i64::MAX)
+        .await?;
     let big = amends_devtools::bench_analytics::analytics(&store, now, iterations).await;
     store.close().await;
     let big = big?;

@@ -47,9 +47,6 @@ fn filter_sql(n: usize, [channel, tier, assignee]: [&str; 3]) -> String {
 #[derive(Clone, Copy)]
 enum Lead {
     Time(DateTime<Utc>),
-    /// The lowest case id of a period, from its start: `c.id >= $n`
-    /// walks the primary key from there (ids are UUIDv7 of the creation).
-    FirstId(DateTime<Utc>),
     Int(i64),
 }
 
@@ -63,7 +60,6 @@ impl Store {
             for &value in lead {
                 q = match value {
                     Lead::Time(t) => q.bind(t),
-                    Lead::FirstId(t) => q.bind(amends_domain::ids::uuid_v7_at(t, 0)),
                     Lead::Int(n) => q.bind(n),
                 };
             }
@@ -158,11 +154,10 @@ impl Store {
         let sql = format!(
             "SELECT c.created_at, c.first_responded_at, c.first_response_due_at, c.resolved_at, \
              c.resolution_due_at, c.open, c.tier, c.priority FROM cases c \
-             WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
-            case_filter_sql(4)
+             WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
+            case_filter_sql(3)
         );
-        self.filtered(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
-            .await
+        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }
 
     /// How many cases matching the filter were created in `[from, to)`.
@@ -173,11 +168,11 @@ impl Store {
         filter: &AnalyticsFilter,
     ) -> Result<i64, StoreError> {
         let sql = format!(
-            "SELECT COUNT(*) FROM cases c WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
-            case_filter_sql(4)
+            "SELECT COUNT(*) FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
+            case_filter_sql(3)
         );
         let (n,): (i64,) = self
-            .filtered_one(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
+            .filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
             .await?;
         Ok(n)
     }
@@ -353,15 +348,15 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<(i64, i64), StoreError> {
-        // The period's cases are read once (from their first possible id)
+        // The period's cases are read once (a range of `cases_analytics`)
         // and their customers looked up by key, instead of every customer
         // probing the cases.
         let sql = format!(
             "SELECT COUNT(*), CAST(COALESCE(SUM(k.clv_cents), 0) AS BIGINT) FROM customers k WHERE k.id IN \
-             (SELECT c.customer_id FROM cases c WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {})",
-            case_filter_sql(4)
+             (SELECT c.customer_id FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {})",
+            case_filter_sql(3)
         );
-        self.filtered_one(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
+        self.filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
             .await
     }
 
@@ -426,10 +421,10 @@ impl Store {
         let d = self.dialect();
         format!(
             "SELECT {} AS first_s, {} AS resolution_s FROM cases c \
-             WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
+             WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
             d.whole_seconds("c.first_responded_at", "c.created_at"),
             d.whole_seconds("c.resolved_at", "c.created_at"),
-            case_filter_sql(4)
+            case_filter_sql(3)
         )
     }
 
@@ -448,20 +443,19 @@ impl Store {
         let d = self.dialect();
         let sql = format!(
             "SELECT {slot} / 900 AS slot, {since} / {step_seconds} AS bucket, COUNT(*) AS cases, \
-             CAST(SUM(CASE WHEN c.first_responded_at IS NOT NULL OR c.first_response_due_at < $7 THEN 1 ELSE 0 END) AS BIGINT) AS first_judged, \
+             CAST(SUM(CASE WHEN c.first_responded_at IS NOT NULL OR c.first_response_due_at < $6 THEN 1 ELSE 0 END) AS BIGINT) AS first_judged, \
              CAST(SUM(CASE WHEN c.first_responded_at <= c.first_response_due_at THEN 1 ELSE 0 END) AS BIGINT) AS first_met, \
-             CAST(SUM(CASE WHEN c.resolved_at IS NOT NULL OR c.resolution_due_at < $7 THEN 1 ELSE 0 END) AS BIGINT) AS resolution_judged, \
+             CAST(SUM(CASE WHEN c.resolved_at IS NOT NULL OR c.resolution_due_at < $6 THEN 1 ELSE 0 END) AS BIGINT) AS resolution_judged, \
              CAST(SUM(CASE WHEN c.resolved_at <= c.resolution_due_at THEN 1 ELSE 0 END) AS BIGINT) AS resolution_met \
-             FROM cases c WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {filter} \
+             FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {filter} \
              GROUP BY 1, 2",
             slot = d.epoch_seconds("c.created_at"),
-            since = d.whole_seconds("c.created_at", "$2"),
-            filter = case_filter_sql(4),
+            since = d.whole_seconds("c.created_at", "$1"),
+            filter = case_filter_sql(3),
         );
         let (channel, tier, assignee) = filter.binds();
         with_pool!(self, |pool| {
             Ok(sqlx::query_as::<_, CaseSlot>(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(amends_domain::ids::uuid_v7_at(from, 0))
                 .bind(from)
                 .bind(to)
                 .bind(channel)
@@ -489,8 +483,7 @@ impl Store {
             r = minute_sql("resolution_s"),
             inner = self.clock_seconds_sql(),
         );
-        self.filtered(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
-            .await
+        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }
 
     /// The durations in whole seconds of the period's cases whose first
@@ -519,8 +512,7 @@ impl Store {
             r = within("resolution_s", resolution_minutes),
             inner = self.clock_seconds_sql(),
         );
-        self.filtered(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
-            .await
+        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }
 }
 

@@ -63,7 +63,8 @@ mod write_session;
 mod write_turn;
 
 pub use analytics::{
-    AnalyticsFilter, CaseFact, CaseSlot, ClockSeconds, DailyScores, DurationBucket, ExitBucket, GoodwillTotals, NeverFailed, SurveyGroup,
+    AnalyticsFilter, CaseFact, CaseSlot, ClockSeconds, DailyScores, DurationBucket, ExitBucket, GoodwillTotals,
+    NeverFailed, SurveyGroup,
 };
 pub use attach::AttachSetting;
 pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, RatingRecord, SurveyRecord};

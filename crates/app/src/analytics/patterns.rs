@@ -246,7 +246,12 @@ fn total(facts: &[&FeedbackFact]) -> u64 {
 /// in their 15-minute slots must keep its own times when grouped
 /// (`Store::feedback_groups`).
 #[must_use]
-pub fn boundaries(from: DateTime<Utc>, to: DateTime<Utc>, window_days: i64, events: &[ChangeEvent]) -> Vec<DateTime<Utc>> {
+pub fn boundaries(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    window_days: i64,
+    events: &[ChangeEvent],
+) -> Vec<DateTime<Utc>> {
     let window = Duration::days(window_days);
     let mut out = vec![from - (to - from), from, to];
     for ev in events.iter().filter(|e| e.at >= from && e.at < to) {

@@ -42,14 +42,24 @@ async fn seed(app: &TestApp) {
         } else {
             t0() - Duration::minutes(n * 361) + fraction(n)
         };
-        let mut r = case_record(CaseId::new_at(created, u128::try_from(n).expect("small")), &c, created, "Zähler", "Fall");
+        let mut r = case_record(
+            CaseId::new_at(created, u128::try_from(n).expect("small")),
+            &c,
+            created,
+            "Zähler",
+            "Fall",
+        );
         r.channel = if n % 3 == 0 { Channel::Chat } else { Channel::Email };
         r.assignee_id = (n % 5 == 0).then_some(agent);
         // Durations of whole minutes plus or minus a fraction, a few
         // negative (answered before the recorded creation), a few open.
         let first = Duration::minutes(n % 97) + fraction(n + 1) - fraction(n + 2);
         if n % 11 != 0 {
-            r.first_responded_at = Some(if n % 29 == 0 { created - Duration::seconds(n % 7) - fraction(n) } else { created + first });
+            r.first_responded_at = Some(if n % 29 == 0 {
+                created - Duration::seconds(n % 7) - fraction(n)
+            } else {
+                created + first
+            });
         }
         if n % 4 != 0 {
             let done = created + Duration::minutes((n * 13) % 600) + fraction(n + 3);
@@ -100,7 +110,11 @@ async fn counted_case_figures_equal_those_read_row_by_row(backend: Backend) {
             for filter in filters {
                 let scope = Scope::last_days(now(), Some(days), filter).expect("scope");
                 for scope in [scope, scope.previous()] {
-                    let rows = app.store.case_facts(scope.from, scope.to, &filter).await.expect("facts");
+                    let rows = app
+                        .store
+                        .case_facts(scope.from, scope.to, &filter)
+                        .await
+                        .expect("facts");
                     let by_rows = CaseStats::of_rows(&scope, &rows, &PolicyCalendars::default(), now(), tz);
                     let counted = case_stats::counted(&state, &scope, now(), tz).await.expect("counted");
                     assert_eq!(counted, by_rows, "{days} days, {filter:?}, {tz:?}");
@@ -116,11 +130,76 @@ async fn counted_case_figures_equal_those_read_row_by_row(backend: Backend) {
     }
     // Known answers on the whole set: 30 days hold these cases.
     let scope = Scope::last_days(now(), Some(30), AnalyticsFilter::default()).expect("scope");
-    let counted = case_stats::counted(&state, &scope, now(), zones[0]).await.expect("counted");
+    let counted = case_stats::counted(&state, &scope, now(), zones[0])
+        .await
+        .expect("counted");
     assert!(counted.cases > 100, "{}", counted.cases);
     assert_eq!(counted.created.iter().sum::<u64>(), counted.cases);
     assert_eq!(counted.heatmap.iter().flatten().sum::<u64>(), counted.cases);
     assert!(counted.first_response.median_hours.is_some());
 }
 
-crate::both_backends!(counted_case_figures_equal_those_read_row_by_row);
+/// The patterns report on feedback grouped by 15-minute slot (the way the
+/// report reads it) equals the report on the feedback row by row: demo
+/// feedback with planted patterns, and change events off the slots.
+async fn the_patterns_report_on_grouped_feedback_equals_it_row_by_row(backend: Backend) {
+    use amends_app::analytics::patterns::{Input, analyse, boundaries};
+    let app = TestApp::spawn(backend).await;
+    app.jobs_settled().await;
+    amends_devtools::demo::generate(
+        &app.store,
+        now(),
+        amends_devtools::demo::DemoOptions {
+            stream: 3_000,
+            ..amends_devtools::demo::DemoOptions::default()
+        },
+    )
+    .await
+    .expect("demo");
+    let admin = app.store.get_user_by_username("admin").await.expect("admin").id;
+    for (i, days) in [(1i64, 20i64), (2, 45), (3, 3)] {
+        let at = now() - Duration::days(days) + Duration::seconds(i * 421) + Duration::microseconds(i * 7);
+        let e = amends_store::NewChangeEvent {
+            kind: "release".into(),
+            title: format!("Release {i}"),
+            component: Some("checkout".into()),
+            at,
+        };
+        app.store.insert_change_event(&e, admin, now()).await.expect("event");
+    }
+    let tz = "Europe/Berlin".parse().expect("zone");
+    for (days, window_days) in [(90i64, 7i64), (30, 14), (7, 1)] {
+        let (from, to) = (now() - Duration::days(days), now());
+        let earliest = (from - (to - from)).min(from - Duration::days(window_days));
+        let events = app.store.list_change_events(from, to, 500).await.expect("events");
+        let rows = app.store.feedback_facts(earliest, to, None, None).await.expect("rows");
+        let exact = boundaries(from, to, window_days, &events);
+        let groups = app
+            .store
+            .feedback_groups(earliest, to, None, None, &exact)
+            .await
+            .expect("groups");
+        let input = |facts| Input {
+            from,
+            to,
+            window_days,
+            tz,
+            facts,
+            events: &events,
+        };
+        let by_rows = analyse(&input(&rows));
+        assert!(by_rows.feedback > 100, "{days} days: {}", by_rows.feedback);
+        assert!(
+            groups.len() <= rows.len(),
+            "grouped: {} of {}",
+            groups.len(),
+            rows.len()
+        );
+        assert_eq!(analyse(&input(&groups)), by_rows, "{days} days, window {window_days}");
+    }
+}
+
+crate::both_backends!(
+    counted_case_figures_equal_those_read_row_by_row,
+    the_patterns_report_on_grouped_feedback_equals_it_row_by_row,
+);
