@@ -363,9 +363,10 @@ async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCa
     let store = app.store();
     let now = app.now();
     let tz = app.config().timezone;
-    // Wall-clock hours only: the database counts; a business calendar
-    // needs each case's times.
-    let (cases, exits) = if calendars.any_business_hours() {
+    // A business calendar needs each case's times; SQLite keeps times as
+    // text, whose parsing in SQL costs more than reading the period's rows
+    // through `cases_analytics`. Otherwise the database counts.
+    let (cases, exits) = if calendars.any_business_hours() || !super::counts_in_sql(app) {
         let rows = store.case_facts(scope.from, scope.to, &scope.filter).await?;
         let exits = store.backlog_exits(scope.from, &scope.filter).await?;
         (

@@ -16,6 +16,7 @@ pub mod roi;
 pub mod spikes;
 pub mod statement;
 
+use crate::App;
 use crate::error::{AppError, AppResult};
 use amends_store::AnalyticsFilter;
 use chrono::{DateTime, Duration, Utc};
@@ -61,6 +62,14 @@ impl Scope {
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days()
     }
+}
+
+/// Whether the reports let the database count by time (PostgreSQL, whose
+/// timestamps are binary) rather than read the period's rows (SQLite, whose
+/// text timestamps cost more to take apart in SQL than to read). Both ways
+/// give the same figures (tests compare them on both backends).
+fn counts_in_sql(app: &App) -> bool {
+    app.store().kind() == amends_store::BackendKind::Postgres
 }
 
 /// Checks `settle_days` (0 to 365).

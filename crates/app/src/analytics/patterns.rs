@@ -436,11 +436,15 @@ pub async fn report(
     let earliest = (from - (to - from)).min(from - Duration::days(window_days));
     let store = app.store();
     let events = store.list_change_events(from, to, 500).await?;
-    // Grouped by 15-minute slot in the database, exact where analyse compares.
-    let exact = boundaries(from, to, window_days, &events);
-    let facts = store
-        .feedback_groups(earliest, to, channel.map(|c| c.as_str()), tier, &exact)
-        .await?;
+    // Grouped by 15-minute slot in the database, exact where analyse
+    // compares (see `super::counts_in_sql`); else row by row.
+    let channel = channel.map(|c| c.as_str());
+    let facts = if super::counts_in_sql(app) {
+        let exact = boundaries(from, to, window_days, &events);
+        store.feedback_groups(earliest, to, channel, tier, &exact).await?
+    } else {
+        store.feedback_facts(earliest, to, channel, tier).await?
+    };
     Ok(analyse(&Input {
         from,
         to,
