@@ -329,12 +329,18 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<GoodwillTotals, StoreError> {
+        // Every grant has its case (a foreign key): without a case filter
+        // the grants are counted from `goodwill_grants_analytics` alone.
+        let (join, case_filter) = if *filter == AnalyticsFilter::default() {
+            ("", "($3 IS NULL AND $4 IS NULL AND $5 IS NULL)".to_string())
+        } else {
+            (" JOIN cases c ON c.id = g.case_id", case_filter_sql(3))
+        };
         let sql = format!(
             "SELECT COUNT(*) AS grants, COUNT(DISTINCT g.case_id) AS cases, \
              COUNT(DISTINCT g.customer_id) AS customers, CAST(COALESCE(SUM(g.value_cents), 0) AS BIGINT) AS cents \
-             FROM goodwill_grants g JOIN cases c ON c.id = g.case_id \
-             WHERE g.state = 'granted' AND g.granted_at >= $1 AND g.granted_at < $2 AND {}",
-            case_filter_sql(3)
+             FROM goodwill_grants g{join} \
+             WHERE g.state = 'granted' AND g.granted_at >= $1 AND g.granted_at < $2 AND {case_filter}"
         );
         self.filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
             .await

@@ -14,3 +14,6 @@ CREATE INDEX cases_analytics ON cases (
 -- closed case.
 CREATE INDEX cases_backlog_exits ON cases ((COALESCE(resolved_at, closed_at, updated_at)), channel, tier, assignee_id)
     WHERE open = FALSE;
+
+-- Goodwill granted in a period, counted from the index alone.
+CREATE INDEX goodwill_grants_analytics ON goodwill_grants (granted_at, state, case_id, customer_id, value_cents);
