@@ -69,6 +69,26 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// The analytics reports (dashboard, recovery paradox, patterns, ROI)
+    /// on the database at --database-url itself, kept afterwards: an empty
+    /// database is first filled with the inbox benchmark's data set, one
+    /// that has cases is measured as it is (so a data set of 1,000,000
+    /// cases is loaded once). The reference figures come from a scratch
+    /// database of --reference-cases cases.
+    Analytics {
+        /// Cases to generate when the database has none
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        /// Customers to generate when the database has none
+        #[arg(long, default_value_t = 200_000)]
+        customers: usize,
+        /// Cases in the small reference database
+        #[arg(long, default_value_t = 10_000)]
+        reference_cases: usize,
+        /// Timed runs per report
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
 }
 
 pub async fn run(cmd: &BenchCommand, database_url: Option<String>, config: Config) -> anyhow::Result<()> {
@@ -155,6 +175,15 @@ pub async fn run(cmd: &BenchCommand, database_url: Option<String>, config: Confi
             );
             Ok(())
         }
+        BenchCommand::Analytics {
+            cases,
+            customers,
+            reference_cases,
+            iterations,
+        } => {
+            let base = database_url.clone().unwrap_or_else(|| "sqlite://amends.db".into());
+            bench_analytics(&base, *customers, *cases, *reference_cases, *iterations).await
+        }
         BenchCommand::Inbox {
             cases,
             customers,
@@ -207,6 +236,56 @@ fn print_timings(big: &[amends_devtools::bench::QueryTiming], small: &[amends_de
             b.rows
         );
     }
+}
+
+/// The analytics reports on the database at `url` (filled first if it has
+/// no cases) against a scratch reference database next to it.
+async fn bench_analytics(
+    url: &str,
+    customers: usize,
+    cases: usize,
+    reference_cases: usize,
+    iterations: usize,
+) -> anyhow::Result<()> {
+    let now = Clock::System.now();
+    let small_url = amends_store::scratch::create(url, "amends_bench_analytics_small").await?;
+    let small = async {
+        let store = Store::connect(&small_url, amends_store::Durability::Normal).await?;
+        store.migrate().await?;
+        amends_devtools::bench::load(&store, now, (reference_cases / 5).max(1), reference_cases).await?;
+        let r = amends_devtools::bench_analytics::analytics(&store, now, iterations).await;
+        store.close().await;
+        r
+    }
+    .await;
+    amends_store::scratch::drop(url, "amends_bench_analytics_small", &small_url).await?;
+    let small = small?;
+    let store = Store::connect(url, amends_store::Durability::Normal).await?;
+    store.migrate().await?;
+    let existing = store
+        .count_cases(&amends_store::CaseFilter::default(), i64::MAX)
+        .await?;
+    if existing == 0 {
+        eprintln!("generating {cases} cases for {customers} customers in {url} …");
+        let seconds = amends_devtools::bench::load(&store, now, customers.max(1), cases).await?;
+        eprintln!("loaded in {seconds:.1} s");
+    }
+    let total = store
+        .count_cases(&amends_store::CaseFilter::default(), i64::MAX)
+        .await?;
+    let big = amends_devtools::bench_analytics::analytics(&store, now, iterations).await;
+    store.close().await;
+    let big = big?;
+    println!(
+        "analytics reports on {}: {total} cases vs. {reference_cases} cases reference",
+        backend_name(url)
+    );
+    println!(
+        "{:<20} {:>10} {:>10} {:>12} {:>8}",
+        "report", "p50 ms", "p99 ms", "p50 ratio", "rows"
+    );
+    print_timings(&big, &small);
+    Ok(())
 }
 
 async fn bench_inbox_on(

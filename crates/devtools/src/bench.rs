@@ -86,15 +86,10 @@ pub struct InboxBench {
     pub analytics: Vec<QueryTiming>,
 }
 
-/// Fills `store` with `cases` cases for `customers` customers (no
-/// timelines) and times the first and second page of every hot query.
-pub async fn inbox(
-    store: &Store,
-    now: DateTime<Utc>,
-    customers: usize,
-    cases: usize,
-    iterations: usize,
-) -> anyhow::Result<InboxBench> {
+/// Fills `store` with the benchmarks' data set (`cases` cases for
+/// `customers` customers, no timelines) and gathers the planner's
+/// statistics; gives the seconds it took.
+pub async fn load(store: &Store, now: DateTime<Utc>, customers: usize, cases: usize) -> anyhow::Result<f64> {
     let started = Instant::now();
     demo::generate(
         store,
@@ -111,6 +106,19 @@ pub async fn inbox(
     .await?;
     let load_seconds = started.elapsed().as_secs_f64();
     store.analyze().await?;
+    Ok(load_seconds)
+}
+
+/// Fills `store` with `cases` cases for `customers` customers (no
+/// timelines) and times the first and second page of every hot query.
+pub async fn inbox(
+    store: &Store,
+    now: DateTime<Utc>,
+    customers: usize,
+    cases: usize,
+    iterations: usize,
+) -> anyhow::Result<InboxBench> {
+    let load_seconds = load(store, now, customers, cases).await?;
     let agent = store.get_user_by_username("anna").await?.id;
     let any = store
         .list_cases(&CaseFilter {

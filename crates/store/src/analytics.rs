@@ -47,9 +47,6 @@ fn filter_sql(n: usize, [channel, tier, assignee]: [&str; 3]) -> String {
 #[derive(Clone, Copy)]
 enum Lead {
     Time(DateTime<Utc>),
-    /// The lowest case id of a period, from its start: `c.id >= $n`
-    /// walks the primary key from there (ids are UUIDv7 of the creation).
-    FirstId(DateTime<Utc>),
     Int(i64),
 }
 
@@ -63,7 +60,6 @@ impl Store {
             for &value in lead {
                 q = match value {
                     Lead::Time(t) => q.bind(t),
-                    Lead::FirstId(t) => q.bind(amends_domain::ids::uuid_v7_at(t, 0)),
                     Lead::Int(n) => q.bind(n),
                 };
             }
@@ -158,11 +154,10 @@ impl Store {
         let sql = format!(
             "SELECT c.created_at, c.first_responded_at, c.first_response_due_at, c.resolved_at, \
              c.resolution_due_at, c.open, c.tier, c.priority FROM cases c \
-             WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
-            case_filter_sql(4)
+             WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
+            case_filter_sql(3)
         );
-        self.filtered(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
-            .await
+        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }
 
     /// How many cases matching the filter were created in `[from, to)`.
@@ -173,11 +168,11 @@ impl Store {
         filter: &AnalyticsFilter,
     ) -> Result<i64, StoreError> {
         let sql = format!(
-            "SELECT COUNT(*) FROM cases c WHERE c.id >= $1 AND c.created_at >= $2 AND c.created_at < $3 AND {}",
-            case_filter_sql(4)
+            "SELECT COUNT(*) FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
+            case_filter_sql(3)
         );
         let (n,): (i64,) = self
-            .filtered_one(&sql, &[Lead::FirstId(from), Lead::Time(from), Lead::Time(to)], filter)
+            .filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
             .await?;
         Ok(n)
     }
@@ -334,12 +329,18 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<GoodwillTotals, StoreError> {
+        // Every grant has its case (a foreign key): without a case filter
+        // the grants are counted from `goodwill_grants_analytics` alone.
+        let (join, case_filter) = if *filter == AnalyticsFilter::default() {
+            ("", "($3 IS NULL AND $4 IS NULL AND $5 IS NULL)".to_string())
+        } else {
+            (" JOIN cases c ON c.id = g.case_id", case_filter_sql(3))
+        };
         let sql = format!(
             "SELECT COUNT(*) AS grants, COUNT(DISTINCT g.case_id) AS cases, \
              COUNT(DISTINCT g.customer_id) AS customers, CAST(COALESCE(SUM(g.value_cents), 0) AS BIGINT) AS cents \
-             FROM goodwill_grants g JOIN cases c ON c.id = g.case_id \
-             WHERE g.state = 'granted' AND g.granted_at >= $1 AND g.granted_at < $2 AND {}",
-            case_filter_sql(3)
+             FROM goodwill_grants g{join} \
+             WHERE g.state = 'granted' AND g.granted_at >= $1 AND g.granted_at < $2 AND {case_filter}"
         );
         self.filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
             .await
@@ -353,9 +354,12 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<(i64, i64), StoreError> {
+        // The period's cases are read once (a range of `cases_analytics`)
+        // and their customers looked up by key, instead of every customer
+        // probing the cases.
         let sql = format!(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(k.clv_cents), 0) AS BIGINT) FROM customers k WHERE EXISTS \
-             (SELECT 1 FROM cases c WHERE c.customer_id = k.id AND c.created_at >= $1 AND c.created_at < $2 AND {})",
+            "SELECT COUNT(*), CAST(COALESCE(SUM(k.clv_cents), 0) AS BIGINT) FROM customers k WHERE k.id IN \
+             (SELECT c.customer_id FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {})",
             case_filter_sql(3)
         );
         self.filtered_one(&sql, &[Lead::Time(from), Lead::Time(to)], filter)
@@ -371,5 +375,181 @@ impl Store {
                     .await?,
             )
         })
+    }
+}
+
+/// The cases created in one 15-minute slot (and one trend bucket) of a
+/// period, and how their SLA clocks stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct CaseSlot {
+    /// Whole seconds since 1970 of the creation, divided by 900 (rounded
+    /// down): every time zone's offset is a multiple of 15 minutes, so a
+    /// slot falls in one local hour.
+    pub slot: i64,
+    /// Whole steps from the period's start to the creation.
+    pub bucket: i64,
+    pub cases: i64,
+    /// First responses given, or overdue at `now`.
+    pub first_judged: i64,
+    /// First responses given by their due time.
+    pub first_met: i64,
+    pub resolution_judged: i64,
+    pub resolution_met: i64,
+}
+
+/// How many cases of a period took a whole number of minutes (rounded
+/// down) to one SLA clock's end: 0 first response, 1 resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct DurationBucket {
+    pub clock: i32,
+    pub minute: i64,
+    pub cases: i64,
+}
+
+/// The SLA clocks' durations in whole seconds, of the cases in some minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ClockSeconds {
+    pub clock: i32,
+    pub seconds: i64,
+}
+
+/// Whole minutes of the whole seconds `col`, rounded down (also below zero).
+fn minute_sql(col: &str) -> String {
+    format!("(CASE WHEN {col} >= 0 THEN {col} / 60 ELSE -((59 - {col}) / 60) END)")
+}
+
+impl Store {
+    /// Whole seconds from creation to first response (`clock` 0) and to
+    /// resolution (1) of the period's cases that match the filter, as a
+    /// sub-select with the columns `first_s` and `resolution_s` (none
+    /// while not done) and the binds of [`Store::case_facts`].
+    fn clock_seconds_sql(&self) -> String {
+        let d = self.dialect();
+        format!(
+            "SELECT {} AS first_s, {} AS resolution_s FROM cases c \
+             WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
+            d.whole_seconds("c.first_responded_at", "c.created_at"),
+            d.whole_seconds("c.resolved_at", "c.created_at"),
+            case_filter_sql(3)
+        )
+    }
+
+    /// The cases created in `[from, to)` that match the filter, counted per
+    /// 15-minute slot and per `step_seconds` since `from`, with their SLA
+    /// clocks judged at `now`: the same counts as [`Store::case_facts`]
+    /// gives row by row, without reading the rows.
+    pub async fn case_slots(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+        now: DateTime<Utc>,
+        step_seconds: i64,
+    ) -> Result<Vec<CaseSlot>, StoreError> {
+        let d = self.dialect();
+        let sql = format!(
+            "SELECT {slot} / 900 AS slot, {since} / {step_seconds} AS bucket, COUNT(*) AS cases, \
+             CAST(SUM(CASE WHEN c.first_responded_at IS NOT NULL OR c.first_response_due_at < $6 THEN 1 ELSE 0 END) AS BIGINT) AS first_judged, \
+             CAST(SUM(CASE WHEN c.first_responded_at <= c.first_response_due_at THEN 1 ELSE 0 END) AS BIGINT) AS first_met, \
+             CAST(SUM(CASE WHEN c.resolved_at IS NOT NULL OR c.resolution_due_at < $6 THEN 1 ELSE 0 END) AS BIGINT) AS resolution_judged, \
+             CAST(SUM(CASE WHEN c.resolved_at <= c.resolution_due_at THEN 1 ELSE 0 END) AS BIGINT) AS resolution_met \
+             FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {filter} \
+             GROUP BY 1, 2",
+            slot = d.epoch_seconds("c.created_at"),
+            since = d.whole_seconds("c.created_at", "$1"),
+            filter = case_filter_sql(3),
+        );
+        let (channel, tier, assignee) = filter.binds();
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, CaseSlot>(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee)
+                .bind(now)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// How many of the period's cases took each whole number of minutes
+    /// to their first response and to their resolution.
+    pub async fn clock_minutes(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+    ) -> Result<Vec<DurationBucket>, StoreError> {
+        let sql = format!(
+            "SELECT 0 AS clock, {f} AS minute, COUNT(*) AS cases FROM ({inner}) x WHERE first_s IS NOT NULL GROUP BY 2 \
+             UNION ALL \
+             SELECT 1 AS clock, {r} AS minute, COUNT(*) AS cases FROM ({inner}) x WHERE resolution_s IS NOT NULL GROUP BY 2",
+            f = minute_sql("first_s"),
+            r = minute_sql("resolution_s"),
+            inner = self.clock_seconds_sql(),
+        );
+        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
+    }
+
+    /// The durations in whole seconds of the period's cases whose first
+    /// response took one of `first_minutes` and whose resolution took one
+    /// of `resolution_minutes` (as [`Store::clock_minutes`] counts them).
+    pub async fn clock_seconds_in(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+        first_minutes: &[i64],
+        resolution_minutes: &[i64],
+    ) -> Result<Vec<ClockSeconds>, StoreError> {
+        // Minutes are whole numbers computed here, never user text.
+        let within = |col: &str, minutes: &[i64]| {
+            if minutes.is_empty() {
+                return "FALSE".to_string();
+            }
+            let list = minutes.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            format!("{} IN ({list})", minute_sql(col))
+        };
+        let sql = format!(
+            "SELECT 0 AS clock, first_s AS seconds FROM ({inner}) x WHERE {f} \
+             UNION ALL SELECT 1 AS clock, resolution_s AS seconds FROM ({inner}) x WHERE {r}",
+            f = within("first_s", first_minutes),
+            r = within("resolution_s", resolution_minutes),
+            inner = self.clock_seconds_sql(),
+        );
+        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
+    }
+}
+
+/// Cases that left the backlog in one trend bucket of a period (or after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ExitBucket {
+    /// Whole steps from the period's start to the exit.
+    pub bucket: i64,
+    /// The exit came before the period's end.
+    pub in_period: bool,
+    pub cases: i64,
+}
+
+impl Store {
+    /// [`Store::backlog_exits`] counted per `step_seconds` since `from`
+    /// and by whether they came before `to`.
+    pub async fn backlog_exit_buckets(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &AnalyticsFilter,
+        step_seconds: i64,
+    ) -> Result<Vec<ExitBucket>, StoreError> {
+        let exit = "COALESCE(c.resolved_at, c.closed_at, c.updated_at)";
+        let sql = format!(
+            "SELECT {since} / {step_seconds} AS bucket, CASE WHEN {exit} < $2 THEN TRUE ELSE FALSE END AS in_period, \
+             COUNT(*) AS cases FROM cases c \
+             WHERE c.open = FALSE AND {exit} >= $1 AND {filter} GROUP BY 1, 2",
+            since = self.dialect().whole_seconds(exit, "$1"),
+            filter = case_filter_sql(3)
+        );
+        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }
 }

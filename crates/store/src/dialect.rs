@@ -524,6 +524,43 @@ impl Dialect {
         }
     }
 
+    /// Whole seconds from the timestamp `start` to the timestamp `end`
+    /// (SQL expressions), truncated toward zero like chrono's
+    /// `TimeDelta::num_seconds` — exactly, not through a float.
+    ///
+    /// SQLite keeps timestamps as sqlx writes them (`YYYY-MM-DDTHH:MM:SS`,
+    /// then up to nine digits of fraction, then `+00:00`): the seconds come
+    /// from the first 19 characters (SQLite's date functions round the
+    /// fraction to milliseconds) and the fractions, padded to nine digits,
+    /// are compared as text.
+    pub(crate) fn whole_seconds(self, end: &str, start: &str) -> String {
+        match self {
+            Dialect::Sqlite => {
+                let s = |t: &str| format!("CAST(strftime('%s', substr({t}, 1, 19)) AS INTEGER)");
+                let f = |t: &str| {
+                    format!(
+                        "(CASE WHEN substr({t}, 20, 1) = '.' THEN substr(substr({t}, 21, length({t}) - 26) || '000000000', 1, 9) ELSE '000000000' END)"
+                    )
+                };
+                let d = format!("({} - {})", s(end), s(start));
+                format!(
+                    "({d} + CASE WHEN {d} > 0 AND {fe} < {fs} THEN -1 WHEN {d} < 0 AND {fe} > {fs} THEN 1 ELSE 0 END)",
+                    fe = f(end),
+                    fs = f(start)
+                )
+            }
+            Dialect::Postgres => format!("CAST(TRUNC(EXTRACT(EPOCH FROM ({end} - {start}))) AS BIGINT)"),
+        }
+    }
+
+    /// Whole seconds since 1970 of the timestamp `t`, rounded down.
+    pub(crate) fn epoch_seconds(self, t: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("CAST(strftime('%s', substr({t}, 1, 19)) AS INTEGER)"),
+            Dialect::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {t})) AS BIGINT)"),
+        }
+    }
+
     /// SQLite's `sqlite_master` or PostgreSQL's `information_schema`
     /// (without sqlx's migration table and the search index, which differs
     /// by design).

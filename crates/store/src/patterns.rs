@@ -27,6 +27,9 @@ pub struct FeedbackFact {
     /// The product component: the item's own, else that of the incident
     /// its case came from.
     pub component: Option<String>,
+    /// How many feedback items share these facts: 1 row by row
+    /// ([`Store::feedback_facts`]), more when grouped ([`Store::feedback_groups`]).
+    pub count: i64,
 }
 
 impl FeedbackFact {
@@ -39,6 +42,18 @@ impl FeedbackFact {
 
 /// A release, outage, price change or other change whose effect on
 /// complaints the patterns report measures.
+#[derive(sqlx::FromRow)]
+struct FeedbackGroupRow {
+    slot: i64,
+    exact_at: Option<DateTime<Utc>>,
+    channel: String,
+    negative: bool,
+    assignee_id: Option<Uuid>,
+    topics: String,
+    component: Option<String>,
+    count: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ChangeEvent {
     pub id: Uuid,
@@ -93,7 +108,7 @@ impl Store {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as::<_, FeedbackFact>(
                 "SELECT f.created_at, f.channel, (f.sentiment = 'negative') AS negative, c.assignee_id, f.topics, \
-                 COALESCE(f.component, i.component) AS component \
+                 COALESCE(f.component, i.component) AS component, CAST(1 AS BIGINT) AS count \
                  FROM feedback f JOIN customers k ON k.id = f.customer_id LEFT JOIN cases c ON c.id = f.case_id \
                  LEFT JOIN incidents i ON i.id = c.incident_id \
                  WHERE f.created_at >= $1 AND f.created_at < $2 AND ($3 IS NULL OR f.channel = $3) \
@@ -109,6 +124,72 @@ impl Store {
     }
 
     /// Stores a change event with its audit entry.
+    /// The feedback of `[from, to)` as [`Store::feedback_facts`] gives it,
+    /// grouped by every fact and the 15-minute slot of its time (whole
+    /// seconds since 1970 ÷ 900): a group's `created_at` is the start of
+    /// its slot, except in the slots of `exact_at`, whose items keep their
+    /// own times. Any comparison of an item's time with an instant outside
+    /// its slot comes out the same for the slot's start, and every time
+    /// zone's offset is a multiple of 15 minutes: a report that gives the
+    /// instants it compares with counts the same as on the rows.
+    pub async fn feedback_groups(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        channel: Option<&str>,
+        tier: Option<Tier>,
+        exact_at: &[DateTime<Utc>],
+    ) -> Result<Vec<FeedbackFact>, StoreError> {
+        let tier = tier.map(|t| t.as_str());
+        let slot = format!("{} / 900", self.dialect().epoch_seconds("f.created_at"));
+        let mut slots: Vec<i64> = exact_at.iter().map(|t| t.timestamp().div_euclid(900)).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        // Whole numbers computed here, never user text.
+        let exact = if slots.is_empty() {
+            "FALSE".to_string()
+        } else {
+            format!(
+                "{slot} IN ({})",
+                slots.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            )
+        };
+        let sql = format!(
+            "SELECT {slot} AS slot, CASE WHEN {exact} THEN f.created_at END AS exact_at, f.channel, \
+             (f.sentiment = 'negative') AS negative, c.assignee_id, f.topics, \
+             COALESCE(f.component, i.component) AS component, COUNT(*) AS count \
+             FROM feedback f JOIN customers k ON k.id = f.customer_id LEFT JOIN cases c ON c.id = f.case_id \
+             LEFT JOIN incidents i ON i.id = c.incident_id \
+             WHERE f.created_at >= $1 AND f.created_at < $2 AND ($3 IS NULL OR f.channel = $3) \
+             AND ($4 IS NULL OR k.tier = $4) \
+             GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        );
+        let rows: Vec<FeedbackGroupRow> = with_pool!(self, |pool| {
+            sqlx::query_as::<_, FeedbackGroupRow>(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| FeedbackFact {
+                created_at: r
+                    .exact_at
+                    .or_else(|| DateTime::from_timestamp(r.slot * 900, 0))
+                    .unwrap_or(from),
+                channel: r.channel,
+                negative: r.negative,
+                assignee_id: r.assignee_id,
+                topics: r.topics,
+                component: r.component,
+                count: r.count,
+            })
+            .collect())
+    }
+
     pub async fn insert_change_event(
         &self,
         e: &NewChangeEvent,

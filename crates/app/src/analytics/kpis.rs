@@ -136,23 +136,89 @@ impl Clock {
     }
 }
 
+/// What the dashboard takes from the cases created in a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseStats {
+    pub cases: u64,
+    pub first_response: ClockStats,
+    pub resolution: ClockStats,
+    /// Cases per weekday (Monday first) × hour in the configured time zone.
+    pub heatmap: Vec<Vec<u64>>,
+    /// Cases created in each bucket of the trend.
+    pub created: Vec<u64>,
+}
+
+/// One SLA clock over the cases of a period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClockStats {
+    pub median_hours: Option<f64>,
+    pub p90_hours: Option<f64>,
+    pub median_business_hours: Option<f64>,
+    pub p90_business_hours: Option<f64>,
+    /// Cases that can be judged: done, or overdue.
+    pub judged: u64,
+    /// Cases done in time.
+    pub met: u64,
+}
+
+impl ClockStats {
+    fn of(c: &Clock) -> ClockStats {
+        ClockStats {
+            median_hours: quantile_hours(&c.hours, 0.5),
+            p90_hours: quantile_hours(&c.hours, 0.9),
+            median_business_hours: quantile_hours(&c.business, 0.5),
+            p90_business_hours: quantile_hours(&c.business, 0.9),
+            judged: c.judged,
+            met: c.met,
+        }
+    }
+}
+
+impl CaseStats {
+    /// From the cases' rows, one by one: the way when some SLA policy has a
+    /// business calendar (business hours are measured case by case). Pure.
+    #[must_use]
+    pub fn of_rows(
+        scope: &Scope,
+        cases: &[CaseFact],
+        calendars: &PolicyCalendars,
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> CaseStats {
+        let first = Clock::of(cases, calendars, now, |c| {
+            (c.first_responded_at, c.first_response_due_at)
+        });
+        let resolution = Clock::of(cases, calendars, now, |c| (c.resolved_at, c.resolution_due_at));
+        let created = buckets(scope)
+            .map(|(start, end)| {
+                cases
+                    .iter()
+                    .filter(|c| c.created_at >= start && c.created_at < end)
+                    .count() as u64
+            })
+            .collect();
+        CaseStats {
+            cases: cases.len() as u64,
+            first_response: ClockStats::of(&first),
+            resolution: ClockStats::of(&resolution),
+            heatmap: heatmap(cases, tz),
+            created,
+        }
+    }
+}
+
 /// The figures of one period from its facts. Pure.
 #[must_use]
-#[allow(clippy::too_many_arguments)]
 pub fn figures(
-    cases: &[CaseFact],
-    calendars: &PolicyCalendars,
+    cases: &CaseStats,
     surveys: &[Unit],
     reopened: u64,
     exits: u64,
     goodwill: &GoodwillTotals,
     retained_with_goodwill: u64,
-    now: DateTime<Utc>,
 ) -> Figures {
-    let first = Clock::of(cases, calendars, now, |c| {
-        (c.first_responded_at, c.first_response_due_at)
-    });
-    let resolution = Clock::of(cases, calendars, now, |c| (c.resolved_at, c.resolution_due_at));
+    let first = &cases.first_response;
+    let resolution = &cases.resolution;
     let scores: Vec<(f64, u64)> = surveys.iter().map(|u| (f64::from(u.score), u.count)).collect();
     let answered = answers(surveys);
     let high = answers(surveys.iter().filter(|u| u.score >= 4));
@@ -160,18 +226,18 @@ pub fn figures(
     let recovered = answers(surveys.iter().filter(|u| u.score >= 4 && u.retained == Some(true)));
     let goodwill_cases = u64::try_from(goodwill.cases).unwrap_or(0);
     Figures {
-        cases: cases.len() as u64,
+        cases: cases.cases,
         csat_answers: answered,
         csat_mean: (answered > 0).then(|| amends_stats::Summary::of_counts(&scores).mean),
         csat_high_pct: percent(high, answered),
-        first_response_median_hours: quantile_hours(&first.hours, 0.5),
-        first_response_p90_hours: quantile_hours(&first.hours, 0.9),
-        resolution_median_hours: quantile_hours(&resolution.hours, 0.5),
-        resolution_p90_hours: quantile_hours(&resolution.hours, 0.9),
-        first_response_median_business_hours: quantile_hours(&first.business, 0.5),
-        first_response_p90_business_hours: quantile_hours(&first.business, 0.9),
-        resolution_median_business_hours: quantile_hours(&resolution.business, 0.5),
-        resolution_p90_business_hours: quantile_hours(&resolution.business, 0.9),
+        first_response_median_hours: first.median_hours,
+        first_response_p90_hours: first.p90_hours,
+        resolution_median_hours: resolution.median_hours,
+        resolution_p90_hours: resolution.p90_hours,
+        first_response_median_business_hours: first.median_business_hours,
+        first_response_p90_business_hours: first.p90_business_hours,
+        resolution_median_business_hours: resolution.median_business_hours,
+        resolution_p90_business_hours: resolution.p90_business_hours,
         sla_first_response_pct: percent(first.met, first.judged),
         sla_resolution_pct: percent(resolution.met, resolution.judged),
         reopened,
@@ -208,28 +274,59 @@ pub fn bucket_length(scope: &Scope) -> Duration {
     }
 }
 
+/// The trend's buckets `[start, end)` of a period.
+fn buckets(scope: &Scope) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + use<> {
+    let step = bucket_length(scope);
+    let to = scope.to;
+    std::iter::successors(Some(scope.from), move |s| Some(*s + step))
+        .take_while(move |s| *s < to)
+        .map(move |s| (s, (s + step).min(to)))
+}
+
+/// How many buckets the trend of a period has.
+#[must_use]
+pub fn bucket_count(scope: &Scope) -> usize {
+    buckets(scope).count()
+}
+
+/// When cases left the backlog, counted for the trend: per bucket of the
+/// period (index `i` = the exits from the start of bucket `i` to the start
+/// of bucket `i + 1`), and those from the period's end until now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exits {
+    pub per_bucket: Vec<u64>,
+    pub after: u64,
+}
+
+impl Exits {
+    /// From the exit times, one by one. Pure.
+    #[must_use]
+    pub fn of_times(scope: &Scope, exits: &[DateTime<Utc>]) -> Exits {
+        Exits {
+            per_bucket: buckets(scope)
+                .map(|(start, end)| exits.iter().filter(|e| **e >= start && **e < end).count() as u64)
+                .collect(),
+            after: exits.iter().filter(|e| **e >= scope.to).count() as u64,
+        }
+    }
+
+    /// Exits within the period.
+    #[must_use]
+    pub fn in_period(&self) -> u64 {
+        self.per_bucket.iter().sum()
+    }
+}
+
 /// The trend: per bucket the new cases, the CSAT answers and the backlog at
 /// its end (the open cases now, minus those created since, plus those that
 /// left the backlog since).
 #[must_use]
-pub fn trend(
-    scope: &Scope,
-    cases: &[CaseFact],
-    scores: &[DailyScores],
-    exits: &[DateTime<Utc>],
-    open_now: i64,
-) -> Vec<TrendPoint> {
-    let step = bucket_length(scope);
+pub fn trend(scope: &Scope, created: &[u64], scores: &[DailyScores], exits: &Exits, open_now: i64) -> Vec<TrendPoint> {
     let mut out = Vec::new();
-    let mut start = scope.from;
-    while start < scope.to {
-        let end = (start + step).min(scope.to);
-        let created = cases
-            .iter()
-            .filter(|c| c.created_at >= start && c.created_at < end)
-            .count() as u64;
-        let created_since = cases.iter().filter(|c| c.created_at >= end).count() as i64;
-        let exits_since = exits.iter().filter(|e| **e >= end).count() as i64;
+    for (i, (start, end)) in buckets(scope).enumerate() {
+        let created_here = created.get(i).copied().unwrap_or(0);
+        let created_since: u64 = created.iter().skip(i + 1).sum();
+        let exits_since: u64 = exits.per_bucket.iter().skip(i + 1).sum::<u64>() + exits.after;
         // Whole days since the start; the last bucket takes the rest.
         let last = if end >= scope.to {
             i64::MAX
@@ -243,12 +340,12 @@ pub fn trend(
             .fold((0, 0), |(n, sum), d| (n + d.answers, sum + d.score_sum));
         out.push(TrendPoint {
             start,
-            created,
-            backlog: open_now - created_since + exits_since,
+            created: created_here,
+            backlog: open_now - i64::try_from(created_since).unwrap_or(i64::MAX)
+                + i64::try_from(exits_since).unwrap_or(i64::MAX),
             csat_mean: (answers > 0).then(|| sum as f64 / answers as f64),
             csat_answers: u64::try_from(answers).unwrap_or(0),
         });
-        start = end;
     }
     out
 }
@@ -256,32 +353,43 @@ pub fn trend(
 /// One period's figures and the facts they came from.
 struct Period {
     figures: Figures,
-    cases: Vec<CaseFact>,
+    cases: CaseStats,
     scores: Vec<DailyScores>,
     units: Vec<Unit>,
-    /// When cases left the backlog, from the period's start until now.
-    exits: Vec<DateTime<Utc>>,
+    exits: Exits,
 }
 
 async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCalendars) -> AppResult<Period> {
     let store = app.store();
     let now = app.now();
-    let cases = store.case_facts(scope.from, scope.to, &scope.filter).await?;
+    let tz = app.config().timezone;
+    // A business calendar needs each case's times; SQLite keeps times as
+    // text, whose parsing in SQL costs more than reading the period's rows
+    // through `cases_analytics`. Otherwise the database counts.
+    let (cases, exits) = if calendars.any_business_hours() || !super::counts_in_sql(app) {
+        let rows = store.case_facts(scope.from, scope.to, &scope.filter).await?;
+        let exits = store.backlog_exits(scope.from, &scope.filter).await?;
+        (
+            CaseStats::of_rows(scope, &rows, calendars, now, tz),
+            Exits::of_times(scope, &exits),
+        )
+    } else {
+        (
+            super::case_stats::counted(app, scope, now, tz).await?,
+            super::case_stats::exits(app, scope).await?,
+        )
+    };
     let units = paradox::units(app, scope, settle).await?;
     let reopened = store.reopened_count(scope.from, scope.to, &scope.filter).await?;
-    let exits = store.backlog_exits(scope.from, &scope.filter).await?;
-    let exits_in_period = exits.iter().filter(|e| **e < scope.to).count() as u64;
     let goodwill = store.goodwill_totals(scope.from, scope.to, &scope.filter).await?;
     let retained_with_goodwill = answers(units.iter().filter(|u| u.goodwill && u.retained == Some(true)));
     let figures = figures(
         &cases,
-        calendars,
         &units,
         u64::try_from(reopened).unwrap_or(0),
-        exits_in_period,
+        exits.in_period(),
         &goodwill,
         retained_with_goodwill,
-        now,
     );
     Ok(Period {
         figures,
@@ -320,8 +428,8 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
         to: scope.to,
         settle_days,
         business_calendars: calendars.any_business_hours(),
-        trend: trend(scope, &current.cases, &current.scores, &current.exits, open_now),
-        heatmap: heatmap(&current.cases, app.config().timezone),
+        trend: trend(scope, &current.cases.created, &current.scores, &current.exits, open_now),
+        heatmap: current.cases.heatmap,
         current: current.figures,
         previous,
         backlog_now: open_now,

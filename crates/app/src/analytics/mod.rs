@@ -3,6 +3,7 @@
 //! functions here turn them into figures with honest statistics
 //! (`amends-stats`), so each figure is tested on known numbers.
 
+pub mod case_stats;
 pub mod churn;
 pub mod churn_words;
 pub mod fairness;
@@ -16,6 +17,7 @@ pub mod roi;
 pub mod spikes;
 pub mod statement;
 
+use crate::App;
 use crate::error::{AppError, AppResult};
 use amends_store::AnalyticsFilter;
 use chrono::{DateTime, Duration, Utc};
@@ -61,6 +63,14 @@ impl Scope {
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days()
     }
+}
+
+/// Whether the reports let the database count by time (PostgreSQL, whose
+/// timestamps are binary) rather than read the period's rows (SQLite, whose
+/// text timestamps cost more to take apart in SQL than to read). Both ways
+/// give the same figures (tests compare them on both backends).
+fn counts_in_sql(app: &App) -> bool {
+    app.store().kind() == amends_store::BackendKind::Postgres
 }
 
 /// Checks `settle_days` (0 to 365).

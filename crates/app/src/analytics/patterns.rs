@@ -211,8 +211,8 @@ fn among_named<K: Ord>(
     for f in items {
         if let Some(k) = key(f) {
             let e = groups.entry(k).or_default();
-            e.0 += u64::from(f.negative);
-            e.1 += 1;
+            e.0 += complaints(f);
+            e.1 += items_of(f);
         }
     }
     let (k_all, n_all) = groups.values().fold((0, 0), |(k, n), (ck, cn)| (k + ck, n + cn));
@@ -225,6 +225,39 @@ fn among_named<K: Ord>(
             share_cell(c, ck, cn, p0)
         })
         .collect()
+}
+
+/// How many feedback items a fact stands for.
+fn items_of(f: &FeedbackFact) -> u64 {
+    u64::try_from(f.count).unwrap_or(0)
+}
+
+/// How many complaints a fact stands for.
+fn complaints(f: &FeedbackFact) -> u64 {
+    if f.negative { items_of(f) } else { 0 }
+}
+
+/// How many feedback items the facts stand for.
+fn total(facts: &[&FeedbackFact]) -> u64 {
+    facts.iter().map(|f| items_of(f)).sum()
+}
+
+/// The instants [`analyse`] compares feedback times with: the feedback
+/// in their 15-minute slots must keep its own times when grouped
+/// (`Store::feedback_groups`).
+#[must_use]
+pub fn boundaries(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    window_days: i64,
+    events: &[ChangeEvent],
+) -> Vec<DateTime<Utc>> {
+    let window = Duration::days(window_days);
+    let mut out = vec![from - (to - from), from, to];
+    for ev in events.iter().filter(|e| e.at >= from && e.at < to) {
+        out.extend([ev.at - window, ev.at, (ev.at + window).min(to)]);
+    }
+    out
 }
 
 /// The report. Pure: every cell is tested on known numbers.
@@ -242,8 +275,8 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
         .iter()
         .filter(|f| f.created_at >= from && f.created_at < to)
         .collect();
-    let n = in_period.len() as u64;
-    let k = in_period.iter().filter(|f| f.negative).count() as u64;
+    let n = total(&in_period);
+    let k = in_period.iter().map(|f| complaints(f)).sum();
     let p0 = share(k, n);
     let mut cells = Vec::new();
 
@@ -254,8 +287,8 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
         let day = u8::try_from(local.weekday().number_from_monday()).unwrap_or(1);
         let hour = u8::try_from(local.hour()).unwrap_or(0);
         let e = grid.entry((day, hour)).or_default();
-        e.0 += u64::from(f.negative);
-        e.1 += 1;
+        e.0 += complaints(f);
+        e.1 += items_of(f);
     }
     for ((day, hour), (ck, cn)) in grid {
         let mut c = blank(Dimension::WeekdayHour);
@@ -278,8 +311,8 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
     let mut channels: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for f in &in_period {
         let e = channels.entry(f.channel.as_str()).or_default();
-        e.0 += u64::from(f.negative);
-        e.1 += 1;
+        e.0 += complaints(f);
+        e.1 += items_of(f);
     }
     for (channel, (ck, cn)) in channels {
         let mut c = blank(Dimension::Channel);
@@ -308,7 +341,7 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
         let mut m: BTreeMap<String, u64> = BTreeMap::new();
         for f in items.iter().filter(|f| f.negative) {
             for t in f.topic_ids() {
-                *m.entry(t).or_default() += 1;
+                *m.entry(t).or_default() += items_of(f);
             }
         }
         m
@@ -321,7 +354,7 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
         c.topic = Some(t.clone());
         let k1 = now_topics.get(t).copied().unwrap_or(0);
         let k0 = before_topics.get(t).copied().unwrap_or(0);
-        cells.push(rate_cell(c, k1, n as f64, k0, previous.len() as f64));
+        cells.push(rate_cell(c, k1, n as f64, k0, total(&previous) as f64));
     }
 
     // Change events: the days after against the days before, per day.
@@ -340,7 +373,7 @@ pub fn analyse(input: &Input<'_>) -> PatternReport {
         let e0 = window.num_seconds() as f64;
         let mut all = blank(Dimension::ChangeEvent);
         all.change_event_id = Some(ev.id);
-        cells.push(rate_cell(all, after.len() as u64, e1, before.len() as u64, e0));
+        cells.push(rate_cell(all, total(&after), e1, total(&before), e0));
         let (ta, tb) = (topic_counts(&after), topic_counts(&before));
         let topics: std::collections::BTreeSet<&String> = ta.keys().chain(tb.keys()).collect();
         for t in topics {
@@ -402,10 +435,16 @@ pub async fn report(
     let (from, to) = (scope.from, scope.to);
     let earliest = (from - (to - from)).min(from - Duration::days(window_days));
     let store = app.store();
-    let facts = store
-        .feedback_facts(earliest, to, channel.map(|c| c.as_str()), tier)
-        .await?;
     let events = store.list_change_events(from, to, 500).await?;
+    // Grouped by 15-minute slot in the database, exact where analyse
+    // compares (see `super::counts_in_sql`); else row by row.
+    let channel = channel.map(|c| c.as_str());
+    let facts = if super::counts_in_sql(app) {
+        let exact = boundaries(from, to, window_days, &events);
+        store.feedback_groups(earliest, to, channel, tier, &exact).await?
+    } else {
+        store.feedback_facts(earliest, to, channel, tier).await?
+    };
     Ok(analyse(&Input {
         from,
         to,

@@ -49,10 +49,11 @@ pub fn detect(facts: &[FeedbackFact], now: DateTime<Utc>) -> Vec<Spike> {
     {
         for t in f.topic_ids() {
             let e = counts.entry(t).or_default();
+            let n = u64::try_from(f.count).unwrap_or(0);
             if f.created_at >= day_start {
-                e.0 += 1;
+                e.0 += n;
             } else {
-                e.1 += 1;
+                e.1 += n;
             }
         }
     }
@@ -207,6 +208,7 @@ mod tests {
             negative,
             assignee_id: None,
             topics: format!("[\"{topic}\"]"),
+            count: 1,
         }
     }
 

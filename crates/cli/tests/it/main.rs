@@ -4,6 +4,7 @@
 mod support;
 
 mod analytics;
+mod analytics_counted;
 mod api;
 mod attach;
 mod auth;
