@@ -1788,6 +1788,7 @@ ins-state-acknowledged = Gesehen
 ins-state-fixed = Behoben
 ins-apply = Anzeigen
 ins-kind-topic = Thema
+ins-cause-phrase = { $kind } „{ $value }“
 ins-kind-component = Komponente
 ins-kind-signal = Signal
 ins-kind-incident_kind = Störungsart
@@ -1866,6 +1867,11 @@ team-add = Team anlegen
 team-name = Name
 team-save = Team speichern
 team-error = Bitte prüfen Sie das Feld „{ $field }“:
+team-edit = Team „{ $name }“ bearbeiten
+team-edit-link = „{ $name }“ bearbeiten
+team-cancel = Abbrechen
+team-delete = Team löschen
+team-delete-hint = Löschen entfernt das Team mit seinen Regeln und seinen Erkenntnissen; die Rückmeldungen und Fälle bleiben.
 ins-digest-subject = { $team }: { $count ->
     [one] 1 neue Erkenntnis
    *[other] { $count } neue Erkenntnisse

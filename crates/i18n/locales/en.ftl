@@ -1788,6 +1788,7 @@ ins-state-acknowledged = Acknowledged
 ins-state-fixed = Fixed
 ins-apply = Show
 ins-kind-topic = Topic
+ins-cause-phrase = { $kind } “{ $value }”
 ins-kind-component = Component
 ins-kind-signal = Signal
 ins-kind-incident_kind = Incident kind
@@ -1866,6 +1867,11 @@ team-add = Add a team
 team-name = Name
 team-save = Save team
 team-error = Please check the field "{ $field }":
+team-edit = Edit team “{ $name }”
+team-edit-link = Edit “{ $name }”
+team-cancel = Cancel
+team-delete = Delete team
+team-delete-hint = Deleting removes the team with its rules and its insights; the feedback and cases stay.
 ins-digest-subject = { $team }: { $count ->
     [one] 1 new insight
    *[other] { $count } new insights

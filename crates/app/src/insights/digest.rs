@@ -87,7 +87,10 @@ pub async fn sweep(state: &App) -> Result<JobEffects, Failure> {
                     lang,
                     "ins-digest-line",
                     &[
-                        ("cause", FluentValue::from(i.cause_key.clone())),
+                        (
+                            "cause",
+                            FluentValue::from(super::cause_phrase(i18n, lang, &i.cause_key)),
+                        ),
                         ("reports", FluentValue::from(i.reports)),
                         ("customers", FluentValue::from(i.customers)),
                     ],
@@ -143,9 +146,10 @@ pub async fn channel_post(state: &App, job_id: Uuid, e: &DomainEvent) -> Result<
         return Ok(None);
     }
     let lang = Language::from_str(&team.language).unwrap_or_default();
+    let cause = super::cause_phrase(state.mail_renderer().i18n(), lang, &insight.cause_key);
     let args = [
         ("team", FluentValue::from(team.name.clone())),
-        ("cause", FluentValue::from(insight.cause_key.clone())),
+        ("cause", FluentValue::from(cause)),
         (
             "release",
             FluentValue::from(insight.release.clone().unwrap_or_default()),

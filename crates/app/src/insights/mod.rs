@@ -209,6 +209,35 @@ pub async fn list_teams(state: &App) -> AppResult<Vec<TeamOut>> {
     Ok(out)
 }
 
+/// A cause key (`topic:delivery`) in the reader's words: its kind and
+/// its value ("Thema", "Lieferung").
+#[must_use]
+pub fn cause_words(i18n: &amends_i18n::catalog::I18n, lang: Language, cause: &str) -> (String, String) {
+    let (kind, v) = cause.split_once(':').unwrap_or(("topic", cause));
+    let kind_label = i18n.t(lang, &format!("ins-kind-{kind}"), &[]);
+    let value = match kind {
+        "topic" => crate::analytics::pattern_words::topic(i18n, lang, v),
+        "incident_kind" => i18n.t(lang, &format!("incident-kind-{v}"), &[]),
+        "signal" => i18n.t(lang, &format!("ins-signal-{v}"), &[]),
+        _ => v.to_string(),
+    };
+    (kind_label, value)
+}
+
+/// A cause as one phrase for mails and channel posts: `Thema „Lieferung“`.
+#[must_use]
+pub fn cause_phrase(i18n: &amends_i18n::catalog::I18n, lang: Language, cause: &str) -> String {
+    let (kind, value) = cause_words(i18n, lang, cause);
+    i18n.t(
+        lang,
+        "ins-cause-phrase",
+        &[
+            ("kind", amends_i18n::FluentValue::from(kind)),
+            ("value", amends_i18n::FluentValue::from(value)),
+        ],
+    )
+}
+
 pub async fn get_team(state: &App, id: Uuid) -> AppResult<TeamOut> {
     team_out(state, state.store().get_team(id).await?).await
 }

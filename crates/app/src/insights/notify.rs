@@ -32,11 +32,6 @@ pub struct NotifyOut {
     pub notified_total: u32,
 }
 
-/// The reporters' cause in words, for the message when the team wrote no summary.
-fn cause_words(cause: &str) -> String {
-    cause.split_once(':').map_or(cause, |(_, v)| v).replace('_', " ")
-}
-
 /// Queues the fix notice to every reporter not told yet.
 pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult<NotifyOut> {
     let insight = state.store().get_insight(id).await?;
@@ -85,13 +80,14 @@ pub async fn notify_reporters(state: &App, id: Uuid, actor: UserId) -> AppResult
             continue;
         }
         let lang = customer.language;
+        let i18n = state.mail_renderer().i18n();
+        // The team's summary in the customer's language, else the cause in
+        // their words (never the other language's summary).
         let summary = match lang {
             Language::De => insight.summary_de.clone(),
             Language::En => insight.summary_en.clone(),
         }
-        .or_else(|| insight.summary_en.clone().or_else(|| insight.summary_de.clone()))
-        .unwrap_or_else(|| cause_words(&insight.cause_key));
-        let i18n = state.mail_renderer().i18n();
+        .unwrap_or_else(|| super::cause_words(i18n, lang, &insight.cause_key).1);
         let args = [
             ("release", FluentValue::from(release.clone())),
             ("summary", FluentValue::from(summary)),

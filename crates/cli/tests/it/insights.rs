@@ -509,7 +509,7 @@ async fn daily_digest_once_per_day(b: Backend) {
         .expect("digest");
     let text = crate::support::decode_qp(&mail);
     assert!(text.contains("1 new insight"), "{text}");
-    assert!(text.contains("topic:delivery: 2 reports from 2 customers"), "{text}");
+    assert!(text.contains("Topic “Delivery”: 2 reports from 2 customers"), "{text}");
     // Later the same day: no second digest.
     app.clock.advance(chrono::Duration::hours(2));
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -547,13 +547,80 @@ async fn the_channel_hears_of_new_insights(b: Backend) {
     assert_eq!(posts.len(), 2, "one retry");
     let body: Value = serde_json::from_str(&posts[1].1).expect("json");
     assert_eq!(
-        body["text"], "Neue Erkenntnis für Logistik: topic:delivery (1 Kund:in)",
+        body["text"], "Neue Erkenntnis für Logistik: Thema „Lieferung“ (1 Kund:in)",
         "{body}"
     );
 }
 
+/// A lead changes a team's rules, members and webhook on the teams page
+/// (a bad rule names its field and changes nothing) and deletes it.
+async fn teams_are_edited_and_deleted_on_the_page(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let created = team(
+        &app,
+        &app.admin_token,
+        "Logistik",
+        json!([{"kind": "topic", "value": "delivery"}]),
+    )
+    .await;
+    let id = created["id"].as_str().expect("id").to_string();
+    crate::support::create_user(&app.store, "lead1", "lead").await;
+    let lead = app.signed_in("lead1").await;
+    let (status, html) = get_html(&lead, &app, "/teams").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("/teams/{id}")), "an edit link: {html}");
+    let (status, page) = get_html(&lead, &app, &format!("/teams/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Team „Logistik“ bearbeiten"), "{page}");
+    assert!(page.contains("topic: delivery"), "the rules as typed: {page}");
+    let csrf = csrf_of(&page);
+    let (status, html) = post_form(
+        &lead,
+        &app,
+        &format!("/teams/{id}"),
+        &[("csrf", &csrf), ("name", "Logistik"), ("rules", "signal: angry")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("rules[0].value"), "{html}");
+    let unchanged = app.get_json(&format!("/api/v1/teams/{id}"), &app.admin_token).await;
+    assert_eq!(unchanged["rules"], json!([{"kind": "topic", "value": "delivery"}]));
+    let (status, _) = post_form(
+        &lead,
+        &app,
+        &format!("/teams/{id}"),
+        &[
+            ("csrf", &csrf),
+            ("name", "Versand"),
+            ("digest", "weekly"),
+            ("language", "en"),
+            ("rules", "topic: delivery\ncomponent: checkout"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let saved = app.get_json(&format!("/api/v1/teams/{id}"), &app.admin_token).await;
+    assert_eq!(saved["name"], "Versand");
+    assert_eq!(saved["digest"], "weekly");
+    assert_eq!(saved["language"], "en");
+    assert_eq!(
+        saved["rules"],
+        json!([{"kind": "topic", "value": "delivery"}, {"kind": "component", "value": "checkout"}])
+    );
+    // Agents may not change teams.
+    crate::support::create_user(&app.store, "agent1", "agent").await;
+    let agent = app.signed_in("agent1").await;
+    let (status, _) = get_html(&agent, &app, &format!("/teams/{id}")).await;
+    assert_eq!(status, 403);
+    let (status, _) = post_form(&lead, &app, &format!("/teams/{id}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 303);
+    let (status, _) = get_html(&lead, &app, &format!("/teams/{id}")).await;
+    assert_eq!(status, 404);
+}
+
 crate::both_backends!(
     teams_rules_and_roles,
+    teams_are_edited_and_deleted_on_the_page,
     feedback_is_grouped_by_cause,
     ten_at_once_make_one_insight,
     resolved_cases_are_routed,

@@ -384,6 +384,9 @@ pub const UI_ROUTES: &[(&str, &str, Option<Need>)] = &[
     ("POST", "/insights/{id}/notify", Some(P(Permission::ManagePlaybooks))),
     ("GET", "/teams", Some(P(Permission::ReadAudit))),
     ("POST", "/teams", Some(P(Permission::ManagePlaybooks))),
+    ("GET", "/teams/{id}", Some(P(Permission::ReadAudit))),
+    ("POST", "/teams/{id}", Some(P(Permission::ManagePlaybooks))),
+    ("POST", "/teams/{id}/delete", Some(P(Permission::ManagePlaybooks))),
     (
         "POST",
         "/analytics/churn/train",

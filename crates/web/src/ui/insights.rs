@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::ui::forms::CsrfPairs;
 use amends_app::AppError;
 use amends_app::insights::notify::{self, NotifyOut};
-use amends_app::insights::{self, FixedIn, InsightDetail, InsightOut, RuleIn, TeamIn};
+use amends_app::insights::{self, FixedIn, InsightDetail, InsightOut, RuleIn, TeamIn, TeamOut, TeamPatch};
 use amends_domain::insight::InsightState;
 use amends_domain::{Language, Permission};
 use amends_i18n::FluentValue;
@@ -35,15 +35,7 @@ fn value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// A cause in the reader's words: its kind and its value.
 fn cause_label(state: &AppState, lang: Language, cause: &str) -> (String, String) {
-    let (kind, v) = cause.split_once(':').unwrap_or(("topic", cause));
-    let kind_label = state.ui().t(lang, &format!("ins-kind-{kind}"));
-    let value = match kind {
-        "topic" => amends_app::analytics::pattern_words::topic(state.ui().i18n(), lang, v),
-        "incident_kind" => state.ui().t(lang, &format!("incident-kind-{v}")),
-        "signal" => state.ui().t(lang, &format!("ins-signal-{v}")),
-        _ => v.to_string(),
-    };
-    (kind_label, value)
+    insights::cause_words(state.ui().i18n(), lang, cause)
 }
 
 fn insight_value(state: &AppState, lang: Language, i: &InsightOut, quote: Option<String>) -> Value {
@@ -223,10 +215,30 @@ fn read_rules(text: &str) -> Vec<RuleIn> {
         .collect()
 }
 
+/// The rules as the form shows them: one `kind: value` a line.
+fn rules_text(rules: &[RuleIn]) -> String {
+    rules
+        .iter()
+        .map(|r| format!("{}: {}", r.kind, r.value))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The form's values of a stored team, to edit it.
+fn team_form(t: &TeamOut) -> Value {
+    context! {
+        name => t.name.clone(), digest => t.digest.clone(), language => t.language.clone(),
+        webhook_url => t.webhook_url.clone(), rules => rules_text(&t.rules),
+        members => t.members.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+    }
+}
+
+/// The teams page; with `editing` the form changes that team.
 async fn render_teams(
     state: &AppState,
     ui: &UiUser,
     form: Value,
+    editing: Option<Uuid>,
     error: Option<(String, String)>,
     status: StatusCode,
 ) -> Result<Response, UiError> {
@@ -241,6 +253,7 @@ async fn render_teams(
             users => users.iter().filter(|u| u.active).map(|u| context! { id => u.id, name => u.display_name.clone() }).collect::<Vec<_>>(),
             can_manage => ui.user.role.can(Permission::ManagePlaybooks),
             form => form,
+            editing => editing,
             error => error.as_ref().map(|(f, m)| context! { field => f.clone(), message => m.clone() }),
         },
     )?;
@@ -249,24 +262,74 @@ async fn render_teams(
 
 /// `GET /teams`: the teams with members, digest and rules; the form to add one.
 pub async fn teams(State(state): State<AppState>, ui: UiUser) -> Result<Response, UiError> {
-    render_teams(&state, &ui, context! {}, None, StatusCode::OK).await
+    render_teams(&state, &ui, context! {}, None, None, StatusCode::OK).await
+}
+
+/// `GET /teams/{id}`: the teams page with the form filled to change one.
+pub async fn edit_team(State(state): State<AppState>, ui: UiUser, Path(id): Path<Uuid>) -> Result<Response, UiError> {
+    let team = insights::get_team(&state, id).await?;
+    render_teams(&state, &ui, team_form(&team), Some(id), None, StatusCode::OK).await
+}
+
+/// `POST /teams/{id}`: saves the changed team (empty webhook field: none).
+pub async fn update_team(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    CsrfPairs(ui, form): CsrfPairs,
+) -> Result<Response, UiError> {
+    save_team(&state, &ui, &form, Some(id)).await
+}
+
+/// `POST /teams/{id}/delete`: removes the team (its insights go with it).
+pub async fn delete_team(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    CsrfPairs(ui, _): CsrfPairs,
+) -> Result<Response, UiError> {
+    insights::delete_team(&state, id, ui.user.id).await?;
+    Ok(Redirect::to("/teams").into_response())
 }
 
 /// `POST /teams`: adds a team; a bad value shows the form again naming it.
 pub async fn add_team(State(state): State<AppState>, CsrfPairs(ui, form): CsrfPairs) -> Result<Response, UiError> {
+    save_team(&state, &ui, &form, None).await
+}
+
+/// Adds a team (`target` none) or changes one; a bad value shows the form
+/// again naming it.
+async fn save_team(
+    state: &AppState,
+    ui: &UiUser,
+    form: &[(String, String)],
+    target: Option<Uuid>,
+) -> Result<Response, UiError> {
     let body = TeamIn {
-        name: value(&form, "name").unwrap_or_default().to_string(),
-        digest: value(&form, "digest").map(str::to_string),
-        language: value(&form, "language").map(str::to_string),
-        webhook_url: value(&form, "webhook_url").map(str::to_string),
+        name: value(form, "name").unwrap_or_default().to_string(),
+        digest: value(form, "digest").map(str::to_string),
+        language: value(form, "language").map(str::to_string),
+        webhook_url: value(form, "webhook_url").map(str::to_string),
         members: form
             .iter()
             .filter(|(k, _)| k == "member")
             .filter_map(|(_, v)| v.parse().ok())
             .collect(),
-        rules: read_rules(value(&form, "rules").unwrap_or_default()),
+        rules: read_rules(value(form, "rules").unwrap_or_default()),
     };
-    match insights::create_team(&state, &body, ui.user.id).await {
+    let saved = match target {
+        None => insights::create_team(state, &body, ui.user.id).await,
+        Some(id) => {
+            let patch = TeamPatch {
+                name: Some(body.name.clone()),
+                digest: body.digest.clone(),
+                language: body.language.clone(),
+                webhook_url: Some(body.webhook_url.clone().unwrap_or_default()),
+                members: Some(body.members.clone()),
+                rules: Some(body.rules.clone()),
+            };
+            insights::update_team(state, id, &patch, ui.user.id).await
+        }
+    };
+    match saved {
         Ok(_) => Ok(Redirect::to("/teams").into_response()),
         Err(
             AppError::Validation { field, message }
@@ -278,13 +341,14 @@ pub async fn add_team(State(state): State<AppState>, CsrfPairs(ui, form): CsrfPa
         ) => {
             let form_values = context! {
                 name => body.name.clone(), digest => body.digest.clone(), language => body.language.clone(),
-                webhook_url => body.webhook_url.clone(), rules => value(&form, "rules"),
+                webhook_url => body.webhook_url.clone(), rules => value(form, "rules"),
                 members => body.members.clone(),
             };
             render_teams(
-                &state,
-                &ui,
+                state,
+                ui,
                 form_values,
+                target,
                 Some((field, message)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -88,6 +88,8 @@ pub fn router(state: AppState) -> Router {
         .route("/insights/{id}/state", post(insights::set_state))
         .route("/insights/{id}/notify", post(insights::notify))
         .route("/teams", get(insights::teams).post(insights::add_team))
+        .route("/teams/{id}", get(insights::edit_team).post(insights::update_team))
+        .route("/teams/{id}/delete", post(insights::delete_team))
         .route("/analytics/patterns/change-events", post(patterns::create_change_event))
         .route("/audit", get(admin::audit))
         .route("/training", get(training::list))
