@@ -64,6 +64,13 @@ pub struct CustomerExport {
     pub attachments: Vec<ExportedAttachment>,
     pub incidents: Vec<ExportedIncident>,
     pub audit: Vec<AuditEntry>,
+    /// Their answers to "what would you consider fair?".
+    pub fair_expectations: Vec<amends_store::FairExpectationRow>,
+    pub tier_offers: Vec<amends_store::TierOfferRow>,
+    /// Their invitation to the feature-feedback panel.
+    pub panel: Option<amends_store::PanelMembership>,
+    /// Their feedback and cases filed under teams' insights.
+    pub insight_reports: Vec<amends_store::CustomerInsightReport>,
 }
 
 /// Exports the data of customer `id` and records the export.
@@ -108,6 +115,10 @@ pub async fn export_customer(state: &App, id: CustomerId, actor: UserId) -> AppR
             })
             .collect(),
         audit: d.audit,
+        fair_expectations: d.fair_expectations,
+        tier_offers: d.tier_offers,
+        panel: d.panel,
+        insight_reports: d.insight_reports,
     })
 }
 

@@ -7,7 +7,7 @@ use crate::outbox::Outbox;
 use crate::rows::Exists;
 use crate::{EventKind, NewEvent, Store, StoreError, with_pool};
 use amends_domain::fair::{FairAnswer, FairSource};
-use amends_domain::{CaseId, UserId};
+use amends_domain::{CaseId, CustomerId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -109,6 +109,18 @@ impl Store {
         self.find_row(&format!("{SELECT} WHERE f.id = $1"), id)
             .await?
             .ok_or(StoreError::NotFound("fair expectation"))
+    }
+
+    /// Every answer on the cases of `customer`, oldest first (their data export).
+    pub async fn customer_fair_expectations(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<FairExpectationRow>, StoreError> {
+        self.rows_by(
+            &format!("{SELECT} WHERE f.case_id IN (SELECT id FROM cases WHERE customer_id = $1) ORDER BY f.id"),
+            customer.0,
+        )
+        .await
     }
 
     /// Every answer of `case`, newest first.

@@ -563,3 +563,32 @@ impl Store {
         Ok(n)
     }
 }
+
+/// A feedback item or case of one customer filed under a team's insight.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct CustomerInsightReport {
+    pub insight_id: Uuid,
+    pub team_name: String,
+    pub cause_key: String,
+    /// `feedback` or `case`.
+    pub source: String,
+    pub source_id: Uuid,
+    pub case_id: Option<Uuid>,
+    pub reported_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// What of `customer` was filed under insights, oldest first (their data export).
+    pub async fn customer_insight_reports(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<CustomerInsightReport>, StoreError> {
+        self.rows_by(
+            "SELECT r.insight_id, t.name AS team_name, i.cause_key, r.source, r.source_id, r.case_id, r.reported_at \
+             FROM insight_reports r JOIN insights i ON i.id = r.insight_id JOIN teams t ON t.id = i.team_id \
+             WHERE r.customer_id = $1 ORDER BY r.reported_at, r.source_id",
+            customer.0,
+        )
+        .await
+    }
+}

@@ -93,8 +93,8 @@ pub use incidents::{
     PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
 };
 pub use insights::{
-    CaseFeedbackFacts, Fix, InsightFilter, InsightNotice, InsightReportRow, InsightRow, NewReport, TeamMemberRow,
-    TeamRow, TeamRuleRow,
+    CaseFeedbackFacts, CustomerInsightReport, Fix, InsightFilter, InsightNotice, InsightReportRow, InsightRow,
+    NewReport, TeamMemberRow, TeamRow, TeamRuleRow,
 };
 pub use jobs::{DeliveryUpdate, Job, JobEffects, NewDelivery, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};
@@ -102,7 +102,7 @@ pub use models::*;
 pub use outbox::{EVENT_JOB_ATTEMPTS, NewJob};
 pub use overview::{AccountCustomer, CustomerFacts, CustomerSurvey};
 pub use page::{Cursor, Page};
-pub use panel::{PanelCandidate, PanelFilter};
+pub use panel::{PanelCandidate, PanelFilter, PanelMembership};
 pub use patterns::{ChangeEvent, FeedbackFact, NewChangeEvent, PatternAlert};
 pub use playbooks::{CasePlaybook, PlaybookCaseFact, PlaybookRow, PlaybookScore, PlaybookStepRow, StepDone};
 pub use privacy::{AffectedRecord, CustomerDossier, ErasedCounts, Erasure, StoredAttachment};

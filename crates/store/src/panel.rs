@@ -13,6 +13,13 @@ use serde_json::json;
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+/// A customer's invitation to the panel and whether they joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PanelMembership {
+    pub invited_at: DateTime<Utc>,
+    pub joined_at: Option<DateTime<Utc>>,
+}
+
 /// Which recovered customers the segment holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PanelFilter {
@@ -122,6 +129,15 @@ impl Store {
             .await?;
             Ok(true)
         })
+    }
+
+    /// The panel invitation of `customer`, if any (their data export).
+    pub async fn panel_membership(&self, customer: CustomerId) -> Result<Option<PanelMembership>, StoreError> {
+        self.find_row(
+            "SELECT invited_at, joined_at FROM panel_members WHERE customer_id = $1",
+            customer.0,
+        )
+        .await
     }
 
     /// Whether `customer` has joined the panel.

@@ -62,6 +62,12 @@ pub struct CustomerDossier {
     pub incidents: Vec<AffectedRecord>,
     /// Audit entries about the customer and their cases and feedback.
     pub audit: Vec<AuditEntry>,
+    /// What they answered to "what would you consider fair?".
+    pub fair_expectations: Vec<crate::FairExpectationRow>,
+    pub tier_offers: Vec<crate::TierOfferRow>,
+    pub panel: Option<crate::PanelMembership>,
+    /// Their feedback and cases filed under teams' insights.
+    pub insight_reports: Vec<crate::CustomerInsightReport>,
 }
 
 /// What an erasure replaces the personal data with.
@@ -167,6 +173,10 @@ impl Store {
                     id.0,
                 )
                 .await?,
+            fair_expectations: self.customer_fair_expectations(id).await?,
+            tier_offers: self.customer_tier_offers(id).await?,
+            panel: self.panel_membership(id).await?,
+            insight_reports: self.customer_insight_reports(id).await?,
             customer,
             cases,
             events,

@@ -226,6 +226,12 @@ impl Store {
             .ok_or(StoreError::NotFound("tier offer"))
     }
 
+    /// Every offer made to `customer`, oldest first (their data export).
+    pub async fn customer_tier_offers(&self, customer: CustomerId) -> Result<Vec<TierOfferRow>, StoreError> {
+        self.rows_by(&format!("{SELECT} WHERE o.customer_id = $1 ORDER BY o.id"), customer.0)
+            .await
+    }
+
     /// Every offer, newest first (at most 500).
     pub async fn list_tier_offers(&self) -> Result<Vec<TierOfferRow>, StoreError> {
         self.all_rows(&format!("{SELECT} ORDER BY o.id DESC LIMIT 500")).await

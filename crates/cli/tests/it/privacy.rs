@@ -198,8 +198,25 @@ async fn export_holds_every_table_of_one_customer(b: Backend) {
     )
     .await;
 
+    // What she considers fair, stored on her case.
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/cases/{}/fair-expectation", s.case)))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"choice": "voucher", "amount_cents": 3000, "note": "Ein Gutschein wäre fair"}))
+        .send()
+        .await
+        .expect("put");
+    assert!(res.status().is_success(), "{}", res.status());
+
     let (x, text) = export(&app, &s.erika, &lead).await;
     assert!(x["exported_at"].is_string());
+    assert_eq!(len(&x, "fair_expectations"), 1);
+    assert_eq!(x["fair_expectations"][0]["note"], "Ein Gutschein wäre fair");
+    assert_eq!(x["fair_expectations"][0]["amount_cents"], 3000);
+    assert_eq!(len(&x, "tier_offers"), 0);
+    assert!(x["panel"].is_null(), "not invited: {}", x["panel"]);
+    assert!(x["insight_reports"].is_array());
     assert_eq!(x["customer"]["name"], "Erika Musterfrau");
     assert_eq!(x["customer"]["email"], "erika@example.de");
     assert_eq!(x["consents"], json!({"contact": true, "survey": true}));
