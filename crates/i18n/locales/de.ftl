@@ -1871,6 +1871,8 @@ team-edit = Team „{ $name }“ bearbeiten
 team-edit-link = „{ $name }“ bearbeiten
 team-cancel = Abbrechen
 team-delete = Team löschen
+team-delete-confirm = Ja, das Team mit seinen Regeln und Erkenntnissen löschen
+team-delete-unconfirmed = Bitte bestätigen Sie das Löschen mit dem Häkchen.
 team-delete-hint = Löschen entfernt das Team mit seinen Regeln und seinen Erkenntnissen; die Rückmeldungen und Fälle bleiben.
 ins-digest-subject = { $team }: { $count ->
     [one] 1 neue Erkenntnis

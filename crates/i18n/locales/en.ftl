@@ -1871,6 +1871,8 @@ team-edit = Edit team “{ $name }”
 team-edit-link = Edit “{ $name }”
 team-cancel = Cancel
 team-delete = Delete team
+team-delete-confirm = Yes, delete the team with its rules and insights
+team-delete-unconfirmed = Please confirm the deletion by ticking the box.
 team-delete-hint = Deleting removes the team with its rules and its insights; the feedback and cases stay.
 ins-digest-subject = { $team }: { $count ->
     [one] 1 new insight

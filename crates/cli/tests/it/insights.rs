@@ -612,7 +612,19 @@ async fn teams_are_edited_and_deleted_on_the_page(b: Backend) {
     let agent = app.signed_in("agent1").await;
     let (status, _) = get_html(&agent, &app, &format!("/teams/{id}")).await;
     assert_eq!(status, 403);
-    let (status, _) = post_form(&lead, &app, &format!("/teams/{id}/delete"), &[("csrf", &csrf)]).await;
+    // Deleting needs the box ticked.
+    let (status, html) = post_form(&lead, &app, &format!("/teams/{id}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Bitte bestätigen Sie das Löschen"), "{html}");
+    let (status, _) = get_html(&lead, &app, &format!("/teams/{id}")).await;
+    assert_eq!(status, 200, "still there");
+    let (status, _) = post_form(
+        &lead,
+        &app,
+        &format!("/teams/{id}/delete"),
+        &[("csrf", &csrf), ("confirm", "yes")],
+    )
+    .await;
     assert_eq!(status, 303);
     let (status, _) = get_html(&lead, &app, &format!("/teams/{id}")).await;
     assert_eq!(status, 404);

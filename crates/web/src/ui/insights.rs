@@ -280,12 +280,26 @@ pub async fn update_team(
     save_team(&state, &ui, &form, Some(id)).await
 }
 
-/// `POST /teams/{id}/delete`: removes the team (its insights go with it).
+/// `POST /teams/{id}/delete`: removes the team (its insights go with it)
+/// once the box that confirms it is ticked.
 pub async fn delete_team(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
-    CsrfPairs(ui, _): CsrfPairs,
+    CsrfPairs(ui, form): CsrfPairs,
 ) -> Result<Response, UiError> {
+    if value(&form, "confirm") != Some("yes") {
+        let team = insights::get_team(&state, id).await?;
+        let message = state.ui().t(ui.lang(), "team-delete-unconfirmed");
+        return render_teams(
+            &state,
+            &ui,
+            team_form(&team),
+            Some(id),
+            Some(("confirm".into(), message)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     insights::delete_team(&state, id, ui.user.id).await?;
     Ok(Redirect::to("/teams").into_response())
 }
