@@ -535,7 +535,35 @@ pub struct CaseFeedbackFacts {
     pub component: Option<String>,
 }
 
+/// A stored feedback item as the insight routing reads it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FeedbackToRoute {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub case_id: Option<Uuid>,
+    /// JSON arrays.
+    pub topics: String,
+    pub signals: String,
+    pub component: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
 impl Store {
+    /// Feedback stored after the item `after` (ids are UUIDv7, so in the
+    /// order they were written), at most `limit`, oldest first.
+    pub async fn feedback_written_after(&self, after: Uuid, limit: i64) -> Result<Vec<FeedbackToRoute>, StoreError> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as::<_, FeedbackToRoute>(
+                "SELECT id, customer_id, case_id, topics, signals, component, created_at FROM feedback \
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
     /// The topics, signals and component of the feedback of `case`, oldest first.
     pub async fn case_feedback_facts(&self, case: Uuid) -> Result<Vec<CaseFeedbackFacts>, StoreError> {
         self.rows_by(

@@ -93,8 +93,8 @@ pub use incidents::{
     PendingAffected, QueuedNotice, UploadChunk, UploadLookup,
 };
 pub use insights::{
-    CaseFeedbackFacts, CustomerInsightReport, Fix, InsightFilter, InsightNotice, InsightReportRow, InsightRow,
-    NewReport, TeamMemberRow, TeamRow, TeamRuleRow,
+    CaseFeedbackFacts, CustomerInsightReport, FeedbackToRoute, Fix, InsightFilter, InsightNotice, InsightReportRow,
+    InsightRow, NewReport, TeamMemberRow, TeamRow, TeamRuleRow,
 };
 pub use jobs::{DeliveryUpdate, Job, JobEffects, NewDelivery, NewSurvey, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};

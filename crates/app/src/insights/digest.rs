@@ -38,9 +38,17 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).map(|d| d.and_utc()).unwrap_or_default()
 }
 
-/// The day's digest job: one mail job per member of each team whose
-/// period ended, listing the insights made in it (none: no mail).
+/// The day's digest job: first files again what the last two days'
+/// feedback routing left out ([`super::refile_recent_feedback`]), then one
+/// mail job per member of each team whose period ended, listing the
+/// insights made in it (none: no mail).
 pub async fn sweep(state: &App) -> Result<JobEffects, Failure> {
+    let refiled = super::refile_recent_feedback(state)
+        .await
+        .map_err(|e| Failure::new(e.to_string()))?;
+    if refiled > 0 {
+        tracing::info!(insights = refiled, "feedback left out of the inboxes filed again");
+    }
     let now = state.now();
     let today = now.date_naive();
     let mut fx = JobEffects::default();

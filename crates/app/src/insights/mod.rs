@@ -345,6 +345,50 @@ pub async fn route_feedback(state: &App, reports: Vec<Report>) {
     }
 }
 
+/// How far back the daily sweep files stored feedback again.
+pub const REFILE_HOURS: i64 = 48;
+
+/// The smallest UUIDv7 of the millisecond `at`: every id written from
+/// then on sorts after it.
+fn first_id_of(at: DateTime<Utc>) -> Uuid {
+    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    let mut b = [0u8; 16];
+    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    b[6] = 0x70;
+    Uuid::from_bytes(b)
+}
+
+/// Files again the feedback written in the last [`REFILE_HOURS`]: what a
+/// crash between storing an item and routing it, or a routing error, left
+/// out of the teams' inboxes (filing is idempotent, so what was filed
+/// stays as it is). Runs with the daily digest sweep. Gives the insights
+/// this made.
+pub async fn refile_recent_feedback(state: &App) -> AppResult<usize> {
+    let mut after = first_id_of(state.now() - chrono::Duration::hours(REFILE_HOURS));
+    let mut made = 0;
+    loop {
+        let page = state.store().feedback_written_after(after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let reports: Vec<Report> = page
+            .iter()
+            .map(|f| Report {
+                source: "feedback",
+                source_id: f.id,
+                customer_id: f.customer_id,
+                case_id: f.case_id,
+                topics: serde_json::from_str(&f.topics).unwrap_or_default(),
+                signals: serde_json::from_str(&f.signals).unwrap_or_default(),
+                component: f.component.clone(),
+                at: Some(f.created_at),
+                ..Report::default()
+            })
+            .collect();
+        made += route(state, &reports).await?.len();
+    }
+    Ok(made)
+}
+
 /// Routes a resolved case by its incident and the topics, signals and
 /// component of its feedback.
 pub async fn route_case(state: &App, case_id: CaseId) -> AppResult<Vec<Uuid>> {

@@ -630,8 +630,39 @@ async fn teams_are_edited_and_deleted_on_the_page(b: Backend) {
     assert_eq!(status, 404);
 }
 
+/// Feedback that was stored but not routed (here: before its team
+/// existed; in production a crash between the two commits) is filed by
+/// the next daily sweep, once.
+async fn the_daily_sweep_files_what_routing_left_out(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    feedback(&app, "r1@example.de", "de", DE_DELIVERY, None).await;
+    feedback(&app, "r2@example.com", "en", EN_DELIVERY, None).await;
+    team(
+        &app,
+        &app.admin_token,
+        "Logistik",
+        json!([{"kind": "topic", "value": "delivery"}]),
+    )
+    .await;
+    app.jobs_settled().await;
+    assert!(insights(&app, "").await.is_empty(), "not routed yet");
+    app.clock.advance(chrono::Duration::days(1));
+    wait_for(20, "the refiled insight", || async {
+        let l = insights(&app, "").await;
+        (l.len() == 1 && l[0]["reports"] == 2).then_some(())
+    })
+    .await;
+    // The next day's sweep adds nothing twice.
+    app.clock.advance(chrono::Duration::days(1));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.jobs_settled().await;
+    let l = insights(&app, "").await;
+    assert_eq!((l.len(), l[0]["reports"].as_i64()), (1, Some(2)), "{l:?}");
+}
+
 crate::both_backends!(
     teams_rules_and_roles,
+    the_daily_sweep_files_what_routing_left_out,
     teams_are_edited_and_deleted_on_the_page,
     feedback_is_grouped_by_cause,
     ten_at_once_make_one_insight,
