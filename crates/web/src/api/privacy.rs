@@ -30,7 +30,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// download): the customer record, account, consents, cases with their
 /// timelines, feedback with its analysis and corrections, surveys,
 /// goodwill, outbox rows, attachments (base64), incidents that affected
-/// them, the audit entries about them, and `exported_at`. Recorded in the
+/// them, the audit entries about them, what they said was fair, tier
+/// offers, panel membership, their reports under teams' insights, and
+/// `exported_at`. Recorded in the
 /// audit log as `customer.export`. Leads and admins.
 #[utoipa::path(get, path = "/customers/{id}/export", tag = "customers", params(("id" = Uuid, Path)),
     responses((status = 200, body = Object, description = "The export, with Content-Disposition: attachment"),
