@@ -495,3 +495,30 @@ impl Store {
 pub fn new_row_id(now: DateTime<Utc>) -> Uuid {
     new_id(now)
 }
+
+/// The smallest id [`new_row_id`] can give for the millisecond `at`: every
+/// row written from then on sorts after it (a keyset start by time).
+#[must_use]
+pub fn first_row_id_at(at: DateTime<Utc>) -> Uuid {
+    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    let mut b = [0u8; 16];
+    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    b[6] = 0x70;
+    Uuid::from_bytes(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{first_row_id_at, new_row_id};
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn the_first_id_of_a_millisecond_sorts_between_it_and_the_one_before() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 7, 9, 30, 0).single().expect("time");
+        let floor = first_row_id_at(at);
+        assert!(new_row_id(at) > floor);
+        assert!(new_row_id(at + Duration::milliseconds(1)) > floor);
+        assert!(new_row_id(at - Duration::milliseconds(1)) < floor);
+        assert_eq!(floor.get_version_num(), 7);
+    }
+}

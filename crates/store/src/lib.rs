@@ -96,7 +96,7 @@ pub use insights::{
     CaseFeedbackFacts, CustomerInsightReport, FeedbackToRoute, Fix, InsightFilter, InsightNotice, InsightReportRow,
     InsightRow, NewReport, TeamMemberRow, TeamRow, TeamRuleRow,
 };
-pub use jobs::{DeliveryUpdate, Job, JobEffects, NewDelivery, NewSurvey, new_row_id};
+pub use jobs::{DeliveryUpdate, Job, JobEffects, NewDelivery, NewSurvey, first_row_id_at, new_row_id};
 pub use mail::{Attachment, InboundMail, NewAttachment};
 pub use models::*;
 pub use outbox::{EVENT_JOB_ATTEMPTS, NewJob};

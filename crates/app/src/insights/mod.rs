@@ -306,8 +306,11 @@ async fn team_rules(state: &App) -> AppResult<Vec<(Uuid, Vec<TeamRule>)>> {
 /// Files each report in the inbox of every team with a matching rule.
 /// Gives the insights made.
 pub async fn route(state: &App, reports: &[Report]) -> AppResult<Vec<Uuid>> {
+    if reports.is_empty() {
+        return Ok(Vec::new());
+    }
     let teams = team_rules(state).await?;
-    if teams.is_empty() || reports.is_empty() {
+    if teams.is_empty() {
         return Ok(Vec::new());
     }
     let now = state.now();
@@ -348,23 +351,13 @@ pub async fn route_feedback(state: &App, reports: Vec<Report>) {
 /// How far back the daily sweep files stored feedback again.
 pub const REFILE_HOURS: i64 = 48;
 
-/// The smallest UUIDv7 of the millisecond `at`: every id written from
-/// then on sorts after it.
-fn first_id_of(at: DateTime<Utc>) -> Uuid {
-    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-    let mut b = [0u8; 16];
-    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    b[6] = 0x70;
-    Uuid::from_bytes(b)
-}
-
 /// Files again the feedback written in the last [`REFILE_HOURS`]: what a
 /// crash between storing an item and routing it, or a routing error, left
 /// out of the teams' inboxes (filing is idempotent, so what was filed
 /// stays as it is). Runs with the daily digest sweep. Gives the insights
 /// this made.
 pub async fn refile_recent_feedback(state: &App) -> AppResult<usize> {
-    let mut after = first_id_of(state.now() - chrono::Duration::hours(REFILE_HOURS));
+    let mut after = amends_store::first_row_id_at(state.now() - chrono::Duration::hours(REFILE_HOURS));
     let mut made = 0;
     loop {
         let page = state.store().feedback_written_after(after, 500).await?;

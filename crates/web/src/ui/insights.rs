@@ -33,13 +33,8 @@ fn value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// A cause in the reader's words: its kind and its value.
-fn cause_label(state: &AppState, lang: Language, cause: &str) -> (String, String) {
-    insights::cause_words(state.ui().i18n(), lang, cause)
-}
-
 fn insight_value(state: &AppState, lang: Language, i: &InsightOut, quote: Option<String>) -> Value {
-    let (kind_label, label) = cause_label(state, lang, &i.cause);
+    let (kind_label, label) = insights::cause_words(state.ui().i18n(), lang, &i.cause);
     let n = |key: &str, count: i64| state.ui().i18n().t(lang, key, &[("count", FluentValue::from(count))]);
     context! {
         id => i.id, team => i.team_name.clone(), team_id => i.team_id, state => i.state.clone(),
