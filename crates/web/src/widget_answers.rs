@@ -109,8 +109,12 @@ pub async fn suggestions(
 ) -> Response {
     let origin = origin_of(&headers);
     let key = q.key.clone().or(q.site_key.clone());
+    // An allowed page may read why a request failed (422, 429); others
+    // learn nothing: CORS only once the site accepted the origin.
+    let mut cors = None;
     let res = async {
         let site = site_for(&state, key.as_deref(), origin.as_deref()).await?;
+        cors.clone_from(&origin);
         limited(&state, "suggest", peer.ip(), SUGGESTIONS_PER_IP_MINUTE)?;
         let lang = language_of(q.lang.as_deref(), site.language)?;
         let text = q.q.as_deref().unwrap_or_default();
@@ -124,14 +128,7 @@ pub async fn suggestions(
         )
     }
     .await;
-    match res {
-        Ok(r) => with_cors(r, origin.as_deref()),
-        Err(e) => {
-            // An allowed page may read why (422, 429); others learn nothing.
-            let allowed = site_for(&state, key.as_deref(), origin.as_deref()).await.is_ok();
-            with_cors(e.into_response(), origin.as_deref().filter(|_| allowed))
-        }
-    }
+    with_cors(res.unwrap_or_else(IntoResponse::into_response), cors.as_deref())
 }
 
 /// A deflection event of the widget.
