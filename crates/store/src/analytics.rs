@@ -274,7 +274,8 @@ impl Store {
         self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }
 
-    /// The baseline of customers who never had a case: their ratings given
+    /// The baseline of customers who never had a case (the mark migration
+    /// 0037 keeps on each customer): their ratings given
     /// in `[from, to)`; and of those who were customers at `from`, how many
     /// were still customers at `retained_until`.
     pub async fn never_failed(
@@ -290,10 +291,9 @@ impl Store {
                 sqlx::query_as(
                     "SELECT COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), \
                      SUM(CASE WHEN f.rating >= 4 THEN 1 ELSE 0 END) \
-                     FROM feedback f JOIN customers k ON k.id = f.customer_id \
-                     WHERE f.rating IS NOT NULL AND f.created_at >= $1 AND f.created_at < $2 \
-                     AND ($3 IS NULL OR k.tier = $3) \
-                     AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.customer_id = f.customer_id)",
+                     FROM feedback f WHERE f.customer_id IN \
+                     (SELECT k.id FROM customers k WHERE k.had_case = FALSE AND ($3 IS NULL OR k.tier = $3)) \
+                     AND f.rating IS NOT NULL AND f.created_at >= $1 AND f.created_at < $2",
                 )
                 .bind(from)
                 .bind(to)
@@ -302,9 +302,8 @@ impl Store {
                 .await?;
             let (customers, retained): (i64, Option<i64>) = sqlx::query_as(
                 "SELECT COUNT(*), SUM(CASE WHEN k.churned_at IS NULL OR k.churned_at >= $2 THEN 1 ELSE 0 END) \
-                 FROM customers k WHERE k.created_at < $1 AND (k.churned_at IS NULL OR k.churned_at >= $1) \
-                 AND ($3 IS NULL OR k.tier = $3) \
-                 AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.customer_id = k.id)",
+                 FROM customers k WHERE k.had_case = FALSE AND k.created_at < $1 \
+                 AND (k.churned_at IS NULL OR k.churned_at >= $1) AND ($3 IS NULL OR k.tier = $3)",
             )
             .bind(from)
             .bind(retained_until)

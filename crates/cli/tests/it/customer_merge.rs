@@ -392,7 +392,54 @@ async fn merge_in_the_ui_and_from_the_command_line(b: Backend) {
     assert!(list.contains("Müller &amp; Söhne"), "{list}");
 }
 
+/// The never-failed baseline follows the customers' cases: a new case
+/// takes its customer out, and a merge moves the mark with the cases.
+async fn the_never_failed_mark_follows_cases_through_merges(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let by = create_user(&app.store, "gw", "admin").await;
+    let never = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            store
+                .never_failed(t0() - Duration::days(1), t0(), t0(), None)
+                .await
+                .expect("never failed")
+                .customers
+        }
+    };
+    let quiet = new_customer("QUIET", 1, t0() - Duration::days(90));
+    let other = new_customer("OTHER", 2, t0() - Duration::days(90));
+    let failed = new_customer("FAILED", 3, t0() - Duration::days(90));
+    let mut batch = Batch::default();
+    batch.customers = vec![quiet.clone(), other.clone(), failed.clone()];
+    app.store.insert_batch(&batch).await.expect("customers");
+    assert_eq!(never(&app).await, 3, "no cases yet");
+
+    let mut with_case = Batch::default();
+    history(&mut with_case, &failed, 1, 2, 500, by);
+    app.store.insert_batch(&with_case).await.expect("a case");
+    assert_eq!(never(&app).await, 2, "a case takes its customer out");
+
+    // The customer with the case is merged into a quiet one: the survivor
+    // now has a case, the duplicate is gone.
+    let merge =
+        |survivor: &amends_store::NewCustomer, duplicate: &amends_store::NewCustomer| amends_store::CustomerMerge {
+            survivor: survivor.id,
+            duplicate: duplicate.id,
+            actor: Some(by),
+            at: t0(),
+        };
+    app.store.merge_customers(&merge(&quiet, &failed)).await.expect("merge");
+    assert_eq!(never(&app).await, 1, "only OTHER is left without a case");
+    app.store
+        .merge_customers(&merge(&other, &quiet))
+        .await
+        .expect("merge again");
+    assert_eq!(never(&app).await, 0, "the cases moved on to OTHER");
+}
+
 crate::both_backends!(
+    the_never_failed_mark_follows_cases_through_merges,
     merge_moves_everything_and_the_figures_add_up,
     concurrent_merges_one_wins_per_pair,
     merge_in_the_ui_and_from_the_command_line,
