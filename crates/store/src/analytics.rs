@@ -291,9 +291,9 @@ impl Store {
                 sqlx::query_as(
                     "SELECT COUNT(*), SUM(f.rating), SUM(f.rating * f.rating), \
                      SUM(CASE WHEN f.rating >= 4 THEN 1 ELSE 0 END) \
-                     FROM feedback f WHERE f.customer_id IN \
-                     (SELECT k.id FROM customers k WHERE k.had_case = FALSE AND ($3 IS NULL OR k.tier = $3)) \
-                     AND f.rating IS NOT NULL AND f.created_at >= $1 AND f.created_at < $2",
+                     FROM feedback f WHERE f.never_failed = TRUE AND f.rating IS NOT NULL \
+                     AND f.created_at >= $1 AND f.created_at < $2 \
+                     AND ($3 IS NULL OR EXISTS (SELECT 1 FROM customers k WHERE k.id = f.customer_id AND k.tier = $3))",
                 )
                 .bind(from)
                 .bind(to)

@@ -400,11 +400,11 @@ async fn the_never_failed_mark_follows_cases_through_merges(b: Backend) {
     let never = |app: &TestApp| {
         let store = app.store.clone();
         async move {
-            store
+            let nf = store
                 .never_failed(t0() - Duration::days(1), t0(), t0(), None)
                 .await
-                .expect("never failed")
-                .customers
+                .expect("never failed");
+            (nf.customers, nf.ratings)
         }
     };
     let quiet = new_customer("QUIET", 1, t0() - Duration::days(90));
@@ -412,13 +412,27 @@ async fn the_never_failed_mark_follows_cases_through_merges(b: Backend) {
     let failed = new_customer("FAILED", 3, t0() - Duration::days(90));
     let mut batch = Batch::default();
     batch.customers = vec![quiet.clone(), other.clone(), failed.clone()];
+    // QUIET rates the shop today, without a complaint.
+    batch.feedback.push(FeedbackRecord {
+        id: amends_store::new_row_id(t0() - Duration::hours(12)),
+        customer_id: quiet.id,
+        case_id: None,
+        channel: Channel::Widget,
+        rating: Some(5),
+        text: "Alles bestens".into(),
+        language: Language::De,
+        sentiment: "positive",
+        topics: vec![],
+        component: None,
+        created_at: t0() - Duration::hours(12),
+    });
     app.store.insert_batch(&batch).await.expect("customers");
-    assert_eq!(never(&app).await, 3, "no cases yet");
+    assert_eq!(never(&app).await, (3, 1), "no cases yet; QUIET's rating counts");
 
     let mut with_case = Batch::default();
     history(&mut with_case, &failed, 1, 2, 500, by);
     app.store.insert_batch(&with_case).await.expect("a case");
-    assert_eq!(never(&app).await, 2, "a case takes its customer out");
+    assert_eq!(never(&app).await, (2, 1), "a case takes its customer out");
 
     // The customer with the case is merged into a quiet one: the survivor
     // now has a case, the duplicate is gone.
@@ -430,12 +444,16 @@ async fn the_never_failed_mark_follows_cases_through_merges(b: Backend) {
             at: t0(),
         };
     app.store.merge_customers(&merge(&quiet, &failed)).await.expect("merge");
-    assert_eq!(never(&app).await, 1, "only OTHER is left without a case");
+    assert_eq!(
+        never(&app).await,
+        (1, 0),
+        "only OTHER is left without a case; QUIET's rating no longer counts"
+    );
     app.store
         .merge_customers(&merge(&other, &quiet))
         .await
         .expect("merge again");
-    assert_eq!(never(&app).await, 0, "the cases moved on to OTHER");
+    assert_eq!(never(&app).await, (0, 0), "the cases and the rating moved on to OTHER");
 }
 
 crate::both_backends!(
