@@ -329,6 +329,21 @@ impl Store {
         Ok(())
     }
 
+    /// After a bulk load: the planner statistics, and on PostgreSQL also the
+    /// visibility map (`VACUUM`), without which a covering index is read
+    /// together with every row it points to until autovacuum comes by.
+    pub async fn settle_after_load(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+            Backend::Postgres(p) => {
+                sqlx::query("VACUUM (ANALYZE)").execute(p).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await);
     }

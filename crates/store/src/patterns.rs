@@ -95,7 +95,22 @@ const CHANGE_COLUMNS: &str = "id, kind, title, component, at, created_by, create
 const ALERT_COLUMNS: &str =
     "id, topic, day, observed, expected, p_value, q_value, window_start, window_end, created_at";
 
+/// The filter of the feedback of a period over [`Store::feedback_of_period`]:
+/// `[$1, $2)`, channel `$3` and tier `$4` (none: all).
+const FEEDBACK_FILTER: &str = "f.created_at >= $1 AND f.created_at < $2 AND ($3 IS NULL OR f.channel = $3) \
+     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM customers k WHERE k.id = f.customer_id AND k.tier = $4))";
+
 impl Store {
+    /// The feedback (`f`, read from `feedback_patterns`) with its case's
+    /// agent and incident (`c`, `i`; `cases_refs` holds what is read of a
+    /// case, which SQLite must be told, as it prefers the primary key).
+    fn feedback_of_period(&self) -> String {
+        format!(
+            "feedback f LEFT JOIN cases c{} ON c.id = f.case_id LEFT JOIN incidents i ON i.id = c.incident_id",
+            self.dialect().indexed_by("cases_refs")
+        )
+    }
+
     /// The feedback created in `[from, to)`, optionally of one channel and tier.
     pub async fn feedback_facts(
         &self,
@@ -105,25 +120,23 @@ impl Store {
         tier: Option<Tier>,
     ) -> Result<Vec<FeedbackFact>, StoreError> {
         let tier = tier.map(|t| t.as_str());
+        let sql = format!(
+            "SELECT f.created_at, f.channel, (f.sentiment = 'negative') AS negative, c.assignee_id, f.topics, \
+             COALESCE(f.component, i.component) AS component, CAST(1 AS BIGINT) AS count \
+             FROM {} WHERE {FEEDBACK_FILTER}",
+            self.feedback_of_period(),
+        );
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, FeedbackFact>(
-                "SELECT f.created_at, f.channel, (f.sentiment = 'negative') AS negative, c.assignee_id, f.topics, \
-                 COALESCE(f.component, i.component) AS component, CAST(1 AS BIGINT) AS count \
-                 FROM feedback f JOIN customers k ON k.id = f.customer_id LEFT JOIN cases c ON c.id = f.case_id \
-                 LEFT JOIN incidents i ON i.id = c.incident_id \
-                 WHERE f.created_at >= $1 AND f.created_at < $2 AND ($3 IS NULL OR f.channel = $3) \
-                 AND ($4 IS NULL OR k.tier = $4)",
-            )
-            .bind(from)
-            .bind(to)
-            .bind(channel)
-            .bind(tier)
-            .fetch_all(pool)
-            .await?)
+            Ok(sqlx::query_as::<_, FeedbackFact>(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(from)
+                .bind(to)
+                .bind(channel)
+                .bind(tier)
+                .fetch_all(pool)
+                .await?)
         })
     }
 
-    /// Stores a change event with its audit entry.
     /// The feedback of `[from, to)` as [`Store::feedback_facts`] gives it,
     /// grouped by every fact and the 15-minute slot of its time (whole
     /// seconds since 1970 ÷ 900): a group's `created_at` is the start of
@@ -158,11 +171,8 @@ impl Store {
             "SELECT {slot} AS slot, CASE WHEN {exact} THEN f.created_at END AS exact_at, f.channel, \
              (f.sentiment = 'negative') AS negative, c.assignee_id, f.topics, \
              COALESCE(f.component, i.component) AS component, COUNT(*) AS count \
-             FROM feedback f JOIN customers k ON k.id = f.customer_id LEFT JOIN cases c ON c.id = f.case_id \
-             LEFT JOIN incidents i ON i.id = c.incident_id \
-             WHERE f.created_at >= $1 AND f.created_at < $2 AND ($3 IS NULL OR f.channel = $3) \
-             AND ($4 IS NULL OR k.tier = $4) \
-             GROUP BY 1, 2, 3, 4, 5, 6, 7"
+             FROM {from} WHERE {FEEDBACK_FILTER} GROUP BY 1, 2, 3, 4, 5, 6, 7",
+            from = self.feedback_of_period(),
         );
         let rows: Vec<FeedbackGroupRow> = with_pool!(self, |pool| {
             sqlx::query_as::<_, FeedbackGroupRow>(sqlx::AssertSqlSafe(sql.clone()))
@@ -190,6 +200,7 @@ impl Store {
             .collect())
     }
 
+    /// Stores a change event with its audit entry.
     pub async fn insert_change_event(
         &self,
         e: &NewChangeEvent,

@@ -410,8 +410,10 @@ async fn the_never_failed_mark_follows_cases_through_merges(b: Backend) {
     let quiet = new_customer("QUIET", 1, t0() - Duration::days(90));
     let other = new_customer("OTHER", 2, t0() - Duration::days(90));
     let failed = new_customer("FAILED", 3, t0() - Duration::days(90));
-    let mut batch = Batch::default();
-    batch.customers = vec![quiet.clone(), other.clone(), failed.clone()];
+    let mut batch = Batch {
+        customers: vec![quiet.clone(), other.clone(), failed.clone()],
+        ..Batch::default()
+    };
     // QUIET rates the shop today, without a complaint.
     batch.feedback.push(FeedbackRecord {
         id: amends_store::new_row_id(t0() - Duration::hours(12)),

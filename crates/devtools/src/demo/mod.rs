@@ -600,6 +600,12 @@ pub async fn generate(store: &Store, now: DateTime<Utc>, opts: DemoOptions) -> a
             total_events += chunk.events.len();
             store.insert_batch(&chunk).await?;
             chunk = Batch::default();
+            // The triggers' statements are planned with the statistics of
+            // the moment: refreshed as the tables double, so that a large
+            // load on PostgreSQL does not keep the plans of empty tables.
+            if (total_cases / 10_000).is_power_of_two() {
+                store.analyze().await?;
+            }
         }
     }
     total_cases += chunk.cases.len();
