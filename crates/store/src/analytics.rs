@@ -274,8 +274,8 @@ impl Store {
         self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
     }
 
-    /// The baseline of customers who never had a case (the mark migration
-    /// 0037 keeps on each customer): their ratings given
+    /// The baseline of customers who never had a case (the marks migration
+    /// 0037 keeps on each customer and feedback item): their ratings given
     /// in `[from, to)`; and of those who were customers at `from`, how many
     /// were still customers at `retained_until`.
     pub async fn never_failed(

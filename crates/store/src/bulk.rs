@@ -131,6 +131,31 @@ pub(crate) const CHUNK: usize = 1000;
 crate::backend_trait! {
     /// Multi-row inserts shared with the incident fan-out.
     pub(crate) trait BulkWrites {
+        /// After cases of `customers` were inserted: they have had a case,
+        /// and their feedback no longer comes from customers who never had
+        /// one (migration 0037). Two statements per chunk of inserted cases,
+        /// not a trigger per row; each writes only on a customer's first case.
+        async fn cases_inserted_for(&mut self, customers: &[Uuid]) -> Result<(), StoreError> {
+            for chunk in customers.chunks(CHUNK) {
+                // `NOT had_case`, not `had_case = FALSE`: SQLite would read
+                // the whole partial index `customers_never_failed` instead
+                // of looking the chunk's customers up by id.
+                for update in [
+                    "UPDATE customers SET had_case = TRUE WHERE NOT had_case AND id IN (",
+                    "UPDATE feedback SET never_failed = FALSE WHERE never_failed = TRUE AND customer_id IN (",
+                ] {
+                    let mut q = sqlx::QueryBuilder::new(update);
+                    let mut ids = q.separated(", ");
+                    for id in chunk {
+                        ids.push_bind(*id);
+                    }
+                    q.push(")");
+                    q.build().execute(&mut *self).await?;
+                }
+            }
+            Ok(())
+        }
+
         /// Inserts case records in multi-row statements.
         async fn insert_case_records(&mut self, records: &[CaseRecord]) -> Result<(), StoreError> {
             for chunk in records.chunks(CHUNK) {
@@ -165,6 +190,8 @@ crate::backend_trait! {
                         .push_bind(c.incident_id);
                 });
                 q.build().execute(&mut *self).await?;
+                let customers: Vec<Uuid> = chunk.iter().map(|c| c.customer_id).collect();
+                self.cases_inserted_for(&customers).await?;
             }
             Ok(())
         }

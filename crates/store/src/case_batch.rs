@@ -219,6 +219,8 @@ crate::backend_trait! {
                         .push_bind(c.created_at);
                 });
                 q.build().execute(&mut *self).await?;
+                let customers: Vec<uuid::Uuid> = part.iter().map(|(c, _)| c.customer_id.0).collect();
+                self.cases_inserted_for(&customers).await?;
             }
             self.insert_event_records(&batch.events).await?;
             self.insert_job_rows(&batch.jobs).await?;

@@ -1,6 +1,7 @@
 //! Recovery cases and their timelines.
 
 use crate::audit::{Audit, AuditLog, CommitAudited};
+use crate::bulk::BulkWrites;
 use crate::dialect::{BeginWrite, ExplainPlan};
 use crate::outbox::Outbox;
 use crate::routing::Routing;
@@ -246,6 +247,7 @@ crate::backend_trait! {
             .bind(c.created_at)
             .execute(&mut *self)
             .await?;
+            self.cases_inserted_for(&[c.customer_id.0]).await?;
             let with_extra = |mut base: serde_json::Value| {
                 if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
                     for (k, v) in e {

@@ -415,19 +415,7 @@ async fn the_never_failed_mark_follows_cases_through_merges(b: Backend) {
         ..Batch::default()
     };
     // QUIET rates the shop today, without a complaint.
-    batch.feedback.push(FeedbackRecord {
-        id: amends_store::new_row_id(t0() - Duration::hours(12)),
-        customer_id: quiet.id,
-        case_id: None,
-        channel: Channel::Widget,
-        rating: Some(5),
-        text: "Alles bestens".into(),
-        language: Language::De,
-        sentiment: "positive",
-        topics: vec![],
-        component: None,
-        created_at: t0() - Duration::hours(12),
-    });
+    batch.feedback.push(rating_of(&quiet));
     app.store.insert_batch(&batch).await.expect("customers");
     assert_eq!(never(&app).await, (3, 1), "no cases yet; QUIET's rating counts");
 
@@ -456,6 +444,39 @@ async fn the_never_failed_mark_follows_cases_through_merges(b: Backend) {
         .await
         .expect("merge again");
     assert_eq!(never(&app).await, (0, 0), "the cases and the rating moved on to OTHER");
+
+    // A case opened through the API unmarks its customer's rating.
+    let mut fresh_batch = Batch::default();
+    let fresh = new_customer("FRESH", 4, t0() - Duration::days(90));
+    fresh_batch.customers.push(fresh.clone());
+    let mut rating = rating_of(&fresh);
+    rating.id = amends_store::new_row_id(t0() - Duration::hours(2));
+    fresh_batch.feedback.push(rating);
+    app.store.insert_batch(&fresh_batch).await.expect("fresh customer");
+    assert_eq!(never(&app).await, (1, 1), "FRESH and its rating count");
+    app.case(&fresh.id.to_string(), "Paket fehlt").await;
+    assert_eq!(
+        never(&app).await,
+        (0, 0),
+        "its first case takes FRESH and its rating out"
+    );
+}
+
+/// A rating of 5 by `customer`, twelve hours before `t0`.
+fn rating_of(customer: &amends_store::NewCustomer) -> FeedbackRecord {
+    FeedbackRecord {
+        id: amends_store::new_row_id(t0() - Duration::hours(12)),
+        customer_id: customer.id,
+        case_id: None,
+        channel: Channel::Widget,
+        rating: Some(5),
+        text: "Alles bestens".into(),
+        language: Language::De,
+        sentiment: "positive",
+        topics: vec![],
+        component: None,
+        created_at: t0() - Duration::hours(12),
+    }
 }
 
 crate::both_backends!(

@@ -279,6 +279,8 @@ crate::backend_trait! {
                         .push_bind(f.incident_id)
                         .push(" FROM v");
                         q.build().execute(&mut *self).await?;
+                        let customers: Vec<uuid::Uuid> = chunk.iter().map(|c| c.customer_id).collect();
+                        self.cases_inserted_for(&customers).await?;
                     }
                 }
                 _ => self.insert_case_records(records).await?,
