@@ -192,6 +192,17 @@ impl Dialect {
 // ------------------------------------------------------------ planner hints
 
 impl Dialect {
+    /// What settles a database after a bulk load: the planner statistics,
+    /// and on PostgreSQL also the visibility map (`VACUUM`), without which
+    /// a covering index is read together with every row it points to until
+    /// autovacuum comes by.
+    pub(crate) fn after_bulk_load(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "ANALYZE",
+            Dialect::Postgres => "VACUUM (ANALYZE)",
+        }
+    }
+
     /// After a table in `FROM`: ` INDEXED BY index`, which makes SQLite read
     /// the table through `index`. SQLite plans without statistics of fresh
     /// rows and may otherwise pick a walk over the whole table. Nothing on

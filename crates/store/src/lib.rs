@@ -330,17 +330,12 @@ impl Store {
     }
 
     /// After a bulk load: the planner statistics, and on PostgreSQL also the
-    /// visibility map (`VACUUM`), without which a covering index is read
-    /// together with every row it points to until autovacuum comes by.
+    /// visibility map (the statement is `Dialect::after_bulk_load`).
     pub async fn settle_after_load(&self) -> Result<(), StoreError> {
-        match &self.backend {
-            Backend::Sqlite(p) => {
-                sqlx::query("ANALYZE").execute(p).await?;
-            }
-            Backend::Postgres(p) => {
-                sqlx::query("VACUUM (ANALYZE)").execute(p).await?;
-            }
-        }
+        let sql = self.dialect().after_bulk_load();
+        with_pool!(self, |pool| {
+            sqlx::query(sql).execute(pool).await?;
+        });
         Ok(())
     }
 
