@@ -9,11 +9,12 @@
 use super::paradox::{self, Outcome, Unit, answers};
 use super::{Scope, hours, percent};
 use crate::App;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use amends_domain::sla::PolicyCalendars;
 use amends_store::{CaseFact, DailyScores, GoodwillTotals};
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use chrono_tz::Tz;
+use futures_util::TryFutureExt;
 use serde::Serialize;
 
 /// The figures of one period.
@@ -359,29 +360,48 @@ struct Period {
     exits: Exits,
 }
 
-async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCalendars) -> AppResult<Period> {
+/// The case figures and backlog exits of a period: read row by row where a
+/// business calendar needs each case's times or SQLite keeps times as text
+/// (parsing them in SQL costs more than reading the period's rows through
+/// `cases_analytics`); otherwise counted by the database.
+async fn period_cases(app: &App, scope: &Scope, calendars: &PolicyCalendars) -> AppResult<(CaseStats, Exits)> {
     let store = app.store();
     let now = app.now();
     let tz = app.config().timezone;
-    // A business calendar needs each case's times; SQLite keeps times as
-    // text, whose parsing in SQL costs more than reading the period's rows
-    // through `cases_analytics`. Otherwise the database counts.
-    let (cases, exits) = if calendars.any_business_hours() || !super::counts_in_sql(app) {
-        let rows = store.case_facts(scope.from, scope.to, &scope.filter).await?;
-        let exits = store.backlog_exits(scope.from, &scope.filter).await?;
-        (
+    if calendars.any_business_hours() || !super::counts_in_sql(app) {
+        let (rows, exits) = tokio::try_join!(
+            store.case_facts(scope.from, scope.to, &scope.filter),
+            store.backlog_exits(scope.from, &scope.filter),
+        )?;
+        Ok((
             CaseStats::of_rows(scope, &rows, calendars, now, tz),
             Exits::of_times(scope, &exits),
-        )
+        ))
     } else {
-        (
-            super::case_stats::counted(app, scope, now, tz).await?,
-            super::case_stats::exits(app, scope).await?,
+        tokio::try_join!(
+            super::case_stats::counted(app, scope, now, tz),
+            super::case_stats::exits(app, scope),
         )
-    };
-    let units = paradox::units(app, scope, settle).await?;
-    let reopened = store.reopened_count(scope.from, scope.to, &scope.filter).await?;
-    let goodwill = store.goodwill_totals(scope.from, scope.to, &scope.filter).await?;
+    }
+}
+
+/// A period's figures. Its statements are independent reads, so they run
+/// at once, each on a connection of the pool.
+async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCalendars) -> AppResult<Period> {
+    let store = app.store();
+    let ((cases, exits), units, reopened, goodwill, scores) = tokio::try_join!(
+        period_cases(app, scope, calendars),
+        paradox::units(app, scope, settle),
+        store
+            .reopened_count(scope.from, scope.to, &scope.filter)
+            .map_err(AppError::from),
+        store
+            .goodwill_totals(scope.from, scope.to, &scope.filter)
+            .map_err(AppError::from),
+        store
+            .daily_scores(scope.from, scope.to, &scope.filter)
+            .map_err(AppError::from),
+    )?;
     let retained_with_goodwill = answers(units.iter().filter(|u| u.goodwill && u.retained == Some(true)));
     let figures = figures(
         &cases,
@@ -394,7 +414,7 @@ async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCa
     Ok(Period {
         figures,
         cases,
-        scores: store.daily_scores(scope.from, scope.to, &scope.filter).await?,
+        scores,
         units,
         exits,
     })
@@ -406,12 +426,17 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
     let settle = Duration::days(settle_days);
     let store = app.store();
     let calendars = crate::sla::policy_calendars(app).await?;
-    let current = period(app, scope, settle, &calendars).await?;
-    let previous = period(app, &scope.previous(), settle, &calendars).await?.figures;
-    let open_now = store.open_case_count(&scope.filter).await?;
-    let nf = store
-        .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
-        .await?;
+    let before = scope.previous();
+    let (current, previous, open_now, nf, open_incidents) = tokio::try_join!(
+        period(app, scope, settle, &calendars),
+        period(app, &before, settle, &calendars),
+        store.open_case_count(&scope.filter).map_err(AppError::from),
+        store
+            .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
+            .map_err(AppError::from),
+        store.open_incident_count().map_err(AppError::from),
+    )?;
+    let previous = previous.figures;
     let report = paradox::analyse(&current.units, &nf, Outcome::Retention, scope, settle_days);
     let mut retention = vec![Retention {
         group: "never_failed",
@@ -433,7 +458,7 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
         current: current.figures,
         previous,
         backlog_now: open_now,
-        open_incidents: store.open_incident_count().await?,
+        open_incidents,
         retention,
     })
 }

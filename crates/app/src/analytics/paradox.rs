@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 use amends_stats::{Interval, Summary};
 use amends_store::{NeverFailed, SurveyGroup};
 use chrono::{DateTime, Duration, Utc};
+use futures_util::TryFutureExt;
 use serde::{Deserialize, Serialize};
 
 /// The confidence of every interval in the report.
@@ -363,9 +364,11 @@ pub async fn report(app: &App, scope: &Scope, outcome: Outcome, settle: Option<i
         ));
     }
     let store = app.store();
-    let units = units(app, scope, settle).await?;
-    let nf = store
-        .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
-        .await?;
+    let (units, nf) = tokio::try_join!(
+        units(app, scope, settle),
+        store
+            .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
+            .map_err(AppError::from),
+    )?;
     Ok(analyse(&units, &nf, outcome, scope, settle_days))
 }

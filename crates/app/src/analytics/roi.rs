@@ -10,6 +10,7 @@ use crate::App;
 use crate::error::{AppError, AppResult};
 use amends_stats::Interval;
 use chrono::Duration;
+use futures_util::TryFutureExt;
 use serde::{Deserialize, Serialize};
 
 /// What the user may change.
@@ -144,11 +145,21 @@ pub async fn report(app: &App, scope: &Scope, w: WhatIf, settle: Option<i64>) ->
     w.validate()?;
     let settle_days = settle_days(settle)?;
     let store = app.store();
-    let units = paradox::units(app, scope, Duration::days(settle_days)).await?;
+    // Independent reads: at once, each on a connection of the pool.
+    let (units, (customers, clv_sum), cases, goodwill) = tokio::try_join!(
+        paradox::units(app, scope, Duration::days(settle_days)),
+        store
+            .failed_customers(scope.from, scope.to, &scope.filter)
+            .map_err(AppError::from),
+        store
+            .count_cases_created(scope.from, scope.to, &scope.filter)
+            .map_err(AppError::from),
+        store
+            .goodwill_totals(scope.from, scope.to, &scope.filter)
+            .map_err(AppError::from),
+    )?;
     let recovered = paradox::answers(units.iter().filter(|u| u.recovered));
-    let (customers, clv_sum) = store.failed_customers(scope.from, scope.to, &scope.filter).await?;
-    let cases = u64::try_from(store.count_cases_created(scope.from, scope.to, &scope.filter).await?).unwrap_or(0);
-    let goodwill = store.goodwill_totals(scope.from, scope.to, &scope.filter).await?;
+    let cases = u64::try_from(cases).unwrap_or(0);
     // Retained of those whose settle time is over, per group.
     let retained = |recovered: bool| {
         let group = || units.iter().filter(move |u| u.recovered == recovered);
