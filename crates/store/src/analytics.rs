@@ -235,7 +235,12 @@ impl Store {
     /// [`slices_of`]), read at once, each slice on its own task and
     /// connection, so that decoding the rows divides among the cores too.
     /// In no particular order.
-    async fn in_slices<T, F, Fut>(&self, from: DateTime<Utc>, to: DateTime<Utc>, read: F) -> Result<Vec<T>, StoreError>
+    pub(crate) async fn in_slices<T, F, Fut>(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        read: F,
+    ) -> Result<Vec<T>, StoreError>
     where
         T: Send + 'static,
         F: Fn(Store, DateTime<Utc>, DateTime<Utc>) -> Fut,

@@ -7,6 +7,7 @@
 use crate::audit::{Audit, CommitAudited};
 use crate::dialect::BeginWrite;
 use crate::outbox::Outbox;
+use crate::rows::Row;
 use crate::{NewJob, Store, StoreError, with_pool};
 use amends_domain::{Tier, UserId};
 use chrono::{DateTime, Utc};
@@ -126,15 +127,36 @@ impl Store {
              FROM {} WHERE {FEEDBACK_FILTER}",
             self.feedback_of_period(),
         );
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, FeedbackFact>(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(from)
-                .bind(to)
-                .bind(channel)
-                .bind(tier)
-                .fetch_all(pool)
-                .await?)
+        self.feedback_in_slices(sql, from, to, channel, tier).await
+    }
+
+    /// The rows of `sql` (binding a slice's start and end, the channel and
+    /// the tier) for each slice of `[from, to)`, read at once (see
+    /// [`Store::in_slices`]).
+    async fn feedback_in_slices<T: Row + 'static>(
+        &self,
+        sql: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        channel: Option<&str>,
+        tier: Option<&'static str>,
+    ) -> Result<Vec<T>, StoreError> {
+        let channel = channel.map(str::to_owned);
+        self.in_slices(from, to, move |store, a, b| {
+            let (sql, channel) = (sql.clone(), channel.clone());
+            async move {
+                with_pool!(store, |pool| {
+                    Ok(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.clone()))
+                        .bind(a)
+                        .bind(b)
+                        .bind(channel.clone())
+                        .bind(tier)
+                        .fetch_all(pool)
+                        .await?)
+                })
+            }
         })
+        .await
     }
 
     /// The feedback of `[from, to)` as [`Store::feedback_facts`] gives it,
@@ -174,15 +196,9 @@ impl Store {
              FROM {from} WHERE {FEEDBACK_FILTER} GROUP BY 1, 2, 3, 4, 5, 6, 7",
             from = self.feedback_of_period(),
         );
-        let rows: Vec<FeedbackGroupRow> = with_pool!(self, |pool| {
-            sqlx::query_as::<_, FeedbackGroupRow>(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(from)
-                .bind(to)
-                .bind(channel)
-                .bind(tier)
-                .fetch_all(pool)
-                .await
-        })?;
+        // A slot cut by a slice's edge comes as two groups: the report adds
+        // up their counts.
+        let rows: Vec<FeedbackGroupRow> = self.feedback_in_slices(sql, from, to, channel, tier).await?;
         Ok(rows
             .into_iter()
             .map(|r| FeedbackFact {
