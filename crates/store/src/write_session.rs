@@ -141,8 +141,11 @@ impl WriteSession {
         }
         let (store, flag) = (self.store.clone(), self.checkpointing.clone());
         tokio::spawn(async move {
-            if let Err(e) = store.checkpoint().await {
-                tracing::warn!(error = %e, "WAL checkpoint beside a bulk write failed");
+            match store.checkpoint().await {
+                // Closed meanwhile (a command that ends after its import):
+                // SQLite checkpoints as its last connection closes.
+                Ok(_) | Err(StoreError::Database(sqlx::Error::PoolClosed)) => {}
+                Err(e) => tracing::warn!(error = %e, "WAL checkpoint beside a bulk write failed"),
             }
             flag.store(false, Ordering::Release);
         });
