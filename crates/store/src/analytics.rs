@@ -218,15 +218,16 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<CaseFact>, StoreError> {
+        let sql = format!(
+            "SELECT c.created_at, c.first_responded_at, c.first_response_due_at, c.resolved_at, \
+             c.resolution_due_at, c.open, c.tier, c.priority FROM cases c \
+             WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
+            case_filter_sql(3)
+        );
         let filter = *filter;
-        self.in_slices(from, to, move |store, a, b| async move {
-            let sql = format!(
-                "SELECT c.created_at, c.first_responded_at, c.first_response_due_at, c.resolved_at, \
-                 c.resolution_due_at, c.open, c.tier, c.priority FROM cases c \
-                 WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
-                case_filter_sql(3)
-            );
-            store.filtered(&sql, &[Lead::Time(a), Lead::Time(b)], &filter).await
+        self.in_slices(from, to, move |store, a, b| {
+            let sql = sql.clone();
+            async move { store.filtered(&sql, &[Lead::Time(a), Lead::Time(b)], &filter).await }
         })
         .await
     }

@@ -146,10 +146,10 @@ impl Store {
             let (sql, channel) = (sql.clone(), channel.clone());
             async move {
                 with_pool!(store, |pool| {
-                    Ok(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.clone()))
+                    Ok(sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
                         .bind(a)
                         .bind(b)
-                        .bind(channel.clone())
+                        .bind(channel)
                         .bind(tier)
                         .fetch_all(pool)
                         .await?)

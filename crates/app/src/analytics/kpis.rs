@@ -355,7 +355,6 @@ pub fn trend(scope: &Scope, created: &[u64], scores: &[DailyScores], exits: &Exi
 struct Period {
     figures: Figures,
     cases: CaseStats,
-    scores: Vec<DailyScores>,
     units: Vec<Unit>,
     exits: Exits,
 }
@@ -389,7 +388,7 @@ async fn period_cases(app: &App, scope: &Scope, calendars: &PolicyCalendars) -> 
 /// at once, each on a connection of the pool.
 async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCalendars) -> AppResult<Period> {
     let store = app.store();
-    let ((cases, exits), units, reopened, goodwill, scores) = tokio::try_join!(
+    let ((cases, exits), units, reopened, goodwill) = tokio::try_join!(
         period_cases(app, scope, calendars),
         paradox::units(app, scope, settle),
         store
@@ -397,9 +396,6 @@ async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCa
             .map_err(AppError::from),
         store
             .goodwill_totals(scope.from, scope.to, &scope.filter)
-            .map_err(AppError::from),
-        store
-            .daily_scores(scope.from, scope.to, &scope.filter)
             .map_err(AppError::from),
     )?;
     let retained_with_goodwill = answers(units.iter().filter(|u| u.goodwill && u.retained == Some(true)));
@@ -414,7 +410,6 @@ async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCa
     Ok(Period {
         figures,
         cases,
-        scores,
         units,
         exits,
     })
@@ -427,9 +422,14 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
     let store = app.store();
     let calendars = crate::sla::policy_calendars(app).await?;
     let before = scope.previous();
-    let (current, previous, open_now, nf, open_incidents) = tokio::try_join!(
+    // The trend's scores are the current period's only; of the previous
+    // period the dashboard shows just the figures.
+    let (current, previous, scores, open_now, nf, open_incidents) = tokio::try_join!(
         period(app, scope, settle, &calendars),
         period(app, &before, settle, &calendars),
+        store
+            .daily_scores(scope.from, scope.to, &scope.filter)
+            .map_err(AppError::from),
         store.open_case_count(&scope.filter).map_err(AppError::from),
         store
             .never_failed(scope.from, scope.to, scope.from + settle, scope.filter.tier)
@@ -453,7 +453,7 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
         to: scope.to,
         settle_days,
         business_calendars: calendars.any_business_hours(),
-        trend: trend(scope, &current.cases.created, &current.scores, &current.exits, open_now),
+        trend: trend(scope, &current.cases.created, &scores, &current.exits, open_now),
         heatmap: current.cases.heatmap,
         current: current.figures,
         previous,
