@@ -253,7 +253,20 @@ impl Store {
         }
         let mut rows = Vec::new();
         while let Some(slice) = tasks.join_next().await {
-            rows.extend(slice.map_err(|e| StoreError::Config(format!("a slice of a report's rows failed: {e}")))??);
+            match slice {
+                Ok(read) => rows.extend(read?),
+                // A slice that panicked panics here, as the read would have
+                // on the caller's task. The set is never aborted, so a slice
+                // is cancelled only when the runtime shuts down.
+                Err(e) => match e.try_into_panic() {
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    Err(e) => {
+                        return Err(StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
+                            "a slice of a report's rows was cancelled: {e}"
+                        )))));
+                    }
+                },
+            }
         }
         Ok(rows)
     }

@@ -7,6 +7,7 @@ use crate::{NewCustomer, Store, StoreError, with_pool};
 use amends_domain::goodwill::GoodwillKind;
 use amends_domain::{AccountId, CaseId, CaseState, Channel, CustomerId, Language, Origin, Priority, Tier, UserId};
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// A case with its full state, as imports and the demo generator know it.
@@ -156,6 +157,27 @@ crate::backend_trait! {
             Ok(())
         }
 
+        /// Which of `customers` never had a case: their new feedback is
+        /// inserted with `never_failed` set (migration 0039). One lookup by
+        /// id per chunk, not a probe of the cases per inserted item.
+        async fn never_failed_among(&mut self, customers: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
+            let mut ids: Vec<Uuid> = customers.to_vec();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut never = HashSet::new();
+            for chunk in ids.chunks(CHUNK) {
+                let mut q = sqlx::QueryBuilder::new("SELECT id FROM customers WHERE NOT had_case AND id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                let rows: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *self).await?;
+                never.extend(rows.into_iter().map(|(id,)| id));
+            }
+            Ok(never)
+        }
+
         /// Inserts case records in multi-row statements.
         async fn insert_case_records(&mut self, records: &[CaseRecord]) -> Result<(), StoreError> {
             for chunk in records.chunks(CHUNK) {
@@ -285,10 +307,12 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
+            let raters: Vec<Uuid> = b.ratings.iter().map(|f| f.customer_id.0).collect();
+            let never = tx.never_failed_among(&raters).await?;
             for chunk in b.ratings.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO feedback (id, customer_id, channel, rating, text, language, sentiment, sentiment_score, \
-                     topics, signals, created_at) ",
+                     topics, signals, created_at, never_failed) ",
                 );
                 q.push_values(chunk, |mut r, f| {
                     let sentiment = match f.rating {
@@ -306,14 +330,17 @@ impl Store {
                         .push_bind(f64::from(f.rating - 3) / 2.0)
                         .push_bind("[]")
                         .push_bind("[]")
-                        .push_bind(f.created_at);
+                        .push_bind(f.created_at)
+                        .push_bind(never.contains(&f.customer_id.0));
                 });
                 q.build().execute(&mut *tx).await?;
             }
+            let senders: Vec<Uuid> = b.feedback.iter().map(|f| f.customer_id.0).collect();
+            let never = tx.never_failed_among(&senders).await?;
             for chunk in b.feedback.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO feedback (id, customer_id, case_id, channel, rating, text, language, sentiment, \
-                     sentiment_score, topics, signals, component, created_at) ",
+                     sentiment_score, topics, signals, component, created_at, never_failed) ",
                 );
                 q.push_values(chunk, |mut r, f| {
                     let score = match f.sentiment {
@@ -333,7 +360,8 @@ impl Store {
                         .push_bind(serde_json::to_string(&f.topics).unwrap_or_else(|_| "[]".into()))
                         .push_bind("[]")
                         .push_bind(f.component.clone())
-                        .push_bind(f.created_at);
+                        .push_bind(f.created_at)
+                        .push_bind(never.contains(&f.customer_id.0));
                 });
                 q.build().execute(&mut *tx).await?;
                 let topics: Vec<(Uuid, &str)> = chunk

@@ -251,10 +251,13 @@ crate::backend_trait! {
 
         /// The feedback rows, their topics and their audit entries.
         async fn insert_feedback_rows(&mut self, rows: &[(&NewFeedback, Option<CaseId>)]) -> Result<(), StoreError> {
+            let senders: Vec<Uuid> = rows.iter().map(|(f, _)| f.customer_id.0).collect();
+            let never = self.never_failed_among(&senders).await?;
             for part in rows.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO feedback (id, customer_id, case_id, channel, rating, text, language, sentiment, \
-                     sentiment_score, topics, signals, rule_id, rule_name, rule_reasons, source, component, created_at, import_key) ",
+                     sentiment_score, topics, signals, rule_id, rule_name, rule_reasons, source, component, created_at, \
+                     import_key, never_failed) ",
                 );
                 q.push_values(part, |mut r, (f, case_id)| {
                     r.push_bind(f.id.0)
@@ -274,7 +277,8 @@ crate::backend_trait! {
                         .push_bind(f.source.as_ref().map(ToString::to_string))
                         .push_bind(f.component.clone())
                         .push_bind(f.created_at)
-                        .push_bind(f.import_key.clone());
+                        .push_bind(f.import_key.clone())
+                        .push_bind(never.contains(&f.customer_id.0));
                 });
                 q.build().execute(&mut *self).await.map_err(|e| match &e {
                     sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("customer"),

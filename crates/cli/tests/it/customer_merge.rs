@@ -460,6 +460,47 @@ async fn the_never_failed_mark_follows_cases_through_merges(b: Backend) {
         (0, 0),
         "its first case takes FRESH and its rating out"
     );
+
+    // Feedback is marked by the statement that inserts it: a rating of a
+    // customer with a case stays out, one of a new customer (created by
+    // the same write) counts.
+    let ratings_until_later = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            store
+                .never_failed(t0() - Duration::days(1), t0() + Duration::hours(1), t0(), None)
+                .await
+                .expect("never failed")
+                .ratings
+        }
+    };
+    let rate = |who: Value| {
+        let mut body = json!({"channel": "widget", "rating": 5, "text": "Alles bestens, danke!"});
+        if let (Some(b), Some(w)) = (body.as_object_mut(), who.as_object()) {
+            b.extend(w.clone());
+        }
+        body
+    };
+    app.post_json(
+        "/api/v1/feedback",
+        &app.admin_token,
+        rate(json!({"customer_id": fresh.id})),
+        201,
+    )
+    .await;
+    assert_eq!(
+        ratings_until_later(&app).await,
+        0,
+        "FRESH has a case: its new rating stays out"
+    );
+    app.post_json(
+        "/api/v1/feedback",
+        &app.admin_token,
+        rate(json!({"customer_email": "neu@example.com"})),
+        201,
+    )
+    .await;
+    assert_eq!(ratings_until_later(&app).await, 1, "a new customer's rating counts");
 }
 
 /// A rating of 5 by `customer`, twelve hours before `t0`.
