@@ -220,6 +220,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// How long a SQLite connection waits for a lock another process holds (ms).
+pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
+
 impl Store {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`).
     /// A SQLite file is created if missing.
@@ -234,7 +237,7 @@ impl Store {
                     Durability::Full => SqliteSynchronous::Full,
                 })
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS.into()))
                 // A 32 MiB page cache per connection (default: 2 MiB) keeps the
                 // indexes of big write transactions (imports, incident
                 // fan-outs) in memory instead of spilling them to the WAL.
