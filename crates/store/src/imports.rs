@@ -411,7 +411,7 @@ impl WriteSession {
             tx.commit().await?;
             written
         });
-        self.committed().await?;
+        self.committed().await;
         Ok(written)
     }
 }

@@ -356,7 +356,7 @@ impl WriteSession {
             }
         });
         if written {
-            self.committed().await?;
+            self.committed().await;
         }
         Ok(written)
     }
