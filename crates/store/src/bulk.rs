@@ -307,8 +307,15 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            let raters: Vec<Uuid> = b.ratings.iter().map(|f| f.customer_id.0).collect();
-            let never = tx.never_failed_among(&raters).await?;
+            // No case is written between the ratings and the feedback: one
+            // lookup marks both.
+            let senders: Vec<Uuid> = b
+                .ratings
+                .iter()
+                .map(|f| f.customer_id.0)
+                .chain(b.feedback.iter().map(|f| f.customer_id.0))
+                .collect();
+            let never = tx.never_failed_among(&senders).await?;
             for chunk in b.ratings.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO feedback (id, customer_id, channel, rating, text, language, sentiment, sentiment_score, \
@@ -335,8 +342,6 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            let senders: Vec<Uuid> = b.feedback.iter().map(|f| f.customer_id.0).collect();
-            let never = tx.never_failed_among(&senders).await?;
             for chunk in b.feedback.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO feedback (id, customer_id, case_id, channel, rating, text, language, sentiment, \
