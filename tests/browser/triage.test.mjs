@@ -102,8 +102,10 @@ test("the inbox for triage: default view, counts, paging, bulk with confirmation
       await page.locator("h1").click();
       await page.keyboard.press("j");
       await page.keyboard.press("a");
-      await page.getByTestId("bulk-done").waitFor();
-      assert.match(await page.getByTestId("bulk-done").innerText(), lang === "de" ? /1 Fall wurde Ihnen zugewiesen/ : /1 case assigned to you/);
+      // The message of the bulk action above is still on screen until the new page loads:
+      // wait for the keyboard action's own message, not for any message.
+      const one = lang === "de" ? /1 Fall wurde Ihnen zugewiesen/ : /1 case assigned to you/;
+      await page.getByTestId("bulk-done").filter({ hasText: one }).waitFor();
     }
   });
 });
