@@ -314,7 +314,12 @@ impl Server {
     async fn start(url: &str) -> anyhow::Result<Self> {
         let mut child = Command::new(std::env::current_exe()?)
             .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
-            .env("AMENDS_LOG", "warn")
+            // The server's log filter; `AMENDS_BENCH_SERVER_LOG=warn,sqlx::query=debug`
+            // writes every statement and its time to stderr (a profile).
+            .env(
+                "AMENDS_LOG",
+                std::env::var("AMENDS_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .env_remove("AMENDS_DATABASE_URL")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())

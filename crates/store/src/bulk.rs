@@ -129,30 +129,45 @@ pub struct Batch {
 
 pub(crate) const CHUNK: usize = 1000;
 
+/// Binds `ids` separated by commas: the inside of an `IN (…)` list.
+pub(crate) fn push_ids<'i, DB>(q: &mut sqlx::QueryBuilder<DB>, ids: impl IntoIterator<Item = &'i Uuid>)
+where
+    DB: sqlx::Database,
+    for<'t> Uuid: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut sep = q.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+}
+
 crate::backend_trait! {
     /// Multi-row inserts shared with the incident fan-out.
     pub(crate) trait BulkWrites {
         /// After cases of `customers` were inserted: they have had a case,
         /// and their feedback no longer comes from customers who never had
-        /// one (migration 0037). Two statements per chunk of inserted cases,
-        /// not a trigger per row; each writes only on a customer's first case.
+        /// one (migration 0037). Per chunk of inserted cases one statement
+        /// marks the customers, not a trigger per row; the feedback of those
+        /// it marked (their first case) is unmarked by a second one, which
+        /// the usual case — a customer who had a case before — does without.
         async fn cases_inserted_for(&mut self, customers: &[Uuid]) -> Result<(), StoreError> {
             for chunk in customers.chunks(CHUNK) {
                 // `NOT had_case`, not `had_case = FALSE`: SQLite would read
                 // the whole partial index `customers_never_failed` instead
                 // of looking the chunk's customers up by id.
-                for update in [
-                    "UPDATE customers SET had_case = TRUE WHERE NOT had_case AND id IN (",
-                    "UPDATE feedback SET never_failed = FALSE WHERE never_failed = TRUE AND customer_id IN (",
-                ] {
-                    let mut q = sqlx::QueryBuilder::new(update);
-                    let mut ids = q.separated(", ");
-                    for id in chunk {
-                        ids.push_bind(*id);
-                    }
-                    q.push(")");
-                    q.build().execute(&mut *self).await?;
+                let mut q = sqlx::QueryBuilder::new("UPDATE customers SET had_case = TRUE WHERE NOT had_case AND id IN (");
+                push_ids(&mut q, chunk);
+                q.push(") RETURNING id");
+                let first: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *self).await?;
+                if first.is_empty() {
+                    continue;
                 }
+                let mut q = sqlx::QueryBuilder::new(
+                    "UPDATE feedback SET never_failed = FALSE WHERE never_failed = TRUE AND customer_id IN (",
+                );
+                push_ids(&mut q, first.iter().map(|(id,)| id));
+                q.push(")");
+                q.build().execute(&mut *self).await?;
             }
             Ok(())
         }
@@ -167,10 +182,7 @@ crate::backend_trait! {
             let mut never = HashSet::new();
             for chunk in ids.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new("SELECT id FROM customers WHERE NOT had_case AND id IN (");
-                let mut sep = q.separated(", ");
-                for id in chunk {
-                    sep.push_bind(*id);
-                }
+                push_ids(&mut q, chunk);
                 q.push(")");
                 let rows: Vec<(Uuid,)> = q.build_query_as().fetch_all(&mut *self).await?;
                 never.extend(rows.into_iter().map(|(id,)| id));
