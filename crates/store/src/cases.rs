@@ -224,14 +224,17 @@ crate::backend_trait! {
         /// audit details (e.g. the feedback that opened the case). A case without
         /// assignee that asks for routing is routed first (`Routing::route_case`);
         /// then an "assignment" event with the reason and a `case.route` audit
-        /// entry follow the created event.
+        /// entry follow the created event. `NotFound("customer")` if the
+        /// case's customer is not (or no longer) there.
         async fn insert_new_case(&mut self, c: &NewCase, extra: serde_json::Value) -> Result<(), StoreError> {
             let routed = self.route_case(c).await?;
             let assignee = c.assignee_id.or(routed.as_ref().map(|r| r.0));
-            sqlx::query(
+            // Inserted only if its customer is there: the check and the
+            // insert are one statement in the writer's turn.
+            let inserted = sqlx::query(
                 "INSERT INTO cases (id, customer_id, subject, description, channel, origin, state, priority, tier, \
                  assignee_id, first_response_due_at, resolution_due_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12)",
+                 SELECT $1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $12 FROM customers WHERE id = $2",
             )
             .bind(c.id.0)
             .bind(c.customer_id.0)
@@ -247,6 +250,9 @@ crate::backend_trait! {
             .bind(c.created_at)
             .execute(&mut *self)
             .await?;
+            if inserted.rows_affected() == 0 {
+                return Err(StoreError::NotFound("customer"));
+            }
             self.cases_inserted_for(&[c.customer_id.0]).await?;
             let with_extra = |mut base: serde_json::Value| {
                 if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
@@ -308,8 +314,6 @@ impl Store {
     pub async fn insert_case(&self, c: &NewCase) -> Result<Case, StoreError> {
         with_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            tx.require_row("SELECT id FROM customers WHERE id = $1", c.customer_id.0, "customer")
-                .await?;
             if let Some(a) = c.assignee_id {
                 tx.require_row("SELECT id FROM users WHERE id = $1 AND active = TRUE", a.0, "assignee")
                     .await?;

@@ -57,11 +57,13 @@ pub(crate) trait BeginWrite {
 impl BeginWrite for SqlitePool {
     type Db = Sqlite;
     async fn begin_write(&self) -> Result<WriteTx<'static, Sqlite>, sqlx::Error> {
-        let turn = match Turns::of(self) {
+        let turns = Turns::of(self);
+        let turn = match &turns {
             Some(turns) => turns.wait().await,
             None => None,
         };
-        Ok(WriteTx::new(self.begin_with(SQLITE_BEGIN_WRITE).await?, turn))
+        let beside = turns.map(|t| t.beside(self));
+        Ok(WriteTx::new(self.begin_with(SQLITE_BEGIN_WRITE).await?, turn).checkpointed_beside(beside))
     }
 }
 

@@ -293,6 +293,11 @@ impl Store {
 
     /// Claims up to `limit` due jobs (or jobs whose lease expired) for
     /// `worker` until `now + lease`. Each job is claimed by one worker only.
+    ///
+    /// A write transaction that takes its turn like the requests' writes
+    /// (`write_turn.rs`): as a plain statement on SQLite the claim met a
+    /// request's transaction in SQLite's busy handler, which then slept
+    /// with the writers' turn in hand while every other writer waited.
     pub async fn claim_jobs(
         &self,
         worker: &str,
@@ -303,13 +308,16 @@ impl Store {
         let sql = claim_sql(self.dialect());
         let limit = i64::try_from(limit.clamp(1, 100)).unwrap_or(1);
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(sql))
+            let mut tx = pool.begin_write().await?;
+            let jobs = sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(sql))
                 .bind(worker)
                 .bind(now + lease)
                 .bind(now)
                 .bind(limit)
-                .fetch_all(pool)
-                .await?)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(jobs)
         })
     }
 

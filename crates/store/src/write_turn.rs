@@ -17,6 +17,7 @@ use sqlx::{Sqlite, SqlitePool};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -25,19 +26,76 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub(crate) struct WriteTx<'c, DB: sqlx::Database> {
     tx: sqlx::Transaction<'c, DB>,
     turn: Option<OwnedSemaphorePermit>,
+    beside: Option<Beside>,
 }
 
 impl<'c, DB: sqlx::Database> WriteTx<'c, DB> {
     pub(crate) fn new(tx: sqlx::Transaction<'c, DB>, turn: Option<OwnedSemaphorePermit>) -> Self {
-        Self { tx, turn }
+        Self { tx, turn, beside: None }
+    }
+
+    /// Checkpoints the WAL beside the pool's writers as they commit (see [`Beside`]).
+    pub(crate) fn checkpointed_beside(mut self, beside: Option<Beside>) -> Self {
+        self.beside = beside;
+        self
     }
 
     /// Commits, then hands the turn on.
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        let Self { tx, turn } = self;
+        let Self { tx, turn, beside } = self;
         let done = tx.commit().await;
         drop(turn);
+        if done.is_ok()
+            && let Some(b) = beside
+        {
+            b.committed();
+        }
         done
+    }
+}
+
+/// Commits of a pool's writers between two passive checkpoints beside
+/// them. A case's transaction adds about ten pages to the WAL, so the
+/// checkpoints copy about 1,000 pages each.
+const COMMITS_PER_CHECKPOINT: u32 = 100;
+
+/// The WAL checkpoints beside a pool's writers. SQLite's automatic
+/// checkpoint runs in the connection whose commit passes its threshold,
+/// so one request in a few hundred copied the whole WAL (2,500 pages)
+/// into the database before it answered, with the next writers waiting
+/// for their turn: 30 ms at the 99th percentile for a request of 3 ms. A
+/// passive checkpoint on another connection every [`COMMITS_PER_CHECKPOINT`]
+/// commits copies the pages as they come, off the writers' path; the
+/// automatic checkpoint stays as the bound of the WAL and finds little
+/// left to copy.
+#[derive(Clone)]
+pub(crate) struct Beside {
+    pool: SqlitePool,
+    state: Arc<BesideState>,
+}
+
+#[derive(Default)]
+struct BesideState {
+    commits: AtomicU32,
+    running: AtomicBool,
+}
+
+impl Beside {
+    /// After a commit: every [`COMMITS_PER_CHECKPOINT`] commits a passive
+    /// checkpoint on a pool connection, unless one still runs.
+    fn committed(self) {
+        let n = self.state.commits.fetch_add(1, Ordering::Relaxed);
+        if n % COMMITS_PER_CHECKPOINT != COMMITS_PER_CHECKPOINT - 1 || self.state.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        tokio::spawn(async move {
+            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await {
+                // The pool closed meanwhile: SQLite checkpoints as its last connection closes.
+                Ok(_) | Err(sqlx::Error::PoolClosed) => {}
+                Err(e) => tracing::warn!(error = %e, "WAL checkpoint beside the writers failed"),
+            }
+            self.state.running.store(false, Ordering::Release);
+        });
     }
 }
 
@@ -54,9 +112,10 @@ impl<DB: sqlx::Database> DerefMut for WriteTx<'_, DB> {
     }
 }
 
-/// The writers' queue of one database file.
+/// The writers' queue of one database file, and the state of the
+/// checkpoints beside them.
 #[derive(Clone)]
-pub(crate) struct Turns(Arc<Semaphore>);
+pub(crate) struct Turns(Arc<Semaphore>, Arc<BesideState>);
 
 /// The queues of each SQLite file this process writes to.
 static TURNS: LazyLock<Mutex<HashMap<PathBuf, Turns>>> = LazyLock::new(Default::default);
@@ -72,9 +131,17 @@ impl Turns {
         let mut all = TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Some(
             all.entry(file)
-                .or_insert_with(|| Turns(Arc::new(Semaphore::new(1))))
+                .or_insert_with(|| Turns(Arc::new(Semaphore::new(1)), Arc::default()))
                 .clone(),
         )
+    }
+
+    /// The checkpoints beside the writers of `pool`, this queue's file.
+    pub(crate) fn beside(&self, pool: &SqlitePool) -> Beside {
+        Beside {
+            pool: pool.clone(),
+            state: self.1.clone(),
+        }
     }
 
     /// Waits for the turn (first come, first served).
