@@ -337,10 +337,7 @@ impl Store {
         }
         with_pool!(self, |pool| {
             let mut q = sqlx::QueryBuilder::new(format!("{CASE_SELECT} WHERE c.id IN ("));
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(id.0);
-            }
+            crate::bulk::push_ids(&mut q, ids.iter().map(|c| &c.0));
             q.push(")");
             Ok(q.build_query_as::<Case>().fetch_all(pool).await?)
         })
@@ -404,10 +401,7 @@ impl Store {
         }
         let rows: Vec<(Uuid, String)> = with_pool!(self, |pool| {
             let mut q = sqlx::QueryBuilder::new("SELECT case_id, sentiment FROM feedback WHERE case_id IN (");
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(id.0);
-            }
+            crate::bulk::push_ids(&mut q, ids.iter().map(|c| &c.0));
             q.push(") ORDER BY id");
             q.build_query_as::<(Uuid, String)>().fetch_all(pool).await?
         });

@@ -320,10 +320,7 @@ crate::backend_trait! {
             let mut found = Vec::with_capacity(ids.len());
             for part in ids.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id IN ("));
-                let mut sep = q.separated(", ");
-                for id in part {
-                    sep.push_bind(*id);
-                }
+                crate::bulk::push_ids(&mut q, part);
                 q.push(")");
                 found.extend(q.build_query_as::<Customer>().fetch_all(&mut *self).await?);
             }

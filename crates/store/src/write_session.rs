@@ -20,13 +20,11 @@
 //! connection back as it was; a session dropped without `finish` (an error
 //! path) closes its connection instead of returning it changed.
 
-use crate::write_turn::{SessionSqlite, Turns};
+use crate::write_turn::{Beside, SessionSqlite, Turns};
 use crate::{Backend, Store, StoreError};
 use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The page cache of the session's SQLite connection (KiB, as `cache_size`
 /// takes it when negative): room for the indexes of a 100,000-case upload.
@@ -70,8 +68,9 @@ pub struct WriteSession {
     finished: bool,
     /// Commits since the last checkpoint beside the writer.
     commits: u32,
-    /// Set while a passive checkpoint runs (at most one at a time).
-    checkpointing: Arc<AtomicBool>,
+    /// The checkpoints beside the writers of a SQLite file (at most one
+    /// at a time); none for PostgreSQL and an in-memory database.
+    beside: Option<Beside>,
     /// The WAL file of a SQLite database file.
     wal: Option<PathBuf>,
     /// The WAL size the writer truncates at ([`WAL_TRUNCATE_BYTES`]).
@@ -114,6 +113,7 @@ impl Store {
             }
             Backend::Postgres(_) => None,
         };
+        let mut beside = None;
         let conn = match &self.backend {
             Backend::Sqlite(pool) if pool.options().get_max_connections() <= 1 => {
                 SessionConn::SqliteShared(pool.clone())
@@ -124,10 +124,9 @@ impl Store {
                     .execute(&mut *c)
                     .await?;
                 sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *c).await?;
-                SessionConn::Sqlite(SessionSqlite {
-                    conn: c,
-                    turns: Turns::of(pool),
-                })
+                let turns = Turns::of(pool);
+                beside = turns.as_ref().map(|t| t.beside(pool));
+                SessionConn::Sqlite(SessionSqlite { conn: c, turns })
             }
             Backend::Postgres(pool) => SessionConn::Postgres(pool.acquire().await?),
         };
@@ -136,21 +135,10 @@ impl Store {
             store: self.clone(),
             finished: false,
             commits: 0,
-            checkpointing: Arc::new(AtomicBool::new(false)),
+            beside,
             wal,
             wal_limit: WAL_TRUNCATE_BYTES,
         })
-    }
-
-    /// Copies what the WAL holds into the database file as far as readers
-    /// allow, without waiting for them (SQLite; nothing on PostgreSQL).
-    /// Gives whether a checkpoint ran.
-    pub async fn checkpoint(&self) -> Result<bool, StoreError> {
-        if let Backend::Sqlite(pool) = &self.backend {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(pool).await?;
-            return Ok(true);
-        }
-        Ok(false)
     }
 }
 
@@ -208,19 +196,9 @@ impl WriteSession {
     /// Checkpoints the WAL on another connection, beside
     /// the writer, unless a checkpoint is still running.
     pub(crate) fn checkpoint_beside(&self) {
-        if !matches!(self.conn, SessionConn::Sqlite(_)) || self.checkpointing.swap(true, Ordering::AcqRel) {
-            return;
+        if let Some(b) = &self.beside {
+            b.checkpoint();
         }
-        let (store, flag) = (self.store.clone(), self.checkpointing.clone());
-        tokio::spawn(async move {
-            match store.checkpoint().await {
-                // Closed meanwhile (a command that ends after its import):
-                // SQLite checkpoints as its last connection closes.
-                Ok(_) | Err(StoreError::Database(sqlx::Error::PoolClosed)) => {}
-                Err(e) => tracing::warn!(error = %e, "WAL checkpoint beside a bulk write failed"),
-            }
-            flag.store(false, Ordering::Release);
-        });
     }
 
     /// Gives the connection back to the pool with its usual settings.

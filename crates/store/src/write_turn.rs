@@ -81,20 +81,31 @@ struct BesideState {
 }
 
 impl Beside {
-    /// After a commit: every [`COMMITS_PER_CHECKPOINT`] commits a passive
-    /// checkpoint on a pool connection, unless one still runs.
+    /// After a commit: every [`COMMITS_PER_CHECKPOINT`] commits a checkpoint.
     fn committed(self) {
         let n = self.state.commits.fetch_add(1, Ordering::Relaxed);
-        if n % COMMITS_PER_CHECKPOINT != COMMITS_PER_CHECKPOINT - 1 || self.state.running.swap(true, Ordering::AcqRel) {
+        if n % COMMITS_PER_CHECKPOINT == COMMITS_PER_CHECKPOINT - 1 {
+            self.checkpoint();
+        }
+    }
+
+    /// Copies what the WAL holds into the database file as far as readers
+    /// allow, without waiting for them: a passive checkpoint on a pool
+    /// connection, unless one of this file's still runs (the write sessions
+    /// of bulk writes start theirs here too).
+    pub(crate) fn checkpoint(&self) {
+        if self.state.running.swap(true, Ordering::AcqRel) {
             return;
         }
+        let (pool, state) = (self.pool.clone(), self.state.clone());
         tokio::spawn(async move {
-            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await {
-                // The pool closed meanwhile: SQLite checkpoints as its last connection closes.
+            match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                // Closed meanwhile (a command that ends after its import):
+                // SQLite checkpoints as its last connection closes.
                 Ok(_) | Err(sqlx::Error::PoolClosed) => {}
                 Err(e) => tracing::warn!(error = %e, "WAL checkpoint beside the writers failed"),
             }
-            self.state.running.store(false, Ordering::Release);
+            state.running.store(false, Ordering::Release);
         });
     }
 }

@@ -183,10 +183,7 @@ crate::backend_trait! {
                     .push(", updated_at = ")
                     .push_bind(now)
                     .push(", version = version + 1 WHERE incident_id IS NULL AND id IN (");
-                let mut sep = q.separated(", ");
-                for id in chunk {
-                    sep.push_bind(*id);
-                }
+                crate::bulk::push_ids(&mut q, chunk);
                 q.push(")");
                 q.build().execute(&mut *self).await?;
             }
