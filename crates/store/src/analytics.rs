@@ -3,6 +3,7 @@
 //! figures themselves (medians, intervals, tests) are computed by the
 //! caller from these rows; the store only selects and counts.
 
+use crate::dialect::CaseNumber;
 use crate::rows::Row;
 use crate::{Store, StoreError, with_pool};
 use amends_domain::{Channel, Priority, Tier, UserId};
@@ -510,16 +511,10 @@ impl Store {
     }
 }
 
-/// The cases created in one 15-minute slot (and one trend bucket) of a
-/// period, and how their SLA clocks stand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct CaseSlot {
-    /// Whole seconds since 1970 of the creation, divided by 900 (rounded
-    /// down): every time zone's offset is a multiple of 15 minutes, so a
-    /// slot falls in one local hour.
-    pub slot: i64,
-    /// Whole steps from the period's start to the creation.
-    pub bucket: i64,
+/// The cases created in a period, counted: how many, how their SLA clocks
+/// stand, and per case its creation slot and how long its clocks ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CaseClocks {
     pub cases: i64,
     /// First responses given, or overdue at `now`.
     pub first_judged: i64,
@@ -527,162 +522,182 @@ pub struct CaseSlot {
     pub first_met: i64,
     pub resolution_judged: i64,
     pub resolution_met: i64,
+    /// Each case's 15-minute creation slot: whole seconds since 1970
+    /// divided by 900 (rounded down). Every time zone's offset is a
+    /// multiple of 15 minutes, so a slot falls in one local hour.
+    pub slots: Vec<i64>,
+    /// Whole seconds (truncated toward zero) from creation to the first
+    /// response, of the cases that have one; in no particular order.
+    pub first_response_seconds: Vec<i64>,
+    /// The same to the resolution.
+    pub resolution_seconds: Vec<i64>,
 }
 
-/// How many cases of a period took a whole number of minutes (rounded
-/// down) to one SLA clock's end: 0 first response, 1 resolution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct DurationBucket {
-    pub clock: i32,
-    pub minute: i64,
-    pub cases: i64,
+/// [`CaseClocks`] as the database gives it: the per-case numbers as text
+/// lists (one row for the period instead of a row per case).
+#[derive(sqlx::FromRow)]
+struct CaseClockRow {
+    cases: i64,
+    first_judged: i64,
+    first_met: i64,
+    resolution_judged: i64,
+    resolution_met: i64,
+    slots: Option<String>,
+    first_response_seconds: Option<String>,
+    resolution_seconds: Option<String>,
 }
 
-/// The SLA clocks' durations in whole seconds, of the cases in some minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct ClockSeconds {
-    pub clock: i32,
-    pub seconds: i64,
-}
-
-/// Whole minutes of the whole seconds `col`, rounded down (also below zero).
-fn minute_sql(col: &str) -> String {
-    format!("(CASE WHEN {col} >= 0 THEN {col} / 60 ELSE -((59 - {col}) / 60) END)")
+/// The whole numbers of a comma-separated list (`string_agg`); none for
+/// no list.
+fn numbers(list: Option<&str>) -> Result<Vec<i64>, StoreError> {
+    let Some(list) = list.filter(|l| !l.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(|n| {
+            n.trim().parse::<i64>().map_err(|e| {
+                StoreError::Database(sqlx::Error::Decode(
+                    format!("a whole number in a list: {n:?}: {e}").into(),
+                ))
+            })
+        })
+        .collect()
 }
 
 impl Store {
-    /// Whole seconds from creation to first response (`clock` 0) and to
-    /// resolution (1) of the period's cases that match the filter, as a
-    /// sub-select with the columns `first_s` and `resolution_s` (none
-    /// while not done) and the binds of [`Store::case_facts`].
-    fn clock_seconds_sql(&self) -> String {
-        let d = self.dialect();
-        format!(
-            "SELECT {} AS first_s, {} AS resolution_s FROM cases c \
-             WHERE c.created_at >= $1 AND c.created_at < $2 AND {}",
-            d.whole_seconds("c.first_responded_at", "c.created_at"),
-            d.whole_seconds("c.resolved_at", "c.created_at"),
-            case_filter_sql(3)
-        )
-    }
-
-    /// The cases created in `[from, to)` that match the filter, counted per
-    /// 15-minute slot and per `step_seconds` since `from`, with their SLA
-    /// clocks judged at `now`: the same counts as [`Store::case_facts`]
-    /// gives row by row, without reading the rows.
-    pub async fn case_slots(
+    /// The cases created in `[from, to)` that match the filter, with their
+    /// SLA clocks judged at `now`: the same numbers [`Store::case_facts`]
+    /// gives row by row, in one row. The per-case numbers come from
+    /// [`Dialect::case_number`](crate::dialect::Dialect::case_number), so
+    /// on SQLite no text timestamp is taken apart.
+    pub async fn case_clocks(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
         now: DateTime<Utc>,
-        step_seconds: i64,
-    ) -> Result<Vec<CaseSlot>, StoreError> {
+    ) -> Result<CaseClocks, StoreError> {
         let d = self.dialect();
+        let list = |n: CaseNumber| format!("string_agg(CAST({} AS TEXT), ',')", d.case_number(n));
         let sql = format!(
-            "SELECT {slot} / 900 AS slot, {since} / {step_seconds} AS bucket, COUNT(*) AS cases, \
-             CAST(SUM(CASE WHEN c.first_responded_at IS NOT NULL OR c.first_response_due_at < $6 THEN 1 ELSE 0 END) AS BIGINT) AS first_judged, \
-             CAST(SUM(CASE WHEN c.first_responded_at <= c.first_response_due_at THEN 1 ELSE 0 END) AS BIGINT) AS first_met, \
-             CAST(SUM(CASE WHEN c.resolved_at IS NOT NULL OR c.resolution_due_at < $6 THEN 1 ELSE 0 END) AS BIGINT) AS resolution_judged, \
-             CAST(SUM(CASE WHEN c.resolved_at <= c.resolution_due_at THEN 1 ELSE 0 END) AS BIGINT) AS resolution_met \
-             FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {filter} \
-             GROUP BY 1, 2",
-            slot = d.epoch_seconds("c.created_at"),
-            since = d.whole_seconds("c.created_at", "$1"),
+            "SELECT COUNT(*) AS cases, \
+             CAST(COALESCE(SUM(CASE WHEN c.first_responded_at IS NOT NULL OR c.first_response_due_at < $6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS first_judged, \
+             CAST(COALESCE(SUM(CASE WHEN c.first_responded_at <= c.first_response_due_at THEN 1 ELSE 0 END), 0) AS BIGINT) AS first_met, \
+             CAST(COALESCE(SUM(CASE WHEN c.resolved_at IS NOT NULL OR c.resolution_due_at < $6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS resolution_judged, \
+             CAST(COALESCE(SUM(CASE WHEN c.resolved_at <= c.resolution_due_at THEN 1 ELSE 0 END), 0) AS BIGINT) AS resolution_met, \
+             {slots} AS slots, {first} AS first_response_seconds, {resolution} AS resolution_seconds \
+             FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {filter}",
+            slots = list(CaseNumber::CreatedSlot),
+            first = list(CaseNumber::FirstResponseSeconds),
+            resolution = list(CaseNumber::ResolutionSeconds),
             filter = case_filter_sql(3),
         );
         let (channel, tier, assignee) = filter.binds();
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as::<_, CaseSlot>(sqlx::AssertSqlSafe(sql.clone()))
+        let row: CaseClockRow = with_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(from)
                 .bind(to)
                 .bind(channel)
                 .bind(tier)
                 .bind(assignee)
                 .bind(now)
-                .fetch_all(pool)
-                .await?)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(CaseClocks {
+            cases: row.cases,
+            first_judged: row.first_judged,
+            first_met: row.first_met,
+            resolution_judged: row.resolution_judged,
+            resolution_met: row.resolution_met,
+            slots: numbers(row.slots.as_deref())?,
+            first_response_seconds: numbers(row.first_response_seconds.as_deref())?,
+            resolution_seconds: numbers(row.resolution_seconds.as_deref())?,
         })
     }
 
-    /// How many of the period's cases took each whole number of minutes
-    /// to their first response and to their resolution.
-    pub async fn clock_minutes(
+    /// How many cases matching the filter were created between each two
+    /// neighbouring `bounds` (ascending): `bounds.len() - 1` counts, each a
+    /// range count of `cases_analytics`.
+    pub async fn cases_created_between(
         &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        bounds: &[DateTime<Utc>],
         filter: &AnalyticsFilter,
-    ) -> Result<Vec<DurationBucket>, StoreError> {
-        let sql = format!(
-            "SELECT 0 AS clock, {f} AS minute, COUNT(*) AS cases FROM ({inner}) x WHERE first_s IS NOT NULL GROUP BY 2 \
-             UNION ALL \
-             SELECT 1 AS clock, {r} AS minute, COUNT(*) AS cases FROM ({inner}) x WHERE resolution_s IS NOT NULL GROUP BY 2",
-            f = minute_sql("first_s"),
-            r = minute_sql("resolution_s"),
-            inner = self.clock_seconds_sql(),
-        );
-        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut counts = self.range_counts("c.created_at", "TRUE", bounds, filter).await?;
+        counts.pop();
+        Ok(counts)
     }
-
-    /// The durations in whole seconds of the period's cases whose first
-    /// response took one of `first_minutes` and whose resolution took one
-    /// of `resolution_minutes` (as [`Store::clock_minutes`] counts them).
-    pub async fn clock_seconds_in(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        filter: &AnalyticsFilter,
-        first_minutes: &[i64],
-        resolution_minutes: &[i64],
-    ) -> Result<Vec<ClockSeconds>, StoreError> {
-        // Minutes are whole numbers computed here, never user text.
-        let within = |col: &str, minutes: &[i64]| {
-            if minutes.is_empty() {
-                return "FALSE".to_string();
-            }
-            let list = minutes.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-            format!("{} IN ({list})", minute_sql(col))
-        };
-        let sql = format!(
-            "SELECT 0 AS clock, first_s AS seconds FROM ({inner}) x WHERE {f} \
-             UNION ALL SELECT 1 AS clock, resolution_s AS seconds FROM ({inner}) x WHERE {r}",
-            f = within("first_s", first_minutes),
-            r = within("resolution_s", resolution_minutes),
-            inner = self.clock_seconds_sql(),
-        );
-        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
-    }
-}
-
-/// Cases that left the backlog in one trend bucket of a period (or after it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct ExitBucket {
-    /// Whole steps from the period's start to the exit.
-    pub bucket: i64,
-    /// The exit came before the period's end.
-    pub in_period: bool,
-    pub cases: i64,
 }
 
 impl Store {
-    /// [`Store::backlog_exits`] counted per `step_seconds` since `from`
-    /// and by whether they came before `to`.
-    pub async fn backlog_exit_buckets(
+    /// How many cases matching the filter left the backlog (as
+    /// [`Store::backlog_exits`] times it) between each two neighbouring
+    /// `bounds` (ascending), and at or after the last: `bounds.len()`
+    /// counts, each a range count of `cases_backlog_exits`.
+    pub async fn backlog_exits_between(
         &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        bounds: &[DateTime<Utc>],
         filter: &AnalyticsFilter,
-        step_seconds: i64,
-    ) -> Result<Vec<ExitBucket>, StoreError> {
-        let exit = "COALESCE(c.resolved_at, c.closed_at, c.updated_at)";
-        let sql = format!(
-            "SELECT {since} / {step_seconds} AS bucket, CASE WHEN {exit} < $2 THEN TRUE ELSE FALSE END AS in_period, \
-             COUNT(*) AS cases FROM cases c \
-             WHERE c.open = FALSE AND {exit} >= $1 AND {filter} GROUP BY 1, 2",
-            since = self.dialect().whole_seconds(exit, "$1"),
-            filter = case_filter_sql(3)
-        );
-        self.filtered(&sql, &[Lead::Time(from), Lead::Time(to)], filter).await
+    ) -> Result<Vec<i64>, StoreError> {
+        self.range_counts(
+            "COALESCE(c.resolved_at, c.closed_at, c.updated_at)",
+            "c.open = FALSE",
+            bounds,
+            filter,
+        )
+        .await
+    }
+
+    /// How many cases matching `condition` and the filter have the time
+    /// `expr` between each two neighbouring `bounds` (ascending), and at or
+    /// after the last: one index range count each, in one statement, so
+    /// that no row's time is taken apart.
+    async fn range_counts(
+        &self,
+        expr: &str,
+        condition: &str,
+        bounds: &[DateTime<Utc>],
+        filter: &AnalyticsFilter,
+    ) -> Result<Vec<i64>, StoreError> {
+        if bounds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter_sql = case_filter_sql(1);
+        // The bounds are binds `$4`…; range `i` is `[$4+i, $5+i)`, the last open.
+        let sql = (0..bounds.len())
+            .map(|i| {
+                let upper = if i + 1 < bounds.len() {
+                    format!(" AND {expr} < ${}", i + 5)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "SELECT CAST({i} AS BIGINT) AS k, COUNT(*) AS n FROM cases c \
+                     WHERE {condition} AND {expr} >= ${}{upper} AND {filter_sql}",
+                    i + 4
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let (channel, tier, assignee) = filter.binds();
+        let rows: Vec<(i64, i64)> = with_pool!(self, |pool| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(channel)
+                .bind(tier)
+                .bind(assignee);
+            for &b in bounds {
+                q = q.bind(b);
+            }
+            q.fetch_all(pool).await
+        })?;
+        let mut out = vec![0; bounds.len()];
+        for (k, n) in rows {
+            if let Some(slot) = usize::try_from(k).ok().and_then(|k| out.get_mut(k)) {
+                *slot = n;
+            }
+        }
+        Ok(out)
     }
 }
 

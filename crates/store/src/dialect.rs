@@ -21,6 +21,14 @@ pub(crate) enum Dialect {
     Postgres,
 }
 
+/// The whole numbers of a case that [`Dialect::case_number`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CaseNumber {
+    CreatedSlot,
+    FirstResponseSeconds,
+    ResolutionSeconds,
+}
+
 impl crate::Backend {
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
@@ -566,6 +574,25 @@ impl Dialect {
         }
     }
 
+    /// A number of the case `c` that the dashboard counts by: its
+    /// 15-minute creation slot, or the whole seconds its first response or
+    /// resolution took. SQLite keeps them as generated columns of `cases`
+    /// (migration 0040), stored in `cases_analytics`, so counting a period
+    /// reads integers instead of taking its text timestamps apart row by
+    /// row; PostgreSQL computes them from its binary timestamps.
+    pub(crate) fn case_number(self, n: CaseNumber) -> String {
+        match (self, n) {
+            (Dialect::Sqlite, CaseNumber::CreatedSlot) => "c.created_slot".to_string(),
+            (Dialect::Sqlite, CaseNumber::FirstResponseSeconds) => "c.first_response_s".to_string(),
+            (Dialect::Sqlite, CaseNumber::ResolutionSeconds) => "c.resolution_s".to_string(),
+            (Dialect::Postgres, CaseNumber::CreatedSlot) => format!("{} / 900", self.epoch_seconds("c.created_at")),
+            (Dialect::Postgres, CaseNumber::FirstResponseSeconds) => {
+                self.whole_seconds("c.first_responded_at", "c.created_at")
+            }
+            (Dialect::Postgres, CaseNumber::ResolutionSeconds) => self.whole_seconds("c.resolved_at", "c.created_at"),
+        }
+    }
+
     /// Whole seconds since 1970 of the timestamp `t`, rounded down.
     pub(crate) fn epoch_seconds(self, t: &str) -> String {
         match self {
@@ -606,6 +633,26 @@ impl Dialect {
                  AND indexname NOT LIKE '%_pkey' AND tablename NOT LIKE '_sqlx_%' \
                  AND tablename NOT LIKE 'solutions_fts%'"
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite's generated columns of migration 0040 hold what
+    /// `whole_seconds` and `epoch_seconds` compute, to the letter.
+    #[test]
+    fn the_generated_case_numbers_are_the_dialects_expressions() {
+        let migration = include_str!("../migrations/sqlite/0040_case_numbers.sql");
+        let d = Dialect::Sqlite;
+        for expression in [
+            format!("AS ({} / 900) VIRTUAL", d.epoch_seconds("created_at")),
+            format!("AS ({}) VIRTUAL", d.whole_seconds("first_responded_at", "created_at")),
+            format!("AS ({}) VIRTUAL", d.whole_seconds("resolved_at", "created_at")),
+        ] {
+            assert!(migration.contains(&expression), "not in the migration: {expression}");
         }
     }
 }

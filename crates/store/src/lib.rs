@@ -67,10 +67,7 @@ mod widget;
 mod write_session;
 mod write_turn;
 
-pub use analytics::{
-    AnalyticsFilter, CaseFact, CaseSlot, ClockSeconds, DailyScores, DurationBucket, ExitBucket, GoodwillTotals,
-    NeverFailed, SurveyGroup,
-};
+pub use analytics::{AnalyticsFilter, CaseClocks, CaseFact, DailyScores, GoodwillTotals, NeverFailed, SurveyGroup};
 pub use attach::AttachSetting;
 pub use bulk::{Batch, CaseRecord, EventRecord, FeedbackRecord, GrantRecord, RatingRecord, SurveyRecord};
 pub use case_merge::{Merged, Split};

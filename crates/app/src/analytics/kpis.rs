@@ -163,6 +163,20 @@ pub struct ClockStats {
 }
 
 impl ClockStats {
+    /// From the whole seconds the clock ran on each case where it is done
+    /// (business hours: without a calendar, as
+    /// [`PolicyCalendars::elapsed`] counts them, none below zero). Pure.
+    #[must_use]
+    pub fn of_seconds(seconds: &[i64], judged: u64, met: u64) -> ClockStats {
+        let hours = |s: i64| s as f64 / 3600.0;
+        ClockStats::of(&Clock {
+            hours: seconds.iter().map(|&s| hours(s)).collect(),
+            business: seconds.iter().map(|&s| hours(s.max(0))).collect(),
+            judged,
+            met,
+        })
+    }
+
     fn of(c: &Clock) -> ClockStats {
         ClockStats {
             median_hours: quantile_hours(&c.hours, 0.5),
@@ -284,6 +298,12 @@ fn buckets(scope: &Scope) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)
         .map(move |s| (s, (s + step).min(to)))
 }
 
+/// Where the trend's buckets of a period start, and the period's end.
+#[must_use]
+pub fn bucket_bounds(scope: &Scope) -> Vec<DateTime<Utc>> {
+    buckets(scope).map(|(start, _)| start).chain([scope.to]).collect()
+}
+
 /// How many buckets the trend of a period has.
 #[must_use]
 pub fn bucket_count(scope: &Scope) -> usize {
@@ -359,23 +379,21 @@ struct Period {
     exits: Exits,
 }
 
-/// The case figures and backlog exits of a period: read row by row where a
-/// business calendar needs each case's times or SQLite keeps times as text
-/// (parsing them in SQL costs more than reading the period's rows through
-/// `cases_analytics`); otherwise counted by the database.
+/// The case figures and backlog exits of a period: the cases read row by
+/// row where a business calendar needs each case's times, otherwise
+/// counted by the database; the exits are always counted.
 async fn period_cases(app: &App, scope: &Scope, calendars: &PolicyCalendars) -> AppResult<(CaseStats, Exits)> {
     let store = app.store();
     let now = app.now();
     let tz = app.config().timezone;
-    if calendars.any_business_hours() || !super::counts_in_sql(app) {
+    if calendars.any_business_hours() {
         let (rows, exits) = tokio::try_join!(
-            store.case_facts(scope.from, scope.to, &scope.filter),
-            store.backlog_exits(scope.from, &scope.filter),
+            store
+                .case_facts(scope.from, scope.to, &scope.filter)
+                .map_err(AppError::from),
+            super::case_stats::exits(app, scope),
         )?;
-        Ok((
-            CaseStats::of_rows(scope, &rows, calendars, now, tz),
-            Exits::of_times(scope, &exits),
-        ))
+        Ok((CaseStats::of_rows(scope, &rows, calendars, now, tz), exits))
     } else {
         tokio::try_join!(
             super::case_stats::counted(app, scope, now, tz),

@@ -65,10 +65,12 @@ impl Scope {
     }
 }
 
-/// Whether the reports let the database count by time (PostgreSQL, whose
-/// timestamps are binary) rather than read the period's rows (SQLite, whose
-/// text timestamps cost more to take apart in SQL than to read). Both ways
-/// give the same figures (tests compare them on both backends).
+/// Whether the patterns report lets the database count feedback by time
+/// (PostgreSQL, whose timestamps are binary) rather than read the period's
+/// rows (SQLite, whose text timestamps cost more to take apart in SQL than
+/// to read). Both ways give the same figures (tests compare them on both
+/// backends). The dashboard counts cases in SQL on both: SQLite keeps the
+/// numbers it needs as generated columns (`Dialect::case_number`).
 fn counts_in_sql(app: &App) -> bool {
     app.store().kind() == amends_store::BackendKind::Postgres
 }
