@@ -567,7 +567,7 @@ fn numbers(list: Option<&str>) -> Result<Vec<i64>, StoreError> {
 impl Store {
     /// The cases created in `[from, to)` that match the filter, with their
     /// SLA clocks judged at `now`: the same numbers [`Store::case_facts`]
-    /// gives row by row, in one row. The per-case numbers come from
+    /// gives row by row, in one row (the creation slots only `with_slots`). The per-case numbers come from
     /// [`Dialect::case_number`](crate::dialect::Dialect::case_number), so
     /// on SQLite no text timestamp is taken apart.
     pub async fn case_clocks(
@@ -576,9 +576,15 @@ impl Store {
         to: DateTime<Utc>,
         filter: &AnalyticsFilter,
         now: DateTime<Utc>,
+        with_slots: bool,
     ) -> Result<CaseClocks, StoreError> {
         let d = self.dialect();
         let list = |n: CaseNumber| format!("string_agg(CAST({} AS TEXT), ',')", d.case_number(n));
+        let slots = if with_slots {
+            list(CaseNumber::CreatedSlot)
+        } else {
+            "CAST(NULL AS TEXT)".to_string()
+        };
         let sql = format!(
             "SELECT COUNT(*) AS cases, \
              CAST(COALESCE(SUM(CASE WHEN c.first_responded_at IS NOT NULL OR c.first_response_due_at < $6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS first_judged, \
@@ -587,7 +593,6 @@ impl Store {
              CAST(COALESCE(SUM(CASE WHEN c.resolved_at <= c.resolution_due_at THEN 1 ELSE 0 END), 0) AS BIGINT) AS resolution_met, \
              {slots} AS slots, {first} AS first_response_seconds, {resolution} AS resolution_seconds \
              FROM cases c WHERE c.created_at >= $1 AND c.created_at < $2 AND {filter}",
-            slots = list(CaseNumber::CreatedSlot),
             first = list(CaseNumber::FirstResponseSeconds),
             resolution = list(CaseNumber::ResolutionSeconds),
             filter = case_filter_sql(3),
@@ -624,48 +629,56 @@ impl Store {
         bounds: &[DateTime<Utc>],
         filter: &AnalyticsFilter,
     ) -> Result<Vec<i64>, StoreError> {
-        let mut counts = self.range_counts("c.created_at", "TRUE", bounds, filter).await?;
-        counts.pop();
-        Ok(counts)
+        self.range_counts("c.created_at", "TRUE", bounds, false, filter).await
     }
 }
 
 impl Store {
     /// How many cases matching the filter left the backlog (as
     /// [`Store::backlog_exits`] times it) between each two neighbouring
-    /// `bounds` (ascending), and at or after the last: `bounds.len()`
-    /// counts, each a range count of `cases_backlog_exits`.
+    /// `bounds` (ascending), and, if `and_after`, at or after the last
+    /// bound: `bounds.len() - 1` counts, and one more `and_after`, each a
+    /// range count of `cases_backlog_exits`.
     pub async fn backlog_exits_between(
         &self,
         bounds: &[DateTime<Utc>],
+        and_after: bool,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<i64>, StoreError> {
         self.range_counts(
             "COALESCE(c.resolved_at, c.closed_at, c.updated_at)",
             "c.open = FALSE",
             bounds,
+            and_after,
             filter,
         )
         .await
     }
 
     /// How many cases matching `condition` and the filter have the time
-    /// `expr` between each two neighbouring `bounds` (ascending), and at or
-    /// after the last: one index range count each, in one statement, so
-    /// that no row's time is taken apart.
+    /// `expr` between each two neighbouring `bounds` (ascending), and, if
+    /// `and_after`, at or after the last: one index range count each, in
+    /// one statement, so that no row's time is taken apart.
     async fn range_counts(
         &self,
         expr: &str,
         condition: &str,
         bounds: &[DateTime<Utc>],
+        and_after: bool,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<i64>, StoreError> {
-        if bounds.is_empty() {
+        let ranges = if and_after {
+            bounds.len()
+        } else {
+            bounds.len().saturating_sub(1)
+        };
+        if ranges == 0 {
             return Ok(Vec::new());
         }
         let filter_sql = case_filter_sql(1);
-        // The bounds are binds `$4`…; range `i` is `[$4+i, $5+i)`, the last open.
-        let sql = (0..bounds.len())
+        // The bounds are binds `$4`…; range `i` is `[$4+i, $5+i)`, the one
+        // after the last bound open.
+        let sql = (0..ranges)
             .map(|i| {
                 let upper = if i + 1 < bounds.len() {
                     format!(" AND {expr} < ${}", i + 5)
@@ -691,7 +704,7 @@ impl Store {
             }
             q.fetch_all(pool).await
         })?;
-        let mut out = vec![0; bounds.len()];
+        let mut out = vec![0; ranges];
         for (k, n) in rows {
             if let Some(slot) = usize::try_from(k).ok().and_then(|k| out.get_mut(k)) {
                 *slot = n;

@@ -42,23 +42,52 @@ fn assemble(created: &[i64], clocks: &CaseClocks, tz: Tz) -> CaseStats {
     }
 }
 
+/// How much of a period's case figures the dashboard shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything: the trend's buckets and the heat map (the current period).
+    Trend,
+    /// The totals only (the previous period, shown beside the current):
+    /// no new cases per bucket, no heat map, the exits of the period as one
+    /// bucket and none counted after it.
+    Totals,
+}
+
 /// The case figures of a period, counted by the database (see the module).
-pub async fn counted(app: &App, scope: &Scope, now: DateTime<Utc>, tz: Tz) -> AppResult<CaseStats> {
+pub async fn counted(app: &App, scope: &Scope, now: DateTime<Utc>, tz: Tz, detail: Detail) -> AppResult<CaseStats> {
     let store = app.store();
+    let with_slots = detail == Detail::Trend;
+    let clocks = store.case_clocks(scope.from, scope.to, &scope.filter, now, with_slots);
     let bounds = bucket_bounds(scope);
-    let (created, clocks) = tokio::try_join!(
-        store.cases_created_between(&bounds, &scope.filter),
-        store.case_clocks(scope.from, scope.to, &scope.filter, now),
-    )?;
+    let (created, clocks) = match detail {
+        Detail::Trend => tokio::try_join!(store.cases_created_between(&bounds, &scope.filter), clocks)?,
+        Detail::Totals => (Vec::new(), clocks.await?),
+    };
     Ok(assemble(&created, &clocks, tz))
 }
 
-/// Exits from the backlog per trend bucket and after the period, counted
-/// by the database (one range count per bucket).
-pub async fn exits(app: &App, scope: &Scope) -> AppResult<Exits> {
-    let bounds = bucket_bounds(scope);
-    let counts = app.store().backlog_exits_between(&bounds, &scope.filter).await?;
-    Ok(exit_counts(&counts))
+/// Exits from the backlog per trend bucket and after the period (with
+/// [`Detail::Totals`]: in the whole period only), counted by the database
+/// (one range count per bucket).
+pub async fn exits(app: &App, scope: &Scope, detail: Detail) -> AppResult<Exits> {
+    let store = app.store();
+    Ok(match detail {
+        Detail::Trend => {
+            let counts = store
+                .backlog_exits_between(&bucket_bounds(scope), true, &scope.filter)
+                .await?;
+            exit_counts(&counts)
+        }
+        Detail::Totals => {
+            let counts = store
+                .backlog_exits_between(&[scope.from, scope.to], false, &scope.filter)
+                .await?;
+            Exits {
+                per_bucket: counts.iter().map(|&c| u64::try_from(c).unwrap_or(0)).collect(),
+                after: 0,
+            }
+        }
+    })
 }
 
 /// Pure part of [`exits`]: the counts of the buckets' ranges, the last

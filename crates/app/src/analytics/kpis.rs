@@ -6,6 +6,7 @@
 //! the case's SLA clock ran under its policy's calendar (the same as
 //! wall-clock hours where the policy has no calendar).
 
+use super::case_stats::Detail;
 use super::paradox::{self, Outcome, Unit, answers};
 use super::{Scope, hours, percent};
 use crate::App;
@@ -381,8 +382,14 @@ struct Period {
 
 /// The case figures and backlog exits of a period: the cases read row by
 /// row where a business calendar needs each case's times, otherwise
-/// counted by the database; the exits are always counted.
-async fn period_cases(app: &App, scope: &Scope, calendars: &PolicyCalendars) -> AppResult<(CaseStats, Exits)> {
+/// counted by the database; the exits are always counted. With
+/// [`Detail::Totals`] the counted figures leave out the trend and heat map.
+async fn period_cases(
+    app: &App,
+    scope: &Scope,
+    calendars: &PolicyCalendars,
+    detail: Detail,
+) -> AppResult<(CaseStats, Exits)> {
     let store = app.store();
     let now = app.now();
     let tz = app.config().timezone;
@@ -391,23 +398,29 @@ async fn period_cases(app: &App, scope: &Scope, calendars: &PolicyCalendars) -> 
             store
                 .case_facts(scope.from, scope.to, &scope.filter)
                 .map_err(AppError::from),
-            super::case_stats::exits(app, scope),
+            super::case_stats::exits(app, scope, detail),
         )?;
         Ok((CaseStats::of_rows(scope, &rows, calendars, now, tz), exits))
     } else {
         tokio::try_join!(
-            super::case_stats::counted(app, scope, now, tz),
-            super::case_stats::exits(app, scope),
+            super::case_stats::counted(app, scope, now, tz, detail),
+            super::case_stats::exits(app, scope, detail),
         )
     }
 }
 
 /// A period's figures. Its statements are independent reads, so they run
 /// at once, each on a connection of the pool.
-async fn period(app: &App, scope: &Scope, settle: Duration, calendars: &PolicyCalendars) -> AppResult<Period> {
+async fn period(
+    app: &App,
+    scope: &Scope,
+    settle: Duration,
+    calendars: &PolicyCalendars,
+    detail: Detail,
+) -> AppResult<Period> {
     let store = app.store();
     let ((cases, exits), units, reopened, goodwill) = tokio::try_join!(
-        period_cases(app, scope, calendars),
+        period_cases(app, scope, calendars, detail),
         paradox::units(app, scope, settle),
         store
             .reopened_count(scope.from, scope.to, &scope.filter)
@@ -443,8 +456,8 @@ pub async fn dashboard(app: &App, scope: &Scope, settle: Option<i64>) -> AppResu
     // The trend's scores are the current period's only; of the previous
     // period the dashboard shows just the figures.
     let (current, previous, scores, open_now, nf, open_incidents) = tokio::try_join!(
-        period(app, scope, settle, &calendars),
-        period(app, &before, settle, &calendars),
+        period(app, scope, settle, &calendars, Detail::Trend),
+        period(app, &before, settle, &calendars, Detail::Totals),
         store
             .daily_scores(scope.from, scope.to, &scope.filter)
             .map_err(AppError::from),

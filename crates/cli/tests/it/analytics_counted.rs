@@ -5,6 +5,7 @@
 //! quantiles' histogram, the trend's buckets, the SLA due times.
 
 use crate::support::{Backend, TestApp, case_record, create_user, new_customer, t0};
+use amends_app::analytics::case_stats::Detail;
 use amends_app::analytics::kpis::{CaseStats, Exits};
 use amends_app::analytics::{Scope, case_stats};
 use amends_app::{App, Clock, Config};
@@ -116,21 +117,41 @@ async fn counted_case_figures_equal_those_read_row_by_row(backend: Backend) {
                         .await
                         .expect("facts");
                     let by_rows = CaseStats::of_rows(&scope, &rows, &PolicyCalendars::default(), now(), tz);
-                    let counted = case_stats::counted(&state, &scope, now(), tz).await.expect("counted");
+                    let counted = case_stats::counted(&state, &scope, now(), tz, Detail::Trend)
+                        .await
+                        .expect("counted");
                     assert_eq!(counted, by_rows, "{days} days, {filter:?}, {tz:?}");
-                    let exits = app.store.backlog_exits(scope.from, &filter).await.expect("exits");
+                    // The totals alone: the same figures without trend and heat map.
+                    let totals = case_stats::counted(&state, &scope, now(), tz, Detail::Totals)
+                        .await
+                        .expect("totals");
                     assert_eq!(
-                        case_stats::exits(&state, &scope).await.expect("exit buckets"),
-                        Exits::of_times(&scope, &exits),
+                        (totals.cases, &totals.first_response, &totals.resolution),
+                        (by_rows.cases, &by_rows.first_response, &by_rows.resolution),
                         "{days} days, {filter:?}"
                     );
+                    let exits = Exits::of_times(
+                        &scope,
+                        &app.store.backlog_exits(scope.from, &filter).await.expect("exits"),
+                    );
+                    assert_eq!(
+                        case_stats::exits(&state, &scope, Detail::Trend)
+                            .await
+                            .expect("exit buckets"),
+                        exits,
+                        "{days} days, {filter:?}"
+                    );
+                    let total = case_stats::exits(&state, &scope, Detail::Totals)
+                        .await
+                        .expect("exit total");
+                    assert_eq!((total.in_period(), total.after), (exits.in_period(), 0));
                 }
             }
         }
     }
     // Known answers on the whole set: 30 days hold these cases.
     let scope = Scope::last_days(now(), Some(30), AnalyticsFilter::default()).expect("scope");
-    let counted = case_stats::counted(&state, &scope, now(), zones[0])
+    let counted = case_stats::counted(&state, &scope, now(), zones[0], Detail::Trend)
         .await
         .expect("counted");
     assert!(counted.cases > 100, "{}", counted.cases);
