@@ -290,7 +290,8 @@ impl Store {
     }
 
     /// When the cases that are no longer open left the backlog (resolved or
-    /// else closed), for those that left at or after `since`.
+    /// else closed), for those that left at or after `since`, one by one:
+    /// the reference [`Store::backlog_exits_between`] is tested against.
     pub async fn backlog_exits(
         &self,
         since: DateTime<Utc>,

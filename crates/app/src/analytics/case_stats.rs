@@ -56,11 +56,12 @@ pub enum Detail {
 /// The case figures of a period, counted by the database (see the module).
 pub async fn counted(app: &App, scope: &Scope, now: DateTime<Utc>, tz: Tz, detail: Detail) -> AppResult<CaseStats> {
     let store = app.store();
-    let with_slots = detail == Detail::Trend;
-    let clocks = store.case_clocks(scope.from, scope.to, &scope.filter, now, with_slots);
-    let bounds = bucket_bounds(scope);
+    let clocks = store.case_clocks(scope.from, scope.to, &scope.filter, now, detail == Detail::Trend);
     let (created, clocks) = match detail {
-        Detail::Trend => tokio::try_join!(store.cases_created_between(&bounds, &scope.filter), clocks)?,
+        Detail::Trend => {
+            let bounds = bucket_bounds(scope);
+            tokio::try_join!(store.cases_created_between(&bounds, &scope.filter), clocks)?
+        }
         Detail::Totals => (Vec::new(), clocks.await?),
     };
     Ok(assemble(&created, &clocks, tz))
@@ -70,31 +71,25 @@ pub async fn counted(app: &App, scope: &Scope, now: DateTime<Utc>, tz: Tz, detai
 /// [`Detail::Totals`]: in the whole period only), counted by the database
 /// (one range count per bucket).
 pub async fn exits(app: &App, scope: &Scope, detail: Detail) -> AppResult<Exits> {
-    let store = app.store();
-    Ok(match detail {
-        Detail::Trend => {
-            let counts = store
-                .backlog_exits_between(&bucket_bounds(scope), true, &scope.filter)
-                .await?;
-            exit_counts(&counts)
-        }
-        Detail::Totals => {
-            let counts = store
-                .backlog_exits_between(&[scope.from, scope.to], false, &scope.filter)
-                .await?;
-            Exits {
-                per_bucket: counts.iter().map(|&c| u64::try_from(c).unwrap_or(0)).collect(),
-                after: 0,
-            }
-        }
-    })
+    let (bounds, and_after) = match detail {
+        Detail::Trend => (bucket_bounds(scope), true),
+        Detail::Totals => (vec![scope.from, scope.to], false),
+    };
+    let counts = app
+        .store()
+        .backlog_exits_between(&bounds, and_after, &scope.filter)
+        .await?;
+    Ok(exit_counts(&counts, and_after))
 }
 
-/// Pure part of [`exits`]: the counts of the buckets' ranges, the last
-/// one from the period's end on.
-fn exit_counts(counts: &[i64]) -> Exits {
+/// Pure part of [`exits`]: the counts of the buckets' ranges, and, if
+/// `and_after`, last the one from the period's end on.
+fn exit_counts(counts: &[i64], and_after: bool) -> Exits {
     let n = |c: &i64| u64::try_from(*c).unwrap_or(0);
-    let (after, per_bucket) = counts.split_last().map_or((0, &[][..]), |(a, rest)| (n(a), rest));
+    let (after, per_bucket) = match counts.split_last() {
+        Some((last, rest)) if and_after => (n(last), rest),
+        _ => (0, counts),
+    };
     Exits {
         per_bucket: per_bucket.iter().map(n).collect(),
         after,
@@ -136,8 +131,10 @@ mod tests {
 
     #[test]
     fn exits_after_the_period_come_last() {
-        let e = exit_counts(&[1, 2, 3]);
+        let e = exit_counts(&[1, 2, 3], true);
         assert_eq!((e.per_bucket, e.after), (vec![1, 2], 3));
-        assert_eq!(exit_counts(&[]), Exits::default());
+        assert_eq!(exit_counts(&[], true), Exits::default());
+        let e = exit_counts(&[4], false);
+        assert_eq!((e.per_bucket, e.after), (vec![4], 0));
     }
 }

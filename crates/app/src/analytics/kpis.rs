@@ -305,12 +305,6 @@ pub fn bucket_bounds(scope: &Scope) -> Vec<DateTime<Utc>> {
     buckets(scope).map(|(start, _)| start).chain([scope.to]).collect()
 }
 
-/// How many buckets the trend of a period has.
-#[must_use]
-pub fn bucket_count(scope: &Scope) -> usize {
-    buckets(scope).count()
-}
-
 /// When cases left the backlog, counted for the trend: per bucket of the
 /// period (index `i` = the exits from the start of bucket `i` to the start
 /// of bucket `i + 1`), and those from the period's end until now.
@@ -321,7 +315,8 @@ pub struct Exits {
 }
 
 impl Exits {
-    /// From the exit times, one by one. Pure.
+    /// From the exit times, one by one: the reference the counted exits
+    /// ([`super::case_stats::exits`]) are tested against. Pure.
     #[must_use]
     pub fn of_times(scope: &Scope, exits: &[DateTime<Utc>]) -> Exits {
         Exits {
